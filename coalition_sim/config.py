@@ -1,0 +1,1346 @@
+"""Scenario schema: every model parameter, its meaning, range, default and source.
+
+A scenario is a TOML file validated by pydantic on load. Each parameter is declared with
+:func:`param`, which records the allowed range (enforced), a one-line meaning and a one-line
+justification (the seed passage or public fact behind the default). ``docs/ODD.md`` and the
+browser controls read these records, so the schema is the single source of truth.
+
+Seeds: ``[S18]`` is the 2018 analysis of the cancelled Kim-Trump summit, ``[S20]`` the 2020
+analysis 'Donald Trump's Own Version of Muddling Through on North Korea'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "Actor",
+    "ConfigError",
+    "Event",
+    "Params",
+    "Role",
+    "Scenario",
+    "Tie",
+    "TieType",
+    "apply_overrides",
+    "load_scenario",
+    "parameter_table",
+]
+
+
+class ConfigError(ValueError):
+    """Bad scenario input; the message is one line naming the file, the key and what is allowed."""
+
+
+def param(
+    default: float,
+    lo: float,
+    hi: float,
+    meaning: str,
+    source: str,
+    *,
+    unit: str = "",
+) -> Any:
+    """A documented, range-checked model parameter."""
+    return Field(
+        default,
+        ge=lo,
+        le=hi,
+        description=meaning,
+        json_schema_extra={"source": source, "unit": unit},
+    )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class Role(StrEnum):
+    """What an actor is in the standoff; rules select actors by role, never by name."""
+
+    LEADER = "leader"  # leads the pressure campaign and is the summit counterpart (USA)
+    TARGET = "target"  # the target of pressure (DPRK)
+    MEMBER = "member"  # any other coalition member (ROK, PRC, Japan, Russia, ...)
+
+
+class TieType(StrEnum):
+    TREATY_ALLY = "treaty_ally"
+    PARTNER = "partner"
+    RIVAL = "rival"
+    ADVERSARY = "adversary"
+
+
+TIE_TYPES = tuple(TieType)
+
+
+class Interests(_Strict):
+    """Interest weights; they sum to one and map onto behaviour (see ODD section 7)."""
+
+    security: float = param(
+        0.25,
+        0,
+        1,
+        "Weight on security: scales the response to DPRK tests.",
+        "[S18] regime security is DPRK's first interest; tests threaten partners' security.",
+    )
+    economy: float = param(
+        0.25,
+        0,
+        1,
+        "Weight on economy: scales sanctions fatigue (or, for the target, relief).",
+        "[S18] 'aid packages, removing sanctions ... trade' (economic factors).",
+    )
+    prestige: float = param(
+        0.25,
+        0,
+        1,
+        "Weight on prestige: scales what a summit is worth to a leader.",
+        "[S18] 'a Bugs Bunny-sized carrot for Kim'; Trump's Nobel talk.",
+    )
+    stability: float = param(
+        0.25,
+        0,
+        1,
+        "Weight on regional stability: pull-back from unilateral or risky pressure.",
+        "[S18] South Korea and China 'greatly prefer ... the negotiating table'.",
+    )
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> Interests:
+        total = self.security + self.economy + self.prestige + self.stability
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"interest weights must sum to 1 (they sum to {total:.4g})")
+        return self
+
+
+class Actor(_Strict):
+    """A state actor. The set of actors is data: add Japan or Russia by adding a table."""
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,15}$", description="Short upper-case id.")
+    name: str = Field(min_length=1, description="Display name.")
+    role: Role = Field(description="leader, target or member.")
+    capability: float = param(
+        0.02,
+        0,
+        1,
+        "Share of world material capability (CINC).",
+        "Correlates of War NMC v6, CINC 2016.",
+    )
+    commitment: float = param(
+        0.5,
+        0,
+        1,
+        "Initial commitment to the pressure campaign (for the target: defiance posture).",
+        "Scenario state; 0 = no enforcement, 1 = 'maximum pressure'.",
+    )
+    engagement: float = param(
+        0.3,
+        0,
+        1,
+        "Initial willingness to negotiate; also the actor's baseline engagement.",
+        "Scenario state.",
+    )
+    standing: float = param(
+        0.5,
+        0,
+        1,
+        "Initial domestic standing of the leadership (approval, security of rule).",
+        "Scenario state.",
+    )
+    reference: float = param(
+        0.5,
+        0,
+        1,
+        "Reference point for standing: below it the leader is in a domain of losses.",
+        "[S18] prospect theory: Trump 'operating from a domain of losses'.",
+    )
+    volatility: float = param(
+        0.2,
+        0,
+        1,
+        "Temperament: scales noise, outbursts and policy shifts.",
+        "[S18] leaders 'very temperamental and capricious ... not irrational'.",
+    )
+    conformity: float = param(
+        0.5,
+        0,
+        1,
+        "Susceptibility to allies' pull on commitment (0 = sets its own course).",
+        "Alliance coordination; the campaign leader sets rather than follows.",
+    )
+    mediation: float = param(
+        0.0,
+        0,
+        1,
+        "Mediating effort between the leader and the target.",
+        "[S18] 'the South Koreans, who've acted as a mediator'.",
+    )
+    fear_of_snub: float = param(
+        0.2,
+        0,
+        1,
+        "Weekly chance of cancelling first when the counterpart has gone quiet.",
+        "[S18] insecurity dilemma: Trump did not want 'the massive embarrassment of being stood up'.",
+    )
+    hedging: float = param(
+        0.5,
+        0,
+        1,
+        "Chance that a cancellation leaves the door open (revivable).",
+        "[S18] the letter praised Kim and said 'do not hesitate to call or write'.",
+    )
+    consults: float = param(
+        0.7,
+        0,
+        1,
+        "Chance of consulting treaty allies before agreeing to a summit.",
+        "[S18] Trump agreed 'quickly and without consultation' of Seoul.",
+    )
+    interests: Interests = Field(default_factory=Interests)
+
+
+class Tie(_Strict):
+    a: str = Field(description="Actor id at one end.")
+    b: str = Field(description="Actor id at the other end.")
+    type: TieType = Field(description="treaty_ally, partner, rival or adversary.")
+    strength: float = param(
+        0.5,
+        0,
+        1,
+        "Initial tie strength; evolves with coordination and strain.",
+        "Scenario state.",
+    )
+
+
+class EventKind(StrEnum):
+    SUMMIT_PROPOSAL = "summit_proposal"
+    STRATEGIC_TEST = "strategic_test"
+    CONVENTIONAL_TEST = "conventional_test"
+    DPRK_MODE = "dprk_mode"
+    SHOCK = "shock"
+
+
+class Event(_Strict):
+    """A scheduled scenario event applied to every replicate on its date."""
+
+    date: dt.date
+    kind: EventKind
+    actor: str | None = Field(None, description="Actor id (for 'shock').")
+    variable: Literal["commitment", "engagement", "standing"] | None = None
+    value: float = Field(0.0, ge=-1, le=1, description="Shock size, added then clipped.")
+    mode: Literal["influence", "autonomy"] | None = Field(None, description="For 'dprk_mode'.")
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Event:
+        if self.kind is EventKind.SHOCK and (self.actor is None or self.variable is None):
+            raise ValueError("a 'shock' event needs 'actor' and 'variable'")
+        if self.kind is EventKind.DPRK_MODE and self.mode is None:
+            raise ValueError("a 'dprk_mode' event needs 'mode' = 'influence' or 'autonomy'")
+        return self
+
+
+class Clock(_Strict):
+    """Exogenous calendar: elections and the pandemic."""
+
+    us_elections: list[dt.date] = Field(
+        default_factory=lambda: [dt.date(2018, 11, 6), dt.date(2020, 11, 3)],
+        description="US federal election dates.",
+        json_schema_extra={"source": "US midterm 6 Nov 2018; presidential 3 Nov 2020."},
+    )
+    pandemic_start: dt.date | None = Field(
+        None,
+        description="Start of a pandemic shock (none if absent).",
+        json_schema_extra={"source": "[S20] WHO declared COVID-19 a pandemic on 11 Mar 2020."},
+    )
+    pandemic_weeks: int = param(
+        52,
+        0,
+        520,
+        "Duration of the pandemic shock.",
+        "[S20] lockdowns and travel restrictions through 2020.",
+        unit="weeks",
+    )
+    pandemic_narrowing: float = param(
+        0.6,
+        0,
+        1,
+        "Share of the room for dialogue the pandemic removes while it lasts.",
+        "[S20] the pandemic 'further narrowed the space for dialogue'.",
+    )
+    election_horizon: int = param(
+        26,
+        1,
+        104,
+        "Weeks before an election over which its proximity rises from 0 to 1.",
+        "[S20] 'in the year of U.S. presidential elections'; campaigns run about six months.",
+        unit="weeks",
+    )
+
+
+class CommitmentParams(_Strict):
+    pull_rate: float = param(
+        0.08,
+        0,
+        1,
+        "Weekly share of the gap to tie-weighted partners' commitment closed.",
+        "[S18] 'can the US maintain its North Korea coalition?': coordination pulls members.",
+    )
+    anchor_rate: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly relaxation toward the actor's own initial (interest-based) level.",
+        "Interests change slowly; without shocks commitment returns to its baseline.",
+    )
+    conventional_response: float = param(
+        0.10,
+        0,
+        1,
+        "Commitment rise after a conventional test, x security weight x headroom.",
+        "[S20] SRBM/SLBM tests drew statements, not new sanctions: a small response.",
+    )
+    strategic_ratchet: float = param(
+        0.6,
+        0,
+        1,
+        "Commitment rise after a strategic test, x security weight x headroom.",
+        "UNSCR 2397 para 27: further oil cuts after any nuclear or ICBM test.",
+    )
+    fatigue_erosion: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly commitment loss per unit of sanctions fatigue.",
+        "[S18] South Korea and China 'getting fed up with ... maximum pressure'.",
+    )
+    stability_pullback: float = param(
+        0.015,
+        0,
+        1,
+        "Weekly loss per unit stability weight x max(US isolation, tension).",
+        "[S18] China and ROK prefer 'the negotiating table' to unilateral pressure.",
+    )
+    posture_effect: float = param(
+        0.04,
+        0,
+        1,
+        "Weekly leader commitment change under escalation (+) or compromise (-).",
+        "[S20] the US choice after a test: escalate, compromise or sideline.",
+    )
+    noise: float = param(
+        0.015,
+        0,
+        0.2,
+        "Std of weekly commitment noise per unit volatility.",
+        "[S18] 'prone to unexpected outbursts, statements, and policy shifts'.",
+    )
+
+
+class FatigueParams(_Strict):
+    growth: float = param(
+        0.06,
+        0,
+        1,
+        "Weekly fatigue growth per unit effective pressure x economy weight.",
+        "[S18] fatigue grows under 'maximum pressure' without talks.",
+    )
+    recovery: float = param(
+        0.08,
+        0,
+        1,
+        "Weekly share of fatigue that fades while a diplomatic track is active.",
+        "[S18] partners 'prefer the ... relationship to play out at the negotiating table'.",
+    )
+    engagement_effect: float = param(
+        0.5,
+        0,
+        1,
+        "Rise in target engagement per unit fatigue (fatigued partners want talks).",
+        "[S18] fatigue turns into a preference for negotiation.",
+    )
+
+
+class EngagementParams(_Strict):
+    adjust_rate: float = param(
+        0.15,
+        0,
+        1,
+        "Weekly share of the gap to target engagement closed.",
+        "Diplomatic postures shift over weeks, not days ([S18] 'in the week or two').",
+    )
+    noise: float = param(
+        0.02,
+        0,
+        0.2,
+        "Std of weekly engagement noise per unit volatility.",
+        "[S18] unpredictable statements.",
+    )
+    influence_level: float = param(
+        0.8,
+        0,
+        1,
+        "Target engagement while the DPRK seeks influence.",
+        "[S20] 2018 'influence-seeking policy': engagement, summitry, test moratorium.",
+    )
+    autonomy_level: float = param(
+        0.1,
+        0,
+        1,
+        "Target engagement while the DPRK seeks autonomy.",
+        "[S20] Kim 'essentially refused ... to return to the negotiation table' (Dec 2019).",
+    )
+    compromise_boost: float = param(
+        0.3,
+        0,
+        1,
+        "Rise in the leader's target engagement under a compromise posture.",
+        "[S20] 'compromising below the maximum goal of full denuclearization'.",
+    )
+    sideline_drop: float = param(
+        0.2,
+        0,
+        1,
+        "Fall in the leader's target engagement under a sideline posture.",
+        "[S20] 'continue to sideline the North Korea issue'.",
+    )
+
+
+class StandingParams(_Strict):
+    anchor_rate: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly relaxation of standing toward its initial level.",
+        "Approval is sticky: it returns toward its baseline absent news.",
+    )
+    reference_adapt: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly adaptation of the reference point toward current standing.",
+        "Reference points adapt slowly to the status quo (Kahneman and Tversky 1979).",
+    )
+    noise: float = param(
+        0.01,
+        0,
+        0.2,
+        "Std of weekly standing noise per unit volatility.",
+        "Domestic politics outside the model.",
+    )
+    summit_gain: float = param(
+        0.04,
+        0,
+        1,
+        "Standing gain of both leaders when a summit is held.",
+        "[S18] Kim would 'bask in the praise'; Trump a 'global statesman'.",
+    )
+    agreement_gain: float = param(
+        0.05,
+        0,
+        1,
+        "Further standing gain of both leaders when a summit yields agreement.",
+        "[S18] 'he needs a political win'.",
+    )
+    test_cost_leader: float = param(
+        0.08,
+        0,
+        1,
+        "Leader standing loss after a strategic test.",
+        "[S20] a test before the election: 'diplomacy will be seen as having failed entirely'.",
+    )
+    provocation_gain_target: float = param(
+        0.03,
+        0,
+        1,
+        "Target leader standing gain after a provocation.",
+        "[S20] 'major provocations could reinforce his power at home'.",
+    )
+    sanctions_cost_target: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly target standing loss per unit effective pressure.",
+        "[S20] 'absence of prospects for easing of the tough ... sanctions regime'.",
+    )
+
+
+class ProspectParams(_Strict):
+    alpha: float = param(
+        0.88,
+        0.05,
+        1,
+        "Curvature of the value function for gains.",
+        "Tversky and Kahneman (1992) median estimate.",
+    )
+    beta: float = param(
+        0.88,
+        0.05,
+        1,
+        "Curvature of the value function for losses.",
+        "Tversky and Kahneman (1992) median estimate.",
+    )
+    loss_aversion: float = param(
+        2.25,
+        1,
+        5,
+        "Loss aversion lambda.",
+        "Tversky and Kahneman (1992) median estimate.",
+    )
+    sensitivity: float = param(
+        8.0,
+        0,
+        50,
+        "Logit slope on the prospect-value advantage of a risky option.",
+        "Scales value differences (standing units) into choice odds.",
+    )
+    summit_upside: float = param(
+        0.25,
+        0,
+        1,
+        "Standing gained if a summit gamble succeeds (x (1 + prestige weight)).",
+        "[S18] 'hoping to win big so as to turn around his political fortunes'.",
+    )
+    summit_downside: float = param(
+        0.15,
+        0,
+        1,
+        "Standing lost if a summit gamble fails.",
+        "[S18] 'North Korea does offer a host of pitfalls'.",
+    )
+    summit_success: float = param(
+        0.5,
+        0,
+        1,
+        "Leader's subjective chance that a summit succeeds.",
+        "[S18] forecasts 'issued with great caution': an even chance.",
+    )
+    accept_logit0: float = param(
+        -2.5,
+        -20,
+        20,
+        "Weekly logit of accepting a proposed summit at zero value advantage.",
+        "Summit offers are answered within weeks (March 2018: within a day).",
+    )
+    election_aversion: float = param(
+        2.0,
+        0,
+        10,
+        "Extra weight on a gamble's downside at full election proximity.",
+        "[S20] 'with a crucial election ahead, Trump is unlikely to want to risk ... failure'.",
+    )
+    sideline_cost: float = param(
+        0.03,
+        0,
+        1,
+        "Sure standing loss of sidelining the issue after a strategic test.",
+        "[S20] the test freeze was 'Trump's only achievement'.",
+    )
+    compromise_upside: float = param(
+        0.12,
+        0,
+        1,
+        "Gain if a compromise below full denuclearisation works.",
+        "[S20] compromise is one of the three US choices.",
+    )
+    compromise_downside: float = param(
+        0.10,
+        0,
+        1,
+        "Loss if the compromise fails.",
+        "[S20] a failure in negotiations.",
+    )
+    compromise_success: float = param(
+        0.5,
+        0,
+        1,
+        "Subjective chance a compromise works.",
+        "[S20] no tangible progress so far.",
+    )
+    escalate_upside: float = param(
+        0.3,
+        0,
+        1,
+        "Gain if military escalation forces a climb-down.",
+        "[S20] escalation is one of the three US choices.",
+    )
+    escalate_downside: float = param(
+        0.6,
+        0,
+        1,
+        "Loss if escalation ends in conflict.",
+        "[S20] 'a military conflict with unpredictable consequences'.",
+    )
+    escalate_success: float = param(
+        0.3,
+        0,
+        1,
+        "Subjective chance escalation succeeds.",
+        "[S20] 'unpredictable consequences'.",
+    )
+
+
+class TargetParams(_Strict):
+    aspiration: float = param(
+        0.35,
+        0,
+        1,
+        "Interest-weighted payoff engagement must deliver to keep the target engaged.",
+        "[S18] Kim wants security guarantees, economic relief and prestige.",
+    )
+    to_autonomy_logit0: float = param(
+        -5.0,
+        -20,
+        20,
+        "Weekly logit of turning to autonomy-seeking at zero disappointment.",
+        "[S20] the turn came after a year without relief (2019).",
+    )
+    disappointment_slope: float = param(
+        8.0,
+        0,
+        50,
+        "Logit slope on disappointment (aspiration minus payoff).",
+        "[S20] 'in the absence of prospects for easing of ... sanctions'.",
+    )
+    snub_shock: float = param(
+        3.0,
+        0,
+        20,
+        "Extra logit of turning to autonomy right after a summit without relief.",
+        "[S20] relations 'cooled again since 2019' after the no-deal summit.",
+    )
+    to_influence_logit0: float = param(
+        -5.5,
+        -20,
+        20,
+        "Weekly logit of turning to influence-seeking at zero lure.",
+        "[S20] 'influence-seeking policy of 2018'.",
+    )
+    lure_slope: float = param(
+        6.0,
+        0,
+        50,
+        "Logit slope on the lure of engagement (what talks could deliver).",
+        "[S18] 'Kim wants credible promises ... aid packages, removing sanctions'.",
+    )
+    relief_decay: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly erosion of economic relief per unit effective pressure.",
+        "Sanctions enforcement claws back relief.",
+    )
+    prestige_decay: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly fading of summit prestige.",
+        "Prestige must be renewed.",
+    )
+    security0: float = param(
+        0.5,
+        0,
+        1,
+        "Baseline perceived regime security (0 = imminent threat, 1 = guaranteed).",
+        "[S18] Kim wants 'credible promises that the US won't attempt to topple' the regime.",
+    )
+    security_recovery: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly recovery of perceived regime security toward its baseline.",
+        "Threat perceptions fade without new threats.",
+    )
+    summit_prestige: float = param(
+        0.35,
+        0,
+        1,
+        "Prestige gained when a summit is held.",
+        "[S18] standing 'on the world stage alongside Trump ... as a peer'.",
+    )
+    agreement_relief: float = param(
+        0.4,
+        0,
+        1,
+        "Economic relief gained from an agreement.",
+        "[S18] 'removing sanctions'.",
+    )
+    agreement_security: float = param(
+        0.3,
+        0,
+        1,
+        "Security gained from an agreement.",
+        "[S18] 'credible promises that the US won't attempt to topple' the regime.",
+    )
+    escalation_threat: float = param(
+        0.3,
+        0,
+        1,
+        "Security lost when the leader escalates.",
+        "[S20] 'escalate militarily'.",
+    )
+    conventional_logit0: float = param(
+        -4.6,
+        -20,
+        20,
+        "Weekly logit of a conventional test in influence mode (about 1%).",
+        "2018: no launches during the influence-seeking moratorium (CNS database).",
+    )
+    conventional_autonomy: float = param(
+        3.5,
+        0,
+        20,
+        "Added logit of a conventional test in autonomy mode (to about 25%/week).",
+        "2016-17: 15-16 launch days a year (CNS database); [S20] tests 'ramped up'.",
+    )
+    strategic_logit0: float = param(
+        -7.0,
+        -20,
+        20,
+        "Weekly logit of a strategic (ICBM/nuclear) test in influence mode.",
+        "[S20] Pyongyang 'restrained from both long-range ... and further nuclear tests'.",
+    )
+    strategic_autonomy: float = param(
+        3.8,
+        0,
+        20,
+        "Added logit of a strategic test in autonomy mode (to about 4%/week).",
+        "2016-17: 2 nuclear tests and 3 ICBM launches in two years.",
+    )
+    election_leverage: float = param(
+        1.5,
+        0,
+        20,
+        "Added logit of provocation at full US election proximity.",
+        "[S20] 'this vulnerability represents a source of leverage that could be exploited'.",
+    )
+    vulnerability_slope: float = param(
+        4.0,
+        0,
+        50,
+        "Added logit per unit of the leader's shortfall below reference standing.",
+        "[S20] 'if Kim Jong-un perceives his domestic position to be vulnerable'.",
+    )
+    diplomacy_restraint: float = param(
+        2.0,
+        0,
+        20,
+        "Logit reduction while a diplomatic track is active.",
+        "[S20] provocations fall with an active diplomatic track.",
+    )
+    patron_restraint: float = param(
+        2.0,
+        0,
+        20,
+        "Logit reduction per unit of the patrons' tie-weighted commitment.",
+        "Chinese enforcement restrains Pyongyang (China is DPRK's treaty ally).",
+    )
+
+
+class SummitParams(_Strict):
+    proposal_logit0: float = param(
+        -5.5,
+        -20,
+        20,
+        "Weekly logit of a summit proposal with no mediation or engagement.",
+        "Leader-level summits are rare: none 1994-2017.",
+    )
+    mediation_slope: float = param(
+        4.0,
+        0,
+        50,
+        "Added logit per unit of mediation (mediators' effort x engagement).",
+        "[S18] ROK envoys carried Kim's invitation in March 2018.",
+    )
+    engagement_slope: float = param(
+        4.0,
+        0,
+        50,
+        "Added logit per unit of the two leaders' mean engagement.",
+        "[S18] 'a personal, direct Kim-Trump meeting something both ... really want'.",
+    )
+    target_accept_logit0: float = param(
+        -4.0,
+        -20,
+        20,
+        "Weekly logit that the target accepts a proposal in autonomy mode.",
+        "[S20] Kim refused Biegun's invitation in autonomy mode.",
+    )
+    target_accept_influence: float = param(
+        5.0,
+        0,
+        20,
+        "Added acceptance logit in influence mode.",
+        "[S20] 2018 summitry.",
+    )
+    lead_weeks: int = param(
+        12,
+        1,
+        52,
+        "Weeks from scheduling to the summit date.",
+        "8 March 2018 acceptance to 12 June 2018 Singapore: 14 weeks.",
+        unit="weeks",
+    )
+    proposal_expiry: int = param(
+        8,
+        1,
+        52,
+        "Weeks a proposal stays open before it lapses.",
+        "Unanswered overtures lapse within a season.",
+        unit="weeks",
+    )
+    insecurity_weeks: int = param(
+        2,
+        1,
+        26,
+        "Weeks of counterpart silence before the fear of being stood up bites.",
+        "[S18] 'in the week or two prior to Trump's cancellation, dialogue ... had slowed'.",
+        unit="weeks",
+    )
+    revival_logit0: float = param(
+        -3.0,
+        -20,
+        20,
+        "Weekly logit of reviving a hedged cancellation at zero engagement.",
+        "[S18] 'talks ... have picked up again'.",
+    )
+    revival_engagement: float = param(
+        4.0,
+        0,
+        50,
+        "Added revival logit per unit mean engagement of the two leaders.",
+        "[S18] both 'really want' the meeting.",
+    )
+    revival_window: int = param(
+        12,
+        1,
+        104,
+        "Weeks a hedged cancellation stays revivable.",
+        "[S18] 'whether in June or later down the line'.",
+        unit="weeks",
+    )
+    revival_lead: int = param(
+        3,
+        1,
+        52,
+        "Weeks from revival to the summit date.",
+        "Cancelled 24 May 2018, revived about 1 June, held 12 June.",
+        unit="weeks",
+    )
+    agreement_logit0: float = param(
+        -2.0,
+        -20,
+        20,
+        "Logit of agreement at a held summit with zero engagement.",
+        "Leader summits often end without a deal (Hanoi, February 2019).",
+    )
+    agreement_engagement: float = param(
+        2.5,
+        0,
+        20,
+        "Added agreement logit per unit mean engagement of the two leaders.",
+        "Singapore 2018 produced a joint statement when both were engaged.",
+    )
+    agreement_compromise: float = param(
+        1.5,
+        0,
+        20,
+        "Added agreement logit under a compromise posture.",
+        "[S20] a deal needs 'compromising below the maximum goal'.",
+    )
+    hedge_signal: float = param(
+        0.15,
+        0,
+        1,
+        "Target engagement gained when the leader cancels but leaves the door open.",
+        "[S18] the letter 'was a bargaining move'; Pyongyang answered with a 'restrained' reply.",
+    )
+    cooldown: int = param(
+        26,
+        1,
+        260,
+        "Weeks after a summit or closed cancellation before a new proposal.",
+        "Singapore (June 2018) to Hanoi (February 2019): 8 months.",
+        unit="weeks",
+    )
+    unconsulted_cost: float = param(
+        0.12,
+        0,
+        1,
+        "Tie strength lost with each treaty ally the leader fails to consult.",
+        "[S18] Trump agreed 'without consultation' of the South Koreans.",
+    )
+
+
+class VolatilityParams(_Strict):
+    outburst_rate: float = param(
+        0.15,
+        0,
+        1,
+        "Weekly outburst probability per unit volatility.",
+        "[S18] 'prone to unexpected outbursts'.",
+    )
+    outburst_engagement_hit: float = param(
+        0.15,
+        0,
+        1,
+        "Engagement lost by the counterpart hit by an outburst.",
+        "[S18] 'avoiding big missteps that could sabotage talks'.",
+    )
+    outburst_tension: float = param(
+        0.05,
+        0,
+        1,
+        "Tension added by an outburst at the counterpart.",
+        "2017 'name calling and threats of nuclear war'.",
+    )
+    want_threshold: float = param(
+        0.5,
+        0,
+        1,
+        "Engagement at which a leader 'wants the meeting'.",
+        "[S18] outbursts 'targeted ... Pence and ... Bolton, not Trump himself'.",
+    )
+    shift_rate: float = param(
+        0.03,
+        0,
+        1,
+        "Weekly policy-shift probability per unit volatility.",
+        "[S18] 'unexpected ... policy shifts'.",
+    )
+    shift_size: float = param(
+        0.25,
+        0,
+        1,
+        "Size of a policy shift in engagement (up or down at even odds).",
+        "[S18] careening 'from name calling ... to the prospect of rapprochement'.",
+    )
+
+
+class TieParams(_Strict):
+    pull_treaty_ally: float = param(
+        1.0,
+        0,
+        1,
+        "Pull weight of a treaty-ally tie.",
+        "Treaty allies coordinate most.",
+    )
+    pull_partner: float = param(
+        0.6,
+        0,
+        1,
+        "Pull weight of a partner tie.",
+        "Partners coordinate, less bindingly.",
+    )
+    pull_rival: float = param(
+        0.15,
+        0,
+        1,
+        "Pull weight of a rival tie.",
+        "US-China rivalry; China still votes for UN sanctions.",
+    )
+    pull_adversary: float = param(
+        0.0,
+        0,
+        1,
+        "Pull weight of an adversary tie.",
+        "Adversaries do not align commitments.",
+    )
+    divergence_memory: float = param(
+        0.1,
+        0,
+        1,
+        "Weekly update weight of the running mean of commitment divergence.",
+        "Strain comes from 'sustained' divergence, not one week's.",
+    )
+    tolerance: float = param(
+        0.2,
+        0,
+        1,
+        "Divergence a tie tolerates before it strains.",
+        "Allies absorb moderate differences in enforcement.",
+    )
+    strengthen: float = param(
+        0.1,
+        0,
+        1,
+        "Weekly strengthening per unit of divergence below tolerance.",
+        "Coordination strengthens a tie.",
+    )
+    strain: float = param(
+        0.3,
+        0,
+        1,
+        "Weekly weakening per unit of divergence above tolerance.",
+        "[S18] 'the coalition could fracture'.",
+    )
+
+
+class TensionParams(_Strict):
+    decay: float = param(
+        0.04,
+        0,
+        1,
+        "Weekly decay of military tension.",
+        "Crises fade without new shocks.",
+    )
+    conventional: float = param(
+        0.04,
+        0,
+        1,
+        "Tension added by a conventional test.",
+        "[S20] SRBM tests raised little.",
+    )
+    strategic: float = param(
+        0.25,
+        0,
+        1,
+        "Tension added by a strategic test.",
+        "2017: 'threats of nuclear war' after ICBM and nuclear tests.",
+    )
+    escalation: float = param(
+        0.35,
+        0,
+        1,
+        "Tension added when the leader chooses escalation.",
+        "[S20] 'escalate militarily'.",
+    )
+    summit_relief: float = param(
+        0.3,
+        0,
+        1,
+        "Tension removed when a summit is held.",
+        "Singapore ended the 2017 crisis.",
+    )
+    crisis_threshold: float = param(
+        0.85,
+        0,
+        1,
+        "Tension at which a military crisis is declared.",
+        "[S20] 'a military conflict with unpredictable consequences'.",
+    )
+
+
+class OutcomeParams(_Strict):
+    fracture_cohesion: float = param(
+        0.3,
+        0,
+        1,
+        "Coalition cohesion below which the coalition counts as fractured.",
+        "[S18] 'the coalition could fracture'.",
+    )
+    unwind_ratio: float = param(
+        0.6,
+        0,
+        1,
+        "Effective pressure below this share of its initial level = unwound.",
+        "[S18] 'the pressure campaign could unwind'.",
+    )
+    isolation_threshold: float = param(
+        0.85,
+        0,
+        1,
+        "US isolation above which the US is 'alone and sidelined'.",
+        "[S18] 'the US could find itself alone and sidelined'.",
+    )
+    track_memory: int = param(
+        26,
+        1,
+        260,
+        "Weeks a held summit keeps the diplomatic track active.",
+        "Working-level talks follow a summit for months (Singapore to Hanoi).",
+        unit="weeks",
+    )
+
+
+class Params(_Strict):
+    """All mechanism parameters, by group; the groups match the rules in ``rules.py``."""
+
+    commitment: CommitmentParams = Field(default_factory=CommitmentParams)
+    fatigue: FatigueParams = Field(default_factory=FatigueParams)
+    engagement: EngagementParams = Field(default_factory=EngagementParams)
+    standing: StandingParams = Field(default_factory=StandingParams)
+    prospect: ProspectParams = Field(default_factory=ProspectParams)
+    target: TargetParams = Field(default_factory=TargetParams)
+    summit: SummitParams = Field(default_factory=SummitParams)
+    volatility: VolatilityParams = Field(default_factory=VolatilityParams)
+    ties: TieParams = Field(default_factory=TieParams)
+    tension: TensionParams = Field(default_factory=TensionParams)
+    outcomes: OutcomeParams = Field(default_factory=OutcomeParams)
+
+
+class Scenario(_Strict):
+    """A validated scenario: actors, ties, calendar, events and parameters."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    start_date: dt.date = dt.date(2018, 1, 1)
+    steps: int = Field(104, ge=1, le=5200, description="Weeks to simulate.")
+    seed: int = Field(20180524, ge=0, lt=2**63, description="Default random seed.")
+    dprk_mode: Literal["influence", "autonomy"] = Field(
+        "autonomy", description="Initial DPRK policy mode."
+    )
+    actors: Annotated[list[Actor], Field(min_length=2, max_length=64)]
+    ties: list[Tie] = Field(default_factory=list)
+    clock: Clock = Field(default_factory=Clock)
+    events: list[Event] = Field(default_factory=list)
+    params: Params = Field(default_factory=Params)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        ids = [a.id for a in self.actors]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate actor id(s): {', '.join(dupes)}")
+        for role in (Role.LEADER, Role.TARGET):
+            n = sum(a.role is role for a in self.actors)
+            if n != 1:
+                raise ValueError(f"exactly one actor must have role '{role}' (found {n})")
+        known = set(ids)
+        seen: set[frozenset[str]] = set()
+        for k, tie in enumerate(self.ties):
+            for end in (tie.a, tie.b):
+                if end not in known:
+                    raise ValueError(
+                        f"ties[{k}] names unknown actor '{end}' (known: {', '.join(ids)})"
+                    )
+            pair = frozenset((tie.a, tie.b))
+            if len(pair) == 1:
+                raise ValueError(f"ties[{k}] joins '{tie.a}' to itself")
+            if pair in seen:
+                raise ValueError(f"ties[{k}] repeats the tie {tie.a}-{tie.b}")
+            seen.add(pair)
+        for k, ev in enumerate(self.events):
+            if ev.actor is not None and ev.actor not in known:
+                raise ValueError(f"events[{k}] names unknown actor '{ev.actor}'")
+            if ev.date < self.start_date:
+                raise ValueError(f"events[{k}] date {ev.date} is before start_date")
+        return self
+
+    @property
+    def actor_ids(self) -> list[str]:
+        return [a.id for a in self.actors]
+
+    def date_of(self, step: int) -> dt.date:
+        """Calendar date at the end of ``step`` (one step is one week)."""
+        return self.start_date + dt.timedelta(weeks=step)
+
+    def step_of(self, date: dt.date) -> int:
+        """The step during which ``date`` falls (step 1 covers the first week)."""
+        return (date - self.start_date).days // 7 + 1
+
+
+# ---------------------------------------------------------------------------------------
+# Loading, overrides and error messages
+# ---------------------------------------------------------------------------------------
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    key = _loc(err["loc"])
+    got = err.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if kind == "missing":
+        return f"missing required key '{key}'"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return f"key '{key}' = {got!r} is out of range ({err['msg'].lower()})"
+    if kind == "enum" or kind == "literal_error":
+        return f"key '{key}' = {got!r}: {err['msg'].lower()}"
+    if kind == "value_error":
+        msg = err["msg"].removeprefix("Value error, ")
+        return f"{msg}" if not err["loc"] else f"key '{key}': {msg}"
+    return f"key '{key}' = {got!r}: {err['msg'].lower()}"
+
+
+def _first_error(exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = _describe(errors[0])
+    return first + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+
+
+def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario mapping; raise :class:`ConfigError` with a one-line message."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_first_error(exc)}") from None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; missing files and malformed TOML become :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+
+
+def _merge_lists(base: list[Any], top: list[Any], key: Any) -> list[Any]:
+    out = [dict(item) for item in base]
+    where = {key(item): k for k, item in enumerate(out)}
+    for item in top:
+        k = where.get(key(item))
+        if k is None:
+            out.append(item)
+        else:
+            out[k] = _merge(out[k], item)
+    return out
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``top`` over ``base``: tables key by key, actors by id, ties by pair."""
+    out = dict(base)
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        elif k == "actors" and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = _merge_lists(out[k], v, lambda t: t.get("id"))
+        elif k == "ties" and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = _merge_lists(out[k], v, lambda t: frozenset((t.get("a"), t.get("b"))))
+        else:
+            out[k] = v
+    return out
+
+
+def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Raw scenario mapping, following ``extends = "other.toml"`` (relative to the file)."""
+    path = Path(path)
+    data = read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: key 'extends' must be a file name string")
+    base_path = (path.parent / parent).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise ConfigError(f"{path}: key 'extends' makes a cycle through {base_path.name}")
+    base = read_scenario_data(base_path, (*_seen, path.resolve()))
+    merged = _merge(base, data)
+    if "events" not in data:
+        merged["events"] = base.get("events", [])
+    return merged
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load and validate a scenario file, applying ``key=value`` overrides first."""
+    data = read_scenario_data(path)
+    if overrides:
+        data = apply_overrides(data, overrides, source=str(path))
+    return validate_scenario(data, str(path))
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # a bare word: let the schema judge it as a string
+
+
+def set_value(data: dict[str, Any], key: str, value: Any, source: str) -> None:
+    """Set ``dotted.key`` in a scenario mapping; ``actors.ROK.x`` addresses an actor by id.
+
+    Missing parameter groups are created (they default in the schema); anything else that
+    does not exist is an error, so a typo never passes silently.
+    """
+    parts = [p for p in key.strip().split(".") if p]
+    if not parts:
+        raise ConfigError(f"{source}: override '{key}' has an empty key")
+    node: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = _find_actor(node, part, source, key)
+            continue
+        if not isinstance(node, dict):
+            raise ConfigError(f"{source}: override '{key}': '{part}' is not a table")
+        if part not in node:
+            if part in _GROUPS_AT.get(depth, ()) or (depth >= 2 and part == "interests"):
+                node[part] = {}
+            else:
+                raise ConfigError(f"{source}: override '{key}': unknown key '{part}'")
+        node = node[part]
+    if not isinstance(node, dict):
+        raise ConfigError(f"{source}: override '{key}' must name a field")
+    node[parts[-1]] = value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> dict[str, Any]:
+    """Apply ``dotted.key=value`` strings; values are parsed as TOML (``0.3``, ``true``)."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"{source}: override '{item}' is not of the form key=value")
+        key, _, raw = item.partition("=")
+        set_value(out, key, _parse_value(raw.strip()), source)
+    return out
+
+
+_GROUPS_AT: dict[int, tuple[str, ...]] = {
+    0: ("params", "clock"),
+    1: tuple(Params.model_fields),
+}
+
+
+def _find_actor(actors: list[Any], ident: str, source: str, key: str) -> Any:
+    for item in actors:
+        if isinstance(item, dict) and item.get("id") == ident:
+            return item
+    raise ConfigError(f"{source}: override '{key}': no actor with id '{ident}'")
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """Every documented parameter: dotted name, default, range, unit, meaning and source."""
+    rows: list[dict[str, Any]] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            ann = field.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, f"{prefix}{name}.")
+                continue
+            extra = field.json_schema_extra or {}
+            if not isinstance(extra, dict) or "source" not in extra:
+                continue
+            lo = hi = None
+            for meta in field.metadata:
+                lo = getattr(meta, "ge", lo)
+                hi = getattr(meta, "le", hi)
+            rows.append(
+                {
+                    "name": prefix + name,
+                    "default": field.default,
+                    "min": lo,
+                    "max": hi,
+                    "unit": extra.get("unit", ""),
+                    "meaning": field.description or "",
+                    "source": extra["source"],
+                }
+            )
+
+    walk(Params, "params.")
+    walk(Clock, "clock.")
+    walk(Actor, "actors.<ID>.")
+    walk(Tie, "ties[].")
+    return rows

@@ -1,0 +1,244 @@
+"""The Mesa model of the coalition around the US-North Korea standoff.
+
+``CoalitionModel()`` builds the baseline scenario; ``CoalitionModel("summit_2018", rng=7)``
+a named scenario with seed 7; keyword parameters in ``group__name`` form override the
+scenario (``CoalitionModel(fatigue__growth=0.1, actors__ROK__volatility=0.4)``), which is
+what ``mesa.batch_run`` passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import dynamics as dyn
+from .agents import StateActor
+from .config import Scenario
+from .network import build_graph, sync_strengths, tie_label
+from .scenarios import resolve_scenario, with_values
+
+__all__ = ["CoalitionModel"]
+
+
+class CoalitionModel(mesa.Model):
+    """US, DPRK, ROK, PRC (and any actors a scenario adds) on an evolving alliance graph."""
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        rng: int | np.random.Generator | None = None,
+        steps: int | None = None,
+        **params: Any,
+    ) -> None:
+        scn = resolve_scenario(scenario)
+        if params:
+            scn = with_values(scn, {k.replace("__", "."): v for k, v in params.items()})
+        if steps is not None:
+            scn = with_values(scn, {"steps": steps})
+        seed = _seed_from(rng, scn.seed)
+        super().__init__(rng=seed)
+        self.scenario_spec = scn
+        self.seed = seed
+        self.n_steps = scn.steps
+        self.structure = dyn.Structure.from_scenario(scn)
+        self.params = dyn.compile_params(scn, rows=1)
+        self.keys = dyn.make_keys(np.array([seed], dtype=np.uint64))
+        self.state = dyn.initial_state(self.params, self.structure)
+        self.context: dyn.Context | None = None
+        self.graph = build_graph(scn)
+        self.event_log: list[dict[str, Any]] = []
+
+        StateActor.create_agents(
+            self,
+            len(scn.actors),
+            index=list(range(len(scn.actors))),
+            actor_id=[a.id for a in scn.actors],
+            name=[a.name for a in scn.actors],
+            role=[a.role for a in scn.actors],
+        )
+        self.actors: dict[str, StateActor] = {a.actor_id: a for a in self.agents}
+        self.datacollector = mesa.DataCollector(
+            model_reporters=self._model_reporters(),
+            agent_reporters={
+                "actor": "actor_id",
+                "commitment": "commitment",
+                "engagement": "engagement",
+                "standing": "standing",
+                "reference": "reference",
+                "fatigue": "fatigue",
+            },
+        )
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ the week
+    def step(self) -> None:
+        """Observe; every agent decides; every agent commits; the model resolves the week."""
+        t = self.steps
+        self.context = dyn.observe(self.state, self.params, self.structure, t, self.keys)
+        self.agents.shuffle_do("decide")
+        self.agents.do("commit")
+        events = dyn.resolve_world(self.state, self.context, self.params, self.structure)
+        self._log(events, t)
+        sync_strengths(self.graph, self.structure.ids, self.state.strength[0])
+        self.datacollector.collect(self)
+        if t >= self.n_steps:
+            self.running = False
+
+    def run(self, steps: int | None = None) -> CoalitionModel:
+        """Run to the scenario's end (or ``steps`` more weeks)."""
+        for _ in range(self.n_steps - self.steps if steps is None else steps):
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ reporters
+    @property
+    def date(self) -> dt.date:
+        return self.structure.date_of(self.steps)
+
+    @property
+    def cohesion(self) -> float:
+        return float(self.state.metrics["cohesion"][0])
+
+    @property
+    def effective_pressure(self) -> float:
+        return float(self.state.metrics["effective_pressure"][0])
+
+    @property
+    def us_isolation(self) -> float:
+        return float(self.state.metrics["us_isolation"][0])
+
+    @property
+    def dprk_mode(self) -> str:
+        return dyn.Mode(int(self.state.mode[0])).name.lower()
+
+    @property
+    def summit_state(self) -> str:
+        return dyn.SummitState(int(self.state.summit[0])).name.lower()
+
+    @property
+    def us_posture(self) -> str:
+        return dyn.Posture(int(self.state.posture[0])).name.lower()
+
+    @property
+    def leader_domain(self) -> str:
+        ld = self.structure.leader
+        gap = self.state.standing[0, ld] - self.state.reference[0, ld]
+        return "losses" if gap < 0 else "gains"
+
+    @property
+    def weeks_to_election(self) -> int:
+        return self.structure.weeks_to_election(self.steps)
+
+    def _model_reporters(self) -> dict[str, Any]:
+        reporters: dict[str, Any] = {
+            "date": lambda m: m.date.isoformat(),
+            "cohesion": "cohesion",
+            "effective_pressure": "effective_pressure",
+            "us_isolation": "us_isolation",
+            "tension": lambda m: float(m.state.tension[0]),
+            "dprk_mode": "dprk_mode",
+            "summit_state": "summit_state",
+            "us_posture": "us_posture",
+            "leader_domain": "leader_domain",
+            "dprk_relief": lambda m: float(m.state.relief[0]),
+            "dprk_prestige": lambda m: float(m.state.prestige[0]),
+            "dprk_security": lambda m: float(m.state.security[0]),
+        }
+        ids = self.structure.ids
+        for a, b in self.graph.edges():
+            i, j = ids.index(a), ids.index(b)
+            reporters[tie_label(a, b)] = lambda m, i=i, j=j: float(m.state.strength[0, i, j])
+        return reporters
+
+    # ------------------------------------------------------------------ events and summary
+    def _log(self, events: dict[str, np.ndarray], t: int) -> None:
+        date = self.structure.date_of(t).isoformat()
+        ids = self.structure.ids
+        st = self.state
+        actor_of = {
+            "summit_scheduled": ids[self.structure.leader],
+            "unconsulted_decision": ids[self.structure.leader],
+            "conventional_test": ids[self.structure.target],
+            "strategic_test": ids[self.structure.target],
+            "mode_influence": ids[self.structure.target],
+            "mode_autonomy": ids[self.structure.target],
+            "us_compromise": ids[self.structure.leader],
+            "us_sideline": ids[self.structure.leader],
+            "us_escalate": ids[self.structure.leader],
+            "us_isolated": ids[self.structure.leader],
+        }
+        per_actor = {
+            "outburst_counterpart": st.outburst_counterpart[0],
+            "outburst_third_party": st.outburst_third_party[0],
+            "policy_shift": st.shift[0],
+        }
+        for name in dyn.EVENT_KINDS:
+            if not events[name][0]:
+                continue
+            if name in per_actor:
+                for i in np.flatnonzero(per_actor[name]):
+                    self._add_event(t, date, ids[i], name, "")
+                continue
+            actor, details = actor_of.get(name, ""), ""
+            if name == "summit_cancelled":
+                actor = ids[int(st.canceller[0])]
+                details = "hedged: door left open" if st.hedged[0] else "closed"
+            elif name == "scheduled_event":
+                due = self.structure.events.get(t, ())
+                details = "; ".join(f"{e.kind.value} {e.note}".strip() for e in due)
+            self._add_event(t, date, actor, name, details)
+
+    def _add_event(self, t: int, date: str, actor: str, event: str, details: str) -> None:
+        self.event_log.append(
+            {"step": t, "date": date, "actor": actor, "event": event, "details": details}
+        )
+
+    def outcomes(self) -> dict[str, bool]:
+        return {k: bool(v[0]) for k, v in dyn.outcomes(self.state).items()}
+
+    def summary(self) -> dict[str, Any]:
+        """Outcome flags, event counts and final state of this run (JSON-ready)."""
+        st = self.state
+        return {
+            "scenario": self.scenario_spec.name,
+            "seed": self.seed,
+            "steps": int(self.steps),
+            "start_date": self.structure.start_date.isoformat(),
+            "end_date": self.date.isoformat(),
+            "outcomes": self.outcomes(),
+            "event_counts": {k: int(st.counts[0, i]) for i, k in enumerate(dyn.EVENT_KINDS)},
+            "final": {
+                "cohesion": self.cohesion,
+                "effective_pressure": self.effective_pressure,
+                "us_isolation": self.us_isolation,
+                "tension": float(st.tension[0]),
+                "dprk_mode": self.dprk_mode,
+                "summit_state": self.summit_state,
+                "us_posture": self.us_posture,
+                "actors": {
+                    a.actor_id: {
+                        "commitment": a.commitment,
+                        "engagement": a.engagement,
+                        "standing": a.standing,
+                        "fatigue": a.fatigue,
+                    }
+                    for a in self.actors.values()
+                },
+            },
+        }
+
+
+def _seed_from(rng: int | np.random.Generator | None, default: int) -> int:
+    """An integer stream seed from Mesa's ``rng`` argument (the scenario's seed if None)."""
+    if rng is None:
+        return int(default)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1))
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and int(rng) >= 0:
+        return int(rng)
+    raise ValueError(f"rng must be a non-negative integer or a numpy Generator, not {rng!r}")
