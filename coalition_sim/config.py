@@ -564,21 +564,21 @@ class ProspectParams(_Strict):
         "[S20] no tangible progress so far.",
     )
     escalate_upside: float = param(
-        0.3,
+        0.4,
         0,
         1,
         "Gain if military escalation forces a climb-down.",
         "[S20] escalation is one of the three US choices.",
     )
     escalate_downside: float = param(
-        0.6,
+        0.4,
         0,
         1,
         "Loss if escalation ends in conflict.",
         "[S20] 'a military conflict with unpredictable consequences'.",
     )
     escalate_success: float = param(
-        0.3,
+        0.35,
         0,
         1,
         "Subjective chance escalation succeeds.",
@@ -616,7 +616,7 @@ class TargetParams(_Strict):
         "[S20] relations 'cooled again since 2019' after the no-deal summit.",
     )
     to_influence_logit0: float = param(
-        -5.5,
+        -7.0,
         -20,
         20,
         "Weekly logit of turning to influence-seeking at zero lure.",
@@ -693,7 +693,7 @@ class TargetParams(_Strict):
         "2018: no launches during the influence-seeking moratorium (CNS database).",
     )
     conventional_autonomy: float = param(
-        3.5,
+        4.0,
         0,
         20,
         "Added logit of a conventional test in autonomy mode (to about 25%/week).",
@@ -707,18 +707,25 @@ class TargetParams(_Strict):
         "[S20] Pyongyang 'restrained from both long-range ... and further nuclear tests'.",
     )
     strategic_autonomy: float = param(
-        3.8,
+        4.2,
         0,
         20,
         "Added logit of a strategic test in autonomy mode (to about 4%/week).",
         "2016-17: 2 nuclear tests and 3 ICBM launches in two years.",
     )
     election_leverage: float = param(
-        1.5,
+        1.0,
         0,
         20,
         "Added logit of provocation at full US election proximity.",
         "[S20] 'this vulnerability represents a source of leverage that could be exploited'.",
+    )
+    stake_restraint: float = param(
+        10.0,
+        0,
+        50,
+        "Strategic-test logit reduction per unit of what engagement has delivered.",
+        "[S20] restraint while the situation is 'preferable to any expected retaliation'.",
     )
     vulnerability_slope: float = param(
         4.0,
@@ -735,7 +742,7 @@ class TargetParams(_Strict):
         "[S20] provocations fall with an active diplomatic track.",
     )
     patron_restraint: float = param(
-        2.0,
+        1.0,
         0,
         20,
         "Logit reduction per unit of the patrons' tie-weighted commitment.",
@@ -1085,6 +1092,20 @@ class Scenario(_Strict):
     seed: int = Field(20180524, ge=0, lt=2**63, description="Default random seed.")
     dprk_mode: Literal["influence", "autonomy"] = Field(
         "autonomy", description="Initial DPRK policy mode."
+    )
+    dprk_relief: float = param(
+        0.0,
+        0,
+        1,
+        "Initial economic relief the target has obtained (sanctions eased, aid).",
+        "Scenario state; none was granted 2016-2020 (UN sanctions stayed in force).",
+    )
+    dprk_prestige: float = param(
+        0.0,
+        0,
+        1,
+        "Initial prestige the target holds from past summitry.",
+        "Scenario state; [S20] three Kim-Trump meetings by 2020.",
     )
     actors: Annotated[list[Actor], Field(min_length=2, max_length=64)]
     ties: list[Tie] = Field(default_factory=list)

@@ -280,6 +280,8 @@ def compile_params(scn: Scenario, rows: int = 1) -> ParamArrays:
         w0[i, j] = w0[j, i] = tie.strength
     p.strength0 = np.tile(w0, (rows, 1, 1))
     p.mode0 = np.full(rows, float(Mode[scn.dprk_mode.upper()]))
+    p.relief0 = np.full(rows, scn.dprk_relief)
+    p.prestige0 = np.full(rows, scn.dprk_prestige)
     return p
 
 
@@ -379,8 +381,8 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
         summit=np.zeros(r, dtype=np.int8),
         summit_timer=zeros_i.copy(),
         hedged=false_r.copy(),
-        relief=np.zeros(r),
-        prestige=np.zeros(r),
+        relief=p.relief0.copy(),
+        prestige=p.prestige0.copy(),
         security=p.target.security0.copy(),
         tension=np.zeros(r),
         posture=np.zeros(r, dtype=np.int8),
@@ -687,6 +689,7 @@ def decide_target(st: State, ctx: Context, p: ParamArrays, struct: Structure) ->
         tp.conventional_logit0, tp.conventional_autonomy, tp.strategic_logit0,
         tp.strategic_autonomy, tp.election_leverage, tp.vulnerability_slope,
         tp.diplomacy_restraint, tp.patron_restraint,
+        a.economy[:, t] * st.relief + a.prestige[:, t] * st.prestige, tp.stake_restraint,
     )  # fmt: skip
     level = rules.provocation_level(u[:, 4], p_conv, p_strat)
     sp = p.summit

@@ -28,9 +28,9 @@ __all__ = [
     "kt_value",
     "logistic",
     "mode_switch_probability",
+    "prospect_advantage",
     "provocation_level",
     "provocation_probabilities",
-    "prospect_advantage",
     "response_probabilities",
     "rowsum",
     "tie_update",
@@ -318,12 +318,16 @@ def provocation_probabilities(
     vulnerability_slope: np.ndarray,
     restraint: np.ndarray,
     patron_restraint: np.ndarray,
+    stake: np.ndarray | float = 0.0,
+    stake_restraint: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weekly chances of a conventional and of a strategic test.
 
     Both rise with autonomy mode, an approaching US election ([S20] 'a source of leverage')
     and the leader's domestic vulnerability ([S20] 'major provocations could reinforce his
     power at home'); both fall with an active diplomatic track and with the patrons' pressure.
+    A strategic test also falls with the stake engagement has delivered (relief, prestige):
+    [S20] restraint while the situation is 'preferable to any expected retaliation'.
     """
     shared = (
         leverage * proximity
@@ -333,7 +337,7 @@ def provocation_probabilities(
     )
     aut = autonomy.astype(np.float64)
     p_conv = logistic(conventional0 + conventional_autonomy * aut + shared)
-    p_strat = logistic(strategic0 + strategic_autonomy * aut + shared)
+    p_strat = logistic(strategic0 + strategic_autonomy * aut + shared - stake_restraint * stake)
     return p_conv, p_strat
 
 

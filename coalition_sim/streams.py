@@ -15,7 +15,7 @@ from enum import IntEnum
 
 import numpy as np
 
-__all__ = ["Draw", "WORLD", "seed_keys", "uniforms"]
+__all__ = ["WORLD", "Draw", "seed_keys", "uniforms"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
