@@ -286,14 +286,16 @@ def compile_params(scn: Scenario, rows: int = 1) -> ParamArrays:
 
 
 def pull_weights(p: ParamArrays, struct: Structure) -> np.ndarray:
-    """(R, A, A) pull weight of each tie from its type; zero where there is no tie."""
+    """(R, A, A) pull weight of each coalition tie from its type; zero elsewhere."""
     by_type = np.stack(
         [p.ties.pull_treaty_ally, p.ties.pull_partner, p.ties.pull_rival, p.ties.pull_adversary],
         axis=-1,
     )  # (R, 4)
     tt = struct.tie_type
     out = by_type[:, np.where(tt >= 0, tt, 0)]  # (R, A, A)
-    return np.where(tt >= 0, out, 0.0)
+    # only coalition members pull on commitment: the target's 'commitment' is its defiance
+    within = (tt >= 0) & (struct.coalition[:, None] > 0) & (struct.coalition[None, :] > 0)
+    return np.where(within, out, 0.0)
 
 
 # --------------------------------------------------------------------------- state
