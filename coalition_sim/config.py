@@ -1050,7 +1050,7 @@ class OutcomeParams(_Strict):
         "[S18] 'the pressure campaign could unwind'.",
     )
     isolation_threshold: float = param(
-        0.85,
+        0.5,
         0,
         1,
         "US isolation above which the US is 'alone and sidelined'.",
