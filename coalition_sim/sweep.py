@@ -1,0 +1,665 @@
+"""Headless parameter sweeps: TOML specs, designs, chunked execution, resumable Parquet storage.
+
+A sweep is a set of parameter points (full factorial, Latin hypercube, Sobol/Saltelli or Morris)
+times a number of replicates. Run k = point * replicates + replicate; the runs are cut into
+chunks of consecutive k, each computed by the ensemble engine (in this process, in local worker
+processes, or on a dask.distributed cluster) and written atomically by this process as
+``runs/part-NNNNNN.parquet`` (and ``trajectories/part-NNNNNN.parquet`` when kept). A chunk's
+content depends only on the spec and its run range, so a resumed or re-cut sweep gives the same
+rows. The folder's ``manifest.json`` holds the spec and its hash; another spec is refused.
+
+Layout of the output folder::
+
+    manifest.json          spec, spec hash, package version, chunk size, design problem
+    points.parquet         point index and the value of every varied parameter
+    runs/part-*.parquet    one row per run: point, replicate, seed, outcome flags, final metrics
+    trajectories/part-*    one row per (run, kept step) when outputs.every > 0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import __version__
+from .config import ConfigError, Scenario, _first_error, read_toml
+from .ensemble import Ensemble, canonical_name, check_values, run_seeds
+from .scenarios import resolve_scenario, scenario_path, with_values
+
+__all__ = [
+    "SweepPlan",
+    "SweepSpec",
+    "load_spec",
+    "plan_sweep",
+    "read_runs",
+    "run_sweep",
+]
+
+FORMAT = 1
+MAX_CHUNK = 20_000  # runs per chunk by default: a few seconds of work, a few MB of output
+MAX_POINTS = 5_000_000
+
+
+# --------------------------------------------------------------------------- the spec
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterSpec(_Strict):
+    """A varied parameter: explicit ``values`` (factorial) or a range ``min``..``max``."""
+
+    name: str = Field(min_length=1)
+    values: list[float] | None = None
+    min: float | None = None
+    max: float | None = None
+    num: int | None = Field(None, ge=1, le=100_000, description="factorial: linspace count")
+
+
+class DesignSpec(_Strict):
+    kind: Literal["factorial", "lhs", "sobol", "morris"] = "factorial"
+    samples: int | None = Field(
+        None, ge=1, le=MAX_POINTS, description="lhs: points; sobol: base N; morris: trajectories"
+    )
+    second_order: bool = False  # sobol: also second-order indices
+    levels: int = Field(4, ge=2, le=100)  # morris grid levels
+
+
+class OutputSpec(_Strict):
+    every: int = Field(0, ge=0, le=5200, description="keep trajectories every k weeks (0: no)")
+    actors: bool = True  # per-actor final (and trajectory) commitment columns
+    event_counts: bool = False  # per-run event counters
+
+
+class SweepSpec(_Strict):
+    """A sweep: base scenario, design, parameters, replicates, steps, outputs and seed."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    scenario: str = Field("baseline", min_length=1)
+    steps: int | None = Field(None, ge=1, le=5200)
+    replicates: int = Field(ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0, lt=2**63)
+    set: dict[str, float] = Field(default_factory=dict)  # fixed overrides of the scenario
+    design: DesignSpec = Field(default_factory=DesignSpec)
+    parameters: list[ParameterSpec] = Field(default_factory=list)
+    outputs: OutputSpec = Field(default_factory=OutputSpec)
+
+
+def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
+    """Read and validate a sweep spec file; ConfigError (one line) if it is bad."""
+    p = Path(path)
+    if not p.exists() and p.suffix != ".toml":
+        p = Path(__file__).resolve().parent.parent / "configs" / "sweeps" / f"{path}.toml"
+    data = read_toml(p)
+    try:
+        return SweepSpec.model_validate(data), p
+    except ValidationError as exc:
+        raise ConfigError(f"{p}: {_first_error(exc)}") from None
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep, with its points computed: everything but the running."""
+
+    spec: SweepSpec
+    scenario: Scenario
+    names: list[str]  # canonical dotted names of the varied parameters
+    points: np.ndarray  # (P, k) parameter values of each point
+    bounds: list[tuple[float, float]]  # sampled designs: the ranges the design used
+    spec_hash: str
+    source: str = ""
+    scenario_json: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_points(self) -> int:
+        return int(self.points.shape[0])
+
+    @property
+    def n_runs(self) -> int:
+        return self.n_points * self.spec.replicates
+
+    @property
+    def steps(self) -> int:
+        return self.scenario.steps
+
+    def points_frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.points, columns=self.names)
+        df.insert(0, "point", np.arange(self.n_points, dtype=np.int64))
+        return df
+
+
+def _resolve_base(spec: SweepSpec, source: Path | None) -> Scenario:
+    name = spec.scenario
+    if source is not None:
+        local = source.parent / name
+        if local.suffix == ".toml" and local.exists():
+            return resolve_scenario(local)
+    if not scenario_path(name).exists():
+        raise ConfigError(f"scenario '{name}' not found (name in configs/ or a .toml path)")
+    return resolve_scenario(name)
+
+
+def _is_power_of_two(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
+
+
+def _design_points(spec: SweepSpec, names: list[str], where: str) -> tuple[np.ndarray, list]:
+    """The (P, k) design matrix and the bounds of sampled designs."""
+    d = spec.design
+    params = spec.parameters
+    if d.kind == "factorial":
+        axes = []
+        for prm in params:
+            if prm.values is not None:
+                if prm.min is not None or prm.max is not None or prm.num is not None:
+                    raise ConfigError(
+                        f"{where}: parameter '{prm.name}': give 'values' or 'min'/'max'/'num', "
+                        "not both"
+                    )
+                if not prm.values:
+                    raise ConfigError(f"{where}: parameter '{prm.name}' has an empty 'values' list")
+                axes.append(np.asarray(prm.values, dtype=np.float64))
+            else:
+                lo, hi = _range_of(prm, where)
+                if prm.num is None:
+                    raise ConfigError(
+                        f"{where}: design 'factorial' needs 'values' or 'num' for parameter "
+                        f"'{prm.name}'"
+                    )
+                axes.append(np.linspace(lo, hi, prm.num))
+        if d.samples is not None:
+            raise ConfigError(f"{where}: design 'factorial' takes no 'samples' (its grid is set)")
+        n = math.prod(len(a) for a in axes)
+        if n > MAX_POINTS:
+            raise ConfigError(f"{where}: factorial grid has {n} points (at most {MAX_POINTS})")
+        if not axes:
+            return np.zeros((1, 0)), []
+        grid = np.meshgrid(*axes, indexing="ij")
+        return np.stack([g.ravel() for g in grid], axis=1), []
+
+    if not params:
+        raise ConfigError(f"{where}: design '{d.kind}' needs at least one parameter with a range")
+    bounds = []
+    for prm in params:
+        if prm.values is not None:
+            raise ConfigError(
+                f"{where}: design '{d.kind}' samples ranges: parameter '{prm.name}' needs "
+                "'min' and 'max' instead of 'values'"
+            )
+        if prm.num is not None:
+            raise ConfigError(f"{where}: 'num' is for factorial designs (parameter '{prm.name}')")
+        bounds.append(_range_of(prm, where))
+    if d.samples is None:
+        raise ConfigError(f"{where}: design '{d.kind}' needs 'samples'")
+    problem = {"num_vars": len(names), "names": names, "bounds": [list(b) for b in bounds]}
+    rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x5A17]))
+    if d.kind == "lhs":
+        from SALib.sample import latin
+
+        x = latin.sample(problem, d.samples, seed=rng)
+    elif d.kind == "sobol":
+        from SALib.sample import sobol
+
+        if not _is_power_of_two(d.samples):
+            raise ConfigError(
+                f"{where}: design 'sobol' needs 'samples' to be a power of 2 (got {d.samples})"
+            )
+        if d.second_order and len(names) < 2:
+            raise ConfigError(f"{where}: second-order Sobol indices need at least 2 parameters")
+        x = sobol.sample(problem, d.samples, calc_second_order=d.second_order, seed=rng)
+    else:
+        from SALib.sample import morris
+
+        x = morris.sample(problem, d.samples, num_levels=d.levels, seed=rng)
+    if x.shape[0] > MAX_POINTS:
+        raise ConfigError(f"{where}: design has {x.shape[0]} points (at most {MAX_POINTS})")
+    return np.asarray(x, dtype=np.float64), bounds
+
+
+def _range_of(prm: ParameterSpec, where: str) -> tuple[float, float]:
+    if prm.min is None or prm.max is None:
+        raise ConfigError(f"{where}: parameter '{prm.name}' needs 'values' or both 'min' and 'max'")
+    if not prm.min < prm.max:
+        raise ConfigError(
+            f"{where}: parameter '{prm.name}' has an empty range (min {prm.min:g} >= max "
+            f"{prm.max:g})"
+        )
+    return float(prm.min), float(prm.max)
+
+
+def _hash(spec: SweepSpec, scn: Scenario) -> str:
+    blob = json.dumps(
+        {"format": FORMAT, "spec": spec.model_dump(mode="json"),
+         "scenario": scn.model_dump(mode="json")},
+        sort_keys=True, separators=(",", ":"),
+    )  # fmt: skip
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def plan_sweep(spec: SweepSpec | str | Path) -> SweepPlan:
+    """Validate a spec completely (scenario, names, ranges, design) and compute its points.
+
+    Nothing is written; every problem is a one-line :class:`ConfigError`.
+    """
+    source: Path | None = None
+    if not isinstance(spec, SweepSpec):
+        spec, source = load_spec(spec)
+    where = str(source) if source else f"sweep '{spec.name}'"
+    try:
+        scn = _resolve_base(spec, source)
+        fixed: dict[str, Any] = dict(spec.set)
+        if spec.steps is not None:
+            fixed["steps"] = spec.steps
+        if fixed:
+            scn = with_values(scn, fixed)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    ens = Ensemble(scn)
+    names: list[str] = []
+    for prm in spec.parameters:
+        try:
+            name = canonical_name(prm.name, ens.specs)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if name in names:
+            raise ConfigError(f"{where}: parameter '{name}' is listed twice")
+        names.append(name)
+    points, bounds = _design_points(spec, names, where)
+    for k, name in enumerate(names):
+        pspec = ens.specs[name]
+        if pspec.integer:
+            points[:, k] = np.round(points[:, k])
+        try:
+            check_values(pspec, points[:, k])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    try:  # cross-field checks (interest weights) on the actual points
+        ens.params(dict(zip(names, points.T, strict=True)), n_points=points.shape[0])
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return SweepPlan(
+        spec=spec,
+        scenario=scn,
+        names=names,
+        points=points,
+        bounds=bounds,
+        spec_hash=_hash(spec, scn),
+        source=str(source or ""),
+        scenario_json=scn.model_dump(mode="json"),
+    )
+
+
+# --------------------------------------------------------------------------- chunks
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs for one chunk; small, picklable, self-contained."""
+
+    index: int
+    first_run: int
+    n_runs: int
+    first_point: int
+    points: np.ndarray  # (p, k) values of the points this chunk touches
+    names: tuple[str, ...]
+    replicates: int
+    seed: int
+    scenario_json: dict[str, Any]
+    spec_hash: str
+    every: int
+    actors: bool
+    counts: bool
+
+
+_ENGINES: dict[str, Ensemble] = {}  # per-process cache of compiled base scenarios
+
+
+def _engine(task: ChunkTask) -> Ensemble:
+    ens = _ENGINES.get(task.spec_hash)
+    if ens is None:
+        if len(_ENGINES) > 4:
+            _ENGINES.clear()
+        ens = Ensemble(Scenario.model_validate(task.scenario_json))
+        _ENGINES[task.spec_hash] = ens
+    return ens
+
+
+def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
+    """Compute one chunk: its runs' final rows (and trajectories). Pure in the task."""
+    ens = _engine(task)
+    runs = np.arange(task.first_run, task.first_run + task.n_runs, dtype=np.int64)
+    point = runs // task.replicates
+    rep = runs % task.replicates
+    local = (point - task.first_point).astype(np.intp)
+    p = ens.params(dict(zip(task.names, task.points.T, strict=True)), n_points=len(task.points))
+    p = p.take(local)
+    seeds = run_seeds(task.seed, point, rep)
+    res = ens.run(p, seeds, every=task.every, actors=task.actors, counts=task.counts)
+    head = {
+        "point": point,
+        "replicate": rep.astype(np.int32),
+        "seed": seeds,
+    }
+    final = res.final.drop(columns="row")
+    runs_tbl = pa.Table.from_pandas(
+        pd.concat([pd.DataFrame(head), final], axis=1), preserve_index=False
+    )
+    traj_tbl = None
+    if res.trajectories is not None:
+        tr = res.trajectories
+        rows = tr.pop("row").to_numpy()
+        tr.insert(0, "replicate", rep[rows].astype(np.int32))
+        tr.insert(0, "point", point[rows])
+        traj_tbl = pa.Table.from_pandas(tr, preserve_index=False)
+    return task.index, runs_tbl, traj_tbl
+
+
+def _tasks(plan: SweepPlan, chunk_size: int, todo: Iterable[int]) -> Iterator[ChunkTask]:
+    reps = plan.spec.replicates
+    out = plan.spec.outputs
+    for c in todo:
+        first = c * chunk_size
+        n = min(chunk_size, plan.n_runs - first)
+        p0, p1 = first // reps, (first + n - 1) // reps + 1
+        yield ChunkTask(
+            index=c, first_run=first, n_runs=n, first_point=p0,
+            points=plan.points[p0:p1].copy(), names=tuple(plan.names), replicates=reps,
+            seed=plan.spec.seed, scenario_json=plan.scenario_json, spec_hash=plan.spec_hash,
+            every=out.every, actors=out.actors, counts=out.event_counts,
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_table(path: Path, table: pa.Table) -> None:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    _atomic_bytes(path, sink.getvalue().to_pybytes())
+
+
+def _part(c: int) -> str:
+    return f"part-{c:06d}.parquet"
+
+
+def default_chunk_size(n_runs: int) -> int:
+    """About 64 chunks, each between 500 and MAX_CHUNK runs: fixed by the sweep size only,
+    so the folder's layout does not depend on the machine."""
+    return max(1, min(MAX_CHUNK, max(500, math.ceil(n_runs / 64))))
+
+
+def _manifest(plan: SweepPlan, chunk_size: int) -> dict[str, Any]:
+    spec = plan.spec
+    return {
+        "format": FORMAT,
+        "package": "coalition-sim",
+        "version": __version__,
+        "spec_hash": plan.spec_hash,
+        "spec": spec.model_dump(mode="json"),
+        "spec_source": plan.source,
+        "scenario": plan.scenario_json,
+        "parameters": plan.names,
+        "problem": {
+            "num_vars": len(plan.names),
+            "names": plan.names,
+            "bounds": [list(b) for b in plan.bounds],
+        },
+        "design": spec.design.model_dump(mode="json"),
+        "steps": plan.steps,
+        "replicates": spec.replicates,
+        "n_points": plan.n_points,
+        "n_runs": plan.n_runs,
+        "chunk_size": chunk_size,
+        "n_chunks": math.ceil(plan.n_runs / chunk_size),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def read_manifest(out: str | Path) -> dict[str, Any]:
+    path = Path(out) / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{out}: not a sweep folder (no manifest.json)") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: unreadable manifest ({exc.msg})") from None
+
+
+def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple[dict, set[int]]:
+    """Check the folder against the plan (refuse another spec), create it, list done chunks."""
+    if (out / "manifest.json").exists():
+        man = read_manifest(out)
+        if man.get("spec_hash") != plan.spec_hash:
+            raise ConfigError(
+                f"{out} holds a different sweep ('{man.get('spec', {}).get('name')}', spec hash "
+                f"{str(man.get('spec_hash'))[:12]} != {plan.spec_hash[:12]}): use another --out"
+            )
+        if chunk_size is not None and chunk_size != man["chunk_size"]:
+            raise ConfigError(
+                f"{out} was started with --chunk-size {man['chunk_size']}; resume with that "
+                f"(or omit it), or use another --out"
+            )
+    else:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise ConfigError(f"{out} exists and is not a sweep folder: use another --out")
+        man = _manifest(plan, chunk_size or default_chunk_size(plan.n_runs))
+        out.mkdir(parents=True, exist_ok=True)
+        _atomic_bytes(out / "manifest.json", json.dumps(man, indent=2).encode())
+    if not (out / "points.parquet").exists():
+        _atomic_table(out / "points.parquet", pa.Table.from_pandas(plan.points_frame()))
+    for sub in ("runs", "trajectories"):
+        (out / sub).mkdir(exist_ok=True)
+        for stale in (out / sub).glob(".part-*.tmp-*"):
+            stale.unlink(missing_ok=True)
+    done = {
+        int(p.name[5:11]) for p in (out / "runs").glob("part-*.parquet") if p.name[5:11].isdigit()
+    }
+    return man, done
+
+
+def _write_chunk(out: Path, c: int, runs: pa.Table, traj: pa.Table | None) -> None:
+    # trajectories first: a chunk counts as done once its runs file exists
+    if traj is not None:
+        _atomic_table(out / "trajectories" / _part(c), traj)
+    _atomic_table(out / "runs" / _part(c), runs)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class _Progress:
+    """tqdm with an ETA on a terminal; a few plain log lines otherwise."""
+
+    def __init__(self, name: str, total: int, done: int, quiet: bool = False) -> None:
+        self.total, self.done, self.start_done = total, done, done
+        self.t0 = self.last = time.monotonic()
+        self.quiet = quiet
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, unit="run", desc=name, smoothing=0.1)
+        elif not quiet:
+            self._log(f"sweep {name}: {total - done} of {total} runs to do")
+        self.name = name
+
+    def _log(self, msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+            return
+        now = time.monotonic()
+        if self.quiet or (now - self.last < 10.0 and self.done < self.total):
+            return
+        self.last = now
+        rate = (self.done - self.start_done) / max(now - self.t0, 1e-9)
+        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+        self._log(
+            f"sweep {self.name}: {self.done}/{self.total} runs ({100 * self.done / self.total:.0f}%)"
+            f", {rate:,.0f} runs/s, ETA {eta:.0f} s"
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --------------------------------------------------------------------------- executors
+
+
+def _bounded(submit: Callable[[ChunkTask], Any], tasks: Iterator[ChunkTask], limit: int,
+             waiter: Callable[[set], tuple[set, set]]) -> Iterator[Any]:  # fmt: skip
+    """Submit at most ``limit`` tasks ahead and yield finished futures as they come."""
+    pending: set = set()
+    for task in tasks:
+        pending.add(submit(task))
+        if len(pending) >= limit:
+            done, pending = waiter(pending)
+            yield from done
+    while pending:
+        done, pending = waiter(pending)
+        yield from done
+
+
+def _run_local(tasks: Iterator[ChunkTask], workers: int) -> Iterator[tuple]:
+    if workers <= 1:
+        for task in tasks:
+            yield run_chunk(task)
+        return
+    import multiprocessing as mp
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+
+        def waiter(fs: set) -> tuple[set, set]:
+            done, rest = wait(fs, return_when=FIRST_COMPLETED)
+            return done, rest
+
+        for fut in _bounded(lambda t: pool.submit(run_chunk, t), tasks, 2 * workers, waiter):
+            yield fut.result()
+
+
+def _run_dask(tasks: Iterator[ChunkTask], address: str) -> Iterator[tuple]:
+    from distributed import Client
+    from distributed import wait as dwait
+
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"cannot reach dask scheduler at {address}: {exc}") from None
+    with client:
+        limit = 2 * max(1, sum(client.nthreads().values()))
+
+        def submit(task: ChunkTask) -> Any:
+            return client.submit(run_chunk, task, key=f"chunk-{task.spec_hash[:16]}-{task.index}",
+                                 pure=False)  # fmt: skip
+
+        def waiter(fs: set) -> tuple[set, set]:
+            res = dwait(list(fs), return_when="FIRST_COMPLETED")
+            return set(res.done), set(res.not_done)
+
+        for fut in _bounded(submit, tasks, limit, waiter):
+            yield fut.result()
+            fut.release()
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class SweepReport:
+    out: Path
+    n_runs: int
+    n_chunks: int
+    skipped: int  # chunks already done before this call
+    computed: int
+    seconds: float
+
+
+def run_sweep(
+    spec: SweepSpec | SweepPlan | str | Path,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    quiet: bool = False,
+    order: Iterable[int] | None = None,
+) -> SweepReport:
+    """Run (or resume) a sweep into ``out``; see the module doc for the folder's layout.
+
+    ``order`` lists chunk indices in the order to run them (for tests of order invariance).
+    """
+    start = time.perf_counter()
+    plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec)
+    if chunk_size is not None and chunk_size < 1:
+        raise ConfigError(f"--chunk-size must be at least 1, got {chunk_size}")
+    out = Path(out)
+    man, done = _prepare_folder(plan, out, chunk_size)
+    cs, n_chunks = man["chunk_size"], man["n_chunks"]
+    todo = [c for c in (range(n_chunks) if order is None else order) if c not in done]
+    skipped = len({c for c in done if c < n_chunks})
+    progress = _Progress(plan.spec.name, plan.n_runs, min(plan.n_runs, skipped * cs), quiet)
+    tasks = _tasks(plan, cs, todo)
+    if scheduler:
+        results = _run_dask(tasks, scheduler)
+    else:
+        results = _run_local(tasks, workers or os.cpu_count() or 1)
+    computed = 0
+    try:
+        for c, runs, traj in results:
+            _write_chunk(out, c, runs, traj)
+            computed += 1
+            progress.update(runs.num_rows)
+    finally:
+        progress.close()
+    return SweepReport(out, plan.n_runs, n_chunks, skipped, computed, time.perf_counter() - start)
+
+
+def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """All run rows of a sweep folder, sorted by (point, replicate)."""
+    files = sorted((Path(out) / "runs").glob("part-*.parquet"))
+    if not files:
+        raise ConfigError(f"{out}: no finished chunks yet")
+    df = pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files])
+    keys = [k for k in ("point", "replicate") if k in df.columns]
+    return df.sort_values(keys).reset_index(drop=True) if keys else df.reset_index(drop=True)
+
+
+def read_trajectories(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame | None:
+    files = sorted((Path(out) / "trajectories").glob("part-*.parquet"))
+    if not files:
+        return None
+    df = pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files])
+    keys = [k for k in ("point", "replicate", "step") if k in df.columns]
+    return df.sort_values(keys).reset_index(drop=True)

@@ -1,0 +1,76 @@
+"""``python run.py sweep SPEC --out DIR`` and ``python run.py analyze DIR`` (registered by cli)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``sweep`` and ``analyze`` subcommands to the main parser."""
+    sw = sub.add_parser("sweep", help="run (or resume) a parameter sweep into a Parquet folder")
+    sw.add_argument("spec", help="sweep spec TOML (or the name of one in configs/sweeps/)")
+    sw.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    sw.add_argument(
+        "--workers", type=_positive, metavar="N", help="local worker processes (default: all cores)"
+    )
+    sw.add_argument(
+        "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"
+    )
+    sw.add_argument(
+        "--chunk-size", type=_positive, metavar="N",
+        help="runs per chunk (default: about 1/64 of the sweep, 500..20000)",
+    )  # fmt: skip
+    sw.add_argument("--quiet", action="store_true", help="no progress output")
+    sw.set_defaults(handler=cmd_sweep)
+
+    an = sub.add_parser("analyze", help="outcome probabilities, sensitivity indices and plots")
+    an.add_argument("dir", type=Path, help="sweep output folder")
+    an.add_argument("--outcome", help="outcome for the heat map (default: the most variable)")
+    an.add_argument(
+        "--confidence", type=float, default=0.95, help="Wilson interval level (default 0.95)"
+    )
+    an.set_defaults(handler=cmd_analyze)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import plan_sweep, run_sweep
+
+    plan = plan_sweep(args.spec)
+    rep = run_sweep(
+        plan, args.out, workers=args.workers, scheduler=args.scheduler,
+        chunk_size=args.chunk_size, quiet=args.quiet,
+    )  # fmt: skip
+    rate = rep.n_runs / rep.seconds if rep.computed == rep.n_chunks and rep.seconds > 0 else None
+    print(
+        f"sweep '{plan.spec.name}': {plan.n_points} points x {plan.spec.replicates} replicates "
+        f"= {rep.n_runs} runs of {plan.steps} weeks in {rep.n_chunks} chunks "
+        f"({rep.skipped} already done, {rep.computed} computed) in {rep.seconds:.1f} s"
+        + (f" ({rate:,.0f} runs/s)" if rate else "")
+        + f" -> {rep.out}"
+    )
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis import analyze
+
+    if not 0 < args.confidence < 1:
+        from .config import ConfigError
+
+        raise ConfigError(f"--confidence must be in (0, 1), got {args.confidence}")
+    result = analyze(args.dir, outcome=args.outcome, confidence=args.confidence)
+    print(result.summary)
+    return 0
