@@ -1,0 +1,355 @@
+"""``analyze DIR``: outcome probabilities with Wilson intervals, Sobol/Morris indices, plots.
+
+Reads a sweep folder chunk by chunk (memory stays bounded for million-run sweeps) and writes
+into ``DIR/analysis/``:
+
+- ``probabilities.csv``: per point, its parameter values, the number of runs, and for every
+  outcome the share of runs where it happened with a Wilson interval; mean final metrics.
+- ``sobol.csv`` / ``morris.csv``: sensitivity indices of each outcome probability and mean
+  metric, when the design is Sobol/Saltelli or Morris and the sweep is complete.
+- ``heatmap_<outcome>.png``: the outcome's probability over the first two parameters.
+- ``fan_chart.png``: median and 5-95 % band of effective pressure and cohesion over time, when
+  trajectories were kept.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from scipy import stats
+
+from .config import ConfigError
+from .dynamics import OUTCOMES
+from .ensemble import METRICS
+from .sweep import read_manifest
+
+__all__ = [
+    "AnalysisResult",
+    "analyze",
+    "morris_indices",
+    "point_table",
+    "sobol_indices",
+    "wilson_interval",
+]
+
+FAN_MAX_ROWS = 4_000_000  # trajectory rows read for the fan chart (about 70 MB of columns)
+
+
+def wilson_interval(
+    k: np.ndarray | int, n: np.ndarray | int, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for k successes in n trials: unlike the normal approximation it
+    stays inside [0, 1] and is sensible at p = 0 or 1, which rare outcomes often hit."""
+    k = np.asarray(k, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    z = stats.norm.ppf(0.5 + confidence / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1.0 + z**2 / n
+        centre = (p + z**2 / (2.0 * n)) / denom
+        half = z / denom * np.sqrt(p * (1.0 - p) / n + z**2 / (4.0 * n**2))
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def sobol_indices(
+    problem: dict[str, Any], y: np.ndarray, second_order: bool = False, seed: int = 1
+) -> pd.DataFrame:
+    """First- and total-order Sobol indices (SALib) with bootstrap confidence half-widths.
+
+    ``y`` is in the order of the Saltelli sample. ``seed`` must be non-zero: SALib 1.6 falls
+    back to numpy's global random state for a seed of 0 or None.
+    """
+    from SALib.analyze import sobol
+
+    if not seed:
+        raise ValueError("seed must be a non-zero integer")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = sobol.analyze(
+            problem, np.asarray(y, dtype=np.float64), calc_second_order=second_order,
+            seed=seed, print_to_console=False,
+        )  # fmt: skip
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "S1": res["S1"],
+            "S1_conf": res["S1_conf"],
+            "ST": res["ST"],
+            "ST_conf": res["ST_conf"],
+        }
+    )
+
+
+def morris_indices(
+    problem: dict[str, Any], x: np.ndarray, y: np.ndarray, levels: int = 4, seed: int = 1
+) -> pd.DataFrame:
+    """Morris elementary effects (SALib): mu, mu* (importance) and sigma (interactions)."""
+    from SALib.analyze import morris
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = morris.analyze(
+            problem, np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
+            num_levels=levels, seed=seed, print_to_console=False,
+        )  # fmt: skip
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "mu": np.asarray(res["mu"]),
+            "mu_star": np.asarray(res["mu_star"]),
+            "mu_star_conf": np.asarray(res["mu_star_conf"]),
+            "sigma": np.asarray(res["sigma"]),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def point_table(out: Path, confidence: float = 0.95) -> pd.DataFrame:
+    """Per-point run counts, outcome probabilities with Wilson intervals and mean metrics,
+    accumulated chunk by chunk."""
+    man = read_manifest(out)
+    points = pq.read_table(out / "points.parquet").to_pandas()
+    n_points = len(points)
+    files = sorted((out / "runs").glob("part-*.parquet"))
+    if not files:
+        raise ConfigError(f"{out}: no finished chunks yet (run the sweep first)")
+    n = np.zeros(n_points)
+    hits = {o: np.zeros(n_points) for o in OUTCOMES}
+    sums = {m: np.zeros(n_points) for m in METRICS}
+    for f in files:
+        t = pq.read_table(f, columns=["point", *OUTCOMES, *METRICS]).to_pandas()
+        idx = t["point"].to_numpy()
+        n += np.bincount(idx, minlength=n_points)
+        for o in OUTCOMES:
+            hits[o] += np.bincount(idx, weights=t[o].to_numpy(np.float64), minlength=n_points)
+        for m in METRICS:
+            sums[m] += np.bincount(idx, weights=t[m].to_numpy(), minlength=n_points)
+    df = points.copy()
+    df["n"] = n.astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for o in OUTCOMES:
+            lo, hi = wilson_interval(hits[o], n, confidence)
+            df[o] = hits[o] / n
+            df[f"{o}_lo"] = lo
+            df[f"{o}_hi"] = hi
+        for m in METRICS:
+            df[f"mean_{m}"] = sums[m] / n
+    df.attrs["complete"] = int(n.sum()) == man["n_runs"]
+    return df
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def _heatmap(df: pd.DataFrame, names: list[str], outcome: str, design: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, y = names[0], names[1]
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+    if design == "factorial":
+        grid = df.groupby([y, x])[outcome].mean().unstack(x)
+        xs, ys = grid.columns.to_numpy(), grid.index.to_numpy()
+        im = ax.imshow(
+            grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1
+        )
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+        for (i, j), v in np.ndenumerate(grid.to_numpy()):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if v < 0.6 else "black")  # fmt: skip
+    else:
+        bins = 8
+        stat = stats.binned_statistic_2d(
+            df[x], df[y], df[outcome], statistic="mean", bins=bins
+        )  # mean probability of the points falling in each cell
+        im = ax.pcolormesh(
+            stat.x_edge, stat.y_edge, stat.statistic.T, cmap="viridis", vmin=0, vmax=1
+        )
+    others = [n for n in names[2:]]
+    note = f" (mean over {', '.join(others)})" if others else ""
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"P({outcome}){note}", fontsize=10)
+    fig.colorbar(im, ax=ax, label="probability")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _line(df: pd.DataFrame, name: str, outcome: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = df.sort_values(name)
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
+    ax.fill_between(d[name], d[f"{outcome}_lo"], d[f"{outcome}_hi"], alpha=0.3, label="Wilson CI")
+    ax.plot(d[name], d[outcome], marker="o", label=f"P({outcome})")
+    ax.set_xlabel(name)
+    ax.set_ylabel("probability")
+    ax.set_ylim(0, 1)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _fan_chart(out: Path, path: Path) -> int | None:
+    """Median and 5-95 % band over all runs; returns the number of runs used (None if no
+    trajectories)."""
+    files = sorted((out / "trajectories").glob("part-*.parquet"))
+    if not files:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    parts, rows = [], 0
+    cols = ["point", "replicate", "step", "effective_pressure", "cohesion"]
+    for f in files:
+        t = pq.read_table(f, columns=cols).to_pandas()
+        parts.append(t)
+        rows += len(t)
+        if rows >= FAN_MAX_ROWS:
+            break
+    tr = pd.concat(parts, ignore_index=True)
+    runs = int(tr.groupby(["point", "replicate"]).ngroups)
+    q = tr.groupby("step")[["effective_pressure", "cohesion"]].quantile([0.05, 0.5, 0.95])
+    q = q.unstack()
+    fig, axes = plt.subplots(2, 1, figsize=(7, 5.5), dpi=100, sharex=True)
+    for ax, var, colour in zip(
+        axes, ("effective_pressure", "cohesion"), ("tab:red", "tab:blue"), strict=True
+    ):
+        steps = q.index.to_numpy()
+        ax.fill_between(steps, q[(var, 0.05)], q[(var, 0.95)], color=colour, alpha=0.25,
+                        label="5-95 %")  # fmt: skip
+        ax.plot(steps, q[(var, 0.5)], color=colour, label="median")
+        ax.set_ylabel(var.replace("_", " "))
+        ax.legend(loc="best", fontsize=8)
+    axes[-1].set_xlabel("week")
+    axes[0].set_title(f"Fan chart over {runs} runs", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return runs
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+@dataclass
+class AnalysisResult:
+    out: Path
+    probabilities: pd.DataFrame
+    sobol: pd.DataFrame | None = None
+    morris: pd.DataFrame | None = None
+    files: list[Path] = field(default_factory=list)
+    summary: str = ""
+
+
+def _sensitivity(man: dict[str, Any], table: pd.DataFrame, outputs: list[str]) -> tuple:
+    design = man["design"]
+    problem = man["problem"]
+    names = problem["names"]
+    frames = []
+    for col in outputs:
+        y = table[col].to_numpy(np.float64)
+        if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+            continue  # constant output: indices undefined
+        if design["kind"] == "sobol":
+            r = sobol_indices(problem, y, design["second_order"], seed=man["spec"]["seed"] or 1)
+        else:
+            x = table[names].to_numpy(np.float64)
+            r = morris_indices(problem, x, y, design["levels"], seed=man["spec"]["seed"] or 1)
+        r.insert(0, "output", col)
+        frames.append(r)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def analyze(
+    out: str | Path, outcome: str | None = None, confidence: float = 0.95
+) -> AnalysisResult:
+    """Write CSVs and PNGs into ``out/analysis`` and return them with a short summary."""
+    out = Path(out)
+    man = read_manifest(out)
+    if outcome is not None and outcome not in OUTCOMES:
+        raise ConfigError(f"unknown outcome '{outcome}' (one of: {', '.join(OUTCOMES)})")
+    table = point_table(out, confidence)
+    names = list(man["parameters"])
+    dest = out / "analysis"
+    dest.mkdir(exist_ok=True)
+    res = AnalysisResult(out, table)
+    path = dest / "probabilities.csv"
+    table.to_csv(path, index=False)
+    res.files.append(path)
+
+    kind = man["design"]["kind"]
+    complete = bool(table.attrs.get("complete"))
+    outputs = [*OUTCOMES, *(f"mean_{m}" for m in METRICS)]
+    notes = []
+    if kind in ("sobol", "morris"):
+        if not complete:
+            notes.append(f"{kind} indices skipped: the sweep is incomplete (resume it first)")
+        else:
+            sens = _sensitivity(man, table, outputs)
+            if sens is not None:
+                path = dest / f"{kind}.csv"
+                sens.to_csv(path, index=False)
+                res.files.append(path)
+                if kind == "sobol":
+                    res.sobol = sens
+                else:
+                    res.morris = sens
+
+    spread = {o: float(np.nanstd(table[o])) for o in OUTCOMES}
+    chosen = outcome or max(spread, key=lambda o: spread[o])
+    if len(names) >= 2:
+        path = dest / f"heatmap_{chosen}.png"
+        _heatmap(table, names, chosen, kind, path)
+        res.files.append(path)
+    elif len(names) == 1:
+        path = dest / f"probability_{chosen}.png"
+        _line(table, names[0], chosen, path)
+        res.files.append(path)
+    fan_runs = _fan_chart(out, dest / "fan_chart.png")
+    if fan_runs is not None:
+        res.files.append(dest / "fan_chart.png")
+
+    # the summary
+    spec = man["spec"]
+    lines = [
+        f"sweep '{spec['name']}' ({kind}): {len(table)} points x {man['replicates']} replicates, "
+        f"{int(table['n'].sum())} of {man['n_runs']} runs done, {man['steps']} weeks each",
+        f"outcome probabilities over points (min / median / max, {confidence:.0%} Wilson CIs "
+        "in probabilities.csv):",
+    ]
+    for o in OUTCOMES:
+        v = table[o].to_numpy()
+        lines.append(f"  {o:<20} {np.nanmin(v):.3f} / {np.nanmedian(v):.3f} / {np.nanmax(v):.3f}")
+    sens = res.sobol if res.sobol is not None else res.morris
+    if sens is not None:
+        key = "ST" if res.sobol is not None else "mu_star"
+        lines.append(f"most influential parameter by {key}:")
+        for o, grp in sens.groupby("output", sort=False):
+            top = grp.sort_values(key, ascending=False).iloc[0]
+            lines.append(f"  {o:<24} {top['parameter']} ({key} = {top[key]:.3f})")
+    lines.extend(notes)
+    lines.append("wrote " + ", ".join(str(f.relative_to(out)) for f in res.files))
+    res.summary = "\n".join(lines)
+    return res
