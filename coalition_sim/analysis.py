@@ -179,7 +179,7 @@ def _heatmap(df: pd.DataFrame, names: list[str], outcome: str, design: str, path
         im = ax.pcolormesh(
             stat.x_edge, stat.y_edge, stat.statistic.T, cmap="viridis", vmin=0, vmax=1
         )
-    others = [n for n in names[2:]]
+    others = list(names[2:])
     note = f" (mean over {', '.join(others)})" if others else ""
     ax.set_xlabel(x)
     ax.set_ylabel(y)
