@@ -74,6 +74,7 @@ def sobol_indices(
         raise ValueError("seed must be a non-zero integer")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)  # "constant values" in bootstrap subsets
         res = sobol.analyze(
             problem, np.asarray(y, dtype=np.float64), calc_second_order=second_order,
             seed=seed, print_to_console=False,

@@ -1,0 +1,321 @@
+"""Sweeps: spec validation, invariance to chunking/workers/order, resume after SIGKILL, Dask,
+refusal of another spec, and the analysis (Wilson and Sobol known answers)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from coalition_sim import dynamics as dyn
+from coalition_sim.analysis import analyze, sobol_indices, wilson_interval
+from coalition_sim.cli import main
+from coalition_sim.config import ConfigError
+from coalition_sim.model import CoalitionModel
+from coalition_sim.sweep import plan_sweep, read_runs, read_trajectories, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GRID = """\
+name = "tiny_grid"
+scenario = "summit_2018"
+steps = 20
+replicates = 5
+seed = 42
+
+[design]
+kind = "factorial"
+
+[[parameters]]
+name = "params.fatigue.growth"
+values = [0.0, 0.1]
+
+[[parameters]]
+name = "actors.ROK.mediation"
+min = 0.0
+max = 1.0
+num = 3
+
+[outputs]
+every = 5
+"""
+
+
+def _spec(tmp_path: Path, text: str = GRID, name: str = "spec.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _dataset(out: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    return read_runs(out), read_trajectories(out)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The tiny grid run uninterrupted in one process with one chunk per 7 runs."""
+    tmp = tmp_path_factory.mktemp("ref")
+    spec = _spec(tmp)
+    run_sweep(spec, tmp / "out", workers=1, chunk_size=7, quiet=True)
+    return spec, tmp / "out"
+
+
+def test_sweep_writes_manifest_points_and_every_run(reference: tuple[Path, Path]) -> None:
+    _, out = reference
+    runs, traj = _dataset(out)
+    assert len(runs) == 6 * 5
+    assert (runs.groupby("point").size() == 5).all()
+    assert set(runs.columns) >= {"point", "replicate", "seed", *dyn.OUTCOMES, "commitment_ROK"}
+    assert sorted(traj["step"].unique()) == [0, 5, 10, 15, 20]
+    assert len(list((out / "runs").glob("part-*.parquet"))) == 5  # ceil(30 / 7)
+    points = pd.read_parquet(out / "points.parquet")
+    assert points.shape == (6, 3)
+    assert set(points["actors.ROK.mediation"]) == {0.0, 0.5, 1.0}
+
+
+def test_a_sweep_row_replays_in_the_mesa_model(reference: tuple[Path, Path]) -> None:
+    _, out = reference
+    runs = read_runs(out)
+    points = pd.read_parquet(out / "points.parquet").set_index("point")
+    row = runs.iloc[23]
+    pt = points.loc[row["point"]]
+    model = CoalitionModel(
+        "summit_2018", rng=int(row["seed"]), steps=20,
+        fatigue__growth=pt["params.fatigue.growth"], actors__ROK__mediation=pt["actors.ROK.mediation"],
+    ).run()  # fmt: skip
+    assert model.effective_pressure == row["effective_pressure"]
+    assert model.outcomes() == {k: bool(row[k]) for k in dyn.OUTCOMES}
+
+
+@pytest.mark.parametrize(
+    ("chunk_size", "workers", "order"),
+    [(4, 1, None), (30, 1, None), (3, 2, "reversed"), (1, 1, "shuffled")],
+)
+def test_dataset_is_invariant_to_chunks_workers_and_order(
+    reference: tuple[Path, Path], tmp_path: Path, chunk_size: int, workers: int, order: str | None
+) -> None:
+    spec, ref = reference
+    n_chunks = -(-30 // chunk_size)
+    idx = list(range(n_chunks))
+    if order == "reversed":
+        idx = idx[::-1]
+    elif order == "shuffled":
+        idx = list(np.random.default_rng(5).permutation(n_chunks))
+    run_sweep(spec, tmp_path / "o", workers=workers, chunk_size=chunk_size, quiet=True,
+              order=None if order is None else idx)  # fmt: skip
+    a_runs, a_traj = _dataset(ref)
+    b_runs, b_traj = _dataset(tmp_path / "o")
+    pd.testing.assert_frame_equal(a_runs, b_runs)
+    pd.testing.assert_frame_equal(a_traj, b_traj)
+
+
+def test_rerun_skips_finished_chunks(reference: tuple[Path, Path]) -> None:
+    spec, out = reference
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    rep = run_sweep(spec, out, workers=1, quiet=True)
+    assert (rep.skipped, rep.computed) == (5, 0)
+    assert before == {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+
+
+def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) -> None:
+    text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 400")
+    spec = _spec(tmp_path, text)  # 2,400 runs in 24 chunks of 100
+    args = [sys.executable, str(ROOT / "run.py"), "sweep", str(spec), "--chunk-size", "100",
+            "--workers", "1"]  # fmt: skip
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [*args, "--out", str(killed)], cwd=ROOT, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    try:
+        while not list((killed / "runs").glob("part-*.parquet")):
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            assert time.monotonic() < deadline, "no chunk appeared within 60 s"
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    done_at_kill = len(list((killed / "runs").glob("part-*.parquet")))
+    assert 1 <= done_at_kill < 24
+    resumed = subprocess.run([*args, "--out", str(killed)], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{done_at_kill} already done" in resumed.stdout
+    run_sweep(spec, tmp_path / "whole", workers=1, chunk_size=100, quiet=True)
+    a_runs, a_traj = _dataset(killed)
+    b_runs, b_traj = _dataset(tmp_path / "whole")
+    assert len(a_runs) == 2400 and not a_runs.duplicated(["point", "replicate"]).any()
+    pd.testing.assert_frame_equal(a_runs, b_runs)
+    pd.testing.assert_frame_equal(a_traj, b_traj)
+    assert not list(killed.rglob(".part-*"))  # no temp file left behind
+
+
+def test_dask_local_cluster_equals_the_local_run(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from distributed import LocalCluster
+
+    spec, ref = reference
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        host="127.0.0.1",
+    ) as cluster:  # fmt: skip
+        rep = run_sweep(spec, tmp_path / "d", scheduler=cluster.scheduler_address, chunk_size=4,
+                        quiet=True)  # fmt: skip
+    assert rep.computed == 8
+    a_runs, a_traj = _dataset(ref)
+    b_runs, b_traj = _dataset(tmp_path / "d")
+    pd.testing.assert_frame_equal(a_runs, b_runs)
+    pd.testing.assert_frame_equal(a_traj, b_traj)
+
+
+def test_a_different_spec_on_the_same_folder_is_refused(
+    reference: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    _, out = reference
+    other = _spec(tmp_path, GRID.replace("seed = 42", "seed = 43"))
+    files = sorted(p.name for p in out.rglob("*"))
+    assert main(["sweep", str(other), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "different sweep" in err and "\n" not in err
+    assert sorted(p.name for p in out.rglob("*")) == files
+    # same spec, another chunk size: refused too (it would re-cut finished chunks)
+    spec = _spec(tmp_path, GRID, "same.toml")
+    assert main(["sweep", str(spec), "--out", str(out), "--chunk-size", "9"]) == 2
+    assert "--chunk-size 7" in capsys.readouterr().err
+
+
+BAD = [
+    ('name = "params.fatigue.growth"', 'name = "params.fatigue.grwth"', "unknown parameter"),
+    ("min = 0.0\nmax = 1.0", "min = 0.5\nmax = 0.5", "empty range"),
+    ("values = [0.0, 0.1]", "values = []", "empty 'values'"),
+    ("replicates = 5", "replicates = 0", "'replicates'"),
+    ('kind = "factorial"', 'kind = "sobol"\nsamples = 8', "needs 'min' and 'max'"),
+    ('kind = "factorial"', 'kind = "lhs"', "needs 'min' and 'max'"),
+    ('kind = "factorial"', 'kind = "bogus"', "'design.kind'"),
+    ("values = [0.0, 0.1]", "values = [0.0, 1.5]", "out of range [0, 1]"),
+    ("num = 3", "", "needs 'values' or 'num'"),
+    ('scenario = "summit_2018"', 'scenario = "nowhere"', "scenario 'nowhere' not found"),
+    ("seed = 42", "seed = 42\ncolour = 1", "unknown key 'colour'"),
+    ("every = 5", "every = -1", "'outputs.every'"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), BAD)
+def test_bad_spec_is_one_line_exit_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture, old: str, new: str, needle: str
+) -> None:
+    assert old in GRID
+    spec = _spec(tmp_path, GRID.replace(old, new, 1))
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    assert needle in err, err
+    assert not out.exists()
+
+
+def test_sobol_samples_must_be_a_power_of_two(tmp_path: Path) -> None:
+    text = GRID.replace('kind = "factorial"', 'kind = "sobol"\nsamples = 12').replace(
+        "values = [0.0, 0.1]", "min = 0.0\nmax = 0.1"
+    )
+    text = text.replace("num = 3\n", "")
+    with pytest.raises(ConfigError, match="power of 2"):
+        plan_sweep(_spec(tmp_path, text))
+
+
+def test_analyze_writes_csv_and_pngs(reference: tuple[Path, Path], capsys) -> None:
+    _, out = reference
+    assert main(["analyze", str(out), "--outcome", "summit_held"]) == 0
+    printed = capsys.readouterr().out
+    assert "tiny_grid" in printed and "summit_held" in printed
+    dest = out / "analysis"
+    table = pd.read_csv(dest / "probabilities.csv")
+    assert len(table) == 6 and (table["n"] == 5).all()
+    runs = read_runs(out)
+    k = runs.groupby("point")["summit_held"].sum().to_numpy()
+    np.testing.assert_allclose(table["summit_held"], k / 5)
+    lo, hi = wilson_interval(k, 5)
+    np.testing.assert_allclose(table["summit_held_lo"], lo)
+    np.testing.assert_allclose(table["summit_held_hi"], hi)
+    assert ((table["summit_held_lo"] <= table["summit_held"]) & (table["summit_held"] <= table["summit_held_hi"])).all()  # fmt: skip
+    for png in ("heatmap_summit_held.png", "fan_chart.png"):
+        data = (dest / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+def test_wilson_interval_known_answer() -> None:
+    # 3 successes in 10 at 95 %: by hand, z = 1.959964, centre = (0.3 + z^2/20) / (1 + z^2/10)
+    # = 0.355506, half-width = z / (1 + z^2/10) * sqrt(0.021 + z^2/400) = 0.247715
+    lo, hi = wilson_interval(3, 10)
+    np.testing.assert_allclose([lo, hi], [0.107791, 0.603222], atol=1e-6)
+    ref = stats.binomtest(17, 40).proportion_ci(confidence_level=0.9, method="wilson")
+    np.testing.assert_allclose(wilson_interval(17, 40, 0.9), [ref.low, ref.high], rtol=1e-12)
+    lo0, hi0 = wilson_interval(0, 20)
+    assert lo0 == 0.0 and hi0 == pytest.approx(0.161125, abs=1e-6)
+
+
+def test_sobol_wrapper_recovers_ishigami_indices() -> None:
+    from SALib.sample import sobol as sobol_sample
+
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+    x = sobol_sample.sample(problem, 4096, calc_second_order=False, seed=1)
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    res = sobol_indices(problem, y, seed=2)
+    # analytic values for a = 7, b = 0.1
+    np.testing.assert_allclose(res["S1"], [0.3139, 0.4424, 0.0], atol=0.03)
+    np.testing.assert_allclose(res["ST"], [0.5576, 0.4424, 0.2437], atol=0.03)
+    with pytest.raises(ValueError, match="non-zero"):
+        sobol_indices(problem, y, seed=0)
+
+
+def test_sobol_sweep_gives_indices_end_to_end(tmp_path: Path) -> None:
+    text = """\
+name = "tiny_sobol"
+scenario = "baseline"
+steps = 30
+replicates = 4
+seed = 9
+
+[design]
+kind = "sobol"
+samples = 16
+
+[[parameters]]
+name = "params.volatility.outburst_rate"
+min = 0.0
+max = 0.4
+
+[[parameters]]
+name = "params.tension.decay"
+min = 0.01
+max = 0.2
+
+[[parameters]]
+name = "params.summit.lead_weeks"
+min = 2
+max = 12
+"""
+    out = tmp_path / "s"
+    run_sweep(_spec(tmp_path, text), out, workers=1, quiet=True)
+    points = pd.read_parquet(out / "points.parquet")
+    assert len(points) == 16 * (3 + 2)
+    assert (points["params.summit.lead_weeks"] % 1 == 0).all()  # integers rounded
+    res = analyze(out)
+    assert res.sobol is not None
+    tension = res.sobol[res.sobol["output"] == "mean_tension"]
+    assert list(tension["parameter"]) == [
+        "params.volatility.outburst_rate", "params.tension.decay", "params.summit.lead_weeks",
+    ]  # fmt: skip
+    assert (out / "analysis" / "sobol.csv").exists()
+    assert np.isfinite(tension["ST"]).all()
