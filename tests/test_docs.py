@@ -1,0 +1,62 @@
+"""docs/ODD.md must not go stale: the parameter table is the schema's, and every parameter,
+event kind and outcome flag of the code is described in the text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from coalition_sim import cli
+from coalition_sim.config import parameter_table
+from coalition_sim.dynamics import EVENT_KINDS, OUTCOMES
+
+ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+START, END = "<!-- params:start -->", "<!-- params:end -->"
+
+
+@pytest.fixture(scope="module")
+def odd() -> str:
+    return ODD.read_text(encoding="utf-8")
+
+
+def _split(text: str) -> tuple[str, str]:
+    """(generated parameter table, the rest of the document)."""
+    assert text.count(START) == 1, f"docs/ODD.md needs exactly one {START} line"
+    assert text.count(END) == 1, f"docs/ODD.md needs exactly one {END} line"
+    before, _, tail = text.partition(START)
+    table, _, after = tail.partition(END)
+    return table, before + after
+
+
+def _mentioned(name: str, text: str) -> bool:
+    """``name`` occurs as a whole word (not as part of a longer identifier)."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text) is not None
+
+
+def test_parameter_table_matches_the_schema(odd: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["params", "--markdown"]) == 0
+    expected = capsys.readouterr().out.strip()
+    table, _ = _split(odd)
+    assert table.strip() == expected, (
+        "the parameter table in docs/ODD.md is stale: paste the output of "
+        "`python run.py params --markdown` between the params markers"
+    )
+
+
+def test_every_parameter_is_described_in_the_text(odd: str) -> None:
+    _, prose = _split(odd)
+    names = [row["name"] for row in parameter_table()]
+    assert names
+    missing = [name for name in names if not _mentioned(name, prose)]
+    assert not missing, f"parameters not described in docs/ODD.md outside the table: {missing}"
+
+
+@pytest.mark.parametrize(("what", "names"), [("EVENT_KINDS", EVENT_KINDS), ("OUTCOMES", OUTCOMES)])
+def test_every_event_kind_and_outcome_is_documented(
+    odd: str, what: str, names: tuple[str, ...]
+) -> None:
+    assert names
+    missing = [name for name in names if not _mentioned(name, odd)]
+    assert not missing, f"{what} names missing from docs/ODD.md: {missing}"
