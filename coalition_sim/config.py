@@ -80,7 +80,7 @@ TIE_TYPES = tuple(TieType)
 
 
 class Interests(_Strict):
-    """Interest weights; they sum to one and map onto behaviour (see ODD section 7)."""
+    """Interest weights; they sum to one and map onto behaviour (docs/ODD.md, submodels)."""
 
     security: float = param(
         0.25,
@@ -528,6 +528,14 @@ class ProspectParams(_Strict):
         "Weekly logit of accepting a proposed summit at zero value advantage.",
         "Summit offers are answered within weeks (March 2018: within a day).",
     )
+    posture_weeks: int = param(
+        26,
+        1,
+        520,
+        "Weeks a response posture (compromise, sideline, escalate) lasts.",
+        "[S20] sidelining holds 'as long as there is no additional nuclear or ICBM test'.",
+        unit="weeks",
+    )
     election_aversion: float = param(
         2.0,
         0,
@@ -696,7 +704,7 @@ class TargetParams(_Strict):
         4.0,
         0,
         20,
-        "Added logit of a conventional test in autonomy mode (to about 25%/week).",
+        "Added logit of a conventional test in autonomy mode (to about 35%/week).",
         "2016-17: 15-16 launch days a year (CNS database); [S20] tests 'ramped up'.",
     )
     strategic_logit0: float = param(
@@ -710,7 +718,7 @@ class TargetParams(_Strict):
         4.2,
         0,
         20,
-        "Added logit of a strategic test in autonomy mode (to about 4%/week).",
+        "Added logit of a strategic test in autonomy mode (to about 6%/week).",
         "2016-17: 2 nuclear tests and 3 ICBM launches in two years.",
     )
     election_leverage: float = param(
@@ -1053,7 +1061,7 @@ class OutcomeParams(_Strict):
         0.5,
         0,
         1,
-        "US isolation above which the US is 'alone and sidelined'.",
+        "US isolation at or above which the US is 'alone and sidelined'.",
         "[S18] 'the US could find itself alone and sidelined'.",
     )
     track_memory: int = param(
@@ -1123,6 +1131,10 @@ class Scenario(_Strict):
             n = sum(a.role is role for a in self.actors)
             if n != 1:
                 raise ValueError(f"exactly one actor must have role '{role}' (found {n})")
+        if not any(a.role is Role.MEMBER for a in self.actors):
+            raise ValueError("at least one actor must have role 'member' (a coalition partner)")
+        if sum(a.capability for a in self.actors if a.role is not Role.TARGET) <= 0:
+            raise ValueError("the coalition (non-target actors) needs a positive capability")
         known = set(ids)
         seen: set[frozenset[str]] = set()
         for k, tie in enumerate(self.ties):
@@ -1360,8 +1372,7 @@ def parameter_table() -> list[dict[str, Any]]:
                 }
             )
 
-    walk(Params, "params.")
-    walk(Clock, "clock.")
+    walk(Scenario, "")  # top-level state, then clock.* and params.* by recursion
     walk(Actor, "actors.<ID>.")
     walk(Tie, "ties[].")
     return rows

@@ -107,7 +107,7 @@ _ROLE_DRAWS = np.array(
     [Draw.CANCEL, Draw.HEDGE, Draw.CONSULT, Draw.MODE, Draw.PROVOCATION, Draw.ACCEPT,
      Draw.RESPONSE]
 )  # fmt: skip
-_WORLD_DRAWS = np.array([Draw.PROPOSE, Draw.HOLD, Draw.REVIVE, Draw.CANCEL_ORDER])
+_WORLD_DRAWS = np.array([Draw.PROPOSE, Draw.HOLD, Draw.REVIVE])
 
 
 # --------------------------------------------------------------------------- structure
@@ -325,6 +325,7 @@ class State:
     security: np.ndarray  # (R,) DPRK perceived regime security
     tension: np.ndarray  # (R,) military tension
     posture: np.ndarray  # (R,) int8 Posture
+    posture_age: np.ndarray  # (R,) int32 weeks since the posture was chosen
     provocation: np.ndarray  # (R,) int8 provocation rung of the last week
     snub: np.ndarray  # (R,) bool: last week's summit ended without relief
     since_summit: np.ndarray  # (R,) int32 weeks since the last held summit
@@ -388,6 +389,7 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
         security=p.target.security0.copy(),
         tension=np.zeros(r),
         posture=np.zeros(r, dtype=np.int8),
+        posture_age=zeros_i.copy(),
         provocation=np.zeros(r, dtype=np.int8),
         snub=false_r.copy(),
         since_summit=np.full(r, 1 << 20, dtype=np.int32),
@@ -549,7 +551,7 @@ def decide_actors(
     fatigue = np.where(is_target, 0.0, fatigue)
 
     # commitment: coalition members follow the coalition rule; the target's defiance follows
-    # its mode (high in autonomy, low in influence) and rises after its own provocations.
+    # its mode: it drifts toward 1 - (the mode's engagement level).
     gap = rules.alliance_gap(st.commitment, st.strength[:, cols, :], ctx.pull[:, cols, :], cols)
     posture = _col(st.posture)
     push = np.where(
@@ -623,8 +625,8 @@ def decide_actors(
     reference = ref + _col(p.standing.reference_adapt) * (s - ref)
 
     # outbursts: at the counterpart unless both leaders want the meeting ([S18])
-    outburst = u[..., 3] < _col(p.volatility.outburst_rate) * vol
-    at_counterpart = outburst & principal & ~_col(ctx.both_want)
+    outburst = principal & (u[..., 3] < _col(p.volatility.outburst_rate) * vol)
+    at_counterpart = outburst & ~_col(ctx.both_want)
     signal = (u[..., 6] < e * _col(ctx.room)) & ~at_counterpart
     return ActorPlan(
         cols=cols,
@@ -976,7 +978,12 @@ def resolve_world(
     for name, code in (("us_compromise", Posture.COMPROMISE), ("us_sideline", Posture.SIDELINE),
                        ("us_escalate", Posture.ESCALATE)):  # fmt: skip
         ev[name] = resp == code
-    st.posture = np.where(resp != Posture.NONE, resp, st.posture).astype(np.int8)
+    new_choice = resp != Posture.NONE
+    st.posture_age = np.where(new_choice, 0, st.posture_age + 1).astype(np.int32)
+    expired = st.posture_age >= p.prospect.posture_weeks
+    st.posture = np.where(new_choice, resp, np.where(expired, Posture.NONE, st.posture)).astype(
+        np.int8
+    )
     escalate = resp == Posture.ESCALATE
     tension = tension + p.tension.escalation * escalate
     st.security = _clip01(st.security - p.target.escalation_threat * escalate)

@@ -167,10 +167,12 @@ def cohesion(commitment: np.ndarray, strength: np.ndarray, pairs: np.ndarray) ->
     [S18] 'the coalition could fracture': cohesion falls when ties weaken or members' levels
     of enforcement drift apart.
     """
+    if len(pairs) == 0:  # no coalition ties: nothing that could fracture
+        return np.ones(commitment.shape[0])
     acc = np.zeros(commitment.shape[0])
     for i, j in pairs:
         acc += strength[:, i, j] * (1.0 - np.abs(commitment[:, i] - commitment[:, j]))
-    return acc / max(len(pairs), 1)
+    return acc / len(pairs)
 
 
 def us_isolation(

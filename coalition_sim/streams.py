@@ -49,7 +49,6 @@ class Draw(IntEnum):
     PROPOSE = 14
     HOLD = 15
     REVIVE = 16
-    CANCEL_ORDER = 17
 
 
 N_DRAWS = len(Draw)
