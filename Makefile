@@ -23,10 +23,12 @@ export UV_NO_PROGRESS := 1
 unexport VIRTUAL_ENV
 unexport UV_PROJECT_ENVIRONMENT
 
-.PHONY: help bootstrap sync lock run test lint format clean
+.PHONY: help bootstrap sync lock run ui bench-ui test lint format clean
 
 help:
 	@echo "make run [ARGS='...']  sync env, then run the main job (python run.py)"
+	@echo "make ui [ARGS='--port N']  the interactive simulation on http://127.0.0.1:8765/"
+	@echo "make bench-ui          measure it in headless Chromium (load, Step, Play, ensemble)"
 	@echo "make test              sync env, ruff check, ruff format --check, pytest"
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make format            ruff format + ruff check --fix"
@@ -55,6 +57,12 @@ lock: $(UV_STAMP)
 
 run: sync
 	$(RUN) python run.py $(ARGS)
+
+ui: sync
+	$(RUN) python run.py ui $(ARGS)
+
+bench-ui: sync
+	$(RUN) python benchmarks/bench_ui.py $(ARGS)
 
 test: sync
 	@$(UV) lock --check --quiet || { echo "uv.lock is out of date with pyproject.toml: run 'make lock'"; exit 1; }

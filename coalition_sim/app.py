@@ -348,7 +348,11 @@ def EnsemblePanel(sim_ref: Any, version: solara.Reactive[int]):
             error.set(f"Replicates must be a whole number from 1 to 20000, not {n_text.value!r}.")
             return None
         error.set("")
-        out = ensemble_views(sim_ref.current, n)
+        try:
+            out = ensemble_views(sim_ref.current, n)
+        except (ConfigError, ValueError) as exc:
+            error.set(f"The ensemble engine refused these parameters: {exc}")
+            return None
         result.set(out)
         return out
 

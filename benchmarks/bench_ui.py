@@ -1,0 +1,107 @@
+"""Measure the interactive simulation in a real browser (Debian Chromium via Playwright).
+
+    .venv/bin/python benchmarks/bench_ui.py [--tries 5]
+
+Prints medians of several tries of: page-load time (navigation -> alliance graph shown),
+Step latency (click -> new week on screen, timed in the page frame by frame), Play rate
+(distinct weeks shown per second over 3 s, at the default and the highest speed setting,
+with every view updating) and ensemble-panel time (click -> outcome bars shown, 500 x 104).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from coalition_sim.ui_harness import browser, js_click_until, serve
+
+WEEK = "document.querySelector('#cs-status').dataset.week"
+SUMMARY = "(document.querySelector('#ensemble-summary') || {innerText: ''}).innerText"
+
+#: Count the distinct weeks the page shows, frame by frame, for ``ms`` milliseconds; also
+#: check that the graph and the time series changed with them.
+_PLAY_RATE = """
+async (ms) => {
+  const week = () => document.querySelector('#cs-status').dataset.week;
+  const graph = () => document.querySelector('#alliance-graph').outerHTML;
+  const series = () => document.querySelector('#time-series').outerHTML;
+  const seen = new Set(); let g = new Set(); let s = new Set();
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    seen.add(week()); g.add(graph()); s.add(series());
+    await new Promise(r => requestAnimationFrame(r));
+  }
+  return [seen.size - 1, g.size - 1, s.size - 1, (performance.now() - t0) / 1000];
+}
+"""
+
+
+def set_speed(page, fraction: float) -> None:
+    slider = page.locator(".v-slider").first  # the Play speed slider comes first
+    box = slider.bounding_box()
+    slider.click(position={"x": max(1, box["width"] * fraction - 1), "y": box["height"] / 2})
+
+
+def play_rate(page, seconds: float = 3.0) -> tuple[float, int, int]:
+    page.click(".cs-reset")
+    page.wait_for_function(f"{WEEK} === '0'")
+    page.click(".cs-play")
+    page.wait_for_selector(".cs-pause")
+    weeks, graphs, series, elapsed = page.evaluate(_PLAY_RATE, seconds * 1000)
+    page.click(".cs-pause")
+    page.wait_for_selector(".cs-play")
+    return weeks / elapsed, graphs, series
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tries", type=int, default=5)
+    args = ap.parse_args()
+    with serve() as url, browser() as b:
+        loads = []
+        for _ in range(args.tries):
+            ctx = b.new_context(viewport={"width": 1440, "height": 1000})
+            page = ctx.new_page()
+            t0 = time.perf_counter()
+            page.goto(url)
+            page.wait_for_selector("#alliance-graph", timeout=60_000)
+            loads.append(time.perf_counter() - t0)
+            ctx.close()
+        ctx = b.new_context(viewport={"width": 1440, "height": 1000})
+        page = ctx.new_page()
+        page.goto(url)
+        page.wait_for_selector("#alliance-graph", timeout=60_000)
+        steps = [js_click_until(page, ".cs-step", WEEK) for _ in range(max(15, args.tries))]
+        default_rates = [play_rate(page) for _ in range(max(1, args.tries // 2))]
+        set_speed(page, 1.0)
+        max_rates = [play_rate(page) for _ in range(max(1, args.tries // 2))]
+        ens = []
+        for _ in range(args.tries):
+            ens.append(js_click_until(page, ".cs-run-ensemble", SUMMARY, 60_000))
+            page.wait_for_selector(".cs-run-ensemble:not([disabled])")
+        ctx.close()
+
+    def med(xs):
+        return statistics.median(xs)
+
+    print(f"page load (navigation -> graph shown):  {med(loads):.2f} s   (tries: {len(loads)})")
+    print(f"Step latency (click -> new week shown): {med(steps):.0f} ms  (max {max(steps):.0f} ms)")
+    for label, rates in (("default speed 10/s", default_rates), ("speed 30/s", max_rates)):
+        r = med([x[0] for x in rates])
+        g = med([x[1] for x in rates])
+        s = med([x[2] for x in rates])
+        print(
+            f"Play rate, {label}:        {r:.1f} weeks/s shown "
+            f"(graph redrawn {g}x, time series {s}x in 3 s)"
+        )
+    print(f"ensemble panel, 500 x 104 (click -> bars): {med(ens) / 1000:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The UI's pieces without a browser: knobs from the schema, seed parsing, well-formed SVG."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from coalition_sim.app import Sim, knobs_for, parse_override, parse_seed
+from coalition_sim.config import ConfigError, parameter_table
+from coalition_sim.model import CoalitionModel
+from coalition_sim.scenarios import list_scenarios, resolve_scenario
+from coalition_sim.ui_views import (
+    History,
+    badges_html,
+    fan_svg,
+    graph_svg,
+    outcome_bars_svg,
+    series_svg,
+    timeline_html,
+)
+
+
+@pytest.mark.parametrize("name", [n for n, _, _ in list_scenarios()])
+def test_knobs_take_ranges_and_meanings_from_the_schema(name):
+    scn = resolve_scenario(name)
+    rows = {r["name"]: r for r in parameter_table()}
+    knobs = knobs_for(scn)
+    assert len(knobs) >= 12
+    for k in knobs:
+        parts = k.key.split(".")
+        schema = ".".join(["actors", "<ID>", *parts[2:]]) if parts[0] == "actors" else k.key
+        row = rows[schema]
+        assert (k.lo, k.hi) == (row["min"], row["max"])
+        assert row["meaning"] in k.tooltip and row["source"] in k.tooltip
+        assert k.lo <= k.value <= k.hi
+        # the scenario's own value lies on the slider's grid, so mounting never changes it
+        assert k.integer or abs(round((k.value - k.lo) / k.step) * k.step + k.lo - k.value) < 1e-9
+
+
+def test_parse_seed_and_override():
+    assert parse_seed(" 42 ") == 42
+    for bad in ("abc", "", "1.5", "-3", str(2**63)):
+        with pytest.raises(ValueError):
+            parse_seed(bad)
+    assert parse_override("params.fatigue.growth = 0.1") == ("params.fatigue.growth", 0.1)
+    with pytest.raises(ConfigError):
+        parse_override("nonsense")
+
+
+def test_refused_values_do_not_build_a_model():
+    with pytest.raises(ConfigError, match="sum to 1"):
+        Sim.build("baseline", {"actors.USA.interests.security": 0.9}, 1)
+    with pytest.raises(ConfigError, match="out of range"):
+        Sim.build("baseline", {"params.fatigue.growth": 3.0}, 1)
+
+
+def test_views_are_well_formed_and_follow_the_model():
+    m = CoalitionModel("regional_six", rng=3)
+    h = History.of(m)
+    first = graph_svg(m)
+    for _ in range(20):
+        m.step()
+        h.record(m)
+    for svg in (graph_svg(m), series_svg(m, h)):
+        ET.fromstring(svg)  # well-formed XML
+    assert graph_svg(m) != first
+    root = ET.fromstring(graph_svg(m))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert {g.get("data-actor") for g in root.iter(f"{ns}g")} == set(m.actors)
+    assert len(h.step) == 21 and all(len(v) == 21 for v in h.commitment.values())
+    ET.fromstring(f"<div>{badges_html(m)}</div>")
+    ET.fromstring(timeline_html(m.event_log))
+    bars = outcome_bars_svg({"summit_held": 0.25, "military_crisis": 0.5}, 100)
+    assert len(ET.fromstring(bars).findall(f".//{ns}rect[@class='bar']")) == 2
+    steps = np.arange(0, 105)
+    vals = np.random.default_rng(0).random((50, steps.size))
+    ET.fromstring(fan_svg(steps, vals, "x", "#123456", m.structure.date_of, (h.step, h.cohesion)))
