@@ -229,10 +229,10 @@ def graph_svg(model: CoalitionModel) -> str:
     radius = {a: 14 + 34 * math.sqrt(caps[a] / cmax) for a in ids}
     commit = {a: model.actors[a].commitment for a in ids}
     pad = max(radius.values()) + 12
-    x0 = min(x for x, _ in pos.values()) - pad - 40
-    x1 = max(x for x, _ in pos.values()) + pad + 40
+    x0 = min(x for x, _ in pos.values()) - pad - 50
+    x1 = max(x for x, _ in pos.values()) + pad + 50
     y0 = min(y for _, y in pos.values()) - pad
-    y1 = max(y for _, y in pos.values()) + pad + 22
+    y1 = max(y for _, y in pos.values()) + pad + 26
     out = [
         f'<svg id="alliance-graph" xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} '
         f'{x1 - x0:.0f} {y1 - y0:.0f}" width="100%" style="max-height:460px;{_FONT}" '
@@ -252,7 +252,7 @@ def graph_svg(model: CoalitionModel) -> str:
         )
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
         out.append(
-            f'<text x="{_num(mx)}" y="{_num(my - 4)}" font-size="11" text-anchor="middle" '
+            f'<text x="{_num(mx)}" y="{_num(my - 4)}" font-size="14" text-anchor="middle" '
             f'fill="{colour}" stroke="white" stroke-width="3" paint-order="stroke" '
             f'class="tie-strength">{s:.2f}</text>'
         )
@@ -270,9 +270,9 @@ def graph_svg(model: CoalitionModel) -> str:
             f'r="{r:.1f}" fill="{fill}" stroke="{ring}" stroke-width="{3 if role != "member" else 1.5}">'
             f"<title>{escape(node['name'])} ({role}): commitment {c:.2f}, capability "
             f"{caps[a]:.4f}</title></circle>"
-            f'<text x="{_num(x)}" y="{_num(y + 5)}" font-size="15" font-weight="700" '
+            f'<text x="{_num(x)}" y="{_num(y + 6)}" font-size="18" font-weight="700" '
             f'text-anchor="middle" fill="{ink}">{escape(a)}</text>'
-            f'<text x="{_num(x)}" y="{_num(y + r + 17)}" font-size="14.5" text-anchor="middle" '
+            f'<text x="{_num(x)}" y="{_num(y + r + 19)}" font-size="17" text-anchor="middle" '
             f'fill="#1b2631" stroke="white" stroke-width="3" paint-order="stroke">'
             f"{escape(node['name'])} \u00b7 {c:.2f}</text></g>"
         )
