@@ -19,7 +19,7 @@ from coalition_sim.ui_harness import browser, js_click_until, serve
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "docs" / "img" / "ui.png"
+SCREENSHOT = ROOT / "outputs" / "screenshots" / "ui.png"  # gitignored test artifact
 WEEK = "document.querySelector('#cs-status').dataset.week"
 GRAPH = "document.querySelector('#alliance-graph').outerHTML"
 
