@@ -1,0 +1,261 @@
+"""Command line, in process (``cli.main``) and once through ``python run.py``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SCENARIOS
+
+from coalition_sim.cli import main
+
+OUTPUT_FILES = ("trajectory.csv", "events.csv", "summary.json", "trajectories.png")
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """Run every CLI test from an empty folder so default outputs land there."""
+    monkeypatch.chdir(tmp_path)
+
+
+def all_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*"))
+
+
+def assert_usage_error(capsys, argv: list[str], tmp_path: Path, *needles: str) -> str:
+    before = all_files(tmp_path)
+    status = main(argv)
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error:")
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0]
+    assert all_files(tmp_path) == before, "a failed command wrote files"
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- run
+
+
+def test_run_writes_four_files_and_prints_a_summary(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    assert main(["run", "--steps", "12", "--seed", "3", "--out", str(out_dir)]) == 0
+    stdout = capsys.readouterr().out
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(OUTPUT_FILES)
+    for name in OUTPUT_FILES:
+        assert (out_dir / name).stat().st_size > 0
+    assert "scenario baseline" in stdout and "seed 3" in stdout and "12 weeks" in stdout
+    assert "outcomes:" in stdout and "final: cohesion" in stdout
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["steps"] == 12
+    assert summary["scenario"] == "baseline"
+    trajectory = (out_dir / "trajectory.csv").read_text().splitlines()
+    assert len(trajectory) == 1 + 13  # header + steps 0..12
+    header = trajectory[0].split(",")
+    for column in (
+        "step",
+        "date",
+        "cohesion",
+        "effective_pressure",
+        "USA_commitment",
+        "PRC_fatigue",
+    ):
+        assert column in header
+    assert (out_dir / "events.csv").read_text().splitlines()[0] == "step,date,actor,event,details"
+    assert (out_dir / "trajectories.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_run_default_output_folder(tmp_path, capsys):
+    assert main(["run", "--steps", "3", "--seed", "11", "--no-plot"]) == 0
+    capsys.readouterr()
+    folder = tmp_path / "outputs" / "baseline-seed11"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "events.csv",
+        "summary.json",
+        "trajectory.csv",
+    ]
+
+
+def test_same_config_and_seed_give_byte_identical_files(tmp_path, capsys):
+    for name in ("a", "b"):
+        args = ["run", "--config", "summit_2018", "--steps", "30", "--seed", "42"]
+        assert main([*args, "--out", str(tmp_path / name)]) == 0
+    capsys.readouterr()
+    for f in OUTPUT_FILES:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+
+
+def test_different_seeds_give_different_trajectories(tmp_path, capsys):
+    for seed in ("1", "2"):
+        args = ["run", "--steps", "20", "--seed", seed, "--no-plot"]
+        assert main([*args, "--out", str(tmp_path / seed)]) == 0
+    capsys.readouterr()
+    a = (tmp_path / "1" / "trajectory.csv").read_bytes()
+    b = (tmp_path / "2" / "trajectory.csv").read_bytes()
+    assert a != b
+
+
+def test_set_overrides_reach_the_run(tmp_path, capsys):
+    out_dir = tmp_path / "o"
+    args = ["run", "--steps", "4", "--no-plot", "--out", str(out_dir)]
+    sets = ["--set", "params.fatigue.growth=0.2", "--set", "actors.ROK.volatility=0.45"]
+    assert main(args + sets) == 0
+    capsys.readouterr()
+    spec = json.loads((out_dir / "summary.json").read_text())["scenario_spec"]
+    assert spec["params"]["fatigue"]["growth"] == 0.2
+    rok = next(a for a in spec["actors"] if a["id"] == "ROK")
+    assert rok["volatility"] == 0.45
+
+
+def test_run_with_a_scenario_file_path(tmp_path, capsys, write_scenario):
+    path = write_scenario()
+    assert main(["run", "--config", str(path), "--no-plot", "--out", str(tmp_path / "o")]) == 0
+    assert "scenario small" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["steps"] == 10 and summary["seed"] == 5  # the file's own defaults
+
+
+def test_bad_set_key_exits_2_and_writes_nothing(tmp_path, capsys):
+    out_dir = tmp_path / "never"
+    line = assert_usage_error(
+        capsys,
+        ["run", "--steps", "3", "--out", str(out_dir), "--set", "params.fatigue.growht=0.1"],
+        tmp_path,
+        "params.fatigue.growht",
+    )
+    assert not out_dir.exists()
+    assert "unknown key" in line
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["run", "--steps", "0"], "--steps"),
+        (["run", "--steps", "x"], "--steps"),
+        (["run", "--seed", "-1"], "--seed"),
+        (["run", "--seed", "abc"], "--seed"),
+        (["run", "--config", "missing.toml"], "missing.toml"),
+        (["run", "--set", "actors.XX.volatility=0.1"], "XX"),
+        (["run", "--set", "novalue"], "novalue"),
+        (["run", "--bogus"], "--bogus"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_error_line(tmp_path, capsys, argv, needle):
+    assert_usage_error(capsys, argv, tmp_path, needle)
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_malformed_toml_file_exits_2(tmp_path, capsys, write_scenario):
+    path = write_scenario(append="\n[[actors]\n")
+    out_dir = tmp_path / "o"
+    assert_usage_error(
+        capsys, ["run", "--config", str(path), "--out", str(out_dir)], tmp_path, "malformed"
+    )
+    assert not out_dir.exists()
+
+
+def test_out_of_range_value_in_file_exits_2(tmp_path, capsys, write_scenario):
+    path = write_scenario(replace={"volatility = 0.2": "volatility = 3.0"})
+    out_dir = tmp_path / "o"
+    assert_usage_error(
+        capsys,
+        ["run", "--config", str(path), "--out", str(out_dir)],
+        tmp_path,
+        "actors[2].volatility",
+        "out of range",
+    )
+    assert not out_dir.exists()
+
+
+# --------------------------------------------------------------------------- other commands
+
+
+def test_scenarios_lists_all_five(capsys):
+    assert main(["scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(line.split()[0] for line in lines) == sorted(SCENARIOS)
+    assert all(len(line.split()) > 1 for line in lines), "each scenario has a description"
+
+
+def test_check_config_ok(capsys, write_scenario):
+    path = write_scenario()
+    assert main(["check-config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "ok" in out and "3 actors" in out and "3 ties" in out
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_check_config_ok_on_shipped_files(capsys, name):
+    assert main(["check-config", str(ROOT / "configs" / f"{name}.toml")]) == 0
+    assert f"scenario '{name}'" in capsys.readouterr().out
+
+
+def test_check_config_bad_file(tmp_path, capsys, write_scenario):
+    path = write_scenario(replace={"growth = 0.05": "growht = 0.05"})
+    assert_usage_error(capsys, ["check-config", str(path)], tmp_path, str(path), "growht")
+
+
+def test_params_lists_parameters(capsys):
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert "params.fatigue.growth" in out and "params.prospect.loss_aversion" in out
+    assert len(out.splitlines()) > 50
+    assert main(["params", "--markdown"]) == 0
+    md = capsys.readouterr().out.splitlines()
+    assert md[0].startswith("| parameter |")
+    assert any("`params.summit.insecurity_weeks`" in line for line in md)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["check-config", "--help"]])
+def test_help_exits_0(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- subprocess
+
+
+def test_run_py_subprocess(tmp_path):
+    out_dir = tmp_path / "sub"
+    proc = subprocess.run(
+        [sys.executable, "run.py", "run", "--steps", "5", "--out", str(out_dir), "--no-plot"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "scenario baseline" in proc.stdout
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "events.csv",
+        "summary.json",
+        "trajectory.csv",
+    ]
+
+
+def test_run_py_subprocess_bad_config(tmp_path, write_scenario):
+    path = write_scenario(replace={"steps = 10": "steps = -4"})
+    proc = subprocess.run(
+        [sys.executable, "run.py", "run", "--config", str(path), "--out", str(tmp_path / "x")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert "Traceback" not in proc.stderr
+    assert "steps" in lines[0]
+    assert not (tmp_path / "x").exists()

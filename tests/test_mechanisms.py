@@ -1,0 +1,592 @@
+"""Each mechanism's signature effect: pure rule calls, or seeded ensemble runs with margins.
+
+Engine comparisons use the same seeds in both arms (common random numbers), so differences
+come from the mechanism, not from sampling noise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from conftest import run_engine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from coalition_sim import dynamics as dyn
+from coalition_sim import rules
+from coalition_sim.config import Params
+from coalition_sim.dynamics import Mode, SummitState
+from coalition_sim.model import CoalitionModel
+
+DEFAULTS = Params()
+DEFAULTS_HIT = DEFAULTS.volatility.outburst_engagement_hit
+NO_PROPOSALS = {"summit.proposal_logit0": -20.0}
+NO_TESTS = {"target.conventional_logit0": -20.0, "target.strategic_logit0": -20.0}
+
+
+def arr(*values: float) -> np.ndarray:
+    return np.array(values, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- (a) fatigue
+
+
+def test_fatigue_update_grows_under_pressure_and_fades_with_diplomacy():
+    f = arr(0.3, 0.3, 0.3, 0.3)
+    pressure = arr(0.8, 0.8, 0.0, 0.8)
+    diplomacy = np.array([False, True, False, False])
+    economy = arr(0.3, 0.3, 0.3, 0.0)
+    g, rho = arr(0.06, 0.06, 0.06, 0.06), arr(0.08, 0.08, 0.08, 0.08)
+    new = rules.fatigue_update(f, pressure, economy, diplomacy, g, rho)
+    assert new[0] > f[0]  # pressure without talks: grows
+    assert new[1] < f[1]  # a diplomatic track: fades
+    assert new[2] == f[2] and new[3] == f[3]  # no pressure or no economic stake: flat
+    assert_allclose(new[0], 0.3 + 0.06 * 0.8 * 0.3 * 0.7)
+    assert_allclose(new[1], 0.3 - 0.08 * 0.3)
+
+
+def test_fatigue_erodes_partner_commitment_without_talks():
+    on = run_engine("baseline", NO_PROPOSALS, reps=400, steps=52)
+    off = run_engine("baseline", {**NO_PROPOSALS, "fatigue.growth": 0.0}, reps=400, steps=52)
+    assert on.count("summit_proposed").sum() == 0  # the summit process is suppressed
+    assert (off.state.fatigue == 0).all()
+    for actor in ("ROK", "PRC"):
+        i = on.col(actor)
+        assert on.state.fatigue[:, i].mean() > 0.2
+        diff = off.state.commitment[:, i] - on.state.commitment[:, i]
+        assert diff.mean() > 0.04, actor
+        assert (diff > 0).mean() > 0.8, actor
+
+
+def test_fatigue_falls_while_a_diplomatic_track_is_active():
+    def fatigued(state, params, struct, held=False):
+        state.fatigue[:, :] = np.where(struct.coalition > 0, 0.5, 0.0)
+        if held:  # a summit has just been held: the track stays active for track_memory weeks
+            state.summit[:] = SummitState.HELD
+            state.since_summit[:] = 0
+
+    values = {**NO_PROPOSALS, **NO_TESTS}
+    talks = run_engine(
+        "baseline", values, reps=200, steps=12, setup=lambda s, p, x: fatigued(s, p, x, True)
+    )
+    none = run_engine("baseline", values, reps=200, steps=12, setup=fatigued)
+    for actor in ("ROK", "PRC"):
+        i = talks.col(actor)
+        assert (talks.state.fatigue[:, i] < 0.5 * 0.8).all(), actor
+        assert (none.state.fatigue[:, i] > 0.5).all(), actor
+
+
+# --------------------------------------------------------------------------- (b) alliance pull
+
+
+def test_alliance_gap_sign_and_tie_weighting():
+    # actors 0..2; actor 0 decides; partners at 0.2 (actor 1) and 0.9 (actor 2)
+    c = arr(0.5, 0.2, 0.9)[None, :]
+    cols = np.array([0])
+    pull = np.ones((1, 1, 3))
+    pull[0, 0, 0] = 0.0
+
+    def gap(s1: float, s2: float, p1: float = 1.0, p2: float = 1.0) -> float:
+        strength = arr(0.0, s1, s2)[None, None, :]
+        weights = arr(0.0, p1, p2)[None, None, :]
+        return float(rules.alliance_gap(c, strength, weights, cols)[0, 0])
+
+    assert gap(0.0, 0.8) == pytest.approx(0.9 - 0.5)  # only the high partner: pulled up
+    assert gap(0.8, 0.0) == pytest.approx(0.2 - 0.5)  # only the low partner: pulled down
+    assert gap(0.2, 0.8) > 0 > gap(0.8, 0.2)  # the stronger tie wins
+    assert gap(0.5, 0.5) == pytest.approx((0.2 + 0.9) / 2 - 0.5)
+    assert gap(0.0, 0.0) == 0.0  # no ties, no pull
+    # tie type: a treaty ally pulls harder than a rival of the same strength
+    ally, rival = DEFAULTS.ties.pull_treaty_ally, DEFAULTS.ties.pull_rival
+    assert ally > rival
+    assert gap(0.5, 0.5, p1=ally, p2=rival) < 0  # the low ally outweighs the high rival
+    assert gap(0.5, 0.5, p1=rival, p2=ally) > 0
+    assert gap(0.5, 0.5, p1=1.0, p2=DEFAULTS.ties.pull_adversary) == pytest.approx(0.2 - 0.5)
+
+
+def test_pull_weights_follow_tie_types(scenario):
+    scn = scenario("baseline")
+    struct = dyn.Structure.from_scenario(scn)
+    w = dyn.pull_weights(dyn.compile_params(scn), struct)[0]
+    i = {a: k for k, a in enumerate(struct.ids)}
+    assert w[i["USA"], i["ROK"]] == DEFAULTS.ties.pull_treaty_ally
+    assert w[i["ROK"], i["PRC"]] == DEFAULTS.ties.pull_partner
+    assert w[i["USA"], i["PRC"]] == DEFAULTS.ties.pull_rival
+    assert w[i["USA"], i["DPRK"]] == DEFAULTS.ties.pull_adversary
+    assert w[i["USA"], i["USA"]] == 0.0
+
+
+def test_conformity_pulls_an_actor_toward_its_partners():
+    # ROK starts far below its partners; with conformity it closes more of the gap
+    values = {**NO_PROPOSALS, **NO_TESTS, "actors.ROK.commitment": 0.1}
+    follow = run_engine("baseline", {**values, "actors.ROK.conformity": 1.0}, reps=200, steps=8)
+    alone = run_engine("baseline", {**values, "actors.ROK.conformity": 0.0}, reps=200, steps=8)
+    i = follow.col("ROK")
+    assert (follow.state.commitment[:, i] > alone.state.commitment[:, i]).all()
+
+
+# --------------------------------------------------------------------------- (c) strategic test
+
+
+def test_strategic_test_raises_partners_commitment():
+    test = {"events": [{"date": "2018-03-05", "kind": "strategic_test", "note": "forced"}]}
+    hit = run_engine("baseline", test, reps=400, steps=20, keep=True)
+    calm = run_engine("baseline", {"events": []}, reps=400, steps=20, keep=True)
+    k = hit.scenario.step_of(dt.date(2018, 3, 5))
+    assert hit.event_matrix("strategic_test")[k - 1].all()
+    # replicates where the DPRK did not test that week anyway
+    forced = ~calm.event_matrix("strategic_test")[k - 1]
+    assert forced.mean() > 0.9
+    for actor in ("USA", "ROK", "PRC"):
+        i = hit.col(actor)
+        before = hit.history[k - 1].commitment[:, i] - calm.history[k - 1].commitment[:, i]
+        after = hit.history[k].commitment[:, i] - calm.history[k].commitment[:, i]
+        assert (before == 0).all(), actor  # identical until the test is answered
+        # every replicate ratchets up the week after (unless already at the ceiling)
+        assert ((after > 0) | (hit.history[k].commitment[:, i] == 1.0))[forced].all(), actor
+        assert after[forced].mean() > 0.03, actor
+    # China leans in and stays in for weeks after the test
+    i = hit.col("PRC")
+    later = hit.history[k + 8].commitment[:, i] - calm.history[k + 8].commitment[:, i]
+    assert later.mean() > 0.02
+    assert (later > 0).mean() > 0.8
+
+
+# --------------------------------------------------------------------------- (d) ties
+
+
+def test_tie_update_strains_on_sustained_divergence_and_strengthens_on_coordination():
+    def tie_step(strength, divergence, c_i, c_j):
+        s = np.array([[[0.0, strength], [strength, 0.0]]])
+        d = np.array([[[0.0, divergence], [divergence, 0.0]]])
+        mask = np.array([[False, True], [True, False]])
+        p = DEFAULTS.ties
+        new, div = rules.tie_update(
+            strength=s,
+            divergence=d,
+            commitment=arr(c_i, c_j)[None, :],
+            mask=mask,
+            memory=arr(p.divergence_memory),
+            tolerance=arr(p.tolerance),
+            strengthen=arr(p.strengthen),
+            strain=arr(p.strain),
+        )
+        return float(new[0, 0, 1]), float(div[0, 0, 1])
+
+    # one week of large divergence from a coordinated past: memory absorbs it, no strain
+    w, d = tie_step(0.6, 0.0, 0.1, 0.9)
+    assert d < DEFAULTS.ties.tolerance and w >= 0.6
+    # sustained divergence: the running mean passes the tolerance and the tie weakens
+    w, d = 0.6, 0.0
+    for _ in range(30):
+        w, d = tie_step(w, d, 0.1, 0.9)
+    assert d > DEFAULTS.ties.tolerance
+    assert w < 0.6 - 0.2
+    # coordination strengthens a tie
+    w2, _ = tie_step(0.6, 0.0, 0.5, 0.52)
+    assert w2 > 0.6
+
+
+def test_tie_update_only_moves_masked_ties():
+    s = np.full((1, 3, 3), 0.5)
+    d = np.zeros((1, 3, 3))
+    mask = np.zeros((3, 3), dtype=bool)
+    mask[0, 1] = mask[1, 0] = True
+    new, _ = rules.tie_update(
+        s, d, arr(0.0, 0.0, 1.0)[None, :], mask, arr(1.0), arr(0.2), arr(0.1), arr(0.3)
+    )
+    assert new[0, 0, 1] > 0.5
+    assert new[0, 0, 2] == 0.5 and new[0, 1, 2] == 0.5
+
+
+def test_unconsulted_summit_acceptance_costs_the_treaty_ally_tie():
+    alone = run_engine("summit_2018", {"actors.USA.consults": 0.0}, reps=400, keep=True)
+    asked = run_engine("summit_2018", {"actors.USA.consults": 1.0}, reps=400, keep=True)
+    assert asked.count("unconsulted_decision").sum() == 0
+    scheduled = alone.event_matrix("summit_scheduled")
+    assert (alone.count("unconsulted_decision") == scheduled.sum(axis=0)).all()
+    assert scheduled.any(axis=0).mean() > 0.5
+    i, j = alone.col("USA"), alone.col("ROK")
+    # the week a summit is agreed without consultation, the USA-ROK tie drops
+    drops = []
+    for r in np.flatnonzero(scheduled.any(axis=0)):
+        t = int(np.argmax(scheduled[:, r]))
+        prev = alone.history[t - 1].strength[r, i, j] if t else alone.params.strength0[r, i, j]
+        drops.append(prev - alone.history[t].strength[r, i, j])
+    assert np.mean(drops) > 0.5 * alone.params.summit.unconsulted_cost[0]
+    final_gap = asked.state.strength[:, i, j] - alone.state.strength[:, i, j]
+    assert final_gap.mean() > 0.05
+    # the rival tie pays no such cost
+    k = alone.col("PRC")
+    assert abs(asked.state.strength[:, i, k].mean() - alone.state.strength[:, i, k].mean()) < 0.05
+
+
+# --------------------------------------------------------------------------- (e) DPRK mode
+
+
+def test_summit_without_relief_pushes_the_dprk_to_autonomy():
+    snub = run_engine("summit_2018", {"summit.agreement_logit0": -20.0}, reps=1000)
+    deal = run_engine("summit_2018", {"summit.agreement_logit0": 20.0}, reps=1000)
+    assert snub.count("agreement").sum() == 0 and snub.count("no_deal").sum() > 300
+    assert deal.count("no_deal").sum() == 0
+    n_snub = snub.count("mode_autonomy").mean()
+    n_deal = deal.count("mode_autonomy").mean()
+    assert n_snub > n_deal + 0.08
+    assert (snub.count("mode_autonomy") > 0).mean() > (
+        deal.count("mode_autonomy") > 0
+    ).mean() + 0.05
+
+
+def test_mode_switch_probability_rises_with_disappointment_and_snub():
+    t = DEFAULTS.target
+    kw = {
+        "aspiration": arr(t.aspiration),
+        "to_autonomy0": arr(t.to_autonomy_logit0),
+        "disappointment_slope": arr(t.disappointment_slope),
+        "snub_shock": arr(t.snub_shock),
+        "to_influence0": arr(t.to_influence_logit0),
+        "lure_slope": arr(t.lure_slope),
+    }
+    influence = np.array([False])
+
+    def p(payoff, snub, autonomy=influence, lure=0.0):
+        return float(
+            rules.mode_switch_probability(autonomy, arr(payoff), arr(lure), arr(snub), **kw)[0]
+        )
+
+    assert p(0.1, 0.0) > p(0.5, 0.0)  # disappointment
+    assert p(0.3, 1.0) > p(0.3, 0.0)  # the snub of a no-deal summit
+    aut = np.array([True])
+    assert p(0.3, 0.0, aut, lure=0.8) > p(0.3, 0.0, aut, lure=0.1)  # lure back to influence
+
+
+# --------------------------------------------------------------------------- (f) provocations
+
+PROV = DEFAULTS.target
+PROV_KW = {
+    "conventional0": arr(PROV.conventional_logit0),
+    "conventional_autonomy": arr(PROV.conventional_autonomy),
+    "strategic0": arr(PROV.strategic_logit0),
+    "strategic_autonomy": arr(PROV.strategic_autonomy),
+    "leverage": arr(PROV.election_leverage),
+    "vulnerability_slope": arr(PROV.vulnerability_slope),
+    "restraint": arr(PROV.diplomacy_restraint),
+    "patron_restraint": arr(PROV.patron_restraint),
+}
+unit = st.floats(0.0, 1.0, allow_nan=False)
+
+
+def _prov(autonomy, proximity, vulnerability, diplomacy, patron):
+    return rules.provocation_probabilities(
+        autonomy=np.array([autonomy]),
+        proximity=arr(proximity),
+        vulnerability=arr(vulnerability),
+        diplomacy=arr(diplomacy),
+        patron=arr(patron),
+        **PROV_KW,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    autonomy=st.booleans(),
+    x=st.tuples(unit, unit, unit, unit),
+    which=st.sampled_from(["autonomy", "proximity", "vulnerability", "diplomacy", "patron"]),
+    delta=st.floats(0.05, 1.0),
+)
+def test_provocation_probabilities_are_monotone(autonomy, x, which, delta):
+    base = dict(zip(["proximity", "vulnerability", "diplomacy", "patron"], x, strict=True))
+    base["autonomy"] = autonomy
+    moved = dict(base)
+    if which == "autonomy":
+        base["autonomy"], moved["autonomy"] = False, True
+    else:
+        moved[which] = min(1.0, base[which] + delta)
+        if moved[which] == base[which]:
+            base[which] = moved[which] - delta
+    lo = _prov(**base)
+    hi = _prov(**moved)
+    for p_lo, p_hi in zip(lo, hi, strict=True):
+        assert 0.0 <= p_lo[0] <= 1.0 and 0.0 <= p_hi[0] <= 1.0
+        if which in ("diplomacy", "patron"):  # restraint: falls
+            assert p_hi[0] < p_lo[0]
+        else:  # autonomy, election proximity, vulnerability: rises
+            assert p_hi[0] > p_lo[0]
+
+
+def test_provocation_level_ladder():
+    u = arr(0.01, 0.05, 0.5, 0.99)
+    level = rules.provocation_level(u, arr(0.2, 0.2, 0.2, 0.2), arr(0.03, 0.03, 0.03, 0.03))
+    assert level.tolist() == [2, 1, 0, 0]
+
+
+# --------------------------------------------------------------------------- (g) prospect theory
+
+TK92 = (arr(0.88), arr(0.88), arr(2.25))
+
+
+def test_kt_value_known_values():
+    x = arr(1.0, -1.0, 0.25, 0.0, -0.25)
+    expected = [1.0, -2.25, 0.25**0.88, 0.0, -2.25 * 0.25**0.88]
+    assert_allclose(rules.kt_value(x, *TK92), expected, rtol=1e-12)
+    assert DEFAULTS.prospect.alpha == 0.88 and DEFAULTS.prospect.loss_aversion == 2.25
+
+
+@settings(max_examples=50, deadline=None)
+@given(gap=st.floats(0.005, 0.5), prestige=st.floats(0.0, 1.0))
+def test_losses_make_the_summit_gamble_more_attractive_than_gains(gap, prestige):
+    pr = DEFAULTS.prospect
+    args = (arr(pr.summit_upside * (1 + prestige)), arr(pr.summit_downside), arr(pr.summit_success))
+    in_losses = rules.prospect_advantage(arr(-gap), *args, *TK92)
+    in_gains = rules.prospect_advantage(arr(gap), *args, *TK92)
+    assert in_losses[0] > in_gains[0]
+
+
+@settings(max_examples=50, deadline=None)
+@given(gap=st.floats(-0.5, 0.5), prox=st.floats(0.0, 0.95), step=st.floats(0.05, 1.0))
+def test_election_proximity_lowers_the_summit_gamble(gap, prox, step):
+    pr = DEFAULTS.prospect
+
+    def adv(p):
+        down = pr.summit_downside * (1 + pr.election_aversion * p)
+        return rules.prospect_advantage(
+            arr(gap), arr(pr.summit_upside), arr(down), arr(pr.summit_success), *TK92
+        )[0]
+
+    assert adv(min(1.0, prox + step)) < adv(prox)
+
+
+def test_election_proximity_ramp():
+    prox = rules.election_proximity(arr(-1, 0, 13, 26, 40), arr(26, 26, 26, 26, 26))
+    assert_allclose(prox, [0.0, 1.0, 0.5, 0.0, 0.0])
+
+
+def test_leader_in_losses_schedules_more_summits():
+    losses = {"actors.USA.standing": 0.38, "actors.USA.reference": 0.55}
+    gains = {"actors.USA.standing": 0.62, "actors.USA.reference": 0.45}
+    lo = run_engine("summit_2018", losses, reps=1000)
+    hi = run_engine("summit_2018", gains, reps=1000)
+    assert lo.count("summit_scheduled").mean() > hi.count("summit_scheduled").mean() + 0.15
+    assert lo.count("summit_held").mean() > hi.count("summit_held").mean()
+
+
+def test_leader_sidelines_more_after_a_strategic_test_as_elections_approach():
+    test = [{"date": "2018-03-05", "kind": "strategic_test"}]
+
+    def run(election: str):
+        values = {"events": test, "clock.us_elections": [election]}
+        return run_engine("baseline", values, reps=1000, steps=12, keep=True)
+
+    near, far = run("2018-03-26"), run("2019-11-05")
+    k = near.scenario.step_of(dt.date(2018, 3, 5))  # the answer comes the week after the test
+    kinds = ("us_sideline", "us_compromise", "us_escalate")
+    answered = {
+        label: {kind: result.event_matrix(kind)[k].mean() for kind in kinds}
+        for label, result in (("near", near), ("far", far))
+    }
+    assert sum(answered["near"].values()) == pytest.approx(1.0)
+    assert sum(answered["far"].values()) == pytest.approx(1.0)
+    assert answered["near"]["us_sideline"] > answered["far"]["us_sideline"] + 0.15
+
+
+# --------------------------------------------------------------------------- (h) insecurity dilemma
+
+_QUIET = {
+    **NO_PROPOSALS,
+    "target.strategic_logit0": -20.0,
+    "target.to_autonomy_logit0": -20.0,
+    "target.snub_shock": 0.0,
+    "summit.insecurity_weeks": 4,
+    "dprk_mode": "influence",
+    "actors.DPRK.volatility": 0.0,
+}
+SIGNALS_STOP = {**_QUIET, "actors.DPRK.engagement": 0.0, "engagement.influence_level": 0.0}
+SIGNALS_FLOW = {
+    **_QUIET,
+    "actors.DPRK.engagement": 1.0,
+    "engagement.influence_level": 1.0,
+    "actors.USA.engagement": 1.0,
+    "actors.USA.volatility": 0.0,
+}
+
+
+def _scheduled(state, params, struct):
+    state.summit[:] = SummitState.SCHEDULED
+    state.summit_timer[:] = 12
+
+
+def test_cancellation_only_after_the_counterpart_goes_quiet():
+    quiet = run_engine("baseline", SIGNALS_STOP, reps=500, steps=12, setup=_scheduled, keep=True)
+    talking = run_engine("baseline", SIGNALS_FLOW, reps=500, steps=12, setup=_scheduled, keep=True)
+    assert talking.count("summit_cancelled").sum() == 0
+    assert (talking.count("summit_held") == 1).all()
+    cancelled = quiet.event_matrix("summit_cancelled")
+    assert cancelled.any(axis=0).mean() > 0.9
+    # nobody cancels before the target has been silent for insecurity_weeks
+    first = np.argmax(cancelled, axis=0)[cancelled.any(axis=0)] + 1
+    assert first.min() == 4 + 1
+    # it is the leader, hearing nothing, that cancels first
+    ld = quiet.struct.leader
+    assert (quiet.state.canceller == ld).mean() > 0.8
+
+
+def test_hedged_cancellations_can_be_revived_closed_ones_never():
+    def run(h):
+        values = {**SIGNALS_STOP, "actors.USA.hedging": h, "actors.DPRK.hedging": h}
+        return run_engine("baseline", values, reps=500, steps=30, setup=_scheduled)
+
+    hedged, closed = run(1.0), run(0.0)
+    assert hedged.count("summit_cancelled").sum() > 400
+    assert closed.count("summit_cancelled").sum() > 400
+    assert hedged.count("summit_revived").sum() > 100
+    assert closed.count("summit_revived").sum() == 0
+    # also in the shipped 2018 scenario
+    s_closed = run_engine(
+        "summit_2018", {"actors.USA.hedging": 0.0, "actors.DPRK.hedging": 0.0}, reps=300
+    )
+    assert s_closed.count("summit_cancelled").sum() > 50
+    assert s_closed.count("summit_revived").sum() == 0
+
+
+# --------------------------------------------------------------------------- (i) outbursts
+
+
+@pytest.mark.parametrize("want", [True, False])
+def test_outbursts_spare_the_counterpart_when_both_leaders_want_the_meeting(scenario, want):
+    scn = scenario("baseline")
+    struct = dyn.Structure.from_scenario(scn)
+    p = dyn.compile_params(scn, rows=50)
+    p.actor.volatility[:] = 1.0
+    p.volatility.outburst_rate[:] = 1.0  # everybody bursts out this week
+    state = dyn.initial_state(p, struct)
+    state.summit[:] = SummitState.SCHEDULED
+    level = p.volatility.want_threshold[0] + (0.2 if want else -0.2)
+    state.engagement[:, [struct.leader, struct.target]] = level
+    ctx = dyn.observe(state, p, struct, 5, dyn.make_keys(np.arange(50)))
+    assert ctx.both_want.all() == want
+    plan = dyn.decide_actors(state, ctx, p, struct, struct.cols)
+    principals = [struct.leader, struct.target]
+    others = [i for i in struct.cols if i not in principals]
+    # only the two principals burst out; partners never do
+    assert not plan.outburst_third_party[:, others].any()
+    assert not plan.outburst_counterpart[:, others].any()
+    if want:
+        assert not plan.outburst_counterpart.any()
+        assert plan.outburst_third_party[:, principals].all()
+    else:
+        assert plan.outburst_counterpart[:, principals].all()
+        assert not plan.outburst_third_party[:, principals].any()
+
+
+def test_counterpart_outbursts_cost_engagement_and_raise_tension():
+    vals = {**NO_TESTS, "volatility.outburst_rate": 0.0}
+    calm = run_engine("baseline", vals, reps=200, steps=1)
+    loud_vals = {**vals, "volatility.outburst_rate": 1.0, "actors.USA.volatility": 1.0}
+    loud = run_engine("baseline", loud_vals, reps=200, steps=1)
+    assert loud.state.outburst_counterpart[:, loud.struct.leader].all()
+    tg = loud.struct.target
+    assert (loud.state.engagement[:, tg] <= calm.state.engagement[:, tg]).all()
+    drop = calm.state.engagement[:, tg] - loud.state.engagement[:, tg]
+    assert drop.mean() > 0.8 * DEFAULTS_HIT
+    assert (loud.state.tension > calm.state.tension).all()
+
+
+# --------------------------------------------------------------------------- (j) mediation, China
+
+
+def test_rok_mediation_raises_summit_proposals():
+    none = run_engine("baseline", {"actors.ROK.mediation": 0.0}, reps=500)
+    some = run_engine("baseline", {"actors.ROK.mediation": 0.8}, reps=500)
+    assert some.count("summit_proposed").mean() > 2 * none.count("summit_proposed").mean()
+    assert (some.count("summit_proposed") > 0).mean() > (none.count("summit_proposed") > 0).mean()
+
+
+def test_china_pulls_back_when_tension_is_high():
+    values = {**NO_PROPOSALS, **NO_TESTS, "tension.decay": 0.0, "volatility.outburst_rate": 0.0}
+
+    def tense(state, params, struct):
+        state.tension[:] = 0.9
+
+    hot = run_engine("baseline", values, reps=300, steps=26, setup=tense)
+    cool = run_engine("baseline", values, reps=300, steps=26)
+    assert (hot.state.tension == 0.9).all() and (cool.state.tension == 0.0).all()
+    i = hot.col("PRC")
+    diff = cool.state.commitment[:, i] - hot.state.commitment[:, i]
+    assert diff.mean() > 0.03
+    assert (diff > 0).mean() > 0.9
+    # with no weight on stability the pull-back disappears
+    flat = {**values, "actors.PRC.interests.stability": 0.0, "actors.PRC.interests.economy": 0.7}
+    hot0 = run_engine("baseline", flat, reps=300, steps=26, setup=tense)
+    cool0 = run_engine("baseline", flat, reps=300, steps=26)
+    diff0 = cool0.state.commitment[:, i] - hot0.state.commitment[:, i]
+    assert diff0.mean() < 0.5 * diff.mean()
+
+
+def test_commitment_update_pulls_back_with_stability_times_destabilisation():
+    one = arr(1.0)
+    zero = arr(0.0)
+
+    def c_next(stability, destab):
+        new = rules.commitment_update(
+            c=arr(0.6),
+            c0=arr(0.6),
+            gap=zero,
+            conformity=one,
+            fatigue=zero,
+            security=arr(0.3),
+            stability=arr(stability),
+            provocation=np.array([0]),
+            destabilisation=arr(destab),
+            posture_push=zero,
+            noise=zero,
+            p_pull=arr(0.08),
+            p_anchor=arr(0.02),
+            p_conventional=arr(0.1),
+            p_ratchet=arr(0.6),
+            p_erosion=arr(0.01),
+            p_pullback=arr(0.015),
+        )
+        return float(new[0])
+
+    assert c_next(0.4, 0.9) < c_next(0.4, 0.1) < c_next(0.0, 0.9) + 1e-15
+    assert c_next(0.0, 0.9) == pytest.approx(0.6)
+
+
+# --------------------------------------------------------------------------- (k) pandemic, elections
+
+
+def test_pandemic_narrows_dialogue_while_it_lasts():
+    clock = {"clock.pandemic_start": "2018-02-05", "clock.pandemic_weeks": 52}
+    pandemic = run_engine("baseline", clock, reps=500, keep=True)
+    normal = run_engine("baseline", {**clock, "clock.pandemic_narrowing": 0.0}, reps=500, keep=True)
+    start = pandemic.struct.pandemic_start
+    assert pandemic.event_matrix("pandemic_start")[start - 1].all()
+    assert pandemic.event_matrix("pandemic_end")[start + 52 - 1].all()
+    during = slice(start - 1, start - 1 + 52)
+    n_pan = pandemic.event_matrix("summit_proposed")[during].sum(axis=0).mean()
+    n_norm = normal.event_matrix("summit_proposed")[during].sum(axis=0).mean()
+    assert n_pan < 0.7 * n_norm
+    # dialogue signals thin out too
+    sig = lambda run: np.mean([h.silence.mean() for h in run.history[during]])  # noqa: E731
+    assert sig(pandemic) > sig(normal)
+
+
+@pytest.mark.parametrize("name", ["baseline", "muddling_2020"])
+def test_elections_are_logged_on_their_dates(name):
+    model = CoalitionModel(name, rng=1).run()
+    elections = [row for row in model.event_log if row["event"] == "election"]
+    spec = model.scenario_spec
+    dates = [d for d in spec.clock.us_elections if spec.start_date <= d < model.date]
+    assert len(dates) >= 1
+    assert len(elections) == len(dates)
+    for row, day in zip(elections, dates, strict=True):
+        end = dt.date.fromisoformat(row["date"])
+        assert end - dt.timedelta(weeks=1) <= day < end
+        assert row["step"] == model.scenario_spec.step_of(day)
+
+
+def test_engine_mode_code_constants():
+    assert int(Mode.INFLUENCE) == 0 and int(Mode.AUTONOMY) == 1
