@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     sw.add_argument(
         "--chunk-size", type=_positive, metavar="N",
-        help="runs per chunk (default: about 1/64 of the sweep, 500..20000)",
+        help="runs per chunk (default: about 1/64 of the sweep, 2000..20000)",
     )  # fmt: skip
     sw.add_argument("--quiet", action="store_true", help="no progress output")
     sw.set_defaults(handler=cmd_sweep)
