@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pytest
 from conftest import run_engine
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
@@ -297,6 +297,7 @@ def _prov(autonomy, proximity, vulnerability, diplomacy, patron):
     which=st.sampled_from(["autonomy", "proximity", "vulnerability", "diplomacy", "patron"]),
     delta=st.floats(0.05, 1.0),
 )
+@example(autonomy=False, x=(0.0, 1.0 - 2**-53, 0.0, 1.0), which="vulnerability", delta=1.0)
 def test_provocation_probabilities_are_monotone(autonomy, x, which, delta):
     base = dict(zip(["proximity", "vulnerability", "diplomacy", "patron"], x, strict=True))
     base["autonomy"] = autonomy
@@ -304,9 +305,8 @@ def test_provocation_probabilities_are_monotone(autonomy, x, which, delta):
     if which == "autonomy":
         base["autonomy"], moved["autonomy"] = False, True
     else:
-        moved[which] = min(1.0, base[which] + delta)
-        if moved[which] == base[which]:
-            base[which] = moved[which] - delta
+        base[which] = min(base[which], 1.0 - delta)  # keep both points in [0, 1]
+        moved[which] = base[which] + delta
     lo = _prov(**base)
     hi = _prov(**moved)
     for p_lo, p_hi in zip(lo, hi, strict=True):
