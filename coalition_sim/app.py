@@ -23,6 +23,7 @@ import solara
 import solara.lab
 
 from .config import ConfigError, Role, Scenario, parameter_table
+from .config import _parse_value as parse_toml_value
 from .model import CoalitionModel
 from .scenarios import BASELINE, list_scenarios, resolve_scenario, with_values
 from .ui_views import (
@@ -161,15 +162,8 @@ def parse_seed(text: str | None) -> int:
 
 
 def _parse_value(raw: str) -> Any:
-    raw = raw.strip()
-    for kind in (int, float):
-        try:
-            return kind(raw)
-        except ValueError:
-            pass
-    if raw.lower() in {"true", "false"}:
-        return raw.lower() == "true"
-    return raw.strip("\"'")
+    """A typed value parsed as TOML (as ``--set`` does); a bare word stays a string."""
+    return parse_toml_value(raw.strip())
 
 
 def parse_override(text: str) -> tuple[str, Any]:
