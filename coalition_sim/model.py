@@ -160,7 +160,15 @@ class CoalitionModel(mesa.Model):
         date = self.structure.date_of(t).isoformat()
         ids = self.structure.ids
         st = self.state
+        pair = f"{ids[self.structure.leader]}-{ids[self.structure.target]}"
         actor_of = {
+            "summit_proposed": pair,
+            "summit_lapsed": pair,
+            "summit_revived": pair,
+            "summit_held": pair,
+            "agreement": pair,
+            "no_deal": pair,
+            "military_crisis": pair,
             "summit_scheduled": ids[self.structure.leader],
             "unconsulted_decision": ids[self.structure.leader],
             "conventional_test": ids[self.structure.target],

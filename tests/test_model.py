@@ -207,7 +207,11 @@ def test_event_log_rows_and_dates():
     log = model.event_log
     assert log, "a year of summit diplomacy logs events"
     start = model.scenario_spec.start_date
-    ids = set(model.structure.ids) | {""}
+    leader, target = (
+        model.structure.ids[model.structure.leader],
+        model.structure.ids[model.structure.target],
+    )
+    ids = set(model.structure.ids) | {"", f"{leader}-{target}"}
     for row in log:
         assert list(row) == ["step", "date", "actor", "event", "details"]
         assert 1 <= row["step"] <= model.n_steps
@@ -216,6 +220,8 @@ def test_event_log_rows_and_dates():
         assert row["event"] in dyn.EVENT_KINDS
     steps = [row["step"] for row in log]
     assert steps == sorted(steps)
+    # dyadic summit events name the pair
+    assert {r["actor"] for r in log if r["event"] == "summit_proposed"} == {f"{leader}-{target}"}
     # the scheduled ROK invitation of 8 March 2018 is logged in its week
     scheduled = [r for r in log if r["event"] == "scheduled_event"]
     assert [r["step"] for r in scheduled] == [model.scenario_spec.step_of(dt.date(2018, 3, 8))]
