@@ -184,7 +184,8 @@ def _heatmap(df: pd.DataFrame, names: list[str], outcome: str, design: str, path
     note = f" (mean over {', '.join(others)})" if others else ""
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.set_title(f"P({outcome}){note}", fontsize=10)
+    runs = f", {int(df['n'].median())} runs per point" if "n" in df else ""
+    ax.set_title(f"P({outcome}){note}{runs}", fontsize=10)
     fig.colorbar(im, ax=ax, label="probability")
     fig.tight_layout()
     fig.savefig(path)
