@@ -328,7 +328,7 @@ class CommitmentParams(_Strict):
         "[S18] China and ROK prefer 'the negotiating table' to unilateral pressure.",
     )
     posture_effect: float = param(
-        0.04,
+        0.005,
         0,
         1,
         "Weekly leader commitment change under escalation (+) or compromise (-).",
