@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", default=BASELINE, metavar="PATH",
         help="scenario file, or the name of one in configs/ (default: baseline)",
     )  # fmt: skip
-    run.add_argument("--steps", type=_positive, help="weeks to simulate (default: the scenario's)")
+    run.add_argument(
+        "--steps", type=positive_int, help="weeks to simulate (default: the scenario's)"
+    )
     run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     run.add_argument(
         "--out", type=Path, metavar="DIR",

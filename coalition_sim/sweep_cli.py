@@ -5,17 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cli import positive_int
+
 __all__ = ["register"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,13 +16,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("spec", help="sweep spec TOML (or the name of one in configs/sweeps/)")
     sw.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     sw.add_argument(
-        "--workers", type=_positive, metavar="N", help="local worker processes (default: all cores)"
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="local worker processes (default: all cores)",
     )
     sw.add_argument(
         "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"
     )
     sw.add_argument(
-        "--chunk-size", type=_positive, metavar="N",
+        "--chunk-size", type=positive_int, metavar="N",
         help="runs per chunk (default: about 1/64 of the sweep, 2000..20000)",
     )  # fmt: skip
     sw.add_argument("--quiet", action="store_true", help="no progress output")
