@@ -134,7 +134,7 @@ def _fig_weeks(val: dict[str, Any], targets: Targets, path: Path) -> Path:
                     x, w["mean"],
                     yerr=[[max(0.0, w["mean"] - w["q05"])], [max(0.0, w["q95"] - w["mean"])]],
                     fmt="o" if in_fit else "s", color=f"C{j}", mfc="white" if not in_fit else None,
-                    capsize=3, label=f"simulated, {key}" if i == 0 or not labels else None,
+                    capsize=3, label=None if key in labels else f"simulated, {key}",
                 )  # fmt: skip
                 labels.append(key)
             if (event, year) in obs:
