@@ -148,6 +148,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     rows = parameter_table()
     if args.markdown:
@@ -155,12 +161,12 @@ def cmd_params(args: argparse.Namespace) -> int:
         for r in rows:
             unit = f" {r['unit']}" if r["unit"] else ""
             print(
-                f"| `{r['name']}` | {r['default']}{unit} | [{r['min']}, {r['max']}] | "
+                f"| `{r['name']}` | {_show(r['default'])}{unit} | [{r['min']}, {r['max']}] | "
                 f"{r['meaning']} | {r['source']} |"
             )
         return 0
     for r in rows:
-        print(f"{r['name']:<45} {r['default']!s:>9}  [{r['min']}, {r['max']}]  {r['meaning']}")
+        print(f"{r['name']:<45} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  {r['meaning']}")
     return 0
 
 

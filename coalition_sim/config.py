@@ -15,7 +15,7 @@ import datetime as dt
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -1174,23 +1174,57 @@ class Scenario(_Strict):
 # ---------------------------------------------------------------------------------------
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
+def _loc(loc: tuple[Any, ...], data: Any = None) -> str:
+    """A dotted key as ``--set`` spells it; actors are named by id where the input has one."""
+    out, node = "", data
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            out += f".{ident}" if isinstance(ident, str) and out == "actors" else f"[{part}]"
+            node = item
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
     return out or "(top level)"
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _field_bounds(loc: tuple[Any, ...]) -> tuple[Any, Any] | None:
+    """The schema's (min, max) for the field at ``loc``, if it has them."""
+    model: Any = Scenario
+    field = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        args = [a for a in get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = args[0] if args else ann
+    if field is None:
+        return None
+    lo = hi = None
+    for meta in field.metadata:
+        lo = getattr(meta, "ge", lo)
+        hi = getattr(meta, "le", hi)
+    return (lo, hi) if lo is not None or hi is not None else None
+
+
+def _describe(err: dict[str, Any], data: Any = None) -> str:
     kind = err["type"]
-    key = _loc(err["loc"])
+    key = _loc(err["loc"], data)
     got = err.get("input")
     if kind == "extra_forbidden":
         return f"unknown key '{key}'"
     if kind == "missing":
         return f"missing required key '{key}'"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return f"key '{key}' = {got!r} is out of range ({err['msg'].lower()})"
+        bounds = _field_bounds(err["loc"])
+        allowed = f"allowed [{bounds[0]}, {bounds[1]}]" if bounds else err["msg"].lower()
+        return f"key '{key}' = {got!r} is out of range ({allowed})"
     if kind == "enum" or kind == "literal_error":
         return f"key '{key}' = {got!r}: {err['msg'].lower()}"
     if kind == "value_error":
@@ -1199,9 +1233,9 @@ def _describe(err: dict[str, Any]) -> str:
     return f"key '{key}' = {got!r}: {err['msg'].lower()}"
 
 
-def _first_error(exc: ValidationError) -> str:
+def _first_error(exc: ValidationError, data: Any = None) -> str:
     errors = exc.errors()
-    first = _describe(errors[0])
+    first = _describe(errors[0], data)
     return first + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
 
 
@@ -1210,7 +1244,7 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scena
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {_first_error(exc)}") from None
+        raise ConfigError(f"{source}: {_first_error(exc, data)}") from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -1363,7 +1397,11 @@ def parameter_table() -> list[dict[str, Any]]:
             rows.append(
                 {
                     "name": prefix + name,
-                    "default": field.default,
+                    "default": (
+                        field.default_factory()  # type: ignore[call-arg]
+                        if field.default_factory is not None
+                        else field.default
+                    ),
                     "min": lo,
                     "max": hi,
                     "unit": extra.get("unit", ""),

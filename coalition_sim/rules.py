@@ -187,8 +187,9 @@ def us_isolation(
     lead = commitment[:, leader]
     w = capability * partners
     matched = rowsum(w * np.minimum(commitment, lead[:, None]))
-    safe = np.where(lead > 0, lead, 1.0)
-    return np.where(lead > 0, 1.0 - matched / (safe * rowsum(w)), 0.0)
+    denom = lead * rowsum(w)  # may round to 0 for a vanishing leader commitment
+    safe = np.where(denom > 0, denom, 1.0)
+    return np.where(denom > 0, np.clip(1.0 - matched / safe, 0.0, 1.0), 0.0)
 
 
 def tie_update(

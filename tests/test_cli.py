@@ -169,7 +169,7 @@ def test_out_of_range_value_in_file_exits_2(tmp_path, capsys, write_scenario):
         capsys,
         ["run", "--config", str(path), "--out", str(out_dir)],
         tmp_path,
-        "actors[2].volatility",
+        "actors.ROK.volatility",
         "out of range",
     )
     assert not out_dir.exists()

@@ -162,24 +162,28 @@ BAD_CASES = {
     "unknown key in an actor": (
         {"volatility = 0.2": "volatilty = 0.2"},
         "",
-        ["unknown key", "actors[2].volatilty"],
+        ["unknown key", "actors.ROK.volatilty"],
     ),
     "wrong type at top level": ({"steps = 10": 'steps = "ten"'}, "", ["steps", "'ten'"]),
     "wrong type in an actor": (
         {"capability = 0.02": 'capability = "high"'},
         "",
-        ["actors[2].capability", "'high'"],
+        ["actors.ROK.capability", "'high'"],
     ),
-    "wrong type for a role": ({'role = "member"': 'role = "ally"'}, "", ["actors[2].role", "ally"]),
+    "wrong type for a role": (
+        {'role = "member"': 'role = "ally"'},
+        "",
+        ["actors.ROK.role", "ally"],
+    ),
     "value above its range": (
         {"volatility = 0.2": "volatility = 1.5"},
         "",
-        ["actors[2].volatility", "1.5", "out of range", "less than or equal to 1"],
+        ["actors.ROK.volatility", "1.5", "out of range", "allowed [0, 1]"],
     ),
     "value below its range": (
         {"growth = 0.05": "growth = -0.1"},
         "",
-        ["params.fatigue.growth", "-0.1", "out of range", "greater than or equal to 0"],
+        ["params.fatigue.growth", "-0.1", "out of range", "allowed [0, 1]"],
     ),
     "edge naming an unknown actor": (
         {'a = "USA"\nb = "ROK"': 'a = "USA"\nb = "JPN"'},
@@ -192,7 +196,7 @@ BAD_CASES = {
     "interest weights not summing to 1": (
         {"stability = 0.1 }": "stability = 0.2 }"},
         "",
-        ["actors[0].interests", "sum to 1", "1.1"],
+        ["actors.USA.interests", "sum to 1", "1.1"],
     ),
     "malformed TOML": ({}, "\n[[actors]\n", ["malformed TOML", "line"]),
     "coalition without capability": (
@@ -339,7 +343,7 @@ def test_override_out_of_range_value_is_rejected(write_scenario):
     path = write_scenario()
     with pytest.raises(ConfigError) as exc:
         load_scenario(path, ["actors.ROK.volatility=2"])
-    assert_one_line(exc, str(path), "actors[2].volatility", "out of range")
+    assert_one_line(exc, str(path), "actors.ROK.volatility", "out of range")
 
 
 def test_set_value_creates_groups_only_where_the_schema_has_them():
