@@ -715,10 +715,10 @@ class TargetParams(_Strict):
         "[S20] Pyongyang 'restrained from both long-range ... and further nuclear tests'.",
     )
     strategic_autonomy: float = param(
-        4.2,
+        3.5,
         0,
         20,
-        "Added logit of a strategic test in autonomy mode (to about 6%/week).",
+        "Added logit of a strategic test in autonomy mode (about 3%/week before programme momentum).",
         "2016-17: 2 nuclear tests and 3 ICBM launches in two years.",
     )
     election_leverage: float = param(
@@ -727,6 +727,27 @@ class TargetParams(_Strict):
         20,
         "Added logit of provocation at full US election proximity.",
         "[S20] 'this vulnerability represents a source of leverage that could be exploited'.",
+    )
+    programme_growth: float = param(
+        0.03,
+        0,
+        1,
+        "Weekly growth of weapons-programme momentum while seeking autonomy.",
+        "[S20] 'promised to pursue military modernization'; ICBM work matured over 2016-17.",
+    )
+    programme_decay: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly fading of programme momentum while seeking influence.",
+        "2018 testing moratorium: development slowed while Pyongyang sought influence.",
+    )
+    programme_slope: float = param(
+        2.0,
+        0,
+        20,
+        "Added strategic-test logit per unit of programme momentum.",
+        "2017's three ICBM tests came as the Hwasong-14/15 programme matured.",
     )
     stake_restraint: float = param(
         10.0,
@@ -1114,6 +1135,13 @@ class Scenario(_Strict):
         1,
         "Initial prestige the target holds from past summitry.",
         "Scenario state; [S20] three Kim-Trump meetings by 2020.",
+    )
+    dprk_programme: float = param(
+        0.3,
+        0,
+        1,
+        "Initial momentum of the target's weapons programme.",
+        "Scenario state; [S20] 'military modernization' as an ongoing programme.",
     )
     actors: Annotated[list[Actor], Field(min_length=2, max_length=64)]
     ties: list[Tie] = Field(default_factory=list)

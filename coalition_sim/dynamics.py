@@ -282,6 +282,7 @@ def compile_params(scn: Scenario, rows: int = 1) -> ParamArrays:
     p.mode0 = np.full(rows, float(Mode[scn.dprk_mode.upper()]))
     p.relief0 = np.full(rows, scn.dprk_relief)
     p.prestige0 = np.full(rows, scn.dprk_prestige)
+    p.programme0 = np.full(rows, scn.dprk_programme)
     return p
 
 
@@ -323,6 +324,7 @@ class State:
     relief: np.ndarray  # (R,) DPRK economic relief obtained
     prestige: np.ndarray  # (R,) DPRK prestige obtained
     security: np.ndarray  # (R,) DPRK perceived regime security
+    programme: np.ndarray  # (R,) DPRK weapons-programme momentum in [0, 1]
     tension: np.ndarray  # (R,) military tension
     posture: np.ndarray  # (R,) int8 Posture
     posture_age: np.ndarray  # (R,) int32 weeks since the posture was chosen
@@ -387,6 +389,7 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
         relief=p.relief0.copy(),
         prestige=p.prestige0.copy(),
         security=p.target.security0.copy(),
+        programme=p.programme0.copy(),
         tension=np.zeros(r),
         posture=np.zeros(r, dtype=np.int8),
         posture_age=zeros_i.copy(),
@@ -694,6 +697,7 @@ def decide_target(st: State, ctx: Context, p: ParamArrays, struct: Structure) ->
         tp.strategic_autonomy, tp.election_leverage, tp.vulnerability_slope,
         tp.diplomacy_restraint, tp.patron_restraint,
         a.economy[:, t] * st.relief + a.prestige[:, t] * st.prestige, tp.stake_restraint,
+        st.programme, tp.programme_slope,
     )  # fmt: skip
     level = rules.provocation_level(u[:, 4], p_conv, p_strat)
     sp = p.summit
@@ -1007,6 +1011,9 @@ def resolve_world(
     st.relief = st.relief * (1.0 - tp.relief_decay * ctx.pressure)
     st.prestige = st.prestige * (1.0 - tp.prestige_decay)
     st.security = _clip01(st.security + tp.security_recovery * (tp.security0 - st.security))
+    st.programme = rules.programme_update(
+        st.programme, st.mode == Mode.AUTONOMY, tp.programme_growth, tp.programme_decay
+    )
 
     # coalition ties
     tie = p.ties

@@ -28,6 +28,7 @@ __all__ = [
     "kt_value",
     "logistic",
     "mode_switch_probability",
+    "programme_update",
     "prospect_advantage",
     "provocation_level",
     "provocation_probabilities",
@@ -323,6 +324,8 @@ def provocation_probabilities(
     patron_restraint: np.ndarray,
     stake: np.ndarray | float = 0.0,
     stake_restraint: np.ndarray | float = 0.0,
+    programme: np.ndarray | float = 0.0,
+    programme_slope: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weekly chances of a conventional and of a strategic test.
 
@@ -330,7 +333,8 @@ def provocation_probabilities(
     and the leader's domestic vulnerability ([S20] 'major provocations could reinforce his
     power at home'); both fall with an active diplomatic track and with the patrons' pressure.
     A strategic test also falls with the stake engagement has delivered (relief, prestige):
-    [S20] restraint while the situation is 'preferable to any expected retaliation'.
+    [S20] restraint while the situation is 'preferable to any expected retaliation'; and it
+    rises with the momentum of the weapons programme (:func:`programme_update`).
     """
     shared = (
         leverage * proximity
@@ -340,8 +344,27 @@ def provocation_probabilities(
     )
     aut = autonomy.astype(np.float64)
     p_conv = logistic(conventional0 + conventional_autonomy * aut + shared)
-    p_strat = logistic(strategic0 + strategic_autonomy * aut + shared - stake_restraint * stake)
+    p_strat = logistic(
+        strategic0
+        + strategic_autonomy * aut
+        + programme_slope * programme
+        + shared
+        - stake_restraint * stake
+    )
     return p_conv, p_strat
+
+
+def programme_update(
+    programme: np.ndarray, autonomy: np.ndarray, growth: np.ndarray, decay: np.ndarray
+) -> np.ndarray:
+    """Weapons-programme momentum: builds while the DPRK seeks autonomy, fades while it
+    seeks influence. P' = P + g (1 - P) if autonomy else P - d P.
+
+    [S20] the December 2019 plenum 'promised to pursue military modernization' and
+    'threatened to unveil a new strategic weapon'; 2017's ICBM tests followed two years of
+    development, so strategic tests come as the programme matures, not at a flat rate.
+    """
+    return np.where(autonomy, programme + growth * (1.0 - programme), programme - decay * programme)
 
 
 def provocation_level(u: np.ndarray, p_conv: np.ndarray, p_strat: np.ndarray) -> np.ndarray:

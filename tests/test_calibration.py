@@ -48,7 +48,7 @@ def test_targets_hold_the_record_and_derive_the_statistics(targets) -> None:
     assert [r["number"] for r in targets.record["unsc_resolutions"]] == [
         2270, 2321, 2371, 2375, 2397
     ]  # fmt: skip
-    assert 5 <= len(targets.priors) <= 10
+    assert 5 <= len(targets.priors) <= 12
     for p in targets.priors:
         assert p.low < p.high and p.reason
 

@@ -31,7 +31,7 @@ ROWS = [
 #: Subnormal floats are drawn on purpose: a leader commitment of 5e-324 once made
 #: rules.us_isolation divide 0 by an underflowed 0 and turned the state to NaN.
 UNIT_FIELDS = ("commitment", "engagement", "standing", "reference", "fatigue")
-UNIT_WORLD = ("relief", "prestige", "security", "tension")
+UNIT_WORLD = ("relief", "prestige", "security", "programme", "tension")
 
 
 def _value(draw, row):
