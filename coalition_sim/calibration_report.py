@@ -338,9 +338,10 @@ def _misses(fit: dict[str, Any], val: dict[str, Any], targets: Targets) -> list[
     if s17 is not None:
         out.append(
             f"- **Strategic tests in 2017**: {s17['share']:.0%} of runs have at least one, but the "
-            "record has four (three ICBMs and a nuclear test). The model has no weapons "
-            "programme that matures, so it cannot make 2017 busier than 2016 without an "
-            "election; the hazards are flat within a mode."
+            "record has four (three ICBMs and a nuclear test). Programme momentum "
+            "(`params.target.programme_slope`) lets the hazard grow through 2016-17, but the "
+            "same parameters must keep 2016 near two strategic tests and 2018 at none, and "
+            "one rung a week caps a busy year: the model still under-produces 2017."
         )
     acc = {x["name"]: x for x in fit["statistics"]}
     for st in targets.statistics:
