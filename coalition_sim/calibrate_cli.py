@@ -9,17 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from .cli import positive_int
+
 __all__ = ["register"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _seed(text: str) -> int:
@@ -50,18 +42,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     cal.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     cal.add_argument(
-        "--candidates", type=_positive, metavar="N", help="prior draws (default: file)"
+        "--candidates", type=positive_int, metavar="N", help="prior draws (default: file)"
     )
     cal.add_argument(
         "--replicates",
-        type=_positive,
+        type=positive_int,
         metavar="K",
         help="runs per candidate and start (default: file)",
     )
     cal.add_argument("--seed", type=_seed, metavar="S", help="design and run seed (default: file)")
     cal.add_argument("--accept", type=_share, metavar="Q", help="share kept (default: file, 0.05)")
     cal.add_argument(
-        "--workers", type=_positive, metavar="W", help="processes (default: min(2, cores))"
+        "--workers", type=positive_int, metavar="W", help="processes (default: min(2, cores))"
     )
     cal.add_argument(
         "--adjust", action="store_true",
@@ -73,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     cal.add_argument("--report", type=Path, metavar="DIR", help="also write the fit report here")
     cal.add_argument(
-        "--validation-replicates", type=_positive, metavar="R",
+        "--validation-replicates", type=positive_int, metavar="R",
         help="runs per start for the report (default: file, 2000)",
     )  # fmt: skip
     cal.add_argument("--quiet", action="store_true", help="no progress output")
@@ -82,7 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep = sub.add_parser("calibration-report", help="validate a fit and write the Markdown report")
     rep.add_argument("dir", type=Path, help="calibration output folder (with fit.json)")
     rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
-    rep.add_argument("--replicates", type=_positive, metavar="R", help="validation runs per start")
+    rep.add_argument(
+        "--replicates", type=positive_int, metavar="R", help="validation runs per start"
+    )
     rep.add_argument("--seed", type=_seed, metavar="S", help="validation seed (not the fit's)")
     rep.set_defaults(handler=cmd_report)
 
