@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +36,7 @@ from scipy.stats import qmc
 from . import dynamics as dyn
 from .config import ConfigError, Scenario, load_scenario, read_toml
 from .ensemble import Ensemble, canonical_name, parameter_specs
+from .progress import Progress
 
 __all__ = [
     "DISTANCE",
@@ -430,39 +430,6 @@ def _chunk_task(args: tuple[Targets, np.ndarray, int, int, int]) -> tuple[int, d
     return first, simulate(targets, theta, replicates, seed, first_point=first)
 
 
-class _Progress:
-    """tqdm on a terminal; a plain line every ~10 s otherwise (quiet in logs)."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total, self.done, self.quiet = total, 0, quiet
-        self.t0 = self.last = time.monotonic()
-        self.bar = None
-        if not quiet and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="cand", desc="calibrate")
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-            return
-        now = time.monotonic()
-        if self.quiet or (now - self.last < 10 and self.done < self.total):
-            return
-        self.last = now
-        rate = self.done / max(now - self.t0, 1e-9)
-        print(
-            f"calibrate: {self.done}/{self.total} candidates, {rate:.1f}/s, "
-            f"ETA {(self.total - self.done) / max(rate, 1e-9):.0f} s",
-            file=sys.stderr, flush=True,
-        )  # fmt: skip
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def simulate_candidates(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, workers: int = 1,
     chunk: int = 200, quiet: bool = True,
@@ -472,7 +439,7 @@ def simulate_candidates(
     chunk = max(1, min(chunk, -(-n // max(workers, 1))))
     tasks = [(targets, theta[i : i + chunk], replicates, seed, i) for i in range(0, n, chunk)]
     parts: dict[int, dict] = {}
-    bar = _Progress(n, quiet)
+    bar = Progress("calibrate", n, unit="candidate", quiet=quiet)
     try:
         if workers <= 1:
             results: Iterator[tuple[int, dict]] = map(_chunk_task, tasks)

@@ -22,7 +22,6 @@ import hashlib
 import json
 import math
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -39,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import __version__
 from .config import ConfigError, Scenario, _first_error, read_toml
 from .ensemble import Ensemble, canonical_name, check_values, run_seeds
+from .progress import Progress
 from .scenarios import resolve_scenario, scenario_path, with_values
 
 __all__ = [
@@ -496,49 +496,6 @@ def _write_chunk(out: Path, c: int, runs: pa.Table, traj: pa.Table | None) -> No
     _atomic_table(out / "runs" / _part(c), runs)
 
 
-# --------------------------------------------------------------------------- progress
-
-
-class _Progress:
-    """tqdm with an ETA on a terminal; a few plain log lines otherwise."""
-
-    def __init__(self, name: str, total: int, done: int, quiet: bool = False) -> None:
-        self.total, self.done, self.start_done = total, done, done
-        self.t0 = self.last = time.monotonic()
-        self.quiet = quiet
-        self.bar = None
-        if not quiet and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, initial=done, unit="run", desc=name, smoothing=0.1)
-        elif not quiet:
-            self._log(f"sweep {name}: {total - done} of {total} runs to do")
-        self.name = name
-
-    def _log(self, msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-            return
-        now = time.monotonic()
-        if self.quiet or (now - self.last < 10.0 and self.done < self.total):
-            return
-        self.last = now
-        rate = (self.done - self.start_done) / max(now - self.t0, 1e-9)
-        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
-        self._log(
-            f"sweep {self.name}: {self.done}/{self.total} runs ({100 * self.done / self.total:.0f}%)"
-            f", {rate:,.0f} runs/s, ETA {eta:.0f} s"
-        )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 # --------------------------------------------------------------------------- executors
 
 
@@ -632,7 +589,9 @@ def run_sweep(
     cs, n_chunks = man["chunk_size"], man["n_chunks"]
     todo = [c for c in (range(n_chunks) if order is None else order) if c not in done]
     skipped = len({c for c in done if c < n_chunks})
-    progress = _Progress(plan.spec.name, plan.n_runs, min(plan.n_runs, skipped * cs), quiet)
+    progress = Progress(
+        f"sweep {plan.spec.name}", plan.n_runs, min(plan.n_runs, skipped * cs), quiet=quiet
+    )
     tasks = _tasks(plan, cs, todo)
     if scheduler:
         results = _run_dask(tasks, scheduler)
