@@ -15,31 +15,108 @@ Version of Muddling Through on North Korea' (2020).
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import numpy as np
 
 __all__ = [
+    "Mode",
+    "Posture",
+    "ProvocationLevel",
+    "SummitState",
+    "agreement_probability",
     "alliance_gap",
+    "both_want_meeting",
+    "choose_response",
     "cohesion",
     "commitment_update",
+    "defiance_update",
+    "dialogue_signal",
+    "diplomatic_track",
     "effective_pressure",
     "election_proximity",
+    "election_weight",
+    "engagement_lure",
+    "engagement_stake",
     "engagement_target",
+    "engagement_update",
+    "failure_modes",
     "fatigue_update",
+    "first_canceller",
+    "grow_toward_one",
     "kt_value",
+    "leader_engagement_base",
     "logistic",
+    "mediation_level",
+    "mode_engagement_level",
     "mode_switch_probability",
+    "next_mode",
+    "outburst_engagement_cost",
+    "outbursts",
+    "patron_commitment",
+    "policy_shift",
+    "posture_push",
+    "posture_update",
+    "prestige_fade",
     "programme_update",
+    "proposal_probability",
     "prospect_advantage",
     "provocation_level",
     "provocation_probabilities",
+    "reference_update",
+    "relief_erosion",
     "response_probabilities",
+    "revival_probability",
+    "room_for_dialogue",
     "rowsum",
+    "security_recovery",
+    "standing_update",
+    "target_accept_probability",
+    "target_payoff",
+    "tension_decay",
     "tie_update",
     "uniform_noise",
     "us_isolation",
+    "vulnerability",
+    "wants_to_cancel",
 ]
 
 SQRT12 = np.sqrt(12.0)
+
+
+class SummitState(IntEnum):
+    """The summit process: proposed -> scheduled -> held, or cancelled (maybe revived)."""
+
+    NONE = 0
+    PROPOSED = 1
+    SCHEDULED = 2
+    CANCELLED = 3
+    HELD = 4
+
+
+class Mode(IntEnum):
+    """DPRK policy mode ([S20]): influence-seeking (2018) or autonomy-seeking (2019-20)."""
+
+    INFLUENCE = 0
+    AUTONOMY = 1
+
+
+class Posture(IntEnum):
+    """The leader's stance after a strategic test ([S20]'s three choices)."""
+
+    NONE = 0
+    COMPROMISE = 1
+    SIDELINE = 2
+    ESCALATE = 3
+
+
+class ProvocationLevel(IntEnum):
+    """The DPRK's weekly provocation rung ([S20]): none, conventional (SRBM/SLBM), strategic
+    (ICBM or nuclear: the US 'red line')."""
+
+    NONE = 0
+    CONVENTIONAL = 1
+    STRATEGIC = 2
 
 
 def rowsum(x: np.ndarray) -> np.ndarray:
@@ -87,6 +164,7 @@ def alliance_gap(
 
 def fatigue_update(
     fatigue: np.ndarray,
+    *,
     pressure: np.ndarray,
     economy: np.ndarray,
     diplomacy: np.ndarray,
@@ -106,6 +184,7 @@ def fatigue_update(
 
 def commitment_update(
     c: np.ndarray,
+    *,
     c0: np.ndarray,
     gap: np.ndarray,
     conformity: np.ndarray,
@@ -132,7 +211,11 @@ def commitment_update(
     step after a conventional one; fatigue erodes ([S18] partners 'fed up'); stability-minded
     actors pull back when pressure looks unilateral or destabilising ([S18] China and ROK).
     """
-    response = np.where(provocation == 2, p_ratchet, np.where(provocation == 1, p_conventional, 0))
+    response = np.where(
+        provocation == ProvocationLevel.STRATEGIC,
+        p_ratchet,
+        np.where(provocation == ProvocationLevel.CONVENTIONAL, p_conventional, 0),
+    )
     delta = (
         conformity * p_pull * gap
         + p_anchor * (c0 - c)
@@ -197,6 +280,7 @@ def tie_update(
     strength: np.ndarray,
     divergence: np.ndarray,
     commitment: np.ndarray,
+    *,
     mask: np.ndarray,
     memory: np.ndarray,
     tolerance: np.ndarray,
@@ -284,6 +368,7 @@ def response_probabilities(values: np.ndarray, sensitivity: np.ndarray) -> np.nd
 
 def mode_switch_probability(
     autonomy: np.ndarray,
+    *,
     payoff: np.ndarray,
     lure: np.ndarray,
     snub: np.ndarray,
@@ -310,6 +395,7 @@ def mode_switch_probability(
 
 def provocation_probabilities(
     autonomy: np.ndarray,
+    *,
     proximity: np.ndarray,
     vulnerability: np.ndarray,
     diplomacy: np.ndarray,
@@ -371,4 +457,389 @@ def provocation_level(u: np.ndarray, p_conv: np.ndarray, p_strat: np.ndarray) ->
     """The ladder from one uniform: 2 strategic (ICBM/nuclear, the US red line), 1 conventional
     (SRBM/SLBM), 0 none. At most one rung a week."""
     conv_edge = p_strat + (1.0 - p_strat) * p_conv
-    return np.where(u < p_strat, 2, np.where(u < conv_edge, 1, 0)).astype(np.int8)
+    level = np.where(
+        u < p_strat,
+        ProvocationLevel.STRATEGIC,
+        np.where(u < conv_edge, ProvocationLevel.CONVENTIONAL, ProvocationLevel.NONE),
+    )
+    return level.astype(np.int8)
+
+
+# --------------------------------------------------------------------------- the week's context
+
+
+def diplomatic_track(
+    summit: np.ndarray, since_summit: np.ndarray, track_memory: np.ndarray
+) -> np.ndarray:
+    """A diplomatic track is active while a summit is proposed or scheduled and for
+    ``track_memory`` weeks after one is held (working-level talks; [S18] 'talks ... have
+    picked up again')."""
+    return (
+        (summit == SummitState.PROPOSED)
+        | (summit == SummitState.SCHEDULED)
+        | (since_summit < track_memory)
+    )
+
+
+def room_for_dialogue(pandemic: np.ndarray | bool, narrowing: np.ndarray) -> np.ndarray:
+    """1 normally; 1 - narrowing while the pandemic lasts. [S20] the pandemic 'further narrowed
+    the space for dialogue'."""
+    return 1.0 - narrowing * pandemic
+
+
+def patron_commitment(
+    strength_to_target: np.ndarray, patrons: np.ndarray, commitment: np.ndarray
+) -> np.ndarray:
+    """Tie-weighted commitment of the target's patrons (0 if it has none): how much of the
+    pressure its treaty ally and partners actually apply (Haggard and Noland 2017, *Hard
+    Target*: China's enforcement decides how much pressure reaches the DPRK)."""
+    w = strength_to_target * patrons
+    total = rowsum(w)
+    return np.where(total > 0, rowsum(w * commitment) / np.where(total > 0, total, 1.0), 0.0)
+
+
+def mediation_level(mediation: np.ndarray, engagement: np.ndarray) -> np.ndarray:
+    """Sum of mediators' effort x their engagement, capped at 1. [S18] 'the South Koreans,
+    who've acted as a mediator between Washington and Pyongyang'."""
+    return np.clip(rowsum(mediation * engagement), 0.0, 1.0)
+
+
+def both_want_meeting(
+    summit: np.ndarray,
+    leader_engagement: np.ndarray,
+    target_engagement: np.ndarray,
+    threshold: np.ndarray,
+) -> np.ndarray:
+    """Talks are on and both leaders' engagement is at least ``threshold``: [S18] the meeting is
+    'something both Kim and Trump really want', so they avoid 'big missteps'."""
+    talks_on = (summit == SummitState.PROPOSED) | (summit == SummitState.SCHEDULED)
+    return talks_on & (leader_engagement >= threshold) & (target_engagement >= threshold)
+
+
+# --------------------------------------------------------------------------- every actor's week
+
+
+def posture_push(posture: np.ndarray, effect: np.ndarray) -> np.ndarray:
+    """The leader's own commitment drift from its standing posture: +effect while escalating,
+    -effect while compromising, 0 otherwise ([S20]'s three US choices)."""
+    push = np.where(
+        posture == Posture.ESCALATE, 1.0, np.where(posture == Posture.COMPROMISE, -1.0, 0.0)
+    )
+    return push * effect
+
+
+def mode_engagement_level(
+    influence: np.ndarray, influence_level: np.ndarray, autonomy_level: np.ndarray
+) -> np.ndarray:
+    """The DPRK's engagement set-point in each policy mode ([S20]: the 'influence-seeking'
+    policy of 2018 against the 'autonomy-seeking' policy of 2019-20)."""
+    return np.where(influence, influence_level, autonomy_level)
+
+
+def defiance_update(
+    defiance: np.ndarray, *, mode_level: np.ndarray, adjust_rate: np.ndarray, noise: np.ndarray
+) -> np.ndarray:
+    """The target's defiance drifts toward 1 - (its mode's engagement level), plus noise.
+
+    [S20] in autonomy mode Pyongyang 'repeatedly reaffirm[ed] the necessity ... to further
+    develop its defense capabilities'; in influence mode it courted talks.
+    """
+    return np.clip(defiance + adjust_rate * ((1.0 - mode_level) - defiance) + noise, 0.0, 1.0)
+
+
+def leader_engagement_base(
+    base: np.ndarray, posture: np.ndarray, compromise_boost: np.ndarray, sideline_drop: np.ndarray
+) -> np.ndarray:
+    """The leader's engagement set-point: its baseline, raised under a compromise posture and
+    lowered while it sidelines the issue ([S20])."""
+    return (base + compromise_boost * (posture == Posture.COMPROMISE)) - sideline_drop * (
+        posture == Posture.SIDELINE
+    )
+
+
+def policy_shift(
+    u_shift: np.ndarray,
+    u_sign: np.ndarray,
+    *,
+    rate: np.ndarray,
+    size: np.ndarray,
+    volatility: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A sudden jump in engagement, up or down at even odds; chance rate x volatility.
+
+    [S18] leaders 'prone to unexpected outbursts, statements, and policy shifts', careening
+    'from name calling ... to the prospect of rapprochement'. Returns (shifted, step).
+    """
+    shifted = u_shift < rate * volatility
+    step = np.where(u_sign < 0.5, -1.0, 1.0) * size * shifted
+    return shifted, step
+
+
+def engagement_update(
+    engagement: np.ndarray,
+    *,
+    target: np.ndarray,
+    adjust_rate: np.ndarray,
+    noise: np.ndarray,
+    shift_step: np.ndarray,
+) -> np.ndarray:
+    """Engagement closes a share of the gap to its set-point each week, plus noise and any
+    policy shift; diplomatic postures move over weeks ([S18] 'in the week or two')."""
+    return np.clip(engagement + adjust_rate * (target - engagement) + noise + shift_step, 0.0, 1.0)
+
+
+def standing_update(
+    standing: np.ndarray,
+    *,
+    baseline: np.ndarray,
+    anchor_rate: np.ndarray,
+    sanctions_cost: np.ndarray,
+    noise: np.ndarray,
+) -> np.ndarray:
+    """Domestic standing relaxes toward its baseline, minus the bite of sanctions (target
+    only: [S20] 'the absence of prospects for easing of the tough ... sanctions regime'),
+    plus noise."""
+    return np.clip(
+        standing + anchor_rate * (baseline - standing) - sanctions_cost + noise, 0.0, 1.0
+    )
+
+
+def reference_update(reference: np.ndarray, standing: np.ndarray, adapt: np.ndarray) -> np.ndarray:
+    """The prospect-theory reference point adapts slowly to standing (Kahneman and Tversky
+    1979); standing below it is the [S18] 'domain of losses'."""
+    return reference + adapt * (standing - reference)
+
+
+def outbursts(
+    u: np.ndarray,
+    *,
+    principal: np.ndarray,
+    rate: np.ndarray,
+    volatility: np.ndarray,
+    both_want: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two leaders lash out with chance rate x volatility; at the counterpart unless both
+    want the meeting, then at third parties. [S18] 'recent outbursts by North Korea have
+    targeted Veep Mike Pence and NSA John Bolton, not Trump himself'. Returns (at the
+    counterpart, at a third party)."""
+    outburst = principal & (u < rate * volatility)
+    at_counterpart = outburst & ~both_want
+    return at_counterpart, outburst & ~at_counterpart
+
+
+def dialogue_signal(
+    u: np.ndarray, engagement: np.ndarray, room: np.ndarray, at_counterpart: np.ndarray
+) -> np.ndarray:
+    """An actor sends a dialogue signal with chance engagement x room, never in a week it
+    lashes out at the counterpart. [S18] silence before the cancellation: 'zero of the usual
+    requisite planning and coordination'."""
+    return (u < engagement * room) & ~at_counterpart
+
+
+# --------------------------------------------------------------------------- the target's choices
+
+
+def target_payoff(
+    security_weight: np.ndarray,
+    economy_weight: np.ndarray,
+    prestige_weight: np.ndarray,
+    security: np.ndarray,
+    relief: np.ndarray,
+    prestige: np.ndarray,
+) -> np.ndarray:
+    """Interest-weighted value of what the DPRK holds: [S18] Kim's three interests, 'regime
+    security, economic factors, and prestige'."""
+    return security_weight * security + economy_weight * relief + prestige_weight * prestige
+
+
+def engagement_lure(
+    leader_engagement: np.ndarray,
+    economy_weight: np.ndarray,
+    prestige_weight: np.ndarray,
+    pressure: np.ndarray,
+    mediation: np.ndarray,
+    room: np.ndarray,
+) -> np.ndarray:
+    """What engagement could bring the DPRK: an engaged US offers relief from the pressure
+    and prestige ([S18] 'a Bugs Bunny-sized carrot'); mediators add to it; the pandemic
+    narrows it ([S20])."""
+    return (leader_engagement * (economy_weight * pressure + prestige_weight) + mediation) * room
+
+
+def next_mode(u: np.ndarray, p_switch: np.ndarray, mode: np.ndarray) -> np.ndarray:
+    """The policy mode after this week's switch draw."""
+    return np.where(u < p_switch, 1 - mode, mode).astype(np.int8)
+
+
+def vulnerability(reference: np.ndarray, standing: np.ndarray) -> np.ndarray:
+    """A leader's shortfall of standing below its reference point ([S20] 'if Kim Jong-un
+    perceives his domestic position to be vulnerable')."""
+    return np.maximum(0.0, reference - standing)
+
+
+def engagement_stake(
+    economy_weight: np.ndarray,
+    relief: np.ndarray,
+    prestige_weight: np.ndarray,
+    prestige: np.ndarray,
+) -> np.ndarray:
+    """What engagement has delivered that a strategic test would put at risk ([S20] restraint
+    while the situation is 'preferable to any expected retaliation')."""
+    return economy_weight * relief + prestige_weight * prestige
+
+
+def target_accept_probability(
+    autonomy: np.ndarray, logit0: np.ndarray, influence_bonus: np.ndarray, room: np.ndarray
+) -> np.ndarray:
+    """Weekly chance the DPRK accepts a pending proposal: low in autonomy mode ([S20] Kim
+    'essentially refused' Biegun's invitation), high in influence mode (2018)."""
+    return logistic(logit0 + influence_bonus * (~autonomy)) * room
+
+
+def wants_to_cancel(
+    scheduled: np.ndarray,
+    counterpart_silence: np.ndarray,
+    insecurity_weeks: np.ndarray,
+    u: np.ndarray,
+    fear_of_snub: np.ndarray,
+) -> np.ndarray:
+    """Insecurity dilemma ([S18]): with a summit scheduled and the counterpart silent for
+    ``insecurity_weeks``, an actor that fears being stood up cancels first."""
+    quiet = counterpart_silence >= insecurity_weeks
+    return scheduled & quiet & (u < fear_of_snub)
+
+
+# --------------------------------------------------------------------------- the leader's choices
+
+
+def election_weight(proximity: np.ndarray, aversion: np.ndarray) -> np.ndarray:
+    """Weight on a gamble's downside as the election nears: [S20] 'with a crucial election
+    ahead, Trump is unlikely to want to risk either a failure in negotiations or ... a
+    military conflict'."""
+    return 1.0 + aversion * proximity
+
+
+def choose_response(u: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Draw compromise, sideline or escalate from the (R, 3) choice probabilities ([S20])."""
+    return np.where(
+        u < probs[:, 0],
+        Posture.COMPROMISE,
+        np.where(u < probs[:, 0] + probs[:, 1], Posture.SIDELINE, Posture.ESCALATE),
+    )
+
+
+# --------------------------------------------------------------------------- the world's week
+
+
+def posture_update(
+    posture: np.ndarray, age: np.ndarray, response: np.ndarray, posture_weeks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A new response sets the posture; a posture lapses after ``posture_weeks`` ([S20]
+    sidelining holds 'as long as there is no additional nuclear or ICBM test')."""
+    new_choice = response != Posture.NONE
+    age = np.where(new_choice, 0, age + 1).astype(np.int32)
+    expired = age >= posture_weeks
+    posture = np.where(new_choice, response, np.where(expired, Posture.NONE, posture))
+    return posture.astype(np.int8), age
+
+
+def outburst_engagement_cost(
+    engagement: np.ndarray, hit_by_counterpart: np.ndarray, hit: np.ndarray
+) -> np.ndarray:
+    """An outburst at the counterpart costs its engagement ([S18] 'big missteps that could
+    sabotage talks')."""
+    return np.clip(engagement - hit * hit_by_counterpart, 0.0, 1.0)
+
+
+def proposal_probability(
+    *,
+    logit0: np.ndarray,
+    mediation_slope: np.ndarray,
+    mediation: np.ndarray,
+    engagement_slope: np.ndarray,
+    mean_engagement: np.ndarray,
+    room: np.ndarray,
+) -> np.ndarray:
+    """Weekly chance of a summit proposal: mediation ([S18] ROK envoys) and the two leaders'
+    engagement raise it; the pandemic narrows it ([S20])."""
+    return (
+        logistic(logit0 + mediation_slope * mediation + engagement_slope * mean_engagement) * room
+    )
+
+
+def agreement_probability(
+    *,
+    logit0: np.ndarray,
+    engagement_slope: np.ndarray,
+    mean_engagement: np.ndarray,
+    compromise_bonus: np.ndarray,
+    compromising: np.ndarray,
+) -> np.ndarray:
+    """Chance a held summit yields an agreement: engaged leaders (Singapore 2018) and a
+    compromise posture ([S20] 'compromising below the maximum goal') raise it."""
+    return logistic(logit0 + engagement_slope * mean_engagement + compromise_bonus * compromising)
+
+
+def revival_probability(
+    *, logit0: np.ndarray, slope: np.ndarray, mean_engagement: np.ndarray, room: np.ndarray
+) -> np.ndarray:
+    """Weekly chance a revivable cancellation is revived ([S18] 'talks ... have picked up
+    again'), narrowed by the pandemic."""
+    return logistic(logit0 + slope * mean_engagement) * room
+
+
+def first_canceller(
+    leader_cancels: np.ndarray,
+    target_cancels: np.ndarray,
+    leader_fear: np.ndarray,
+    target_fear: np.ndarray,
+) -> np.ndarray:
+    """True where the leader is the one who cancels: it alone wants to, or both do and it
+    fears the snub at least as much ([S18]: Trump 'pre-emptively scuppered' the meeting)."""
+    return leader_cancels & (~target_cancels | (leader_fear >= target_fear))
+
+
+def grow_toward_one(level: np.ndarray, rate: np.ndarray, happened: np.ndarray) -> np.ndarray:
+    """level + rate (1 - level) where ``happened``: a gain with diminishing headroom (prestige,
+    relief and security from a held summit or agreement, [S18])."""
+    return np.clip(level + rate * (1.0 - level) * happened, 0.0, 1.0)
+
+
+def relief_erosion(relief: np.ndarray, decay: np.ndarray, pressure: np.ndarray) -> np.ndarray:
+    """Enforcement claws back economic relief in proportion to effective pressure."""
+    return relief * (1.0 - decay * pressure)
+
+
+def prestige_fade(prestige: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    """Summit prestige fades unless renewed."""
+    return prestige * (1.0 - decay)
+
+
+def security_recovery(security: np.ndarray, rate: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """Perceived regime security returns toward its baseline once threats stop."""
+    return np.clip(security + rate * (baseline - security), 0.0, 1.0)
+
+
+def tension_decay(tension: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    """Military tension fades without new shocks."""
+    return tension * (1.0 - decay)
+
+
+def failure_modes(
+    cohesion_now: np.ndarray,
+    pressure_now: np.ndarray,
+    isolation_now: np.ndarray,
+    pressure0: np.ndarray,
+    *,
+    fracture_cohesion: np.ndarray,
+    unwind_ratio: np.ndarray,
+    isolation_threshold: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """[S18]'s three risks: 'the coalition could fracture, the pressure campaign could unwind,
+    and the US could find itself alone and sidelined'. Returns (fractured, unwound,
+    isolated) as currently true."""
+    return (
+        cohesion_now < fracture_cohesion,
+        pressure_now < unwind_ratio * pressure0,
+        isolation_now >= isolation_threshold,
+    )

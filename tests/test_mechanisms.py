@@ -40,7 +40,9 @@ def test_fatigue_update_grows_under_pressure_and_fades_with_diplomacy():
     diplomacy = np.array([False, True, False, False])
     economy = arr(0.3, 0.3, 0.3, 0.0)
     g, rho = arr(0.06, 0.06, 0.06, 0.06), arr(0.08, 0.08, 0.08, 0.08)
-    new = rules.fatigue_update(f, pressure, economy, diplomacy, g, rho)
+    new = rules.fatigue_update(
+        f, pressure=pressure, economy=economy, diplomacy=diplomacy, growth=g, recovery=rho
+    )
     assert new[0] > f[0]  # pressure without talks: grows
     assert new[1] < f[1]  # a diplomatic track: fades
     assert new[2] == f[2] and new[3] == f[3]  # no pressure or no economic stake: flat
@@ -196,7 +198,14 @@ def test_tie_update_only_moves_masked_ties():
     mask = np.zeros((3, 3), dtype=bool)
     mask[0, 1] = mask[1, 0] = True
     new, _ = rules.tie_update(
-        s, d, arr(0.0, 0.0, 1.0)[None, :], mask, arr(1.0), arr(0.2), arr(0.1), arr(0.3)
+        s,
+        d,
+        arr(0.0, 0.0, 1.0)[None, :],
+        mask=mask,
+        memory=arr(1.0),
+        tolerance=arr(0.2),
+        strengthen=arr(0.1),
+        strain=arr(0.3),
     )
     assert new[0, 0, 1] > 0.5
     assert new[0, 0, 2] == 0.5 and new[0, 1, 2] == 0.5
@@ -254,7 +263,9 @@ def test_mode_switch_probability_rises_with_disappointment_and_snub():
 
     def p(payoff, snub, autonomy=influence, lure=0.0):
         return float(
-            rules.mode_switch_probability(autonomy, arr(payoff), arr(lure), arr(snub), **kw)[0]
+            rules.mode_switch_probability(
+                autonomy, payoff=arr(payoff), lure=arr(lure), snub=arr(snub), **kw
+            )[0]
         )
 
     assert p(0.1, 0.0) > p(0.5, 0.0)  # disappointment
@@ -590,3 +601,13 @@ def test_elections_are_logged_on_their_dates(name):
 
 def test_engine_mode_code_constants():
     assert int(Mode.INFLUENCE) == 0 and int(Mode.AUTONOMY) == 1
+
+
+def test_param_arrays_mirror_the_schema_and_provocation_levels_are_named():
+    from coalition_sim.param_arrays import check_schema
+
+    check_schema(Params, dyn._ACTOR_FIELDS + dyn._INTEREST_FIELDS)  # raises on any drift
+    assert [int(x) for x in dyn.ProvocationLevel] == [0, 1, 2]
+    level = rules.provocation_level(arr(0.01, 0.5), arr(0.9, 0.0), arr(0.02, 0.0))
+    assert level.dtype == np.int8
+    assert level.tolist() == [dyn.ProvocationLevel.STRATEGIC, dyn.ProvocationLevel.NONE]
