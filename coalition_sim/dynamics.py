@@ -207,6 +207,7 @@ def compile_params(scn: Scenario, rows: int = 1) -> ParamArrays:
     clock = ClockArrays(
         pandemic_weeks=np.full(rows, float(scn.clock.pandemic_weeks)),
         pandemic_narrowing=np.full(rows, scn.clock.pandemic_narrowing),
+        pandemic_inward=np.full(rows, scn.clock.pandemic_inward),
         election_horizon=np.full(rows, float(scn.clock.election_horizon)),
     )
     columns: dict[str, np.ndarray] = {}
@@ -273,6 +274,8 @@ class State:
     prestige: np.ndarray  # (R,) DPRK prestige obtained
     security: np.ndarray  # (R,) DPRK perceived regime security
     programme: np.ndarray  # (R,) DPRK weapons-programme momentum in [0, 1]
+    alarm: np.ndarray  # (R,) the coalition's fading memory of tests (habituation)
+    unilateral: np.ndarray  # (R,) fading memory of the leader's unconsulted moves
     tension: np.ndarray  # (R,) military tension
     posture: np.ndarray  # (R,) int8 Posture
     posture_age: np.ndarray  # (R,) int32 weeks since the posture was chosen
@@ -295,6 +298,7 @@ class State:
     leader_consult: np.ndarray
     leader_cancel: np.ndarray
     leader_hedge: np.ndarray
+    leader_appetite: np.ndarray  # (R,) float: the leader's summit-gamble logit this week
     response: np.ndarray  # (R,) int8 Posture chosen this week (NONE = no new choice)
     counts: np.ndarray  # (R, len(EVENT_KINDS)) int32
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
@@ -338,6 +342,8 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
         prestige=p.prestige0.copy(),
         security=p.target.security0.copy(),
         programme=p.programme0.copy(),
+        alarm=np.zeros(r),
+        unilateral=np.zeros(r),
         tension=np.zeros(r),
         posture=np.zeros(r, dtype=np.int8),
         posture_age=zeros_i.copy(),
@@ -359,6 +365,7 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
         leader_consult=false_r.copy(),
         leader_cancel=false_r.copy(),
         leader_hedge=false_r.copy(),
+        leader_appetite=np.zeros(r),
         response=np.zeros(r, dtype=np.int8),
         counts=np.zeros((r, len(EVENT_KINDS)), dtype=np.int32),
     )
@@ -369,14 +376,17 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
 
 def measure(st: State, p: ParamArrays, struct: Structure) -> dict[str, np.ndarray]:
     """The model reporters: cohesion, effective pressure and US isolation, per replicate."""
+    capacity = rules.enforcement_capacity(
+        p.actor.capability, p.actor.trade, struct.coalition, p.enforcement.trade_weight
+    )
+    pe = p.enforcement
+    enforced = rules.enforcement(
+        st.commitment, pe.defection_threshold[:, None], pe.defection_softness[:, None]
+    )
     return {
         "cohesion": rules.cohesion(st.commitment, st.strength, struct.coalition_pairs),
-        "effective_pressure": rules.effective_pressure(
-            st.commitment, p.actor.capability, struct.coalition
-        ),
-        "us_isolation": rules.us_isolation(
-            st.commitment, p.actor.capability, struct.leader, struct.partners
-        ),
+        "effective_pressure": rules.effective_pressure(enforced, capacity),
+        "us_isolation": rules.us_isolation(st.commitment, capacity, struct.leader, struct.partners),
     }
 
 
@@ -396,7 +406,8 @@ class Context:
     pandemic: np.ndarray  # bool
     room: np.ndarray  # room for dialogue, 1 - narrowing * pandemic
     patron: np.ndarray  # patrons' tie-weighted commitment
-    mediation: np.ndarray  # mediators' effort x engagement, in [0, 1]
+    mediation: np.ndarray  # mediation the DPRK heeds: effort x engagement, less shunning
+    talks_on: np.ndarray  # bool: a summit is proposed or scheduled
     destabilisation: np.ndarray  # max(US isolation, tension)
     both_want: np.ndarray  # bool: both leaders want the meeting ([S18])
     pull: np.ndarray  # (R, A, A) tie pull weights
@@ -421,7 +432,12 @@ def observe(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarr
         patron=rules.patron_commitment(
             st.strength[:, struct.target, :], struct.patrons, st.commitment
         ),
-        mediation=rules.mediation_level(p.actor.mediation, st.engagement),
+        mediation=rules.heeded_mediation(
+            rules.mediation_level(p.actor.mediation, st.engagement),
+            st.mode == Mode.AUTONOMY,
+            p.target.mediator_shunning,
+        ),
+        talks_on=(st.summit == SummitState.PROPOSED) | (st.summit == SummitState.SCHEDULED),
         destabilisation=np.maximum(m["us_isolation"], st.tension),
         both_want=rules.both_want_meeting(
             st.summit,
@@ -496,12 +512,32 @@ def _commitment_step(
     follows its policy mode."""
     cols, a, pc = d.cols, p.actor, p.commitment
     c = st.commitment[:, cols]
-    gap = rules.alliance_gap(st.commitment, st.strength[:, cols, :], ctx.pull[:, cols, :], cols)
+    c0 = a.commitment[:, cols]
+    gap = rules.bounded_pull(
+        rules.alliance_gap(st.commitment, st.strength[:, cols, :], ctx.pull[:, cols, :], cols),
+        c,
+        c0,
+        _col(pc.pull_ceiling),
+    )
+    partner = (struct.partners[cols] > 0)[None, :]
+    drag = rules.partner_drag(
+        commitment=c,
+        economy=a.economy[:, cols],
+        stability=a.stability[:, cols],
+        trade=a.trade[:, cols],
+        unilateral=_col(st.unilateral),
+        target_engagement=_col(st.engagement[:, struct.target]),
+        relief=_col(st.relief),
+        economic_cost=_col(pc.economic_cost),
+        unilateral_cost=_col(pc.unilateral_cost),
+        engagement_pull=_col(pc.engagement_pull),
+        relief_leakage=_col(pc.relief_leakage),
+    )
     push = np.where(d.is_leader, rules.posture_push(_col(st.posture), _col(pc.posture_effect)), 0.0)
     noise = rules.uniform_noise(d.u[..., 0], _col(pc.noise) * d.volatility)
     member = rules.commitment_update(
         c,
-        c0=a.commitment[:, cols],
+        c0=c0,
         gap=gap,
         conformity=a.conformity[:, cols],
         fatigue=fatigue,
@@ -514,9 +550,11 @@ def _commitment_step(
         p_pull=_col(pc.pull_rate),
         p_anchor=_col(pc.anchor_rate),
         p_conventional=_col(pc.conventional_response),
-        p_ratchet=_col(pc.strategic_ratchet),
+        p_strategic=_col(pc.strategic_response),
         p_erosion=_col(pc.fatigue_erosion),
         p_pullback=_col(pc.stability_pullback),
+        habituation=_col(rules.habituation_factor(st.alarm, pc.habituation)),
+        drag=np.where(partner, drag, 0.0),
     )
     defiance = rules.defiance_update(
         c, mode_level=_mode_level(st, p), adjust_rate=_col(p.engagement.adjust_rate), noise=noise
@@ -531,8 +569,12 @@ def _engagement_step(
     with noise and occasional policy shifts. Returns (engagement, shifted)."""
     cols, pe = d.cols, p.engagement
     base0 = p.actor.engagement[:, cols]
-    leader_base = rules.leader_engagement_base(
-        base0, _col(st.posture), _col(pe.compromise_boost), _col(pe.sideline_drop)
+    leader_base = rules.talks_engagement(
+        rules.leader_engagement_base(
+            base0, _col(st.posture), _col(pe.compromise_boost), _col(pe.sideline_drop)
+        ),
+        _col(ctx.talks_on),
+        _col(pe.talks_boost),
     )
     base = np.where(d.is_target, _mode_level(st, p), np.where(d.is_leader, leader_base, base0))
     target = rules.engagement_target(
@@ -631,13 +673,16 @@ def _role_draws(ctx: Context, actor: int) -> np.ndarray:
     return uniforms(ctx.keys, ctx.step, [actor], _ROLE_DRAWS)[:, 0, :]
 
 
-def _wants_to_cancel(st: State, p: ParamArrays, me: int, other: int, u: np.ndarray) -> np.ndarray:
+def _wants_to_cancel(
+    st: State, p: ParamArrays, me: int, other: int, u: np.ndarray, tension_hazard: Any = 0.0
+) -> np.ndarray:
     return rules.wants_to_cancel(
         st.summit == SummitState.SCHEDULED,
         st.silence[:, other],
         p.summit.insecurity_weeks,
         u,
         p.actor.fear_of_snub[:, me],
+        tension_hazard,
     )
 
 
@@ -648,8 +693,8 @@ def _target_mode(st: State, ctx: Context, p: ParamArrays, t: int, ld: int, u: np
         a.security[:, t], a.economy[:, t], a.prestige[:, t], st.security, st.relief, st.prestige
     )
     lure = rules.engagement_lure(
-        st.engagement[:, ld], a.economy[:, t], a.prestige[:, t], ctx.pressure, ctx.mediation,
-        ctx.room,
+        st.engagement[:, ld], a.economy[:, t], a.prestige[:, t], ctx.pressure, st.relief,
+        ctx.mediation, ctx.room,
     )  # fmt: skip
     p_switch = rules.mode_switch_probability(
         st.mode == Mode.AUTONOMY,
@@ -671,20 +716,27 @@ def _target_provocation(
 ) -> np.ndarray:
     """3.4.5 The DPRK's provocation rung this week."""
     a, tp = p.actor, p.target
+    vulnerable = rules.vulnerability(st.reference[:, t], st.standing[:, t])
     p_conv, p_strat = rules.provocation_probabilities(
         st.mode == Mode.AUTONOMY,
-        proximity=ctx.proximity,
-        vulnerability=rules.vulnerability(st.reference[:, t], st.standing[:, t]),
+        vulnerability=vulnerable,
         diplomacy=ctx.diplomacy.astype(np.float64),
         patron=ctx.patron,
         conventional0=tp.conventional_logit0,
         conventional_autonomy=tp.conventional_autonomy,
         strategic0=tp.strategic_logit0,
         strategic_autonomy=tp.strategic_autonomy,
-        leverage=tp.election_leverage,
         vulnerability_slope=tp.vulnerability_slope,
         restraint=tp.diplomacy_restraint,
         patron_restraint=tp.patron_restraint,
+        election=rules.election_leverage(
+            ctx.proximity,
+            vulnerable,
+            scale=tp.vulnerability_scale,
+            leverage=tp.election_leverage,
+            restraint=tp.election_restraint,
+        ),
+        inward=p.clock.pandemic_inward * ctx.pandemic,
         stake=rules.engagement_stake(a.economy[:, t], st.relief, a.prestige[:, t], st.prestige),
         stake_restraint=tp.stake_restraint,
         programme=st.programme,
@@ -706,7 +758,7 @@ def decide_target(st: State, ctx: Context, p: ParamArrays, struct: Structure) ->
         provocation=_target_provocation(st, ctx, p, t, u[:, 4]),
         accept=u[:, 5] < p_accept,
         cancel=_wants_to_cancel(st, p, t, ld, u[:, 0]),
-        hedge=u[:, 1] < p.actor.hedging[:, t],
+        hedge=u[:, 1] < rules.hedging_chance(p.actor.hedging[:, t], st.tension),
     )
 
 
@@ -717,12 +769,12 @@ class LeaderPlan:
     cancel: np.ndarray
     hedge: np.ndarray
     response: np.ndarray
+    appetite: np.ndarray
 
 
-def _leader_accept(
-    p: ParamArrays, ctx: Context, ld: int, gap: np.ndarray, weight: np.ndarray, u: np.ndarray
-) -> np.ndarray:
-    """3.4.7 The summit as a prospect-theory gamble judged from the standing gap ([S18])."""
+def _summit_appetite(p: ParamArrays, ld: int, gap: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """3.4.7 The summit as a prospect-theory gamble judged from the standing gap ([S18]):
+    sensitivity x value advantage, in logits (positive in a domain of losses)."""
     pr = p.prospect
     summit_adv = rules.prospect_advantage(
         gap,
@@ -733,11 +785,11 @@ def _leader_accept(
         pr.beta,
         pr.loss_aversion,
     )
-    return u < rules.logistic(pr.accept_logit0 + pr.sensitivity * summit_adv) * ctx.room
+    return pr.sensitivity * summit_adv
 
 
 def _leader_response(
-    st: State, p: ParamArrays, gap: np.ndarray, weight: np.ndarray, u: np.ndarray
+    st: State, ctx: Context, p: ParamArrays, gap: np.ndarray, weight: np.ndarray, u: np.ndarray
 ) -> np.ndarray:
     """3.4.7 After last week's strategic test: compromise, sideline or escalate ([S20]);
     values relative to the sure option, sidelining (column 1)."""
@@ -757,7 +809,11 @@ def _leader_response(
         ],
         axis=-1,
     )  # fmt: skip
-    choice = rules.choose_response(u, rules.response_probabilities(values, pr.sensitivity))
+    inward = np.stack(
+        [np.zeros_like(gap), np.zeros_like(gap), -p.clock.pandemic_inward * ctx.pandemic], axis=-1
+    )
+    probs = rules.response_probabilities(values, pr.sensitivity, inward)
+    choice = rules.choose_response(u, probs)
     responding = st.provocation == ProvocationLevel.STRATEGIC
     return np.where(responding, choice, Posture.NONE).astype(np.int8)
 
@@ -772,12 +828,15 @@ def decide_leader(st: State, ctx: Context, p: ParamArrays, struct: Structure) ->
     u = _role_draws(ctx, ld)
     gap = st.standing[:, ld] - st.reference[:, ld]
     weight = rules.election_weight(ctx.proximity, p.prospect.election_aversion)
+    appetite = _summit_appetite(p, ld, gap, weight)
+    p_accept = rules.logistic(p.prospect.accept_logit0 + appetite) * ctx.room
     return LeaderPlan(
-        accept=_leader_accept(p, ctx, ld, gap, weight, u[:, 5]),
+        accept=u[:, 5] < p_accept,
         consult=u[:, 2] < p.actor.consults[:, ld],
-        cancel=_wants_to_cancel(st, p, ld, t, u[:, 0]),
-        hedge=u[:, 1] < p.actor.hedging[:, ld],
-        response=_leader_response(st, p, gap, weight, u[:, 6]),
+        cancel=_wants_to_cancel(st, p, ld, t, u[:, 0], p.summit.tension_cancel * st.tension),
+        hedge=u[:, 1] < rules.hedging_chance(p.actor.hedging[:, ld], st.tension),
+        response=_leader_response(st, ctx, p, gap, weight, u[:, 6]),
+        appetite=appetite,
     )
 
 
@@ -810,6 +869,7 @@ def commit_leader(st: State, plan: LeaderPlan) -> None:
     st.leader_consult = plan.consult
     st.leader_cancel = plan.cancel
     st.leader_hedge = plan.hedge
+    st.leader_appetite = plan.appetite
     st.response = plan.response
 
 
@@ -867,15 +927,24 @@ def _resolve_provocation(
         st.standing[:, tg] + p.standing.provocation_gain_target * (level > 0)
     )
     st.standing[:, ld] = _clip01(st.standing[:, ld] - p.standing.test_cost_leader * strat)
+    st.engagement[:, ld] = _clip01(st.engagement[:, ld] - p.engagement.test_hit * strat)
+    pc = p.commitment
+    st.alarm = rules.test_memory_update(
+        st.alarm,
+        st.provocation,
+        fade=pc.test_memory_fade,
+        conventional_weight=pc.conventional_response / np.maximum(pc.strategic_response, 1e-9),
+    )  # the tests before the one about to be answered
     st.provocation = level
     return tension
 
 
 def _resolve_response(
     st: State, p: ParamArrays, tension: np.ndarray, ev: dict[str, np.ndarray]
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """4.4 The leader's response to last week's strategic test sets its posture ([S20]);
-    escalation adds tension and lowers DPRK security."""
+    escalation adds tension and lowers DPRK security. Returns (tension, whether the
+    response was chosen without consulting the allies)."""
     resp = st.response
     for name, code in (("us_compromise", Posture.COMPROMISE), ("us_sideline", Posture.SIDELINE),
                        ("us_escalate", Posture.ESCALATE)):  # fmt: skip
@@ -885,7 +954,8 @@ def _resolve_response(
     )
     escalate = resp == Posture.ESCALATE
     st.security = _clip01(st.security - p.target.escalation_threat * escalate)
-    return tension + p.tension.escalation * escalate
+    unconsulted = (resp != Posture.NONE) & ~st.leader_consult
+    return tension + p.tension.escalation * escalate, unconsulted
 
 
 def _resolve_outbursts(
@@ -941,7 +1011,7 @@ def _summit_transitions(
         forced_proposal & (s != SummitState.PROPOSED) & (s != SummitState.SCHEDULED)
     )
     p_prop = rules.proposal_probability(
-        logit0=sp.proposal_logit0,
+        logit0=sp.proposal_logit0 + sp.leader_initiative * st.leader_appetite,
         mediation_slope=sp.mediation_slope,
         mediation=ctx.mediation,
         engagement_slope=sp.engagement_slope,
@@ -971,15 +1041,15 @@ def _summit_transitions(
     )
     agreement = due & (u[:, 1] < p_agree)
 
-    # cancelled -> scheduled again (hedged only), or back to none
+    # cancelled -> scheduled again (readily if hedged, rarely if closed), or back to none
     cancelled = s == SummitState.CANCELLED
-    revivable = cancelled & st.hedged & (timer < sp.revival_window)
+    limit = np.where(st.hedged, sp.revival_window, sp.cooldown)
+    revivable = cancelled & (timer < limit)
     p_rev = rules.revival_probability(
         logit0=sp.revival_logit0, slope=sp.revival_engagement, mean_engagement=mean_e,
-        room=ctx.room,
+        room=ctx.room, hedged=st.hedged, closed_penalty=sp.closed_revival_penalty,
     )  # fmt: skip
     revive = revivable & ~propose & (u[:, 2] < p_rev)
-    limit = np.where(st.hedged, sp.revival_window, sp.cooldown)
     return SummitStep(
         propose=propose,
         agree=agree,
@@ -1031,6 +1101,7 @@ def _summit_consequences(st: State, p: ParamArrays, struct: Structure, x: Summit
     signal = x.cancel & x.by_leader & x.hedge
     st.engagement[:, tg] = _clip01(st.engagement[:, tg] + sp.hedge_signal * signal)
 
+    st.unilateral = st.unilateral * (1.0 - p.commitment.unilateral_fade) + x.unconsulted
     cost = (sp.unconsulted_cost * x.unconsulted)[:, None] * struct.leader_allies
     st.strength[:, ld, :] = _clip01(st.strength[:, ld, :] - cost)
     st.strength[:, :, ld] = _clip01(st.strength[:, :, ld] - cost)
@@ -1039,6 +1110,7 @@ def _summit_consequences(st: State, p: ParamArrays, struct: Structure, x: Summit
     gain = sg.summit_gain * held + sg.agreement_gain * x.agreement
     for i in (ld, tg):
         st.standing[:, i] = _clip01(st.standing[:, i] + gain)
+    st.standing[:, ld] = _clip01(st.standing[:, ld] - sg.no_deal_cost * x.no_deal)
     st.prestige = rules.grow_toward_one(st.prestige, tp.summit_prestige, held)
     st.relief = rules.grow_toward_one(st.relief, tp.agreement_relief, x.agreement)
     st.security = rules.grow_toward_one(st.security, tp.agreement_security, x.agreement)
@@ -1050,12 +1122,13 @@ def _summit_consequences(st: State, p: ParamArrays, struct: Structure, x: Summit
 
 def _summit_process(
     st: State, ctx: Context, p: ParamArrays, struct: Structure, u: np.ndarray,
-    forced_proposal: bool, ev: dict[str, np.ndarray],
+    forced_proposal: bool, unconsulted_response: np.ndarray, ev: dict[str, np.ndarray],
 ) -> None:  # fmt: skip
     """4.6 The summit state machine ([S18]): proposed -> scheduled -> held (agreement or no
     deal), or cancelled first by the side that fears being stood up; a hedged cancellation
     can be revived."""
     x = _summit_transitions(st, ctx, p, struct, u, forced_proposal)
+    x.unconsulted = x.unconsulted | unconsulted_response
     _summit_advance(st, p, struct, x)
     _summit_consequences(st, p, struct, x)
     for name, flag in (
@@ -1072,6 +1145,7 @@ def _resolve_interests(st: State, ctx: Context, p: ParamArrays) -> None:
     security recovers, the weapons programme builds or fades with the mode."""
     tp = p.target
     st.relief = rules.relief_erosion(st.relief, tp.relief_decay, ctx.pressure)
+    st.relief = rules.leakage_relief(st.relief, ctx.pressure, st.pressure0, p.enforcement.leakage)
     st.prestige = rules.prestige_fade(st.prestige, tp.prestige_decay)
     st.security = rules.security_recovery(st.security, tp.security_recovery, tp.security0)
     st.programme = rules.programme_update(
@@ -1147,9 +1221,9 @@ def resolve_world(
     forced_test, forced_proposal = _apply_scheduled(st, struct, t, ev)
     _resolve_mode(st, ev)
     tension = _resolve_provocation(st, p, struct, forced_test, ev)
-    tension = _resolve_response(st, p, tension, ev)
+    tension, unconsulted_response = _resolve_response(st, p, tension, ev)
     _resolve_outbursts(st, p, struct, tension, ev)
-    _summit_process(st, ctx, p, struct, u, forced_proposal, ev)
+    _summit_process(st, ctx, p, struct, u, forced_proposal, unconsulted_response, ev)
     _resolve_interests(st, ctx, p)
     _resolve_ties(st, p, struct)
     _resolve_tension(st, p, ev)

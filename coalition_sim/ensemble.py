@@ -121,7 +121,7 @@ def parameter_specs(scn: Scenario) -> dict[str, ParamSpec]:
                 f"params.{group}.{name}", group, name, None, lo, hi, integer,
                 float(getattr(values, name)),
             )  # fmt: skip
-    for name in ("pandemic_weeks", "pandemic_narrowing", "election_horizon"):
+    for name in ("pandemic_weeks", "pandemic_narrowing", "pandemic_inward", "election_horizon"):
         lo, hi, integer = _bounds(Clock, name)
         specs[f"clock.{name}"] = ParamSpec(
             f"clock.{name}", "clock", name, None, lo, hi, integer, float(getattr(scn.clock, name))

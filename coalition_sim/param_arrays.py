@@ -46,7 +46,15 @@ class CommitmentArrays:
     pull_rate: Array
     anchor_rate: Array
     conventional_response: Array
-    strategic_ratchet: Array
+    strategic_response: Array
+    habituation: Array
+    test_memory_fade: Array
+    economic_cost: Array
+    unilateral_cost: Array
+    unilateral_fade: Array
+    engagement_pull: Array
+    relief_leakage: Array
+    pull_ceiling: Array
     fatigue_erosion: Array
     stability_pullback: Array
     posture_effect: Array
@@ -72,6 +80,8 @@ class EngagementArrays:
     autonomy_level: Array
     compromise_boost: Array
     sideline_drop: Array
+    talks_boost: Array
+    test_hit: Array
 
 
 @dataclass
@@ -83,6 +93,7 @@ class StandingArrays:
     noise: Array
     summit_gain: Array
     agreement_gain: Array
+    no_deal_cost: Array
     test_cost_leader: Array
     provocation_gain_target: Array
     sanctions_cost_target: Array
@@ -139,6 +150,9 @@ class TargetArrays:
     programme_slope: Array
     stake_restraint: Array
     vulnerability_slope: Array
+    election_restraint: Array
+    vulnerability_scale: Array
+    mediator_shunning: Array
     diplomacy_restraint: Array
     patron_restraint: Array
 
@@ -162,6 +176,9 @@ class SummitArrays:
     agreement_logit0: Array
     agreement_engagement: Array
     agreement_compromise: Array
+    closed_revival_penalty: Array
+    tension_cancel: Array
+    leader_initiative: Array
     hedge_signal: Array
     cooldown: Array
     unconsulted_cost: Array
@@ -206,6 +223,16 @@ class TensionArrays:
 
 
 @dataclass
+class EnforcementArrays:
+    """``params.enforcement.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.EnforcementParams`)."""
+
+    defection_threshold: Array
+    defection_softness: Array
+    trade_weight: Array
+    leakage: Array
+
+
+@dataclass
 class OutcomeArrays:
     """``params.outcomes.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.OutcomeParams`)."""
 
@@ -221,6 +248,7 @@ class ClockArrays:
 
     pandemic_weeks: Array
     pandemic_narrowing: Array
+    pandemic_inward: Array
     election_horizon: Array
 
 
@@ -239,6 +267,7 @@ class ActorArrays:
     fear_of_snub: Array
     hedging: Array
     consults: Array
+    trade: Array
     security: Array
     economy: Array
     prestige: Array
@@ -257,6 +286,7 @@ GROUPS: dict[str, type] = {
     "volatility": VolatilityArrays,
     "ties": TieArrays,
     "tension": TensionArrays,
+    "enforcement": EnforcementArrays,
     "outcomes": OutcomeArrays,
 }
 
@@ -275,6 +305,7 @@ class ParamArrays:
     volatility: VolatilityArrays
     ties: TieArrays
     tension: TensionArrays
+    enforcement: EnforcementArrays
     outcomes: OutcomeArrays
     clock: ClockArrays
     actor: ActorArrays

@@ -148,18 +148,79 @@ def uniform_noise(u: np.ndarray, sd: np.ndarray) -> np.ndarray:
 def alliance_gap(
     commitment: np.ndarray, strength: np.ndarray, pull: np.ndarray, cols: np.ndarray
 ) -> np.ndarray:
-    """Tie-weighted mean commitment of each actor's partners minus its own, shape (R, k).
+    """Tie-weighted pull of each actor's partners on its commitment, shape (R, k).
 
-    ``strength`` and ``pull`` are (R, k, A) rows of the tie matrix for the actors in ``cols``;
-    an actor with no pulling tie gets a zero gap. [S18] 'can the US maintain its North Korea
-    coalition?': alignment runs through ties, stronger for treaty allies than for rivals.
+    gap_i = sum_j w_ij (c_j - c_i) / max(1, sum_j w_ij) with w = strength x type pull, so a
+    weak tie pulls less than a strong one (the total pull is normalised only once the ties
+    add up to more than one). ``strength`` and ``pull`` are (R, k, A) rows of the tie matrix
+    for the actors in ``cols``. [S18] 'can the US maintain its North Korea coalition?':
+    alignment runs through ties, stronger for treaty allies than for rivals.
     """
     w = strength * pull
     total = rowsum(w)
     weighted = rowsum(w * commitment[:, None, :])
     own = commitment[:, cols]
-    safe = np.where(total > 0, total, 1.0)
-    return np.where(total > 0, weighted / safe - own, 0.0)
+    return (weighted - total * own) / np.maximum(total, 1.0)
+
+
+def bounded_pull(gap: np.ndarray, c: np.ndarray, c0: np.ndarray, ceiling: np.ndarray):
+    """Upward pull fades as a partner rises above its own preference: it is scaled by
+    clip(1 - (c - c0) / ceiling, 0, 1); downward pull is unchanged. [S18] South Korea and
+    China 'greatly prefer' the negotiating table: allies follow the US only so far."""
+    headroom = np.clip(1.0 - (c - c0) / ceiling, 0.0, 1.0)
+    return np.where(gap > 0, gap * headroom, gap)
+
+
+def habituation_factor(memory: np.ndarray, habituation: np.ndarray) -> np.ndarray:
+    """1 / (1 + h M): the share of its first-time response a test still draws after M
+    remembered tests (diminishing effect, not a ratchet)."""
+    return 1.0 / (1.0 + habituation * memory)
+
+
+def test_memory_update(
+    memory: np.ndarray,
+    level: np.ndarray,
+    *,
+    fade: np.ndarray,
+    conventional_weight: np.ndarray,
+) -> np.ndarray:
+    """M' = M (1 - fade) + [strategic] + w_conv [conventional]: the coalition's memory of
+    recent tests, each weighted by the alarm it raises."""
+    add = np.where(
+        level == ProvocationLevel.STRATEGIC,
+        1.0,
+        np.where(level == ProvocationLevel.CONVENTIONAL, conventional_weight, 0.0),
+    )
+    return memory * (1.0 - fade) + add
+
+
+def partner_drag(
+    *,
+    commitment: np.ndarray,
+    economy: np.ndarray,
+    stability: np.ndarray,
+    trade: np.ndarray,
+    unilateral: np.ndarray,
+    target_engagement: np.ndarray,
+    relief: np.ndarray,
+    economic_cost: np.ndarray,
+    unilateral_cost: np.ndarray,
+    engagement_pull: np.ndarray,
+    relief_leakage: np.ndarray,
+) -> np.ndarray:
+    """Weekly commitment a coalition partner sheds for reasons of its own, >= 0:
+
+    economic_cost x economy x trade x c          (Drezner 1999: enforcement costs trade)
+    + unilateral_cost x stability x U            ([S18] decisions 'without consultation')
+    + engagement_pull x stability x e_DPRK       ([S18] partners prefer the negotiating table)
+    + relief_leakage x economy x relief          (Early 2015: busting follows relief)
+    """
+    return (
+        economic_cost * economy * trade * commitment
+        + unilateral_cost * stability * unilateral
+        + engagement_pull * stability * target_engagement
+        + relief_leakage * economy * relief
+    )
 
 
 def fatigue_update(
@@ -198,29 +259,34 @@ def commitment_update(
     p_pull: np.ndarray,
     p_anchor: np.ndarray,
     p_conventional: np.ndarray,
-    p_ratchet: np.ndarray,
+    p_strategic: np.ndarray,
     p_erosion: np.ndarray,
     p_pullback: np.ndarray,
+    habituation: np.ndarray | float = 1.0,
+    drag: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """One week of a coalition member's pressure commitment, clipped to [0, 1].
 
-    c' = c + conformity*pull*gap + anchor*(c0 - c) + response*security*(1 - c)
-         - erosion*F - pullback*stability*destab + posture + noise
+    c' = c + conformity*pull*gap + anchor*(c0 - c) + response*security*(1 - c)*habituation
+         - erosion*F - drag - pullback*stability*destab + posture + noise
 
-    The test response is a ratchet after a strategic test (UNSCR 2397 para 27) and a small
-    step after a conventional one; fatigue erodes ([S18] partners 'fed up'); stability-minded
-    actors pull back when pressure looks unilateral or destabilising ([S18] China and ROK).
+    A test draws a response (UNSC resolutions followed the 2016-17 tests) that shrinks with
+    the tests the coalition remembers (``habituation``, :func:`habituation_factor`) and fades
+    through the anchor: no ratchet. Fatigue erodes ([S18] partners 'fed up'); ``drag`` is
+    what a partner sheds for its own reasons (:func:`partner_drag`); stability-minded actors
+    pull back when pressure looks unilateral or destabilising ([S18] China and ROK).
     """
     response = np.where(
         provocation == ProvocationLevel.STRATEGIC,
-        p_ratchet,
+        p_strategic,
         np.where(provocation == ProvocationLevel.CONVENTIONAL, p_conventional, 0),
     )
     delta = (
         conformity * p_pull * gap
         + p_anchor * (c0 - c)
-        + response * security * (1.0 - c)
+        + response * security * (1.0 - c) * habituation
         - p_erosion * fatigue
+        - drag
         - p_pullback * stability * destabilisation
         + posture_push
         + noise
@@ -239,10 +305,44 @@ def engagement_target(
     return np.clip(base + fatigue_effect * fatigue, 0.0, 1.0) * room
 
 
-def effective_pressure(commitment: np.ndarray, capability: np.ndarray, coalition: np.ndarray):
-    """Capability-weighted mean commitment of the pressure coalition (every non-target actor)."""
-    w = capability * coalition
-    return rowsum(w * commitment) / rowsum(w)
+def enforcement_capacity(
+    capability: np.ndarray, trade: np.ndarray, coalition: np.ndarray, trade_weight: np.ndarray
+) -> np.ndarray:
+    """Each coalition actor's share of the power to squeeze the target, (R, A), summing to 1:
+    (1 - tw) x its capability share + tw x its share of the target's trade (capability only
+    when no coalition actor trades with the target). Haggard and Noland (2017): China
+    carries most of North Korea's trade, so its enforcement decides most of the pressure."""
+    cap = capability * coalition
+    cap_share = cap / rowsum(cap)[:, None]
+    tr = trade * coalition
+    total = rowsum(tr)[:, None]
+    tr_share = np.where(total > 0, tr / np.where(total > 0, total, 1.0), cap_share)
+    tw = trade_weight[:, None]
+    return (1.0 - tw) * cap_share + tw * tr_share
+
+
+def enforcement(commitment: np.ndarray, threshold: np.ndarray, softness: np.ndarray) -> np.ndarray:
+    """How much of its commitment an actor actually enforces: c x logistic((c - thr) / s).
+
+    Below its threshold a partner largely stops enforcing (defection), smoothly, not at a
+    switch. Drezner (1999); Haggard and Noland (2017) on China's uneven enforcement."""
+    return commitment * logistic((commitment - threshold) / softness)
+
+
+def effective_pressure(enforced: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Capacity-weighted enforcement of the coalition (capacity is 0 for the target)."""
+    return rowsum(capacity * enforced)
+
+
+def leakage_relief(
+    relief: np.ndarray, pressure: np.ndarray, pressure0: np.ndarray, leakage: np.ndarray
+) -> np.ndarray:
+    """As the campaign unwinds, busting trade restores the target's relief:
+    relief + leakage x max(0, 1 - P / P0) x (1 - relief). Early (2015)."""
+    unwinding = np.where(
+        pressure0 > 0, 1.0 - pressure / np.where(pressure0 > 0, pressure0, 1.0), 0.0
+    )
+    return np.clip(relief + leakage * np.maximum(0.0, unwinding) * (1.0 - relief), 0.0, 1.0)
 
 
 def cohesion(commitment: np.ndarray, strength: np.ndarray, pairs: np.ndarray) -> np.ndarray:
@@ -260,20 +360,19 @@ def cohesion(commitment: np.ndarray, strength: np.ndarray, pairs: np.ndarray) ->
 
 
 def us_isolation(
-    commitment: np.ndarray, capability: np.ndarray, leader: int, partners: np.ndarray
+    commitment: np.ndarray, capacity: np.ndarray, leader: int, partners: np.ndarray
 ) -> np.ndarray:
-    """Share of partners' capability that does not match the leader's pressure.
+    """Graded distance between the leader's position and its partners':
 
-    I = 1 - sum_j cap_j min(c_j, c_L) / (c_L sum_j cap_j) over coalition partners j; 0 when
-    the leader itself applies no pressure. [S18]: 'the US could find itself alone and
-    sidelined'.
+    I = sum_j k_j max(0, c_L - c_j) / sum_j k_j over partners j, with k the enforcement
+    capacity; 0 when every partner is at least as committed as the leader, near c_L when
+    none applies pressure. [S18]: 'the US could find itself alone and sidelined'.
     """
     lead = commitment[:, leader]
-    w = capability * partners
-    matched = rowsum(w * np.minimum(commitment, lead[:, None]))
-    denom = lead * rowsum(w)  # may round to 0 for a vanishing leader commitment
-    safe = np.where(denom > 0, denom, 1.0)
-    return np.where(denom > 0, np.clip(1.0 - matched / safe, 0.0, 1.0), 0.0)
+    w = capacity * partners
+    total = rowsum(w)
+    gap = rowsum(w * np.maximum(0.0, lead[:, None] - commitment))
+    return np.where(total > 0, gap / np.where(total > 0, total, 1.0), 0.0)
 
 
 def tie_update(
@@ -351,13 +450,16 @@ def prospect_advantage(
     return gamble - kt_value(x - sure_loss, alpha, beta, lam)
 
 
-def response_probabilities(values: np.ndarray, sensitivity: np.ndarray) -> np.ndarray:
+def response_probabilities(
+    values: np.ndarray, sensitivity: np.ndarray, offsets: np.ndarray | float = 0.0
+) -> np.ndarray:
     """Multinomial-logit choice probabilities over options on the last axis.
 
     [S20] after a strategic test Washington chooses among 'compromising below the maximum goal
-    of full denuclearization', sidelining the issue, or escalating militarily.
+    of full denuclearization', sidelining the issue, or escalating militarily. ``offsets``
+    are added logits per option (a pandemic turning Washington inward lowers escalation).
     """
-    z = sensitivity[:, None] * values
+    z = sensitivity[:, None] * values + offsets
     z = z - np.max(z, axis=-1, keepdims=True)
     e = np.exp(np.ascontiguousarray(z))
     return e / rowsum(e)[:, None]
@@ -393,10 +495,29 @@ def mode_switch_probability(
     return np.where(autonomy, leave_autonomy, leave_influence)
 
 
+def election_leverage(
+    proximity: np.ndarray,
+    vulnerability: np.ndarray,
+    *,
+    scale: np.ndarray,
+    leverage: np.ndarray,
+    restraint: np.ndarray,
+) -> np.ndarray:
+    """The DPRK's pre-election strategic-test logit: leverage if Kim is vulnerable at home,
+    restraint if he is secure, both growing as the election nears.
+
+    prox x (leverage v - restraint (1 - v)), v = min(1, vulnerability / scale). [S20] 'North
+    Korea's actions will depend on whether strategic or domestic political considerations
+    prevail': restraint if the situation is 'relatively permissive and stable', a major
+    provocation if Kim 'perceives his domestic position to be vulnerable'.
+    """
+    v = np.clip(vulnerability / scale, 0.0, 1.0)
+    return proximity * (leverage * v - restraint * (1.0 - v))
+
+
 def provocation_probabilities(
     autonomy: np.ndarray,
     *,
-    proximity: np.ndarray,
     vulnerability: np.ndarray,
     diplomacy: np.ndarray,
     patron: np.ndarray,
@@ -404,10 +525,11 @@ def provocation_probabilities(
     conventional_autonomy: np.ndarray,
     strategic0: np.ndarray,
     strategic_autonomy: np.ndarray,
-    leverage: np.ndarray,
     vulnerability_slope: np.ndarray,
     restraint: np.ndarray,
     patron_restraint: np.ndarray,
+    election: np.ndarray | float = 0.0,
+    inward: np.ndarray | float = 0.0,
     stake: np.ndarray | float = 0.0,
     stake_restraint: np.ndarray | float = 0.0,
     programme: np.ndarray | float = 0.0,
@@ -415,18 +537,19 @@ def provocation_probabilities(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weekly chances of a conventional and of a strategic test.
 
-    Both rise with autonomy mode, an approaching US election ([S20] 'a source of leverage')
-    and the leader's domestic vulnerability ([S20] 'major provocations could reinforce his
-    power at home'); both fall with an active diplomatic track and with the patrons' pressure.
-    A strategic test also falls with the stake engagement has delivered (relief, prestige):
-    [S20] restraint while the situation is 'preferable to any expected retaliation'; and it
-    rises with the momentum of the weapons programme (:func:`programme_update`).
+    Both rise with autonomy mode and the leader's domestic vulnerability ([S20] 'major
+    provocations could reinforce his power at home'); both fall with an active diplomatic
+    track, with the patrons' pressure and with a pandemic that turns Pyongyang inward
+    (``inward``, [S20]). A strategic test also carries the pre-election term
+    (:func:`election_leverage`), falls with the stake engagement has delivered (relief,
+    prestige: [S20] restraint while the situation is 'preferable to any expected
+    retaliation') and rises with the momentum of the weapons programme.
     """
     shared = (
-        leverage * proximity
-        + vulnerability_slope * vulnerability
+        vulnerability_slope * vulnerability
         - restraint * diplomacy
         - patron_restraint * patron
+        - inward
     )
     aut = autonomy.astype(np.float64)
     p_conv = logistic(conventional0 + conventional_autonomy * aut + shared)
@@ -434,6 +557,7 @@ def provocation_probabilities(
         strategic0
         + strategic_autonomy * aut
         + programme_slope * programme
+        + election
         + shared
         - stake_restraint * stake
     )
@@ -557,6 +681,12 @@ def leader_engagement_base(
     )
 
 
+def talks_engagement(base: np.ndarray, talks_on: np.ndarray, boost: np.ndarray) -> np.ndarray:
+    """While a summit is proposed or scheduled the leader's set-point rises: [S18] a meeting
+    'something both Kim and Trump really want'."""
+    return base + boost * talks_on
+
+
 def policy_shift(
     u_shift: np.ndarray,
     u_sign: np.ndarray,
@@ -657,13 +787,24 @@ def engagement_lure(
     economy_weight: np.ndarray,
     prestige_weight: np.ndarray,
     pressure: np.ndarray,
+    relief: np.ndarray,
     mediation: np.ndarray,
     room: np.ndarray,
 ) -> np.ndarray:
     """What engagement could bring the DPRK: an engaged US offers relief from the pressure
-    and prestige ([S18] 'a Bugs Bunny-sized carrot'); mediators add to it; the pandemic
-    narrows it ([S20])."""
-    return (leader_engagement * (economy_weight * pressure + prestige_weight) + mediation) * room
+    still biting (less once busting has brought relief anyway: an unwound campaign lowers
+    the need to negotiate) and prestige ([S18] 'a Bugs Bunny-sized carrot'); mediators add
+    to it; the pandemic narrows it ([S20])."""
+    offer = economy_weight * pressure * (1.0 - relief) + prestige_weight
+    return (leader_engagement * offer + mediation) * room
+
+
+def heeded_mediation(
+    mediation: np.ndarray, autonomy: np.ndarray, shunning: np.ndarray
+) -> np.ndarray:
+    """Mediation the DPRK listens to: it shuns a share of it while seeking autonomy ([S20]
+    Kim 'essentially refused' to return to talks)."""
+    return mediation * (1.0 - shunning * autonomy)
 
 
 def next_mode(u: np.ndarray, p_switch: np.ndarray, mode: np.ndarray) -> np.ndarray:
@@ -702,11 +843,16 @@ def wants_to_cancel(
     insecurity_weeks: np.ndarray,
     u: np.ndarray,
     fear_of_snub: np.ndarray,
+    tension_hazard: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Insecurity dilemma ([S18]): with a summit scheduled and the counterpart silent for
-    ``insecurity_weeks``, an actor that fears being stood up cancels first."""
+    ``insecurity_weeks``, an actor that fears being stood up cancels first. A leader may
+    also call the meeting off in rising hostility (``tension_hazard``: [S18] 'barring a
+    severe uptick in tensions and hostilities'); the two hazards combine."""
     quiet = counterpart_silence >= insecurity_weeks
-    return scheduled & quiet & (u < fear_of_snub)
+    fear = np.where(quiet, fear_of_snub, 0.0)
+    hazard = 1.0 - (1.0 - fear) * (1.0 - tension_hazard)
+    return scheduled & (u < hazard)
 
 
 # --------------------------------------------------------------------------- the leader's choices
@@ -781,11 +927,26 @@ def agreement_probability(
 
 
 def revival_probability(
-    *, logit0: np.ndarray, slope: np.ndarray, mean_engagement: np.ndarray, room: np.ndarray
+    *,
+    logit0: np.ndarray,
+    slope: np.ndarray,
+    mean_engagement: np.ndarray,
+    room: np.ndarray,
+    hedged: np.ndarray,
+    closed_penalty: np.ndarray,
 ) -> np.ndarray:
-    """Weekly chance a revivable cancellation is revived ([S18] 'talks ... have picked up
-    again'), narrowed by the pandemic."""
-    return logistic(logit0 + slope * mean_engagement) * room
+    """Weekly chance a cancelled summit is revived ([S18] 'talks ... have picked up again'),
+    narrowed by the pandemic; a cancellation that closed the door is revived far more rarely
+    (``closed_penalty`` logits less), a hedged one readily ([S18] the letter 'soft pedaled
+    the cancellation')."""
+    return logistic(logit0 + slope * mean_engagement - closed_penalty * ~hedged) * room
+
+
+def hedging_chance(hedging: np.ndarray, tension: np.ndarray) -> np.ndarray:
+    """Chance a cancellation leaves the door open: the actor's hedging, less in hostile
+    times (x (1 - tension)). [S18] the letter was soft because relations were warm ('beautiful
+    gesture'); a cancellation amid 'a severe uptick in tensions and hostilities' is not."""
+    return hedging * (1.0 - tension)
 
 
 def first_canceller(
