@@ -940,7 +940,7 @@ class SummitParams(_Strict):
         "[S20] 2018 summitry.",
     )
     lead_weeks: int = param(
-        12,
+        14,
         1,
         52,
         "Weeks from scheduling to the summit date.",
@@ -986,11 +986,11 @@ class SummitParams(_Strict):
         unit="weeks",
     )
     revival_lead: int = param(
-        3,
+        2,
         1,
         52,
         "Weeks from revival to the summit date.",
-        "Cancelled 24 May 2018, revived about 1 June, held 12 June.",
+        "Cancelled 24 May 2018, revived about 1 June, held 12 June: under two weeks.",
         unit="weeks",
     )
     agreement_logit0: float = param(
@@ -998,7 +998,8 @@ class SummitParams(_Strict):
         -20,
         20,
         "Logit of agreement at a held summit with zero engagement.",
-        "Leader summits often end without a deal (Hanoi, February 2019).",
+        "Leader summits often end without a deal (Reykjavik 1986); [S20] the risk of 'a "
+        "failure in negotiations'.",
     )
     agreement_engagement: float = param(
         2.5,
@@ -1050,7 +1051,8 @@ class SummitParams(_Strict):
         1,
         260,
         "Weeks after a summit or closed cancellation before a new proposal.",
-        "Singapore (June 2018) to Hanoi (February 2019): 8 months.",
+        "Half a year: a new leader-level meeting needs months of working-level preparation "
+        "(the 2018 inter-Korean summits of April and September were five months apart).",
         unit="weeks",
     )
     unconsulted_cost: float = param(
@@ -1272,7 +1274,8 @@ class OutcomeParams(_Strict):
         1,
         260,
         "Weeks a held summit keeps the diplomatic track active.",
-        "Working-level talks follow a summit for months (Singapore to Hanoi).",
+        "Working-level talks follow a summit for months (Pompeo's visits to Pyongyang after "
+        "Singapore ran into October 2018).",
         unit="weeks",
     )
 
@@ -1310,14 +1313,16 @@ class Scenario(_Strict):
         0,
         1,
         "Initial economic relief the target has obtained (sanctions eased, aid).",
-        "Scenario state; none was granted 2016-2020 (UN sanctions stayed in force).",
+        "Scenario state; none was granted 2016-2018 (UN sanctions stayed in force); [S20] "
+        "'the absence of prospects for easing' of sanctions.",
     )
     dprk_prestige: float = param(
         0.0,
         0,
         1,
         "Initial prestige the target holds from past summitry.",
-        "Scenario state; [S20] three Kim-Trump meetings by 2020.",
+        "Scenario state; [S20] 'the rapprochement between North Korea and the United States "
+        "in 2018'.",
     )
     dprk_programme: float = param(
         0.3,
