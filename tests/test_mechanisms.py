@@ -16,11 +16,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from coalition_sim import dynamics as dyn
-from coalition_sim import rules
-from coalition_sim.config import Params
-from coalition_sim.dynamics import Mode, SummitState
-from coalition_sim.model import CoalitionModel
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.core import rules
+from coalition_sim.core import week as dyn
+from coalition_sim.core.week import Mode, SummitState
+from coalition_sim.scenario.schema import Params
 
 DEFAULTS = Params()
 DEFAULTS_HIT = DEFAULTS.volatility.outburst_engagement_hit
@@ -656,7 +656,7 @@ def test_engine_mode_code_constants():
 
 
 def test_param_arrays_mirror_the_schema_and_provocation_levels_are_named():
-    from coalition_sim.param_arrays import check_schema
+    from coalition_sim.core.params import check_schema
 
     check_schema(Params, dyn._ACTOR_FIELDS + dyn._INTEREST_FIELDS)  # raises on any drift
     assert [int(x) for x in dyn.ProvocationLevel] == [0, 1, 2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coalition_sim.paired import (
+from coalition_sim.experiments.paired import (
     bootstrap_ratio,
     newcombe_paired,
     newcombe_paired_counts,

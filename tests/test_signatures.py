@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from coalition_sim.signatures import ROWS, Suite
+from coalition_sim.experiments.signatures import ROWS, Suite
 
 #: replicates per arm in CI; rows whose effect is small in absolute size get more
 REPLICATES = {7: 2000, 2: 800, 3: 800, 4: 800, 14: 800}
@@ -34,7 +34,7 @@ def test_signature_row_passes(number: int) -> None:
 
 
 def test_suite_writes_its_report(tmp_path) -> None:
-    from coalition_sim.signatures import run_suite, write_report
+    from coalition_sim.experiments.signatures import run_suite, write_report
 
     rows = run_suite(replicates=60, seed=1, only=[9, 11])
     paths = write_report(rows, tmp_path, 60, 1, 1.0)
@@ -45,8 +45,9 @@ def test_suite_writes_its_report(tmp_path) -> None:
 
 
 def test_cli_refuses_bad_rows(capsys) -> None:
-    from coalition_sim import cli
+    from coalition_sim.cli.main import main
 
-    assert cli.main(["signatures", "--rows", "0,99"]) == 2
+    assert main(["signatures", "--rows", "0,99"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --rows") and "Traceback" not in err
+    assert err.startswith("error:") and "--rows" in err and "Traceback" not in err
+    assert err.count("\n") == 1

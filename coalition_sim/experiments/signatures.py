@@ -2,7 +2,7 @@
 
 Each row runs two (or more) arms of a scenario on the ensemble engine with the *same*
 replicate seeds (common random numbers), measures one or more effects with a paired 95%
-interval (:mod:`coalition_sim.paired`: Newcombe's interval for differences of paired
+interval (:mod:`coalition_sim.experiments.paired`: Newcombe's interval for differences of paired
 proportions, a paired bootstrap for differences of means, Wilson for single shares), and
 compares each with the sign or band the seeds imply. A row passes when every one of its
 checks passes; a check passes when its whole interval lies on the expected side (or inside
@@ -27,9 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import dynamics as dyn
-from .config import ConfigError, Scenario, validate_scenario
-from .ensemble import Ensemble, run_seeds
+from ..core import week as dyn
+from ..engine.ensemble import Ensemble, run_seeds
+from ..scenario.library import config_dir, resolve_scenario, with_values
+from ..scenario.schema import ConfigError, Scenario, validate_scenario
 from .paired import (
     Interval,
     bootstrap_ratio,
@@ -38,7 +39,6 @@ from .paired import (
     paired_bootstrap,
     wilson,
 )
-from .scenarios import config_dir, resolve_scenario, with_values
 
 __all__ = ["ArmResult", "Check", "RowResult", "run_arm", "run_suite", "write_report"]
 

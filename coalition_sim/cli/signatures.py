@@ -7,7 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import UsageError, positive_int
+from .args import positive_int
+from .args import seed as _seed
 
 __all__ = ["register"]
 
@@ -24,35 +25,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--replicates", type=positive_int, default=2000, metavar="N",
         help="replicates per arm (default 2000)",
     )  # fmt: skip
-    sg.add_argument("--seed", type=int, default=20180524, metavar="S", help="base seed")
+    sg.add_argument("--seed", type=_seed, default=20180524, metavar="S", help="base seed")
     sg.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
         help=f"output folder (default {DEFAULT_OUT})",
     )  # fmt: skip
     sg.add_argument(
-        "--rows", metavar="LIST", help="comma-separated row numbers to run (default: all)"
-    )
+        "--rows", type=_rows, metavar="LIST",
+        help="comma-separated row numbers to run (default: all)",
+    )  # fmt: skip
     sg.set_defaults(handler=cmd_signatures)
 
 
-def _rows(text: str | None) -> list[int] | None:
-    if text is None:
-        return None
+def _rows(text: str) -> list[int]:
+    """``--rows 1,7,14``: row numbers of the suite (one-line error through argparse)."""
     try:
         rows = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise UsageError(f"--rows must be comma-separated numbers 1-16, got '{text}'") from None
+        rows = []
     if not rows or any(not 1 <= r <= 16 for r in rows):
-        raise UsageError(f"--rows must be comma-separated numbers 1-16, got '{text}'")
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers 1-16, got {text!r}")
     return rows
 
 
 def cmd_signatures(args: argparse.Namespace) -> int:
-    from .signatures import run_suite, write_report
+    from ..experiments.signatures import run_suite, write_report
 
-    if not 0 <= args.seed < 2**63:
-        raise UsageError(f"--seed must be in [0, 2**63), got {args.seed}")
-    only = _rows(args.rows)
+    only = args.rows
     start = time.perf_counter()
     rows = run_suite(
         args.replicates, args.seed, only=only, progress=lambda m: print(m, file=sys.stderr)

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from ..scenario.schema import TIE_TYPES, Actor, EventKind, Params, Role, Scenario, TieType
 from . import rules
-from .config import TIE_TYPES, Actor, EventKind, Params, Role, Scenario, TieType
-from .param_arrays import GROUPS, ActorArrays, ClockArrays, ParamArrays, check_schema
+from .params import GROUPS, ActorArrays, ClockArrays, ParamArrays, check_schema
 from .rules import Mode, Posture, ProvocationLevel, SummitState
 from .streams import WORLD, Draw, seed_keys, uniforms
 

@@ -1,7 +1,7 @@
 """The scenario's parameters as typed arrays, one row per replicate.
 
 :class:`ParamArrays` is what the weekly rules read: ``p.<group>.<name>`` is an (R,) array for
-each mechanism group of the schema (:class:`coalition_sim.config.Params`), ``p.clock.<name>``
+each mechanism group of the schema (:class:`coalition_sim.scenario.schema.Params`), ``p.clock.<name>``
 (R,), ``p.actor.<name>`` (R, A) and ``p.strength0`` (R, A, A). Rows are replicates, so every
 replicate (or sweep point) may carry different values. The records are plain dataclasses so
 that attribute access is checked by mypy; :func:`check_schema` (run by the tests) keeps their
@@ -41,7 +41,7 @@ def _zip[T](parts: list[T], fn: Callable[[list[Array]], Array]) -> T:
 
 @dataclass
 class CommitmentArrays:
-    """``params.commitment.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.CommitmentParams`)."""
+    """``params.commitment.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.CommitmentParams`)."""
 
     pull_rate: Array
     anchor_rate: Array
@@ -63,7 +63,7 @@ class CommitmentArrays:
 
 @dataclass
 class FatigueArrays:
-    """``params.fatigue.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.FatigueParams`)."""
+    """``params.fatigue.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.FatigueParams`)."""
 
     growth: Array
     recovery: Array
@@ -72,7 +72,7 @@ class FatigueArrays:
 
 @dataclass
 class EngagementArrays:
-    """``params.engagement.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.EngagementParams`)."""
+    """``params.engagement.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.EngagementParams`)."""
 
     adjust_rate: Array
     noise: Array
@@ -86,7 +86,7 @@ class EngagementArrays:
 
 @dataclass
 class StandingArrays:
-    """``params.standing.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.StandingParams`)."""
+    """``params.standing.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.StandingParams`)."""
 
     anchor_rate: Array
     reference_adapt: Array
@@ -101,7 +101,7 @@ class StandingArrays:
 
 @dataclass
 class ProspectArrays:
-    """``params.prospect.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.ProspectParams`)."""
+    """``params.prospect.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.ProspectParams`)."""
 
     alpha: Array
     beta: Array
@@ -124,7 +124,7 @@ class ProspectArrays:
 
 @dataclass
 class TargetArrays:
-    """``params.target.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.TargetParams`)."""
+    """``params.target.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.TargetParams`)."""
 
     aspiration: Array
     to_autonomy_logit0: Array
@@ -159,7 +159,7 @@ class TargetArrays:
 
 @dataclass
 class SummitArrays:
-    """``params.summit.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.SummitParams`)."""
+    """``params.summit.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.SummitParams`)."""
 
     proposal_logit0: Array
     mediation_slope: Array
@@ -186,7 +186,7 @@ class SummitArrays:
 
 @dataclass
 class VolatilityArrays:
-    """``params.volatility.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.VolatilityParams`)."""
+    """``params.volatility.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.VolatilityParams`)."""
 
     outburst_rate: Array
     outburst_engagement_hit: Array
@@ -198,7 +198,7 @@ class VolatilityArrays:
 
 @dataclass
 class TieArrays:
-    """``params.ties.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.TieParams`)."""
+    """``params.ties.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.TieParams`)."""
 
     pull_treaty_ally: Array
     pull_partner: Array
@@ -212,7 +212,7 @@ class TieArrays:
 
 @dataclass
 class TensionArrays:
-    """``params.tension.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.TensionParams`)."""
+    """``params.tension.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.TensionParams`)."""
 
     decay: Array
     conventional: Array
@@ -224,7 +224,7 @@ class TensionArrays:
 
 @dataclass
 class EnforcementArrays:
-    """``params.enforcement.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.EnforcementParams`)."""
+    """``params.enforcement.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.EnforcementParams`)."""
 
     defection_threshold: Array
     defection_softness: Array
@@ -234,7 +234,7 @@ class EnforcementArrays:
 
 @dataclass
 class OutcomeArrays:
-    """``params.outcomes.*`` as (R,) arrays (meanings: :class:`coalition_sim.config.OutcomeParams`)."""
+    """``params.outcomes.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.OutcomeParams`)."""
 
     fracture_cohesion: Array
     unwind_ratio: Array
