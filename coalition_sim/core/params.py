@@ -1,9 +1,11 @@
-"""The scenario's parameters as typed arrays, one row per replicate.
+"""The scenario's parameters as typed arrays, stored once per distinct parameter set.
 
-:class:`ParamArrays` is what the weekly rules read: ``p.<group>.<name>`` is an (R,) array for
+:class:`ParamArrays` is what the weekly kernel reads: ``p.<group>.<name>`` is an (S,) array for
 each mechanism group of the schema (:class:`coalition_sim.scenario.schema.Params`), ``p.clock.<name>``
-(R,), ``p.actor.<name>`` (R, A) and ``p.strength0`` (R, A, A). Rows are replicates, so every
-replicate (or sweep point) may carry different values. The records are plain dataclasses so
+(S,), ``p.actor.<name>`` (S, A) and ``p.strength0`` (S, A, A), one stored row per distinct
+parameter set (a sweep point); ``p.index`` maps each of the R replicate rows to its stored
+row. A parameter set shared by a block of replicates is stored once and broadcast, so memory
+per replicate is the state, not the parameters. The records are plain dataclasses so
 that attribute access is checked by mypy; :func:`check_schema` (run by the tests) keeps their
 field lists equal to the schema's.
 """
@@ -11,7 +13,7 @@ field lists equal to the schema's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,8 @@ def _map[T](obj: T, fn: Callable[[Array], Array]) -> T:
     kwargs: dict[str, Any] = {}
     for f in fields(obj):  # type: ignore[arg-type]
         val = getattr(obj, f.name)
+        if f.name == "index":
+            continue
         kwargs[f.name] = fn(val) if isinstance(val, np.ndarray) else _map(val, fn)
     return type(obj)(**kwargs)
 
@@ -34,6 +38,8 @@ def _zip[T](parts: list[T], fn: Callable[[list[Array]], Array]) -> T:
     """One record from several, ``fn`` combining the arrays of each field."""
     kwargs: dict[str, Any] = {}
     for f in fields(parts[0]):  # type: ignore[arg-type]
+        if f.name == "index":
+            continue
         items = [getattr(p, f.name) for p in parts]
         kwargs[f.name] = fn(items) if isinstance(items[0], np.ndarray) else _zip(items, fn)
     return type(parts[0])(**kwargs)
@@ -314,19 +320,42 @@ class ParamArrays:
     relief0: Array
     prestige0: Array
     programme0: Array
+    index: Array | None = None  # (R,) stored row of each replicate row; None: row r is row r
+
+    @property
+    def n_stored(self) -> int:
+        """Distinct parameter sets stored."""
+        return int(self.actor.capability.shape[0])
 
     @property
     def n_rows(self) -> int:
-        return int(self.actor.capability.shape[0])
+        """Replicate rows."""
+        return self.n_stored if self.index is None else int(self.index.shape[0])
+
+    def row_index(self) -> Array:
+        """(R,) stored row of every replicate row."""
+        if self.index is None:
+            return np.arange(self.n_stored, dtype=np.intp)
+        return self.index
 
     def take(self, rows: np.ndarray) -> ParamArrays:
-        """A copy holding only ``rows`` (or repeating them)."""
-        return _map(self, lambda a: a[rows])
+        """Rows ``rows`` (or repeats of them), sharing the stored parameter sets (no copy)."""
+        index = self.row_index()[np.asarray(rows, dtype=np.intp)]
+        return replace(self, index=index)
+
+    def expand(self, rows: np.ndarray | None = None) -> ParamArrays:
+        """A copy storing one parameter set per row of ``rows`` (default: every row), to be
+        edited row by row."""
+        idx = self.row_index() if rows is None else self.row_index()[np.asarray(rows)]
+        return _map(self, lambda a: a[idx])
 
     @staticmethod
     def concat(parts: list[ParamArrays]) -> ParamArrays:
         """Stack parameter rows of several engines with the same structure."""
-        return _zip(parts, lambda arrs: np.concatenate(arrs, axis=0))
+        out = _zip(parts, lambda arrs: np.concatenate(arrs, axis=0))
+        offsets = np.cumsum([0] + [p.n_stored for p in parts[:-1]])
+        index = np.concatenate([p.row_index() + off for p, off in zip(parts, offsets, strict=True)])
+        return replace(out, index=index)
 
 
 def check_schema(params_model: type, actor_fields: tuple[str, ...]) -> None:

@@ -1,13 +1,16 @@
-"""The model's decision rules: small pure functions on numpy arrays.
+"""The model's decision rules: small pure functions, compiled with numba.
 
-Every function takes arrays whose leading axis is the replicate, so one call serves a single
-Mesa agent (R = 1, one actor column) and the ensemble engine (R replicates, every actor) alike.
-Randomness never happens here: uniform numbers are passed in from :mod:`coalition_sim.streams`.
+Each rule works on one replicate: scalars, or one actor row (shape (A,)) where a rule sums
+over actors. The compiled weekly kernel (:mod:`coalition_sim.core.week`) calls them inside its
+loop over replicates, and the Mesa agents run the very same compiled phases for their own
+column, so there is one copy of every rule. They are plain functions to call from Python too
+(``rules.logistic(0.3)``), which is how the mechanism tests probe them.
+Randomness never happens here: uniform numbers are passed in from
+:mod:`coalition_sim.core.streams`.
 
-Two habits keep results bit-identical whatever the array shapes: sums over the actor axis are
-written as explicit left-to-right loops (:func:`rowsum`), never ``np.sum`` or ``@``, whose
-summation order depends on the memory layout; and arrays are contiguous before a transcendental
-function sees them (fancy indexing in the callers guarantees that).
+Sums over actors are explicit left-to-right loops (:func:`rowsum`), so their rounding never
+depends on how many replicates run beside each other. Transcendentals are the C library's
+``exp`` and ``pow`` in every caller.
 
 Seeds: [S18] the 2018 analysis of the cancelled Kim-Trump summit; [S20] 'Donald Trump's Own
 Version of Muddling Through on North Korea' (2020).
@@ -15,9 +18,11 @@ Version of Muddling Through on North Korea' (2020).
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 
 import numpy as np
+from numba import njit
 
 __all__ = [
     "Mode",
@@ -81,7 +86,11 @@ __all__ = [
     "wants_to_cancel",
 ]
 
-SQRT12 = np.sqrt(12.0)
+SQRT12 = math.sqrt(12.0)
+
+#: Every rule is compiled once per process and cached on disk; ``inline`` lets the kernel
+#: fuse the small ones into its loop.
+rule = njit(cache=True)
 
 
 class SummitState(IntEnum):
@@ -119,20 +128,39 @@ class ProvocationLevel(IntEnum):
     STRATEGIC = 2
 
 
-def rowsum(x: np.ndarray) -> np.ndarray:
-    """Sum over the last axis, strictly left to right (layout-independent rounding)."""
-    acc = x[..., 0].copy()
-    for j in range(1, x.shape[-1]):
-        acc += x[..., j]
+# Codes as plain ints for compiled code (numba reads module globals as constants).
+_PROPOSED, _SCHEDULED = 1, 2
+_CONVENTIONAL, _STRATEGIC = 1, 2
+_COMPROMISE, _SIDELINE, _ESCALATE = 1, 2, 3
+
+
+@rule
+def clip01(x: float) -> float:
+    """x clipped to [0, 1] (NaN stays NaN, as with ``np.clip``)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@rule
+def rowsum(x: np.ndarray) -> float:
+    """Sum of a row, strictly left to right (rounding independent of batching)."""
+    acc = x[0]
+    for j in range(1, x.shape[0]):
+        acc += x[j]
     return acc
 
 
-def logistic(x: np.ndarray) -> np.ndarray:
+@rule
+def logistic(x: float) -> float:
     """The logistic function; every weekly hazard in the model is a logit-linear index."""
-    return 1.0 / (1.0 + np.exp(-np.ascontiguousarray(x)))
+    return 1.0 / (1.0 + math.exp(-x))
 
 
-def uniform_noise(u: np.ndarray, sd: np.ndarray) -> np.ndarray:
+@rule
+def uniform_noise(u: float, sd: float) -> float:
     """Zero-mean noise with standard deviation ``sd`` from a uniform number in [0, 1).
 
     A scaled uniform (not a Gaussian) keeps the draw a single cheap, exactly reproducible
@@ -145,69 +173,69 @@ def uniform_noise(u: np.ndarray, sd: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- coalition
 
 
-def alliance_gap(
-    commitment: np.ndarray, strength: np.ndarray, pull: np.ndarray, cols: np.ndarray
-) -> np.ndarray:
-    """Tie-weighted pull of each actor's partners on its commitment, shape (R, k).
+@rule
+def alliance_gap(commitment: np.ndarray, strength: np.ndarray, pull: np.ndarray, i: int) -> float:
+    """Tie-weighted pull of actor ``i``'s partners on its commitment.
 
     gap_i = sum_j w_ij (c_j - c_i) / max(1, sum_j w_ij) with w = strength x type pull, so a
     weak tie pulls less than a strong one (the total pull is normalised only once the ties
-    add up to more than one). ``strength`` and ``pull`` are (R, k, A) rows of the tie matrix
-    for the actors in ``cols``. [S18] 'can the US maintain its North Korea coalition?':
-    alignment runs through ties, stronger for treaty allies than for rivals.
+    add up to more than one). ``strength`` and ``pull`` are row ``i`` of the tie matrices.
+    [S18] 'can the US maintain its North Korea coalition?': alignment runs through ties,
+    stronger for treaty allies than for rivals.
     """
-    w = strength * pull
-    total = rowsum(w)
-    weighted = rowsum(w * commitment[:, None, :])
-    own = commitment[:, cols]
-    return (weighted - total * own) / np.maximum(total, 1.0)
+    w0 = strength[0] * pull[0]
+    total = w0
+    weighted = w0 * commitment[0]
+    for j in range(1, commitment.shape[0]):
+        w = strength[j] * pull[j]
+        total += w
+        weighted += w * commitment[j]
+    return (weighted - total * commitment[i]) / max(total, 1.0)
 
 
-def bounded_pull(gap: np.ndarray, c: np.ndarray, c0: np.ndarray, ceiling: np.ndarray):
+@rule
+def bounded_pull(gap: float, c: float, c0: float, ceiling: float) -> float:
     """Upward pull fades as a partner rises above its own preference: it is scaled by
     clip(1 - (c - c0) / ceiling, 0, 1); downward pull is unchanged. [S18] South Korea and
     China 'greatly prefer' the negotiating table: allies follow the US only so far."""
-    headroom = np.clip(1.0 - (c - c0) / ceiling, 0.0, 1.0)
-    return np.where(gap > 0, gap * headroom, gap)
+    if gap > 0:
+        return gap * clip01(1.0 - (c - c0) / ceiling)
+    return gap
 
 
-def habituation_factor(memory: np.ndarray, habituation: np.ndarray) -> np.ndarray:
+@rule
+def habituation_factor(memory: float, habituation: float) -> float:
     """1 / (1 + h M): the share of its first-time response a test still draws after M
     remembered tests (diminishing effect, not a ratchet)."""
     return 1.0 / (1.0 + habituation * memory)
 
 
-def test_memory_update(
-    memory: np.ndarray,
-    level: np.ndarray,
-    *,
-    fade: np.ndarray,
-    conventional_weight: np.ndarray,
-) -> np.ndarray:
+@rule
+def test_memory_update(memory: float, level: int, fade: float, conventional_weight: float) -> float:
     """M' = M (1 - fade) + [strategic] + w_conv [conventional]: the coalition's memory of
     recent tests, each weighted by the alarm it raises."""
-    add = np.where(
-        level == ProvocationLevel.STRATEGIC,
-        1.0,
-        np.where(level == ProvocationLevel.CONVENTIONAL, conventional_weight, 0.0),
-    )
+    add = 0.0
+    if level == _STRATEGIC:
+        add = 1.0
+    elif level == _CONVENTIONAL:
+        add = conventional_weight
     return memory * (1.0 - fade) + add
 
 
+@rule
 def partner_drag(
-    *,
-    commitment: np.ndarray,
-    economy: np.ndarray,
-    stability: np.ndarray,
-    trade: np.ndarray,
-    unilateral: np.ndarray,
-    target_engagement: np.ndarray,
-    relief: np.ndarray,
-    economic_cost: np.ndarray,
-    unilateral_cost: np.ndarray,
-    engagement_pull: np.ndarray,
-    relief_leakage: np.ndarray,
-) -> np.ndarray:
+    commitment: float,
+    economy: float,
+    stability: float,
+    trade: float,
+    unilateral: float,
+    target_engagement: float,
+    relief: float,
+    economic_cost: float,
+    unilateral_cost: float,
+    engagement_pull: float,
+    relief_leakage: float,
+) -> float:
     """Weekly commitment a coalition partner sheds for reasons of its own, >= 0:
 
     economic_cost x economy x trade x c          (Drezner 1999: enforcement costs trade)
@@ -223,48 +251,48 @@ def partner_drag(
     )
 
 
+@rule
 def fatigue_update(
-    fatigue: np.ndarray,
-    *,
-    pressure: np.ndarray,
-    economy: np.ndarray,
-    diplomacy: np.ndarray,
-    growth: np.ndarray,
-    recovery: np.ndarray,
-) -> np.ndarray:
+    fatigue: float,
+    pressure: float,
+    economy: float,
+    diplomacy: bool,
+    growth: float,
+    recovery: float,
+) -> float:
     """Sanctions fatigue grows under pressure without talks and fades while talks run.
 
     F' = F + g * P * w_econ * (1 - D) * (1 - F) - rho * D * F. [S18]: 'South Korea and China
     are getting fed up with Trump's campaign of maximum pressure, and greatly prefer ... the
     negotiating table'. ``diplomacy`` (D) is 1 while a diplomatic track is active.
     """
-    d = diplomacy.astype(np.float64)
+    d = 1.0 if diplomacy else 0.0
     grown = fatigue + growth * pressure * economy * (1.0 - d) * (1.0 - fatigue)
-    return np.clip(grown - recovery * d * fatigue, 0.0, 1.0)
+    return clip01(grown - recovery * d * fatigue)
 
 
+@rule
 def commitment_update(
-    c: np.ndarray,
-    *,
-    c0: np.ndarray,
-    gap: np.ndarray,
-    conformity: np.ndarray,
-    fatigue: np.ndarray,
-    security: np.ndarray,
-    stability: np.ndarray,
-    provocation: np.ndarray,
-    destabilisation: np.ndarray,
-    posture_push: np.ndarray,
-    noise: np.ndarray,
-    p_pull: np.ndarray,
-    p_anchor: np.ndarray,
-    p_conventional: np.ndarray,
-    p_strategic: np.ndarray,
-    p_erosion: np.ndarray,
-    p_pullback: np.ndarray,
-    habituation: np.ndarray | float = 1.0,
-    drag: np.ndarray | float = 0.0,
-) -> np.ndarray:
+    c: float,
+    c0: float,
+    gap: float,
+    conformity: float,
+    fatigue: float,
+    security: float,
+    stability: float,
+    provocation: int,
+    destabilisation: float,
+    posture_push: float,
+    noise: float,
+    p_pull: float,
+    p_anchor: float,
+    p_conventional: float,
+    p_strategic: float,
+    p_erosion: float,
+    p_pullback: float,
+    habituation: float = 1.0,
+    drag: float = 0.0,
+) -> float:
     """One week of a coalition member's pressure commitment, clipped to [0, 1].
 
     c' = c + conformity*pull*gap + anchor*(c0 - c) + response*security*(1 - c)*habituation
@@ -276,11 +304,11 @@ def commitment_update(
     what a partner sheds for its own reasons (:func:`partner_drag`); stability-minded actors
     pull back when pressure looks unilateral or destabilising ([S18] China and ROK).
     """
-    response = np.where(
-        provocation == ProvocationLevel.STRATEGIC,
-        p_strategic,
-        np.where(provocation == ProvocationLevel.CONVENTIONAL, p_conventional, 0),
-    )
+    response = 0.0
+    if provocation == _STRATEGIC:
+        response = p_strategic
+    elif provocation == _CONVENTIONAL:
+        response = p_conventional
     delta = (
         conformity * p_pull * gap
         + p_anchor * (c0 - c)
@@ -291,37 +319,46 @@ def commitment_update(
         + posture_push
         + noise
     )
-    return np.clip(c + delta, 0.0, 1.0)
+    return clip01(c + delta)
 
 
-def engagement_target(
-    base: np.ndarray, fatigue: np.ndarray, fatigue_effect: np.ndarray, room: np.ndarray
-) -> np.ndarray:
+@rule
+def engagement_target(base: float, fatigue: float, fatigue_effect: float, room: float) -> float:
     """Engagement an actor drifts toward: baseline plus fatigue's push to talk, times room.
 
     [S18] fatigued partners 'prefer the ... relationship to play out at the negotiating
     table'; [S20] the pandemic 'further narrowed the space for dialogue' (``room`` < 1).
     """
-    return np.clip(base + fatigue_effect * fatigue, 0.0, 1.0) * room
+    return clip01(base + fatigue_effect * fatigue) * room
 
 
+@rule
 def enforcement_capacity(
-    capability: np.ndarray, trade: np.ndarray, coalition: np.ndarray, trade_weight: np.ndarray
-) -> np.ndarray:
-    """Each coalition actor's share of the power to squeeze the target, (R, A), summing to 1:
-    (1 - tw) x its capability share + tw x its share of the target's trade (capability only
-    when no coalition actor trades with the target). Haggard and Noland (2017): China
-    carries most of North Korea's trade, so its enforcement decides most of the pressure."""
-    cap = capability * coalition
-    cap_share = cap / rowsum(cap)[:, None]
-    tr = trade * coalition
-    total = rowsum(tr)[:, None]
-    tr_share = np.where(total > 0, tr / np.where(total > 0, total, 1.0), cap_share)
-    tw = trade_weight[:, None]
-    return (1.0 - tw) * cap_share + tw * tr_share
+    capability: np.ndarray,
+    trade: np.ndarray,
+    coalition: np.ndarray,
+    trade_weight: float,
+    out: np.ndarray,
+) -> None:
+    """Each coalition actor's share of the power to squeeze the target, written to ``out``
+    (A,), summing to 1: (1 - tw) x its capability share + tw x its share of the target's
+    trade (capability only when no coalition actor trades with the target). Haggard and
+    Noland (2017): China carries most of North Korea's trade, so its enforcement decides
+    most of the pressure."""
+    n = capability.shape[0]
+    cap_total = capability[0] * coalition[0]
+    tr_total = trade[0] * coalition[0]
+    for j in range(1, n):
+        cap_total += capability[j] * coalition[j]
+        tr_total += trade[j] * coalition[j]
+    for j in range(n):
+        cap_share = capability[j] * coalition[j] / cap_total
+        tr_share = trade[j] * coalition[j] / tr_total if tr_total > 0 else cap_share
+        out[j] = (1.0 - trade_weight) * cap_share + trade_weight * tr_share
 
 
-def enforcement(commitment: np.ndarray, threshold: np.ndarray, softness: np.ndarray) -> np.ndarray:
+@rule
+def enforcement(commitment: float, threshold: float, softness: float) -> float:
     """How much of its commitment an actor actually enforces: c x logistic((c - thr) / s).
 
     Below its threshold a partner largely stops enforcing (defection), smoothly, not at a
@@ -329,116 +366,125 @@ def enforcement(commitment: np.ndarray, threshold: np.ndarray, softness: np.ndar
     return commitment * logistic((commitment - threshold) / softness)
 
 
-def effective_pressure(enforced: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+@rule
+def effective_pressure(
+    commitment: np.ndarray, capacity: np.ndarray, threshold: float, softness: float
+) -> float:
     """Capacity-weighted enforcement of the coalition (capacity is 0 for the target)."""
-    return rowsum(capacity * enforced)
+    acc = capacity[0] * enforcement(commitment[0], threshold, softness)
+    for j in range(1, commitment.shape[0]):
+        acc += capacity[j] * enforcement(commitment[j], threshold, softness)
+    return acc
 
 
-def leakage_relief(
-    relief: np.ndarray, pressure: np.ndarray, pressure0: np.ndarray, leakage: np.ndarray
-) -> np.ndarray:
+@rule
+def leakage_relief(relief: float, pressure: float, pressure0: float, leakage: float) -> float:
     """As the campaign unwinds, busting trade restores the target's relief:
     relief + leakage x max(0, 1 - P / P0) x (1 - relief). Early (2015)."""
-    unwinding = np.where(
-        pressure0 > 0, 1.0 - pressure / np.where(pressure0 > 0, pressure0, 1.0), 0.0
-    )
-    return np.clip(relief + leakage * np.maximum(0.0, unwinding) * (1.0 - relief), 0.0, 1.0)
+    unwinding = 1.0 - pressure / pressure0 if pressure0 > 0 else 0.0
+    return clip01(relief + leakage * max(0.0, unwinding) * (1.0 - relief))
 
 
-def cohesion(commitment: np.ndarray, strength: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+@rule
+def cohesion(commitment: np.ndarray, strength: np.ndarray, pairs: np.ndarray) -> float:
     """Mean over coalition ties of strength x (1 - commitment divergence), in [0, 1].
 
     [S18] 'the coalition could fracture': cohesion falls when ties weaken or members' levels
     of enforcement drift apart.
     """
-    if len(pairs) == 0:  # no coalition ties: nothing that could fracture
-        return np.ones(commitment.shape[0])
-    acc = np.zeros(commitment.shape[0])
-    for i, j in pairs:
-        acc += strength[:, i, j] * (1.0 - np.abs(commitment[:, i] - commitment[:, j]))
-    return acc / len(pairs)
+    n = pairs.shape[0]
+    if n == 0:  # no coalition ties: nothing that could fracture
+        return 1.0
+    acc = 0.0
+    for k in range(n):
+        i, j = pairs[k, 0], pairs[k, 1]
+        acc += strength[i, j] * (1.0 - abs(commitment[i] - commitment[j]))
+    return acc / n
 
 
+@rule
 def us_isolation(
     commitment: np.ndarray, capacity: np.ndarray, leader: int, partners: np.ndarray
-) -> np.ndarray:
+) -> float:
     """Graded distance between the leader's position and its partners':
 
     I = sum_j k_j max(0, c_L - c_j) / sum_j k_j over partners j, with k the enforcement
     capacity; 0 when every partner is at least as committed as the leader, near c_L when
     none applies pressure. [S18]: 'the US could find itself alone and sidelined'.
     """
-    lead = commitment[:, leader]
-    w = capacity * partners
-    total = rowsum(w)
-    gap = rowsum(w * np.maximum(0.0, lead[:, None] - commitment))
-    return np.where(total > 0, gap / np.where(total > 0, total, 1.0), 0.0)
+    lead = commitment[leader]
+    w = capacity[0] * partners[0]
+    total = w
+    gap = w * max(0.0, lead - commitment[0])
+    for j in range(1, commitment.shape[0]):
+        w = capacity[j] * partners[j]
+        total += w
+        gap += w * max(0.0, lead - commitment[j])
+    return gap / total if total > 0 else 0.0
 
 
+@rule
 def tie_update(
-    strength: np.ndarray,
-    divergence: np.ndarray,
-    commitment: np.ndarray,
-    *,
-    mask: np.ndarray,
-    memory: np.ndarray,
-    tolerance: np.ndarray,
-    strengthen: np.ndarray,
-    strain: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sustained divergence strains a tie; coordination strengthens it.
+    strength: float,
+    divergence: float,
+    distance: float,
+    memory: float,
+    tolerance: float,
+    strengthen: float,
+    strain: float,
+) -> tuple[float, float]:
+    """Sustained divergence strains a coalition tie; coordination strengthens it.
 
     D' = D + m * (|c_i - c_j| - D);  w' = w + s+ (1 - w) max(0, tol - D') - s- w max(0, D' - tol).
-    Only ``mask`` entries (coalition ties) move. [S18]: 'the coalition could fracture'.
+    ``distance`` is |c_i - c_j|; returns (w', D'). [S18]: 'the coalition could fracture'.
     """
-    d = np.abs(commitment[:, :, None] - commitment[:, None, :])
-    m = memory[:, None, None]
-    tol = tolerance[:, None, None]
-    div = np.where(mask, divergence + m * (d - divergence), divergence)
-    up = strengthen[:, None, None] * (1.0 - strength) * np.maximum(0.0, tol - div)
-    down = strain[:, None, None] * strength * np.maximum(0.0, div - tol)
-    new = np.where(mask, np.clip(strength + up - down, 0.0, 1.0), strength)
-    return new, div
+    div = divergence + memory * (distance - divergence)
+    up = strengthen * (1.0 - strength) * max(0.0, tolerance - div)
+    down = strain * strength * max(0.0, div - tolerance)
+    return clip01(strength + up - down), div
 
 
 # --------------------------------------------------------------------------- clock
 
 
-def election_proximity(weeks_to_election: np.ndarray, horizon: np.ndarray) -> np.ndarray:
+@rule
+def election_proximity(weeks_to_election: float, horizon: float) -> float:
     """0 far from an election, rising linearly to 1 in its week; 0 when none is ahead.
 
     [S20] 'in the year of U.S. presidential elections' the leader avoids risk and the
     target sees leverage.
     """
-    prox = 1.0 - weeks_to_election / horizon
-    return np.where(weeks_to_election >= 0, np.clip(prox, 0.0, 1.0), 0.0)
+    if weeks_to_election < 0:
+        return 0.0
+    return clip01(1.0 - weeks_to_election / horizon)
 
 
 # --------------------------------------------------------------------------- prospect theory
 
 
-def kt_value(x: np.ndarray, alpha: np.ndarray, beta: np.ndarray, lam: np.ndarray) -> np.ndarray:
+@rule
+def kt_value(x: float, alpha: float, beta: float, lam: float) -> float:
     """Kahneman-Tversky value function: x^a for gains, -lambda (-x)^b for losses.
 
     Tversky and Kahneman (1992). [S18]: 'Trump is operating from a domain of losses, and in
     that domain individuals ... are more likely to make risky decisions'.
     """
-    ax = np.ascontiguousarray(np.abs(x))
-    gain = np.power(ax, alpha)
-    loss = -lam * np.power(ax, beta)
-    return np.where(x >= 0, gain, loss)
+    if x >= 0:
+        return abs(x) ** alpha
+    return -lam * abs(x) ** beta
 
 
+@rule
 def prospect_advantage(
-    x: np.ndarray,
-    upside: np.ndarray,
-    downside: np.ndarray,
-    success: np.ndarray,
-    alpha: np.ndarray,
-    beta: np.ndarray,
-    lam: np.ndarray,
-    sure_loss: np.ndarray | float = 0.0,
-) -> np.ndarray:
+    x: float,
+    upside: float,
+    downside: float,
+    success: float,
+    alpha: float,
+    beta: float,
+    lam: float,
+    sure_loss: float = 0.0,
+) -> float:
     """Value of a two-outcome gamble over a sure option, seen from standing gap ``x``.
 
     V = p v(x + up) + (1 - p) v(x - down) - v(x - sure_loss). Convexity in losses makes the
@@ -450,37 +496,50 @@ def prospect_advantage(
     return gamble - kt_value(x - sure_loss, alpha, beta, lam)
 
 
+@rule
 def response_probabilities(
-    values: np.ndarray, sensitivity: np.ndarray, offsets: np.ndarray | float = 0.0
-) -> np.ndarray:
-    """Multinomial-logit choice probabilities over options on the last axis.
+    v0: float,
+    v1: float,
+    v2: float,
+    sensitivity: float,
+    o0: float = 0.0,
+    o1: float = 0.0,
+    o2: float = 0.0,
+) -> tuple[float, float, float]:
+    """Multinomial-logit choice probabilities over three options (values ``v``, added logits
+    ``o``).
 
     [S20] after a strategic test Washington chooses among 'compromising below the maximum goal
-    of full denuclearization', sidelining the issue, or escalating militarily. ``offsets``
+    of full denuclearization', sidelining the issue, or escalating militarily. The offsets
     are added logits per option (a pandemic turning Washington inward lowers escalation).
     """
-    z = sensitivity[:, None] * values + offsets
-    z = z - np.max(z, axis=-1, keepdims=True)
-    e = np.exp(np.ascontiguousarray(z))
-    return e / rowsum(e)[:, None]
+    z0 = sensitivity * v0 + o0
+    z1 = sensitivity * v1 + o1
+    z2 = sensitivity * v2 + o2
+    top = max(z0, max(z1, z2))
+    e0 = math.exp(z0 - top)
+    e1 = math.exp(z1 - top)
+    e2 = math.exp(z2 - top)
+    total = e0 + e1 + e2
+    return e0 / total, e1 / total, e2 / total
 
 
 # --------------------------------------------------------------------------- target (DPRK)
 
 
+@rule
 def mode_switch_probability(
-    autonomy: np.ndarray,
-    *,
-    payoff: np.ndarray,
-    lure: np.ndarray,
-    snub: np.ndarray,
-    aspiration: np.ndarray,
-    to_autonomy0: np.ndarray,
-    disappointment_slope: np.ndarray,
-    snub_shock: np.ndarray,
-    to_influence0: np.ndarray,
-    lure_slope: np.ndarray,
-) -> np.ndarray:
+    autonomy: bool,
+    payoff: float,
+    lure: float,
+    snub: float,
+    aspiration: float,
+    to_autonomy0: float,
+    disappointment_slope: float,
+    snub_shock: float,
+    to_influence0: float,
+    lure_slope: float,
+) -> float:
     """Weekly chance that the DPRK switches policy mode.
 
     Influence-seeking turns to autonomy when engagement disappoints (interest-weighted payoff
@@ -488,21 +547,15 @@ def mode_switch_probability(
     engagement lures (what relief and prestige talks could bring). [S20]: the 2019 return to
     an 'autonomy-seeking' policy 'in the absence of prospects for easing of ... sanctions'.
     """
-    leave_influence = logistic(
-        to_autonomy0 + disappointment_slope * (aspiration - payoff) + snub_shock * snub
-    )
-    leave_autonomy = logistic(to_influence0 + lure_slope * lure)
-    return np.where(autonomy, leave_autonomy, leave_influence)
+    if autonomy:
+        return logistic(to_influence0 + lure_slope * lure)
+    return logistic(to_autonomy0 + disappointment_slope * (aspiration - payoff) + snub_shock * snub)
 
 
+@rule
 def election_leverage(
-    proximity: np.ndarray,
-    vulnerability: np.ndarray,
-    *,
-    scale: np.ndarray,
-    leverage: np.ndarray,
-    restraint: np.ndarray,
-) -> np.ndarray:
+    proximity: float, vulnerability: float, scale: float, leverage: float, restraint: float
+) -> float:
     """The DPRK's pre-election strategic-test logit: leverage if Kim is vulnerable at home,
     restraint if he is secure, both growing as the election nears.
 
@@ -511,30 +564,30 @@ def election_leverage(
     prevail': restraint if the situation is 'relatively permissive and stable', a major
     provocation if Kim 'perceives his domestic position to be vulnerable'.
     """
-    v = np.clip(vulnerability / scale, 0.0, 1.0)
+    v = clip01(vulnerability / scale)
     return proximity * (leverage * v - restraint * (1.0 - v))
 
 
+@rule
 def provocation_probabilities(
-    autonomy: np.ndarray,
-    *,
-    vulnerability: np.ndarray,
-    diplomacy: np.ndarray,
-    patron: np.ndarray,
-    conventional0: np.ndarray,
-    conventional_autonomy: np.ndarray,
-    strategic0: np.ndarray,
-    strategic_autonomy: np.ndarray,
-    vulnerability_slope: np.ndarray,
-    restraint: np.ndarray,
-    patron_restraint: np.ndarray,
-    election: np.ndarray | float = 0.0,
-    inward: np.ndarray | float = 0.0,
-    stake: np.ndarray | float = 0.0,
-    stake_restraint: np.ndarray | float = 0.0,
-    programme: np.ndarray | float = 0.0,
-    programme_slope: np.ndarray | float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
+    autonomy: bool,
+    vulnerability: float,
+    diplomacy: float,
+    patron: float,
+    conventional0: float,
+    conventional_autonomy: float,
+    strategic0: float,
+    strategic_autonomy: float,
+    vulnerability_slope: float,
+    restraint: float,
+    patron_restraint: float,
+    election: float = 0.0,
+    inward: float = 0.0,
+    stake: float = 0.0,
+    stake_restraint: float = 0.0,
+    programme: float = 0.0,
+    programme_slope: float = 0.0,
+) -> tuple[float, float]:
     """Weekly chances of a conventional and of a strategic test.
 
     Both rise with autonomy mode and the leader's domestic vulnerability ([S20] 'major
@@ -551,7 +604,7 @@ def provocation_probabilities(
         - patron_restraint * patron
         - inward
     )
-    aut = autonomy.astype(np.float64)
+    aut = 1.0 if autonomy else 0.0
     p_conv = logistic(conventional0 + conventional_autonomy * aut + shared)
     p_strat = logistic(
         strategic0
@@ -564,9 +617,8 @@ def provocation_probabilities(
     return p_conv, p_strat
 
 
-def programme_update(
-    programme: np.ndarray, autonomy: np.ndarray, growth: np.ndarray, decay: np.ndarray
-) -> np.ndarray:
+@rule
+def programme_update(programme: float, autonomy: bool, growth: float, decay: float) -> float:
     """Weapons-programme momentum: builds while the DPRK seeks autonomy, fades while it
     seeks influence. P' = P + g (1 - P) if autonomy else P - d P.
 
@@ -574,223 +626,215 @@ def programme_update(
     'threatened to unveil a new strategic weapon'; 2017's ICBM tests followed two years of
     development, so strategic tests come as the programme matures, not at a flat rate.
     """
-    return np.where(autonomy, programme + growth * (1.0 - programme), programme - decay * programme)
+    if autonomy:
+        return programme + growth * (1.0 - programme)
+    return programme - decay * programme
 
 
-def provocation_level(u: np.ndarray, p_conv: np.ndarray, p_strat: np.ndarray) -> np.ndarray:
+@rule
+def provocation_level(u: float, p_conv: float, p_strat: float) -> int:
     """The ladder from one uniform: 2 strategic (ICBM/nuclear, the US red line), 1 conventional
     (SRBM/SLBM), 0 none. At most one rung a week."""
-    conv_edge = p_strat + (1.0 - p_strat) * p_conv
-    level = np.where(
-        u < p_strat,
-        ProvocationLevel.STRATEGIC,
-        np.where(u < conv_edge, ProvocationLevel.CONVENTIONAL, ProvocationLevel.NONE),
-    )
-    return level.astype(np.int8)
+    if u < p_strat:
+        return _STRATEGIC
+    if u < p_strat + (1.0 - p_strat) * p_conv:
+        return _CONVENTIONAL
+    return 0
 
 
 # --------------------------------------------------------------------------- the week's context
 
 
-def diplomatic_track(
-    summit: np.ndarray, since_summit: np.ndarray, track_memory: np.ndarray
-) -> np.ndarray:
+@rule
+def diplomatic_track(summit: int, since_summit: int, track_memory: float) -> bool:
     """A diplomatic track is active while a summit is proposed or scheduled and for
     ``track_memory`` weeks after one is held (working-level talks; [S18] 'talks ... have
     picked up again')."""
-    return (
-        (summit == SummitState.PROPOSED)
-        | (summit == SummitState.SCHEDULED)
-        | (since_summit < track_memory)
-    )
+    return summit == _PROPOSED or summit == _SCHEDULED or since_summit < track_memory
 
 
-def room_for_dialogue(pandemic: np.ndarray | bool, narrowing: np.ndarray) -> np.ndarray:
+@rule
+def room_for_dialogue(pandemic: bool, narrowing: float) -> float:
     """1 normally; 1 - narrowing while the pandemic lasts. [S20] the pandemic 'further narrowed
     the space for dialogue'."""
     return 1.0 - narrowing * pandemic
 
 
+@rule
 def patron_commitment(
     strength_to_target: np.ndarray, patrons: np.ndarray, commitment: np.ndarray
-) -> np.ndarray:
+) -> float:
     """Tie-weighted commitment of the target's patrons (0 if it has none): how much of the
     pressure its treaty ally and partners actually apply (Haggard and Noland 2017, *Hard
     Target*: China's enforcement decides how much pressure reaches the DPRK)."""
-    w = strength_to_target * patrons
-    total = rowsum(w)
-    return np.where(total > 0, rowsum(w * commitment) / np.where(total > 0, total, 1.0), 0.0)
+    w = strength_to_target[0] * patrons[0]
+    total = w
+    weighted = w * commitment[0]
+    for j in range(1, commitment.shape[0]):
+        w = strength_to_target[j] * patrons[j]
+        total += w
+        weighted += w * commitment[j]
+    return weighted / total if total > 0 else 0.0
 
 
-def mediation_level(mediation: np.ndarray, engagement: np.ndarray) -> np.ndarray:
+@rule
+def mediation_level(mediation: np.ndarray, engagement: np.ndarray) -> float:
     """Sum of mediators' effort x their engagement, capped at 1. [S18] 'the South Koreans,
     who've acted as a mediator between Washington and Pyongyang'."""
-    return np.clip(rowsum(mediation * engagement), 0.0, 1.0)
+    acc = mediation[0] * engagement[0]
+    for j in range(1, mediation.shape[0]):
+        acc += mediation[j] * engagement[j]
+    return clip01(acc)
 
 
+@rule
 def both_want_meeting(
-    summit: np.ndarray,
-    leader_engagement: np.ndarray,
-    target_engagement: np.ndarray,
-    threshold: np.ndarray,
-) -> np.ndarray:
+    summit: int, leader_engagement: float, target_engagement: float, threshold: float
+) -> bool:
     """Talks are on and both leaders' engagement is at least ``threshold``: [S18] the meeting is
     'something both Kim and Trump really want', so they avoid 'big missteps'."""
-    talks_on = (summit == SummitState.PROPOSED) | (summit == SummitState.SCHEDULED)
-    return talks_on & (leader_engagement >= threshold) & (target_engagement >= threshold)
+    talks_on = summit == _PROPOSED or summit == _SCHEDULED
+    return talks_on and leader_engagement >= threshold and target_engagement >= threshold
 
 
 # --------------------------------------------------------------------------- every actor's week
 
 
-def posture_push(posture: np.ndarray, effect: np.ndarray) -> np.ndarray:
+@rule
+def posture_push(posture: int, effect: float) -> float:
     """The leader's own commitment drift from its standing posture: +effect while escalating,
     -effect while compromising, 0 otherwise ([S20]'s three US choices)."""
-    push = np.where(
-        posture == Posture.ESCALATE, 1.0, np.where(posture == Posture.COMPROMISE, -1.0, 0.0)
-    )
+    push = 0.0
+    if posture == _ESCALATE:
+        push = 1.0
+    elif posture == _COMPROMISE:
+        push = -1.0
     return push * effect
 
 
-def mode_engagement_level(
-    influence: np.ndarray, influence_level: np.ndarray, autonomy_level: np.ndarray
-) -> np.ndarray:
+@rule
+def mode_engagement_level(influence: bool, influence_level: float, autonomy_level: float) -> float:
     """The DPRK's engagement set-point in each policy mode ([S20]: the 'influence-seeking'
     policy of 2018 against the 'autonomy-seeking' policy of 2019-20)."""
-    return np.where(influence, influence_level, autonomy_level)
+    return influence_level if influence else autonomy_level
 
 
-def defiance_update(
-    defiance: np.ndarray, *, mode_level: np.ndarray, adjust_rate: np.ndarray, noise: np.ndarray
-) -> np.ndarray:
+@rule
+def defiance_update(defiance: float, mode_level: float, adjust_rate: float, noise: float) -> float:
     """The target's defiance drifts toward 1 - (its mode's engagement level), plus noise.
 
     [S20] in autonomy mode Pyongyang 'repeatedly reaffirm[ed] the necessity ... to further
     develop its defense capabilities'; in influence mode it courted talks.
     """
-    return np.clip(defiance + adjust_rate * ((1.0 - mode_level) - defiance) + noise, 0.0, 1.0)
+    return clip01(defiance + adjust_rate * ((1.0 - mode_level) - defiance) + noise)
 
 
+@rule
 def leader_engagement_base(
-    base: np.ndarray, posture: np.ndarray, compromise_boost: np.ndarray, sideline_drop: np.ndarray
-) -> np.ndarray:
+    base: float, posture: int, compromise_boost: float, sideline_drop: float
+) -> float:
     """The leader's engagement set-point: its baseline, raised under a compromise posture and
     lowered while it sidelines the issue ([S20])."""
-    return (base + compromise_boost * (posture == Posture.COMPROMISE)) - sideline_drop * (
-        posture == Posture.SIDELINE
+    return (base + compromise_boost * (posture == _COMPROMISE)) - sideline_drop * (
+        posture == _SIDELINE
     )
 
 
-def talks_engagement(base: np.ndarray, talks_on: np.ndarray, boost: np.ndarray) -> np.ndarray:
+@rule
+def talks_engagement(base: float, talks_on: bool, boost: float) -> float:
     """While a summit is proposed or scheduled the leader's set-point rises: [S18] a meeting
     'something both Kim and Trump really want'."""
     return base + boost * talks_on
 
 
+@rule
 def policy_shift(
-    u_shift: np.ndarray,
-    u_sign: np.ndarray,
-    *,
-    rate: np.ndarray,
-    size: np.ndarray,
-    volatility: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    u_shift: float, u_sign: float, rate: float, size: float, volatility: float
+) -> tuple[bool, float]:
     """A sudden jump in engagement, up or down at even odds; chance rate x volatility.
 
     [S18] leaders 'prone to unexpected outbursts, statements, and policy shifts', careening
     'from name calling ... to the prospect of rapprochement'. Returns (shifted, step).
     """
     shifted = u_shift < rate * volatility
-    step = np.where(u_sign < 0.5, -1.0, 1.0) * size * shifted
-    return shifted, step
+    sign = -1.0 if u_sign < 0.5 else 1.0
+    return shifted, sign * size * shifted
 
 
+@rule
 def engagement_update(
-    engagement: np.ndarray,
-    *,
-    target: np.ndarray,
-    adjust_rate: np.ndarray,
-    noise: np.ndarray,
-    shift_step: np.ndarray,
-) -> np.ndarray:
+    engagement: float, target: float, adjust_rate: float, noise: float, shift_step: float
+) -> float:
     """Engagement closes a share of the gap to its set-point each week, plus noise and any
     policy shift; diplomatic postures move over weeks ([S18] 'in the week or two')."""
-    return np.clip(engagement + adjust_rate * (target - engagement) + noise + shift_step, 0.0, 1.0)
+    return clip01(engagement + adjust_rate * (target - engagement) + noise + shift_step)
 
 
+@rule
 def standing_update(
-    standing: np.ndarray,
-    *,
-    baseline: np.ndarray,
-    anchor_rate: np.ndarray,
-    sanctions_cost: np.ndarray,
-    noise: np.ndarray,
-) -> np.ndarray:
+    standing: float, baseline: float, anchor_rate: float, sanctions_cost: float, noise: float
+) -> float:
     """Domestic standing relaxes toward its baseline, minus the bite of sanctions (target
     only: [S20] 'the absence of prospects for easing of the tough ... sanctions regime'),
     plus noise."""
-    return np.clip(
-        standing + anchor_rate * (baseline - standing) - sanctions_cost + noise, 0.0, 1.0
-    )
+    return clip01(standing + anchor_rate * (baseline - standing) - sanctions_cost + noise)
 
 
-def reference_update(reference: np.ndarray, standing: np.ndarray, adapt: np.ndarray) -> np.ndarray:
+@rule
+def reference_update(reference: float, standing: float, adapt: float) -> float:
     """The prospect-theory reference point adapts slowly to standing (Kahneman and Tversky
     1979); standing below it is the [S18] 'domain of losses'."""
     return reference + adapt * (standing - reference)
 
 
+@rule
 def outbursts(
-    u: np.ndarray,
-    *,
-    principal: np.ndarray,
-    rate: np.ndarray,
-    volatility: np.ndarray,
-    both_want: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    u: float, principal: bool, rate: float, volatility: float, both_want: bool
+) -> tuple[bool, bool]:
     """The two leaders lash out with chance rate x volatility; at the counterpart unless both
     want the meeting, then at third parties. [S18] 'recent outbursts by North Korea have
     targeted Veep Mike Pence and NSA John Bolton, not Trump himself'. Returns (at the
     counterpart, at a third party)."""
-    outburst = principal & (u < rate * volatility)
-    at_counterpart = outburst & ~both_want
-    return at_counterpart, outburst & ~at_counterpart
+    outburst = principal and u < rate * volatility
+    at_counterpart = outburst and not both_want
+    return at_counterpart, outburst and not at_counterpart
 
 
-def dialogue_signal(
-    u: np.ndarray, engagement: np.ndarray, room: np.ndarray, at_counterpart: np.ndarray
-) -> np.ndarray:
+@rule
+def dialogue_signal(u: float, engagement: float, room: float, at_counterpart: bool) -> bool:
     """An actor sends a dialogue signal with chance engagement x room, never in a week it
     lashes out at the counterpart. [S18] silence before the cancellation: 'zero of the usual
     requisite planning and coordination'."""
-    return (u < engagement * room) & ~at_counterpart
+    return u < engagement * room and not at_counterpart
 
 
 # --------------------------------------------------------------------------- the target's choices
 
 
+@rule
 def target_payoff(
-    security_weight: np.ndarray,
-    economy_weight: np.ndarray,
-    prestige_weight: np.ndarray,
-    security: np.ndarray,
-    relief: np.ndarray,
-    prestige: np.ndarray,
-) -> np.ndarray:
+    security_weight: float,
+    economy_weight: float,
+    prestige_weight: float,
+    security: float,
+    relief: float,
+    prestige: float,
+) -> float:
     """Interest-weighted value of what the DPRK holds: [S18] Kim's three interests, 'regime
     security, economic factors, and prestige'."""
     return security_weight * security + economy_weight * relief + prestige_weight * prestige
 
 
+@rule
 def engagement_lure(
-    leader_engagement: np.ndarray,
-    economy_weight: np.ndarray,
-    prestige_weight: np.ndarray,
-    pressure: np.ndarray,
-    relief: np.ndarray,
-    mediation: np.ndarray,
-    room: np.ndarray,
-) -> np.ndarray:
+    leader_engagement: float,
+    economy_weight: float,
+    prestige_weight: float,
+    pressure: float,
+    relief: float,
+    mediation: float,
+    room: float,
+) -> float:
     """What engagement could bring the DPRK: an engaged US offers relief from the pressure
     still biting (less once busting has brought relief anyway: an unwound campaign lowers
     the need to negotiate) and prestige ([S18] 'a Bugs Bunny-sized carrot'); mediators add
@@ -799,113 +843,115 @@ def engagement_lure(
     return (leader_engagement * offer + mediation) * room
 
 
-def heeded_mediation(
-    mediation: np.ndarray, autonomy: np.ndarray, shunning: np.ndarray
-) -> np.ndarray:
+@rule
+def heeded_mediation(mediation: float, autonomy: bool, shunning: float) -> float:
     """Mediation the DPRK listens to: it shuns a share of it while seeking autonomy ([S20]
     Kim 'essentially refused' to return to talks)."""
     return mediation * (1.0 - shunning * autonomy)
 
 
-def next_mode(u: np.ndarray, p_switch: np.ndarray, mode: np.ndarray) -> np.ndarray:
+@rule
+def next_mode(u: float, p_switch: float, mode: int) -> int:
     """The policy mode after this week's switch draw."""
-    return np.where(u < p_switch, 1 - mode, mode).astype(np.int8)
+    return 1 - mode if u < p_switch else mode
 
 
-def vulnerability(reference: np.ndarray, standing: np.ndarray) -> np.ndarray:
+@rule
+def vulnerability(reference: float, standing: float) -> float:
     """A leader's shortfall of standing below its reference point ([S20] 'if Kim Jong-un
     perceives his domestic position to be vulnerable')."""
-    return np.maximum(0.0, reference - standing)
+    return max(0.0, reference - standing)
 
 
+@rule
 def engagement_stake(
-    economy_weight: np.ndarray,
-    relief: np.ndarray,
-    prestige_weight: np.ndarray,
-    prestige: np.ndarray,
-) -> np.ndarray:
+    economy_weight: float, relief: float, prestige_weight: float, prestige: float
+) -> float:
     """What engagement has delivered that a strategic test would put at risk ([S20] restraint
     while the situation is 'preferable to any expected retaliation')."""
     return economy_weight * relief + prestige_weight * prestige
 
 
+@rule
 def target_accept_probability(
-    autonomy: np.ndarray, logit0: np.ndarray, influence_bonus: np.ndarray, room: np.ndarray
-) -> np.ndarray:
+    autonomy: bool, logit0: float, influence_bonus: float, room: float
+) -> float:
     """Weekly chance the DPRK accepts a pending proposal: low in autonomy mode ([S20] Kim
     'essentially refused' Biegun's invitation), high in influence mode (2018)."""
-    return logistic(logit0 + influence_bonus * (~autonomy)) * room
+    return logistic(logit0 + influence_bonus * (not autonomy)) * room
 
 
+@rule
 def wants_to_cancel(
-    scheduled: np.ndarray,
-    counterpart_silence: np.ndarray,
-    insecurity_weeks: np.ndarray,
-    u: np.ndarray,
-    fear_of_snub: np.ndarray,
-    tension_hazard: np.ndarray | float = 0.0,
-) -> np.ndarray:
+    scheduled: bool,
+    counterpart_silence: int,
+    insecurity_weeks: float,
+    u: float,
+    fear_of_snub: float,
+    tension_hazard: float = 0.0,
+) -> bool:
     """Insecurity dilemma ([S18]): with a summit scheduled and the counterpart silent for
     ``insecurity_weeks``, an actor that fears being stood up cancels first. A leader may
     also call the meeting off in rising hostility (``tension_hazard``: [S18] 'barring a
     severe uptick in tensions and hostilities'); the two hazards combine."""
-    quiet = counterpart_silence >= insecurity_weeks
-    fear = np.where(quiet, fear_of_snub, 0.0)
+    fear = fear_of_snub if counterpart_silence >= insecurity_weeks else 0.0
     hazard = 1.0 - (1.0 - fear) * (1.0 - tension_hazard)
-    return scheduled & (u < hazard)
+    return scheduled and u < hazard
 
 
 # --------------------------------------------------------------------------- the leader's choices
 
 
-def election_weight(proximity: np.ndarray, aversion: np.ndarray) -> np.ndarray:
+@rule
+def election_weight(proximity: float, aversion: float) -> float:
     """Weight on a gamble's downside as the election nears: [S20] 'with a crucial election
     ahead, Trump is unlikely to want to risk either a failure in negotiations or ... a
     military conflict'."""
     return 1.0 + aversion * proximity
 
 
-def choose_response(u: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """Draw compromise, sideline or escalate from the (R, 3) choice probabilities ([S20])."""
-    return np.where(
-        u < probs[:, 0],
-        Posture.COMPROMISE,
-        np.where(u < probs[:, 0] + probs[:, 1], Posture.SIDELINE, Posture.ESCALATE),
-    )
+@rule
+def choose_response(u: float, p_compromise: float, p_sideline: float) -> int:
+    """Draw compromise, sideline or escalate from the choice probabilities ([S20])."""
+    if u < p_compromise:
+        return _COMPROMISE
+    if u < p_compromise + p_sideline:
+        return _SIDELINE
+    return _ESCALATE
 
 
 # --------------------------------------------------------------------------- the world's week
 
 
-def posture_update(
-    posture: np.ndarray, age: np.ndarray, response: np.ndarray, posture_weeks: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+@rule
+def posture_update(posture: int, age: int, response: int, posture_weeks: float) -> tuple[int, int]:
     """A new response sets the posture; a posture lapses after ``posture_weeks`` ([S20]
-    sidelining holds 'as long as there is no additional nuclear or ICBM test')."""
-    new_choice = response != Posture.NONE
-    age = np.where(new_choice, 0, age + 1).astype(np.int32)
-    expired = age >= posture_weeks
-    posture = np.where(new_choice, response, np.where(expired, Posture.NONE, posture))
-    return posture.astype(np.int8), age
+    sidelining holds 'as long as there is no additional nuclear or ICBM test'). Returns
+    (posture, age)."""
+    if response != 0:
+        return response, 0
+    age = age + 1
+    if age >= posture_weeks:
+        return 0, age
+    return posture, age
 
 
-def outburst_engagement_cost(
-    engagement: np.ndarray, hit_by_counterpart: np.ndarray, hit: np.ndarray
-) -> np.ndarray:
+@rule
+def outburst_engagement_cost(engagement: float, hit_by_counterpart: bool, hit: float) -> float:
     """An outburst at the counterpart costs its engagement ([S18] 'big missteps that could
     sabotage talks')."""
-    return np.clip(engagement - hit * hit_by_counterpart, 0.0, 1.0)
+    return clip01(engagement - hit * hit_by_counterpart)
 
 
+@rule
 def proposal_probability(
-    *,
-    logit0: np.ndarray,
-    mediation_slope: np.ndarray,
-    mediation: np.ndarray,
-    engagement_slope: np.ndarray,
-    mean_engagement: np.ndarray,
-    room: np.ndarray,
-) -> np.ndarray:
+    logit0: float,
+    mediation_slope: float,
+    mediation: float,
+    engagement_slope: float,
+    mean_engagement: float,
+    room: float,
+) -> float:
     """Weekly chance of a summit proposal: mediation ([S18] ROK envoys) and the two leaders'
     engagement raise it; the pandemic narrows it ([S20])."""
     return (
@@ -913,89 +959,93 @@ def proposal_probability(
     )
 
 
+@rule
 def agreement_probability(
-    *,
-    logit0: np.ndarray,
-    engagement_slope: np.ndarray,
-    mean_engagement: np.ndarray,
-    compromise_bonus: np.ndarray,
-    compromising: np.ndarray,
-) -> np.ndarray:
+    logit0: float,
+    engagement_slope: float,
+    mean_engagement: float,
+    compromise_bonus: float,
+    compromising: bool,
+) -> float:
     """Chance a held summit yields an agreement: engaged leaders (Singapore 2018) and a
     compromise posture ([S20] 'compromising below the maximum goal') raise it."""
     return logistic(logit0 + engagement_slope * mean_engagement + compromise_bonus * compromising)
 
 
+@rule
 def revival_probability(
-    *,
-    logit0: np.ndarray,
-    slope: np.ndarray,
-    mean_engagement: np.ndarray,
-    room: np.ndarray,
-    hedged: np.ndarray,
-    closed_penalty: np.ndarray,
-) -> np.ndarray:
+    logit0: float,
+    slope: float,
+    mean_engagement: float,
+    room: float,
+    hedged: bool,
+    closed_penalty: float,
+) -> float:
     """Weekly chance a cancelled summit is revived ([S18] 'talks ... have picked up again'),
     narrowed by the pandemic; a cancellation that closed the door is revived far more rarely
     (``closed_penalty`` logits less), a hedged one readily ([S18] the letter 'soft pedaled
     the cancellation')."""
-    return logistic(logit0 + slope * mean_engagement - closed_penalty * ~hedged) * room
+    return logistic(logit0 + slope * mean_engagement - closed_penalty * (not hedged)) * room
 
 
-def hedging_chance(hedging: np.ndarray, tension: np.ndarray) -> np.ndarray:
+@rule
+def hedging_chance(hedging: float, tension: float) -> float:
     """Chance a cancellation leaves the door open: the actor's hedging, less in hostile
     times (x (1 - tension)). [S18] the letter was soft because relations were warm ('beautiful
     gesture'); a cancellation amid 'a severe uptick in tensions and hostilities' is not."""
     return hedging * (1.0 - tension)
 
 
+@rule
 def first_canceller(
-    leader_cancels: np.ndarray,
-    target_cancels: np.ndarray,
-    leader_fear: np.ndarray,
-    target_fear: np.ndarray,
-) -> np.ndarray:
+    leader_cancels: bool, target_cancels: bool, leader_fear: float, target_fear: float
+) -> bool:
     """True where the leader is the one who cancels: it alone wants to, or both do and it
     fears the snub at least as much ([S18]: Trump 'pre-emptively scuppered' the meeting)."""
-    return leader_cancels & (~target_cancels | (leader_fear >= target_fear))
+    return leader_cancels and (not target_cancels or leader_fear >= target_fear)
 
 
-def grow_toward_one(level: np.ndarray, rate: np.ndarray, happened: np.ndarray) -> np.ndarray:
+@rule
+def grow_toward_one(level: float, rate: float, happened: bool) -> float:
     """level + rate (1 - level) where ``happened``: a gain with diminishing headroom (prestige,
     relief and security from a held summit or agreement, [S18])."""
-    return np.clip(level + rate * (1.0 - level) * happened, 0.0, 1.0)
+    return clip01(level + rate * (1.0 - level) * happened)
 
 
-def relief_erosion(relief: np.ndarray, decay: np.ndarray, pressure: np.ndarray) -> np.ndarray:
+@rule
+def relief_erosion(relief: float, decay: float, pressure: float) -> float:
     """Enforcement claws back economic relief in proportion to effective pressure."""
     return relief * (1.0 - decay * pressure)
 
 
-def prestige_fade(prestige: np.ndarray, decay: np.ndarray) -> np.ndarray:
+@rule
+def prestige_fade(prestige: float, decay: float) -> float:
     """Summit prestige fades unless renewed."""
     return prestige * (1.0 - decay)
 
 
-def security_recovery(security: np.ndarray, rate: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+@rule
+def security_recovery(security: float, rate: float, baseline: float) -> float:
     """Perceived regime security returns toward its baseline once threats stop."""
-    return np.clip(security + rate * (baseline - security), 0.0, 1.0)
+    return clip01(security + rate * (baseline - security))
 
 
-def tension_decay(tension: np.ndarray, decay: np.ndarray) -> np.ndarray:
+@rule
+def tension_decay(tension: float, decay: float) -> float:
     """Military tension fades without new shocks."""
     return tension * (1.0 - decay)
 
 
+@rule
 def failure_modes(
-    cohesion_now: np.ndarray,
-    pressure_now: np.ndarray,
-    isolation_now: np.ndarray,
-    pressure0: np.ndarray,
-    *,
-    fracture_cohesion: np.ndarray,
-    unwind_ratio: np.ndarray,
-    isolation_threshold: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cohesion_now: float,
+    pressure_now: float,
+    isolation_now: float,
+    pressure0: float,
+    fracture_cohesion: float,
+    unwind_ratio: float,
+    isolation_threshold: float,
+) -> tuple[bool, bool, bool]:
     """[S18]'s three risks: 'the coalition could fracture, the pressure campaign could unwind,
     and the US could find itself alone and sidelined'. Returns (fractured, unwound,
     isolated) as currently true."""

@@ -1,4 +1,4 @@
-"""One week of the model, in phases shared by the Mesa model and the ensemble engine.
+"""One week of the model, compiled: phases shared by the Mesa model and the ensemble engine.
 
 A week is: :func:`observe` (shared context from the frozen state), the actors' decisions
 (:func:`decide_actors`, :func:`decide_target`, :func:`decide_leader`), their commits
@@ -6,24 +6,33 @@ A week is: :func:`observe` (shared context from the frozen state), the actors' d
 resolution (:func:`resolve_world`: summit process, ties, tension, events). Every actor decides
 from the same frozen state before any commits, so the update is simultaneous.
 
-All arrays carry the replicate on their leading axis. The Mesa model runs R = 1 and lets each
-agent decide for its own column; :func:`step` runs the same phases for all columns at once.
+Each phase is a numba-compiled function of one replicate (``_observe``, ``_decide_actor``,
+``_decide_target``, ``_decide_leader``, ``_commit_*``, ``_resolve_world``) built from the rules
+in :mod:`coalition_sim.core.rules`. The ensemble's kernel (:func:`advance`) loops over
+replicates and weeks and calls them in the order above, drawing its random numbers from the
+counter-based streams inside the loop; the Mesa agents call the very same compiled phases for
+their own column through the Python wrappers below. State arrays carry the replicate on their
+leading axis; parameters are stored once per distinct parameter set (:class:`ParamArrays`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel
 
+import numpy as np
+from numba import njit
+
 from ..scenario.schema import TIE_TYPES, Actor, EventKind, Params, Role, Scenario, TieType
-from . import rules
+from . import rules as R
 from .params import GROUPS, ActorArrays, ClockArrays, ParamArrays, check_schema
 from .rules import Mode, Posture, ProvocationLevel, SummitState
-from .streams import WORLD, Draw, seed_keys, uniforms
+from .streams import WORLD, Draw, seed_keys, uniform
 
 __all__ = [
     "EVENT_KINDS",
@@ -34,6 +43,7 @@ __all__ = [
     "State",
     "Structure",
     "SummitState",
+    "advance",
     "compile_params",
     "initial_state",
     "observe",
@@ -73,16 +83,46 @@ EVENT_KINDS: tuple[str, ...] = (
     "scheduled_event",
 )
 EVENT_INDEX = {name: k for k, name in enumerate(EVENT_KINDS)}
+N_EVENTS = len(EVENT_KINDS)
+# event slots as plain ints for the compiled code
+(E_PROPOSED, E_SCHEDULED, E_UNCONSULTED, E_LAPSED, E_CANCELLED, E_REVIVED, E_HELD, E_AGREEMENT,
+ E_NO_DEAL, E_CONVENTIONAL, E_STRATEGIC, E_OUTBURST_CP, E_OUTBURST_TP, E_SHIFT, E_MODE_INFLUENCE,
+ E_MODE_AUTONOMY, E_COMPROMISE, E_SIDELINE, E_ESCALATE, E_CRISIS, E_FRACTURE, E_UNWOUND,
+ E_ISOLATED, E_ELECTION, E_PANDEMIC_START, E_PANDEMIC_END, E_SCHEDULED_EVENT) = range(N_EVENTS)  # fmt: skip
 
-_ACTOR_DRAWS = np.array(
-    [Draw.COMMIT_NOISE, Draw.ENGAGE_NOISE, Draw.STANDING_NOISE, Draw.OUTBURST, Draw.SHIFT,
-     Draw.SHIFT_SIGN, Draw.SIGNAL]
+# draw slots (plain ints for the compiled code)
+D_COMMIT, D_ENGAGE, D_STANDING, D_OUTBURST, D_SHIFT, D_SHIFT_SIGN, D_SIGNAL = (
+    int(Draw.COMMIT_NOISE), int(Draw.ENGAGE_NOISE), int(Draw.STANDING_NOISE), int(Draw.OUTBURST),
+    int(Draw.SHIFT), int(Draw.SHIFT_SIGN), int(Draw.SIGNAL),
 )  # fmt: skip
-_ROLE_DRAWS = np.array(
-    [Draw.CANCEL, Draw.HEDGE, Draw.CONSULT, Draw.MODE, Draw.PROVOCATION, Draw.ACCEPT,
-     Draw.RESPONSE]
+D_CANCEL, D_HEDGE, D_CONSULT, D_MODE, D_PROVOCATION, D_ACCEPT, D_RESPONSE = (
+    int(Draw.CANCEL), int(Draw.HEDGE), int(Draw.CONSULT), int(Draw.MODE), int(Draw.PROVOCATION),
+    int(Draw.ACCEPT), int(Draw.RESPONSE),
 )  # fmt: skip
-_WORLD_DRAWS = np.array([Draw.PROPOSE, Draw.HOLD, Draw.REVIVE])
+D_PROPOSE, D_HOLD, D_REVIVE = int(Draw.PROPOSE), int(Draw.HOLD), int(Draw.REVIVE)
+W_ACTOR = WORLD
+
+# state codes (plain ints for the compiled code)
+S_NONE, S_PROPOSED, S_SCHEDULED, S_CANCELLED, S_HELD = 0, 1, 2, 3, 4
+M_INFLUENCE, M_AUTONOMY = 0, 1
+P_NONE, P_COMPROMISE, P_SIDELINE, P_ESCALATE = 0, 1, 2, 3
+L_NONE, L_CONVENTIONAL, L_STRATEGIC = 0, 1, 2
+K_PROPOSAL, K_STRATEGIC, K_CONVENTIONAL, K_MODE, K_SHOCK = 0, 1, 2, 3, 4
+_EVENT_CODES = {
+    EventKind.SUMMIT_PROPOSAL: K_PROPOSAL,
+    EventKind.STRATEGIC_TEST: K_STRATEGIC,
+    EventKind.CONVENTIONAL_TEST: K_CONVENTIONAL,
+    EventKind.DPRK_MODE: K_MODE,
+    EventKind.SHOCK: K_SHOCK,
+}
+_SHOCK_VARIABLES = ("commitment", "engagement", "standing")
+
+#: Fields of the kernel's structure record (numba reads it as a named tuple).
+Kernel = namedtuple(
+    "Kernel",
+    "tie_type coalition partners pairs leader_allies patrons leader target election_steps "
+    "pandemic_start ev_step ev_kind ev_mode ev_var ev_actor ev_value",
+)
 
 
 # --------------------------------------------------------------------------- structure
@@ -179,6 +219,45 @@ class Structure:
         ahead = self.election_steps[self.election_steps >= step]
         return int(ahead[0] - step) if ahead.size else -1
 
+    @cached_property
+    def kernel(self) -> Any:
+        """The structure as the compiled phases read it (a :data:`Kernel` named tuple)."""
+        index = {a: i for i, a in enumerate(self.ids)}
+        rows = [(t, ev) for t in sorted(self.events) for ev in self.events[t]]
+        return Kernel(
+            tie_type=self.tie_type.astype(np.int64),
+            coalition=self.coalition.astype(np.float64),
+            partners=self.partners.astype(np.float64),
+            pairs=np.ascontiguousarray(self.coalition_pairs, dtype=np.int64),
+            leader_allies=self.leader_allies.astype(np.float64),
+            patrons=self.patrons.astype(np.float64),
+            leader=int(self.leader),
+            target=int(self.target),
+            election_steps=self.election_steps.astype(np.int64),
+            pandemic_start=int(self.pandemic_start),
+            ev_step=np.array([t for t, _ in rows], dtype=np.int64),
+            ev_kind=np.array([_EVENT_CODES[ev.kind] for _, ev in rows], dtype=np.int64),
+            ev_mode=np.array(
+                [Mode[ev.mode.upper()] if ev.kind is EventKind.DPRK_MODE else 0 for _, ev in rows],
+                dtype=np.int64,
+            ),
+            ev_var=np.array(
+                [
+                    _SHOCK_VARIABLES.index(ev.variable) if ev.kind is EventKind.SHOCK else 0
+                    for _, ev in rows
+                ],
+                dtype=np.int64,
+            ),
+            ev_actor=np.array(
+                [index[ev.actor] if ev.kind is EventKind.SHOCK else 0 for _, ev in rows],
+                dtype=np.int64,
+            ),
+            ev_value=np.array(
+                [float(ev.value) if ev.kind is EventKind.SHOCK else 0.0 for _, ev in rows],
+                dtype=np.float64,
+            ),
+        )
+
 
 # --------------------------------------------------------------------------- parameters
 
@@ -190,6 +269,20 @@ _INTEREST_FIELDS = ("security", "economy", "prestige", "stability")
 
 check_schema(Params, _ACTOR_FIELDS + _INTEREST_FIELDS)
 
+#: Actor parameters in the kernel's (S, field, A) array, in this fixed order (the compiled
+#: code indexes them by the constants below, so the order lives here, not in the schema).
+KERNEL_ACTOR_FIELDS: tuple[str, ...] = (
+    "capability", "commitment", "engagement", "standing", "reference", "volatility",
+    "conformity", "mediation", "fear_of_snub", "hedging", "consults", "trade", "security",
+    "economy", "prestige", "stability",
+)  # fmt: skip
+(A_CAPABILITY, A_COMMITMENT, A_ENGAGEMENT, A_STANDING, A_REFERENCE, A_VOLATILITY, A_CONFORMITY,
+ A_MEDIATION, A_FEAR, A_HEDGING, A_CONSULTS, A_TRADE, A_SECURITY, A_ECONOMY, A_PRESTIGE,
+ A_STABILITY) = range(len(KERNEL_ACTOR_FIELDS))  # fmt: skip
+assert sorted(KERNEL_ACTOR_FIELDS) == sorted(_ACTOR_FIELDS + _INTEREST_FIELDS)
+
+_SCALAR_EXTRAS = ("mode0", "relief0", "prestige0", "programme0")
+
 
 def _group_arrays(model: BaseModel, rows: int) -> Any:
     values = {name: np.full(rows, float(getattr(model, name))) for name in type(model).model_fields}
@@ -200,52 +293,74 @@ _GROUP_OF = {f.annotation: name for name, f in Params.model_fields.items()}
 
 
 def compile_params(scn: Scenario, rows: int = 1) -> ParamArrays:
-    """The scenario's parameters as arrays with ``rows`` identical replicate rows."""
-    groups = {
-        group: _group_arrays(getattr(scn.params, group), rows) for group in Params.model_fields
-    }
+    """The scenario's parameters, stored once and shared by ``rows`` replicate rows."""
+    groups = {group: _group_arrays(getattr(scn.params, group), 1) for group in Params.model_fields}
     clock = ClockArrays(
-        pandemic_weeks=np.full(rows, float(scn.clock.pandemic_weeks)),
-        pandemic_narrowing=np.full(rows, scn.clock.pandemic_narrowing),
-        pandemic_inward=np.full(rows, scn.clock.pandemic_inward),
-        election_horizon=np.full(rows, float(scn.clock.election_horizon)),
+        pandemic_weeks=np.full(1, float(scn.clock.pandemic_weeks)),
+        pandemic_narrowing=np.full(1, scn.clock.pandemic_narrowing),
+        pandemic_inward=np.full(1, scn.clock.pandemic_inward),
+        election_horizon=np.full(1, float(scn.clock.election_horizon)),
     )
     columns: dict[str, np.ndarray] = {}
     for name in _ACTOR_FIELDS:
-        row = np.array([float(getattr(a, name)) for a in scn.actors])
-        columns[name] = np.tile(row, (rows, 1))
+        columns[name] = np.array([[float(getattr(a, name)) for a in scn.actors]])
     for name in _INTEREST_FIELDS:
-        row = np.array([getattr(a.interests, name) for a in scn.actors])
-        columns[name] = np.tile(row, (rows, 1))
+        columns[name] = np.array([[getattr(a.interests, name) for a in scn.actors]])
     index = {a: i for i, a in enumerate(scn.actor_ids)}
     n = len(index)
-    w0 = np.zeros((n, n))
+    w0 = np.zeros((1, n, n))
     for tie in scn.ties:
         i, j = index[tie.a], index[tie.b]
-        w0[i, j] = w0[j, i] = tie.strength
+        w0[0, i, j] = w0[0, j, i] = tie.strength
     return ParamArrays(
         **groups,
         clock=clock,
         actor=ActorArrays(**columns),
-        strength0=np.tile(w0, (rows, 1, 1)),
-        mode0=np.full(rows, float(Mode[scn.dprk_mode.upper()])),
-        relief0=np.full(rows, scn.dprk_relief),
-        prestige0=np.full(rows, scn.dprk_prestige),
-        programme0=np.full(rows, scn.dprk_programme),
+        strength0=w0,
+        mode0=np.full(1, float(Mode[scn.dprk_mode.upper()])),
+        relief0=np.full(1, scn.dprk_relief),
+        prestige0=np.full(1, scn.dprk_prestige),
+        programme0=np.full(1, scn.dprk_programme),
+        index=np.zeros(rows, dtype=np.intp),
     )
 
 
-def pull_weights(p: ParamArrays, struct: Structure) -> np.ndarray:
-    """(R, A, A) pull weight of each coalition tie from its type; zero elsewhere."""
-    by_type = np.stack(
-        [p.ties.pull_treaty_ally, p.ties.pull_partner, p.ties.pull_rival, p.ties.pull_adversary],
-        axis=-1,
-    )  # (R, 4)
-    tt = struct.tie_type
-    out = by_type[:, np.where(tt >= 0, tt, 0)]  # (R, A, A)
-    # only coalition members pull on commitment: the target's 'commitment' is its defiance
-    within = (tt >= 0) & (struct.coalition[:, None] > 0) & (struct.coalition[None, :] > 0)
-    return np.where(within, out, 0.0)
+def _scalar_fields(p: ParamArrays) -> list[tuple[str, np.ndarray]]:
+    out = []
+    for group in (*Params.model_fields, "clock"):
+        rec = getattr(p, group)
+        out += [(f"{group}_{f.name}", getattr(rec, f.name)) for f in fields(rec)]
+    out += [(name, getattr(p, name)) for name in _SCALAR_EXTRAS]
+    return out
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Parameters as the kernel reads them: one record per stored parameter set (``pf``,
+    fields ``<group>_<name>``), actor parameters (S, field, A), initial strengths (S, A, A)
+    and each replicate row's stored set (``prow``)."""
+
+    pf: np.ndarray
+    pa: np.ndarray
+    s0: np.ndarray
+    prow: np.ndarray
+
+
+def pack(p: ParamArrays) -> Packed:
+    """Pack ``p`` for the compiled phases (cost: one pass over the stored sets, not rows)."""
+    n = p.n_stored
+    cols = _scalar_fields(p)
+    pf = np.empty(n, dtype=np.dtype([(name, np.float64) for name, _ in cols]))
+    for name, arr in cols:
+        if arr.shape != (n,):
+            raise ValueError(f"parameter {name} has shape {arr.shape}, expected ({n},)")
+        pf[name] = arr
+    a = p.actor.capability.shape[1]
+    pa = np.empty((n, len(KERNEL_ACTOR_FIELDS), a))
+    for k, name in enumerate(KERNEL_ACTOR_FIELDS):
+        pa[:, k, :] = getattr(p.actor, name)
+    s0 = np.ascontiguousarray(p.strength0, dtype=np.float64)
+    return Packed(pf, pa, s0, np.ascontiguousarray(p.row_index(), dtype=np.int64))
 
 
 # --------------------------------------------------------------------------- state
@@ -316,933 +431,948 @@ class State:
         )
 
 
+#: dtype of every state array the compiled phases read and write.
+STATE_DTYPES: dict[str, Any] = {f.name: np.float64 for f in fields(State) if f.name != "metrics"}
+STATE_DTYPES.update(
+    silence=np.int32, outburst_counterpart=np.bool_, outburst_third_party=np.bool_,
+    shift=np.bool_, mode=np.int8, summit=np.int8, summit_timer=np.int32, hedged=np.bool_,
+    posture=np.int8, posture_age=np.int32, provocation=np.int8, snub=np.bool_,
+    since_summit=np.int32, fractured=np.bool_, unwound=np.bool_, isolated=np.bool_,
+    crisis=np.bool_, canceller=np.int16, target_accept=np.bool_, target_cancel=np.bool_,
+    target_hedge=np.bool_, planned_provocation=np.int8, planned_mode=np.int8,
+    leader_accept=np.bool_, leader_consult=np.bool_, leader_cancel=np.bool_,
+    leader_hedge=np.bool_, response=np.int8, counts=np.int32,
+)  # fmt: skip
+METRIC_NAMES = ("cohesion", "effective_pressure", "us_isolation")
+StateArrays = namedtuple("StateArrays", [*STATE_DTYPES, *METRIC_NAMES])  # type: ignore[misc]
+
+
+def arrays(st: State) -> Any:
+    """The state as the compiled phases read it; arrays of another dtype or layout (set by a
+    caller) are converted in place on ``st`` first."""
+    out = {}
+    for name, dtype in STATE_DTYPES.items():
+        arr = getattr(st, name)
+        if arr.dtype != dtype or not arr.flags.c_contiguous:
+            arr = np.ascontiguousarray(arr, dtype=dtype)
+            setattr(st, name, arr)
+        out[name] = arr
+    for name in METRIC_NAMES:
+        arr = st.metrics[name]
+        if arr.dtype != np.float64 or not arr.flags.c_contiguous:
+            arr = st.metrics[name] = np.ascontiguousarray(arr, dtype=np.float64)
+        out[name] = arr
+    return StateArrays(**out)
+
+
 def initial_state(p: ParamArrays, struct: Structure) -> State:
     """The state at step 0 from the scenario's initial values (one row per replicate)."""
-    r, a = p.actor.capability.shape
-    zeros_i = np.zeros(r, dtype=np.int32)
-    false_r = np.zeros(r, dtype=bool)
-    false_ra = np.zeros((r, a), dtype=bool)
+    r, a = p.n_rows, p.actor.capability.shape[1]
+    idx = p.row_index()
     st = State(
-        commitment=p.actor.commitment.copy(),
-        engagement=p.actor.engagement.copy(),
-        standing=p.actor.standing.copy(),
-        reference=p.actor.reference.copy(),
-        fatigue=np.zeros((r, a)),
-        silence=np.zeros((r, a), dtype=np.int32),
-        outburst_counterpart=false_ra.copy(),
-        outburst_third_party=false_ra.copy(),
-        shift=false_ra.copy(),
-        strength=p.strength0.copy(),
+        **{name: np.zeros((r, a) if name in _PER_ACTOR else (r,), dtype=dtype)
+           for name, dtype in STATE_DTYPES.items() if name not in ("strength", "divergence",
+                                                                    "counts")},
+        strength=p.strength0[idx].astype(np.float64),
         divergence=np.zeros((r, a, a)),
-        mode=p.mode0.astype(np.int8),
-        summit=np.zeros(r, dtype=np.int8),
-        summit_timer=zeros_i.copy(),
-        hedged=false_r.copy(),
-        relief=p.relief0.copy(),
-        prestige=p.prestige0.copy(),
-        security=p.target.security0.copy(),
-        programme=p.programme0.copy(),
-        alarm=np.zeros(r),
-        unilateral=np.zeros(r),
-        tension=np.zeros(r),
-        posture=np.zeros(r, dtype=np.int8),
-        posture_age=zeros_i.copy(),
-        provocation=np.zeros(r, dtype=np.int8),
-        snub=false_r.copy(),
-        since_summit=np.full(r, 1 << 20, dtype=np.int32),
-        pressure0=np.zeros(r),
-        fractured=false_r.copy(),
-        unwound=false_r.copy(),
-        isolated=false_r.copy(),
-        crisis=false_r.copy(),
-        canceller=np.full(r, -1, dtype=np.int16),
-        target_accept=false_r.copy(),
-        target_cancel=false_r.copy(),
-        target_hedge=false_r.copy(),
-        planned_provocation=np.zeros(r, dtype=np.int8),
-        planned_mode=p.mode0.astype(np.int8),
-        leader_accept=false_r.copy(),
-        leader_consult=false_r.copy(),
-        leader_cancel=false_r.copy(),
-        leader_hedge=false_r.copy(),
-        leader_appetite=np.zeros(r),
-        response=np.zeros(r, dtype=np.int8),
-        counts=np.zeros((r, len(EVENT_KINDS)), dtype=np.int32),
-    )
-    st.metrics = measure(st, p, struct)
-    st.pressure0 = st.metrics["effective_pressure"].copy()
+        counts=np.zeros((r, N_EVENTS), dtype=np.int32),
+    )  # fmt: skip
+    for name in ("commitment", "engagement", "standing", "reference"):
+        st.__dict__[name][:] = getattr(p.actor, name)[idx]
+    st.mode[:] = p.mode0[idx]
+    st.planned_mode[:] = p.mode0[idx]
+    st.relief[:] = p.relief0[idx]
+    st.prestige[:] = p.prestige0[idx]
+    st.security[:] = p.target.security0[idx]
+    st.programme[:] = p.programme0[idx]
+    st.since_summit[:] = 1 << 20
+    st.canceller[:] = -1
+    st.metrics = {name: np.zeros(r) for name in METRIC_NAMES}
+    pk = pack(p)
+    _measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel)
+    st.pressure0[:] = st.metrics["effective_pressure"]
     return st
 
 
+_PER_ACTOR = {
+    "commitment", "engagement", "standing", "reference", "fatigue", "silence",
+    "outburst_counterpart", "outburst_third_party", "shift",
+}  # fmt: skip
+
+
 def measure(st: State, p: ParamArrays, struct: Structure) -> dict[str, np.ndarray]:
-    """The model reporters: cohesion, effective pressure and US isolation, per replicate."""
-    capacity = rules.enforcement_capacity(
-        p.actor.capability, p.actor.trade, struct.coalition, p.enforcement.trade_weight
+    """The model reporters: cohesion, effective pressure and US isolation, per replicate
+    (recomputed from ``st`` into its ``metrics``)."""
+    pk = pack(p)
+    _measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel)
+    return st.metrics
+
+
+# --------------------------------------------------------------------------- compiled phases
+
+# what every actor observes at the start of a week: one slot each in the context vector
+(C_PRESSURE, C_COHESION, C_ISOLATION, C_DIPLOMACY, C_PROXIMITY, C_PANDEMIC, C_ROOM, C_PATRON,
+ C_MEDIATION, C_TALKS_ON, C_DESTABILISATION, C_BOTH_WANT) = range(12)  # fmt: skip
+CONTEXT_FIELDS = (
+    "pressure", "cohesion", "isolation", "diplomacy", "proximity", "pandemic", "room", "patron",
+    "mediation", "talks_on", "destabilisation", "both_want",
+)  # fmt: skip
+# an actor's plan: one slot each
+(Q_COMMITMENT, Q_ENGAGEMENT, Q_STANDING, Q_REFERENCE, Q_FATIGUE, Q_SIGNAL, Q_OUTBURST_CP,
+ Q_OUTBURST_TP, Q_SHIFT) = range(9)  # fmt: skip
+PLAN_FIELDS = (
+    "commitment", "engagement", "standing", "reference", "fatigue", "signal",
+    "outburst_counterpart", "outburst_third_party", "shift",
+)  # fmt: skip
+TARGET_FIELDS = ("mode", "provocation", "accept", "cancel", "hedge")
+LEADER_FIELDS = ("accept", "consult", "cancel", "hedge", "response", "appetite")
+
+phase = njit(cache=True)
+
+
+@phase
+def _weeks_to_election(g: Any, t: int) -> int:
+    for k in range(g.election_steps.shape[0]):
+        if g.election_steps[k] >= t:
+            return g.election_steps[k] - t
+    return -1
+
+
+@phase
+def _pull_matrix(pf: Any, g: Any, out: np.ndarray) -> None:
+    """Pull weight of each coalition tie from its type; zero elsewhere (only coalition
+    members pull on commitment: the target's 'commitment' is its defiance)."""
+    a = out.shape[0]
+    for i in range(a):
+        for j in range(a):
+            tt = g.tie_type[i, j]
+            w = 0.0
+            if tt >= 0 and g.coalition[i] > 0 and g.coalition[j] > 0:
+                if tt == 0:
+                    w = pf.ties_pull_treaty_ally
+                elif tt == 1:
+                    w = pf.ties_pull_partner
+                elif tt == 2:
+                    w = pf.ties_pull_rival
+                else:
+                    w = pf.ties_pull_adversary
+            out[i, j] = w
+
+
+@phase
+def _measure(r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, capacity: np.ndarray) -> None:
+    """The reporters of row ``r``: cohesion, effective pressure, US isolation."""
+    R.enforcement_capacity(
+        pa[A_CAPABILITY], pa[A_TRADE], g.coalition, pf.enforcement_trade_weight, capacity
     )
-    pe = p.enforcement
-    enforced = rules.enforcement(
-        st.commitment, pe.defection_threshold[:, None], pe.defection_softness[:, None]
+    c = s.commitment[r]
+    s.cohesion[r] = R.cohesion(c, s.strength[r], g.pairs)
+    s.effective_pressure[r] = R.effective_pressure(
+        c, capacity, pf.enforcement_defection_threshold, pf.enforcement_defection_softness
     )
-    return {
-        "cohesion": rules.cohesion(st.commitment, st.strength, struct.coalition_pairs),
-        "effective_pressure": rules.effective_pressure(enforced, capacity),
-        "us_isolation": rules.us_isolation(st.commitment, capacity, struct.leader, struct.partners),
-    }
+    s.us_isolation[r] = R.us_isolation(c, capacity, g.leader, g.partners)
 
 
-# --------------------------------------------------------------------------- phase 1: observe
+@phase
+def _measure_rows(s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any) -> None:
+    capacity = np.empty(pas.shape[2])
+    for r in range(prow.shape[0]):
+        _measure(r, s, pfs[prow[r]], pas[prow[r]], g, capacity)
 
 
-@dataclass
-class Context:
-    """What every actor observes at the start of a week (computed once, shared)."""
-
-    step: int
-    pressure: np.ndarray
-    cohesion: np.ndarray
-    isolation: np.ndarray
-    diplomacy: np.ndarray  # bool: a diplomatic track is active
-    proximity: np.ndarray  # US election proximity in [0, 1]
-    pandemic: np.ndarray  # bool
-    room: np.ndarray  # room for dialogue, 1 - narrowing * pandemic
-    patron: np.ndarray  # patrons' tie-weighted commitment
-    mediation: np.ndarray  # mediation the DPRK heeds: effort x engagement, less shunning
-    talks_on: np.ndarray  # bool: a summit is proposed or scheduled
-    destabilisation: np.ndarray  # max(US isolation, tension)
-    both_want: np.ndarray  # bool: both leaders want the meeting ([S18])
-    pull: np.ndarray  # (R, A, A) tie pull weights
-    keys: np.ndarray  # (R,) uint64 stream keys
-
-
-def observe(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray) -> Context:
+@phase
+def _observe(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: np.ndarray) -> None:
     """Phase 1: the shared picture of the world at the start of week ``t``."""
-    m = st.metrics
-    wte = struct.weeks_to_election(t)
-    proximity = rules.election_proximity(np.full(p.n_rows, float(wte)), p.clock.election_horizon)
-    pandemic = (t >= struct.pandemic_start) & (t < struct.pandemic_start + p.clock.pandemic_weeks)
-    return Context(
-        step=t,
-        pressure=m["effective_pressure"],
-        cohesion=m["cohesion"],
-        isolation=m["us_isolation"],
-        diplomacy=rules.diplomatic_track(st.summit, st.since_summit, p.outcomes.track_memory),
-        proximity=proximity,
-        pandemic=np.broadcast_to(pandemic, (p.n_rows,)).copy(),
-        room=rules.room_for_dialogue(pandemic, p.clock.pandemic_narrowing),
-        patron=rules.patron_commitment(
-            st.strength[:, struct.target, :], struct.patrons, st.commitment
-        ),
-        mediation=rules.heeded_mediation(
-            rules.mediation_level(p.actor.mediation, st.engagement),
-            st.mode == Mode.AUTONOMY,
-            p.target.mediator_shunning,
-        ),
-        talks_on=(st.summit == SummitState.PROPOSED) | (st.summit == SummitState.SCHEDULED),
-        destabilisation=np.maximum(m["us_isolation"], st.tension),
-        both_want=rules.both_want_meeting(
-            st.summit,
-            st.engagement[:, struct.leader],
-            st.engagement[:, struct.target],
-            p.volatility.want_threshold,
-        ),
-        pull=pull_weights(p, struct),
-        keys=keys,
+    ld, tg = g.leader, g.target
+    summit = s.summit[r]
+    ctx[C_PRESSURE] = s.effective_pressure[r]
+    ctx[C_COHESION] = s.cohesion[r]
+    ctx[C_ISOLATION] = s.us_isolation[r]
+    ctx[C_DIPLOMACY] = R.diplomatic_track(summit, s.since_summit[r], pf.outcomes_track_memory)
+    ctx[C_PROXIMITY] = R.election_proximity(
+        float(_weeks_to_election(g, t)), pf.clock_election_horizon
+    )
+    pandemic = t >= g.pandemic_start and t < g.pandemic_start + pf.clock_pandemic_weeks
+    ctx[C_PANDEMIC] = pandemic
+    ctx[C_ROOM] = R.room_for_dialogue(pandemic, pf.clock_pandemic_narrowing)
+    ctx[C_PATRON] = R.patron_commitment(s.strength[r, tg], g.patrons, s.commitment[r])
+    ctx[C_MEDIATION] = R.heeded_mediation(
+        R.mediation_level(pa[A_MEDIATION], s.engagement[r]),
+        s.mode[r] == M_AUTONOMY,
+        pf.target_mediator_shunning,
+    )
+    ctx[C_TALKS_ON] = summit == S_PROPOSED or summit == S_SCHEDULED
+    ctx[C_DESTABILISATION] = max(s.us_isolation[r], s.tension[r])
+    ctx[C_BOTH_WANT] = R.both_want_meeting(
+        summit, s.engagement[r, ld], s.engagement[r, tg], pf.volatility_want_threshold
     )
 
 
-# --------------------------------------------------------------------------- phase 2: decide
-
-
-@dataclass
-class ActorPlan:
-    """What the actors in ``cols`` intend for next week (arrays (R, k))."""
-
-    cols: np.ndarray
-    commitment: np.ndarray
-    engagement: np.ndarray
-    standing: np.ndarray
-    reference: np.ndarray
-    fatigue: np.ndarray
-    signal: np.ndarray
-    outburst_counterpart: np.ndarray
-    outburst_third_party: np.ndarray
-    shift: np.ndarray
-
-
-def _col(x: np.ndarray) -> np.ndarray:
-    return x[:, None]
-
-
-@dataclass
-class _Deciders:
-    """The deciding actors' columns and this week's actor draws (shared by the steps below)."""
-
-    cols: np.ndarray
-    u: np.ndarray  # (R, k, len(_ACTOR_DRAWS))
-    volatility: np.ndarray  # (R, k)
-    is_target: np.ndarray  # (k,) bool
-    is_leader: np.ndarray
-
-
-def _fatigue_step(st: State, ctx: Context, p: ParamArrays, d: _Deciders) -> np.ndarray:
-    """3.4.1 Sanctions fatigue (coalition members only; the target's stays 0)."""
-    fatigue = rules.fatigue_update(
-        st.fatigue[:, d.cols],
-        pressure=_col(ctx.pressure),
-        economy=p.actor.economy[:, d.cols],
-        diplomacy=_col(ctx.diplomacy),
-        growth=_col(p.fatigue.growth),
-        recovery=_col(p.fatigue.recovery),
+@phase
+def _decide_actor(
+    r: int, i: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64,
+    ctx: np.ndarray, pull: np.ndarray, plan: np.ndarray,
+) -> None:  # fmt: skip
+    """Phase 2: actor ``i``'s fatigue, commitment, engagement, standing and volatility events
+    for next week, from the frozen state (writes only ``plan``)."""
+    ld, tg = g.leader, g.target
+    is_target, is_leader = i == tg, i == ld
+    vol = pa[A_VOLATILITY, i]
+    u_commit = uniform(key, t, i, D_COMMIT)
+    u_engage = uniform(key, t, i, D_ENGAGE)
+    u_standing = uniform(key, t, i, D_STANDING)
+    u_outburst = uniform(key, t, i, D_OUTBURST)
+    u_shift = uniform(key, t, i, D_SHIFT)
+    u_sign = uniform(key, t, i, D_SHIFT_SIGN)
+    u_signal = uniform(key, t, i, D_SIGNAL)
+    diplomacy = ctx[C_DIPLOMACY] > 0
+    room = ctx[C_ROOM]
+    # 3.4.1 sanctions fatigue (coalition members only; the target's stays 0)
+    fatigue = R.fatigue_update(
+        s.fatigue[r, i], ctx[C_PRESSURE], pa[A_ECONOMY, i], diplomacy, pf.fatigue_growth,
+        pf.fatigue_recovery,
+    )  # fmt: skip
+    if is_target:
+        fatigue = 0.0
+    # 3.4.2 commitment: coalition members follow the coalition rule; the target's defiance
+    # follows its policy mode
+    c = s.commitment[r, i]
+    c0 = pa[A_COMMITMENT, i]
+    noise = R.uniform_noise(u_commit, pf.commitment_noise * vol)
+    mode_level = R.mode_engagement_level(
+        s.mode[r] == M_INFLUENCE, pf.engagement_influence_level, pf.engagement_autonomy_level
     )
-    return np.where(d.is_target, 0.0, fatigue)
-
-
-def _mode_level(st: State, p: ParamArrays) -> np.ndarray:
-    return rules.mode_engagement_level(
-        _col(st.mode == Mode.INFLUENCE),
-        _col(p.engagement.influence_level),
-        _col(p.engagement.autonomy_level),
+    if is_target:
+        commitment = R.defiance_update(c, mode_level, pf.engagement_adjust_rate, noise)
+    else:
+        gap = R.bounded_pull(
+            R.alliance_gap(s.commitment[r], s.strength[r, i], pull[i], i), c, c0,
+            pf.commitment_pull_ceiling,
+        )  # fmt: skip
+        drag = 0.0
+        if g.partners[i] > 0:
+            drag = R.partner_drag(
+                c, pa[A_ECONOMY, i], pa[A_STABILITY, i], pa[A_TRADE, i], s.unilateral[r],
+                s.engagement[r, tg], s.relief[r], pf.commitment_economic_cost,
+                pf.commitment_unilateral_cost, pf.commitment_engagement_pull,
+                pf.commitment_relief_leakage,
+            )  # fmt: skip
+        push = R.posture_push(s.posture[r], pf.commitment_posture_effect) if is_leader else 0.0
+        commitment = R.commitment_update(
+            c, c0, gap, pa[A_CONFORMITY, i], fatigue, pa[A_SECURITY, i], pa[A_STABILITY, i],
+            s.provocation[r], ctx[C_DESTABILISATION], push, noise, pf.commitment_pull_rate,
+            pf.commitment_anchor_rate, pf.commitment_conventional_response,
+            pf.commitment_strategic_response, pf.commitment_fatigue_erosion,
+            pf.commitment_stability_pullback,
+            R.habituation_factor(s.alarm[r], pf.commitment_habituation), drag,
+        )  # fmt: skip
+    # 3.4.3 engagement: drift toward a role-specific set-point, narrowed by the pandemic,
+    # with noise and occasional policy shifts
+    base = pa[A_ENGAGEMENT, i]
+    if is_target:
+        base = mode_level
+    elif is_leader:
+        base = R.talks_engagement(
+            R.leader_engagement_base(
+                base, s.posture[r], pf.engagement_compromise_boost, pf.engagement_sideline_drop
+            ),
+            ctx[C_TALKS_ON] > 0,
+            pf.engagement_talks_boost,
+        )
+    target = R.engagement_target(base, fatigue, pf.fatigue_engagement_effect, room)
+    shifted, shift_step = R.policy_shift(
+        u_shift, u_sign, pf.volatility_shift_rate, pf.volatility_shift_size, vol
     )
-
-
-def _commitment_step(
-    st: State, ctx: Context, p: ParamArrays, struct: Structure, d: _Deciders, fatigue: np.ndarray
-) -> np.ndarray:
-    """3.4.2 Commitment: coalition members follow the coalition rule; the target's defiance
-    follows its policy mode."""
-    cols, a, pc = d.cols, p.actor, p.commitment
-    c = st.commitment[:, cols]
-    c0 = a.commitment[:, cols]
-    gap = rules.bounded_pull(
-        rules.alliance_gap(st.commitment, st.strength[:, cols, :], ctx.pull[:, cols, :], cols),
-        c,
-        c0,
-        _col(pc.pull_ceiling),
-    )
-    partner = (struct.partners[cols] > 0)[None, :]
-    drag = rules.partner_drag(
-        commitment=c,
-        economy=a.economy[:, cols],
-        stability=a.stability[:, cols],
-        trade=a.trade[:, cols],
-        unilateral=_col(st.unilateral),
-        target_engagement=_col(st.engagement[:, struct.target]),
-        relief=_col(st.relief),
-        economic_cost=_col(pc.economic_cost),
-        unilateral_cost=_col(pc.unilateral_cost),
-        engagement_pull=_col(pc.engagement_pull),
-        relief_leakage=_col(pc.relief_leakage),
-    )
-    push = np.where(d.is_leader, rules.posture_push(_col(st.posture), _col(pc.posture_effect)), 0.0)
-    noise = rules.uniform_noise(d.u[..., 0], _col(pc.noise) * d.volatility)
-    member = rules.commitment_update(
-        c,
-        c0=c0,
-        gap=gap,
-        conformity=a.conformity[:, cols],
-        fatigue=fatigue,
-        security=a.security[:, cols],
-        stability=a.stability[:, cols],
-        provocation=_col(st.provocation),
-        destabilisation=_col(ctx.destabilisation),
-        posture_push=push,
-        noise=noise,
-        p_pull=_col(pc.pull_rate),
-        p_anchor=_col(pc.anchor_rate),
-        p_conventional=_col(pc.conventional_response),
-        p_strategic=_col(pc.strategic_response),
-        p_erosion=_col(pc.fatigue_erosion),
-        p_pullback=_col(pc.stability_pullback),
-        habituation=_col(rules.habituation_factor(st.alarm, pc.habituation)),
-        drag=np.where(partner, drag, 0.0),
-    )
-    defiance = rules.defiance_update(
-        c, mode_level=_mode_level(st, p), adjust_rate=_col(p.engagement.adjust_rate), noise=noise
-    )
-    return np.where(d.is_target, defiance, member)
-
-
-def _engagement_step(
-    st: State, ctx: Context, p: ParamArrays, d: _Deciders, fatigue: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """3.4.3 Engagement: drift toward a role-specific set-point, narrowed by the pandemic,
-    with noise and occasional policy shifts. Returns (engagement, shifted)."""
-    cols, pe = d.cols, p.engagement
-    base0 = p.actor.engagement[:, cols]
-    leader_base = rules.talks_engagement(
-        rules.leader_engagement_base(
-            base0, _col(st.posture), _col(pe.compromise_boost), _col(pe.sideline_drop)
-        ),
-        _col(ctx.talks_on),
-        _col(pe.talks_boost),
-    )
-    base = np.where(d.is_target, _mode_level(st, p), np.where(d.is_leader, leader_base, base0))
-    target = rules.engagement_target(
-        base, fatigue, _col(p.fatigue.engagement_effect), _col(ctx.room)
-    )
-    shifted, shift_step = rules.policy_shift(
-        d.u[..., 4],
-        d.u[..., 5],
-        rate=_col(p.volatility.shift_rate),
-        size=_col(p.volatility.shift_size),
-        volatility=d.volatility,
-    )
-    engagement = rules.engagement_update(
-        st.engagement[:, cols],
-        target=target,
-        adjust_rate=_col(pe.adjust_rate),
-        noise=rules.uniform_noise(d.u[..., 1], _col(pe.noise) * d.volatility),
-        shift_step=shift_step,
-    )
-    return engagement, shifted
-
-
-def _standing_step(
-    st: State, ctx: Context, p: ParamArrays, d: _Deciders
-) -> tuple[np.ndarray, np.ndarray]:
-    """3.4.4 Domestic standing and its reference point. Returns (standing, reference)."""
-    cols, ps = d.cols, p.standing
-    s = st.standing[:, cols]
-    sanctions = np.where(d.is_target, _col(ps.sanctions_cost_target * ctx.pressure), 0.0)
-    standing = rules.standing_update(
-        s,
-        baseline=p.actor.standing[:, cols],
-        anchor_rate=_col(ps.anchor_rate),
-        sanctions_cost=sanctions,
-        noise=rules.uniform_noise(d.u[..., 2], _col(ps.noise) * d.volatility),
-    )
-    reference = rules.reference_update(st.reference[:, cols], s, _col(ps.reference_adapt))
-    return standing, reference
-
-
-def decide_actors(
-    st: State, ctx: Context, p: ParamArrays, struct: Structure, cols: np.ndarray
-) -> ActorPlan:
-    """Phase 2: each actor's fatigue, commitment, engagement, standing and volatility events.
-
-    ``cols`` are the deciding actors (one for a Mesa agent, all for the ensemble). Fancy
-    indexing copies every slice into a contiguous array, so results do not depend on ``cols``.
-    """
-    cols = np.asarray(cols)
-    d = _Deciders(
-        cols=cols,
-        u=uniforms(ctx.keys, ctx.step, cols, _ACTOR_DRAWS),
-        volatility=p.actor.volatility[:, cols],
-        is_target=cols == struct.target,
-        is_leader=cols == struct.leader,
-    )
-    fatigue = _fatigue_step(st, ctx, p, d)
-    commitment = _commitment_step(st, ctx, p, struct, d, fatigue)
-    engagement, shifted = _engagement_step(st, ctx, p, d, fatigue)
-    standing, reference = _standing_step(st, ctx, p, d)
+    engagement = R.engagement_update(
+        s.engagement[r, i], target, pf.engagement_adjust_rate,
+        R.uniform_noise(u_engage, pf.engagement_noise * vol), shift_step,
+    )  # fmt: skip
+    # 3.4.4 domestic standing and its reference point
+    st = s.standing[r, i]
+    sanctions = pf.standing_sanctions_cost_target * ctx[C_PRESSURE] if is_target else 0.0
+    standing = R.standing_update(
+        st, pa[A_STANDING, i], pf.standing_anchor_rate, sanctions,
+        R.uniform_noise(u_standing, pf.standing_noise * vol),
+    )  # fmt: skip
+    reference = R.reference_update(s.reference[r, i], st, pf.standing_reference_adapt)
     # 3.4.6 outbursts at the counterpart unless both leaders want the meeting ([S18])
-    at_counterpart, at_third = rules.outbursts(
-        d.u[..., 3],
-        principal=d.is_target | d.is_leader,
-        rate=_col(p.volatility.outburst_rate),
-        volatility=d.volatility,
-        both_want=_col(ctx.both_want),
-    )
-    signal = rules.dialogue_signal(
-        d.u[..., 6], st.engagement[:, cols], _col(ctx.room), at_counterpart
-    )
-    return ActorPlan(
-        cols=cols,
-        commitment=commitment,
-        engagement=engagement,
-        standing=standing,
-        reference=reference,
-        fatigue=fatigue,
-        signal=signal,
-        outburst_counterpart=at_counterpart,
-        outburst_third_party=at_third,
-        shift=shifted,
-    )
-
-
-@dataclass
-class TargetPlan:
-    mode: np.ndarray
-    provocation: np.ndarray
-    accept: np.ndarray
-    cancel: np.ndarray
-    hedge: np.ndarray
-
-
-def _role_draws(ctx: Context, actor: int) -> np.ndarray:
-    return uniforms(ctx.keys, ctx.step, [actor], _ROLE_DRAWS)[:, 0, :]
-
-
-def _wants_to_cancel(
-    st: State, p: ParamArrays, me: int, other: int, u: np.ndarray, tension_hazard: Any = 0.0
-) -> np.ndarray:
-    return rules.wants_to_cancel(
-        st.summit == SummitState.SCHEDULED,
-        st.silence[:, other],
-        p.summit.insecurity_weeks,
-        u,
-        p.actor.fear_of_snub[:, me],
-        tension_hazard,
-    )
-
-
-def _target_mode(st: State, ctx: Context, p: ParamArrays, t: int, ld: int, u: np.ndarray):
-    """3.4.5 The DPRK's policy mode: disappointment pushes it to autonomy, lure to influence."""
-    a, tp = p.actor, p.target
-    payoff = rules.target_payoff(
-        a.security[:, t], a.economy[:, t], a.prestige[:, t], st.security, st.relief, st.prestige
-    )
-    lure = rules.engagement_lure(
-        st.engagement[:, ld], a.economy[:, t], a.prestige[:, t], ctx.pressure, st.relief,
-        ctx.mediation, ctx.room,
+    at_counterpart, at_third = R.outbursts(
+        u_outburst, is_target or is_leader, pf.volatility_outburst_rate, vol,
+        ctx[C_BOTH_WANT] > 0,
     )  # fmt: skip
-    p_switch = rules.mode_switch_probability(
-        st.mode == Mode.AUTONOMY,
-        payoff=payoff,
-        lure=lure,
-        snub=st.snub.astype(np.float64),
-        aspiration=tp.aspiration,
-        to_autonomy0=tp.to_autonomy_logit0,
-        disappointment_slope=tp.disappointment_slope,
-        snub_shock=tp.snub_shock,
-        to_influence0=tp.to_influence_logit0,
-        lure_slope=tp.lure_slope,
-    )
-    return rules.next_mode(u, p_switch, st.mode)
+    signal = R.dialogue_signal(u_signal, s.engagement[r, i], room, at_counterpart)
+    plan[Q_COMMITMENT] = commitment
+    plan[Q_ENGAGEMENT] = engagement
+    plan[Q_STANDING] = standing
+    plan[Q_REFERENCE] = reference
+    plan[Q_FATIGUE] = fatigue
+    plan[Q_SIGNAL] = signal
+    plan[Q_OUTBURST_CP] = at_counterpart
+    plan[Q_OUTBURST_TP] = at_third
+    plan[Q_SHIFT] = shifted
 
 
-def _target_provocation(
-    st: State, ctx: Context, p: ParamArrays, t: int, u: np.ndarray
-) -> np.ndarray:
-    """3.4.5 The DPRK's provocation rung this week."""
-    a, tp = p.actor, p.target
-    vulnerable = rules.vulnerability(st.reference[:, t], st.standing[:, t])
-    p_conv, p_strat = rules.provocation_probabilities(
-        st.mode == Mode.AUTONOMY,
-        vulnerability=vulnerable,
-        diplomacy=ctx.diplomacy.astype(np.float64),
-        patron=ctx.patron,
-        conventional0=tp.conventional_logit0,
-        conventional_autonomy=tp.conventional_autonomy,
-        strategic0=tp.strategic_logit0,
-        strategic_autonomy=tp.strategic_autonomy,
-        vulnerability_slope=tp.vulnerability_slope,
-        restraint=tp.diplomacy_restraint,
-        patron_restraint=tp.patron_restraint,
-        election=rules.election_leverage(
-            ctx.proximity,
-            vulnerable,
-            scale=tp.vulnerability_scale,
-            leverage=tp.election_leverage,
-            restraint=tp.election_restraint,
+@phase
+def _decide_target(
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
+    plan: np.ndarray,
+) -> None:  # fmt: skip
+    """Phase 2 for the target (DPRK): policy mode, provocation, summit acceptance and cancel
+    (3.4.5)."""
+    tg, ld = g.target, g.leader
+    autonomy = s.mode[r] == M_AUTONOMY
+    room = ctx[C_ROOM]
+    # policy mode: disappointment pushes it to autonomy, lure to influence
+    payoff = R.target_payoff(
+        pa[A_SECURITY, tg], pa[A_ECONOMY, tg], pa[A_PRESTIGE, tg], s.security[r], s.relief[r],
+        s.prestige[r],
+    )  # fmt: skip
+    lure = R.engagement_lure(
+        s.engagement[r, ld], pa[A_ECONOMY, tg], pa[A_PRESTIGE, tg], ctx[C_PRESSURE],
+        s.relief[r], ctx[C_MEDIATION], room,
+    )  # fmt: skip
+    p_switch = R.mode_switch_probability(
+        autonomy, payoff, lure, 1.0 if s.snub[r] else 0.0, pf.target_aspiration,
+        pf.target_to_autonomy_logit0, pf.target_disappointment_slope, pf.target_snub_shock,
+        pf.target_to_influence_logit0, pf.target_lure_slope,
+    )  # fmt: skip
+    mode = R.next_mode(uniform(key, t, tg, D_MODE), p_switch, s.mode[r])
+    # provocation rung
+    vulnerable = R.vulnerability(s.reference[r, tg], s.standing[r, tg])
+    p_conv, p_strat = R.provocation_probabilities(
+        autonomy, vulnerable, ctx[C_DIPLOMACY], ctx[C_PATRON], pf.target_conventional_logit0,
+        pf.target_conventional_autonomy, pf.target_strategic_logit0,
+        pf.target_strategic_autonomy, pf.target_vulnerability_slope,
+        pf.target_diplomacy_restraint, pf.target_patron_restraint,
+        R.election_leverage(
+            ctx[C_PROXIMITY], vulnerable, pf.target_vulnerability_scale,
+            pf.target_election_leverage, pf.target_election_restraint,
         ),
-        inward=p.clock.pandemic_inward * ctx.pandemic,
-        stake=rules.engagement_stake(a.economy[:, t], st.relief, a.prestige[:, t], st.prestige),
-        stake_restraint=tp.stake_restraint,
-        programme=st.programme,
-        programme_slope=tp.programme_slope,
-    )
-    return rules.provocation_level(u, p_conv, p_strat)
-
-
-def decide_target(st: State, ctx: Context, p: ParamArrays, struct: Structure) -> TargetPlan:
-    """Phase 2 for the target (DPRK): policy mode, provocation, summit acceptance and cancel."""
-    t, ld = struct.target, struct.leader
-    u = _role_draws(ctx, t)
-    sp = p.summit
-    p_accept = rules.target_accept_probability(
-        st.mode == Mode.AUTONOMY, sp.target_accept_logit0, sp.target_accept_influence, ctx.room
-    )
-    return TargetPlan(
-        mode=_target_mode(st, ctx, p, t, ld, u[:, 3]),
-        provocation=_target_provocation(st, ctx, p, t, u[:, 4]),
-        accept=u[:, 5] < p_accept,
-        cancel=_wants_to_cancel(st, p, t, ld, u[:, 0]),
-        hedge=u[:, 1] < rules.hedging_chance(p.actor.hedging[:, t], st.tension),
-    )
-
-
-@dataclass
-class LeaderPlan:
-    accept: np.ndarray
-    consult: np.ndarray
-    cancel: np.ndarray
-    hedge: np.ndarray
-    response: np.ndarray
-    appetite: np.ndarray
-
-
-def _summit_appetite(p: ParamArrays, ld: int, gap: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """3.4.7 The summit as a prospect-theory gamble judged from the standing gap ([S18]):
-    sensitivity x value advantage, in logits (positive in a domain of losses)."""
-    pr = p.prospect
-    summit_adv = rules.prospect_advantage(
-        gap,
-        pr.summit_upside * (1.0 + p.actor.prestige[:, ld]),
-        pr.summit_downside * weight,
-        pr.summit_success,
-        pr.alpha,
-        pr.beta,
-        pr.loss_aversion,
-    )
-    return pr.sensitivity * summit_adv
-
-
-def _leader_response(
-    st: State, ctx: Context, p: ParamArrays, gap: np.ndarray, weight: np.ndarray, u: np.ndarray
-) -> np.ndarray:
-    """3.4.7 After last week's strategic test: compromise, sideline or escalate ([S20]);
-    values relative to the sure option, sidelining (column 1)."""
-    pr = p.prospect
-    kt = (pr.alpha, pr.beta, pr.loss_aversion)
-    values = np.stack(
-        [
-            rules.prospect_advantage(
-                gap, pr.compromise_upside, pr.compromise_downside * weight,
-                pr.compromise_success, *kt, sure_loss=pr.sideline_cost,
-            ),
-            np.zeros_like(gap),
-            rules.prospect_advantage(
-                gap, pr.escalate_upside, pr.escalate_downside * weight,
-                pr.escalate_success, *kt, sure_loss=pr.sideline_cost,
-            ),
-        ],
-        axis=-1,
+        pf.clock_pandemic_inward * ctx[C_PANDEMIC],
+        R.engagement_stake(pa[A_ECONOMY, tg], s.relief[r], pa[A_PRESTIGE, tg], s.prestige[r]),
+        pf.target_stake_restraint, s.programme[r], pf.target_programme_slope,
     )  # fmt: skip
-    inward = np.stack(
-        [np.zeros_like(gap), np.zeros_like(gap), -p.clock.pandemic_inward * ctx.pandemic], axis=-1
+    level = R.provocation_level(uniform(key, t, tg, D_PROVOCATION), p_conv, p_strat)
+    p_accept = R.target_accept_probability(
+        autonomy, pf.summit_target_accept_logit0, pf.summit_target_accept_influence, room
     )
-    probs = rules.response_probabilities(values, pr.sensitivity, inward)
-    choice = rules.choose_response(u, probs)
-    responding = st.provocation == ProvocationLevel.STRATEGIC
-    return np.where(responding, choice, Posture.NONE).astype(np.int8)
+    plan[0] = mode
+    plan[1] = level
+    plan[2] = uniform(key, t, tg, D_ACCEPT) < p_accept
+    plan[3] = R.wants_to_cancel(
+        s.summit[r] == S_SCHEDULED, s.silence[r, ld], pf.summit_insecurity_weeks,
+        uniform(key, t, tg, D_CANCEL), pa[A_FEAR, tg],
+    )  # fmt: skip
+    plan[4] = uniform(key, t, tg, D_HEDGE) < R.hedging_chance(pa[A_HEDGING, tg], s.tension[r])
 
 
-def decide_leader(st: State, ctx: Context, p: ParamArrays, struct: Structure) -> LeaderPlan:
+@phase
+def _decide_leader(
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
+    plan: np.ndarray,
+) -> None:  # fmt: skip
     """Phase 2 for the leader (US): prospect-theory choices on the summit and after tests.
 
     The summit is a gamble: its downside weighs more as an election nears ([S20]); its value
     is judged from standing relative to the reference point ([S18] 'domain of losses').
     """
-    ld, t = struct.leader, struct.target
-    u = _role_draws(ctx, ld)
-    gap = st.standing[:, ld] - st.reference[:, ld]
-    weight = rules.election_weight(ctx.proximity, p.prospect.election_aversion)
-    appetite = _summit_appetite(p, ld, gap, weight)
-    p_accept = rules.logistic(p.prospect.accept_logit0 + appetite) * ctx.room
-    return LeaderPlan(
-        accept=u[:, 5] < p_accept,
-        consult=u[:, 2] < p.actor.consults[:, ld],
-        cancel=_wants_to_cancel(st, p, ld, t, u[:, 0], p.summit.tension_cancel * st.tension),
-        hedge=u[:, 1] < rules.hedging_chance(p.actor.hedging[:, ld], st.tension),
-        response=_leader_response(st, ctx, p, gap, weight, u[:, 6]),
-        appetite=appetite,
+    ld, tg = g.leader, g.target
+    gap = s.standing[r, ld] - s.reference[r, ld]
+    weight = R.election_weight(ctx[C_PROXIMITY], pf.prospect_election_aversion)
+    alpha, beta, lam = pf.prospect_alpha, pf.prospect_beta, pf.prospect_loss_aversion
+    # 3.4.7 the summit as a prospect-theory gamble judged from the standing gap ([S18])
+    appetite = pf.prospect_sensitivity * R.prospect_advantage(
+        gap, pf.prospect_summit_upside * (1.0 + pa[A_PRESTIGE, ld]),
+        pf.prospect_summit_downside * weight, pf.prospect_summit_success, alpha, beta, lam,
+    )  # fmt: skip
+    p_accept = R.logistic(pf.prospect_accept_logit0 + appetite) * ctx[C_ROOM]
+    # 3.4.7 after last week's strategic test: compromise, sideline or escalate ([S20]),
+    # values relative to the sure option, sidelining
+    response = P_NONE
+    if s.provocation[r] == L_STRATEGIC:
+        sure = pf.prospect_sideline_cost
+        v_compromise = R.prospect_advantage(
+            gap, pf.prospect_compromise_upside, pf.prospect_compromise_downside * weight,
+            pf.prospect_compromise_success, alpha, beta, lam, sure,
+        )  # fmt: skip
+        v_escalate = R.prospect_advantage(
+            gap, pf.prospect_escalate_upside, pf.prospect_escalate_downside * weight,
+            pf.prospect_escalate_success, alpha, beta, lam, sure,
+        )  # fmt: skip
+        p0, p1, _ = R.response_probabilities(
+            v_compromise, 0.0, v_escalate, pf.prospect_sensitivity, 0.0, 0.0,
+            -pf.clock_pandemic_inward * ctx[C_PANDEMIC],
+        )  # fmt: skip
+        response = R.choose_response(uniform(key, t, ld, D_RESPONSE), p0, p1)
+    plan[0] = uniform(key, t, ld, D_ACCEPT) < p_accept
+    plan[1] = uniform(key, t, ld, D_CONSULT) < pa[A_CONSULTS, ld]
+    plan[2] = R.wants_to_cancel(
+        s.summit[r] == S_SCHEDULED, s.silence[r, tg], pf.summit_insecurity_weeks,
+        uniform(key, t, ld, D_CANCEL), pa[A_FEAR, ld], pf.summit_tension_cancel * s.tension[r],
+    )  # fmt: skip
+    plan[3] = uniform(key, t, ld, D_HEDGE) < R.hedging_chance(pa[A_HEDGING, ld], s.tension[r])
+    plan[4] = response
+    plan[5] = appetite
+
+
+@phase
+def _commit_actor(r: int, i: int, s: Any, plan: np.ndarray) -> None:
+    """Phase 3: write actor ``i``'s plan into the shared state."""
+    s.commitment[r, i] = plan[Q_COMMITMENT]
+    s.engagement[r, i] = plan[Q_ENGAGEMENT]
+    s.standing[r, i] = plan[Q_STANDING]
+    s.reference[r, i] = plan[Q_REFERENCE]
+    s.fatigue[r, i] = plan[Q_FATIGUE]
+    s.silence[r, i] = 0 if plan[Q_SIGNAL] > 0 else s.silence[r, i] + 1
+    s.outburst_counterpart[r, i] = plan[Q_OUTBURST_CP] > 0
+    s.outburst_third_party[r, i] = plan[Q_OUTBURST_TP] > 0
+    s.shift[r, i] = plan[Q_SHIFT] > 0
+
+
+@phase
+def _commit_target(r: int, s: Any, plan: np.ndarray) -> None:
+    s.planned_mode[r] = int(plan[0])
+    s.planned_provocation[r] = int(plan[1])
+    s.target_accept[r] = plan[2] > 0
+    s.target_cancel[r] = plan[3] > 0
+    s.target_hedge[r] = plan[4] > 0
+
+
+@phase
+def _commit_leader(r: int, s: Any, plan: np.ndarray) -> None:
+    s.leader_accept[r] = plan[0] > 0
+    s.leader_consult[r] = plan[1] > 0
+    s.leader_cancel[r] = plan[2] > 0
+    s.leader_hedge[r] = plan[3] > 0
+    s.response[r] = int(plan[4])
+    s.leader_appetite[r] = plan[5]
+
+
+@phase
+def _resolve_world(
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
+    capacity: np.ndarray, ev: np.ndarray,
+) -> None:  # fmt: skip
+    """Phase 4: model-level consequences of the committed decisions; this week's events go
+    to ``ev`` and are added to the counters. The steps run in the ODD's order (section 1.3,
+    phase 4)."""
+    ld, tg = g.leader, g.target
+    a = s.commitment.shape[1]
+    ev[:] = False
+    # 4.1 scenario events due this week: forced proposals and tests, mode changes, shocks
+    forced_test = L_NONE
+    forced_proposal = False
+    for k in range(g.ev_step.shape[0]):
+        if g.ev_step[k] != t:
+            continue
+        ev[E_SCHEDULED_EVENT] = True
+        kind = g.ev_kind[k]
+        if kind == K_PROPOSAL:
+            forced_proposal = True
+        elif kind == K_STRATEGIC:
+            forced_test = L_STRATEGIC
+        elif kind == K_CONVENTIONAL:
+            forced_test = max(forced_test, L_CONVENTIONAL)
+        elif kind == K_MODE:
+            s.planned_mode[r] = g.ev_mode[k]
+        else:
+            j, var = g.ev_actor[k], g.ev_var[k]
+            if var == 0:
+                s.commitment[r, j] = R.clip01(s.commitment[r, j] + g.ev_value[k])
+            elif var == 1:
+                s.engagement[r, j] = R.clip01(s.engagement[r, j] + g.ev_value[k])
+            else:
+                s.standing[r, j] = R.clip01(s.standing[r, j] + g.ev_value[k])
+    # 4.2 the planned DPRK mode takes effect; a change is logged
+    ev[E_MODE_INFLUENCE] = s.planned_mode[r] == M_INFLUENCE and s.mode[r] == M_AUTONOMY
+    ev[E_MODE_AUTONOMY] = s.planned_mode[r] == M_AUTONOMY and s.mode[r] == M_INFLUENCE
+    s.mode[r] = s.planned_mode[r]
+    # 4.3 the provocation rung: tension, the DPRK's standing at home ([S20] 'major
+    # provocations could reinforce his power at home') and the leader's loss after a
+    # strategic test
+    level = max(s.planned_provocation[r], forced_test)
+    conv, strat = level == L_CONVENTIONAL, level == L_STRATEGIC
+    ev[E_CONVENTIONAL], ev[E_STRATEGIC] = conv, strat
+    tension = s.tension[r] + pf.tension_conventional * conv + pf.tension_strategic * strat
+    s.standing[r, tg] = R.clip01(
+        s.standing[r, tg] + pf.standing_provocation_gain_target * (level > 0)
     )
+    s.standing[r, ld] = R.clip01(s.standing[r, ld] - pf.standing_test_cost_leader * strat)
+    s.engagement[r, ld] = R.clip01(s.engagement[r, ld] - pf.engagement_test_hit * strat)
+    s.alarm[r] = R.test_memory_update(  # the tests before the one about to be answered
+        s.alarm[r], s.provocation[r], pf.commitment_test_memory_fade,
+        pf.commitment_conventional_response / max(pf.commitment_strategic_response, 1e-9),
+    )  # fmt: skip
+    s.provocation[r] = level
+    # 4.4 the leader's response to last week's strategic test sets its posture ([S20]);
+    # escalation adds tension and lowers DPRK security
+    resp = s.response[r]
+    ev[E_COMPROMISE] = resp == P_COMPROMISE
+    ev[E_SIDELINE] = resp == P_SIDELINE
+    ev[E_ESCALATE] = resp == P_ESCALATE
+    s.posture[r], s.posture_age[r] = R.posture_update(
+        s.posture[r], s.posture_age[r], resp, pf.prospect_posture_weeks
+    )
+    escalate = resp == P_ESCALATE
+    s.security[r] = R.clip01(s.security[r] - pf.target_escalation_threat * escalate)
+    unconsulted_response = resp != P_NONE and not s.leader_consult[r]
+    tension = tension + pf.tension_escalation * escalate
+    # 4.5 outbursts at the counterpart cost its engagement and add tension ([S18])
+    by_leader, by_target = s.outburst_counterpart[r, ld], s.outburst_counterpart[r, tg]
+    hit = pf.volatility_outburst_engagement_hit
+    s.engagement[r, tg] = R.outburst_engagement_cost(s.engagement[r, tg], by_leader, hit)
+    s.engagement[r, ld] = R.outburst_engagement_cost(s.engagement[r, ld], by_target, hit)
+    tension = tension + pf.volatility_outburst_tension * ((1.0 if by_leader else 0.0) + by_target)
+    for j in range(a):
+        ev[E_OUTBURST_CP] |= s.outburst_counterpart[r, j]
+        ev[E_OUTBURST_TP] |= s.outburst_third_party[r, j]
+        ev[E_SHIFT] |= s.shift[r, j]
+    s.tension[r] = R.clip01(tension)
+    _summit_process(r, s, pf, pa, g, key, t, ctx, forced_proposal, unconsulted_response, ev)
+    # 4.7 the DPRK's interest states drift: relief erodes under pressure, prestige fades,
+    # security recovers, the weapons programme builds or fades with the mode
+    pressure = ctx[C_PRESSURE]
+    relief = R.relief_erosion(s.relief[r], pf.target_relief_decay, pressure)
+    s.relief[r] = R.leakage_relief(relief, pressure, s.pressure0[r], pf.enforcement_leakage)
+    s.prestige[r] = R.prestige_fade(s.prestige[r], pf.target_prestige_decay)
+    s.security[r] = R.security_recovery(
+        s.security[r], pf.target_security_recovery, pf.target_security0
+    )
+    s.programme[r] = R.programme_update(
+        s.programme[r], s.mode[r] == M_AUTONOMY, pf.target_programme_growth,
+        pf.target_programme_decay,
+    )  # fmt: skip
+    # 4.8 coalition ties strengthen with coordination and strain with divergence
+    for k in range(g.pairs.shape[0]):
+        i, j = g.pairs[k, 0], g.pairs[k, 1]
+        ci, cj = s.commitment[r, i], s.commitment[r, j]
+        for x, y, d in ((i, j, abs(ci - cj)), (j, i, abs(cj - ci))):
+            s.strength[r, x, y], s.divergence[r, x, y] = R.tie_update(
+                s.strength[r, x, y], s.divergence[r, x, y], d, pf.ties_divergence_memory,
+                pf.ties_tolerance, pf.ties_strengthen, pf.ties_strain,
+            )  # fmt: skip
+    # 4.9 tension decays; a military crisis is declared when it crosses the threshold
+    s.tension[r] = R.tension_decay(s.tension[r], pf.tension_decay)
+    crisis = s.tension[r] >= pf.tension_crisis_threshold
+    ev[E_CRISIS] = crisis and not s.crisis[r]
+    s.crisis[r] = crisis
+    # 4.10 reporters are measured and the seed's three failure modes ([S18]) logged when
+    # first crossed
+    _measure(r, s, pf, pa, g, capacity)
+    fractured, unwound, isolated = R.failure_modes(
+        s.cohesion[r], s.effective_pressure[r], s.us_isolation[r], s.pressure0[r],
+        pf.outcomes_fracture_cohesion, pf.outcomes_unwind_ratio,
+        pf.outcomes_isolation_threshold,
+    )  # fmt: skip
+    ev[E_FRACTURE] = fractured and not s.fractured[r]
+    ev[E_UNWOUND] = unwound and not s.unwound[r]
+    ev[E_ISOLATED] = isolated and not s.isolated[r]
+    s.fractured[r], s.unwound[r], s.isolated[r] = fractured, unwound, isolated
+    # 4.11 the exogenous clock events; the week's events are added to the counters
+    for k in range(g.election_steps.shape[0]):
+        if g.election_steps[k] == t:
+            ev[E_ELECTION] = True
+    ev[E_PANDEMIC_START] = t == g.pandemic_start
+    ev[E_PANDEMIC_END] = t == g.pandemic_start + pf.clock_pandemic_weeks
+    for k in range(ev.shape[0]):
+        s.counts[r, k] += ev[k]
 
 
-# --------------------------------------------------------------------------- phase 3: commit
+@phase
+def _summit_process(
+    r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, t: int, ctx: np.ndarray,
+    forced_proposal: bool, unconsulted_response: bool, ev: np.ndarray,
+) -> None:  # fmt: skip
+    """4.6 The summit state machine ([S18]): proposed -> scheduled -> held (agreement or no
+    deal), or cancelled first by the side that fears being stood up; a hedged cancellation
+    can be revived. Transitions, then the new state and timer, then what they cost or
+    deliver."""
+    ld, tg = g.leader, g.target
+    a = s.commitment.shape[1]
+    summit, timer = s.summit[r], s.summit_timer[r]
+    room = ctx[C_ROOM]
+    mean_e = (s.engagement[r, ld] + s.engagement[r, tg]) / 2.0
+    # none -> proposed (mediation and engagement raise the chance; the pandemic narrows it)
+    idle = summit == S_NONE or (forced_proposal and summit != S_PROPOSED and summit != S_SCHEDULED)
+    p_prop = R.proposal_probability(
+        pf.summit_proposal_logit0 + pf.summit_leader_initiative * s.leader_appetite[r],
+        pf.summit_mediation_slope, ctx[C_MEDIATION], pf.summit_engagement_slope, mean_e, room,
+    )  # fmt: skip
+    propose = idle and (uniform(key, t, W_ACTOR, D_PROPOSE) < p_prop or forced_proposal)
+    # proposed -> scheduled when both accept; the leader may not consult its allies
+    pending = summit == S_PROPOSED
+    agree = pending and s.leader_accept[r] and s.target_accept[r]
+    lapse = pending and not agree and timer + 1 >= pf.summit_proposal_expiry
+    # scheduled -> cancelled (insecurity dilemma) or -> held on the date
+    scheduled = summit == S_SCHEDULED
+    lc, tc = scheduled and s.leader_cancel[r], scheduled and s.target_cancel[r]
+    cancel = lc or tc
+    by_leader = R.first_canceller(lc, tc, pa[A_FEAR, ld], pa[A_FEAR, tg])
+    due = scheduled and not cancel and timer <= 1
+    p_agree = R.agreement_probability(
+        pf.summit_agreement_logit0, pf.summit_agreement_engagement, mean_e,
+        pf.summit_agreement_compromise, s.posture[r] == P_COMPROMISE,
+    )  # fmt: skip
+    agreement = due and uniform(key, t, W_ACTOR, D_HOLD) < p_agree
+    # cancelled -> scheduled again (readily if hedged, rarely if closed), or back to none
+    cancelled = summit == S_CANCELLED
+    limit = pf.summit_revival_window if s.hedged[r] else pf.summit_cooldown
+    revivable = cancelled and timer < limit
+    p_rev = R.revival_probability(
+        pf.summit_revival_logit0, pf.summit_revival_engagement, mean_e, room, s.hedged[r],
+        pf.summit_closed_revival_penalty,
+    )  # fmt: skip
+    revive = revivable and not propose and uniform(key, t, W_ACTOR, D_REVIVE) < p_rev
+    unconsulted = (agree and not s.leader_consult[r]) or unconsulted_response
+    hedge = s.leader_hedge[r] if by_leader else s.target_hedge[r]
+    held = due
+    no_deal = due and not agreement
+    expire = cancelled and not revive and not propose and timer + 1 >= limit
+    done = summit == S_HELD and not propose and timer + 1 >= pf.summit_cooldown
+    # the summit state and timer after this week's transitions; who cancelled, whether the
+    # door stays open, and the silence clocks of a freshly set date
+    if propose:
+        s.summit[r] = S_PROPOSED
+    elif agree or revive:
+        s.summit[r] = S_SCHEDULED
+    elif cancel:
+        s.summit[r] = S_CANCELLED
+    elif held:
+        s.summit[r] = S_HELD
+    elif lapse or expire or done:
+        s.summit[r] = S_NONE
+    if propose or cancel or held or lapse or expire or done:
+        s.summit_timer[r] = 0
+    elif agree:
+        s.summit_timer[r] = int(pf.summit_lead_weeks)
+    elif revive:
+        s.summit_timer[r] = int(pf.summit_revival_lead)
+    elif summit == S_SCHEDULED:
+        s.summit_timer[r] = timer - 1
+    else:
+        s.summit_timer[r] = timer + 1
+    if cancel:
+        s.hedged[r] = hedge
+        s.canceller[r] = ld if by_leader else tg
+    if agree or revive:  # a newly set date: both sides' silence counts from now
+        s.silence[r, ld] = 0
+        s.silence[r, tg] = 0
+    # what the transitions cost or deliver: a hedged cancellation signals ([S18]), an
+    # unconsulted acceptance strains treaty ties ([S18]), a held summit brings standing,
+    # prestige, tension relief and, with agreement, relief and security
+    signal = cancel and by_leader and hedge
+    s.engagement[r, tg] = R.clip01(s.engagement[r, tg] + pf.summit_hedge_signal * signal)
+    s.unilateral[r] = s.unilateral[r] * (1.0 - pf.commitment_unilateral_fade) + unconsulted
+    cost = pf.summit_unconsulted_cost * unconsulted
+    for j in range(a):
+        s.strength[r, ld, j] = R.clip01(s.strength[r, ld, j] - cost * g.leader_allies[j])
+    for j in range(a):
+        s.strength[r, j, ld] = R.clip01(s.strength[r, j, ld] - cost * g.leader_allies[j])
+    gain = pf.standing_summit_gain * held + pf.standing_agreement_gain * agreement
+    s.standing[r, ld] = R.clip01(s.standing[r, ld] + gain)
+    s.standing[r, tg] = R.clip01(s.standing[r, tg] + gain)
+    s.standing[r, ld] = R.clip01(s.standing[r, ld] - pf.standing_no_deal_cost * no_deal)
+    s.prestige[r] = R.grow_toward_one(s.prestige[r], pf.target_summit_prestige, held)
+    s.relief[r] = R.grow_toward_one(s.relief[r], pf.target_agreement_relief, agreement)
+    s.security[r] = R.grow_toward_one(s.security[r], pf.target_agreement_security, agreement)
+    s.tension[r] = R.clip01(s.tension[r] - pf.tension_summit_relief * held)
+    s.snub[r] = no_deal
+    s.since_summit[r] = 0 if held else s.since_summit[r] + 1
+    if agreement:
+        s.posture[r] = P_NONE
+    ev[E_PROPOSED] = propose
+    ev[E_SCHEDULED] = agree
+    ev[E_UNCONSULTED] = unconsulted
+    ev[E_LAPSED] = lapse
+    ev[E_CANCELLED] = cancel
+    ev[E_REVIVED] = revive
+    ev[E_HELD] = held
+    ev[E_AGREEMENT] = agreement
+    ev[E_NO_DEAL] = no_deal
+
+
+@phase
+def _week(
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, pull: np.ndarray,
+    ctx: np.ndarray, plans: np.ndarray, target_plan: np.ndarray, leader_plan: np.ndarray,
+    capacity: np.ndarray, ev: np.ndarray,
+) -> None:  # fmt: skip
+    """One week of row ``r``: observe, every actor decides, every actor commits, resolve."""
+    _observe(r, t, s, pf, pa, g, ctx)
+    a = plans.shape[0]
+    for i in range(a):
+        _decide_actor(r, i, t, s, pf, pa, g, key, ctx, pull, plans[i])
+    _decide_target(r, t, s, pf, pa, g, key, ctx, target_plan)
+    _decide_leader(r, t, s, pf, pa, g, key, ctx, leader_plan)
+    for i in range(a):
+        _commit_actor(r, i, s, plans[i])
+    _commit_target(r, s, target_plan)
+    _commit_leader(r, s, leader_plan)
+    _resolve_world(r, t, s, pf, pa, g, key, ctx, capacity, ev)
+
+
+@phase
+def _advance(
+    s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, keys: np.ndarray,
+    t0: int, t1: int, events: np.ndarray, record_at: np.ndarray, traj: np.ndarray,
+) -> None:  # fmt: skip
+    """Weeks t0..t1-1 for every row, row by row (a row's weeks stay in cache). ``events``
+    (R, N_EVENTS) receives the last week's events; at the steps in ``record_at`` the
+    reporters, tension and commitments are copied to ``traj`` (R, len(record_at), 4 + A)."""
+    a = s.commitment.shape[1]
+    pull = np.empty((a, a))
+    ctx = np.empty(len(CONTEXT_FIELDS))
+    plans = np.empty((a, len(PLAN_FIELDS)))
+    target_plan = np.empty(len(TARGET_FIELDS))
+    leader_plan = np.empty(len(LEADER_FIELDS))
+    capacity = np.empty(a)
+    last = -1
+    for r in range(prow.shape[0]):
+        pr = prow[r]
+        pf, pa = pfs[pr], pas[pr]
+        if pr != last:
+            _pull_matrix(pf, g, pull)
+            last = pr
+        slot = 0
+        for t in range(t0, t1):
+            _week(r, t, s, pf, pa, g, keys[r], pull, ctx, plans, target_plan, leader_plan,
+                  capacity, events[r])  # fmt: skip
+            while slot < record_at.shape[0] and record_at[slot] < t:
+                slot += 1
+            if slot < record_at.shape[0] and record_at[slot] == t:
+                traj[r, slot, 0] = s.cohesion[r]
+                traj[r, slot, 1] = s.effective_pressure[r]
+                traj[r, slot, 2] = s.us_isolation[r]
+                traj[r, slot, 3] = s.tension[r]
+                for i in range(a):
+                    traj[r, slot, 4 + i] = s.commitment[r, i]
+
+
+# ----------------------------------------------------------------- row wrappers (Mesa path)
+
+
+@phase
+def _observe_rows(s, pfs, pas, prow, g, t, out):  # type: ignore[no-untyped-def]
+    for r in range(prow.shape[0]):
+        _observe(r, t, s, pfs[prow[r]], pas[prow[r]], g, out[r])
+
+
+@phase
+def _decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out):  # type: ignore[no-untyped-def]
+    a = s.commitment.shape[1]
+    pull = np.empty((a, a))
+    for r in range(prow.shape[0]):
+        pf = pfs[prow[r]]
+        _pull_matrix(pf, g, pull)
+        for k in range(cols.shape[0]):
+            _decide_actor(r, cols[k], t, s, pf, pas[prow[r]], g, keys[r], ctx[r], pull, out[r, k])
+
+
+@phase
+def _decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out):  # type: ignore[no-untyped-def]
+    for r in range(prow.shape[0]):
+        if leader:
+            _decide_leader(r, t, s, pfs[prow[r]], pas[prow[r]], g, keys[r], ctx[r], out[r])
+        else:
+            _decide_target(r, t, s, pfs[prow[r]], pas[prow[r]], g, keys[r], ctx[r], out[r])
+
+
+@phase
+def _commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-def]
+    for r in range(plans.shape[0]):
+        for k in range(cols.shape[0]):
+            _commit_actor(r, cols[k], s, plans[r, k])
+        if role == 1:
+            _commit_target(r, s, role_plan[r])
+        elif role == 2:
+            _commit_leader(r, s, role_plan[r])
+
+
+@phase
+def _resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events):  # type: ignore[no-untyped-def]
+    capacity = np.empty(s.commitment.shape[1])
+    for r in range(prow.shape[0]):
+        _resolve_world(r, t, s, pfs[prow[r]], pas[prow[r]], g, keys[r], ctx[r], capacity,
+                       events[r])  # fmt: skip
+
+
+# --------------------------------------------------------------------------- Python entry points
+
+
+@dataclass
+class Context:
+    """What every actor observes at the start of a week (computed once, shared): one row of
+    :data:`CONTEXT_FIELDS` per replicate, plus the packed parameters and stream keys the
+    week's other phases use."""
+
+    step: int
+    values: np.ndarray  # (R, len(CONTEXT_FIELDS))
+    packed: Packed
+    keys: np.ndarray  # (R,) uint64 stream keys
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in CONTEXT_FIELDS:
+            col = self.values[:, CONTEXT_FIELDS.index(name)]
+            flags = ("diplomacy", "pandemic", "talks_on", "both_want")
+            return col > 0 if name in flags else col
+        raise AttributeError(name)
+
+
+def pull_weights(p: ParamArrays, struct: Structure) -> np.ndarray:
+    """(S, A, A) pull weight of each coalition tie from its type, per stored parameter set;
+    zero elsewhere."""
+    pk = pack(p)
+    a = struct.n_actors
+    out = np.empty((p.n_stored, a, a))
+    for k in range(p.n_stored):
+        _pull_matrix(pk.pf[k], struct.kernel, out[k])
+    return out
+
+
+def _keys(keys: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(keys, dtype=np.uint64)
+
+
+def observe(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray) -> Context:
+    """Phase 1: the shared picture of the world at the start of week ``t``."""
+    pk = pack(p)
+    values = np.empty((p.n_rows, len(CONTEXT_FIELDS)))
+    _observe_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, t, values)
+    return Context(step=t, values=values, packed=pk, keys=_keys(keys))
+
+
+@dataclass
+class ActorPlan:
+    """What the actors in ``cols`` intend for next week: (R, k, len(PLAN_FIELDS))."""
+
+    cols: np.ndarray
+    values: np.ndarray
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in PLAN_FIELDS:
+            col = self.values[:, :, PLAN_FIELDS.index(name)]
+            return col if PLAN_FIELDS.index(name) < Q_SIGNAL else col > 0
+        raise AttributeError(name)
+
+
+@dataclass
+class TargetPlan:
+    """The target's intentions: (R, len(TARGET_FIELDS))."""
+
+    values: np.ndarray
+
+
+@dataclass
+class LeaderPlan:
+    """The leader's intentions: (R, len(LEADER_FIELDS))."""
+
+    values: np.ndarray
+
+
+def decide_actors(
+    st: State, ctx: Context, p: ParamArrays, struct: Structure, cols: np.ndarray
+) -> ActorPlan:
+    """Phase 2: each actor's fatigue, commitment, engagement, standing and volatility events
+    (``cols`` are the deciding actors: one for a Mesa agent, all for the ensemble). Reads
+    the frozen state only."""
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    pk = ctx.packed
+    out = np.empty((p.n_rows, cols.size, len(PLAN_FIELDS)))
+    _decide_actor_rows(
+        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, ctx.keys, ctx.step, ctx.values, cols,
+        out,
+    )  # fmt: skip
+    return ActorPlan(cols, out)
+
+
+def _decide_role(st: State, ctx: Context, p: ParamArrays, struct: Structure, leader: bool):  # type: ignore[no-untyped-def]
+    pk = ctx.packed
+    out = np.empty((p.n_rows, len(LEADER_FIELDS) if leader else len(TARGET_FIELDS)))
+    _decide_role_rows(
+        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, ctx.keys, ctx.step, ctx.values,
+        leader, out,
+    )  # fmt: skip
+    return out
+
+
+def decide_target(st: State, ctx: Context, p: ParamArrays, struct: Structure) -> TargetPlan:
+    """Phase 2 for the target (DPRK): policy mode, provocation, summit acceptance and cancel."""
+    return TargetPlan(_decide_role(st, ctx, p, struct, False))
+
+
+def decide_leader(st: State, ctx: Context, p: ParamArrays, struct: Structure) -> LeaderPlan:
+    """Phase 2 for the leader (US): prospect-theory choices on the summit and after tests."""
+    return LeaderPlan(_decide_role(st, ctx, p, struct, True))
+
+
+_NO_ROLE = np.empty((0, 0))
 
 
 def commit_actors(st: State, plan: ActorPlan, cols: np.ndarray) -> None:
     """Phase 3: write the actors' plans into the shared state."""
-    st.commitment[:, cols] = plan.commitment
-    st.engagement[:, cols] = plan.engagement
-    st.standing[:, cols] = plan.standing
-    st.reference[:, cols] = plan.reference
-    st.fatigue[:, cols] = plan.fatigue
-    st.silence[:, cols] = np.where(plan.signal, 0, st.silence[:, cols] + 1)
-    st.outburst_counterpart[:, cols] = plan.outburst_counterpart
-    st.outburst_third_party[:, cols] = plan.outburst_third_party
-    st.shift[:, cols] = plan.shift
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    _commit_rows(arrays(st), cols, plan.values, 0, np.empty((plan.values.shape[0], 0)))
 
 
 def commit_target(st: State, plan: TargetPlan) -> None:
-    st.target_accept = plan.accept
-    st.target_cancel = plan.cancel
-    st.target_hedge = plan.hedge
-    st.planned_provocation = plan.provocation
-    st.planned_mode = plan.mode
+    r = plan.values.shape[0]
+    _commit_rows(arrays(st), np.empty(0, dtype=np.int64), np.empty((r, 0, 0)), 1, plan.values)
 
 
 def commit_leader(st: State, plan: LeaderPlan) -> None:
-    st.leader_accept = plan.accept
-    st.leader_consult = plan.consult
-    st.leader_cancel = plan.cancel
-    st.leader_hedge = plan.hedge
-    st.leader_appetite = plan.appetite
-    st.response = plan.response
+    r = plan.values.shape[0]
+    _commit_rows(arrays(st), np.empty(0, dtype=np.int64), np.empty((r, 0, 0)), 2, plan.values)
 
 
-# --------------------------------------------------------------------------- phase 4: resolve
-
-
-def _clip01(x: np.ndarray) -> np.ndarray:
-    return np.clip(x, 0.0, 1.0)
-
-
-def _apply_scheduled(
-    st: State, struct: Structure, t: int, ev: dict[str, np.ndarray]
-) -> tuple[int, bool]:
-    """4.1 Scenario events due this week: forced proposals and tests, mode changes, shocks."""
-    forced_test = ProvocationLevel.NONE
-    forced_proposal = False
-    index = {a: i for i, a in enumerate(struct.ids)}
-    for event in struct.events.get(t, ()):
-        ev["scheduled_event"][:] = True
-        if event.kind is EventKind.SUMMIT_PROPOSAL:
-            forced_proposal = True
-        elif event.kind is EventKind.STRATEGIC_TEST:
-            forced_test = ProvocationLevel.STRATEGIC
-        elif event.kind is EventKind.CONVENTIONAL_TEST:
-            forced_test = max(forced_test, ProvocationLevel.CONVENTIONAL)
-        elif event.kind is EventKind.DPRK_MODE:
-            st.planned_mode[:] = Mode[event.mode.upper()]
-        elif event.kind is EventKind.SHOCK:
-            arr = getattr(st, event.variable)
-            i = index[event.actor]
-            arr[:, i] = _clip01(arr[:, i] + event.value)
-    return int(forced_test), forced_proposal
-
-
-def _resolve_mode(st: State, ev: dict[str, np.ndarray]) -> None:
-    """4.2 The planned DPRK mode takes effect; a change is logged."""
-    ev["mode_influence"] = (st.planned_mode == Mode.INFLUENCE) & (st.mode == Mode.AUTONOMY)
-    ev["mode_autonomy"] = (st.planned_mode == Mode.AUTONOMY) & (st.mode == Mode.INFLUENCE)
-    st.mode = st.planned_mode.copy()
-
-
-def _resolve_provocation(
-    st: State, p: ParamArrays, struct: Structure, forced_test: int, ev: dict[str, np.ndarray]
-) -> np.ndarray:
-    """4.3 The provocation rung: tension, the DPRK's standing at home ([S20] 'major
-    provocations could reinforce his power at home') and the leader's loss after a strategic
-    test. Returns tension before clipping."""
-    ld, tg = struct.leader, struct.target
-    level = np.maximum(st.planned_provocation, forced_test).astype(np.int8)
-    conv = level == ProvocationLevel.CONVENTIONAL
-    strat = level == ProvocationLevel.STRATEGIC
-    ev["conventional_test"], ev["strategic_test"] = conv, strat
-    tension = st.tension + p.tension.conventional * conv + p.tension.strategic * strat
-    st.standing[:, tg] = _clip01(
-        st.standing[:, tg] + p.standing.provocation_gain_target * (level > 0)
-    )
-    st.standing[:, ld] = _clip01(st.standing[:, ld] - p.standing.test_cost_leader * strat)
-    st.engagement[:, ld] = _clip01(st.engagement[:, ld] - p.engagement.test_hit * strat)
-    pc = p.commitment
-    st.alarm = rules.test_memory_update(
-        st.alarm,
-        st.provocation,
-        fade=pc.test_memory_fade,
-        conventional_weight=pc.conventional_response / np.maximum(pc.strategic_response, 1e-9),
-    )  # the tests before the one about to be answered
-    st.provocation = level
-    return tension
-
-
-def _resolve_response(
-    st: State, p: ParamArrays, tension: np.ndarray, ev: dict[str, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """4.4 The leader's response to last week's strategic test sets its posture ([S20]);
-    escalation adds tension and lowers DPRK security. Returns (tension, whether the
-    response was chosen without consulting the allies)."""
-    resp = st.response
-    for name, code in (("us_compromise", Posture.COMPROMISE), ("us_sideline", Posture.SIDELINE),
-                       ("us_escalate", Posture.ESCALATE)):  # fmt: skip
-        ev[name] = resp == code
-    st.posture, st.posture_age = rules.posture_update(
-        st.posture, st.posture_age, resp, p.prospect.posture_weeks
-    )
-    escalate = resp == Posture.ESCALATE
-    st.security = _clip01(st.security - p.target.escalation_threat * escalate)
-    unconsulted = (resp != Posture.NONE) & ~st.leader_consult
-    return tension + p.tension.escalation * escalate, unconsulted
-
-
-def _resolve_outbursts(
-    st: State, p: ParamArrays, struct: Structure, tension: np.ndarray, ev: dict[str, np.ndarray]
-) -> None:
-    """4.5 Outbursts at the counterpart cost its engagement and add tension ([S18]); tension
-    is clipped."""
-    ld, tg = struct.leader, struct.target
-    vp = p.volatility
-    by_leader = st.outburst_counterpart[:, ld]
-    by_target = st.outburst_counterpart[:, tg]
-    hit = vp.outburst_engagement_hit
-    st.engagement[:, tg] = rules.outburst_engagement_cost(st.engagement[:, tg], by_leader, hit)
-    st.engagement[:, ld] = rules.outburst_engagement_cost(st.engagement[:, ld], by_target, hit)
-    tension = tension + vp.outburst_tension * (by_leader.astype(float) + by_target)
-    ev["outburst_counterpart"] = st.outburst_counterpart.any(axis=1)
-    ev["outburst_third_party"] = st.outburst_third_party.any(axis=1)
-    ev["policy_shift"] = st.shift.any(axis=1)
-    st.tension = _clip01(tension)
-
-
-@dataclass
-class SummitStep:
-    """This week's transitions of the summit state machine (each (R,) bool)."""
-
-    propose: np.ndarray
-    agree: np.ndarray
-    unconsulted: np.ndarray
-    lapse: np.ndarray
-    cancel: np.ndarray
-    by_leader: np.ndarray  # among cancellations: the leader cancelled first
-    hedge: np.ndarray  # among cancellations: the door is left open
-    held: np.ndarray
-    agreement: np.ndarray
-    no_deal: np.ndarray
-    revive: np.ndarray
-    expire: np.ndarray
-    done: np.ndarray
-
-
-def _summit_transitions(
-    st: State, ctx: Context, p: ParamArrays, struct: Structure, u: np.ndarray,
-    forced_proposal: bool,
-) -> SummitStep:  # fmt: skip
-    """4.6 Which transitions of the summit state machine fire this week ([S18])."""
-    ld, tg = struct.leader, struct.target
-    sp = p.summit
-    s, timer = st.summit, st.summit_timer
-    mean_e = (st.engagement[:, ld] + st.engagement[:, tg]) / 2.0
-
-    # none -> proposed (mediation and engagement raise the chance; the pandemic narrows it)
-    idle = (s == SummitState.NONE) | (
-        forced_proposal & (s != SummitState.PROPOSED) & (s != SummitState.SCHEDULED)
-    )
-    p_prop = rules.proposal_probability(
-        logit0=sp.proposal_logit0 + sp.leader_initiative * st.leader_appetite,
-        mediation_slope=sp.mediation_slope,
-        mediation=ctx.mediation,
-        engagement_slope=sp.engagement_slope,
-        mean_engagement=mean_e,
-        room=ctx.room,
-    )
-    propose = idle & ((u[:, 0] < p_prop) | forced_proposal)
-
-    # proposed -> scheduled when both accept; the leader may not consult its allies
-    pending = s == SummitState.PROPOSED
-    agree = pending & st.leader_accept & st.target_accept
-    lapse = pending & ~agree & (timer + 1 >= sp.proposal_expiry)
-
-    # scheduled -> cancelled (insecurity dilemma) or -> held on the date
-    scheduled = s == SummitState.SCHEDULED
-    lc, tc = scheduled & st.leader_cancel, scheduled & st.target_cancel
-    cancel = lc | tc
-    fear = p.actor.fear_of_snub
-    by_leader = rules.first_canceller(lc, tc, fear[:, ld], fear[:, tg])
-    due = scheduled & ~cancel & (timer <= 1)
-    p_agree = rules.agreement_probability(
-        logit0=sp.agreement_logit0,
-        engagement_slope=sp.agreement_engagement,
-        mean_engagement=mean_e,
-        compromise_bonus=sp.agreement_compromise,
-        compromising=st.posture == Posture.COMPROMISE,
-    )
-    agreement = due & (u[:, 1] < p_agree)
-
-    # cancelled -> scheduled again (readily if hedged, rarely if closed), or back to none
-    cancelled = s == SummitState.CANCELLED
-    limit = np.where(st.hedged, sp.revival_window, sp.cooldown)
-    revivable = cancelled & (timer < limit)
-    p_rev = rules.revival_probability(
-        logit0=sp.revival_logit0, slope=sp.revival_engagement, mean_engagement=mean_e,
-        room=ctx.room, hedged=st.hedged, closed_penalty=sp.closed_revival_penalty,
-    )  # fmt: skip
-    revive = revivable & ~propose & (u[:, 2] < p_rev)
-    return SummitStep(
-        propose=propose,
-        agree=agree,
-        unconsulted=agree & ~st.leader_consult,
-        lapse=lapse,
-        cancel=cancel,
-        by_leader=by_leader,
-        hedge=np.where(by_leader, st.leader_hedge, st.target_hedge),
-        held=due,
-        agreement=agreement,
-        no_deal=due & ~agreement,
-        revive=revive,
-        expire=cancelled & ~revive & ~propose & (timer + 1 >= limit),
-        done=(s == SummitState.HELD) & ~propose & (timer + 1 >= sp.cooldown),
-    )
-
-
-def _summit_advance(st: State, p: ParamArrays, struct: Structure, x: SummitStep) -> None:
-    """4.6 The summit state and timer after this week's transitions; who cancelled, whether
-    the door stays open, and the silence clocks of a freshly set date."""
-    ld, tg = struct.leader, struct.target
-    sp = p.summit
-    s, timer = st.summit, st.summit_timer
-    reset = x.propose | x.cancel | x.held | x.lapse | x.expire | x.done
-    st.summit = np.select(
-        [x.propose, x.agree | x.revive, x.cancel, x.held, x.lapse | x.expire | x.done],
-        [SummitState.PROPOSED, SummitState.SCHEDULED, SummitState.CANCELLED, SummitState.HELD,
-         SummitState.NONE],
-        s.copy(),
-    ).astype(np.int8)  # fmt: skip
-    st.summit_timer = np.select(
-        [reset, x.agree, x.revive, s == SummitState.SCHEDULED],
-        [0, sp.lead_weeks.astype(np.int32), sp.revival_lead.astype(np.int32), timer - 1],
-        timer + 1,
-    ).astype(np.int32)
-    st.hedged = np.where(x.cancel, x.hedge, st.hedged)
-    st.canceller = np.where(x.cancel, np.where(x.by_leader, ld, tg), st.canceller).astype(np.int16)
-    fresh = x.agree | x.revive  # a newly set date: both sides' silence counts from now
-    st.silence[:, ld] = np.where(fresh, 0, st.silence[:, ld])
-    st.silence[:, tg] = np.where(fresh, 0, st.silence[:, tg])
-
-
-def _summit_consequences(st: State, p: ParamArrays, struct: Structure, x: SummitStep) -> None:
-    """4.6 What the transitions cost or deliver: a hedged cancellation signals ([S18]), an
-    unconsulted acceptance strains treaty ties ([S18]), a held summit brings standing,
-    prestige, tension relief and, with agreement, relief and security."""
-    ld, tg = struct.leader, struct.target
-    sp, sg, tp = p.summit, p.standing, p.target
-    signal = x.cancel & x.by_leader & x.hedge
-    st.engagement[:, tg] = _clip01(st.engagement[:, tg] + sp.hedge_signal * signal)
-
-    st.unilateral = st.unilateral * (1.0 - p.commitment.unilateral_fade) + x.unconsulted
-    cost = (sp.unconsulted_cost * x.unconsulted)[:, None] * struct.leader_allies
-    st.strength[:, ld, :] = _clip01(st.strength[:, ld, :] - cost)
-    st.strength[:, :, ld] = _clip01(st.strength[:, :, ld] - cost)
-
-    held = x.held
-    gain = sg.summit_gain * held + sg.agreement_gain * x.agreement
-    for i in (ld, tg):
-        st.standing[:, i] = _clip01(st.standing[:, i] + gain)
-    st.standing[:, ld] = _clip01(st.standing[:, ld] - sg.no_deal_cost * x.no_deal)
-    st.prestige = rules.grow_toward_one(st.prestige, tp.summit_prestige, held)
-    st.relief = rules.grow_toward_one(st.relief, tp.agreement_relief, x.agreement)
-    st.security = rules.grow_toward_one(st.security, tp.agreement_security, x.agreement)
-    st.tension = _clip01(st.tension - p.tension.summit_relief * held)
-    st.snub = x.no_deal
-    st.since_summit = np.where(held, 0, st.since_summit + 1).astype(np.int32)
-    st.posture = np.where(x.agreement, Posture.NONE, st.posture).astype(np.int8)
-
-
-def _summit_process(
-    st: State, ctx: Context, p: ParamArrays, struct: Structure, u: np.ndarray,
-    forced_proposal: bool, unconsulted_response: np.ndarray, ev: dict[str, np.ndarray],
-) -> None:  # fmt: skip
-    """4.6 The summit state machine ([S18]): proposed -> scheduled -> held (agreement or no
-    deal), or cancelled first by the side that fears being stood up; a hedged cancellation
-    can be revived."""
-    x = _summit_transitions(st, ctx, p, struct, u, forced_proposal)
-    x.unconsulted = x.unconsulted | unconsulted_response
-    _summit_advance(st, p, struct, x)
-    _summit_consequences(st, p, struct, x)
-    for name, flag in (
-        ("summit_proposed", x.propose), ("summit_scheduled", x.agree),
-        ("unconsulted_decision", x.unconsulted), ("summit_lapsed", x.lapse),
-        ("summit_cancelled", x.cancel), ("summit_revived", x.revive), ("summit_held", x.held),
-        ("agreement", x.agreement), ("no_deal", x.no_deal),
-    ):  # fmt: skip
-        ev[name] = flag
-
-
-def _resolve_interests(st: State, ctx: Context, p: ParamArrays) -> None:
-    """4.7 The DPRK's interest states drift: relief erodes under pressure, prestige fades,
-    security recovers, the weapons programme builds or fades with the mode."""
-    tp = p.target
-    st.relief = rules.relief_erosion(st.relief, tp.relief_decay, ctx.pressure)
-    st.relief = rules.leakage_relief(st.relief, ctx.pressure, st.pressure0, p.enforcement.leakage)
-    st.prestige = rules.prestige_fade(st.prestige, tp.prestige_decay)
-    st.security = rules.security_recovery(st.security, tp.security_recovery, tp.security0)
-    st.programme = rules.programme_update(
-        st.programme, st.mode == Mode.AUTONOMY, tp.programme_growth, tp.programme_decay
-    )
-
-
-def _resolve_ties(st: State, p: ParamArrays, struct: Structure) -> None:
-    """4.8 Coalition ties strengthen with coordination and strain with divergence."""
-    tie = p.ties
-    st.strength, st.divergence = rules.tie_update(
-        st.strength,
-        st.divergence,
-        st.commitment,
-        mask=struct.coalition_mask,
-        memory=tie.divergence_memory,
-        tolerance=tie.tolerance,
-        strengthen=tie.strengthen,
-        strain=tie.strain,
-    )
-
-
-def _resolve_tension(st: State, p: ParamArrays, ev: dict[str, np.ndarray]) -> None:
-    """4.9 Tension decays; a military crisis is declared when it crosses the threshold."""
-    st.tension = rules.tension_decay(st.tension, p.tension.decay)
-    crisis = st.tension >= p.tension.crisis_threshold
-    ev["military_crisis"] = crisis & ~st.crisis
-    st.crisis = crisis
-
-
-def _resolve_outcomes(
-    st: State, p: ParamArrays, struct: Structure, ev: dict[str, np.ndarray]
-) -> None:
-    """4.10 Reporters are measured and the seed's three failure modes ([S18]) logged when
-    first crossed."""
-    st.metrics = measure(st, p, struct)
-    m, oc = st.metrics, p.outcomes
-    fractured, unwound, isolated = rules.failure_modes(
-        m["cohesion"],
-        m["effective_pressure"],
-        m["us_isolation"],
-        st.pressure0,
-        fracture_cohesion=oc.fracture_cohesion,
-        unwind_ratio=oc.unwind_ratio,
-        isolation_threshold=oc.isolation_threshold,
-    )
-    ev["coalition_fracture"] = fractured & ~st.fractured
-    ev["pressure_unwound"] = unwound & ~st.unwound
-    ev["us_isolated"] = isolated & ~st.isolated
-    st.fractured, st.unwound, st.isolated = fractured, unwound, isolated
-
-
-def _resolve_clock(
-    st: State, p: ParamArrays, struct: Structure, t: int, ev: dict[str, np.ndarray]
-) -> None:
-    """4.11 The exogenous clock events; the week's events are added to the counters."""
-    ev["election"][:] = bool(np.any(struct.election_steps == t))
-    ev["pandemic_start"][:] = t == struct.pandemic_start
-    ev["pandemic_end"] = t == struct.pandemic_start + p.clock.pandemic_weeks
-    st.counts += np.stack([ev[name] for name in EVENT_KINDS], axis=1)
+def _event_dict(events: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: events[:, k].copy() for k, name in enumerate(EVENT_KINDS)}
 
 
 def resolve_world(
     st: State, ctx: Context, p: ParamArrays, struct: Structure
 ) -> dict[str, np.ndarray]:
-    """Phase 4: model-level consequences of the committed decisions; returns this week's events.
+    """Phase 4: model-level consequences of the committed decisions; returns this week's events."""
+    pk = ctx.packed
+    events = np.zeros((p.n_rows, N_EVENTS), dtype=np.bool_)
+    _resolve_rows(
+        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, ctx.keys, ctx.step, ctx.values, events
+    )
+    return _event_dict(events)
 
-    The steps run in the ODD's order (section 1.3, phase 4).
-    """
-    t = ctx.step
-    ev = {name: np.zeros(p.n_rows, dtype=bool) for name in EVENT_KINDS}
-    u = uniforms(ctx.keys, t, [WORLD], _WORLD_DRAWS)[:, 0, :]
-    forced_test, forced_proposal = _apply_scheduled(st, struct, t, ev)
-    _resolve_mode(st, ev)
-    tension = _resolve_provocation(st, p, struct, forced_test, ev)
-    tension, unconsulted_response = _resolve_response(st, p, tension, ev)
-    _resolve_outbursts(st, p, struct, tension, ev)
-    _summit_process(st, ctx, p, struct, u, forced_proposal, unconsulted_response, ev)
-    _resolve_interests(st, ctx, p)
-    _resolve_ties(st, p, struct)
-    _resolve_tension(st, p, ev)
-    _resolve_outcomes(st, p, struct, ev)
-    _resolve_clock(st, p, struct, t, ev)
-    return ev
+
+_NO_RECORD = np.empty(0, dtype=np.int64)
+
+
+def advance(
+    st: State,
+    p: ParamArrays | Packed,
+    struct: Structure,
+    keys: np.ndarray,
+    t0: int,
+    t1: int,
+    record_at: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weeks ``t0`` .. ``t1 - 1`` for every row in the compiled kernel (the ensemble's path).
+
+    Returns (events of the last week (R, N_EVENTS) bool, trajectory (R, len(record_at),
+    4 + A): cohesion, effective pressure, US isolation, tension and each actor's commitment
+    after each step in ``record_at``)."""
+    pk = p if isinstance(p, Packed) else pack(p)
+    r, a = st.commitment.shape
+    at = _NO_RECORD if record_at is None else np.ascontiguousarray(record_at, dtype=np.int64)
+    traj = np.zeros((r, at.size, 4 + a))
+    events = np.zeros((r, N_EVENTS), dtype=np.bool_)
+    _advance(
+        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, _keys(keys), t0, t1, events, at, traj
+    )
+    return events, traj
 
 
 def step(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray) -> dict:
-    """One week for every replicate and every actor at once (the ensemble's path)."""
-    ctx = observe(st, p, struct, t, keys)
-    cols = struct.cols
-    actors = decide_actors(st, ctx, p, struct, cols)
-    target = decide_target(st, ctx, p, struct)
-    leader = decide_leader(st, ctx, p, struct)
-    commit_actors(st, actors, cols)
-    commit_target(st, target)
-    commit_leader(st, leader)
-    return resolve_world(st, ctx, p, struct)
+    """One week for every replicate and every actor (the ensemble's path); returns the
+    week's events."""
+    events, _ = advance(st, p, struct, keys, t, t + 1)
+    return _event_dict(events)
 
 
 # --------------------------------------------------------------------------- outcomes
