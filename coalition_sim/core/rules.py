@@ -90,7 +90,7 @@ SQRT12 = math.sqrt(12.0)
 
 #: Every rule is compiled once per process and cached on disk; ``inline`` lets the kernel
 #: fuse the small ones into its loop.
-rule = njit(cache=True)
+rule = njit(cache=True, _nrt=False)
 
 
 class SummitState(IntEnum):

@@ -489,7 +489,7 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
     st.canceller[:] = -1
     st.metrics = {name: np.zeros(r) for name in METRIC_NAMES}
     pk = pack(p)
-    _measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel)
+    _measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, np.empty(struct.n_actors))
     st.pressure0[:] = st.metrics["effective_pressure"]
     return st
 
@@ -504,7 +504,7 @@ def measure(st: State, p: ParamArrays, struct: Structure) -> dict[str, np.ndarra
     """The model reporters: cohesion, effective pressure and US isolation, per replicate
     (recomputed from ``st`` into its ``metrics``)."""
     pk = pack(p)
-    _measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel)
+    _measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, np.empty(struct.n_actors))
     return st.metrics
 
 
@@ -527,7 +527,8 @@ PLAN_FIELDS = (
 TARGET_FIELDS = ("mode", "provocation", "accept", "cancel", "hedge")
 LEADER_FIELDS = ("accept", "consult", "cancel", "hedge", "response", "appetite")
 
-phase = njit(cache=True)
+phase = njit(cache=True, _nrt=False)
+kernel = njit(cache=True, _nrt=False)
 
 
 @phase
@@ -573,9 +574,10 @@ def _measure(r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, capacity: np.ndarr
     s.us_isolation[r] = R.us_isolation(c, capacity, g.leader, g.partners)
 
 
-@phase
-def _measure_rows(s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any) -> None:
-    capacity = np.empty(pas.shape[2])
+@kernel
+def _measure_rows(
+    s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, capacity: np.ndarray
+) -> None:
     for r in range(prow.shape[0]):
         _measure(r, s, pfs[prow[r]], pas[prow[r]], g, capacity)
 
@@ -1111,21 +1113,17 @@ def _week(
     _resolve_world(r, t, s, pf, pa, g, key, ctx, capacity, ev)
 
 
-@phase
+@kernel
 def _advance(
     s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, keys: np.ndarray,
-    t0: int, t1: int, events: np.ndarray, record_at: np.ndarray, traj: np.ndarray,
+    t0: int, t1: int, events: np.ndarray, record_at: np.ndarray, traj: np.ndarray, w: Any,
 ) -> None:  # fmt: skip
     """Weeks t0..t1-1 for every row, row by row (a row's weeks stay in cache). ``events``
     (R, N_EVENTS) receives the last week's events; at the steps in ``record_at`` the
     reporters, tension and commitments are copied to ``traj`` (R, len(record_at), 4 + A)."""
     a = s.commitment.shape[1]
-    pull = np.empty((a, a))
-    ctx = np.empty(len(CONTEXT_FIELDS))
-    plans = np.empty((a, len(PLAN_FIELDS)))
-    target_plan = np.empty(len(TARGET_FIELDS))
-    leader_plan = np.empty(len(LEADER_FIELDS))
-    capacity = np.empty(a)
+    pull, ctx, plans, capacity = w.pull, w.ctx, w.plans, w.capacity
+    target_plan, leader_plan = w.target_plan, w.leader_plan
     last = -1
     for r in range(prow.shape[0]):
         pr = prow[r]
@@ -1151,16 +1149,14 @@ def _advance(
 # ----------------------------------------------------------------- row wrappers (Mesa path)
 
 
-@phase
+@kernel
 def _observe_rows(s, pfs, pas, prow, g, t, out):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         _observe(r, t, s, pfs[prow[r]], pas[prow[r]], g, out[r])
 
 
-@phase
-def _decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out):  # type: ignore[no-untyped-def]
-    a = s.commitment.shape[1]
-    pull = np.empty((a, a))
+@kernel
+def _decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out, pull):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         pf = pfs[prow[r]]
         _pull_matrix(pf, g, pull)
@@ -1168,7 +1164,7 @@ def _decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out):  # type: 
             _decide_actor(r, cols[k], t, s, pf, pas[prow[r]], g, keys[r], ctx[r], pull, out[r, k])
 
 
-@phase
+@kernel
 def _decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         if leader:
@@ -1177,7 +1173,7 @@ def _decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out):  # type:
             _decide_target(r, t, s, pfs[prow[r]], pas[prow[r]], g, keys[r], ctx[r], out[r])
 
 
-@phase
+@kernel
 def _commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-def]
     for r in range(plans.shape[0]):
         for k in range(cols.shape[0]):
@@ -1188,9 +1184,8 @@ def _commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-de
             _commit_leader(r, s, role_plan[r])
 
 
-@phase
-def _resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events):  # type: ignore[no-untyped-def]
-    capacity = np.empty(s.commitment.shape[1])
+@kernel
+def _resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         _resolve_world(r, t, s, pfs[prow[r]], pas[prow[r]], g, keys[r], ctx[r], capacity,
                        events[r])  # fmt: skip
@@ -1280,7 +1275,7 @@ def decide_actors(
     out = np.empty((p.n_rows, cols.size, len(PLAN_FIELDS)))
     _decide_actor_rows(
         arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, ctx.keys, ctx.step, ctx.values, cols,
-        out,
+        out, np.empty((struct.n_actors, struct.n_actors)),
     )  # fmt: skip
     return ActorPlan(cols, out)
 
@@ -1335,12 +1330,28 @@ def resolve_world(
     pk = ctx.packed
     events = np.zeros((p.n_rows, N_EVENTS), dtype=np.bool_)
     _resolve_rows(
-        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, ctx.keys, ctx.step, ctx.values, events
-    )
+        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, ctx.keys, ctx.step, ctx.values, events,
+        np.empty(struct.n_actors),
+    )  # fmt: skip
     return _event_dict(events)
 
 
 _NO_RECORD = np.empty(0, dtype=np.int64)
+
+#: Working buffers of the kernel (the compiled code runs without a memory manager, so it
+#: allocates nothing: no reference counting in the loop).
+Scratch = namedtuple("Scratch", "pull ctx plans capacity target_plan leader_plan")
+
+
+def _scratch(a: int) -> Any:
+    return Scratch(
+        pull=np.empty((a, a)),
+        ctx=np.empty(len(CONTEXT_FIELDS)),
+        plans=np.empty((a, len(PLAN_FIELDS))),
+        capacity=np.empty(a),
+        target_plan=np.empty(len(TARGET_FIELDS)),
+        leader_plan=np.empty(len(LEADER_FIELDS)),
+    )
 
 
 def advance(
@@ -1363,8 +1374,9 @@ def advance(
     traj = np.zeros((r, at.size, 4 + a))
     events = np.zeros((r, N_EVENTS), dtype=np.bool_)
     _advance(
-        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, _keys(keys), t0, t1, events, at, traj
-    )
+        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, _keys(keys), t0, t1, events, at, traj,
+        _scratch(a),
+    )  # fmt: skip
     return events, traj
 
 

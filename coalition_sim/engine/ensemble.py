@@ -229,7 +229,9 @@ class Ensemble:
         if replicates < 1:
             raise ConfigError(f"replicates must be at least 1, got {replicates}")
         rows = np.repeat(np.arange(n), replicates)
-        p = self.base.take(np.zeros(n, dtype=np.intp))
+        # one stored parameter set per point (the base's when no column is given), shared by
+        # the point's replicates: memory per replicate is the state, not the parameters
+        p = self.base.expand(np.zeros(n if cols else 1, dtype=np.intp))
         touched: set[int] = set()
         for key, values in cols.items():
             spec = self.specs[canonical_name(key, self.specs)]
@@ -249,7 +251,7 @@ class Ensemble:
                     f"interest weights of actor '{self.actor_ids[col]}' must sum to 1 "
                     f"(point {int(np.flatnonzero(off)[0])} sums to {total[off][0]:.4g})"
                 )
-        return p.take(rows) if replicates > 1 else p
+        return p.take(rows if cols else np.zeros(n * replicates, dtype=np.intp))
 
     @staticmethod
     def seeds(seed: int, n_points: int, replicates: int, first_point: int = 0) -> np.ndarray:
@@ -320,27 +322,34 @@ class Ensemble:
         self, p: dyn.ParamArrays, seeds: np.ndarray, steps: int, every: int, actors: bool,
         counts: bool,
     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:  # fmt: skip
-        snaps: list[tuple[int, dict[str, np.ndarray]]] = []
-        st = None
-        for t, st in self.iterate(p, seeds, steps):
-            if every > 0 and (t % every == 0 or t == steps):
-                snaps.append((t, self._snapshot(st, actors)))
-        assert st is not None
+        """All weeks of a block in one call of the compiled kernel, which copies the
+        recorded steps' reporters straight into one trajectory array."""
+        st = dyn.initial_state(p, self.structure)
+        keys = dyn.make_keys(seeds)
+        record_at = None
+        if every > 0:
+            record_at = np.array(sorted({*range(every, steps + 1, every), steps}), dtype=np.int64)
+        first = self._snapshot(st, actors) if every > 0 else None
+        _, traj_arr = dyn.advance(st, p, self.structure, keys, 1, steps + 1, record_at)
         final: dict[str, Any] = dict(dyn.outcomes(st))
         final.update(self._snapshot(st, actors))
         if counts:
             for k, name in enumerate(dyn.EVENT_KINDS):
                 final[f"n_{name}"] = st.counts[:, k].astype(np.int32)
         traj = None
-        if snaps:
+        if first is not None and record_at is not None:
             r = p.n_rows
-            data = {"step": np.repeat(np.array([t for t, _ in snaps], dtype=np.int32), r)}
-            for key in snaps[0][1]:
-                data[key] = np.concatenate([s[key] for _, s in snaps])
+            n_at = record_at.size + 1
+            data: dict[str, np.ndarray] = {
+                "step": np.tile(np.concatenate([[0], record_at]).astype(np.int32), r)
+            }
+            names = list(METRICS) + [f"commitment_{a}" for a in self.actor_ids]
+            for k, key in enumerate(names if actors else METRICS):
+                block = np.empty((r, n_at))
+                block[:, 0] = first[key]
+                block[:, 1:] = traj_arr[:, :, k]
+                data[key] = block.ravel()  # run-major: all recorded steps of row 0, then row 1
             traj = pd.DataFrame(data)
-            # run-major order: all recorded steps of row 0, then row 1, ...
-            order = np.arange(len(snaps) * r).reshape(len(snaps), r).T.ravel()
-            traj = traj.iloc[order].reset_index(drop=True)
         return pd.DataFrame(final), traj
 
 
