@@ -12,18 +12,18 @@ import pytest
 from conftest import ROOT
 
 from coalition_sim.calibration.estimate import (
-    Prior,
     calibrate,
     distance,
-    load_targets,
     prior_design,
     simulate,
     statistic_values,
     tightening,
 )
+from coalition_sim.calibration.targets import Prior, load_targets
 from coalition_sim.cli.main import main
 from coalition_sim.engine.ensemble import Ensemble
-from coalition_sim.scenario.schema import ConfigError, load_scenario
+from coalition_sim.scenario.library import load_scenario
+from coalition_sim.scenario.loading import ConfigError
 
 TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
 HISTORY = ROOT / "configs" / "history"
@@ -45,7 +45,7 @@ def test_targets_hold_the_record_and_derive_the_statistics(targets) -> None:
     # two nuclear tests in 2016; three ICBMs and a nuclear test on four distinct weeks in 2017
     assert obs["strategic_2016"] == 2 and obs["strategic_2017"] == 4
     assert obs["conventional_2018"] == 0 and obs["strategic_2018"] == 0
-    assert [r["number"] for r in targets.record["unsc_resolutions"]] == [
+    assert [r.number for r in targets.record.unsc_resolutions] == [
         2270, 2321, 2371, 2375, 2397
     ]  # fmt: skip
     assert 5 <= len(targets.priors) <= 12
@@ -137,7 +137,7 @@ def _targets_text(**replace: str) -> str:
         ({"low = 0.0\nhigh = 12.0": "low = 12.0\nhigh = 12.0"}, "empty prior range"),
         ({"low = -7.0\nhigh = 1.0": "low = -30.0\nhigh = 1.0"}, "schema range"),
         ({"observed = 16": "observed = 17"}, "from the record"),
-        ({'\nkind = "weeks"': '\nkind = "days"'}, "kind must be"),
+        ({'\nkind = "weeks"': '\nkind = "days"'}, "statistics[0].kind' = 'days'"),
         ({'scenario = "start_2016"': 'scenario = "start_1999"'}, "unknown scenario"),
     ],
 )

@@ -46,6 +46,7 @@ class StateActor(mesa.Agent):
     def commit(self) -> None:
         """Write the intentions into the shared state."""
         st = self.model.state
+        assert self._plan is not None, "commit() before decide()"
         dyn.commit_actors(st, self._plan, self._cols)
         if isinstance(self._role_plan, dyn.TargetPlan):
             dyn.commit_target(st, self._role_plan)

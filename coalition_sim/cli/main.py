@@ -10,15 +10,11 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from ..scenario.library import BASELINE, config_dir, list_scenarios, scenario_path
-from ..scenario.schema import (
-    ConfigError,
-    apply_overrides,
-    parameter_table,
-    read_scenario_data,
-    validate_scenario,
-)
+from ..scenario.loading import ConfigError, read_scenario_data, validate_scenario
+from ..scenario.names import apply_overrides, parameter_table
 from . import calibrate, sweep, ui
 from .args import positive_int
 from .args import seed as _seed
@@ -31,7 +27,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's two-line usage dump
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's two-line usage dump
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
