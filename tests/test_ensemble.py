@@ -51,7 +51,10 @@ def _assert_rows_equal(mesa_state: dyn.State, ens_state: dyn.State, row: int, wh
         assert np.array_equal(val[0], ens_state.metrics[key][row]), f"{where}: metric {key}"
 
 
-@pytest.mark.parametrize("name", sorted(POINTS))
+@pytest.mark.parametrize(
+    "name",
+    [n if n == "summit_2018" else pytest.param(n, marks=pytest.mark.slow) for n in sorted(POINTS)],
+)  # one scenario in the quick loop, all in the full suite
 def test_mesa_and_ensemble_rows_are_identical_step_by_step(name: str) -> None:
     """Rows set by the ensemble's row path equal CoalitionModel built with the same values
     as keyword arguments, in every state array after every week, for two seeds each."""

@@ -323,6 +323,7 @@ def test_result_does_not_depend_on_activation_order(monkeypatch, order):
 
 
 @pytest.mark.parametrize("name", ["baseline", "summit_2018", "muddling_2020", "regional_six"])
+@pytest.mark.slow
 def test_mesa_model_equals_ensemble_engine_bit_for_bit(scenario, name):
     seeds = [0, 7, 2018, 987654321]
     scn = scenario(name)

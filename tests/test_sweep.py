@@ -100,6 +100,7 @@ def test_a_sweep_row_replays_in_the_mesa_model(reference: tuple[Path, Path]) -> 
     ("chunk_size", "workers", "order"),
     [(4, 1, None), (30, 1, None), (3, 2, "reversed"), (1, 1, "shuffled")],
 )
+@pytest.mark.slow
 def test_dataset_is_invariant_to_chunks_workers_and_order(
     reference: tuple[Path, Path], tmp_path: Path, chunk_size: int, workers: int, order: str | None
 ) -> None:
@@ -126,6 +127,7 @@ def test_rerun_skips_finished_chunks(reference: tuple[Path, Path]) -> None:
     assert before == {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) -> None:
     text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 400")
     spec = _spec(tmp_path, text)  # 2,400 runs in 24 chunks of 100
@@ -161,6 +163,7 @@ def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) ->
     assert not list(killed.rglob(".part-*"))  # no temp file left behind
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_equals_the_local_run(
     reference: tuple[Path, Path], tmp_path: Path
 ) -> None:

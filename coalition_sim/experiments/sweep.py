@@ -38,7 +38,7 @@ from .. import __version__
 from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
 from ..engine.runner import compiled, run_tasks
-from ..scenario.library import resolve_scenario, scenario_path
+from ..scenario.library import config_dir, resolve_scenario, scenario_path
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
 from ..scenario.names import canonical_name, check_values, with_values
@@ -110,7 +110,7 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep spec file; ConfigError (one line) if it is bad."""
     p = Path(path)
     if not p.exists() and p.suffix != ".toml":
-        p = Path(__file__).resolve().parents[2] / "configs" / "sweeps" / f"{path}.toml"
+        p = config_dir() / "sweeps" / f"{path}.toml"
     data = read_toml(p)
     try:
         return SweepSpec.model_validate(data), p

@@ -13,7 +13,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from .schema import Scenario
+from .schema import Scenario, field_range
 
 __all__ = [
     "ConfigError",
@@ -60,10 +60,7 @@ def _field_bounds(loc: tuple[Any, ...]) -> tuple[Any, Any] | None:
         model = args[0] if args else ann
     if field is None:
         return None
-    lo = hi = None
-    for meta in field.metadata:
-        lo = getattr(meta, "ge", lo)
-        hi = getattr(meta, "le", hi)
+    lo, hi = field_range(field)
     return (lo, hi) if lo is not None or hi is not None else None
 
 

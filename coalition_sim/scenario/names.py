@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .loading import ConfigError, validate_scenario
-from .schema import Actor, Clock, Interests, Params, Scenario, Tie
+from .schema import Actor, Clock, Interests, Params, Scenario, Tie, field_range
 
 __all__ = [
     "ACTOR_FIELDS",
@@ -152,10 +152,7 @@ def parameter_table() -> list[dict[str, Any]]:
             extra = field.json_schema_extra or {}
             if not isinstance(extra, dict) or "source" not in extra:
                 continue
-            lo = hi = None
-            for meta in field.metadata:
-                lo = getattr(meta, "ge", lo)
-                hi = getattr(meta, "le", hi)
+            lo, hi = field_range(field)
             rows.append(
                 {
                     "name": prefix + name,
@@ -222,10 +219,9 @@ class ParamSpec:
 
 def _bounds(model: type[BaseModel], name: str) -> tuple[float, float, bool]:
     f = model.model_fields[name]
-    lo, hi = -np.inf, np.inf
-    for meta in f.metadata:
-        lo = getattr(meta, "ge", lo)
-        hi = getattr(meta, "le", hi)
+    lo, hi = field_range(f)
+    lo = -np.inf if lo is None else lo
+    hi = np.inf if hi is None else hi
     return float(lo), float(hi), f.annotation is int
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 from .seeds import SEED_LIMIT
 
@@ -47,6 +48,18 @@ def param(
         description=meaning,
         json_schema_extra={"source": source, "unit": unit},
     )
+
+
+def field_range(field: FieldInfo) -> tuple[Any, Any]:
+    """A field's declared (min, max) from its ``ge``/``le`` constraints; None where open.
+
+    The one place ranges are read back from the schema: error messages, the parameter
+    table and the sweep/fit catalogue all use it."""
+    lo = hi = None
+    for meta in field.metadata:
+        lo = getattr(meta, "ge", lo)
+        hi = getattr(meta, "le", hi)
+    return lo, hi
 
 
 class _Strict(BaseModel):
