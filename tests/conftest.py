@@ -135,7 +135,7 @@ def run_engine(
     setup: Callable[[dyn.State, dyn.ParamArrays, dyn.Structure], None] | None = None,
     keep: bool = False,
 ) -> EngineRun:
-    """Run the vectorised engine ``dynamics.step`` over R replicates (seeds 0..R-1 unless
+    """Run the vectorised engine ``core.week.step`` over R replicates (seeds 0..R-1 unless
     ``seeds`` is given) for ``steps`` weeks, with ``values`` set via ``with_values``.
 
     ``setup(state, params, struct)`` may edit the initial state; ``keep`` stores a copy of the

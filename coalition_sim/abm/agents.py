@@ -2,7 +2,7 @@
 
 An agent's ``step`` is ``decide`` then ``commit``; the model runs every agent's ``decide``
 before any ``commit`` so that the update is simultaneous (no first-mover bias). The rules
-themselves live in :mod:`coalition_sim.rules` and :mod:`coalition_sim.dynamics`, shared with
+themselves live in :mod:`coalition_sim.core.rules` and :mod:`coalition_sim.core.week`, shared with
 the ensemble engine.
 """
 

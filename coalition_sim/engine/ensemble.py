@@ -1,4 +1,4 @@
-"""The ensemble engine: many parameter points x replicates advanced at once on ``dynamics.step``.
+"""The ensemble engine: many parameter points x replicates advanced at once on ``core.week.step``.
 
 The Mesa model runs one replicate at a time; here every run is a row of the same state arrays,
 so a sweep of thousands of runs costs a few hundred numpy calls per week instead of thousands of

@@ -4,7 +4,7 @@ Pick a scenario, turn the knobs the seeds talk about, step or play, and watch th
 hold or fracture; then run an ensemble of replicates with the same parameters.
 
 Every browser session renders its own ``Page`` and so builds its own model (held in component
-state, never at module level). Views are SVG/HTML strings from :mod:`coalition_sim.ui_views`,
+state, never at module level). Views are SVG/HTML strings from :mod:`coalition_sim.ui.views`,
 re-sent on each step, which keeps Play well above five steps a second.
 """
 

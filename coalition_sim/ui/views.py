@@ -3,7 +3,7 @@
 Every view is a function of a model (or of an ensemble result) returning markup, so the
 browser receives one small string per view per step instead of a re-rendered image: the
 alliance graph, the time series, the state badges, the event timeline, the outcome bars and
-the fan charts. :mod:`coalition_sim.app` puts them on the page.
+the fan charts. :mod:`coalition_sim.ui.app` puts them on the page.
 """
 
 from __future__ import annotations
