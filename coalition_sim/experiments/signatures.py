@@ -29,8 +29,10 @@ import pandas as pd
 
 from ..core import week as dyn
 from ..engine.ensemble import Ensemble, run_seeds
-from ..scenario.library import config_dir, resolve_scenario, with_values
-from ..scenario.schema import ConfigError, Scenario, validate_scenario
+from ..scenario.library import config_dir, resolve_scenario
+from ..scenario.loading import ConfigError, validate_scenario
+from ..scenario.names import with_values
+from ..scenario.schema import Scenario
 from .paired import (
     Interval,
     bootstrap_ratio,
@@ -513,7 +515,7 @@ def row_autonomy(s: Suite) -> RowResult:
     return r
 
 
-NO_ELECTION = {"clock.us_elections": []}
+NO_ELECTION: dict[str, Any] = {"clock.us_elections": []}
 
 
 @row
