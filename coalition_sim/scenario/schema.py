@@ -886,7 +886,7 @@ class TargetParams(_Strict):
         "conclude that major provocations could reinforce his power at home'.",
     )
     mediator_shunning: float = param(
-        0.7,
+        0.8,
         0,
         1,
         "Share of mediation the DPRK ignores while it seeks autonomy.",
