@@ -14,7 +14,7 @@ import pytest
 from coalition_sim.experiments.signatures import ROWS, Suite
 
 #: replicates per arm in CI; rows whose effect is small in absolute size get more
-REPLICATES = {7: 2000, 2: 800, 3: 800, 4: 800, 14: 800}
+REPLICATES = {7: 2000, 6: 1000, 2: 800, 3: 800, 4: 800, 14: 800}
 DEFAULT_REPLICATES = 500
 SEED = 7
 

@@ -22,7 +22,8 @@ import math
 from enum import IntEnum
 
 import numpy as np
-from numba import njit
+
+from .jit import compiled
 
 __all__ = [
     "Mode",
@@ -88,9 +89,8 @@ __all__ = [
 
 SQRT12 = math.sqrt(12.0)
 
-#: Every rule is compiled once per process and cached on disk; ``inline`` lets the kernel
-#: fuse the small ones into its loop.
-rule = njit(cache=True, _nrt=False)
+#: Every rule is compiled (and cached on disk) by the core's one decorator.
+rule = compiled
 
 
 class SummitState(IntEnum):
@@ -650,7 +650,7 @@ def diplomatic_track(summit: int, since_summit: int, track_memory: float) -> boo
     """A diplomatic track is active while a summit is proposed or scheduled and for
     ``track_memory`` weeks after one is held (working-level talks; [S18] 'talks ... have
     picked up again')."""
-    return summit == _PROPOSED or summit == _SCHEDULED or since_summit < track_memory
+    return summit in (_PROPOSED, _SCHEDULED) or since_summit < track_memory
 
 
 @rule
@@ -693,7 +693,7 @@ def both_want_meeting(
 ) -> bool:
     """Talks are on and both leaders' engagement is at least ``threshold``: [S18] the meeting is
     'something both Kim and Trump really want', so they avoid 'big missteps'."""
-    talks_on = summit == _PROPOSED or summit == _SCHEDULED
+    talks_on = summit in (_PROPOSED, _SCHEDULED)
     return talks_on and leader_engagement >= threshold and target_engagement >= threshold
 
 

@@ -16,6 +16,8 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
+from .jit import compiled
+
 __all__ = ["GOLDEN", "M1", "M2", "WORLD", "Draw", "mix", "seed_keys", "uniform", "uniforms"]
 
 #: SplitMix64 constants: the golden-ratio increment and the finaliser's two multipliers.
@@ -82,7 +84,7 @@ def _slot_keys(actors: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return mix((a << np.uint64(8)) + d + _GOLDEN)
 
 
-@njit(cache=True, inline="always")
+@compiled
 def uniform(key: np.uint64, step: int, actor: int, draw: int) -> float:
     """One uniform number in [0, 1) for (replicate key, step, actor, draw slot): the scalar
     form of :func:`uniforms`, computed inside the compiled weekly kernel (no state, no

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
-import numpy as np
-from numba import njit
-
-from ..scenario.schema import TIE_TYPES, Actor, EventKind, Params, Role, Scenario, TieType
+from ..scenario.names import ACTOR_FIELDS, INTEREST_FIELDS
+from ..scenario.schema import TIE_TYPES, EventKind, Params, Role, Scenario, TieType
 from . import rules as R
+from .events import EVENT_INDEX, EVENT_KINDS
+from .jit import compiled
 from .params import GROUPS, ActorArrays, ClockArrays, ParamArrays, check_schema
 from .rules import Mode, Posture, ProvocationLevel, SummitState
 from .streams import WORLD, Draw, seed_keys, uniform
@@ -52,39 +53,19 @@ __all__ = [
 ]
 
 
-#: Event kinds, in the order of the counters kept in :attr:`State.counts`.
-EVENT_KINDS: tuple[str, ...] = (
-    "summit_proposed",
-    "summit_scheduled",
-    "unconsulted_decision",
-    "summit_lapsed",
-    "summit_cancelled",
-    "summit_revived",
-    "summit_held",
-    "agreement",
-    "no_deal",
-    "conventional_test",
-    "strategic_test",
-    "outburst_counterpart",
-    "outburst_third_party",
-    "policy_shift",
-    "mode_influence",
-    "mode_autonomy",
-    "us_compromise",
-    "us_sideline",
-    "us_escalate",
-    "military_crisis",
-    "coalition_fracture",
-    "pressure_unwound",
-    "us_isolated",
-    "election",
-    "pandemic_start",
-    "pandemic_end",
-    "scheduled_event",
-)
-EVENT_INDEX = {name: k for k, name in enumerate(EVENT_KINDS)}
 N_EVENTS = len(EVENT_KINDS)
-# event slots as plain ints for the compiled code
+# Event slots as plain ints for the compiled code. Compiled kernels are cached on disk and
+# freeze these numbers, so the order is spelled out here and checked against the event table.
+_KERNEL_EVENT_ORDER = (
+    "summit_proposed", "summit_scheduled", "unconsulted_decision", "summit_lapsed",
+    "summit_cancelled", "summit_revived", "summit_held", "agreement", "no_deal",
+    "conventional_test", "strategic_test", "outburst_counterpart", "outburst_third_party",
+    "policy_shift", "mode_influence", "mode_autonomy", "us_compromise", "us_sideline",
+    "us_escalate", "military_crisis", "coalition_fracture", "pressure_unwound", "us_isolated",
+    "election", "pandemic_start", "pandemic_end", "scheduled_event",
+)  # fmt: skip
+if EVENT_KINDS != _KERNEL_EVENT_ORDER:
+    raise ImportError("core/events.py changed the event order: update _KERNEL_EVENT_ORDER")
 (E_PROPOSED, E_SCHEDULED, E_UNCONSULTED, E_LAPSED, E_CANCELLED, E_REVIVED, E_HELD, E_AGREEMENT,
  E_NO_DEAL, E_CONVENTIONAL, E_STRATEGIC, E_OUTBURST_CP, E_OUTBURST_TP, E_SHIFT, E_MODE_INFLUENCE,
  E_MODE_AUTONOMY, E_COMPROMISE, E_SIDELINE, E_ESCALATE, E_CRISIS, E_FRACTURE, E_UNWOUND,
@@ -261,10 +242,8 @@ class Structure:
 
 # --------------------------------------------------------------------------- parameters
 
-_ACTOR_FIELDS = tuple(
-    name for name, f in Actor.model_fields.items() if f.annotation in (float, int)
-)
-_INTEREST_FIELDS = ("security", "economy", "prestige", "stability")
+_ACTOR_FIELDS = ACTOR_FIELDS
+_INTEREST_FIELDS = INTEREST_FIELDS
 
 
 check_schema(Params, _ACTOR_FIELDS + _INTEREST_FIELDS)
@@ -420,7 +399,7 @@ class State:
 
     def copy(self) -> State:
         return State(
-            **{
+            **{  # type: ignore[arg-type]
                 f.name: (
                     {k: v.copy() for k, v in getattr(self, f.name).items()}
                     if f.name == "metrics"
@@ -527,8 +506,7 @@ PLAN_FIELDS = (
 TARGET_FIELDS = ("mode", "provocation", "accept", "cancel", "hedge")
 LEADER_FIELDS = ("accept", "consult", "cancel", "hedge", "response", "appetite")
 
-phase = njit(cache=True, _nrt=False)
-kernel = njit(cache=True, _nrt=False)
+phase = kernel = compiled
 
 
 @phase
@@ -603,7 +581,7 @@ def _observe(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: np.nd
         s.mode[r] == M_AUTONOMY,
         pf.target_mediator_shunning,
     )
-    ctx[C_TALKS_ON] = summit == S_PROPOSED or summit == S_SCHEDULED
+    ctx[C_TALKS_ON] = summit in (S_PROPOSED, S_SCHEDULED)
     ctx[C_DESTABILISATION] = max(s.us_isolation[r], s.tension[r])
     ctx[C_BOTH_WANT] = R.both_want_meeting(
         summit, s.engagement[r, ld], s.engagement[r, tg], pf.volatility_want_threshold
@@ -1388,19 +1366,6 @@ def step(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray)
 
 
 # --------------------------------------------------------------------------- outcomes
-
-OUTCOMES: tuple[str, ...] = (
-    "summit_held",
-    "agreement",
-    "coalition_fractured",
-    "pressure_unwound",
-    "us_isolated",
-    "strategic_test",
-    "military_crisis",
-    "summit_cancelled",
-    "summit_revived",
-    "muddling_through",
-)
 
 
 def outcomes(st: State) -> dict[str, np.ndarray]:

@@ -29,8 +29,10 @@ import pandas as pd
 
 from ..core import week as dyn
 from ..engine.ensemble import Ensemble, run_seeds
-from ..scenario.library import config_dir, resolve_scenario, with_values
-from ..scenario.schema import ConfigError, Scenario, validate_scenario
+from ..scenario.library import config_dir, resolve_scenario
+from ..scenario.loading import ConfigError, validate_scenario
+from ..scenario.names import with_values
+from ..scenario.schema import Scenario
 from .paired import (
     Interval,
     bootstrap_ratio,
@@ -510,10 +512,21 @@ def row_autonomy(s: Suite) -> RowResult:
         r.checks.append(
             above_check(f"share of weeks in autonomy, nothing on offer ({base})", share, 0.5)
         )
+    # the fitted 2018 point with Seoul still mediating: the DPRK shuns the mediator
+    us_offers_nothing = {k: v for k, v in NOTHING_ON_OFFER.items() if "mediation" not in k}
+    arm = s.arm("history/calibrated_2018", {**us_offers_nothing, "dprk_mode": "autonomy"})
+    share = _pb(arm.tracked["autonomy_share"], np.zeros(s.replicates))
+    r.checks.append(
+        above_check(
+            "share of weeks in autonomy, US offers nothing, ROK mediating (calibrated_2018)",
+            share,
+            0.5,
+        )
+    )
     return r
 
 
-NO_ELECTION = {"clock.us_elections": []}
+NO_ELECTION: dict[str, Any] = {"clock.us_elections": []}
 
 
 @row
