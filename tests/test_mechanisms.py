@@ -37,13 +37,14 @@ def arr(*values: float) -> np.ndarray:
 
 def test_fatigue_update_grows_under_pressure_and_fades_with_diplomacy():
     f = arr(0.3, 0.3, 0.3, 0.3)
-    pressure = arr(0.8, 0.8, 0.0, 0.8)
-    diplomacy = np.array([False, True, False, False])
-    economy = arr(0.3, 0.3, 0.3, 0.0)
-    g, rho = arr(0.06, 0.06, 0.06, 0.06), arr(0.08, 0.08, 0.08, 0.08)
-    new = rules.fatigue_update(
-        f, pressure=pressure, economy=economy, diplomacy=diplomacy, growth=g, recovery=rho
-    )
+    cases = [(0.8, False, 0.3), (0.8, True, 0.3), (0.0, False, 0.3), (0.8, False, 0.0)]
+    new = [
+        rules.fatigue_update(
+            0.3, pressure=pressure, economy=economy, diplomacy=diplomacy, growth=0.06,
+            recovery=0.08,
+        )
+        for pressure, diplomacy, economy in cases
+    ]  # fmt: skip
     assert new[0] > f[0]  # pressure without talks: grows
     assert new[1] < f[1]  # a diplomatic track: fades
     assert new[2] == f[2] and new[3] == f[3]  # no pressure or no economic stake: flat
@@ -87,15 +88,10 @@ def test_fatigue_falls_while_a_diplomatic_track_is_active():
 
 def test_alliance_gap_sign_and_tie_weighting():
     # actors 0..2; actor 0 decides; partners at 0.2 (actor 1) and 0.9 (actor 2)
-    c = arr(0.5, 0.2, 0.9)[None, :]
-    cols = np.array([0])
-    pull = np.ones((1, 1, 3))
-    pull[0, 0, 0] = 0.0
+    c = arr(0.5, 0.2, 0.9)
 
     def gap(s1: float, s2: float, p1: float = 1.0, p2: float = 1.0) -> float:
-        strength = arr(0.0, s1, s2)[None, None, :]
-        weights = arr(0.0, p1, p2)[None, None, :]
-        return float(rules.alliance_gap(c, strength, weights, cols)[0, 0])
+        return rules.alliance_gap(c, arr(0.0, s1, s2), arr(0.0, p1, p2), 0)
 
     # one tie pulls in proportion to its strength: a weak tie pulls less
     assert gap(0.0, 0.8) == pytest.approx(0.8 * (0.9 - 0.5))  # only the high partner: up
@@ -163,20 +159,20 @@ def test_strategic_test_raises_partners_commitment():
 
 def test_repeated_tests_draw_smaller_responses():
     pc = DEFAULTS.commitment
-    memory = np.zeros(1)
+    memory = 0.0
     factors = []
     for _ in range(4):  # four strategic tests a week apart
-        factors.append(float(rules.habituation_factor(memory, arr(pc.habituation))[0]))
+        factors.append(rules.habituation_factor(memory, pc.habituation))
         memory = rules.test_memory_update(
-            memory, np.array([2]), fade=arr(pc.test_memory_fade), conventional_weight=arr(0.1)
+            memory, 2, fade=pc.test_memory_fade, conventional_weight=0.1
         )
     assert factors[0] == 1.0
     assert all(b < a for a, b in itertools.pairwise(factors))  # habituation
     for _ in range(200):  # quiet years: the memory fades and the alarm returns
         memory = rules.test_memory_update(
-            memory, np.array([0]), fade=arr(pc.test_memory_fade), conventional_weight=arr(0.1)
+            memory, 0, fade=pc.test_memory_fade, conventional_weight=0.1
         )
-    assert float(rules.habituation_factor(memory, arr(pc.habituation))[0]) > 0.99
+    assert rules.habituation_factor(memory, pc.habituation) > 0.99
 
 
 # --------------------------------------------------------------------------- (d) ties
@@ -184,21 +180,16 @@ def test_repeated_tests_draw_smaller_responses():
 
 def test_tie_update_strains_on_sustained_divergence_and_strengthens_on_coordination():
     def tie_step(strength, divergence, c_i, c_j):
-        s = np.array([[[0.0, strength], [strength, 0.0]]])
-        d = np.array([[[0.0, divergence], [divergence, 0.0]]])
-        mask = np.array([[False, True], [True, False]])
         p = DEFAULTS.ties
-        new, div = rules.tie_update(
-            strength=s,
-            divergence=d,
-            commitment=arr(c_i, c_j)[None, :],
-            mask=mask,
-            memory=arr(p.divergence_memory),
-            tolerance=arr(p.tolerance),
-            strengthen=arr(p.strengthen),
-            strain=arr(p.strain),
+        return rules.tie_update(
+            strength=strength,
+            divergence=divergence,
+            distance=abs(c_i - c_j),
+            memory=p.divergence_memory,
+            tolerance=p.tolerance,
+            strengthen=p.strengthen,
+            strain=p.strain,
         )
-        return float(new[0, 0, 1]), float(div[0, 0, 1])
 
     # one week of large divergence from a coordinated past: memory absorbs it, no strain
     w, d = tie_step(0.6, 0.0, 0.1, 0.9)
@@ -214,23 +205,15 @@ def test_tie_update_strains_on_sustained_divergence_and_strengthens_on_coordinat
     assert w2 > 0.6
 
 
-def test_tie_update_only_moves_masked_ties():
-    s = np.full((1, 3, 3), 0.5)
-    d = np.zeros((1, 3, 3))
-    mask = np.zeros((3, 3), dtype=bool)
-    mask[0, 1] = mask[1, 0] = True
-    new, _ = rules.tie_update(
-        s,
-        d,
-        arr(0.0, 0.0, 1.0)[None, :],
-        mask=mask,
-        memory=arr(1.0),
-        tolerance=arr(0.2),
-        strengthen=arr(0.1),
-        strain=arr(0.3),
-    )
-    assert new[0, 0, 1] > 0.5
-    assert new[0, 0, 2] == 0.5 and new[0, 1, 2] == 0.5
+def test_only_coalition_ties_move():
+    # the week updates coalition ties only: ties to the target keep their strength, and
+    # with the leader always consulting nothing else touches them
+    run = run_engine("baseline", {"actors.USA.consults": 1.0}, reps=100, steps=52)
+    s = run.struct
+    moving = s.coalition_mask
+    start = np.broadcast_to(run.params.strength0[0], run.state.strength.shape)
+    assert (run.state.strength[:, ~moving] == start[:, ~moving]).all()
+    assert (run.state.strength[:, moving] != start[:, moving]).any()
 
 
 def test_unconsulted_summit_acceptance_costs_the_treaty_ally_tie():
@@ -280,25 +263,20 @@ def test_summit_without_relief_pushes_the_dprk_to_autonomy():
 def test_mode_switch_probability_rises_with_disappointment_and_snub():
     t = DEFAULTS.target
     kw = {
-        "aspiration": arr(t.aspiration),
-        "to_autonomy0": arr(t.to_autonomy_logit0),
-        "disappointment_slope": arr(t.disappointment_slope),
-        "snub_shock": arr(t.snub_shock),
-        "to_influence0": arr(t.to_influence_logit0),
-        "lure_slope": arr(t.lure_slope),
+        "aspiration": t.aspiration,
+        "to_autonomy0": t.to_autonomy_logit0,
+        "disappointment_slope": t.disappointment_slope,
+        "snub_shock": t.snub_shock,
+        "to_influence0": t.to_influence_logit0,
+        "lure_slope": t.lure_slope,
     }
-    influence = np.array([False])
 
-    def p(payoff, snub, autonomy=influence, lure=0.0):
-        return float(
-            rules.mode_switch_probability(
-                autonomy, payoff=arr(payoff), lure=arr(lure), snub=arr(snub), **kw
-            )[0]
-        )
+    def p(payoff, snub, autonomy=False, lure=0.0):
+        return rules.mode_switch_probability(autonomy, payoff=payoff, lure=lure, snub=snub, **kw)
 
     assert p(0.1, 0.0) > p(0.5, 0.0)  # disappointment
     assert p(0.3, 1.0) > p(0.3, 0.0)  # the snub of a no-deal summit
-    aut = np.array([True])
+    aut = True
     assert p(0.3, 0.0, aut, lure=0.8) > p(0.3, 0.0, aut, lure=0.1)  # lure back to influence
 
 
@@ -306,24 +284,24 @@ def test_mode_switch_probability_rises_with_disappointment_and_snub():
 
 PROV = DEFAULTS.target
 PROV_KW = {
-    "conventional0": arr(PROV.conventional_logit0),
-    "conventional_autonomy": arr(PROV.conventional_autonomy),
-    "strategic0": arr(PROV.strategic_logit0),
-    "strategic_autonomy": arr(PROV.strategic_autonomy),
-    "vulnerability_slope": arr(PROV.vulnerability_slope),
-    "restraint": arr(PROV.diplomacy_restraint),
-    "patron_restraint": arr(PROV.patron_restraint),
+    "conventional0": PROV.conventional_logit0,
+    "conventional_autonomy": PROV.conventional_autonomy,
+    "strategic0": PROV.strategic_logit0,
+    "strategic_autonomy": PROV.strategic_autonomy,
+    "vulnerability_slope": PROV.vulnerability_slope,
+    "restraint": PROV.diplomacy_restraint,
+    "patron_restraint": PROV.patron_restraint,
 }
 unit = st.floats(0.0, 1.0, allow_nan=False)
 
 
 def _prov(autonomy, inward, vulnerability, diplomacy, patron):
     return rules.provocation_probabilities(
-        autonomy=np.array([autonomy]),
-        inward=arr(inward),
-        vulnerability=arr(vulnerability),
-        diplomacy=arr(diplomacy),
-        patron=arr(patron),
+        autonomy=autonomy,
+        inward=inward,
+        vulnerability=vulnerability,
+        diplomacy=diplomacy,
+        patron=patron,
         **PROV_KW,
     )
 
@@ -348,23 +326,23 @@ def test_provocation_probabilities_are_monotone(autonomy, x, which, delta):
     lo = _prov(**base)
     hi = _prov(**moved)
     for p_lo, p_hi in zip(lo, hi, strict=True):
-        assert 0.0 <= p_lo[0] <= 1.0 and 0.0 <= p_hi[0] <= 1.0
+        assert 0.0 <= p_lo <= 1.0 and 0.0 <= p_hi <= 1.0
         if which in ("diplomacy", "patron", "inward"):  # restraint, pandemic: falls
-            assert p_hi[0] < p_lo[0]
+            assert p_hi < p_lo
         else:  # autonomy, vulnerability: rises
-            assert p_hi[0] > p_lo[0]
+            assert p_hi > p_lo
 
 
 def test_pre_election_test_is_leverage_only_for_a_vulnerable_kim():
     t = DEFAULTS.target
     kw = {
-        "scale": arr(t.vulnerability_scale),
-        "leverage": arr(t.election_leverage),
-        "restraint": arr(t.election_restraint),
+        "scale": t.vulnerability_scale,
+        "leverage": t.election_leverage,
+        "restraint": t.election_restraint,
     }
 
     def term(prox, vuln):
-        return float(rules.election_leverage(arr(prox), arr(vuln), **kw)[0])
+        return rules.election_leverage(prox, vuln, **kw)
 
     assert term(0.0, 0.0) == 0.0 and term(0.0, 1.0) == 0.0  # no election ahead: nothing
     assert term(1.0, 0.0) < term(0.5, 0.0) < 0  # secure: restraint grows as it nears
@@ -373,20 +351,19 @@ def test_pre_election_test_is_leverage_only_for_a_vulnerable_kim():
 
 
 def test_provocation_level_ladder():
-    u = arr(0.01, 0.05, 0.5, 0.99)
-    level = rules.provocation_level(u, arr(0.2, 0.2, 0.2, 0.2), arr(0.03, 0.03, 0.03, 0.03))
-    assert level.tolist() == [2, 1, 0, 0]
+    level = [rules.provocation_level(u, 0.2, 0.03) for u in (0.01, 0.05, 0.5, 0.99)]
+    assert level == [2, 1, 0, 0]
 
 
 # --------------------------------------------------------------------------- (g) prospect theory
 
-TK92 = (arr(0.88), arr(0.88), arr(2.25))
+TK92 = (0.88, 0.88, 2.25)
 
 
 def test_kt_value_known_values():
-    x = arr(1.0, -1.0, 0.25, 0.0, -0.25)
+    x = (1.0, -1.0, 0.25, 0.0, -0.25)
     expected = [1.0, -2.25, 0.25**0.88, 0.0, -2.25 * 0.25**0.88]
-    assert_allclose(rules.kt_value(x, *TK92), expected, rtol=1e-12)
+    assert_allclose([rules.kt_value(v, *TK92) for v in x], expected, rtol=1e-12)
     assert DEFAULTS.prospect.alpha == 0.88 and DEFAULTS.prospect.loss_aversion == 2.25
 
 
@@ -394,10 +371,10 @@ def test_kt_value_known_values():
 @given(gap=st.floats(0.005, 0.5), prestige=st.floats(0.0, 1.0))
 def test_losses_make_the_summit_gamble_more_attractive_than_gains(gap, prestige):
     pr = DEFAULTS.prospect
-    args = (arr(pr.summit_upside * (1 + prestige)), arr(pr.summit_downside), arr(pr.summit_success))
-    in_losses = rules.prospect_advantage(arr(-gap), *args, *TK92)
-    in_gains = rules.prospect_advantage(arr(gap), *args, *TK92)
-    assert in_losses[0] > in_gains[0]
+    args = (pr.summit_upside * (1 + prestige), pr.summit_downside, pr.summit_success)
+    in_losses = rules.prospect_advantage(-gap, *args, *TK92)
+    in_gains = rules.prospect_advantage(gap, *args, *TK92)
+    assert in_losses > in_gains
 
 
 @settings(max_examples=50, deadline=None)
@@ -407,15 +384,13 @@ def test_election_proximity_lowers_the_summit_gamble(gap, prox, step):
 
     def adv(p):
         down = pr.summit_downside * (1 + pr.election_aversion * p)
-        return rules.prospect_advantage(
-            arr(gap), arr(pr.summit_upside), arr(down), arr(pr.summit_success), *TK92
-        )[0]
+        return rules.prospect_advantage(gap, pr.summit_upside, down, pr.summit_success, *TK92)
 
     assert adv(min(1.0, prox + step)) < adv(prox)
 
 
 def test_election_proximity_ramp():
-    prox = rules.election_proximity(arr(-1, 0, 13, 26, 40), arr(26, 26, 26, 26, 26))
+    prox = [rules.election_proximity(w, 26.0) for w in (-1.0, 0.0, 13.0, 26.0, 40.0)]
     assert_allclose(prox, [0.0, 1.0, 0.5, 0.0, 0.0])
 
 
@@ -589,30 +564,28 @@ def test_china_pulls_back_when_tension_is_high():
 
 
 def test_commitment_update_pulls_back_with_stability_times_destabilisation():
-    one = arr(1.0)
-    zero = arr(0.0)
+    one, zero = 1.0, 0.0
 
     def c_next(stability, destab):
-        new = rules.commitment_update(
-            c=arr(0.6),
-            c0=arr(0.6),
+        return rules.commitment_update(
+            c=0.6,
+            c0=0.6,
             gap=zero,
             conformity=one,
             fatigue=zero,
-            security=arr(0.3),
-            stability=arr(stability),
-            provocation=np.array([0]),
-            destabilisation=arr(destab),
+            security=0.3,
+            stability=stability,
+            provocation=0,
+            destabilisation=destab,
             posture_push=zero,
             noise=zero,
-            p_pull=arr(0.08),
-            p_anchor=arr(0.02),
-            p_conventional=arr(0.1),
-            p_strategic=arr(0.6),
-            p_erosion=arr(0.01),
-            p_pullback=arr(0.015),
+            p_pull=0.08,
+            p_anchor=0.02,
+            p_conventional=0.1,
+            p_strategic=0.6,
+            p_erosion=0.01,
+            p_pullback=0.015,
         )
-        return float(new[0])
 
     assert c_next(0.4, 0.9) < c_next(0.4, 0.1) < c_next(0.0, 0.9) + 1e-15
     assert c_next(0.0, 0.9) == pytest.approx(0.6)
@@ -660,6 +633,5 @@ def test_param_arrays_mirror_the_schema_and_provocation_levels_are_named():
 
     check_schema(Params, dyn._ACTOR_FIELDS + dyn._INTEREST_FIELDS)  # raises on any drift
     assert [int(x) for x in dyn.ProvocationLevel] == [0, 1, 2]
-    level = rules.provocation_level(arr(0.01, 0.5), arr(0.9, 0.0), arr(0.02, 0.0))
-    assert level.dtype == np.int8
-    assert level.tolist() == [dyn.ProvocationLevel.STRATEGIC, dyn.ProvocationLevel.NONE]
+    level = [rules.provocation_level(0.01, 0.9, 0.02), rules.provocation_level(0.5, 0.0, 0.0)]
+    assert level == [dyn.ProvocationLevel.STRATEGIC, dyn.ProvocationLevel.NONE]

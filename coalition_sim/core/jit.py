@@ -71,4 +71,4 @@ if _UserDir not in CacheImpl._locator_classes:
     CacheImpl._locator_classes[:0] = [_UserDir, _InTree, _UserWide]
 
 #: The decorator of every compiled rule and phase.
-compiled = njit(cache=True, _nrt=False)
+compiled = njit(cache=True, _nrt=False)  # type: ignore[call-overload]

@@ -12,6 +12,7 @@ chaining the mixed seed with the step and then with a pre-mixed (actor, draw) co
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -59,7 +60,7 @@ N_DRAWS = len(Draw)
 
 
 @njit(cache=True)
-def mix(x: np.ndarray) -> np.ndarray:
+def mix(x: Any) -> Any:
     """SplitMix64 finaliser on uint64 scalars or arrays (wrapping arithmetic): THE mixer of
     the package, compiled so that the weekly kernel calls it inside its replicate loop.
 

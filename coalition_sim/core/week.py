@@ -448,10 +448,13 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
     """The state at step 0 from the scenario's initial values (one row per replicate)."""
     r, a = p.n_rows, p.actor.capability.shape[1]
     idx = p.row_index()
+    zeros: dict[str, Any] = {
+        name: np.zeros((r, a) if name in _PER_ACTOR else (r,), dtype=dtype)
+        for name, dtype in STATE_DTYPES.items()
+        if name not in ("strength", "divergence", "counts")
+    }
     st = State(
-        **{name: np.zeros((r, a) if name in _PER_ACTOR else (r,), dtype=dtype)
-           for name, dtype in STATE_DTYPES.items() if name not in ("strength", "divergence",
-                                                                    "counts")},
+        **zeros,
         strength=p.strength0[idx].astype(np.float64),
         divergence=np.zeros((r, a, a)),
         counts=np.zeros((r, N_EVENTS), dtype=np.int32),
