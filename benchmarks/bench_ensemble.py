@@ -1,118 +1,200 @@
-"""Benchmark: the same parameter points through mesa.batch_run and the ensemble engine.
+"""Benchmark: mesa.batch_run, the previous (numpy) engine and the compiled core, side by side.
 
-Runs, in one process and one sitting, P parameter points x replicates of the full model for
-104 weeks (a) with ``mesa.batch_run`` on CoalitionModel with 2 processes and (b) with the
-ensemble engine (one process), and prints replicate-steps per second, their ratio and peak
-memory. The ensemble is also timed at scale (many more replicates of the same points), which is
-how sweeps use it. Each measurement is repeated and the median reported.
+One interleaved run: every round measures each engine once at each size, and the table gives
+medians over rounds, so all three see the same machine load. Sizes are run counts of the
+baseline scenario for 104 weeks (4 parameter points of ``params.fatigue.growth``):
 
-    .venv/bin/python benchmarks/bench_ensemble.py [--reps 3] [--batch-runs-per-point 10]
+* ``mesa.batch_run`` on ``CoalitionModel`` with 2 processes, at the like-for-like size only;
+* the previous engine: the numpy ensemble engine of commit ``--previous`` (exported with
+  ``git archive`` into a temporary folder), one process;
+* the compiled core (this tree), one process.
+
+Each engine measurement runs in a fresh child process with BLAS and numba threads pinned to 1
+and the process pinned to one core, and is timed inside the child (imports, start-up and the
+one-off compile excluded; the compile is reported separately, cold with an empty cache and
+warm from the on-disk cache). Rates are replicate-steps per second (runs x weeks / s); peak
+memory is each child's maximum resident set.
+
+    .venv/bin/python benchmarks/bench_ensemble.py [--rounds 3] [--sizes 100 10000 100000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-import tracemalloc
+from pathlib import Path
 
-import mesa
-import numpy as np
-
-from coalition_sim.abm.model import CoalitionModel
-from coalition_sim.engine.ensemble import Ensemble
-
+ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "baseline"
 STEPS = 104
 GROWTH = [0.02, 0.04, 0.06, 0.08]  # the parameter points: params.fatigue.growth
 SEED = 1234
+#: The last commit of the numpy engine (the model revision's rules, before compilation).
+PREVIOUS = "78d44af"
+PINNED = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+}
 
 
-def bench_batch_run(per_point: int) -> tuple[float, int]:
-    """Seconds for len(GROWTH) x per_point runs through mesa.batch_run with 2 processes."""
-    seeds = [int(s) for s in Ensemble.seeds(SEED, 1, per_point)]
-    t0 = time.perf_counter()
-    results = mesa.batch_run(
-        CoalitionModel,
-        parameters={"scenario": SCENARIO, "steps": STEPS, "fatigue__growth": GROWTH},
-        number_processes=2,
-        rng=seeds,
-        data_collection_period=-1,
-        max_steps=STEPS,
-        display_progress=False,
-    )
-    wall = time.perf_counter() - t0
-    runs = {r["RunId"] for r in results}  # batch_run returns one row per agent and run
-    assert len(runs) == len(GROWTH) * per_point
-    assert all(r["Step"] == STEPS for r in results)
-    return wall, len(runs)
+# --------------------------------------------------------------------------- child side
 
 
-def bench_ensemble(per_point: int, trace: bool = False) -> tuple[float, int, int]:
-    """Seconds for the same points x per_point replicates (compiling the scenario included);
-    with ``trace``, the tracemalloc peak in bytes instead of a meaningful time (tracemalloc
-    slows numpy allocations several-fold, so memory is measured in a separate pass)."""
-    if trace:
-        tracemalloc.start()
-    t0 = time.perf_counter()
-    ens = Ensemble(SCENARIO, steps=STEPS)
-    p = ens.params({"params.fatigue.growth": GROWTH}, replicates=per_point)
-    seeds = ens.seeds(SEED, len(GROWTH), per_point)
-    res = ens.run(p, seeds)
-    wall = time.perf_counter() - t0
-    peak = 0
-    if trace:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    assert len(res.final) == len(GROWTH) * per_point
-    return wall, len(res.final), peak
+def _child(kind: str, runs: int) -> dict:
+    """Run in a child process: time one engine at ``runs`` runs (after a warm-up call)."""
+    import numpy as np
+
+    t_import = time.perf_counter()
+    from coalition_sim.engine.ensemble import Ensemble
+
+    per_point = max(1, runs // len(GROWTH))
+    out: dict = {}
+    if kind == "batch_run":
+        import mesa
+
+        from coalition_sim.abm.model import CoalitionModel
+
+        seeds = [int(s) for s in Ensemble.seeds(SEED, 1, per_point)]
+        t0 = time.perf_counter()
+        rows = mesa.batch_run(
+            CoalitionModel,
+            parameters={"scenario": SCENARIO, "steps": STEPS, "fatigue__growth": GROWTH},
+            number_processes=2,
+            rng=seeds,
+            data_collection_period=-1,
+            max_steps=STEPS,
+            display_progress=False,
+        )
+        out["seconds"] = time.perf_counter() - t0
+        out["runs"] = len({r["RunId"] for r in rows})
+    else:
+        ens = Ensemble(SCENARIO, steps=STEPS)
+        p = ens.params({"params.fatigue.growth": GROWTH}, replicates=per_point)
+        seeds = ens.seeds(SEED, len(GROWTH), per_point)
+        t0 = time.perf_counter()
+        ens.run(p.take(np.arange(2)), seeds[:2])  # warm-up: compile or load compiled code
+        out["first_call"] = time.perf_counter() - t0
+        out["import"] = t0 - t_import
+        t0 = time.perf_counter()
+        res = ens.run(p, seeds)
+        out["seconds"] = time.perf_counter() - t0
+        out["runs"] = len(res.final)
+        out["checksum"] = float(res.final["effective_pressure"].sum())
+    out["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if kind == "batch_run":
+        out["max_rss_mib"] = max(
+            out["max_rss_mib"], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        )
+    return out
+
+
+def _small_ensemble() -> dict:
+    """The UI's panel: one point x 500 replicates x 104 weeks through run_ensemble."""
+    from coalition_sim.engine.ensemble import run_ensemble
+
+    run_ensemble(SCENARIO, n_replicates=2, steps=STEPS, every=1)  # warm-up
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        run_ensemble(SCENARIO, n_replicates=500, steps=STEPS, every=1)
+        times.append(time.perf_counter() - t0)
+    return {"seconds": statistics.median(times)}
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def _spawn(args: list[str], src: Path | None, cache: Path | None = None, pin: bool = True) -> dict:
+    env = {**os.environ, **PINNED}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    if cache is not None:
+        env["NUMBA_CACHE_DIR"] = str(cache)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *args]
+    if pin and hasattr(os, "sched_setaffinity"):
+        cmd = ["taskset", "-c", "0", *cmd] if _has_taskset() else cmd
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark child {args} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _has_taskset() -> bool:
+    return subprocess.run(["which", "taskset"], capture_output=True).returncode == 0
+
+
+def _export(rev: str, into: Path) -> Path:
+    """The package as of commit ``rev``, exported into ``into`` (no checkout, no worktree)."""
+    archive = subprocess.run(
+        ["git", "archive", rev, "coalition_sim"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=3, help="repeats per measurement (median)")
-    ap.add_argument("--batch-runs-per-point", type=int, default=25)
-    ap.add_argument("--ensemble-runs-per-point", type=int, default=2500)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000])
+    ap.add_argument("--previous", default=PREVIOUS, help="commit of the previous engine")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        kind = args.child[0]
+        result = _small_ensemble() if kind == "small" else _child(kind, int(args.child[1]))
+        print(json.dumps(result))
+        return
 
-    n_pts = len(GROWTH)
-    bw = [bench_batch_run(args.batch_runs_per_point) for _ in range(args.reps)]
-    b_runs = bw[0][1]
-    b_rate = b_runs * STEPS / statistics.median(w for w, _ in bw)
+    like = min(args.sizes)
+    with tempfile.TemporaryDirectory(prefix="bench-ensemble-") as tmp:
+        prev_src = _export(args.previous, Path(tmp) / "previous")
+        cold = _spawn(["compiled", "4"], None, cache=Path(tmp) / "empty-cache")
+        rows: dict[tuple[str, int], list[dict]] = {}
+        for _ in range(args.rounds):
+            rows.setdefault(("batch_run", like), []).append(
+                _spawn(["batch_run", str(like)], None, pin=False)
+            )
+            for n in args.sizes:
+                for kind, src in (("previous", prev_src), ("compiled", None)):
+                    rows.setdefault((kind, n), []).append(_spawn([kind, str(n)], src))
+        small = _spawn(["small"], None)
 
-    same = [bench_ensemble(args.batch_runs_per_point) for _ in range(args.reps)]
-    s_rate = b_runs * STEPS / statistics.median(w for w, _, _ in same)
+    def rate(kind: str, n: int) -> float:
+        got = rows[(kind, n)]
+        return got[0]["runs"] * STEPS / statistics.median(r["seconds"] for r in got)
 
-    big = [bench_ensemble(args.ensemble_runs_per_point) for _ in range(args.reps)]
-    e_runs = big[0][1]
-    e_rate = e_runs * STEPS / statistics.median(w for w, _, _ in big)
-    e_peak = bench_ensemble(args.ensemble_runs_per_point, trace=True)[2]
+    def rss(kind: str, n: int) -> float:
+        return max(r["max_rss_mib"] for r in rows[(kind, n)])
 
-    # a sanity check that both paths compute the same thing: one run replayed in Mesa
-    ens = Ensemble(SCENARIO, steps=STEPS)
-    seed = int(ens.seeds(SEED, 1, 1)[0])
-    one = ens.run(ens.params({"params.fatigue.growth": [GROWTH[0]]}), np.array([seed]))
-    m = CoalitionModel(SCENARIO, rng=seed, steps=STEPS, fatigue__growth=GROWTH[0]).run()
-    assert m.effective_pressure == one.final["effective_pressure"][0]
-
-    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"scenario {SCENARIO}, {STEPS} weeks, {n_pts} parameter points, median of {args.reps}")
-    print(f"(a) mesa.batch_run, 2 processes : {b_runs:>6} runs  {b_rate:>12,.0f} replicate-steps/s")
-    print(
-        f"(b) ensemble, same runs, 1 proc : {b_runs:>6} runs  {s_rate:>12,.0f} replicate-steps/s"
-        f"  (ratio {s_rate / b_rate:,.0f}x)"
-    )
-    print(
-        f"(b) ensemble, at scale, 1 proc  : {e_runs:>6} runs  {e_rate:>12,.0f} replicate-steps/s"
-        f"  (ratio {e_rate / b_rate:,.0f}x)"
-    )
-    print(f"ratio ensemble / batch_run(2 procs): {e_rate / b_rate:,.0f}x")
-    print(
-        f"peak memory: ensemble tracemalloc {e_peak / 2**20:.1f} MiB; max RSS this process "
-        f"{self_rss:.0f} MiB, largest batch_run worker {child_rss:.0f} MiB"
-    )
+    b = rate("batch_run", like)
+    print(f"scenario {SCENARIO}, {STEPS} weeks, 4 points; medians of {args.rounds} interleaved "
+          f"rounds; previous engine = {args.previous}")  # fmt: skip
+    print(f"{'engine':<34}{'runs':>8}{'replicate-steps/s':>20}{'x batch_run':>13}{'peak MiB':>10}")
+    print(f"{'mesa.batch_run (2 processes)':<34}{like:>8}{b:>20,.0f}{1:>13,.0f}"
+          f"{rss('batch_run', like):>10.0f}")  # fmt: skip
+    for n in args.sizes:
+        for kind, label in (("previous", "previous engine (1 process)"),
+                            ("compiled", "compiled core (1 process)")):  # fmt: skip
+            r = rate(kind, n)
+            print(f"{label:<34}{n:>8}{r:>20,.0f}{r / b:>13,.0f}{rss(kind, n):>10.0f}")
+        print(
+            f"{'  compiled / previous':<34}{n:>8}{rate('compiled', n) / rate('previous', n):>19.1f}x"
+        )
+    warm = statistics.median(r["first_call"] for r in rows[("compiled", like)])
+    print(f"compiled core: first call {cold['first_call']:.1f} s with an empty cache (compile), "
+          f"{warm:.2f} s from the on-disk cache")  # fmt: skip
+    print(f"500 replicates x {STEPS} weeks (run_ensemble, trajectories every week): "
+          f"{small['seconds'] * 1000:.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ through the same code path as ``python run.py sweep`` (local worker processes, P
 streamed to disk). Prints wall time, throughput and peak memory: the largest resident set of
 this process, of any worker, and of the whole process tree sampled every 0.2 s.
 
-    .venv/bin/python benchmarks/bench_million.py [--out DIR] [--workers N] [--runs-scale 1.0]
+    .venv/bin/python benchmarks/bench_million.py [--out DIR] [--workers N] [--points 1000] [--replicates 1000]
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class PeakSampler(threading.Thread):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, help="output folder (default: a temporary one, removed)")
-    ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--workers", type=int, help="default: chosen by the sweep from the work")
     ap.add_argument("--points", type=int, default=1000, help="parameter points (40 x points/40)")
     ap.add_argument("--replicates", type=int, default=1000)
     args = ap.parse_args()
@@ -94,7 +94,7 @@ def main() -> None:
     n = len(read_runs(out, columns=["point"]))
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{rep.n_runs:,} runs x 104 weeks in {rep.n_chunks} chunks with {args.workers} workers")
+    print(f"{rep.n_runs:,} runs x 104 weeks in {rep.n_chunks} chunks, {rep.workers_reason}")
     print(f"wall {wall:.1f} s, {rep.n_runs / wall:,.0f} runs/s, "
           f"{rep.n_runs * 104 / wall:,.0f} replicate-steps/s; dataset {size / 2**20:.1f} MiB, "
           f"{n:,} rows read back")  # fmt: skip

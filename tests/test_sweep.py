@@ -323,3 +323,21 @@ max = 12
     ]  # fmt: skip
     assert (out / "analysis" / "sobol.csv").exists()
     assert np.isfinite(tension["ST"]).all()
+
+
+def test_workers_follow_the_amount_of_work() -> None:
+    from coalition_sim.experiments.sweep import (
+        MIN_SECONDS_PER_WORKER,
+        RATE_PER_PROCESS,
+        choose_workers,
+    )
+
+    # a 6,000-run sweep of 104 weeks is well under a second: no second process
+    n, why = choose_workers(6000, 104, n_chunks=3, cores=2)
+    assert n == 1 and "this process" in why
+    # a million runs: every core, but never more workers than chunks
+    assert choose_workers(1_000_000, 104, n_chunks=64, cores=2)[0] == 2
+    assert choose_workers(1_000_000, 104, n_chunks=1, cores=8)[0] == 1
+    # one worker per MIN_SECONDS_PER_WORKER of estimated work
+    runs = int(3 * MIN_SECONDS_PER_WORKER * RATE_PER_PROCESS / 100) + 1
+    assert choose_workers(runs, 100, n_chunks=64, cores=16)[0] == 3

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers",
         type=positive_int,
         metavar="N",
-        help="local worker processes (default: all cores)",
+        help="local worker processes (default: from the amount of work, one per ~10 s of "
+        "estimated work, at most one per core)",
     )
     sw.add_argument(
         "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"
@@ -54,7 +55,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"= {rep.n_runs} runs of {plan.steps} weeks in {rep.n_chunks} chunks "
         f"({rep.skipped} already done, {rep.computed} computed) in {rep.seconds:.1f} s"
         + (f" ({rate:,.0f} runs/s)" if rate else "")
-        + f" -> {rep.out}"
+        + f" -> {rep.out}; {rep.workers_reason}"
     )
     return 0
 

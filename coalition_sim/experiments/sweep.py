@@ -56,6 +56,13 @@ __all__ = [
 
 FORMAT = 1
 MAX_CHUNK = 20_000  # runs per chunk by default: a few seconds of work, a few MB of output
+#: Replicate-steps per second one local process sustains with the compiled core
+#: (benchmarks/bench_ensemble.py measures 2-3 M on an idle core; the estimate is conservative
+#: so that a loaded machine does not get a second process for a few seconds of work).
+RATE_PER_PROCESS = 1.5e6
+#: A further process pays its start-up (interpreter, imports, loading the cached kernels:
+#: about 2 s), so it is started only for at least this much estimated work per process.
+MIN_SECONDS_PER_WORKER = 10.0
 MAX_POINTS = 5_000_000
 
 
@@ -498,6 +505,21 @@ class SweepReport:
     skipped: int  # chunks already done before this call
     computed: int
     seconds: float
+    workers: int = 1
+    workers_reason: str = ""
+
+
+def choose_workers(
+    n_runs: int, steps: int, n_chunks: int, cores: int | None = None
+) -> tuple[int, str]:
+    """Local worker processes for ``n_runs`` runs of ``steps`` weeks in ``n_chunks`` chunks:
+    one per :data:`MIN_SECONDS_PER_WORKER` of estimated work, at most one per core and per
+    chunk (no second process for a few seconds of work). Returns (workers, why)."""
+    cores = cores or os.cpu_count() or 1
+    seconds = n_runs * steps / RATE_PER_PROCESS
+    n = max(1, min(cores, n_chunks, int(seconds // MIN_SECONDS_PER_WORKER)))
+    where = "1 worker (this process)" if n == 1 else f"{n} worker processes"
+    return n, f"about {seconds:,.1f} s of work for one process on {cores} cores: {where}"
 
 
 def run_sweep(
@@ -525,8 +547,15 @@ def run_sweep(
     progress = Progress(
         f"sweep {plan.spec.name}", plan.n_runs, min(plan.n_runs, skipped * cs), quiet=quiet
     )
+    todo_runs = sum(min(cs, plan.n_runs - c * cs) for c in todo)
+    if scheduler is not None:
+        why = f"dask scheduler {scheduler}"
+    elif workers:
+        why = f"{workers} worker{'s' if workers > 1 else ''} as asked"
+    else:
+        workers, why = choose_workers(todo_runs, plan.steps, len(todo))
     results = run_tasks(
-        run_chunk, _tasks(plan, cs, todo), workers=workers or os.cpu_count() or 1,
+        run_chunk, _tasks(plan, cs, todo), workers=workers or 1,
         scheduler=scheduler, key=lambda t: f"chunk-{t.spec_hash[:16]}-{t.index}",
     )  # fmt: skip
     computed = 0
@@ -537,7 +566,10 @@ def run_sweep(
             progress.update(runs.num_rows)
     finally:
         progress.close()
-    return SweepReport(out, plan.n_runs, n_chunks, skipped, computed, time.perf_counter() - start)
+    return SweepReport(
+        out, plan.n_runs, n_chunks, skipped, computed, time.perf_counter() - start,
+        workers or 1, why,
+    )  # fmt: skip
 
 
 def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
