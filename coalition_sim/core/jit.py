@@ -24,7 +24,7 @@ from numba.core.caching import (
     UserWideCacheLocator,
 )
 
-__all__ = ["SOURCES", "compiled", "stamp"]
+__all__ = ["SOURCES", "compiled", "inlined", "stamp"]
 
 _CORE = Path(__file__).resolve().parent
 #: The compiled sources of the core; a change to any of them invalidates every cached kernel.
@@ -70,5 +70,8 @@ class _UserWide(_CoreStamp, UserWideCacheLocator):
 if _UserDir not in CacheImpl._locator_classes:
     CacheImpl._locator_classes[:0] = [_UserDir, _InTree, _UserWide]
 
-#: The decorator of every compiled rule and phase.
+#: The decorator of every compiled rule and kernel.
 compiled = njit(cache=True, _nrt=False)  # type: ignore[call-overload]
+#: The decorator of the week's phases: inlined into their callers (numba IR), so a phase
+#: call does not pass the whole state record by value.
+inlined = njit(cache=True, _nrt=False, inline="always")  # type: ignore[call-overload]

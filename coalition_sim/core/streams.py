@@ -19,7 +19,19 @@ from numba import njit
 
 from .jit import compiled
 
-__all__ = ["GOLDEN", "M1", "M2", "WORLD", "Draw", "mix", "seed_keys", "uniform", "uniforms"]
+__all__ = [
+    "GOLDEN",
+    "M1",
+    "M2",
+    "WORLD",
+    "Draw",
+    "draw",
+    "mix",
+    "seed_keys",
+    "step_key",
+    "uniform",
+    "uniforms",
+]
 
 #: SplitMix64 constants: the golden-ratio increment and the finaliser's two multipliers.
 GOLDEN = _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -86,14 +98,25 @@ def _slot_keys(actors: np.ndarray, draws: np.ndarray) -> np.ndarray:
 
 
 @compiled
-def uniform(key: np.uint64, step: int, actor: int, draw: int) -> float:
-    """One uniform number in [0, 1) for (replicate key, step, actor, draw slot): the scalar
-    form of :func:`uniforms`, computed inside the compiled weekly kernel (no state, no
-    buffers: the same number whatever else is drawn beside it)."""
-    step_key = mix(key ^ (np.uint64(step) * _GOLDEN + _M1))
-    slot = mix((np.uint64(actor) << np.uint64(8)) + np.uint64(draw) + _GOLDEN)
-    bits = mix(step_key ^ slot)
+def step_key(key: np.uint64, step: int) -> np.uint64:
+    """The key of one replicate's week: every draw of that week mixes it with its slot."""
+    return mix(key ^ (np.uint64(step) * _GOLDEN + _M1))
+
+
+@compiled
+def draw(week_key: np.uint64, actor: int, slot: int) -> float:
+    """One uniform number in [0, 1) for (week key, actor, draw slot), as in :func:`uniforms`;
+    the compiled weekly kernel computes the week key once per replicate and week."""
+    bits = mix(week_key ^ mix((np.uint64(actor) << np.uint64(8)) + np.uint64(slot) + _GOLDEN))
     return float(bits >> _S11) * _TO_UNIT
+
+
+@compiled
+def uniform(key: np.uint64, step: int, actor: int, slot: int) -> float:
+    """One uniform number in [0, 1) for (replicate key, step, actor, draw slot): the scalar
+    form of :func:`uniforms` (no state, no buffers: the same number whatever else is drawn
+    beside it)."""
+    return draw(step_key(key, step), actor, slot)
 
 
 def uniforms(

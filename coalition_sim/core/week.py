@@ -30,10 +30,10 @@ from ..scenario.names import ACTOR_FIELDS, INTEREST_FIELDS
 from ..scenario.schema import TIE_TYPES, EventKind, Params, Role, Scenario, TieType
 from . import rules as R
 from .events import EVENT_INDEX, EVENT_KINDS
-from .jit import compiled
+from .jit import compiled, inlined
 from .params import GROUPS, ActorArrays, ClockArrays, ParamArrays, check_schema
 from .rules import Mode, Posture, ProvocationLevel, SummitState
-from .streams import WORLD, Draw, seed_keys, uniform
+from .streams import WORLD, Draw, draw, seed_keys, step_key
 
 __all__ = [
     "EVENT_KINDS",
@@ -329,7 +329,7 @@ def pack(p: ParamArrays) -> Packed:
     """Pack ``p`` for the compiled phases (cost: one pass over the stored sets, not rows)."""
     n = p.n_stored
     cols = _scalar_fields(p)
-    pf = np.empty(n, dtype=np.dtype([(name, np.float64) for name, _ in cols]))
+    pf = np.empty(n, dtype=np.dtype([(name, np.float64) for name, _ in cols], align=True))
     for name, arr in cols:
         if arr.shape != (n,):
             raise ValueError(f"parameter {name} has shape {arr.shape}, expected ({n},)")
@@ -509,7 +509,8 @@ PLAN_FIELDS = (
 TARGET_FIELDS = ("mode", "provocation", "accept", "cancel", "hedge")
 LEADER_FIELDS = ("accept", "consult", "cancel", "hedge", "response", "appetite")
 
-phase = kernel = compiled
+phase = inlined
+kernel = compiled
 
 
 @phase
@@ -601,13 +602,13 @@ def _decide_actor(
     ld, tg = g.leader, g.target
     is_target, is_leader = i == tg, i == ld
     vol = pa[A_VOLATILITY, i]
-    u_commit = uniform(key, t, i, D_COMMIT)
-    u_engage = uniform(key, t, i, D_ENGAGE)
-    u_standing = uniform(key, t, i, D_STANDING)
-    u_outburst = uniform(key, t, i, D_OUTBURST)
-    u_shift = uniform(key, t, i, D_SHIFT)
-    u_sign = uniform(key, t, i, D_SHIFT_SIGN)
-    u_signal = uniform(key, t, i, D_SIGNAL)
+    u_commit = draw(key, i, D_COMMIT)
+    u_engage = draw(key, i, D_ENGAGE)
+    u_standing = draw(key, i, D_STANDING)
+    u_outburst = draw(key, i, D_OUTBURST)
+    u_shift = draw(key, i, D_SHIFT)
+    u_sign = draw(key, i, D_SHIFT_SIGN)
+    u_signal = draw(key, i, D_SIGNAL)
     diplomacy = ctx[C_DIPLOMACY] > 0
     room = ctx[C_ROOM]
     # 3.4.1 sanctions fatigue (coalition members only; the target's stays 0)
@@ -719,7 +720,7 @@ def _decide_target(
         pf.target_to_autonomy_logit0, pf.target_disappointment_slope, pf.target_snub_shock,
         pf.target_to_influence_logit0, pf.target_lure_slope,
     )  # fmt: skip
-    mode = R.next_mode(uniform(key, t, tg, D_MODE), p_switch, s.mode[r])
+    mode = R.next_mode(draw(key, tg, D_MODE), p_switch, s.mode[r])
     # provocation rung
     vulnerable = R.vulnerability(s.reference[r, tg], s.standing[r, tg])
     p_conv, p_strat = R.provocation_probabilities(
@@ -735,18 +736,18 @@ def _decide_target(
         R.engagement_stake(pa[A_ECONOMY, tg], s.relief[r], pa[A_PRESTIGE, tg], s.prestige[r]),
         pf.target_stake_restraint, s.programme[r], pf.target_programme_slope,
     )  # fmt: skip
-    level = R.provocation_level(uniform(key, t, tg, D_PROVOCATION), p_conv, p_strat)
+    level = R.provocation_level(draw(key, tg, D_PROVOCATION), p_conv, p_strat)
     p_accept = R.target_accept_probability(
         autonomy, pf.summit_target_accept_logit0, pf.summit_target_accept_influence, room
     )
     plan[0] = mode
     plan[1] = level
-    plan[2] = uniform(key, t, tg, D_ACCEPT) < p_accept
+    plan[2] = draw(key, tg, D_ACCEPT) < p_accept
     plan[3] = R.wants_to_cancel(
         s.summit[r] == S_SCHEDULED, s.silence[r, ld], pf.summit_insecurity_weeks,
-        uniform(key, t, tg, D_CANCEL), pa[A_FEAR, tg],
+        draw(key, tg, D_CANCEL), pa[A_FEAR, tg],
     )  # fmt: skip
-    plan[4] = uniform(key, t, tg, D_HEDGE) < R.hedging_chance(pa[A_HEDGING, tg], s.tension[r])
+    plan[4] = draw(key, tg, D_HEDGE) < R.hedging_chance(pa[A_HEDGING, tg], s.tension[r])
 
 
 @phase
@@ -786,14 +787,14 @@ def _decide_leader(
             v_compromise, 0.0, v_escalate, pf.prospect_sensitivity, 0.0, 0.0,
             -pf.clock_pandemic_inward * ctx[C_PANDEMIC],
         )  # fmt: skip
-        response = R.choose_response(uniform(key, t, ld, D_RESPONSE), p0, p1)
-    plan[0] = uniform(key, t, ld, D_ACCEPT) < p_accept
-    plan[1] = uniform(key, t, ld, D_CONSULT) < pa[A_CONSULTS, ld]
+        response = R.choose_response(draw(key, ld, D_RESPONSE), p0, p1)
+    plan[0] = draw(key, ld, D_ACCEPT) < p_accept
+    plan[1] = draw(key, ld, D_CONSULT) < pa[A_CONSULTS, ld]
     plan[2] = R.wants_to_cancel(
         s.summit[r] == S_SCHEDULED, s.silence[r, tg], pf.summit_insecurity_weeks,
-        uniform(key, t, ld, D_CANCEL), pa[A_FEAR, ld], pf.summit_tension_cancel * s.tension[r],
+        draw(key, ld, D_CANCEL), pa[A_FEAR, ld], pf.summit_tension_cancel * s.tension[r],
     )  # fmt: skip
-    plan[3] = uniform(key, t, ld, D_HEDGE) < R.hedging_chance(pa[A_HEDGING, ld], s.tension[r])
+    plan[3] = draw(key, ld, D_HEDGE) < R.hedging_chance(pa[A_HEDGING, ld], s.tension[r])
     plan[4] = response
     plan[5] = appetite
 
@@ -977,11 +978,14 @@ def _summit_process(
     mean_e = (s.engagement[r, ld] + s.engagement[r, tg]) / 2.0
     # none -> proposed (mediation and engagement raise the chance; the pandemic narrows it)
     idle = summit == S_NONE or (forced_proposal and summit != S_PROPOSED and summit != S_SCHEDULED)
-    p_prop = R.proposal_probability(
-        pf.summit_proposal_logit0 + pf.summit_leader_initiative * s.leader_appetite[r],
-        pf.summit_mediation_slope, ctx[C_MEDIATION], pf.summit_engagement_slope, mean_e, room,
-    )  # fmt: skip
-    propose = idle and (uniform(key, t, W_ACTOR, D_PROPOSE) < p_prop or forced_proposal)
+    propose = False
+    if idle:  # (chances are computed only where they can matter: same draws, same results)
+        p_prop = R.proposal_probability(
+            pf.summit_proposal_logit0 + pf.summit_leader_initiative * s.leader_appetite[r],
+            pf.summit_mediation_slope, ctx[C_MEDIATION], pf.summit_engagement_slope, mean_e,
+            room,
+        )  # fmt: skip
+        propose = draw(key, W_ACTOR, D_PROPOSE) < p_prop or forced_proposal
     # proposed -> scheduled when both accept; the leader may not consult its allies
     pending = summit == S_PROPOSED
     agree = pending and s.leader_accept[r] and s.target_accept[r]
@@ -992,20 +996,24 @@ def _summit_process(
     cancel = lc or tc
     by_leader = R.first_canceller(lc, tc, pa[A_FEAR, ld], pa[A_FEAR, tg])
     due = scheduled and not cancel and timer <= 1
-    p_agree = R.agreement_probability(
-        pf.summit_agreement_logit0, pf.summit_agreement_engagement, mean_e,
-        pf.summit_agreement_compromise, s.posture[r] == P_COMPROMISE,
-    )  # fmt: skip
-    agreement = due and uniform(key, t, W_ACTOR, D_HOLD) < p_agree
+    agreement = False
+    if due:
+        p_agree = R.agreement_probability(
+            pf.summit_agreement_logit0, pf.summit_agreement_engagement, mean_e,
+            pf.summit_agreement_compromise, s.posture[r] == P_COMPROMISE,
+        )  # fmt: skip
+        agreement = draw(key, W_ACTOR, D_HOLD) < p_agree
     # cancelled -> scheduled again (readily if hedged, rarely if closed), or back to none
     cancelled = summit == S_CANCELLED
     limit = pf.summit_revival_window if s.hedged[r] else pf.summit_cooldown
     revivable = cancelled and timer < limit
-    p_rev = R.revival_probability(
-        pf.summit_revival_logit0, pf.summit_revival_engagement, mean_e, room, s.hedged[r],
-        pf.summit_closed_revival_penalty,
-    )  # fmt: skip
-    revive = revivable and not propose and uniform(key, t, W_ACTOR, D_REVIVE) < p_rev
+    revive = False
+    if revivable and not propose:
+        p_rev = R.revival_probability(
+            pf.summit_revival_logit0, pf.summit_revival_engagement, mean_e, room, s.hedged[r],
+            pf.summit_closed_revival_penalty,
+        )  # fmt: skip
+        revive = draw(key, W_ACTOR, D_REVIVE) < p_rev
     unconsulted = (agree and not s.leader_consult[r]) or unconsulted_response
     hedge = s.leader_hedge[r] if by_leader else s.target_hedge[r]
     held = due
@@ -1080,7 +1088,9 @@ def _week(
     ctx: np.ndarray, plans: np.ndarray, target_plan: np.ndarray, leader_plan: np.ndarray,
     capacity: np.ndarray, ev: np.ndarray,
 ) -> None:  # fmt: skip
-    """One week of row ``r``: observe, every actor decides, every actor commits, resolve."""
+    """One week of row ``r``: observe, every actor decides, every actor commits, resolve.
+    ``key`` is the replicate's stream key; its week key is computed once here."""
+    key = step_key(key, t)
     _observe(r, t, s, pf, pa, g, ctx)
     a = plans.shape[0]
     for i in range(a):
@@ -1142,16 +1152,22 @@ def _decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out, pull):  # 
         pf = pfs[prow[r]]
         _pull_matrix(pf, g, pull)
         for k in range(cols.shape[0]):
-            _decide_actor(r, cols[k], t, s, pf, pas[prow[r]], g, keys[r], ctx[r], pull, out[r, k])
+            _decide_actor(
+                r, cols[k], t, s, pf, pas[prow[r]], g, step_key(keys[r], t), ctx[r], pull, out[r, k]
+            )
 
 
 @kernel
 def _decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         if leader:
-            _decide_leader(r, t, s, pfs[prow[r]], pas[prow[r]], g, keys[r], ctx[r], out[r])
+            _decide_leader(
+                r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r]
+            )
         else:
-            _decide_target(r, t, s, pfs[prow[r]], pas[prow[r]], g, keys[r], ctx[r], out[r])
+            _decide_target(
+                r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r]
+            )
 
 
 @kernel
@@ -1168,7 +1184,7 @@ def _commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-de
 @kernel
 def _resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
-        _resolve_world(r, t, s, pfs[prow[r]], pas[prow[r]], g, keys[r], ctx[r], capacity,
+        _resolve_world(r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], capacity,
                        events[r])  # fmt: skip
 
 
