@@ -7,6 +7,7 @@ traceback and nothing written.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from .config import (
     read_scenario_data,
     validate_scenario,
 )
+from .safe_paths import OutputDir, default_run_dir, output_arg
 from .scenarios import BASELINE, config_dir, list_scenarios, scenario_path
 
 __all__ = ["main"]
@@ -69,9 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     run.add_argument(
-        "--out", type=Path, metavar="DIR",
-        help="output folder (default: outputs/<scenario>-seed<seed>)",
+        "--out", type=output_arg, metavar="DIR",
+        help="output folder (default: outputs/<scenario>-seed<seed>[-<hash of --set/--steps>])",
     )  # fmt: skip
+    run.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier result in the output folder"
+    )
     run.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
         help="override a scenario key, e.g. params.fatigue.growth=0.1 or actors.ROK.volatility=0.4",
@@ -113,17 +118,22 @@ def _load(path_or_name: str | Path, overrides: list[str]):
 def cmd_run(args: argparse.Namespace) -> int:
     from .model import CoalitionModel
     from .outputs import human_summary, write_outputs
+    from .provenance import provenance
 
+    started = dt.datetime.now(dt.UTC)
     overrides = list(args.overrides)
     if args.steps is not None:
         overrides.append(f"steps={args.steps}")
     scn = _load(args.config, overrides)
     seed = scn.seed if args.seed is None else args.seed
-    out = args.out or Path("outputs") / f"{scn.name}-seed{seed}"
-    start = time.perf_counter()
-    model = CoalitionModel(scn, rng=seed).run()
-    wall = time.perf_counter() - start
-    written = write_outputs(model, out, plot=not args.no_plot)
+    out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides)
+    with OutputDir(out, overwrite=args.overwrite) as stage:  # checked before the run
+        start = time.perf_counter()
+        model = CoalitionModel(scn, rng=seed).run()
+        wall = time.perf_counter() - start
+        prov = provenance(out=out, scenario=scn, started=started)
+        written = write_outputs(model, stage.tmp, plot=not args.no_plot, provenance=prov)
+    written = [stage.out / p.name for p in written]
     print(human_summary(model.summary(), wall, written))
     return 0
 
