@@ -84,9 +84,7 @@ def _check_text(path: str | Path, what: str) -> str:
         raise ConfigError(f"{show(text)}: {what} is longer than {MAX_PATH_BYTES} bytes")
     for part in Path(text).parts:
         if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-            raise ConfigError(
-                f"{show(text)}: {what} has a name longer than {MAX_NAME_BYTES} bytes"
-            )
+            raise ConfigError(f"{show(text)}: {what} has a name longer than {MAX_NAME_BYTES} bytes")
     return text
 
 
@@ -124,7 +122,9 @@ def read_input_bytes(path: str | Path, limit: int = MAX_INPUT_BYTES) -> bytes:
                 f"{show(text)}: not a regular file (a FIFO, device or socket); expected a TOML file"
             )
         if st.st_size > limit:
-            raise ConfigError(f"{show(text)}: {st.st_size} bytes, larger than the {limit}-byte limit")
+            raise ConfigError(
+                f"{show(text)}: {st.st_size} bytes, larger than the {limit}-byte limit"
+            )
         chunks, total = [], 0
         while True:
             try:
@@ -186,9 +186,7 @@ def check_extends_name(value: object, source: str | Path, depth: int) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{where}: key 'extends' must be a file name string")
     if depth >= MAX_EXTENDS_DEPTH:
-        raise ConfigError(
-            f"{where}: key 'extends' chain is longer than {MAX_EXTENDS_DEPTH} files"
-        )
+        raise ConfigError(f"{where}: key 'extends' chain is longer than {MAX_EXTENDS_DEPTH} files")
     try:
         return _check_text(value, "key 'extends'")
     except ConfigError as exc:
@@ -224,15 +222,21 @@ def _within(path: Path, folder: Path) -> bool:
 
 
 def check_output_dir(
-    out: str | Path, *, overwrite: bool = False, marker: str | None = None, resume: bool = False
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    marker: str | None = None,
+    resume: bool = False,
+    scratch: tuple[str, ...] = (),
 ) -> Path:
     """Refuse an output folder that cannot or must not be written; return it unchanged.
 
     Refused: '', NUL bytes, over-long names, a file, a dangling symlink, a system path
     (``/``, ``/dev/null``, ``/proc/x``), the project folder or any of its ancestors, the
     current folder or its ancestors, a folder that is not empty and holds no earlier result
-    (no ``marker`` file), and an earlier result unless ``overwrite`` (or ``resume``, for a
-    sweep that continues). The first existing ancestor must be a writable folder.
+    (no ``marker`` file; names in ``scratch`` do not count), and an earlier result unless
+    ``overwrite`` (or ``resume``, for a sweep that continues). The first existing ancestor
+    must be a writable folder.
     """
     text = _check_text(out, "output folder")
     path = Path(text)
@@ -244,14 +248,17 @@ def check_output_dir(
         raise ConfigError(f"{show(text)}: cannot resolve the output folder ({exc})") from None
     if real == Path(real.anchor) or any(_within(real, root) for root in SYSTEM_ROOTS):
         raise ConfigError(f"{show(text)}: is a system location, not an output folder")
-    for protected, what in ((project_root(), "the project folder"), (Path.cwd(), "the current folder")):
+    for protected, what in (
+        (project_root(), "the project folder"),
+        (Path.cwd(), "the current folder"),
+    ):
         if _within(protected.resolve(), real):
             raise ConfigError(f"{show(text)}: is {what} or contains it; name a subfolder")
     if path.exists():
         if not path.is_dir():
             raise ConfigError(f"{show(text)}: exists and is not a folder")
         try:
-            names = {p.name for p in path.iterdir()}
+            names = {p.name for p in path.iterdir()} - set(scratch)
         except OSError as exc:
             raise ConfigError(f"{show(text)}: cannot list the folder ({exc.strerror})") from None
         if names:

@@ -39,7 +39,22 @@ from . import __version__
 from .config import ConfigError, Scenario, _first_error, read_toml
 from .ensemble import Ensemble, canonical_name, check_values, run_seeds
 from .progress import Progress
+from .provenance import provenance
+from .safe_paths import check_output_dir
 from .scenarios import resolve_scenario, scenario_path, with_values
+from .sweep_store import (
+    LOCK_NAME,
+    die_with_parent,
+    file_record,
+    points_problem,
+    read_manifest,
+    record_chunk,
+    scan_chunks,
+    verified_parts,
+    write_manifest,
+    writer_lock,
+)
+from .sweep_store import log as store_log
 
 __all__ = [
     "SweepPlan",
@@ -417,15 +432,16 @@ def default_chunk_size(n_runs: int) -> int:
     return max(1, min(MAX_CHUNK, max(2000, math.ceil(n_runs / 64))))
 
 
-def _manifest(plan: SweepPlan, chunk_size: int) -> dict[str, Any]:
+def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
     spec = plan.spec
+    source = os.path.relpath(plan.source, out.resolve()) if plan.source else ""
     return {
         "format": FORMAT,
         "package": "coalition-sim",
         "version": __version__,
         "spec_hash": plan.spec_hash,
         "spec": spec.model_dump(mode="json"),
-        "spec_source": plan.source,
+        "spec_source": source,  # relative to the sweep folder
         "scenario": plan.scenario_json,
         "parameters": plan.names,
         "problem": {
@@ -441,26 +457,21 @@ def _manifest(plan: SweepPlan, chunk_size: int) -> dict[str, Any]:
         "chunk_size": chunk_size,
         "n_chunks": math.ceil(plan.n_runs / chunk_size),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "provenance": provenance(out=out, scenario=plan.scenario_json),
+        "points": None,  # row count, size and sha256 of points.parquet
+        "chunks": {},  # chunk index -> records of its files, added as each is committed
     }
-
-
-def read_manifest(out: str | Path) -> dict[str, Any]:
-    path = Path(out) / "manifest.json"
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{out}: not a sweep folder (no manifest.json)") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: unreadable manifest ({exc.msg})") from None
 
 
 def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple[dict, set[int]]:
     """Check the folder against the plan (refuse another spec), create it, list done chunks."""
-    if (out / "manifest.json").exists():
+    if (out / "manifest.json").exists() or (out / "manifest.json").is_symlink():
         man = read_manifest(out)
         if man.get("spec_hash") != plan.spec_hash:
+            old = man.get("spec")
             raise ConfigError(
-                f"{out} holds a different sweep ('{man.get('spec', {}).get('name')}', spec hash "
+                f"{out} holds a different sweep "
+                f"('{old.get('name') if isinstance(old, dict) else '?'}', spec hash "
                 f"{str(man.get('spec_hash'))[:12]} != {plan.spec_hash[:12]}): use another --out"
             )
         if chunk_size is not None and chunk_size != man["chunk_size"]:
@@ -472,20 +483,30 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
         if out.is_dir():  # a kill while the manifest was being written leaves only its temp
             for stale in out.glob(".manifest.json.tmp-*"):
                 stale.unlink(missing_ok=True)
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if out.exists() and (
+            not out.is_dir() or any(p.name != LOCK_NAME for p in out.iterdir())
+        ):
             raise ConfigError(f"{out} exists and is not a sweep folder: use another --out")
-        man = _manifest(plan, chunk_size or default_chunk_size(plan.n_runs))
+        man = _manifest(plan, chunk_size or default_chunk_size(plan.n_runs), out)
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_bytes(out / "manifest.json", json.dumps(man, indent=2).encode())
-    if not (out / "points.parquet").exists():
+        write_manifest(out, man)
+    why = points_problem(out, man)
+    if why is not None:  # missing, truncated or altered: the points follow from the plan
+        if man.get("points") is not None:
+            store_log.warning("warning: %s: %s; rewriting it", out, why)
         _atomic_table(out / "points.parquet", pa.Table.from_pandas(plan.points_frame()))
+        man["points"] = file_record(out / "points.parquet")
+        write_manifest(out, man)
     for sub in ("runs", "trajectories"):
         (out / sub).mkdir(exist_ok=True)
         for stale in (out / sub).glob(".part-*.tmp-*"):
             stale.unlink(missing_ok=True)
-    done = {
-        int(p.name[5:11]) for p in (out / "runs").glob("part-*.parquet") if p.name[5:11].isdigit()
-    }
+    done, problems = scan_chunks(out, man)
+    for problem in problems:
+        redo = "" if problem.endswith("; ignored") else "; computing it again"
+        store_log.warning("warning: %s: %s%s", out, problem, redo)
+    for key in [k for k in man["chunks"] if not (k.isdigit() and int(k) in done)]:
+        del man["chunks"][key]
     return man, done
 
 
@@ -520,7 +541,10 @@ def _run_local(tasks: Iterator[ChunkTask], workers: int) -> Iterator[tuple]:
         return
     import multiprocessing as mp
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("spawn"),
+        initializer=die_with_parent, initargs=(os.getpid(),),
+    ) as pool:  # fmt: skip
 
         def waiter(fs: set) -> tuple[set, set]:
             done, rest = wait(fs, return_when=FIRST_COMPLETED)
@@ -530,28 +554,33 @@ def _run_local(tasks: Iterator[ChunkTask], workers: int) -> Iterator[tuple]:
             yield fut.result()
 
 
-def _run_dask(tasks: Iterator[ChunkTask], address: str) -> Iterator[tuple]:
+def _connect(address: str) -> Any:
+    """A dask client for ``address``, or a one-line ConfigError (checked before any write)."""
     from distributed import Client
-    from distributed import wait as dwait
 
     try:
-        client = Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise ConfigError(f"cannot reach dask scheduler at {address}: {exc}") from None
-    with client:
-        limit = 2 * max(1, sum(client.nthreads().values()))
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ConfigError(f"cannot reach dask scheduler at {address!r}: {reason}") from None
 
-        def submit(task: ChunkTask) -> Any:
-            return client.submit(run_chunk, task, key=f"chunk-{task.spec_hash[:16]}-{task.index}",
-                                 pure=False)  # fmt: skip
 
-        def waiter(fs: set) -> tuple[set, set]:
-            res = dwait(list(fs), return_when="FIRST_COMPLETED")
-            return set(res.done), set(res.not_done)
+def _run_dask(tasks: Iterator[ChunkTask], client: Any) -> Iterator[tuple]:
+    from distributed import wait as dwait
 
-        for fut in _bounded(submit, tasks, limit, waiter):
-            yield fut.result()
-            fut.release()
+    limit = 2 * max(1, sum(client.nthreads().values()))
+
+    def submit(task: ChunkTask) -> Any:
+        return client.submit(run_chunk, task, key=f"chunk-{task.spec_hash[:16]}-{task.index}",
+                             pure=False)  # fmt: skip
+
+    def waiter(fs: set) -> tuple[set, set]:
+        res = dwait(list(fs), return_when="FIRST_COMPLETED")
+        return set(res.done), set(res.not_done)
+
+    for fut in _bounded(submit, tasks, limit, waiter):
+        yield fut.result()
+        fut.release()
 
 
 # --------------------------------------------------------------------------- running
@@ -584,7 +613,21 @@ def run_sweep(
     plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec)
     if chunk_size is not None and chunk_size < 1:
         raise ConfigError(f"--chunk-size must be at least 1, got {chunk_size}")
-    out = Path(out)
+    out = check_output_dir(out, resume=True, marker="manifest.json", scratch=(LOCK_NAME,))
+    client = _connect(scheduler) if scheduler else None  # reachable before anything is written
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with writer_lock(out):
+            return _run_locked(plan, out, chunk_size, workers, client, quiet, order, start)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run_locked(
+    plan: SweepPlan, out: Path, chunk_size: int | None, workers: int | None, client: Any,
+    quiet: bool, order: Iterable[int] | None, start: float,
+) -> SweepReport:  # fmt: skip
     man, done = _prepare_folder(plan, out, chunk_size)
     cs, n_chunks = man["chunk_size"], man["n_chunks"]
     todo = [c for c in (range(n_chunks) if order is None else order) if c not in done]
@@ -593,14 +636,15 @@ def run_sweep(
         f"sweep {plan.spec.name}", plan.n_runs, min(plan.n_runs, skipped * cs), quiet=quiet
     )
     tasks = _tasks(plan, cs, todo)
-    if scheduler:
-        results = _run_dask(tasks, scheduler)
+    if client is not None:
+        results = _run_dask(tasks, client)
     else:
         results = _run_local(tasks, workers or os.cpu_count() or 1)
     computed = 0
     try:
         for c, runs, traj in results:
             _write_chunk(out, c, runs, traj)
+            record_chunk(out, man, c, traj is not None)
             computed += 1
             progress.update(runs.num_rows)
     finally:
@@ -609,8 +653,9 @@ def run_sweep(
 
 
 def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """All run rows of a sweep folder, sorted by (point, replicate)."""
-    files = sorted((Path(out) / "runs").glob("part-*.parquet"))
+    """All run rows of a sweep folder, sorted by (point, replicate); every chunk is checked
+    against the manifest first (see :mod:`sweep_store`)."""
+    files = verified_parts(out, "runs")
     if not files:
         raise ConfigError(f"{out}: no finished chunks yet")
     df = pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files])
@@ -619,7 +664,7 @@ def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame
 
 
 def read_trajectories(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame | None:
-    files = sorted((Path(out) / "trajectories").glob("part-*.parquet"))
+    files = verified_parts(out, "trajectories")
     if not files:
         return None
     df = pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files])
