@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
 from pathlib import Path
 
-from .cli import positive_int
+from .cli import positive_int, worker_count
+from .safe_paths import output_arg
 
 __all__ = ["register"]
 
@@ -40,7 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument(
         "targets", type=Path, help="target file, e.g. configs/calibration/targets.toml"
     )
-    cal.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    cal.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="output folder")
+    cal.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier fit in the output folder"
+    )
     cal.add_argument(
         "--candidates", type=positive_int, metavar="N", help="prior draws (default: file)"
     )
@@ -53,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--seed", type=_seed, metavar="S", help="design and run seed (default: file)")
     cal.add_argument("--accept", type=_share, metavar="Q", help="share kept (default: file, 0.05)")
     cal.add_argument(
-        "--workers", type=positive_int, metavar="W", help="processes (default: min(2, cores))"
+        "--workers", type=worker_count, metavar="W", help="processes (default: min(2, cores))"
     )
     cal.add_argument(
         "--adjust", action="store_true",
@@ -73,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     rep = sub.add_parser("calibration-report", help="validate a fit and write the Markdown report")
     rep.add_argument("dir", type=Path, help="calibration output folder (with fit.json)")
-    rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
+    rep.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="report folder")
     rep.add_argument(
         "--replicates", type=positive_int, metavar="R", help="validation runs per start"
     )
@@ -90,6 +95,10 @@ def _fitted_name(key: str) -> str:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, load_targets, write_fitted_scenario, write_outputs
     from .config import ConfigError
+    from .provenance import provenance
+    from .safe_paths import OutputDir
+
+    started = dt.datetime.now(dt.UTC)
 
     targets = load_targets(args.targets)  # every check before anything is written
     abc = targets.abc
@@ -101,8 +110,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise ConfigError(f"--candidates must be at least 2, got {candidates}")
     if round(accept * candidates) < 2:
         raise ConfigError(f"accept {accept:g} of {candidates} candidates keeps fewer than 2")
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigError(f"{args.out}: exists and is not a folder")
+    stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))
     quiet = args.quiet
     if not quiet:
@@ -112,9 +120,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr, flush=True,
         )  # fmt: skip
     t0 = time.perf_counter()
-    res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
-                    adjust=args.adjust, quiet=quiet)  # fmt: skip
-    written = write_outputs(res, args.out)
+    with stage:
+        res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
+                        adjust=args.adjust, quiet=quiet)  # fmt: skip
+        res.fit["provenance"] = provenance(
+            out=args.out, started=started,
+            scenario={k: s.model_dump(mode="json") for k, s in targets.scenarios.items()},
+        )  # fmt: skip
+        written = [args.out / p.name for p in write_outputs(res, stage.tmp)]
     scen_dir = args.scenario_dir
     for key, base in targets.scenario_paths.items():
         name = _fitted_name(key)
@@ -141,7 +154,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .calibration_report import write_report
+    from .safe_paths import check_output_dir
 
+    check_output_dir(args.out, overwrite=True, marker="README.md")  # a report is rewritten
     t0 = time.perf_counter()
     written = write_report(args.dir, args.out, replicates=args.replicates, seed=args.seed)
     print(

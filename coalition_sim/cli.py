@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,21 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def max_workers() -> int:
+    """Upper bound on worker processes: 4 per core (at least 8); more only costs memory."""
+    return max(8, 4 * (os.cpu_count() or 1))
+
+
+def worker_count(text: str) -> int:
+    """argparse type for ``--workers``: a whole number from 1 to :func:`max_workers`."""
+    value = positive_int(text)
+    if value > max_workers():
+        raise argparse.ArgumentTypeError(
+            f"must be at most {max_workers()} (4 per core on this machine), got {value}"
+        )
     return value
 
 

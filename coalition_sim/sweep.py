@@ -554,12 +554,22 @@ def _run_local(tasks: Iterator[ChunkTask], workers: int) -> Iterator[tuple]:
             yield fut.result()
 
 
+DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+DASK_CONNECT_TIMEOUT = "20s"
+
+
 def _connect(address: str) -> Any:
     """A dask client for ``address``, or a one-line ConfigError (checked before any write)."""
+    scheme, sep, _ = address.partition("://")
+    if not address.strip() or (sep and scheme not in DASK_SCHEMES):
+        raise ConfigError(
+            f"--scheduler {address!r}: expected HOST:PORT or SCHEME://HOST:PORT with a scheme "
+            f"in {', '.join(DASK_SCHEMES)}"
+        )
     from distributed import Client
 
     try:
-        return Client(address, timeout="20s")
+        return Client(address, timeout=DASK_CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise ConfigError(f"cannot reach dask scheduler at {address!r}: {reason}") from None
