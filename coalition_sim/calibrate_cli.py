@@ -96,7 +96,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, load_targets, write_fitted_scenario, write_outputs
     from .config import ConfigError
     from .provenance import provenance
-    from .safe_paths import OutputDir
+    from .safe_paths import OutputDir, check_output_dir
 
     started = dt.datetime.now(dt.UTC)
 
@@ -110,6 +110,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise ConfigError(f"--candidates must be at least 2, got {candidates}")
     if round(accept * candidates) < 2:
         raise ConfigError(f"accept {accept:g} of {candidates} candidates keeps fewer than 2")
+    if args.report is not None:
+        check_output_dir(args.report, overwrite=True, marker="README.md")
     stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))
     quiet = args.quiet

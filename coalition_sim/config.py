@@ -1387,7 +1387,9 @@ def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
         base_path = (path.parent / parent).resolve()
         here = path.resolve()
     except (OSError, RuntimeError):
-        raise ConfigError(f"{path}: key 'extends': cannot resolve {parent!r} (a symlink loop?)") from None
+        raise ConfigError(
+            f"{path}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
+        ) from None
     if base_path in _seen or base_path == here:
         raise ConfigError(f"{path}: key 'extends' makes a cycle through {base_path.name}")
     base = read_scenario_data(base_path, (*_seen, here))

@@ -483,9 +483,7 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
         if out.is_dir():  # a kill while the manifest was being written leaves only its temp
             for stale in out.glob(".manifest.json.tmp-*"):
                 stale.unlink(missing_ok=True)
-        if out.exists() and (
-            not out.is_dir() or any(p.name != LOCK_NAME for p in out.iterdir())
-        ):
+        if out.exists() and (not out.is_dir() or any(p.name != LOCK_NAME for p in out.iterdir())):
             raise ConfigError(f"{out} exists and is not a sweep folder: use another --out")
         man = _manifest(plan, chunk_size or default_chunk_size(plan.n_runs), out)
         out.mkdir(parents=True, exist_ok=True)
