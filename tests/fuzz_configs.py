@@ -109,15 +109,15 @@ def make_cases(n: int, seed: int, folder: Path) -> list[Path]:
 
 def judge(path: Path) -> str:
     """The outcome class of one mutant (see the module doc)."""
-    from coalition_sim.cli import main
-    from coalition_sim.config import load_scenario
-    from coalition_sim.model import CoalitionModel
+    from coalition_sim.abm.model import CoalitionModel
+    from coalition_sim.cli.main import main
+    from coalition_sim.scenario.schema import load_scenario
 
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             status = main(["check-config", str(path)])
-    except BaseException as exc:  # noqa: BLE001 - the point is to see anything that escapes
+    except BaseException as exc:
         return f"crash:{type(exc).__name__}"
     msg = err.getvalue()
     if status == 2:
@@ -130,7 +130,7 @@ def judge(path: Path) -> str:
         scn.date_of(scn.steps)  # what the full run would reach
         model = CoalitionModel(scn, rng=scn.seed).run(min(scn.steps, RUN_WEEKS))
         final = model.summary()["final"]
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         return f"crash:{type(exc).__name__}"
     numbers = [v for v in final.values() if isinstance(v, float)]
     return "ran" if all(math.isfinite(v) for v in numbers) else "nan"

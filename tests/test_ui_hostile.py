@@ -9,8 +9,7 @@ that no injected element appeared.
 from __future__ import annotations
 
 import pytest
-
-from coalition_sim.ui_harness import browser, js_click_until, serve
+from support.ui_harness import browser, js_click_until, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 

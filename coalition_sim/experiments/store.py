@@ -29,7 +29,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from .errors import ConfigError
+from ..scenario.errors import ConfigError
 
 __all__ = [
     "LOCK_NAME",

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
 
-from .config import (
+from ..scenario.library import BASELINE, config_dir, list_scenarios, scenario_path
+from ..scenario.safe_paths import OutputDir, default_run_dir
+from ..scenario.schema import (
     ConfigError,
     apply_overrides,
     parameter_table,
     read_scenario_data,
     validate_scenario,
 )
-from .safe_paths import OutputDir, default_run_dir, output_arg
-from .scenarios import BASELINE, config_dir, list_scenarios, scenario_path
+from . import calibrate, sweep, ui
+from .args import output_arg, positive_int
+from .args import seed as _seed
 
 __all__ = ["main"]
 
@@ -33,41 +35,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's two-line usage dump
         raise UsageError(f"{self.prog}: {message} (see --help)")
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def max_workers() -> int:
-    """Upper bound on worker processes: 4 per core (at least 8); more only costs memory."""
-    return max(8, 4 * (os.cpu_count() or 1))
-
-
-def worker_count(text: str) -> int:
-    """argparse type for ``--workers``: a whole number from 1 to :func:`max_workers`."""
-    value = positive_int(text)
-    if value > max_workers():
-        raise argparse.ArgumentTypeError(
-            f"must be at most {max_workers()} (4 per core on this machine), got {value}"
-        )
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**63), got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,14 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
-    """Hook for subcommands defined in other modules (sweeps, UI, calibration)."""
-    for name in ("sweep_cli", "ui_cli", "calibrate_cli"):
-        try:
-            module = __import__(f"coalition_sim.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"coalition_sim.{name}":
-                raise
-            continue
+    """Subcommands defined in their own modules (sweeps, UI, calibration)."""
+    for module in (sweep, ui, calibrate):
         module.register(sub)
 
 
@@ -132,9 +93,9 @@ def _load(path_or_name: str | Path, overrides: list[str]):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .model import CoalitionModel
-    from .outputs import human_summary, write_outputs
-    from .provenance import provenance
+    from ..abm.model import CoalitionModel
+    from ..abm.outputs import human_summary, write_outputs
+    from ..scenario.provenance import provenance
 
     started = dt.datetime.now(dt.UTC)
     overrides = list(args.overrides)

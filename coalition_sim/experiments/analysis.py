@@ -24,11 +24,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
-from .config import ConfigError
-from .dynamics import OUTCOMES
-from .ensemble import METRICS
+from ..core.week import OUTCOMES
+from ..engine.ensemble import METRICS
+from ..scenario.schema import ConfigError
+from .store import points_problem, verified_parts
 from .sweep import read_manifest
-from .sweep_store import points_problem, verified_parts
 
 __all__ = [
     "AnalysisResult",

@@ -10,8 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import positive_int, worker_count
-from .safe_paths import output_arg
+from .args import output_arg, positive_int, worker_count
 
 __all__ = ["register"]
 
@@ -93,10 +92,10 @@ def _fitted_name(key: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate, load_targets, write_fitted_scenario, write_outputs
-    from .config import ConfigError
-    from .provenance import provenance
-    from .safe_paths import OutputDir, check_output_dir
+    from ..calibration.estimate import calibrate, load_targets, write_fitted_scenario, write_outputs
+    from ..scenario.provenance import provenance
+    from ..scenario.safe_paths import OutputDir, check_output_dir
+    from ..scenario.schema import ConfigError
 
     started = dt.datetime.now(dt.UTC)
 
@@ -145,7 +144,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for name, v in res.fit["parameters"].items():
         print(f"  {name:<42} {v['median']:9.4g}  [{v['q05']:.4g}, {v['q95']:.4g}]")
     if args.report is not None:
-        from .calibration_report import write_report
+        from ..calibration.report import write_report
 
         written += write_report(args.out, args.report, replicates=args.validation_replicates)
     print(
@@ -155,8 +154,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .calibration_report import write_report
-    from .safe_paths import check_output_dir
+    from ..calibration.report import write_report
+    from ..scenario.safe_paths import check_output_dir
 
     check_output_dir(args.out, overwrite=True, marker="README.md")  # a report is rewritten
     t0 = time.perf_counter()

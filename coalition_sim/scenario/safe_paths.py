@@ -37,8 +37,8 @@ __all__ = [
     "OutputDir",
     "check_extends_name",
     "check_output_dir",
+    "check_path_text",
     "default_run_dir",
-    "output_arg",
     "project_root",
     "read_input_bytes",
     "read_toml_file",
@@ -74,7 +74,8 @@ def show(path: object, limit: int = 80) -> str:
     return text
 
 
-def _check_text(path: str | Path, what: str) -> str:
+def check_path_text(path: str | Path, what: str) -> str:
+    """``path`` as text if it has no NUL byte and no over-long name; ConfigError otherwise."""
     text = os.fspath(path)
     if "\x00" in text:
         raise ConfigError(f"{show(text)}: {what} contains a NUL byte")
@@ -108,7 +109,7 @@ def read_input_bytes(path: str | Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     The file is opened without blocking (a FIFO does not hang the open) and checked with
     ``fstat`` on the opened descriptor, so what is checked is what is read.
     """
-    text = _check_text(path, "file name")
+    text = check_path_text(path, "file name")
     try:
         fd = os.open(text, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
@@ -188,7 +189,7 @@ def check_extends_name(value: object, source: str | Path, depth: int) -> str:
     if depth >= MAX_EXTENDS_DEPTH:
         raise ConfigError(f"{where}: key 'extends' chain is longer than {MAX_EXTENDS_DEPTH} files")
     try:
-        return _check_text(value, "key 'extends'")
+        return check_path_text(value, "key 'extends'")
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
 
@@ -203,18 +204,6 @@ def project_root() -> Path:
         if (folder / "pyproject.toml").is_file():
             return folder
     return here.parent
-
-
-def output_arg(text: str) -> Path:
-    """argparse ``type`` for an output folder: refuses '' (which Path would turn into '.')."""
-    import argparse
-
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an output folder may not be empty")
-    try:
-        return Path(_check_text(text, "output folder"))
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -238,7 +227,7 @@ def check_output_dir(
     ``overwrite`` (or ``resume``, for a sweep that continues). The first existing ancestor
     must be a writable folder.
     """
-    text = _check_text(out, "output folder")
+    text = check_path_text(out, "output folder")
     path = Path(text)
     if path.is_symlink() and not path.exists():
         raise ConfigError(f"{show(text)}: is a dangling symbolic link; use another output folder")

@@ -35,14 +35,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __version__
-from .config import ConfigError, Scenario, _first_error, read_toml
-from .ensemble import Ensemble, canonical_name, check_values, run_seeds
-from .progress import Progress
-from .provenance import provenance
-from .safe_paths import check_output_dir
-from .scenarios import resolve_scenario, scenario_path, with_values
-from .sweep_store import (
+from .. import __version__
+from ..engine.ensemble import Ensemble, canonical_name, check_values, run_seeds
+from ..engine.progress import Progress
+from ..scenario.library import resolve_scenario, scenario_path, with_values
+from ..scenario.provenance import provenance
+from ..scenario.safe_paths import check_output_dir
+from ..scenario.schema import ConfigError, Scenario, _first_error, read_toml
+from .store import (
     LOCK_NAME,
     die_with_parent,
     file_record,
@@ -54,7 +54,7 @@ from .sweep_store import (
     write_manifest,
     writer_lock,
 )
-from .sweep_store import log as store_log
+from .store import log as store_log
 
 __all__ = [
     "SweepPlan",
@@ -121,7 +121,7 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep spec file; ConfigError (one line) if it is bad."""
     p = Path(path)
     if not p.exists() and p.suffix != ".toml":
-        p = Path(__file__).resolve().parent.parent / "configs" / "sweeps" / f"{path}.toml"
+        p = Path(__file__).resolve().parents[2] / "configs" / "sweeps" / f"{path}.toml"
     data = read_toml(p)
     try:
         return SweepSpec.model_validate(data), p
