@@ -125,7 +125,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
                         adjust=args.adjust, quiet=quiet)  # fmt: skip
         res.fit["provenance"] = provenance(
-            out=args.out, started=started,
+            out=args.out, started=started, argv=args.argv,
             scenario={k: s.model_dump(mode="json") for k, s in targets.scenarios.items()},
         )  # fmt: skip
         written = [args.out / p.name for p in write_outputs(res, stage.tmp)]

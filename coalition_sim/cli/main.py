@@ -108,7 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         model = CoalitionModel(scn, rng=seed).run()
         wall = time.perf_counter() - start
-        prov = provenance(out=out, scenario=scn, started=started)
+        prov = provenance(out=out, scenario=scn, started=started, argv=args.argv)
         written = write_outputs(model, stage.tmp, plot=not args.no_plot, provenance=prov)
     written = [stage.out / p.name for p in written]
     print(human_summary(model.summary(), wall, written))
@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             args = parser.parse_args(["run", *argv])
         handler = COMMANDS.get(args.command) or args.handler
+        args.argv = ["run.py", *argv]  # as typed, for the outputs' provenance
         return handler(args)
     except (UsageError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -40,7 +40,7 @@ from ..engine.ensemble import Ensemble, canonical_name, check_values, run_seeds
 from ..engine.progress import Progress
 from ..scenario.library import resolve_scenario, scenario_path, with_values
 from ..scenario.provenance import provenance
-from ..scenario.safe_paths import check_output_dir
+from ..scenario.safe_paths import check_output_dir, check_path_text
 from ..scenario.schema import ConfigError, Scenario, _first_error, read_toml
 from .store import (
     LOCK_NAME,
@@ -164,7 +164,7 @@ class SweepPlan:
 
 
 def _resolve_base(spec: SweepSpec, source: Path | None) -> Scenario:
-    name = spec.scenario
+    name = check_path_text(spec.scenario, "key 'scenario'")
     if source is not None:
         local = source.parent / name
         if local.suffix == ".toml" and local.exists():
@@ -622,7 +622,9 @@ def run_sweep(
     if chunk_size is not None and chunk_size < 1:
         raise ConfigError(f"--chunk-size must be at least 1, got {chunk_size}")
     out = check_output_dir(out, resume=True, marker="manifest.json", scratch=(LOCK_NAME,))
-    client = _connect(scheduler) if scheduler else None  # reachable before anything is written
+    client = (
+        _connect(scheduler) if scheduler is not None else None
+    )  # reachable before anything is written
     try:
         out.mkdir(parents=True, exist_ok=True)
         with writer_lock(out):
