@@ -462,5 +462,8 @@ def test_sigkill_of_a_sweep_kills_its_workers(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill -9 PID` does
     proc.wait()
     gone, alive = psutil.wait_procs(family, timeout=15)
-    assert not alive, [p.cmdline() for p in alive]
+    leftovers = [p.cmdline() for p in alive]
+    for p in alive:  # do not leak them into the rest of the test run
+        p.kill()
+    assert not leftovers, leftovers
     assert len(gone) >= 2
