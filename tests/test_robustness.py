@@ -442,14 +442,20 @@ def test_unreachable_dask_scheduler_claims_no_folder(tmp_path, monkeypatch):
     assert not (tmp_path / "o").exists()
 
 
-def test_sigkill_of_a_sweep_kills_its_workers(tmp_path):
+@pytest.mark.parametrize("command", ["sweep", "calibrate"])
+def test_sigkill_kills_the_workers(tmp_path, command):
     spec = tmp_path / "spec.toml"
     spec.write_text(
         SPEC.replace("replicates = 4", "replicates = 2000").replace("steps = 12", "steps = 104")
     )
+    args = {
+        "sweep": ["sweep", str(spec), "--chunk-size", "500"],
+        "calibrate": ["calibrate", str(CONFIGS / "calibration" / "targets.toml"), "--candidates",
+                      "4096", "--replicates", "50", "--scenario-dir", str(tmp_path / "s")],
+    }[command]  # fmt: skip
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "sweep", str(spec), "--out", str(tmp_path / "o"),
-         "--workers", "2", "--chunk-size", "500", "--quiet"],
+        [sys.executable, str(ROOT / "run.py"), *args, "--out", str(tmp_path / "o"),
+         "--workers", "2", "--quiet"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     main_proc = psutil.Process(proc.pid)

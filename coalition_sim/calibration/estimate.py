@@ -36,6 +36,7 @@ from scipy.stats import qmc
 from ..core import week as dyn
 from ..engine.ensemble import Ensemble, canonical_name, parameter_specs
 from ..engine.progress import Progress
+from ..engine.workers import die_with_parent
 from ..scenario.schema import ConfigError, Scenario, load_scenario, read_toml
 
 __all__ = [
@@ -447,7 +448,9 @@ def simulate_candidates(
                 parts[first] = res
                 bar.update(len(next(iter(res.values()))))
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
+            ) as pool:  # workers exit if this process is killed
                 for first, res in pool.map(_chunk_task, tasks):
                     parts[first] = res
                     bar.update(len(next(iter(res.values()))))

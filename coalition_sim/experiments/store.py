@@ -7,8 +7,8 @@ still matches that record. Resume redoes a chunk that does not match (naming the
 reading (``analyze``) refuses it. Files the manifest does not know (a stray
 ``part-000099.parquet``) are ignored with a warning, so they can never change a result.
 ``points.parquet`` is checked the same way. A lock file (``flock``, released by the kernel
-when the holder dies) keeps two writers off one folder, and worker processes exit when the
-process that started them dies, even by SIGKILL.
+when the holder dies) keeps two writers off one folder, (worker processes exit when the
+process that started them dies: :func:`engine.workers.die_with_parent`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,6 @@ import hashlib
 import json
 import logging
 import os
-import signal
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +30,6 @@ from ..scenario.errors import ConfigError
 __all__ = [
     "LOCK_NAME",
     "atomic_bytes",
-    "die_with_parent",
     "file_record",
     "points_problem",
     "read_manifest",
@@ -215,32 +210,3 @@ def writer_lock(out: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
-
-
-# --------------------------------------------------------------------------- workers
-
-
-def _watch(parent: int, period: float) -> None:
-    while True:
-        time.sleep(period)
-        if os.getppid() != parent:
-            os._exit(1)
-
-
-def die_with_parent(parent: int, period: float = 0.5) -> None:
-    """Worker initializer: exit as soon as ``parent`` (the sweep's main process) is gone.
-
-    Uses the kernel's parent-death signal on Linux and, everywhere, a thread polling the
-    parent's pid, so a SIGKILLed sweep leaves no worker (nor, once they are gone, the
-    multiprocessing resource tracker) behind.
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            pr_set_pdeathsig = 1
-            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-    threading.Thread(target=_watch, args=(parent, period), daemon=True).start()

@@ -38,13 +38,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .. import __version__
 from ..engine.ensemble import Ensemble, canonical_name, check_values, run_seeds
 from ..engine.progress import Progress
+from ..engine.workers import die_with_parent
 from ..scenario.library import resolve_scenario, scenario_path, with_values
 from ..scenario.provenance import provenance
 from ..scenario.safe_paths import check_output_dir, check_path_text
 from ..scenario.schema import ConfigError, Scenario, _first_error, read_toml
 from .store import (
     LOCK_NAME,
-    die_with_parent,
     file_record,
     points_problem,
     read_manifest,
