@@ -473,3 +473,27 @@ def test_sigkill_kills_the_workers(tmp_path, command):
         p.kill()
     assert not leftovers, leftovers
     assert len(gone) >= 2
+
+
+def test_a_fifo_in_the_store_does_not_hang(sweep, capsys, caplog):
+    spec, out = sweep
+    part = out / "runs" / "part-000000.parquet"
+    part.unlink()
+    os.mkfifo(part)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        read_runs(out)
+    assert run_sweep(spec, out, workers=1, quiet=True).computed == 1  # replaced by a real file
+    assert len(read_runs(out)) == 12
+    (out / "manifest.json").unlink()
+    os.mkfifo(out / "manifest.json")
+    assert main(["analyze", str(out)]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_too_many_chunks_are_refused(tmp_path, capsys):
+    refused(
+        capsys, ["sweep", "demo_grid", "--out", "o", "--chunk-size", "0"], tmp_path, "at least 1"
+    )
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace("replicates = 4", "replicates = 10000"))
+    refused(capsys, ["sweep", str(spec), "--out", "o", "--chunk-size", "1"], tmp_path, "chunks")

@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from ..scenario.errors import ConfigError
+from ..scenario.safe_paths import read_input_bytes
 
 __all__ = [
     "LOCK_NAME",
@@ -43,6 +44,8 @@ __all__ = [
 log = logging.getLogger("coalition_sim.sweep")
 
 LOCK_NAME = ".lock"
+MAX_MANIFEST_BYTES = 256 << 20  # 10,000 chunk records and the spec take a few MB
+MAX_PART_BYTES = 16 << 30  # far above a chunk of 20,000 runs with trajectories
 
 
 def atomic_bytes(path: Path, data: bytes) -> None:
@@ -58,18 +61,17 @@ def atomic_bytes(path: Path, data: bytes) -> None:
 def read_manifest(out: str | Path) -> dict[str, Any]:
     """The manifest of a sweep folder; a one-line ConfigError if it is missing or malformed."""
     path = Path(out) / "manifest.json"
+    if not (path.exists() or path.is_symlink()):
+        raise ConfigError(f"{out}: not a sweep folder (no manifest.json)")
+    raw = read_input_bytes(path, MAX_MANIFEST_BYTES, "a JSON manifest")
     try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise ConfigError(f"{out}: not a sweep folder (no manifest.json)") from None
-    except NotADirectoryError:
-        raise ConfigError(f"{out}: not a sweep folder (not a folder)") from None
+        data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: unreadable manifest ({exc.msg})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: unreadable manifest (not UTF-8 text)") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the manifest ({exc.strerror})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: unreadable manifest (nested too deeply)") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the manifest is not a JSON object (got {type(data).__name__})")
     for key, kind in (("chunk_size", int), ("n_chunks", int), ("spec_hash", str)):
@@ -96,12 +98,12 @@ def _problem(path: Path, record: Any) -> str | None:
     """Why ``path`` does not match its manifest ``record`` (None if it does)."""
     if not isinstance(record, dict):
         return "has no valid record in the manifest"
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not (path.exists() or path.is_symlink()):
         return "is missing"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
+    try:
+        data = read_input_bytes(path, MAX_PART_BYTES, "a Parquet file")
+    except ConfigError as exc:
+        return str(exc).removeprefix(f"{path}: ")
     if len(data) != record.get("bytes"):
         return f"has {len(data)} bytes, the manifest recorded {record.get('bytes')} (truncated?)"
     if hashlib.sha256(data).hexdigest() != record.get("sha256"):

@@ -68,6 +68,7 @@ __all__ = [
 FORMAT = 1
 MAX_CHUNK = 20_000  # runs per chunk by default: a few seconds of work, a few MB of output
 MAX_POINTS = 5_000_000
+MAX_CHUNKS = 10_000  # each commit rewrites the manifest, whose chunk records grow with this
 
 
 # --------------------------------------------------------------------------- the spec
@@ -621,6 +622,11 @@ def run_sweep(
     plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec)
     if chunk_size is not None and chunk_size < 1:
         raise ConfigError(f"--chunk-size must be at least 1, got {chunk_size}")
+    if chunk_size is not None and math.ceil(plan.n_runs / chunk_size) > MAX_CHUNKS:
+        raise ConfigError(
+            f"--chunk-size {chunk_size} cuts {plan.n_runs} runs into more than {MAX_CHUNKS} "
+            f"chunks; use at least {math.ceil(plan.n_runs / MAX_CHUNKS)}"
+        )
     out = check_output_dir(out, resume=True, marker="manifest.json", scratch=(LOCK_NAME,))
     client = (
         _connect(scheduler) if scheduler is not None else None

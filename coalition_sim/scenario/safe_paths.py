@@ -103,7 +103,9 @@ def _os_error(path: str, exc: OSError) -> ConfigError:
     return ConfigError(f"{show(path)}: cannot read: {reason}")
 
 
-def read_input_bytes(path: str | Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_input_bytes(
+    path: str | Path, limit: int = MAX_INPUT_BYTES, what: str = "a TOML file"
+) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; ConfigError otherwise.
 
     The file is opened without blocking (a FIFO does not hang the open) and checked with
@@ -117,10 +119,10 @@ def read_input_bytes(path: str | Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise ConfigError(f"{show(text)}: is a directory, expected a TOML file")
+            raise ConfigError(f"{show(text)}: is a directory, expected {what}")
         if not stat.S_ISREG(st.st_mode):
             raise ConfigError(
-                f"{show(text)}: not a regular file (a FIFO, device or socket); expected a TOML file"
+                f"{show(text)}: not a regular file (a FIFO, device or socket); expected {what}"
             )
         if st.st_size > limit:
             raise ConfigError(
