@@ -70,15 +70,22 @@ def _versions() -> dict[str, str | None]:
 
 
 def relative_argv(argv: list[str], out: str | Path | None) -> list[str]:
-    """The command line with every absolute path made relative to ``out``."""
+    """The command line with its paths made relative to the output folder ``out``.
+
+    A path is an absolute argument, or a relative one that contains a separator and exists
+    (or is ``out`` itself); names such as ``baseline`` and numbers stay as typed.
+    """
     if out is None:
         return list(argv)
     base = Path(out).resolve()
     fixed = []
     for arg in argv:
         key, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
-        if os.path.isabs(value):
-            value = os.path.relpath(value, base)
+        is_path = os.path.isabs(value) or (
+            os.sep in value and (os.path.exists(value) or Path(value).resolve() == base)
+        )
+        if is_path and "\x00" not in value:
+            value = os.path.relpath(Path(value).resolve(), base)
         fixed.append(f"{key}{eq}{value}")
     return fixed
 
