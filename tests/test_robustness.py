@@ -497,3 +497,20 @@ def test_too_many_chunks_are_refused(tmp_path, capsys):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC.replace("replicates = 4", "replicates = 10000"))
     refused(capsys, ["sweep", str(spec), "--out", "o", "--chunk-size", "1"], tmp_path, "chunks")
+
+
+def test_calibration_targets_and_fit_are_checked(tmp_path, capsys):
+    text = (CONFIGS / "calibration" / "targets.toml").read_text()
+    bad = tmp_path / "t.toml"
+    bad.write_text(text.replace('"../history/start_2016.toml"', '"a\\u0000b.toml"'))
+    assert "\\u0000" in bad.read_text()
+    refused(capsys, ["calibrate", str(bad), "--out", "c"], tmp_path, "NUL byte")
+    argv = ["calibrate", str(CONFIGS / "calibration" / "targets.toml"), "--out", "c",
+            "--candidates", "40", "--replicates", "2", "--scenario-dir", "s", "--quiet",
+            "--workers", "1"]  # fmt: skip
+    assert main(argv) == 0
+    fit = json.loads((tmp_path / "c" / "fit.json").read_text())
+    assert fit["provenance"]["command"][0] == "run.py" and fit["provenance"]["git"]
+    assert not [s for s in _strings(fit) if s.startswith("/")]
+    refused(capsys, argv, tmp_path, "--overwrite")
+    assert main(["calibration-report", "c", "--out", "r", "--replicates", "20"]) == 0

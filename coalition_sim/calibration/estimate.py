@@ -37,6 +37,7 @@ from ..core import week as dyn
 from ..engine.ensemble import Ensemble, canonical_name, parameter_specs
 from ..engine.progress import Progress
 from ..engine.workers import die_with_parent
+from ..scenario.safe_paths import check_path_text
 from ..scenario.schema import ConfigError, Scenario, load_scenario, read_toml
 
 __all__ = [
@@ -182,7 +183,12 @@ def load_targets(path: str | Path) -> Targets:
     for key, rel in scen_table.items():
         if not isinstance(rel, str):
             raise ConfigError(f"{src}: scenarios.{key} must be a file name")
-        p = (path.parent / rel).resolve()
+        try:
+            p = (path.parent / check_path_text(rel, f"scenarios.{key}")).resolve()
+        except ConfigError as exc:
+            raise ConfigError(f"{src}: {exc}") from None
+        except (OSError, RuntimeError):
+            raise ConfigError(f"{src}: scenarios.{key}: cannot resolve {rel!r}") from None
         scenarios[key] = load_scenario(p)
         paths[key] = p
 

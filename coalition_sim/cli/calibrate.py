@@ -128,6 +128,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             out=args.out, started=started, argv=args.argv,
             scenario={k: s.model_dump(mode="json") for k, s in targets.scenarios.items()},
         )  # fmt: skip
+        base = args.out.resolve()  # paths in fit.json are relative to its folder
+        res.fit["targets"] = os.path.relpath(Path(targets.path).resolve(), base)
+        res.fit["scenarios"] = {
+            k: os.path.relpath(Path(p).resolve(), base) for k, p in targets.scenario_paths.items()
+        }
         written = [args.out / p.name for p in write_outputs(res, stage.tmp)]
     scen_dir = args.scenario_dir
     for key, base in targets.scenario_paths.items():
