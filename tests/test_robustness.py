@@ -514,3 +514,15 @@ def test_calibration_targets_and_fit_are_checked(tmp_path, capsys):
     assert not [s for s in _strings(fit) if s.startswith("/")]
     refused(capsys, argv, tmp_path, "--overwrite")
     assert main(["calibration-report", "c", "--out", "r", "--replicates", "20"]) == 0
+
+
+def test_hostile_overrides_are_refused_in_one_short_line(tmp_path, capsys, no_simulation):
+    for item, needle in (
+        ("params.fatigue.growth=" + "[" * 3000, "nested too deeply"),
+        ("a." * 3000 + "x=1", "longer than"),
+        ("params.fatigue.growth=" + "[" * 40 + "]" * 40, "list"),
+        ("params.fatigue.growth=true", "valid number"),
+        ("start_date=9999-06-01", "start_date"),
+    ):
+        msg = refused(capsys, ["run", "--set", item, "--out", "o"], tmp_path, needle)
+        assert len(msg) < 300

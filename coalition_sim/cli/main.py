@@ -176,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         args.argv = ["run.py", *argv]  # as typed, for the outputs' provenance
         return handler(args)
     except (UsageError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        msg = " ".join(str(exc).split())  # one line, whatever the message holds
+        if len(msg) > 1000:
+            msg = f"{msg[:960]}... ({len(msg)} characters)"
+        print(f"error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1412,6 +1412,11 @@ def _parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text  # a bare word: let the schema judge it as a string
+    except RecursionError:
+        raise ConfigError(f"override value {_brief(text)} is nested too deeply") from None
+
+
+MAX_KEY_CHARS = 200  # the longest real key, actors.<ID>.interests.stability, is ~40
 
 
 def set_value(data: dict[str, Any], key: str, value: Any, source: str) -> None:
@@ -1420,6 +1425,10 @@ def set_value(data: dict[str, Any], key: str, value: Any, source: str) -> None:
     Missing parameter groups are created (they default in the schema); anything else that
     does not exist is an error, so a typo never passes silently.
     """
+    if len(key) > MAX_KEY_CHARS:
+        raise ConfigError(
+            f"{source}: override key {_brief(key)} is longer than {MAX_KEY_CHARS} characters"
+        )
     parts = [p for p in key.strip().split(".") if p]
     if not parts:
         raise ConfigError(f"{source}: override '{key}' has an empty key")
