@@ -111,7 +111,7 @@ def judge(path: Path) -> str:
     """The outcome class of one mutant (see the module doc)."""
     from coalition_sim.abm.model import CoalitionModel
     from coalition_sim.cli.main import main
-    from coalition_sim.scenario.schema import load_scenario
+    from coalition_sim.scenario.library import load_scenario
 
     err = io.StringIO()
     try:

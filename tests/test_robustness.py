@@ -22,13 +22,14 @@ from conftest import CONFIGS, ROOT
 
 from coalition_sim.abm.model import CoalitionModel
 from coalition_sim.cli.main import main
-from coalition_sim.experiments import sweep as sweep_mod
+from coalition_sim.engine import runner
 from coalition_sim.experiments.analysis import analyze
 from coalition_sim.experiments.store import read_manifest, writer_lock
 from coalition_sim.experiments.sweep import read_runs, run_sweep
 from coalition_sim.scenario import safe_paths
+from coalition_sim.scenario.library import load_scenario
+from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.scenario.provenance import scenario_hash
-from coalition_sim.scenario.schema import ConfigError, load_scenario
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -436,7 +437,7 @@ def test_bogus_dask_scheduler_is_refused_before_anything_is_written(tmp_path, ca
 
 
 def test_unreachable_dask_scheduler_claims_no_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(sweep_mod, "DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(runner, "DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(ConfigError, match="cannot reach dask scheduler"):
         run_sweep("demo_grid", tmp_path / "o", scheduler="tcp://127.0.0.1:1", quiet=True)
     assert not (tmp_path / "o").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..scenario.errors import ConfigError
 from ..scenario.safe_paths import check_path_text
+from ..scenario.seeds import parse_seed
 
 __all__ = ["max_workers", "output_arg", "positive_int", "seed", "worker_count"]
 
@@ -23,13 +24,11 @@ def positive_int(text: str) -> int:
 
 
 def seed(text: str) -> int:
+    """A ``--seed`` value (the one seed rule: :func:`coalition_sim.scenario.seeds.parse_seed`)."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**63), got {value}")
-    return value
+        return parse_seed(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def max_workers() -> int:
