@@ -4,7 +4,7 @@ Why: a result that cannot be traced to the code that made it cannot be checked o
 Every output (a run's ``summary.json``, a sweep's ``manifest.json``, a calibration's
 ``fit.json``) carries a ``provenance`` table from :func:`provenance`. Paths in it are written
 relative to the output folder, so a folder can be moved or shared without leaking the
-machine's layout. Lowest layer: imports nothing from the package but its version.
+machine's layout. Lowest layer: imports nothing from the package.
 """
 
 from __future__ import annotations
@@ -21,12 +21,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-
 __all__ = ["git_state", "provenance", "relative_argv", "scenario_hash"]
 
 #: Libraries whose versions can change results (numbers, files or the design of a sweep).
 KEY_LIBRARIES = ("numpy", "pandas", "pyarrow", "pydantic", "mesa", "networkx", "scipy", "SALib")
+
+
+def package_version() -> str | None:
+    """``coalition_sim.__version__``, read from the already imported root package (a static
+    import of the root would pull every layer into this lowest one)."""
+    root = sys.modules.get(__name__.split(".")[0])
+    version = getattr(root, "__version__", None)
+    if version is None:
+        try:
+            version = metadata.version("coalition-sim")
+        except metadata.PackageNotFoundError:
+            return None
+    return str(version)
 
 
 def _root() -> Path:
@@ -112,7 +123,7 @@ def provenance(
     cmd = sys.argv if argv is None else argv
     return {
         "package": "coalition-sim",
-        "version": __version__,
+        "version": package_version(),
         "git": git_state(),
         "python": platform.python_version(),
         "libraries": _versions(),
