@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from fuzz_configs import census
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 CASES = 300
 

@@ -436,6 +436,7 @@ def test_bogus_dask_scheduler_is_refused_before_anything_is_written(tmp_path, ca
                 "scheduler")  # fmt: skip
 
 
+@pytest.mark.slow
 def test_unreachable_dask_scheduler_claims_no_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(ConfigError, match="cannot reach dask scheduler"):
@@ -443,6 +444,7 @@ def test_unreachable_dask_scheduler_claims_no_folder(tmp_path, monkeypatch):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["sweep", "calibrate"])
 def test_sigkill_kills_the_workers(tmp_path, command):
     spec = tmp_path / "spec.toml"
@@ -500,6 +502,7 @@ def test_too_many_chunks_are_refused(tmp_path, capsys):
     refused(capsys, ["sweep", str(spec), "--out", "o", "--chunk-size", "1"], tmp_path, "chunks")
 
 
+@pytest.mark.slow
 def test_calibration_targets_and_fit_are_checked(tmp_path, capsys):
     text = (CONFIGS / "calibration" / "targets.toml").read_text()
     bad = tmp_path / "t.toml"
@@ -520,7 +523,7 @@ def test_calibration_targets_and_fit_are_checked(tmp_path, capsys):
 def test_hostile_overrides_are_refused_in_one_short_line(tmp_path, capsys, no_simulation):
     for item, needle in (
         ("params.fatigue.growth=" + "[" * 3000, "nested too deeply"),
-        ("a." * 3000 + "x=1", "longer than"),
+        ("a." * 3000 + "x=1", "characters long"),
         ("params.fatigue.growth=" + "[" * 40 + "]" * 40, "list"),
         ("params.fatigue.growth=true", "valid number"),
         ("start_date=9999-06-01", "start_date"),
