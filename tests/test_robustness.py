@@ -274,6 +274,19 @@ def test_earlier_result_needs_overwrite_and_is_replaced_whole(tmp_path, capsys):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".res.")]  # no temp left
 
 
+def test_default_folder_is_refreshed_only_by_the_identical_run(tmp_path, capsys):
+    argv = ["run", "--steps", "3", "--seed", "5", "--no-plot"]
+    assert main(argv) == 0
+    (folder,) = (tmp_path / "outputs").iterdir()
+    (folder / "stale.txt").write_text("x")
+    assert main(argv) == 0  # same scenario and seed: the folder is replaced whole
+    assert not (folder / "stale.txt").exists()
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["scenario_spec"]["description"] = "edited since"
+    (folder / "summary.json").write_text(json.dumps(summary))
+    refused(capsys, argv, tmp_path, "--overwrite")  # a different job: refused
+
+
 def test_an_interrupted_run_leaves_nothing(tmp_path, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -85,6 +85,24 @@ def _load(path_or_name: str | Path, overrides: list[str]) -> Scenario:
     return load_scenario(scenario_path(path_or_name), overrides)
 
 
+def _same_run(out: Path, scn: Scenario, seed: int) -> bool:
+    """Whether ``out`` holds a run of exactly this resolved scenario and seed (whose outputs
+    the new run would reproduce), so that the default folder can be refreshed safely."""
+    import json
+
+    from ..scenario.safe_paths import read_input_bytes
+
+    try:
+        old = json.loads(read_input_bytes(out / "summary.json", what="a summary"))
+    except (ConfigError, ValueError):
+        return False
+    return (
+        isinstance(old, dict)
+        and old.get("seed") == seed
+        and old.get("scenario_spec") == scn.model_dump(mode="json")
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from ..abm.model import CoalitionModel
     from ..abm.outputs import human_summary, write_outputs
@@ -97,7 +115,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     scn = _load(args.config, overrides)
     seed = scn.seed if args.seed is None else args.seed
     out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides)
-    with OutputDir(out, overwrite=args.overwrite) as stage:  # checked before the run
+    # an explicit --out holding a result needs --overwrite; the default folder may be
+    # refreshed by the identical run (same resolved scenario and seed: same outputs)
+    overwrite = args.overwrite or (args.out is None and _same_run(out, scn, seed))
+    with OutputDir(out, overwrite=overwrite) as stage:  # checked before the run
         start = time.perf_counter()
         model = CoalitionModel(scn, rng=seed).run()
         wall = time.perf_counter() - start
