@@ -1,7 +1,7 @@
 """Config fuzzer (issue 15): every mutant of a shipped scenario is refused in one line or runs.
 
 300 + 60 seeded mutants (see ``fuzz_configs.py`` for the operators and the outcome classes) in
-about 10 s. Before issue 15 the same 300 cases gave 256 refused, 18 ran, 21 verbose refusals
+about 20 s, and 200 ``--set`` overrides of schema keys with hostile values. Before issue 15 the same 300 cases gave 256 refused, 18 ran, 21 verbose refusals
 (up to 5.7 kB, echoing the input) and 5 tracebacks (TypeError, ValueError); now only the two
 wanted classes occur.
 """
