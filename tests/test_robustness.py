@@ -543,3 +543,12 @@ def test_hostile_overrides_are_refused_in_one_short_line(tmp_path, capsys, no_si
     ):
         msg = refused(capsys, ["run", "--set", item, "--out", "o"], tmp_path, needle)
         assert len(msg) < 300
+
+
+def test_manifest_keeps_an_absolute_scenario_path_relative(tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace('scenario = "baseline"', f'scenario = "{BASELINE}"'))
+    run_sweep(spec, tmp_path / "deep" / "sw", workers=1, quiet=True)
+    man = read_manifest(tmp_path / "deep" / "sw")
+    assert not [s for s in _strings(man) if s.startswith("/")]
+    assert (tmp_path / "deep" / "sw" / man["spec"]["scenario"]).resolve() == BASELINE.resolve()

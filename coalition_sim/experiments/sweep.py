@@ -426,12 +426,15 @@ def default_chunk_size(n_runs: int) -> int:
 def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
     spec = plan.spec
     source = os.path.relpath(plan.source, out.resolve()) if plan.source else ""
+    spec_json = spec.model_dump(mode="json")
+    if os.path.isabs(spec_json["scenario"]):  # no absolute path in the manifest
+        spec_json["scenario"] = os.path.relpath(spec_json["scenario"], out.resolve())
     return {
         "format": FORMAT,
         "package": "coalition-sim",
         "version": __version__,
         "spec_hash": plan.spec_hash,
-        "spec": spec.model_dump(mode="json"),
+        "spec": spec_json,
         "spec_source": source,  # relative to the sweep folder
         "scenario": plan.scenario_json,
         "parameters": plan.names,

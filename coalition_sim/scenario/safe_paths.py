@@ -239,10 +239,11 @@ def check_output_dir(
         raise ConfigError(f"{show(text)}: cannot resolve the output folder ({exc})") from None
     if real == Path(real.anchor) or any(_within(real, root) for root in SYSTEM_ROOTS):
         raise ConfigError(f"{show(text)}: is a system location, not an output folder")
-    for protected, what in (
-        (project_root(), "the project folder"),
-        (Path.cwd(), "the current folder"),
-    ):
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the current folder was deleted: nothing to protect there
+        cwd = project_root()
+    for protected, what in ((project_root(), "the project folder"), (cwd, "the current folder")):
         if _within(protected.resolve(), real):
             raise ConfigError(f"{show(text)}: is {what} or contains it; name a subfolder")
     if path.exists():
