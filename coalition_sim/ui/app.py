@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from typing import Any, cast
 
 import numpy as np
@@ -291,7 +292,7 @@ def LiveViews(sim_ref: Any, tick: solara.Reactive[int]):
         status = (
             f'<div class="cs-status" id="cs-status" data-week="{m.steps}">'
             f"<b>Week {m.steps}</b> of {m.n_steps} \u00b7 {m.date.strftime('%d %b %Y')} "
-            f"\u00b7 <i>{sim.scenario.name}</i>, seed {sim.seed}"
+            f"\u00b7 <i>{escape(sim.scenario.name)}</i>, seed {sim.seed}"
             f"{' \u00b7 finished' if sim.done else ''}</div>"
         )
         badges = badges_html(m)
@@ -359,14 +360,14 @@ def EnsemblePanel(sim_ref: Any, version: solara.Reactive[int]):
                 solara.Text("running\u2026", classes=["cs-note"])
         if error.value:
             solara.HTML(
-                unsafe_innerHTML=f'<div class="cs-error" id="ensemble-error">{error.value}</div>'
+                unsafe_innerHTML=f'<div class="cs-error" id="ensemble-error">{escape(error.value)}</div>'
             )
         res = result.value
         if res is not None:
             solara.HTML(
                 unsafe_innerHTML=(
                     f'<div class="cs-note" id="ensemble-summary">{res["n"]} replicates \u00d7 '
-                    f"{res['weeks']} weeks of {res['label']} in {res['seconds']:.2f} s \u2014 "
+                    f"{res['weeks']} weeks of {escape(res['label'])} in {res['seconds']:.2f} s \u2014 "
                     "share of replicates in which each outcome happened; fan charts: median (line), "
                     "5\u201395% band (shaded), this run so far (dashed).</div>"
                 )
@@ -518,7 +519,7 @@ def Page():
         solara.SliderInt("Play speed (weeks/s)", value=speed, min=1, max=30, thumb_label=False)
         if param_error.value:
             solara.HTML(
-                unsafe_innerHTML=f'<div class="cs-error" id="param-error">{param_error.value}</div>'
+                unsafe_innerHTML=f'<div class="cs-error" id="param-error">{escape(param_error.value)}</div>'
             )
         groups: dict[str, list[Knob]] = {}
         for knob in knobs:
@@ -542,7 +543,7 @@ def Page():
         if extra:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-note">'
-                + "<br>".join(f"{k} = {v}" for k, v in extra.items())
+                + "<br>".join(f"{escape(str(k))} = {escape(str(v))}" for k, v in extra.items())
                 + "</div>"
             )
         if values.value:
