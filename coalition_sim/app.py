@@ -141,6 +141,12 @@ CSS = """
 .cs-stale-note { background:#fef5e7; border:1px solid #7d5200; border-radius:4px;
   padding:6px 10px; margin:6px 0; font-size:14px; }
 .cs-exports { display:flex; flex-wrap:wrap; gap:6px; margin:4px 0; }
+.cs-exports .v-btn { text-transform:none; letter-spacing:normal; white-space:normal;
+  height:auto !important; min-height:32px; padding:4px 10px !important; }
+.cs-exports .v-btn__content { white-space:normal; text-align:left; }
+.cs-select { display:flex; flex-direction:column; gap:4px; font-size:14px; margin:4px 0 8px; }
+.cs-select select { font-size:16px; padding:6px 8px; border:1px solid #5d6d7e; border-radius:4px;
+  background:#fff; color:#1b2631; appearance:auto; }
 .cs-file { display:flex; flex-direction:column; gap:4px; font-size:14px; margin:4px 0; }
 .cs-file input { font-size:14px; max-width:100%; }
 .cs-details summary { cursor:pointer; font-size:14px; }
@@ -158,18 +164,36 @@ def _file_name(*parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts))
 
 
+def chart(svg: str, name: str) -> str:
+    """A chart in a wrapper that scrolls sideways if the screen is narrower than the chart's
+    smallest readable size; focusable, so the scrolling works from the keyboard too."""
+    return (
+        f'<div class="cs-chart" tabindex="0" role="group" aria-label="{escape(name)} '
+        f'(scrolls sideways on a narrow screen)">{svg}</div>'
+    )
+
+
 # --------------------------------------------------------------------------- browser widgets
 
 
 class UrlSync(ipyvuetify.VuetifyTemplate):
-    """Keeps the address bar's query string equal to ``query`` (history.replaceState)."""
+    """Keeps the address bar's query string equal to ``query`` (history.replaceState).
+
+    Also declares the page's language and lets people zoom (the framework's page template
+    has no ``lang`` and disables pinch zoom), both needed by screen readers and low vision.
+    """
 
     template = traitlets.Unicode(
         """
 <template><span style="display:none"></span></template>
 <script>
 module.exports = {
-  mounted() { this.apply(); },
+  mounted() {
+    document.documentElement.lang = 'en';
+    const vp = document.querySelector('meta[name=viewport]');
+    if (vp) vp.setAttribute('content', 'width=device-width, initial-scale=1');
+    this.apply();
+  },
   watch: { query() { this.apply(); } },
   methods: {
     apply() {
@@ -184,6 +208,30 @@ module.exports = {
 </script>"""
     ).tag(sync=True)
     query = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+
+class NativeSelect(ipyvuetify.VuetifyTemplate):
+    """A labelled native ``<select>``: keyboard- and screen-reader-friendly everywhere."""
+
+    template = traitlets.Unicode(
+        """
+<template>
+  <div class="cs-select">
+    <label :for="input_id">{{ label }}</label>
+    <select :id="input_id" :class="select_class" :value="value" @change="value = $event.target.value">
+      <option v-for="o in options" :key="o" :value="o">{{ o }}</option>
+    </select>
+  </div>
+</template>
+<script>
+module.exports = {};
+</script>"""
+    ).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    input_id = traitlets.Unicode("").tag(sync=True)
+    select_class = traitlets.Unicode("").tag(sync=True)
+    options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    value = traitlets.Unicode("").tag(sync=True)
 
 
 class ScenarioFileInput(ipyvuetify.VuetifyTemplate):
@@ -360,6 +408,7 @@ def ScenarioControls(ui: PageState):
             ui.load_error.set(f"Refused: {exc}. The running model is unchanged.")
             return
         key = FILE_PREFIX + name
+        ui.load_error.set("")
         ui.uploaded.set({**ui.uploaded.value, key: scn})
         msg = ui.switch(key)
         ui.load_error.set(f"Refused: {msg}. The running model is unchanged." if msg else "")
@@ -373,9 +422,9 @@ def ScenarioControls(ui: PageState):
             return
         ui.seed_error.set(ui.rebuild(ui.scenario.value, ui.sim.values, seed))
 
-    solara.Select(
-        "Scenario", values=keys, value=ui.scenario.value, on_value=on_scenario,
-        classes=["cs-scenario"],
+    NativeSelect.element(
+        label="Scenario", input_id="cs-scenario", select_class="cs-scenario", options=keys,
+        value=ui.scenario.value, on_value=on_scenario,
     )  # fmt: skip
     ScenarioFileInput.element(handler=on_file)
     if ui.load_error.value:
@@ -419,6 +468,7 @@ def RunControls(ui: PageState):
 @solara.component
 def KnobPanel(ui: PageState, knobs: list[Knob]):
     """The sliders, grouped; a refused combination is reported above them."""
+    _ = ui.version.value  # the sliders show the running model's values
 
     def on_knob(knob: Knob, value: float) -> None:
         current = ui.sim.values.get(knob.key, knob.value)
@@ -449,6 +499,7 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
 @solara.component
 def OverrideField(ui: PageState, knobs: list[Knob]):
     """Set any parameter as key=value; its refusal shows right under the field."""
+    _ = ui.version.value
 
     def on_override(text: str | None) -> None:
         ui.override_text.set(text or "")
@@ -520,11 +571,11 @@ def ExportPanel(ui: PageState):
 
     with solara.Div(classes=["cs-exports"]):
         solara.FileDownload(
-            locked(trajectory_csv), f"{stem}-trajectory.csv",
+            locked(lambda s: trajectory_csv(s.model)), f"{stem}-trajectory.csv",
             label="Run: trajectory (CSV)", mime_type="text/csv",
         )  # fmt: skip
         solara.FileDownload(
-            locked(events_csv), f"{stem}-events.csv",
+            locked(lambda s: events_csv(s.model)), f"{stem}-events.csv",
             label="Run: events (CSV)", mime_type="text/csv",
         )  # fmt: skip
         solara.FileDownload(
@@ -627,10 +678,10 @@ def LiveViews(ui: PageState):
     solara.HTML(unsafe_innerHTML=status + badges)
     with solara.Div(classes=["cs-row"]):
         with Card("Alliance graph"):
-            solara.HTML(unsafe_innerHTML=graph, classes=["cs-chart"])
+            solara.HTML(unsafe_innerHTML=chart(graph, "alliance graph"))
             solara.HTML(unsafe_innerHTML=GRAPH_LEGEND)
         with Card("Time series"):
-            solara.HTML(unsafe_innerHTML=series, classes=["cs-chart"])
+            solara.HTML(unsafe_innerHTML=chart(series, "time series"))
             solara.HTML(unsafe_innerHTML=legend + caption)
     with Card("Event timeline (newest first)", id="card-event-timeline"):
         solara.HTML(unsafe_innerHTML=timeline)
@@ -711,12 +762,12 @@ def EnsemblePanel(ui: PageState):
                 )
             )
             solara.HTML(tag="h3", unsafe_innerHTML="How often each outcome happened")
-            solara.HTML(unsafe_innerHTML=res["bars"], classes=["cs-chart"])
+            solara.HTML(unsafe_innerHTML=chart(res["bars"], "outcome bars"))
             solara.HTML(unsafe_innerHTML=res["bars_caption"])
             solara.HTML(tag="h3", unsafe_innerHTML="Spread over time")
             with solara.Div(classes=["cs-fans"]):
                 for _metric, fan in res["fans"]:
-                    solara.HTML(unsafe_innerHTML=fan, classes=["cs-chart"])
+                    solara.HTML(unsafe_innerHTML=chart(fan, f"fan chart {_metric}"))
             solara.HTML(unsafe_innerHTML=res["fans_caption"])
         EnsembleExports(res)
 

@@ -194,9 +194,9 @@ MIN_FONT, MIN_CSS_PX = 12, 11
 
 def svg_style(width: float) -> str:
     """Fill the column, but never shrink so far that 12-unit text renders below 11 px (the
-    wrapper scrolls sideways instead), nor grow text beyond about 1.6x."""
+    wrapper scrolls sideways instead), nor grow text beyond 1.3x."""
     lo = math.ceil(width * MIN_CSS_PX / MIN_FONT)
-    return f"width:100%;min-width:{lo}px;max-width:{round(width * 1.6)}px;height:auto;{_FONT}"
+    return f"width:100%;min-width:{lo}px;max-width:{round(width * 1.3)}px;height:auto;{_FONT}"
 
 
 def actor_colour(actor_id: str, order: Sequence[str]) -> str:
@@ -392,8 +392,8 @@ _GAP = 62  # date labels of the upper panel, then the lower panel's title and ev
 
 
 def date_ticks(n_steps: int, date_of: Any) -> list[int]:
-    """Weeks in which a January (or, for short runs, a July) begins."""
-    months = (1, 7) if n_steps <= 160 else (1,)
+    """Weeks in which a January begins (for shorter runs also July, or every quarter)."""
+    months = (1, 4, 7, 10) if n_steps <= 80 else (1, 7) if n_steps <= 160 else (1,)
     out = []
     for t in range(1, n_steps + 1):
         d0, d1 = date_of(t - 1), date_of(t)
