@@ -15,11 +15,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from support.ui_harness import browser, js_click_until, serve
 
-from coalition_sim import cli
-from coalition_sim.scenarios import resolve_scenario
-from coalition_sim.ui_harness import browser, js_click_until, serve
-from coalition_sim.ui_state import scenario_toml
+from coalition_sim.cli import main as cli
+from coalition_sim.scenario.library import resolve_scenario
+from coalition_sim.ui.state import scenario_toml
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -347,7 +347,7 @@ def test_loading_a_scenario_file(chromium, app_url, tmp_path):
         pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('my <own>')")
         pg.wait_for_selector("#load-error", state="detached")
         assert week(pg) == 0
-        assert pg.locator("#cs-scenario").input_value() == "file: mine.toml"
+        pg.wait_for_function("document.querySelector('#cs-scenario').value === 'file: mine.toml'")
         assert "<own>" not in pg.inner_html("#cs-status")  # escaped
     finally:
         pg.context.close()

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coalition_sim import cli
-from coalition_sim.app import _initial
-from coalition_sim.config import ConfigError, validate_scenario
-from coalition_sim.model import CoalitionModel
-from coalition_sim.scenarios import list_scenarios, resolve_scenario, with_values
-from coalition_sim.ui_session import Sim, ensemble_views, param_label
-from coalition_sim.ui_state import (
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.cli import main as cli
+from coalition_sim.scenario.library import list_scenarios, resolve_scenario, with_values
+from coalition_sim.scenario.schema import ConfigError, validate_scenario
+from coalition_sim.ui.app import _initial
+from coalition_sim.ui.session import Sim, ensemble_views, param_label
+from coalition_sim.ui.state import (
     LinkState,
     ensemble_outcomes_csv,
     ensemble_replicates_csv,
@@ -28,7 +28,7 @@ from coalition_sim.ui_state import (
     scenario_toml,
     trajectory_csv,
 )
-from coalition_sim.ui_views import (
+from coalition_sim.ui.views import (
     MIN_FONT,
     History,
     graph_svg,
@@ -71,7 +71,7 @@ def test_partial_run_export_is_a_prefix_of_the_full_run():
     part = pd.read_csv(io.StringIO(trajectory_csv(sim.model)))
     assert list(part["step"]) == list(range(21))
     full = CoalitionModel(sim.scenario, rng=11).run()
-    from coalition_sim.outputs import step_table
+    from coalition_sim.abm.outputs import step_table
 
     pd.testing.assert_frame_equal(part, step_table(full).iloc[:21].reset_index(drop=True))
 

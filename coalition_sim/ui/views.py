@@ -3,7 +3,7 @@
 Every view is a function of a model (or of an ensemble result) returning markup, so the
 browser receives one small string per view per step instead of a re-rendered image: the
 alliance graph, the time series, the state badges, the event timeline, the outcome bars and
-the fan charts. :mod:`coalition_sim.app` puts them on the page.
+the fan charts. :mod:`coalition_sim.ui.app` puts them on the page.
 
 Readability rules kept here in one place: every chart has axis titles with units and a
 plain-language legend and caption (HTML beside the SVG, so it reflows on a phone); the
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .model import CoalitionModel
+    from ..abm.model import CoalitionModel
 
 __all__ = [
     "EVENT_LABELS",

@@ -1,6 +1,6 @@
 """One browser session's run, without Solara: the sliders, the inputs, the model, the ensemble.
 
-:mod:`coalition_sim.app` draws these; keeping them free of the UI framework lets the tests
+:mod:`coalition_sim.ui.app` draws these; keeping them free of the UI framework lets the tests
 check them directly and keeps every page component small.
 """
 
@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from .config import ConfigError, Role, Scenario, parameter_table
-from .config import _parse_value as parse_toml_value
-from .model import CoalitionModel
-from .scenarios import resolve_scenario, with_values
-from .ui_views import (
+from ..abm.model import CoalitionModel
+from ..scenario.library import resolve_scenario, with_values
+from ..scenario.schema import ConfigError, Role, Scenario, parameter_table
+from ..scenario.schema import _parse_value as parse_toml_value
+from .views import (
     METRIC_STYLE,
     History,
     bars_caption_html,
@@ -269,8 +269,8 @@ def ensemble_views(sim: Sim, n: int) -> dict[str, Any]:
     The result carries the inputs it was computed for (``inputs``, ``label``), so the page
     can tell, after any change, that it no longer describes the run on screen.
     """
-    from .analysis import wilson_interval
-    from .ensemble import run_ensemble
+    from ..engine.ensemble import run_ensemble
+    from ..experiments.analysis import wilson_interval
 
     start = time.perf_counter()
     res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1)

@@ -23,13 +23,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
-from .config import ConfigError, Scenario, validate_scenario
-from .config import _parse_value as parse_toml_value
+from ..scenario.schema import ConfigError, Scenario, validate_scenario
+from ..scenario.schema import _parse_value as parse_toml_value
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .model import CoalitionModel
+    from ..abm.model import CoalitionModel
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -148,14 +148,14 @@ def scenario_from_text(filename: str, text: str | bytes) -> Scenario:
 
 def trajectory_csv(model: CoalitionModel) -> str:
     """The weeks run so far, exactly as the CLI writes ``trajectory.csv``."""
-    from .outputs import step_table
+    from ..abm.outputs import step_table
 
     return str(step_table(model).to_csv(index=False))
 
 
 def events_csv(model: CoalitionModel) -> str:
     """The event log so far, exactly as the CLI writes ``events.csv``."""
-    from .outputs import event_table
+    from ..abm.outputs import event_table
 
     return str(event_table(model).to_csv(index=False))
 
@@ -170,7 +170,7 @@ def ensemble_outcomes_csv(result: Mapping[str, Any]) -> str:
     """One row per outcome: share of replicates, 95% Wilson interval, meaning, inputs."""
     import pandas as pd
 
-    from .ui_views import OUTCOME_HELP, OUTCOME_LABELS
+    from .views import OUTCOME_HELP, OUTCOME_LABELS
 
     rows = [
         {
@@ -239,7 +239,7 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
     with a one-line message otherwise. Whether the values suit the scenario, and whether the
     week exists, is for the schema and the model to judge when the page builds the run.
     """
-    from .ui_session import parse_override, parse_seed
+    from .session import parse_override, parse_seed
 
     text = (search or "").lstrip("?")
     if not text.strip():

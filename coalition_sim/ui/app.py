@@ -1,11 +1,11 @@
-"""Interactive browser simulation (Solara): ``python run.py ui`` or ``solara run coalition_sim.app``.
+"""Interactive browser simulation (Solara): ``python run.py ui`` or ``solara run coalition_sim.ui.app``.
 
 Pick a scenario (or load a scenario file), turn the knobs the seeds talk about, step or play,
 and watch the coalition hold or fracture; run an ensemble of replicates with the same inputs;
 export the run, the ensemble, the charts and the scenario; share the state as a link.
 
 Every browser session renders its own ``Page`` and so builds its own model (held in component
-state, never at module level). Views are SVG/HTML strings from :mod:`coalition_sim.ui_views`,
+state, never at module level). Views are SVG/HTML strings from :mod:`coalition_sim.ui.views`,
 re-sent on each step, which keeps Play well above ten steps a second. The page is a set of
 small components sharing one :class:`PageState`; further panels (e.g. a comparison) go into
 :data:`EXTRA_PANELS` and receive that state.
@@ -31,9 +31,9 @@ import solara
 import solara.lab
 import traitlets
 
-from .config import ConfigError, Scenario
-from .scenarios import BASELINE, list_scenarios, resolve_scenario
-from .ui_session import (
+from ..scenario.library import BASELINE, list_scenarios, resolve_scenario
+from ..scenario.schema import ConfigError, Scenario
+from .session import (
     KNOBS,
     Knob,
     Sim,
@@ -43,7 +43,7 @@ from .ui_session import (
     parse_override,
     parse_seed,
 )
-from .ui_state import (
+from .state import (
     LinkState,
     ensemble_outcomes_csv,
     ensemble_replicates_csv,
@@ -54,7 +54,7 @@ from .ui_state import (
     scenario_toml,
     trajectory_csv,
 )
-from .ui_views import (
+from .views import (
     GRAPH_LEGEND,
     badges_html,
     graph_svg,
@@ -218,8 +218,8 @@ class NativeSelect(ipyvuetify.VuetifyTemplate):
 <template>
   <div class="cs-select">
     <label :for="input_id">{{ label }}</label>
-    <select :id="input_id" :class="select_class" :value="value" @change="value = $event.target.value">
-      <option v-for="o in options" :key="o" :value="o">{{ o }}</option>
+    <select :id="input_id" :class="select_class" @change="value = $event.target.value">
+      <option v-for="o in options" :key="o" :value="o" :selected="o === value">{{ o }}</option>
     </select>
   </div>
 </template>
