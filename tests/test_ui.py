@@ -302,6 +302,7 @@ def test_exported_scenario_reproduces_the_page_run_byte_for_byte(chromium, app_u
         pg.goto(app_url + link + f"&week={n}")
         pg.wait_for_selector("#alliance-graph", timeout=60_000)
         pg.wait_for_function(f"{WEEK} === '{n}'", timeout=60_000)
+        pg.click(".cs-show-exports")
         toml = _download(pg, "Scenario with overrides and seed (TOML)", tmp_path)
         traj = _download(pg, "Run: trajectory (CSV)", tmp_path)
         events = _download(pg, "Run: events (CSV)", tmp_path)

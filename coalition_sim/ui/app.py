@@ -44,6 +44,7 @@ from .session import (
     parse_seed,
 )
 from .state import (
+    MAX_UPLOAD_BYTES,
     LinkState,
     ensemble_outcomes_csv,
     ensemble_replicates_csv,
@@ -270,7 +271,7 @@ module.exports = {
     label = traitlets.Unicode("Load a scenario file (.toml)").tag(sync=True)
     input_id = traitlets.Unicode("cs-load-file").tag(sync=True)
     describedby = traitlets.Unicode("load-error").tag(sync=True)
-    max_bytes = traitlets.Int(1_000_000).tag(sync=True)
+    max_bytes = traitlets.Int(MAX_UPLOAD_BYTES).tag(sync=True)
     handler = traitlets.Any(None, allow_none=True)
 
     def vue_load_file(self, data: dict[str, Any]) -> None:
@@ -400,7 +401,10 @@ def ScenarioControls(ui: PageState):
     def on_file(data: dict[str, Any]) -> None:
         name = str(data.get("name") or "uploaded file")
         if data.get("text") is None:
-            ui.load_error.set(f"Refused: {name}: file too large for a scenario.")
+            ui.load_error.set(
+                f"Refused: {name}: {data.get('size')} bytes; a scenario file may be at most "
+                f"{MAX_UPLOAD_BYTES} bytes. The running model is unchanged."
+            )
             return
         try:
             scn = scenario_from_text(name, data["text"])
@@ -541,6 +545,19 @@ def OverrideField(ui: PageState, knobs: list[Knob]):
 
 
 @solara.component
+def ExportSection(ui: PageState):
+    """The export buttons, mounted only when asked for (keeps the first page load light)."""
+    shown = solara.use_reactive(False)
+    solara.Button(
+        "Hide export options" if shown.value else "Show export options",
+        on_click=lambda: shown.set(not shown.value), text=True, classes=["cs-show-exports"],
+        attributes={"aria-expanded": "true" if shown.value else "false"},
+    )  # fmt: skip
+    if shown.value:
+        ExportPanel(ui)
+
+
+@solara.component
 def ExportPanel(ui: PageState):
     """Downloads of the run on screen: CSVs as the CLI writes them, the scenario, the charts.
 
@@ -626,7 +643,7 @@ def Controls(ui: PageState):
     solara.HTML(tag="h2", unsafe_innerHTML="Any parameter")
     OverrideField(ui, knobs)
     solara.HTML(tag="h2", unsafe_innerHTML="Export")
-    ExportPanel(ui)
+    ExportSection(ui)
     if ui.sim.source is None:
         solara.HTML(
             unsafe_innerHTML='<p class="cs-note">This scenario came from a file, so the link '
@@ -665,7 +682,7 @@ def LiveViews(ui: PageState):
         m = sim.model
         finished = " \u00b7 finished" if sim.done else ""
         status = (
-            f'<div class="cs-status" id="cs-status" data-week="{m.steps}" role="status">'
+            f'<div class="cs-status" id="cs-status" data-week="{m.steps}">'
             f"<b>Week {m.steps}</b> of {m.n_steps} \u00b7 {m.date.strftime('%d %b %Y')} "
             f"\u00b7 <i>{escape(sim.scenario.name)}</i>, seed {sim.seed}{finished}</div>"
         )
@@ -673,8 +690,12 @@ def LiveViews(ui: PageState):
         graph = graph_svg(m)
         series = series_svg(m, sim.history)
         legend = series_legend_html(m, sim.history)
-        caption = series_caption_html(m)
-        timeline = timeline_html(m.event_log)
+        n_events = len(m.event_log)
+        # both change rarely: rebuilt only for a new run or a new event
+        caption = solara.use_memo(lambda: series_caption_html(m), [id(sim), sim.inputs])
+        timeline = solara.use_memo(
+            lambda: timeline_html(m.event_log), [id(sim), sim.inputs, n_events]
+        )
     solara.HTML(unsafe_innerHTML=status + badges)
     with solara.Div(classes=["cs-row"]):
         with Card("Alliance graph"):
@@ -872,13 +893,17 @@ def Page():
     )
 
     async def play_loop() -> None:
+        # a week every 1/speed s on a fixed schedule: a slow week (a busy machine) is made up
+        # by the next ones instead of slowing Play down for good
+        due = time.perf_counter()
         while ui.playing.value:
-            t0 = time.perf_counter()
             if not ui.sim.step():
                 ui.playing.set(False)
                 break
             ui.tick.set(ui.tick.value + 1)
-            await asyncio.sleep(max(0.002, 1 / ui.speed.value - (time.perf_counter() - t0)))
+            now = time.perf_counter()
+            due = max(due + 1 / ui.speed.value, now - 1 / ui.speed.value)
+            await asyncio.sleep(max(0.002, due - now))
 
     solara.lab.use_task(play_loop, dependencies=[ui.playing.value], prefer_threaded=False)
 
