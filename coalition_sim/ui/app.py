@@ -106,6 +106,7 @@ CSS = """
   .cs-scrim.cs-open { display:block; position:fixed; top:56px; left:0; right:0; bottom:0;
     z-index:20; background:rgba(0,0,0,.35); }
   .cs-main { padding:8px; }
+  .cs-main .cs-card { padding:8px 6px; }
 }
 .cs-card { border:1px solid #d5d8dc; border-radius:6px; padding:10px 12px; margin:0 0 12px;
   background:#fff; min-width:0; }

@@ -303,8 +303,8 @@ def graph_svg(model: CoalitionModel) -> str:
     radius = {a: 9 + 21 * math.sqrt(caps[a] / cmax) for a in ids}
     commit = {a: model.actors[a].commitment for a in ids}
     pad = max(radius.values()) + 8
-    x0 = min(x for x, _ in pos.values()) - pad - 30
-    x1 = max(x for x, _ in pos.values()) + pad + 30
+    x0 = min(x for x, _ in pos.values()) - pad - 16
+    x1 = max(x for x, _ in pos.values()) + pad + 16
     y0 = min(y for _, y in pos.values()) - pad
     y1 = max(y for _, y in pos.values()) + pad + 18
     width = x1 - x0
@@ -326,7 +326,8 @@ def graph_svg(model: CoalitionModel) -> str:
             f'stroke-linecap="round"{dash_attr}><title>{escape(a)}\u2013{escape(b)}: '
             f"{escape(label)}, tie strength {s:.2f} (0-1)</title></line>"
         )
-        mx, my = (ax + bx) / 2, (ay + by) / 2
+        # off the midpoint, where crossing ties (PRC-USA, DPRK-ROK) would put both labels
+        mx, my = ax + 0.6 * (bx - ax), ay + 0.6 * (by - ay)
         out.append(
             f'<text x="{_num(mx)}" y="{_num(my - 3)}" font-size="{MIN_FONT}" '
             f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
