@@ -45,10 +45,24 @@ def chromium():
         yield b
 
 
+#: Requests any test page made to anywhere but the app's own server (must stay empty).
+FOREIGN: list[str] = []
+
+
+def _only_local(route, request) -> None:
+    host = urlparse(request.url)
+    if host.scheme in ("data", "blob") or host.hostname in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        FOREIGN.append(request.url)
+        route.abort()
+
+
 def open_page(chromium, url, width=1440, height=1000):
     context = chromium.new_context(
         viewport={"width": width, "height": height}, accept_downloads=True
     )
+    context.route("**/*", _only_local)
     pg = context.new_page()
     requests: list[str] = []
     pg.on("request", lambda r: requests.append(r.url))
@@ -516,3 +530,7 @@ def test_readme_screenshot(chromium, app_url):
         assert 0 < SCREENSHOT.stat().st_size < 600_000
     finally:
         pg.context.close()
+
+
+def test_no_page_made_a_request_beyond_the_app_server():
+    assert FOREIGN == []

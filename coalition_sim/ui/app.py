@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 import ipyvuetify
 import reacton.ipyvue as rv
@@ -715,7 +715,7 @@ def EnsemblePanel(ui: PageState):
     as current."""
     n_text = solara.use_reactive("500")
     error = solara.use_reactive("")
-    result = solara.use_reactive(None)
+    result = solara.use_reactive(cast(dict[str, Any] | None, None))
     clicked = solara.use_reactive(0)
     _ = ui.version.value
 

@@ -284,7 +284,7 @@ _GEO = {
 
 def graph_layout(ids: Sequence[str]) -> dict[str, tuple[float, float]]:
     """Fixed positions: known actors on a map-like layout, others on an outer ring."""
-    pos = {a: _GEO[a] for a in ids if a in _GEO}
+    pos: dict[str, tuple[float, float]] = {a: _GEO[a] for a in ids if a in _GEO}
     others = [a for a in ids if a not in _GEO]
     for k, a in enumerate(others):
         ang = math.pi * (0.75 + 1.5 * (k + 0.5) / len(others))
