@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..abm.model import CoalitionModel
+from ..engine.ensemble import run_ensemble
+from ..experiments.analysis import wilson_interval  # loaded with the app, not on first click
 from ..scenario.library import resolve_scenario, with_values
 from ..scenario.schema import ConfigError, Role, Scenario, parameter_table
 from ..scenario.schema import _parse_value as parse_toml_value
@@ -269,8 +271,6 @@ def ensemble_views(sim: Sim, n: int) -> dict[str, Any]:
     The result carries the inputs it was computed for (``inputs``, ``label``), so the page
     can tell, after any change, that it no longer describes the run on screen.
     """
-    from ..engine.ensemble import run_ensemble
-    from ..experiments.analysis import wilson_interval
 
     start = time.perf_counter()
     res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1)
