@@ -704,7 +704,8 @@ def LiveViews(ui: PageState):
             solara.HTML(unsafe_innerHTML=GRAPH_LEGEND)
         with Card("Time series"):
             solara.HTML(unsafe_innerHTML=chart(series, "time series"))
-            solara.HTML(unsafe_innerHTML=legend + caption)
+            solara.HTML(unsafe_innerHTML=legend)
+            solara.HTML(unsafe_innerHTML=caption)  # unchanged markup: not re-sent each week
     with Card("Event timeline (newest first)", id="card-event-timeline"):
         solara.HTML(unsafe_innerHTML=timeline)
 
