@@ -13,8 +13,9 @@ import pytest
 
 from coalition_sim.abm.model import CoalitionModel
 from coalition_sim.cli import main as cli
-from coalition_sim.scenario.library import list_scenarios, resolve_scenario, with_values
-from coalition_sim.scenario.schema import ConfigError, validate_scenario
+from coalition_sim.scenario.library import list_scenarios, resolve_scenario
+from coalition_sim.scenario.loading import ConfigError, validate_scenario
+from coalition_sim.scenario.names import with_values
 from coalition_sim.ui.app import _initial
 from coalition_sim.ui.session import Sim, ensemble_views, param_label
 from coalition_sim.ui.state import (

@@ -32,7 +32,8 @@ import solara.lab
 import traitlets
 
 from ..scenario.library import BASELINE, list_scenarios, resolve_scenario
-from ..scenario.schema import ConfigError, Scenario
+from ..scenario.loading import ConfigError
+from ..scenario.schema import Scenario
 from .session import (
     KNOBS,
     Knob,

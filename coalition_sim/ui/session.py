@@ -18,10 +18,13 @@ import numpy as np
 
 from ..abm.model import CoalitionModel
 from ..engine.ensemble import run_ensemble
-from ..experiments.analysis import wilson_interval  # loaded with the app, not on first click
-from ..scenario.library import resolve_scenario, with_values
-from ..scenario.schema import ConfigError, Role, Scenario, parameter_table
-from ..scenario.schema import _parse_value as parse_toml_value
+from ..engine.stats import wilson_interval  # loaded with the app, not on first click
+from ..scenario import seeds
+from ..scenario.library import resolve_scenario
+from ..scenario.loading import ConfigError
+from ..scenario.names import parameter_table, value_of, with_values
+from ..scenario.names import parse_value as parse_toml_value
+from ..scenario.schema import Role, Scenario
 from .views import (
     METRIC_STYLE,
     History,
@@ -114,15 +117,7 @@ def _roles(scn: Scenario) -> dict[str, str]:
 
 def scenario_value(scn: Scenario, key: str) -> Any:
     """The value of a dotted key (``actors.ROK.mediation``) in a scenario."""
-    parts = key.split(".")
-    if parts[0] == "actors":
-        node: Any = next(a for a in scn.actors if a.id == parts[1])
-        parts = parts[2:]
-    else:
-        node = scn
-    for p in parts:
-        node = getattr(node, p)
-    return node
+    return value_of(scn, key)
 
 
 def knobs_for(scn: Scenario) -> list[Knob]:
@@ -170,14 +165,10 @@ def param_label(key: str, scn: Scenario | None = None) -> str:
 
 def parse_seed(text: str | None) -> int:
     """A seed from the page's text field; ValueError with a readable message otherwise."""
-    raw = (text or "").strip()
     try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"Seed must be a whole number, not {raw!r}.") from None
-    if not 0 <= value < 2**63:
-        raise ValueError(f"Seed must be between 0 and 2**63 - 1, not {value}.")
-    return value
+        return seeds.parse_seed(text)
+    except ValueError as exc:
+        raise ValueError(f"Seed {exc}.") from None
 
 
 def _parse_value(raw: str) -> Any:

@@ -23,8 +23,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
-from ..scenario.schema import ConfigError, Scenario, validate_scenario
-from ..scenario.schema import _parse_value as parse_toml_value
+from ..scenario.loading import ConfigError, validate_scenario
+from ..scenario.names import parse_value as parse_toml_value
+from ..scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -24,6 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.events import EVENTS as EVENT_LABELS
+from ..core.events import OUTCOME_LABELS
+
 if TYPE_CHECKING:
     from ..abm.model import CoalitionModel
 
@@ -95,35 +98,6 @@ METRIC_HELP = {
     "us_isolation": "share of partners' capability not matching US pressure (0-1)",
 }
 
-EVENT_LABELS = {
-    "summit_proposed": "summit proposed",
-    "summit_scheduled": "summit agreed and scheduled",
-    "unconsulted_decision": "summit agreed without consulting allies",
-    "summit_lapsed": "summit proposal lapsed",
-    "summit_cancelled": "summit cancelled",
-    "summit_revived": "summit revived",
-    "summit_held": "summit held",
-    "agreement": "agreement reached",
-    "no_deal": "summit ended with no deal",
-    "conventional_test": "conventional missile test",
-    "strategic_test": "strategic test (ICBM / nuclear)",
-    "outburst_counterpart": "outburst at the counterpart",
-    "outburst_third_party": "outburst at a third party",
-    "policy_shift": "abrupt policy shift",
-    "mode_influence": "DPRK turns to influence-seeking",
-    "mode_autonomy": "DPRK turns to autonomy-seeking",
-    "us_compromise": "US offers a compromise",
-    "us_sideline": "US sidelines the issue",
-    "us_escalate": "US escalates",
-    "military_crisis": "military crisis",
-    "coalition_fracture": "coalition fractured",
-    "pressure_unwound": "pressure campaign unwound",
-    "us_isolated": "US alone and sidelined",
-    "election": "US election",
-    "pandemic_start": "pandemic begins",
-    "pandemic_end": "pandemic ends",
-    "scheduled_event": "scheduled event",
-}
 
 _DARK = "#1b2631"
 _MUTED = "#4d5656"  # >= 7:1 on white
@@ -157,18 +131,6 @@ MARKED = (
     "coalition_fracture",
 )
 
-OUTCOME_LABELS = {
-    "summit_held": "summit held",
-    "agreement": "agreement reached",
-    "summit_cancelled": "summit cancelled",
-    "summit_revived": "summit revived",
-    "strategic_test": "strategic test",
-    "military_crisis": "military crisis",
-    "coalition_fractured": "coalition fractured",
-    "pressure_unwound": "pressure unwound",
-    "us_isolated": "US isolated",
-    "muddling_through": "muddling through",
-}
 
 #: What each outcome means, in words (bar tooltips and the exported table).
 OUTCOME_HELP = {
