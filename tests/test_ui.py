@@ -316,6 +316,7 @@ def test_exported_scenario_reproduces_the_page_run_byte_for_byte(chromium, app_u
         pg.goto(app_url + link + f"&week={n}")
         pg.wait_for_selector("#alliance-graph", timeout=60_000)
         pg.wait_for_function(f"{WEEK} === '{n}'", timeout=60_000)
+        assert pg.locator(".cs-play").is_disabled()  # the run is at its end
         pg.click(".cs-show-exports")
         toml = _download(pg, "Scenario with overrides and seed (TOML)", tmp_path)
         traj = _download(pg, "Run: trajectory (CSV)", tmp_path)
@@ -444,7 +445,7 @@ def test_layout_every_view_reachable_nothing_over_the_controls(chromium, app_url
         # a tap outside the drawer closes it and changes nothing underneath
         before = pg.evaluate(WEEK)
         pg.mouse.click(width - 10, 600)
-        pg.wait_for_selector("#cs-controls:not(.cs-open)")
+        pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
         assert pg.evaluate(WEEK) == before
         pg.wait_for_timeout(300)
         assert not controls.is_visible() and menu.is_visible()
@@ -504,7 +505,7 @@ def test_keyboard_focus_and_axe(chromium, app_url, width):
         if width < 900:
             assert _axe(pg) == []  # with the drawer open
             pg.click(".cs-menu")
-            pg.wait_for_selector("#cs-controls:not(.cs-open)")
+            pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
         pg.fill(".cs-replicates input", "40")
         pg.click(".cs-run-ensemble")
         pg.wait_for_selector("#outcome-bars", timeout=30_000)

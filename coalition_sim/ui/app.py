@@ -304,6 +304,7 @@ class PageState:
     tick: solara.Reactive[int]
     version: solara.Reactive[int]
     drawer: solara.Reactive[bool]
+    at_end: solara.Reactive[bool]  # the run reached its last week (Play is then off)
 
     @property
     def sim(self) -> Sim:
@@ -319,6 +320,7 @@ class PageState:
         except (ConfigError, ValueError) as exc:
             return str(exc)
         self.sim_ref.current = new
+        self.at_end.set(new.done)
         self.version.set(self.version.value + 1)
         self.tick.set(self.tick.value + 1)
         return ""
@@ -341,6 +343,8 @@ class PageState:
     def step(self) -> None:
         if self.sim.step():
             self.tick.set(self.tick.value + 1)
+            if self.sim.done:
+                self.at_end.set(True)
 
     def reset(self) -> None:
         self.playing.set(False)
@@ -447,10 +451,7 @@ def ScenarioControls(ui: PageState):
 @solara.component
 def RunControls(ui: PageState):
     """Step, Play/Pause, Reset and the play speed."""
-    _ = ui.version.value
-    if not ui.playing.value:
-        _ = ui.tick.value  # Play turns off once the last week is reached by stepping
-    done = ui.sim.done
+    done = ui.at_end.value
     with solara.Row(gap="6px"):
         solara.Button("Step", on_click=ui.step, disabled=ui.playing.value, classes=["cs-step"])
         if ui.playing.value:
@@ -893,6 +894,7 @@ def Page():
         tick=solara.use_reactive(0),
         version=solara.use_reactive(0),
         drawer=solara.use_reactive(False),
+        at_end=solara.use_reactive(first[0].done),
     )
 
     async def play_loop() -> None:
@@ -901,6 +903,7 @@ def Page():
         due = time.perf_counter()
         while ui.playing.value:
             if not ui.sim.step():
+                ui.at_end.set(True)
                 ui.playing.set(False)
                 break
             ui.tick.set(ui.tick.value + 1)
