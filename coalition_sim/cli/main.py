@@ -16,7 +16,7 @@ from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenar
 from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
 from ..scenario.schema import Scenario
-from . import calibrate, sweep, ui
+from . import calibrate, signatures, sweep, ui
 from .args import positive_int
 from .args import seed as _seed
 
@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
-    """Subcommands defined in their own modules (sweeps, UI, calibration)."""
-    for module in (sweep, ui, calibrate):
+    """Subcommands defined in their own modules (sweeps, UI, calibration, signatures)."""
+    for module in (sweep, ui, calibrate, signatures):
         module.register(sub)
 
 
