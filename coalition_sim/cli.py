@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="list every model parameter with range and source")
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    params.add_argument(
+        "--role", choices=["lever", "uncertainty", "mechanism", "state", "definition"],
+        help="only parameters of this role (levers: policy choices; uncertainties: futures)",
+    )  # fmt: skip
 
     _register_extensions(sub)
     return parser
@@ -155,18 +159,32 @@ def _show(value: object) -> str:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    from .levers import role_of, tag_of
+
     rows = parameter_table()
+    for r in rows:
+        r["role"] = str(role_of(r["name"]))
+        tag = tag_of(r["name"])
+        r["decider"] = tag.decider if tag else ""
+    if args.role:
+        rows = [r for r in rows if r["role"] == args.role]
     if args.markdown:
-        print("| parameter | default | range | meaning | source |\n|---|---|---|---|---|")
+        print(
+            "| parameter | role | default | range | meaning | source |\n|---|---|---|---|---|---|"
+        )
         for r in rows:
             unit = f" {r['unit']}" if r["unit"] else ""
+            who = f" ({r['decider']})" if r["decider"] else ""
             print(
-                f"| `{r['name']}` | {_show(r['default'])}{unit} | [{r['min']}, {r['max']}] | "
-                f"{r['meaning']} | {r['source']} |"
+                f"| `{r['name']}` | {r['role']}{who} | {_show(r['default'])}{unit} | "
+                f"[{r['min']}, {r['max']}] | {r['meaning']} | {r['source']} |"
             )
         return 0
     for r in rows:
-        print(f"{r['name']:<45} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  {r['meaning']}")
+        print(
+            f"{r['name']:<45} {r['role']:<11} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  "
+            f"{r['meaning']}"
+        )
     return 0
 
 
