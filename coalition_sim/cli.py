@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
     """Hook for subcommands defined in other modules (sweeps, UI, calibration)."""
-    for name in ("sweep_cli", "ui_cli", "calibrate_cli"):
+    for name in ("sweep_cli", "ui_cli", "calibrate_cli", "experiments_cli"):
         try:
             module = __import__(f"coalition_sim.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

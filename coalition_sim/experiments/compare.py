@@ -101,8 +101,13 @@ def parse_policy(text: str, specs: Mapping[str, Any] | None = None) -> Policy:
         try:
             value = float(raw)
         except ValueError:
-            raise ConfigError(f"{where}: value of '{key.strip()}' must be a number, got {raw!r}")
-        dotted = canonical_name(key, specs) if specs is not None else key.strip()
+            raise ConfigError(
+                f"{where}: value of '{key.strip()}' must be a number, got {raw!r}"
+            ) from None
+        try:
+            dotted = canonical_name(key, specs) if specs is not None else key.strip()
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
         _check_lever(dotted, where)
         if dotted in levers:
             raise ConfigError(f"{where}: '{dotted}' is set twice")

@@ -1,0 +1,245 @@
+"""Experiments: levers catalogue, paired intervals, compare on common random numbers,
+robustness and scenario discovery (issue 12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coalition_sim.cli import main
+from coalition_sim.config import ConfigError, parameter_table
+from coalition_sim.experiments.compare import Policy, compare, parse_policy, sample_futures
+from coalition_sim.experiments.discovery import NOISE_PROBE, discover_frame
+from coalition_sim.experiments.paired import (
+    newcombe_paired_counts,
+    newcombe_paired_diff,
+    paired_bootstrap_mean_diff,
+)
+from coalition_sim.experiments.robustness import robustness_table
+from coalition_sim.levers import CATALOGUE, Role, levers, role_of, uncertainties
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def test_every_catalogue_entry_names_a_schema_parameter() -> None:
+    names = {r["name"] for r in parameter_table()}
+    missing = sorted(set(CATALOGUE) - names)
+    assert not missing, f"catalogue names no schema parameter: {missing}"
+
+
+def test_the_issue_levers_and_uncertainties_are_classified() -> None:
+    assert {"actors.<ID>.consults", "actors.<ID>.hedging", "actors.<ID>.mediation"} <= set(levers())
+    assert role_of("actors.USA.consults") is Role.LEVER
+    assert role_of("actors.PRC.commitment") is Role.LEVER  # PRC enforcement
+    for name in ("params.fatigue.growth", "actors.USA.volatility", "clock.pandemic_weeks",
+                 "clock.election_horizon"):  # fmt: skip
+        assert role_of(name) is Role.UNCERTAINTY, name
+    assert set(levers()).isdisjoint(uncertainties())
+    assert role_of("params.outcomes.fracture_cohesion") is Role.DEFINITION
+    assert role_of("params.prospect.alpha") is Role.MECHANISM
+    assert role_of("dprk_relief") is Role.STATE
+
+
+def test_params_shows_roles_and_filters(capsys) -> None:
+    assert main(["params", "--role", "lever"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out and all(" lever " in line for line in out)
+    assert any(line.startswith("actors.<ID>.consults") for line in out)
+    assert main(["params", "--markdown"]) == 0
+    md = capsys.readouterr().out
+    assert "| role |" in md and "| uncertainty |" in md
+
+
+# --------------------------------------------------------------------------- paired intervals
+
+
+def test_newcombe_matches_the_textbook_example() -> None:
+    # Fagerland, Lydersen & Laake (2017), ch. 8: Cavo et al. (2012), [[59, 6], [16, 80]]:
+    # Newcombe square-and-add -0.0621 (95% CI -0.1186 to -0.0046).
+    est, lo, hi = newcombe_paired_counts(59, 6, 16, 80)
+    assert round(est, 4) == -0.0621
+    assert round(lo, 4) == -0.1186
+    assert round(hi, 4) == -0.0046
+    # swapping the arms mirrors the interval
+    est2, lo2, hi2 = newcombe_paired_counts(59, 16, 6, 80)
+    assert (est2, lo2, hi2) == pytest.approx((-est, -hi, -lo))
+
+
+def test_newcombe_from_arrays_and_identity() -> None:
+    a = np.array([1] * 59 + [1] * 6 + [0] * 16 + [0] * 80, dtype=bool)
+    b = np.array([1] * 59 + [0] * 6 + [1] * 16 + [0] * 80, dtype=bool)
+    assert newcombe_paired_diff(a, b) == pytest.approx(newcombe_paired_counts(59, 6, 16, 80))
+    est, lo, hi = newcombe_paired_diff(a, a)
+    assert est == 0.0 and lo < 0.0 < hi
+    with pytest.raises(ValueError):
+        newcombe_paired_diff(a, b[:-1])
+
+
+def test_paired_bootstrap_is_exact_for_identical_arms_and_covers_a_shift() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=400)
+    assert paired_bootstrap_mean_diff(x, x) == (0.0, 0.0, 0.0)
+    y = x + rng.normal(0.2, 0.5, size=400)
+    est, lo, hi = paired_bootstrap_mean_diff(y, x, seed=1)
+    assert est == pytest.approx(np.mean(y - x))
+    assert lo < 0.2 < hi and hi - lo < 0.15
+    assert paired_bootstrap_mean_diff(y, x, seed=1) == (est, lo, hi)  # seeded
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_crn_identity_the_same_policy_twice_gives_exactly_zero() -> None:
+    res = compare(["a", "b:actors.USA.consults=0.3"], "baseline", replicates=60, seed=5, steps=40)
+    # baseline has USA consults = 0.3 already: both arms are the same policy
+    assert (res.table["effect"] == 0.0).all()
+    means = res.table[res.table["kind"] == "mean"]
+    assert (means["lo"] == 0.0).all() and (means["hi"] == 0.0).all()
+    pd.testing.assert_frame_equal(res.finals["a"], res.finals["b"])
+
+
+def test_arms_share_seeds_and_futures_and_differ_only_by_the_lever() -> None:
+    fut = sample_futures({"params.fatigue.growth": (0.0, 0.2)}, 4, seed=2)
+    res = compare(
+        ["open", "closed:actors.USA.hedging=0"], "summit_2018", replicates=40, seed=9,
+        futures=fut,
+    )  # fmt: skip
+    a, b = res.finals["open"], res.finals["closed"]
+    assert (a["seed"].to_numpy() == b["seed"].to_numpy()).all()
+    assert len(a) == 4 * 40 and sorted(a["future"].unique()) == [0, 1, 2, 3]
+    row = res.table.set_index(["policy", "outcome"]).loc[("closed", "summit_revived")]
+    assert row["effect"] < 0 and row["hi"] < 0  # closed cancellations are never revived
+    assert row["n_gained"] == 0
+    # paired by design: the effect equals the difference of the arms' means
+    assert row["effect"] == pytest.approx(b["summit_revived"].mean() - a["summit_revived"].mean())
+    # a subset of rows (e.g. a discovered region) gives its own effects
+    sub = res.effects(rows=a["future"].to_numpy() == 0)
+    assert (sub["n"] == 40).all()
+
+
+def test_policies_must_set_levers_only() -> None:
+    with pytest.raises(ConfigError, match="is an uncertainty, not a lever"):
+        compare(["a", "b:fatigue.growth=0.1"], replicates=5, steps=5)
+    with pytest.raises(ConfigError, match="at least two policies"):
+        compare(["a"], replicates=5, steps=5)
+    with pytest.raises(ConfigError, match="used twice"):
+        compare(["a", "a:actors.USA.consults=1"], replicates=5, steps=5)
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_policy("a:actors.USA.consults")
+
+
+def test_robustness_regret_is_against_the_best_policy_per_future() -> None:
+    fut = sample_futures({"params.fatigue.growth": (0.0, 0.3)}, 6, seed=4)
+    res = compare(
+        [Policy("hedge"), Policy("closed", {"actors.USA.hedging": 0.0})], "summit_2018",
+        replicates=30, seed=1, futures=fut,
+    )  # fmt: skip
+    rob = robustness_table(res, "summit_held")
+    p = res.probabilities().pivot(index="future", columns="policy", values="summit_held")
+    regret = p.max(axis=1).to_numpy()[:, None] - p[["hedge", "closed"]].to_numpy()
+    assert rob["max_regret"].to_numpy() == pytest.approx(regret.max(axis=0))
+    assert rob["direction"].iloc[0] == "higher is better"
+    assert (rob["share_best"] >= 0).all() and (rob["share_best"] <= 1).all()
+    assert ((rob["mean_lo"] <= rob["mean"]) & (rob["mean"] <= rob["mean_hi"])).all()
+
+
+def test_compare_cli_writes_effects_and_forest(tmp_path, capsys) -> None:
+    out = tmp_path / "cmp"
+    argv = ["compare", "--scenario", "summit_2018", "--replicates", "50", "--steps", "30",
+            "--policy", "base", "--policy", "closed:actors.USA.hedging=0", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert (out / "forest.png").stat().st_size > 1000
+    table = pd.read_csv(out / "effects.csv")
+    assert set(table["policy"]) == {"closed"} and len(table) > 10
+    assert "effects vs 'base'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--policy", "a", "--policy", "b:fatigue.growth=1"], "not a lever"),
+        (["--policy", "a", "--policy", "b:nope=1"], "unknown parameter 'nope'"),
+        (["--policy", "a", "--policy", "b", "--vary", "fatigue.growth=0:1"], "--futures N"),
+        (["--policy", "a", "--policy", "b", "--futures", "3"], "--vary"),
+        (
+            [
+                "--policy",
+                "a",
+                "--policy",
+                "b",
+                "--futures",
+                "3",
+                "--vary",
+                "actors.USA.hedging=0:1",
+            ],
+            "is a lever",
+        ),
+        (["--policy", "a", "--policy", "b", "--scenario", "nowhere"], "no scenario"),
+    ],
+)
+def test_compare_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch, argv, needle):
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare", "--replicates", "3", "--steps", "3", *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and needle in err
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _planted(n: int = 3000, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(rng.uniform(size=(n, 5)), columns=["a", "b", "c", "d", "e"])
+    x["e"] = x["e"] * 10.0  # another scale
+    y = ((x["a"] > 0.6) & (x["b"] < 0.3)).to_numpy()
+    flip = rng.uniform(size=n) < 0.03  # label noise
+    return x, y ^ flip
+
+
+def test_prim_recovers_a_planted_box() -> None:
+    x, y = _planted()
+    d = discover_frame(x, y, outcome="planted")
+    assert sorted(d.limits.index) == ["a", "b"]
+    assert d.limits.loc["a", "min"] == pytest.approx(0.6, abs=0.03)
+    assert d.limits.loc["b", "max"] == pytest.approx(0.3, abs=0.03)
+    assert d.limits.loc["a", "qp_lower"] < 1e-6 and d.limits.loc["b", "qp_upper"] < 1e-6
+    assert d.density > 0.9 and d.coverage > 0.75
+    assert d.box_text().startswith("a >= 0.6") and " and b <= 0.3" in d.box_text()
+    top = d.scores[d.scores["above_noise"]]["parameter"].tolist()
+    assert sorted(top) == ["a", "b"]
+    assert NOISE_PROBE in d.scores["parameter"].tolist()
+    assert d.cart_accuracy > 0.9
+    assert d.in_box.sum() == pytest.approx(d.mass * len(y), abs=1)
+
+
+def test_discovery_refuses_an_outcome_that_never_happens() -> None:
+    x, _ = _planted(200)
+    with pytest.raises(ConfigError, match="never happens"):
+        discover_frame(x, np.zeros(200, dtype=bool), outcome="coalition_fractured")
+
+
+def test_discover_cli_on_a_sweep(tmp_path: Path, capsys) -> None:
+    from coalition_sim.sweep import SweepSpec, plan_sweep, run_sweep
+
+    spec = SweepSpec.model_validate(
+        {
+            "name": "disc", "scenario": "summit_2018", "replicates": 4, "seed": 3, "steps": 40,
+            "design": {"kind": "lhs", "samples": 60},
+            "parameters": [
+                {"name": "actors.USA.hedging", "min": 0.0, "max": 1.0},
+                {"name": "params.fatigue.growth", "min": 0.0, "max": 0.2},
+            ],
+        }
+    )  # fmt: skip
+    run_sweep(plan_sweep(spec), tmp_path / "sw", workers=1, quiet=True)
+    assert main(["discover", str(tmp_path / "sw"), "--outcome", "summit_revived"]) == 0
+    out = capsys.readouterr().out
+    assert "PRIM box" in out and "actors.USA.hedging" in out
+    report = (tmp_path / "sw" / "discovery" / "discovery_summit_revived.md").read_text()
+    assert "## PRIM box" in report and "qp" in report
+    assert (tmp_path / "sw" / "discovery" / "prim_trajectory_summit_revived.png").exists()
+    assert main(["discover", str(tmp_path / "sw"), "--outcome", "nope"]) == 2
