@@ -216,8 +216,11 @@ def discover_frame(
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xE7]))
     xs = x.copy()
     probes = [f"_probe{k}" for k in range(N_PROBES)]
+    # one probe value per distinct point (replicates share it, as they share real parameters),
+    # so a probe can overfit point-to-point noise exactly as an irrelevant parameter can
+    codes = x.groupby(list(x.columns), sort=False).ngroup().to_numpy()
     for name in probes:
-        xs[name] = rng.uniform(size=n)
+        xs[name] = rng.uniform(size=int(codes.max()) + 1)[codes]
     et = ExtraTreesClassifier(
         n_estimators=250, min_samples_leaf=max(1, n // 200), random_state=seed, n_jobs=1
     )
