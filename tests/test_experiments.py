@@ -311,3 +311,73 @@ def test_analyze_reports_noise_and_names_no_winner_inside_the_noise(tmp_path: Pa
         if not s.separated:
             assert "overlap" in line and ("replicates per point" in line or "design" in line)
     assert "named only when its interval clears" in res.summary
+
+
+# --------------------------------------------------------------------------- study
+
+TINY_STUDY = """\
+name = "tiny"
+title = "Tiny study"
+scenario = "summit_2018"
+outcome = "summit_revived"
+also_show = ["summit_held"]
+seed = 3
+steps = 40
+futures = 12
+replicates = 4
+report = "{root}/report.md"
+data = "{root}/data"
+notes = "A reading of the results."
+
+[[uncertainties]]
+name = "params.fatigue.growth"
+min = 0.0
+max = 0.2
+
+[[uncertainties]]
+name = "params.volatility.outburst_rate"
+min = 0.0
+max = 0.3
+
+[[policies]]
+name = "status_quo"
+
+[[policies]]
+name = "closed"
+description = "closed cancellations"
+set = {{ "actors.USA.hedging" = 0.0 }}
+"""
+
+
+def test_study_runs_from_one_spec(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_STUDY.format(root=tmp_path))
+    assert main(["study", str(spec), "--quiet"]) == 0
+    report = (tmp_path / "report.md").read_text()
+    for heading in ("## Findings", "## Where the coalition fractures", "## What US levers do",
+                    "## Robustness across futures", "## Reading the results"):  # fmt: skip
+        assert heading in report, heading
+    assert "(checked)" in report  # the reference arm reproduced the sweep's runs
+    figs = tmp_path / "report"
+    for name in ("lever_effects.png", "futures_map.png", "effects.csv", "robustness.csv"):
+        assert (figs / name).stat().st_size > 0, name
+    eff = pd.read_csv(figs / "effects.csv")
+    assert set(eff["region"]) <= {"inside", "outside", "all"} and "all" in set(eff["region"])
+    row = eff[(eff["region"] == "all") & (eff["outcome"] == "summit_revived")].iloc[0]
+    assert row["effect"] < 0 and row["hi"] < 0
+
+
+def test_study_spec_errors_are_one_line(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text(
+        TINY_STUDY.format(root=tmp_path).replace('"params.fatigue.growth"', '"actors.USA.consults"')
+    )
+    assert main(["study", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "is a lever" in err
+    spec.write_text(
+        TINY_STUDY.format(root=tmp_path).replace("futures = 12", "futures = 12\nbogus = 1")
+    )
+    assert main(["study", str(spec)]) == 2
+    assert "unknown key 'bogus'" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists() and not (tmp_path / "report.md").exists()

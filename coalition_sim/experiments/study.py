@@ -374,7 +374,10 @@ def _render(
     above = [f"`{p}` ({s:.2f})" for p, s, a in zip(disc.scores["parameter"], disc.scores["score"],
                                                    disc.scores["above_noise"], strict=True) if a]  # fmt: skip
     floor = float(disc.scores.loc[~disc.scores["above_noise"], "score"].max())
-    cmd = f"python run.py study {path.as_posix() if not path.is_absolute() else path.relative_to(ROOT).as_posix()}"
+    shown_path = path.resolve()
+    if shown_path.is_relative_to(ROOT):
+        shown_path = shown_path.relative_to(ROOT)
+    cmd = f"python run.py study {shown_path.as_posix()}"
     lines = [
         f"# {spec.title}",
         "",
