@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coalition_sim.cli import main
-from coalition_sim.config import ConfigError, parameter_table
+from coalition_sim.cli.main import main
 from coalition_sim.experiments.compare import Policy, compare, parse_policy, sample_futures
 from coalition_sim.experiments.discovery import NOISE_PROBE, discover_frame
 from coalition_sim.experiments.paired import (
@@ -19,7 +18,8 @@ from coalition_sim.experiments.paired import (
     paired_bootstrap_mean_diff,
 )
 from coalition_sim.experiments.robustness import robustness_table
-from coalition_sim.levers import CATALOGUE, Role, levers, role_of, uncertainties
+from coalition_sim.scenario.levers import CATALOGUE, Role, levers, role_of, uncertainties
+from coalition_sim.scenario.schema import ConfigError, parameter_table
 
 # --------------------------------------------------------------------------- catalogue
 
@@ -223,7 +223,7 @@ def test_discovery_refuses_an_outcome_that_never_happens() -> None:
 
 
 def test_discover_cli_on_a_sweep(tmp_path: Path, capsys) -> None:
-    from coalition_sim.sweep import SweepSpec, plan_sweep, run_sweep
+    from coalition_sim.experiments.sweep import SweepSpec, plan_sweep, run_sweep
 
     spec = SweepSpec.model_validate(
         {
@@ -287,8 +287,8 @@ def test_separation_names_a_top_parameter_only_when_intervals_clear() -> None:
 
 
 def test_analyze_reports_noise_and_names_no_winner_inside_the_noise(tmp_path: Path) -> None:
-    from coalition_sim.analysis import analyze
-    from coalition_sim.sweep import SweepSpec, plan_sweep, run_sweep
+    from coalition_sim.experiments.analysis import analyze
+    from coalition_sim.experiments.sweep import SweepSpec, plan_sweep, run_sweep
 
     spec = SweepSpec.model_validate(
         {

@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import ConfigError, Scenario
-from ..dynamics import OUTCOMES
-from ..ensemble import METRICS, Ensemble, canonical_name, run_seeds
-from ..levers import Role, role_of
-from ..scenarios import resolve_scenario, scenario_path, with_values
+from ..core.week import OUTCOMES
+from ..engine.ensemble import METRICS, Ensemble, canonical_name, run_seeds
+from ..scenario.levers import Role, role_of
+from ..scenario.library import resolve_scenario, scenario_path, with_values
+from ..scenario.schema import ConfigError, Scenario
 from .paired import newcombe_paired_diff, paired_bootstrap_mean_diffs
 
 __all__ = [

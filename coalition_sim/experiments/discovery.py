@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ..config import ConfigError
-from ..dynamics import OUTCOMES
-from ..sweep import read_manifest
+from ..core.week import OUTCOMES
+from ..scenario.schema import ConfigError
+from .sweep import read_manifest
 
 __all__ = ["Discovery", "discover", "discover_frame", "load_cases", "write_report"]
 

@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..config import ConfigError, _first_error, read_toml
-from ..dynamics import OUTCOMES
-from ..levers import Role, role_of, tag_of
-from ..sweep import SweepSpec, plan_sweep, read_runs, run_sweep
+from ..core.week import OUTCOMES
+from ..scenario.levers import Role, role_of, tag_of
+from ..scenario.schema import ConfigError, _first_error, read_toml
 from .compare import Policy, compare
 from .discovery import Discovery, discover_frame, load_cases, write_report
 from .robustness import robustness_table
+from .sweep import SweepSpec, plan_sweep, read_runs, run_sweep
 
 __all__ = ["StudySpec", "load_study", "run_study"]
 

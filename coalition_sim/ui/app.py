@@ -22,11 +22,11 @@ import numpy as np
 import solara
 import solara.lab
 
-from .config import ConfigError, Role, Scenario, parameter_table
-from .config import _parse_value as parse_toml_value
-from .model import CoalitionModel
-from .scenarios import BASELINE, list_scenarios, resolve_scenario, with_values
-from .ui_views import (
+from ..abm.model import CoalitionModel
+from ..scenario.library import BASELINE, list_scenarios, resolve_scenario, with_values
+from ..scenario.schema import ConfigError, Role, Scenario, parameter_table
+from ..scenario.schema import _parse_value as parse_toml_value
+from .views import (
     GRAPH_LEGEND,
     METRIC_STYLE,
     History,
@@ -213,7 +213,7 @@ class Sim:
 
 def ensemble_views(sim: Sim, n: int) -> dict[str, Any]:
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine."""
-    from .ensemble import run_ensemble
+    from ..engine.ensemble import run_ensemble
 
     start = time.perf_counter()
     res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1)

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import positive_int
+from .args import positive_int
 
 __all__ = ["register"]
 
@@ -88,8 +88,8 @@ def _fitted_name(key: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate, load_targets, write_fitted_scenario, write_outputs
-    from .config import ConfigError
+    from ..calibration.estimate import calibrate, load_targets, write_fitted_scenario, write_outputs
+    from ..scenario.schema import ConfigError
 
     targets = load_targets(args.targets)  # every check before anything is written
     abc = targets.abc
@@ -130,7 +130,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for name, v in res.fit["parameters"].items():
         print(f"  {name:<42} {v['median']:9.4g}  [{v['q05']:.4g}, {v['q95']:.4g}]")
     if args.report is not None:
-        from .calibration_report import write_report
+        from ..calibration.report import write_report
 
         written += write_report(args.out, args.report, replicates=args.validation_replicates)
     print(
@@ -140,7 +140,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .calibration_report import write_report
+    from ..calibration.report import write_report
 
     t0 = time.perf_counter()
     written = write_report(args.dir, args.out, replicates=args.replicates, seed=args.seed)

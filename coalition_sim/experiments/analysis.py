@@ -24,9 +24,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
-from .config import ConfigError
-from .dynamics import OUTCOMES
-from .ensemble import METRICS
+from ..core.week import OUTCOMES
+from ..engine.ensemble import METRICS
+from ..scenario.schema import ConfigError
 from .sweep import read_manifest
 
 __all__ = [
@@ -307,7 +307,7 @@ def _noise_aware(
     out: Path, man: dict[str, Any], table: pd.DataFrame, outputs: list[str], sens: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[Any]]:
     """Noise floor per output and separation of the top parameter (experiments.noise)."""
-    from .experiments.noise import (
+    from .noise import (
         morris_noise_floor,
         noise_floor,
         replicate_moments,

@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from . import dynamics as dyn
-from .config import ConfigError, Scenario, load_scenario, read_toml
-from .ensemble import Ensemble, canonical_name, parameter_specs
-from .progress import Progress
+from ..core import week as dyn
+from ..engine.ensemble import Ensemble, canonical_name, parameter_specs
+from ..engine.progress import Progress
+from ..scenario.schema import ConfigError, Scenario, load_scenario, read_toml
 
 __all__ = [
     "DISTANCE",

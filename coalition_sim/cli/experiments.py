@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cli import _seed, positive_int
+from .args import positive_int
+from .args import seed as _seed
 
 __all__ = ["register"]
 
@@ -108,7 +109,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _parse_vary(items: list[str]) -> dict[str, tuple[float, float]]:
-    from .config import ConfigError
+    from ..scenario.schema import ConfigError
 
     out: dict[str, tuple[float, float]] = {}
     for item in items:
@@ -128,10 +129,10 @@ def _parse_vary(items: list[str]) -> dict[str, tuple[float, float]]:
 def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
     import pandas as pd
 
-    from .config import ConfigError
-    from .ensemble import canonical_name
-    from .experiments.compare import sample_futures
-    from .levers import Role, role_of
+    from ..engine.ensemble import canonical_name
+    from ..experiments.compare import sample_futures
+    from ..scenario.levers import Role, role_of
+    from ..scenario.schema import ConfigError
 
     vary = _parse_vary(args.vary)
     if args.futures is None:
@@ -178,11 +179,11 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .config import ConfigError, _parse_value
-    from .ensemble import Ensemble
-    from .experiments.compare import compare, forest_plot
-    from .experiments.robustness import robustness_table
-    from .scenarios import resolve_scenario, scenario_path
+    from ..engine.ensemble import Ensemble
+    from ..experiments.compare import compare, forest_plot
+    from ..experiments.robustness import robustness_table
+    from ..scenario.library import resolve_scenario, scenario_path
+    from ..scenario.schema import ConfigError, _parse_value
 
     path = scenario_path(args.scenario)
     if not path.exists():
@@ -242,7 +243,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .experiments.discovery import discover
+    from ..experiments.discovery import discover
 
     d = discover(
         args.dir, args.outcome, threshold=args.threshold, dest=args.out,
@@ -266,7 +267,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from .experiments.study import run_study
+    from ..experiments.study import run_study
 
     path = run_study(args.spec, quiet=args.quiet)
     print(f"wrote {path}")
