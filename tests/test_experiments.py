@@ -48,9 +48,10 @@ def test_params_shows_roles_and_filters(capsys) -> None:
     out = capsys.readouterr().out.splitlines()
     assert out and all(" lever " in line for line in out)
     assert any(line.startswith("actors.<ID>.consults") for line in out)
-    assert main(["params", "--markdown"]) == 0
-    md = capsys.readouterr().out
-    assert "| role |" in md and "| uncertainty |" in md
+    assert main(["params", "--role", "uncertainty", "--markdown"]) == 0
+    md = capsys.readouterr().out.splitlines()
+    assert md[0].startswith("| parameter |") and any("params.fatigue.growth" in x for x in md)
+    assert not any("actors.<ID>.consults" in x for x in md)
 
 
 # --------------------------------------------------------------------------- paired intervals

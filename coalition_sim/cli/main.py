@@ -136,25 +136,20 @@ def _show(value: object) -> str:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from ..scenario.levers import role_of, tag_of
+    from ..scenario.levers import role_of
 
     rows = parameter_table()
     for r in rows:
         r["role"] = str(role_of(r["name"]))
-        tag = tag_of(r["name"])
-        r["decider"] = tag.decider if tag else ""
     if args.role:
         rows = [r for r in rows if r["role"] == args.role]
-    if args.markdown:
-        print(
-            "| parameter | role | default | range | meaning | source |\n|---|---|---|---|---|---|"
-        )
+    if args.markdown:  # the ODD's table (docs/ODD.md); roles: plain listing or --role
+        print("| parameter | default | range | meaning | source |\n|---|---|---|---|---|")
         for r in rows:
             unit = f" {r['unit']}" if r["unit"] else ""
-            who = f" ({r['decider']})" if r["decider"] else ""
             print(
-                f"| `{r['name']}` | {r['role']}{who} | {_show(r['default'])}{unit} | "
-                f"[{r['min']}, {r['max']}] | {r['meaning']} | {r['source']} |"
+                f"| `{r['name']}` | {_show(r['default'])}{unit} | [{r['min']}, {r['max']}] | "
+                f"{r['meaning']} | {r['source']} |"
             )
         return 0
     for r in rows:
