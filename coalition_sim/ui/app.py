@@ -26,6 +26,7 @@ from ..abm.model import CoalitionModel
 from ..scenario.library import BASELINE, list_scenarios, resolve_scenario, with_values
 from ..scenario.schema import ConfigError, Role, Scenario, parameter_table
 from ..scenario.schema import _parse_value as parse_toml_value
+from .compare_panel import ComparePanel
 from .views import (
     GRAPH_LEGEND,
     METRIC_STYLE,
@@ -568,3 +569,4 @@ def Page():
 
     LiveViews(sim_ref, tick)
     EnsemblePanel(sim_ref, version)
+    ComparePanel(sim_ref, version)
