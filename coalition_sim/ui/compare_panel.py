@@ -52,7 +52,7 @@ def lever_choices(scn: Scenario) -> dict[str, tuple[float, float, float, str]]:
     return out
 
 
-def effect_bars_svg(table: pd.DataFrame, label_a: str, label_b: str) -> str:
+def effect_bars_svg(table: pd.DataFrame) -> str:
     """Yes/no outcomes: P under A and B, and the paired effect B - A with its interval."""
     rows = table[table["kind"] == "probability"].reset_index(drop=True)
     order = [k for k in OUTCOME_LABELS if k in set(rows["outcome"])]
@@ -66,8 +66,7 @@ def effect_bars_svg(table: pd.DataFrame, label_a: str, label_b: str) -> str:
         f'<svg id="compare-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
         f'{height}" width="100%" style="max-width:{width}px;{_FONT}" role="img" '
         f'aria-label="paired effects of B against A">',
-        f'<text x="{lx + 30}" y="12" font-size="11" text-anchor="middle" fill="#5d6d7e">'
-        f"A: {escape(label_a)[:28]}</text>",
+        f'<text x="{lx + 30}" y="12" font-size="11" text-anchor="middle" fill="#5d6d7e">A</text>',
         f'<text x="{lx + 95}" y="12" font-size="11" text-anchor="middle" fill="#5d6d7e">B</text>',
         f'<text x="{mid}" y="12" font-size="11" text-anchor="middle" fill="#5d6d7e">'
         f"effect B \u2212 A (95% interval), axis \u00b1{span:.2f}</text>",
@@ -108,10 +107,11 @@ def compare_views(
     res = compare(
         [Policy("A", arm_a), Policy("B", arm_b)], scn, replicates=n, seed=seed, n_boot=500
     )
-    label = lambda arm: ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in arm.items())  # noqa: E731
+    label = lambda arm: ", ".join(f"{k} = {v:.3g}" for k, v in arm.items()) or "scenario"  # noqa: E731
     return {
         "table": res.table,
-        "svg": effect_bars_svg(res.table, label(arm_a) or "scenario", label(arm_b) or "scenario"),
+        "svg": effect_bars_svg(res.table),
+        "arms": f"A: {label(arm_a)}; B: {label(arm_b)}",
         "seconds": time.perf_counter() - start,
         "n": n,
     }
@@ -178,14 +178,10 @@ def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
             classes=["cs-compare-lever"],
         )  # fmt: skip
         with solara.Columns([1, 1]):
-            solara.SliderFloat(
-                f"A: {a_val.value:.3g}", value=a_val, min=lo, max=hi, step=step,
-                classes=["cs-compare-a"],
-            )  # fmt: skip
-            solara.SliderFloat(
-                f"B: {b_val.value:.3g}", value=b_val, min=lo, max=hi, step=step,
-                classes=["cs-compare-b"],
-            )  # fmt: skip
+            with solara.Div(classes=["cs-compare-a"]):
+                solara.SliderFloat(f"A: {a_val.value:.3g}", value=a_val, min=lo, max=hi, step=step)
+            with solara.Div(classes=["cs-compare-b"]):
+                solara.SliderFloat(f"B: {b_val.value:.3g}", value=b_val, min=lo, max=hi, step=step)
         with solara.Row(style={"align-items": "center"}):
             solara.InputText("Replicates", value=n_text, continuous_update=True, dense=True)
             solara.Button(
@@ -204,7 +200,8 @@ def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
             solara.HTML(
                 unsafe_innerHTML=(
                     f'<div class="cs-note" id="compare-summary">{res["n"]} replicates per arm, '
-                    f"same seeds in both, in {res['seconds']:.2f} s. Bars: paired effect B \u2212 A; "
+                    f"same seeds in both, in {res['seconds']:.2f} s ({escape(res['arms'])}). "
+                    "Bars: paired effect B \u2212 A; "
                     "whiskers: 95% Newcombe interval; grey: the interval includes zero.</div>"
                 )
             )
