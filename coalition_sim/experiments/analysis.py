@@ -396,7 +396,7 @@ def analyze(
     for o in OUTCOMES:
         v = table[o].to_numpy()
         k = float(np.nansum(v * table["n"].to_numpy()))
-        plo, phi = wilson_interval(k, n_all, confidence)
+        plo, phi = wilson_interval(np.asarray(k), np.asarray(n_all), confidence)
         lines.append(
             f"  {o:<20} {np.nanmin(v):.3f} / {np.nanmedian(v):.3f} / {np.nanmax(v):.3f}"
             f"   all runs {k / n_all:.3f} [{float(plo):.3f}, {float(phi):.3f}]"

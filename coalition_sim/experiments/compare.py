@@ -212,14 +212,17 @@ class CompareResult:
                 )  # fmt: skip
             x = arm[metrics].to_numpy(np.float64)[sel]
             y = base[metrics].to_numpy(np.float64)[sel]
-            est, lo, hi = paired_bootstrap_mean_diffs(x, y, self.n_boot, alpha, seed=self.seed)
+            m_est, m_lo, m_hi = paired_bootstrap_mean_diffs(
+                x, y, self.n_boot, alpha, seed=self.seed
+            )
             for k, m in enumerate(metrics):
                 out.append(
                     {
                         "policy": pol.name, "reference": ref, "outcome": m, "kind": "mean",
                         "n": int(sel.size), "value": float(x[:, k].mean()),
                         "reference_value": float(y[:, k].mean()),
-                        "effect": float(est[k]), "lo": float(lo[k]), "hi": float(hi[k]),
+                        "effect": float(m_est[k]), "lo": float(m_lo[k]),
+                        "hi": float(m_hi[k]),
                         "n_gained": -1, "n_lost": -1,
                     }
                 )  # fmt: skip

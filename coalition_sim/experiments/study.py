@@ -357,7 +357,7 @@ def _render(
         {
             "uncertainty": [f"`{u.name}`" for u in spec.uncertainties],
             "range": [f"[{u.min:g}, {u.max:g}]" for u in spec.uncertainties],
-            "meaning": [(tag_of(u.name).label if tag_of(u.name) else "") for u in spec.uncertainties],
+            "meaning": [getattr(tag_of(u.name), "label", "") for u in spec.uncertainties],
         }
     )  # fmt: skip
     lim = disc.limits.reset_index()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import solara
@@ -133,7 +133,7 @@ def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
     b_val = solara.use_reactive(hi if current < (lo + hi) / 2 else lo)
     n_text = solara.use_reactive("500")
     error = solara.use_reactive("")
-    result = solara.use_reactive(None)
+    result = solara.use_reactive(cast("dict[str, Any] | None", None))
     clicked = solara.use_reactive(0)
 
     def on_lever(name: str) -> None:
