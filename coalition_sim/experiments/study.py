@@ -314,9 +314,14 @@ def _render(
                 _fmt(r["effect"].iloc[0], r["lo"].iloc[0], r["hi"].iloc[0]) if len(r) else "n/a"
             )
         desc = next(p.description for p in spec.policies if p.name == pol.name)
+        a = res.finals[pol.name][o].to_numpy(np.float64)
+        b = res.finals[ref][o].to_numpy(np.float64)
+        indep = a.var() + b.var()  # variance of the difference with independent seeds
+        crn = f"{(a - b).var() / indep:.2f}" if indep > 0 else "n/a"
         rows.append({"policy": pol.name, "lever change": desc or pol.describe(),
                      "inside the region": cells["inside"],
-                     "outside": cells["outside"], "all futures": cells["all"]})  # fmt: skip
+                     "outside": cells["outside"], "all futures": cells["all"],
+                     "variance vs independent seeds": crn})  # fmt: skip
         r_all = eff[(eff["policy"] == pol.name) & (eff["region"] == "all") & (eff["outcome"] == o)]
         if len(r_all) and bool(r_all["excludes_zero"].iloc[0]):
             word = "lowers" if r_all["effect"].iloc[0] < 0 else "raises"
@@ -434,6 +439,10 @@ def _render(
         _table(pd.DataFrame(rows)),
         "",
         f"![lever effects]({rel}/lever_effects.png)",
+        "",
+        "Last column: the variance of the paired difference over all futures relative to "
+        "what independent seeds per arm would give (var(A - B) / (var A + var B)); below 1, "
+        "common random numbers narrowed the interval by a factor of its square root.",
         "",
         f"All outcomes and final metrics, by region: [{rel}/effects.csv]({rel}/effects.csv).",
         "",
