@@ -13,9 +13,9 @@ from coalition_sim.cli.main import main
 from coalition_sim.experiments.compare import Policy, compare, parse_policy, sample_futures
 from coalition_sim.experiments.discovery import NOISE_PROBE, discover_frame
 from coalition_sim.experiments.paired import (
+    newcombe_paired,
     newcombe_paired_counts,
-    newcombe_paired_diff,
-    paired_bootstrap_mean_diff,
+    paired_bootstrap,
 )
 from coalition_sim.experiments.robustness import robustness_table
 from coalition_sim.scenario.levers import CATALOGUE, Role, levers, role_of, uncertainties
@@ -57,37 +57,43 @@ def test_params_shows_roles_and_filters(capsys) -> None:
 # --------------------------------------------------------------------------- paired intervals
 
 
+def _tuple(ci) -> tuple[float, float, float]:
+    return ci.estimate, ci.low, ci.high
+
+
 def test_newcombe_matches_the_textbook_example() -> None:
     # Fagerland, Lydersen & Laake (2017), ch. 8: Cavo et al. (2012), [[59, 6], [16, 80]]:
     # Newcombe square-and-add -0.0621 (95% CI -0.1186 to -0.0046).
-    est, lo, hi = newcombe_paired_counts(59, 6, 16, 80)
+    est, lo, hi = _tuple(newcombe_paired_counts(59, 6, 16, 80))
     assert round(est, 4) == -0.0621
     assert round(lo, 4) == -0.1186
     assert round(hi, 4) == -0.0046
     # swapping the arms mirrors the interval
-    est2, lo2, hi2 = newcombe_paired_counts(59, 16, 6, 80)
+    est2, lo2, hi2 = _tuple(newcombe_paired_counts(59, 16, 6, 80))
     assert (est2, lo2, hi2) == pytest.approx((-est, -hi, -lo))
 
 
 def test_newcombe_from_arrays_and_identity() -> None:
     a = np.array([1] * 59 + [1] * 6 + [0] * 16 + [0] * 80, dtype=bool)
     b = np.array([1] * 59 + [0] * 6 + [1] * 16 + [0] * 80, dtype=bool)
-    assert newcombe_paired_diff(a, b) == pytest.approx(newcombe_paired_counts(59, 6, 16, 80))
-    est, lo, hi = newcombe_paired_diff(a, a)
+    assert _tuple(newcombe_paired(a, b)) == pytest.approx(
+        _tuple(newcombe_paired_counts(59, 6, 16, 80))
+    )
+    est, lo, hi = _tuple(newcombe_paired(a, a))
     assert est == 0.0 and lo < 0.0 < hi
     with pytest.raises(ValueError):
-        newcombe_paired_diff(a, b[:-1])
+        newcombe_paired(a, b[:-1])
 
 
 def test_paired_bootstrap_is_exact_for_identical_arms_and_covers_a_shift() -> None:
     rng = np.random.default_rng(3)
     x = rng.normal(size=400)
-    assert paired_bootstrap_mean_diff(x, x) == (0.0, 0.0, 0.0)
+    assert _tuple(paired_bootstrap(x, x)) == (0.0, 0.0, 0.0)
     y = x + rng.normal(0.2, 0.5, size=400)
-    est, lo, hi = paired_bootstrap_mean_diff(y, x, seed=1)
+    est, lo, hi = _tuple(paired_bootstrap(y, x, seed=1))
     assert est == pytest.approx(np.mean(y - x))
     assert lo < 0.2 < hi and hi - lo < 0.15
-    assert paired_bootstrap_mean_diff(y, x, seed=1) == (est, lo, hi)  # seeded
+    assert _tuple(paired_bootstrap(y, x, seed=1)) == (est, lo, hi)  # seeded
 
 
 # --------------------------------------------------------------------------- compare

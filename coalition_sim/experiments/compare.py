@@ -33,7 +33,7 @@ from ..engine.ensemble import METRICS, Ensemble, canonical_name, run_seeds
 from ..scenario.levers import Role, role_of
 from ..scenario.library import resolve_scenario, scenario_path, with_values
 from ..scenario.schema import ConfigError, Scenario
-from .paired import newcombe_paired_diff, paired_bootstrap_mean_diffs
+from .paired import newcombe_paired, paired_bootstrap
 
 __all__ = [
     "CompareResult",
@@ -183,7 +183,6 @@ class CompareResult:
         ref = reference or self.reference
         if ref not in self.finals:
             raise ConfigError(f"unknown reference policy '{ref}' (one of {list(self.finals)})")
-        alpha = 1.0 - self.confidence
         base = self.finals[ref]
         sel = np.arange(len(base)) if rows is None else np.asarray(rows)
         if sel.dtype == bool:
@@ -199,7 +198,8 @@ class CompareResult:
             for o in self.outcomes:
                 a = arm[o].to_numpy(bool)[sel]
                 b = base[o].to_numpy(bool)[sel]
-                est, lo, hi = newcombe_paired_diff(a, b, alpha)
+                ci = newcombe_paired(a, b, self.confidence)
+                est, lo, hi = ci.estimate, ci.low, ci.high
                 out.append(
                     {
                         "policy": pol.name, "reference": ref, "outcome": o,
@@ -212,17 +212,18 @@ class CompareResult:
                 )  # fmt: skip
             x = arm[metrics].to_numpy(np.float64)[sel]
             y = base[metrics].to_numpy(np.float64)[sel]
-            m_est, m_lo, m_hi = paired_bootstrap_mean_diffs(
-                x, y, self.n_boot, alpha, seed=self.seed
-            )
+            boots = [
+                paired_bootstrap(x[:, k], y[:, k], self.confidence, self.n_boot, seed=self.seed)
+                for k in range(len(metrics))
+            ]
             for k, m in enumerate(metrics):
                 out.append(
                     {
                         "policy": pol.name, "reference": ref, "outcome": m, "kind": "mean",
                         "n": int(sel.size), "value": float(x[:, k].mean()),
                         "reference_value": float(y[:, k].mean()),
-                        "effect": float(m_est[k]), "lo": float(m_lo[k]),
-                        "hi": float(m_hi[k]),
+                        "effect": boots[k].estimate, "lo": boots[k].low,
+                        "hi": boots[k].high,
                         "n_gained": -1, "n_lost": -1,
                     }
                 )  # fmt: skip

@@ -298,7 +298,8 @@ def _render(
     base = float(res.finals[ref][o].mean())
     from .paired import wilson
 
-    blo, bhi = wilson(base * n_runs, n_runs)
+    base_ci = wilson(round(base * n_runs), n_runs)
+    blo, bhi = base_ci.low, base_ci.high
     share_in = float(inside.mean())
     p_in = float(p_ref[inside].mean()) if inside.any() else float("nan")
     p_out = float(p_ref[~inside].mean()) if (~inside).any() else float("nan")
