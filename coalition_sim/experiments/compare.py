@@ -153,6 +153,7 @@ class CompareResult:
     """Arms' final values row by row (row r = the same future in every arm), and effects."""
 
     policies: list[Policy]
+    scenario: Scenario  # the base scenario every lever-setting arm runs on
     finals: dict[str, pd.DataFrame]  # per policy: future, replicate, seed, outcomes, metrics
     futures: pd.DataFrame  # one row per future (empty columns when no uncertainty is varied)
     replicates: int  # per future
@@ -334,7 +335,7 @@ def compare(
     finals = {pol.name: finals[pol.name] for pol in pols}
 
     out = CompareResult(
-        policies=pols, finals=finals, futures=fut, replicates=replicates, seed=seed,
+        policies=pols, scenario=base, finals=finals, futures=fut, replicates=replicates, seed=seed,
         confidence=confidence, n_boot=n_boot,
     )  # fmt: skip
     out.table = out.effects()

@@ -304,6 +304,10 @@ def _render(
     p_in = float(p_ref[inside].mean()) if inside.any() else float("nan")
     p_out = float(p_ref[~inside].mean()) if (~inside).any() else float("nan")
 
+    from ..engine.ensemble import parameter_specs
+
+    specs = parameter_specs(res.scenario)
+    base_values = {k: v.default for k, v in specs.items()}
     eff = effects[(effects["kind"] == "probability")]
     rows = []
     findings = []
@@ -315,11 +319,16 @@ def _render(
                 _fmt(r["effect"].iloc[0], r["lo"].iloc[0], r["hi"].iloc[0]) if len(r) else "n/a"
             )
         desc = next(p.description for p in spec.policies if p.name == pol.name)
+        change = "; ".join(
+            f"`{k}` {base_values.get(k, float('nan')):.3g} \u2192 {v:.3g}"
+            for k, v in pol.levers.items()
+        )
+        desc = f"{desc} ({change})" if desc else change
         a = res.finals[pol.name][o].to_numpy(np.float64)
         b = res.finals[ref][o].to_numpy(np.float64)
         indep = a.var() + b.var()  # variance of the difference with independent seeds
         crn = f"{(a - b).var() / indep:.2f}" if indep > 0 else "n/a"
-        rows.append({"policy": pol.name, "lever change": desc or pol.describe(),
+        rows.append({"policy": pol.name, "lever change": desc,
                      "inside the region": cells["inside"],
                      "outside": cells["outside"], "all futures": cells["all"],
                      "variance vs independent seeds": crn})  # fmt: skip
