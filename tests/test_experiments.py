@@ -332,6 +332,7 @@ seed = 3
 steps = 40
 futures = 12
 replicates = 4
+threshold = 0.5
 report = "{root}/report.md"
 data = "{root}/data"
 notes = "A reading of the results."
@@ -365,6 +366,7 @@ def test_study_runs_from_one_spec(tmp_path: Path, capsys) -> None:
                     "## Robustness across futures", "## Reading the results"):  # fmt: skip
         assert heading in report, heading
     assert "(checked)" in report  # the reference arm reproduced the sweep's runs
+    assert "case = status-quo P(summit_revived) >= 0.5" in report  # discovery on futures
     figs = tmp_path / "report"
     for name in ("lever_effects.png", "futures_map.png", "effects.csv", "robustness.csv"):
         assert (figs / name).stat().st_size > 0, name

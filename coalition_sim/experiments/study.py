@@ -70,6 +70,8 @@ class StudySpec(_Strict):
     futures: int = Field(ge=10, le=100_000)
     replicates: int = Field(ge=2, le=10_000)
     min_coverage: float = Field(0.5, gt=0, le=1)
+    # discovery cases: runs (None) or futures whose status-quo P(outcome) >= threshold
+    threshold: float | None = Field(None, gt=0, le=1)
     report: str = Field(min_length=1)  # Markdown path, relative to the project root
     data: str = Field(min_length=1)  # sweep/compare data folder, relative to the project root
     notes: str = ""  # reading of the results, rendered under its own heading
@@ -233,11 +235,16 @@ def run_study(path: str | Path, quiet: bool = False, workers: int | None = None)
     futures = plan.points_frame().drop(columns="point")
 
     # 2. scenario discovery on the sweep's runs
-    x, y = load_cases(data / "sweep", spec.outcome)
+    x, y = load_cases(data / "sweep", spec.outcome, spec.threshold)
     disc = discover_frame(x, y, outcome=spec.outcome, min_coverage=spec.min_coverage,
                           seed=spec.seed or 1)  # fmt: skip
     figdir.mkdir(parents=True, exist_ok=True)
-    write_report(disc, figdir, note=f"Study '{spec.name}': runs of the status-quo sweep.")
+    unit = (
+        f"futures whose status-quo P({spec.outcome}) >= {spec.threshold:g}"
+        if spec.threshold is not None
+        else "runs of the status-quo sweep"
+    )
+    write_report(disc, figdir, note=f"Study '{spec.name}': cases are {unit}.")
 
     # 3. every policy on the same futures and seeds
     policies = [Policy(p.name, dict(p.set)) for p in spec.policies]
@@ -300,6 +307,11 @@ def _render(
 
     base_ci = wilson(round(base * n_runs), n_runs)
     blo, bhi = base_ci.low, base_ci.high
+    if spec.threshold is None:
+        cases, unit = f"the status-quo runs (case = {o} in a run)", "runs"
+    else:
+        cases = f"the futures (case = status-quo P({o}) >= {spec.threshold:g})"
+        unit = "futures"
     share_in = float(inside.mean())
     p_in = float(p_ref[inside].mean()) if inside.any() else float("nan")
     p_out = float(p_ref[~inside].mean()) if (~inside).any() else float("nan")
@@ -406,9 +418,10 @@ def _render(
         f"- Over {len(res.futures)} futures sampled across the uncertainties, P({o}) under the "
         f"status quo is {base:.3f} [{blo:.3f}, {bhi:.3f}] ({n_runs} runs).",
         f"- Scenario discovery: {o} concentrates where **{disc.box_text()}** "
-        f"(PRIM: density {disc.density:.2f} inside vs base rate {disc.base_rate:.2f}; the box "
-        f"holds {disc.coverage:.0%} of all {o} runs in {disc.mass:.0%} of the runs). "
-        f"{share_in:.0%} of futures fall in it; mean P({o}) there {p_in:.3f}, elsewhere {p_out:.3f}.",
+        f"(PRIM on {cases}: density {disc.density:.2f} inside vs base rate "
+        f"{disc.base_rate:.2f}; the box holds {disc.coverage:.0%} of all such {unit} in "
+        f"{disc.mass:.0%} of the {unit}). {share_in:.0%} of futures fall in it; mean P({o}) "
+        f"there {p_in:.3f}, elsewhere {p_out:.3f}.",
         *[f"- {f}" for f in findings],
         *([f"- Other outcomes whose effect excludes zero: {'; '.join(other)}."] if other else []),
         "",
@@ -429,7 +442,7 @@ def _render(
         "",
         "## Where the coalition fractures: scenario discovery",
         "",
-        f"PRIM on the status-quo runs ({disc.n} runs, base rate {disc.base_rate:.3f}); box chosen "
+        f"PRIM on {cases} ({disc.n} cases, base rate {disc.base_rate:.3f}); box chosen "
         f"at coverage >= {spec.min_coverage:g} then restrictions with quasi-p > 0.05 dropped. "
         f"Full report: [{rel}/discovery_{o}.md]({rel}/discovery_{o}.md).",
         "",
