@@ -19,7 +19,8 @@ from coalition_sim.experiments.paired import (
 )
 from coalition_sim.experiments.robustness import robustness_table
 from coalition_sim.scenario.levers import CATALOGUE, Role, levers, role_of, uncertainties
-from coalition_sim.scenario.schema import ConfigError, parameter_table
+from coalition_sim.scenario.loading import ConfigError
+from coalition_sim.scenario.names import parameter_table
 
 # --------------------------------------------------------------------------- catalogue
 

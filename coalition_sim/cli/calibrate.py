@@ -10,18 +10,9 @@ import time
 from pathlib import Path
 
 from .args import positive_int
+from .args import seed as _seed
 
 __all__ = ["register"]
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2**62:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**62), got {value}")
-    return value
 
 
 def _share(text: str) -> float:
@@ -56,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers", type=positive_int, metavar="W", help="processes (default: min(2, cores))"
     )
     cal.add_argument(
+        "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"
+    )
+    cal.add_argument(
         "--adjust", action="store_true",
         help="use the regression-adjusted posterior (Beaumont 2002) for the point estimate",
     )  # fmt: skip
@@ -88,15 +82,16 @@ def _fitted_name(key: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from ..calibration.estimate import calibrate, load_targets, write_fitted_scenario, write_outputs
-    from ..scenario.schema import ConfigError
+    from ..calibration.estimate import calibrate, write_fitted_scenario, write_outputs
+    from ..calibration.targets import load_targets
+    from ..scenario.loading import ConfigError
 
     targets = load_targets(args.targets)  # every check before anything is written
     abc = targets.abc
-    candidates = args.candidates or int(abc.get("candidates", 4096))
-    replicates = args.replicates or int(abc.get("replicates", 50))
-    seed = int(abc.get("seed", 1)) if args.seed is None else args.seed
-    accept = args.accept or float(abc.get("accept", 0.05))
+    candidates = args.candidates or abc.candidates
+    replicates = args.replicates or abc.replicates
+    seed = abc.seed if args.seed is None else args.seed
+    accept = args.accept or abc.accept
     if candidates < 2:
         raise ConfigError(f"--candidates must be at least 2, got {candidates}")
     if round(accept * candidates) < 2:
@@ -108,12 +103,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not quiet:
         print(
             f"calibrate: {candidates} candidates x {replicates} replicates x "
-            f"{len(targets.scenarios)} starts on {workers} worker(s)",
+            f"{len(targets.scenarios)} starts on "
+            + (f"dask at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"),
             file=sys.stderr, flush=True,
         )  # fmt: skip
     t0 = time.perf_counter()
     res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
-                    adjust=args.adjust, quiet=quiet)  # fmt: skip
+                    adjust=args.adjust, quiet=quiet, scheduler=args.scheduler)  # fmt: skip
     written = write_outputs(res, args.out)
     scen_dir = args.scenario_dir
     for key, base in targets.scenario_paths.items():

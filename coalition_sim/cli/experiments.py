@@ -109,7 +109,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _parse_vary(items: list[str]) -> dict[str, tuple[float, float]]:
-    from ..scenario.schema import ConfigError
+    from ..scenario.loading import ConfigError
 
     out: dict[str, tuple[float, float]] = {}
     for item in items:
@@ -129,10 +129,10 @@ def _parse_vary(items: list[str]) -> dict[str, tuple[float, float]]:
 def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
     import pandas as pd
 
-    from ..engine.ensemble import canonical_name
     from ..experiments.compare import sample_futures
     from ..scenario.levers import Role, role_of
-    from ..scenario.schema import ConfigError
+    from ..scenario.loading import ConfigError
+    from ..scenario.names import canonical_name
 
     vary = _parse_vary(args.vary)
     if args.futures is None:
@@ -183,7 +183,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from ..experiments.compare import compare, forest_plot
     from ..experiments.robustness import robustness_table
     from ..scenario.library import resolve_scenario, scenario_path
-    from ..scenario.schema import ConfigError, _parse_value
+    from ..scenario.loading import ConfigError
+    from ..scenario.names import parse_value as _parse_value
 
     path = scenario_path(args.scenario)
     if not path.exists():

@@ -24,9 +24,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
-from ..core.week import OUTCOMES
+from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS
-from ..scenario.schema import ConfigError
+from ..engine.stats import wilson_interval
+from ..scenario.loading import ConfigError
 from .sweep import read_manifest
 
 __all__ = [
@@ -35,26 +36,9 @@ __all__ = [
     "morris_indices",
     "point_table",
     "sobol_indices",
-    "wilson_interval",
 ]
 
 FAN_MAX_ROWS = 4_000_000  # trajectory rows read for the fan chart (about 70 MB of columns)
-
-
-def wilson_interval(
-    k: np.ndarray | int, n: np.ndarray | int, confidence: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for k successes in n trials: unlike the normal approximation it
-    stays inside [0, 1] and is sensible at p = 0 or 1, which rare outcomes often hit."""
-    k = np.asarray(k, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
-    z = stats.norm.ppf(0.5 + confidence / 2.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1.0 + z**2 / n
-        centre = (p + z**2 / (2.0 * n)) / denom
-        half = z / denom * np.sqrt(p * (1.0 - p) / n + z**2 / (4.0 * n**2))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- sensitivity
@@ -169,7 +153,7 @@ def _heatmap(df: pd.DataFrame, names: list[str], outcome: str, design: str, path
         n = df.groupby([y, x])["n"].sum().unstack(x).to_numpy()
         lo, hi = wilson_interval(k, n)
         xs, ys = grid.columns.to_numpy(), grid.index.to_numpy()
-        im = ax.imshow(
+        im: Any = ax.imshow(
             grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1
         )
         ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
@@ -284,7 +268,9 @@ class AnalysisResult:
     noise: list[Any] = field(default_factory=list)  # experiments.noise.Separation per output
 
 
-def _sensitivity(man: dict[str, Any], table: pd.DataFrame, outputs: list[str]) -> tuple:
+def _sensitivity(
+    man: dict[str, Any], table: pd.DataFrame, outputs: list[str]
+) -> pd.DataFrame | None:
     design = man["design"]
     problem = man["problem"]
     names = problem["names"]

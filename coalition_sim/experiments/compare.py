@@ -28,11 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.week import OUTCOMES
-from ..engine.ensemble import METRICS, Ensemble, canonical_name, run_seeds
+from ..core.events import OUTCOMES
+from ..engine.ensemble import METRICS, Ensemble, run_seeds
 from ..scenario.levers import Role, role_of
-from ..scenario.library import resolve_scenario, scenario_path, with_values
-from ..scenario.schema import ConfigError, Scenario
+from ..scenario.library import resolve_scenario, scenario_path
+from ..scenario.loading import ConfigError
+from ..scenario.names import canonical_name, with_values
+from ..scenario.schema import Scenario
 from .paired import newcombe_paired, paired_bootstrap
 
 __all__ = [

@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ..core.week import OUTCOMES
-from ..scenario.schema import ConfigError
+from ..core.events import OUTCOMES
+from ..scenario.loading import ConfigError
 from .sweep import read_manifest
 
 __all__ = ["Discovery", "discover", "discover_frame", "load_cases", "write_report"]
@@ -132,7 +132,7 @@ def _choose(traj: pd.DataFrame, min_coverage: float, tolerance: float) -> int:
     dmax = float(cand["density"].max())
     good = cand[cand["density"] >= dmax - tolerance]
     best = good.sort_values(["coverage", "res_dim"], ascending=[False, True]).index[0]
-    return int(traj.index.get_loc(best))
+    return int(np.flatnonzero(traj.index == best)[0])
 
 
 def discover_frame(

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.week import OUTCOMES
-from ..scenario.schema import ConfigError
+from ..core.events import OUTCOMES
+from ..scenario.loading import ConfigError
 from .compare import CompareResult
 
 __all__ = ["HIGHER_IS_BETTER", "robustness_table"]

@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..core.week import OUTCOMES
+from ..core.events import OUTCOMES
 from ..scenario.levers import Role, role_of, tag_of
-from ..scenario.schema import ConfigError, _first_error, read_toml
+from ..scenario.loading import ConfigError, read_toml
+from ..scenario.loading import first_error as _first_error
 from .compare import Policy, compare
 from .discovery import Discovery, discover_frame, load_cases, write_report
 from .robustness import robustness_table
@@ -126,13 +127,19 @@ def _futures_map(
     sc = ax.scatter(fut[x], fut[y], c=p, cmap="viridis", vmin=0, vmax=1, s=22, edgecolors="none")
     lo_x, hi_x = d.ranges[x]
     lo_y, hi_y = d.ranges[y]
-    bx = d.limits.loc[x, ["min", "max"]] if x in d.limits.index else pd.Series([lo_x, hi_x])
-    by = d.limits.loc[y, ["min", "max"]] if y in d.limits.index else pd.Series([lo_y, hi_y])
+
+    def limits(name: str, lo: float, hi: float) -> tuple[float, float]:
+        if name in d.limits.index:
+            row = d.limits.loc[name, ["min", "max"]].to_numpy(np.float64)
+            return float(row[0]), float(row[1])
+        return lo, hi
+
+    (x0, x1), (y0, y1) = limits(x, lo_x, hi_x), limits(y, lo_y, hi_y)
     from matplotlib.patches import Rectangle
 
     ax.add_patch(
         Rectangle(
-            (bx.iloc[0], by.iloc[0]), bx.iloc[1] - bx.iloc[0], by.iloc[1] - by.iloc[0],
+            (x0, y0), x1 - x0, y1 - y0,
             fill=False, edgecolor="red", lw=1.6, label="PRIM box (these two limits)",
         )
     )  # fmt: skip
@@ -316,7 +323,7 @@ def _render(
     p_in = float(p_ref[inside].mean()) if inside.any() else float("nan")
     p_out = float(p_ref[~inside].mean()) if (~inside).any() else float("nan")
 
-    from ..engine.ensemble import parameter_specs
+    from ..scenario.names import parameter_specs
 
     specs = parameter_specs(res.scenario)
     base_values = {k: v.default for k, v in specs.items()}

@@ -21,7 +21,8 @@ import solara
 
 from ..experiments.compare import Policy, compare
 from ..scenario.levers import CATALOGUE, Role
-from ..scenario.schema import ConfigError, Scenario
+from ..scenario.loading import ConfigError
+from ..scenario.schema import Scenario
 from .views import _FONT, OUTCOME_LABELS
 
 __all__ = ["ComparePanel", "compare_views", "effect_bars_svg", "lever_choices"]
@@ -31,7 +32,7 @@ MAX_REPLICATES = 20_000
 
 def lever_choices(scn: Scenario) -> dict[str, tuple[float, float, float, str]]:
     """Concrete levers of a scenario: dotted name -> (current value, min, max, label)."""
-    from ..engine.ensemble import parameter_specs
+    from ..scenario.names import parameter_specs
 
     specs = parameter_specs(scn)
     roles = {a.id: a.role.value for a in scn.actors}
@@ -73,7 +74,7 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
         f'<line x1="{mid}" y1="18" x2="{mid}" y2="{height - 8}" stroke="#7f8c8d" '
         f'stroke-width="1"/>',
     ]
-    for k, r in rows.iterrows():
+    for k, (_, r) in enumerate(rows.iterrows()):
         y = 22 + row_h * k
         clear = bool(r["excludes_zero"])
         colour = ("#c0392b" if r["effect"] > 0 else "#2e86c1") if clear else "#95a5a6"
