@@ -230,6 +230,7 @@ def test_discovery_refuses_an_outcome_that_never_happens() -> None:
         discover_frame(x, np.zeros(200, dtype=bool), outcome="coalition_fractured")
 
 
+@pytest.mark.slow
 def test_discover_cli_on_a_sweep(tmp_path: Path, capsys) -> None:
     from coalition_sim.experiments.sweep import SweepSpec, plan_sweep, run_sweep
 
@@ -294,6 +295,7 @@ def test_separation_names_a_top_parameter_only_when_intervals_clear() -> None:
     assert b.replicates_needed is None and b.samples_needed in (1024, 1025)  # N (w / g)^2
 
 
+@pytest.mark.slow
 def test_analyze_reports_noise_and_names_no_winner_inside_the_noise(tmp_path: Path) -> None:
     from coalition_sim.experiments.analysis import analyze
     from coalition_sim.experiments.sweep import SweepSpec, plan_sweep, run_sweep
@@ -358,6 +360,7 @@ set = {{ "actors.USA.hedging" = 0.0 }}
 """
 
 
+@pytest.mark.slow
 def test_study_runs_from_one_spec(tmp_path: Path, capsys) -> None:
     spec = tmp_path / "tiny.toml"
     spec.write_text(TINY_STUDY.format(root=tmp_path))
