@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="paired effects of policies (lever settings) run on the same random futures",
         description=(
             "Run two or more policies on common random numbers and report every outcome's "
-            "paired effect against the first policy with a 95%% interval (Newcombe for yes/no "
+            "paired effect against the first policy with a 95% interval (Newcombe for yes/no "
             "outcomes, paired bootstrap for means); writes effects.csv and forest.png."
         ),
     )
