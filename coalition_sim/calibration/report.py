@@ -368,7 +368,7 @@ def _misses(fit: dict[str, Any], val: dict[str, Any], targets: Targets) -> list[
         "launch days are compared with weeks, which biases the observed side upward.",
         "- **Not in the fit**: the 2016 start's year 2018 (it has no Kim New Year speech, so "
         "its DPRK rarely turns to influence-seeking on its own by 2018; hollow markers), the "
-        "UN resolutions (no sanctions-vote variable; their effect is the commitment ratchet), "
+        "UN resolutions (no sanctions-vote variable; their effect is the habituating test response of ODD 3.4.1), "
         "the 2019 Hanoi summit and the whole 2020 scenario (`muddling_2020`).",
         "- **Identification**: parameters whose posterior keeps most of the prior range "
         "(last column of the table) are not identified by these targets; their fitted value "

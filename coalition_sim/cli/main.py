@@ -16,7 +16,7 @@ from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenar
 from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
 from ..scenario.schema import Scenario
-from . import calibrate, experiments, sweep, ui
+from . import calibrate, experiments, signatures, sweep, ui
 from .args import positive_int
 from .args import seed as _seed
 
@@ -75,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
-    """Subcommands defined in their own modules (sweeps, UI, calibration, experiments)."""
-    for module in (sweep, ui, calibrate, experiments):
+    """Subcommands defined in their own modules (sweeps, UI, calibration, signatures,
+    experiments)."""
+    for module in (sweep, ui, calibrate, signatures, experiments):
         module.register(sub)
 
 

@@ -121,7 +121,7 @@ def newcombe_paired_counts(e: int, f: int, g: int, h: int, conf: float = 0.95) -
     margins = (e + f) * (g + h) * (e + g) * (f + h)
     phi = 0.0
     if margins > 0:
-        num: float = e * h - f * g
+        num = float(e * h - f * g)
         if num > n / 2:
             num -= n / 2
         elif num >= 0:

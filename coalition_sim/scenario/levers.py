@@ -155,6 +155,36 @@ CATALOGUE: dict[str, Tag] = {
         "strategic-test propensity in autonomy mode",
         "[S20] 'military modernization' pace: Pyongyang's, not Washington's, choice.",
     ),
+    "params.commitment.economic_cost": Tag(
+        _U,
+        "partners' own cost of enforcing (trade forgone)",
+        "Drezner (1999): the costs that make coalition partners defect vary by partner.",
+    ),
+    "params.commitment.unilateral_cost": Tag(
+        _U,
+        "partners' resentment of unconsulted US moves",
+        "[S18] Seoul was not consulted: how much that costs is unknown.",
+    ),
+    "params.enforcement.defection_threshold": Tag(
+        _U,
+        "commitment below which a partner stops enforcing",
+        "Haggard and Noland (2017): China's enforcement is uneven; its tipping point unobserved.",
+    ),
+    "params.enforcement.leakage": Tag(
+        _U,
+        "sanctions leakage as pressure unwinds",
+        "Early (2015): third-party sanctions busting follows commercial opportunity.",
+    ),
+    "params.target.mediator_shunning": Tag(
+        _U,
+        "how far an autonomy-seeking DPRK ignores mediators",
+        "[S20] Kim 'essentially refused' talks: Pyongyang's choice, not the coalition's.",
+    ),
+    "clock.pandemic_inward": Tag(
+        _U,
+        "how far the pandemic turns both sides inward",
+        "[S20] the pandemic turned both sides inward: by how much nobody set.",
+    ),
     "params.target.aspiration": Tag(
         _U,
         "what engagement must deliver to keep the DPRK engaged",
@@ -164,7 +194,7 @@ CATALOGUE: dict[str, Tag] = {
 
 # Fields not in the catalogue that describe where a run starts rather than how actors behave.
 _STATE = ("dprk_", "ties[].", "clock.us_elections", "clock.pandemic_start")
-_ACTOR_STATE = ("capability", "engagement", "standing", "reference")
+_ACTOR_STATE = ("capability", "engagement", "standing", "reference", "trade")
 
 
 def _generic(name: str) -> str:

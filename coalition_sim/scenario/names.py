@@ -53,7 +53,12 @@ ACTOR_FIELDS: tuple[str, ...] = tuple(
 #: Interest weights of an actor (``actors.<ID>.interests.<field>``); they must sum to one.
 INTEREST_FIELDS: tuple[str, ...] = ("security", "economy", "prestige", "stability")
 #: Clock fields a sweep may vary (``clock.<field>``).
-CLOCK_FIELDS: tuple[str, ...] = ("pandemic_weeks", "pandemic_narrowing", "election_horizon")
+CLOCK_FIELDS: tuple[str, ...] = (
+    "pandemic_weeks",
+    "pandemic_narrowing",
+    "pandemic_inward",
+    "election_horizon",
+)
 
 
 # --------------------------------------------------------------------------- the resolver
