@@ -18,7 +18,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
-from . import calibrate, signatures, sweep, ui
+from . import calibrate, experiments, signatures, sweep, ui
 from .args import output_arg, positive_int
 from .args import seed as _seed
 
@@ -70,14 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="list every model parameter with range and source")
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    params.add_argument(
+        "--role", choices=["lever", "uncertainty", "mechanism", "state", "definition"],
+        help="only parameters of this role (levers: policy choices; uncertainties: futures)",
+    )  # fmt: skip
 
     _register_extensions(sub)
     return parser
 
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
-    """Subcommands defined in their own modules (sweeps, UI, calibration, signatures)."""
-    for module in (sweep, ui, calibrate, signatures):
+    """Subcommands defined in their own modules (sweeps, UI, calibration, signatures,
+    experiments)."""
+    for module in (sweep, ui, calibrate, signatures, experiments):
         module.register(sub)
 
 
@@ -156,8 +161,14 @@ def _show(value: object) -> str:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    from ..scenario.levers import role_of
+
     rows = parameter_table()
-    if args.markdown:
+    for r in rows:
+        r["role"] = str(role_of(r["name"]))
+    if args.role:
+        rows = [r for r in rows if r["role"] == args.role]
+    if args.markdown:  # the ODD's table (docs/ODD.md); roles: plain listing or --role
         print("| parameter | default | range | meaning | source |\n|---|---|---|---|---|")
         for r in rows:
             unit = f" {r['unit']}" if r["unit"] else ""
@@ -167,7 +178,10 @@ def cmd_params(args: argparse.Namespace) -> int:
             )
         return 0
     for r in rows:
-        print(f"{r['name']:<45} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  {r['meaning']}")
+        print(
+            f"{r['name']:<45} {r['role']:<11} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  "
+            f"{r['meaning']}"
+        )
     return 0
 
 
