@@ -135,7 +135,10 @@ def _has_taskset() -> bool:
 def _export(rev: str, into: Path) -> Path:
     """The package as of commit ``rev``, exported into ``into`` (no checkout, no worktree)."""
     archive = subprocess.run(
-        ["git", "archive", rev, "coalition_sim", "configs"], cwd=ROOT, capture_output=True, check=True
+        ["git", "archive", rev, "coalition_sim", "configs"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout
     into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
