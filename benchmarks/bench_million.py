@@ -3,7 +3,8 @@
 1,000 parameter points (fatigue growth x ROK mediation) x 1,000 replicates of the baseline,
 through the same code path as ``python run.py sweep`` (local worker processes, Parquet chunks
 streamed to disk). Prints wall time, throughput and peak memory: the largest resident set of
-this process, of any worker, and of the whole process tree sampled every 0.2 s.
+this process, of any worker, and of the whole process tree sampled every 0.2 s (resident and
+proportional set sizes).
 
     .venv/bin/python benchmarks/bench_million.py [--out DIR] [--workers N] [--points 1000] [--replicates 1000]
 """
@@ -22,35 +23,43 @@ from pathlib import Path
 from coalition_sim.experiments.sweep import SweepSpec, read_runs, run_sweep
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident set of ``pid`` and all its descendants, from /proc (KiB)."""
-    total, stack = 0, [pid]
+def _tree_kib(pid: int) -> tuple[int, int]:
+    """(resident set, proportional set) of ``pid`` and all its descendants, from /proc (KiB).
+
+    The resident sets double-count the pages processes share (the interpreter, numpy's and
+    LLVM's libraries, loaded once by the kernel); the proportional set splits each shared
+    page among its users, so its sum is what the process tree really occupies."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as fh:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     stack.extend(int(c) for c in fh.read().split())
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 class PeakSampler(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.peak = 0
+        self.peak_rss = self.peak_pss = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
         me = os.getpid()
         while not self.stop.wait(0.2):
-            self.peak = max(self.peak, _tree_rss_kib(me))
+            rss, pss = _tree_kib(me)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
 
 
 def main() -> None:
@@ -100,7 +109,8 @@ def main() -> None:
           f"{n:,} rows read back")  # fmt: skip
     print(
         f"peak RSS: main process {self_rss:.0f} MiB, largest worker {child_rss:.0f} MiB, "
-        f"whole process tree {sampler.peak / 1024:.0f} MiB (sampled every 0.2 s)"
+        f"whole process tree {sampler.peak_rss / 1024:.0f} MiB resident (shared pages counted "
+        f"once per process), {sampler.peak_pss / 1024:.0f} MiB proportional (sampled every 0.2 s)"
     )
     if tmp:
         shutil.rmtree(tmp)

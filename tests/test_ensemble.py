@@ -6,6 +6,7 @@ import dataclasses
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from coalition_sim.abm.model import CoalitionModel
@@ -172,3 +173,18 @@ def test_run_ensemble_for_the_ui_is_fast_and_consistent() -> None:
     m = CoalitionModel("baseline", rng=int(out["seeds"][7]), fatigue__growth=0.08).run()
     assert m.outcomes() == {k: bool(out["final"][k][7]) for k in events.OUTCOMES}
     assert m.effective_pressure == out["final"]["effective_pressure"][7]
+
+
+def test_a_shared_parameter_set_is_stored_once_and_broadcast() -> None:
+    """Replicates of one point share one stored parameter set; the results equal those of
+    a copy storing one set per row."""
+    ens = Ensemble("summit_2018", steps=30)
+    one = ens.params(None, replicates=5000)
+    assert one.n_rows == 5000 and one.n_stored == 1
+    two = ens.params({"params.fatigue.growth": [0.01, 0.1]}, replicates=40)
+    assert two.n_rows == 80 and two.n_stored == 2
+    seeds = ens.seeds(3, 2, 40)
+    shared = ens.run(two, seeds).final
+    copied = ens.run(two.expand(), seeds).final
+    assert two.expand().n_stored == 80
+    pd.testing.assert_frame_equal(shared, copied)
