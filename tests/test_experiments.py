@@ -234,23 +234,25 @@ def test_discovery_refuses_an_outcome_that_never_happens() -> None:
 def test_discover_cli_on_a_sweep(tmp_path: Path, capsys) -> None:
     from coalition_sim.experiments.sweep import SweepSpec, plan_sweep, run_sweep
 
+    # summit_2018: fracture runs through partners' resentment of unconsulted US moves, so a
+    # low consultation rate and a high resentment cost must come out as the box
     spec = SweepSpec.model_validate(
         {
-            "name": "disc", "scenario": "summit_2018", "replicates": 4, "seed": 3, "steps": 40,
-            "design": {"kind": "lhs", "samples": 60},
+            "name": "disc", "scenario": "summit_2018", "replicates": 2, "seed": 3,
+            "design": {"kind": "lhs", "samples": 200},
             "parameters": [
-                {"name": "actors.USA.hedging", "min": 0.0, "max": 1.0},
-                {"name": "params.fatigue.growth", "min": 0.0, "max": 0.2},
+                {"name": "actors.USA.consults", "min": 0.0, "max": 1.0},
+                {"name": "params.commitment.unilateral_cost", "min": 0.0, "max": 0.06},
             ],
         }
     )  # fmt: skip
     run_sweep(plan_sweep(spec), tmp_path / "sw", workers=1, quiet=True)
-    assert main(["discover", str(tmp_path / "sw"), "--outcome", "summit_revived"]) == 0
+    assert main(["discover", str(tmp_path / "sw"), "--outcome", "coalition_fractured"]) == 0
     out = capsys.readouterr().out
-    assert "PRIM box" in out and "actors.USA.hedging" in out
-    report = (tmp_path / "sw" / "discovery" / "discovery_summit_revived.md").read_text()
+    assert "PRIM box" in out and "actors.USA.consults <=" in out
+    report = (tmp_path / "sw" / "discovery" / "discovery_coalition_fractured.md").read_text()
     assert "## PRIM box" in report and "qp" in report
-    assert (tmp_path / "sw" / "discovery" / "prim_trajectory_summit_revived.png").exists()
+    assert (tmp_path / "sw" / "discovery" / "prim_trajectory_coalition_fractured.png").exists()
     assert main(["discover", str(tmp_path / "sw"), "--outcome", "nope"]) == 2
 
 
