@@ -34,6 +34,7 @@ import traitlets
 from ..scenario.library import BASELINE, list_scenarios, resolve_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
+from .compare_panel import ComparePanel
 from .session import (
     KNOBS,
     Knob,
@@ -825,7 +826,9 @@ def EnsembleExports(res: dict[str, Any]):
 
 
 #: Further panels under the ensemble (each a component taking the :class:`PageState`).
-EXTRA_PANELS: list[Callable[[PageState], Any]] = []
+EXTRA_PANELS: list[Callable[[PageState], Any]] = [
+    lambda ui: ComparePanel(ui.sim_ref, ui.version),
+]
 
 
 # --------------------------------------------------------------------------- shell
