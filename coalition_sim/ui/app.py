@@ -929,8 +929,10 @@ def Page():
             with solara.v.Html(
                 tag="aside", class_="cs-controls cs-open" if ui.drawer.value else "cs-controls",
                 attributes={"id": "cs-controls", "aria-label": "Controls"},
-            ):  # fmt: skip
+            ) as aside:  # fmt: skip
                 Controls(ui)
+            # Escape closes the drawer (on a narrow screen; harmless on a wide one)
+            rv.use_event(aside, "keydown.esc", lambda *_: ui.drawer.set(False))
             Scrim(ui)
             with solara.v.Html(tag="main", class_="cs-main", attributes={"id": "cs-main"}):
                 LiveViews(ui)
