@@ -384,7 +384,8 @@ def write_report(
     """Validate the fit in ``folder`` and write README.md and PNG figures to ``out``."""
     t0 = time.perf_counter()
     fit, post = _read_fit(folder)
-    targets = load_targets(fit["targets"])
+    where = Path(fit["targets"])  # relative to the fit's folder (older fits: to the cwd)
+    targets = load_targets(folder / where if (folder / where).is_file() else where)
     missing = [n for n in fit["parameters"] if n not in targets.names]
     if missing:
         raise ConfigError(f"{folder}: fit.json parameters do not match the targets: {missing}")

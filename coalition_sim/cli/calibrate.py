@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
 from pathlib import Path
 
-from .args import positive_int
+from .args import output_arg, positive_int, worker_count
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -31,7 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument(
         "targets", type=Path, help="target file, e.g. configs/calibration/targets.toml"
     )
-    cal.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    cal.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="output folder")
+    cal.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier fit in the output folder"
+    )
     cal.add_argument(
         "--candidates", type=positive_int, metavar="N", help="prior draws (default: file)"
     )
@@ -44,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--seed", type=_seed, metavar="S", help="design and run seed (default: file)")
     cal.add_argument("--accept", type=_share, metavar="Q", help="share kept (default: file, 0.05)")
     cal.add_argument(
-        "--workers", type=positive_int, metavar="W", help="processes (default: min(2, cores))"
+        "--workers", type=worker_count, metavar="W", help="processes (default: min(2, cores))"
     )
     cal.add_argument(
         "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"
@@ -67,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     rep = sub.add_parser("calibration-report", help="validate a fit and write the Markdown report")
     rep.add_argument("dir", type=Path, help="calibration output folder (with fit.json)")
-    rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
+    rep.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="report folder")
     rep.add_argument(
         "--replicates", type=positive_int, metavar="R", help="validation runs per start"
     )
@@ -85,6 +89,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from ..calibration.estimate import calibrate, write_fitted_scenario, write_outputs
     from ..calibration.targets import load_targets
     from ..scenario.loading import ConfigError
+    from ..scenario.provenance import provenance
+    from ..scenario.safe_paths import OutputDir, check_output_dir
+
+    started = dt.datetime.now(dt.UTC)
 
     targets = load_targets(args.targets)  # every check before anything is written
     abc = targets.abc
@@ -96,8 +104,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise ConfigError(f"--candidates must be at least 2, got {candidates}")
     if round(accept * candidates) < 2:
         raise ConfigError(f"accept {accept:g} of {candidates} candidates keeps fewer than 2")
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigError(f"{args.out}: exists and is not a folder")
+    if args.report is not None:
+        check_output_dir(args.report, overwrite=True, marker="README.md")
+    stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))
     quiet = args.quiet
     if not quiet:
@@ -108,9 +117,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr, flush=True,
         )  # fmt: skip
     t0 = time.perf_counter()
-    res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
-                    adjust=args.adjust, quiet=quiet, scheduler=args.scheduler)  # fmt: skip
-    written = write_outputs(res, args.out)
+    with stage:
+        res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
+                        adjust=args.adjust, quiet=quiet, scheduler=args.scheduler)  # fmt: skip
+        res.fit["provenance"] = provenance(
+            out=args.out, started=started, argv=args.argv,
+            scenario={k: s.model_dump(mode="json") for k, s in targets.scenarios.items()},
+        )  # fmt: skip
+        here = args.out.resolve()  # paths in fit.json are relative to its folder
+        res.fit["targets"] = os.path.relpath(Path(targets.path).resolve(), here)
+        res.fit["scenarios"] = {
+            k: os.path.relpath(Path(p).resolve(), here) for k, p in targets.scenario_paths.items()
+        }
+        written = [args.out / p.name for p in write_outputs(res, stage.tmp)]
     scen_dir = args.scenario_dir
     for key, base in targets.scenario_paths.items():
         name = _fitted_name(key)
@@ -137,7 +156,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..calibration.report import write_report
+    from ..scenario.safe_paths import check_output_dir
 
+    check_output_dir(args.out, overwrite=True, marker="README.md")  # a report is rewritten
     t0 = time.perf_counter()
     written = write_report(args.dir, args.out, replicates=args.replicates, seed=args.seed)
     print(

@@ -28,6 +28,7 @@ from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS
 from ..engine.stats import wilson_interval
 from ..scenario.loading import ConfigError
+from .store import points_problem, verified_parts
 from .sweep import read_manifest
 
 __all__ = [
@@ -104,9 +105,12 @@ def point_table(out: Path, confidence: float = 0.95) -> pd.DataFrame:
     """Per-point run counts, outcome probabilities with Wilson intervals and mean metrics,
     accumulated chunk by chunk."""
     man = read_manifest(out)
+    why = points_problem(out, man)
+    if why is not None:
+        raise ConfigError(f"{out}: {why}; run the sweep again to repair it")
     points = pq.read_table(out / "points.parquet").to_pandas()
     n_points = len(points)
-    files = sorted((out / "runs").glob("part-*.parquet"))
+    files = verified_parts(out, "runs")  # every chunk checked against the manifest
     if not files:
         raise ConfigError(f"{out}: no finished chunks yet (run the sweep first)")
     n = np.zeros(n_points)

@@ -59,11 +59,38 @@ def field_range(field: FieldInfo) -> tuple[Any, Any]:
     for meta in field.metadata:
         lo = getattr(meta, "ge", lo)
         hi = getattr(meta, "le", hi)
+        lt = getattr(meta, "lt", None)
+        if isinstance(lt, int) and not isinstance(lt, bool):
+            hi = lt - 1  # an integer bound (the seed): the largest allowed value
     return lo, hi
+
+
+class _TomlBool:
+    """Stands in for a TOML ``true``/``false`` given to a number field, so that the field's
+    own validation refuses it (pydantic would otherwise read ``true`` as 1.0)."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "true" if self.value else "false"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        flagged = {
+            k: _TomlBool(v)
+            for k, v in data.items()
+            if isinstance(v, bool) and k in fields and fields[k].annotation in (float, int)
+        }
+        return {**data, **flagged} if flagged else data
 
 
 class Role(StrEnum):
@@ -1344,6 +1371,13 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        try:
+            self.date_of(self.steps)
+        except OverflowError:
+            raise ValueError(
+                f"start_date {self.start_date} plus {self.steps} weeks runs past the last "
+                f"date the calendar holds ({dt.date.max}); choose an earlier start_date"
+            ) from None
         ids = [a.id for a in self.actors]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

@@ -6,8 +6,8 @@ ensemble engine (``experiments.compare``: common random numbers), so each bar is
 effect B - A with its 95% interval (Newcombe for yes/no outcomes). 500 replicates of both arms
 take about 1.5 s on one core.
 
-Plugged into the page with one line (``ComparePanel(sim_ref, version)``); nothing else in the
-page depends on it.
+Plugged into the page as one entry of ``app.EXTRA_PANELS``; nothing else in the page
+depends on it.
 """
 
 from __future__ import annotations
