@@ -510,7 +510,7 @@ def test_keyboard_focus_and_axe(chromium, app_url, width):
             ".includes('growth: 0.07')"
         )
         labels = pg.evaluate(
-            "[...document.querySelectorAll('input, select, [role=slider]')].filter(e =>"
+            "[...document.querySelectorAll('input:not([type=hidden]), select, [role=slider]')].filter(e =>"
             " !(e.labels && e.labels.length) && !e.getAttribute('aria-label')"
             " && !e.getAttribute('aria-labelledby')).map(e => e.outerHTML.slice(0, 120))"
         )
