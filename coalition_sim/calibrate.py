@@ -57,9 +57,11 @@ __all__ = [
 
 DISTANCE = (
     "sum over count statistics of ((mean simulated weeks - observed) / sqrt(max(observed, 1)))^2 "
-    "+ sum over binary facts of -log(max(simulated share of runs with the fact, 1/(K+1)))"
+    "+ sum over binary facts of -log(max(simulated share of runs with the fact, 1/(K+1))) "
+    "+ sum over timing and tightening statistics of ((mean simulated - observed) / scale)^2, "
+    "scale stated per statistic in the target file; each term times its weight"
 )
-FACTS = ("summit_held", "cancelled_before_held", "summit_revived")
+FACTS = ("summit_held", "cancelled_before_held", "summit_revived", "moratorium_held")
 _EVENTS = ("conventional_test", "strategic_test")
 _NEVER = np.iinfo(np.int32).max
 
@@ -80,6 +82,11 @@ class Statistic:
     fact: str = ""
     weight: float = 1.0
     rule: str = ""
+    # timing and tightening statistics (calibration_stats.EXTRA_KINDS)
+    scale: float = 0.0  # distance scale; 0 means the count default sqrt(max(observed, 1))
+    date: dt.date | None = None  # the record's date behind a timing statistic
+    first_year: int = 0  # tightening: first year of the window (``year`` is the last)
+    lag: int = 0  # tightening: weeks after a test within which the coalition must tighten
 
 
 @dataclass(frozen=True)
@@ -162,7 +169,17 @@ def derive_observed(stat: Statistic, record: dict[str, Any], scn: Scenario, src:
             return float(both and cancelled < held and held.year == stat.year)
         if stat.fact == "summit_revived":
             return float(isinstance(revived, dt.date) and revived.year == stat.year)
+        if stat.fact == "moratorium_held":
+            mor = record.get("moratorium_announced")
+            later = [d for d in icbm + nuclear if isinstance(mor, dt.date) and d >= mor]
+            return float(isinstance(mor, dt.date) and mor.year == stat.year and not later)
     raise ConfigError(f"{src}: statistic '{stat.name}': unknown rule '{stat.rule}'")
+
+
+def _extra_kinds() -> tuple[str, ...]:
+    from .calibration_stats import EXTRA_KINDS
+
+    return EXTRA_KINDS
 
 
 def load_targets(path: str | Path) -> Targets:
@@ -220,8 +237,15 @@ def load_targets(path: str | Path) -> Targets:
             if fact not in FACTS:
                 raise ConfigError(f"{where}: fact must be one of {', '.join(FACTS)}")
             stat = Statistic(name, scen, kind, year, 1.0, fact=fact, weight=weight, rule=rule)
+        elif kind in _extra_kinds():
+            from .calibration_stats import parse_extra
+
+            stats.append(parse_extra(item, name, scen, kind, year, weight, rule, record, scn, where))
+            continue
         else:
-            raise ConfigError(f"{where}: kind must be 'weeks' or 'fact', got {kind!r}")
+            raise ConfigError(
+                f"{where}: kind must be one of weeks, fact, {', '.join(_extra_kinds())}; got {kind!r}"
+            )
         derived = derive_observed(stat, record, scn, src)
         if kind == "weeks" and derived != stat.observed:
             raise ConfigError(
@@ -418,10 +442,11 @@ def distance(targets: Targets, values: dict[str, np.ndarray], replicates: int) -
     floor = 1.0 / (replicates + 1)
     for st in targets.statistics:
         v = np.asarray(values[st.name], dtype=np.float64)
-        if st.kind == "weeks":
-            d = d + st.weight * ((v - st.observed) / np.sqrt(max(st.observed, 1.0))) ** 2
-        else:
+        if st.kind == "fact":
             d = d - st.weight * np.log(np.maximum(v, floor))
+        else:
+            scale = st.scale if st.scale > 0 else np.sqrt(max(st.observed, 1.0))
+            d = d + st.weight * ((v - st.observed) / scale) ** 2
     return np.asarray(d, dtype=np.float64)
 
 
