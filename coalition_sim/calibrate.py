@@ -111,6 +111,7 @@ class Targets:
     statistics: list[Statistic]
     priors: list[Prior]
     abc: dict[str, Any] = field(default_factory=dict)
+    smc: dict[str, Any] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -299,8 +300,32 @@ def load_targets(path: str | Path) -> Targets:
         acc = _number(abc["accept"], f"{src}: abc.accept")
         if not 0 < acc <= 1:
             raise ConfigError(f"{src}: abc.accept must be in (0, 1], got {acc:g}")
+    smc = _check_smc(data.get("smc", {}), src)
     return Targets(path, str(data.get("name", path.stem)), record, scenarios, paths, stats,
-                   priors, abc)  # fmt: skip
+                   priors, abc, smc)  # fmt: skip
+
+
+_SMC_INT = ("particles", "replicates", "max_generations", "seed", "predictive_draws",
+            "forecast_fit_until")  # fmt: skip
+_SMC_SHARE = ("alpha", "min_acceptance")
+
+
+def _check_smc(table: Any, src: str) -> dict[str, Any]:
+    """The [smc] settings: known keys only, whole numbers >= 1, shares in (0, 1)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{src}: 'smc' must be a table")
+    for key, v in table.items():
+        if key in _SMC_INT:
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ConfigError(f"{src}: smc.{key} must be a whole number >= 1, got {v!r}")
+        elif key in _SMC_SHARE:
+            x = _number(v, f"{src}: smc.{key}")
+            if not 0 < x < 1:
+                raise ConfigError(f"{src}: smc.{key} must be in (0, 1), got {x:g}")
+        else:
+            known = ", ".join((*_SMC_INT, *_SMC_SHARE))
+            raise ConfigError(f"{src}: unknown key smc.{key} (known: {known})")
+    return dict(table)
 
 
 # --------------------------------------------------------------------------- design

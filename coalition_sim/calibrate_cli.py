@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .cli import positive_int
 
@@ -34,50 +35,93 @@ def _share(text: str) -> float:
     return value
 
 
+def _alpha(text: str) -> float:
+    value = _share(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {value}")
+    return value
+
+
+def _root() -> Path:
+    from .scenarios import config_dir
+
+    return config_dir()
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``calibrate`` and ``calibration-report`` subcommands."""
-    cal = sub.add_parser("calibrate", help="fit free parameters to the historical record (ABC)")
-    cal.add_argument(
-        "targets", type=Path, help="target file, e.g. configs/calibration/targets.toml"
-    )
-    cal.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    cal.add_argument(
-        "--candidates", type=positive_int, metavar="N", help="prior draws (default: file)"
+    cal = sub.add_parser(
+        "calibrate", help="fit free parameters to the 2016-2018 record (sequential ABC)"
     )
     cal.add_argument(
-        "--replicates",
-        type=positive_int,
-        metavar="K",
-        help="runs per candidate and start (default: file)",
+        "targets", type=Path, nargs="?", default=None,
+        help="target file (default: configs/calibration/targets.toml)",
+    )  # fmt: skip
+    cal.add_argument(
+        "--out", type=Path, default=Path("outputs") / "calibration", metavar="DIR",
+        help="output folder; nothing is written elsewhere without --write-configs "
+        "(default: outputs/calibration)",
+    )  # fmt: skip
+    cal.add_argument(
+        "--method", choices=("smc", "rejection"), default="smc",
+        help="smc: population Monte Carlo with adaptive tolerances (default); rejection: the "
+        "old Sobol rejection step (count and fact statistics only)",
+    )  # fmt: skip
+    cal.add_argument("--particles", type=positive_int, metavar="N", help="smc population size")
+    cal.add_argument("--alpha", type=_alpha, metavar="A", help="smc tolerance quantile (0.5)")
+    cal.add_argument(
+        "--min-acceptance", type=_alpha, metavar="Q", help="smc: stop below this acceptance"
     )
+    cal.add_argument("--max-generations", type=positive_int, metavar="G", help="smc generations")
+    cal.add_argument(
+        "--predictive-draws", type=positive_int, metavar="R",
+        help="smc: posterior predictive runs per start (default: file)",
+    )  # fmt: skip
+    cal.add_argument(
+        "--no-forecast", action="store_true", help="smc: skip the 2016-17 -> 2018 forecast test"
+    )
+    cal.add_argument(
+        "--write-configs", action="store_true",
+        help="also replace configs/history/calibrated_*.toml, configs/calibration/"
+        "posterior.parquet and the report in docs/calibration/",
+    )  # fmt: skip
+    cal.add_argument(
+        "--candidates", type=positive_int, metavar="N", help="rejection: prior draws (default: file)"
+    )
+    cal.add_argument(
+        "--replicates", type=positive_int, metavar="K",
+        help="runs per candidate/particle and start (default: file)",
+    )  # fmt: skip
     cal.add_argument("--seed", type=_seed, metavar="S", help="design and run seed (default: file)")
-    cal.add_argument("--accept", type=_share, metavar="Q", help="share kept (default: file, 0.05)")
+    cal.add_argument("--accept", type=_share, metavar="Q", help="rejection: share kept (0.05)")
     cal.add_argument(
         "--workers", type=positive_int, metavar="W", help="processes (default: min(2, cores))"
     )
     cal.add_argument(
         "--adjust", action="store_true",
-        help="use the regression-adjusted posterior (Beaumont 2002) for the point estimate",
+        help="rejection: use the regression-adjusted posterior (Beaumont 2002) for the point",
     )  # fmt: skip
     cal.add_argument(
         "--scenario-dir", type=Path, metavar="DIR",
-        help="where calibrated_<year>.toml go (default: beside the history scenarios)",
+        help="where calibrated_<year>.toml go (default: OUT/scenarios)",
     )  # fmt: skip
-    cal.add_argument("--report", type=Path, metavar="DIR", help="also write the fit report here")
+    cal.add_argument(
+        "--report", type=Path, metavar="DIR", help="report folder (default: OUT/report)"
+    )
     cal.add_argument(
         "--validation-replicates", type=positive_int, metavar="R",
-        help="runs per start for the report (default: file, 2000)",
+        help="rejection: runs per start for the report (default: file, 2000)",
     )  # fmt: skip
     cal.add_argument("--quiet", action="store_true", help="no progress output")
     cal.set_defaults(handler=cmd_calibrate)
 
-    rep = sub.add_parser("calibration-report", help="validate a fit and write the Markdown report")
+    rep = sub.add_parser("calibration-report", help="write the Markdown report of a fit")
     rep.add_argument("dir", type=Path, help="calibration output folder (with fit.json)")
     rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
     rep.add_argument(
-        "--replicates", type=positive_int, metavar="R", help="validation runs per start"
+        "--replicates", type=positive_int, metavar="R", help="rejection: validation runs per start"
     )
-    rep.add_argument("--seed", type=_seed, metavar="S", help="validation seed (not the fit's)")
+    rep.add_argument("--seed", type=_seed, metavar="S", help="rejection: validation seed")
     rep.set_defaults(handler=cmd_report)
 
 
@@ -88,10 +132,91 @@ def _fitted_name(key: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate, load_targets, write_fitted_scenario, write_outputs
+    from .calibrate import load_targets
     from .config import ConfigError
 
-    targets = load_targets(args.targets)  # every check before anything is written
+    path = args.targets or _root() / "calibration" / "targets.toml"
+    targets = load_targets(path)  # every check before anything is written
+    if args.out.exists() and not args.out.is_dir():
+        raise ConfigError(f"{args.out}: exists and is not a folder")
+    if args.method == "smc":
+        return _cmd_smc(args, targets)
+    return _cmd_rejection(args, targets)
+
+
+def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
+    import shutil
+
+    from .calibration_diagnostics import write_smc_report
+    from .calibration_run import run_calibration
+    from .config import ConfigError
+
+    for opt in ("candidates", "accept", "validation_replicates"):
+        if getattr(args, opt) is not None:
+            raise ConfigError(f"--{opt.replace('_', '-')} applies to --method rejection only")
+    if args.adjust:
+        raise ConfigError("--adjust applies to --method rejection only")
+    cfg = dict(targets.smc)
+    seed = int(cfg.get("seed", targets.abc.get("seed", 1))) if args.seed is None else args.seed
+    workers = args.workers or max(1, min(2, os.cpu_count() or 1))
+    quiet = args.quiet
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"calibrate: {msg}", file=sys.stderr, flush=True)
+
+    fit_until = None if args.no_forecast else cfg.get("forecast_fit_until")
+    scen_dir = args.scenario_dir
+    if args.write_configs and scen_dir is None:
+        scen_dir = next(iter(targets.scenario_paths.values())).parent
+    fit, timing, written = run_calibration(
+        targets, args.out,
+        particles=args.particles or int(cfg.get("particles", 500)),
+        replicates=args.replicates or int(cfg.get("replicates", 30)),
+        seed=seed,
+        alpha=args.alpha or float(cfg.get("alpha", 0.5)),
+        min_acceptance=args.min_acceptance or float(cfg.get("min_acceptance", 0.04)),
+        max_generations=args.max_generations or int(cfg.get("max_generations", 12)),
+        workers=workers,
+        predictive_draws=args.predictive_draws or int(cfg.get("predictive_draws", 2000)),
+        predictive_seed=int(targets.abc.get("validation_seed", seed + 1)),
+        forecast_until=None if fit_until is None else int(fit_until),
+        scenario_dir=scen_dir,
+        progress=say,
+    )  # fmt: skip
+    report = args.report or args.out / "report"
+    written += write_smc_report(args.out, report)
+    if args.write_configs:
+        root = _root()
+        dest = root / "calibration" / "posterior.parquet"
+        shutil.copyfile(args.out / "posterior.parquet", dest)
+        docs = root.parent / "docs" / "calibration"
+        written += write_smc_report(args.out, docs)
+        written.append(dest)
+    print(f"calibrate: {fit['method']}: {len(fit['generations'])} generations, "
+          f"{fit['runs']:,} runs; end to end {timing['end_to_end_seconds']:.0f} s")  # fmt: skip
+    for name, v in fit["parameters"].items():
+        print(f"  {name:<42} {v['median']:9.4g}  [{v['q05']:.4g}, {v['q95']:.4g}]")
+    cov = fit["predictive"]["coverage"]
+    print(f"calibrate: coverage {sum(r['in50'] for r in cov)}/{len(cov)} in 50%, "
+          f"{sum(r['in90'] for r in cov)}/{len(cov)} in 90%")  # fmt: skip
+    if "forecast" in fit:
+        fc = fit["forecast"]["coverage"]
+        print(f"calibrate: forecast of 2018: {sum(r['in50'] for r in fc)}/{len(fc)} in 50%, "
+              f"{sum(r['in90'] for r in fc)}/{len(fc)} in 90%")  # fmt: skip
+    print("calibrate: wrote " + ", ".join(str(p) for p in dict.fromkeys(written)))
+    return 0
+
+
+def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
+    from .calibrate import FACTS, calibrate, write_fitted_scenario, write_outputs
+    from .config import ConfigError
+
+    legacy = [s.name for s in targets.statistics
+              if s.kind not in ("weeks", "fact") or s.fact == FACTS[-1]]  # fmt: skip
+    if legacy:
+        raise ConfigError(f"{targets.path}: --method rejection scores count and summit facts "
+                          f"only; remove {legacy[0]} (and other timing statistics) or use smc")  # fmt: skip
     abc = targets.abc
     candidates = args.candidates or int(abc.get("candidates", 4096))
     replicates = args.replicates or int(abc.get("replicates", 50))
@@ -101,8 +226,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise ConfigError(f"--candidates must be at least 2, got {candidates}")
     if round(accept * candidates) < 2:
         raise ConfigError(f"accept {accept:g} of {candidates} candidates keeps fewer than 2")
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigError(f"{args.out}: exists and is not a folder")
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))
     quiet = args.quiet
     if not quiet:
@@ -118,7 +241,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     scen_dir = args.scenario_dir
     for key, base in targets.scenario_paths.items():
         name = _fitted_name(key)
-        folder = scen_dir or base.parent
+        folder = scen_dir or (base.parent if args.write_configs else args.out / "scenarios")
         written.append(
             write_fitted_scenario(
                 folder / f"{name}.toml", base, name, res.fit,
@@ -143,6 +266,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .calibration_report import write_report
 
     t0 = time.perf_counter()
+    if (args.dir / "posterior.parquet").is_file():
+        from .calibration_diagnostics import write_smc_report
+
+        written = write_smc_report(args.dir, args.out)
+        print(f"calibration-report: wrote {', '.join(map(str, written))}")
+        return 0
     written = write_report(args.dir, args.out, replicates=args.replicates, seed=args.seed)
     print(
         f"calibration-report: {time.perf_counter() - t0:.1f} s; wrote "
