@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -211,12 +212,21 @@ class Sim:
             return True
 
 
-def ensemble_views(sim: Sim, n: int) -> dict[str, Any]:
-    """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine."""
+def posterior_file() -> Path:
+    """The shipped calibration posterior (``python run.py calibrate --write-configs``)."""
+    from .scenarios import config_dir
+
+    return config_dir() / "calibration" / "posterior.parquet"
+
+
+def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
+    """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
+    ``posterior`` each replicate draws the fitted parameters from the shipped posterior."""
     from .ensemble import run_ensemble
 
     start = time.perf_counter()
-    res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1)
+    post = posterior_file() if posterior else None
+    res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1, posterior=post)
     traj = res["trajectories"]
     steps = np.unique(traj["step"].to_numpy())
     date_of = sim.model.structure.date_of
@@ -234,7 +244,8 @@ def ensemble_views(sim: Sim, n: int) -> dict[str, Any]:
         "bars": outcome_bars_svg(res["probabilities"], n),
         "fans": fans,
         "seconds": time.perf_counter() - start,
-        "label": f"{sim.scenario.name}, seed {sim.seed}",
+        "label": f"{sim.scenario.name}, seed {sim.seed}"
+        + (", fitted parameters drawn from the posterior" if posterior else ""),
     }
 
 
@@ -329,6 +340,7 @@ def EnsemblePanel(sim_ref: Any, version: solara.Reactive[int]):
     error = solara.use_reactive("")
     result = solara.use_reactive(None)
     clicked = solara.use_reactive(0)
+    use_post = solara.use_reactive(False)
     _ = version.value
 
     def compute() -> dict[str, Any] | None:
@@ -343,7 +355,7 @@ def EnsemblePanel(sim_ref: Any, version: solara.Reactive[int]):
             return None
         error.set("")
         try:
-            out = ensemble_views(sim_ref.current, n)
+            out = ensemble_views(sim_ref.current, n, posterior=use_post.value)
         except (ConfigError, ValueError) as exc:
             error.set(f"The ensemble engine refused these parameters: {exc}")
             return None
@@ -368,6 +380,11 @@ def EnsemblePanel(sim_ref: Any, version: solara.Reactive[int]):
                 color="primary",
                 disabled=task.pending,
                 classes=["cs-run-ensemble"],
+            )
+            solara.Switch(
+                label="Parameter uncertainty: draw fitted parameters from the posterior",
+                value=use_post,
+                classes=["cs-posterior"],
             )
             if task.pending:
                 solara.Text("running\u2026", classes=["cs-note"])

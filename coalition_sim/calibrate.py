@@ -241,7 +241,9 @@ def load_targets(path: str | Path) -> Targets:
         elif kind in _extra_kinds():
             from .calibration_stats import parse_extra
 
-            stats.append(parse_extra(item, name, scen, kind, year, weight, rule, record, scn, where))
+            stats.append(
+                parse_extra(item, name, scen, kind, year, weight, rule, record, scn, where)
+            )
             continue
         else:
             raise ConfigError(

@@ -86,7 +86,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "posterior.parquet and the report in docs/calibration/",
     )  # fmt: skip
     cal.add_argument(
-        "--candidates", type=positive_int, metavar="N", help="rejection: prior draws (default: file)"
+        "--candidates",
+        type=positive_int,
+        metavar="N",
+        help="rejection: prior draws (default: file)",
     )
     cal.add_argument(
         "--replicates", type=positive_int, metavar="K",

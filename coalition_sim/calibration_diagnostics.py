@@ -31,7 +31,9 @@ __all__ = ["write_smc_report"]
 def _read(folder: Path) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
     fit_path, post_path = folder / "fit.json", folder / "posterior.parquet"
     if not fit_path.is_file() or not post_path.is_file():
-        raise ConfigError(f"{folder}: not a calibration folder (needs fit.json and posterior.parquet)")
+        raise ConfigError(
+            f"{folder}: not a calibration folder (needs fit.json and posterior.parquet)"
+        )
     try:
         fit = json.loads(fit_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -307,8 +309,11 @@ def write_smc_report(folder: Path, out: Path) -> list[Path]:
     paths = [
         _fig_marginals(fit, post, out / "posterior.png"),
         _fig_corr(fit, out / "correlations.png"),
-        _fig_coverage(fit["predictive"]["coverage"], "Posterior predictive: every target",
-                      out / "coverage.png"),  # fmt: skip
+        _fig_coverage(
+            fit["predictive"]["coverage"],
+            "Posterior predictive: every target",
+            out / "coverage.png",
+        ),
     ]
     if fit.get("forecast"):
         paths.append(_fig_coverage(fit["forecast"]["coverage"],

@@ -191,7 +191,9 @@ def write_point_scenario(path: Path, base: Path, name: str, summary: dict[str, A
 
 
 def _fitted_name(key: str) -> str:
-    return key.replace("start_", "calibrated_", 1) if key.startswith("start_") else f"calibrated_{key}"
+    return (
+        key.replace("start_", "calibrated_", 1) if key.startswith("start_") else f"calibrated_{key}"
+    )
 
 
 def _save(res: SMCResult, path: Path, meta: dict[str, Any]) -> Path:
@@ -226,7 +228,9 @@ def run_calibration(
     """Fit, save and check; returns (fit, timing, written paths). See the module docstring."""
     say = progress or (lambda _m: None)
     if predictive_seed == seed:
-        raise ConfigError(f"predictive seed {predictive_seed} equals the fit's seed; choose another")
+        raise ConfigError(
+            f"predictive seed {predictive_seed} equals the fit's seed; choose another"
+        )
     t_all = time.perf_counter()
     fingerprint = model_fingerprint()
     thash = targets_hash(targets.path, list(targets.scenario_paths.values()))
@@ -266,12 +270,19 @@ def run_calibration(
         "priors": priors,
         **summ,
         "statistics": [
-            {"name": s.name, "scenario": s.scenario, "kind": s.kind, "year": s.year,
-             "observed": s.observed, "date": s.date.isoformat() if s.date else None,
-             "scale": s.scale or None, "rule": s.rule,
-             "posterior_mean_simulated": float(res.weights @ res.summaries[:, k])}
+            {
+                "name": s.name,
+                "scenario": s.scenario,
+                "kind": s.kind,
+                "year": s.year,
+                "observed": s.observed,
+                "date": s.date.isoformat() if s.date else None,
+                "scale": s.scale or None,
+                "rule": s.rule,
+                "posterior_mean_simulated": float(res.weights @ res.summaries[:, k]),
+            }
             for k, s in enumerate(targets.statistics)
-        ],  # fmt: skip
+        ],
         "predictive": {"draws": predictive_draws, "seed": predictive_seed, "coverage": cov},
     }
 

@@ -142,7 +142,9 @@ def parse_extra(
             raise ConfigError(f"{where}: event must be one of {', '.join(TIMING_EVENTS)}")
         d = timing_date(rule, year, record, where)
         if obs != d:
-            raise ConfigError(f"{where}: observed = {obs!r} but rule '{rule}' gives {d} from the record")
+            raise ConfigError(
+                f"{where}: observed = {obs!r} but rule '{rule}' gives {d} from the record"
+            )
         if not scn.start_date <= d <= scn.date_of(scn.steps):
             raise ConfigError(f"{where}: {d} is outside scenario '{scen}'")
         return Statistic(name, scen, kind, year, float(week_of_year(scn, d)), event=event,
@@ -153,7 +155,9 @@ def parse_extra(
     if not 1 <= lag <= 52:
         raise ConfigError(f"{where}: lag must be 1..52 weeks, got {lag}")
     if first > year or first < scn.start_date.year:
-        raise ConfigError(f"{where}: first_year {first} must lie in [{scn.start_date.year}, {year}]")
+        raise ConfigError(
+            f"{where}: first_year {first} must lie in [{scn.start_date.year}, {year}]"
+        )
     if rule != "resolution_within_lag":
         raise ConfigError(f"{where}: rule must be 'resolution_within_lag', got {rule!r}")
     share = resolution_share(record, first, year, lag, where)
@@ -233,6 +237,7 @@ def _stats_of_block(
 
 def _fact(st: Statistic, hit: np.ndarray, row: dict[str, int], a: int, b: int) -> np.ndarray:
     """Binary facts per run over steps [a, b] (for the moratorium: from its week)."""
+
     def first(e: str) -> np.ndarray:
         sub = hit[row[e], a : b + 1]
         return np.where(sub.any(axis=0), sub.argmax(axis=0), np.iinfo(np.int32).max)

@@ -193,7 +193,9 @@ def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ConfigError(f"{path}: not a Parquet posterior file ({str(exc).splitlines()[0]})") from None
+        raise ConfigError(
+            f"{path}: not a Parquet posterior file ({str(exc).splitlines()[0]})"
+        ) from None
     raw = (table.schema.metadata or {}).get(META_KEY)
     if raw is None:
         raise ConfigError(f"{path}: no '{META_KEY.decode()}' metadata: not written by calibrate")
