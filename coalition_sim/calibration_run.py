@@ -28,7 +28,7 @@ from .calibrate import Statistic, Targets
 from .calibration_stats import per_run_statistics
 from .config import ConfigError, load_scenario
 from .posterior import Posterior, model_fingerprint, save_posterior, targets_hash
-from .smc import SMCResult, smc
+from .smc import SMCResult, process_pool, smc
 
 __all__ = [
     "coverage",
@@ -237,14 +237,29 @@ def run_calibration(
     common = {"model_fingerprint": fingerprint, "targets_hash": thash,
               "targets": targets.path.name}  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
     timing: dict[str, Any] = {"cpu_count": os.cpu_count(), "workers": workers}
 
     say(f"fit: {len(targets.statistics)} statistics, {len(targets.priors)} parameters, "
         f"{particles} particles x {replicates} replicates per start")  # fmt: skip
     t0 = time.perf_counter()
+    pool = process_pool(workers)
+    try:
+        return _run(targets, out, particles, replicates, seed, alpha, min_acceptance,
+                    max_generations, workers, predictive_draws, predictive_seed, forecast_until,
+                    scenario_dir, say, pool, t_all, timing, common, t0)  # fmt: skip
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _run(targets: Targets, out: Path, particles: int, replicates: int, seed: int, alpha: float,
+         min_acceptance: float, max_generations: int, workers: int, predictive_draws: int,
+         predictive_seed: int, forecast_until: int | None, scenario_dir: Path | None,
+         say: Callable[[str], None], pool: Any, t_all: float, timing: dict[str, Any],
+         common: dict[str, Any], t0: float) -> tuple[dict[str, Any], dict[str, Any], list[Path]]:  # fmt: skip
+    written: list[Path] = []
     res = smc(targets, particles, replicates, seed, alpha, min_acceptance, max_generations,
-              workers, progress=say)  # fmt: skip
+              workers, progress=say, executor=pool)  # fmt: skip
     timing["fit_seconds"] = round(time.perf_counter() - t0, 1)
     timing["generation_seconds"] = [round(g.seconds, 1) for g in res.generations]
     meta = {**common, **res.settings, "generations": len(res.generations), "fit": "full"}
@@ -261,8 +276,8 @@ def run_calibration(
     priors = {p.name: {"low": p.low, "high": p.high, "reason": p.reason} for p in targets.priors}
     fit: dict[str, Any] = {
         "targets": str(targets.path.name),
-        "targets_hash": thash,
-        "model_fingerprint": fingerprint,
+        "targets_hash": common["targets_hash"],
+        "model_fingerprint": common["model_fingerprint"],
         **res.settings,
         "stopped": res.stopped,
         "runs": res.runs,
@@ -294,7 +309,7 @@ def run_calibration(
                 f"({len(sub.statistics)} statistics), forecast {len(later)} later facts")  # fmt: skip
             t0 = time.perf_counter()
             fres = smc(sub, particles, replicates, seed + 1, alpha, min_acceptance,
-                       max_generations, workers, progress=say)  # fmt: skip
+                       max_generations, workers, progress=say, executor=pool)  # fmt: skip
             timing["forecast_fit_seconds"] = round(time.perf_counter() - t0, 1)
             fmeta = {**common, **fres.settings, "generations": len(fres.generations),
                      "fit": f"until {forecast_until}"}  # fmt: skip

@@ -37,6 +37,7 @@ so the result does not depend on the number of workers or how batches are chunke
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -116,7 +117,11 @@ class Simulator:
         self.replicates = replicates
         self.workers = max(1, workers)
         self._own = executor is None and self.workers > 1
-        self._pool = executor or (ProcessPoolExecutor(self.workers) if self._own else None)
+        # spawn, not fork: the parent may hold threads (BLAS, the UI) that fork would copy
+        ctx = multiprocessing.get_context("spawn")
+        self._pool = executor or (
+            ProcessPoolExecutor(self.workers, mp_context=ctx) if self._own else None
+        )
         self.runs_per_point = replicates * len({s.scenario for s in targets.statistics})
 
     def close(self) -> None:
@@ -137,9 +142,19 @@ class Simulator:
         return np.concatenate([parts[first_point + i] for i in range(0, n, per)])
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A spawn pool for ``workers`` > 1 (spawn, not fork: the parent may hold threads), to be
+    shared by several fits (starting one costs a second or two of imports)."""
+    if workers <= 1:
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 @contextmanager
-def simulator(targets: Targets, replicates: int, workers: int) -> Iterator[Simulator]:
-    sim = Simulator(targets, replicates, workers)
+def simulator(
+    targets: Targets, replicates: int, workers: int, executor: Executor | None = None
+) -> Iterator[Simulator]:
+    sim = Simulator(targets, replicates, workers, executor)
     try:
         yield sim
     finally:
@@ -183,8 +198,10 @@ def smc(
     max_generations: int = 12,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> SMCResult:
-    """ABC-PMC with adaptive tolerances; see the module docstring."""
+    """ABC-PMC with adaptive tolerances; see the module docstring. ``executor`` (for example
+    :func:`process_pool`) is used instead of a pool of the fit's own."""
     if particles < 4:
         raise ConfigError(f"particles must be at least 4, got {particles}")
     if replicates < 1:
@@ -203,7 +220,7 @@ def smc(
     gens: list[Generation] = []
     stopped = f"reached {max_generations} generations"
     t_start = time.perf_counter()
-    with simulator(targets, replicates, workers) as sim:
+    with simulator(targets, replicates, workers, executor) as sim:
         rpp = sim.runs_per_point
         # ---- generation 0: rejection from a Sobol design of the prior
         t0 = time.perf_counter()
