@@ -308,7 +308,7 @@ def load_targets(path: str | Path) -> Targets:
 
 
 _SMC_INT = ("particles", "replicates", "max_generations", "seed", "predictive_draws",
-            "forecast_fit_until")  # fmt: skip
+            "forecast_fit_until", "max_runs", "forecast_max_runs")  # fmt: skip
 _SMC_SHARE = ("alpha", "min_acceptance")
 
 

@@ -78,6 +78,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="smc: posterior predictive runs per start (default: file)",
     )  # fmt: skip
     cal.add_argument(
+        "--max-runs", type=positive_int, metavar="N",
+        help="smc: run budget per fit; no generation starts that would exceed it",
+    )  # fmt: skip
+    cal.add_argument(
+        "--compare-rejection", type=positive_int, metavar="M",
+        help="smc: also run a rejection step of M candidates and compare runs-to-tolerance",
+    )  # fmt: skip
+    cal.add_argument(
         "--no-forecast", action="store_true", help="smc: skip the 2016-17 -> 2018 forecast test"
     )
     cal.add_argument(
@@ -151,7 +159,7 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
     import shutil
 
     from .calibration_diagnostics import write_smc_report
-    from .calibration_run import run_calibration
+    from .calibration_run import FitSettings, run_calibration
     from .config import ConfigError
 
     for opt in ("candidates", "accept", "validation_replicates"):
@@ -172,21 +180,26 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
     scen_dir = args.scenario_dir
     if args.write_configs and scen_dir is None:
         scen_dir = next(iter(targets.scenario_paths.values())).parent
-    fit, timing, written = run_calibration(
-        targets, args.out,
-        particles=args.particles or int(cfg.get("particles", 500)),
-        replicates=args.replicates or int(cfg.get("replicates", 30)),
+
+    def pick(arg: Any, key: str, default: Any) -> Any:
+        return arg if arg is not None else cfg.get(key, default)
+
+    cfg_fit = FitSettings(
+        particles=int(pick(args.particles, "particles", 500)),
+        replicates=int(pick(args.replicates, "replicates", 30)),
         seed=seed,
-        alpha=args.alpha or float(cfg.get("alpha", 0.5)),
-        min_acceptance=args.min_acceptance or float(cfg.get("min_acceptance", 0.04)),
-        max_generations=args.max_generations or int(cfg.get("max_generations", 12)),
+        alpha=float(pick(args.alpha, "alpha", 0.5)),
+        min_acceptance=float(pick(args.min_acceptance, "min_acceptance", 0.04)),
+        max_generations=int(pick(args.max_generations, "max_generations", 12)),
         workers=workers,
-        predictive_draws=args.predictive_draws or int(cfg.get("predictive_draws", 2000)),
+        max_runs=pick(args.max_runs, "max_runs", None),
+        forecast_max_runs=pick(args.max_runs, "forecast_max_runs", None),
+        predictive_draws=int(pick(args.predictive_draws, "predictive_draws", 2000)),
         predictive_seed=int(targets.abc.get("validation_seed", seed + 1)),
         forecast_until=None if fit_until is None else int(fit_until),
-        scenario_dir=scen_dir,
-        progress=say,
-    )  # fmt: skip
+        compare_rejection=args.compare_rejection or 0,
+    )
+    fit, timing, written = run_calibration(targets, args.out, cfg_fit, scen_dir, say)
     report = args.report or args.out / "report"
     written += write_smc_report(args.out, report)
     if args.write_configs:

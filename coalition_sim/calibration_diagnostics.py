@@ -180,8 +180,21 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
             f"{timing.get('forecast_fit_seconds', '-')} s; end to end "
             f"{timing.get('end_to_end_seconds')} s."
         )
-    if "comparison" in timing:
-        L.append(f"- **Against rejection**: {timing['comparison']}")
+    cmp = fit.get("comparison")
+    if cmp:
+        passed = cmp["smc_passed_it"]
+        tail = (
+            f"the sequential fit passed that tolerance in generation {passed['generation']} "
+            f"after {passed['runs']:,} runs: **{cmp['speedup_runs_to_same_tolerance']:.1f}x fewer "
+            f"runs**, and went on to {cmp['smc_final_tolerance']:.4g} with {cmp['smc_runs']:,}"
+            if passed
+            else "the sequential fit never reached that tolerance"
+        )
+        L.append(
+            f"- **Against rejection** (same replicates and distance): {cmp['rejection_candidates']:,} "
+            f"Sobol candidates ({cmp['rejection_runs']:,} runs) keep the closest "
+            f"{fit['particles']} at tolerance {cmp['rejection_tolerance']:.4g}; {tail}."
+        )
     L += [
         "- **Posterior as an input**: `posterior.parquet` (particles, weights, model fingerprint,",
         "  targets hash). `python run.py run --posterior FILE`, `sweep --posterior FILE`,",

@@ -209,57 +209,95 @@ def _generations(res: SMCResult) -> list[dict[str, Any]]:
              "ess": round(g.ess, 3)} for g in res.generations]  # fmt: skip
 
 
+@dataclasses.dataclass(frozen=True)
+class FitSettings:
+    """Settings of one calibration (defaults: the target file's [smc] table)."""
+
+    particles: int = 500
+    replicates: int = 30
+    seed: int = 20160106
+    alpha: float = 0.5
+    min_acceptance: float = 0.04
+    max_generations: int = 12
+    workers: int = 1
+    max_runs: int | None = None
+    forecast_max_runs: int | None = None
+    predictive_draws: int = 2000
+    predictive_seed: int = 20180612
+    forecast_until: int | None = 2017
+    compare_rejection: int = 0  # candidates of a rejection step to compare with (0: none)
+
+
+def _fit(targets: Targets, cfg: FitSettings, seed: int, say: Callable[[str], None], pool: Any,
+         max_runs: int | None) -> SMCResult:  # fmt: skip
+    return smc(targets, cfg.particles, cfg.replicates, seed, cfg.alpha, cfg.min_acceptance,
+               cfg.max_generations, cfg.workers, progress=say, executor=pool,
+               max_runs=max_runs)  # fmt: skip
+
+
+def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None], pool: Any) -> dict:
+    """Today's rejection step at the same replicates: ``compare_rejection`` Sobol candidates,
+    the closest ``particles`` kept; against the runs the sequential fit needed to pass the
+    tolerance that rejection reaches."""
+    m = cfg.compare_rejection
+    say(f"rejection for comparison: {m} candidates x {cfg.replicates} replicates")
+    t0 = time.perf_counter()
+    rej = smc(res.targets, cfg.particles, cfg.replicates, cfg.seed, cfg.particles / m,
+              cfg.min_acceptance, 1, cfg.workers, executor=pool)  # fmt: skip
+    eps = rej.generations[0].epsilon
+    runs = 0
+    passed = None
+    for g in res.generations:
+        runs += g.runs
+        if g.epsilon <= eps:
+            passed = {"generation": g.index, "runs": runs}
+            break
+    return {
+        "rejection_candidates": rej.generations[0].proposed,
+        "rejection_runs": rej.runs,
+        "rejection_tolerance": eps,
+        "rejection_seconds": round(time.perf_counter() - t0, 1),
+        "smc_passed_it": passed,
+        "smc_final_tolerance": res.generations[-1].epsilon,
+        "smc_runs": res.runs,
+        "speedup_runs_to_same_tolerance": None if passed is None else rej.runs / passed["runs"],
+    }
+
+
 def run_calibration(
     targets: Targets,
     out: Path,
-    particles: int,
-    replicates: int,
-    seed: int,
-    alpha: float = 0.5,
-    min_acceptance: float = 0.04,
-    max_generations: int = 12,
-    workers: int = 1,
-    predictive_draws: int = 2000,
-    predictive_seed: int = 20180612,
-    forecast_until: int | None = 2017,
+    cfg: FitSettings,
     scenario_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[Path]]:
     """Fit, save and check; returns (fit, timing, written paths). See the module docstring."""
     say = progress or (lambda _m: None)
-    if predictive_seed == seed:
-        raise ConfigError(
-            f"predictive seed {predictive_seed} equals the fit's seed; choose another"
-        )
-    t_all = time.perf_counter()
-    fingerprint = model_fingerprint()
-    thash = targets_hash(targets.path, list(targets.scenario_paths.values()))
-    common = {"model_fingerprint": fingerprint, "targets_hash": thash,
-              "targets": targets.path.name}  # fmt: skip
-    out.mkdir(parents=True, exist_ok=True)
-    timing: dict[str, Any] = {"cpu_count": os.cpu_count(), "workers": workers}
-
-    say(f"fit: {len(targets.statistics)} statistics, {len(targets.priors)} parameters, "
-        f"{particles} particles x {replicates} replicates per start")  # fmt: skip
-    t0 = time.perf_counter()
-    pool = process_pool(workers)
+    if cfg.predictive_seed == cfg.seed:
+        raise ConfigError(f"predictive seed {cfg.seed} equals the fit's seed; choose another")
+    pool = process_pool(cfg.workers)
     try:
-        return _run(targets, out, particles, replicates, seed, alpha, min_acceptance,
-                    max_generations, workers, predictive_draws, predictive_seed, forecast_until,
-                    scenario_dir, say, pool, t_all, timing, common, t0)  # fmt: skip
+        return _run(targets, out, cfg, scenario_dir, say, pool)
     finally:
         if pool is not None:
             pool.shutdown()
 
 
-def _run(targets: Targets, out: Path, particles: int, replicates: int, seed: int, alpha: float,
-         min_acceptance: float, max_generations: int, workers: int, predictive_draws: int,
-         predictive_seed: int, forecast_until: int | None, scenario_dir: Path | None,
-         say: Callable[[str], None], pool: Any, t_all: float, timing: dict[str, Any],
-         common: dict[str, Any], t0: float) -> tuple[dict[str, Any], dict[str, Any], list[Path]]:  # fmt: skip
+def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | None,
+         say: Callable[[str], None], pool: Any) -> tuple[dict[str, Any], dict[str, Any], list[Path]]:  # fmt: skip
+    t_all = time.perf_counter()
+    common = {
+        "model_fingerprint": model_fingerprint(),
+        "targets_hash": targets_hash(targets.path, list(targets.scenario_paths.values())),
+        "targets": targets.path.name,
+    }
+    out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    res = smc(targets, particles, replicates, seed, alpha, min_acceptance, max_generations,
-              workers, progress=say, executor=pool)  # fmt: skip
+    timing: dict[str, Any] = {"cpu_count": os.cpu_count(), "workers": cfg.workers}
+    say(f"fit: {len(targets.statistics)} statistics, {len(targets.priors)} parameters, "
+        f"{cfg.particles} particles x {cfg.replicates} replicates per start")  # fmt: skip
+    t0 = time.perf_counter()
+    res = _fit(targets, cfg, cfg.seed, say, pool, cfg.max_runs)
     timing["fit_seconds"] = round(time.perf_counter() - t0, 1)
     timing["generation_seconds"] = [round(g.seconds, 1) for g in res.generations]
     meta = {**common, **res.settings, "generations": len(res.generations), "fit": "full"}
@@ -268,8 +306,8 @@ def _run(targets: Targets, out: Path, particles: int, replicates: int, seed: int
 
     summ = fit_summary(res)
     t0 = time.perf_counter()
-    say(f"posterior predictive: {predictive_draws} runs per start")
-    pred = predictive_runs(targets, post, predictive_draws, predictive_seed)
+    say(f"posterior predictive: {cfg.predictive_draws} runs per start")
+    pred = predictive_runs(targets, post, cfg.predictive_draws, cfg.predictive_seed)
     cov = coverage(targets.statistics, pred)
     timing["predictive_seconds"] = round(time.perf_counter() - t0, 1)
 
@@ -298,41 +336,45 @@ def _run(targets: Targets, out: Path, particles: int, replicates: int, seed: int
             }
             for k, s in enumerate(targets.statistics)
         ],
-        "predictive": {"draws": predictive_draws, "seed": predictive_seed, "coverage": cov},
+        "predictive": {
+            "draws": cfg.predictive_draws,
+            "seed": cfg.predictive_seed,
+            "coverage": cov,
+        },
     }
-
-    if forecast_until is not None:
-        sub = restrict(targets, forecast_until)
-        later = [s for s in targets.statistics if s.year > forecast_until]
-        if later:
-            say(f"forecast test: fit on {sub.statistics[0].year}-{forecast_until} "
-                f"({len(sub.statistics)} statistics), forecast {len(later)} later facts")  # fmt: skip
-            t0 = time.perf_counter()
-            fres = smc(sub, particles, replicates, seed + 1, alpha, min_acceptance,
-                       max_generations, workers, progress=say, executor=pool)  # fmt: skip
-            timing["forecast_fit_seconds"] = round(time.perf_counter() - t0, 1)
-            fmeta = {**common, **fres.settings, "generations": len(fres.generations),
-                     "fit": f"until {forecast_until}"}  # fmt: skip
-            written.append(_save(fres, out / f"posterior_until_{forecast_until}.parquet", fmeta))
-            fpost = Posterior(fres.names, fres.theta, fres.weights, fmeta)
-            fpred = predictive_runs(targets, fpost, predictive_draws, predictive_seed, later)
-            fit["forecast"] = {
-                "fit_until": forecast_until,
-                "statistics_fitted": [s.name for s in sub.statistics],
-                "stopped": fres.stopped,
-                "runs": fres.runs,
-                "generations": _generations(fres),
-                **fit_summary(fres),
-                "coverage": coverage(later, fpred),
-            }
-    timing["end_to_end_seconds"] = round(time.perf_counter() - t_all, 1)
+    until = cfg.forecast_until
+    later = [s for s in targets.statistics if until is not None and s.year > until]
+    if until is not None and later:
+        sub = restrict(targets, until)
+        say(f"forecast test: fit on {sub.statistics[0].year}-{until} "
+            f"({len(sub.statistics)} statistics), forecast {len(later)} later facts")  # fmt: skip
+        t0 = time.perf_counter()
+        fres = _fit(sub, cfg, cfg.seed + 1, say, pool, cfg.forecast_max_runs)
+        timing["forecast_fit_seconds"] = round(time.perf_counter() - t0, 1)
+        fmeta = {**common, **fres.settings, "generations": len(fres.generations),
+                 "fit": f"until {until}"}  # fmt: skip
+        written.append(_save(fres, out / f"posterior_until_{until}.parquet", fmeta))
+        fpost = Posterior(fres.names, fres.theta, fres.weights, fmeta)
+        fpred = predictive_runs(targets, fpost, cfg.predictive_draws, cfg.predictive_seed, later)
+        fit["forecast"] = {
+            "fit_until": until,
+            "statistics_fitted": [s.name for s in sub.statistics],
+            "stopped": fres.stopped,
+            "runs": fres.runs,
+            "generations": _generations(fres),
+            **fit_summary(fres),
+            "coverage": coverage(later, fpred),
+        }
+    if cfg.compare_rejection:
+        fit["comparison"] = _compare(res, cfg, say, pool)
+        timing["rejection_seconds"] = fit["comparison"].pop("rejection_seconds")
     timing["runs"] = res.runs + fit.get("forecast", {}).get("runs", 0)
-    timing["runs_per_second"] = round(timing["runs"] / max(timing["fit_seconds"]
-                                      + timing.get("forecast_fit_seconds", 0.0), 1e-9))  # fmt: skip
+    fit_s = timing["fit_seconds"] + timing.get("forecast_fit_seconds", 0.0)
+    timing["runs_per_second"] = round(timing["runs"] / max(fit_s, 1e-9))
 
     header = [
         f"Point summary of the posterior of `python run.py calibrate` ({res.settings['method']}).",
-        f"{particles} particles x {replicates} replicates per start, seed {seed}, "
+        f"{cfg.particles} particles x {cfg.replicates} replicates per start, seed {cfg.seed}, "
         f"{len(res.generations)} generations, final tolerance {res.generations[-1].epsilon:.4g}.",
         "Values are weighted posterior medians; comments give the 5-95% interval and the prior.",
         "For forecasts that carry parameter uncertainty use --posterior with the Parquet file.",
@@ -344,6 +386,7 @@ def _run(targets: Targets, out: Path, particles: int, replicates: int, seed: int
         desc = f"{targets.scenarios[key].description.rstrip('.')} - calibrated (issue 11)."
         written.append(write_point_scenario(folder / f"{name}.toml", base, name,
                                             summ["parameters"], priors, header, desc))  # fmt: skip
+    timing["end_to_end_seconds"] = round(time.perf_counter() - t_all, 1)
     (out / "fit.json").write_text(json.dumps(fit, indent=2) + "\n", encoding="utf-8")
     (out / "timing.json").write_text(json.dumps(timing, indent=2) + "\n", encoding="utf-8")
     written += [out / "fit.json", out / "timing.json"]

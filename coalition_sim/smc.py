@@ -199,9 +199,12 @@ def smc(
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
     executor: Executor | None = None,
+    max_runs: int | None = None,
 ) -> SMCResult:
     """ABC-PMC with adaptive tolerances; see the module docstring. ``executor`` (for example
-    :func:`process_pool`) is used instead of a pool of the fit's own."""
+    :func:`process_pool`) is used instead of a pool of the fit's own. ``max_runs`` is a run
+    budget: no generation starts that is expected to exceed it (a deterministic rule, unlike
+    a time limit)."""
     if particles < 4:
         raise ConfigError(f"particles must be at least 4, got {particles}")
     if replicates < 1:
@@ -244,6 +247,11 @@ def smc(
             sd = _weighted_sd(theta, w, span)
             cap = math.ceil(n_part / min_acceptance)
             rate = max(gens[-1].acceptance * 0.6, min_acceptance)
+            used = sum(x.runs for x in gens)
+            if max_runs is not None and used + n_part / rate * rpp > max_runs:
+                stopped = (f"run budget: generation {g} would need about "
+                           f"{n_part / rate * rpp:,.0f} more runs ({used:,} used of {max_runs:,})")  # fmt: skip
+                break
             gseed = generation_seed(seed, g)
             acc_x: list[np.ndarray] = []
             acc_d: list[np.ndarray] = []
@@ -298,6 +306,7 @@ def smc(
         "max_generations": max_generations,
         "kernel": "per-coordinate normal truncated to the prior box, sd = sqrt(2 x weighted var)",
         "generation_0": f"{math.ceil(particles / alpha)} scrambled Sobol points of the prior",
+        "max_runs": max_runs,
     }
     return SMCResult(targets.names, theta, w, dist, summ, gens, settings, targets, stopped)
 
