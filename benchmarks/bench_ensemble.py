@@ -20,8 +20,8 @@ import tracemalloc
 import mesa
 import numpy as np
 
-from coalition_sim.ensemble import Ensemble
-from coalition_sim.model import CoalitionModel
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.engine.ensemble import Ensemble
 
 SCENARIO = "baseline"
 STEPS = 104

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from coalition_sim.sweep import SweepSpec, read_runs, run_sweep
+from coalition_sim.experiments.sweep import SweepSpec, read_runs, run_sweep
 
 
 def _tree_rss_kib(pid: int) -> int:

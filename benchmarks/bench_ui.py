@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coalition_sim.ui_harness import browser, js_click_until, serve
+from tests.support.ui_harness import browser, js_click_until, serve
 
 WEEK = "document.querySelector('#cs-status').dataset.week"
 SUMMARY = "(document.querySelector('#ensemble-summary') || {innerText: ''}).innerText"

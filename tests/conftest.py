@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coalition_sim import dynamics as dyn
-from coalition_sim.config import Scenario
-from coalition_sim.scenarios import resolve_scenario, with_values
+from coalition_sim.core import week as dyn
+from coalition_sim.scenario.library import resolve_scenario, with_values
+from coalition_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"

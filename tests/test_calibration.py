@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from coalition_sim.calibrate import (
+from coalition_sim.calibration.estimate import (
     Prior,
     calibrate,
     distance,
@@ -21,9 +21,9 @@ from coalition_sim.calibrate import (
     statistic_values,
     tightening,
 )
-from coalition_sim.cli import main
-from coalition_sim.config import ConfigError, load_scenario
-from coalition_sim.ensemble import Ensemble
+from coalition_sim.cli.main import main
+from coalition_sim.engine.ensemble import Ensemble
+from coalition_sim.scenario.schema import ConfigError, load_scenario
 
 TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
 LEGACY = ROOT / "tests" / "golden" / "targets_legacy.toml"  # the rejection step's targets

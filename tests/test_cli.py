@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from coalition_sim.cli import main
+from coalition_sim.cli.main import main
 
 OUTPUT_FILES = ("trajectory.csv", "events.csv", "summary.json", "trajectories.png")
 

@@ -8,7 +8,7 @@ import math
 import pytest
 from conftest import CONFIGS, SCENARIOS
 
-from coalition_sim.config import (
+from coalition_sim.scenario.schema import (
     ConfigError,
     Params,
     Role,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from coalition_sim import cli
-from coalition_sim.config import parameter_table
-from coalition_sim.dynamics import EVENT_KINDS, OUTCOMES
+from coalition_sim.cli import main as cli
+from coalition_sim.core.week import EVENT_KINDS, OUTCOMES
+from coalition_sim.scenario.schema import parameter_table
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 START, END = "<!-- params:start -->", "<!-- params:end -->"

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from coalition_sim import dynamics as dyn
-from coalition_sim.config import ConfigError
-from coalition_sim.ensemble import Ensemble, parameter_specs, run_ensemble, run_seeds
-from coalition_sim.model import CoalitionModel
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.core import week as dyn
+from coalition_sim.engine.ensemble import Ensemble, parameter_specs, run_ensemble, run_seeds
+from coalition_sim.scenario.schema import ConfigError
 
 STATE_FIELDS = [f.name for f in dataclasses.fields(dyn.State) if f.name != "metrics"]
 
@@ -138,7 +138,7 @@ def test_bad_parameter_values_are_one_line_config_errors(values: dict, needle: s
 
 
 def test_parameter_specs_cover_the_parameter_table() -> None:
-    from coalition_sim.config import parameter_table
+    from coalition_sim.scenario.schema import parameter_table
 
     specs = parameter_specs(Ensemble("baseline").scenario)
     table = {r["name"] for r in parameter_table()}

@@ -15,11 +15,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from coalition_sim import dynamics as dyn
-from coalition_sim import rules
-from coalition_sim.config import Params
-from coalition_sim.dynamics import Mode, SummitState
-from coalition_sim.model import CoalitionModel
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.core import rules
+from coalition_sim.core import week as dyn
+from coalition_sim.core.week import Mode, SummitState
+from coalition_sim.scenario.schema import Params
 
 DEFAULTS = Params()
 DEFAULTS_HIT = DEFAULTS.volatility.outburst_engagement_hit

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from conftest import run_engine
 
-from coalition_sim import dynamics as dyn
-from coalition_sim.agents import StateActor
-from coalition_sim.config import ConfigError, Role
-from coalition_sim.model import CoalitionModel
+from coalition_sim.abm.agents import StateActor
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.core import week as dyn
+from coalition_sim.scenario.schema import ConfigError, Role
 
 CINC_2016 = {
     "PRC": 0.2306,

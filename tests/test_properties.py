@@ -12,11 +12,11 @@ from conftest import SCENARIOS, run_engine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coalition_sim import dynamics as dyn
-from coalition_sim.config import parameter_table
-from coalition_sim.dynamics import Mode, Posture, SummitState
-from coalition_sim.scenarios import resolve_scenario
-from coalition_sim.streams import WORLD, Draw, seed_keys, uniforms
+from coalition_sim.core import week as dyn
+from coalition_sim.core.streams import WORLD, Draw, seed_keys, uniforms
+from coalition_sim.core.week import Mode, Posture, SummitState
+from coalition_sim.scenario.library import resolve_scenario
+from coalition_sim.scenario.schema import parameter_table
 
 STEPS = 30
 EPS = 1e-12

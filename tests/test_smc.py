@@ -14,20 +14,20 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coalition_sim.calibrate import Prior, load_targets
-from coalition_sim.calibration_run import coverage, restrict, weighted_quantile
-from coalition_sim.calibration_stats import per_run_statistics, simulate_stats
-from coalition_sim.cli import main
-from coalition_sim.config import ConfigError
-from coalition_sim.ensemble import run_ensemble
-from coalition_sim.posterior import (
+from coalition_sim.calibration.estimate import Prior, load_targets
+from coalition_sim.calibration.fit import coverage, restrict, weighted_quantile
+from coalition_sim.calibration.smc import smc
+from coalition_sim.calibration.stats import per_run_statistics, simulate_stats
+from coalition_sim.cli.main import main
+from coalition_sim.engine.ensemble import run_ensemble
+from coalition_sim.engine.posterior import (
     Posterior,
     draw_indices,
     load_posterior,
     model_fingerprint,
     save_posterior,
 )
-from coalition_sim.smc import smc
+from coalition_sim.scenario.schema import ConfigError
 
 TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
 HISTORY = ROOT / "configs" / "history"
@@ -319,7 +319,7 @@ def test_run_sweep_and_ensemble_draw_from_the_posterior(capsys, tmp_path: Path) 
 
 def test_posterior_class_checks_ranges() -> None:
     post = Posterior(FREE, np.array([[99.0, 3.0]]), np.array([1.0]), path="x.parquet")
-    from coalition_sim.ensemble import Ensemble
+    from coalition_sim.engine.ensemble import Ensemble
 
     with pytest.raises(ConfigError, match="out of range"):
         post.check(Ensemble("summit_2018").specs, "test")

@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from coalition_sim import dynamics as dyn
-from coalition_sim.analysis import analyze, sobol_indices, wilson_interval
-from coalition_sim.cli import main
-from coalition_sim.config import ConfigError
-from coalition_sim.model import CoalitionModel
-from coalition_sim.sweep import plan_sweep, read_runs, read_trajectories, run_sweep
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.cli.main import main
+from coalition_sim.core import week as dyn
+from coalition_sim.experiments.analysis import analyze, sobol_indices, wilson_interval
+from coalition_sim.experiments.sweep import plan_sweep, read_runs, read_trajectories, run_sweep
+from coalition_sim.scenario.schema import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,8 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
-from coalition_sim.ui_harness import browser, js_click_until, serve
+from support.ui_harness import browser, js_click_until, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from coalition_sim.app import Sim, knobs_for, parse_override, parse_seed
-from coalition_sim.config import ConfigError, parameter_table
-from coalition_sim.model import CoalitionModel
-from coalition_sim.scenarios import list_scenarios, resolve_scenario
-from coalition_sim.ui_views import (
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.scenario.library import list_scenarios, resolve_scenario
+from coalition_sim.scenario.schema import ConfigError, parameter_table
+from coalition_sim.ui.app import Sim, knobs_for, parse_override, parse_seed
+from coalition_sim.ui.views import (
     History,
     badges_html,
     fan_svg,

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from . import dynamics as dyn
-from .config import Role
+from ..core import week as dyn
+from ..scenario.schema import Role
 
 if TYPE_CHECKING:
     from .model import CoalitionModel

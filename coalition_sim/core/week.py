@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from ..scenario.schema import TIE_TYPES, Actor, EventKind, Params, Role, Scenario, TieType
 from . import rules
-from .config import TIE_TYPES, Actor, EventKind, Params, Role, Scenario, TieType
 from .streams import WORLD, Draw, seed_keys, uniforms
 
 __all__ = [

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, Scenario, load_scenario, read_toml, set_value, validate_scenario
+from .schema import ConfigError, Scenario, load_scenario, read_toml, set_value, validate_scenario
 
 __all__ = ["BASELINE", "config_dir", "list_scenarios", "resolve_scenario", "with_values"]
 
@@ -16,7 +16,7 @@ BASELINE = "baseline"
 def config_dir() -> Path:
     """The scenario folder: ``$COALITION_SIM_CONFIGS`` or the project's ``configs/``."""
     env = os.environ.get("COALITION_SIM_CONFIGS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "configs"
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
 
 
 def scenario_path(name_or_path: str | Path) -> Path:

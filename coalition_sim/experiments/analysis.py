@@ -24,9 +24,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
-from .config import ConfigError
-from .dynamics import OUTCOMES
-from .ensemble import METRICS
+from ..core.week import OUTCOMES
+from ..engine.ensemble import METRICS
+from ..scenario.schema import ConfigError
 from .sweep import read_manifest
 
 __all__ = [

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .config import ConfigError
+from ..scenario.schema import ConfigError
 
 __all__ = ["write_smc_report"]
 

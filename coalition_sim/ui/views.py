@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .model import CoalitionModel
+    from ..abm.model import CoalitionModel
 
 __all__ = [
     "EVENT_LABELS",

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cli import positive_int
+from .args import positive_int
 
 __all__ = ["register"]
 
@@ -43,7 +43,7 @@ def _alpha(text: str) -> float:
 
 
 def _root() -> Path:
-    from .scenarios import config_dir
+    from ..scenario.library import config_dir
 
     return config_dir()
 
@@ -143,8 +143,8 @@ def _fitted_name(key: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import load_targets
-    from .config import ConfigError
+    from ..calibration.estimate import load_targets
+    from ..scenario.schema import ConfigError
 
     path = args.targets or _root() / "calibration" / "targets.toml"
     targets = load_targets(path)  # every check before anything is written
@@ -158,9 +158,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
     import shutil
 
-    from .calibration_diagnostics import write_smc_report
-    from .calibration_run import FitSettings, run_calibration
-    from .config import ConfigError
+    from ..calibration.diagnostics import write_smc_report
+    from ..calibration.fit import FitSettings, run_calibration
+    from ..scenario.schema import ConfigError
 
     for opt in ("candidates", "accept", "validation_replicates"):
         if getattr(args, opt) is not None:
@@ -225,8 +225,8 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
 
 
 def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
-    from .calibrate import FACTS, calibrate, write_fitted_scenario, write_outputs
-    from .config import ConfigError
+    from ..calibration.estimate import FACTS, calibrate, write_fitted_scenario, write_outputs
+    from ..scenario.schema import ConfigError
 
     legacy = [s.name for s in targets.statistics
               if s.kind not in ("weeks", "fact") or s.fact == FACTS[-1]]  # fmt: skip
@@ -269,7 +269,7 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
     for name, v in res.fit["parameters"].items():
         print(f"  {name:<42} {v['median']:9.4g}  [{v['q05']:.4g}, {v['q95']:.4g}]")
     if args.report is not None:
-        from .calibration_report import write_report
+        from ..calibration.report import write_report
 
         written += write_report(args.out, args.report, replicates=args.validation_replicates)
     print(
@@ -279,11 +279,11 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .calibration_report import write_report
+    from ..calibration.report import write_report
 
     t0 = time.perf_counter()
     if (args.dir / "posterior.parquet").is_file():
-        from .calibration_diagnostics import write_smc_report
+        from ..calibration.diagnostics import write_smc_report
 
         written = write_smc_report(args.dir, args.out)
         print(f"calibration-report: wrote {', '.join(map(str, written))}")

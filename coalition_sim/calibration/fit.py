@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from .calibrate import Statistic, Targets
-from .calibration_stats import per_run_statistics
-from .config import ConfigError, load_scenario
-from .posterior import Posterior, model_fingerprint, save_posterior, targets_hash
+from ..engine.posterior import Posterior, model_fingerprint, save_posterior, targets_hash
+from ..scenario.schema import ConfigError, load_scenario
+from .estimate import Statistic, Targets
 from .smc import SMCResult, process_pool, smc
+from .stats import per_run_statistics
 
 __all__ = [
     "coverage",
@@ -108,7 +108,7 @@ def predictive_runs(
     targets: Targets, post: Posterior, draws: int, seed: int, stats: list[Statistic] | None = None
 ) -> dict[str, np.ndarray]:
     """``draws`` runs per start, each with parameters drawn from ``post`` by its run seed."""
-    from .ensemble import run_seeds
+    from ..engine.ensemble import run_seeds
 
     out: dict[str, np.ndarray] = {}
     stats = list(targets.statistics if stats is None else stats)

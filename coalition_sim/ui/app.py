@@ -23,11 +23,11 @@ import numpy as np
 import solara
 import solara.lab
 
-from .config import ConfigError, Role, Scenario, parameter_table
-from .config import _parse_value as parse_toml_value
-from .model import CoalitionModel
-from .scenarios import BASELINE, list_scenarios, resolve_scenario, with_values
-from .ui_views import (
+from ..abm.model import CoalitionModel
+from ..scenario.library import BASELINE, list_scenarios, resolve_scenario, with_values
+from ..scenario.schema import ConfigError, Role, Scenario, parameter_table
+from ..scenario.schema import _parse_value as parse_toml_value
+from .views import (
     GRAPH_LEGEND,
     METRIC_STYLE,
     History,
@@ -214,7 +214,7 @@ class Sim:
 
 def posterior_file() -> Path:
     """The shipped calibration posterior (``python run.py calibrate --write-configs``)."""
-    from .scenarios import config_dir
+    from ..scenario.library import config_dir
 
     return config_dir() / "calibration" / "posterior.parquet"
 
@@ -222,7 +222,7 @@ def posterior_file() -> Path:
 def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
     ``posterior`` each replicate draws the fitted parameters from the shipped posterior."""
-    from .ensemble import run_ensemble
+    from ..engine.ensemble import run_ensemble
 
     start = time.perf_counter()
     post = posterior_file() if posterior else None

@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from . import dynamics as dyn
-from .calibrate import Statistic, Targets, _engine, coalition_commitment, year_steps
-from .config import ConfigError, Scenario
-from .ensemble import Ensemble
+from ..core import week as dyn
+from ..engine.ensemble import Ensemble
+from ..scenario.schema import ConfigError, Scenario
+from .estimate import Statistic, Targets, _engine, coalition_commitment, year_steps
 
 __all__ = [
     "EXTRA_KINDS",

@@ -49,10 +49,10 @@ import numpy as np
 from scipy.special import ndtr
 from scipy.stats import truncnorm
 
-from .calibrate import DISTANCE, Targets, distance, prior_design
-from .calibration_stats import simulate_stats
-from .config import ConfigError
-from .ensemble import run_seeds
+from ..engine.ensemble import run_seeds
+from ..scenario.schema import ConfigError
+from .estimate import DISTANCE, Targets, distance, prior_design
+from .stats import simulate_stats
 
 __all__ = ["Generation", "SMCResult", "Simulator", "generation_seed", "smc"]
 

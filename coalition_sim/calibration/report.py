@@ -20,10 +20,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .analysis import wilson_interval
-from .calibrate import Targets, load_targets, simulate, tightening
-from .config import ConfigError
-from .ensemble import Ensemble
+from ..engine.ensemble import Ensemble
+from ..experiments.analysis import wilson_interval
+from ..scenario.schema import ConfigError
+from .estimate import Targets, load_targets, simulate, tightening
 
 __all__ = ["validate_fit", "write_report"]
 

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from . import dynamics as dyn
-from .config import Actor, Clock, ConfigError, Interests, Params, Scenario
-from .scenarios import resolve_scenario, with_values
+from ..core import week as dyn
+from ..scenario.library import resolve_scenario, with_values
+from ..scenario.schema import Actor, Clock, ConfigError, Interests, Params, Scenario
 
 __all__ = [
     "METRICS",

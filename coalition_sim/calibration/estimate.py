@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from . import dynamics as dyn
-from .config import ConfigError, Scenario, load_scenario, read_toml
-from .ensemble import Ensemble, canonical_name, parameter_specs
-from .progress import Progress
+from ..core import week as dyn
+from ..engine.ensemble import Ensemble, canonical_name, parameter_specs
+from ..engine.progress import Progress
+from ..scenario.schema import ConfigError, Scenario, load_scenario, read_toml
 
 __all__ = [
     "DISTANCE",
@@ -82,7 +82,7 @@ class Statistic:
     fact: str = ""
     weight: float = 1.0
     rule: str = ""
-    # timing and tightening statistics (calibration_stats.EXTRA_KINDS)
+    # timing and tightening statistics (stats.EXTRA_KINDS)
     scale: float = 0.0  # distance scale; 0 means the count default sqrt(max(observed, 1))
     date: dt.date | None = None  # the record's date behind a timing statistic
     first_year: int = 0  # tightening: first year of the window (``year`` is the last)
@@ -178,7 +178,7 @@ def derive_observed(stat: Statistic, record: dict[str, Any], scn: Scenario, src:
 
 
 def _extra_kinds() -> tuple[str, ...]:
-    from .calibration_stats import EXTRA_KINDS
+    from .stats import EXTRA_KINDS
 
     return EXTRA_KINDS
 
@@ -239,7 +239,7 @@ def load_targets(path: str | Path) -> Targets:
                 raise ConfigError(f"{where}: fact must be one of {', '.join(FACTS)}")
             stat = Statistic(name, scen, kind, year, 1.0, fact=fact, weight=weight, rule=rule)
         elif kind in _extra_kinds():
-            from .calibration_stats import parse_extra
+            from .stats import parse_extra
 
             stats.append(
                 parse_extra(item, name, scen, kind, year, weight, rule, record, scn, where)

@@ -28,9 +28,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__
-from . import dynamics as dyn
-from .config import ConfigError, Scenario
+from .. import __version__
+from ..core import week as dyn
+from ..scenario.schema import ConfigError, Scenario
 from .ensemble import Ensemble, ParamSpec, _mix, canonical_name, check_values
 
 __all__ = [
@@ -115,7 +115,7 @@ class Posterior:
 
     def scenario_for(self, scn: Scenario, seed: int) -> Scenario:
         """The scenario with the particle drawn for ``seed`` (for single Mesa runs)."""
-        from .scenarios import with_values
+        from ..scenario.library import with_values
 
         self.check(Ensemble(scn).specs, f"scenario '{scn.name}'")
         i = int(self.draw([seed])[0])

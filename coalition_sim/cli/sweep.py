@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cli import positive_int
+from .args import positive_int
 
 __all__ = ["register"]
 
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .sweep import plan_sweep, run_sweep
+    from ..experiments.sweep import plan_sweep, run_sweep
 
     plan = plan_sweep(args.spec, posterior=args.posterior)
     rep = run_sweep(
@@ -64,10 +64,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import analyze
+    from ..experiments.analysis import analyze
 
     if not 0 < args.confidence < 1:
-        from .config import ConfigError
+        from ..scenario.schema import ConfigError
 
         raise ConfigError(f"--confidence must be in (0, 1), got {args.confidence}")
     result = analyze(args.dir, outcome=args.outcome, confidence=args.confidence)

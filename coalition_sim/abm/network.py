@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from .config import Scenario
+from ..scenario.schema import Scenario
 
 __all__ = ["build_graph", "sync_strengths", "tie_label"]
 

@@ -11,14 +11,17 @@ import sys
 import time
 from pathlib import Path
 
-from .config import (
+from ..scenario.library import BASELINE, config_dir, list_scenarios, scenario_path
+from ..scenario.schema import (
     ConfigError,
     apply_overrides,
     parameter_table,
     read_scenario_data,
     validate_scenario,
 )
-from .scenarios import BASELINE, config_dir, list_scenarios, scenario_path
+from . import calibrate, sweep, ui
+from .args import positive_int
+from .args import seed as _seed
 
 __all__ = ["main"]
 
@@ -30,26 +33,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's two-line usage dump
         raise UsageError(f"{self.prog}: {message} (see --help)")
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**63), got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,14 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
-    """Hook for subcommands defined in other modules (sweeps, UI, calibration)."""
-    for name in ("sweep_cli", "ui_cli", "calibrate_cli"):
-        try:
-            module = __import__(f"coalition_sim.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"coalition_sim.{name}":
-                raise
-            continue
+    """Subcommands defined in their own modules (sweeps, UI, calibration)."""
+    for module in (sweep, ui, calibrate):
         module.register(sub)
 
 
@@ -115,8 +92,8 @@ def _load(path_or_name: str | Path, overrides: list[str]):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .model import CoalitionModel
-    from .outputs import human_summary, write_outputs
+    from ..abm.model import CoalitionModel
+    from ..abm.outputs import human_summary, write_outputs
 
     overrides = list(args.overrides)
     if args.steps is not None:
@@ -124,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scn = _load(args.config, overrides)
     seed = scn.seed if args.seed is None else args.seed
     if args.posterior is not None:
-        from .posterior import load_posterior
+        from ..engine.posterior import load_posterior
 
         post = load_posterior(args.posterior)
         scn = post.scenario_for(scn, seed)

@@ -15,11 +15,11 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import dynamics as dyn
+from ..core import week as dyn
+from ..scenario.library import resolve_scenario, with_values
+from ..scenario.schema import Scenario
 from .agents import StateActor
-from .config import Scenario
 from .network import build_graph, sync_strengths, tie_label
-from .scenarios import resolve_scenario, with_values
 
 __all__ = ["CoalitionModel"]
 

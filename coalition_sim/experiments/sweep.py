@@ -35,11 +35,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __version__
-from .config import ConfigError, Scenario, _first_error, read_toml
-from .ensemble import Ensemble, canonical_name, check_values, run_seeds
-from .progress import Progress
-from .scenarios import resolve_scenario, scenario_path, with_values
+from .. import __version__
+from ..engine.ensemble import Ensemble, canonical_name, check_values, run_seeds
+from ..engine.progress import Progress
+from ..scenario.library import resolve_scenario, scenario_path, with_values
+from ..scenario.schema import ConfigError, Scenario, _first_error, read_toml
 
 __all__ = [
     "SweepPlan",
@@ -106,7 +106,7 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep spec file; ConfigError (one line) if it is bad."""
     p = Path(path)
     if not p.exists() and p.suffix != ".toml":
-        p = Path(__file__).resolve().parent.parent / "configs" / "sweeps" / f"{path}.toml"
+        p = Path(__file__).resolve().parents[2] / "configs" / "sweeps" / f"{path}.toml"
     data = read_toml(p)
     try:
         return SweepSpec.model_validate(data), p
@@ -303,7 +303,7 @@ def plan_sweep(spec: SweepSpec | str | Path, posterior: str | Path | None = None
     spec_hash = _hash(spec, scn)
     post = None
     if posterior is not None:
-        from .posterior import load_posterior
+        from ..engine.posterior import load_posterior
 
         post = load_posterior(posterior)
         post.check(ens.specs, f"sweep '{spec.name}'")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .ui_cli import server_command, server_env
+from coalition_sim.ui.server import server_command, server_env
 
 __all__ = ["CHROMIUM_ARGS", "browser", "free_port", "js_click_until", "serve"]
 
@@ -37,7 +37,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(timeout: float = 60.0, log: Path | None = None) -> Iterator[str]:
-    """Run ``python -m solara run coalition_sim.app`` on a free port; yield its URL."""
+    """Run ``python -m solara run coalition_sim.ui.app`` on a free port; yield its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
