@@ -215,7 +215,7 @@ BAD_TARGETS = [
     ("first_year = 2016", "first_year = 2018", "first_year 2018"),
     ("conventional_first = { 2016 = 2016-03-10, ", "conventional_first = { ", "no date for 2016"),
     ("alpha = 0.5", "alpha = 1.5", "smc.alpha must be in (0, 1)"),
-    ("particles = 600", "particles = 0", "smc.particles must be a whole number"),
+    ("particles = 400", "particles = 0", "smc.particles must be a whole number"),
     ("[smc]\n", "[smc]\nparticels = 3\n", "unknown key smc.particels"),
     ('fact = "moratorium_held"', 'fact = "moratorium"', "fact must be one of"),
     ("moratorium_announced = 2018-04-20", "moratorium_announced = 2017-04-20",

@@ -56,7 +56,7 @@ from .stats import simulate_stats
 
 __all__ = ["Generation", "SMCResult", "Simulator", "generation_seed", "smc"]
 
-_ROWS_PER_TASK = 6000  # runs per worker task: large enough for numpy, small enough to balance
+_ROWS_PER_TASK = 24000  # runs per task: numpy throughput still grows up to ~20,000 rows
 
 
 @dataclass(frozen=True)

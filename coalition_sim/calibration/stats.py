@@ -61,7 +61,7 @@ TIMING_RULES = (
     "summit_held",
 )
 _FACT_EVENTS = ("summit_held", "summit_cancelled", "summit_revived", "strategic_test")
-_ROWS = 8192  # rows per pass: keeps the (events x weeks x rows) hit table small
+_ROWS = 24000  # rows per pass (~40 MB of hit table and coalition history at most)
 
 
 def _num(value: Any, where: str) -> float:
