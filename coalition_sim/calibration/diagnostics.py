@@ -276,8 +276,21 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
             f"2016-{fc['fit_until']} only ({fc['runs']:,} runs, stopped: {fc['stopped']}), then",
             "2018 forecast from 1 January 2018 (the start_2018 scenario: Kim's New Year speech,",
             "the 8 March invitation) with every run's parameters drawn from that posterior.",
-            "Parameters only 2018 informs (summit acceptance, fear of a snub, revival) stay near",
-            "their priors in this fit, so the forecast carries that uncertainty.",
+            "Parameters the 2016-17 record hardly informs (shrinkage below 20% in this fit: "
+            + (
+                ", ".join(f"`{n}`" for n, d in fc["diagnostics"].items() if d["shrinkage"] < 0.2)
+                or "none"
+            )
+            + ") keep nearly their prior range, so the forecast carries that uncertainty.",
+            "",
+            "| parameter | 2016-17 fit: median [90%] | full fit: median [90%] |",
+            "|---|---|---|",
+            *(
+                f"| `{n}` | {_fmt(v['median'])} [{_fmt(v['q05'])}, {_fmt(v['q95'])}] | "
+                f"{_fmt(fit['parameters'][n]['median'])} [{_fmt(fit['parameters'][n]['q05'])}, "
+                f"{_fmt(fit['parameters'][n]['q95'])}] |"
+                for n, v in fc["parameters"].items()
+            ),
             "",
             f"**{f50} of {len(fcov)}** 2018 facts inside the 50% band, **{f90} of {len(fcov)}** "
             "inside the 90% band.",
@@ -295,10 +308,13 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
     for n in piles:
         d = fit["diagnostics"][n]
         side = "low" if d["mass_low_edge"] > d["mass_high_edge"] else "high"
+        pr = fit["priors"][n]
+        why = pr.get("edge") or (
+            "NOT YET RECONSIDERED: the target file gives no `edge` reason for this range"
+        )
         miss.append(f"- **`{n}`** piles at its {side} prior edge "
-                    f"({max(d['mass_low_edge'], d['mass_high_edge']):.0%} of the weight in the outer 5%): "
-                    "the record pushes it beyond the range its prior reason allows; see the target "
-                    "file for why the range stands.")  # fmt: skip
+                    f"({max(d['mass_low_edge'], d['mass_high_edge']):.0%} of the weight in the outer 5%; "
+                    f"prior [{pr['low']:g}, {pr['high']:g}]: {pr['reason']}). Range reconsidered: {why}")  # fmt: skip
     weak = [n for n, d in fit["diagnostics"].items() if d["shrinkage"] < 0.2]
     if weak:
         miss.append("- **Weakly identified** (shrinkage below 20%): "

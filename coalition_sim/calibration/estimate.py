@@ -97,6 +97,7 @@ class Prior:
     low: float
     high: float
     reason: str
+    edge: str = ""  # why the range stands (or changed) if the posterior piles at an edge
 
 
 @dataclass
@@ -290,7 +291,7 @@ def load_targets(path: str | Path) -> Targets:
                 raise ConfigError(f"{where}: interest weights must sum to 1; fit another parameter")
         if name in {p.name for p in priors}:
             raise ConfigError(f"{where}: parameter '{name}' is listed twice")
-        priors.append(Prior(canon, lo, hi, str(item.get("reason", ""))))
+        priors.append(Prior(canon, lo, hi, str(item.get("reason", "")), str(item.get("edge", ""))))
 
     abc = dict(data.get("abc", {}))
     for key in ("candidates", "replicates", "validation_replicates"):

@@ -311,7 +311,10 @@ def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | Non
     cov = coverage(targets.statistics, pred)
     timing["predictive_seconds"] = round(time.perf_counter() - t0, 1)
 
-    priors = {p.name: {"low": p.low, "high": p.high, "reason": p.reason} for p in targets.priors}
+    priors = {
+        p.name: {"low": p.low, "high": p.high, "reason": p.reason, "edge": p.edge}
+        for p in targets.priors
+    }
     fit: dict[str, Any] = {
         "targets": str(targets.path.name),
         "targets_hash": common["targets_hash"],
