@@ -66,7 +66,7 @@ class Generation:
     index: int
     epsilon: float
     proposed: int
-    accepted: int
+    accepted: int  # proposals within the tolerance (the population keeps the first N of them)
     runs: int
     seconds: float
     ess: float
@@ -246,7 +246,11 @@ def smc(
                 break
             sd = _weighted_sd(theta, w, span)
             cap = math.ceil(n_part / min_acceptance)
-            rate = max(gens[-1].acceptance * 0.6, min_acceptance)
+            # expected acceptance: the last rate times the last fall (the tolerance halves)
+            fall = 0.55
+            if len(gens) >= 2 and gens[-2].acceptance > 0:
+                fall = min(max(gens[-1].acceptance / gens[-2].acceptance, 0.3), 0.9)
+            rate = max(gens[-1].acceptance * fall, min_acceptance / 2)
             used = sum(x.runs for x in gens)
             if max_runs is not None and used + n_part / rate * rpp > max_runs:
                 stopped = (f"run budget: generation {g} would need about "
@@ -256,23 +260,25 @@ def smc(
             acc_x: list[np.ndarray] = []
             acc_d: list[np.ndarray] = []
             acc_s: list[np.ndarray] = []
-            n_acc, proposed, batch = 0, 0, 0
+            n_acc, n_ok, proposed, batch = 0, 0, 0, 0
             while n_acc < n_part and proposed < cap:
-                size = min(cap - proposed, max(64, math.ceil((n_part - n_acc) / rate * 1.1)))
+                size = min(cap - proposed, max(64, math.ceil((n_part - n_acc) / rate * 1.05)))
                 rng = np.random.default_rng([seed, g, batch])
                 x = _propose(rng, theta, w, sd, lo, hi, size)
                 s = sim(x, gseed, first_point=proposed)
                 dx = distance(targets, _cols(targets, s), replicates)
-                ok = np.flatnonzero(dx <= eps_g)[: n_part - n_acc]
+                hits = np.flatnonzero(dx <= eps_g)
+                n_ok += hits.size  # every acceptable proposal counts in the acceptance rate
+                ok = hits[: n_part - n_acc]  # the population keeps the first N, in order
                 acc_x.append(x[ok])
                 acc_d.append(dx[ok])
                 acc_s.append(s[ok])
                 n_acc += ok.size
                 proposed += size
                 batch += 1
-                rate = max(n_acc / proposed, min_acceptance / 2)
+                rate = max(n_ok / proposed, min_acceptance / 2)
             if n_acc < n_part:
-                gens.append(Generation(g, eps_g, proposed, n_acc, proposed * rpp,
+                gens.append(Generation(g, eps_g, proposed, n_ok, proposed * rpp,
                                        time.perf_counter() - t0, 0.0))  # fmt: skip
                 stopped = (f"generation {g} accepted only {n_acc} of {n_part} particles in "
                            f"{proposed} proposals; kept generation {g - 1}")  # fmt: skip
@@ -289,7 +295,7 @@ def smc(
             theta, w = new, nw
             dist, summ = np.concatenate(acc_d), np.concatenate(acc_s)
             eps = eps_g
-            gens.append(Generation(g, eps_g, proposed, n_acc, proposed * rpp,
+            gens.append(Generation(g, eps_g, proposed, n_ok, proposed * rpp,
                                    time.perf_counter() - t0, float(1.0 / (w @ w))))  # fmt: skip
             say(_line(gens, max_generations, min_acceptance, n_part, time.perf_counter() - t_start))
             if gens[-1].acceptance < min_acceptance:
