@@ -325,8 +325,13 @@ def _check_smc(table: Any, src: str) -> dict[str, Any]:
             x = _number(v, f"{src}: smc.{key}")
             if not 0 < x < 1:
                 raise ConfigError(f"{src}: smc.{key} must be in (0, 1), got {x:g}")
+        elif key == "kernel":
+            if v not in ("logit_mvn", "truncated"):
+                raise ConfigError(
+                    f"{src}: smc.kernel must be 'logit_mvn' or 'truncated', got {v!r}"
+                )
         else:
-            known = ", ".join((*_SMC_INT, *_SMC_SHARE))
+            known = ", ".join((*_SMC_INT, *_SMC_SHARE, "kernel"))
             raise ConfigError(f"{src}: unknown key smc.{key} (known: {known})")
     return dict(table)
 

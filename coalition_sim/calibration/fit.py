@@ -226,13 +226,14 @@ class FitSettings:
     predictive_seed: int = 20180612
     forecast_until: int | None = 2017
     compare_rejection: int = 0  # candidates of a rejection step to compare with (0: none)
+    kernel: str = "logit_mvn"
 
 
 def _fit(targets: Targets, cfg: FitSettings, seed: int, say: Callable[[str], None], pool: Any,
          max_runs: int | None) -> SMCResult:  # fmt: skip
     return smc(targets, cfg.particles, cfg.replicates, seed, cfg.alpha, cfg.min_acceptance,
                cfg.max_generations, cfg.workers, progress=say, executor=pool,
-               max_runs=max_runs)  # fmt: skip
+               max_runs=max_runs, kernel=cfg.kernel)  # fmt: skip
 
 
 def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None], pool: Any) -> dict:

@@ -198,6 +198,7 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
         predictive_seed=int(targets.abc.get("validation_seed", seed + 1)),
         forecast_until=None if fit_until is None else int(fit_until),
         compare_rejection=args.compare_rejection or 0,
+        kernel=str(cfg.get("kernel", "logit_mvn")),
     )
     fit, timing, written = run_calibration(targets, args.out, cfg_fit, scen_dir, say)
     report = args.report or args.out / "report"
