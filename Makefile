@@ -23,13 +23,15 @@ export UV_NO_PROGRESS := 1
 unexport VIRTUAL_ENV
 unexport UV_PROJECT_ENVIRONMENT
 
-.PHONY: help bootstrap sync lock run ui bench-ui test lint format clean
+.PHONY: help bootstrap sync lock run ui bench-ui test test-fast check browser lint format clean
 
 help:
 	@echo "make run [ARGS='...']  sync env, then run the main job (python run.py)"
 	@echo "make ui [ARGS='--port N']  the interactive simulation on http://127.0.0.1:8765/"
 	@echo "make bench-ui          measure it in headless Chromium (load, Step, Play, ensemble)"
-	@echo "make test              sync env, ruff check, ruff format --check, pytest"
+	@echo "make test              sync env, ruff, import contracts, mypy, the whole pytest suite"
+	@echo "make test-fast         the everyday loop: lint, contracts, mypy, pytest -m 'not slow and not browser'"
+	@echo "make browser           install Debian's chromium for the UI tests if missing (as root)"
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make format            ruff format + ruff check --fix"
 	@echo "make lock              re-resolve uv.lock after editing pyproject.toml"
@@ -48,8 +50,12 @@ $(UV_STAMP):
 
 bootstrap: $(UV_STAMP)
 
-# Quiet once .venv exists (uv re-runs its bytecode pass on every sync; ~0.3 s).
+# Quiet once .venv exists (uv re-runs its bytecode pass on every sync; ~0.3 s). The first sync
+# installs every pinned package and compiles its bytecode: say so, it takes about 90 s.
 sync: $(UV_STAMP)
+	@if [ ! -f .venv/pyvenv.cfg ]; then \
+		echo ">> first run: installing the pinned packages into .venv and compiling bytecode (about 90 s, once)"; \
+	fi
 	@$(UV) sync --frozen $(if $(wildcard .venv/pyvenv.cfg),--quiet)
 
 lock: $(UV_STAMP)
@@ -64,11 +70,33 @@ ui: sync
 bench-ui: sync
 	$(RUN) python benchmarks/bench_ui.py $(ARGS)
 
-test: sync
+# Static checks shared by test and test-fast: lock file, lint, format, layer contracts, types.
+check: sync
 	@$(UV) lock --check --quiet || { echo "uv.lock is out of date with pyproject.toml: run 'make lock'"; exit 1; }
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
+	$(RUN) mypy
+
+# The UI tests drive Debian's Chromium (never a downloaded browser). As root it is installed
+# when missing, as .ci/run does; otherwise the step says what to install and the UI tests
+# fail with the same one-line reason.
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo ">> installing Debian's chromium for the browser tests (apt-get)"; \
+		apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo ">> chromium not found and not root: the browser tests (tests/test_ui.py) will fail;"; \
+		echo "   install it first: sudo apt-get install chromium chromium-driver"; \
+	fi
+
+test: check browser
 	$(RUN) pytest
+
+test-fast: check
+	$(RUN) pytest -m "not slow and not browser" -q
 
 lint: sync
 	$(RUN) ruff check .

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from coalition_sim.core import week as dyn
-from coalition_sim.scenario.library import resolve_scenario, with_values
+from coalition_sim.core.events import EVENT_INDEX
+from coalition_sim.scenario.library import resolve_scenario
+from coalition_sim.scenario.names import with_values
 from coalition_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +115,7 @@ class EngineRun:
 
     def count(self, kind: str) -> np.ndarray:
         """Per-replicate count of an event kind over the whole run."""
-        return self.state.counts[:, dyn.EVENT_INDEX[kind]]
+        return self.state.counts[:, EVENT_INDEX[kind]]
 
     def event_matrix(self, kind: str) -> np.ndarray:
         """(steps, R) bool: when each replicate logged ``kind`` (needs ``keep=True``)."""
@@ -133,7 +135,7 @@ def run_engine(
     setup: Callable[[dyn.State, dyn.ParamArrays, dyn.Structure], None] | None = None,
     keep: bool = False,
 ) -> EngineRun:
-    """Run the vectorised engine ``dynamics.step`` over R replicates (seeds 0..R-1 unless
+    """Run the vectorised engine ``core.week.step`` over R replicates (seeds 0..R-1 unless
     ``seeds`` is given) for ``steps`` weeks, with ``values`` set via ``with_values``.
 
     ``setup(state, params, struct)`` may edit the initial state; ``keep`` stores a copy of the

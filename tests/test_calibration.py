@@ -12,18 +12,18 @@ import pytest
 from conftest import ROOT
 
 from coalition_sim.calibration.estimate import (
-    Prior,
     calibrate,
     distance,
-    load_targets,
     prior_design,
     simulate,
     statistic_values,
     tightening,
 )
+from coalition_sim.calibration.targets import Prior, load_targets
 from coalition_sim.cli.main import main
 from coalition_sim.engine.ensemble import Ensemble
-from coalition_sim.scenario.schema import ConfigError, load_scenario
+from coalition_sim.scenario.library import load_scenario
+from coalition_sim.scenario.loading import ConfigError
 
 TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
 LEGACY = ROOT / "tests" / "golden" / "targets_legacy.toml"  # the rejection step's targets
@@ -46,7 +46,7 @@ def test_targets_hold_the_record_and_derive_the_statistics(targets) -> None:
     # two nuclear tests in 2016; three ICBMs and a nuclear test on four distinct weeks in 2017
     assert obs["strategic_2016"] == 2 and obs["strategic_2017"] == 4
     assert obs["conventional_2018"] == 0 and obs["strategic_2018"] == 0
-    assert [r["number"] for r in targets.record["unsc_resolutions"]] == [
+    assert [r.number for r in targets.record.unsc_resolutions] == [
         2270, 2321, 2371, 2375, 2397
     ]  # fmt: skip
     assert 5 <= len(targets.priors) <= 12
@@ -74,6 +74,7 @@ def test_prior_design_is_seeded_and_inside_the_box(targets) -> None:
     assert np.all(a >= lo) and np.all(a <= hi)
 
 
+@pytest.mark.slow
 def test_known_answer_truth_lies_in_the_posterior() -> None:
     """Targets simulated at a known point; a tiny ABC must recover it for the best-identified
     parameter, and the distance at the truth must beat the median candidate."""
@@ -139,7 +140,7 @@ def _targets_text(**replace: str) -> str:
         ({"low = 0.0\nhigh = 12.0": "low = 12.0\nhigh = 12.0"}, "empty prior range"),
         ({"low = -7.0\nhigh = 1.0": "low = -30.0\nhigh = 1.0"}, "schema range"),
         ({"observed = 16": "observed = 17"}, "from the record"),
-        ({'\nkind = "weeks"': '\nkind = "days"'}, "kind must be"),
+        ({'\nkind = "weeks"': '\nkind = "days"'}, "statistics[0].kind' = 'days'"),
         ({'scenario = "start_2016"': 'scenario = "start_1999"'}, "unknown scenario"),
     ],
 )
@@ -153,6 +154,7 @@ def test_bad_target_files_fail_in_one_line_and_write_nothing(
     _bad(capsys, tmp_path, argv, needle)
 
 
+@pytest.mark.slow
 def test_missing_file_and_zero_replicates_fail(capsys, tmp_path: Path) -> None:
     out = ["--out", str(tmp_path / "out"), "--scenario-dir", str(tmp_path / "s"), "--quiet"]
     _bad(capsys, tmp_path, ["calibrate", str(tmp_path / "nope.toml"), *out], "no such file")
@@ -168,6 +170,7 @@ def test_load_targets_rejects_a_prior_outside_the_schema(tmp_path: Path) -> None
         load_targets(bad)
 
 
+@pytest.mark.slow
 def test_calibrate_cli_end_to_end_small(capsys, tmp_path: Path) -> None:
     out, scn, rep = tmp_path / "out", tmp_path / "scn", tmp_path / "rep"
     argv = ["calibrate", str(LEGACY), "--method", "rejection", "--out", str(out), "--candidates", "40",
@@ -231,3 +234,28 @@ def test_2018_start_produces_summitry_more_often_than_the_baseline() -> None:
     held_fit = fitted.run(fitted.params(replicates=r), fitted.seeds(41, 1, r)).final
     held_base = base.run(base.params(replicates=r), base.seeds(41, 1, r)).final
     assert held_fit["summit_held"].mean() > held_base["summit_held"].mean() + 0.1
+
+
+@pytest.mark.slow
+def test_candidates_on_dask_and_on_local_processes_equal_the_serial_run() -> None:
+    """Calibration uses the sweeps' runner: same numbers in process, on 2 spawned local
+    processes, and on a Dask cluster, whatever the chunking."""
+    from distributed import LocalCluster
+
+    from coalition_sim.calibration.estimate import prior_design, simulate_candidates
+
+    targets = load_targets(TARGETS)
+    theta = prior_design(targets.priors, 12, seed=3)
+    serial = simulate_candidates(targets, theta, 3, seed=3, workers=1)
+    local = simulate_candidates(targets, theta, 3, seed=3, workers=2, chunk=5)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        host="127.0.0.1",
+    ) as cluster:  # fmt: skip
+        dask = simulate_candidates(
+            targets, theta, 3, seed=3, workers=2, chunk=4, scheduler=cluster.scheduler_address
+        )
+    assert serial.keys() == local.keys() == dask.keys()
+    for key, value in serial.items():
+        np.testing.assert_array_equal(value, local[key])
+        np.testing.assert_array_equal(value, dask[key])

@@ -83,6 +83,7 @@ def test_run_default_output_folder(tmp_path, capsys):
     ]
 
 
+@pytest.mark.slow
 def test_same_config_and_seed_give_byte_identical_files(tmp_path, capsys):
     for name in ("a", "b"):
         args = ["run", "--config", "summit_2018", "--steps", "30", "--seed", "42"]
@@ -225,6 +226,7 @@ def test_help_exits_0(capsys, argv):
 # --------------------------------------------------------------------------- subprocess
 
 
+@pytest.mark.slow
 def test_run_py_subprocess(tmp_path):
     out_dir = tmp_path / "sub"
     proc = subprocess.run(
@@ -243,6 +245,7 @@ def test_run_py_subprocess(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_run_py_subprocess_bad_config(tmp_path, write_scenario):
     path = write_scenario(replace={"steps = 10": "steps = -4"})
     proc = subprocess.run(

@@ -8,17 +8,10 @@ import math
 import pytest
 from conftest import CONFIGS, SCENARIOS
 
-from coalition_sim.scenario.schema import (
-    ConfigError,
-    Params,
-    Role,
-    Scenario,
-    apply_overrides,
-    load_scenario,
-    parameter_table,
-    read_scenario_data,
-    set_value,
-)
+from coalition_sim.scenario.library import load_scenario
+from coalition_sim.scenario.loading import ConfigError, read_scenario_data
+from coalition_sim.scenario.names import apply_overrides, parameter_table, set_value
+from coalition_sim.scenario.schema import Params, Role, Scenario
 
 
 def assert_one_line(exc: pytest.ExceptionInfo[ConfigError], *needles: str) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from coalition_sim.cli import main as cli
-from coalition_sim.core.week import EVENT_KINDS, OUTCOMES
-from coalition_sim.scenario.schema import parameter_table
+from coalition_sim.core.events import EVENT_KINDS, OUTCOMES
+from coalition_sim.scenario.names import parameter_table
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 START, END = "<!-- params:start -->", "<!-- params:end -->"
@@ -60,3 +60,52 @@ def test_every_event_kind_and_outcome_is_documented(
     assert names
     missing = [name for name in names if not _mentioned(name, odd)]
     assert not missing, f"{what} names missing from docs/ODD.md: {missing}"
+
+
+# --------------------------------------------------------------------------- ARCHITECTURE.md
+
+ARCH = ODD.with_name("ARCHITECTURE.md")
+PKG = ODD.parent.parent / "coalition_sim"
+
+
+def _anchor(title: str) -> str:
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+
+def _named(cell: str, root: Path) -> list[tuple[Path, str]]:
+    """(file, name) pairs from a cell like "`a.py`: `f`, `g`; `b.py`: `h`"."""
+    pairs = []
+    for part in cell.split(";"):
+        path, _, names = part.partition(":")
+        file = root / path.strip().strip("`")
+        pairs += [(file, n.strip().strip("`")) for n in names.split(",") if n.strip()]
+        if not names.strip():
+            pairs.append((file, ""))
+    return pairs
+
+
+def test_architecture_rule_table_points_at_real_sections_code_and_tests() -> None:
+    text = ARCH.read_text(encoding="utf-8")
+    anchors = {_anchor(h.lstrip("#")) for h in ODD.read_text().splitlines() if h.startswith("#")}
+    rows = [r for r in text.splitlines() if r.startswith("| [")]
+    assert len(rows) >= 10
+    for row in rows:
+        section, code, tests = (c.strip() for c in row.strip("|").split("|"))
+        anchor = re.search(r"\(ODD\.md#([^)]+)\)", section)
+        assert anchor and anchor.group(1) in anchors, f"no ODD section for {section}"
+        for file, name in _named(code, PKG):
+            assert file.is_file(), f"{file} does not exist"
+            short = name.rsplit(".", 1)[-1]
+            if short:
+                assert re.search(rf"^\s*def {short}\(", file.read_text(), re.M), f"{name} in {file}"
+        for file, name in _named(tests, ODD.parent.parent):
+            assert re.search(rf"^def {name}\(", file.read_text(), re.M), f"{name} in {file}"
+
+
+def test_architecture_names_every_module_of_the_package() -> None:
+    text = ARCH.read_text(encoding="utf-8")
+    modules = sorted(
+        p.relative_to(PKG).as_posix() for p in PKG.rglob("*.py") if p.name != "__init__.py"
+    )
+    missing = [m for m in modules if f"`{m}`" not in text]
+    assert not missing, f"modules missing from docs/ARCHITECTURE.md: {missing}"

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.core import events
 from coalition_sim.core import week as dyn
-from coalition_sim.engine.ensemble import Ensemble, parameter_specs, run_ensemble, run_seeds
-from coalition_sim.scenario.schema import ConfigError
+from coalition_sim.engine.ensemble import Ensemble, run_ensemble, run_seeds
+from coalition_sim.scenario.loading import ConfigError
+from coalition_sim.scenario.names import parameter_specs
 
 STATE_FIELDS = [f.name for f in dataclasses.fields(dyn.State) if f.name != "metrics"]
 
@@ -49,7 +51,10 @@ def _assert_rows_equal(mesa_state: dyn.State, ens_state: dyn.State, row: int, wh
         assert np.array_equal(val[0], ens_state.metrics[key][row]), f"{where}: metric {key}"
 
 
-@pytest.mark.parametrize("name", sorted(POINTS))
+@pytest.mark.parametrize(
+    "name",
+    [n if n == "summit_2018" else pytest.param(n, marks=pytest.mark.slow) for n in sorted(POINTS)],
+)  # one scenario in the quick loop, all in the full suite
 def test_mesa_and_ensemble_rows_are_identical_step_by_step(name: str) -> None:
     """Rows set by the ensemble's row path equal CoalitionModel built with the same values
     as keyword arguments, in every state array after every week, for two seeds each."""
@@ -138,7 +143,7 @@ def test_bad_parameter_values_are_one_line_config_errors(values: dict, needle: s
 
 
 def test_parameter_specs_cover_the_parameter_table() -> None:
-    from coalition_sim.scenario.schema import parameter_table
+    from coalition_sim.scenario.names import parameter_table
 
     specs = parameter_specs(Ensemble("baseline").scenario)
     table = {r["name"] for r in parameter_table()}
@@ -165,5 +170,5 @@ def test_run_ensemble_for_the_ui_is_fast_and_consistent() -> None:
     assert again["final"].equals(out["final"])
     # replicate 7 replays exactly in the Mesa model
     m = CoalitionModel("baseline", rng=int(out["seeds"][7]), fatigue__growth=0.08).run()
-    assert m.outcomes() == {k: bool(out["final"][k][7]) for k in dyn.OUTCOMES}
+    assert m.outcomes() == {k: bool(out["final"][k][7]) for k in events.OUTCOMES}
     assert m.effective_pressure == out["final"]["effective_pressure"][7]

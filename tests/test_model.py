@@ -15,8 +15,10 @@ from conftest import run_engine
 
 from coalition_sim.abm.agents import StateActor
 from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.core import events
 from coalition_sim.core import week as dyn
-from coalition_sim.scenario.schema import ConfigError, Role
+from coalition_sim.scenario.loading import ConfigError
+from coalition_sim.scenario.schema import Role
 
 CINC_2016 = {
     "PRC": 0.2306,
@@ -186,6 +188,37 @@ def test_batch_run():
     assert mean_fatigue[0.1] > mean_fatigue[0.02]
 
 
+def test_batch_run_rows_carry_outcome_flags_and_event_counts():
+    results = mesa.batch_run(
+        CoalitionModel,
+        parameters={"scenario": "summit_2018", "params__fatigue__growth": [0.02]},
+        rng=[3],
+        number_processes=1,
+        display_progress=False,
+    )
+    row = pd.DataFrame(results).iloc[0]
+    model = CoalitionModel("summit_2018", rng=3, fatigue__growth=0.02).run()
+    summary = model.summary()
+    for name, flag in summary["outcomes"].items():
+        assert row[name] == flag
+    for name, n in summary["event_counts"].items():
+        assert row[f"n_{name}"] == n
+    assert sum(summary["event_counts"].values()) > 0  # the check compares real events
+
+
+def test_keyword_names_map_to_the_one_dotted_spelling():
+    from coalition_sim.scenario.names import kwarg_of, name_of_kwarg
+
+    assert name_of_kwarg("fatigue__growth") == "params.fatigue.growth"
+    assert name_of_kwarg("params__fatigue__growth") == "params.fatigue.growth"
+    assert name_of_kwarg("actors__ROK__volatility") == "actors.ROK.volatility"
+    assert kwarg_of("params.fatigue.growth") == "fatigue__growth"
+    a = CoalitionModel(rng=4, steps=8, fatigue__growth=0.09).run()
+    b = CoalitionModel(rng=4, steps=8, params__fatigue__growth=0.09).run()
+    assert a.summary() == b.summary()
+    assert a.scenario_spec.params.fatigue.growth == 0.09
+
+
 # --------------------------------------------------------------------------- graph and log
 
 
@@ -217,7 +250,7 @@ def test_event_log_rows_and_dates():
         assert 1 <= row["step"] <= model.n_steps
         assert row["date"] == (start + dt.timedelta(weeks=row["step"])).isoformat()
         assert row["actor"] in ids
-        assert row["event"] in dyn.EVENT_KINDS
+        assert row["event"] in events.EVENT_KINDS
     steps = [row["step"] for row in log]
     assert steps == sorted(steps)
     # dyadic summit events name the pair
@@ -229,7 +262,7 @@ def test_event_log_rows_and_dates():
     # counts and log agree for model-level events
     for kind in ("summit_proposed", "conventional_test", "strategic_test", "election"):
         n = sum(r["event"] == kind for r in log)
-        assert n == model.state.counts[0, dyn.EVENT_INDEX[kind]]
+        assert n == model.state.counts[0, events.EVENT_INDEX[kind]]
 
 
 # --------------------------------------------------------------------------- simultaneity
@@ -290,6 +323,7 @@ def test_result_does_not_depend_on_activation_order(monkeypatch, order):
 
 
 @pytest.mark.parametrize("name", ["baseline", "summit_2018", "muddling_2020", "regional_six"])
+@pytest.mark.slow
 def test_mesa_model_equals_ensemble_engine_bit_for_bit(scenario, name):
     seeds = [0, 7, 2018, 987654321]
     scn = scenario(name)

@@ -16,7 +16,7 @@ from coalition_sim.core import week as dyn
 from coalition_sim.core.streams import WORLD, Draw, seed_keys, uniforms
 from coalition_sim.core.week import Mode, Posture, SummitState
 from coalition_sim.scenario.library import resolve_scenario
-from coalition_sim.scenario.schema import parameter_table
+from coalition_sim.scenario.names import parameter_table
 
 STEPS = 30
 EPS = 1e-12

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coalition_sim.calibration.estimate import Prior, load_targets
 from coalition_sim.calibration.fit import coverage, restrict, weighted_quantile
 from coalition_sim.calibration.smc import smc
 from coalition_sim.calibration.stats import per_run_statistics, simulate_stats
+from coalition_sim.calibration.targets import Prior, load_targets
 from coalition_sim.cli.main import main
 from coalition_sim.engine.ensemble import run_ensemble
 from coalition_sim.engine.posterior import (
@@ -27,7 +27,7 @@ from coalition_sim.engine.posterior import (
     model_fingerprint,
     save_posterior,
 )
-from coalition_sim.scenario.schema import ConfigError
+from coalition_sim.scenario.loading import ConfigError
 
 TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
 HISTORY = ROOT / "configs" / "history"
@@ -207,17 +207,17 @@ BAD_TARGETS = [
     ("observed = 2017-02-12", "observed = 2017-02-13", "gives 2017-02-12"),
     ('rule = "conventional_first"', 'rule = "conventional_frist"', "rule must be one of"),
     ("observed = 2018-06-12\nrule", "observed = 2018-06-12\nrule", "scale"),  # replaced below
-    ("scale = 8\n", "scale = -1\n", "scale must be > 0"),
+    ("scale = 8\n", "scale = -1\n", "statistics[10].scale' = -1 is out of range"),
     ("scale = 3\n", "", "missing required key 'scale'"),
-    ('event = "summit_held"', 'event = "summit_hold"', "event must be one of"),
+    ('event = "summit_held"', 'event = "summit_hold"', "statistics[20].event' = 'summit_hold'"),
     ("lag = 12", "lag = 4", "the record gives 0.5"),
-    ("lag = 12", "lag = 99", "lag must be 1..52"),
+    ("lag = 12", "lag = 99", "statistics[21].lag' = 99 is out of range"),
     ("first_year = 2016", "first_year = 2018", "first_year 2018"),
     ("conventional_first = { 2016 = 2016-03-10, ", "conventional_first = { ", "no date for 2016"),
-    ("alpha = 0.5", "alpha = 1.5", "smc.alpha must be in (0, 1)"),
-    ("particles = 400", "particles = 0", "smc.particles must be a whole number"),
-    ("[smc]\n", "[smc]\nparticels = 3\n", "unknown key smc.particels"),
-    ('fact = "moratorium_held"', 'fact = "moratorium"', "fact must be one of"),
+    ("alpha = 0.5", "alpha = 1.5", "smc.alpha' = 1.5 is out of range"),
+    ("particles = 400", "particles = 0", "smc.particles' = 0 is out of range"),
+    ("[smc]\n", "[smc]\nparticels = 3\n", "unknown key 'smc.particels'"),
+    ('fact = "moratorium_held"', 'fact = "moratorium"', "statistics[9].fact' = 'moratorium'"),
     ("moratorium_announced = 2018-04-20", "moratorium_announced = 2017-04-20",
      "does not show the fact 'moratorium_held'"),
 ]  # fmt: skip

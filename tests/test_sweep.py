@@ -17,10 +17,11 @@ from scipy import stats
 
 from coalition_sim.abm.model import CoalitionModel
 from coalition_sim.cli.main import main
-from coalition_sim.core import week as dyn
-from coalition_sim.experiments.analysis import analyze, sobol_indices, wilson_interval
+from coalition_sim.core import events
+from coalition_sim.engine.stats import wilson_interval
+from coalition_sim.experiments.analysis import analyze, sobol_indices
 from coalition_sim.experiments.sweep import plan_sweep, read_runs, read_trajectories, run_sweep
-from coalition_sim.scenario.schema import ConfigError
+from coalition_sim.scenario.loading import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +74,7 @@ def test_sweep_writes_manifest_points_and_every_run(reference: tuple[Path, Path]
     runs, traj = _dataset(out)
     assert len(runs) == 6 * 5
     assert (runs.groupby("point").size() == 5).all()
-    assert set(runs.columns) >= {"point", "replicate", "seed", *dyn.OUTCOMES, "commitment_ROK"}
+    assert set(runs.columns) >= {"point", "replicate", "seed", *events.OUTCOMES, "commitment_ROK"}
     assert sorted(traj["step"].unique()) == [0, 5, 10, 15, 20]
     assert len(list((out / "runs").glob("part-*.parquet"))) == 5  # ceil(30 / 7)
     points = pd.read_parquet(out / "points.parquet")
@@ -92,13 +93,14 @@ def test_a_sweep_row_replays_in_the_mesa_model(reference: tuple[Path, Path]) -> 
         fatigue__growth=pt["params.fatigue.growth"], actors__ROK__mediation=pt["actors.ROK.mediation"],
     ).run()  # fmt: skip
     assert model.effective_pressure == row["effective_pressure"]
-    assert model.outcomes() == {k: bool(row[k]) for k in dyn.OUTCOMES}
+    assert model.outcomes() == {k: bool(row[k]) for k in events.OUTCOMES}
 
 
 @pytest.mark.parametrize(
     ("chunk_size", "workers", "order"),
     [(4, 1, None), (30, 1, None), (3, 2, "reversed"), (1, 1, "shuffled")],
 )
+@pytest.mark.slow
 def test_dataset_is_invariant_to_chunks_workers_and_order(
     reference: tuple[Path, Path], tmp_path: Path, chunk_size: int, workers: int, order: str | None
 ) -> None:
@@ -125,6 +127,7 @@ def test_rerun_skips_finished_chunks(reference: tuple[Path, Path]) -> None:
     assert before == {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) -> None:
     text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 400")
     spec = _spec(tmp_path, text)  # 2,400 runs in 24 chunks of 100
@@ -160,6 +163,7 @@ def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) ->
     assert not list(killed.rglob(".part-*"))  # no temp file left behind
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_equals_the_local_run(
     reference: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from coalition_sim.abm.model import CoalitionModel
 from coalition_sim.scenario.library import list_scenarios, resolve_scenario
-from coalition_sim.scenario.schema import ConfigError, parameter_table
+from coalition_sim.scenario.loading import ConfigError
+from coalition_sim.scenario.names import parameter_table
 from coalition_sim.ui.app import Sim, knobs_for, parse_override, parse_seed
 from coalition_sim.ui.views import (
     History,

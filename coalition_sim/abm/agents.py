@@ -2,7 +2,7 @@
 
 An agent's ``step`` is ``decide`` then ``commit``; the model runs every agent's ``decide``
 before any ``commit`` so that the update is simultaneous (no first-mover bias). The rules
-themselves live in :mod:`coalition_sim.rules` and :mod:`coalition_sim.dynamics`, shared with
+themselves live in :mod:`coalition_sim.core.rules` and :mod:`coalition_sim.core.week`, shared with
 the ensemble engine.
 """
 
@@ -46,6 +46,7 @@ class StateActor(mesa.Agent):
     def commit(self) -> None:
         """Write the intentions into the shared state."""
         st = self.model.state
+        assert self._plan is not None, "commit() before decide()"
         dyn.commit_actors(st, self._plan, self._cols)
         if isinstance(self._role_plan, dyn.TargetPlan):
             dyn.commit_target(st, self._role_plan)

@@ -1,9 +1,16 @@
 """The Mesa model of the coalition around the US-North Korea standoff.
 
 ``CoalitionModel()`` builds the baseline scenario; ``CoalitionModel("summit_2018", rng=7)``
-a named scenario with seed 7; keyword parameters in ``group__name`` form override the
-scenario (``CoalitionModel(fatigue__growth=0.1, actors__ROK__volatility=0.4)``), which is
-what ``mesa.batch_run`` passes.
+a named scenario with seed 7; keyword parameters override the scenario. Python keywords
+cannot hold dots, so each ``__`` stands for one dot of the parameter's dotted name
+(:func:`coalition_sim.scenario.names.name_of_kwarg`): ``fatigue__growth`` is
+``params.fatigue.growth`` and ``actors__ROK__volatility`` is ``actors.ROK.volatility``
+(``CoalitionModel(fatigue__growth=0.1, actors__ROK__volatility=0.4)``), which is what
+``mesa.batch_run`` passes.
+
+Besides the weekly state, the DataCollector's model reporters carry the run's outcome flags
+so far (``summit_held``, ..., see :data:`coalition_sim.core.events.OUTCOMES`) and its event
+counts (``n_<event>``), so ``mesa.batch_run`` rows hold what a user asks of a run.
 """
 
 from __future__ import annotations
@@ -16,8 +23,11 @@ import mesa
 import numpy as np
 
 from ..core import week as dyn
-from ..scenario.library import resolve_scenario, with_values
+from ..core.events import EVENT_KINDS, OUTCOMES
+from ..scenario.library import resolve_scenario
+from ..scenario.names import name_of_kwarg, with_values
 from ..scenario.schema import Scenario
+from ..scenario.seeds import SEED_LIMIT
 from .agents import StateActor
 from .network import build_graph, sync_strengths, tie_label
 
@@ -37,7 +47,7 @@ class CoalitionModel(mesa.Model):
     ) -> None:
         scn = resolve_scenario(scenario)
         if params:
-            scn = with_values(scn, {k.replace("__", "."): v for k, v in params.items()})
+            scn = with_values(scn, {name_of_kwarg(k): v for k, v in params.items()})
         if steps is not None:
             scn = with_values(scn, {"steps": steps})
         seed = _seed_from(rng, scn.seed)
@@ -52,6 +62,8 @@ class CoalitionModel(mesa.Model):
         self.context: dyn.Context | None = None
         self.graph = build_graph(scn)
         self.event_log: list[dict[str, Any]] = []
+        self._outcomes: dict[str, bool] = {}
+        self._outcomes_key = b""
 
         StateActor.create_agents(
             self,
@@ -153,7 +165,16 @@ class CoalitionModel(mesa.Model):
         for a, b in self.graph.edges():
             i, j = ids.index(a), ids.index(b)
             reporters[tie_label(a, b)] = lambda m, i=i, j=j: float(m.state.strength[0, i, j])
+        for name in OUTCOMES:
+            reporters[name] = lambda m, name=name: m.outcomes()[name]
+        for k, name in enumerate(EVENT_KINDS):
+            reporters[f"n_{name}"] = lambda m, k=k: int(m.state.counts[0, k])
         return reporters
+
+    def state_columns(self) -> list[str]:
+        """Model-reporter columns of the weekly state (not outcome flags or event counts)."""
+        extra = {*OUTCOMES, *(f"n_{name}" for name in EVENT_KINDS)}
+        return [k for k in self.datacollector.model_reporters if k not in extra]
 
     # ------------------------------------------------------------------ events and summary
     def _log(self, events: dict[str, np.ndarray], t: int) -> None:
@@ -185,7 +206,7 @@ class CoalitionModel(mesa.Model):
             "outburst_third_party": st.outburst_third_party[0],
             "policy_shift": st.shift[0],
         }
-        for name in dyn.EVENT_KINDS:
+        for name in EVENT_KINDS:
             if not events[name][0]:
                 continue
             if name in per_actor:
@@ -207,7 +228,12 @@ class CoalitionModel(mesa.Model):
         )
 
     def outcomes(self) -> dict[str, bool]:
-        return {k: bool(v[0]) for k, v in dyn.outcomes(self.state).items()}
+        """Outcome flags of the run so far (recomputed only when an event counter moved)."""
+        key = self.state.counts[0].tobytes()
+        if key != self._outcomes_key:
+            self._outcomes = {k: bool(v[0]) for k, v in dyn.outcomes(self.state).items()}
+            self._outcomes_key = key
+        return dict(self._outcomes)
 
     def summary(self) -> dict[str, Any]:
         """Outcome flags, event counts and final state of this run (JSON-ready)."""
@@ -219,7 +245,7 @@ class CoalitionModel(mesa.Model):
             "start_date": self.structure.start_date.isoformat(),
             "end_date": self.date.isoformat(),
             "outcomes": self.outcomes(),
-            "event_counts": {k: int(st.counts[0, i]) for i, k in enumerate(dyn.EVENT_KINDS)},
+            "event_counts": {k: int(st.counts[0, i]) for i, k in enumerate(EVENT_KINDS)},
             "final": {
                 "cohesion": self.cohesion,
                 "effective_pressure": self.effective_pressure,
@@ -246,7 +272,7 @@ def _seed_from(rng: int | np.random.Generator | None, default: int) -> int:
     if rng is None:
         return int(default)
     if isinstance(rng, np.random.Generator):
-        return int(rng.integers(0, 2**63 - 1))
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and int(rng) >= 0:
+        return int(rng.integers(0, SEED_LIMIT - 1))
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and 0 <= rng < SEED_LIMIT:
         return int(rng)
-    raise ValueError(f"rng must be a non-negative integer or a numpy Generator, not {rng!r}")
+    raise ValueError(f"rng must be an integer in [0, 2**63) or a numpy Generator, not {rng!r}")

@@ -20,8 +20,12 @@ EVENT_COLUMNS = ["step", "date", "actor", "event", "details"]
 
 
 def step_table(model: CoalitionModel) -> pd.DataFrame:
-    """One row per step: model reporters, then ``<ID>_<variable>`` for every actor."""
-    mv = model.datacollector.get_model_vars_dataframe().reset_index(names="step")
+    """One row per step: the state's model reporters, then ``<ID>_<variable>`` for every actor.
+
+    Outcome flags and event counts (also model reporters, for ``mesa.batch_run``) are left
+    out: summary.json and events.csv carry them."""
+    mv = model.datacollector.get_model_vars_dataframe()[model.state_columns()]
+    mv = mv.reset_index(names="step")
     av = model.datacollector.get_agent_vars_dataframe().reset_index()
     av = av.drop(columns="AgentID").rename(columns={"Step": "step"})
     wide = av.pivot(index="step", columns="actor")

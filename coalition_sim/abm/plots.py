@@ -10,12 +10,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..core.events import EVENTS
+
 __all__ = ["plot_run"]
 
-_MARKED = {
-    "strategic_test": ("tab:red", "strategic test"),
-    "summit_held": ("tab:green", "summit held"),
-    "summit_cancelled": ("tab:orange", "summit cancelled"),
+_MARKED = {  # event -> (colour, label from the one event table)
+    name: (colour, EVENTS[name])
+    for name, colour in (
+        ("strategic_test", "tab:red"),
+        ("summit_held", "tab:green"),
+        ("summit_cancelled", "tab:orange"),
+    )
 }
 
 

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..scenario.schema import ConfigError
+from ..scenario.loading import ConfigError
 
 __all__ = ["write_smc_report"]
 
@@ -179,6 +179,14 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
             f"{timing.get('predictive_seconds')} s, forecast-test fit "
             f"{timing.get('forecast_fit_seconds', '-')} s; end to end "
             f"{timing.get('end_to_end_seconds')} s."
+        )
+    if timing.get("single_particle_ms"):
+        L.append(
+            f"- **Why not pyabc**: it simulates one particle per model call; here one particle "
+            f"alone costs {timing['single_particle_ms']:.0f} ms, but "
+            f"{timing['batched_particle_ms']:.0f} ms as rows of the fit's large ensemble calls "
+            f"({timing['single_particle_ms'] / max(timing['batched_particle_ms'], 1e-9):.0f}x); "
+            "a full pyabc run is measured by `benchmarks/bench_pyabc.py`."
         )
     cmp = fit.get("comparison")
     if cmp:

@@ -23,8 +23,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,21 +32,22 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from ..core import events
 from ..core import week as dyn
-from ..engine.ensemble import Ensemble, canonical_name, parameter_specs
+from ..engine.ensemble import Ensemble
 from ..engine.progress import Progress
-from ..scenario.schema import ConfigError, Scenario, load_scenario, read_toml
+from ..engine.runner import compiled, run_tasks
+from ..scenario.library import load_scenario
+from ..scenario.loading import ConfigError
+from ..scenario.schema import Scenario
+from .targets import EVENTS, Prior, Targets
 
 __all__ = [
     "DISTANCE",
-    "FACTS",
     "CalibrationResult",
-    "Prior",
-    "Statistic",
     "Targets",
     "calibrate",
     "distance",
-    "load_targets",
     "prior_design",
     "simulate",
     "statistic_values",
@@ -61,279 +61,8 @@ DISTANCE = (
     "+ sum over timing and tightening statistics of ((mean simulated - observed) / scale)^2, "
     "scale stated per statistic in the target file; each term times its weight"
 )
-FACTS = ("summit_held", "cancelled_before_held", "summit_revived", "moratorium_held")
-_EVENTS = ("conventional_test", "strategic_test")
+_EVENTS = EVENTS
 _NEVER = np.iinfo(np.int32).max
-
-
-# --------------------------------------------------------------------------- targets
-
-
-@dataclass(frozen=True)
-class Statistic:
-    """One summary of the record and the model statistic it is compared with."""
-
-    name: str
-    scenario: str
-    kind: str  # "weeks" (mean count of weeks with `event` in `year`) or "fact" (a probability)
-    year: int
-    observed: float
-    event: str = ""
-    fact: str = ""
-    weight: float = 1.0
-    rule: str = ""
-    # timing and tightening statistics (stats.EXTRA_KINDS)
-    scale: float = 0.0  # distance scale; 0 means the count default sqrt(max(observed, 1))
-    date: dt.date | None = None  # the record's date behind a timing statistic
-    first_year: int = 0  # tightening: first year of the window (``year`` is the last)
-    lag: int = 0  # tightening: weeks after a test within which the coalition must tighten
-
-
-@dataclass(frozen=True)
-class Prior:
-    """A uniform prior over [low, high] for one dotted parameter."""
-
-    name: str
-    low: float
-    high: float
-    reason: str
-    edge: str = ""  # why the range stands (or changed) if the posterior piles at an edge
-
-
-@dataclass
-class Targets:
-    """A validated target file: record, scenarios, statistics, priors and ABC settings."""
-
-    path: Path
-    name: str
-    record: dict[str, Any]
-    scenarios: dict[str, Scenario]
-    scenario_paths: dict[str, Path]
-    statistics: list[Statistic]
-    priors: list[Prior]
-    abc: dict[str, Any] = field(default_factory=dict)
-    smc: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def names(self) -> list[str]:
-        return [p.name for p in self.priors]
-
-
-def _need(table: dict[str, Any], key: str, where: str) -> Any:
-    if key not in table:
-        raise ConfigError(f"{where}: missing required key '{key}'")
-    return table[key]
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}: expected a number, got {value!r}")
-    if not np.isfinite(value):
-        raise ConfigError(f"{where}: expected a finite number, got {value!r}")
-    return float(value)
-
-
-def _year_value(record: dict[str, Any], key: str, year: int, src: str) -> float:
-    table = record.get(key, {})
-    if not isinstance(table, dict) or str(year) not in table:
-        raise ConfigError(f"{src}: record.{key} has no value for {year}")
-    return _number(table[str(year)], f"{src}: record.{key}.{year}")
-
-
-def _dates(record: dict[str, Any], key: str, src: str) -> list[dt.date]:
-    items = record.get(key, [])
-    if not isinstance(items, list) or not all(isinstance(d, dt.date) for d in items):
-        raise ConfigError(f"{src}: record.{key} must be a list of dates")
-    return list(items)
-
-
-def derive_observed(stat: Statistic, record: dict[str, Any], scn: Scenario, src: str) -> float:
-    """The observed value a statistic's rule gives from the record (None-free, checked).
-
-    Strategic weeks are counted in the scenario's own weeks (``Scenario.step_of``), so two
-    strategic events in one model week count once, as the model would count them.
-    """
-    icbm = _dates(record, "icbm_launches", src)
-    nuclear = _dates(record, "nuclear_tests", src)
-    if stat.rule == "launch_days - icbm_launch_days":
-        days = _year_value(record, "launch_days", stat.year, src)
-        return days - len({d for d in icbm if d.year == stat.year})
-    if stat.rule == "strategic_weeks":
-        return float(len({scn.step_of(d) for d in icbm + nuclear if d.year == stat.year}))
-    if stat.kind == "fact":
-        held = record.get("summit_held")
-        cancelled = record.get("summit_cancelled")
-        revived = record.get("summit_revived")
-        if stat.fact == "summit_held":
-            return float(isinstance(held, dt.date) and held.year == stat.year)
-        if stat.fact == "cancelled_before_held":
-            both = isinstance(held, dt.date) and isinstance(cancelled, dt.date)
-            return float(both and cancelled < held and held.year == stat.year)
-        if stat.fact == "summit_revived":
-            return float(isinstance(revived, dt.date) and revived.year == stat.year)
-        if stat.fact == "moratorium_held":
-            mor = record.get("moratorium_announced")
-            later = [d for d in icbm + nuclear if isinstance(mor, dt.date) and d >= mor]
-            return float(isinstance(mor, dt.date) and mor.year == stat.year and not later)
-    raise ConfigError(f"{src}: statistic '{stat.name}': unknown rule '{stat.rule}'")
-
-
-def _extra_kinds() -> tuple[str, ...]:
-    from .stats import EXTRA_KINDS
-
-    return EXTRA_KINDS
-
-
-def load_targets(path: str | Path) -> Targets:
-    """Read and check a target file; any problem is a one-line :class:`ConfigError`."""
-    path = Path(path)
-    data = read_toml(path)
-    src = str(path)
-    record = _need(data, "record", src)
-    if not isinstance(record, dict):
-        raise ConfigError(f"{src}: 'record' must be a table")
-    scen_table = _need(data, "scenarios", src)
-    if not isinstance(scen_table, dict) or not scen_table:
-        raise ConfigError(f"{src}: 'scenarios' must be a table of name = \"file.toml\"")
-    scenarios: dict[str, Scenario] = {}
-    paths: dict[str, Path] = {}
-    for key, rel in scen_table.items():
-        if not isinstance(rel, str):
-            raise ConfigError(f"{src}: scenarios.{key} must be a file name")
-        p = (path.parent / rel).resolve()
-        scenarios[key] = load_scenario(p)
-        paths[key] = p
-
-    stats: list[Statistic] = []
-    raw_stats = _need(data, "statistics", src)
-    if not isinstance(raw_stats, list) or not raw_stats:
-        raise ConfigError(f"{src}: 'statistics' must be a non-empty list of tables")
-    seen: set[str] = set()
-    for k, item in enumerate(raw_stats):
-        where = f"{src}: statistics[{k}]"
-        name = str(_need(item, "name", where))
-        if name in seen:
-            raise ConfigError(f"{where}: duplicate statistic name '{name}'")
-        seen.add(name)
-        scen = str(_need(item, "scenario", where))
-        if scen not in scenarios:
-            raise ConfigError(f"{where}: unknown scenario '{scen}' (known: {', '.join(scenarios)})")
-        kind = str(_need(item, "kind", where))
-        year = int(_number(_need(item, "year", where), f"{where}.year"))
-        scn = scenarios[scen]
-        first, last = scn.start_date, scn.date_of(scn.steps)
-        if not (first.year <= year and dt.date(year, 12, 31) <= last + dt.timedelta(days=6)):
-            raise ConfigError(f"{where}: year {year} is not covered by scenario '{scen}'")
-        weight = _number(item.get("weight", 1.0), f"{where}.weight")
-        if weight < 0:
-            raise ConfigError(f"{where}: weight must be >= 0, got {weight:g}")
-        rule = str(item.get("rule", ""))
-        if kind == "weeks":
-            event = str(_need(item, "event", where))
-            if event not in _EVENTS:
-                raise ConfigError(f"{where}: event must be one of {', '.join(_EVENTS)}")
-            obs = _number(_need(item, "observed", where), f"{where}.observed")
-            stat = Statistic(name, scen, kind, year, obs, event=event, weight=weight, rule=rule)
-        elif kind == "fact":
-            fact = str(_need(item, "fact", where))
-            if fact not in FACTS:
-                raise ConfigError(f"{where}: fact must be one of {', '.join(FACTS)}")
-            stat = Statistic(name, scen, kind, year, 1.0, fact=fact, weight=weight, rule=rule)
-        elif kind in _extra_kinds():
-            from .stats import parse_extra
-
-            stats.append(
-                parse_extra(item, name, scen, kind, year, weight, rule, record, scn, where)
-            )
-            continue
-        else:
-            raise ConfigError(
-                f"{where}: kind must be one of weeks, fact, {', '.join(_extra_kinds())}; got {kind!r}"
-            )
-        derived = derive_observed(stat, record, scn, src)
-        if kind == "weeks" and derived != stat.observed:
-            raise ConfigError(
-                f"{where}: observed = {stat.observed:g} but rule '{rule}' gives {derived:g} "
-                "from the record"
-            )
-        if kind == "fact" and derived != 1.0:
-            raise ConfigError(f"{where}: the record does not show the fact '{stat.fact}'")
-        stats.append(stat)
-
-    raw_priors = _need(data, "priors", src)
-    if not isinstance(raw_priors, list) or not raw_priors:
-        raise ConfigError(f"{src}: 'priors' must be a non-empty list of tables")
-    priors: list[Prior] = []
-    for k, item in enumerate(raw_priors):
-        where = f"{src}: priors[{k}]"
-        name = str(_need(item, "name", where))
-        lo = _number(_need(item, "low", where), f"{where}.low")
-        hi = _number(_need(item, "high", where), f"{where}.high")
-        if not lo < hi:
-            raise ConfigError(f"{where}: empty prior range [{lo:g}, {hi:g}] for '{name}'")
-        for key, scn in scenarios.items():
-            specs = parameter_specs(scn)
-            try:
-                canon = canonical_name(name, specs)
-            except ConfigError as exc:
-                raise ConfigError(f"{where}: {exc} in scenario '{key}'") from None
-            spec = specs[canon]
-            if lo < spec.lo or hi > spec.hi:
-                raise ConfigError(
-                    f"{where}: prior [{lo:g}, {hi:g}] for '{canon}' leaves the schema range "
-                    f"[{spec.lo:g}, {spec.hi:g}]"
-                )
-            if spec.integer:
-                raise ConfigError(
-                    f"{where}: '{canon}' is a whole number; only real ones are fitted"
-                )
-            if ".interests." in canon:
-                raise ConfigError(f"{where}: interest weights must sum to 1; fit another parameter")
-        if name in {p.name for p in priors}:
-            raise ConfigError(f"{where}: parameter '{name}' is listed twice")
-        priors.append(Prior(canon, lo, hi, str(item.get("reason", "")), str(item.get("edge", ""))))
-
-    abc = dict(data.get("abc", {}))
-    for key in ("candidates", "replicates", "validation_replicates"):
-        if key in abc and (
-            isinstance(abc[key], bool) or not isinstance(abc[key], int) or abc[key] < 1
-        ):
-            raise ConfigError(f"{src}: abc.{key} must be a whole number >= 1, got {abc[key]!r}")
-    if "accept" in abc:
-        acc = _number(abc["accept"], f"{src}: abc.accept")
-        if not 0 < acc <= 1:
-            raise ConfigError(f"{src}: abc.accept must be in (0, 1], got {acc:g}")
-    smc = _check_smc(data.get("smc", {}), src)
-    return Targets(path, str(data.get("name", path.stem)), record, scenarios, paths, stats,
-                   priors, abc, smc)  # fmt: skip
-
-
-_SMC_INT = ("particles", "replicates", "max_generations", "seed", "predictive_draws",
-            "forecast_fit_until", "max_runs", "forecast_max_runs")  # fmt: skip
-_SMC_SHARE = ("alpha", "min_acceptance")
-
-
-def _check_smc(table: Any, src: str) -> dict[str, Any]:
-    """The [smc] settings: known keys only, whole numbers >= 1, shares in (0, 1)."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{src}: 'smc' must be a table")
-    for key, v in table.items():
-        if key in _SMC_INT:
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"{src}: smc.{key} must be a whole number >= 1, got {v!r}")
-        elif key in _SMC_SHARE:
-            x = _number(v, f"{src}: smc.{key}")
-            if not 0 < x < 1:
-                raise ConfigError(f"{src}: smc.{key} must be in (0, 1), got {x:g}")
-        elif key == "kernel":
-            if v not in ("logit_mvn", "truncated"):
-                raise ConfigError(
-                    f"{src}: smc.kernel must be 'logit_mvn' or 'truncated', got {v!r}"
-                )
-        else:
-            known = ", ".join((*_SMC_INT, *_SMC_SHARE, "kernel"))
-            raise ConfigError(f"{src}: unknown key smc.{key} (known: {known})")
-    return dict(table)
 
 
 # --------------------------------------------------------------------------- design
@@ -382,7 +111,7 @@ def _run_rows(
         y: year_steps(scn, y) for y in years if year_steps(scn, y)[0] <= year_steps(scn, y)[1]
     }
     idx = {
-        e: dyn.EVENT_INDEX[e]
+        e: events.EVENT_INDEX[e]
         for e in (*_EVENTS, "summit_held", "summit_cancelled", "summit_revived")
     }
     snap: dict[int, np.ndarray] = {}
@@ -419,17 +148,6 @@ def facts_of(rows: dict[str, np.ndarray], year: int) -> dict[str, np.ndarray]:
     }
 
 
-_ENGINES: dict[tuple[str, str], Ensemble] = {}
-
-
-def _engine(key: str, scn: Scenario) -> Ensemble:
-    cache_key = (key, scn.model_dump_json())
-    if cache_key not in _ENGINES:
-        _ENGINES.clear() if len(_ENGINES) > 8 else None
-        _ENGINES[cache_key] = Ensemble(scn)
-    return _ENGINES[cache_key]
-
-
 def simulate(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, first_point: int = 0,
     per_run: bool = False,
@@ -445,7 +163,7 @@ def simulate(
     n = theta.shape[0]
     out: dict[str, np.ndarray] = {}
     for s, (key, scn) in enumerate(targets.scenarios.items()):
-        ens = _engine(key, scn)
+        ens = compiled(scn)
         seeds = ens.seeds(seed + s, n, replicates, first_point=first_point)
         rows = _run_rows(ens, targets.names, theta, replicates, seeds)
         years = sorted({int(k.rsplit("_", 1)[1]) for k in rows if k.startswith("first_")})
@@ -471,7 +189,7 @@ def statistic_values(targets: Targets, sims: dict[str, np.ndarray]) -> dict[str,
 
 def distance(targets: Targets, values: dict[str, np.ndarray], replicates: int) -> np.ndarray:
     """The ABC distance (see :data:`DISTANCE`) per candidate; 0 only for a perfect match."""
-    d = 0.0
+    d: np.ndarray | float = 0.0
     floor = 1.0 / (replicates + 1)
     for st in targets.statistics:
         v = np.asarray(values[st.name], dtype=np.float64)
@@ -490,25 +208,19 @@ def _chunk_task(args: tuple[Targets, np.ndarray, int, int, int]) -> tuple[int, d
 
 def simulate_candidates(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, workers: int = 1,
-    chunk: int = 200, quiet: bool = True,
+    chunk: int = 200, quiet: bool = True, scheduler: str | None = None,
 ) -> dict[str, np.ndarray]:  # fmt: skip
-    """:func:`simulate` over many candidates in chunks, on ``workers`` processes."""
+    """:func:`simulate` over many candidates in chunks, on ``workers`` local processes or the
+    Dask cluster at ``scheduler`` (the runner sweeps use)."""
     n = theta.shape[0]
     chunk = max(1, min(chunk, -(-n // max(workers, 1))))
     tasks = [(targets, theta[i : i + chunk], replicates, seed, i) for i in range(0, n, chunk)]
     parts: dict[int, dict] = {}
     bar = Progress("calibrate", n, unit="candidate", quiet=quiet)
     try:
-        if workers <= 1:
-            results: Iterator[tuple[int, dict]] = map(_chunk_task, tasks)
-            for first, res in results:
-                parts[first] = res
-                bar.update(len(next(iter(res.values()))))
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for first, res in pool.map(_chunk_task, tasks):
-                    parts[first] = res
-                    bar.update(len(next(iter(res.values()))))
+        for first, res in run_tasks(_chunk_task, tasks, workers=workers, scheduler=scheduler):
+            parts[first] = res
+            bar.update(len(next(iter(res.values()))))
     finally:
         bar.close()
     keys = parts[0].keys()
@@ -572,7 +284,7 @@ def _summary(x: np.ndarray) -> dict[str, float]:
 def calibrate(
     targets: Targets, candidates: int, replicates: int, seed: int, accept: float = 0.05,
     workers: int = 1, adjust: bool = False, quiet: bool = True,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, scheduler: str | None = None,
 ) -> CalibrationResult:  # fmt: skip
     """Rejection ABC: Sobol prior design, K runs per candidate and scenario, keep the closest
     ``accept`` share. The point estimate is the posterior median (of the regression-adjusted
@@ -586,7 +298,9 @@ def calibrate(
     t0 = time.perf_counter()
     names = targets.names
     theta = prior_design(targets.priors, candidates, seed)
-    sims = simulate_candidates(targets, theta, replicates, seed, workers=workers, quiet=quiet)
+    sims = simulate_candidates(
+        targets, theta, replicates, seed, workers=workers, quiet=quiet, scheduler=scheduler
+    )
     values = statistic_values(targets, sims)
     dist = distance(targets, values, replicates)
     n_acc = max(2, round(accept * candidates))
@@ -596,8 +310,8 @@ def calibrate(
 
     df = pd.DataFrame(theta, columns=names)
     df.insert(0, "candidate", np.arange(candidates))
-    for k, v in sims.items():
-        df[k] = v
+    for col, v in sims.items():
+        df[col] = v
     df["distance"] = dist
     df["accepted"] = accepted
     post = df.loc[order[:n_acc]].reset_index(drop=True)
@@ -626,6 +340,7 @@ def calibrate(
         "distance_best": float(dist[order[0]]),
         "distance_median_all": float(np.median(dist)),
         "workers": workers,
+        **({"scheduler": scheduler} if scheduler else {}),
         "runs": int(candidates * replicates * len(targets.scenarios)),
         "scenarios": {k: str(p) for k, p in targets.scenario_paths.items()},
         "priors": {
@@ -747,7 +462,7 @@ def tightening(
 
     Returns arrays 'before', 'after' (one entry per test), 'run' (its row) and 'profile'
     (mean commitment relative to the pre-test level, weeks -before .. +after)."""
-    k = dyn.EVENT_INDEX["strategic_test"]
+    k = events.EVENT_INDEX["strategic_test"]
     hist: list[np.ndarray] = []
     prev = None
     tests: list[tuple[int, np.ndarray]] = []

@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from ..engine.posterior import Posterior, model_fingerprint, save_posterior, targets_hash
-from ..scenario.schema import ConfigError, load_scenario
-from .estimate import Statistic, Targets
-from .smc import SMCResult, process_pool, smc
-from .stats import per_run_statistics
+from ..scenario.library import load_scenario
+from ..scenario.loading import ConfigError
+from .smc import SMCResult, smc
+from .stats import per_run_statistics, simulate_stats
+from .targets import Statistic, Targets
 
 __all__ = [
     "coverage",
@@ -227,16 +228,18 @@ class FitSettings:
     forecast_until: int | None = 2017
     compare_rejection: int = 0  # candidates of a rejection step to compare with (0: none)
     kernel: str = "logit_mvn"
+    kernel_scale: float | None = None  # covariance factor of the logit kernel (None: Silverman)
+    scheduler: str | None = None  # a Dask scheduler address, else ``workers`` local processes
 
 
-def _fit(targets: Targets, cfg: FitSettings, seed: int, say: Callable[[str], None], pool: Any,
+def _fit(targets: Targets, cfg: FitSettings, seed: int, say: Callable[[str], None],
          max_runs: int | None) -> SMCResult:  # fmt: skip
     return smc(targets, cfg.particles, cfg.replicates, seed, cfg.alpha, cfg.min_acceptance,
-               cfg.max_generations, cfg.workers, progress=say, executor=pool,
-               max_runs=max_runs, kernel=cfg.kernel)  # fmt: skip
+               cfg.max_generations, cfg.workers, progress=say, scheduler=cfg.scheduler,
+               max_runs=max_runs, kernel=cfg.kernel, kernel_scale=cfg.kernel_scale)  # fmt: skip
 
 
-def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None], pool: Any) -> dict:
+def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None]) -> dict[str, Any]:
     """Today's rejection step at the same replicates: ``compare_rejection`` Sobol candidates,
     the closest ``particles`` kept; against the runs the sequential fit needed to pass the
     tolerance that rejection reaches."""
@@ -244,7 +247,7 @@ def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None], pool:
     say(f"rejection for comparison: {m} candidates x {cfg.replicates} replicates")
     t0 = time.perf_counter()
     rej = smc(res.targets, cfg.particles, cfg.replicates, cfg.seed, cfg.particles / m,
-              cfg.min_acceptance, 1, cfg.workers, executor=pool)  # fmt: skip
+              cfg.min_acceptance, 1, cfg.workers, scheduler=cfg.scheduler)  # fmt: skip
     eps = rej.generations[0].epsilon
     runs = 0
     passed = None
@@ -276,16 +279,11 @@ def run_calibration(
     say = progress or (lambda _m: None)
     if cfg.predictive_seed == cfg.seed:
         raise ConfigError(f"predictive seed {cfg.seed} equals the fit's seed; choose another")
-    pool = process_pool(cfg.workers)
-    try:
-        return _run(targets, out, cfg, scenario_dir, say, pool)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    return _run(targets, out, cfg, scenario_dir, say)
 
 
 def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | None,
-         say: Callable[[str], None], pool: Any) -> tuple[dict[str, Any], dict[str, Any], list[Path]]:  # fmt: skip
+         say: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any], list[Path]]:  # fmt: skip
     t_all = time.perf_counter()
     common = {
         "model_fingerprint": model_fingerprint(),
@@ -298,9 +296,16 @@ def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | Non
     say(f"fit: {len(targets.statistics)} statistics, {len(targets.priors)} parameters, "
         f"{cfg.particles} particles x {cfg.replicates} replicates per start")  # fmt: skip
     t0 = time.perf_counter()
-    res = _fit(targets, cfg, cfg.seed, say, pool, cfg.max_runs)
+    res = _fit(targets, cfg, cfg.seed, say, cfg.max_runs)
     timing["fit_seconds"] = round(time.perf_counter() - t0, 1)
     timing["generation_seconds"] = [round(g.seconds, 1) for g in res.generations]
+    # what a one-particle-per-call sampler (pyabc) would pay at least, against the batches
+    t1 = time.perf_counter()
+    for i in range(3):
+        simulate_stats(targets, res.theta[i : i + 1], cfg.replicates, cfg.seed, first_point=i)
+    timing["single_particle_ms"] = round((time.perf_counter() - t1) / 3 * 1000, 1)
+    props = sum(g.proposed for g in res.generations)
+    timing["batched_particle_ms"] = round(timing["fit_seconds"] / props * 1000, 1)
     meta = {**common, **res.settings, "generations": len(res.generations), "fit": "full"}
     written.append(_save(res, out / "posterior.parquet", meta))
     post = Posterior(res.names, res.theta, res.weights, meta, str(out / "posterior.parquet"))
@@ -353,7 +358,7 @@ def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | Non
         say(f"forecast test: fit on {sub.statistics[0].year}-{until} "
             f"({len(sub.statistics)} statistics), forecast {len(later)} later facts")  # fmt: skip
         t0 = time.perf_counter()
-        fres = _fit(sub, cfg, cfg.seed + 1, say, pool, cfg.forecast_max_runs)
+        fres = _fit(sub, cfg, cfg.seed + 1, say, cfg.forecast_max_runs)
         timing["forecast_fit_seconds"] = round(time.perf_counter() - t0, 1)
         fmeta = {**common, **fres.settings, "generations": len(fres.generations),
                  "fit": f"until {until}"}  # fmt: skip
@@ -370,7 +375,7 @@ def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | Non
             "coverage": coverage(later, fpred),
         }
     if cfg.compare_rejection:
-        fit["comparison"] = _compare(res, cfg, say, pool)
+        fit["comparison"] = _compare(res, cfg, say)
         timing["rejection_seconds"] = fit["comparison"].pop("rejection_seconds")
     timing["runs"] = res.runs + fit.get("forecast", {}).get("runs", 0)
     fit_s = timing["fit_seconds"] + timing.get("forecast_fit_seconds", 0.0)

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from ..engine.ensemble import Ensemble
-from ..experiments.analysis import wilson_interval
-from ..scenario.schema import ConfigError
-from .estimate import Targets, load_targets, simulate, tightening
+from ..engine.stats import wilson_interval
+from ..scenario.loading import ConfigError
+from .estimate import simulate, tightening
+from .targets import Targets, load_targets
 
 __all__ = ["validate_fit", "write_report"]
 
@@ -76,16 +77,16 @@ def validate_fit(
         wanted.insert(0, (f"{key17}:strategic_test_in_2017", f"run:{key17}:strategic_test_2017"))
     for name, col in wanted:
         k = int((sims[col] > 0).sum())
-        lo, hi = wilson_interval(k, replicates)
+        w_lo, w_hi = wilson_interval(k, replicates)
         out["shares"][name] = {"k": k, "n": replicates, "share": k / replicates,
-                               "lo": float(lo), "hi": float(hi)}  # fmt: skip
+                               "lo": float(w_lo), "hi": float(w_hi)}  # fmt: skip
     # The baseline over 2018 (its first 52 weeks), as the pattern test compares.
     base = Ensemble("baseline", steps=52)
     res = base.run(base.params(replicates=replicates), base.seeds(seed, 1, replicates))
     k = int(res.final["summit_held"].sum())
-    lo, hi = wilson_interval(k, replicates)
+    w_lo, w_hi = wilson_interval(k, replicates)
     out["shares"]["baseline:summit_held_2018"] = {"k": k, "n": replicates, "share": k / replicates,
-                                                  "lo": float(lo), "hi": float(hi)}  # fmt: skip
+                                                  "lo": float(w_lo), "hi": float(w_hi)}  # fmt: skip
     # Coalition tightening around strategic tests, from the 2016 start.
     key16 = next((k for k in targets.scenarios if k.endswith("2016")), None)
     if key16 is not None:
@@ -388,8 +389,9 @@ def write_report(
     if missing:
         raise ConfigError(f"{folder}: fit.json parameters do not match the targets: {missing}")
     abc = targets.abc
-    replicates = replicates or int(abc.get("validation_replicates", 2000))
-    seed = int(abc.get("validation_seed", fit["seed"] + 1)) if seed is None else seed
+    replicates = replicates or abc.validation_replicates
+    if seed is None:
+        seed = fit["seed"] + 1 if abc.validation_seed is None else abc.validation_seed
     if seed == fit["seed"]:
         raise ConfigError(f"validation seed {seed} equals the fit's seed; choose another")
     point = {k: v["median"] for k, v in fit["parameters"].items()}

@@ -41,11 +41,8 @@ so the result does not depend on the number of workers or how batches are chunke
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,9 +52,11 @@ from scipy.special import expit, ndtr
 from scipy.stats import truncnorm
 
 from ..engine.ensemble import run_seeds
-from ..scenario.schema import ConfigError
-from .estimate import DISTANCE, Targets, distance, prior_design
+from ..engine.runner import run_tasks
+from ..scenario.loading import ConfigError
+from .estimate import DISTANCE, distance, prior_design
 from .stats import simulate_stats
+from .targets import Targets
 
 __all__ = ["Generation", "SMCResult", "Simulator", "generation_seed", "smc"]
 
@@ -111,27 +110,18 @@ def _task(args: tuple[Targets, np.ndarray, int, int, int]) -> tuple[int, np.ndar
 
 
 class Simulator:
-    """Simulates candidate points in large ensemble calls, on ``workers`` processes.
-
-    The pool lives as long as the simulator (one per fit): each generation is a handful of
-    tasks of ~6,000 runs, each a single batched ensemble call in a worker."""
+    """Simulates candidate points in large ensemble calls on the shared runner
+    (:func:`coalition_sim.engine.runner.run_tasks`: this process, local spawn workers, or a
+    Dask cluster): each generation is a handful of tasks of ~24,000 runs, each one batched
+    ensemble call."""
 
     def __init__(self, targets: Targets, replicates: int, workers: int = 1,
-                 executor: Executor | None = None) -> None:  # fmt: skip
+                 scheduler: str | None = None) -> None:  # fmt: skip
         self.targets = targets
         self.replicates = replicates
         self.workers = max(1, workers)
-        self._own = executor is None and self.workers > 1
-        # spawn, not fork: the parent may hold threads (BLAS, the UI) that fork would copy
-        ctx = multiprocessing.get_context("spawn")
-        self._pool = executor or (
-            ProcessPoolExecutor(self.workers, mp_context=ctx) if self._own else None
-        )
+        self.scheduler = scheduler
         self.runs_per_point = replicates * len({s.scenario for s in targets.statistics})
-
-    def close(self) -> None:
-        if self._own and self._pool is not None:
-            self._pool.shutdown()
 
     def __call__(self, theta: np.ndarray, seed: int, first_point: int = 0) -> np.ndarray:
         """(n, m) mean statistics of points ``first_point ..`` (keyed seeds, any chunking)."""
@@ -140,30 +130,8 @@ class Simulator:
         per = min(per, max(1, math.ceil(n / self.workers)))
         tasks = [(self.targets, theta[i : i + per], self.replicates, seed, first_point + i)
                  for i in range(0, n, per)]  # fmt: skip
-        if self._pool is None:
-            parts = dict(map(_task, tasks))
-        else:
-            parts = dict(self._pool.map(_task, tasks))
+        parts = dict(run_tasks(_task, tasks, workers=self.workers, scheduler=self.scheduler))
         return np.concatenate([parts[first_point + i] for i in range(0, n, per)])
-
-
-def process_pool(workers: int) -> ProcessPoolExecutor | None:
-    """A spawn pool for ``workers`` > 1 (spawn, not fork: the parent may hold threads), to be
-    shared by several fits (starting one costs a second or two of imports)."""
-    if workers <= 1:
-        return None
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-
-
-@contextmanager
-def simulator(
-    targets: Targets, replicates: int, workers: int, executor: Executor | None = None
-) -> Iterator[Simulator]:
-    sim = Simulator(targets, replicates, workers, executor)
-    try:
-        yield sim
-    finally:
-        sim.close()
 
 
 def _weighted_sd(theta: np.ndarray, w: np.ndarray, span: np.ndarray) -> np.ndarray:
@@ -203,7 +171,7 @@ class _LogitKernel:
     """
 
     def __init__(self, theta: np.ndarray, w: np.ndarray, lo: np.ndarray, span: np.ndarray,
-                 hi: np.ndarray) -> None:  # fmt: skip
+                 hi: np.ndarray, scale: float | None = None) -> None:  # fmt: skip
         self.lo, self.span, self.hi = lo, span, hi
         self.z = _logit(theta, lo, span)
         self.w = w
@@ -212,7 +180,7 @@ class _LogitKernel:
         h = (4.0 / (d + 2)) ** (1.0 / (d + 4)) * ess ** (-1.0 / (d + 4))
         mean = w @ self.z
         dz = self.z - mean
-        cov = (dz * w[:, None]).T @ dz * h * h
+        cov = (dz * w[:, None]).T @ dz * (h * h if scale is None else scale)
         cov += np.eye(d) * 1e-6 * max(float(np.trace(cov)) / d, 1e-12)
         self.chol = np.linalg.cholesky(cov)
         self.y = solve_triangular(self.chol, self.z.T, lower=True).T  # whitened centres
@@ -239,7 +207,7 @@ class _TruncatedKernel:
     (Beaumont et al. 2009); the truncation normaliser enters the weights."""
 
     def __init__(self, theta: np.ndarray, w: np.ndarray, lo: np.ndarray, span: np.ndarray,
-                 hi: np.ndarray) -> None:  # fmt: skip
+                 hi: np.ndarray, scale: float | None = None) -> None:  # fmt: skip
         self.theta, self.w, self.lo, self.hi = theta, w, lo, hi
         self.sd = _weighted_sd(theta, w, span)
 
@@ -252,7 +220,10 @@ class _TruncatedKernel:
         return -(np.log(np.exp(logk - mx) @ self.w) + mx[:, 0])
 
 
-KERNELS = {"logit_mvn": _LogitKernel, "truncated": _TruncatedKernel}
+KERNELS: dict[str, type[_LogitKernel] | type[_TruncatedKernel]] = {
+    "logit_mvn": _LogitKernel,
+    "truncated": _TruncatedKernel,
+}
 KERNEL_TEXT = {
     "logit_mvn": "multivariate normal on the logit of the prior box, covariance = weighted "
     "covariance x Silverman's factor",
@@ -280,12 +251,13 @@ def smc(
     max_generations: int = 12,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
-    executor: Executor | None = None,
+    scheduler: str | None = None,
     max_runs: int | None = None,
     kernel: str = "logit_mvn",
+    kernel_scale: float | None = None,
 ) -> SMCResult:
-    """ABC-PMC with adaptive tolerances; see the module docstring. ``executor`` (for example
-    :func:`process_pool`) is used instead of a pool of the fit's own. ``max_runs`` is a run
+    """ABC-PMC with adaptive tolerances; see the module docstring. ``scheduler``: a Dask
+    scheduler address (else ``workers`` local processes). ``max_runs`` is a run
     budget: no generation starts that is expected to exceed it (a deterministic rule, unlike
     a time limit)."""
     if kernel not in KERNELS:
@@ -308,81 +280,83 @@ def smc(
     gens: list[Generation] = []
     stopped = f"reached {max_generations} generations"
     t_start = time.perf_counter()
-    with simulator(targets, replicates, workers, executor) as sim:
-        rpp = sim.runs_per_point
-        # ---- generation 0: rejection from a Sobol design of the prior
+    sim = Simulator(targets, replicates, workers, scheduler)
+    rpp = sim.runs_per_point
+    # ---- generation 0: rejection from a Sobol design of the prior
+    t0 = time.perf_counter()
+    m0 = math.ceil(n_part / alpha)
+    cand = prior_design(targets.priors, m0, seed)
+    stats = sim(cand, generation_seed(seed, 0))
+    d = distance(targets, _cols(targets, stats), replicates)
+    keep = np.argsort(d, kind="stable")[:n_part]
+    theta, dist, summ = cand[keep], d[keep], stats[keep]
+    w = np.full(n_part, 1.0 / n_part)
+    eps = float(dist.max())
+    gens.append(Generation(0, eps, m0, n_part, m0 * rpp, time.perf_counter() - t0,
+                           float(n_part)))  # fmt: skip
+    say(_line(gens, max_generations, min_acceptance, n_part, time.perf_counter() - t_start))
+    for g in range(1, max_generations):
         t0 = time.perf_counter()
-        m0 = math.ceil(n_part / alpha)
-        cand = prior_design(targets.priors, m0, seed)
-        stats = sim(cand, generation_seed(seed, 0))
-        d = distance(targets, _cols(targets, stats), replicates)
-        keep = np.argsort(d, kind="stable")[:n_part]
-        theta, dist, summ = cand[keep], d[keep], stats[keep]
-        w = np.full(n_part, 1.0 / n_part)
-        eps = float(dist.max())
-        gens.append(Generation(0, eps, m0, n_part, m0 * rpp, time.perf_counter() - t0,
-                               float(n_part)))  # fmt: skip
-        say(_line(gens, max_generations, min_acceptance, n_part, time.perf_counter() - t_start))
-        for g in range(1, max_generations):
-            t0 = time.perf_counter()
-            eps_g = float(np.quantile(dist, alpha))
-            if eps_g > 0.99 * eps:
-                stopped = f"tolerance fell by less than 1% (generation {g})"
-                break
-            kern = KERNELS[kernel](theta, w, lo, span, hi)
-            cap = math.ceil(n_part / min_acceptance)
-            # expected acceptance: the last rate times the last fall (the tolerance halves)
-            fall = 0.55
-            if len(gens) >= 2 and gens[-2].acceptance > 0:
-                fall = min(max(gens[-1].acceptance / gens[-2].acceptance, 0.3), 0.9)
-            rate = max(gens[-1].acceptance * fall, min_acceptance / 2)
-            used = sum(x.runs for x in gens)
-            if max_runs is not None and used + n_part / rate * rpp > max_runs:
-                stopped = (f"run budget: generation {g} would need about "
-                           f"{n_part / rate * rpp:,.0f} more runs ({used:,} used of {max_runs:,})")  # fmt: skip
-                break
-            gseed = generation_seed(seed, g)
-            acc_x: list[np.ndarray] = []
-            acc_d: list[np.ndarray] = []
-            acc_s: list[np.ndarray] = []
-            n_acc, n_ok, proposed, batch = 0, 0, 0, 0
-            while n_acc < n_part and proposed < cap:
-                size = min(cap - proposed, max(64, math.ceil((n_part - n_acc) / rate * 1.05)))
-                rng = np.random.default_rng([seed, g, batch])
-                x = kern.propose(rng, size)
-                s = sim(x, gseed, first_point=proposed)
-                dx = distance(targets, _cols(targets, s), replicates)
-                hits = np.flatnonzero(dx <= eps_g)
-                n_ok += hits.size  # every acceptable proposal counts in the acceptance rate
-                ok = hits[: n_part - n_acc]  # the population keeps the first N, in order
-                acc_x.append(x[ok])
-                acc_d.append(dx[ok])
-                acc_s.append(s[ok])
-                n_acc += ok.size
-                proposed += size
-                batch += 1
-                rate = max(n_ok / proposed, min_acceptance / 2)
-            if n_acc < n_part:
-                gens.append(Generation(g, eps_g, proposed, n_ok, proposed * rpp,
-                                       time.perf_counter() - t0, 0.0))  # fmt: skip
-                stopped = (f"generation {g} accepted only {n_acc} of {n_part} particles in "
-                           f"{proposed} proposals; kept generation {g - 1}")  # fmt: skip
-                say(_line(gens, max_generations, min_acceptance, n_part,
-                          time.perf_counter() - t_start))  # fmt: skip
-                break
-            new = np.concatenate(acc_x)
-            lw = kern.log_weights(new)
-            nw = np.exp(lw - lw.max())
-            nw /= nw.sum()
-            theta, w = new, nw
-            dist, summ = np.concatenate(acc_d), np.concatenate(acc_s)
-            eps = eps_g
+        eps_g = float(np.quantile(dist, alpha))
+        if eps_g > 0.99 * eps:
+            stopped = f"tolerance fell by less than 1% (generation {g})"
+            break
+        kern: _LogitKernel | _TruncatedKernel = KERNELS[kernel](
+            theta, w, lo, span, hi, kernel_scale
+        )
+        cap = math.ceil(n_part / min_acceptance)
+        # expected acceptance: the last rate times the last fall (the tolerance halves)
+        fall = 0.55
+        if len(gens) >= 2 and gens[-2].acceptance > 0:
+            fall = min(max(gens[-1].acceptance / gens[-2].acceptance, 0.3), 0.9)
+        rate = max(gens[-1].acceptance * fall, min_acceptance / 2)
+        used = sum(x.runs for x in gens)
+        if max_runs is not None and used + n_part / rate * rpp > max_runs:
+            stopped = (f"run budget: generation {g} would need about "
+                       f"{n_part / rate * rpp:,.0f} more runs ({used:,} used of {max_runs:,})")  # fmt: skip
+            break
+        gseed = generation_seed(seed, g)
+        acc_x: list[np.ndarray] = []
+        acc_d: list[np.ndarray] = []
+        acc_s: list[np.ndarray] = []
+        n_acc, n_ok, proposed, batch = 0, 0, 0, 0
+        while n_acc < n_part and proposed < cap:
+            size = min(cap - proposed, max(64, math.ceil((n_part - n_acc) / rate * 1.05)))
+            rng = np.random.default_rng([seed, g, batch])
+            x = kern.propose(rng, size)
+            s = sim(x, gseed, first_point=proposed)
+            dx = distance(targets, _cols(targets, s), replicates)
+            hits = np.flatnonzero(dx <= eps_g)
+            n_ok += hits.size  # every acceptable proposal counts in the acceptance rate
+            ok = hits[: n_part - n_acc]  # the population keeps the first N, in order
+            acc_x.append(x[ok])
+            acc_d.append(dx[ok])
+            acc_s.append(s[ok])
+            n_acc += ok.size
+            proposed += size
+            batch += 1
+            rate = max(n_ok / proposed, min_acceptance / 2)
+        if n_acc < n_part:
             gens.append(Generation(g, eps_g, proposed, n_ok, proposed * rpp,
-                                   time.perf_counter() - t0, float(1.0 / (w @ w))))  # fmt: skip
-            say(_line(gens, max_generations, min_acceptance, n_part, time.perf_counter() - t_start))
-            if gens[-1].acceptance < min_acceptance:
-                stopped = f"acceptance {gens[-1].acceptance:.1%} < {min_acceptance:.0%}"
-                break
+                                   time.perf_counter() - t0, 0.0))  # fmt: skip
+            stopped = (f"generation {g} accepted only {n_acc} of {n_part} particles in "
+                       f"{proposed} proposals; kept generation {g - 1}")  # fmt: skip
+            say(_line(gens, max_generations, min_acceptance, n_part,
+                      time.perf_counter() - t_start))  # fmt: skip
+            break
+        new = np.concatenate(acc_x)
+        lw = kern.log_weights(new)
+        nw = np.exp(lw - lw.max())
+        nw /= nw.sum()
+        theta, w = new, nw
+        dist, summ = np.concatenate(acc_d), np.concatenate(acc_s)
+        eps = eps_g
+        gens.append(Generation(g, eps_g, proposed, n_ok, proposed * rpp,
+                               time.perf_counter() - t0, float(1.0 / (w @ w))))  # fmt: skip
+        say(_line(gens, max_generations, min_acceptance, n_part, time.perf_counter() - t_start))
+        if gens[-1].acceptance < min_acceptance:
+            stopped = f"acceptance {gens[-1].acceptance:.1%} < {min_acceptance:.0%}"
+            break
     settings = {
         "method": "ABC-PMC (Beaumont et al. 2009) with adaptive tolerances",
         "distance": DISTANCE,
@@ -392,7 +366,12 @@ def smc(
         "alpha": alpha,
         "min_acceptance": min_acceptance,
         "max_generations": max_generations,
-        "kernel": KERNEL_TEXT[kernel],
+        "kernel": KERNEL_TEXT[kernel]
+        + (
+            ""
+            if kernel_scale is None or kernel != "logit_mvn"
+            else f" (covariance factor {kernel_scale:g} instead of Silverman's)"
+        ),
         "generation_0": f"{math.ceil(particles / alpha)} scrambled Sobol points of the prior",
         "max_runs": max_runs,
     }

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
+from ..core import events
 from ..core import week as dyn
 from ..engine.ensemble import Ensemble
-from ..scenario.schema import ConfigError, Scenario
-from .estimate import Statistic, Targets, _engine, coalition_commitment, year_steps
+from ..engine.runner import compiled
+from ..scenario.loading import ConfigError
+from ..scenario.schema import Scenario
+from .estimate import coalition_commitment, year_steps
+from .targets import Record, Statistic, StatisticEntry, Targets
 
 __all__ = [
     "EXTRA_KINDS",
@@ -64,37 +67,24 @@ _FACT_EVENTS = ("summit_held", "summit_cancelled", "summit_revived", "strategic_
 _ROWS = 24000  # rows per pass (~40 MB of hit table and coalition history at most)
 
 
-def _num(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-        raise ConfigError(f"{where}: expected a finite number, got {value!r}")
-    return float(value)
-
-
-def _strategic_dates(record: dict[str, Any], src: str) -> list[dt.date]:
-    out: list[dt.date] = []
-    for key in ("icbm_launches", "nuclear_tests"):
-        items = record.get(key, [])
-        if not isinstance(items, list) or not all(isinstance(d, dt.date) for d in items):
-            raise ConfigError(f"{src}: record.{key} must be a list of dates")
-        out += items
-    return sorted(out)
-
-
-def timing_date(rule: str, year: int, record: dict[str, Any], where: str) -> dt.date:
+def timing_date(rule: str, year: int, record: Record, where: str) -> dt.date:
     """The record's date a timing rule points at (checked to fall in ``year``)."""
+    d: dt.date | None
     if rule in ("conventional_first", "conventional_last"):
-        table = record.get(rule, {})
-        d = table.get(str(year)) if isinstance(table, dict) else None
-        if not isinstance(d, dt.date):
+        table = (
+            record.conventional_first if rule == "conventional_first" else record.conventional_last
+        )
+        d = table.get(year)
+        if d is None:
             raise ConfigError(f"{where}: record.{rule} has no date for {year}")
     elif rule in ("strategic_first", "strategic_last"):
-        days = [d for d in _strategic_dates(record, where) if d.year == year]
+        days = sorted(x for x in record.icbm_launches + record.nuclear_tests if x.year == year)
         if not days:
             raise ConfigError(f"{where}: the record has no strategic test in {year}")
         d = days[0] if rule == "strategic_first" else days[-1]
     elif rule in ("summit_cancelled", "summit_revived", "summit_held"):
-        d = record.get(rule)
-        if not isinstance(d, dt.date):
+        d = getattr(record, rule)
+        if d is None:
             raise ConfigError(f"{where}: record.{rule} must be a date")
     else:
         raise ConfigError(f"{where}: rule must be one of {', '.join(TIMING_RULES)}, got {rule!r}")
@@ -109,63 +99,47 @@ def week_of_year(scn: Scenario, d: dt.date) -> int:
     return scn.step_of(d) - first + 1
 
 
-def resolution_share(record: dict[str, Any], first: int, last: int, lag: int, src: str) -> float:
+def resolution_share(record: Record, first: int, last: int, lag: int, where: str) -> float:
     """Share of the record's strategic tests in [first, last] followed within ``lag`` weeks by
     a UN Security Council resolution (``record.unsc_resolutions``)."""
-    tests = [d for d in _strategic_dates(record, src) if first <= d.year <= last]
-    res = record.get("unsc_resolutions", [])
-    if not isinstance(res, list) or not all(isinstance(r, dict) and "date" in r for r in res):
-        raise ConfigError(f"{src}: record.unsc_resolutions must be a list of tables with a date")
-    dates = [r["date"] for r in res]
+    tests = [d for d in record.icbm_launches + record.nuclear_tests if first <= d.year <= last]
     if not tests:
-        raise ConfigError(f"{src}: the record has no strategic test in {first}-{last}")
+        raise ConfigError(f"{where}: the record has no strategic test in {first}-{last}")
+    dates = [r.date for r in record.unsc_resolutions]
     hit = [any(dt.timedelta(0) <= r - t <= dt.timedelta(weeks=lag) for r in dates) for t in tests]
     return sum(hit) / len(hit)
 
 
-def parse_extra(
-    item: dict[str, Any], name: str, scen: str, kind: str, year: int, weight: float, rule: str,
-    record: dict[str, Any], scn: Scenario, where: str,
-) -> Statistic:  # fmt: skip
+def parse_extra(e: StatisticEntry, record: Record, scn: Scenario, where: str) -> Statistic:
     """Check a timing or tightening statistic against the record; one-line errors."""
-    if "scale" not in item:
-        raise ConfigError(f"{where}: missing required key 'scale' (the distance scale)")
-    scale = _num(item["scale"], f"{where}.scale")
-    if scale <= 0:
-        raise ConfigError(f"{where}: scale must be > 0, got {scale:g}")
-    if "observed" not in item:
-        raise ConfigError(f"{where}: missing required key 'observed'")
-    obs = item["observed"]
-    if kind in ("first_week", "last_week"):
-        event = str(item.get("event", ""))
+    assert e.scale is not None  # StatisticEntry checked it
+    if e.kind in ("first_week", "last_week"):
+        event = str(e.event)
         if event not in TIMING_EVENTS:
             raise ConfigError(f"{where}: event must be one of {', '.join(TIMING_EVENTS)}")
-        d = timing_date(rule, year, record, where)
-        if obs != d:
+        d = timing_date(e.rule, e.year, record, where)
+        if e.observed != d:
             raise ConfigError(
-                f"{where}: observed = {obs!r} but rule '{rule}' gives {d} from the record"
+                f"{where}: observed = {e.observed!r} but rule '{e.rule}' gives {d} from the record"
             )
         if not scn.start_date <= d <= scn.date_of(scn.steps):
-            raise ConfigError(f"{where}: {d} is outside scenario '{scen}'")
-        return Statistic(name, scen, kind, year, float(week_of_year(scn, d)), event=event,
-                         weight=weight, rule=rule, scale=scale, date=d)  # fmt: skip
+            raise ConfigError(f"{where}: {d} is outside scenario '{e.scenario}'")
+        return Statistic(e.name, e.scenario, e.kind, e.year, float(week_of_year(scn, d)),
+                         event=event, weight=e.weight, rule=e.rule, scale=e.scale, date=d)  # fmt: skip
     # tightening
-    first = int(_num(item.get("first_year", year), f"{where}.first_year"))
-    lag = int(_num(item.get("lag", 0), f"{where}.lag"))
-    if not 1 <= lag <= 52:
-        raise ConfigError(f"{where}: lag must be 1..52 weeks, got {lag}")
-    if first > year or first < scn.start_date.year:
+    first = e.year if e.first_year is None else e.first_year
+    lag = int(e.lag or 0)
+    if first > e.year or first < scn.start_date.year:
         raise ConfigError(
-            f"{where}: first_year {first} must lie in [{scn.start_date.year}, {year}]"
+            f"{where}: first_year {first} must lie in [{scn.start_date.year}, {e.year}]"
         )
-    if rule != "resolution_within_lag":
-        raise ConfigError(f"{where}: rule must be 'resolution_within_lag', got {rule!r}")
-    share = resolution_share(record, first, year, lag, where)
-    value = _num(obs, f"{where}.observed")
-    if abs(value - share) > 1e-9:
-        raise ConfigError(f"{where}: observed = {value:g} but the record gives {share:g}")
-    return Statistic(name, scen, kind, year, share, event="strategic_test", weight=weight,
-                     rule=rule, scale=scale, first_year=first, lag=lag)  # fmt: skip
+    if e.rule != "resolution_within_lag":
+        raise ConfigError(f"{where}: rule must be 'resolution_within_lag', got {e.rule!r}")
+    share = resolution_share(record, first, e.year, lag, where)
+    if not isinstance(e.observed, float) or abs(e.observed - share) > 1e-9:
+        raise ConfigError(f"{where}: observed = {e.observed!r} but the record gives {share:g}")
+    return Statistic(e.name, e.scenario, e.kind, e.year, share, event="strategic_test",
+                     weight=e.weight, rule=e.rule, scale=e.scale, first_year=first, lag=lag)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- simulation
@@ -185,21 +159,21 @@ def _stats_of_block(
     mor_step: int,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     scn = ens.scenario
-    events = sorted({st.event for st in stats if st.event} | set(_FACT_EVENTS))
-    idx = [dyn.EVENT_INDEX[e] for e in events]
-    row = {e: k for k, e in enumerate(events)}
+    evs = sorted({st.event for st in stats if st.event} | set(_FACT_EVENTS))
+    idx = [events.EVENT_INDEX[e] for e in evs]
+    row = {e: k for k, e in enumerate(evs)}
     r = p.n_rows
-    hit = np.zeros((len(events), steps + 1, r), dtype=bool)
+    hit: np.ndarray = np.zeros((len(evs), steps + 1, r), dtype=bool)
     track = any(st.kind == "tightening" for st in stats)
     coal = np.zeros((steps + 1, r)) if track else None
     prev = None
-    for t, st in ens.iterate(p, seeds, steps=steps):
-        c = st.counts[:, idx]
+    for t, state in ens.iterate(p, seeds, steps=steps):
+        c = state.counts[:, idx]
         if prev is not None:
             hit[:, t, :] = (c > prev).T
         prev = c.copy()
         if coal is not None:
-            coal[t] = coalition_commitment(st, ens.structure)
+            coal[t] = coalition_commitment(state, ens.structure)
     out: dict[str, np.ndarray] = {}
     for st in stats:
         a, b = year_steps(scn, st.year)
@@ -274,12 +248,12 @@ def per_run_statistics(
         mine = [st for st in stats if st.scenario == key]
         if not mine:
             continue
-        ens = _engine(key, scn)
+        ens = compiled(scn)
         steps = steps_needed(scn, mine)
         seeds = ens.seeds(seed + s, n, replicates, first_point=first_point)
         cols = {nm: theta[:, k] for k, nm in enumerate(targets.names)}
-        mor = record.get("moratorium_announced")
-        mor_step = scn.step_of(mor) if isinstance(mor, dt.date) else 1
+        mor = record.moratorium_announced
+        mor_step = scn.step_of(mor) if mor is not None else 1
         parts: dict[str, list[np.ndarray]] = {}
         rows_total = n * replicates
         step_rows = max(replicates, (_ROWS // replicates) * replicates)
@@ -288,10 +262,10 @@ def per_run_statistics(
             pts = np.arange(lo // replicates, hi // replicates)
             p = ens.params({k: v[pts] for k, v in cols.items()}, replicates=replicates)
             res = _stats_of_block(ens, mine, p, seeds[lo:hi], steps, mor_step)
-            for nm, v in res.items():
-                parts.setdefault(nm, []).append(v)
-        for nm, v in parts.items():
-            out[nm] = np.concatenate(v)
+            for nm, col in res.items():
+                parts.setdefault(nm, []).append(col)
+        for nm, chunks in parts.items():
+            out[nm] = np.concatenate(chunks)
     return out
 
 

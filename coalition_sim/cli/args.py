@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..scenario.seeds import parse_seed
+
 __all__ = ["positive_int", "seed"]
 
 
@@ -18,10 +20,8 @@ def positive_int(text: str) -> int:
 
 
 def seed(text: str) -> int:
+    """A ``--seed`` value (the one seed rule: :func:`coalition_sim.scenario.seeds.parse_seed`)."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**63), got {value}")
-    return value
+        return parse_seed(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -11,18 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from .args import positive_int
+from .args import seed as _seed
 
 __all__ = ["register"]
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2**62:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**62), got {value}")
-    return value
 
 
 def _share(text: str) -> float:
@@ -109,6 +100,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers", type=positive_int, metavar="W", help="processes (default: min(2, cores))"
     )
     cal.add_argument(
+        "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"
+    )
+    cal.add_argument(
         "--adjust", action="store_true",
         help="rejection: use the regression-adjusted posterior (Beaumont 2002) for the point",
     )  # fmt: skip
@@ -143,8 +137,8 @@ def _fitted_name(key: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from ..calibration.estimate import load_targets
-    from ..scenario.schema import ConfigError
+    from ..calibration.targets import load_targets
+    from ..scenario.loading import ConfigError
 
     path = args.targets or _root() / "calibration" / "targets.toml"
     targets = load_targets(path)  # every check before anything is written
@@ -160,15 +154,17 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
 
     from ..calibration.diagnostics import write_smc_report
     from ..calibration.fit import FitSettings, run_calibration
-    from ..scenario.schema import ConfigError
+    from ..scenario.loading import ConfigError
 
     for opt in ("candidates", "accept", "validation_replicates"):
         if getattr(args, opt) is not None:
             raise ConfigError(f"--{opt.replace('_', '-')} applies to --method rejection only")
     if args.adjust:
         raise ConfigError("--adjust applies to --method rejection only")
-    cfg = dict(targets.smc)
-    seed = int(cfg.get("seed", targets.abc.get("seed", 1))) if args.seed is None else args.seed
+    cfg = targets.smc.model_dump()
+    if cfg["seed"] is None:
+        cfg["seed"] = targets.abc.seed
+    seed = int(cfg["seed"]) if args.seed is None else args.seed
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))
     quiet = args.quiet
 
@@ -195,10 +191,14 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
         max_runs=pick(args.max_runs, "max_runs", None),
         forecast_max_runs=pick(args.max_runs, "forecast_max_runs", None),
         predictive_draws=int(pick(args.predictive_draws, "predictive_draws", 2000)),
-        predictive_seed=int(targets.abc.get("validation_seed", seed + 1)),
+        predictive_seed=int(
+            seed + 1 if targets.abc.validation_seed is None else targets.abc.validation_seed
+        ),
         forecast_until=None if fit_until is None else int(fit_until),
         compare_rejection=args.compare_rejection or 0,
         kernel=str(cfg.get("kernel", "logit_mvn")),
+        kernel_scale=cfg.get("kernel_scale"),
+        scheduler=args.scheduler,
     )
     fit, timing, written = run_calibration(targets, args.out, cfg_fit, scen_dir, say)
     report = args.report or args.out / "report"
@@ -226,8 +226,9 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
 
 
 def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
-    from ..calibration.estimate import FACTS, calibrate, write_fitted_scenario, write_outputs
-    from ..scenario.schema import ConfigError
+    from ..calibration.estimate import calibrate, write_fitted_scenario, write_outputs
+    from ..calibration.targets import FACTS
+    from ..scenario.loading import ConfigError
 
     legacy = [s.name for s in targets.statistics
               if s.kind not in ("weeks", "fact") or s.fact == FACTS[-1]]  # fmt: skip
@@ -235,10 +236,10 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
         raise ConfigError(f"{targets.path}: --method rejection scores count and summit facts "
                           f"only; remove {legacy[0]} (and other timing statistics) or use smc")  # fmt: skip
     abc = targets.abc
-    candidates = args.candidates or int(abc.get("candidates", 4096))
-    replicates = args.replicates or int(abc.get("replicates", 50))
-    seed = int(abc.get("seed", 1)) if args.seed is None else args.seed
-    accept = args.accept or float(abc.get("accept", 0.05))
+    candidates = args.candidates or abc.candidates
+    replicates = args.replicates or abc.replicates
+    seed = abc.seed if args.seed is None else args.seed
+    accept = args.accept or abc.accept
     if candidates < 2:
         raise ConfigError(f"--candidates must be at least 2, got {candidates}")
     if round(accept * candidates) < 2:
@@ -248,12 +249,13 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
     if not quiet:
         print(
             f"calibrate: {candidates} candidates x {replicates} replicates x "
-            f"{len(targets.scenarios)} starts on {workers} worker(s)",
+            f"{len(targets.scenarios)} starts on "
+            + (f"dask at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"),
             file=sys.stderr, flush=True,
         )  # fmt: skip
     t0 = time.perf_counter()
     res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
-                    adjust=args.adjust, quiet=quiet)  # fmt: skip
+                    adjust=args.adjust, quiet=quiet, scheduler=args.scheduler)  # fmt: skip
     written = write_outputs(res, args.out)
     scen_dir = args.scenario_dir
     for key, base in targets.scenario_paths.items():

@@ -10,15 +10,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
-from ..scenario.library import BASELINE, config_dir, list_scenarios, scenario_path
-from ..scenario.schema import (
-    ConfigError,
-    apply_overrides,
-    parameter_table,
-    read_scenario_data,
-    validate_scenario,
-)
+from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenario, scenario_path
+from ..scenario.loading import ConfigError
+from ..scenario.names import parameter_table
+from ..scenario.schema import Scenario
 from . import calibrate, sweep, ui
 from .args import positive_int
 from .args import seed as _seed
@@ -31,7 +28,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's two-line usage dump
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's two-line usage dump
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
@@ -83,12 +80,8 @@ def _register_extensions(sub: argparse._SubParsersAction) -> None:
         module.register(sub)
 
 
-def _load(path_or_name: str | Path, overrides: list[str]):
-    path = scenario_path(path_or_name)
-    data = read_scenario_data(path)
-    if overrides:
-        data = apply_overrides(data, overrides, str(path))
-    return validate_scenario(data, str(path))
+def _load(path_or_name: str | Path, overrides: list[str]) -> Scenario:
+    return load_scenario(scenario_path(path_or_name), overrides)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

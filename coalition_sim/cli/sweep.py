@@ -67,7 +67,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from ..experiments.analysis import analyze
 
     if not 0 < args.confidence < 1:
-        from ..scenario.schema import ConfigError
+        from ..scenario.loading import ConfigError
 
         raise ConfigError(f"--confidence must be in (0, 1), got {args.confidence}")
     result = analyze(args.dir, outcome=args.outcome, confidence=args.confidence)

@@ -2,7 +2,7 @@
 
 Every function takes arrays whose leading axis is the replicate, so one call serves a single
 Mesa agent (R = 1, one actor column) and the ensemble engine (R replicates, every actor) alike.
-Randomness never happens here: uniform numbers are passed in from :mod:`coalition_sim.streams`.
+Randomness never happens here: uniform numbers are passed in from :mod:`coalition_sim.core.streams`.
 
 Two habits keep results bit-identical whatever the array shapes: sums over the actor axis are
 written as explicit left-to-right loops (:func:`rowsum`), never ``np.sum`` or ``@``, whose

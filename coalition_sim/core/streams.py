@@ -15,11 +15,12 @@ from enum import IntEnum
 
 import numpy as np
 
-__all__ = ["WORLD", "Draw", "seed_keys", "uniforms"]
+__all__ = ["GOLDEN", "M1", "M2", "WORLD", "Draw", "mix", "seed_keys", "uniforms"]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+#: SplitMix64 constants: the golden-ratio increment and the finaliser's two multipliers.
+GOLDEN = _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+M1 = _M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _TO_UNIT = 2.0**-53
 _S11 = np.uint64(11)
@@ -54,8 +55,10 @@ class Draw(IntEnum):
 N_DRAWS = len(Draw)
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser on uint64 arrays (wrapping arithmetic)."""
+def mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser on uint64 arrays (wrapping arithmetic): THE mixer of the package.
+
+    Callers mixing numpy scalars wrap it in ``np.errstate(over="ignore")``."""
     x = x ^ (x >> _S30)
     x = x * _M1
     x = x ^ (x >> _S27)
@@ -66,13 +69,13 @@ def _mix(x: np.ndarray) -> np.ndarray:
 def seed_keys(seeds: np.ndarray | int) -> np.ndarray:
     """Mixed per-replicate keys from integer seeds (shape (R,), dtype uint64)."""
     s = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
-    return _mix(s * _GOLDEN + _GOLDEN)
+    return mix(s * _GOLDEN + _GOLDEN)
 
 
 def _slot_keys(actors: np.ndarray, draws: np.ndarray) -> np.ndarray:
     a = np.asarray(actors, dtype=np.uint64)[:, None]
     d = np.asarray(draws, dtype=np.uint64)[None, :]
-    return _mix((a << np.uint64(8)) + d + _GOLDEN)
+    return mix((a << np.uint64(8)) + d + _GOLDEN)
 
 
 def uniforms(
@@ -85,7 +88,7 @@ def uniforms(
     (seed r, step, actors[i], draws[k]).
     """
     with np.errstate(over="ignore"):
-        step_key = _mix(keys ^ (np.uint64(step) * _GOLDEN + _M1))
+        step_key = mix(keys ^ (np.uint64(step) * _GOLDEN + _M1))
         slots = _slot_keys(np.asarray(actors), np.asarray(draws))
-        bits = _mix(step_key[:, None, None] ^ slots[None, :, :])
+        bits = mix(step_key[:, None, None] ^ slots[None, :, :])
     return (bits >> _S11).astype(np.float64) * _TO_UNIT

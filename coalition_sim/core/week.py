@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from ..scenario.schema import TIE_TYPES, Actor, EventKind, Params, Role, Scenario, TieType
+from ..scenario.names import ACTOR_FIELDS, INTEREST_FIELDS
+from ..scenario.schema import TIE_TYPES, EventKind, Params, Role, Scenario, TieType
 from . import rules
+from .events import EVENT_INDEX, EVENT_KINDS
 from .streams import WORLD, Draw, seed_keys, uniforms
 
 __all__ = [
@@ -66,38 +68,6 @@ class Posture(IntEnum):
     SIDELINE = 2
     ESCALATE = 3
 
-
-#: Event kinds, in the order of the counters kept in :attr:`State.counts`.
-EVENT_KINDS: tuple[str, ...] = (
-    "summit_proposed",
-    "summit_scheduled",
-    "unconsulted_decision",
-    "summit_lapsed",
-    "summit_cancelled",
-    "summit_revived",
-    "summit_held",
-    "agreement",
-    "no_deal",
-    "conventional_test",
-    "strategic_test",
-    "outburst_counterpart",
-    "outburst_third_party",
-    "policy_shift",
-    "mode_influence",
-    "mode_autonomy",
-    "us_compromise",
-    "us_sideline",
-    "us_escalate",
-    "military_crisis",
-    "coalition_fracture",
-    "pressure_unwound",
-    "us_isolated",
-    "election",
-    "pandemic_start",
-    "pandemic_end",
-    "scheduled_event",
-)
-EVENT_INDEX = {name: k for k, name in enumerate(EVENT_KINDS)}
 
 _ACTOR_DRAWS = np.array(
     [Draw.COMMIT_NOISE, Draw.ENGAGE_NOISE, Draw.STANDING_NOISE, Draw.OUTBURST, Draw.SHIFT,
@@ -207,10 +177,8 @@ class Structure:
 
 # --------------------------------------------------------------------------- parameters
 
-_ACTOR_FIELDS = tuple(
-    name for name, f in Actor.model_fields.items() if f.annotation in (float, int)
-)
-_INTEREST_FIELDS = ("security", "economy", "prestige", "stability")
+_ACTOR_FIELDS = ACTOR_FIELDS
+_INTEREST_FIELDS = INTEREST_FIELDS
 
 
 class ParamArrays(SimpleNamespace):
@@ -353,7 +321,7 @@ class State:
 
     def copy(self) -> State:
         return State(
-            **{
+            **{  # type: ignore[arg-type]
                 f.name: (
                     {k: v.copy() for k, v in getattr(self, f.name).items()}
                     if f.name == "metrics"
@@ -1062,19 +1030,6 @@ def step(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray)
 
 
 # --------------------------------------------------------------------------- outcomes
-
-OUTCOMES: tuple[str, ...] = (
-    "summit_held",
-    "agreement",
-    "coalition_fractured",
-    "pressure_unwound",
-    "us_isolated",
-    "strategic_test",
-    "military_crisis",
-    "summit_cancelled",
-    "summit_revived",
-    "muddling_through",
-)
 
 
 def outcomes(st: State) -> dict[str, np.ndarray]:

@@ -1,4 +1,4 @@
-"""The ensemble engine: many parameter points x replicates advanced at once on ``dynamics.step``.
+"""The ensemble engine: many parameter points x replicates advanced at once on ``core.week.step``.
 
 The Mesa model runs one replicate at a time; here every run is a row of the same state arrays,
 so a sweep of thousands of runs costs a few hundred numpy calls per week instead of thousands of
@@ -24,19 +24,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 
+from ..core import events
 from ..core import week as dyn
-from ..scenario.library import resolve_scenario, with_values
-from ..scenario.schema import Actor, Clock, ConfigError, Interests, Params, Scenario
+from ..core.streams import GOLDEN, M1, M2, mix
+from ..scenario.library import resolve_scenario
+from ..scenario.loading import ConfigError
+from ..scenario.names import (
+    INTEREST_FIELDS,
+    canonical_name,
+    check_values,
+    parameter_specs,
+    with_values,
+)
+from ..scenario.schema import Scenario
 
 __all__ = [
     "METRICS",
     "TRACKED",
     "Ensemble",
     "EnsembleResult",
-    "ParamSpec",
-    "parameter_specs",
     "run_ensemble",
     "run_seeds",
 ]
@@ -53,20 +60,6 @@ DEFAULT_BLOCK = 8192
 
 # --------------------------------------------------------------------------- seeds
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser (wrapping uint64 arithmetic)."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> np.uint64(30))
-        x = x * _M1
-        x = x ^ (x >> np.uint64(27))
-        x = x * _M2
-        return x ^ (x >> np.uint64(31))
-
 
 def run_seeds(base_seed: int, points: np.ndarray, replicates: np.ndarray) -> np.ndarray:
     """Seed of run (point i, replicate j): a pure function of (base seed, i, j), < 2**63.
@@ -77,98 +70,10 @@ def run_seeds(base_seed: int, points: np.ndarray, replicates: np.ndarray) -> np.
     i = np.asarray(points, dtype=np.uint64)
     j = np.asarray(replicates, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        k = _mix(np.uint64(base_seed) * _GOLDEN + _GOLDEN)
-        k = _mix(k ^ (i * _GOLDEN + _M1))
-        k = _mix(k ^ (j * _GOLDEN + _M2))
+        k = mix(np.asarray(np.uint64(base_seed) * GOLDEN + GOLDEN))
+        k = mix(k ^ (i * GOLDEN + M1))
+        k = mix(k ^ (j * GOLDEN + M2))
     return (k >> np.uint64(1)).astype(np.uint64)
-
-
-# --------------------------------------------------------------------------- parameter names
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """A settable numeric parameter: where it lives in ParamArrays and its schema range."""
-
-    name: str  # canonical dotted name
-    group: str  # ParamArrays attribute: a params group, 'clock' or 'actor'
-    field: str
-    column: int | None  # actor column for actor fields
-    lo: float
-    hi: float
-    integer: bool
-    default: float
-
-
-def _bounds(model: type[BaseModel], name: str) -> tuple[float, float, bool]:
-    f = model.model_fields[name]
-    lo, hi = -np.inf, np.inf
-    for meta in f.metadata:
-        lo = getattr(meta, "ge", lo)
-        hi = getattr(meta, "le", hi)
-    return float(lo), float(hi), f.annotation is int
-
-
-def parameter_specs(scn: Scenario) -> dict[str, ParamSpec]:
-    """Every numeric parameter of ``scn`` that a sweep may vary, by canonical dotted name."""
-    specs: dict[str, ParamSpec] = {}
-    for group, gfield in Params.model_fields.items():
-        model = gfield.annotation
-        values = getattr(scn.params, group)
-        for name in model.model_fields:
-            lo, hi, integer = _bounds(model, name)
-            specs[f"params.{group}.{name}"] = ParamSpec(
-                f"params.{group}.{name}", group, name, None, lo, hi, integer,
-                float(getattr(values, name)),
-            )  # fmt: skip
-    for name in ("pandemic_weeks", "pandemic_narrowing", "election_horizon"):
-        lo, hi, integer = _bounds(Clock, name)
-        specs[f"clock.{name}"] = ParamSpec(
-            f"clock.{name}", "clock", name, None, lo, hi, integer, float(getattr(scn.clock, name))
-        )
-    for col, actor in enumerate(scn.actors):
-        for name in dyn._ACTOR_FIELDS:
-            lo, hi, integer = _bounds(Actor, name)
-            key = f"actors.{actor.id}.{name}"
-            specs[key] = ParamSpec(
-                key, "actor", name, col, lo, hi, integer, float(getattr(actor, name))
-            )
-        for name in dyn._INTEREST_FIELDS:
-            lo, hi, integer = _bounds(Interests, name)
-            key = f"actors.{actor.id}.interests.{name}"
-            specs[key] = ParamSpec(
-                key, "actor", name, col, lo, hi, integer, float(getattr(actor.interests, name))
-            )
-    return specs
-
-
-def canonical_name(name: str, specs: Mapping[str, ParamSpec]) -> str:
-    """``fatigue.growth`` -> ``params.fatigue.growth`` (as ``with_values`` accepts); unknown
-    names raise :class:`ConfigError` naming a close match when there is one."""
-    name = name.strip()
-    for candidate in (name, f"params.{name}"):
-        if candidate in specs:
-            return candidate
-    import difflib
-
-    close = difflib.get_close_matches(name, list(specs), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else " (see 'python run.py params')"
-    raise ConfigError(f"unknown parameter '{name}'{hint}")
-
-
-def check_values(spec: ParamSpec, values: np.ndarray) -> np.ndarray:
-    """Range and type checks the schema would apply, for a whole column at once."""
-    v = np.asarray(values, dtype=np.float64)
-    bad = ~np.isfinite(v) | (v < spec.lo) | (v > spec.hi)
-    if bad.any():
-        x = v[np.flatnonzero(bad)[0]]
-        raise ConfigError(
-            f"parameter '{spec.name}' = {x:g} is out of range [{spec.lo:g}, {spec.hi:g}]"
-        )
-    if spec.integer and np.any(v != np.round(v)):
-        x = v[np.flatnonzero(v != np.round(v))[0]]
-        raise ConfigError(f"parameter '{spec.name}' must be a whole number, got {x:g}")
-    return v
 
 
 # --------------------------------------------------------------------------- results
@@ -221,7 +126,7 @@ class Ensemble:
         not given keep the base scenario's value. Values are range-checked like the schema,
         and actors' interest weights must still sum to one.
         """
-        cols = {} if points is None else {k: np.asarray(points[k]) for k in points}
+        cols = {} if points is None else {str(k): np.asarray(v) for k, v in points.items()}
         lengths = {len(np.atleast_1d(v)) for v in cols.values()}
         if len(lengths) > 1:
             raise ConfigError(f"parameter columns have different lengths: {sorted(lengths)}")
@@ -239,10 +144,10 @@ class Ensemble:
                 arr[:] = v
             else:
                 arr[:, spec.column] = v
-                if spec.field in dyn._INTEREST_FIELDS:
+                if spec.field in INTEREST_FIELDS:
                     touched.add(spec.column)
         for col in sorted(touched):
-            total = sum(getattr(p.actor, f)[:, col] for f in dyn._INTEREST_FIELDS)
+            total = sum(getattr(p.actor, f)[:, col] for f in INTEREST_FIELDS)
             off = np.abs(total - 1.0) > 1e-6
             if off.any():
                 raise ConfigError(
@@ -329,7 +234,7 @@ class Ensemble:
         final: dict[str, Any] = dict(dyn.outcomes(st))
         final.update(self._snapshot(st, actors))
         if counts:
-            for k, name in enumerate(dyn.EVENT_KINDS):
+            for k, name in enumerate(events.EVENT_KINDS):
                 final[f"n_{name}"] = st.counts[:, k].astype(np.int32)
         traj = None
         if snaps:
@@ -378,7 +283,7 @@ def run_ensemble(
         post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
         post.apply(p, ens, seeds, keep=list(overrides or {}))
     res = ens.run(p, seeds, every=every)
-    probs = {name: float(res.final[name].mean()) for name in dyn.OUTCOMES}
+    probs = {name: float(res.final[name].mean()) for name in events.OUTCOMES}
     return {
         "final": res.final,
         "probabilities": probs,

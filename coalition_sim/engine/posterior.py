@@ -28,10 +28,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__
 from ..core import week as dyn
-from ..scenario.schema import ConfigError, Scenario
-from .ensemble import Ensemble, ParamSpec, _mix, canonical_name, check_values
+from ..core.streams import mix as _mix
+from ..scenario.loading import ConfigError
+from ..scenario.names import ParamSpec, canonical_name, check_values, with_values
+from ..scenario.schema import Scenario
+from .ensemble import Ensemble
 
 __all__ = [
     "META_KEY",
@@ -115,11 +117,20 @@ class Posterior:
 
     def scenario_for(self, scn: Scenario, seed: int) -> Scenario:
         """The scenario with the particle drawn for ``seed`` (for single Mesa runs)."""
-        from ..scenario.library import with_values
-
         self.check(Ensemble(scn).specs, f"scenario '{scn.name}'")
         i = int(self.draw([seed])[0])
         return with_values(scn, {n: float(self.values[i, k]) for k, n in enumerate(self.names)})
+
+
+def _version() -> str:
+    """The installed package version (read from metadata: the engine layer must not import
+    the package's top level, which re-exports every layer)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coalition-sim")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def draw_indices(cum: np.ndarray, seeds: np.ndarray | Sequence[int] | int) -> np.ndarray:
@@ -170,10 +181,10 @@ def save_posterior(path: str | Path, names: Sequence[str], values: np.ndarray,
                             "weight": np.asarray(weights, dtype=np.float64)}  # fmt: skip
     for k, n in enumerate(names):
         cols[n] = np.asarray(values)[:, k]
-    for k, v in (extra or {}).items():
-        cols[k] = np.asarray(v)
+    for key, v in (extra or {}).items():
+        cols[key] = np.asarray(v)
     table = pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False)
-    full = {"format": FORMAT, "package_version": __version__, "parameters": list(names),
+    full = {"format": FORMAT, "package_version": _version(), "parameters": list(names),
             **meta}  # fmt: skip
     md = dict(table.schema.metadata or {})
     md[META_KEY] = json.dumps(full, sort_keys=True).encode()

@@ -24,9 +24,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
-from ..core.week import OUTCOMES
+from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS
-from ..scenario.schema import ConfigError
+from ..engine.stats import wilson_interval
+from ..scenario.loading import ConfigError
 from .sweep import read_manifest
 
 __all__ = [
@@ -35,26 +36,9 @@ __all__ = [
     "morris_indices",
     "point_table",
     "sobol_indices",
-    "wilson_interval",
 ]
 
 FAN_MAX_ROWS = 4_000_000  # trajectory rows read for the fan chart (about 70 MB of columns)
-
-
-def wilson_interval(
-    k: np.ndarray | int, n: np.ndarray | int, confidence: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for k successes in n trials: unlike the normal approximation it
-    stays inside [0, 1] and is sensible at p = 0 or 1, which rare outcomes often hit."""
-    k = np.asarray(k, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
-    z = stats.norm.ppf(0.5 + confidence / 2.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1.0 + z**2 / n
-        centre = (p + z**2 / (2.0 * n)) / denom
-        half = z / denom * np.sqrt(p * (1.0 - p) / n + z**2 / (4.0 * n**2))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- sensitivity
@@ -164,7 +148,7 @@ def _heatmap(df: pd.DataFrame, names: list[str], outcome: str, design: str, path
     if design == "factorial":
         grid = df.groupby([y, x])[outcome].mean().unstack(x)
         xs, ys = grid.columns.to_numpy(), grid.index.to_numpy()
-        im = ax.imshow(
+        im: Any = ax.imshow(
             grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1
         )
         ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
@@ -265,7 +249,9 @@ class AnalysisResult:
     summary: str = ""
 
 
-def _sensitivity(man: dict[str, Any], table: pd.DataFrame, outputs: list[str]) -> tuple:
+def _sensitivity(
+    man: dict[str, Any], table: pd.DataFrame, outputs: list[str]
+) -> pd.DataFrame | None:
     design = man["design"]
     problem = man["problem"]
     names = problem["names"]
@@ -348,9 +334,9 @@ def analyze(
     if sens is not None:
         key = "ST" if res.sobol is not None else "mu_star"
         lines.append(f"most influential parameter by {key}:")
-        for o, grp in sens.groupby("output", sort=False):
+        for output, grp in sens.groupby("output", sort=False):
             top = grp.sort_values(key, ascending=False).iloc[0]
-            lines.append(f"  {o:<24} {top['parameter']} ({key} = {top[key]:.3f})")
+            lines.append(f"  {output!s:<24} {top['parameter']} ({key} = {top[key]:.3f})")
     lines.extend(notes)
     lines.append("wrote " + ", ".join(str(f.relative_to(out)) for f in res.files))
     res.summary = "\n".join(lines)

@@ -23,8 +23,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -36,10 +35,15 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import __version__
-from ..engine.ensemble import Ensemble, canonical_name, check_values, run_seeds
+from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
-from ..scenario.library import resolve_scenario, scenario_path, with_values
-from ..scenario.schema import ConfigError, Scenario, _first_error, read_toml
+from ..engine.runner import compiled, run_tasks
+from ..scenario.library import config_dir, resolve_scenario, scenario_path
+from ..scenario.loading import ConfigError, read_toml
+from ..scenario.loading import first_error as _first_error
+from ..scenario.names import canonical_name, check_values, with_values
+from ..scenario.schema import Scenario
+from ..scenario.seeds import SEED_LIMIT
 
 __all__ = [
     "SweepPlan",
@@ -95,7 +99,7 @@ class SweepSpec(_Strict):
     scenario: str = Field("baseline", min_length=1)
     steps: int | None = Field(None, ge=1, le=5200)
     replicates: int = Field(ge=1, le=1_000_000)
-    seed: int = Field(0, ge=0, lt=2**63)
+    seed: int = Field(0, ge=0, lt=SEED_LIMIT)
     set: dict[str, float] = Field(default_factory=dict)  # fixed overrides of the scenario
     design: DesignSpec = Field(default_factory=DesignSpec)
     parameters: list[ParameterSpec] = Field(default_factory=list)
@@ -106,7 +110,7 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep spec file; ConfigError (one line) if it is bad."""
     p = Path(path)
     if not p.exists() and p.suffix != ".toml":
-        p = Path(__file__).resolve().parents[2] / "configs" / "sweeps" / f"{path}.toml"
+        p = config_dir() / "sweeps" / f"{path}.toml"
     data = read_toml(p)
     try:
         return SweepSpec.model_validate(data), p
@@ -345,22 +349,9 @@ class ChunkTask:
     posterior: Any = None  # posterior.Posterior or None
 
 
-_ENGINES: dict[str, Ensemble] = {}  # per-process cache of compiled base scenarios
-
-
-def _engine(task: ChunkTask) -> Ensemble:
-    ens = _ENGINES.get(task.spec_hash)
-    if ens is None:
-        if len(_ENGINES) > 4:
-            _ENGINES.clear()
-        ens = Ensemble(Scenario.model_validate(task.scenario_json))
-        _ENGINES[task.spec_hash] = ens
-    return ens
-
-
 def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
     """Compute one chunk: its runs' final rows (and trajectories). Pure in the task."""
-    ens = _engine(task)
+    ens = compiled(task.scenario_json)
     runs = np.arange(task.first_run, task.first_run + task.n_runs, dtype=np.int64)
     point = runs // task.replicates
     rep = runs % task.replicates
@@ -524,64 +515,6 @@ def _write_chunk(out: Path, c: int, runs: pa.Table, traj: pa.Table | None) -> No
     _atomic_table(out / "runs" / _part(c), runs)
 
 
-# --------------------------------------------------------------------------- executors
-
-
-def _bounded(submit: Callable[[ChunkTask], Any], tasks: Iterator[ChunkTask], limit: int,
-             waiter: Callable[[set], tuple[set, set]]) -> Iterator[Any]:  # fmt: skip
-    """Submit at most ``limit`` tasks ahead and yield finished futures as they come."""
-    pending: set = set()
-    for task in tasks:
-        pending.add(submit(task))
-        if len(pending) >= limit:
-            done, pending = waiter(pending)
-            yield from done
-    while pending:
-        done, pending = waiter(pending)
-        yield from done
-
-
-def _run_local(tasks: Iterator[ChunkTask], workers: int) -> Iterator[tuple]:
-    if workers <= 1:
-        for task in tasks:
-            yield run_chunk(task)
-        return
-    import multiprocessing as mp
-
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-
-        def waiter(fs: set) -> tuple[set, set]:
-            done, rest = wait(fs, return_when=FIRST_COMPLETED)
-            return done, rest
-
-        for fut in _bounded(lambda t: pool.submit(run_chunk, t), tasks, 2 * workers, waiter):
-            yield fut.result()
-
-
-def _run_dask(tasks: Iterator[ChunkTask], address: str) -> Iterator[tuple]:
-    from distributed import Client
-    from distributed import wait as dwait
-
-    try:
-        client = Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise ConfigError(f"cannot reach dask scheduler at {address}: {exc}") from None
-    with client:
-        limit = 2 * max(1, sum(client.nthreads().values()))
-
-        def submit(task: ChunkTask) -> Any:
-            return client.submit(run_chunk, task, key=f"chunk-{task.spec_hash[:16]}-{task.index}",
-                                 pure=False)  # fmt: skip
-
-        def waiter(fs: set) -> tuple[set, set]:
-            res = dwait(list(fs), return_when="FIRST_COMPLETED")
-            return set(res.done), set(res.not_done)
-
-        for fut in _bounded(submit, tasks, limit, waiter):
-            yield fut.result()
-            fut.release()
-
-
 # --------------------------------------------------------------------------- running
 
 
@@ -620,11 +553,10 @@ def run_sweep(
     progress = Progress(
         f"sweep {plan.spec.name}", plan.n_runs, min(plan.n_runs, skipped * cs), quiet=quiet
     )
-    tasks = _tasks(plan, cs, todo)
-    if scheduler:
-        results = _run_dask(tasks, scheduler)
-    else:
-        results = _run_local(tasks, workers or os.cpu_count() or 1)
+    results = run_tasks(
+        run_chunk, _tasks(plan, cs, todo), workers=workers or os.cpu_count() or 1,
+        scheduler=scheduler, key=lambda t: f"chunk-{t.spec_hash[:16]}-{t.index}",
+    )  # fmt: skip
     computed = 0
     try:
         for c, runs, traj in results:

@@ -1,14 +1,22 @@
-"""Finding, listing and varying scenario files in ``configs/``."""
+"""Finding, listing and loading scenario files in ``configs/`` (or ``$COALITION_SIM_CONFIGS``)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
-from .schema import ConfigError, Scenario, load_scenario, read_toml, set_value, validate_scenario
+from .loading import ConfigError, read_scenario_data, read_toml, validate_scenario
+from .names import apply_overrides
+from .schema import Scenario
 
-__all__ = ["BASELINE", "config_dir", "list_scenarios", "resolve_scenario", "with_values"]
+__all__ = [
+    "BASELINE",
+    "config_dir",
+    "list_scenarios",
+    "load_scenario",
+    "resolve_scenario",
+    "scenario_path",
+]
 
 BASELINE = "baseline"
 
@@ -27,21 +35,19 @@ def scenario_path(name_or_path: str | Path) -> Path:
     return config_dir() / f"{p}.toml"
 
 
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load and validate a scenario file, applying ``key=value`` overrides first."""
+    data = read_scenario_data(path)
+    if overrides:
+        data = apply_overrides(data, overrides, source=str(path))
+    return validate_scenario(data, str(path))
+
+
 def resolve_scenario(scenario: Scenario | str | Path | None) -> Scenario:
     """A validated scenario from an object, a name in ``configs/``, a path, or None (baseline)."""
     if isinstance(scenario, Scenario):
         return scenario
     return load_scenario(scenario_path(BASELINE if scenario is None else scenario))
-
-
-def with_values(scn: Scenario, values: dict[str, Any]) -> Scenario:
-    """A copy of ``scn`` with dotted keys set (``params.fatigue.growth``, ``actors.ROK.x``)."""
-    data = scn.model_dump(mode="json")
-    source = f"scenario '{scn.name}'"
-    for key, value in values.items():
-        dotted = key if key.split(".")[0] in data else f"params.{key}"
-        set_value(data, dotted, value, source)
-    return validate_scenario(data, source)
 
 
 def list_scenarios() -> list[tuple[str, str, Path]]:

@@ -12,30 +12,23 @@ analysis 'Donald Trump's Own Version of Muddling Through on North Korea'.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
+
+from .seeds import SEED_LIMIT
 
 __all__ = [
     "Actor",
-    "ConfigError",
     "Event",
     "Params",
     "Role",
     "Scenario",
     "Tie",
     "TieType",
-    "apply_overrides",
-    "load_scenario",
-    "parameter_table",
 ]
-
-
-class ConfigError(ValueError):
-    """Bad scenario input; the message is one line naming the file, the key and what is allowed."""
 
 
 def param(
@@ -55,6 +48,18 @@ def param(
         description=meaning,
         json_schema_extra={"source": source, "unit": unit},
     )
+
+
+def field_range(field: FieldInfo) -> tuple[Any, Any]:
+    """A field's declared (min, max) from its ``ge``/``le`` constraints; None where open.
+
+    The one place ranges are read back from the schema: error messages, the parameter
+    table and the sweep/fit catalogue all use it."""
+    lo = hi = None
+    for meta in field.metadata:
+        lo = getattr(meta, "ge", lo)
+        hi = getattr(meta, "le", hi)
+    return lo, hi
 
 
 class _Strict(BaseModel):
@@ -1118,7 +1123,7 @@ class Scenario(_Strict):
     description: str = ""
     start_date: dt.date = dt.date(2018, 1, 1)
     steps: int = Field(104, ge=1, le=5200, description="Weeks to simulate.")
-    seed: int = Field(20180524, ge=0, lt=2**63, description="Default random seed.")
+    seed: int = Field(20180524, ge=0, lt=SEED_LIMIT, description="Default random seed.")
     dprk_mode: Literal["influence", "autonomy"] = Field(
         "autonomy", description="Initial DPRK policy mode."
     )
@@ -1195,250 +1200,3 @@ class Scenario(_Strict):
     def step_of(self, date: dt.date) -> int:
         """The step during which ``date`` falls (step 1 covers the first week)."""
         return (date - self.start_date).days // 7 + 1
-
-
-# ---------------------------------------------------------------------------------------
-# Loading, overrides and error messages
-# ---------------------------------------------------------------------------------------
-
-
-def _loc(loc: tuple[Any, ...], data: Any = None) -> str:
-    """A dotted key as ``--set`` spells it; actors are named by id where the input has one."""
-    out, node = "", data
-    for part in loc:
-        if isinstance(part, int):
-            item = node[part] if isinstance(node, list) and part < len(node) else None
-            ident = item.get("id") if isinstance(item, dict) else None
-            out += f".{ident}" if isinstance(ident, str) and out == "actors" else f"[{part}]"
-            node = item
-        else:
-            out += f".{part}" if out else str(part)
-            node = node.get(part) if isinstance(node, dict) else None
-    return out or "(top level)"
-
-
-def _field_bounds(loc: tuple[Any, ...]) -> tuple[Any, Any] | None:
-    """The schema's (min, max) for the field at ``loc``, if it has them."""
-    model: Any = Scenario
-    field = None
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        ann = field.annotation
-        args = [a for a in get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = args[0] if args else ann
-    if field is None:
-        return None
-    lo = hi = None
-    for meta in field.metadata:
-        lo = getattr(meta, "ge", lo)
-        hi = getattr(meta, "le", hi)
-    return (lo, hi) if lo is not None or hi is not None else None
-
-
-def _describe(err: dict[str, Any], data: Any = None) -> str:
-    kind = err["type"]
-    key = _loc(err["loc"], data)
-    got = err.get("input")
-    if kind == "extra_forbidden":
-        return f"unknown key '{key}'"
-    if kind == "missing":
-        return f"missing required key '{key}'"
-    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        bounds = _field_bounds(err["loc"])
-        allowed = f"allowed [{bounds[0]}, {bounds[1]}]" if bounds else err["msg"].lower()
-        return f"key '{key}' = {got!r} is out of range ({allowed})"
-    if kind == "enum" or kind == "literal_error":
-        return f"key '{key}' = {got!r}: {err['msg'].lower()}"
-    if kind == "value_error":
-        msg = err["msg"].removeprefix("Value error, ")
-        return f"{msg}" if not err["loc"] else f"key '{key}': {msg}"
-    return f"key '{key}' = {got!r}: {err['msg'].lower()}"
-
-
-def _first_error(exc: ValidationError, data: Any = None) -> str:
-    errors = exc.errors()
-    first = _describe(errors[0], data)
-    return first + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
-
-
-def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a scenario mapping; raise :class:`ConfigError` with a one-line message."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"{source}: {_first_error(exc, data)}") from None
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; missing files and malformed TOML become :class:`ConfigError`."""
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-
-
-def _merge_lists(base: list[Any], top: list[Any], key: Any) -> list[Any]:
-    out = [dict(item) for item in base]
-    where = {key(item): k for k, item in enumerate(out)}
-    for item in top:
-        k = where.get(key(item))
-        if k is None:
-            out.append(item)
-        else:
-            out[k] = _merge(out[k], item)
-    return out
-
-
-def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``top`` over ``base``: tables key by key, actors by id, ties by pair."""
-    out = dict(base)
-    for k, v in top.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
-        elif k == "actors" and isinstance(v, list) and isinstance(out.get(k), list):
-            out[k] = _merge_lists(out[k], v, lambda t: t.get("id"))
-        elif k == "ties" and isinstance(v, list) and isinstance(out.get(k), list):
-            out[k] = _merge_lists(out[k], v, lambda t: frozenset((t.get("a"), t.get("b"))))
-        else:
-            out[k] = v
-    return out
-
-
-def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Raw scenario mapping, following ``extends = "other.toml"`` (relative to the file)."""
-    path = Path(path)
-    data = read_toml(path)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ConfigError(f"{path}: key 'extends' must be a file name string")
-    base_path = (path.parent / parent).resolve()
-    if base_path in _seen or base_path == path.resolve():
-        raise ConfigError(f"{path}: key 'extends' makes a cycle through {base_path.name}")
-    base = read_scenario_data(base_path, (*_seen, path.resolve()))
-    merged = _merge(base, data)
-    if "events" not in data:
-        merged["events"] = base.get("events", [])
-    return merged
-
-
-def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load and validate a scenario file, applying ``key=value`` overrides first."""
-    data = read_scenario_data(path)
-    if overrides:
-        data = apply_overrides(data, overrides, source=str(path))
-    return validate_scenario(data, str(path))
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text  # a bare word: let the schema judge it as a string
-
-
-def set_value(data: dict[str, Any], key: str, value: Any, source: str) -> None:
-    """Set ``dotted.key`` in a scenario mapping; ``actors.ROK.x`` addresses an actor by id.
-
-    Missing parameter groups are created (they default in the schema); anything else that
-    does not exist is an error, so a typo never passes silently.
-    """
-    parts = [p for p in key.strip().split(".") if p]
-    if not parts:
-        raise ConfigError(f"{source}: override '{key}' has an empty key")
-    node: Any = data
-    for depth, part in enumerate(parts[:-1]):
-        if isinstance(node, list):
-            node = _find_actor(node, part, source, key)
-            continue
-        if not isinstance(node, dict):
-            raise ConfigError(f"{source}: override '{key}': '{part}' is not a table")
-        if part not in node:
-            if part in _GROUPS_AT.get(depth, ()) or (depth >= 2 and part == "interests"):
-                node[part] = {}
-            else:
-                raise ConfigError(f"{source}: override '{key}': unknown key '{part}'")
-        node = node[part]
-    if not isinstance(node, dict):
-        raise ConfigError(f"{source}: override '{key}' must name a field")
-    node[parts[-1]] = value
-
-
-def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> dict[str, Any]:
-    """Apply ``dotted.key=value`` strings; values are parsed as TOML (``0.3``, ``true``)."""
-    import copy
-
-    out = copy.deepcopy(data)
-    for item in overrides:
-        if "=" not in item:
-            raise ConfigError(f"{source}: override '{item}' is not of the form key=value")
-        key, _, raw = item.partition("=")
-        set_value(out, key, _parse_value(raw.strip()), source)
-    return out
-
-
-_GROUPS_AT: dict[int, tuple[str, ...]] = {
-    0: ("params", "clock"),
-    1: tuple(Params.model_fields),
-}
-
-
-def _find_actor(actors: list[Any], ident: str, source: str, key: str) -> Any:
-    for item in actors:
-        if isinstance(item, dict) and item.get("id") == ident:
-            return item
-    raise ConfigError(f"{source}: override '{key}': no actor with id '{ident}'")
-
-
-def parameter_table() -> list[dict[str, Any]]:
-    """Every documented parameter: dotted name, default, range, unit, meaning and source."""
-    rows: list[dict[str, Any]] = []
-
-    def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, field in model.model_fields.items():
-            ann = field.annotation
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                walk(ann, f"{prefix}{name}.")
-                continue
-            extra = field.json_schema_extra or {}
-            if not isinstance(extra, dict) or "source" not in extra:
-                continue
-            lo = hi = None
-            for meta in field.metadata:
-                lo = getattr(meta, "ge", lo)
-                hi = getattr(meta, "le", hi)
-            rows.append(
-                {
-                    "name": prefix + name,
-                    "default": (
-                        field.default_factory()  # type: ignore[call-arg]
-                        if field.default_factory is not None
-                        else field.default
-                    ),
-                    "min": lo,
-                    "max": hi,
-                    "unit": extra.get("unit", ""),
-                    "meaning": field.description or "",
-                    "source": extra["source"],
-                }
-            )
-
-    walk(Scenario, "")  # top-level state, then clock.* and params.* by recursion
-    walk(Actor, "actors.<ID>.")
-    walk(Tie, "ties[].")
-    return rows

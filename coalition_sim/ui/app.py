@@ -4,7 +4,7 @@ Pick a scenario, turn the knobs the seeds talk about, step or play, and watch th
 hold or fracture; then run an ensemble of replicates with the same parameters.
 
 Every browser session renders its own ``Page`` and so builds its own model (held in component
-state, never at module level). Views are SVG/HTML strings from :mod:`coalition_sim.ui_views`,
+state, never at module level). Views are SVG/HTML strings from :mod:`coalition_sim.ui.views`,
 re-sent on each step, which keeps Play well above five steps a second.
 """
 
@@ -17,16 +17,19 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import solara
 import solara.lab
 
 from ..abm.model import CoalitionModel
-from ..scenario.library import BASELINE, list_scenarios, resolve_scenario, with_values
-from ..scenario.schema import ConfigError, Role, Scenario, parameter_table
-from ..scenario.schema import _parse_value as parse_toml_value
+from ..scenario import seeds
+from ..scenario.library import BASELINE, list_scenarios, resolve_scenario
+from ..scenario.loading import ConfigError
+from ..scenario.names import parameter_table, value_of, with_values
+from ..scenario.names import parse_value as parse_toml_value
+from ..scenario.schema import Role, Scenario
 from .views import (
     GRAPH_LEGEND,
     METRIC_STYLE,
@@ -109,19 +112,6 @@ def _roles(scn: Scenario) -> dict[str, str]:
     return {"leader": leader, "target": target, "mediator": mediator}
 
 
-def scenario_value(scn: Scenario, key: str) -> Any:
-    """The value of a dotted key (``actors.ROK.mediation``) in a scenario."""
-    parts = key.split(".")
-    if parts[0] == "actors":
-        node: Any = next(a for a in scn.actors if a.id == parts[1])
-        parts = parts[2:]
-    else:
-        node = scn
-    for p in parts:
-        node = getattr(node, p)
-    return node
-
-
 def knobs_for(scn: Scenario) -> list[Knob]:
     """The sliders for a scenario, its own values as starting points, schema ranges."""
     roles = _roles(scn)
@@ -131,7 +121,7 @@ def knobs_for(scn: Scenario) -> list[Knob]:
         key = template.format(**roles)
         schema_name = template.format(leader="<ID>", target="<ID>", mediator="<ID>")
         row = rows[schema_name]
-        value = scenario_value(scn, key)
+        value = value_of(scn, key)
         out.append(
             Knob(
                 group=group,
@@ -152,14 +142,10 @@ def knobs_for(scn: Scenario) -> list[Knob]:
 
 def parse_seed(text: str | None) -> int:
     """A seed from the page's text field; ValueError with a readable message otherwise."""
-    raw = (text or "").strip()
     try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"Seed must be a whole number, not {raw!r}.") from None
-    if not 0 <= value < 2**63:
-        raise ValueError(f"Seed must be between 0 and 2**63 - 1, not {value}.")
-    return value
+        return seeds.parse_seed(text)
+    except ValueError as exc:
+        raise ValueError(f"Seed {exc}.") from None
 
 
 def _parse_value(raw: str) -> Any:
@@ -338,7 +324,7 @@ def LiveViews(sim_ref: Any, tick: solara.Reactive[int]):
 def EnsemblePanel(sim_ref: Any, version: solara.Reactive[int]):
     n_text = solara.use_reactive("500")
     error = solara.use_reactive("")
-    result = solara.use_reactive(None)
+    result = solara.use_reactive(cast(dict[str, Any] | None, None))
     clicked = solara.use_reactive(0)
     use_post = solara.use_reactive(False)
     _ = version.value

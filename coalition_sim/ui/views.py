@@ -3,7 +3,7 @@
 Every view is a function of a model (or of an ensemble result) returning markup, so the
 browser receives one small string per view per step instead of a re-rendered image: the
 alliance graph, the time series, the state badges, the event timeline, the outcome bars and
-the fan charts. :mod:`coalition_sim.app` puts them on the page.
+the fan charts. :mod:`coalition_sim.ui.app` puts them on the page.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ..core.events import EVENTS as EVENT_LABELS
+from ..core.events import OUTCOME_LABELS
 
 if TYPE_CHECKING:
     from ..abm.model import CoalitionModel
@@ -61,35 +64,6 @@ METRIC_STYLE = {
     "us_isolation": ("#7f8c8d", "US isolation"),
 }
 
-EVENT_LABELS = {
-    "summit_proposed": "summit proposed",
-    "summit_scheduled": "summit agreed and scheduled",
-    "unconsulted_decision": "summit agreed without consulting allies",
-    "summit_lapsed": "summit proposal lapsed",
-    "summit_cancelled": "summit cancelled",
-    "summit_revived": "summit revived",
-    "summit_held": "summit held",
-    "agreement": "agreement reached",
-    "no_deal": "summit ended with no deal",
-    "conventional_test": "conventional missile test",
-    "strategic_test": "strategic test (ICBM / nuclear)",
-    "outburst_counterpart": "outburst at the counterpart",
-    "outburst_third_party": "outburst at a third party",
-    "policy_shift": "abrupt policy shift",
-    "mode_influence": "DPRK turns to influence-seeking",
-    "mode_autonomy": "DPRK turns to autonomy-seeking",
-    "us_compromise": "US offers a compromise",
-    "us_sideline": "US sidelines the issue",
-    "us_escalate": "US escalates",
-    "military_crisis": "military crisis",
-    "coalition_fracture": "coalition fractured",
-    "pressure_unwound": "pressure campaign unwound",
-    "us_isolated": "US alone and sidelined",
-    "election": "US election",
-    "pandemic_start": "pandemic begins",
-    "pandemic_end": "pandemic ends",
-    "scheduled_event": "scheduled event",
-}
 
 #: Event -> (badge colour, marker glyph) for the timeline and the time-series markers.
 EVENT_STYLE = {
@@ -120,18 +94,6 @@ MARKED = (
     "coalition_fracture",
 )
 
-OUTCOME_LABELS = {
-    "summit_held": "summit held",
-    "agreement": "agreement reached",
-    "summit_cancelled": "summit cancelled",
-    "summit_revived": "summit revived",
-    "strategic_test": "strategic test",
-    "military_crisis": "military crisis",
-    "coalition_fractured": "coalition fractured",
-    "pressure_unwound": "pressure unwound",
-    "us_isolated": "US isolated",
-    "muddling_through": "muddling through",
-}
 
 _FONT = "font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif"
 
@@ -211,7 +173,7 @@ _GEO = {
 
 def graph_layout(ids: Sequence[str]) -> dict[str, tuple[float, float]]:
     """Fixed positions: known actors on a map-like layout, others on an outer ring."""
-    pos = {a: _GEO[a] for a in ids if a in _GEO}
+    pos: dict[str, tuple[float, float]] = {a: _GEO[a] for a in ids if a in _GEO}
     others = [a for a in ids if a not in _GEO]
     for k, a in enumerate(others):
         ang = math.pi * (0.75 + 1.5 * (k + 0.5) / len(others))

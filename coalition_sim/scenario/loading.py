@@ -1,0 +1,160 @@
+"""Reading scenario files: TOML, ``extends`` chains, and one-line error wording.
+
+Every problem in a scenario file becomes a :class:`ConfigError` whose message is one line
+naming the file, the dotted key (as ``--set`` spells it) and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from .schema import Scenario, field_range
+
+__all__ = [
+    "ConfigError",
+    "first_error",
+    "read_scenario_data",
+    "read_toml",
+    "validate_scenario",
+]
+
+
+class ConfigError(ValueError):
+    """Bad scenario input; the message is one line naming the file, the key and what is allowed."""
+
+
+def _loc(loc: tuple[Any, ...], data: Any = None) -> str:
+    """A dotted key as ``--set`` spells it; actors are named by id where the input has one."""
+    out, node = "", data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            out += f".{ident}" if isinstance(ident, str) and out == "actors" else f"[{part}]"
+            node = item
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out or "(top level)"
+
+
+def _field_bounds(loc: tuple[Any, ...]) -> tuple[Any, Any] | None:
+    """The schema's (min, max) for the field at ``loc``, if it has them."""
+    model: Any = Scenario
+    field = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        args = [a for a in get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = args[0] if args else ann
+    if field is None:
+        return None
+    lo, hi = field_range(field)
+    return (lo, hi) if lo is not None or hi is not None else None
+
+
+def _describe(err: Mapping[str, Any], data: Any = None) -> str:
+    kind = err["type"]
+    key = _loc(err["loc"], data)
+    got = err.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if kind == "missing":
+        return f"missing required key '{key}'"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        bounds = _field_bounds(err["loc"])
+        allowed = f"allowed [{bounds[0]}, {bounds[1]}]" if bounds else err["msg"].lower()
+        return f"key '{key}' = {got!r} is out of range ({allowed})"
+    if kind == "enum" or kind == "literal_error":
+        return f"key '{key}' = {got!r}: {err['msg'].lower()}"
+    if kind == "value_error":
+        msg = err["msg"].removeprefix("Value error, ")
+        return f"{msg}" if not err["loc"] else f"key '{key}': {msg}"
+    return f"key '{key}' = {got!r}: {err['msg'].lower()}"
+
+
+def first_error(exc: ValidationError, data: Any = None) -> str:
+    errors = exc.errors()
+    first = _describe(errors[0], data)
+    return first + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+
+
+def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario mapping; raise :class:`ConfigError` with a one-line message."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {first_error(exc, data)}") from None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; missing files and malformed TOML become :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+
+
+def _merge_lists(base: list[Any], top: list[Any], key: Any) -> list[Any]:
+    out = [dict(item) for item in base]
+    where = {key(item): k for k, item in enumerate(out)}
+    for item in top:
+        k = where.get(key(item))
+        if k is None:
+            out.append(item)
+        else:
+            out[k] = _merge(out[k], item)
+    return out
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``top`` over ``base``: tables key by key, actors by id, ties by pair."""
+    out = dict(base)
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        elif k == "actors" and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = _merge_lists(out[k], v, lambda t: t.get("id"))
+        elif k == "ties" and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = _merge_lists(out[k], v, lambda t: frozenset((t.get("a"), t.get("b"))))
+        else:
+            out[k] = v
+    return out
+
+
+def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Raw scenario mapping, following ``extends = "other.toml"`` (relative to the file)."""
+    path = Path(path)
+    data = read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: key 'extends' must be a file name string")
+    base_path = (path.parent / parent).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise ConfigError(f"{path}: key 'extends' makes a cycle through {base_path.name}")
+    base = read_scenario_data(base_path, (*_seen, path.resolve()))
+    merged = _merge(base, data)
+    if "events" not in data:
+        merged["events"] = base.get("events", [])
+    return merged

@@ -1,0 +1,64 @@
+"""The public API at the package's top level: every name resolves, and a script written
+against it alone can run the model, an ensemble and read the names it needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+from conftest import CONFIGS
+
+import coalition_sim
+from coalition_sim import (
+    EVENT_KINDS,
+    OUTCOMES,
+    CoalitionModel,
+    ConfigError,
+    date_of,
+    load_scenario,
+    run_ensemble,
+    step_of,
+)
+
+
+def test_every_public_name_resolves() -> None:
+    for name in coalition_sim.__all__:
+        assert getattr(coalition_sim, name) is not None, name
+    with pytest.raises(AttributeError):
+        _ = coalition_sim.no_such_name  # type: ignore[attr-defined]
+
+
+def test_importing_the_package_does_not_load_mesa() -> None:
+    code = "import sys, coalition_sim; print('mesa' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_date_to_step_rule_round_trips() -> None:
+    scn = load_scenario(CONFIGS / "summit_2018.toml")
+    assert date_of(scn, 0) == scn.start_date
+    for step in (1, 2, 20, scn.steps):
+        end = date_of(scn, step)
+        assert end - date_of(scn, step - 1) == dt.timedelta(weeks=1)
+        assert step_of(scn, end - dt.timedelta(days=1)) == step
+        assert step_of(scn, end) == step + 1
+
+
+def test_a_script_against_the_top_level() -> None:
+    model = CoalitionModel("summit_2018", rng=3, steps=30, fatigue__growth=0.05).run()
+    summary = model.summary()
+    assert set(summary["outcomes"]) == set(OUTCOMES)
+    assert set(summary["event_counts"]) == set(EVENT_KINDS)
+    ens = run_ensemble("summit_2018", n_replicates=20, seed=3, steps=30,
+                       overrides={"params.fatigue.growth": 0.05}, every=0)  # fmt: skip
+    assert set(ens["probabilities"]) == set(OUTCOMES)
+    assert len(ens["final"]) == 20
+    with pytest.raises(ConfigError, match=r"fatigue\.growht"):
+        run_ensemble("summit_2018", n_replicates=2, overrides={"params.fatigue.growht": 0.1})
+
+
+def test_all_lists_exactly_the_lazy_names() -> None:
+    lazy = set(coalition_sim._HOMES)
+    assert set(coalition_sim.__all__) == lazy | {"__version__", "date_of", "step_of"}
