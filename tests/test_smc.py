@@ -104,6 +104,7 @@ def test_restrict_keeps_only_the_fitted_years(targets) -> None:
 # --------------------------------------------------------------------------- the algorithm
 
 
+@pytest.mark.slow
 def test_known_answer_smc_recovers_planted_parameters(targets) -> None:
     """Statistics simulated at a planted point (many runs); the sequential fit must put the
     truth inside its 90% intervals and narrow the prior of both parameters."""
@@ -131,6 +132,7 @@ def test_known_answer_smc_recovers_planted_parameters(targets) -> None:
         assert q95 - q05 < 0.75 * 7.0  # the data narrowed the prior
 
 
+@pytest.mark.slow
 def test_smc_is_the_same_whatever_the_workers(targets) -> None:
     sub = restrict(targets, 2016)
     a = smc(sub, particles=12, replicates=3, seed=9, max_generations=2, workers=1)
@@ -159,6 +161,7 @@ TINY = ["--particles", "12", "--replicates", "2", "--max-generations", "2",
         "--predictive-draws", "40", "--quiet"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_calibrate_writes_only_under_out_and_repeats_byte_for_byte(capsys, tmp_path: Path) -> None:
     before = _shipped()
     a, b = tmp_path / "a", tmp_path / "b"
@@ -283,6 +286,7 @@ def test_bad_posterior_files_fail_in_one_line(capsys, tmp_path: Path, case: str)
     _bad(capsys, tmp_path, argv, needle)
 
 
+@pytest.mark.slow
 def test_run_sweep_and_ensemble_draw_from_the_posterior(capsys, tmp_path: Path) -> None:
     f = _tiny_posterior(tmp_path / "p.parquet", weights=(0.0, 0.0, 1.0))  # always particle 2
     out = tmp_path / "run"
