@@ -126,8 +126,11 @@ def _cov_table(rows: list[dict[str, Any]]) -> list[str]:
             out.append(f"| {r['name']} | {_fmt(r['observed'])} | - | - | - | no | no |")
             continue
         rec = f"{_fmt(r['observed'])}" + (f" ({r['date']})" if r.get("date") else "")
+        med = _fmt(r["median"])
+        if r.get("kind") == "fact":
+            rec, med = "happened", f"in {r['mean']:.0%} of runs"
         out.append(
-            f"| {r['name']} | {rec} | {_fmt(r['median'])} | [{_fmt(r['band50'][0])}, "
+            f"| {r['name']} | {rec} | {med} | [{_fmt(r['band50'][0])}, "
             f"{_fmt(r['band50'][1])}] | [{_fmt(r['band90'][0])}, {_fmt(r['band90'][1])}] | "
             f"{'yes' if r['in50'] else '**no**'} | {'yes' if r['in90'] else '**no**'} |"
         )
@@ -139,6 +142,12 @@ def _misses(rows: list[dict[str, Any]], what: str) -> list[str]:
     for r in rows:
         if not r.get("runs"):
             out.append(f"- **{r['name']}** ({what}): no run produces the statistic at all.")
+        elif r.get("kind") == "fact" and not r["in50"]:
+            verdict = "MISS: under 5%" if not r["in90"] else "under 25%"
+            out.append(
+                f"- **{r['name']}** ({what}): the record's outcome happens in {r['mean']:.1%} of "
+                f"runs ({verdict})."
+            )
         elif not r["in90"]:
             side = "below" if r["observed"] < r["band90"][0] else "above"
             out.append(
