@@ -261,7 +261,7 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
           "| generation | tolerance | proposed | accepted | acceptance | runs | ESS |",
           "|---|---|---|---|---|---|---|"]  # fmt: skip
     for g in gens:
-        L.append(f"| {g['generation']} | {g['epsilon']:.4g} | {g['proposed']:,} | {g['accepted']:,} "
+        L.append(f"| {g['generation']}{'' if g.get('kept', True) else ' (dropped)'} | {g['epsilon']:.4g} | {g['proposed']:,} | {g['accepted']:,} "
                  f"| {g['acceptance']:.1%} | {g['runs']:,} | {g['ess']:.0f} |")  # fmt: skip
     L += [
         "",

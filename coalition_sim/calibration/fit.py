@@ -207,7 +207,7 @@ def _save(res: SMCResult, path: Path, meta: dict[str, Any]) -> Path:
 def _generations(res: SMCResult) -> list[dict[str, Any]]:
     return [{"generation": g.index, "epsilon": g.epsilon, "proposed": g.proposed,
              "accepted": g.accepted, "acceptance": g.acceptance, "runs": g.runs,
-             "ess": round(g.ess, 3)} for g in res.generations]  # fmt: skip
+             "ess": round(g.ess, 3), "kept": g.kept} for g in res.generations]  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,7 +253,7 @@ def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None]) -> di
     passed = None
     for g in res.generations:
         runs += g.runs
-        if g.epsilon <= eps:
+        if g.kept and g.epsilon <= eps:
             passed = {"generation": g.index, "runs": runs}
             break
     return {
@@ -262,7 +262,7 @@ def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None]) -> di
         "rejection_tolerance": eps,
         "rejection_seconds": round(time.perf_counter() - t0, 1),
         "smc_passed_it": passed,
-        "smc_final_tolerance": res.generations[-1].epsilon,
+        "smc_final_tolerance": res.epsilon,
         "smc_runs": res.runs,
         "speedup_runs_to_same_tolerance": None if passed is None else rej.runs / passed["runs"],
     }
@@ -384,7 +384,7 @@ def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | Non
     header = [
         f"Point summary of the posterior of `python run.py calibrate` ({res.settings['method']}).",
         f"{cfg.particles} particles x {cfg.replicates} replicates per start, seed {cfg.seed}, "
-        f"{len(res.generations)} generations, final tolerance {res.generations[-1].epsilon:.4g}.",
+        f"{len(res.generations)} generations, final tolerance {res.epsilon:.4g}.",
         "Values are weighted posterior medians; comments give the 5-95% interval and the prior.",
         "For forecasts that carry parameter uncertainty use --posterior with the Parquet file.",
         "Regenerate with the command above; do not edit by hand.",

@@ -75,6 +75,7 @@ class Generation:
     runs: int
     seconds: float
     ess: float
+    kept: bool = True  # False: dropped (too few accepted, or weights collapsed)
 
     @property
     def acceptance(self) -> float:
@@ -98,6 +99,11 @@ class SMCResult:
     @property
     def runs(self) -> int:
         return sum(g.runs for g in self.generations)
+
+    @property
+    def epsilon(self) -> float:
+        """The tolerance of the population kept (the last generation not dropped)."""
+        return [g for g in self.generations if g.kept][-1].epsilon
 
 
 def generation_seed(seed: int, generation: int) -> int:
@@ -161,6 +167,10 @@ def _from_logit(z: np.ndarray, lo: np.ndarray, span: np.ndarray, hi: np.ndarray)
     return np.clip(lo + span * expit(z), lo, hi)
 
 
+#: A generation whose effective sample size falls below this share of N is dropped (the
+#: previous population is the result): a posterior carried by a handful of particles would
+#: give intervals and forecasts of no meaning.
+MIN_ESS = 0.1
 #: Share of each generation's proposals drawn from the prior itself (defensive mixture).
 DEFENSIVE = 0.1
 
@@ -355,7 +365,7 @@ def smc(
             rate = max(n_ok / proposed, min_acceptance / 2)
         if n_acc < n_part:
             gens.append(Generation(g, eps_g, proposed, n_ok, proposed * rpp,
-                                   time.perf_counter() - t0, 0.0))  # fmt: skip
+                                   time.perf_counter() - t0, 0.0, kept=False))  # fmt: skip
             stopped = (f"generation {g} accepted only {n_acc} of {n_part} particles in "
                        f"{proposed} proposals; kept generation {g - 1}")  # fmt: skip
             say(_line(gens, max_generations, min_acceptance, n_part,
@@ -365,6 +375,14 @@ def smc(
         lw = kern.log_weights(new)
         nw = np.exp(lw - lw.max())
         nw /= nw.sum()
+        ess = float(1.0 / (nw @ nw))
+        if ess < MIN_ESS * n_part:  # weights collapsed onto a few particles: keep g - 1
+            gens.append(Generation(g, eps_g, proposed, n_ok, proposed * rpp,
+                                   time.perf_counter() - t0, ess, kept=False))  # fmt: skip
+            stopped = (f"generation {g}'s weights collapsed (ESS {ess:.0f} < "
+                       f"{MIN_ESS:.0%} of {n_part}); kept generation {g - 1}")  # fmt: skip
+            say(_line(gens, max_generations, min_acceptance, n_part, time.perf_counter() - t_start))
+            break
         theta, w = new, nw
         dist, summ = np.concatenate(acc_d), np.concatenate(acc_s)
         eps = eps_g
