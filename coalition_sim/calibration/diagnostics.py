@@ -212,6 +212,19 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
             f"Sobol candidates ({cmp['rejection_runs']:,} runs) keep the closest "
             f"{fit['particles']} at tolerance {cmp['rejection_tolerance']:.4g}; {tail}."
         )
+        k = cmp.get("rejection_within_final", 0)
+        need = cmp.get("rejection_runs_to_final")
+        L.append(
+            f"  To keep {fit['particles']} within the sequential fit's final tolerance "
+            f"{cmp['smc_final_tolerance']:.4g}, rejection would need about "
+            + (
+                f"{need:,} runs ({k} of its {cmp['rejection_candidates']:,} candidates were within "
+                f"it): **{need / cmp['smc_runs']:.1f}x the sequential fit's {cmp['smc_runs']:,}**."
+                if need
+                else f"more than {cmp['rejection_runs'] * fit['particles']:,} runs (none of its "
+                f"{cmp['rejection_candidates']:,} candidates was within it)."
+            )
+        )
     L += [
         "- **Posterior as an input**: `posterior.parquet` (particles, weights, model fingerprint,",
         "  targets hash). `python run.py run --posterior FILE`, `sweep --posterior FILE`,",

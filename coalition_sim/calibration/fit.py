@@ -250,13 +250,14 @@ def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None]) -> di
               cfg.min_acceptance, 1, cfg.workers, scheduler=cfg.scheduler)  # fmt: skip
     eps = rej.generations[0].epsilon
     runs = 0
+    out: dict[str, Any]
     passed = None
     for g in res.generations:
         runs += g.runs
         if g.kept and g.epsilon <= eps:
             passed = {"generation": g.index, "runs": runs}
             break
-    return {
+    out = {
         "rejection_candidates": rej.generations[0].proposed,
         "rejection_runs": rej.runs,
         "rejection_tolerance": eps,
@@ -265,7 +266,15 @@ def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None]) -> di
         "smc_final_tolerance": res.epsilon,
         "smc_runs": res.runs,
         "speedup_runs_to_same_tolerance": None if passed is None else rej.runs / passed["runs"],
+        # rejection's candidates within the sequential fit's final tolerance (all of them are
+        # among the kept closest when fewer than N): the runs rejection would need to keep N
+        "rejection_within_final": int((rej.distance <= res.epsilon).sum()),
     }
+    k = out["rejection_within_final"]
+    out["rejection_runs_to_final"] = (
+        None if k == 0 or k >= cfg.particles else round(rej.runs * cfg.particles / k)
+    )
+    return out
 
 
 def run_calibration(
