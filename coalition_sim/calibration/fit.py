@@ -272,7 +272,7 @@ def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None]) -> di
     }
     k = out["rejection_within_final"]
     out["rejection_runs_to_final"] = (
-        None if k == 0 or k >= cfg.particles else round(rej.runs * cfg.particles / k)
+        None if k == 0 else round(rej.runs * min(1.0, cfg.particles / k))
     )
     return out
 
