@@ -11,6 +11,7 @@ with every view updating) and ensemble-panel time (click -> outcome bars shown, 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -18,7 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.ui_harness import browser, js_click_until, serve
+# one BLAS thread, in this process and in the server it starts (timings on a shared machine)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from tests.support.ui_harness import browser, js_click_until, serve  # noqa: E402
 
 WEEK = "document.querySelector('#cs-status').dataset.week"
 SUMMARY = "(document.querySelector('#ensemble-summary') || {innerText: ''}).innerText"

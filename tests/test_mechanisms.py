@@ -7,6 +7,7 @@ come from the mechanism, not from sampling noise.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pytest
@@ -40,7 +41,9 @@ def test_fatigue_update_grows_under_pressure_and_fades_with_diplomacy():
     diplomacy = np.array([False, True, False, False])
     economy = arr(0.3, 0.3, 0.3, 0.0)
     g, rho = arr(0.06, 0.06, 0.06, 0.06), arr(0.08, 0.08, 0.08, 0.08)
-    new = rules.fatigue_update(f, pressure, economy, diplomacy, g, rho)
+    new = rules.fatigue_update(
+        f, pressure=pressure, economy=economy, diplomacy=diplomacy, growth=g, recovery=rho
+    )
     assert new[0] > f[0]  # pressure without talks: grows
     assert new[1] < f[1]  # a diplomatic track: fades
     assert new[2] == f[2] and new[3] == f[3]  # no pressure or no economic stake: flat
@@ -94,8 +97,11 @@ def test_alliance_gap_sign_and_tie_weighting():
         weights = arr(0.0, p1, p2)[None, None, :]
         return float(rules.alliance_gap(c, strength, weights, cols)[0, 0])
 
-    assert gap(0.0, 0.8) == pytest.approx(0.9 - 0.5)  # only the high partner: pulled up
-    assert gap(0.8, 0.0) == pytest.approx(0.2 - 0.5)  # only the low partner: pulled down
+    # one tie pulls in proportion to its strength: a weak tie pulls less
+    assert gap(0.0, 0.8) == pytest.approx(0.8 * (0.9 - 0.5))  # only the high partner: up
+    assert gap(0.8, 0.0) == pytest.approx(0.8 * (0.2 - 0.5))  # only the low partner: down
+    assert 0 < gap(0.0, 0.3) < gap(0.0, 0.8)
+    assert gap(1.0, 1.0) == pytest.approx((0.2 + 0.9) / 2 - 0.5)  # normalised above one
     assert gap(0.2, 0.8) > 0 > gap(0.8, 0.2)  # the stronger tie wins
     assert gap(0.5, 0.5) == pytest.approx((0.2 + 0.9) / 2 - 0.5)
     assert gap(0.0, 0.0) == 0.0  # no ties, no pull
@@ -104,7 +110,7 @@ def test_alliance_gap_sign_and_tie_weighting():
     assert ally > rival
     assert gap(0.5, 0.5, p1=ally, p2=rival) < 0  # the low ally outweighs the high rival
     assert gap(0.5, 0.5, p1=rival, p2=ally) > 0
-    assert gap(0.5, 0.5, p1=1.0, p2=DEFAULTS.ties.pull_adversary) == pytest.approx(0.2 - 0.5)
+    assert gap(0.5, 0.5, p1=1.0, p2=DEFAULTS.ties.pull_adversary) == pytest.approx(0.5 * -0.3)
 
 
 def test_pull_weights_follow_tie_types(scenario):
@@ -148,11 +154,29 @@ def test_strategic_test_raises_partners_commitment():
         # every replicate ratchets up the week after (unless already at the ceiling)
         assert ((after > 0) | (hit.history[k].commitment[:, i] == 1.0))[forced].all(), actor
         assert after[forced].mean() > 0.03, actor
-    # China leans in and stays in for weeks after the test
+    # no ratchet: China's response fades over the following weeks
     i = hit.col("PRC")
+    now = hit.history[k].commitment[:, i] - calm.history[k].commitment[:, i]
     later = hit.history[k + 8].commitment[:, i] - calm.history[k + 8].commitment[:, i]
-    assert later.mean() > 0.02
-    assert (later > 0).mean() > 0.8
+    assert later.mean() < 0.6 * now.mean()
+
+
+def test_repeated_tests_draw_smaller_responses():
+    pc = DEFAULTS.commitment
+    memory = np.zeros(1)
+    factors = []
+    for _ in range(4):  # four strategic tests a week apart
+        factors.append(float(rules.habituation_factor(memory, arr(pc.habituation))[0]))
+        memory = rules.test_memory_update(
+            memory, np.array([2]), fade=arr(pc.test_memory_fade), conventional_weight=arr(0.1)
+        )
+    assert factors[0] == 1.0
+    assert all(b < a for a, b in itertools.pairwise(factors))  # habituation
+    for _ in range(200):  # quiet years: the memory fades and the alarm returns
+        memory = rules.test_memory_update(
+            memory, np.array([0]), fade=arr(pc.test_memory_fade), conventional_weight=arr(0.1)
+        )
+    assert float(rules.habituation_factor(memory, arr(pc.habituation))[0]) > 0.99
 
 
 # --------------------------------------------------------------------------- (d) ties
@@ -196,7 +220,14 @@ def test_tie_update_only_moves_masked_ties():
     mask = np.zeros((3, 3), dtype=bool)
     mask[0, 1] = mask[1, 0] = True
     new, _ = rules.tie_update(
-        s, d, arr(0.0, 0.0, 1.0)[None, :], mask, arr(1.0), arr(0.2), arr(0.1), arr(0.3)
+        s,
+        d,
+        arr(0.0, 0.0, 1.0)[None, :],
+        mask=mask,
+        memory=arr(1.0),
+        tolerance=arr(0.2),
+        strengthen=arr(0.1),
+        strain=arr(0.3),
     )
     assert new[0, 0, 1] > 0.5
     assert new[0, 0, 2] == 0.5 and new[0, 1, 2] == 0.5
@@ -207,7 +238,8 @@ def test_unconsulted_summit_acceptance_costs_the_treaty_ally_tie():
     asked = run_engine("summit_2018", {"actors.USA.consults": 1.0}, reps=400, keep=True)
     assert asked.count("unconsulted_decision").sum() == 0
     scheduled = alone.event_matrix("summit_scheduled")
-    assert (alone.count("unconsulted_decision") == scheduled.sum(axis=0)).all()
+    # every unconsulted scheduling counts (responses to tests may add more)
+    assert (alone.count("unconsulted_decision") >= scheduled.sum(axis=0)).all()
     assert scheduled.any(axis=0).mean() > 0.5
     i, j = alone.col("USA"), alone.col("ROK")
     # the week a summit is agreed without consultation, the USA-ROK tie drops
@@ -219,9 +251,14 @@ def test_unconsulted_summit_acceptance_costs_the_treaty_ally_tie():
     assert np.mean(drops) > 0.5 * alone.params.summit.unconsulted_cost[0]
     final_gap = asked.state.strength[:, i, j] - alone.state.strength[:, i, j]
     assert final_gap.mean() > 0.05
-    # the rival tie pays no such cost
+    # the rival tie pays no such direct cost (it may still strain later, as PRC drifts away)
     k = alone.col("PRC")
-    assert abs(asked.state.strength[:, i, k].mean() - alone.state.strength[:, i, k].mean()) < 0.05
+    rival = []
+    for r in np.flatnonzero(scheduled.any(axis=0)):
+        t = int(np.argmax(scheduled[:, r]))
+        prev = alone.history[t - 1].strength[r, i, k] if t else alone.params.strength0[r, i, k]
+        rival.append(prev - alone.history[t].strength[r, i, k])
+    assert np.mean(rival) < 0.25 * alone.params.summit.unconsulted_cost[0]
 
 
 # --------------------------------------------------------------------------- (e) DPRK mode
@@ -254,7 +291,9 @@ def test_mode_switch_probability_rises_with_disappointment_and_snub():
 
     def p(payoff, snub, autonomy=influence, lure=0.0):
         return float(
-            rules.mode_switch_probability(autonomy, arr(payoff), arr(lure), arr(snub), **kw)[0]
+            rules.mode_switch_probability(
+                autonomy, payoff=arr(payoff), lure=arr(lure), snub=arr(snub), **kw
+            )[0]
         )
 
     assert p(0.1, 0.0) > p(0.5, 0.0)  # disappointment
@@ -271,7 +310,6 @@ PROV_KW = {
     "conventional_autonomy": arr(PROV.conventional_autonomy),
     "strategic0": arr(PROV.strategic_logit0),
     "strategic_autonomy": arr(PROV.strategic_autonomy),
-    "leverage": arr(PROV.election_leverage),
     "vulnerability_slope": arr(PROV.vulnerability_slope),
     "restraint": arr(PROV.diplomacy_restraint),
     "patron_restraint": arr(PROV.patron_restraint),
@@ -279,10 +317,10 @@ PROV_KW = {
 unit = st.floats(0.0, 1.0, allow_nan=False)
 
 
-def _prov(autonomy, proximity, vulnerability, diplomacy, patron):
+def _prov(autonomy, inward, vulnerability, diplomacy, patron):
     return rules.provocation_probabilities(
         autonomy=np.array([autonomy]),
-        proximity=arr(proximity),
+        inward=arr(inward),
         vulnerability=arr(vulnerability),
         diplomacy=arr(diplomacy),
         patron=arr(patron),
@@ -294,12 +332,12 @@ def _prov(autonomy, proximity, vulnerability, diplomacy, patron):
 @given(
     autonomy=st.booleans(),
     x=st.tuples(unit, unit, unit, unit),
-    which=st.sampled_from(["autonomy", "proximity", "vulnerability", "diplomacy", "patron"]),
+    which=st.sampled_from(["autonomy", "inward", "vulnerability", "diplomacy", "patron"]),
     delta=st.floats(0.05, 1.0),
 )
 @example(autonomy=False, x=(0.0, 1.0 - 2**-53, 0.0, 1.0), which="vulnerability", delta=1.0)
 def test_provocation_probabilities_are_monotone(autonomy, x, which, delta):
-    base = dict(zip(["proximity", "vulnerability", "diplomacy", "patron"], x, strict=True))
+    base = dict(zip(["inward", "vulnerability", "diplomacy", "patron"], x, strict=True))
     base["autonomy"] = autonomy
     moved = dict(base)
     if which == "autonomy":
@@ -311,10 +349,27 @@ def test_provocation_probabilities_are_monotone(autonomy, x, which, delta):
     hi = _prov(**moved)
     for p_lo, p_hi in zip(lo, hi, strict=True):
         assert 0.0 <= p_lo[0] <= 1.0 and 0.0 <= p_hi[0] <= 1.0
-        if which in ("diplomacy", "patron"):  # restraint: falls
+        if which in ("diplomacy", "patron", "inward"):  # restraint, pandemic: falls
             assert p_hi[0] < p_lo[0]
-        else:  # autonomy, election proximity, vulnerability: rises
+        else:  # autonomy, vulnerability: rises
             assert p_hi[0] > p_lo[0]
+
+
+def test_pre_election_test_is_leverage_only_for_a_vulnerable_kim():
+    t = DEFAULTS.target
+    kw = {
+        "scale": arr(t.vulnerability_scale),
+        "leverage": arr(t.election_leverage),
+        "restraint": arr(t.election_restraint),
+    }
+
+    def term(prox, vuln):
+        return float(rules.election_leverage(arr(prox), arr(vuln), **kw)[0])
+
+    assert term(0.0, 0.0) == 0.0 and term(0.0, 1.0) == 0.0  # no election ahead: nothing
+    assert term(1.0, 0.0) < term(0.5, 0.0) < 0  # secure: restraint grows as it nears
+    assert term(1.0, 1.0) > term(0.5, 1.0) > 0  # vulnerable: leverage grows as it nears
+    assert term(1.0, 0.0) < term(1.0, t.vulnerability_scale / 2) < term(1.0, 1.0)  # graded
 
 
 def test_provocation_level_ladder():
@@ -419,8 +474,13 @@ def _scheduled(state, params, struct):
 
 
 def test_cancellation_only_after_the_counterpart_goes_quiet():
-    quiet = run_engine("baseline", SIGNALS_STOP, reps=500, steps=12, setup=_scheduled, keep=True)
-    talking = run_engine("baseline", SIGNALS_FLOW, reps=500, steps=12, setup=_scheduled, keep=True)
+    calm = {"summit.tension_cancel": 0.0}  # isolate the insecurity channel
+    quiet = run_engine(
+        "baseline", {**SIGNALS_STOP, **calm}, reps=500, steps=12, setup=_scheduled, keep=True
+    )
+    talking = run_engine(
+        "baseline", {**SIGNALS_FLOW, **calm}, reps=500, steps=12, setup=_scheduled, keep=True
+    )
     assert talking.count("summit_cancelled").sum() == 0
     assert (talking.count("summit_held") == 1).all()
     cancelled = quiet.event_matrix("summit_cancelled")
@@ -433,7 +493,7 @@ def test_cancellation_only_after_the_counterpart_goes_quiet():
     assert (quiet.state.canceller == ld).mean() > 0.8
 
 
-def test_hedged_cancellations_can_be_revived_closed_ones_never():
+def test_hedged_cancellations_are_revived_readily_closed_ones_rarely():
     def run(h):
         values = {**SIGNALS_STOP, "actors.USA.hedging": h, "actors.DPRK.hedging": h}
         return run_engine("baseline", values, reps=500, steps=30, setup=_scheduled)
@@ -442,13 +502,16 @@ def test_hedged_cancellations_can_be_revived_closed_ones_never():
     assert hedged.count("summit_cancelled").sum() > 400
     assert closed.count("summit_cancelled").sum() > 400
     assert hedged.count("summit_revived").sum() > 100
-    assert closed.count("summit_revived").sum() == 0
-    # also in the shipped 2018 scenario
+    rate = lambda run: run.count("summit_revived").sum() / run.count("summit_cancelled").sum()  # noqa: E731
+    assert rate(closed) < 0.3 * rate(hedged)  # a closed door is rarely reopened
+    # also in the shipped 2018 scenario: rare, but possible (no on/off switch)
     s_closed = run_engine(
-        "summit_2018", {"actors.USA.hedging": 0.0, "actors.DPRK.hedging": 0.0}, reps=300
+        "summit_2018", {"actors.USA.hedging": 0.0, "actors.DPRK.hedging": 0.0}, reps=600
     )
     assert s_closed.count("summit_cancelled").sum() > 50
-    assert s_closed.count("summit_revived").sum() == 0
+    assert (
+        0 < s_closed.count("summit_revived").sum() < 0.3 * s_closed.count("summit_cancelled").sum()
+    )
 
 
 # --------------------------------------------------------------------------- (i) outbursts
@@ -545,7 +608,7 @@ def test_commitment_update_pulls_back_with_stability_times_destabilisation():
             p_pull=arr(0.08),
             p_anchor=arr(0.02),
             p_conventional=arr(0.1),
-            p_ratchet=arr(0.6),
+            p_strategic=arr(0.6),
             p_erosion=arr(0.01),
             p_pullback=arr(0.015),
         )
@@ -590,3 +653,13 @@ def test_elections_are_logged_on_their_dates(name):
 
 def test_engine_mode_code_constants():
     assert int(Mode.INFLUENCE) == 0 and int(Mode.AUTONOMY) == 1
+
+
+def test_param_arrays_mirror_the_schema_and_provocation_levels_are_named():
+    from coalition_sim.core.params import check_schema
+
+    check_schema(Params, dyn._ACTOR_FIELDS + dyn._INTEREST_FIELDS)  # raises on any drift
+    assert [int(x) for x in dyn.ProvocationLevel] == [0, 1, 2]
+    level = rules.provocation_level(arr(0.01, 0.5), arr(0.9, 0.0), arr(0.02, 0.0))
+    assert level.dtype == np.int8
+    assert level.tolist() == [dyn.ProvocationLevel.STRATEGIC, dyn.ProvocationLevel.NONE]

@@ -330,18 +330,16 @@ def test_posterior_class_checks_ranges() -> None:
 
 
 def test_ui_switch_draws_from_the_shipped_posterior(monkeypatch, tmp_path: Path) -> None:
-    from coalition_sim.ui import app
+    from coalition_sim.ui import session
 
     f = _tiny_posterior(tmp_path / "p.parquet", weights=(0.0, 0.0, 1.0))
-    monkeypatch.setattr(app, "posterior_file", lambda: f)
-    sim = app.Sim.build("summit_2018", {}, 3)
-    with_post = app.ensemble_views(sim, 40, posterior=True)
-    without = app.ensemble_views(sim, 40)
+    monkeypatch.setattr(session, "posterior_file", lambda: f)
+    sim = session.Sim.build("summit_2018", {}, 3)
+    with_post = session.ensemble_views(sim, 40, posterior=True)
+    without = session.ensemble_views(sim, 40)
     assert "drawn from the posterior" in with_post["label"]
     assert "posterior" not in without["label"]
     expect = run_ensemble(
         "summit_2018", 40, seed=3, every=0, overrides={FREE[0]: 7.5, FREE[1]: 1.5}
     )
-    from coalition_sim.ui.views import outcome_bars_svg
-
-    assert with_post["bars"] == outcome_bars_svg(expect["probabilities"], 40)
+    assert with_post["probabilities"] == expect["probabilities"]

@@ -1,8 +1,10 @@
 """The interactive simulation in a real browser: Solara server + Debian Chromium via Playwright.
 
-One server and one browser page for the module; the tests run in file order, as a person
-would use the page: load, step, play/pause, move a slider, bad input, switch scenario, a
-second session, the ensemble panel, and a screenshot for the README.
+One server and one browser for the module. The first tests run in file order on one page, as
+a person would use it (load, step, play/pause, a slider, bad input, switching scenario, a
+second session, the ensemble and its staleness); then links, exports, uploads, the layout at
+390 / 1024 / 1440 px, keyboard use and an axe-core accessibility check, and the README
+screenshot. Every request must stay on the app's own server.
 """
 
 from __future__ import annotations
@@ -10,17 +12,24 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from support.ui_harness import browser, js_click_until, serve
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+from coalition_sim.cli import main as cli
+from coalition_sim.scenario.library import resolve_scenario
+from coalition_sim.ui.state import scenario_toml
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "outputs" / "screenshots" / "ui.png"  # gitignored test artifact
+AXE = ROOT / "tests" / "support" / "axe-core" / "axe.min.js"
+SCREENSHOT = ROOT / "docs" / "img" / "ui.png"
+PHONE_SCREENSHOT = ROOT / "docs" / "img" / "ui-phone.png"
 WEEK = "document.querySelector('#cs-status').dataset.week"
 GRAPH = "document.querySelector('#alliance-graph').outerHTML"
+VIEWS = ("#alliance-graph", "#time-series", "#card-event-timeline", "#card-ensemble")
 
 
 @pytest.fixture(scope="module")
@@ -36,17 +45,38 @@ def chromium():
         yield b
 
 
-@pytest.fixture(scope="module")
-def page(app_url, chromium):
-    context = chromium.new_context(viewport={"width": 1440, "height": 1000})
+#: Requests any test page made to anywhere but the app's own server (must stay empty).
+FOREIGN: list[str] = []
+
+
+def _only_local(route, request) -> None:
+    host = urlparse(request.url)
+    if host.scheme in ("data", "blob") or host.hostname in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        FOREIGN.append(request.url)
+        route.abort()
+
+
+def open_page(chromium, url, width=1440, height=1000):
+    context = chromium.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
+    context.route("**/*", _only_local)
     pg = context.new_page()
     requests: list[str] = []
     pg.on("request", lambda r: requests.append(r.url))
     pg.requests = requests
-    pg.goto(app_url)
+    pg.goto(url)
     pg.wait_for_selector("#alliance-graph", timeout=60_000)
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(app_url, chromium):
+    pg = open_page(chromium, app_url)
     yield pg
-    context.close()
+    pg.context.close()
 
 
 def week(page) -> int:
@@ -55,6 +85,24 @@ def week(page) -> int:
 
 def status(page) -> str:
     return page.inner_text("#cs-status")
+
+
+def query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def choose_scenario(page, name: str) -> None:
+    page.select_option("#cs-scenario", name)
+    page.wait_for_function(f"document.querySelector('#cs-status').innerText.includes({name!r})")
+
+
+def assert_offline(page, app_url) -> None:
+    host = urlparse(app_url).netloc
+    foreign = [u for u in page.requests if urlparse(u).netloc not in (host, "")]
+    assert not [u for u in foreign if not u.startswith(("data:", "blob:"))], foreign
+
+
+# --------------------------------------------------------------------------- one session
 
 
 def test_page_opens_with_baseline_ready_and_offline(page, app_url):
@@ -68,13 +116,19 @@ def test_page_opens_with_baseline_ready_and_offline(page, app_url):
     for actor in ("USA", "DPRK", "ROK", "PRC"):
         assert graph.locator(f'g.actor[data-actor="{actor}"]').count() == 1
     assert "No events yet" in page.inner_text(".cs-timeline")
-    # every asset came from the app's own server: nothing from a CDN
-    host = urlparse(app_url).netloc
-    foreign = [u for u in page.requests if urlparse(u).netloc not in (host, "")]
-    assert not [u for u in foreign if not u.startswith(("data:", "blob:"))], foreign
+    # plain words: DPRK commitment is defiance, every marker is explained
+    assert "defiance" in page.inner_text("#card-alliance-graph")
+    legend = page.inner_text("#series-legend")
+    assert "North Korea (defiance)" in legend and "United States (commitment)" in legend
+    caption = page.inner_text("#series-caption")
+    for words in ("Dashed vertical lines: US elections", "fracture threshold", "current week"):
+        assert words in caption
+    assert page.locator("#time-series text", has_text="level (0-1)").count() == 1
+    assert query(page)["scenario"] == ["baseline"]
+    assert_offline(page, app_url)
 
 
-def test_step_updates_every_view(page):
+def test_step_updates_every_view_and_the_link(page):
     graph0 = page.evaluate(GRAPH)
     series0 = page.inner_html("#time-series")
     ms = js_click_until(page, ".cs-step", WEEK)
@@ -86,7 +140,9 @@ def test_step_updates_every_view(page):
     for _ in range(5):
         js_click_until(page, ".cs-step", WEEK)
     assert week(page) == 6
-    assert page.locator(".cs-timeline tr.cs-ev").count() > 0  # dated events appear
+    assert page.locator(".cs-timeline tr.cs-ev").count() > 0
+    page.wait_for_function("location.search.includes('week=6')")
+    assert query(page)["seed"] == ["20180524"]
 
 
 def test_play_then_pause(page):
@@ -102,12 +158,12 @@ def test_play_then_pause(page):
     paused = week(page)
     time.sleep(0.5)
     assert week(page) == paused  # really paused
+    page.wait_for_function(f"location.search.includes('week={paused}')")
 
 
 def test_slider_changes_parameter_and_restarts(page):
     knob = page.locator(".cs-knob-params-fatigue-growth")
-    before = knob.inner_text()
-    assert "Sanctions fatigue growth: 0.06" in before
+    assert "Sanctions fatigue growth: 0.06" in knob.inner_text()
     slider = knob.locator(".v-slider")
     box = slider.bounding_box()
     slider.click(position={"x": box["width"] * 0.5, "y": box["height"] / 2})
@@ -118,6 +174,7 @@ def test_slider_changes_parameter_and_restarts(page):
     value = float(re.search(r"growth: ([0-9.]+)", knob.inner_text()).group(1))
     assert 0.3 < value < 0.7
     page.wait_for_function(f"{WEEK} === '0'")  # new parameters: the run restarts
+    page.wait_for_function("location.search.includes('params.fatigue.growth%3D')")
 
 
 def test_bad_seed_shows_inline_message_and_model_keeps_running(page):
@@ -137,38 +194,37 @@ def test_bad_seed_shows_inline_message_and_model_keeps_running(page):
     page.get_by_text("Seed must be a whole number").wait_for(state="hidden")
 
 
-def test_refused_parameter_shows_inline_message(page):
+def test_refused_parameter_shows_its_message_next_to_the_field(page):
     box = page.locator(".cs-override input")
     box.fill("actors.USA.interests.security=0.9")
     box.press("Enter")
-    page.wait_for_selector("#param-error")
-    assert "sum to 1" in page.inner_text("#param-error")
+    field = page.locator(".cs-override")
+    msg = field.get_by_text("sum to 1")
+    msg.wait_for()
+    gap = msg.bounding_box()["y"] - box.bounding_box()["y"]
+    assert 0 < gap < 80, f"message {gap:.0f} px below the field"
     w = week(page)
     js_click_until(page, ".cs-step", WEEK)
     assert week(page) == w + 1  # the running model is unharmed
 
 
-def test_switch_scenario(page):
+def test_switch_scenario_clears_the_refused_override(page):
     graph0 = page.evaluate(GRAPH)
-    page.click(".cs-scenario")
-    page.locator(".v-menu__content .v-list-item", has_text="regional_six").click()
-    page.wait_for_function(
-        "document.querySelector('#cs-status').innerText.includes('regional_six')"
-    )
+    choose_scenario(page, "regional_six")
     assert week(page) == 0
     assert page.locator('#alliance-graph g.actor[data-actor="JPN"]').count() == 1
     assert page.evaluate(GRAPH) != graph0
-    assert "seed" in status(page)
+    assert page.locator(".cs-override input").input_value() == ""
+    assert page.locator(".cs-override").get_by_text("sum to 1").count() == 0
+    assert query(page)["scenario"] == ["regional_six"]
 
 
 def test_each_session_has_its_own_model(page, chromium, app_url):
     js_click_until(page, ".cs-step", WEEK)
     js_click_until(page, ".cs-step", WEEK)
     assert week(page) == 2
-    other = chromium.new_context().new_page()
+    other = open_page(chromium, app_url)
     try:
-        other.goto(app_url)
-        other.wait_for_selector("#alliance-graph", timeout=60_000)
         assert week(other) == 0 and "baseline" in other.inner_text("#cs-status")
         other.click(".cs-step")
         other.wait_for_function(f"{WEEK} === '1'")
@@ -177,10 +233,8 @@ def test_each_session_has_its_own_model(page, chromium, app_url):
     assert week(page) == 2 and "regional_six" in status(page)
 
 
-def test_ensemble_panel_and_screenshot(page):
-    page.click(".cs-scenario")
-    page.locator(".v-menu__content .v-list-item", has_text="baseline").click()
-    page.wait_for_function("document.querySelector('#cs-status').innerText.includes('baseline')")
+def test_ensemble_has_intervals_and_goes_stale_when_inputs_change(page):
+    choose_scenario(page, "baseline")
     for _ in range(30):
         js_click_until(page, ".cs-step", WEEK)
     ms = js_click_until(
@@ -188,14 +242,296 @@ def test_ensemble_panel_and_screenshot(page):
     )
     assert ms > 0
     summary = page.inner_text("#ensemble-summary")
-    assert summary.startswith("500 replicates")
-    bars = page.locator("#outcome-bars rect.bar")
-    assert bars.count() == 10
-    widths = [float(bars.nth(k).get_attribute("width")) for k in range(bars.count())]
-    assert any(w > 0 for w in widths)
+    assert summary.startswith("500 replicates") and "baseline, seed 20180524" in summary
+    assert page.locator("#outcome-bars rect.bar").count() == 10
+    cis = page.locator("#outcome-bars g.ci")
+    assert cis.count() == 10
+    lo, hi = float(cis.first.get_attribute("data-lo")), float(cis.first.get_attribute("data-hi"))
+    assert 0 <= lo < hi <= 1
+    assert "Wilson" in page.inner_text("#card-ensemble")
     assert page.locator("#fan-effective_pressure polygon").count() == 1
-    assert page.locator("#fan-cohesion polygon").count() == 1
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": 1440, "height": 1800})
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert 0 < SCREENSHOT.stat().st_size < 300_000
+    assert page.locator(".cs-stale").count() == 0
+    # change the seed: the old result is greyed, labelled with its own inputs, re-run offered
+    seed = page.locator(".cs-seed input")
+    seed.fill("99")
+    seed.press("Enter")
+    page.wait_for_selector("#ensemble-stale")
+    assert "seed 20180524" in page.inner_text("#ensemble-stale")
+    page.wait_for_selector("#ensemble-results.cs-stale", timeout=5_000)
+    assert "seed 20180524" in page.inner_text("#ensemble-summary")
+    page.click(".cs-rerun")
+    page.wait_for_selector("#ensemble-stale", state="detached", timeout=30_000)
+    assert "seed 99" in page.inner_text("#ensemble-summary")
+    # Reset keeps the inputs: still current
+    page.click(".cs-reset")
+    page.wait_for_function(f"{WEEK} === '0'")
+    assert page.locator("#ensemble-stale").count() == 0
+
+
+# --------------------------------------------------------------------------- links
+
+
+def test_a_link_reproduces_the_state(page, chromium):
+    for _ in range(9):
+        js_click_until(page, ".cs-step", WEEK)
+    page.wait_for_function("location.search.includes('week=9')")
+    link = page.url
+    assert query(page)["seed"] == ["99"]
+    other = open_page(chromium, link)
+    try:
+        assert week(other) == 9
+        assert other.inner_text("#cs-status") == status(page)
+        assert other.evaluate(GRAPH) == page.evaluate(GRAPH)
+        assert other.inner_html("#time-series") == page.inner_html("#time-series")
+    finally:
+        other.context.close()
+
+
+def test_a_bad_link_is_refused_with_a_message_and_defaults(chromium, app_url):
+    pg = open_page(chromium, app_url + "?scenario=baseline&seed=1&set=params.fatigue.growth%3D9")
+    try:
+        msg = pg.inner_text("#link-error")
+        assert "The link was refused" in msg and "growth" in msg
+        assert "seed 20180524" in status(pg) and week(pg) == 0
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _download(pg, label: str, dest: Path) -> Path:
+    with pg.expect_download(timeout=30_000) as info:
+        pg.get_by_role("button", name=label).click()
+    path = dest / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def test_exported_scenario_reproduces_the_page_run_byte_for_byte(chromium, app_url, tmp_path):
+    link = "?scenario=summit_2018&seed=42&set=params.fatigue.growth%3D0.1&set=actors.ROK.mediation%3D0.7"
+    pg = open_page(chromium, app_url + link)
+    try:
+        n = int(re.search(r"of (\d+)", status(pg)).group(1))
+        pg.goto(app_url + link + f"&week={n}")
+        pg.wait_for_selector("#alliance-graph", timeout=60_000)
+        pg.wait_for_function(f"{WEEK} === '{n}'", timeout=60_000)
+        assert pg.locator(".cs-play").is_disabled()  # the run is at its end
+        pg.click(".cs-show-exports")
+        toml = _download(pg, "Scenario with overrides and seed (TOML)", tmp_path)
+        traj = _download(pg, "Run: trajectory (CSV)", tmp_path)
+        events = _download(pg, "Run: events (CSV)", tmp_path)
+        graph = _download(pg, "Alliance graph (SVG)", tmp_path)
+        assert "seed = 42" in toml.read_text()
+        assert graph.read_text().startswith("<?xml") and "<svg" in graph.read_text()
+        out = tmp_path / "cli"
+        assert cli.main(["run", "--config", str(toml), "--out", str(out), "--no-plot"]) == 0
+        assert (out / "trajectory.csv").read_bytes() == traj.read_bytes()
+        assert (out / "events.csv").read_bytes() == events.read_bytes()
+        # the ensemble table and a chart leave the page too
+        pg.fill(".cs-replicates input", "50")
+        pg.click(".cs-run-ensemble")
+        pg.wait_for_selector("#outcome-bars", timeout=30_000)
+        table = _download(pg, "Outcome table (CSV)", tmp_path).read_text().splitlines()
+        assert table[0].startswith("outcome,label,share,ci95_low,ci95_high")
+        assert len(table) == 11
+        assert "<svg" in _download(pg, "Outcome bars (SVG)", tmp_path).read_text()
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def test_loading_a_scenario_file(chromium, app_url, tmp_path):
+    pg = open_page(chromium, app_url)
+    try:
+        js_click_until(pg, ".cs-step", WEEK)
+        bad = tmp_path / "broken.toml"
+        bad.write_text('name = "x"\nsteps = -4\n')
+        pg.set_input_files("#cs-load-file", str(bad))
+        msg = pg.locator("#load-error")
+        msg.wait_for()
+        assert "broken.toml" in msg.inner_text() and "unchanged" in msg.inner_text()
+        gap = msg.bounding_box()["y"] - pg.locator("#cs-load-file").bounding_box()["y"]
+        assert 0 < gap < 80
+        assert week(pg) == 1 and "baseline" in status(pg)  # untouched
+        good = tmp_path / "mine.toml"
+        scn = resolve_scenario("summit_2018").model_copy(update={"name": "my <own> scenario"})
+        good.write_text(scenario_toml(scn, 3))
+        pg.set_input_files("#cs-load-file", str(good))
+        pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('my <own>')")
+        pg.wait_for_selector("#load-error", state="detached")
+        assert week(pg) == 0
+        pg.wait_for_function("document.querySelector('#cs-scenario').value === 'file: mine.toml'")
+        assert "<own>" not in pg.inner_html("#cs-status")  # escaped
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- layout
+
+
+_BOX = "el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+#: Smallest rendered size of any chart text, in CSS px.
+_MIN_TEXT_PX = """() => {
+  let m = Infinity;
+  for (const t of document.querySelectorAll('main svg text')) {
+    const m2 = t.getScreenCTM();
+    const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m2.a, m2.b);
+    if (t.getClientRects().length) m = Math.min(m, px);
+  }
+  return m;
+}"""
+
+#: Is the element's centre (after scrolling it into view) really the element (not covered)?
+_REACHABLE = """(sel) => {
+  const el = document.querySelector(sel);
+  el.scrollIntoView({block: 'center', inline: 'center', behavior: 'instant'});
+  const r = el.getBoundingClientRect();
+  const x = Math.min(Math.max(r.left + Math.min(r.width, innerWidth) / 2, 1), innerWidth - 1);
+  const y = Math.min(Math.max(r.top + Math.min(r.height, innerHeight) / 2, 60), innerHeight - 1);
+  const hit = document.elementFromPoint(x, y);
+  return !!hit && (el === hit || el.contains(hit));
+}"""
+
+
+#: Is the element's centre, where it is now, the element itself (nothing drawn over it)?
+_ON_TOP = """(sel) => {
+  const el = document.querySelector(sel);
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+  return !!hit && (el === hit || el.contains(hit));
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("width", [390, 1024, 1440])
+def test_layout_every_view_reachable_nothing_over_the_controls(chromium, app_url, width):
+    pg = open_page(chromium, app_url, width=width, height=844)
+    try:
+        pg.fill(".cs-replicates input", "40") if width >= 900 else None
+        for sel in VIEWS:
+            assert pg.evaluate(_REACHABLE, sel), f"{sel} not reachable at {width} px"
+        assert pg.evaluate("document.documentElement.scrollWidth") <= width  # no page sideways
+        assert pg.evaluate(_MIN_TEXT_PX) >= 10.99
+        menu = pg.locator(".cs-menu")
+        controls = pg.locator("#cs-controls")
+        if width >= 900:
+            assert not menu.is_visible() and controls.is_visible()
+            aside = controls.evaluate(_BOX)
+            for sel in (*VIEWS, "#cs-main"):
+                box = pg.locator(sel).evaluate(_BOX)
+                assert not _overlap(aside, box), f"{sel} overlaps the controls at {width} px"
+            return
+        # narrow: drawer closed by default, below the bar, the menu button never covered
+        assert menu.is_visible() and not controls.is_visible()
+        assert menu.get_attribute("aria-expanded") == "false"
+        pg.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+        menu.click()
+        pg.wait_for_selector("#cs-controls.cs-open")
+        pg.wait_for_timeout(300)  # the slide-in transition
+        assert menu.get_attribute("aria-expanded") == "true"
+        bar = pg.locator(".cs-bar").evaluate(_BOX)
+        aside = controls.evaluate(_BOX)
+        assert aside[1] >= bar[3] - 0.5  # starts below the bar
+        assert pg.evaluate(_ON_TOP, ".cs-menu")  # the drawer does not cover the menu button
+        assert pg.locator(".cs-step").is_visible()
+        js_click_until(pg, ".cs-step", WEEK)
+        # a tap outside the drawer closes it and changes nothing underneath
+        before = pg.evaluate(WEEK)
+        pg.mouse.click(width - 10, 600)
+        pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
+        assert pg.evaluate(WEEK) == before
+        pg.wait_for_timeout(300)
+        assert not controls.is_visible() and menu.is_visible()
+        if width == 390:
+            pg.screenshot(path=str(PHONE_SCREENSHOT))
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- accessibility
+
+
+def _axe(pg) -> list[dict]:
+    pg.add_script_tag(path=str(AXE))
+    return pg.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"""
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_keyboard_focus_and_axe(chromium, app_url, width):
+    pg = open_page(chromium, app_url, width=width, height=900)
+    try:
+        if width < 900:
+            pg.focus(".cs-menu")
+            pg.keyboard.press("Enter")
+            pg.wait_for_selector("#cs-controls.cs-open")
+            pg.wait_for_timeout(300)
+        # Tab from the scenario menu reaches Step; Enter steps; the focus ring is visible
+        pg.focus("#cs-scenario")
+        for _ in range(30):
+            pg.keyboard.press("Tab")
+            if pg.evaluate("document.activeElement.classList.contains('cs-step')"):
+                break
+        else:
+            pytest.fail("Step is not reachable with Tab")
+        outline = pg.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("none", ""), outline
+        pg.keyboard.press("Enter")
+        pg.wait_for_function(f"{WEEK} === '1'")
+        # a slider moves with the arrow keys
+        thumb = pg.locator(".cs-knob-params-fatigue-growth [role=slider]")
+        thumb.focus()
+        pg.keyboard.press("ArrowRight")
+        pg.wait_for_function(
+            "document.querySelector('.cs-knob-params-fatigue-growth').innerText"
+            ".includes('growth: 0.07')"
+        )
+        labels = pg.evaluate(
+            "[...document.querySelectorAll('input, select, [role=slider]')].filter(e =>"
+            " !(e.labels && e.labels.length) && !e.getAttribute('aria-label')"
+            " && !e.getAttribute('aria-labelledby')).map(e => e.outerHTML.slice(0, 120))"
+        )
+        assert labels == []
+        if width < 900:
+            assert _axe(pg) == []  # with the drawer open
+            pg.click(".cs-menu")
+            pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
+        pg.fill(".cs-replicates input", "40")
+        pg.click(".cs-run-ensemble")
+        pg.wait_for_selector("#outcome-bars", timeout=30_000)
+        assert _axe(pg) == []
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- README screenshot
+
+
+def test_readme_screenshot(chromium, app_url):
+    link = "?scenario=summit_2018&seed=20180524&set=params.fatigue.growth%3D0.1&week=40"
+    pg = open_page(chromium, app_url + link, width=1440, height=1000)
+    try:
+        assert "link-error" not in pg.content()  # a state the page accepts
+        pg.click(".cs-run-ensemble")
+        pg.wait_for_selector("#outcome-bars", timeout=30_000)
+        height = pg.evaluate("document.documentElement.scrollHeight")
+        pg.set_viewport_size({"width": 1440, "height": min(height, 3000)})
+        pg.wait_for_timeout(300)
+        pg.screenshot(path=str(SCREENSHOT))
+        assert 0 < SCREENSHOT.stat().st_size < 600_000
+    finally:
+        pg.context.close()
+
+
+def test_no_page_made_a_request_beyond_the_app_server():
+    assert FOREIGN == []

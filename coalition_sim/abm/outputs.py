@@ -39,11 +39,18 @@ def event_table(model: CoalitionModel) -> pd.DataFrame:
     return pd.DataFrame(model.event_log, columns=EVENT_COLUMNS)
 
 
-def write_outputs(model: CoalitionModel, out: Path, *, plot: bool = True) -> list[Path]:
+def write_outputs(
+    model: CoalitionModel,
+    out: Path,
+    *,
+    plot: bool = True,
+    provenance: dict[str, Any] | None = None,
+) -> list[Path]:
     """Write trajectory.csv, events.csv, summary.json (and trajectories.png) into ``out``.
 
     Files are first written to a temporary folder beside ``out`` and moved into place only
-    when all are complete, so an interrupted run leaves nothing half-written.
+    when all are complete, so an interrupted run leaves nothing half-written. ``provenance``
+    (see :mod:`provenance`) is stored under that key in summary.json.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +61,8 @@ def write_outputs(model: CoalitionModel, out: Path, *, plot: bool = True) -> lis
         event_table(model).to_csv(tmp / "events.csv", index=False)
         summary = model.summary()
         summary["scenario_spec"] = model.scenario_spec.model_dump(mode="json")
+        if provenance is not None:
+            summary["provenance"] = provenance
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         if plot:
             from .plots import plot_run

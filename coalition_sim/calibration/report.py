@@ -368,7 +368,7 @@ def _misses(fit: dict[str, Any], val: dict[str, Any], targets: Targets) -> list[
         "launch days are compared with weeks, which biases the observed side upward.",
         "- **Not in the fit**: the 2016 start's year 2018 (it has no Kim New Year speech, so "
         "its DPRK rarely turns to influence-seeking on its own by 2018; hollow markers), the "
-        "UN resolutions (no sanctions-vote variable; their effect is the commitment ratchet), "
+        "UN resolutions (no sanctions-vote variable; their effect is the habituating test response of ODD 3.4.1), "
         "the 2019 Hanoi summit and the whole 2020 scenario (`muddling_2020`).",
         "- **Identification**: parameters whose posterior keeps most of the prior range "
         "(last column of the table) are not identified by these targets; their fitted value "
@@ -384,7 +384,8 @@ def write_report(
     """Validate the fit in ``folder`` and write README.md and PNG figures to ``out``."""
     t0 = time.perf_counter()
     fit, post = _read_fit(folder)
-    targets = load_targets(fit["targets"])
+    where = Path(fit["targets"])  # relative to the fit's folder (older fits: to the cwd)
+    targets = load_targets(folder / where if (folder / where).is_file() else where)
     missing = [n for n in fit["parameters"] if n not in targets.names]
     if missing:
         raise ConfigError(f"{folder}: fit.json parameters do not match the targets: {missing}")

@@ -21,6 +21,7 @@ from ..engine.runner import compiled
 from ..scenario.library import load_scenario
 from ..scenario.loading import ConfigError, first_error, read_toml
 from ..scenario.names import canonical_name
+from ..scenario.safe_paths import check_path_text
 from ..scenario.schema import Scenario
 
 __all__ = [
@@ -316,7 +317,14 @@ def load_targets(path: str | Path) -> Targets:
         tf = TargetFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{src}: {first_error(exc, data)}") from None
-    paths = {key: (path.parent / rel).resolve() for key, rel in tf.scenarios.items()}
+    paths: dict[str, Path] = {}
+    for key, rel in tf.scenarios.items():
+        try:
+            paths[key] = (path.parent / check_path_text(rel, f"scenarios.{key}")).resolve()
+        except ConfigError as exc:
+            raise ConfigError(f"{src}: {exc}") from None
+        except (OSError, RuntimeError):
+            raise ConfigError(f"{src}: scenarios.{key}: cannot resolve {rel!r}") from None
     scns = {key: load_scenario(p) for key, p in paths.items()}
     stats: list[Statistic] = []
     for k, entry in enumerate(tf.statistics):

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from .args import positive_int
+from .args import output_arg, positive_int, worker_count
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -49,10 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="target file (default: configs/calibration/targets.toml)",
     )  # fmt: skip
     cal.add_argument(
-        "--out", type=Path, default=Path("outputs") / "calibration", metavar="DIR",
+        "--out", type=output_arg, default=Path("outputs") / "calibration", metavar="DIR",
         help="output folder; nothing is written elsewhere without --write-configs "
         "(default: outputs/calibration)",
     )  # fmt: skip
+    cal.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier fit in the output folder"
+    )
     cal.add_argument(
         "--method", choices=("smc", "rejection"), default="smc",
         help="smc: population Monte Carlo with adaptive tolerances (default); rejection: the "
@@ -97,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--seed", type=_seed, metavar="S", help="design and run seed (default: file)")
     cal.add_argument("--accept", type=_share, metavar="Q", help="rejection: share kept (0.05)")
     cal.add_argument(
-        "--workers", type=positive_int, metavar="W", help="processes (default: min(2, cores))"
+        "--workers", type=worker_count, metavar="W", help="processes (default: min(2, cores))"
     )
     cal.add_argument(
         "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"
@@ -122,7 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     rep = sub.add_parser("calibration-report", help="write the Markdown report of a fit")
     rep.add_argument("dir", type=Path, help="calibration output folder (with fit.json)")
-    rep.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder")
+    rep.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="report folder")
     rep.add_argument(
         "--replicates", type=positive_int, metavar="R", help="rejection: validation runs per start"
     )
@@ -155,6 +159,7 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
     from ..calibration.diagnostics import write_smc_report
     from ..calibration.fit import FitSettings, run_calibration
     from ..scenario.loading import ConfigError
+    from ..scenario.safe_paths import OutputDir, check_output_dir
 
     for opt in ("candidates", "accept", "validation_replicates"):
         if getattr(args, opt) is not None:
@@ -200,9 +205,16 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
         kernel_scale=cfg.get("kernel_scale"),
         scheduler=args.scheduler,
     )
-    fit, timing, written = run_calibration(targets, args.out, cfg_fit, scen_dir, say)
-    report = args.report or args.out / "report"
-    written += write_smc_report(args.out, report)
+    if args.report is not None:
+        check_output_dir(args.report, overwrite=True, marker="README.md")
+    stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
+    with stage:  # written whole or not at all
+        fit, timing, written = run_calibration(targets, stage.tmp, cfg_fit, scen_dir, say)
+        written += write_smc_report(stage.tmp, stage.tmp / "report")
+    written = [args.out / q.relative_to(stage.tmp) if q.is_relative_to(stage.tmp) else q
+               for q in written]  # fmt: skip
+    if args.report is not None:
+        written += write_smc_report(args.out, args.report)
     if args.write_configs:
         root = _root()
         dest = root / "calibration" / "posterior.parquet"
@@ -229,7 +241,10 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
     from ..calibration.estimate import calibrate, write_fitted_scenario, write_outputs
     from ..calibration.targets import FACTS
     from ..scenario.loading import ConfigError
+    from ..scenario.provenance import provenance
+    from ..scenario.safe_paths import OutputDir, check_output_dir
 
+    started = dt.datetime.now(dt.UTC)
     legacy = [s.name for s in targets.statistics
               if s.kind not in ("weeks", "fact") or s.fact == FACTS[-1]]  # fmt: skip
     if legacy:
@@ -244,6 +259,9 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
         raise ConfigError(f"--candidates must be at least 2, got {candidates}")
     if round(accept * candidates) < 2:
         raise ConfigError(f"accept {accept:g} of {candidates} candidates keeps fewer than 2")
+    if args.report is not None:
+        check_output_dir(args.report, overwrite=True, marker="README.md")
+    stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))
     quiet = args.quiet
     if not quiet:
@@ -254,9 +272,19 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
             file=sys.stderr, flush=True,
         )  # fmt: skip
     t0 = time.perf_counter()
-    res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
-                    adjust=args.adjust, quiet=quiet, scheduler=args.scheduler)  # fmt: skip
-    written = write_outputs(res, args.out)
+    with stage:
+        res = calibrate(targets, candidates, replicates, seed, accept=accept, workers=workers,
+                        adjust=args.adjust, quiet=quiet, scheduler=args.scheduler)  # fmt: skip
+        res.fit["provenance"] = provenance(
+            out=args.out, started=started, argv=args.argv,
+            scenario={k: s.model_dump(mode="json") for k, s in targets.scenarios.items()},
+        )  # fmt: skip
+        here = args.out.resolve()  # paths in fit.json are relative to its folder
+        res.fit["targets"] = os.path.relpath(Path(targets.path).resolve(), here)
+        res.fit["scenarios"] = {
+            k: os.path.relpath(Path(p).resolve(), here) for k, p in targets.scenario_paths.items()
+        }
+        written = [args.out / p.name for p in write_outputs(res, stage.tmp)]
     scen_dir = args.scenario_dir
     for key, base in targets.scenario_paths.items():
         name = _fitted_name(key)
@@ -283,7 +311,9 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..calibration.report import write_report
+    from ..scenario.safe_paths import check_output_dir
 
+    check_output_dir(args.out, overwrite=True, marker="README.md")  # a report is rewritten
     t0 = time.perf_counter()
     if (args.dir / "posterior.parquet").is_file():
         from ..calibration.diagnostics import write_smc_report

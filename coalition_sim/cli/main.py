@@ -7,6 +7,7 @@ traceback and nothing written.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import NoReturn
 from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenario, scenario_path
 from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
+from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
-from . import calibrate, sweep, ui
-from .args import positive_int
+from . import calibrate, experiments, signatures, sweep, ui
+from .args import output_arg, positive_int
 from .args import seed as _seed
 
 __all__ = ["main"]
@@ -49,9 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     run.add_argument(
-        "--out", type=Path, metavar="DIR",
-        help="output folder (default: outputs/<scenario>-seed<seed>)",
+        "--out", type=output_arg, metavar="DIR",
+        help="output folder (default: outputs/<scenario>-seed<seed>[-<hash of --set/--steps>])",
     )  # fmt: skip
+    run.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier result in the output folder"
+    )
     run.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
         help="override a scenario key, e.g. params.fatigue.growth=0.1 or actors.ROK.volatility=0.4",
@@ -69,14 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="list every model parameter with range and source")
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    params.add_argument(
+        "--role", choices=["lever", "uncertainty", "mechanism", "state", "definition"],
+        help="only parameters of this role (levers: policy choices; uncertainties: futures)",
+    )  # fmt: skip
 
     _register_extensions(sub)
     return parser
 
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
-    """Subcommands defined in their own modules (sweeps, UI, calibration)."""
-    for module in (sweep, ui, calibrate):
+    """Subcommands defined in their own modules (sweeps, UI, calibration, signatures,
+    experiments)."""
+    for module in (sweep, ui, calibrate, signatures, experiments):
         module.register(sub)
 
 
@@ -84,10 +94,30 @@ def _load(path_or_name: str | Path, overrides: list[str]) -> Scenario:
     return load_scenario(scenario_path(path_or_name), overrides)
 
 
+def _same_run(out: Path, scn: Scenario, seed: int) -> bool:
+    """Whether ``out`` holds a run of exactly this resolved scenario and seed (whose outputs
+    the new run would reproduce), so that the default folder can be refreshed safely."""
+    import json
+
+    from ..scenario.safe_paths import read_input_bytes
+
+    try:
+        old = json.loads(read_input_bytes(out / "summary.json", what="a summary"))
+    except (ConfigError, ValueError):
+        return False
+    return (
+        isinstance(old, dict)
+        and old.get("seed") == seed
+        and old.get("scenario_spec") == scn.model_dump(mode="json")
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from ..abm.model import CoalitionModel
     from ..abm.outputs import human_summary, write_outputs
+    from ..scenario.provenance import provenance
 
+    started = dt.datetime.now(dt.UTC)
     overrides = list(args.overrides)
     if args.steps is not None:
         overrides.append(f"steps={args.steps}")
@@ -99,11 +129,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         post = load_posterior(args.posterior)
         scn = post.scenario_for(scn, seed)
         print(f"posterior: particle {int(post.draw([seed])[0])} of {len(post)} for seed {seed}")
-    out = args.out or Path("outputs") / f"{scn.name}-seed{seed}"
-    start = time.perf_counter()
-    model = CoalitionModel(scn, rng=seed).run()
-    wall = time.perf_counter() - start
-    written = write_outputs(model, out, plot=not args.no_plot)
+    out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides)
+    # an explicit --out holding a result needs --overwrite; the default folder may be
+    # refreshed by the identical run (same resolved scenario and seed: same outputs)
+    overwrite = args.overwrite or (args.out is None and _same_run(out, scn, seed))
+    with OutputDir(out, overwrite=overwrite) as stage:  # checked before the run
+        start = time.perf_counter()
+        model = CoalitionModel(scn, rng=seed).run()
+        wall = time.perf_counter() - start
+        prov = provenance(out=out, scenario=scn, started=started, argv=args.argv)
+        written = write_outputs(model, stage.tmp, plot=not args.no_plot, provenance=prov)
+    written = [stage.out / p.name for p in written]
     print(human_summary(model.summary(), wall, written))
     return 0
 
@@ -135,8 +171,14 @@ def _show(value: object) -> str:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    from ..scenario.levers import role_of
+
     rows = parameter_table()
-    if args.markdown:
+    for r in rows:
+        r["role"] = str(role_of(r["name"]))
+    if args.role:
+        rows = [r for r in rows if r["role"] == args.role]
+    if args.markdown:  # the ODD's table (docs/ODD.md); roles: plain listing or --role
         print("| parameter | default | range | meaning | source |\n|---|---|---|---|---|")
         for r in rows:
             unit = f" {r['unit']}" if r["unit"] else ""
@@ -146,7 +188,10 @@ def cmd_params(args: argparse.Namespace) -> int:
             )
         return 0
     for r in rows:
-        print(f"{r['name']:<45} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  {r['meaning']}")
+        print(
+            f"{r['name']:<45} {r['role']:<11} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  "
+            f"{r['meaning']}"
+        )
     return 0
 
 
@@ -166,9 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             args = parser.parse_args(["run", *argv])
         handler = COMMANDS.get(args.command) or args.handler
+        args.argv = ["run.py", *argv]  # as typed, for the outputs' provenance
         return handler(args)
     except (UsageError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        msg = " ".join(str(exc).split())  # one line, whatever the message holds
+        if len(msg) > 1000:
+            msg = f"{msg[:960]}... ({len(msg)} characters)"
+        print(f"error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

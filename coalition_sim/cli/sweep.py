@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .args import positive_int
+from .args import output_arg, positive_int, worker_count
 
 __all__ = ["register"]
 
@@ -14,10 +14,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` and ``analyze`` subcommands to the main parser."""
     sw = sub.add_parser("sweep", help="run (or resume) a parameter sweep into a Parquet folder")
     sw.add_argument("spec", help="sweep spec TOML (or the name of one in configs/sweeps/)")
-    sw.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    sw.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="output folder")
     sw.add_argument(
         "--workers",
-        type=positive_int,
+        type=worker_count,
         metavar="N",
         help="local worker processes (default: all cores)",
     )

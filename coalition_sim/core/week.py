@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
-from enum import IntEnum
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -25,6 +23,8 @@ from ..scenario.names import ACTOR_FIELDS, INTEREST_FIELDS
 from ..scenario.schema import TIE_TYPES, EventKind, Params, Role, Scenario, TieType
 from . import rules
 from .events import EVENT_INDEX, EVENT_KINDS
+from .params import GROUPS, ActorArrays, ClockArrays, ParamArrays, check_schema
+from .rules import Mode, Posture, ProvocationLevel, SummitState
 from .streams import WORLD, Draw, seed_keys, uniforms
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Mode",
     "ParamArrays",
     "Posture",
+    "ProvocationLevel",
     "State",
     "Structure",
     "SummitState",
@@ -41,32 +42,6 @@ __all__ = [
     "resolve_world",
     "step",
 ]
-
-
-class SummitState(IntEnum):
-    """The summit process: proposed -> scheduled -> held, or cancelled (maybe revived)."""
-
-    NONE = 0
-    PROPOSED = 1
-    SCHEDULED = 2
-    CANCELLED = 3
-    HELD = 4
-
-
-class Mode(IntEnum):
-    """DPRK policy mode ([S20]): influence-seeking (2018) or autonomy-seeking (2019-20)."""
-
-    INFLUENCE = 0
-    AUTONOMY = 1
-
-
-class Posture(IntEnum):
-    """The leader's stance after a strategic test ([S20]'s three choices)."""
-
-    NONE = 0
-    COMPROMISE = 1
-    SIDELINE = 2
-    ESCALATE = 3
 
 
 _ACTOR_DRAWS = np.array(
@@ -181,77 +156,51 @@ _ACTOR_FIELDS = ACTOR_FIELDS
 _INTEREST_FIELDS = INTEREST_FIELDS
 
 
-class ParamArrays(SimpleNamespace):
-    """Parameters as arrays: ``p.<group>.<name>`` is (R,), ``p.actor.<name>`` is (R, A),
-    ``p.strength0`` is (R, A, A). Rows are replicates, so every replicate may differ."""
-
-    @property
-    def n_rows(self) -> int:
-        return self.actor.capability.shape[0]
-
-    def take(self, rows: np.ndarray) -> ParamArrays:
-        """A copy holding only ``rows`` (or repeating them)."""
-        return _map_arrays(self, lambda a: a[rows])
-
-    @staticmethod
-    def concat(parts: list[ParamArrays]) -> ParamArrays:
-        """Stack parameter rows of several engines with the same structure."""
-        return _zip_arrays(parts, lambda arrs: np.concatenate(arrs, axis=0))
+check_schema(Params, _ACTOR_FIELDS + _INTEREST_FIELDS)
 
 
-def _map_arrays(ns: Any, fn: Any) -> Any:
-    out = type(ns)()
-    for key, val in vars(ns).items():
-        setattr(out, key, fn(val) if isinstance(val, np.ndarray) else _map_arrays(val, fn))
-    return out
+def _group_arrays(model: BaseModel, rows: int) -> Any:
+    values = {name: np.full(rows, float(getattr(model, name))) for name in type(model).model_fields}
+    return GROUPS[_GROUP_OF[type(model)]](**values)
 
 
-def _zip_arrays(parts: list[Any], fn: Any) -> Any:
-    out = type(parts[0])()
-    for key, val in vars(parts[0]).items():
-        items = [vars(p)[key] for p in parts]
-        setattr(out, key, fn(items) if isinstance(val, np.ndarray) else _zip_arrays(items, fn))
-    return out
-
-
-def _group_arrays(model: BaseModel, rows: int) -> SimpleNamespace:
-    ns = SimpleNamespace()
-    for name in type(model).model_fields:
-        setattr(ns, name, np.full(rows, float(getattr(model, name))))
-    return ns
+_GROUP_OF = {f.annotation: name for name, f in Params.model_fields.items()}
 
 
 def compile_params(scn: Scenario, rows: int = 1) -> ParamArrays:
     """The scenario's parameters as arrays with ``rows`` identical replicate rows."""
-    p = ParamArrays()
-    for group in Params.model_fields:
-        setattr(p, group, _group_arrays(getattr(scn.params, group), rows))
-    clock = SimpleNamespace(
+    groups = {
+        group: _group_arrays(getattr(scn.params, group), rows) for group in Params.model_fields
+    }
+    clock = ClockArrays(
         pandemic_weeks=np.full(rows, float(scn.clock.pandemic_weeks)),
         pandemic_narrowing=np.full(rows, scn.clock.pandemic_narrowing),
+        pandemic_inward=np.full(rows, scn.clock.pandemic_inward),
         election_horizon=np.full(rows, float(scn.clock.election_horizon)),
     )
-    p.clock = clock
-    actor = SimpleNamespace()
+    columns: dict[str, np.ndarray] = {}
     for name in _ACTOR_FIELDS:
         row = np.array([float(getattr(a, name)) for a in scn.actors])
-        setattr(actor, name, np.tile(row, (rows, 1)))
+        columns[name] = np.tile(row, (rows, 1))
     for name in _INTEREST_FIELDS:
         row = np.array([getattr(a.interests, name) for a in scn.actors])
-        setattr(actor, name, np.tile(row, (rows, 1)))
-    p.actor = actor
+        columns[name] = np.tile(row, (rows, 1))
     index = {a: i for i, a in enumerate(scn.actor_ids)}
     n = len(index)
     w0 = np.zeros((n, n))
     for tie in scn.ties:
         i, j = index[tie.a], index[tie.b]
         w0[i, j] = w0[j, i] = tie.strength
-    p.strength0 = np.tile(w0, (rows, 1, 1))
-    p.mode0 = np.full(rows, float(Mode[scn.dprk_mode.upper()]))
-    p.relief0 = np.full(rows, scn.dprk_relief)
-    p.prestige0 = np.full(rows, scn.dprk_prestige)
-    p.programme0 = np.full(rows, scn.dprk_programme)
-    return p
+    return ParamArrays(
+        **groups,
+        clock=clock,
+        actor=ActorArrays(**columns),
+        strength0=np.tile(w0, (rows, 1, 1)),
+        mode0=np.full(rows, float(Mode[scn.dprk_mode.upper()])),
+        relief0=np.full(rows, scn.dprk_relief),
+        prestige0=np.full(rows, scn.dprk_prestige),
+        programme0=np.full(rows, scn.dprk_programme),
+    )
 
 
 def pull_weights(p: ParamArrays, struct: Structure) -> np.ndarray:
@@ -293,6 +242,8 @@ class State:
     prestige: np.ndarray  # (R,) DPRK prestige obtained
     security: np.ndarray  # (R,) DPRK perceived regime security
     programme: np.ndarray  # (R,) DPRK weapons-programme momentum in [0, 1]
+    alarm: np.ndarray  # (R,) the coalition's fading memory of tests (habituation)
+    unilateral: np.ndarray  # (R,) fading memory of the leader's unconsulted moves
     tension: np.ndarray  # (R,) military tension
     posture: np.ndarray  # (R,) int8 Posture
     posture_age: np.ndarray  # (R,) int32 weeks since the posture was chosen
@@ -315,6 +266,7 @@ class State:
     leader_consult: np.ndarray
     leader_cancel: np.ndarray
     leader_hedge: np.ndarray
+    leader_appetite: np.ndarray  # (R,) float: the leader's summit-gamble logit this week
     response: np.ndarray  # (R,) int8 Posture chosen this week (NONE = no new choice)
     counts: np.ndarray  # (R, len(EVENT_KINDS)) int32
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
@@ -358,6 +310,8 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
         prestige=p.prestige0.copy(),
         security=p.target.security0.copy(),
         programme=p.programme0.copy(),
+        alarm=np.zeros(r),
+        unilateral=np.zeros(r),
         tension=np.zeros(r),
         posture=np.zeros(r, dtype=np.int8),
         posture_age=zeros_i.copy(),
@@ -379,6 +333,7 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
         leader_consult=false_r.copy(),
         leader_cancel=false_r.copy(),
         leader_hedge=false_r.copy(),
+        leader_appetite=np.zeros(r),
         response=np.zeros(r, dtype=np.int8),
         counts=np.zeros((r, len(EVENT_KINDS)), dtype=np.int32),
     )
@@ -389,14 +344,17 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
 
 def measure(st: State, p: ParamArrays, struct: Structure) -> dict[str, np.ndarray]:
     """The model reporters: cohesion, effective pressure and US isolation, per replicate."""
+    capacity = rules.enforcement_capacity(
+        p.actor.capability, p.actor.trade, struct.coalition, p.enforcement.trade_weight
+    )
+    pe = p.enforcement
+    enforced = rules.enforcement(
+        st.commitment, pe.defection_threshold[:, None], pe.defection_softness[:, None]
+    )
     return {
         "cohesion": rules.cohesion(st.commitment, st.strength, struct.coalition_pairs),
-        "effective_pressure": rules.effective_pressure(
-            st.commitment, p.actor.capability, struct.coalition
-        ),
-        "us_isolation": rules.us_isolation(
-            st.commitment, p.actor.capability, struct.leader, struct.partners
-        ),
+        "effective_pressure": rules.effective_pressure(enforced, capacity),
+        "us_isolation": rules.us_isolation(st.commitment, capacity, struct.leader, struct.partners),
     }
 
 
@@ -416,7 +374,8 @@ class Context:
     pandemic: np.ndarray  # bool
     room: np.ndarray  # room for dialogue, 1 - narrowing * pandemic
     patron: np.ndarray  # patrons' tie-weighted commitment
-    mediation: np.ndarray  # mediators' effort x engagement, in [0, 1]
+    mediation: np.ndarray  # mediation the DPRK heeds: effort x engagement, less shunning
+    talks_on: np.ndarray  # bool: a summit is proposed or scheduled
     destabilisation: np.ndarray  # max(US isolation, tension)
     both_want: np.ndarray  # bool: both leaders want the meeting ([S18])
     pull: np.ndarray  # (R, A, A) tie pull weights
@@ -426,44 +385,34 @@ class Context:
 def observe(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray) -> Context:
     """Phase 1: the shared picture of the world at the start of week ``t``."""
     m = st.metrics
-    summit = st.summit
-    diplomacy = (
-        (summit == SummitState.PROPOSED)
-        | (summit == SummitState.SCHEDULED)
-        | (st.since_summit < p.outcomes.track_memory)
-    )
     wte = struct.weeks_to_election(t)
     proximity = rules.election_proximity(np.full(p.n_rows, float(wte)), p.clock.election_horizon)
     pandemic = (t >= struct.pandemic_start) & (t < struct.pandemic_start + p.clock.pandemic_weeks)
-    room = 1.0 - p.clock.pandemic_narrowing * pandemic
-    patron_w = st.strength[:, struct.target, :] * struct.patrons
-    patron_total = rules.rowsum(patron_w)
-    patron = np.where(
-        patron_total > 0,
-        rules.rowsum(patron_w * st.commitment) / np.where(patron_total > 0, patron_total, 1.0),
-        0.0,
-    )
-    mediation = np.clip(rules.rowsum(p.actor.mediation * st.engagement), 0.0, 1.0)
-    want = p.volatility.want_threshold
-    talks_on = (summit == SummitState.PROPOSED) | (summit == SummitState.SCHEDULED)
-    both_want = (
-        talks_on
-        & (st.engagement[:, struct.leader] >= want)
-        & (st.engagement[:, struct.target] >= want)
-    )
     return Context(
         step=t,
         pressure=m["effective_pressure"],
         cohesion=m["cohesion"],
         isolation=m["us_isolation"],
-        diplomacy=diplomacy,
+        diplomacy=rules.diplomatic_track(st.summit, st.since_summit, p.outcomes.track_memory),
         proximity=proximity,
         pandemic=np.broadcast_to(pandemic, (p.n_rows,)).copy(),
-        room=room,
-        patron=patron,
-        mediation=mediation,
+        room=rules.room_for_dialogue(pandemic, p.clock.pandemic_narrowing),
+        patron=rules.patron_commitment(
+            st.strength[:, struct.target, :], struct.patrons, st.commitment
+        ),
+        mediation=rules.heeded_mediation(
+            rules.mediation_level(p.actor.mediation, st.engagement),
+            st.mode == Mode.AUTONOMY,
+            p.target.mediator_shunning,
+        ),
+        talks_on=(st.summit == SummitState.PROPOSED) | (st.summit == SummitState.SCHEDULED),
         destabilisation=np.maximum(m["us_isolation"], st.tension),
-        both_want=both_want,
+        both_want=rules.both_want_meeting(
+            st.summit,
+            st.engagement[:, struct.leader],
+            st.engagement[:, struct.target],
+            p.volatility.want_threshold,
+        ),
         pull=pull_weights(p, struct),
         keys=keys,
     )
@@ -492,113 +441,179 @@ def _col(x: np.ndarray) -> np.ndarray:
     return x[:, None]
 
 
+@dataclass
+class _Deciders:
+    """The deciding actors' columns and this week's actor draws (shared by the steps below)."""
+
+    cols: np.ndarray
+    u: np.ndarray  # (R, k, len(_ACTOR_DRAWS))
+    volatility: np.ndarray  # (R, k)
+    is_target: np.ndarray  # (k,) bool
+    is_leader: np.ndarray
+
+
+def _fatigue_step(st: State, ctx: Context, p: ParamArrays, d: _Deciders) -> np.ndarray:
+    """3.4.1 Sanctions fatigue (coalition members only; the target's stays 0)."""
+    fatigue = rules.fatigue_update(
+        st.fatigue[:, d.cols],
+        pressure=_col(ctx.pressure),
+        economy=p.actor.economy[:, d.cols],
+        diplomacy=_col(ctx.diplomacy),
+        growth=_col(p.fatigue.growth),
+        recovery=_col(p.fatigue.recovery),
+    )
+    return np.where(d.is_target, 0.0, fatigue)
+
+
+def _mode_level(st: State, p: ParamArrays) -> np.ndarray:
+    return rules.mode_engagement_level(
+        _col(st.mode == Mode.INFLUENCE),
+        _col(p.engagement.influence_level),
+        _col(p.engagement.autonomy_level),
+    )
+
+
+def _commitment_step(
+    st: State, ctx: Context, p: ParamArrays, struct: Structure, d: _Deciders, fatigue: np.ndarray
+) -> np.ndarray:
+    """3.4.2 Commitment: coalition members follow the coalition rule; the target's defiance
+    follows its policy mode."""
+    cols, a, pc = d.cols, p.actor, p.commitment
+    c = st.commitment[:, cols]
+    c0 = a.commitment[:, cols]
+    gap = rules.bounded_pull(
+        rules.alliance_gap(st.commitment, st.strength[:, cols, :], ctx.pull[:, cols, :], cols),
+        c,
+        c0,
+        _col(pc.pull_ceiling),
+    )
+    partner = (struct.partners[cols] > 0)[None, :]
+    drag = rules.partner_drag(
+        commitment=c,
+        economy=a.economy[:, cols],
+        stability=a.stability[:, cols],
+        trade=a.trade[:, cols],
+        unilateral=_col(st.unilateral),
+        target_engagement=_col(st.engagement[:, struct.target]),
+        relief=_col(st.relief),
+        economic_cost=_col(pc.economic_cost),
+        unilateral_cost=_col(pc.unilateral_cost),
+        engagement_pull=_col(pc.engagement_pull),
+        relief_leakage=_col(pc.relief_leakage),
+    )
+    push = np.where(d.is_leader, rules.posture_push(_col(st.posture), _col(pc.posture_effect)), 0.0)
+    noise = rules.uniform_noise(d.u[..., 0], _col(pc.noise) * d.volatility)
+    member = rules.commitment_update(
+        c,
+        c0=c0,
+        gap=gap,
+        conformity=a.conformity[:, cols],
+        fatigue=fatigue,
+        security=a.security[:, cols],
+        stability=a.stability[:, cols],
+        provocation=_col(st.provocation),
+        destabilisation=_col(ctx.destabilisation),
+        posture_push=push,
+        noise=noise,
+        p_pull=_col(pc.pull_rate),
+        p_anchor=_col(pc.anchor_rate),
+        p_conventional=_col(pc.conventional_response),
+        p_strategic=_col(pc.strategic_response),
+        p_erosion=_col(pc.fatigue_erosion),
+        p_pullback=_col(pc.stability_pullback),
+        habituation=_col(rules.habituation_factor(st.alarm, pc.habituation)),
+        drag=np.where(partner, drag, 0.0),
+    )
+    defiance = rules.defiance_update(
+        c, mode_level=_mode_level(st, p), adjust_rate=_col(p.engagement.adjust_rate), noise=noise
+    )
+    return np.where(d.is_target, defiance, member)
+
+
+def _engagement_step(
+    st: State, ctx: Context, p: ParamArrays, d: _Deciders, fatigue: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """3.4.3 Engagement: drift toward a role-specific set-point, narrowed by the pandemic,
+    with noise and occasional policy shifts. Returns (engagement, shifted)."""
+    cols, pe = d.cols, p.engagement
+    base0 = p.actor.engagement[:, cols]
+    leader_base = rules.talks_engagement(
+        rules.leader_engagement_base(
+            base0, _col(st.posture), _col(pe.compromise_boost), _col(pe.sideline_drop)
+        ),
+        _col(ctx.talks_on),
+        _col(pe.talks_boost),
+    )
+    base = np.where(d.is_target, _mode_level(st, p), np.where(d.is_leader, leader_base, base0))
+    target = rules.engagement_target(
+        base, fatigue, _col(p.fatigue.engagement_effect), _col(ctx.room)
+    )
+    shifted, shift_step = rules.policy_shift(
+        d.u[..., 4],
+        d.u[..., 5],
+        rate=_col(p.volatility.shift_rate),
+        size=_col(p.volatility.shift_size),
+        volatility=d.volatility,
+    )
+    engagement = rules.engagement_update(
+        st.engagement[:, cols],
+        target=target,
+        adjust_rate=_col(pe.adjust_rate),
+        noise=rules.uniform_noise(d.u[..., 1], _col(pe.noise) * d.volatility),
+        shift_step=shift_step,
+    )
+    return engagement, shifted
+
+
+def _standing_step(
+    st: State, ctx: Context, p: ParamArrays, d: _Deciders
+) -> tuple[np.ndarray, np.ndarray]:
+    """3.4.4 Domestic standing and its reference point. Returns (standing, reference)."""
+    cols, ps = d.cols, p.standing
+    s = st.standing[:, cols]
+    sanctions = np.where(d.is_target, _col(ps.sanctions_cost_target * ctx.pressure), 0.0)
+    standing = rules.standing_update(
+        s,
+        baseline=p.actor.standing[:, cols],
+        anchor_rate=_col(ps.anchor_rate),
+        sanctions_cost=sanctions,
+        noise=rules.uniform_noise(d.u[..., 2], _col(ps.noise) * d.volatility),
+    )
+    reference = rules.reference_update(st.reference[:, cols], s, _col(ps.reference_adapt))
+    return standing, reference
+
+
 def decide_actors(
     st: State, ctx: Context, p: ParamArrays, struct: Structure, cols: np.ndarray
 ) -> ActorPlan:
-    """Phase 2: each actor's commitment, engagement, standing, fatigue and volatility events.
+    """Phase 2: each actor's fatigue, commitment, engagement, standing and volatility events.
 
     ``cols`` are the deciding actors (one for a Mesa agent, all for the ensemble). Fancy
     indexing copies every slice into a contiguous array, so results do not depend on ``cols``.
     """
     cols = np.asarray(cols)
-    u = uniforms(ctx.keys, ctx.step, cols, _ACTOR_DRAWS)
-    a = p.actor
-    vol = a.volatility[:, cols]
-    c = st.commitment[:, cols]
-    e = st.engagement[:, cols]
-    s = st.standing[:, cols]
-    is_target = cols == struct.target
-    is_leader = cols == struct.leader
-    principal = is_target | is_leader
-
-    fatigue = rules.fatigue_update(
-        st.fatigue[:, cols],
-        _col(ctx.pressure),
-        a.economy[:, cols],
-        _col(ctx.diplomacy),
-        _col(p.fatigue.growth),
-        _col(p.fatigue.recovery),
+    d = _Deciders(
+        cols=cols,
+        u=uniforms(ctx.keys, ctx.step, cols, _ACTOR_DRAWS),
+        volatility=p.actor.volatility[:, cols],
+        is_target=cols == struct.target,
+        is_leader=cols == struct.leader,
     )
-    fatigue = np.where(is_target, 0.0, fatigue)
-
-    # commitment: coalition members follow the coalition rule; the target's defiance follows
-    # its mode: it drifts toward 1 - (the mode's engagement level).
-    gap = rules.alliance_gap(st.commitment, st.strength[:, cols, :], ctx.pull[:, cols, :], cols)
-    posture = _col(st.posture)
-    push = np.where(
-        posture == Posture.ESCALATE, 1.0, np.where(posture == Posture.COMPROMISE, -1.0, 0.0)
+    fatigue = _fatigue_step(st, ctx, p, d)
+    commitment = _commitment_step(st, ctx, p, struct, d, fatigue)
+    engagement, shifted = _engagement_step(st, ctx, p, d, fatigue)
+    standing, reference = _standing_step(st, ctx, p, d)
+    # 3.4.6 outbursts at the counterpart unless both leaders want the meeting ([S18])
+    at_counterpart, at_third = rules.outbursts(
+        d.u[..., 3],
+        principal=d.is_target | d.is_leader,
+        rate=_col(p.volatility.outburst_rate),
+        volatility=d.volatility,
+        both_want=_col(ctx.both_want),
     )
-    posture_push = np.where(is_leader, push * _col(p.commitment.posture_effect), 0.0)
-    member_c = rules.commitment_update(
-        c,
-        a.commitment[:, cols],
-        gap,
-        a.conformity[:, cols],
-        fatigue,
-        a.security[:, cols],
-        a.stability[:, cols],
-        _col(st.provocation),
-        _col(ctx.destabilisation),
-        posture_push,
-        rules.uniform_noise(u[..., 0], _col(p.commitment.noise) * vol),
-        _col(p.commitment.pull_rate),
-        _col(p.commitment.anchor_rate),
-        _col(p.commitment.conventional_response),
-        _col(p.commitment.strategic_ratchet),
-        _col(p.commitment.fatigue_erosion),
-        _col(p.commitment.stability_pullback),
+    signal = rules.dialogue_signal(
+        d.u[..., 6], st.engagement[:, cols], _col(ctx.room), at_counterpart
     )
-    influence = _col(st.mode == Mode.INFLUENCE)
-    mode_level = np.where(
-        influence, _col(p.engagement.influence_level), _col(p.engagement.autonomy_level)
-    )
-    defiance = np.clip(
-        c
-        + _col(p.engagement.adjust_rate) * ((1.0 - mode_level) - c)
-        + rules.uniform_noise(u[..., 0], _col(p.commitment.noise) * vol),
-        0.0,
-        1.0,
-    )
-    commitment = np.where(is_target, defiance, member_c)
-
-    # engagement: drift toward a role-specific target, narrowed by the pandemic
-    leader_base = (
-        a.engagement[:, cols]
-        + _col(p.engagement.compromise_boost) * (posture == Posture.COMPROMISE)
-        - _col(p.engagement.sideline_drop) * (posture == Posture.SIDELINE)
-    )
-    base = np.where(is_target, mode_level, np.where(is_leader, leader_base, a.engagement[:, cols]))
-    target_e = rules.engagement_target(
-        base, fatigue, _col(p.fatigue.engagement_effect), _col(ctx.room)
-    )
-    shift = u[..., 4] < _col(p.volatility.shift_rate) * vol
-    shift_step = np.where(u[..., 5] < 0.5, -1.0, 1.0) * _col(p.volatility.shift_size) * shift
-    engagement = np.clip(
-        e
-        + _col(p.engagement.adjust_rate) * (target_e - e)
-        + rules.uniform_noise(u[..., 1], _col(p.engagement.noise) * vol)
-        + shift_step,
-        0.0,
-        1.0,
-    )
-
-    # domestic standing and its reference point
-    sanctions = np.where(is_target, _col(p.standing.sanctions_cost_target * ctx.pressure), 0.0)
-    standing = np.clip(
-        s
-        + _col(p.standing.anchor_rate) * (a.standing[:, cols] - s)
-        - sanctions
-        + rules.uniform_noise(u[..., 2], _col(p.standing.noise) * vol),
-        0.0,
-        1.0,
-    )
-    ref = st.reference[:, cols]
-    reference = ref + _col(p.standing.reference_adapt) * (s - ref)
-
-    # outbursts: at the counterpart unless both leaders want the meeting ([S18])
-    outburst = principal & (u[..., 3] < _col(p.volatility.outburst_rate) * vol)
-    at_counterpart = outburst & ~_col(ctx.both_want)
-    signal = (u[..., 6] < e * _col(ctx.room)) & ~at_counterpart
     return ActorPlan(
         cols=cols,
         commitment=commitment,
@@ -608,8 +623,8 @@ def decide_actors(
         fatigue=fatigue,
         signal=signal,
         outburst_counterpart=at_counterpart,
-        outburst_third_party=outburst & ~at_counterpart,
-        shift=shift,
+        outburst_third_party=at_third,
+        shift=shifted,
     )
 
 
@@ -627,59 +642,91 @@ def _role_draws(ctx: Context, actor: int) -> np.ndarray:
 
 
 def _wants_to_cancel(
-    st: State, struct: Structure, p: ParamArrays, me: int, other: int, u: np.ndarray
+    st: State, p: ParamArrays, me: int, other: int, u: np.ndarray, tension_hazard: Any = 0.0
 ) -> np.ndarray:
-    """Insecurity dilemma ([S18]): with a summit scheduled and the counterpart silent for
-    ``insecurity_weeks``, an actor that fears being stood up cancels first."""
-    quiet = st.silence[:, other] >= p.summit.insecurity_weeks
-    return (st.summit == SummitState.SCHEDULED) & quiet & (u < p.actor.fear_of_snub[:, me])
+    return rules.wants_to_cancel(
+        st.summit == SummitState.SCHEDULED,
+        st.silence[:, other],
+        p.summit.insecurity_weeks,
+        u,
+        p.actor.fear_of_snub[:, me],
+        tension_hazard,
+    )
+
+
+def _target_mode(st: State, ctx: Context, p: ParamArrays, t: int, ld: int, u: np.ndarray):
+    """3.4.5 The DPRK's policy mode: disappointment pushes it to autonomy, lure to influence."""
+    a, tp = p.actor, p.target
+    payoff = rules.target_payoff(
+        a.security[:, t], a.economy[:, t], a.prestige[:, t], st.security, st.relief, st.prestige
+    )
+    lure = rules.engagement_lure(
+        st.engagement[:, ld], a.economy[:, t], a.prestige[:, t], ctx.pressure, st.relief,
+        ctx.mediation, ctx.room,
+    )  # fmt: skip
+    p_switch = rules.mode_switch_probability(
+        st.mode == Mode.AUTONOMY,
+        payoff=payoff,
+        lure=lure,
+        snub=st.snub.astype(np.float64),
+        aspiration=tp.aspiration,
+        to_autonomy0=tp.to_autonomy_logit0,
+        disappointment_slope=tp.disappointment_slope,
+        snub_shock=tp.snub_shock,
+        to_influence0=tp.to_influence_logit0,
+        lure_slope=tp.lure_slope,
+    )
+    return rules.next_mode(u, p_switch, st.mode)
+
+
+def _target_provocation(
+    st: State, ctx: Context, p: ParamArrays, t: int, u: np.ndarray
+) -> np.ndarray:
+    """3.4.5 The DPRK's provocation rung this week."""
+    a, tp = p.actor, p.target
+    vulnerable = rules.vulnerability(st.reference[:, t], st.standing[:, t])
+    p_conv, p_strat = rules.provocation_probabilities(
+        st.mode == Mode.AUTONOMY,
+        vulnerability=vulnerable,
+        diplomacy=ctx.diplomacy.astype(np.float64),
+        patron=ctx.patron,
+        conventional0=tp.conventional_logit0,
+        conventional_autonomy=tp.conventional_autonomy,
+        strategic0=tp.strategic_logit0,
+        strategic_autonomy=tp.strategic_autonomy,
+        vulnerability_slope=tp.vulnerability_slope,
+        restraint=tp.diplomacy_restraint,
+        patron_restraint=tp.patron_restraint,
+        election=rules.election_leverage(
+            ctx.proximity,
+            vulnerable,
+            scale=tp.vulnerability_scale,
+            leverage=tp.election_leverage,
+            restraint=tp.election_restraint,
+        ),
+        inward=p.clock.pandemic_inward * ctx.pandemic,
+        stake=rules.engagement_stake(a.economy[:, t], st.relief, a.prestige[:, t], st.prestige),
+        stake_restraint=tp.stake_restraint,
+        programme=st.programme,
+        programme_slope=tp.programme_slope,
+    )
+    return rules.provocation_level(u, p_conv, p_strat)
 
 
 def decide_target(st: State, ctx: Context, p: ParamArrays, struct: Structure) -> TargetPlan:
     """Phase 2 for the target (DPRK): policy mode, provocation, summit acceptance and cancel."""
     t, ld = struct.target, struct.leader
     u = _role_draws(ctx, t)
-    a = p.actor
-    tp = p.target
-    autonomy = st.mode == Mode.AUTONOMY
-    payoff = (
-        a.security[:, t] * st.security
-        + a.economy[:, t] * st.relief
-        + a.prestige[:, t] * st.prestige
-    )
-    lure = (
-        st.engagement[:, ld] * (a.economy[:, t] * ctx.pressure + a.prestige[:, t]) + ctx.mediation
-    ) * ctx.room
-    p_switch = rules.mode_switch_probability(
-        autonomy, payoff, lure, st.snub.astype(np.float64), tp.aspiration,
-        tp.to_autonomy_logit0, tp.disappointment_slope, tp.snub_shock,
-        tp.to_influence_logit0, tp.lure_slope,
-    )  # fmt: skip
-    switch = u[:, 3] < p_switch
-    mode = np.where(switch, 1 - st.mode, st.mode).astype(np.int8)
-
-    vulnerability = np.maximum(0.0, st.reference[:, t] - st.standing[:, t])
-    p_conv, p_strat = rules.provocation_probabilities(
-        autonomy, ctx.proximity, vulnerability, ctx.diplomacy.astype(np.float64), ctx.patron,
-        tp.conventional_logit0, tp.conventional_autonomy, tp.strategic_logit0,
-        tp.strategic_autonomy, tp.election_leverage, tp.vulnerability_slope,
-        tp.diplomacy_restraint, tp.patron_restraint,
-        a.economy[:, t] * st.relief + a.prestige[:, t] * st.prestige, tp.stake_restraint,
-        st.programme, tp.programme_slope,
-    )  # fmt: skip
-    level = rules.provocation_level(u[:, 4], p_conv, p_strat)
     sp = p.summit
-    accept = (
-        u[:, 5]
-        < rules.logistic(sp.target_accept_logit0 + sp.target_accept_influence * (~autonomy))
-        * ctx.room
+    p_accept = rules.target_accept_probability(
+        st.mode == Mode.AUTONOMY, sp.target_accept_logit0, sp.target_accept_influence, ctx.room
     )
     return TargetPlan(
-        mode=mode,
-        provocation=level,
-        accept=accept,
-        cancel=_wants_to_cancel(st, struct, p, t, ld, u[:, 0]),
-        hedge=u[:, 1] < a.hedging[:, t],
+        mode=_target_mode(st, ctx, p, t, ld, u[:, 3]),
+        provocation=_target_provocation(st, ctx, p, t, u[:, 4]),
+        accept=u[:, 5] < p_accept,
+        cancel=_wants_to_cancel(st, p, t, ld, u[:, 0]),
+        hedge=u[:, 1] < rules.hedging_chance(p.actor.hedging[:, t], st.tension),
     )
 
 
@@ -690,6 +737,53 @@ class LeaderPlan:
     cancel: np.ndarray
     hedge: np.ndarray
     response: np.ndarray
+    appetite: np.ndarray
+
+
+def _summit_appetite(p: ParamArrays, ld: int, gap: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """3.4.7 The summit as a prospect-theory gamble judged from the standing gap ([S18]):
+    sensitivity x value advantage, in logits (positive in a domain of losses)."""
+    pr = p.prospect
+    summit_adv = rules.prospect_advantage(
+        gap,
+        pr.summit_upside * (1.0 + p.actor.prestige[:, ld]),
+        pr.summit_downside * weight,
+        pr.summit_success,
+        pr.alpha,
+        pr.beta,
+        pr.loss_aversion,
+    )
+    return pr.sensitivity * summit_adv
+
+
+def _leader_response(
+    st: State, ctx: Context, p: ParamArrays, gap: np.ndarray, weight: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """3.4.7 After last week's strategic test: compromise, sideline or escalate ([S20]);
+    values relative to the sure option, sidelining (column 1)."""
+    pr = p.prospect
+    kt = (pr.alpha, pr.beta, pr.loss_aversion)
+    values = np.stack(
+        [
+            rules.prospect_advantage(
+                gap, pr.compromise_upside, pr.compromise_downside * weight,
+                pr.compromise_success, *kt, sure_loss=pr.sideline_cost,
+            ),
+            np.zeros_like(gap),
+            rules.prospect_advantage(
+                gap, pr.escalate_upside, pr.escalate_downside * weight,
+                pr.escalate_success, *kt, sure_loss=pr.sideline_cost,
+            ),
+        ],
+        axis=-1,
+    )  # fmt: skip
+    inward = np.stack(
+        [np.zeros_like(gap), np.zeros_like(gap), -p.clock.pandemic_inward * ctx.pandemic], axis=-1
+    )
+    probs = rules.response_probabilities(values, pr.sensitivity, inward)
+    choice = rules.choose_response(u, probs)
+    responding = st.provocation == ProvocationLevel.STRATEGIC
+    return np.where(responding, choice, Posture.NONE).astype(np.int8)
 
 
 def decide_leader(st: State, ctx: Context, p: ParamArrays, struct: Structure) -> LeaderPlan:
@@ -700,49 +794,17 @@ def decide_leader(st: State, ctx: Context, p: ParamArrays, struct: Structure) ->
     """
     ld, t = struct.leader, struct.target
     u = _role_draws(ctx, ld)
-    pr = p.prospect
     gap = st.standing[:, ld] - st.reference[:, ld]
-    election_weight = 1.0 + pr.election_aversion * ctx.proximity
-    kt = (pr.alpha, pr.beta, pr.loss_aversion)
-    summit_adv = rules.prospect_advantage(
-        gap,
-        pr.summit_upside * (1.0 + p.actor.prestige[:, ld]),
-        pr.summit_downside * election_weight,
-        pr.summit_success,
-        *kt,
-    )
-    accept = u[:, 5] < rules.logistic(pr.accept_logit0 + pr.sensitivity * summit_adv) * ctx.room
-
-    # after a strategic test: compromise, sideline or escalate ([S20])
-    # values relative to the sure option, sidelining (column 1)
-    values = np.stack(
-        [
-            rules.prospect_advantage(
-                gap, pr.compromise_upside, pr.compromise_downside * election_weight,
-                pr.compromise_success, *kt, sure_loss=pr.sideline_cost,
-            ),
-            np.zeros_like(gap),
-            rules.prospect_advantage(
-                gap, pr.escalate_upside, pr.escalate_downside * election_weight,
-                pr.escalate_success, *kt, sure_loss=pr.sideline_cost,
-            ),
-        ],
-        axis=-1,
-    )  # fmt: skip
-    probs = rules.response_probabilities(values, pr.sensitivity)
-    u_r = u[:, 6]
-    choice = np.where(
-        u_r < probs[:, 0],
-        Posture.COMPROMISE,
-        np.where(u_r < probs[:, 0] + probs[:, 1], Posture.SIDELINE, Posture.ESCALATE),
-    )
-    responding = st.provocation == 2
+    weight = rules.election_weight(ctx.proximity, p.prospect.election_aversion)
+    appetite = _summit_appetite(p, ld, gap, weight)
+    p_accept = rules.logistic(p.prospect.accept_logit0 + appetite) * ctx.room
     return LeaderPlan(
-        accept=accept,
+        accept=u[:, 5] < p_accept,
         consult=u[:, 2] < p.actor.consults[:, ld],
-        cancel=_wants_to_cancel(st, struct, p, ld, t, u[:, 0]),
-        hedge=u[:, 1] < p.actor.hedging[:, ld],
-        response=np.where(responding, choice, Posture.NONE).astype(np.int8),
+        cancel=_wants_to_cancel(st, p, ld, t, u[:, 0], p.summit.tension_cancel * st.tension),
+        hedge=u[:, 1] < rules.hedging_chance(p.actor.hedging[:, ld], st.tension),
+        response=_leader_response(st, ctx, p, gap, weight, u[:, 6]),
+        appetite=appetite,
     )
 
 
@@ -775,6 +837,7 @@ def commit_leader(st: State, plan: LeaderPlan) -> None:
     st.leader_consult = plan.consult
     st.leader_cancel = plan.cancel
     st.leader_hedge = plan.hedge
+    st.leader_appetite = plan.appetite
     st.response = plan.response
 
 
@@ -785,9 +848,11 @@ def _clip01(x: np.ndarray) -> np.ndarray:
     return np.clip(x, 0.0, 1.0)
 
 
-def _apply_scheduled(st: State, struct: Structure, t: int, ev: dict[str, np.ndarray]) -> tuple:
-    """Scenario events due this week: forced proposals and tests, mode changes, shocks."""
-    forced_test = 0
+def _apply_scheduled(
+    st: State, struct: Structure, t: int, ev: dict[str, np.ndarray]
+) -> tuple[int, bool]:
+    """4.1 Scenario events due this week: forced proposals and tests, mode changes, shocks."""
+    forced_test = ProvocationLevel.NONE
     forced_proposal = False
     index = {a: i for i, a in enumerate(struct.ids)}
     for event in struct.events.get(t, ()):
@@ -795,40 +860,131 @@ def _apply_scheduled(st: State, struct: Structure, t: int, ev: dict[str, np.ndar
         if event.kind is EventKind.SUMMIT_PROPOSAL:
             forced_proposal = True
         elif event.kind is EventKind.STRATEGIC_TEST:
-            forced_test = 2
+            forced_test = ProvocationLevel.STRATEGIC
         elif event.kind is EventKind.CONVENTIONAL_TEST:
-            forced_test = max(forced_test, 1)
+            forced_test = max(forced_test, ProvocationLevel.CONVENTIONAL)
         elif event.kind is EventKind.DPRK_MODE:
             st.planned_mode[:] = Mode[event.mode.upper()]
         elif event.kind is EventKind.SHOCK:
             arr = getattr(st, event.variable)
             i = index[event.actor]
             arr[:, i] = _clip01(arr[:, i] + event.value)
-    return forced_test, forced_proposal
+    return int(forced_test), forced_proposal
 
 
-def _summit_process(
+def _resolve_mode(st: State, ev: dict[str, np.ndarray]) -> None:
+    """4.2 The planned DPRK mode takes effect; a change is logged."""
+    ev["mode_influence"] = (st.planned_mode == Mode.INFLUENCE) & (st.mode == Mode.AUTONOMY)
+    ev["mode_autonomy"] = (st.planned_mode == Mode.AUTONOMY) & (st.mode == Mode.INFLUENCE)
+    st.mode = st.planned_mode.copy()
+
+
+def _resolve_provocation(
+    st: State, p: ParamArrays, struct: Structure, forced_test: int, ev: dict[str, np.ndarray]
+) -> np.ndarray:
+    """4.3 The provocation rung: tension, the DPRK's standing at home ([S20] 'major
+    provocations could reinforce his power at home') and the leader's loss after a strategic
+    test. Returns tension before clipping."""
+    ld, tg = struct.leader, struct.target
+    level = np.maximum(st.planned_provocation, forced_test).astype(np.int8)
+    conv = level == ProvocationLevel.CONVENTIONAL
+    strat = level == ProvocationLevel.STRATEGIC
+    ev["conventional_test"], ev["strategic_test"] = conv, strat
+    tension = st.tension + p.tension.conventional * conv + p.tension.strategic * strat
+    st.standing[:, tg] = _clip01(
+        st.standing[:, tg] + p.standing.provocation_gain_target * (level > 0)
+    )
+    st.standing[:, ld] = _clip01(st.standing[:, ld] - p.standing.test_cost_leader * strat)
+    st.engagement[:, ld] = _clip01(st.engagement[:, ld] - p.engagement.test_hit * strat)
+    pc = p.commitment
+    st.alarm = rules.test_memory_update(
+        st.alarm,
+        st.provocation,
+        fade=pc.test_memory_fade,
+        conventional_weight=pc.conventional_response / np.maximum(pc.strategic_response, 1e-9),
+    )  # the tests before the one about to be answered
+    st.provocation = level
+    return tension
+
+
+def _resolve_response(
+    st: State, p: ParamArrays, tension: np.ndarray, ev: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """4.4 The leader's response to last week's strategic test sets its posture ([S20]);
+    escalation adds tension and lowers DPRK security. Returns (tension, whether the
+    response was chosen without consulting the allies)."""
+    resp = st.response
+    for name, code in (("us_compromise", Posture.COMPROMISE), ("us_sideline", Posture.SIDELINE),
+                       ("us_escalate", Posture.ESCALATE)):  # fmt: skip
+        ev[name] = resp == code
+    st.posture, st.posture_age = rules.posture_update(
+        st.posture, st.posture_age, resp, p.prospect.posture_weeks
+    )
+    escalate = resp == Posture.ESCALATE
+    st.security = _clip01(st.security - p.target.escalation_threat * escalate)
+    unconsulted = (resp != Posture.NONE) & ~st.leader_consult
+    return tension + p.tension.escalation * escalate, unconsulted
+
+
+def _resolve_outbursts(
+    st: State, p: ParamArrays, struct: Structure, tension: np.ndarray, ev: dict[str, np.ndarray]
+) -> None:
+    """4.5 Outbursts at the counterpart cost its engagement and add tension ([S18]); tension
+    is clipped."""
+    ld, tg = struct.leader, struct.target
+    vp = p.volatility
+    by_leader = st.outburst_counterpart[:, ld]
+    by_target = st.outburst_counterpart[:, tg]
+    hit = vp.outburst_engagement_hit
+    st.engagement[:, tg] = rules.outburst_engagement_cost(st.engagement[:, tg], by_leader, hit)
+    st.engagement[:, ld] = rules.outburst_engagement_cost(st.engagement[:, ld], by_target, hit)
+    tension = tension + vp.outburst_tension * (by_leader.astype(float) + by_target)
+    ev["outburst_counterpart"] = st.outburst_counterpart.any(axis=1)
+    ev["outburst_third_party"] = st.outburst_third_party.any(axis=1)
+    ev["policy_shift"] = st.shift.any(axis=1)
+    st.tension = _clip01(tension)
+
+
+@dataclass
+class SummitStep:
+    """This week's transitions of the summit state machine (each (R,) bool)."""
+
+    propose: np.ndarray
+    agree: np.ndarray
+    unconsulted: np.ndarray
+    lapse: np.ndarray
+    cancel: np.ndarray
+    by_leader: np.ndarray  # among cancellations: the leader cancelled first
+    hedge: np.ndarray  # among cancellations: the door is left open
+    held: np.ndarray
+    agreement: np.ndarray
+    no_deal: np.ndarray
+    revive: np.ndarray
+    expire: np.ndarray
+    done: np.ndarray
+
+
+def _summit_transitions(
     st: State, ctx: Context, p: ParamArrays, struct: Structure, u: np.ndarray,
-    forced_proposal: bool, ev: dict[str, np.ndarray],
-) -> None:  # fmt: skip
-    """The summit state machine ([S18]): proposed -> scheduled -> held (agreement or no deal),
-    or cancelled first by the side that fears being stood up; a hedged cancellation can be
-    revived."""
+    forced_proposal: bool,
+) -> SummitStep:  # fmt: skip
+    """4.6 Which transitions of the summit state machine fire this week ([S18])."""
     ld, tg = struct.leader, struct.target
     sp = p.summit
     s, timer = st.summit, st.summit_timer
     mean_e = (st.engagement[:, ld] + st.engagement[:, tg]) / 2.0
-    new_s, new_timer = s.copy(), timer + 1
 
     # none -> proposed (mediation and engagement raise the chance; the pandemic narrows it)
     idle = (s == SummitState.NONE) | (
         forced_proposal & (s != SummitState.PROPOSED) & (s != SummitState.SCHEDULED)
     )
-    p_prop = (
-        rules.logistic(
-            sp.proposal_logit0 + sp.mediation_slope * ctx.mediation + sp.engagement_slope * mean_e
-        )
-        * ctx.room
+    p_prop = rules.proposal_probability(
+        logit0=sp.proposal_logit0 + sp.leader_initiative * st.leader_appetite,
+        mediation_slope=sp.mediation_slope,
+        mediation=ctx.mediation,
+        engagement_slope=sp.engagement_slope,
+        mean_engagement=mean_e,
+        room=ctx.room,
     )
     propose = idle & ((u[:, 0] < p_prop) | forced_proposal)
 
@@ -836,82 +992,188 @@ def _summit_process(
     pending = s == SummitState.PROPOSED
     agree = pending & st.leader_accept & st.target_accept
     lapse = pending & ~agree & (timer + 1 >= sp.proposal_expiry)
-    unconsulted = agree & ~st.leader_consult
 
     # scheduled -> cancelled (insecurity dilemma) or -> held on the date
     scheduled = s == SummitState.SCHEDULED
     lc, tc = scheduled & st.leader_cancel, scheduled & st.target_cancel
     cancel = lc | tc
     fear = p.actor.fear_of_snub
-    by_leader = lc & (~tc | (fear[:, ld] >= fear[:, tg]))
-    hedge = np.where(by_leader, st.leader_hedge, st.target_hedge)
+    by_leader = rules.first_canceller(lc, tc, fear[:, ld], fear[:, tg])
     due = scheduled & ~cancel & (timer <= 1)
-    p_agree = rules.logistic(
-        sp.agreement_logit0
-        + sp.agreement_engagement * mean_e
-        + sp.agreement_compromise * (st.posture == Posture.COMPROMISE)
+    p_agree = rules.agreement_probability(
+        logit0=sp.agreement_logit0,
+        engagement_slope=sp.agreement_engagement,
+        mean_engagement=mean_e,
+        compromise_bonus=sp.agreement_compromise,
+        compromising=st.posture == Posture.COMPROMISE,
     )
     agreement = due & (u[:, 1] < p_agree)
-    no_deal = due & ~agreement
 
-    # cancelled -> scheduled again (hedged only), or back to none
+    # cancelled -> scheduled again (readily if hedged, rarely if closed), or back to none
     cancelled = s == SummitState.CANCELLED
-    revivable = cancelled & st.hedged & (timer < sp.revival_window)
-    p_rev = rules.logistic(sp.revival_logit0 + sp.revival_engagement * mean_e) * ctx.room
-    revive = revivable & ~propose & (u[:, 2] < p_rev)
     limit = np.where(st.hedged, sp.revival_window, sp.cooldown)
-    expire = cancelled & ~revive & ~propose & (timer + 1 >= limit)
-    done = (s == SummitState.HELD) & ~propose & (timer + 1 >= sp.cooldown)
+    revivable = cancelled & (timer < limit)
+    p_rev = rules.revival_probability(
+        logit0=sp.revival_logit0, slope=sp.revival_engagement, mean_engagement=mean_e,
+        room=ctx.room, hedged=st.hedged, closed_penalty=sp.closed_revival_penalty,
+    )  # fmt: skip
+    revive = revivable & ~propose & (u[:, 2] < p_rev)
+    return SummitStep(
+        propose=propose,
+        agree=agree,
+        unconsulted=agree & ~st.leader_consult,
+        lapse=lapse,
+        cancel=cancel,
+        by_leader=by_leader,
+        hedge=np.where(by_leader, st.leader_hedge, st.target_hedge),
+        held=due,
+        agreement=agreement,
+        no_deal=due & ~agreement,
+        revive=revive,
+        expire=cancelled & ~revive & ~propose & (timer + 1 >= limit),
+        done=(s == SummitState.HELD) & ~propose & (timer + 1 >= sp.cooldown),
+    )
 
-    new_s = np.select(
-        [propose, agree | revive, cancel, due, lapse | expire | done],
+
+def _summit_advance(st: State, p: ParamArrays, struct: Structure, x: SummitStep) -> None:
+    """4.6 The summit state and timer after this week's transitions; who cancelled, whether
+    the door stays open, and the silence clocks of a freshly set date."""
+    ld, tg = struct.leader, struct.target
+    sp = p.summit
+    s, timer = st.summit, st.summit_timer
+    reset = x.propose | x.cancel | x.held | x.lapse | x.expire | x.done
+    st.summit = np.select(
+        [x.propose, x.agree | x.revive, x.cancel, x.held, x.lapse | x.expire | x.done],
         [SummitState.PROPOSED, SummitState.SCHEDULED, SummitState.CANCELLED, SummitState.HELD,
          SummitState.NONE],
-        new_s,
+        s.copy(),
     ).astype(np.int8)  # fmt: skip
-    new_timer = np.select(
-        [propose | cancel | due | lapse | expire | done, agree, revive, scheduled],
+    st.summit_timer = np.select(
+        [reset, x.agree, x.revive, s == SummitState.SCHEDULED],
         [0, sp.lead_weeks.astype(np.int32), sp.revival_lead.astype(np.int32), timer - 1],
-        new_timer,
+        timer + 1,
     ).astype(np.int32)
-    st.summit, st.summit_timer = new_s, new_timer
-    st.hedged = np.where(cancel, hedge, st.hedged)
-    st.canceller = np.where(cancel, np.where(by_leader, ld, tg), st.canceller).astype(np.int16)
-    fresh = agree | revive  # a newly set date: both sides' silence counts from now
+    st.hedged = np.where(x.cancel, x.hedge, st.hedged)
+    st.canceller = np.where(x.cancel, np.where(x.by_leader, ld, tg), st.canceller).astype(np.int16)
+    fresh = x.agree | x.revive  # a newly set date: both sides' silence counts from now
     st.silence[:, ld] = np.where(fresh, 0, st.silence[:, ld])
     st.silence[:, tg] = np.where(fresh, 0, st.silence[:, tg])
 
-    # a hedged cancellation by the leader is a bargaining signal ([S18])
-    signal = cancel & by_leader & hedge
+
+def _summit_consequences(st: State, p: ParamArrays, struct: Structure, x: SummitStep) -> None:
+    """4.6 What the transitions cost or deliver: a hedged cancellation signals ([S18]), an
+    unconsulted acceptance strains treaty ties ([S18]), a held summit brings standing,
+    prestige, tension relief and, with agreement, relief and security."""
+    ld, tg = struct.leader, struct.target
+    sp, sg, tp = p.summit, p.standing, p.target
+    signal = x.cancel & x.by_leader & x.hedge
     st.engagement[:, tg] = _clip01(st.engagement[:, tg] + sp.hedge_signal * signal)
 
-    # acting without consulting treaty allies costs those ties ([S18])
-    cost = (sp.unconsulted_cost * unconsulted)[:, None] * struct.leader_allies
+    st.unilateral = st.unilateral * (1.0 - p.commitment.unilateral_fade) + x.unconsulted
+    cost = (sp.unconsulted_cost * x.unconsulted)[:, None] * struct.leader_allies
     st.strength[:, ld, :] = _clip01(st.strength[:, ld, :] - cost)
     st.strength[:, :, ld] = _clip01(st.strength[:, :, ld] - cost)
 
-    # what a held summit delivers
-    held = due
-    sg = p.standing
-    gain = sg.summit_gain * held + sg.agreement_gain * agreement
+    held = x.held
+    gain = sg.summit_gain * held + sg.agreement_gain * x.agreement
     for i in (ld, tg):
         st.standing[:, i] = _clip01(st.standing[:, i] + gain)
-    tp = p.target
-    st.prestige = _clip01(st.prestige + tp.summit_prestige * (1.0 - st.prestige) * held)
-    st.relief = _clip01(st.relief + tp.agreement_relief * (1.0 - st.relief) * agreement)
-    st.security = _clip01(st.security + tp.agreement_security * (1.0 - st.security) * agreement)
+    st.standing[:, ld] = _clip01(st.standing[:, ld] - sg.no_deal_cost * x.no_deal)
+    st.prestige = rules.grow_toward_one(st.prestige, tp.summit_prestige, held)
+    st.relief = rules.grow_toward_one(st.relief, tp.agreement_relief, x.agreement)
+    st.security = rules.grow_toward_one(st.security, tp.agreement_security, x.agreement)
     st.tension = _clip01(st.tension - p.tension.summit_relief * held)
-    st.snub = no_deal
+    st.snub = x.no_deal
     st.since_summit = np.where(held, 0, st.since_summit + 1).astype(np.int32)
-    st.posture = np.where(agreement, Posture.NONE, st.posture).astype(np.int8)
+    st.posture = np.where(x.agreement, Posture.NONE, st.posture).astype(np.int8)
 
+
+def _summit_process(
+    st: State, ctx: Context, p: ParamArrays, struct: Structure, u: np.ndarray,
+    forced_proposal: bool, unconsulted_response: np.ndarray, ev: dict[str, np.ndarray],
+) -> None:  # fmt: skip
+    """4.6 The summit state machine ([S18]): proposed -> scheduled -> held (agreement or no
+    deal), or cancelled first by the side that fears being stood up; a hedged cancellation
+    can be revived."""
+    x = _summit_transitions(st, ctx, p, struct, u, forced_proposal)
+    x.unconsulted = x.unconsulted | unconsulted_response
+    _summit_advance(st, p, struct, x)
+    _summit_consequences(st, p, struct, x)
     for name, flag in (
-        ("summit_proposed", propose), ("summit_scheduled", agree),
-        ("unconsulted_decision", unconsulted), ("summit_lapsed", lapse),
-        ("summit_cancelled", cancel), ("summit_revived", revive), ("summit_held", held),
-        ("agreement", agreement), ("no_deal", no_deal),
+        ("summit_proposed", x.propose), ("summit_scheduled", x.agree),
+        ("unconsulted_decision", x.unconsulted), ("summit_lapsed", x.lapse),
+        ("summit_cancelled", x.cancel), ("summit_revived", x.revive), ("summit_held", x.held),
+        ("agreement", x.agreement), ("no_deal", x.no_deal),
     ):  # fmt: skip
         ev[name] = flag
+
+
+def _resolve_interests(st: State, ctx: Context, p: ParamArrays) -> None:
+    """4.7 The DPRK's interest states drift: relief erodes under pressure, prestige fades,
+    security recovers, the weapons programme builds or fades with the mode."""
+    tp = p.target
+    st.relief = rules.relief_erosion(st.relief, tp.relief_decay, ctx.pressure)
+    st.relief = rules.leakage_relief(st.relief, ctx.pressure, st.pressure0, p.enforcement.leakage)
+    st.prestige = rules.prestige_fade(st.prestige, tp.prestige_decay)
+    st.security = rules.security_recovery(st.security, tp.security_recovery, tp.security0)
+    st.programme = rules.programme_update(
+        st.programme, st.mode == Mode.AUTONOMY, tp.programme_growth, tp.programme_decay
+    )
+
+
+def _resolve_ties(st: State, p: ParamArrays, struct: Structure) -> None:
+    """4.8 Coalition ties strengthen with coordination and strain with divergence."""
+    tie = p.ties
+    st.strength, st.divergence = rules.tie_update(
+        st.strength,
+        st.divergence,
+        st.commitment,
+        mask=struct.coalition_mask,
+        memory=tie.divergence_memory,
+        tolerance=tie.tolerance,
+        strengthen=tie.strengthen,
+        strain=tie.strain,
+    )
+
+
+def _resolve_tension(st: State, p: ParamArrays, ev: dict[str, np.ndarray]) -> None:
+    """4.9 Tension decays; a military crisis is declared when it crosses the threshold."""
+    st.tension = rules.tension_decay(st.tension, p.tension.decay)
+    crisis = st.tension >= p.tension.crisis_threshold
+    ev["military_crisis"] = crisis & ~st.crisis
+    st.crisis = crisis
+
+
+def _resolve_outcomes(
+    st: State, p: ParamArrays, struct: Structure, ev: dict[str, np.ndarray]
+) -> None:
+    """4.10 Reporters are measured and the seed's three failure modes ([S18]) logged when
+    first crossed."""
+    st.metrics = measure(st, p, struct)
+    m, oc = st.metrics, p.outcomes
+    fractured, unwound, isolated = rules.failure_modes(
+        m["cohesion"],
+        m["effective_pressure"],
+        m["us_isolation"],
+        st.pressure0,
+        fracture_cohesion=oc.fracture_cohesion,
+        unwind_ratio=oc.unwind_ratio,
+        isolation_threshold=oc.isolation_threshold,
+    )
+    ev["coalition_fracture"] = fractured & ~st.fractured
+    ev["pressure_unwound"] = unwound & ~st.unwound
+    ev["us_isolated"] = isolated & ~st.isolated
+    st.fractured, st.unwound, st.isolated = fractured, unwound, isolated
+
+
+def _resolve_clock(
+    st: State, p: ParamArrays, struct: Structure, t: int, ev: dict[str, np.ndarray]
+) -> None:
+    """4.11 The exogenous clock events; the week's events are added to the counters."""
+    ev["election"][:] = bool(np.any(struct.election_steps == t))
+    ev["pandemic_start"][:] = t == struct.pandemic_start
+    ev["pandemic_end"] = np.equal(t, struct.pandemic_start + p.clock.pandemic_weeks)
+    st.counts += np.stack([ev[name] for name in EVENT_KINDS], axis=1)
 
 
 def resolve_world(
@@ -919,100 +1181,22 @@ def resolve_world(
 ) -> dict[str, np.ndarray]:
     """Phase 4: model-level consequences of the committed decisions; returns this week's events.
 
-    Order: scheduled events, mode change, provocation and the leader's response, outbursts,
-    the summit process, the target's interest states, ties, tension, failure modes, clock.
+    The steps run in the ODD's order (section 1.3, phase 4).
     """
     t = ctx.step
-    r = p.n_rows
-    ld, tg = struct.leader, struct.target
-    ev = {name: np.zeros(r, dtype=bool) for name in EVENT_KINDS}
+    ev = {name: np.zeros(p.n_rows, dtype=bool) for name in EVENT_KINDS}
     u = uniforms(ctx.keys, t, [WORLD], _WORLD_DRAWS)[:, 0, :]
     forced_test, forced_proposal = _apply_scheduled(st, struct, t, ev)
-
-    # DPRK policy mode
-    ev["mode_influence"] = (st.planned_mode == Mode.INFLUENCE) & (st.mode == Mode.AUTONOMY)
-    ev["mode_autonomy"] = (st.planned_mode == Mode.AUTONOMY) & (st.mode == Mode.INFLUENCE)
-    st.mode = st.planned_mode.copy()
-
-    # provocations: tension, standing at home ([S20]) and the leader's loss after a test
-    level = np.maximum(st.planned_provocation, forced_test).astype(np.int8)
-    conv, strat = level == 1, level == 2
-    ev["conventional_test"], ev["strategic_test"] = conv, strat
-    tension = st.tension + p.tension.conventional * conv + p.tension.strategic * strat
-    st.standing[:, tg] = _clip01(
-        st.standing[:, tg] + p.standing.provocation_gain_target * (level > 0)
-    )
-    st.standing[:, ld] = _clip01(st.standing[:, ld] - p.standing.test_cost_leader * strat)
-    st.provocation = level
-
-    # the leader's response to last week's strategic test ([S20])
-    resp = st.response
-    for name, code in (("us_compromise", Posture.COMPROMISE), ("us_sideline", Posture.SIDELINE),
-                       ("us_escalate", Posture.ESCALATE)):  # fmt: skip
-        ev[name] = resp == code
-    new_choice = resp != Posture.NONE
-    st.posture_age = np.where(new_choice, 0, st.posture_age + 1).astype(np.int32)
-    expired = st.posture_age >= p.prospect.posture_weeks
-    st.posture = np.where(new_choice, resp, np.where(expired, Posture.NONE, st.posture)).astype(
-        np.int8
-    )
-    escalate = resp == Posture.ESCALATE
-    tension = tension + p.tension.escalation * escalate
-    st.security = _clip01(st.security - p.target.escalation_threat * escalate)
-
-    # outbursts aimed at the counterpart cost its engagement and add tension ([S18])
-    vp = p.volatility
-    by_leader = st.outburst_counterpart[:, ld]
-    by_target = st.outburst_counterpart[:, tg]
-    st.engagement[:, tg] = _clip01(st.engagement[:, tg] - vp.outburst_engagement_hit * by_leader)
-    st.engagement[:, ld] = _clip01(st.engagement[:, ld] - vp.outburst_engagement_hit * by_target)
-    tension = tension + vp.outburst_tension * (by_leader.astype(float) + by_target)
-    ev["outburst_counterpart"] = st.outburst_counterpart.any(axis=1)
-    ev["outburst_third_party"] = st.outburst_third_party.any(axis=1)
-    ev["policy_shift"] = st.shift.any(axis=1)
-    st.tension = _clip01(tension)
-
-    _summit_process(st, ctx, p, struct, u, forced_proposal, ev)
-
-    # the target's interest states drift between events
-    tp = p.target
-    st.relief = st.relief * (1.0 - tp.relief_decay * ctx.pressure)
-    st.prestige = st.prestige * (1.0 - tp.prestige_decay)
-    st.security = _clip01(st.security + tp.security_recovery * (tp.security0 - st.security))
-    st.programme = rules.programme_update(
-        st.programme, st.mode == Mode.AUTONOMY, tp.programme_growth, tp.programme_decay
-    )
-
-    # coalition ties
-    tie = p.ties
-    st.strength, st.divergence = rules.tie_update(
-        st.strength, st.divergence, st.commitment, struct.coalition_mask,
-        tie.divergence_memory, tie.tolerance, tie.strengthen, tie.strain,
-    )  # fmt: skip
-
-    # tension decays; a military crisis is declared when it crosses the threshold
-    st.tension = st.tension * (1.0 - p.tension.decay)
-    crisis = st.tension >= p.tension.crisis_threshold
-    ev["military_crisis"] = crisis & ~st.crisis
-    st.crisis = crisis
-
-    # the seed's three failure modes ([S18]), logged when first crossed
-    st.metrics = measure(st, p, struct)
-    m, oc = st.metrics, p.outcomes
-    fractured = m["cohesion"] < oc.fracture_cohesion
-    unwound = m["effective_pressure"] < oc.unwind_ratio * st.pressure0
-    isolated = m["us_isolation"] >= oc.isolation_threshold
-    ev["coalition_fracture"] = fractured & ~st.fractured
-    ev["pressure_unwound"] = unwound & ~st.unwound
-    ev["us_isolated"] = isolated & ~st.isolated
-    st.fractured, st.unwound, st.isolated = fractured, unwound, isolated
-
-    # the exogenous clock
-    ev["election"][:] = bool(np.any(struct.election_steps == t))
-    ev["pandemic_start"][:] = t == struct.pandemic_start
-    ev["pandemic_end"] = t == struct.pandemic_start + p.clock.pandemic_weeks
-
-    st.counts += np.stack([ev[name] for name in EVENT_KINDS], axis=1)
+    _resolve_mode(st, ev)
+    tension = _resolve_provocation(st, p, struct, forced_test, ev)
+    tension, unconsulted_response = _resolve_response(st, p, tension, ev)
+    _resolve_outbursts(st, p, struct, tension, ev)
+    _summit_process(st, ctx, p, struct, u, forced_proposal, unconsulted_response, ev)
+    _resolve_interests(st, ctx, p)
+    _resolve_ties(st, p, struct)
+    _resolve_tension(st, p, ev)
+    _resolve_outcomes(st, p, struct, ev)
+    _resolve_clock(st, p, struct, t, ev)
     return ev
 
 

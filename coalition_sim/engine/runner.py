@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -25,8 +26,12 @@ from typing import Any
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from .ensemble import Ensemble
+from .workers import die_with_parent
 
-__all__ = ["compiled", "run_tasks"]
+__all__ = ["compiled", "connect", "run_tasks"]
+
+DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+DASK_CONNECT_TIMEOUT = "20s"
 
 
 _ENGINES: dict[str, Ensemble] = {}  # per-process cache of compiled base scenarios
@@ -69,7 +74,10 @@ def _run_local[T, R](fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> 
         for task in tasks:
             yield fn(task)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("spawn"),
+        initializer=die_with_parent, initargs=(os.getpid(),),
+    ) as pool:  # workers exit when this process dies, even by SIGKILL  # fmt: skip
 
         def waiter(fs: set[Future[R]]) -> tuple[set[Future[R]], set[Future[R]]]:
             done, rest = wait(fs, return_when=FIRST_COMPLETED)
@@ -79,17 +87,35 @@ def _run_local[T, R](fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> 
             yield fut.result()
 
 
-def _run_dask[T, R](
-    fn: Callable[[T], R], tasks: Iterable[T], address: str, key: Callable[[T], str] | None
-) -> Iterator[R]:
+def connect(address: str) -> Any:
+    """A dask client for ``address``, or a one-line ConfigError.
+
+    Callers that write files connect first, so an unreachable or misspelled scheduler never
+    leaves a half-claimed output folder.
+    """
+    scheme, sep, _ = address.partition("://")
+    if not address.strip() or (sep and scheme not in DASK_SCHEMES):
+        raise ConfigError(
+            f"--scheduler {address!r}: expected HOST:PORT or SCHEME://HOST:PORT with a scheme "
+            f"in {', '.join(DASK_SCHEMES)}"
+        )
     from distributed import Client
-    from distributed import wait as dwait
 
     try:
-        client = Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise ConfigError(f"cannot reach dask scheduler at {address}: {exc}") from None
-    with client:
+        return Client(address, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ConfigError(f"cannot reach dask scheduler at {address!r}: {reason}") from None
+
+
+def _run_dask[T, R](
+    fn: Callable[[T], R], tasks: Iterable[T], scheduler: Any, key: Callable[[T], str] | None
+) -> Iterator[R]:
+    from distributed import wait as dwait
+
+    own = isinstance(scheduler, str)
+    client = connect(scheduler) if own else scheduler
+    try:
         limit = 2 * max(1, sum(client.nthreads().values()))
 
         def submit(task: T) -> Any:
@@ -104,6 +130,9 @@ def _run_dask[T, R](
         for fut in _bounded(submit, tasks, limit, waiter):
             yield fut.result()
             fut.release()
+    finally:
+        if own:
+            client.close()
 
 
 def run_tasks[T, R](
@@ -111,15 +140,16 @@ def run_tasks[T, R](
     tasks: Iterable[T],
     *,
     workers: int = 1,
-    scheduler: str | None = None,
+    scheduler: Any = None,
     key: Callable[[T], str] | None = None,
 ) -> Iterator[R]:
     """``fn(task)`` for every task, yielded in completion order.
 
     ``fn`` must be a module-level function (it is pickled to other processes). With
-    ``scheduler`` the tasks run on that Dask cluster (``key`` names them there); otherwise on
-    ``workers`` local processes (1: in this process).
+    ``scheduler`` (an address, or a client from :func:`connect`) the tasks run on that Dask
+    cluster (``key`` names them there); otherwise on ``workers`` local processes (1: in this
+    process).
     """
-    if scheduler:
+    if scheduler is not None:
         return _run_dask(fn, tasks, scheduler, key)
     return _run_local(fn, tasks, workers)

@@ -28,6 +28,7 @@ from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS
 from ..engine.stats import wilson_interval
 from ..scenario.loading import ConfigError
+from .store import points_problem, verified_parts
 from .sweep import read_manifest
 
 __all__ = [
@@ -104,9 +105,12 @@ def point_table(out: Path, confidence: float = 0.95) -> pd.DataFrame:
     """Per-point run counts, outcome probabilities with Wilson intervals and mean metrics,
     accumulated chunk by chunk."""
     man = read_manifest(out)
+    why = points_problem(out, man)
+    if why is not None:
+        raise ConfigError(f"{out}: {why}; run the sweep again to repair it")
     points = pq.read_table(out / "points.parquet").to_pandas()
     n_points = len(points)
-    files = sorted((out / "runs").glob("part-*.parquet"))
+    files = verified_parts(out, "runs")  # every chunk checked against the manifest
     if not files:
         raise ConfigError(f"{out}: no finished chunks yet (run the sweep first)")
     n = np.zeros(n_points)
@@ -145,8 +149,13 @@ def _heatmap(df: pd.DataFrame, names: list[str], outcome: str, design: str, path
 
     x, y = names[0], names[1]
     fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+    hits = df[outcome] * df["n"]
     if design == "factorial":
         grid = df.groupby([y, x])[outcome].mean().unstack(x)
+        # pooled runs per cell -> Wilson half-width (cells average over any other parameters)
+        k = hits.groupby([df[y], df[x]]).sum().unstack(x).to_numpy()
+        n = df.groupby([y, x])["n"].sum().unstack(x).to_numpy()
+        lo, hi = wilson_interval(k, n)
         xs, ys = grid.columns.to_numpy(), grid.index.to_numpy()
         im: Any = ax.imshow(
             grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1
@@ -154,8 +163,8 @@ def _heatmap(df: pd.DataFrame, names: list[str], outcome: str, design: str, path
         ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
         ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
         for (i, j), v in np.ndenumerate(grid.to_numpy()):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8,
-                    color="white" if v < 0.6 else "black")  # fmt: skip
+            ax.text(j, i, f"{v:.2f}\n\u00b1{(hi[i, j] - lo[i, j]) / 2:.2f}", ha="center",
+                    va="center", fontsize=7, color="white" if v < 0.6 else "black")  # fmt: skip
     else:
         bins = 8
         stat = stats.binned_statistic_2d(
@@ -164,12 +173,25 @@ def _heatmap(df: pd.DataFrame, names: list[str], outcome: str, design: str, path
         im = ax.pcolormesh(
             stat.x_edge, stat.y_edge, stat.statistic.T, cmap="viridis", vmin=0, vmax=1
         )
+        edges = [stat.x_edge, stat.y_edge]
+        k = stats.binned_statistic_2d(df[x], df[y], hits, "sum", bins=edges).statistic
+        n = stats.binned_statistic_2d(df[x], df[y], df["n"], "sum", bins=edges).statistic
+        lo, hi = wilson_interval(k, n)
+        cx = (stat.x_edge[:-1] + stat.x_edge[1:]) / 2
+        cy = (stat.y_edge[:-1] + stat.y_edge[1:]) / 2
+        for (i, j), v in np.ndenumerate(stat.statistic):
+            if np.isfinite(v):  # pooled runs of the cell's points (Wilson half-width)
+                ax.text(cx[i], cy[j], f"{v:.2f}\n\u00b1{(hi[i, j] - lo[i, j]) / 2:.2f}",
+                        ha="center", va="center", fontsize=6,
+                        color="white" if v < 0.6 else "black")  # fmt: skip
     others = list(names[2:])
-    note = f" (mean over {', '.join(others)})" if others else ""
+    note = f" (mean over {', '.join(others)})" if 0 < len(others) <= 2 else ""
+    if len(others) > 2:
+        note = f" (mean over {len(others)} other parameters)"
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     runs = f", {int(df['n'].median())} runs per point" if "n" in df else ""
-    ax.set_title(f"P({outcome}){note}{runs}", fontsize=10)
+    ax.set_title(f"P({outcome}){note}{runs}; cells: P \u00b1 95% half-width", fontsize=9)
     fig.colorbar(im, ax=ax, label="probability")
     fig.tight_layout()
     fig.savefig(path)
@@ -247,6 +269,7 @@ class AnalysisResult:
     morris: pd.DataFrame | None = None
     files: list[Path] = field(default_factory=list)
     summary: str = ""
+    noise: list[Any] = field(default_factory=list)  # experiments.noise.Separation per output
 
 
 def _sensitivity(
@@ -268,6 +291,36 @@ def _sensitivity(
         r.insert(0, "output", col)
         frames.append(r)
     return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _noise_aware(
+    out: Path, man: dict[str, Any], table: pd.DataFrame, outputs: list[str], sens: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Any]]:
+    """Noise floor per output and separation of the top parameter (experiments.noise)."""
+    from .noise import (
+        morris_noise_floor,
+        noise_floor,
+        replicate_moments,
+        separation,
+        separation_frame,
+    )
+
+    raw = [o.removeprefix("mean_") for o in outputs]
+    mean, var, reps = replicate_moments(out, raw, len(table))
+    mean.columns = var.columns = outputs
+    shares = noise_floor(mean, var, reps)
+    floors = shares
+    key, conf = (
+        ("ST", "ST_conf") if man["design"]["kind"] == "sobol" else ("mu_star", "mu_star_conf")
+    )
+    if man["design"]["kind"] == "morris":  # in mu* units: E|EE| of pure replicate noise
+        floors = morris_noise_floor(var, reps, man["design"]["levels"])
+    sens = sens.copy()
+    sens["noise_floor"] = sens["output"].map(floors)
+    sens["above_noise"] = (sens[key] - sens[conf]) > sens["noise_floor"]
+    seps = separation(sens, key, conf, reps, floors, shares, man["design"].get("samples"))
+    separation_frame(seps).to_csv(out / "analysis" / "sensitivity_noise.csv", index=False)
+    return sens, seps
 
 
 def analyze(
@@ -297,6 +350,8 @@ def analyze(
         else:
             sens = _sensitivity(man, table, outputs)
             if sens is not None:
+                sens, res.noise = _noise_aware(out, man, table, outputs, sens)
+                res.files.append(dest / "sensitivity_noise.csv")
                 path = dest / f"{kind}.csv"
                 sens.to_csv(path, index=False)
                 res.files.append(path)
@@ -327,16 +382,23 @@ def analyze(
         f"outcome probabilities over points (min / median / max, {confidence:.0%} Wilson CIs "
         "in probabilities.csv):",
     ]
+    n_all = float(table["n"].sum())
     for o in OUTCOMES:
         v = table[o].to_numpy()
-        lines.append(f"  {o:<20} {np.nanmin(v):.3f} / {np.nanmedian(v):.3f} / {np.nanmax(v):.3f}")
+        k = float(np.nansum(v * table["n"].to_numpy()))
+        plo, phi = wilson_interval(np.asarray(k), np.asarray(n_all), confidence)
+        lines.append(
+            f"  {o:<20} {np.nanmin(v):.3f} / {np.nanmedian(v):.3f} / {np.nanmax(v):.3f}"
+            f"   all runs {k / n_all:.3f} [{float(plo):.3f}, {float(phi):.3f}]"
+        )
     sens = res.sobol if res.sobol is not None else res.morris
     if sens is not None:
         key = "ST" if res.sobol is not None else "mu_star"
-        lines.append(f"most influential parameter by {key}:")
-        for output, grp in sens.groupby("output", sort=False):
-            top = grp.sort_values(key, ascending=False).iloc[0]
-            lines.append(f"  {output!s:<24} {top['parameter']} ({key} = {top[key]:.3f})")
+        lines.append(
+            f"most influential parameter by {key} (named only when its interval clears the "
+            f"runner-up's; noise floor = share of point-mean variance from replicate noise):"
+        )
+        lines.extend("  " + s.line(key, man["replicates"]) for s in res.noise)
     lines.extend(notes)
     lines.append("wrote " + ", ".join(str(f.relative_to(out)) for f in res.files))
     res.summary = "\n".join(lines)

@@ -37,13 +37,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .. import __version__
 from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
-from ..engine.runner import compiled, run_tasks
+from ..engine.runner import compiled, connect, run_tasks
 from ..scenario.library import config_dir, resolve_scenario, scenario_path
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
 from ..scenario.names import canonical_name, check_values, with_values
+from ..scenario.provenance import provenance
+from ..scenario.safe_paths import check_output_dir, check_path_text
 from ..scenario.schema import Scenario
 from ..scenario.seeds import SEED_LIMIT
+from .store import (
+    LOCK_NAME,
+    file_record,
+    points_problem,
+    read_manifest,
+    record_chunk,
+    scan_chunks,
+    verified_parts,
+    write_manifest,
+    writer_lock,
+)
+from .store import log as store_log
 
 __all__ = [
     "SweepPlan",
@@ -57,6 +71,7 @@ __all__ = [
 FORMAT = 1
 MAX_CHUNK = 20_000  # runs per chunk by default: a few seconds of work, a few MB of output
 MAX_POINTS = 5_000_000
+MAX_CHUNKS = 10_000  # each commit rewrites the manifest, whose chunk records grow with this
 
 
 # --------------------------------------------------------------------------- the spec
@@ -154,7 +169,7 @@ class SweepPlan:
 
 
 def _resolve_base(spec: SweepSpec, source: Path | None) -> Scenario:
-    name = spec.scenario
+    name = check_path_text(spec.scenario, "key 'scenario'")
     if source is not None:
         local = source.parent / name
         if local.suffix == ".toml" and local.exists():
@@ -427,15 +442,19 @@ def default_chunk_size(n_runs: int) -> int:
     return max(1, min(MAX_CHUNK, max(2000, math.ceil(n_runs / 64))))
 
 
-def _manifest(plan: SweepPlan, chunk_size: int) -> dict[str, Any]:
+def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
     spec = plan.spec
+    source = os.path.relpath(plan.source, out.resolve()) if plan.source else ""
+    spec_json = spec.model_dump(mode="json")
+    if os.path.isabs(spec_json["scenario"]):  # no absolute path in the manifest
+        spec_json["scenario"] = os.path.relpath(spec_json["scenario"], out.resolve())
     return {
         "format": FORMAT,
         "package": "coalition-sim",
         "version": __version__,
         "spec_hash": plan.spec_hash,
-        "spec": spec.model_dump(mode="json"),
-        "spec_source": plan.source,
+        "spec": spec_json,
+        "spec_source": source,  # relative to the sweep folder
         "scenario": plan.scenario_json,
         "parameters": plan.names,
         "problem": {
@@ -460,26 +479,21 @@ def _manifest(plan: SweepPlan, chunk_size: int) -> dict[str, Any]:
             "targets_hash": plan.posterior.meta.get("targets_hash"),
             "model_fingerprint": plan.posterior.meta.get("model_fingerprint"),
         },
+        "provenance": provenance(out=out, scenario=plan.scenario_json),
+        "points": None,  # row count, size and sha256 of points.parquet
+        "chunks": {},  # chunk index -> records of its files, added as each is committed
     }
-
-
-def read_manifest(out: str | Path) -> dict[str, Any]:
-    path = Path(out) / "manifest.json"
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{out}: not a sweep folder (no manifest.json)") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: unreadable manifest ({exc.msg})") from None
 
 
 def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple[dict, set[int]]:
     """Check the folder against the plan (refuse another spec), create it, list done chunks."""
-    if (out / "manifest.json").exists():
+    if (out / "manifest.json").exists() or (out / "manifest.json").is_symlink():
         man = read_manifest(out)
         if man.get("spec_hash") != plan.spec_hash:
+            old = man.get("spec")
             raise ConfigError(
-                f"{out} holds a different sweep ('{man.get('spec', {}).get('name')}', spec hash "
+                f"{out} holds a different sweep "
+                f"('{old.get('name') if isinstance(old, dict) else '?'}', spec hash "
                 f"{str(man.get('spec_hash'))[:12]} != {plan.spec_hash[:12]}): use another --out"
             )
         if chunk_size is not None and chunk_size != man["chunk_size"]:
@@ -491,20 +505,28 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
         if out.is_dir():  # a kill while the manifest was being written leaves only its temp
             for stale in out.glob(".manifest.json.tmp-*"):
                 stale.unlink(missing_ok=True)
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if out.exists() and (not out.is_dir() or any(p.name != LOCK_NAME for p in out.iterdir())):
             raise ConfigError(f"{out} exists and is not a sweep folder: use another --out")
-        man = _manifest(plan, chunk_size or default_chunk_size(plan.n_runs))
+        man = _manifest(plan, chunk_size or default_chunk_size(plan.n_runs), out)
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_bytes(out / "manifest.json", json.dumps(man, indent=2).encode())
-    if not (out / "points.parquet").exists():
+        write_manifest(out, man)
+    why = points_problem(out, man)
+    if why is not None:  # missing, truncated or altered: the points follow from the plan
+        if man.get("points") is not None:
+            store_log.warning("warning: %s: %s; rewriting it", out, why)
         _atomic_table(out / "points.parquet", pa.Table.from_pandas(plan.points_frame()))
+        man["points"] = file_record(out / "points.parquet")
+        write_manifest(out, man)
     for sub in ("runs", "trajectories"):
         (out / sub).mkdir(exist_ok=True)
         for stale in (out / sub).glob(".part-*.tmp-*"):
             stale.unlink(missing_ok=True)
-    done = {
-        int(p.name[5:11]) for p in (out / "runs").glob("part-*.parquet") if p.name[5:11].isdigit()
-    }
+    done, problems = scan_chunks(out, man)
+    for problem in problems:
+        redo = "" if problem.endswith("; ignored") else "; computing it again"
+        store_log.warning("warning: %s: %s%s", out, problem, redo)
+    for key in [k for k in man["chunks"] if not (k.isdigit() and int(k) in done)]:
+        del man["chunks"][key]
     return man, done
 
 
@@ -545,7 +567,26 @@ def run_sweep(
     plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec)
     if chunk_size is not None and chunk_size < 1:
         raise ConfigError(f"--chunk-size must be at least 1, got {chunk_size}")
-    out = Path(out)
+    if chunk_size is not None and math.ceil(plan.n_runs / chunk_size) > MAX_CHUNKS:
+        raise ConfigError(
+            f"--chunk-size {chunk_size} cuts {plan.n_runs} runs into more than {MAX_CHUNKS} "
+            f"chunks; use at least {math.ceil(plan.n_runs / MAX_CHUNKS)}"
+        )
+    out = check_output_dir(out, resume=True, marker="manifest.json", scratch=(LOCK_NAME,))
+    client = connect(scheduler) if scheduler is not None else None  # before anything is written
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with writer_lock(out):
+            return _run_locked(plan, out, chunk_size, workers, client, quiet, order, start)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run_locked(
+    plan: SweepPlan, out: Path, chunk_size: int | None, workers: int | None, client: Any,
+    quiet: bool, order: Iterable[int] | None, start: float,
+) -> SweepReport:  # fmt: skip
     man, done = _prepare_folder(plan, out, chunk_size)
     cs, n_chunks = man["chunk_size"], man["n_chunks"]
     todo = [c for c in (range(n_chunks) if order is None else order) if c not in done]
@@ -555,12 +596,13 @@ def run_sweep(
     )
     results = run_tasks(
         run_chunk, _tasks(plan, cs, todo), workers=workers or os.cpu_count() or 1,
-        scheduler=scheduler, key=lambda t: f"chunk-{t.spec_hash[:16]}-{t.index}",
+        scheduler=client, key=lambda t: f"chunk-{t.spec_hash[:16]}-{t.index}",
     )  # fmt: skip
     computed = 0
     try:
         for c, runs, traj in results:
             _write_chunk(out, c, runs, traj)
+            record_chunk(out, man, c, traj is not None)
             computed += 1
             progress.update(runs.num_rows)
     finally:
@@ -569,8 +611,9 @@ def run_sweep(
 
 
 def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """All run rows of a sweep folder, sorted by (point, replicate)."""
-    files = sorted((Path(out) / "runs").glob("part-*.parquet"))
+    """All run rows of a sweep folder, sorted by (point, replicate); every chunk is checked
+    against the manifest first (see :mod:`experiments.store`)."""
+    files = verified_parts(out, "runs")
     if not files:
         raise ConfigError(f"{out}: no finished chunks yet")
     df = pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files])
@@ -579,7 +622,7 @@ def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame
 
 
 def read_trajectories(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame | None:
-    files = sorted((Path(out) / "trajectories").glob("part-*.parquet"))
+    files = verified_parts(out, "trajectories")
     if not files:
         return None
     df = pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files])

@@ -6,13 +6,14 @@ naming the file, the dotted key (as ``--set`` spells it) and what is allowed.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import ConfigError  # defined in the lowest module, re-exported here
+from .safe_paths import check_extends_name, read_toml_file
 from .schema import Scenario, field_range
 
 __all__ = [
@@ -22,10 +23,6 @@ __all__ = [
     "read_toml",
     "validate_scenario",
 ]
-
-
-class ConfigError(ValueError):
-    """Bad scenario input; the message is one line naming the file, the key and what is allowed."""
 
 
 def _loc(loc: tuple[Any, ...], data: Any = None) -> str:
@@ -64,10 +61,37 @@ def _field_bounds(loc: tuple[Any, ...]) -> tuple[Any, Any] | None:
     return (lo, hi) if lo is not None or hi is not None else None
 
 
+def _brief(value: Any, limit: int = 60) -> str:
+    """A short repr of an input value for a one-line message (never the whole input)."""
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, dict):
+        return f"a table of {len(value)} key(s)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 15]}...' ({len(text)} characters)"
+
+
+def _clip(text: str, limit: int) -> str:
+    """One line of at most about ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else f"{text[: limit - 25]}... ({len(text)} characters)"
+
+
+class _Brief:
+    """Wraps an input value so that ``{got!r}`` in a message prints :func:`_brief` of it."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        value = self.value
+        return "true" if value is True else "false" if value is False else _brief(value)
+
+
 def _describe(err: Mapping[str, Any], data: Any = None) -> str:
     kind = err["type"]
-    key = _loc(err["loc"], data)
-    got = err.get("input")
+    key = _clip(_loc(err["loc"], data), 80)
+    got = _Brief(err.get("input"))
     if kind == "extra_forbidden":
         return f"unknown key '{key}'"
     if kind == "missing":
@@ -79,7 +103,7 @@ def _describe(err: Mapping[str, Any], data: Any = None) -> str:
     if kind == "enum" or kind == "literal_error":
         return f"key '{key}' = {got!r}: {err['msg'].lower()}"
     if kind == "value_error":
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = _clip(err["msg"].removeprefix("Value error, "), 200)
         return f"{msg}" if not err["loc"] else f"key '{key}': {msg}"
     return f"key '{key}' = {got!r}: {err['msg'].lower()}"
 
@@ -99,26 +123,24 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scena
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; missing files and malformed TOML become :class:`ConfigError`."""
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+    """Read a TOML file; missing, unreadable, oversized, non-regular and malformed files
+    become a one-line :class:`ConfigError` (see :mod:`safe_paths`)."""
+    return read_toml_file(path)
 
 
 def _merge_lists(base: list[Any], top: list[Any], key: Any) -> list[Any]:
-    out = [dict(item) for item in base]
-    where = {key(item): k for k, item in enumerate(out)}
+    def safe_key(item: Any) -> Any:  # malformed items never match; the schema refuses them
+        try:
+            found = key(item) if isinstance(item, dict) else None
+            hash(found)
+        except TypeError:
+            return None
+        return found
+
+    out = [dict(item) if isinstance(item, dict) else item for item in base]
+    where = {safe_key(item): k for k, item in enumerate(out) if safe_key(item) is not None}
     for item in top:
-        k = where.get(key(item))
+        k = where.get(safe_key(item)) if safe_key(item) is not None else None
         if k is None:
             out.append(item)
         else:
@@ -148,12 +170,17 @@ def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
     parent = data.pop("extends", None)
     if parent is None:
         return data
-    if not isinstance(parent, str):
-        raise ConfigError(f"{path}: key 'extends' must be a file name string")
-    base_path = (path.parent / parent).resolve()
-    if base_path in _seen or base_path == path.resolve():
+    parent = check_extends_name(parent, path, len(_seen))
+    try:
+        base_path = (path.parent / parent).resolve()
+        here = path.resolve()
+    except (OSError, RuntimeError):
+        raise ConfigError(
+            f"{path}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
+        ) from None
+    if base_path in _seen or base_path == here:
         raise ConfigError(f"{path}: key 'extends' makes a cycle through {base_path.name}")
-    base = read_scenario_data(base_path, (*_seen, path.resolve()))
+    base = read_scenario_data(base_path, (*_seen, here))
     merged = _merge(base, data)
     if "events" not in data:
         merged["events"] = base.get("events", [])

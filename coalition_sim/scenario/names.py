@@ -53,7 +53,12 @@ ACTOR_FIELDS: tuple[str, ...] = tuple(
 #: Interest weights of an actor (``actors.<ID>.interests.<field>``); they must sum to one.
 INTEREST_FIELDS: tuple[str, ...] = ("security", "economy", "prestige", "stability")
 #: Clock fields a sweep may vary (``clock.<field>``).
-CLOCK_FIELDS: tuple[str, ...] = ("pandemic_weeks", "pandemic_narrowing", "election_horizon")
+CLOCK_FIELDS: tuple[str, ...] = (
+    "pandemic_weeks",
+    "pandemic_narrowing",
+    "pandemic_inward",
+    "election_horizon",
+)
 
 
 # --------------------------------------------------------------------------- the resolver
@@ -86,6 +91,12 @@ def parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text  # a bare word: let the schema judge it as a string
+    except RecursionError:
+        shown = text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
+        raise ConfigError(f"override value {shown!r} is nested too deeply") from None
+
+
+MAX_KEY_CHARS = 200  # the longest real key, actors.<ID>.interests.stability, is ~40
 
 
 def set_value(data: dict[str, Any], key: str, value: Any, source: str) -> None:
@@ -94,6 +105,11 @@ def set_value(data: dict[str, Any], key: str, value: Any, source: str) -> None:
     Missing parameter groups are created (they default in the schema); anything else that
     does not exist is an error, so a typo never passes silently.
     """
+    if len(key) > MAX_KEY_CHARS:
+        raise ConfigError(
+            f"{source}: override key {key[:30]!r}... is {len(key)} characters long "
+            f"(at most {MAX_KEY_CHARS})"
+        )
     parts = [p for p in canonical_key(key).split(".") if p]
     if not parts:
         raise ConfigError(f"{source}: override '{key}' has an empty key")

@@ -59,11 +59,38 @@ def field_range(field: FieldInfo) -> tuple[Any, Any]:
     for meta in field.metadata:
         lo = getattr(meta, "ge", lo)
         hi = getattr(meta, "le", hi)
+        lt = getattr(meta, "lt", None)
+        if isinstance(lt, int) and not isinstance(lt, bool):
+            hi = lt - 1  # an integer bound (the seed): the largest allowed value
     return lo, hi
+
+
+class _TomlBool:
+    """Stands in for a TOML ``true``/``false`` given to a number field, so that the field's
+    own validation refuses it (pydantic would otherwise read ``true`` as 1.0)."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "true" if self.value else "false"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        flagged = {
+            k: _TomlBool(v)
+            for k, v in data.items()
+            if isinstance(v, bool) and k in fields and fields[k].annotation in (float, int)
+        }
+        return {**data, **flagged} if flagged else data
 
 
 class Role(StrEnum):
@@ -204,8 +231,16 @@ class Actor(_Strict):
         0.7,
         0,
         1,
-        "Chance of consulting treaty allies before agreeing to a summit.",
+        "Chance of consulting treaty allies before a summit decision or a response to a test.",
         "[S18] Trump agreed 'quickly and without consultation' of Seoul.",
+    )
+    trade: float = param(
+        0.0,
+        0,
+        1,
+        "Share of the target's external trade that passes through this actor.",
+        "Haggard and Noland (2017) Hard Target: China carried about 85-90% of North Korea's "
+        "trade by 2015-16; enforcement capacity follows trade.",
     )
     interests: Interests = Field(default_factory=Interests)
 
@@ -279,6 +314,14 @@ class Clock(_Strict):
         "Share of the room for dialogue the pandemic removes while it lasts.",
         "[S20] the pandemic 'further narrowed the space for dialogue'.",
     )
+    pandemic_inward: float = param(
+        1.0,
+        0,
+        10,
+        "Logit reduction of DPRK tests and of US escalation while the pandemic lasts.",
+        "[S20] 'a global health crisis that [has] turned the focus of both Washington and "
+        "Pyongyang inwards'.",
+    )
     election_horizon: int = param(
         26,
         1,
@@ -311,12 +354,74 @@ class CommitmentParams(_Strict):
         "Commitment rise after a conventional test, x security weight x headroom.",
         "[S20] SRBM/SLBM tests drew statements, not new sanctions: a small response.",
     )
-    strategic_ratchet: float = param(
-        0.6,
+    strategic_response: float = param(
+        1.0,
         0,
         1,
-        "Commitment rise after a strategic test, x security weight x headroom.",
-        "UNSCR 2397 para 27: further oil cuts after any nuclear or ICBM test.",
+        "Commitment rise after a strategic test, x security weight x headroom x habituation.",
+        "UNSCR 2270/2321/2371/2375/2397 each followed a nuclear or ICBM test (2016-17).",
+    )
+    habituation: float = param(
+        0.3,
+        0,
+        20,
+        "Damping of the test response per unit of remembered tests: response / (1 + h M).",
+        "Each 2016-17 resolution came after a bigger test than the last: repeated tests of "
+        "the same kind move partners less (diminishing effect, not a ratchet).",
+    )
+    test_memory_fade: float = param(
+        0.04,
+        0,
+        1,
+        "Weekly fading of the remembered-test count M.",
+        "Alarm after a test fades over months (about a 25-week memory).",
+    )
+    economic_cost: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly commitment loss per unit economy weight x trade share x own commitment.",
+        "Drezner (1999) The Sanctions Paradox: partners defect when enforcement costs them "
+        "trade; Early (2015) Busted Sanctions: busting follows commercial interest.",
+    )
+    unilateral_cost: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly partner commitment loss per unit of remembered unconsulted US moves x "
+        "stability weight.",
+        "[S18] Trump agreed 'quickly and without consultation'; partners 'fed up'.",
+    )
+    unilateral_fade: float = param(
+        0.05,
+        0,
+        1,
+        "Weekly fading of the memory of unconsulted US moves.",
+        "A snub is remembered for months, not years (about a 20-week memory).",
+    )
+    engagement_pull: float = param(
+        0.006,
+        0,
+        1,
+        "Weekly partner commitment loss per unit of DPRK engagement x stability weight.",
+        "[S18] South Korea and China 'greatly prefer the ... relationship to play out at the "
+        "negotiating table': an engaging DPRK gives them a reason to ease.",
+    )
+    relief_leakage: float = param(
+        0.03,
+        0,
+        1,
+        "Weekly partner commitment loss per unit of DPRK relief x economy weight.",
+        "[S18] relief 'would signal to the rest of the world that it's finally okay to engage "
+        "and seal deals'; Early (2015): commercial busting follows the signal.",
+    )
+    pull_ceiling: float = param(
+        0.15,
+        0.01,
+        1,
+        "How far above its own initial level alliance pull can drag a partner (pull fades "
+        "to zero there).",
+        "[S18] ROK and China 'greatly prefer' talks: allies follow the US only so far.",
     )
     fatigue_erosion: float = param(
         0.01,
@@ -415,6 +520,20 @@ class EngagementParams(_Strict):
         "Fall in the leader's target engagement under a sideline posture.",
         "[S20] 'continue to sideline the North Korea issue'.",
     )
+    talks_boost: float = param(
+        0.3,
+        0,
+        1,
+        "Rise in the leader's engagement set-point while a summit is proposed or scheduled.",
+        "[S18] a meeting 'both Kim and Trump really want'; they engaged 'rather delicately'.",
+    )
+    test_hit: float = param(
+        0.2,
+        0,
+        1,
+        "Leader engagement lost in the week of a strategic test.",
+        "[S18] 'Barring a severe uptick in tensions and hostilities' the summit happens.",
+    )
 
 
 class StandingParams(_Strict):
@@ -452,6 +571,14 @@ class StandingParams(_Strict):
         1,
         "Further standing gain of both leaders when a summit yields agreement.",
         "[S18] 'he needs a political win'.",
+    )
+    no_deal_cost: float = param(
+        0.08,
+        0,
+        1,
+        "Leader standing lost when a held summit ends without a deal.",
+        "[S20] Trump 'is unlikely to want to risk ... a failure in negotiations': a failed "
+        "summit costs more than the meeting gains.",
     )
     test_cost_leader: float = param(
         0.08,
@@ -591,11 +718,12 @@ class ProspectParams(_Strict):
         "[S20] 'a military conflict with unpredictable consequences'.",
     )
     escalate_success: float = param(
-        0.35,
+        0.45,
         0,
         1,
         "Subjective chance escalation succeeds.",
-        "[S20] 'unpredictable consequences'.",
+        "[S18] relations careened 'from name calling and threats of nuclear war' to talks: "
+        "threats were seen to work, yet [S20] 'unpredictable consequences' keep it below even.",
     )
 
 
@@ -730,7 +858,7 @@ class TargetParams(_Strict):
         1.0,
         0,
         20,
-        "Added logit of provocation at full US election proximity.",
+        "Added strategic-test logit at full US election proximity when Kim is fully vulnerable.",
         "[S20] 'this vulnerability represents a source of leverage that could be exploited'.",
     )
     programme_growth: float = param(
@@ -767,6 +895,29 @@ class TargetParams(_Strict):
         50,
         "Added logit per unit of the leader's shortfall below reference standing.",
         "[S20] 'if Kim Jong-un perceives his domestic position to be vulnerable'.",
+    )
+    election_restraint: float = param(
+        3.0,
+        0,
+        20,
+        "Strategic-test logit reduction at full US election proximity when Kim feels secure.",
+        "[S20] restraint if 'the current situation is perceived as relatively permissive and "
+        "stable and thus considered preferable to any expected retaliation'.",
+    )
+    vulnerability_scale: float = param(
+        0.1,
+        0.01,
+        1,
+        "Shortfall of Kim's standing below reference at which he counts as fully vulnerable.",
+        "[S20] 'if Kim Jong-un perceives his domestic position to be vulnerable, he may "
+        "conclude that major provocations could reinforce his power at home'.",
+    )
+    mediator_shunning: float = param(
+        0.8,
+        0,
+        1,
+        "Share of mediation the DPRK ignores while it seeks autonomy.",
+        "[S20] in autonomy mode Kim 'essentially refused' the invitation to return to talks.",
     )
     diplomacy_restraint: float = param(
         2.0,
@@ -821,7 +972,7 @@ class SummitParams(_Strict):
         "[S20] 2018 summitry.",
     )
     lead_weeks: int = param(
-        12,
+        14,
         1,
         52,
         "Weeks from scheduling to the summit date.",
@@ -867,11 +1018,11 @@ class SummitParams(_Strict):
         unit="weeks",
     )
     revival_lead: int = param(
-        3,
+        2,
         1,
         52,
         "Weeks from revival to the summit date.",
-        "Cancelled 24 May 2018, revived about 1 June, held 12 June.",
+        "Cancelled 24 May 2018, revived about 1 June, held 12 June: under two weeks.",
         unit="weeks",
     )
     agreement_logit0: float = param(
@@ -879,7 +1030,8 @@ class SummitParams(_Strict):
         -20,
         20,
         "Logit of agreement at a held summit with zero engagement.",
-        "Leader summits often end without a deal (Hanoi, February 2019).",
+        "Leader summits often end without a deal (Reykjavik 1986); [S20] the risk of 'a "
+        "failure in negotiations'.",
     )
     agreement_engagement: float = param(
         2.5,
@@ -895,6 +1047,30 @@ class SummitParams(_Strict):
         "Added agreement logit under a compromise posture.",
         "[S20] a deal needs 'compromising below the maximum goal'.",
     )
+    closed_revival_penalty: float = param(
+        4.0,
+        0,
+        20,
+        "Revival logit lost when the cancellation closed the door (revivable until cooldown).",
+        "[S18] even a formal cancellation can be walked back; a closed door just rarely is.",
+    )
+    tension_cancel: float = param(
+        0.3,
+        0,
+        1,
+        "Leader's weekly chance of cancelling a scheduled summit per unit of tension.",
+        "[S18] 'Barring a severe uptick in tensions and hostilities, I still expect the ... "
+        "summit to happen'.",
+    )
+    leader_initiative: float = param(
+        0.5,
+        0,
+        1,
+        "Share of the leader's summit-acceptance logit (prospect value) that enters the "
+        "proposal logit.",
+        "[S18] a leader in a 'domain of losses' gambles on summitry: Trump agreed to meet "
+        "'quickly'.",
+    )
     hedge_signal: float = param(
         0.15,
         0,
@@ -907,7 +1083,8 @@ class SummitParams(_Strict):
         1,
         260,
         "Weeks after a summit or closed cancellation before a new proposal.",
-        "Singapore (June 2018) to Hanoi (February 2019): 8 months.",
+        "Half a year: a new leader-level meeting needs months of working-level preparation "
+        "(the 2018 inter-Korean summits of April and September were five months apart).",
         unit="weeks",
     )
     unconsulted_cost: float = param(
@@ -1068,6 +1245,40 @@ class TensionParams(_Strict):
     )
 
 
+class EnforcementParams(_Strict):
+    defection_threshold: float = param(
+        0.4,
+        0,
+        1,
+        "Commitment below which a partner largely stops enforcing (smooth, see softness).",
+        "Haggard and Noland (2017): China's enforcement was uneven, lax when Beijing's "
+        "commitment was low.",
+    )
+    defection_softness: float = param(
+        0.08,
+        0.01,
+        1,
+        "Width of the defection step: enforcement = c x logistic((c - threshold) / softness).",
+        "Enforcement erodes over a range of commitment, not at a switch (no on/off mechanism).",
+    )
+    trade_weight: float = param(
+        0.5,
+        0,
+        1,
+        "Weight of trade share (against material capability) in an actor's enforcement capacity.",
+        "Haggard and Noland (2017): sanctions bite through trade, and China carries most of it.",
+    )
+    leakage: float = param(
+        0.03,
+        0,
+        1,
+        "Weekly DPRK relief gained per unit of unwinding (1 - pressure / initial pressure) x "
+        "headroom.",
+        "Early (2015): busting by commercial partners restores a target's trade when "
+        "enforcement lapses.",
+    )
+
+
 class OutcomeParams(_Strict):
     fracture_cohesion: float = param(
         0.3,
@@ -1095,7 +1306,8 @@ class OutcomeParams(_Strict):
         1,
         260,
         "Weeks a held summit keeps the diplomatic track active.",
-        "Working-level talks follow a summit for months (Singapore to Hanoi).",
+        "Working-level talks follow a summit for months (Pompeo's visits to Pyongyang after "
+        "Singapore ran into October 2018).",
         unit="weeks",
     )
 
@@ -1113,6 +1325,7 @@ class Params(_Strict):
     volatility: VolatilityParams = Field(default_factory=VolatilityParams)
     ties: TieParams = Field(default_factory=TieParams)
     tension: TensionParams = Field(default_factory=TensionParams)
+    enforcement: EnforcementParams = Field(default_factory=EnforcementParams)
     outcomes: OutcomeParams = Field(default_factory=OutcomeParams)
 
 
@@ -1132,14 +1345,16 @@ class Scenario(_Strict):
         0,
         1,
         "Initial economic relief the target has obtained (sanctions eased, aid).",
-        "Scenario state; none was granted 2016-2020 (UN sanctions stayed in force).",
+        "Scenario state; none was granted 2016-2018 (UN sanctions stayed in force); [S20] "
+        "'the absence of prospects for easing' of sanctions.",
     )
     dprk_prestige: float = param(
         0.0,
         0,
         1,
         "Initial prestige the target holds from past summitry.",
-        "Scenario state; [S20] three Kim-Trump meetings by 2020.",
+        "Scenario state; [S20] 'the rapprochement between North Korea and the United States "
+        "in 2018'.",
     )
     dprk_programme: float = param(
         0.3,
@@ -1156,6 +1371,13 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        try:
+            self.date_of(self.steps)
+        except OverflowError:
+            raise ValueError(
+                f"start_date {self.start_date} plus {self.steps} weeks runs past the last "
+                f"date the calendar holds ({dt.date.max}); choose an earlier start_date"
+            ) from None
         ids = [a.id for a in self.actors]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

@@ -4,6 +4,13 @@ Every view is a function of a model (or of an ensemble result) returning markup,
 browser receives one small string per view per step instead of a re-rendered image: the
 alliance graph, the time series, the state badges, the event timeline, the outcome bars and
 the fan charts. :mod:`coalition_sim.ui.app` puts them on the page.
+
+Readability rules kept here in one place: every chart has axis titles with units and a
+plain-language legend and caption (HTML beside the SVG, so it reflows on a phone); the
+palette is Okabe-Ito (distinguishable with the common colour-vision deficiencies) and lines
+also differ by dash pattern; no chart text is smaller than 12 SVG units, and each SVG keeps a
+minimum pixel width (:func:`svg_style`) so that text never renders below 11 CSS px. Every
+string that comes from a scenario or a person (names, ids, details) is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -26,62 +33,92 @@ if TYPE_CHECKING:
 __all__ = [
     "EVENT_LABELS",
     "GRAPH_LEGEND",
+    "METRIC_STYLE",
+    "OUTCOME_HELP",
     "OUTCOME_LABELS",
     "History",
     "badges_html",
+    "bars_caption_html",
+    "fan_caption_html",
     "fan_svg",
     "graph_svg",
     "outcome_bars_svg",
+    "series_caption_html",
+    "series_legend_html",
     "series_svg",
+    "svg_style",
     "timeline_html",
 ]
 
 # --------------------------------------------------------------------------- palette
 
-#: Line colours for known actors; others take the fallback cycle.
-ACTOR_COLOURS = {
-    "USA": "#1f4e9c",
-    "DPRK": "#c0392b",
-    "ROK": "#16a085",
-    "PRC": "#e67e22",
-    "JPN": "#8e44ad",
-    "RUS": "#7f5539",
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
 }
-_FALLBACK = ("#2c3e50", "#d35400", "#27ae60", "#2980b9", "#c71585", "#556b2f")
+
+#: Line colours for known actors; others take the fallback cycle. Lines also differ by dash.
+ACTOR_COLOURS = {
+    "USA": OKABE_ITO["blue"],
+    "DPRK": OKABE_ITO["vermillion"],
+    "ROK": OKABE_ITO["green"],
+    "PRC": OKABE_ITO["orange"],
+    "JPN": OKABE_ITO["purple"],
+    "RUS": OKABE_ITO["black"],
+}
+_FALLBACK = (OKABE_ITO["sky"], "#555555", OKABE_ITO["yellow"], "#8c564b")
+_DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 
 #: Tie type -> (colour, SVG dash pattern, legend text).
 TIE_STYLE = {
-    "treaty_ally": ("#1f4e9c", "", "treaty ally"),
-    "partner": ("#2e8b57", "10 5", "partner"),
-    "rival": ("#e67e22", "5 5", "rival"),
-    "adversary": ("#c0392b", "1.5 6", "adversary"),
+    "treaty_ally": (OKABE_ITO["blue"], "", "treaty ally"),
+    "partner": (OKABE_ITO["green"], "10 5", "partner"),
+    "rival": (OKABE_ITO["orange"], "5 5", "rival"),
+    "adversary": (OKABE_ITO["vermillion"], "1.5 6", "adversary"),
 }
 
-#: Metric -> (colour, label) for the coalition panel and the fan charts.
+#: Metric -> (colour, label, dash) for the coalition panel and the fan charts.
 METRIC_STYLE = {
-    "cohesion": ("#1e8449", "coalition cohesion"),
-    "effective_pressure": ("#6c3483", "effective pressure"),
-    "us_isolation": ("#7f8c8d", "US isolation"),
+    "cohesion": (OKABE_ITO["green"], "coalition cohesion", ""),
+    "effective_pressure": (OKABE_ITO["blue"], "effective pressure", "7 3"),
+    "us_isolation": ("#555555", "US isolation", "2 3"),
+}
+
+#: Plain-language meaning of the coalition metrics (legend tooltips and captions).
+METRIC_HELP = {
+    "cohesion": "how closely allied partners agree on pressure (0 = split, 1 = united)",
+    "effective_pressure": "capability-weighted pressure the coalition actually applies (0-1)",
+    "us_isolation": "share of partners' capability not matching US pressure (0-1)",
 }
 
 
-#: Event -> (badge colour, marker glyph) for the timeline and the time-series markers.
+_DARK = "#1b2631"
+_MUTED = "#4d5656"  # >= 7:1 on white
+
+#: Event -> (colour, marker glyph) for the timeline and the time-series markers.
 EVENT_STYLE = {
-    "summit_proposed": ("#2e86c1", "?"),
-    "summit_scheduled": ("#2e86c1", "\u25f7"),
-    "unconsulted_decision": ("#ca6f1e", "!"),
-    "summit_lapsed": ("#7f8c8d", "\u2013"),
-    "summit_cancelled": ("#c0392b", "\u2715"),
-    "summit_revived": ("#27ae60", "\u21ba"),
-    "summit_held": ("#1e8449", "\u2605"),
-    "agreement": ("#117a65", "\u2714"),
-    "no_deal": ("#7f8c8d", "\u2205"),
-    "conventional_test": ("#e67e22", "\u25b5"),
-    "strategic_test": ("#922b21", "\u25b2"),
-    "military_crisis": ("#922b21", "\u26a0"),
-    "coalition_fracture": ("#922b21", "\u2702"),
-    "pressure_unwound": ("#6c3483", "\u2198"),
-    "us_isolated": ("#6c3483", "\u25cc"),
+    "summit_proposed": (OKABE_ITO["blue"], "?"),
+    "summit_scheduled": (OKABE_ITO["blue"], "\u25f7"),
+    "unconsulted_decision": ("#8a4b00", "!"),
+    "summit_lapsed": (_MUTED, "\u2013"),
+    "summit_cancelled": ("#a33a00", "\u2715"),
+    "summit_revived": ("#00734f", "\u21ba"),
+    "summit_held": ("#00734f", "\u2605"),
+    "agreement": ("#00734f", "\u2714"),
+    "no_deal": (_MUTED, "\u2205"),
+    "conventional_test": ("#8a4b00", "\u25b5"),
+    "strategic_test": ("#a33a00", "\u25b2"),
+    "military_crisis": ("#a33a00", "\u26a0"),
+    "coalition_fracture": ("#a33a00", "\u2702"),
+    "pressure_unwound": ("#7a3b63", "\u2198"),
+    "us_isolated": ("#7a3b63", "\u25cc"),
     "election": ("#34495e", "\u2610"),
 }
 #: Events marked on the time series' date axis.
@@ -95,7 +132,33 @@ MARKED = (
 )
 
 
+#: What each outcome means, in words (bar tooltips and the exported table).
+OUTCOME_HELP = {
+    "summit_held": "a leader-level summit took place at least once",
+    "agreement": "a summit ended with an agreement",
+    "summit_cancelled": "a scheduled summit was cancelled",
+    "summit_revived": "a cancelled summit was put back on the calendar",
+    "strategic_test": "North Korea made at least one strategic (ICBM or nuclear) test",
+    "military_crisis": "tension crossed into a military crisis",
+    "coalition_fractured": "coalition cohesion fell below the fracture threshold",
+    "pressure_unwound": "effective pressure fell well below its starting level",
+    "us_isolated": "the US ended up alone and sidelined",
+    "muddling_through": "no agreement, no military crisis and no strategic test",
+}
+_BAD_OUTCOMES = frozenset(
+    {"military_crisis", "coalition_fractured", "us_isolated", "strategic_test"}
+)
+
 _FONT = "font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif"
+#: Smallest font size used in any SVG (user units) and the smallest it may render (CSS px).
+MIN_FONT, MIN_CSS_PX = 12, 11
+
+
+def svg_style(width: float) -> str:
+    """Fill the column, but never shrink so far that 12-unit text renders below 11 px (the
+    wrapper scrolls sideways instead), nor grow text beyond 1.3x."""
+    lo = math.ceil(width * MIN_CSS_PX / MIN_FONT)
+    return f"width:100%;min-width:{lo}px;max-width:{round(width * 1.3)}px;height:auto;{_FONT}"
 
 
 def actor_colour(actor_id: str, order: Sequence[str]) -> str:
@@ -104,17 +167,22 @@ def actor_colour(actor_id: str, order: Sequence[str]) -> str:
     return _FALLBACK[list(order).index(actor_id) % len(_FALLBACK)]
 
 
+def actor_dash(actor_id: str, order: Sequence[str]) -> str:
+    return _DASHES[list(order).index(actor_id) % len(_DASHES)]
+
+
 def _lerp(c0: str, c1: str, t: float) -> tuple[float, float, float]:
     a = [int(c0[i : i + 2], 16) for i in (1, 3, 5)]
     b = [int(c1[i : i + 2], 16) for i in (1, 3, 5)]
     return tuple(x + (y - x) * t for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
-_COMMIT_STOPS = ("#f7fbff", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000")
+#: Sequential, single-direction lightness ramp (ColorBrewer OrRd): readable without hue.
+_COMMIT_STOPS = ("#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000")
 
 
 def commitment_colour(value: float) -> str:
-    """Pale (no pressure) to deep red (maximum pressure)."""
+    """Pale (no pressure, or for the DPRK no defiance) to deep red (maximum)."""
     v = min(max(float(value), 0.0), 1.0) * (len(_COMMIT_STOPS) - 1)
     k = min(int(v), len(_COMMIT_STOPS) - 2)
     r, g, b = _lerp(_COMMIT_STOPS[k], _COMMIT_STOPS[k + 1], v - k)
@@ -123,6 +191,11 @@ def commitment_colour(value: float) -> str:
 
 def _num(x: float) -> str:
     return f"{x:.1f}"
+
+
+def commitment_word(role: str) -> str:
+    """What 'commitment' means for an actor: the target's is its defiance of the campaign."""
+    return "defiance" if role == "target" else "commitment"
 
 
 # --------------------------------------------------------------------------- history
@@ -158,16 +231,16 @@ class History:
 
 # --------------------------------------------------------------------------- alliance graph
 
-#: A fixed, map-like layout (x, y in a 640 x 430 box) for the actors the scenarios use;
+#: A fixed, map-like layout (x, y in a 400 x 270 box) for the actors the scenarios use;
 #: others are placed on a ring around the centre.
-GRAPH_W, GRAPH_H = 640, 430
+GRAPH_W, GRAPH_H = 400, 270
 _GEO = {
-    "RUS": (330, 62),
-    "PRC": (112, 132),
-    "DPRK": (330, 178),
-    "ROK": (352, 320),
-    "JPN": (508, 238),
-    "USA": (548, 372),
+    "RUS": (205, 40),
+    "PRC": (70, 82),
+    "DPRK": (205, 110),
+    "ROK": (218, 198),
+    "JPN": (315, 148),
+    "USA": (340, 230),
 }
 
 
@@ -177,101 +250,113 @@ def graph_layout(ids: Sequence[str]) -> dict[str, tuple[float, float]]:
     others = [a for a in ids if a not in _GEO]
     for k, a in enumerate(others):
         ang = math.pi * (0.75 + 1.5 * (k + 0.5) / len(others))
-        pos[a] = (GRAPH_W / 2 + 250 * math.cos(ang), GRAPH_H / 2 - 170 * math.sin(ang))
+        pos[a] = (GRAPH_W / 2 + 160 * math.cos(ang), GRAPH_H / 2 - 105 * math.sin(ang))
     return pos
 
 
 def graph_svg(model: CoalitionModel) -> str:
-    """The alliance graph: colour = commitment, size = capability, width/style = tie."""
+    """The alliance graph: colour = commitment (DPRK: defiance), size = capability,
+    width/style = tie."""
     g = model.graph
     ids = list(g.nodes)
     pos = graph_layout(ids)
     caps = {a: float(g.nodes[a]["capability"]) for a in ids}
     cmax = max(caps.values()) or 1.0
-    radius = {a: 14 + 34 * math.sqrt(caps[a] / cmax) for a in ids}
+    radius = {a: 9 + 21 * math.sqrt(caps[a] / cmax) for a in ids}
     commit = {a: model.actors[a].commitment for a in ids}
-    pad = max(radius.values()) + 12
-    x0 = min(x for x, _ in pos.values()) - pad - 50
-    x1 = max(x for x, _ in pos.values()) + pad + 50
+    pad = max(radius.values()) + 8
+    x0 = min(x for x, _ in pos.values()) - pad - 16
+    x1 = max(x for x, _ in pos.values()) + pad + 16
     y0 = min(y for _, y in pos.values()) - pad
-    y1 = max(y for _, y in pos.values()) + pad + 26
+    y1 = max(y for _, y in pos.values()) + pad + 18
+    width = x1 - x0
     out = [
         f'<svg id="alliance-graph" xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} '
-        f'{x1 - x0:.0f} {y1 - y0:.0f}" width="100%" style="max-height:460px;{_FONT}" '
-        f'role="img" aria-label="alliance graph, week {model.steps}">'
+        f'{width:.0f} {y1 - y0:.0f}" style="{svg_style(width)}" role="img" '
+        f'aria-label="Alliance graph, week {model.steps}: node colour is commitment to the '
+        f'pressure campaign (for North Korea: defiance), node size is capability">'
+        f"<title>Alliance graph, week {model.steps}</title>"
     ]
     for a, b, d in g.edges(data=True):
-        colour, dash, _ = TIE_STYLE.get(d["type"], ("#555", "", d["type"]))
-        (x1, y1), (x2, y2) = pos[a], pos[b]
+        colour, dash, label = TIE_STYLE.get(d["type"], ("#555555", "", str(d["type"])))
+        (ax, ay), (bx, by) = pos[a], pos[b]
         s = float(d["strength"])
-        width = 1.2 + 10 * s
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
-            f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" '
-            f'stroke="{colour}" stroke-width="{width:.2f}" stroke-opacity="0.75" '
-            f'stroke-linecap="round"{dash_attr}><title>{a}\u2013{b}: {d["type"]}, strength '
-            f"{s:.2f}</title></line>"
+            f'<line x1="{_num(ax)}" y1="{_num(ay)}" x2="{_num(bx)}" y2="{_num(by)}" '
+            f'stroke="{colour}" stroke-width="{1 + 6 * s:.2f}" stroke-opacity="0.8" '
+            f'stroke-linecap="round"{dash_attr}><title>{escape(a)}\u2013{escape(b)}: '
+            f"{escape(label)}, tie strength {s:.2f} (0-1)</title></line>"
         )
-        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        # off the midpoint, where crossing ties (PRC-USA, DPRK-ROK) would put both labels
+        mx, my = ax + 0.6 * (bx - ax), ay + 0.6 * (by - ay)
         out.append(
-            f'<text x="{_num(mx)}" y="{_num(my - 4)}" font-size="14" text-anchor="middle" '
-            f'fill="{colour}" stroke="white" stroke-width="3" paint-order="stroke" '
-            f'class="tie-strength">{s:.2f}</text>'
+            f'<text x="{_num(mx)}" y="{_num(my - 3)}" font-size="{MIN_FONT}" '
+            f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
+            f'paint-order="stroke" class="tie-strength">{s:.2f}</text>'
         )
     for a in ids:
         x, y = pos[a]
         r = radius[a]
         c = commit[a]
-        fill = commitment_colour(c)
-        ink = "#fff" if c > 0.62 else "#1b2631"
         node = g.nodes[a]
-        role = node["role"]
-        ring = {"leader": "#1f4e9c", "target": "#922b21"}.get(role, "#34495e")
+        role = str(node["role"])
+        ring = {"leader": OKABE_ITO["blue"], "target": "#000000"}.get(role, "#34495e")
+        word = commitment_word(role)
         out.append(
             f'<g class="actor" data-actor="{escape(a)}"><circle cx="{_num(x)}" cy="{_num(y)}" '
-            f'r="{r:.1f}" fill="{fill}" stroke="{ring}" stroke-width="{3 if role != "member" else 1.5}">'
-            f"<title>{escape(node['name'])} ({role}): commitment {c:.2f}, capability "
-            f"{caps[a]:.4f}</title></circle>"
-            f'<text x="{_num(x)}" y="{_num(y + 6)}" font-size="18" font-weight="700" '
-            f'text-anchor="middle" fill="{ink}">{escape(a)}</text>'
-            f'<text x="{_num(x)}" y="{_num(y + r + 19)}" font-size="17" text-anchor="middle" '
-            f'fill="#1b2631" stroke="white" stroke-width="3" paint-order="stroke">'
-            f"{escape(node['name'])} \u00b7 {c:.2f}</text></g>"
+            f'r="{r:.1f}" fill="{commitment_colour(c)}" stroke="{ring}" '
+            f'stroke-width="{2.5 if role != "member" else 1.2}">'
+            f"<title>{escape(str(node['name']))} ({escape(role)}): {word} {c:.2f} (0-1), "
+            f"capability {caps[a]:.4f} (CINC share)</title></circle>"
+            f'<text x="{_num(x)}" y="{_num(y + r + 14)}" font-size="13" font-weight="600" '
+            f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
+            f'paint-order="stroke">{escape(a)} {c:.2f}</text></g>'
         )
     out.append("</svg>")
     return "".join(out)
 
 
+def _swatch(colour: str, dash: str = "", width: float = 3) -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<svg width="30" height="12" aria-hidden="true"><line x1="2" y1="6" x2="28" y2="6" '
+        f'stroke="{colour}" stroke-width="{width}" stroke-linecap="butt"{dash_attr}/></svg>'
+    )
+
+
 def _legend_html() -> str:
     ramp = ",".join(_COMMIT_STOPS)
     ties = "".join(
-        f'<span class="cs-leg"><svg width="30" height="10"><line x1="2" y1="5" x2="28" y2="5" '
-        f'stroke="{c}" stroke-width="4" stroke-linecap="round"'
-        f"{f' stroke-dasharray="{d}"' if d else ''}/></svg>{t}</span>"
-        for c, d, t in TIE_STYLE.values()
+        f'<span class="cs-leg">{_swatch(c, d, 4)}{t}</span>' for c, d, t in TIE_STYLE.values()
     )
     return (
-        '<div class="cs-legend"><span class="cs-leg">commitment 0 <span class="cs-ramp" '
-        f'style="background:linear-gradient(to right,{ramp})"></span> 1</span>{ties}'
-        '<div class="cs-note">node size = capability (CINC) \u00b7 edge width and label = tie '
-        "strength \u00b7 ring: blue = leader, red = target</div></div>"
+        '<div class="cs-legend"><span class="cs-leg">commitment to pressure 0 '
+        '<span class="cs-ramp" aria-hidden="true" '
+        f'style="background:linear-gradient(to right,{ramp})"></span> 1</span>{ties}</div>'
+        '<p class="cs-caption">Node colour: commitment to the pressure campaign, 0 (none) to 1 '
+        '("maximum pressure"). <b>For North Korea, the target, the same number is its '
+        "defiance</b>: how firmly it resists the campaign. Node size: military-economic "
+        "capability (CINC share). Line width and number: tie strength (0-1). Thick blue ring: "
+        "the leader (US); black ring: the target.</p>"
     )
 
 
-#: The graph's legend (static HTML under the SVG).
+#: The graph's legend and caption (static HTML under the SVG).
 GRAPH_LEGEND = _legend_html()
 
 
 # --------------------------------------------------------------------------- time series
 
-SERIES_W = 660
-_PANEL_H = 150
-_ML, _MR, _MT = 40, 118, 10
+SERIES_W = 380
+_PANEL_H = 118
+_ML, _MR, _MT = 46, 10, 8
+_GAP = 62  # date labels of the upper panel, then the lower panel's title and event glyphs
 
 
 def date_ticks(n_steps: int, date_of: Any) -> list[int]:
-    """Weeks in which a January (or, for short runs, a July) begins."""
-    months = (1, 7) if n_steps <= 160 else (1,)
+    """Weeks in which a January begins (for shorter runs also July, or every quarter)."""
+    months = (1, 4, 7, 10) if n_steps <= 80 else (1, 7) if n_steps <= 160 else (1,)
     out = []
     for t in range(1, n_steps + 1):
         d0, d1 = date_of(t - 1), date_of(t)
@@ -280,11 +365,14 @@ def date_ticks(n_steps: int, date_of: Any) -> list[int]:
     return out
 
 
-def _polyline(xs: Sequence[float], ys: Sequence[float], colour: str, width: float = 2) -> str:
+def _polyline(
+    xs: Sequence[float], ys: Sequence[float], colour: str, width: float = 2, dash: str = ""
+) -> str:
     pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     return (
         f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{width}" '
-        'stroke-linejoin="round"/>'
+        f'stroke-linejoin="round"{dash_attr}/>'
     )
 
 
@@ -294,115 +382,166 @@ def _axes(
     n_steps: int,
     date_of: Any,
     title: str,
+    y_title: str,
     x_of: Any,
+    right: float,
     yticks: Sequence[float] = (0, 0.5, 1),
 ) -> list[str]:
+    """Panel title, y ticks and rotated y-axis title, date ticks, frame."""
+    mid = top + height / 2
     out = [
-        f'<text x="{_ML}" y="{top - 2}" font-size="12" font-weight="600" fill="#1b2631">'
-        f"{escape(title)}</text>"
+        f'<text x="{_ML}" y="{top - 5}" font-size="13" font-weight="600" fill="{_DARK}">'
+        f"{escape(title)}</text>",
+        f'<text x="12" y="{mid:.1f}" font-size="{MIN_FONT}" text-anchor="middle" fill="{_DARK}" '
+        f'transform="rotate(-90 12 {mid:.1f})">{escape(y_title)}</text>',
     ]
     for v in yticks:
         y = top + height * (1 - v)
         out.append(
-            f'<line x1="{_ML}" x2="{SERIES_W - _MR}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e8e8"/>'
-            f'<text x="{_ML - 5}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="#5d6d7e">{v:g}</text>'
+            f'<line x1="{_ML}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e8e8"/>'
+            f'<text x="{_ML - 4}" y="{y + 4:.1f}" font-size="{MIN_FONT}" text-anchor="end" '
+            f'fill="{_MUTED}">{v:g}</text>'
         )
     for t in date_ticks(n_steps, date_of):
         x = x_of(t)
-        label = date_of(t).strftime("%b %Y")
         out.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + height}" y2="{top + height + 4}" '
-            f'stroke="#85929e"/><text x="{x:.1f}" y="{top + height + 15}" font-size="11" '
-            f'text-anchor="middle" fill="#5d6d7e">{label}</text>'
+            f'stroke="#85929e"/><text x="{x:.1f}" y="{top + height + 16}" '
+            f'font-size="{MIN_FONT}" text-anchor="middle" fill="{_MUTED}">'
+            f"{date_of(t).strftime('%b %y')}</text>"
         )
     out.append(
-        f'<rect x="{_ML}" y="{top}" width="{SERIES_W - _ML - _MR}" height="{height}" '
-        'fill="none" stroke="#b3b6b7"/>'
+        f'<rect x="{_ML}" y="{top}" width="{right - _ML}" height="{height}" fill="none" '
+        'stroke="#b3b6b7"/>'
     )
     return out
 
 
 def series_svg(model: CoalitionModel, history: History) -> str:
-    """Every actor's commitment; cohesion, effective pressure and US isolation; key events."""
+    """Every actor's commitment (DPRK: defiance); cohesion, effective pressure and US
+    isolation; elections, the pandemic, the fracture threshold, key events, the current week.
+
+    The legend and the caption are HTML (:func:`series_legend_html`,
+    :func:`series_caption_html`) so that they wrap on a narrow screen.
+    """
     scn = model.scenario_spec
     n = max(model.n_steps, 1)
-    x_of = lambda t: _ML + (SERIES_W - _ML - _MR) * t / n  # noqa: E731
+    right = SERIES_W - _MR
+    x_of = lambda t: _ML + (right - _ML) * t / n  # noqa: E731
     date_of = model.structure.date_of
-    top1, top2 = _MT + 14, _MT + 14 + _PANEL_H + 44
-    height = top2 + _PANEL_H + 24
+    top1 = _MT + 16
+    top2 = top1 + _PANEL_H + _GAP
+    height = top2 + _PANEL_H + 40
     out = [
         f'<svg id="time-series" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SERIES_W} '
-        f'{height}" width="100%" style="max-width:{SERIES_W}px;{_FONT}" role="img" '
-        f'aria-label="time series, week {model.steps}" data-week="{model.steps}">'
+        f'{height}" style="{svg_style(SERIES_W)}" role="img" '
+        f'aria-label="Time series to week {model.steps}: commitment of each actor (North Korea: '
+        f'defiance) and the coalition measures" data-week="{model.steps}">'
+        f"<title>Time series, week {model.steps}</title>"
     ]
-    # calendar: pandemic span and elections, on both panels
     for top in (top1, top2):
         if scn.clock.pandemic_start is not None:
             s0 = max(scn.step_of(scn.clock.pandemic_start), 0)
             s1 = min(s0 + scn.clock.pandemic_weeks, n)
             if s0 <= n:
                 out.append(
-                    f'<rect x="{x_of(s0):.1f}" y="{top}" width="{x_of(s1) - x_of(s0):.1f}" '
-                    f'height="{_PANEL_H}" fill="#f5eef8"><title>pandemic</title></rect>'
+                    f'<rect class="cs-pandemic" x="{x_of(s0):.1f}" y="{top}" '
+                    f'width="{x_of(s1) - x_of(s0):.1f}" height="{_PANEL_H}" fill="#ece6f0">'
+                    "<title>pandemic (dialogue narrowed)</title></rect>"
                 )
         for e in model.structure.election_steps:
             if 0 <= e <= n:
                 out.append(
-                    f'<line x1="{x_of(e):.1f}" x2="{x_of(e):.1f}" y1="{top}" '
-                    f'y2="{top + _PANEL_H}" stroke="#34495e" stroke-dasharray="3 3">'
+                    f'<line class="cs-election" x1="{x_of(e):.1f}" x2="{x_of(e):.1f}" '
+                    f'y1="{top}" y2="{top + _PANEL_H}" stroke="#34495e" stroke-dasharray="4 3">'
                     f"<title>US election {date_of(int(e)).isoformat()}</title></line>"
                 )
-    out += _axes(top1, _PANEL_H, n, date_of, "Commitment to the pressure campaign", x_of)
-    out += _axes(top2, _PANEL_H, n, date_of, "Coalition", x_of)
+    out += _axes(
+        top1, _PANEL_H, n, date_of, "Commitment to pressure (DPRK: defiance)", "level (0-1)",
+        x_of, right,
+    )  # fmt: skip
+    out += _axes(top2, _PANEL_H, n, date_of, "Coalition", "index (0-1)", x_of, right)
+    out.append(
+        f'<text x="{(_ML + right) / 2:.0f}" y="{height - 4}" font-size="{MIN_FONT}" '
+        f'text-anchor="middle" fill="{_DARK}">date (one step = one week)</text>'
+    )
     xs = [x_of(t) for t in history.step]
     y1 = lambda v: top1 + _PANEL_H * (1 - v)  # noqa: E731
     y2 = lambda v: top2 + _PANEL_H * (1 - v)  # noqa: E731
-    legend_x = SERIES_W - _MR + 10
-    for k, a in enumerate(history.actors):
-        colour = actor_colour(a, history.actors)
-        vals = history.commitment[a]
-        out.append(_polyline(xs, [y1(v) for v in vals], colour))
+    for a in history.actors:
         out.append(
-            f'<line x1="{legend_x}" x2="{legend_x + 16}" y1="{top1 + 8 + 16 * k}" '
-            f'y2="{top1 + 8 + 16 * k}" stroke="{colour}" stroke-width="3"/>'
-            f'<text x="{legend_x + 21}" y="{top1 + 12 + 16 * k}" font-size="12" fill="#1b2631">'
-            f"{escape(a)} {vals[-1]:.2f}</text>"
+            _polyline(
+                xs,
+                [y1(v) for v in history.commitment[a]],
+                actor_colour(a, history.actors),
+                2,
+                actor_dash(a, history.actors),
+            )
         )
-    for k, (name, (colour, label)) in enumerate(METRIC_STYLE.items()):
-        vals = getattr(history, name)
-        out.append(_polyline(xs, [y2(v) for v in vals], colour, 2.2))
-        out.append(
-            f'<line x1="{legend_x}" x2="{legend_x + 16}" y1="{top2 + 8 + 30 * k}" '
-            f'y2="{top2 + 8 + 30 * k}" stroke="{colour}" stroke-width="3"/>'
-            f'<text x="{legend_x + 21}" y="{top2 + 12 + 30 * k}" font-size="11" '
-            f'fill="#1b2631">{vals[-1]:.2f}</text>'
-            f'<text x="{legend_x}" y="{top2 + 24 + 30 * k}" font-size="11" fill="#5d6d7e">'
-            f"{label}</text>"
-        )
-    thr = model.scenario_spec.params.outcomes.fracture_cohesion
+    for name, (colour, _label, dash) in METRIC_STYLE.items():
+        out.append(_polyline(xs, [y2(v) for v in getattr(history, name)], colour, 2.2, dash))
+    thr = scn.params.outcomes.fracture_cohesion
     out.append(
-        f'<line x1="{_ML}" x2="{SERIES_W - _MR}" y1="{y2(thr):.1f}" y2="{y2(thr):.1f}" '
-        f'stroke="#1e8449" stroke-dasharray="2 4"><title>fracture threshold {thr:g}</title></line>'
+        f'<line class="cs-threshold" x1="{_ML}" x2="{right}" y1="{y2(thr):.1f}" '
+        f'y2="{y2(thr):.1f}" stroke="{OKABE_ITO["green"]}" stroke-width="1.5" '
+        f'stroke-dasharray="1 3"><title>fracture threshold: cohesion below {thr:g} counts as '
+        "a fractured coalition</title></line>"
     )
-    # key events along the top of the coalition panel
     for ev in model.event_log:
         if ev["event"] not in MARKED:
             continue
         colour, glyph = EVENT_STYLE[ev["event"]]
         out.append(
-            f'<text x="{x_of(ev["step"]):.1f}" y="{top2 - 14}" font-size="11" '
-            f'text-anchor="middle" fill="{colour}">{glyph}<title>{ev["date"]}: '
-            f"{escape(EVENT_LABELS.get(ev['event'], ev['event']))}</title></text>"
+            f'<text class="cs-marker" x="{x_of(ev["step"]):.1f}" y="{top2 - 22}" '
+            f'font-size="13" text-anchor="middle" fill="{colour}">{glyph}<title>'
+            f"{escape(str(ev['date']))}: {escape(EVENT_LABELS.get(ev['event'], ev['event']))}"
+            "</title></text>"
         )
-    # the current week
     xc = x_of(model.steps)
     out.append(
-        f'<line x1="{xc:.1f}" x2="{xc:.1f}" y1="{top1}" y2="{top2 + _PANEL_H}" stroke="#1b2631" '
-        'stroke-opacity="0.35"/>'
+        f'<line class="cs-now" x1="{xc:.1f}" x2="{xc:.1f}" y1="{top1}" y2="{top2 + _PANEL_H}" '
+        f'stroke="{_DARK}" stroke-opacity="0.45"><title>current week {model.steps}</title></line>'
     )
     out.append("</svg>")
     return "".join(out)
+
+
+def series_legend_html(model: CoalitionModel, history: History) -> str:
+    """Plain-language legend with this week's values (full names; DPRK: defiance)."""
+    parts = []
+    for a in history.actors:
+        node = model.graph.nodes[a]
+        word = commitment_word(str(node["role"]))
+        parts.append(
+            f'<span class="cs-leg" data-legend="{escape(a)}">'
+            f"{_swatch(actor_colour(a, history.actors), actor_dash(a, history.actors))}"
+            f"{escape(str(node['name']))} ({word}) {history.commitment[a][-1]:.2f}</span>"
+        )
+    for name, (colour, label, dash) in METRIC_STYLE.items():
+        parts.append(
+            f'<span class="cs-leg" title="{escape(METRIC_HELP[name])}">{_swatch(colour, dash)}'
+            f"{label} {getattr(history, name)[-1]:.2f}</span>"
+        )
+    return f'<div class="cs-legend" id="series-legend">{"".join(parts)}</div>'
+
+
+def series_caption_html(model: CoalitionModel) -> str:
+    """What every line, band and marker on the time series means."""
+    thr = model.scenario_spec.params.outcomes.fracture_cohesion
+    glyphs = " \u00b7 ".join(f"{EVENT_STYLE[e][1]} {EVENT_LABELS[e]}" for e in MARKED)
+    pandemic = (
+        " Shaded band: the pandemic, which narrows dialogue."
+        if model.scenario_spec.clock.pandemic_start is not None
+        else ""
+    )
+    return (
+        '<p class="cs-caption" id="series-caption">Upper panel: each actor\'s commitment to '
+        "the pressure campaign, 0 (none) to 1 (maximum); for North Korea the line is its "
+        "defiance. Lower panel: coalition cohesion, effective pressure and US isolation "
+        f"(0-1). Dashed vertical lines: US elections.{pandemic} Dotted horizontal line: the "
+        f"fracture threshold (cohesion below {thr:g} = coalition fractured). Grey vertical "
+        f"line: the current week. Symbols above the lower panel: {glyphs}.</p>"
+    )
 
 
 # --------------------------------------------------------------------------- badges, timeline
@@ -424,12 +563,12 @@ def badges_html(model: CoalitionModel) -> str:
     weeks = model.weeks_to_election
     posture = model.us_posture
     summit_colour = {
-        "none": "#7f8c8d",
-        "proposed": "#2e86c1",
+        "none": "#566573",
+        "proposed": "#1f618d",
         "scheduled": "#1f618d",
         "cancelled": "#c0392b",
         "held": "#1e8449",
-    }.get(summit, "#7f8c8d")
+    }.get(summit, "#566573")
     parts = [
         _badge(
             "DPRK",
@@ -441,13 +580,13 @@ def badges_html(model: CoalitionModel) -> str:
         _badge(
             "US leader",
             f"domain of {domain}",
-            "#b9770e" if domain == "losses" else "#1f618d",
+            "#7d5200" if domain == "losses" else "#1f618d",
             "domain",
         ),
         _badge(
             "Next US election",
             "none ahead" if weeks < 0 else ("this week" if weeks == 0 else f"in {weeks} weeks"),
-            "#34495e" if weeks < 0 or weeks > 26 else "#b9770e",
+            "#34495e" if weeks < 0 or weeks > 26 else "#7d5200",
             "election",
         ),
         _badge("US posture", posture, "#566573" if posture == "none" else "#6c3483", "posture"),
@@ -462,18 +601,19 @@ def timeline_html(events: Sequence[Mapping[str, Any]], limit: int = 60) -> str:
     rows = []
     for ev in list(events)[::-1][:limit]:
         name = ev["event"]
-        colour, glyph = EVENT_STYLE.get(name, ("#566573", "\u2022"))
+        colour, glyph = EVENT_STYLE.get(name, (_MUTED, "\u2022"))
         label = EVENT_LABELS.get(name, name.replace("_", " "))
         details = (
-            f' <span class="cs-ev-details">({escape(ev["details"])})</span>'
+            f' <span class="cs-ev-details">({escape(str(ev["details"]))})</span>'
             if ev["details"]
             else ""
         )
         rows.append(
-            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date">{escape(ev["date"])}</td>'
-            f'<td class="cs-ev-week">wk {ev["step"]}</td>'
-            f'<td class="cs-ev-actor">{escape(ev["actor"])}</td>'
-            f'<td><span style="color:{colour}">{glyph}</span> {escape(label)}{details}</td></tr>'
+            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date">{escape(str(ev["date"]))}</td>'
+            f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'
+            f'<td class="cs-ev-actor">{escape(str(ev["actor"]))}</td>'
+            f'<td><span style="color:{colour}" aria-hidden="true">{glyph}</span> '
+            f"{escape(label)}{details}</td></tr>"
         )
     more = len(events) - limit
     tail = f'<div class="cs-more">\u2026 and {more} earlier events</div>' if more > 0 else ""
@@ -483,30 +623,68 @@ def timeline_html(events: Sequence[Mapping[str, Any]], limit: int = 60) -> str:
 # --------------------------------------------------------------------------- ensemble
 
 
-def outcome_bars_svg(probabilities: Mapping[str, float], n: int) -> str:
-    """Horizontal bars: the share of replicates in which each outcome happened."""
+def outcome_bars_svg(
+    probabilities: Mapping[str, float],
+    n: int,
+    intervals: Mapping[str, tuple[float, float]] | None = None,
+) -> str:
+    """Horizontal bars: the share of replicates in which each outcome happened, with its
+    95% Wilson interval as a whisker (``intervals``: outcome -> (low, high))."""
     names = [k for k in OUTCOME_LABELS if k in probabilities] + [
         k for k in probabilities if k not in OUTCOME_LABELS
     ]
-    row, w, lx = 22, 430, 150
+    row, lx, w = 24, 138, 150
+    width = lx + w + 92
+    height = row * len(names) + 40
     out = [
-        f'<svg id="outcome-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {lx + w + 60} '
-        f'{row * len(names) + 10}" width="100%" style="max-width:{lx + w + 60}px;{_FONT}" '
-        f'role="img" aria-label="outcome probabilities over {n} replicates">'
+        f'<svg id="outcome-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+        f'{height}" style="{svg_style(width)}" role="img" aria-label="Share of {n} replicates '
+        'in which each outcome happened, with 95% Wilson intervals">'
+        f"<title>Outcomes over {n} replicates</title>"
     ]
     for k, name in enumerate(names):
         p = float(probabilities[name])
         y = 4 + row * k
-        bad = name in {"military_crisis", "coalition_fractured", "us_isolated", "strategic_test"}
-        colour = "#c0392b" if bad else "#2e86c1"
+        colour = OKABE_ITO["vermillion"] if name in _BAD_OUTCOMES else OKABE_ITO["blue"]
+        label = OUTCOME_LABELS.get(name, name.replace("_", " "))
+        help_text = OUTCOME_HELP.get(name, label)
+        lo, hi = (intervals or {}).get(name, (p, p))
+        ci = f" (95% interval {100 * lo:.0f}-{100 * hi:.0f}%)" if intervals else ""
         out.append(
-            f'<text x="{lx - 8}" y="{y + 14}" font-size="12" text-anchor="end" fill="#1b2631">'
-            f"{escape(OUTCOME_LABELS.get(name, name))}</text>"
-            f'<rect x="{lx}" y="{y + 2}" width="{w}" height="15" fill="#f2f3f4"/>'
-            f'<rect class="bar" data-outcome="{name}" x="{lx}" y="{y + 2}" width="{w * p:.1f}" '
-            f'height="15" fill="{colour}"/>'
-            f'<text x="{lx + w + 6}" y="{y + 14}" font-size="12" fill="#1b2631">{100 * p:.0f}%</text>'
+            f'<g class="cs-outcome"><title>{escape(label)}: {escape(help_text)}. '
+            f"{100 * p:.1f}% of {n} replicates{ci}</title>"
+            f'<text x="{lx - 6}" y="{y + 15}" font-size="{MIN_FONT}" text-anchor="end" '
+            f'fill="{_DARK}">{escape(label)}</text>'
+            f'<rect x="{lx}" y="{y + 3}" width="{w}" height="15" fill="#eef0f1"/>'
+            f'<rect class="bar" data-outcome="{escape(name)}" x="{lx}" y="{y + 3}" '
+            f'width="{w * p:.1f}" height="15" fill="{colour}"/>'
         )
+        if intervals:
+            ya = y + 10.5
+            out.append(
+                f'<g class="ci" data-outcome="{escape(name)}" data-lo="{lo:.4f}" '
+                f'data-hi="{hi:.4f}" stroke="{_DARK}" stroke-width="1.5">'
+                f'<line x1="{lx + w * lo:.1f}" x2="{lx + w * hi:.1f}" y1="{ya}" y2="{ya}"/>'
+                f'<line x1="{lx + w * lo:.1f}" x2="{lx + w * lo:.1f}" y1="{ya - 5}" '
+                f'y2="{ya + 5}"/><line x1="{lx + w * hi:.1f}" x2="{lx + w * hi:.1f}" '
+                f'y1="{ya - 5}" y2="{ya + 5}"/></g>'
+            )
+        out.append(
+            f'<text x="{lx + w + 6}" y="{y + 15}" font-size="{MIN_FONT}" fill="{_DARK}">'
+            f"{100 * p:.0f}%"
+            + (f" ({100 * lo:.0f}\u2013{100 * hi:.0f})" if intervals else "")
+            + "</text></g>"
+        )
+    axis_y = 4 + row * len(names) + 4
+    for v in (0, 0.5, 1):
+        out.append(
+            f'<text x="{lx + w * v:.1f}" y="{axis_y + 10}" font-size="{MIN_FONT}" '
+            f'text-anchor="middle" fill="{_MUTED}">{100 * v:.0f}%</text>'
+        )
+    out.append(
+        f'<text x="{lx + w / 2:.0f}" y="{axis_y + 27}" font-size="{MIN_FONT}" '
+        f'text-anchor="middle" fill="{_DARK}">share of replicates (%)</text>'
+    )
     out.append("</svg>")
     return "".join(out)
 
@@ -519,48 +697,73 @@ def fan_svg(
     date_of: Any,
     run: tuple[Sequence[int], Sequence[float]] | None = None,
     svg_id: str = "fan",
+    y_title: str = "index (0-1)",
 ) -> str:
     """Median and 5-95% band over replicates; ``values`` is (replicates, recorded steps)."""
-    w, h, ml, mt = 330, 170, 36, 22
+    w, h, ml, mt, mr = 340, 196, 46, 24, 10
     q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95], axis=0)
     n = max(int(steps[-1]), 1)
-    x_of = lambda t: ml + (w - ml - 8) * t / n  # noqa: E731
-    y_of = lambda v: mt + (h - mt - 24) * (1 - v)  # noqa: E731
+    x_of = lambda t: ml + (w - ml - mr) * t / n  # noqa: E731
+    y_of = lambda v: mt + (h - mt - 44) * (1 - v)  # noqa: E731
+    mid = y_of(0.5)
     out = [
-        f'<svg id="{svg_id}" class="cs-fan" xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px;{_FONT}" role="img" '
-        f'aria-label="{escape(title)}: median and 5-95% band">'
-        f'<text x="{ml}" y="14" font-size="12" font-weight="600" fill="#1b2631">'
+        f'<svg id="{escape(svg_id)}" class="cs-fan" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {w} {h}" style="{svg_style(w)}" role="img" '
+        f'aria-label="{escape(title)}: median and 5-95% band over replicates">'
+        f"<title>{escape(title)}</title>"
+        f'<text x="{ml}" y="15" font-size="13" font-weight="600" fill="{_DARK}">'
         f"{escape(title)}</text>"
+        f'<text x="12" y="{mid:.1f}" font-size="{MIN_FONT}" text-anchor="middle" fill="{_DARK}" '
+        f'transform="rotate(-90 12 {mid:.1f})">{escape(y_title)}</text>'
     ]
     for v in (0, 0.5, 1):
         out.append(
-            f'<line x1="{ml}" x2="{w - 8}" y1="{y_of(v):.1f}" y2="{y_of(v):.1f}" stroke="#e5e8e8"/>'
-            f'<text x="{ml - 4}" y="{y_of(v) + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="#5d6d7e">{v:g}</text>'
+            f'<line x1="{ml}" x2="{w - mr}" y1="{y_of(v):.1f}" y2="{y_of(v):.1f}" '
+            f'stroke="#e5e8e8"/><text x="{ml - 4}" y="{y_of(v) + 4:.1f}" '
+            f'font-size="{MIN_FONT}" text-anchor="end" fill="{_MUTED}">{v:g}</text>'
         )
     for t in date_ticks(n, date_of):
         out.append(
-            f'<text x="{x_of(t):.1f}" y="{h - 8}" font-size="11" text-anchor="middle" '
-            f'fill="#5d6d7e">{date_of(t).strftime("%b %y")}</text>'
+            f'<text x="{x_of(t):.1f}" y="{y_of(0) + 16:.1f}" font-size="{MIN_FONT}" '
+            f'text-anchor="middle" fill="{_MUTED}">{date_of(t).strftime("%b %y")}</text>'
         )
+    out.append(
+        f'<text x="{(ml + w - mr) / 2:.0f}" y="{h - 4}" font-size="{MIN_FONT}" '
+        f'text-anchor="middle" fill="{_DARK}">date (weekly steps)</text>'
+    )
     upper = " ".join(f"{x_of(t):.1f},{y_of(v):.1f}" for t, v in zip(steps, q95, strict=True))
     lower = " ".join(
         f"{x_of(t):.1f},{y_of(v):.1f}" for t, v in zip(steps[::-1], q05[::-1], strict=True)
     )
     out.append(
-        f'<polygon points="{upper} {lower}" fill="{colour}" fill-opacity="0.22" stroke="none">'
+        f'<polygon points="{upper} {lower}" fill="{colour}" fill-opacity="0.25" stroke="none">'
         "<title>5-95% of replicates</title></polygon>"
     )
     out.append(_polyline([x_of(t) for t in steps], [y_of(v) for v in q50], colour, 2.2))
     if run is not None and len(run[0]) > 1:
         out.append(
-            _polyline([x_of(t) for t in run[0]], [y_of(v) for v in run[1]], "#1b2631", 1.2).replace(
-                "/>", ' stroke-dasharray="3 2"/>'
-            )
+            _polyline([x_of(t) for t in run[0]], [y_of(v) for v in run[1]], "#000000", 1.3, "3 2")
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def fan_caption_html() -> str:
+    """What the fan charts show."""
+    return (
+        '<p class="cs-caption">Fan charts: solid line = median over replicates; shaded band = '
+        "the middle 90% of replicates (5th to 95th percentile); black dashed line = the run on "
+        "screen so far.</p>"
+    )
+
+
+def bars_caption_html(n: int) -> str:
+    """What the outcome bars show."""
+    return (
+        f'<p class="cs-caption">Bars: share of the {n} replicates in which each outcome '
+        "happened at least once (orange-red = a breakdown outcome). Whiskers and the figures in "
+        "brackets: 95% Wilson score interval for that share.</p>"
+    )
 
 
 def date_label(d: dt.date) -> str:

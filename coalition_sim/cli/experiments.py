@@ -1,0 +1,275 @@
+"""``python run.py compare``, ``discover`` and ``study`` (registered by cli).
+
+Bad input is a one-line error with exit status 2 and nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .args import positive_int
+from .args import seed as _seed
+
+__all__ = ["register"]
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {value}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = _confidence(text) if text.strip() not in ("1", "1.0") else 1.0
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``compare``, ``discover`` and ``study`` subcommands."""
+    cp = sub.add_parser(
+        "compare",
+        help="paired effects of policies (lever settings) run on the same random futures",
+        description=(
+            "Run two or more policies on common random numbers and report every outcome's "
+            "paired effect against the first policy with a 95% interval (Newcombe for yes/no "
+            "outcomes, paired bootstrap for means); writes effects.csv and forest.png."
+        ),
+    )
+    cp.add_argument(
+        "--policy", action="append", default=[], required=True, metavar="SPEC",
+        help="'name:lever=value,lever=value' (levers: 'python run.py params --role lever'), "
+        "'name' for the scenario as it is, or a scenario .toml; the first is the reference",
+    )  # fmt: skip
+    cp.add_argument(
+        "--scenario", default="baseline", metavar="NAME",
+        help="base scenario (name in configs/ or a .toml; default: baseline)",
+    )  # fmt: skip
+    cp.add_argument(
+        "--replicates", type=positive_int, default=500, metavar="N",
+        help="replicates per future (default 500)",
+    )  # fmt: skip
+    cp.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    cp.add_argument("--steps", type=positive_int, help="weeks (default: the scenario's)")
+    cp.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="common",
+        help="set a parameter in every arm (e.g. params.fatigue.growth=0.1)",
+    )  # fmt: skip
+    cp.add_argument(
+        "--vary", action="append", default=[], metavar="NAME=LO:HI",
+        help="an uncertainty to sample across futures (Latin hypercube; with --futures N)",
+    )  # fmt: skip
+    cp.add_argument(
+        "--futures", metavar="N|FILE",
+        help="number of sampled futures (with --vary), or a CSV/Parquet table of futures "
+        "(one row per future, columns = parameter names, e.g. posterior draws)",
+    )  # fmt: skip
+    cp.add_argument(
+        "--outcome", default="coalition_fractured",
+        help="outcome of the robustness table when futures vary (default coalition_fractured)",
+    )  # fmt: skip
+    cp.add_argument("--confidence", type=_confidence, default=0.95, help="default 0.95")
+    cp.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: outputs/compare)"
+    )
+    cp.set_defaults(handler=cmd_compare)
+
+    dc = sub.add_parser(
+        "discover",
+        help="scenario discovery on a sweep: PRIM box, CART tree, feature scores",
+    )
+    dc.add_argument("dir", type=Path, help="sweep output folder")
+    dc.add_argument("--outcome", default="coalition_fractured", help="yes/no outcome")
+    dc.add_argument(
+        "--threshold", type=_share, metavar="P",
+        help="classify points by P(outcome) >= P instead of using runs",
+    )  # fmt: skip
+    dc.add_argument(
+        "--min-coverage", type=_share, default=0.5, metavar="C",
+        help="coverage the chosen PRIM box must keep (default 0.5)",
+    )  # fmt: skip
+    dc.add_argument(
+        "--box", type=int, metavar="I", help="pick this box on the peeling trajectory instead"
+    )
+    dc.add_argument(
+        "--out", type=Path, metavar="DIR", help="report folder (default: DIR/discovery)"
+    )
+    dc.set_defaults(handler=cmd_discover)
+
+    st = sub.add_parser(
+        "study", help="run a worked study from its spec (sweep, discovery, paired effects)"
+    )
+    st.add_argument("spec", type=Path, help="study spec TOML, e.g. configs/studies/...")
+    st.add_argument("--quiet", action="store_true", help="no progress output")
+    st.set_defaults(handler=cmd_study)
+
+
+def _parse_vary(items: list[str]) -> dict[str, tuple[float, float]]:
+    from ..scenario.loading import ConfigError
+
+    out: dict[str, tuple[float, float]] = {}
+    for item in items:
+        name, eq, rng = item.partition("=")
+        lo, colon, hi = rng.partition(":")
+        try:
+            if not eq or not colon:
+                raise ValueError
+            out[name.strip()] = (float(lo), float(hi))
+        except ValueError:
+            raise ConfigError(
+                f"--vary '{item}': expected NAME=LO:HI, e.g. fatigue.growth=0:0.2"
+            ) from None
+    return out
+
+
+def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
+    import pandas as pd
+
+    from ..experiments.compare import sample_futures
+    from ..scenario.levers import Role, role_of
+    from ..scenario.loading import ConfigError
+    from ..scenario.names import canonical_name
+
+    vary = _parse_vary(args.vary)
+    if args.futures is None:
+        if vary:
+            raise ConfigError("--vary needs --futures N (how many futures to sample)")
+        return None
+    text = args.futures.strip()
+    if text.isdigit():
+        n = int(text)
+        if not vary:
+            raise ConfigError("--futures N needs at least one --vary NAME=LO:HI")
+        ranges, integer = {}, []
+        for key, (lo, hi) in vary.items():
+            name = canonical_name(key, specs)
+            if role_of(name) is Role.LEVER:
+                raise ConfigError(
+                    f"--vary '{name}' is a lever: set it per policy with --policy, not per future"
+                )
+            spec = specs[name]
+            if lo < spec.lo or hi > spec.hi:
+                raise ConfigError(
+                    f"--vary '{name}' range [{lo:g}, {hi:g}] leaves the schema's "
+                    f"[{spec.lo:g}, {spec.hi:g}]"
+                )
+            ranges[name] = (lo, hi)
+            if spec.integer:
+                integer.append(name)
+        return sample_futures(ranges, n, args.seed or 0, integer)
+    if vary:
+        raise ConfigError("--vary samples futures; with a futures file leave it out")
+    path = Path(text)
+    if not path.exists():
+        raise ConfigError(f"--futures: no such file {path} (or give a number of futures)")
+    try:
+        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as exc:  # pandas raises many types for unreadable files
+        raise ConfigError(
+            f"--futures {path}: unreadable table ({exc.__class__.__name__})"
+        ) from None
+    df = df.drop(columns=[c for c in ("future", "draw", "weight") if c in df.columns])
+    for col in df.columns:
+        canonical_name(str(col), specs)
+    return df
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..engine.ensemble import Ensemble
+    from ..experiments.compare import compare, forest_plot
+    from ..experiments.robustness import robustness_table
+    from ..scenario.library import resolve_scenario, scenario_path
+    from ..scenario.loading import ConfigError
+    from ..scenario.names import parse_value as _parse_value
+
+    path = scenario_path(args.scenario)
+    if not path.exists():
+        raise ConfigError(f"--scenario: no scenario '{args.scenario}' ({path} does not exist)")
+    common = {}
+    for item in args.common:
+        key, eq, raw = item.partition("=")
+        if not eq:
+            raise ConfigError(f"--set '{item}' is not of the form key=value")
+        common[key.strip()] = _parse_value(raw.strip())
+    base = resolve_scenario(path)
+    specs = Ensemble(base).specs
+    futures = _futures(args, specs)
+    res = compare(
+        args.policy, base, replicates=args.replicates, seed=args.seed, steps=args.steps,
+        futures=futures, common=common, confidence=args.confidence,
+    )  # fmt: skip
+    out = args.out or Path("outputs") / "compare"
+    out.mkdir(parents=True, exist_ok=True)
+    res.table.to_csv(out / "effects.csv", index=False)
+    forest_plot(res.table, out / "forest.png")
+    written = ["effects.csv", "forest.png"]
+    rob = None
+    if len(res.futures) > 1:
+        res.futures.to_csv(out / "futures.csv", index_label="future")
+        rob = robustness_table(res, args.outcome)
+        rob.to_csv(out / "robustness.csv", index=False)
+        written += ["futures.csv", "robustness.csv"]
+    n_rows = len(res.futures) * res.replicates
+    print(
+        f"compare on '{base.name}': {len(res.policies)} policies x {len(res.futures)} future(s) "
+        f"x {res.replicates} replicates = {n_rows} paired runs each, seed {res.seed}, "
+        f"{res.seconds:.1f} s"
+    )
+    for pol in res.policies:
+        print(f"  {pol.name:<16} {pol.describe()}")
+    shown = res.table[res.table["excludes_zero"]]
+    print(
+        f"effects vs '{res.reference}' whose {args.confidence:.0%} interval excludes 0 "
+        f"({len(shown)} of {len(res.table)}):"
+    )
+    for _, r in shown.iterrows():
+        print(
+            f"  {r['policy']:<16} {r['outcome']:<22} {r['effect']:+.3f} "
+            f"[{r['lo']:+.3f}, {r['hi']:+.3f}]  ({r['reference_value']:.3f} -> {r['value']:.3f})"
+        )
+    if rob is not None:
+        print(f"robustness of P({args.outcome}) across {len(res.futures)} futures:")
+        for _, r in rob.iterrows():
+            print(
+                f"  {r['policy']:<16} mean {r['mean']:.3f} [{r['mean_lo']:.3f}, "
+                f"{r['mean_hi']:.3f}]  median {r['median']:.3f}  q95 {r['q95']:.3f}  "
+                f"max regret {r['max_regret']:.3f}  best in {r['share_best']:.0%}"
+            )
+    print("wrote " + ", ".join(str(out / w) for w in written))
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from ..experiments.discovery import discover
+
+    d = discover(
+        args.dir, args.outcome, threshold=args.threshold, dest=args.out,
+        min_coverage=args.min_coverage, box=args.box,
+    )  # fmt: skip
+    print(
+        f"{args.outcome}: {d.n} cases, base rate {d.base_rate:.3f}; PRIM box "
+        f"(coverage {d.coverage:.3f}, density {d.density:.3f}, mass {d.mass:.3f}):"
+    )
+    print(f"  {d.box_text()}")
+    for name, r in d.limits.iterrows():
+        print(
+            f"  {name:<36} [{r['min']:.4g}, {r['max']:.4g}]  qp lower {r['qp_lower']:.2g}, "
+            f"upper {r['qp_upper']:.2g}"
+        )
+    top = d.scores[d.scores["above_noise"]]["parameter"].tolist()
+    print(f"  above the noise floor (extra trees): {', '.join(top) or 'none'}")
+    print(f"  CART training accuracy {d.cart_accuracy:.3f}")
+    print("wrote " + ", ".join(str(f) for f in d.files))
+    return 0
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from ..experiments.study import run_study
+
+    path = run_study(args.spec, quiet=args.quiet)
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,44 @@
+"""Worker processes that never outlive the process that started them.
+
+Why: a sweep or a calibration killed with SIGKILL cannot clean up, so its pool workers (and,
+through them, the multiprocessing resource tracker) would keep running and holding memory.
+Each worker therefore arms the kernel's parent-death signal (Linux) and watches its parent's
+pid, and exits as soon as the parent is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+
+__all__ = ["die_with_parent"]
+
+
+def _watch(parent: int, period: float) -> None:
+    while True:
+        time.sleep(period)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def die_with_parent(parent: int, period: float = 0.5) -> None:
+    """Pool initializer: exit as soon as ``parent`` (the process that started the pool) is gone.
+
+    Uses the kernel's parent-death signal on Linux and, everywhere, a thread polling the
+    parent's pid, so a SIGKILLed sweep or fit leaves no worker (nor, once they are gone, the
+    multiprocessing resource tracker) behind.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent, period), daemon=True).start()

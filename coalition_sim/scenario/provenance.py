@@ -1,0 +1,133 @@
+"""Provenance of an output: which code, libraries, command and scenario made it, and when.
+
+Why: a result that cannot be traced to the code that made it cannot be checked or repeated.
+Every output (a run's ``summary.json``, a sweep's ``manifest.json``, a calibration's
+``fit.json``) carries a ``provenance`` table from :func:`provenance`. Paths in it are written
+relative to the output folder, so a folder can be moved or shared without leaking the
+machine's layout. Lowest layer: imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["git_state", "provenance", "relative_argv", "scenario_hash"]
+
+#: Libraries whose versions can change results (numbers, files or the design of a sweep).
+KEY_LIBRARIES = ("numpy", "pandas", "pyarrow", "pydantic", "mesa", "networkx", "scipy", "SALib")
+
+
+def package_version() -> str | None:
+    """``coalition_sim.__version__``, read from the already imported root package (a static
+    import of the root would pull every layer into this lowest one)."""
+    root = sys.modules.get(__name__.split(".")[0])
+    version = getattr(root, "__version__", None)
+    if version is None:
+        try:
+            version = metadata.version("coalition-sim")
+        except metadata.PackageNotFoundError:
+            return None
+    return str(version)
+
+
+def _root() -> Path:
+    here = Path(__file__).resolve().parent
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return here.parent
+
+
+@functools.cache
+def git_state() -> dict[str, Any]:
+    """Commit of the source tree and whether it had uncommitted changes (None outside git)."""
+    root = _root()
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), *args],
+                capture_output=True, text=True, timeout=10, check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {"commit": None, "dirty": None}
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in KEY_LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def relative_argv(argv: list[str], out: str | Path | None) -> list[str]:
+    """The command line with its paths made relative to the output folder ``out``.
+
+    A path is an absolute argument, or a relative one that contains a separator and exists
+    (or is ``out`` itself); names such as ``baseline`` and numbers stay as typed.
+    """
+    if out is None:
+        return list(argv)
+    base = Path(out).resolve()
+    fixed = []
+    for arg in argv:
+        key, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        is_path = os.path.isabs(value) or (
+            os.sep in value and (os.path.exists(value) or Path(value).resolve() == base)
+        )
+        if is_path and "\x00" not in value:
+            value = os.path.relpath(Path(value).resolve(), base)
+        fixed.append(f"{key}{eq}{value}")
+    return fixed
+
+
+def scenario_hash(data: Any) -> str:
+    """sha256 of a resolved scenario (a pydantic model or its JSON dump), canonical JSON."""
+    if hasattr(data, "model_dump"):
+        data = data.model_dump(mode="json")
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def provenance(
+    *,
+    out: str | Path | None = None,
+    scenario: Any = None,
+    started: dt.datetime | None = None,
+    argv: list[str] | None = None,
+) -> dict[str, Any]:
+    """The provenance table: package version, git commit and dirty flag, Python and library
+    versions, the command line (paths relative to ``out``), the resolved scenario's hash and
+    the start time (UTC)."""
+    started = started or dt.datetime.now(dt.UTC)
+    cmd = sys.argv if argv is None else argv
+    return {
+        "package": "coalition-sim",
+        "version": package_version(),
+        "git": git_state(),
+        "python": platform.python_version(),
+        "libraries": _versions(),
+        "command": relative_argv([Path(cmd[0]).name, *cmd[1:]] if cmd else [], out),
+        "scenario_sha256": None if scenario is None else scenario_hash(scenario),
+        "started": started.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }

@@ -1,0 +1,311 @@
+"""One browser session's run, without Solara: the sliders, the inputs, the model, the ensemble.
+
+:mod:`coalition_sim.ui.app` draws these; keeping them free of the UI framework lets the tests
+check them directly and keeps every page component small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..abm.model import CoalitionModel
+from ..engine.ensemble import run_ensemble
+from ..engine.stats import wilson_interval  # loaded with the app, not on first click
+from ..scenario import seeds
+from ..scenario.library import resolve_scenario
+from ..scenario.loading import ConfigError
+from ..scenario.names import parameter_table, value_of, with_values
+from ..scenario.names import parse_value as parse_toml_value
+from ..scenario.schema import Role, Scenario
+from .views import (
+    METRIC_STYLE,
+    History,
+    bars_caption_html,
+    fan_caption_html,
+    fan_svg,
+    outcome_bars_svg,
+)
+
+__all__ = [
+    "KNOBS",
+    "Knob",
+    "Sim",
+    "ensemble_views",
+    "knobs_for",
+    "param_label",
+    "parse_override",
+    "parse_seed",
+    "scenario_value",
+]
+
+# --------------------------------------------------------------------------- knobs
+
+#: (group, dotted key with {leader}/{target}/{mediator} placeholders, label). Ranges, units,
+#: meanings and sources come from the config schema via ``parameter_table()``.
+KNOBS: tuple[tuple[str, str, str], ...] = (
+    ("Sanctions", "params.fatigue.growth", "Sanctions fatigue growth"),
+    ("Sanctions", "params.commitment.fatigue_erosion", "Fatigue erosion of commitment"),
+    ("Leaders", "actors.{leader}.volatility", "{leader} leader volatility"),
+    ("Leaders", "actors.{target}.volatility", "{target} leader volatility"),
+    ("Leaders", "params.prospect.loss_aversion", "Loss aversion \u03bb"),
+    ("Leaders", "actors.{leader}.reference", "{leader} reference point (losses below it)"),
+    ("Summitry", "actors.{mediator}.mediation", "{mediator} mediation"),
+    ("Summitry", "actors.{leader}.consults", "{leader} consults allies"),
+    ("Summitry", "actors.{leader}.fear_of_snub", "{leader} fear of being snubbed"),
+    ("Summitry", "actors.{leader}.hedging", "{leader} hedges a cancellation"),
+    ("Elections & pandemic", "clock.election_horizon", "Election horizon (weeks)"),
+    ("Elections & pandemic", "params.prospect.election_aversion", "Election-year risk aversion"),
+    ("Elections & pandemic", "params.target.election_leverage", "DPRK election leverage"),
+    ("Elections & pandemic", "clock.pandemic_narrowing", "Pandemic narrowing of dialogue"),
+)
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A slider: a dotted scenario key with its schema range and documentation."""
+
+    group: str
+    key: str
+    label: str
+    lo: float
+    hi: float
+    integer: bool
+    value: float
+    schema_default: Any
+    meaning: str
+    source: str
+    unit: str
+
+    @property
+    def step(self) -> float:
+        """A round step (0.01 on [0, 1]) so that schema defaults sit on the slider's grid."""
+        if self.integer:
+            return 1
+        return 10.0 ** math.floor(math.log10((self.hi - self.lo) / 100))
+
+    @property
+    def tooltip(self) -> str:
+        """Plain language first: meaning, range, default, source (code name in details)."""
+        unit = f" {self.unit}" if self.unit else ""
+        return (
+            f"{self.meaning} Range {self.lo:g} to {self.hi:g}{unit}; schema default "
+            f"{self.schema_default}{unit}. Source: {self.source}"
+        )
+
+
+@cache
+def _schema_rows() -> dict[str, dict[str, Any]]:
+    return {row["name"]: row for row in parameter_table()}
+
+
+def _roles(scn: Scenario) -> dict[str, str]:
+    leader = next(a.id for a in scn.actors if a.role is Role.LEADER)
+    target = next(a.id for a in scn.actors if a.role is Role.TARGET)
+    members = [a for a in scn.actors if a.role is Role.MEMBER]
+    ids = [a.id for a in members]
+    mediator = "ROK" if "ROK" in ids else max(members, key=lambda a: a.mediation).id
+    return {"leader": leader, "target": target, "mediator": mediator}
+
+
+def scenario_value(scn: Scenario, key: str) -> Any:
+    """The value of a dotted key (``actors.ROK.mediation``) in a scenario."""
+    return value_of(scn, key)
+
+
+def knobs_for(scn: Scenario) -> list[Knob]:
+    """The sliders for a scenario, its own values as starting points, schema ranges."""
+    roles = _roles(scn)
+    rows = _schema_rows()
+    out = []
+    for group, template, label in KNOBS:
+        key = template.format(**roles)
+        schema_name = template.format(leader="<ID>", target="<ID>", mediator="<ID>")
+        row = rows[schema_name]
+        value = scenario_value(scn, key)
+        out.append(
+            Knob(
+                group=group,
+                key=key,
+                label=label.format(**roles),
+                lo=float(row["min"]),
+                hi=float(row["max"]),
+                integer=isinstance(row["default"], int) and not isinstance(row["default"], bool),
+                value=value,
+                schema_default=row["default"],
+                meaning=row["meaning"],
+                source=row["source"],
+                unit=row["unit"],
+            )
+        )
+    return out
+
+
+def param_label(key: str, scn: Scenario | None = None) -> str:
+    """A dotted key in words: a slider's label, else the schema's meaning (with the actor)."""
+    if scn is not None:
+        for knob in knobs_for(scn):
+            if knob.key == key:
+                return knob.label
+    parts = key.split(".")
+    if parts[0] == "actors" and len(parts) > 2:
+        row = _schema_rows().get(".".join(["actors", "<ID>", *parts[2:]]))
+        if row:
+            return f"{parts[1]}: {row['meaning'].rstrip('.')}"
+    row = _schema_rows().get(key) or _schema_rows().get(f"params.{key}")
+    return row["meaning"].rstrip(".") if row else key
+
+
+def parse_seed(text: str | None) -> int:
+    """A seed from the page's text field; ValueError with a readable message otherwise."""
+    try:
+        return seeds.parse_seed(text)
+    except ValueError as exc:
+        raise ValueError(f"Seed {exc}.") from None
+
+
+def _parse_value(raw: str) -> Any:
+    """A typed value parsed as TOML (as ``--set`` does); a bare word stays a string."""
+    return parse_toml_value(raw.strip())
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``key=value`` as typed in the page (``params.fatigue.growth=0.1``)."""
+    if "=" not in text:
+        raise ConfigError(f"'{text.strip()}' is not of the form key=value")
+    key, _, raw = text.partition("=")
+    if not key.strip():
+        raise ConfigError("the key before '=' is empty")
+    return key.strip(), _parse_value(raw)
+
+
+# --------------------------------------------------------------------------- one session's run
+
+
+class Sim:
+    """One session's model and the history its views draw; safe to step from the play loop.
+
+    ``source`` names the scenario in ``configs/`` (None for an uploaded file), ``values`` the
+    page's overrides; ``inputs`` fingerprints everything a result depends on.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        values: dict[str, Any] | None = None,
+        source: str | None = None,
+    ):
+        self.scenario = scenario
+        self.seed = seed
+        self.values = dict(values or {})
+        self.source = source
+        self.model = CoalitionModel(scenario, rng=seed)
+        self.history = History.of(self.model)
+        self.lock = threading.Lock()
+        digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+        self.inputs = f"{digest}:{seed}"
+
+    @classmethod
+    def build(cls, base: str | Scenario, values: dict[str, Any], seed: int | None) -> Sim:
+        """Validate the scenario with the page's values (ConfigError if refused), then build."""
+        source = base if isinstance(base, str) else None
+        scn = resolve_scenario(base)
+        if values:
+            scn = with_values(scn, values)
+        return cls(scn, scn.seed if seed is None else seed, values, source)
+
+    @property
+    def done(self) -> bool:
+        return self.model.steps >= self.model.n_steps
+
+    @property
+    def label(self) -> str:
+        """The inputs in words: scenario, seed and each override."""
+        changed = "; ".join(
+            f"{param_label(k, self.scenario)} = {v}" for k, v in self.values.items()
+        )
+        origin = "" if self.source else " (from a file)"
+        return f"{self.scenario.name}{origin}, seed {self.seed}" + (
+            f", with {changed}" if changed else ", scenario defaults"
+        )
+
+    def step(self) -> bool:
+        """Advance one week; False (and nothing done) once the scenario's end is reached."""
+        with self.lock:
+            if self.done:
+                return False
+            self.model.step()
+            self.history.record(self.model)
+            return True
+
+    def advance_to(self, week: int) -> None:
+        """Step to ``week`` (ValueError if the scenario has no such week)."""
+        if not 0 <= week <= self.model.n_steps:
+            raise ValueError(
+                f"week {week} is outside this scenario's 0 to {self.model.n_steps} weeks"
+            )
+        while self.model.steps < week:
+            self.step()
+
+
+def posterior_file() -> Path:
+    """The shipped calibration posterior (``python run.py calibrate --write-configs``)."""
+    from ..scenario.library import config_dir
+
+    return config_dir() / "calibration" / "posterior.parquet"
+
+
+def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
+    """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
+    ``posterior`` each replicate draws the fitted parameters from the shipped posterior.
+
+    The result carries the inputs it was computed for (``inputs``, ``label``), so the page
+    can tell, after any change, that it no longer describes the run on screen.
+    """
+
+    start = time.perf_counter()
+    post = posterior_file() if posterior else None
+    res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1, posterior=post)
+    traj = res["trajectories"]
+    steps = np.unique(traj["step"].to_numpy())
+    date_of = sim.model.structure.date_of
+    final = res["final"]
+    intervals = {}
+    for name in res["probabilities"]:
+        lo, hi = wilson_interval(int(final[name].sum()), n)
+        intervals[name] = (float(lo), float(hi))
+    fans = []
+    for metric in ("effective_pressure", "cohesion"):
+        colour, label, _ = METRIC_STYLE[metric]
+        values = traj[metric].to_numpy().reshape(n, steps.size)
+        mine = (sim.history.step, getattr(sim.history, metric))
+        fans.append(
+            (
+                metric,
+                fan_svg(steps, values, label.capitalize(), colour, date_of, mine, f"fan-{metric}"),
+            )
+        )
+    return {
+        "n": n,
+        "weeks": int(steps[-1]),
+        "probabilities": res["probabilities"],
+        "intervals": intervals,
+        "final": final,
+        "seeds": res["seeds"],
+        "bars": outcome_bars_svg(res["probabilities"], n, intervals),
+        "bars_caption": bars_caption_html(n),
+        "fans": fans,
+        "fans_caption": fan_caption_html(),
+        "seconds": time.perf_counter() - start,
+        "inputs": sim.inputs,
+        "label": sim.label + (", fitted parameters drawn from the posterior" if posterior else ""),
+    }

@@ -1,0 +1,276 @@
+"""What leaves and enters the interactive page, without Solara: exports, uploads, the link.
+
+* **Exports**: the run on screen as the CLI's own ``trajectory.csv`` / ``events.csv`` bytes,
+  the ensemble table, and the current scenario (with the page's overrides and seed) as a TOML
+  file that ``python run.py run --config FILE`` turns into the same bytes again.
+* **Uploads**: a scenario file chosen in the page is parsed and validated by the same schema
+  as ``configs/*.toml``; a refusal is one line naming the file, the key and what is allowed.
+* **The link**: scenario, seed, overrides and week live in the query string
+  (``?scenario=baseline&seed=7&set=params.fatigue.growth%3D0.1&week=30``) so that a state can
+  be shared or bookmarked; a bad value is refused with a message and the defaults are used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode
+
+from ..scenario.loading import ConfigError, validate_scenario
+from ..scenario.names import parse_value as parse_toml_value
+from ..scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..abm.model import CoalitionModel
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "LinkState",
+    "ensemble_outcomes_csv",
+    "ensemble_replicates_csv",
+    "events_csv",
+    "format_query",
+    "format_value",
+    "parse_query",
+    "scenario_from_text",
+    "scenario_toml",
+    "trajectory_csv",
+]
+
+#: Largest scenario file the page accepts (the shipped ones are under 10 kB).
+MAX_UPLOAD_BYTES = 1_000_000
+
+# --------------------------------------------------------------------------- TOML
+
+
+def _toml_key(key: str) -> str:
+    bare = key and all(c.isalnum() or c in "_-" for c in key)
+    return key if bare else json.dumps(key, ensure_ascii=False)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return _toml_value(value.value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)  # shortest text that reads back as the same double
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # JSON escapes are valid TOML escapes
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _toml_table(data: Mapping[str, Any], path: list[str], out: list[str]) -> None:
+    scalars = {
+        k: v
+        for k, v in data.items()
+        if v is not None and not isinstance(v, dict) and not _is_table_array(v)
+    }
+    for k, v in scalars.items():
+        out.append(f"{_toml_key(k)} = {_toml_value(v)}")
+    for k, v in data.items():
+        if isinstance(v, dict):
+            out.append("")
+            out.append("[" + ".".join(_toml_key(p) for p in [*path, k]) + "]")
+            _toml_table(v, [*path, k], out)
+    for k, v in data.items():
+        if _is_table_array(v):
+            for item in v:
+                out.append("")
+                out.append("[[" + ".".join(_toml_key(p) for p in [*path, k]) + "]]")
+                for ik, iv in item.items():
+                    if iv is not None:
+                        out.append(f"{_toml_key(ik)} = {_toml_value(iv)}")
+
+
+def scenario_toml(scn: Scenario, seed: int, note: str = "") -> str:
+    """The whole validated scenario, every value explicit, with ``seed`` as its seed.
+
+    Reading it back gives an equal :class:`Scenario` (tested), so the CLI's run of this file
+    is the page's run: same inputs, same seed, same bytes.
+    """
+    data = scn.model_dump(mode="python", exclude_none=True)
+    data["seed"] = int(seed)
+    out = [f"# {line}" for line in note.splitlines()] if note else []
+    _toml_table(data, [], out)
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def scenario_from_text(filename: str, text: str | bytes) -> Scenario:
+    """Parse and validate an uploaded scenario file; :class:`ConfigError` (one line) if not."""
+    source = filename or "uploaded file"
+    raw = text.encode() if isinstance(text, str) else bytes(text)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ConfigError(
+            f"{source}: {len(raw)} bytes; a scenario file may be at most {MAX_UPLOAD_BYTES} bytes"
+        )
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text; expected a TOML scenario file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: malformed TOML: {exc}") from None
+    if "extends" in data:
+        raise ConfigError(
+            f"{source}: key 'extends' is not allowed in an uploaded file (the page cannot read "
+            "the file it names); upload a complete scenario, e.g. one exported from the page"
+        )
+    return validate_scenario(data, source)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def trajectory_csv(model: CoalitionModel) -> str:
+    """The weeks run so far, exactly as the CLI writes ``trajectory.csv``."""
+    from ..abm.outputs import step_table
+
+    return str(step_table(model).to_csv(index=False))
+
+
+def events_csv(model: CoalitionModel) -> str:
+    """The event log so far, exactly as the CLI writes ``events.csv``."""
+    from ..abm.outputs import event_table
+
+    return str(event_table(model).to_csv(index=False))
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False)
+    return buf.getvalue()
+
+
+def ensemble_outcomes_csv(result: Mapping[str, Any]) -> str:
+    """One row per outcome: share of replicates, 95% Wilson interval, meaning, inputs."""
+    import pandas as pd
+
+    from .views import OUTCOME_HELP, OUTCOME_LABELS
+
+    rows = [
+        {
+            "outcome": name,
+            "label": OUTCOME_LABELS.get(name, name),
+            "share": p,
+            "ci95_low": result["intervals"][name][0],
+            "ci95_high": result["intervals"][name][1],
+            "replicates": result["n"],
+            "weeks": result["weeks"],
+            "inputs": result["label"],
+            "meaning": OUTCOME_HELP.get(name, ""),
+        }
+        for name, p in result["probabilities"].items()
+    ]
+    return _csv(pd.DataFrame(rows))
+
+
+def ensemble_replicates_csv(result: Mapping[str, Any]) -> str:
+    """One row per replicate: its seed, outcome flags and final metrics."""
+    frame = result["final"].copy()
+    frame.insert(0, "replicate_seed", [int(s) for s in result["seeds"]])
+    frame.insert(0, "replicate", range(len(frame)))
+    return _csv(frame)
+
+
+# --------------------------------------------------------------------------- the link
+
+
+def format_value(value: Any) -> str:
+    """A value as typed after ``key=`` (TOML), so that parsing it gives the value back."""
+    if isinstance(value, str):
+        return value if parse_toml_value(value) == value else _toml_value(value)
+    return _toml_value(value)
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What the query string holds. ``values`` maps dotted keys to typed values."""
+
+    scenario: str
+    seed: int | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    week: int = 0
+
+
+def format_query(state: LinkState) -> str:
+    """``scenario=...&seed=...&set=key%3Dvalue...&week=...`` (no leading ``?``)."""
+    pairs: list[tuple[str, str]] = [("scenario", state.scenario)]
+    if state.seed is not None:
+        pairs.append(("seed", str(state.seed)))
+    pairs += [("set", f"{k}={format_value(v)}") for k, v in state.values.items()]
+    if state.week:
+        pairs.append(("week", str(state.week)))
+    return urlencode(pairs)
+
+
+_KNOWN = {"scenario", "seed", "set", "week"}
+
+
+def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | None:
+    """The state a link asks for, or None if it asks for nothing.
+
+    Checks the form of every value (scenario known, seed a whole number in range, ``set``
+    entries of the form key=value, week a whole number >= 0) and raises :class:`ValueError`
+    with a one-line message otherwise. Whether the values suit the scenario, and whether the
+    week exists, is for the schema and the model to judge when the page builds the run.
+    """
+    from .session import parse_override, parse_seed
+
+    text = (search or "").lstrip("?")
+    if not text.strip():
+        return None
+    query = parse_qs(text, keep_blank_values=True)
+    unknown = sorted(set(query) - _KNOWN)
+    if unknown:
+        raise ValueError(
+            f"unknown link parameter '{unknown[0]}' (allowed: scenario, seed, set, week)"
+        )
+    for key in ("scenario", "seed", "week"):
+        if len(query.get(key, [])) > 1:
+            raise ValueError(f"link parameter '{key}' is given more than once")
+    name = query.get("scenario", [scenarios[0] if scenarios else ""])[0]
+    if name not in scenarios:
+        raise ValueError(f"unknown scenario '{name}' in the link (known: {', '.join(scenarios)})")
+    seed = None
+    if "seed" in query:
+        seed = parse_seed(query["seed"][0])
+    values: dict[str, Any] = {}
+    for item in query.get("set", []):
+        try:
+            key, value = parse_override(item)
+        except ConfigError as exc:
+            raise ValueError(f"link parameter set={item!r}: {exc}") from None
+        values[key] = value
+    week = 0
+    if "week" in query:
+        raw = query["week"][0].strip()
+        if not raw.isdigit():
+            raise ValueError(f"link parameter week must be a whole number >= 0, not {raw!r}")
+        week = int(raw)
+    return LinkState(scenario=name, seed=seed, values=values, week=week)

@@ -1,0 +1,82 @@
+"""Known answers for the paired-interval functions used by the signature suite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coalition_sim.experiments.paired import (
+    bootstrap_ratio,
+    newcombe_paired,
+    newcombe_paired_counts,
+    newcombe_unpaired,
+    paired_bootstrap,
+    wilson,
+)
+
+
+def test_wilson_known_answer():
+    # Newcombe (1998, Stat Med 17: 857) example: 81/263 -> 0.2553 to 0.3662
+    ci = wilson(81, 263)
+    assert ci.estimate == pytest.approx(81 / 263)
+    assert (round(ci.low, 4), round(ci.high, 4)) == (0.2553, 0.3662)
+    assert wilson(np.array([True] * 81 + [False] * 182)) == ci
+
+
+def test_newcombe_unpaired_known_answers():
+    # Newcombe (1998, Stat Med 17: 873), method 10: 56/70 - 48/80 and 9/10 - 3/10
+    ci = newcombe_unpaired(56, 70, 48, 80)
+    assert (round(ci.low, 4), round(ci.high, 4)) == (0.0524, 0.3339)
+    ci = newcombe_unpaired(9, 10, 3, 10)
+    assert (round(ci.low, 4), round(ci.high, 4)) == (0.1705, 0.8090)
+
+
+def test_newcombe_paired_known_answer():
+    # Fagerland, Lydersen and Laake (2017), ch. 8, Cavo et al. (2012): table 59, 6 / 16, 80
+    ci = newcombe_paired_counts(59, 6, 16, 80)
+    assert round(ci.estimate, 4) == -0.0621
+    assert (round(ci.low, 4), round(ci.high, 4)) == (-0.1186, -0.0046)
+    a = np.array([1] * 59 + [1] * 6 + [0] * 16 + [0] * 80, dtype=bool)
+    b = np.array([1] * 59 + [0] * 6 + [1] * 16 + [0] * 80, dtype=bool)
+    assert newcombe_paired(a, b) == ci
+
+
+def test_paired_interval_is_narrower_than_unpaired_for_correlated_arms():
+    rng = np.random.default_rng(1)
+    base = rng.random(2000) < 0.4
+    flip = rng.random(2000) < 0.05
+    a, b = base | flip, base
+    paired = newcombe_paired(a, b)
+    unpaired = newcombe_unpaired(int(a.sum()), a.size, int(b.sum()), b.size)
+    assert paired.low > 0  # the paired design sees the small shift
+    assert paired.high - paired.low < 0.5 * (unpaired.high - unpaired.low)
+
+
+def test_paired_bootstrap_known_cases():
+    x = np.arange(100, dtype=float)
+    ci = paired_bootstrap(x + 2.0, x)  # a constant shift: a degenerate interval
+    assert ci.estimate == pytest.approx(2.0) and ci.low == pytest.approx(2.0)
+    assert ci.high == pytest.approx(2.0)
+    rng = np.random.default_rng(0)
+    d = rng.normal(0.5, 1.0, 4000)
+    ci = paired_bootstrap(d, np.zeros_like(d), seed=3)
+    se = d.std(ddof=1) / np.sqrt(d.size)
+    assert ci.low == pytest.approx(d.mean() - 1.96 * se, abs=0.01)
+    assert ci.high == pytest.approx(d.mean() + 1.96 * se, abs=0.01)
+    assert paired_bootstrap(d, np.zeros_like(d), seed=3) == ci  # seeded
+
+
+def test_bootstrap_ratio():
+    num = np.array([1, 0, 1, 1, 0, 1, 1, 1] * 50)
+    den = np.ones_like(num)
+    ci = bootstrap_ratio(num, den)
+    assert ci.estimate == pytest.approx(0.75)
+    assert ci.low < 0.75 < ci.high
+    assert np.isnan(bootstrap_ratio(num, np.zeros_like(num)).estimate)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError):
+        newcombe_paired(np.ones(3, bool), np.ones(4, bool))
+    with pytest.raises(ValueError):
+        wilson(5, 3)

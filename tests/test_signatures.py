@@ -1,0 +1,53 @@
+"""The signature suite in CI: every row of ``python run.py signatures`` at fewer replicates.
+
+Each row is a paired counterfactual on common random numbers; a row passes only when every
+check's 95% interval is on the side (or in the band) the seeds imply. The full suite (2,000
+replicates per arm) is the command ``python run.py signatures``; here each row runs at the
+smallest replicate count that still resolves its effect, on a different base seed than the
+shipped report, so the test is not a replay of it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coalition_sim.experiments.signatures import ROWS, Suite
+
+#: replicates per arm in CI; rows whose effect is small in absolute size get more
+REPLICATES = {7: 2000, 6: 1000, 2: 800, 3: 800, 4: 800, 14: 800}
+DEFAULT_REPLICATES = 500
+SEED = 7
+
+
+@pytest.mark.parametrize("number", range(1, len(ROWS) + 1))
+def test_signature_row_passes(number: int) -> None:
+    suite = Suite(REPLICATES.get(number, DEFAULT_REPLICATES), SEED)
+    res = ROWS[number - 1](suite)
+    assert res.number == number
+    failed = [
+        f"{c.label}: {c.interval.estimate:.3f} [{c.interval.low:.3f}, {c.interval.high:.3f}] "
+        f"expected {c.expected}"
+        for c in res.checks
+        if not c.passed
+    ]
+    assert res.checks and not failed, f"row {number} ({res.mechanism}): {failed}"
+
+
+def test_suite_writes_its_report(tmp_path) -> None:
+    from coalition_sim.experiments.signatures import run_suite, write_report
+
+    rows = run_suite(replicates=60, seed=1, only=[9, 11])
+    paths = write_report(rows, tmp_path, 60, 1, 1.0)
+    assert [p.name for p in paths] == ["signatures.md", "signatures.csv", "forest.png"]
+    text = paths[0].read_text()
+    assert "| 9 | outbursts" in text and "| 11 | relief" in text
+    assert paths[2].stat().st_size > 1000
+
+
+def test_cli_refuses_bad_rows(capsys) -> None:
+    from coalition_sim.cli.main import main
+
+    assert main(["signatures", "--rows", "0,99"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "--rows" in err and "Traceback" not in err
+    assert err.count("\n") == 1

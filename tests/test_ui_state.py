@@ -1,0 +1,192 @@
+"""Exports, uploads and links of the interactive page, without a browser."""
+
+from __future__ import annotations
+
+import io
+import re
+import tomllib
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.cli import main as cli
+from coalition_sim.scenario.library import list_scenarios, resolve_scenario
+from coalition_sim.scenario.loading import ConfigError, validate_scenario
+from coalition_sim.scenario.names import with_values
+from coalition_sim.ui.app import _initial
+from coalition_sim.ui.session import Sim, ensemble_views, param_label
+from coalition_sim.ui.state import (
+    LinkState,
+    ensemble_outcomes_csv,
+    ensemble_replicates_csv,
+    events_csv,
+    format_query,
+    parse_query,
+    scenario_from_text,
+    scenario_toml,
+    trajectory_csv,
+)
+from coalition_sim.ui.views import (
+    MIN_FONT,
+    History,
+    graph_svg,
+    outcome_bars_svg,
+    series_legend_html,
+    series_svg,
+    svg_style,
+)
+
+NAMES = [n for n, _, _ in list_scenarios()]
+VALUES = {"params.fatigue.growth": 0.11, "actors.ROK.mediation": 0.7, "clock.election_horizon": 30}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exported_toml_reads_back_as_the_same_scenario(name):
+    scn = with_values(resolve_scenario(name), {"params.fatigue.growth": 0.123456789})
+    text = scenario_toml(scn, 987654321, note="exported\nfrom a test")
+    assert text.startswith("# exported\n# from a test\n")
+    back = validate_scenario(tomllib.loads(text))
+    assert back == scn.model_copy(update={"seed": 987654321})
+    assert scenario_from_text("x.toml", text) == back  # the page accepts its own export
+
+
+def test_cli_run_of_the_exported_toml_gives_the_page_bytes(tmp_path):
+    sim = Sim.build("summit_2018", VALUES, 7)
+    while sim.step():
+        pass
+    path = tmp_path / "exported.toml"
+    path.write_text(scenario_toml(sim.scenario, sim.seed, note=sim.label))
+    out = tmp_path / "run"
+    assert cli.main(["run", "--config", str(path), "--out", str(out), "--no-plot"]) == 0
+    assert (out / "trajectory.csv").read_bytes() == trajectory_csv(sim.model).encode()
+    assert (out / "events.csv").read_bytes() == events_csv(sim.model).encode()
+    assert len(events_csv(sim.model).splitlines()) > 1
+
+
+def test_partial_run_export_is_a_prefix_of_the_full_run():
+    sim = Sim.build("baseline", {}, 11)
+    sim.advance_to(20)
+    part = pd.read_csv(io.StringIO(trajectory_csv(sim.model)))
+    assert list(part["step"]) == list(range(21))
+    full = CoalitionModel(sim.scenario, rng=11).run()
+    from coalition_sim.abm.outputs import step_table
+
+    pd.testing.assert_frame_equal(part, step_table(full).iloc[:21].reset_index(drop=True))
+
+
+def test_uploaded_files_are_validated_by_the_schema(tmp_path):
+    good = scenario_toml(resolve_scenario("baseline"), 5)
+    assert scenario_from_text("mine.toml", good).seed == 5
+    with pytest.raises(ConfigError, match=r"^bad\.toml: malformed TOML"):
+        scenario_from_text("bad.toml", "name = ")
+    bad_range = good.replace("growth = 0.06", "growth = 7.0")
+    assert bad_range != good
+    with pytest.raises(ConfigError, match=r"^range\.toml: .*growth.*"):
+        scenario_from_text("range.toml", bad_range)
+    with pytest.raises(ConfigError, match="extends"):
+        scenario_from_text("child.toml", 'extends = "baseline.toml"\nname = "x"\n')
+    with pytest.raises(ConfigError, match="at most"):
+        scenario_from_text("big.toml", "#" * 2_000_000)
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        scenario_from_text("bin.toml", b"\xff\xfe\x00")
+
+
+def test_link_round_trip_and_refusals():
+    state = LinkState("summit_2018", 42, {"params.fatigue.growth": 0.1, "x.name": "a b"}, 12)
+    query = format_query(state)
+    assert query.startswith("scenario=summit_2018&seed=42&set=params.fatigue.growth%3D0.1")
+    assert parse_query("?" + query, NAMES) == state
+    assert parse_query("", NAMES) is None
+    bad = {
+        "scenario=nope": "unknown scenario 'nope'",
+        "scenario=baseline&seed=abc": "Seed must be a whole number",
+        "scenario=baseline&week=-1": "week must be a whole number",
+        "scenario=baseline&set=novalue": "not of the form key=value",
+        "scenario=baseline&colour=red": "unknown link parameter 'colour'",
+        "scenario=baseline&seed=1&seed=2": "more than once",
+    }
+    for text, message in bad.items():
+        with pytest.raises(ValueError, match=re.escape(message)):
+            parse_query(text, NAMES)
+
+
+def test_opening_a_link_reproduces_the_state_or_falls_back_with_a_message():
+    sim, msg = _initial(NAMES, format_query(LinkState("summit_2018", 42, VALUES, 17)))
+    assert msg == ""
+    assert (sim.source, sim.seed, sim.values, sim.model.steps) == ("summit_2018", 42, VALUES, 17)
+    twin = Sim.build("summit_2018", VALUES, 42)
+    twin.advance_to(17)
+    assert trajectory_csv(twin.model) == trajectory_csv(sim.model)
+    for query, message in (
+        ("scenario=baseline&set=params.fatigue.growth%3D9", "out of range"),
+        ("scenario=baseline&week=9999", "outside this scenario"),
+        ("scenario=baseline&set=params.nope.x%3D1", "unknown key"),
+        ("scenario=zzz", "unknown scenario"),
+    ):
+        sim, msg = _initial(NAMES, query)
+        assert msg.startswith("The link was refused") and message in msg, msg
+        assert (sim.source, sim.values, sim.model.steps) == ("baseline", {}, 0)
+
+
+def test_ensemble_result_names_its_inputs_and_exports():
+    sim = Sim.build("baseline", {"params.fatigue.growth": 0.1}, 3)
+    res = ensemble_views(sim, 40)
+    assert res["inputs"] == sim.inputs
+    assert "seed 3" in res["label"] and "Sanctions fatigue growth = 0.1" in res["label"]
+    assert Sim.build("baseline", {"params.fatigue.growth": 0.1}, 3).inputs == sim.inputs
+    assert Sim.build("baseline", {"params.fatigue.growth": 0.1}, 4).inputs != sim.inputs
+    assert Sim.build("baseline", {}, 3).inputs != sim.inputs
+    for name, p in res["probabilities"].items():
+        lo, hi = res["intervals"][name]
+        assert 0 <= lo <= p <= hi <= 1
+        assert hi - lo > 0  # 40 replicates leave real uncertainty
+    table = pd.read_csv(io.StringIO(ensemble_outcomes_csv(res)))
+    assert len(table) == len(res["probabilities"])
+    assert set(table.columns) >= {"outcome", "label", "share", "ci95_low", "ci95_high", "inputs"}
+    reps = pd.read_csv(io.StringIO(ensemble_replicates_csv(res)))
+    assert len(reps) == 40 and reps["replicate_seed"].nunique() == 40
+    root = ET.fromstring(res["bars"])
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f".//{ns}g[@class='ci']")) == len(res["probabilities"])
+
+
+def test_parameter_labels_are_words():
+    scn = resolve_scenario("baseline")
+    assert param_label("params.fatigue.growth", scn) == "Sanctions fatigue growth"
+    assert "." not in param_label("params.outcomes.fracture_cohesion", scn).split()[-1]
+    assert param_label("actors.PRC.volatility", scn).startswith("PRC: ")
+
+
+def _texts(svg: str):
+    ns = "{http://www.w3.org/2000/svg}"
+    return ET.fromstring(svg).iter(f"{ns}text")
+
+
+def test_chart_text_is_never_below_the_minimum_and_strings_are_escaped():
+    m = CoalitionModel("regional_six", rng=3)
+    h = History.of(m)
+    for _ in range(30):
+        m.step()
+        h.record(m)
+    charts = [graph_svg(m), series_svg(m, h), outcome_bars_svg({"agreement": 0.5}, 10)]
+    for svg in charts:
+        sizes = [float(t.get("font-size")) for t in _texts(svg)]
+        assert sizes and min(sizes) >= MIN_FONT
+        width = float(ET.fromstring(svg).get("viewBox").split()[2])
+        min_px = float(re.search(r"min-width:(\d+)px", svg).group(1))
+        assert min_px / width * MIN_FONT >= 11  # never rendered below 11 CSS px
+    assert "min-width" in svg_style(100)
+    # a scenario file is user input: its names must not become markup
+    scn = resolve_scenario("baseline")
+    data = scn.model_dump(mode="json")
+    data["actors"][0]["name"] = "<script>alert(1)</script>"
+    evil = validate_scenario(data)
+    em = CoalitionModel(evil, rng=1)
+    eh = History.of(em)
+    for html in (graph_svg(em), series_legend_html(em, eh), series_svg(em, eh)):
+        assert "<script>" not in html
+    assert "&lt;script&gt;" in graph_svg(em) + series_legend_html(em, eh)
+    assert np.isfinite([float(t.get("font-size")) for t in _texts(graph_svg(em))]).all()
