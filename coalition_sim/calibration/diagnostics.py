@@ -214,17 +214,26 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
         )
         k = cmp.get("rejection_within_final", 0)
         need = cmp.get("rejection_runs_to_final")
-        L.append(
-            f"  To keep {fit['particles']} within the sequential fit's final tolerance "
-            f"{cmp['smc_final_tolerance']:.4g}, rejection would need about "
-            + (
-                f"{need:,} runs ({k} of its {cmp['rejection_candidates']:,} candidates were within "
-                f"it): **{need / cmp['smc_runs']:.1f}x the sequential fit's {cmp['smc_runs']:,}**."
-                if need
-                else f"more than {cmp['rejection_runs'] * fit['particles']:,} runs (none of its "
-                f"{cmp['rejection_candidates']:,} candidates was within it)."
+        final = cmp["smc_final_tolerance"]
+        if k >= fit["particles"]:
+            verdict = (
+                f"  Rejection's own closest {fit['particles']} are all within the sequential fit's "
+                f"final tolerance {final:.4g}: on this model and budget the sequential fit is "
+                f"**no faster** ({cmp['smc_runs']:,} runs against {cmp['rejection_runs']:,})."
             )
-        )
+        elif need:
+            verdict = (
+                f"  To keep {fit['particles']} within the sequential fit's final tolerance "
+                f"{final:.4g}, rejection would need about {need:,} runs ({k} of its "
+                f"{cmp['rejection_candidates']:,} candidates were within it): **{need / cmp['smc_runs']:.2g}x** "
+                f"the sequential fit's {cmp['smc_runs']:,}."
+            )
+        else:
+            verdict = (
+                f"  None of rejection's {cmp['rejection_candidates']:,} candidates was within the "
+                f"sequential fit's final tolerance {final:.4g}."
+            )
+        L.append(verdict)
     L += [
         "- **Posterior as an input**: `posterior.parquet` (particles, weights, model fingerprint,",
         "  targets hash). `python run.py run --posterior FILE`, `sweep --posterior FILE`,",
