@@ -142,12 +142,9 @@ def _fitted_name(key: str) -> str:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from ..calibration.targets import load_targets
-    from ..scenario.loading import ConfigError
 
     path = args.targets or _root() / "calibration" / "targets.toml"
     targets = load_targets(path)  # every check before anything is written
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigError(f"{args.out}: exists and is not a folder")
     if args.method == "smc":
         return _cmd_smc(args, targets)
     return _cmd_rejection(args, targets)
