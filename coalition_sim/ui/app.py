@@ -618,6 +618,7 @@ def EnsemblePanel(ui: PageState):
     error = solara.use_reactive("")
     result = solara.use_reactive(cast(dict[str, Any] | None, None))
     clicked = solara.use_reactive(0)
+    use_post = solara.use_reactive(False)
     _ = ui.version.value
 
     def compute() -> dict[str, Any] | None:
@@ -632,7 +633,7 @@ def EnsemblePanel(ui: PageState):
             return None
         error.set("")
         try:
-            out = ensemble_views(ui.sim, n)
+            out = ensemble_views(ui.sim, n, posterior=use_post.value)
         except (ConfigError, ValueError) as exc:
             error.set(f"The ensemble engine refused these inputs: {exc}")
             return None
@@ -655,6 +656,10 @@ def EnsemblePanel(ui: PageState):
             solara.Button(
                 "Run replicates", on_click=run, color="primary", disabled=task.pending,
                 classes=["cs-run-ensemble"],
+            )  # fmt: skip
+            solara.Switch(
+                label="Parameter uncertainty: draw fitted parameters from the posterior",
+                value=use_post, classes=["cs-posterior"],
             )  # fmt: skip
             if task.pending:
                 solara.Text("running\u2026", classes=["cs-note"])
