@@ -72,6 +72,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--outcome", default="coalition_fractured",
         help="outcome of the robustness table when futures vary (default coalition_fractured)",
     )  # fmt: skip
+    cp.add_argument(
+        "--posterior", type=Path, metavar="FILE",
+        help="draw fitted parameters from a calibration posterior (same draws in every arm)",
+    )  # fmt: skip
     cp.add_argument("--confidence", type=_confidence, default=0.95, help="default 0.95")
     cp.add_argument(
         "--out", type=Path, metavar="DIR", help="output folder (default: outputs/compare)"
@@ -200,7 +204,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     futures = _futures(args, specs)
     res = compare(
         args.policy, base, replicates=args.replicates, seed=args.seed, steps=args.steps,
-        futures=futures, common=common, confidence=args.confidence,
+        futures=futures, common=common, confidence=args.confidence, posterior=args.posterior,
     )  # fmt: skip
     out = args.out or Path("outputs") / "compare"
     out.mkdir(parents=True, exist_ok=True)
