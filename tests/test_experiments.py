@@ -434,3 +434,17 @@ def test_compare_with_a_posterior_gives_every_arm_the_same_draws() -> None:
     drew = not same.finals["a"].drop(columns="seed").equals(plain.finals["a"].drop(columns="seed"))
     assert drew, "the posterior draws changed nothing"
     assert len(load_posterior(post_file)) > 1
+
+
+def test_compare_out_is_checked_before_work_and_needs_overwrite(tmp_path: Path, capsys) -> None:
+    args = ["compare", "--policy", "a", "--policy", "b:actors.USA.consults=1", "--replicates", "20"]
+    out = tmp_path / "c"
+    assert main([*args, "--steps", "5", "--out", str(out)]) == 0
+    first = (out / "effects.csv").read_bytes()
+    assert main([*args, "--steps", "5", "--out", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*args, "--steps", "5", "--out", str(out), "--overwrite"]) == 0
+    assert (out / "effects.csv").read_bytes() == first  # same seeds, same bytes
+    (tmp_path / "f").write_text("x")
+    assert main([*args, "--out", str(tmp_path / "f")]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "f"]  # no stray temp folder
