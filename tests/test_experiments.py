@@ -234,23 +234,25 @@ def test_discovery_refuses_an_outcome_that_never_happens() -> None:
 def test_discover_cli_on_a_sweep(tmp_path: Path, capsys) -> None:
     from coalition_sim.experiments.sweep import SweepSpec, plan_sweep, run_sweep
 
+    # summit_2018: fracture runs through partners' resentment of unconsulted US moves, so a
+    # low consultation rate and a high resentment cost must come out as the box
     spec = SweepSpec.model_validate(
         {
-            "name": "disc", "scenario": "summit_2018", "replicates": 4, "seed": 3, "steps": 40,
-            "design": {"kind": "lhs", "samples": 60},
+            "name": "disc", "scenario": "summit_2018", "replicates": 2, "seed": 3,
+            "design": {"kind": "lhs", "samples": 200},
             "parameters": [
-                {"name": "actors.USA.hedging", "min": 0.0, "max": 1.0},
-                {"name": "params.fatigue.growth", "min": 0.0, "max": 0.2},
+                {"name": "actors.USA.consults", "min": 0.0, "max": 1.0},
+                {"name": "params.commitment.unilateral_cost", "min": 0.0, "max": 0.06},
             ],
         }
     )  # fmt: skip
     run_sweep(plan_sweep(spec), tmp_path / "sw", workers=1, quiet=True)
-    assert main(["discover", str(tmp_path / "sw"), "--outcome", "summit_revived"]) == 0
+    assert main(["discover", str(tmp_path / "sw"), "--outcome", "coalition_fractured"]) == 0
     out = capsys.readouterr().out
-    assert "PRIM box" in out and "actors.USA.hedging" in out
-    report = (tmp_path / "sw" / "discovery" / "discovery_summit_revived.md").read_text()
+    assert "PRIM box" in out and "actors.USA.consults <=" in out
+    report = (tmp_path / "sw" / "discovery" / "discovery_coalition_fractured.md").read_text()
     assert "## PRIM box" in report and "qp" in report
-    assert (tmp_path / "sw" / "discovery" / "prim_trajectory_summit_revived.png").exists()
+    assert (tmp_path / "sw" / "discovery" / "prim_trajectory_coalition_fractured.png").exists()
     assert main(["discover", str(tmp_path / "sw"), "--outcome", "nope"]) == 2
 
 
@@ -414,3 +416,35 @@ def test_compare_cli_takes_futures_from_a_table(tmp_path, capsys) -> None:
     rob = pd.read_csv(out / "robustness.csv")
     assert list(rob["policy"]) == ["base", "closed"] and (rob["futures"] == 3).all()
     assert "robustness of P(summit_held) across 3 futures" in capsys.readouterr().out
+
+
+def test_compare_with_a_posterior_gives_every_arm_the_same_draws() -> None:
+    from coalition_sim.engine.posterior import load_posterior
+
+    post_file = Path("configs/calibration/posterior.parquet")
+    same = compare(
+        ["a:actors.USA.consults=0.5", "b:actors.USA.consults=0.5"], "configs/history/start_2018.toml",
+        replicates=60, seed=5, steps=20, posterior=post_file,
+    )  # fmt: skip
+    assert (same.table["effect"] == 0).all()  # CRN: identical draws and seeds in both arms
+    plain = compare(
+        ["a:actors.USA.consults=0.5", "b:actors.USA.consults=0.5"], "configs/history/start_2018.toml",
+        replicates=60, seed=5, steps=20,
+    )  # fmt: skip
+    drew = not same.finals["a"].drop(columns="seed").equals(plain.finals["a"].drop(columns="seed"))
+    assert drew, "the posterior draws changed nothing"
+    assert len(load_posterior(post_file)) > 1
+
+
+def test_compare_out_is_checked_before_work_and_needs_overwrite(tmp_path: Path, capsys) -> None:
+    args = ["compare", "--policy", "a", "--policy", "b:actors.USA.consults=1", "--replicates", "20"]
+    out = tmp_path / "c"
+    assert main([*args, "--steps", "5", "--out", str(out)]) == 0
+    first = (out / "effects.csv").read_bytes()
+    assert main([*args, "--steps", "5", "--out", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*args, "--steps", "5", "--out", str(out), "--overwrite"]) == 0
+    assert (out / "effects.csv").read_bytes() == first  # same seeds, same bytes
+    (tmp_path / "f").write_text("x")
+    assert main([*args, "--out", str(tmp_path / "f")]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "f"]  # no stray temp folder

@@ -57,7 +57,9 @@ __all__ = [
 
 DISTANCE = (
     "sum over count statistics of ((mean simulated weeks - observed) / sqrt(max(observed, 1)))^2 "
-    "+ sum over binary facts of -log(max(simulated share of runs with the fact, 1/(K+1)))"
+    "+ sum over binary facts of -log(max(simulated share of runs with the fact, 1/(K+1))) "
+    "+ sum over timing and tightening statistics of ((mean simulated - observed) / scale)^2, "
+    "scale stated per statistic in the target file; each term times its weight"
 )
 _EVENTS = EVENTS
 _NEVER = np.iinfo(np.int32).max
@@ -191,10 +193,11 @@ def distance(targets: Targets, values: dict[str, np.ndarray], replicates: int) -
     floor = 1.0 / (replicates + 1)
     for st in targets.statistics:
         v = np.asarray(values[st.name], dtype=np.float64)
-        if st.kind == "weeks":
-            d = d + st.weight * ((v - st.observed) / np.sqrt(max(st.observed, 1.0))) ** 2
-        else:
+        if st.kind == "fact":
             d = d - st.weight * np.log(np.maximum(v, floor))
+        else:
+            scale = st.scale if st.scale > 0 else np.sqrt(max(st.observed, 1.0))
+            d = d + st.weight * ((v - st.observed) / scale) ** 2
     return np.asarray(d, dtype=np.float64)
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "AbcSettings",
     "Prior",
     "Record",
+    "SmcSettings",
     "Statistic",
     "TargetFile",
     "Targets",
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 #: Binary facts a statistic may target (a probability per candidate).
-FACTS = ("summit_held", "cancelled_before_held", "summit_revived")
+FACTS = ("summit_held", "cancelled_before_held", "summit_revived", "moratorium_held")
 #: Events whose weeks a count statistic may target.
 EVENTS = ("conventional_test", "strategic_test")
 
@@ -66,6 +67,9 @@ class Record(BaseModel):
     summit_held: dt.date | None = None
     summit_cancelled: dt.date | None = None
     summit_revived: dt.date | None = None
+    moratorium_announced: dt.date | None = None
+    conventional_first: dict[int, dt.date] = Field(default_factory=dict)
+    conventional_last: dict[int, dt.date] = Field(default_factory=dict)
     unsc_resolutions: list[Resolution] = Field(default_factory=list)
 
 
@@ -74,20 +78,41 @@ class StatisticEntry(_Strict):
 
     name: str = Field(min_length=1)
     scenario: str = Field(min_length=1)
-    kind: Literal["weeks", "fact"]
+    kind: Literal["weeks", "fact", "first_week", "last_week", "tightening"]
     year: int
-    event: Literal["conventional_test", "strategic_test"] | None = None
-    fact: Literal["summit_held", "cancelled_before_held", "summit_revived"] | None = None
-    observed: FiniteFloat | None = None
+    event: (
+        Literal["conventional_test", "strategic_test", "summit_cancelled", "summit_revived",
+                "summit_held"] | None
+    ) = None  # fmt: skip
+    fact: (
+        Literal["summit_held", "cancelled_before_held", "summit_revived", "moratorium_held"] | None
+    ) = None
+    observed: dt.date | FiniteFloat | None = None
     weight: FiniteFloat = Field(1.0, ge=0)
     rule: str = ""
+    # timing and tightening statistics (calibration.stats)
+    scale: FiniteFloat | None = Field(None, gt=0)
+    first_year: int | None = None
+    lag: int | None = Field(None, ge=1, le=52)
 
     @model_validator(mode="after")
     def _kind_needs(self) -> StatisticEntry:
-        if self.kind == "weeks" and (self.event is None or self.observed is None):
-            raise ValueError(f"statistic '{self.name}': kind 'weeks' needs 'event' and 'observed'")
+        if self.kind == "weeks" and (self.event not in EVENTS or self.observed is None):
+            raise ValueError(
+                f"statistic '{self.name}': kind 'weeks' needs 'observed' and 'event' one of "
+                f"{', '.join(EVENTS)}"
+            )
         if self.kind == "fact" and self.fact is None:
             raise ValueError(f"statistic '{self.name}': kind 'fact' needs 'fact'")
+        if self.kind in ("first_week", "last_week", "tightening"):
+            if self.scale is None:
+                raise ValueError(f"statistic '{self.name}': missing required key 'scale'")
+            if self.observed is None:
+                raise ValueError(f"statistic '{self.name}': missing required key 'observed'")
+        if self.kind in ("first_week", "last_week") and self.event is None:
+            raise ValueError(f"statistic '{self.name}': kind '{self.kind}' needs 'event'")
+        if self.kind == "tightening" and self.lag is None:
+            raise ValueError(f"statistic '{self.name}': kind 'tightening' needs 'lag'")
         return self
 
 
@@ -98,6 +123,7 @@ class PriorEntry(_Strict):
     low: FiniteFloat
     high: FiniteFloat
     reason: str = ""
+    edge: str = ""  # why the range stands (or changed) if the posterior piles at an edge
 
     @model_validator(mode="after")
     def _nonempty(self) -> PriorEntry:
@@ -117,6 +143,23 @@ class AbcSettings(_Strict):
     validation_seed: int | None = Field(None, ge=0)
 
 
+class SmcSettings(_Strict):
+    """The ``[smc]`` table: settings of the sequential fit (population Monte Carlo)."""
+
+    particles: int = Field(400, ge=4)
+    replicates: int = Field(20, ge=1)
+    alpha: float = Field(0.5, gt=0, lt=1)
+    min_acceptance: float = Field(0.04, gt=0, lt=1)
+    max_generations: int = Field(12, ge=1)
+    max_runs: int | None = Field(None, ge=1)
+    forecast_max_runs: int | None = Field(None, ge=1)
+    seed: int | None = Field(None, ge=0)
+    predictive_draws: int = Field(2000, ge=1)
+    forecast_fit_until: int | None = None
+    kernel: Literal["logit_mvn", "truncated"] = "logit_mvn"
+    kernel_scale: float | None = Field(None, gt=0)
+
+
 class TargetFile(_Strict):
     """A whole target file as written."""
 
@@ -127,6 +170,7 @@ class TargetFile(_Strict):
     statistics: list[StatisticEntry] = Field(min_length=1)
     priors: list[PriorEntry] = Field(min_length=1)
     abc: AbcSettings = Field(default_factory=AbcSettings)
+    smc: SmcSettings = Field(default_factory=SmcSettings)
 
 
 @dataclass(frozen=True)
@@ -142,6 +186,11 @@ class Statistic:
     fact: str = ""
     weight: float = 1.0
     rule: str = ""
+    # timing and tightening statistics (calibration.stats.EXTRA_KINDS)
+    scale: float = 0.0  # distance scale; 0 means the count default sqrt(max(observed, 1))
+    date: dt.date | None = None  # the record's date behind a timing statistic
+    first_year: int = 0  # tightening: first year of the window (``year`` is the last)
+    lag: int = 0  # tightening: weeks after a test within which the coalition must tighten
 
 
 @dataclass(frozen=True)
@@ -152,6 +201,7 @@ class Prior:
     low: float
     high: float
     reason: str
+    edge: str = ""  # why the range stands (or changed) if the posterior piles at an edge
 
 
 @dataclass
@@ -166,6 +216,7 @@ class Targets:
     statistics: list[Statistic]
     priors: list[Prior]
     abc: AbcSettings = field(default_factory=AbcSettings)
+    smc: SmcSettings = field(default_factory=SmcSettings)
 
     @property
     def names(self) -> list[str]:
@@ -200,6 +251,10 @@ def derive_observed(stat: Statistic, record: Record, scn: Scenario, src: str) ->
             return float(cancelled < held and held.year == stat.year)
         if stat.fact == "summit_revived":
             return float(revived is not None and revived.year == stat.year)
+        if stat.fact == "moratorium_held":
+            mor = record.moratorium_announced
+            later = [d for d in icbm + nuclear if mor is not None and d >= mor]
+            return float(mor is not None and mor.year == stat.year and not later)
     raise ConfigError(f"{src}: statistic '{stat.name}': unknown rule '{stat.rule}'")
 
 
@@ -212,8 +267,12 @@ def _statistic(k: int, e: StatisticEntry, targets: TargetFile, scns: dict[str, S
     first, last = scn.start_date, scn.date_of(scn.steps)
     if not (first.year <= e.year and dt.date(e.year, 12, 31) <= last + dt.timedelta(days=6)):
         raise ConfigError(f"{where}: year {e.year} is not covered by scenario '{e.scenario}'")
+    if e.kind not in ("weeks", "fact"):
+        from .stats import parse_extra
+
+        return parse_extra(e, targets.record, scn, where)
     observed = e.observed if e.kind == "weeks" else 1.0
-    assert observed is not None  # StatisticEntry checked it
+    assert isinstance(observed, float)  # StatisticEntry checked it
     stat = Statistic(e.name, e.scenario, e.kind, e.year, observed, event=e.event or "",
                      fact=e.fact or "", weight=e.weight, rule=e.rule)  # fmt: skip
     derived = derive_observed(stat, targets.record, scn, src)
@@ -246,7 +305,7 @@ def _prior(k: int, e: PriorEntry, scns: dict[str, Scenario], src: str) -> Prior:
             raise ConfigError(f"{where}: '{canon}' is a whole number; only real ones are fitted")
         if ".interests." in canon:
             raise ConfigError(f"{where}: interest weights must sum to 1; fit another parameter")
-    return Prior(canon, e.low, e.high, e.reason)
+    return Prior(canon, e.low, e.high, e.reason, e.edge)
 
 
 def load_targets(path: str | Path) -> Targets:
@@ -278,4 +337,5 @@ def load_targets(path: str | Path) -> Targets:
         if prior.name in {p.name for p in priors}:
             raise ConfigError(f"{src}: priors[{k}]: parameter '{prior.name}' is listed twice")
         priors.append(prior)
-    return Targets(path, tf.name or path.stem, tf.record, scns, paths, stats, priors, tf.abc)
+    return Targets(path, tf.name or path.stem, tf.record, scns, paths, stats, priors, tf.abc,
+                   tf.smc)  # fmt: skip

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .args import output_arg, positive_int, worker_count
 from .args import seed as _seed
@@ -26,27 +27,79 @@ def _share(text: str) -> float:
     return value
 
 
+def _alpha(text: str) -> float:
+    value = _share(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {value}")
+    return value
+
+
+def _root() -> Path:
+    from ..scenario.library import config_dir
+
+    return config_dir()
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``calibrate`` and ``calibration-report`` subcommands."""
-    cal = sub.add_parser("calibrate", help="fit free parameters to the historical record (ABC)")
-    cal.add_argument(
-        "targets", type=Path, help="target file, e.g. configs/calibration/targets.toml"
+    cal = sub.add_parser(
+        "calibrate", help="fit free parameters to the 2016-2018 record (sequential ABC)"
     )
-    cal.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="output folder")
+    cal.add_argument(
+        "targets", type=Path, nargs="?", default=None,
+        help="target file (default: configs/calibration/targets.toml)",
+    )  # fmt: skip
+    cal.add_argument(
+        "--out", type=output_arg, default=Path("outputs") / "calibration", metavar="DIR",
+        help="output folder; nothing is written elsewhere without --write-configs "
+        "(default: outputs/calibration)",
+    )  # fmt: skip
     cal.add_argument(
         "--overwrite", action="store_true", help="replace an earlier fit in the output folder"
     )
     cal.add_argument(
-        "--candidates", type=positive_int, metavar="N", help="prior draws (default: file)"
+        "--method", choices=("smc", "rejection"), default="smc",
+        help="smc: population Monte Carlo with adaptive tolerances (default); rejection: the "
+        "old Sobol rejection step (count and fact statistics only)",
+    )  # fmt: skip
+    cal.add_argument("--particles", type=positive_int, metavar="N", help="smc population size")
+    cal.add_argument("--alpha", type=_alpha, metavar="A", help="smc tolerance quantile (0.5)")
+    cal.add_argument(
+        "--min-acceptance", type=_alpha, metavar="Q", help="smc: stop below this acceptance"
+    )
+    cal.add_argument("--max-generations", type=positive_int, metavar="G", help="smc generations")
+    cal.add_argument(
+        "--predictive-draws", type=positive_int, metavar="R",
+        help="smc: posterior predictive runs per start (default: file)",
+    )  # fmt: skip
+    cal.add_argument(
+        "--max-runs", type=positive_int, metavar="N",
+        help="smc: run budget per fit; no generation starts that would exceed it",
+    )  # fmt: skip
+    cal.add_argument(
+        "--compare-rejection", type=positive_int, metavar="M",
+        help="smc: also run a rejection step of M candidates and compare runs-to-tolerance",
+    )  # fmt: skip
+    cal.add_argument(
+        "--no-forecast", action="store_true", help="smc: skip the 2016-17 -> 2018 forecast test"
     )
     cal.add_argument(
-        "--replicates",
+        "--write-configs", action="store_true",
+        help="also replace configs/history/calibrated_*.toml, configs/calibration/"
+        "posterior.parquet and the report in docs/calibration/",
+    )  # fmt: skip
+    cal.add_argument(
+        "--candidates",
         type=positive_int,
-        metavar="K",
-        help="runs per candidate and start (default: file)",
+        metavar="N",
+        help="rejection: prior draws (default: file)",
     )
+    cal.add_argument(
+        "--replicates", type=positive_int, metavar="K",
+        help="runs per candidate/particle and start (default: file)",
+    )  # fmt: skip
     cal.add_argument("--seed", type=_seed, metavar="S", help="design and run seed (default: file)")
-    cal.add_argument("--accept", type=_share, metavar="Q", help="share kept (default: file, 0.05)")
+    cal.add_argument("--accept", type=_share, metavar="Q", help="rejection: share kept (0.05)")
     cal.add_argument(
         "--workers", type=worker_count, metavar="W", help="processes (default: min(2, cores))"
     )
@@ -55,27 +108,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     cal.add_argument(
         "--adjust", action="store_true",
-        help="use the regression-adjusted posterior (Beaumont 2002) for the point estimate",
+        help="rejection: use the regression-adjusted posterior (Beaumont 2002) for the point",
     )  # fmt: skip
     cal.add_argument(
         "--scenario-dir", type=Path, metavar="DIR",
-        help="where calibrated_<year>.toml go (default: beside the history scenarios)",
+        help="where calibrated_<year>.toml go (default: OUT/scenarios)",
     )  # fmt: skip
-    cal.add_argument("--report", type=Path, metavar="DIR", help="also write the fit report here")
+    cal.add_argument(
+        "--report", type=Path, metavar="DIR", help="report folder (default: OUT/report)"
+    )
     cal.add_argument(
         "--validation-replicates", type=positive_int, metavar="R",
-        help="runs per start for the report (default: file, 2000)",
+        help="rejection: runs per start for the report (default: file, 2000)",
     )  # fmt: skip
     cal.add_argument("--quiet", action="store_true", help="no progress output")
     cal.set_defaults(handler=cmd_calibrate)
 
-    rep = sub.add_parser("calibration-report", help="validate a fit and write the Markdown report")
+    rep = sub.add_parser("calibration-report", help="write the Markdown report of a fit")
     rep.add_argument("dir", type=Path, help="calibration output folder (with fit.json)")
     rep.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="report folder")
     rep.add_argument(
-        "--replicates", type=positive_int, metavar="R", help="validation runs per start"
+        "--replicates", type=positive_int, metavar="R", help="rejection: validation runs per start"
     )
-    rep.add_argument("--seed", type=_seed, metavar="S", help="validation seed (not the fit's)")
+    rep.add_argument("--seed", type=_seed, metavar="S", help="rejection: validation seed")
     rep.set_defaults(handler=cmd_report)
 
 
@@ -86,15 +141,112 @@ def _fitted_name(key: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from ..calibration.estimate import calibrate, write_fitted_scenario, write_outputs
     from ..calibration.targets import load_targets
+
+    path = args.targets or _root() / "calibration" / "targets.toml"
+    targets = load_targets(path)  # every check before anything is written
+    if args.method == "smc":
+        return _cmd_smc(args, targets)
+    return _cmd_rejection(args, targets)
+
+
+def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
+    import shutil
+
+    from ..calibration.diagnostics import write_smc_report
+    from ..calibration.fit import FitSettings, run_calibration
+    from ..scenario.loading import ConfigError
+    from ..scenario.safe_paths import OutputDir, check_output_dir
+
+    for opt in ("candidates", "accept", "validation_replicates"):
+        if getattr(args, opt) is not None:
+            raise ConfigError(f"--{opt.replace('_', '-')} applies to --method rejection only")
+    if args.adjust:
+        raise ConfigError("--adjust applies to --method rejection only")
+    cfg = targets.smc.model_dump()
+    if cfg["seed"] is None:
+        cfg["seed"] = targets.abc.seed
+    seed = int(cfg["seed"]) if args.seed is None else args.seed
+    workers = args.workers or max(1, min(2, os.cpu_count() or 1))
+    quiet = args.quiet
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"calibrate: {msg}", file=sys.stderr, flush=True)
+
+    fit_until = None if args.no_forecast else cfg.get("forecast_fit_until")
+    scen_dir = args.scenario_dir
+    if args.write_configs and scen_dir is None:
+        scen_dir = next(iter(targets.scenario_paths.values())).parent
+
+    def pick(arg: Any, key: str, default: Any) -> Any:
+        return arg if arg is not None else cfg.get(key, default)
+
+    cfg_fit = FitSettings(
+        particles=int(pick(args.particles, "particles", 500)),
+        replicates=int(pick(args.replicates, "replicates", 30)),
+        seed=seed,
+        alpha=float(pick(args.alpha, "alpha", 0.5)),
+        min_acceptance=float(pick(args.min_acceptance, "min_acceptance", 0.04)),
+        max_generations=int(pick(args.max_generations, "max_generations", 12)),
+        workers=workers,
+        max_runs=pick(args.max_runs, "max_runs", None),
+        forecast_max_runs=pick(args.max_runs, "forecast_max_runs", None),
+        predictive_draws=int(pick(args.predictive_draws, "predictive_draws", 2000)),
+        predictive_seed=int(
+            seed + 1 if targets.abc.validation_seed is None else targets.abc.validation_seed
+        ),
+        forecast_until=None if fit_until is None else int(fit_until),
+        compare_rejection=args.compare_rejection or 0,
+        kernel=str(cfg.get("kernel", "logit_mvn")),
+        kernel_scale=cfg.get("kernel_scale"),
+        scheduler=args.scheduler,
+    )
+    if args.report is not None:
+        check_output_dir(args.report, overwrite=True, marker="README.md")
+    stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
+    with stage:  # written whole or not at all
+        fit, timing, written = run_calibration(targets, stage.tmp, cfg_fit, scen_dir, say)
+        written += write_smc_report(stage.tmp, stage.tmp / "report")
+    written = [args.out / q.relative_to(stage.tmp) if q.is_relative_to(stage.tmp) else q
+               for q in written]  # fmt: skip
+    if args.report is not None:
+        written += write_smc_report(args.out, args.report)
+    if args.write_configs:
+        root = _root()
+        dest = root / "calibration" / "posterior.parquet"
+        shutil.copyfile(args.out / "posterior.parquet", dest)
+        docs = root.parent / "docs" / "calibration"
+        written += write_smc_report(args.out, docs)
+        written.append(dest)
+    print(f"calibrate: {fit['method']}: {len(fit['generations'])} generations, "
+          f"{fit['runs']:,} runs; end to end {timing['end_to_end_seconds']:.0f} s")  # fmt: skip
+    for name, v in fit["parameters"].items():
+        print(f"  {name:<42} {v['median']:9.4g}  [{v['q05']:.4g}, {v['q95']:.4g}]")
+    cov = fit["predictive"]["coverage"]
+    print(f"calibrate: coverage {sum(r['in50'] for r in cov)}/{len(cov)} in 50%, "
+          f"{sum(r['in90'] for r in cov)}/{len(cov)} in 90%")  # fmt: skip
+    if "forecast" in fit:
+        fc = fit["forecast"]["coverage"]
+        print(f"calibrate: forecast of 2018: {sum(r['in50'] for r in fc)}/{len(fc)} in 50%, "
+              f"{sum(r['in90'] for r in fc)}/{len(fc)} in 90%")  # fmt: skip
+    print("calibrate: wrote " + ", ".join(str(p) for p in dict.fromkeys(written)))
+    return 0
+
+
+def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
+    from ..calibration.estimate import calibrate, write_fitted_scenario, write_outputs
+    from ..calibration.targets import FACTS
     from ..scenario.loading import ConfigError
     from ..scenario.provenance import provenance
     from ..scenario.safe_paths import OutputDir, check_output_dir
 
     started = dt.datetime.now(dt.UTC)
-
-    targets = load_targets(args.targets)  # every check before anything is written
+    legacy = [s.name for s in targets.statistics
+              if s.kind not in ("weeks", "fact") or s.fact == FACTS[-1]]  # fmt: skip
+    if legacy:
+        raise ConfigError(f"{targets.path}: --method rejection scores count and summit facts "
+                          f"only; remove {legacy[0]} (and other timing statistics) or use smc")  # fmt: skip
     abc = targets.abc
     candidates = args.candidates or abc.candidates
     replicates = args.replicates or abc.replicates
@@ -133,7 +285,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     scen_dir = args.scenario_dir
     for key, base in targets.scenario_paths.items():
         name = _fitted_name(key)
-        folder = scen_dir or base.parent
+        folder = scen_dir or (base.parent if args.write_configs else args.out / "scenarios")
         written.append(
             write_fitted_scenario(
                 folder / f"{name}.toml", base, name, res.fit,
@@ -160,6 +312,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     check_output_dir(args.out, overwrite=True, marker="README.md")  # a report is rewritten
     t0 = time.perf_counter()
+    if (args.dir / "posterior.parquet").is_file():
+        from ..calibration.diagnostics import write_smc_report
+
+        written = write_smc_report(args.dir, args.out)
+        print(f"calibration-report: wrote {', '.join(map(str, written))}")
+        return 0
     written = write_report(args.dir, args.out, replicates=args.replicates, seed=args.seed)
     print(
         f"calibration-report: {time.perf_counter() - t0:.1f} s; wrote "

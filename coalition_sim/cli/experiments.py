@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .args import positive_int
+from .args import output_arg, positive_int
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -72,10 +72,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--outcome", default="coalition_fractured",
         help="outcome of the robustness table when futures vary (default coalition_fractured)",
     )  # fmt: skip
+    cp.add_argument(
+        "--posterior", type=Path, metavar="FILE",
+        help="draw fitted parameters from a calibration posterior (same draws in every arm)",
+    )  # fmt: skip
     cp.add_argument("--confidence", type=_confidence, default=0.95, help="default 0.95")
     cp.add_argument(
-        "--out", type=Path, metavar="DIR", help="output folder (default: outputs/compare)"
-    )
+        "--out", type=output_arg, metavar="DIR",
+        help="output folder (default: outputs/compare, refreshed on each call)",
+    )  # fmt: skip
+    cp.add_argument("--overwrite", action="store_true", help="replace an earlier result in --out")
     cp.set_defaults(handler=cmd_compare)
 
     dc = sub.add_parser(
@@ -180,11 +186,10 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..engine.ensemble import Ensemble
-    from ..experiments.compare import compare, forest_plot
-    from ..experiments.robustness import robustness_table
     from ..scenario.library import resolve_scenario, scenario_path
     from ..scenario.loading import ConfigError
     from ..scenario.names import parse_value as _parse_value
+    from ..scenario.safe_paths import OutputDir
 
     path = scenario_path(args.scenario)
     if not path.exists():
@@ -198,12 +203,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     base = resolve_scenario(path)
     specs = Ensemble(base).specs
     futures = _futures(args, specs)
+    # checked before any work; written whole into a temporary sibling, then renamed into place
+    stage = OutputDir(
+        args.out or Path("outputs") / "compare",
+        overwrite=args.overwrite or args.out is None, marker="effects.csv",
+    )  # fmt: skip
+    with stage:
+        return _compare_into(args, base, futures, common, stage)
+
+
+def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int:
+    from ..experiments.compare import compare, forest_plot
+    from ..experiments.robustness import robustness_table
+
     res = compare(
         args.policy, base, replicates=args.replicates, seed=args.seed, steps=args.steps,
-        futures=futures, common=common, confidence=args.confidence,
+        futures=futures, common=common, confidence=args.confidence, posterior=args.posterior,
     )  # fmt: skip
-    out = args.out or Path("outputs") / "compare"
-    out.mkdir(parents=True, exist_ok=True)
+    out = stage.tmp
     res.table.to_csv(out / "effects.csv", index=False)
     forest_plot(res.table, out / "forest.png")
     written = ["effects.csv", "forest.png"]
@@ -239,7 +256,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 f"{r['mean_hi']:.3f}]  median {r['median']:.3f}  q95 {r['q95']:.3f}  "
                 f"max regret {r['max_regret']:.3f}  best in {r['share_best']:.0%}"
             )
-    print("wrote " + ", ".join(str(out / w) for w in written))
+    print("wrote " + ", ".join(str(stage.out / w) for w in written))
     return 0
 
 

@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a scenario key, e.g. params.fatigue.growth=0.1 or actors.ROK.volatility=0.4",
     )  # fmt: skip
     run.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
+    run.add_argument(
+        "--posterior", type=Path, metavar="FILE",
+        help="draw the fitted parameters from a calibration posterior, keyed by the seed",
+    )  # fmt: skip
 
     sub.add_parser("scenarios", help="list the scenarios in configs/ with their descriptions")
 
@@ -119,6 +123,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides.append(f"steps={args.steps}")
     scn = _load(args.config, overrides)
     seed = scn.seed if args.seed is None else args.seed
+    if args.posterior is not None:
+        from ..engine.posterior import load_posterior
+
+        post = load_posterior(args.posterior)
+        scn = post.scenario_for(scn, seed)
+        print(f"posterior: particle {int(post.draw([seed])[0])} of {len(post)} for seed {seed}")
     out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides)
     # an explicit --out holding a result needs --overwrite; the default folder may be
     # refreshed by the identical run (same resolved scenario and seed: same outputs)

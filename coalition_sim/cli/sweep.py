@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--chunk-size", type=positive_int, metavar="N",
         help="runs per chunk (default: about 1/64 of the sweep, 2000..20000)",
     )  # fmt: skip
+    sw.add_argument(
+        "--posterior", type=Path, metavar="FILE",
+        help="draw each run's fitted parameters (those not swept) from a calibration posterior",
+    )  # fmt: skip
     sw.add_argument("--quiet", action="store_true", help="no progress output")
     sw.set_defaults(handler=cmd_sweep)
 
@@ -44,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..experiments.sweep import plan_sweep, run_sweep
 
-    plan = plan_sweep(args.spec)
+    plan = plan_sweep(args.spec, posterior=args.posterior)
     rep = run_sweep(
         plan, args.out, workers=args.workers, scheduler=args.scheduler,
         chunk_size=args.chunk_size, quiet=args.quiet,

@@ -269,12 +269,17 @@ def run_ensemble(
     steps: int | None = None,
     overrides: Mapping[str, float] | None = None,
     every: int = 1,
+    posterior: Any = None,
 ) -> dict[str, Any]:
     """One parameter point, many replicates: what the browser UI shows as a distribution.
 
     Returns ``final`` (one row per replicate: outcome flags and final metrics),
     ``probabilities`` (outcome -> share of replicates), ``trajectories`` (long table, every
     ``every`` weeks; None if ``every`` is 0), ``seconds`` (wall time) and ``seeds``.
+
+    With ``posterior`` (a calibration Parquet file or a loaded ``posterior.Posterior``) each
+    replicate draws the fitted parameters from it, keyed by its seed (``overrides`` win), so
+    the distribution carries parameter uncertainty.
     """
     start = time.perf_counter()
     ens = Ensemble(scenario, steps=steps)
@@ -282,6 +287,11 @@ def run_ensemble(
     values = {k: [v] for k, v in (overrides or {}).items()}
     p = ens.params(values, replicates=n_replicates)
     seeds = ens.seeds(seed, 1, n_replicates)
+    if posterior is not None:
+        from .posterior import Posterior, load_posterior
+
+        post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
+        post.apply(p, ens, seeds, keep=list(overrides or {}))
     res = ens.run(p, seeds, every=every)
     probs = {name: float(res.final[name].mean()) for name in events.OUTCOMES}
     return {

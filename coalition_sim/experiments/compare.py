@@ -247,6 +247,20 @@ class CompareResult:
 # --------------------------------------------------------------------------- running
 
 
+def _posterior_draws(posterior: Any, ens: Ensemble, seeds: np.ndarray) -> dict[str, np.ndarray]:
+    """Fitted parameters per row from a posterior, keyed by the (common) run seeds."""
+    if posterior is None:
+        return {}
+    from ..engine.posterior import Posterior, load_posterior
+
+    post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
+    post.check(ens.specs, "compare")
+    return {
+        canonical_name(k, ens.specs): np.asarray(v, np.float64)
+        for k, v in post.values_for(seeds).items()
+    }
+
+
 def compare(
     policies: Sequence[Policy | str],
     scenario: Scenario | str | Path | None = None,
@@ -257,6 +271,7 @@ def compare(
     common: Mapping[str, Any] | None = None,
     confidence: float = 0.95,
     n_boot: int = 2000,
+    posterior: Any = None,
 ) -> CompareResult:
     """Run every policy on the same futures and return their paired effects.
 
@@ -265,6 +280,9 @@ def compare(
     (a design over the uncertainties, or posterior draws), applied identically to every arm;
     each future is run ``replicates`` times. Without futures there is one future, the base
     scenario. ``common``: dotted-key values set in every arm (as ``--set``).
+    ``posterior`` (a calibration Parquet file or a loaded ``Posterior``): each row draws the
+    fitted parameters keyed by its seed; the seeds are common, so every arm gets the same
+    draws (futures and a policy's own levers win over the draw).
     ``result.table`` is the effects DataFrame (see :meth:`CompareResult.effects`).
     """
     start = time.perf_counter()
@@ -293,6 +311,7 @@ def compare(
     fut_idx = np.repeat(np.arange(n_fut), replicates)
     rep_idx = np.tile(np.arange(replicates), n_fut)
     seeds = run_seeds(seed, fut_idx, rep_idx)
+    drawn = _posterior_draws(posterior, base_engine, seeds)
 
     # Arms on the base scenario run as one stacked block (row-independent engine: the same
     # numbers as one run per arm, with half the per-week numpy overhead for two arms);
@@ -314,6 +333,9 @@ def compare(
             name: np.tile(fut[k].to_numpy(np.float64)[fut_idx], len(arms))
             for name, k in shared.items()
         }
+        for name, vals in drawn.items():
+            if name not in shared:
+                cols[name] = np.tile(vals, len(arms))
         for a, pol in enumerate(arms):
             for k, v in pol.levers.items():
                 name = canonical_name(k, ens.specs)

@@ -155,6 +155,7 @@ class SweepPlan:
     spec_hash: str
     source: str = ""
     scenario_json: dict[str, Any] = field(default_factory=dict)
+    posterior: Any = None  # posterior.Posterior: fitted parameters drawn per run (issue 11)
 
     @property
     def n_points(self) -> int:
@@ -282,10 +283,12 @@ def _hash(spec: SweepSpec, scn: Scenario) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def plan_sweep(spec: SweepSpec | str | Path) -> SweepPlan:
+def plan_sweep(spec: SweepSpec | str | Path, posterior: str | Path | None = None) -> SweepPlan:
     """Validate a spec completely (scenario, names, ranges, design) and compute its points.
 
-    Nothing is written; every problem is a one-line :class:`ConfigError`.
+    With ``posterior`` (a calibration Parquet file) every run draws the fitted parameters the
+    sweep does not vary from the posterior, keyed by its run seed. Nothing is written; every
+    problem is a one-line :class:`ConfigError`.
     """
     source: Path | None = None
     if not isinstance(spec, SweepSpec):
@@ -323,15 +326,25 @@ def plan_sweep(spec: SweepSpec | str | Path) -> SweepPlan:
         ens.params(dict(zip(names, points.T, strict=True)), n_points=points.shape[0])
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+    spec_hash = _hash(spec, scn)
+    post = None
+    if posterior is not None:
+        from ..engine.posterior import load_posterior
+
+        post = load_posterior(posterior)
+        post.check(ens.specs, f"sweep '{spec.name}'")
+        blob = spec_hash + post.values.tobytes().hex() + post.weights.tobytes().hex()
+        spec_hash = hashlib.sha256(blob.encode()).hexdigest()
     return SweepPlan(
         spec=spec,
         scenario=scn,
         names=names,
         points=points,
         bounds=bounds,
-        spec_hash=_hash(spec, scn),
+        spec_hash=spec_hash,
         source=str(source or ""),
         scenario_json=scn.model_dump(mode="json"),
+        posterior=post,
     )
 
 
@@ -355,6 +368,7 @@ class ChunkTask:
     every: int
     actors: bool
     counts: bool
+    posterior: Any = None  # posterior.Posterior or None
 
 
 def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
@@ -367,12 +381,16 @@ def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
     p = ens.params(dict(zip(task.names, task.points.T, strict=True)), n_points=len(task.points))
     p = p.take(local)
     seeds = run_seeds(task.seed, point, rep)
+    if task.posterior is not None:  # fitted parameters the sweep does not vary, per run seed
+        task.posterior.apply(p, ens, seeds, keep=task.names)
     res = ens.run(p, seeds, every=task.every, actors=task.actors, counts=task.counts)
     head = {
         "point": point,
         "replicate": rep.astype(np.int32),
         "seed": seeds,
     }
+    if task.posterior is not None:
+        head["posterior_particle"] = task.posterior.draw(seeds).astype(np.int32)
     final = res.final.drop(columns="row")
     runs_tbl = pa.Table.from_pandas(
         pd.concat([pd.DataFrame(head), final], axis=1), preserve_index=False
@@ -399,6 +417,7 @@ def _tasks(plan: SweepPlan, chunk_size: int, todo: Iterable[int]) -> Iterator[Ch
             points=plan.points[p0:p1].copy(), names=tuple(plan.names), replicates=reps,
             seed=plan.spec.seed, scenario_json=plan.scenario_json, spec_hash=plan.spec_hash,
             every=out.every, actors=out.actors, counts=out.event_counts,
+            posterior=plan.posterior,
         )  # fmt: skip
 
 
@@ -458,6 +477,15 @@ def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
         "chunk_size": chunk_size,
         "n_chunks": math.ceil(plan.n_runs / chunk_size),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "posterior": None
+        if plan.posterior is None
+        else {
+            "path": plan.posterior.path,
+            "particles": len(plan.posterior),
+            "parameters": plan.posterior.names,
+            "targets_hash": plan.posterior.meta.get("targets_hash"),
+            "model_fingerprint": plan.posterior.meta.get("model_fingerprint"),
+        },
         "provenance": provenance(out=out, scenario=plan.scenario_json),
         "points": None,  # row count, size and sha256 of points.parquet
         "chunks": {},  # chunk index -> records of its files, added as each is committed

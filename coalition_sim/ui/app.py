@@ -25,11 +25,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, cast
 
-import ipyvuetify
 import reacton.ipyvue as rv
 import solara
 import solara.lab
-import traitlets
 
 from ..scenario.library import BASELINE, list_scenarios, resolve_scenario
 from ..scenario.loading import ConfigError
@@ -66,6 +64,7 @@ from .views import (
     series_svg,
     timeline_html,
 )
+from .widgets import NativeSelect, ScenarioFileInput, UrlSync
 
 __all__ = [
     "EXTRA_PANELS",
@@ -178,108 +177,6 @@ def chart(svg: str, name: str) -> str:
 
 
 # --------------------------------------------------------------------------- browser widgets
-
-
-class UrlSync(ipyvuetify.VuetifyTemplate):
-    """Keeps the address bar's query string equal to ``query`` (history.replaceState).
-
-    Also declares the page's language and lets people zoom (the framework's page template
-    has no ``lang`` and disables pinch zoom), both needed by screen readers and low vision.
-    """
-
-    template = traitlets.Unicode(
-        """
-<template><span style="display:none"></span></template>
-<script>
-module.exports = {
-  mounted() {
-    document.documentElement.lang = 'en';
-    const vp = document.querySelector('meta[name=viewport]');
-    if (vp) vp.setAttribute('content', 'width=device-width, initial-scale=1');
-    this.apply();
-  },
-  watch: { query() { this.apply(); } },
-  methods: {
-    apply() {
-      if (this.query === null || this.query === undefined) return;
-      const want = window.location.pathname + (this.query ? '?' + this.query : '')
-        + window.location.hash;
-      const now = window.location.pathname + window.location.search + window.location.hash;
-      if (want !== now) window.history.replaceState(window.history.state, '', want);
-    }
-  }
-}
-</script>"""
-    ).tag(sync=True)
-    query = traitlets.Unicode(None, allow_none=True).tag(sync=True)
-
-
-class NativeSelect(ipyvuetify.VuetifyTemplate):
-    """A labelled native ``<select>``: keyboard- and screen-reader-friendly everywhere."""
-
-    template = traitlets.Unicode(
-        """
-<template>
-  <div class="cs-select">
-    <label :for="input_id">{{ label }}</label>
-    <select :id="input_id" :class="select_class" @change="value = $event.target.value">
-      <option v-for="o in options" :key="o" :value="o" :selected="o === value">{{ o }}</option>
-    </select>
-  </div>
-</template>
-<script>
-module.exports = {};
-</script>"""
-    ).tag(sync=True)
-    label = traitlets.Unicode("").tag(sync=True)
-    input_id = traitlets.Unicode("").tag(sync=True)
-    select_class = traitlets.Unicode("").tag(sync=True)
-    options = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    value = traitlets.Unicode("").tag(sync=True)
-
-
-class ScenarioFileInput(ipyvuetify.VuetifyTemplate):
-    """A labelled, keyboard-operable ``<input type=file>`` that sends the chosen file's text."""
-
-    template = traitlets.Unicode(
-        """
-<template>
-  <div class="cs-file">
-    <label :for="input_id">{{ label }}</label>
-    <input :id="input_id" type="file" accept=".toml,text/plain,application/toml"
-      :aria-describedby="describedby" @change="pick" />
-  </div>
-</template>
-<script>
-module.exports = {
-  methods: {
-    pick(e) {
-      const input = e.target;
-      const f = input.files && input.files[0];
-      if (!f) return;
-      if (f.size > this.max_bytes) {
-        this.load_file({name: f.name, size: f.size, text: null});
-        input.value = '';
-        return;
-      }
-      f.text().then(text => {
-        this.load_file({name: f.name, size: f.size, text: text});
-        input.value = '';
-      });
-    }
-  }
-}
-</script>"""
-    ).tag(sync=True)
-    label = traitlets.Unicode("Load a scenario file (.toml)").tag(sync=True)
-    input_id = traitlets.Unicode("cs-load-file").tag(sync=True)
-    describedby = traitlets.Unicode("load-error").tag(sync=True)
-    max_bytes = traitlets.Int(MAX_UPLOAD_BYTES).tag(sync=True)
-    handler = traitlets.Any(None, allow_none=True)
-
-    def vue_load_file(self, data: dict[str, Any]) -> None:
-        if self.handler is not None:
-            self.handler(data)
 
 
 # --------------------------------------------------------------------------- page state
@@ -721,6 +618,7 @@ def EnsemblePanel(ui: PageState):
     error = solara.use_reactive("")
     result = solara.use_reactive(cast(dict[str, Any] | None, None))
     clicked = solara.use_reactive(0)
+    use_post = solara.use_reactive(False)
     _ = ui.version.value
 
     def compute() -> dict[str, Any] | None:
@@ -735,7 +633,7 @@ def EnsemblePanel(ui: PageState):
             return None
         error.set("")
         try:
-            out = ensemble_views(ui.sim, n)
+            out = ensemble_views(ui.sim, n, posterior=use_post.value)
         except (ConfigError, ValueError) as exc:
             error.set(f"The ensemble engine refused these inputs: {exc}")
             return None
@@ -758,6 +656,10 @@ def EnsemblePanel(ui: PageState):
             solara.Button(
                 "Run replicates", on_click=run, color="primary", disabled=task.pending,
                 classes=["cs-run-ensemble"],
+            )  # fmt: skip
+            solara.Switch(
+                label="Parameter uncertainty: draw fitted parameters from the posterior",
+                value=use_post, classes=["cs-posterior"],
             )  # fmt: skip
             if task.pending:
                 solara.Text("running\u2026", classes=["cs-note"])
@@ -929,8 +831,10 @@ def Page():
             with solara.v.Html(
                 tag="aside", class_="cs-controls cs-open" if ui.drawer.value else "cs-controls",
                 attributes={"id": "cs-controls", "aria-label": "Controls"},
-            ):  # fmt: skip
+            ) as aside:  # fmt: skip
                 Controls(ui)
+            # Escape closes the drawer (on a narrow screen; harmless on a wide one)
+            rv.use_event(aside, "keydown.esc", lambda *_: ui.drawer.set(False))
             Scrim(ui)
             with solara.v.Html(tag="main", class_="cs-main", attributes={"id": "cs-main"}):
                 LiveViews(ui)

@@ -24,6 +24,7 @@ from ..scenario.levers import CATALOGUE, Role
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from .views import _FONT, OUTCOME_LABELS
+from .widgets import NativeSelect
 
 __all__ = ["ComparePanel", "compare_views", "effect_bars_svg", "lever_choices"]
 
@@ -174,9 +175,9 @@ def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
         margin=0,
         classes=["mt-3", "cs-compare"],
     ):
-        solara.Select(
-            "Lever", values=names, value=lever.value, on_value=on_lever,
-            classes=["cs-compare-lever"],
+        NativeSelect.element(
+            label="Lever", input_id="cs-compare-lever", select_class="cs-compare-lever",
+            options=names, value=lever.value, on_value=on_lever,
         )  # fmt: skip
         with solara.Columns([1, 1]):
             with solara.Div(classes=["cs-compare-a"]):

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -256,15 +257,24 @@ class Sim:
             self.step()
 
 
-def ensemble_views(sim: Sim, n: int) -> dict[str, Any]:
-    """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine.
+def posterior_file() -> Path:
+    """The shipped calibration posterior (``python run.py calibrate --write-configs``)."""
+    from ..scenario.library import config_dir
+
+    return config_dir() / "calibration" / "posterior.parquet"
+
+
+def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
+    """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
+    ``posterior`` each replicate draws the fitted parameters from the shipped posterior.
 
     The result carries the inputs it was computed for (``inputs``, ``label``), so the page
     can tell, after any change, that it no longer describes the run on screen.
     """
 
     start = time.perf_counter()
-    res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1)
+    post = posterior_file() if posterior else None
+    res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1, posterior=post)
     traj = res["trajectories"]
     steps = np.unique(traj["step"].to_numpy())
     date_of = sim.model.structure.date_of
@@ -297,5 +307,5 @@ def ensemble_views(sim: Sim, n: int) -> dict[str, Any]:
         "fans_caption": fan_caption_html(),
         "seconds": time.perf_counter() - start,
         "inputs": sim.inputs,
-        "label": sim.label,
+        "label": sim.label + (", fitted parameters drawn from the posterior" if posterior else ""),
     }

@@ -146,7 +146,7 @@ OUTCOME_HELP = {
     "muddling_through": "no agreement, no military crisis and no strategic test",
 }
 _BAD_OUTCOMES = frozenset(
-    {"military_crisis", "coalition_fractured", "us_isolated", "strategic_test"}
+    {"military_crisis", "coalition_fractured", "pressure_unwound", "us_isolated", "strategic_test"}
 )
 
 _FONT = "font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif"

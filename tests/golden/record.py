@@ -91,7 +91,9 @@ def calibration_hash(tmp: Path) -> dict[str, str]:
     d = tmp / "cal"
     _cli(
         "calibrate",
-        "configs/calibration/targets.toml",
+        "tests/golden/targets_legacy.toml",
+        "--method",
+        "rejection",
         "--out",
         str(d),
         "--candidates",

@@ -1,0 +1,233 @@
+"""The fitted posterior as an input: weighted particles in a Parquet file (issue 11).
+
+Why: a single fitted point used as if certain makes forecasts too narrow. With
+``--posterior FILE`` every replicate of ``run``, ``sweep``, the ensemble API and the UI draws
+its fitted parameters from the posterior, so forecasts carry parameter uncertainty.
+
+The draw is keyed by the replicate's run seed (a SplitMix64 hash of the seed and a fixed
+label, turned into a uniform number and inverted through the cumulative weights), so the
+same seed always gets the same particle, whatever the batching or the number of workers.
+
+The file holds one row per particle (a ``weight`` column and one column per dotted parameter
+name) and, in the Parquet schema metadata under ``coalition_sim.posterior``, a JSON record
+with the package version, a behavioural fingerprint of the model, the hash of the target file
+and the fit settings. A posterior fitted on another model is refused with a one-line error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..core import week as dyn
+from ..core.streams import mix as _mix
+from ..scenario.loading import ConfigError
+from ..scenario.names import ParamSpec, canonical_name, check_values, with_values
+from ..scenario.schema import Scenario
+from .ensemble import Ensemble
+
+__all__ = [
+    "META_KEY",
+    "Posterior",
+    "draw_indices",
+    "load_posterior",
+    "model_fingerprint",
+    "save_posterior",
+    "targets_hash",
+]
+
+META_KEY = b"coalition_sim.posterior"
+FORMAT = 1
+_LABEL = np.uint64(0x706F737465726921)  # 'posterior' stream label, distinct from run streams
+
+
+@dataclass
+class Posterior:
+    """Weighted particles of fitted parameters (canonical dotted names)."""
+
+    names: list[str]
+    values: np.ndarray  # (n, d)
+    weights: np.ndarray  # (n,) summing to one
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+    def __post_init__(self) -> None:
+        self.values = np.asarray(self.values, dtype=np.float64).reshape(-1, len(self.names))
+        w = np.asarray(self.weights, dtype=np.float64)
+        self.weights = w / w.sum()
+        self._cum = np.cumsum(self.weights)
+        self._cum[-1] = 1.0
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def draw(self, seeds: np.ndarray | Sequence[int] | int) -> np.ndarray:
+        """Particle index for each run seed (see :func:`draw_indices`)."""
+        return draw_indices(self._cum, seeds)
+
+    def values_for(self, seeds: np.ndarray | Sequence[int] | int) -> dict[str, np.ndarray]:
+        """Parameter columns, one value per run seed."""
+        idx = self.draw(seeds)
+        return {n: self.values[idx, k] for k, n in enumerate(self.names)}
+
+    def mean(self) -> dict[str, float]:
+        return {n: float(self.weights @ self.values[:, k]) for k, n in enumerate(self.names)}
+
+    def check(self, specs: Mapping[str, ParamSpec], where: str) -> None:
+        """Every name must be a parameter of the scenario and every value inside its range."""
+        for k, name in enumerate(self.names):
+            try:
+                canon = canonical_name(name, specs)
+            except ConfigError as exc:
+                raise ConfigError(f"{self.path}: {exc} in {where}") from None
+            try:
+                check_values(specs[canon], self.values[:, k])
+            except ConfigError as exc:
+                raise ConfigError(f"{self.path}: {exc}") from None
+
+    def apply(self, p: dyn.ParamArrays, ens: Ensemble, seeds: np.ndarray,
+              keep: Sequence[str] = ()) -> dyn.ParamArrays:  # fmt: skip
+        """Set each row's fitted parameters from its draw (in place; returns ``p``).
+
+        Names in ``keep`` (already set by the caller, e.g. the swept parameters of a sweep)
+        are left alone: the posterior fills in only what the caller did not choose."""
+        self.check(ens.specs, f"scenario '{ens.scenario.name}'")
+        idx = self.draw(np.asarray(seeds, dtype=np.uint64))
+        kept = {canonical_name(k, ens.specs) for k in keep}
+        for k, name in enumerate(self.names):
+            spec = ens.specs[canonical_name(name, ens.specs)]
+            if spec.name in kept:
+                continue
+            arr = getattr(getattr(p, spec.group), spec.field)
+            v = self.values[idx, k]
+            if spec.column is None:
+                arr[:] = v
+            else:
+                arr[:, spec.column] = v
+        return p
+
+    def scenario_for(self, scn: Scenario, seed: int) -> Scenario:
+        """The scenario with the particle drawn for ``seed`` (for single Mesa runs)."""
+        self.check(Ensemble(scn).specs, f"scenario '{scn.name}'")
+        i = int(self.draw([seed])[0])
+        return with_values(scn, {n: float(self.values[i, k]) for k, n in enumerate(self.names)})
+
+
+def _version() -> str:
+    """The installed package version (read from metadata: the engine layer must not import
+    the package's top level, which re-exports every layer)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coalition-sim")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def draw_indices(cum: np.ndarray, seeds: np.ndarray | Sequence[int] | int) -> np.ndarray:
+    """Inverse-CDF draw keyed by the seed: u = mix(seed ^ label) / 2**64."""
+    s = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
+    u = (_mix(s ^ _LABEL) >> np.uint64(11)).astype(np.float64) / float(2**53)
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def model_fingerprint() -> str:
+    """A behavioural fingerprint of the model: a hash of 16 baseline runs of 26 weeks.
+
+    Refactoring that keeps the model's behaviour keeps the fingerprint; any change of rules or
+    shipped defaults changes it, so a posterior fitted on an older model is recognised."""
+    ens = Ensemble("baseline", steps=26)
+    res = ens.run(ens.params(replicates=16), ens.seeds(20160106, 1, 16), counts=True)
+    f = res.final
+    h = hashlib.sha256()
+    for col in sorted(f.columns):
+        v = f[col].to_numpy()
+        if v.dtype.kind == "f":
+            v = np.round(v, 9)
+        h.update(col.encode())
+        h.update(np.ascontiguousarray(v).tobytes())
+    return h.hexdigest()[:16]
+
+
+def targets_hash(path: str | Path, scenario_paths: Sequence[Path] = ()) -> str:
+    """sha256 of the target file and the scenario files it names (bytes)."""
+    h = hashlib.sha256(Path(path).read_bytes())
+    for p in sorted(map(Path, scenario_paths)):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- file
+
+
+def save_posterior(path: str | Path, names: Sequence[str], values: np.ndarray,
+                   weights: np.ndarray, meta: Mapping[str, Any],
+                   extra: Mapping[str, np.ndarray] | None = None) -> Path:  # fmt: skip
+    """Write the particles (atomically) with metadata; same inputs give the same bytes."""
+    path = Path(path)
+    cols: dict[str, Any] = {"particle": np.arange(len(weights), dtype=np.int32),
+                            "weight": np.asarray(weights, dtype=np.float64)}  # fmt: skip
+    for k, n in enumerate(names):
+        cols[n] = np.asarray(values)[:, k]
+    for key, v in (extra or {}).items():
+        cols[key] = np.asarray(v)
+    table = pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False)
+    full = {"format": FORMAT, "package_version": _version(), "parameters": list(names),
+            **meta}  # fmt: skip
+    md = dict(table.schema.metadata or {})
+    md[META_KEY] = json.dumps(full, sort_keys=True).encode()
+    table = table.replace_schema_metadata(md)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    tmp.replace(path)
+    return path
+
+
+def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
+    """Read a posterior file; anything wrong is a one-line :class:`ConfigError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such posterior file")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ConfigError(
+            f"{path}: not a Parquet posterior file ({str(exc).splitlines()[0]})"
+        ) from None
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    if raw is None:
+        raise ConfigError(f"{path}: no '{META_KEY.decode()}' metadata: not written by calibrate")
+    meta = json.loads(raw)
+    names = list(meta.get("parameters", []))
+    missing = [n for n in ["weight", *names] if n not in table.column_names]
+    if not names or missing:
+        raise ConfigError(f"{path}: missing columns {missing or ['parameters']}")
+    df = table.select(["weight", *names]).to_pandas()
+    w = df["weight"].to_numpy(dtype=np.float64)
+    if len(w) == 0 or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+        raise ConfigError(f"{path}: weights must be finite, >= 0 and not all zero")
+    vals = df[names].to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(vals)):
+        raise ConfigError(f"{path}: parameter values must be finite")
+    if check_model:
+        fp = meta.get("model_fingerprint")
+        now = model_fingerprint()
+        if fp != now:
+            raise ConfigError(
+                f"{path}: fitted on another model (fingerprint {fp}, this model {now}); "
+                "refit with `python run.py calibrate`"
+            )
+    return Posterior(names, vals, w, meta, str(path))

@@ -1,0 +1,345 @@
+"""Sequential calibration (issue 11): known-answer recovery, determinism, the bad-target and
+bad-posterior corpora, statistics, predictive bands, and --posterior in run, sweep and the
+ensemble API."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from coalition_sim.calibration.fit import coverage, restrict, weighted_quantile
+from coalition_sim.calibration.smc import smc
+from coalition_sim.calibration.stats import per_run_statistics, simulate_stats
+from coalition_sim.calibration.targets import Prior, load_targets
+from coalition_sim.cli.main import main
+from coalition_sim.engine.ensemble import run_ensemble
+from coalition_sim.engine.posterior import (
+    Posterior,
+    draw_indices,
+    load_posterior,
+    model_fingerprint,
+    save_posterior,
+)
+from coalition_sim.scenario.loading import ConfigError
+
+TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
+HISTORY = ROOT / "configs" / "history"
+FREE = ["params.target.conventional_autonomy", "params.target.strategic_autonomy"]
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load_targets(TARGETS)
+
+
+def _tiny_posterior(path: Path, weights=(0.7, 0.2, 0.1)) -> Path:
+    vals = np.array([[2.0, 3.0], [5.0, 6.0], [7.5, 1.5]])
+    meta = {"model_fingerprint": model_fingerprint(), "targets_hash": "test"}
+    return save_posterior(path, FREE, vals, np.array(weights), meta)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_record_gives_the_timing_and_tightening_statistics(targets) -> None:
+    obs = {s.name: s for s in targets.statistics}
+    # week of the year in the scenario's own steps (2016 starts on Friday 1 January)
+    assert obs["first_strategic_2016"].observed == 1  # 6 Jan 2016, 4th nuclear test
+    assert obs["first_conventional_2017"].observed == 7  # 12 Feb 2017
+    assert obs["summit_week_2018"].observed == 24  # 12 Jun 2018
+    assert obs["cancelled_week_2018"].observed < obs["revived_week_2018"].observed
+    # every 2016-17 strategic test was followed by a UNSC resolution within 12 weeks
+    assert obs["tightening_2016_2017"].observed == 1.0
+    assert obs["moratorium_2018"].kind == "fact"
+    assert all(s.scale > 0 for s in targets.statistics if s.kind not in ("weeks", "fact"))
+
+
+def test_per_run_statistics_are_consistent(targets) -> None:
+    theta = np.array([[-4.0, 5.0, 3.0, 2.0, 1.0, 2.0, -6.0, 8.0, 0.5, -2.0, -1.0]])
+    runs = per_run_statistics(targets, theta, 64, seed=3)
+    for year in (2016, 2017):
+        n = runs[f"conventional_{year}"]
+        first, last = runs[f"first_conventional_{year}"], runs[f"last_conventional_{year}"]
+        assert np.all((n == 0) == (last == 0))
+        assert np.all(first[n > 0] <= last[n > 0])
+        assert np.all(first[n == 0] > 52)
+        has = n > 0
+        assert np.all((last - first + 1)[has] >= n[has])  # n distinct weeks fit between them
+    mor, strat = runs["moratorium_2018"], runs["strategic_2018"]
+    assert np.all(mor[strat == 0] == 1)  # no strategic test at all: the moratorium held
+    t = runs["tightening_2016_2017"]
+    assert np.all((np.isnan(t)) | ((t >= 0) & (t <= 1)))
+    # means are the per-run values averaged over replicates, in file order
+    means = simulate_stats(targets, theta, 64, seed=3)
+    k = [s.name for s in targets.statistics].index("conventional_2016")
+    assert means[0, k] == pytest.approx(runs["conventional_2016"].mean())
+
+
+def test_predictive_bands_and_weighted_quantiles(targets) -> None:
+    st = next(s for s in targets.statistics if s.name == "summit_held_2018")
+    rows = coverage([st], {st.name: np.r_[np.ones(30), np.zeros(70)]})
+    assert rows[0]["in50"] and rows[0]["in90"]  # 30% of runs: inside both bands
+    rows = coverage([st], {st.name: np.r_[np.ones(10), np.zeros(90)]})
+    assert not rows[0]["in50"] and rows[0]["in90"]  # 10%: a 90% hit, a 50% miss
+    rows = coverage([st], {st.name: np.zeros(100)})
+    assert not rows[0]["in90"]  # never: a miss is a miss
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    assert weighted_quantile(x, np.array([0.0, 0.0, 1.0, 0.0]), 0.5)[0] == 2.0
+    assert weighted_quantile(x, np.ones(4), 0.5)[0] == pytest.approx(1.5)
+
+
+def test_restrict_keeps_only_the_fitted_years(targets) -> None:
+    sub = restrict(targets, 2017)
+    assert {s.year for s in sub.statistics} == {2016, 2017}
+    assert list(sub.scenarios) == ["start_2016"]
+
+
+# --------------------------------------------------------------------------- the algorithm
+
+
+@pytest.mark.slow
+def test_known_answer_smc_recovers_planted_parameters(targets) -> None:
+    """Statistics simulated at a planted point (many runs); the sequential fit must put the
+    truth inside its 90% intervals and narrow the prior of both parameters."""
+    truth = np.array([[3.0, 5.0]])
+    priors = [Prior(n, 1.0, 8.0, "test") for n in FREE]
+    stats = [s for s in targets.statistics if s.scenario == "start_2016" and s.year == 2016]
+    synth = dataclasses.replace(
+        targets, priors=priors, statistics=stats,
+        scenarios={"start_2016": targets.scenarios["start_2016"]},
+    )  # fmt: skip
+    planted = simulate_stats(synth, truth, 600, seed=11)[0]
+    synth = dataclasses.replace(
+        synth,
+        statistics=[dataclasses.replace(s, observed=float(v))
+                    for s, v in zip(stats, planted, strict=True)],
+    )  # fmt: skip
+    res = smc(synth, particles=80, replicates=10, seed=5, max_generations=5)
+    assert len(res.generations) >= 3
+    eps = [g.epsilon for g in res.generations]
+    assert all(b < a for a, b in itertools.pairwise(eps))  # tolerances fall
+    assert res.weights.sum() == pytest.approx(1.0)
+    for k in range(2):
+        q05, q95 = weighted_quantile(res.theta[:, k], res.weights, [0.05, 0.95])
+        assert q05 <= truth[0, k] <= q95
+        assert q95 - q05 < 0.75 * 7.0  # the data narrowed the prior
+
+
+@pytest.mark.slow
+def test_smc_is_the_same_whatever_the_workers(targets) -> None:
+    sub = restrict(targets, 2016)
+    a = smc(sub, particles=12, replicates=3, seed=9, max_generations=2, workers=1)
+    b = smc(sub, particles=12, replicates=3, seed=9, max_generations=2, workers=2)
+    c = smc(sub, particles=12, replicates=3, seed=10, max_generations=2, workers=1)
+    assert np.array_equal(a.theta, b.theta) and np.array_equal(a.weights, b.weights)
+    assert not np.array_equal(a.theta, c.theta)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def _shipped() -> dict[str, int]:
+    paths = [*HISTORY.glob("*.toml"), *(ROOT / "docs" / "calibration").glob("*"),
+             *(ROOT / "configs" / "calibration").glob("*")]  # fmt: skip
+    return {str(p): p.stat().st_mtime_ns for p in paths}
+
+
+TINY = ["--particles", "12", "--replicates", "2", "--max-generations", "2",
+        "--predictive-draws", "40", "--quiet"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_calibrate_writes_only_under_out_and_repeats_byte_for_byte(capsys, tmp_path: Path) -> None:
+    before = _shipped()
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["calibrate", "--out", str(a), "--workers", "1", *TINY]) == 0
+    assert main(["calibrate", "--out", str(b), "--workers", "2", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "forecast of 2018" in out and "coverage" in out
+    assert _shipped() == before, "calibrate touched committed files without --write-configs"
+    fa, fb = _files(a), _files(b)
+    assert set(fa) == set(fb)
+    for name in ("posterior.parquet", "posterior_until_2017.parquet", "fit.json",
+                 "scenarios/calibrated_2016.toml", "scenarios/calibrated_2018.toml"):  # fmt: skip
+        assert fa[name] == fb[name], name
+    fit = json.loads(fa["fit.json"])
+    assert fit["forecast"]["fit_until"] == 2017
+    assert {r["name"] for r in fit["forecast"]["coverage"]} == {
+        s["name"] for s in fit["statistics"] if s["year"] == 2018
+    }
+    assert len(fit["predictive"]["coverage"]) == len(fit["statistics"])
+    text = (a / "report" / "README.md").read_text()
+    for needle in ("Tolerance schedule", "shrinkage", "Forecast test", "Where the model misses",
+                   "in 90%", "Correlations"):  # fmt: skip
+        assert needle in text
+    post = load_posterior(a / "posterior.parquet")
+    assert len(post) == 12 and post.meta["targets_hash"] == fit["targets_hash"]
+
+
+def _bad(capsys, tmp_path: Path, argv: list[str], needle: str) -> None:
+    before = sorted(tmp_path.rglob("*"))
+    status = main(argv)
+    out, err = capsys.readouterr()
+    assert status == 2, err
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("error:"), err
+    assert needle in err, err
+    assert sorted(tmp_path.rglob("*")) == before, "a failed command wrote files"
+
+
+def _text(old: str, new: str) -> str:
+    text = TARGETS.read_text(encoding="utf-8").replace('"../history/', f'"{HISTORY.as_posix()}/')
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+BAD_TARGETS = [
+    ("observed = 2017-02-12", "observed = 2017-02-13", "gives 2017-02-12"),
+    ('rule = "conventional_first"', 'rule = "conventional_frist"', "rule must be one of"),
+    ("observed = 2018-06-12\nrule", "observed = 2018-06-12\nrule", "scale"),  # replaced below
+    ("scale = 8\n", "scale = -1\n", "statistics[10].scale' = -1 is out of range"),
+    ("scale = 3\n", "", "missing required key 'scale'"),
+    ('event = "summit_held"', 'event = "summit_hold"', "statistics[20].event' = 'summit_hold'"),
+    ("lag = 12", "lag = 4", "the record gives 0.5"),
+    ("lag = 12", "lag = 99", "statistics[21].lag' = 99 is out of range"),
+    ("first_year = 2016", "first_year = 2018", "first_year 2018"),
+    ("conventional_first = { 2016 = 2016-03-10, ", "conventional_first = { ", "no date for 2016"),
+    ("alpha = 0.5", "alpha = 1.5", "smc.alpha' = 1.5 is out of range"),
+    ("particles = 400", "particles = 0", "smc.particles' = 0 is out of range"),
+    ("[smc]\n", "[smc]\nparticels = 3\n", "unknown key 'smc.particels'"),
+    ('fact = "moratorium_held"', 'fact = "moratorium"', "statistics[9].fact' = 'moratorium'"),
+    ("moratorium_announced = 2018-04-20", "moratorium_announced = 2017-04-20",
+     "does not show the fact 'moratorium_held'"),
+]  # fmt: skip
+BAD_TARGETS[2] = ("observed = 2018-06-12\n", "observed = 2018-06-13\n", "gives 2018-06-12")
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), BAD_TARGETS)
+def test_bad_target_corpus_fails_in_one_line_and_writes_nothing(
+    capsys, tmp_path: Path, old: str, new: str, needle: str
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(_text(old, new), encoding="utf-8")
+    _bad(capsys, tmp_path, ["calibrate", str(bad), "--out", str(tmp_path / "out"), *TINY], needle)
+
+
+def test_bad_options_and_rejection_on_timing_targets(capsys, tmp_path: Path) -> None:
+    out = ["--out", str(tmp_path / "out"), "--quiet"]
+    _bad(capsys, tmp_path, ["calibrate", "--candidates", "40", *out], "--method rejection only")
+    _bad(capsys, tmp_path, ["calibrate", "--method", "rejection", *out], "count and summit facts")
+    _bad(capsys, tmp_path, ["calibrate", "--alpha", "1", *out], "must be in (0, 1)")
+
+
+# --------------------------------------------------------------------------- posterior as input
+
+
+def test_posterior_draws_are_keyed_by_seed_and_follow_the_weights(tmp_path: Path) -> None:
+    post = load_posterior(_tiny_posterior(tmp_path / "p.parquet"))
+    seeds = np.arange(30000, dtype=np.uint64) * np.uint64(7919) + np.uint64(12345)
+    idx = post.draw(seeds)
+    assert np.array_equal(idx, post.draw(seeds))  # same seed, same particle
+    assert np.array_equal(idx[5:9], post.draw(seeds[5:9]))  # whatever the batch
+    freq = np.bincount(idx, minlength=3) / idx.size
+    assert np.allclose(freq, [0.7, 0.2, 0.1], atol=0.015)
+    assert draw_indices(np.array([0.0, 1.0]), [1, 2, 3]).tolist() == [1, 1, 1]
+
+
+BAD_POSTERIORS = ["not parquet", "no metadata", "other model", "unknown name", "bad weights"]
+
+
+@pytest.mark.parametrize("case", BAD_POSTERIORS)
+def test_bad_posterior_files_fail_in_one_line(capsys, tmp_path: Path, case: str) -> None:
+    f = tmp_path / "p.parquet"
+    names, vals, w = FREE, np.array([[2.0, 3.0]]), np.array([1.0])
+    meta = {"model_fingerprint": model_fingerprint()}
+    if case == "not parquet":
+        f.write_text("hello")
+        needle = "not a Parquet posterior"
+    elif case == "no metadata":
+        pd.DataFrame({"weight": [1.0], FREE[0]: [2.0]}).to_parquet(f)
+        needle = "not written by calibrate"
+    elif case == "other model":
+        save_posterior(f, names, vals, w, {"model_fingerprint": "0000"})
+        needle = "fitted on another model"
+    elif case == "unknown name":
+        save_posterior(f, ["params.target.no_such_thing"], np.array([[1.0]]), w, meta)
+        needle = "unknown parameter"
+    else:
+        save_posterior(f, names, vals, np.array([-1.0]), meta)
+        needle = "weights must be"
+    out = tmp_path / "run"
+    argv = ["run", "--config", str(HISTORY / "start_2018.toml"), "--posterior", str(f),
+            "--out", str(out), "--no-plot"]  # fmt: skip
+    _bad(capsys, tmp_path, argv, needle)
+
+
+@pytest.mark.slow
+def test_run_sweep_and_ensemble_draw_from_the_posterior(capsys, tmp_path: Path) -> None:
+    f = _tiny_posterior(tmp_path / "p.parquet", weights=(0.0, 0.0, 1.0))  # always particle 2
+    out = tmp_path / "run"
+    argv = ["run", "--config", str(HISTORY / "start_2018.toml"), "--posterior", str(f),
+            "--seed", "4", "--out", str(out), "--no-plot"]  # fmt: skip
+    assert main(argv) == 0
+    assert "particle 2 of 3" in capsys.readouterr().out
+    # ensemble API: one particle with all the weight equals setting its values by hand
+    a = run_ensemble("summit_2018", 64, seed=3, posterior=f, every=0)
+    b = run_ensemble("summit_2018", 64, seed=3, every=0,
+                     overrides={FREE[0]: 7.5, FREE[1]: 1.5})  # fmt: skip
+    pd.testing.assert_frame_equal(a["final"], b["final"])
+    # sweep: each run records its particle; chunking does not change the draws
+    g = _tiny_posterior(tmp_path / "q.parquet")
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(
+        'name = "tiny"\nscenario = "summit_2018"\nreplicates = 40\nseed = 7\n'
+        '[design]\nkind = "factorial"\n'
+        '[[parameters]]\nname = "params.fatigue.growth"\nvalues = [0.0, 0.05]\n'
+    )
+    runs = []
+    for k, cs in enumerate(("7", "80")):
+        d = tmp_path / f"sw{k}"
+        assert main(["sweep", str(spec), "--posterior", str(g), "--out", str(d), "--workers",
+                     "1", "--chunk-size", cs, "--quiet"]) == 0  # fmt: skip
+        runs.append(pd.read_parquet(d / "runs").sort_values(["point", "replicate"]))
+    capsys.readouterr()
+    assert np.array_equal(runs[0]["posterior_particle"], runs[1]["posterior_particle"])
+    assert np.array_equal(runs[0]["summit_held"], runs[1]["summit_held"])
+    assert set(runs[0]["posterior_particle"]) == {0, 1, 2}
+    man = json.loads((tmp_path / "sw0" / "manifest.json").read_text())
+    assert man["posterior"]["particles"] == 3
+
+
+def test_posterior_class_checks_ranges() -> None:
+    post = Posterior(FREE, np.array([[99.0, 3.0]]), np.array([1.0]), path="x.parquet")
+    from coalition_sim.engine.ensemble import Ensemble
+
+    with pytest.raises(ConfigError, match="out of range"):
+        post.check(Ensemble("summit_2018").specs, "test")
+
+
+def test_ui_switch_draws_from_the_shipped_posterior(monkeypatch, tmp_path: Path) -> None:
+    from coalition_sim.ui import session
+
+    f = _tiny_posterior(tmp_path / "p.parquet", weights=(0.0, 0.0, 1.0))
+    monkeypatch.setattr(session, "posterior_file", lambda: f)
+    sim = session.Sim.build("summit_2018", {}, 3)
+    with_post = session.ensemble_views(sim, 40, posterior=True)
+    without = session.ensemble_views(sim, 40)
+    assert "drawn from the posterior" in with_post["label"]
+    assert "posterior" not in without["label"]
+    expect = run_ensemble(
+        "summit_2018", 40, seed=3, every=0, overrides={FREE[0]: 7.5, FREE[1]: 1.5}
+    )
+    assert with_post["probabilities"] == expect["probabilities"]
