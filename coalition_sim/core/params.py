@@ -349,6 +349,18 @@ class ParamArrays:
         idx = self.row_index() if rows is None else self.row_index()[np.asarray(rows)]
         return _map(self, lambda a: a[idx])
 
+    def own_rows(self) -> ParamArrays:
+        """In place: store one parameter set per row (for callers that set values row by
+        row); returns ``self``."""
+        if self.index is None:
+            return self
+        copy = self.expand()
+        for f in fields(self):
+            if f.name != "index":
+                setattr(self, f.name, getattr(copy, f.name))
+        self.index = None
+        return self
+
     @staticmethod
     def concat(parts: list[ParamArrays]) -> ParamArrays:
         """Stack parameter rows of several engines with the same structure."""

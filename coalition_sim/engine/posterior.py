@@ -103,6 +103,7 @@ class Posterior:
         self.check(ens.specs, f"scenario '{ens.scenario.name}'")
         idx = self.draw(np.asarray(seeds, dtype=np.uint64))
         kept = {canonical_name(k, ens.specs) for k in keep}
+        p.own_rows()  # every row gets its own draw
         for k, name in enumerate(self.names):
             spec = ens.specs[canonical_name(name, ens.specs)]
             if spec.name in kept:
