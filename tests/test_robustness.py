@@ -31,6 +31,9 @@ from coalition_sim.scenario.library import load_scenario
 from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.scenario.provenance import scenario_hash
 
+# the rejection step scores count and summit facts only: its frozen target file
+LEGACY_TARGETS = ROOT / "tests" / "golden" / "targets_legacy.toml"
+
 pytestmark = pytest.mark.timeout(120)
 
 BASELINE = CONFIGS / "baseline.toml"
@@ -466,7 +469,8 @@ def test_sigkill_kills_the_workers(tmp_path, command):
     )
     args = {
         "sweep": ["sweep", str(spec), "--chunk-size", "500"],
-        "calibrate": ["calibrate", str(CONFIGS / "calibration" / "targets.toml"), "--candidates",
+        "calibrate": ["calibrate", str(LEGACY_TARGETS),
+                      "--method", "rejection", "--candidates",
                       "4096", "--replicates", "50", "--scenario-dir", str(tmp_path / "s")],
     }[command]  # fmt: skip
     proc = subprocess.Popen(
@@ -522,8 +526,7 @@ def test_calibration_targets_and_fit_are_checked(tmp_path, capsys):
     bad.write_text(text.replace('"../history/start_2016.toml"', '"a\\u0000b.toml"'))
     assert "\\u0000" in bad.read_text()
     refused(capsys, ["calibrate", str(bad), "--out", "c"], tmp_path, "NUL byte")
-    argv = ["calibrate", str(CONFIGS / "calibration" / "targets.toml"), "--out", "c",
-            "--candidates", "40", "--replicates", "2", "--scenario-dir", "s", "--quiet",
+    argv = ["calibrate", str(LEGACY_TARGETS), "--out", "c", "--method", "rejection", "--candidates", "40", "--replicates", "2", "--scenario-dir", "s", "--quiet",
             "--workers", "1"]  # fmt: skip
     assert main(argv) == 0
     fit = json.loads((tmp_path / "c" / "fit.json").read_text())

@@ -51,3 +51,19 @@ def test_cli_refuses_bad_rows(capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith("error:") and "--rows" in err and "Traceback" not in err
     assert err.count("\n") == 1
+
+
+def test_signatures_out_is_checked_before_the_suite(tmp_path, capsys) -> None:
+    from coalition_sim.cli.main import main
+
+    (tmp_path / "f").write_text("x")
+    assert (
+        main(["signatures", "--rows", "16", "--replicates", "50", "--out", str(tmp_path / "f")])
+        == 2
+    )
+    assert "not a folder" in capsys.readouterr().err
+    out = tmp_path / "s"
+    argv = ["signatures", "--rows", "16", "--replicates", "50", "--out", str(out)]
+    assert main(argv) == 0 and (out / "signatures.csv").exists()
+    assert main(argv) == 2  # an earlier report needs --overwrite
+    assert main([*argv, "--overwrite"]) == 0

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .args import positive_int
+from .args import output_arg, positive_int
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -27,9 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     sg.add_argument("--seed", type=_seed, default=20180524, metavar="S", help="base seed")
     sg.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-        help=f"output folder (default {DEFAULT_OUT})",
+        "--out", type=output_arg, metavar="DIR",
+        help=f"output folder (default {DEFAULT_OUT}: the committed report, refreshed in place)",
     )  # fmt: skip
+    sg.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
     sg.add_argument(
         "--rows", type=_rows, metavar="LIST",
         help="comma-separated row numbers to run (default: all)",
@@ -50,14 +51,21 @@ def _rows(text: str) -> list[int]:
 
 def cmd_signatures(args: argparse.Namespace) -> int:
     from ..experiments.signatures import run_suite, write_report
+    from ..scenario.safe_paths import check_output_dir
 
+    # the folder is checked before the suite runs (a file, a system path, an earlier report
+    # without --overwrite are refused); the default is the committed report, refreshed
+    out = check_output_dir(
+        args.out or DEFAULT_OUT, overwrite=args.overwrite or args.out is None,
+        marker="signatures.csv",
+    )  # fmt: skip
     only = args.rows
     start = time.perf_counter()
     rows = run_suite(
         args.replicates, args.seed, only=only, progress=lambda m: print(m, file=sys.stderr)
     )
     seconds = time.perf_counter() - start
-    written = write_report(rows, args.out, args.replicates, args.seed, seconds)
+    written = write_report(rows, out, args.replicates, args.seed, seconds)
     n_pass = sum(r.passed for r in rows)
     print(
         f"{n_pass} of {len(rows)} rows pass ({seconds:.0f} s); wrote "
