@@ -61,8 +61,12 @@ sync: $(UV_STAMP)
 lock: $(UV_STAMP)
 	$(UV) lock
 
+# numba caches the compiled core on disk; the first model run on a machine compiles it.
+CORE_STAMP := .venv/.core-compiled
 run: sync
+	@[ -f $(CORE_STAMP) ] || echo ">> first run: compiling the weekly core (numba, about a minute, once; cached on disk)"
 	$(RUN) python run.py $(ARGS)
+	@touch $(CORE_STAMP)
 
 ui: sync
 	$(RUN) python run.py ui $(ARGS)
