@@ -37,9 +37,9 @@ from ..core import week as dyn
 from ..engine.ensemble import Ensemble
 from ..engine.progress import Progress
 from ..engine.runner import compiled, run_tasks
-from ..scenario.library import load_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
+from .scenario_file import write_point_scenario
 from .targets import EVENTS, Prior, Targets
 
 __all__ = [
@@ -384,54 +384,23 @@ def calibrate(
 # --------------------------------------------------------------------------- fitted scenarios
 
 
-def _toml_value(v: float) -> str:
-    return repr(round(float(v), 6))
-
-
 def write_fitted_scenario(
     path: Path, base: Path, name: str, fit: dict[str, Any], description: str
 ) -> Path:
     """A scenario file that ``extends`` ``base`` and sets the fitted point, intervals in
     comments; validated by loading it before returning."""
-    rel = os.path.relpath(base, path.parent)
-    params = fit["parameters"]
-    lines = [
-        f"# Fitted by `python run.py calibrate {fit['targets']}` ({fit['method']}).",
-        f"# {fit['candidates']} Sobol candidates x {fit['replicates']} replicates per start, seed "
+    header = [
+        f"Fitted by `python run.py calibrate {fit['targets']}` ({fit['method']}).",
+        f"{fit['candidates']} Sobol candidates x {fit['replicates']} replicates per start, seed "
         f"{fit['seed']}; kept the closest {fit['accepted']} (distance <= "
         f"{fit['distance_threshold']:.3g}).",
-        f"# Distance: {fit['distance']}.",
-        "# Values are posterior medians; comments give the 5-95% posterior interval and the prior.",
-        "# Regenerate with the command above; do not edit by hand.",
-        f'extends = "{rel}"',
-        f'name = "{name}"',
-        f'description = "{description}"',
-        "",
+        f"Distance: {fit['distance']}.",
+        "Values are posterior medians; comments give the 5-95% posterior interval and the prior.",
+        "Regenerate with the command above; do not edit by hand.",
     ]
-    groups: dict[str, list[str]] = {}
-    actors: dict[str, list[str]] = {}
-    for key, s in params.items():
-        pr = fit["priors"][key]
-        note = f"  # 90% interval [{s['q05']:.4g}, {s['q95']:.4g}]; prior [{pr['low']:g}, {pr['high']:g}]"
-        parts = key.split(".")
-        if parts[0] == "params":
-            groups.setdefault(parts[1], []).append(f"{parts[2]} = {_toml_value(s['median'])}{note}")
-        elif parts[0] == "actors":
-            actors.setdefault(parts[1], []).append(f"{parts[2]} = {_toml_value(s['median'])}{note}")
-    for aid, items in actors.items():
-        lines += ["[[actors]]", f'id = "{aid}"', *items, ""]
-    for g, items in groups.items():
-        lines += [f"[params.{g}]", *items, ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-    try:
-        load_scenario(tmp)
-    except ConfigError:
-        tmp.unlink()
-        raise
-    tmp.replace(path)
-    return path
+    return write_point_scenario(
+        path, base, name, fit["parameters"], fit["priors"], header, description
+    )
 
 
 def write_outputs(result: CalibrationResult, out: Path) -> list[Path]:

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from ..engine.posterior import Posterior, model_fingerprint, save_posterior, targets_hash
-from ..scenario.library import load_scenario
 from ..scenario.loading import ConfigError
+from .scenario_file import write_point_scenario
 from .smc import SMCResult, smc
 from .stats import per_run_statistics, simulate_stats
 from .targets import Statistic, Targets
@@ -153,42 +153,6 @@ def coverage(stats: list[Statistic], runs: dict[str, np.ndarray]) -> list[dict[s
 
 
 # --------------------------------------------------------------------------- files
-
-
-def _toml_value(v: float) -> str:
-    return repr(round(float(v), 6))
-
-
-def write_point_scenario(path: Path, base: Path, name: str, summary: dict[str, Any],
-                         priors: dict[str, Any], header: list[str], description: str) -> Path:  # fmt: skip
-    """A scenario that ``extends`` ``base`` and sets the posterior medians (intervals in
-    comments); validated by loading it, written atomically."""
-    rel = os.path.relpath(base, path.parent)
-    lines = [*(f"# {h}" for h in header), f'extends = "{rel}"', f'name = "{name}"',
-             f'description = "{description}"', ""]  # fmt: skip
-    groups: dict[str, list[str]] = {}
-    actors: dict[str, list[str]] = {}
-    for key, s in summary.items():
-        pr = priors[key]
-        note = (f"  # 90% interval [{s['q05']:.4g}, {s['q95']:.4g}]; "
-                f"prior [{pr['low']:g}, {pr['high']:g}]")  # fmt: skip
-        parts = key.split(".")
-        line = f"{parts[2]} = {_toml_value(s['median'])}{note}"
-        (groups if parts[0] == "params" else actors).setdefault(parts[1], []).append(line)
-    for aid, items in actors.items():
-        lines += ["[[actors]]", f'id = "{aid}"', *items, ""]
-    for g, items in groups.items():
-        lines += [f"[params.{g}]", *items, ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-    try:
-        load_scenario(tmp)
-    except ConfigError:
-        tmp.unlink()
-        raise
-    tmp.replace(path)
-    return path
 
 
 def _fitted_name(key: str) -> str:

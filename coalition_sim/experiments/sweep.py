@@ -48,6 +48,7 @@ from ..scenario.schema import Scenario
 from ..scenario.seeds import SEED_LIMIT
 from .store import (
     LOCK_NAME,
+    atomic_bytes,
     file_record,
     points_problem,
     read_manifest,
@@ -424,19 +425,10 @@ def _tasks(plan: SweepPlan, chunk_size: int, todo: Iterable[int]) -> Iterator[Ch
 # --------------------------------------------------------------------------- storage
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _atomic_table(path: Path, table: pa.Table) -> None:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
-    _atomic_bytes(path, sink.getvalue().to_pybytes())
+    atomic_bytes(path, sink.getvalue().to_pybytes())
 
 
 def _part(c: int) -> str:
