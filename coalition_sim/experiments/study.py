@@ -31,6 +31,7 @@ from ..core.events import OUTCOMES
 from ..scenario.levers import Role, role_of, tag_of
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
+from ..scenario.resources import config_path, require_checkout
 from .compare import Policy, compare
 from .discovery import Discovery, discover_frame, load_cases, write_report
 from .robustness import robustness_table
@@ -82,7 +83,7 @@ class StudySpec(_Strict):
 
 def load_study(path: str | Path) -> StudySpec:
     """Read and validate a study spec; one-line ConfigError naming the file and key if bad."""
-    p = Path(path)
+    p = config_path(path)
     data = read_toml(p)
     try:
         spec = StudySpec.model_validate(data)
@@ -222,6 +223,10 @@ def run_study(path: str | Path, quiet: bool = False, workers: int | None = None)
     start = time.perf_counter()
     path = Path(path)
     spec = load_study(path)
+    if not (Path(spec.report).is_absolute() and Path(spec.data).is_absolute()):
+        require_checkout(
+            f"{path}: keys 'report' and 'data' are relative to the project, so the study"
+        )
     report = ROOT / spec.report
     figdir = report.with_suffix("")  # docs/studies/<name>/ beside <name>.md
     data = ROOT / spec.data
