@@ -184,9 +184,7 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
 @pytest.mark.parametrize("doc", DOCS)
 def test_every_command_line_parses(doc: str) -> None:
     subs = _subparsers()
-    make_targets = set(
-        re.findall(r"^([\w\-]+):", (docrefs.ROOT / "Makefile").read_text(), re.M)
-    )
+    make_targets = set(re.findall(r"^([\w\-]+):", (docrefs.ROOT / "Makefile").read_text(), re.M))
     problems, seen = [], 0
     for ref, whole in _commands(doc):
         where = f"{ref.doc}:{ref.line}: `{ref.text.strip()}`"

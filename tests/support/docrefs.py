@@ -105,7 +105,9 @@ def check_path(ref: Ref, text: str) -> str | None:
     bases = [ROOT, PKG, doc_dir]
     if any((b / clean).exists() for b in bases):
         return None
-    return f"no such file or folder (looked under ., coalition_sim/ and {doc_dir.relative_to(ROOT)}/)"
+    return (
+        f"no such file or folder (looked under ., coalition_sim/ and {doc_dir.relative_to(ROOT)}/)"
+    )
 
 
 def _is_repo_path(text: str) -> bool:
