@@ -68,7 +68,7 @@ def z_value(conf: float) -> float:
     return NormalDist().inv_cdf(0.5 + conf / 2.0)
 
 
-def _wilson_bounds(k: float, n: int, conf: float) -> tuple[float, float]:
+def _wilson_bounds(k: int, n: int, conf: float) -> tuple[float, float]:
     """THE Wilson interval (:func:`coalition_sim.engine.stats.wilson_interval`) of one count;
     the whole of [0, 1] for no trials."""
     if n <= 0:

@@ -153,10 +153,12 @@ def _module_homes() -> dict[str, list[str]]:
     """Short module name -> full dotted names (``week`` -> ``coalition_sim.core.week``)."""
     homes: dict[str, list[str]] = {}
     for p in PKG.rglob("*.py"):
-        if p.name == "__init__.py":
-            continue
-        full = ".".join(("coalition_sim", *p.relative_to(PKG).with_suffix("").parts))
-        homes.setdefault(p.stem, []).append(full)
+        parts = p.relative_to(PKG).with_suffix("").parts
+        if p.name == "__init__.py":  # a package: named by its folder (``core.rules``)
+            parts = parts[:-1]
+            if not parts:
+                continue
+        homes.setdefault(parts[-1], []).append(".".join(("coalition_sim", *parts)))
     return homes
 
 
