@@ -280,11 +280,13 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
         L.append("No pair has |r| >= 0.3.")
     L += ["", "![correlations](correlations.png)", "",
           "## Tolerance schedule", "",
-          "| generation | tolerance | proposed | accepted | acceptance | runs | ESS |",
-          "|---|---|---|---|---|---|---|"]  # fmt: skip
+          "| generation | tolerance | proposed | accepted | acceptance | runs | ESS | ESS carried on | distinct |",
+          "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for g in gens:
+        after = g.get("ess_after")
         L.append(f"| {g['generation']}{'' if g.get('kept', True) else ' (dropped)'} | {g['epsilon']:.4g} | {g['proposed']:,} | {g['accepted']:,} "
-                 f"| {g['acceptance']:.1%} | {g['runs']:,} | {g['ess']:.0f} |")  # fmt: skip
+                 f"| {g['acceptance']:.1%} | {g['runs']:,} | {g['ess']:.0f} "
+                 f"| {'-' if after is None else f'{after:.0f}'} | {g.get('unique') or '-'} |")  # fmt: skip
     L += [
         "",
         "## Posterior predictive coverage",

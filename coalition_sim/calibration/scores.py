@@ -79,6 +79,8 @@ GROUPS = ("launches", "summitry", "coalition")
 #: Naive baselines, in the order the report lists them.
 BASELINES = ("climatology", "poisson", "base_rate")
 _LAUNCH_EVENTS = ("conventional_test", "strategic_test")
+#: Kinds scored as yes/no facts (per run 0 or 1); the coalition issue adds shift/above/held.
+BINARY = ("fact", "shift", "above", "held")
 _SUMMIT = ("summit_held", "summit_cancelled", "summit_revived", "cancelled_before_held")
 WEEKS_PER_YEAR = 52
 
@@ -161,7 +163,8 @@ class Forecast:
 
 
 def is_fact(st: Statistic) -> bool:
-    return st.kind == "fact"
+    """Whether ``st`` is a yes/no statistic (log score, base rate)."""
+    return st.kind in BINARY
 
 
 def group_of(st: Statistic) -> str:
@@ -414,7 +417,8 @@ def bootstrap_skill_difference(
     95% interval: runs of ``a`` and ``b`` share seeds (row i of one is row i of the other), so
     run indices are resampled jointly. Positive = ``b`` scores worse (higher)."""
     rng = np.random.default_rng(seed)
-    groups = sorted({group_of(st) for st in stats})
+    seen = {group_of(st) for st in stats}
+    groups = [g for g in GROUPS if g in seen] + sorted(seen - set(GROUPS))
     n = min(len(np.asarray(a[st.name])) for st in stats)
 
     def totals(idx: np.ndarray) -> dict[str, float]:
