@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 import pyabc
 
-from coalition_sim.calibration.estimate import distance, load_targets
+from coalition_sim.calibration.estimate import distance
 from coalition_sim.calibration.smc import smc
 from coalition_sim.calibration.stats import simulate_stats
+from coalition_sim.calibration.targets import load_targets
 
 T = load_targets(Path(__file__).resolve().parents[1] / "configs" / "calibration" / "targets.toml")
 K = 20
