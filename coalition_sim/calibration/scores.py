@@ -65,6 +65,7 @@ __all__ = [
     "crps_normal",
     "crps_poisson",
     "fact_probability",
+    "facts_skill",
     "group_of",
     "group_totals",
     "log_score",
@@ -407,6 +408,18 @@ def skill(rows: Sequence[ScoreRow], forecaster: str, baseline: str = "climatolog
         out[g] = {"model": m, "baseline": b, "skill": 1.0 - m / b if b > 0 else float("nan"),
                   "statistics": n}  # fmt: skip
     return out
+
+
+def facts_skill(rows: Sequence[ScoreRow], forecaster: str) -> dict[str, float]:
+    """Skill of ``forecaster`` on the yes/no statistics alone against their base rates."""
+    mine = [r for r in rows if r.forecaster == forecaster and r.rule == "log"]
+    m = sum(r.scaled for r in mine)
+    b = 0.0
+    for r in mine:
+        base = _baseline_for(rows, r.name, "base_rate")
+        b += base.scaled if base is not None else 0.0
+    return {"model": m, "baseline": b, "skill": 1.0 - m / b if b > 0 else float("nan"),
+            "statistics": len(mine)}  # fmt: skip
 
 
 def bootstrap_skill_difference(

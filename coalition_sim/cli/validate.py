@@ -170,13 +170,15 @@ def _ablation(targets: Any, post: Any, size: Any, path: Path, args: argparse.Nam
 
 def _report(targets: Any, post: Any, size: Any, path: Path, args: argparse.Namespace,
             say: Any, t0: float) -> int:  # fmt: skip
+    from ..scenario.library import config_dir
     from ..scenario.safe_paths import OutputDir
     from ..validation.report import run_validation, write_validation
 
     out = args.out or DEFAULT_OUT
     stage = OutputDir(out, overwrite=args.overwrite or args.out is None, marker="README.md")
     with stage:
-        res = run_validation(targets, post, size, args.seed, path, args.workers, say)
+        fit_json = config_dir().parent / "docs" / "calibration" / "fit.json"
+        res = run_validation(targets, post, size, args.seed, path, args.workers, say, fit_json)
         command = " ".join(["python run.py", *args.argv[1:]])
         write_validation(res, targets, stage.tmp, command)
     print(f"wrote {stage.out}/README.md and validation.json in {time.perf_counter() - t0:.0f} s")

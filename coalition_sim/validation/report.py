@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..calibration.evaluate import Evaluation, evaluate
-from ..calibration.scores import groups_in
+from ..calibration.scores import facts_skill, groups_in
 from ..calibration.targets import Targets
 from ..engine.posterior import Posterior
 from ..experiments.signatures import run_posterior, run_suite
@@ -78,6 +78,28 @@ def shrinkage(targets: Targets, post: Posterior) -> list[dict[str, Any]]:
     return out
 
 
+def posterior_health(post: Posterior, fit_json: Path | None) -> dict[str, Any]:
+    """ESS (1 / sum w^2) and distinct particles of the posterior file; the generations of
+    the fit that wrote it, from ``fit_json`` when its targets hash and model fingerprint are
+    the posterior's."""
+    w = post.weights
+    out: dict[str, Any] = {
+        "particles": len(post),
+        "ess": float(1.0 / (w @ w)),
+        "distinct": len({tuple(r) for r in np.round(post.values, 12)}),
+        "method": post.meta.get("method", "n/a"),
+        "generations": None,
+        "stopped": None,
+    }
+    if fit_json is not None and fit_json.is_file():
+        fit = json.loads(fit_json.read_text(encoding="utf-8"))
+        same = all(fit.get(k) == post.meta.get(k) for k in ("targets_hash", "model_fingerprint"))
+        if same:
+            out["generations"] = fit.get("generations")
+            out["stopped"] = fit.get("stopped")
+    return out
+
+
 def gain(ev: Evaluation) -> dict[str, float]:
     """Prior -> posterior predictive gain per group: 1 - posterior score / prior score."""
     from ..calibration.scores import group_totals
@@ -90,6 +112,7 @@ def gain(ev: Evaluation) -> dict[str, float]:
 def run_validation(
     targets: Targets, post: Posterior, size: Size, seed: int, ablations_path: Path,
     workers: int = 1, progress: Callable[[str], None] | None = None,
+    fit_json: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Everything the report shows, as one JSON-able dict (plus live objects under '_')."""
     say = progress or (lambda _m: None)
@@ -128,6 +151,7 @@ def run_validation(
         "record": ev.to_dict(),
         "gain": gain(ev),
         "shrinkage": shrinkage(targets, post),
+        "health": posterior_health(post, fit_json),
         "folds": [f.to_dict() for f in folds],
         "ablation_full_rows": {str(k): v for k, v in base_rows.items()},
         "ablations": [r.to_dict() for r in results],
@@ -203,8 +227,9 @@ def _fold_lines(folds: list[Fold]) -> list[str]:
     lines: list[str] = []
     groups = sorted({g for f in folds for g in groups_in(f.evaluation.rows)})
     head = "| held out | fitted on | fit (generations, runs, final distinct/N) | forecaster | "
-    lines += [head + " | ".join(f"skill {g}" for g in [*groups, "total"]) + " |",
-              "|---|---|---|---|" + "---|" * (len(groups) + 1)]  # fmt: skip
+    lines += [head + " | ".join(f"skill {g}" for g in [*groups, "total"])
+              + " | skill facts vs base rates |",
+              "|---|---|---|---|" + "---|" * (len(groups) + 2)]  # fmt: skip
     for f in folds:
         last = [g for g in f.fit.generations if g.kept][-1]
         n = len(f.fit.theta)
@@ -217,6 +242,8 @@ def _fold_lines(folds: list[Fold]) -> list[str]:
                 v = sk.get(g)
                 cells.append("-" if v is None or not v["statistics"] else
                              ("n/a" if v["baseline"] == 0 else _f(v["skill"])))  # fmt: skip
+            fs = facts_skill(f.evaluation.rows, m)
+            cells.append(_f(fs["skill"]) if fs["statistics"] else "-")
             lines.append(f"| {f.year} | {years} | {fit} | {m} | " + " | ".join(cells) + " |")
     return lines
 
@@ -330,6 +357,14 @@ def markdown(res: dict[str, Any], targets: Targets, command: str) -> str:
         "",
         *_skill_table(ev, ["posterior", "prior", "calibrated", "defaults"]),
         "",
+        "Yes/no facts alone against their base rates: "
+        + ", ".join(
+            f"{m} {_f(facts_skill(ev.rows, m)['skill'])}"
+            for m in ("posterior", "prior", "calibrated", "defaults")
+            if m in ev.skill
+        )
+        + ".",
+        "",
         "Prior -> posterior predictive gain (1 - posterior score / prior score): "
         + ", ".join(f"{g} {_f(v)}" for g, v in res["gain"].items())
         + ".",
@@ -350,6 +385,20 @@ def markdown(res: dict[str, Any], targets: Targets, command: str) -> str:
         L.append(f"| `{s['name']}` | [{s['low']:g}, {s['high']:g}] | {s['median']:.3g} "
                  f"[{s['q05']:.3g}, {s['q95']:.3g}] | {_f(s['shrinkage'])} | "
                  f"{'yes' if s['identified'] else '**no**'} |")  # fmt: skip
+    h = res["health"]
+    L += [
+        "",
+        f"Health of the posterior file: {h['particles']} particles, ESS (1 / sum w^2) "
+        f"{h['ess']:.0f} ({h['ess'] / h['particles']:.0%} of the population), {h['distinct']} "
+        f"distinct; sampler: {h['method']}.",
+    ]
+    if h["generations"]:
+        L += ["", f"Its fit (`docs/calibration/fit.json`; stopped: {h['stopped']}):", "",
+              "| generation | tolerance | runs | ESS | distinct | kept |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for g in h["generations"]:
+            L.append(f"| {g['generation']} | {g['epsilon']:.4g} | {g['runs']:,} | "
+                     f"{g['ess']:.0f} | {g.get('unique') or '-'} | "
+                     f"{'yes' if g.get('kept', True) else 'dropped'} |")  # fmt: skip
     L += [
         "",
         "Sampler health in the cross-validation fits below (ESS = importance ESS before "
