@@ -242,3 +242,41 @@ def test_every_readme_subcommand_help_runs(capsys: pytest.CaptureFixture[str]) -
             cli.main([sub, "--help"])
         assert done.value.code == 0, sub
         assert "usage:" in capsys.readouterr().out, sub
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_every_import_in_a_python_block_resolves(doc: str) -> None:
+    """``from coalition_sim.x import y`` in the documents' Python blocks: module and names exist
+    (the blocks themselves run in the wheel test, tests/test_package.py)."""
+    import ast
+    import importlib
+
+    refs = [r for r in docrefs.references(docrefs.ROOT / doc) if r.kind == "block"]
+    problems, found = [], 0
+    blocks: dict[tuple[str, int], list[docrefs.Ref]] = {}
+    for r in refs:
+        if r.lang == "python":
+            start = next(
+                (k for k in blocks if k[1] <= r.line and k[1] + len(blocks[k]) == r.line), None
+            )
+            blocks.setdefault(start or (r.doc, r.line), []).append(r)
+    for (_, first), lines in blocks.items():
+        tree = ast.parse("\n".join(r.text for r in lines))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or not node.module:
+                continue
+            where = f"{doc}:{first + node.lineno - 1}"
+            found += 1
+            try:
+                module = importlib.import_module(node.module)
+            except ImportError as exc:
+                problems.append(f"{where}: `from {node.module} import ...`: {exc}")
+                continue
+            problems += [
+                f"{where}: `{node.module}` has no name `{a.name}`"
+                for a in node.names
+                if not hasattr(module, a.name)
+            ]
+    if doc == "README.md":
+        assert found >= 3, f"only {found} imports found in README.md's Python blocks"
+    assert not problems, "stale imports:\n" + "\n".join(problems)
