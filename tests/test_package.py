@@ -96,7 +96,13 @@ def _warm_cache(installed_core: Path) -> None:
 def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> None:
     uv = _uv()
     # the fresh environment's first imports write their bytecode for the later commands
-    drop = ("VIRTUAL_ENV", "COALITION_SIM_CONFIGS", "PYTHONDONTWRITEBYTECODE")
+    # (and make's UV_COMPILE_BYTECODE would clash with --no-compile)
+    drop = (
+        "VIRTUAL_ENV",
+        "COALITION_SIM_CONFIGS",
+        "PYTHONDONTWRITEBYTECODE",
+        "UV_COMPILE_BYTECODE",
+    )
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", XDG_CONFIG_HOME=str(tmp_path / "xdg"),
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")  # fmt: skip
