@@ -17,7 +17,7 @@ from conftest import ROOT
 from coalition_sim.calibration.fit import coverage, restrict, weighted_quantile
 from coalition_sim.calibration.smc import smc
 from coalition_sim.calibration.stats import per_run_statistics, simulate_stats
-from coalition_sim.calibration.targets import Prior, load_targets
+from coalition_sim.calibration.targets import BINARY_KINDS, Prior, load_targets
 from coalition_sim.cli.main import main
 from coalition_sim.engine.ensemble import run_ensemble
 from coalition_sim.engine.posterior import (
@@ -58,7 +58,8 @@ def test_record_gives_the_timing_and_tightening_statistics(targets) -> None:
     # every 2016-17 strategic test was followed by a UNSC resolution within 12 weeks
     assert obs["tightening_2016_2017"].observed == 1.0
     assert obs["moratorium_2018"].kind == "fact"
-    assert all(s.scale > 0 for s in targets.statistics if s.kind not in ("weeks", "fact"))
+    binary = ("weeks", *BINARY_KINDS)  # binary kinds are scored by -log(share), no scale
+    assert all(s.scale > 0 for s in targets.statistics if s.kind not in binary)
 
 
 def test_per_run_statistics_are_consistent(targets) -> None:
