@@ -260,13 +260,15 @@ def _fact(st: Statistic, hit: np.ndarray, row: dict[str, int], a: int, b: int) -
 
 def per_run_statistics(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, first_point: int = 0,
-    stats: Sequence[Statistic] | None = None,
+    stats: Sequence[Statistic] | None = None, common: bool = False,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     """Every statistic per run, shape (n * replicates,), rows point-major.
 
     Point ``first_point + i``, replicate ``j`` of scenario number ``s`` (in the target file's
     order) gets the seed ``run_seeds(seed + s, first_point + i, j)``, as :func:`calibrate.simulate`
-    does: a candidate's runs do not depend on how candidates are batched.
+    does: a candidate's runs do not depend on how candidates are batched. With ``common``
+    every point gets point 0's seeds (common random numbers: differences between points are
+    then differences of the parameters, not of the random futures; used by the screening).
     """
     theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
     n = theta.shape[0]
@@ -279,7 +281,10 @@ def per_run_statistics(
             continue
         ens = compiled(scn)
         steps = steps_needed(scn, mine)
-        seeds = ens.seeds(seed + s, n, replicates, first_point=first_point)
+        if common:
+            seeds = np.tile(ens.seeds(seed + s, 1, replicates), n)
+        else:
+            seeds = ens.seeds(seed + s, n, replicates, first_point=first_point)
         cols = {nm: theta[:, k] for k, nm in enumerate(targets.names)}
         mor = record.moratorium_announced
         mor_step = scn.step_of(mor) if mor is not None else 1
@@ -300,10 +305,11 @@ def per_run_statistics(
 
 def simulate_stats(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, first_point: int = 0,
+    common: bool = False,
 ) -> np.ndarray:  # fmt: skip
     """(n, m) candidate summaries: the mean over replicates of each statistic, in the target
     file's order. A tightening share with no strategic test in any replicate counts as 0."""
-    runs = per_run_statistics(targets, theta, replicates, seed, first_point)
+    runs = per_run_statistics(targets, theta, replicates, seed, first_point, common=common)
     n = np.atleast_2d(theta).shape[0]
     cols = []
     for st in targets.statistics:
