@@ -63,7 +63,9 @@ def test_record_gives_the_timing_and_tightening_statistics(targets) -> None:
 
 
 def test_per_run_statistics_are_consistent(targets) -> None:
-    theta = np.array([[-4.0, 5.0, 3.0, 2.0, 1.0, 2.0, -6.0, 8.0, 0.5, -2.0, -1.0]])
+    named = {"params.target.conventional_logit0": -4.0, "params.target.conventional_autonomy": 5.0,
+             "params.target.strategic_autonomy": 3.0}  # fmt: skip
+    theta = np.array([[named.get(p.name, (p.low + p.high) / 2) for p in targets.priors]])
     runs = per_run_statistics(targets, theta, 64, seed=3)
     for year in (2016, 2017):
         n = runs[f"conventional_{year}"]
