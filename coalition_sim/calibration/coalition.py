@@ -118,7 +118,7 @@ def parse_coalition(e: StatisticEntry, record: Record, scn: Scenario, where: str
         return a
 
     first = e.year if e.first_year is None else e.first_year
-    base: dict[str, Any] = {"weight": e.weight, "rule": e.rule}
+    base: dict[str, Any] = {"weight": e.weight, "rule": e.rule, "group": e.group}
     if e.kind in ("unanimity", "ratio", "share"):
         if first > e.year or first < scn.start_date.year:
             raise ConfigError(

@@ -140,6 +140,8 @@ class StatisticEntry(_Strict):
     lag: int | None = Field(None, ge=1, le=52)
     # coalition statistics (calibration.coalition)
     actor: str | None = None
+    # score group of the validation report (calibration.scores.group_of infers it if empty)
+    group: str = Field("", pattern=r"^[a-z_]*$")
 
     @model_validator(mode="after")
     def _kind_needs(self) -> StatisticEntry:
@@ -244,6 +246,7 @@ class Statistic:
     window: tuple[int, int] = (0, 0)  # steps (inclusive): 'after' of a shift, else the window
     before: tuple[int, int] = (0, 0)  # steps of a shift's 'before' window
     events: tuple[str, ...] = ()
+    group: str = ""  # score group (launches, summitry, coalition, ...); "" = inferred
 
 
 @dataclass(frozen=True)
@@ -331,7 +334,7 @@ def _statistic(k: int, e: StatisticEntry, targets: TargetFile, scns: dict[str, S
     observed = e.observed if e.kind == "weeks" else 1.0
     assert isinstance(observed, float)  # StatisticEntry checked it
     stat = Statistic(e.name, e.scenario, e.kind, e.year, observed, event=e.event or "",
-                     fact=e.fact or "", weight=e.weight, rule=e.rule)  # fmt: skip
+                     fact=e.fact or "", weight=e.weight, rule=e.rule, group=e.group)  # fmt: skip
     derived = derive_observed(stat, targets.record, scn, src)
     if e.kind == "weeks" and derived != stat.observed:
         raise ConfigError(
