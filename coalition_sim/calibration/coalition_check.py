@@ -62,7 +62,7 @@ def coalition_figures(
     cl, _ = snaps[last]
     out: dict[str, Any] = {
         "scenario": scn.name, "runs": runs, "seed": seed, "weeks": last,
-        "posterior": None if posterior is None else str(getattr(posterior, "path", posterior)),
+        "posterior": posterior is not None,
         "share_fractured_at_end": float(frac_now.mean()),
     }  # fmt: skip
     for a, k in cols.items():
