@@ -39,6 +39,7 @@ __all__ = [
     "check_output_dir",
     "check_path_text",
     "default_run_dir",
+    "parse_toml_bytes",
     "project_root",
     "read_input_bytes",
     "read_toml_file",
@@ -162,8 +163,16 @@ def _depth(node: Any, limit: int) -> int:
 
 def read_toml_file(path: str | Path) -> dict[str, Any]:
     """Read and parse a bounded TOML file (see :func:`read_input_bytes`); ConfigError if bad."""
-    raw = read_input_bytes(path)
-    name = show(path)
+    return parse_toml_bytes(read_input_bytes(path), show(path))
+
+
+def parse_toml_bytes(raw: bytes, name: str) -> dict[str, Any]:
+    """Parse TOML text from a file or an upload, nesting at most :data:`MAX_TOML_DEPTH` deep.
+
+    ``name`` is what the one-line ConfigError names (a file, an uploaded file's name).
+    """
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ConfigError(f"{name}: {len(raw)} bytes, larger than the {MAX_INPUT_BYTES}-byte limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
