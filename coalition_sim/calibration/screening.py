@@ -291,8 +291,8 @@ def _md(res: ScreenResult) -> str:
     lines = [
         "# Parameter screening (Morris) against the 2016-2018 calibration distance",
         "",
-        f"Regenerate: `python run.py screen {m['targets']}` "
-        f"(trajectories {m['trajectories']}, levels {m['levels']}, {m['replicates']} runs per "
+        f"Regenerate: `python run.py screen --priors FILE` (targets `{Path(m['targets']).name}`; "
+        f"trajectories {m['trajectories']}, levels {m['levels']}, {m['replicates']} runs per "
         f"start and point with common random numbers, seed {m['seed']}; {m['points']} points, "
         f"{m['runs']:,} runs).",
         "",
@@ -312,6 +312,12 @@ def _md(res: ScreenResult) -> str:
         + ("; dead: inert and moving no outcome of the 260-week scenarios "
            f"({', '.join(m.get('outcome_scenarios', []))}, {m.get('outcome_replicates')} runs per "
            "point) by more than its binomial noise." if "outcome_steps" in m else "."),
+        "- What follows from the verdicts: 'fit' parameters are the fitted set (the target "
+        "file's priors); the others keep their documented values. 'dead' marks removal "
+        "candidates only: at the outcome screen's run count a share cannot show effects "
+        "below its binomial noise, and a mechanism of other years (the pandemic) is fixed, not "
+        "removed. Removed in issue 18: those below 0.12 of the noise on every reading (listed "
+        "in docs/ODD.md, appendix).",
         "- Range: the prior for parameters fitted before; else the base value x [1/2, 2] "
         "(logits [2x, x/2]; zero: lowest quarter of the schema range), clipped to the schema.",
         "",
@@ -370,6 +376,12 @@ def write_screen_report(res: ScreenResult, out: Path) -> list[Path]:
     return paths
 
 
+def _num(x: float) -> str:
+    """A TOML float with six significant digits (always with a decimal point)."""
+    text = f"{x:.6g}"
+    return text if any(c in text for c in ".en") else f"{text}.0"
+
+
 def prior_entries(res: ScreenResult, targets: Targets, verdicts: Sequence[str] = ("fit",),
                   ) -> str:  # fmt: skip
     """``[[priors]]`` tables (TOML) for the parameters whose verdict is in ``verdicts``: the
@@ -391,6 +403,6 @@ def prior_entries(res: ScreenResult, targets: Targets, verdicts: Sequence[str] =
             lo, hi = float(r["low"]), float(r["high"])
             why = (f"{measured} Range: the documented value {r['base']:.4g} (schema source) "
                    "x [1/2, 2], within the schema range.")  # fmt: skip
-        out += ["[[priors]]", f'name = "{name}"', f"low = {lo:.6g}", f"high = {hi:.6g}",
+        out += ["[[priors]]", f'name = "{name}"', f"low = {_num(lo)}", f"high = {_num(hi)}",
                 f'reason = "{why}"', ""]  # fmt: skip
     return "\n".join(out)
