@@ -40,7 +40,7 @@ from ..engine.runner import compiled, run_tasks
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from .scenario_file import write_point_scenario
-from .targets import EVENTS, Prior, Targets
+from .targets import BINARY_KINDS, EVENTS, Prior, Targets
 
 __all__ = [
     "DISTANCE",
@@ -57,7 +57,8 @@ __all__ = [
 
 DISTANCE = (
     "sum over count statistics of ((mean simulated weeks - observed) / sqrt(max(observed, 1)))^2 "
-    "+ sum over binary facts of -log(max(simulated share of runs with the fact, 1/(K+1))) "
+    "+ sum over binary facts (and the coalition's binary statistics: shift, above, held) of "
+    "-log(max(simulated share of runs with the fact, 1/(K+1))) "
     "+ sum over timing and tightening statistics of ((mean simulated - observed) / scale)^2, "
     "scale stated per statistic in the target file; each term times its weight"
 )
@@ -193,7 +194,7 @@ def distance(targets: Targets, values: dict[str, np.ndarray], replicates: int) -
     floor = 1.0 / (replicates + 1)
     for st in targets.statistics:
         v = np.asarray(values[st.name], dtype=np.float64)
-        if st.kind == "fact":
+        if st.kind in BINARY_KINDS:
             d = d - st.weight * np.log(np.maximum(v, floor))
         else:
             scale = st.scale if st.scale > 0 else np.sqrt(max(st.observed, 1.0))

@@ -33,7 +33,7 @@ from ..engine.runner import compiled
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from .estimate import coalition_commitment, year_steps
-from .targets import Record, Statistic, StatisticEntry, Targets
+from .targets import COALITION_KINDS, Record, Statistic, StatisticEntry, Targets
 
 __all__ = [
     "EXTRA_KINDS",
@@ -64,6 +64,9 @@ TIMING_RULES = (
     "summit_held",
 )
 _FACT_EVENTS = ("summit_held", "summit_cancelled", "summit_revived", "strategic_test")
+#: Per-run values that are NaN where a run has nothing to score (no test, no response); a
+#: candidate's summary averages the others (0 when none has one).
+_MAY_BE_NAN = ("tightening", "unanimity", "share")
 _ROWS = 24000  # rows per pass (~40 MB of hit table and coalition history at most)
 
 
@@ -149,10 +152,15 @@ def parse_extra(e: StatisticEntry, record: Record, scn: Scenario, where: str) ->
 
 def steps_needed(scn: Scenario, stats: Sequence[Statistic]) -> int:
     """The last week any statistic of ``scn`` reads (a tightening window adds its lag)."""
+    from .coalition import last_step
+
     last = 1
     for st in stats:
         b = year_steps(scn, st.year)[1]
-        last = max(last, b + (st.lag if st.kind == "tightening" else 0))
+        if st.kind in COALITION_KINDS:
+            last = max(last, last_step(st, b))
+        else:
+            last = max(last, b + (st.lag if st.kind == "tightening" else 0))
     return min(scn.steps, last)
 
 
@@ -168,6 +176,21 @@ def _stats_of_block(
     hit: np.ndarray = np.zeros((len(evs), steps + 1, r), dtype=bool)
     track = any(st.kind == "tightening" for st in stats)
     coal = np.zeros((steps + 1, r)) if track else None
+    mine = [st for st in stats if st.kind in COALITION_KINDS]
+    tracker = None
+    if mine:
+        from .coalition import CoalitionTracker
+
+        spans: dict[str, tuple[int, int]] = {}
+        for st in mine:
+            spans[st.name] = (year_steps(scn, st.first_year or st.year)[0],
+                              min(year_steps(scn, st.year)[1], steps))  # fmt: skip
+            if st.kind == "ratio":
+                y1 = year_steps(scn, st.first_year)
+                spans[st.name] = (year_steps(scn, st.year)[0], min(year_steps(scn, st.year)[1],
+                                                                   steps))  # fmt: skip
+                spans[st.name + ":first"] = (y1[0], min(y1[1], steps))
+        tracker = CoalitionTracker(mine, ens.structure, p, steps, spans)
     prev = None
     for t, state in ens.iterate(p, seeds, steps=steps):
         c = state.counts[:, idx]
@@ -176,8 +199,14 @@ def _stats_of_block(
         prev = c.copy()
         if coal is not None:
             coal[t] = coalition_commitment(state, ens.structure)
+        if tracker is not None:
+            tracker.observe(t, state)
     out: dict[str, np.ndarray] = {}
+    if tracker is not None:
+        out.update(tracker.values(hit[row["strategic_test"]], steps))
     for st in stats:
+        if st.kind in COALITION_KINDS:
+            continue
         a, b = year_steps(scn, st.year)
         b = min(b, steps)
         n_weeks = b - a + 1
@@ -233,13 +262,15 @@ def _fact(st: Statistic, hit: np.ndarray, row: dict[str, int], a: int, b: int) -
 
 def per_run_statistics(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, first_point: int = 0,
-    stats: Sequence[Statistic] | None = None,
+    stats: Sequence[Statistic] | None = None, common: bool = False,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     """Every statistic per run, shape (n * replicates,), rows point-major.
 
     Point ``first_point + i``, replicate ``j`` of scenario number ``s`` (in the target file's
     order) gets the seed ``run_seeds(seed + s, first_point + i, j)``, as :func:`calibrate.simulate`
-    does: a candidate's runs do not depend on how candidates are batched.
+    does: a candidate's runs do not depend on how candidates are batched. With ``common``
+    every point gets point 0's seeds (common random numbers: differences between points are
+    then differences of the parameters, not of the random futures; used by the screening).
     """
     theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
     n = theta.shape[0]
@@ -252,7 +283,10 @@ def per_run_statistics(
             continue
         ens = compiled(scn)
         steps = steps_needed(scn, mine)
-        seeds = ens.seeds(seed + s, n, replicates, first_point=first_point)
+        if common:
+            seeds = np.tile(ens.seeds(seed + s, 1, replicates), n)
+        else:
+            seeds = ens.seeds(seed + s, n, replicates, first_point=first_point)
         cols = {nm: theta[:, k] for k, nm in enumerate(targets.names)}
         mor = record.moratorium_announced
         mor_step = scn.step_of(mor) if mor is not None else 1
@@ -273,15 +307,16 @@ def per_run_statistics(
 
 def simulate_stats(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, first_point: int = 0,
+    common: bool = False,
 ) -> np.ndarray:  # fmt: skip
     """(n, m) candidate summaries: the mean over replicates of each statistic, in the target
     file's order. A tightening share with no strategic test in any replicate counts as 0."""
-    runs = per_run_statistics(targets, theta, replicates, seed, first_point)
+    runs = per_run_statistics(targets, theta, replicates, seed, first_point, common=common)
     n = np.atleast_2d(theta).shape[0]
     cols = []
     for st in targets.statistics:
         v = runs[st.name].reshape(n, replicates)
-        if st.kind == "tightening":
+        if st.kind in _MAY_BE_NAN:
             ok = ~np.isnan(v)
             total = np.where(ok, v, 0.0).sum(axis=1)
             cols.append(np.where(ok.any(axis=1), total / np.maximum(ok.sum(axis=1), 1), 0.0))

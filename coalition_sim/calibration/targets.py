@@ -25,6 +25,8 @@ from ..scenario.safe_paths import check_path_text
 from ..scenario.schema import Scenario
 
 __all__ = [
+    "BINARY_KINDS",
+    "COALITION_KINDS",
     "EVENTS",
     "FACTS",
     "AbcSettings",
@@ -40,6 +42,11 @@ __all__ = [
 
 #: Binary facts a statistic may target (a probability per candidate).
 FACTS = ("summit_held", "cancelled_before_held", "summit_revived", "moratorium_held")
+#: Statistics of the coalition's facts (calibration.coalition).
+COALITION_KINDS = ("unanimity", "ratio", "share", "shift", "above", "held")
+#: Kinds whose per-run value is 0/1 and whose candidate summary is a probability, scored
+#: -log(max(p, 1/(K+1))) in the distance.
+BINARY_KINDS = ("fact", "shift", "above", "held")
 #: Events whose weeks a count statistic may target.
 EVENTS = ("conventional_test", "strategic_test")
 
@@ -54,6 +61,38 @@ class Resolution(_Strict):
     number: int
     date: dt.date
     after: str = ""
+    vote: str = ""  # e.g. "15-0": unanimous when nobody voted against or abstained
+    source: str = ""
+
+
+class UsResponse(_Strict):
+    """How the United States answered one strategic test of the record."""
+
+    test: dt.date
+    response: Literal["compromise", "sideline", "escalate"]
+    what: str = ""
+    source: str = ""
+
+
+class CoalitionFact(_Strict):
+    """A documented movement or level of one coalition actor (calibration.coalition).
+
+    ``kind`` = "shift": the actor's ``variable`` is ``direction`` over the window ``after``
+    compared with the window ``before``; "above": the variable stays at or above its model
+    threshold all through ``window``; "held": none of ``events`` happens in ``window``.
+    """
+
+    key: str = Field(min_length=1)
+    kind: Literal["shift", "above", "held"]
+    actor: str = ""
+    variable: Literal["commitment", "engagement", ""] = ""
+    direction: Literal["up", "down", ""] = ""
+    before: tuple[dt.date, dt.date] | None = None
+    after: tuple[dt.date, dt.date] | None = None
+    window: tuple[dt.date, dt.date] | None = None
+    events: list[str] = Field(default_factory=list)
+    evidence: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
 
 
 class Record(BaseModel):
@@ -71,6 +110,10 @@ class Record(BaseModel):
     conventional_first: dict[int, dt.date] = Field(default_factory=dict)
     conventional_last: dict[int, dt.date] = Field(default_factory=dict)
     unsc_resolutions: list[Resolution] = Field(default_factory=list)
+    # China-DPRK trade from Chinese customs (bn USD a year) and its sources (coalition targets)
+    china_dprk_trade: dict[int, FiniteFloat] = Field(default_factory=dict)
+    us_responses: list[UsResponse] = Field(default_factory=list)
+    coalition: list[CoalitionFact] = Field(default_factory=list)
 
 
 class StatisticEntry(_Strict):
@@ -78,7 +121,8 @@ class StatisticEntry(_Strict):
 
     name: str = Field(min_length=1)
     scenario: str = Field(min_length=1)
-    kind: Literal["weeks", "fact", "first_week", "last_week", "tightening"]
+    kind: Literal["weeks", "fact", "first_week", "last_week", "tightening", "unanimity", "ratio",
+                  "share", "shift", "above", "held"]  # fmt: skip
     year: int
     event: (
         Literal["conventional_test", "strategic_test", "summit_cancelled", "summit_revived",
@@ -94,6 +138,8 @@ class StatisticEntry(_Strict):
     scale: FiniteFloat | None = Field(None, gt=0)
     first_year: int | None = None
     lag: int | None = Field(None, ge=1, le=52)
+    # coalition statistics (calibration.coalition)
+    actor: str | None = None
     # score group of the validation report (calibration.scores.group_of infers it if empty)
     group: str = Field("", pattern=r"^[a-z_]*$")
 
@@ -106,15 +152,15 @@ class StatisticEntry(_Strict):
             )
         if self.kind == "fact" and self.fact is None:
             raise ValueError(f"statistic '{self.name}': kind 'fact' needs 'fact'")
-        if self.kind in ("first_week", "last_week", "tightening"):
+        if self.kind in ("first_week", "last_week", "tightening", "unanimity", "ratio", "share"):
             if self.scale is None:
                 raise ValueError(f"statistic '{self.name}': missing required key 'scale'")
             if self.observed is None:
                 raise ValueError(f"statistic '{self.name}': missing required key 'observed'")
         if self.kind in ("first_week", "last_week") and self.event is None:
             raise ValueError(f"statistic '{self.name}': kind '{self.kind}' needs 'event'")
-        if self.kind == "tightening" and self.lag is None:
-            raise ValueError(f"statistic '{self.name}': kind 'tightening' needs 'lag'")
+        if self.kind in ("tightening", "unanimity") and self.lag is None:
+            raise ValueError(f"statistic '{self.name}': kind '{self.kind}' needs 'lag'")
         return self
 
 
@@ -197,6 +243,13 @@ class Statistic:
     date: dt.date | None = None  # the record's date behind a timing statistic
     first_year: int = 0  # tightening: first year of the window (``year`` is the last)
     lag: int = 0  # tightening: weeks after a test within which the coalition must tighten
+    # coalition statistics (calibration.coalition): actor index name, variable, step windows
+    actor: str = ""
+    variable: str = ""
+    direction: str = ""
+    window: tuple[int, int] = (0, 0)  # steps (inclusive): 'after' of a shift, else the window
+    before: tuple[int, int] = (0, 0)  # steps of a shift's 'before' window
+    events: tuple[str, ...] = ()
     group: str = ""  # score group (launches, summitry, coalition, ...); "" = inferred
 
 
@@ -274,6 +327,10 @@ def _statistic(k: int, e: StatisticEntry, targets: TargetFile, scns: dict[str, S
     first, last = scn.start_date, scn.date_of(scn.steps)
     if not (first.year <= e.year and dt.date(e.year, 12, 31) <= last + dt.timedelta(days=6)):
         raise ConfigError(f"{where}: year {e.year} is not covered by scenario '{e.scenario}'")
+    if e.kind in COALITION_KINDS:
+        from .coalition import parse_coalition
+
+        return parse_coalition(e, targets.record, scn, where)
     if e.kind not in ("weeks", "fact"):
         from .stats import parse_extra
 
