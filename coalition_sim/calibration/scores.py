@@ -54,6 +54,7 @@ from scipy import stats as sps
 
 from ..scenario.loading import ConfigError
 from .targets import Record, Statistic, Targets, derive_observed
+from .timing import timing_date
 
 __all__ = [
     "BASELINES",
@@ -257,8 +258,6 @@ def record_value(targets: Targets, st: Statistic, year: int) -> float | None:
         except ConfigError:
             return None
     if st.kind in ("first_week", "last_week"):
-        from .stats import timing_date
-
         try:
             d = timing_date(st.rule, year, record, "")
         except ConfigError:
