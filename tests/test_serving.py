@@ -25,14 +25,14 @@ def test_page_ensemble_gives_the_engine_s_numbers_in_slices() -> None:
     scn = with_values(resolve_scenario("summit_2018"), {"steps": 30})
     ref = run_ensemble(scn, n_replicates=37, seed=11, every=1)
     got = serving.page_ensemble(scn, 37, 11)
-    pd.testing.assert_frame_equal(got["final"], ref["final"])
-    assert got["probabilities"] == ref["probabilities"]
-    np.testing.assert_array_equal(got["seeds"], ref["seeds"])
-    traj = ref["trajectories"]
+    pd.testing.assert_frame_equal(got.final, ref.final)
+    pd.testing.assert_series_equal(got.probabilities, ref.probabilities)
+    np.testing.assert_array_equal(got.seeds, ref.seeds)
+    traj = ref.trajectories
     steps = np.unique(traj["step"].to_numpy())
-    np.testing.assert_array_equal(got["steps"], steps)
+    np.testing.assert_array_equal(got.steps, steps)
     for m in ("effective_pressure", "cohesion"):
-        np.testing.assert_array_equal(got["values"][m], traj[m].to_numpy().reshape(37, steps.size))
+        np.testing.assert_array_equal(got.values[m], traj[m].to_numpy().reshape(37, steps.size))
 
 
 def test_page_ensemble_with_the_posterior_matches_the_engine() -> None:
@@ -41,16 +41,16 @@ def test_page_ensemble_with_the_posterior_matches_the_engine() -> None:
     scn = with_values(resolve_scenario("baseline"), {"steps": 12})
     ref = run_ensemble(scn, n_replicates=9, seed=4, every=1, posterior=posterior_file())
     got = serving.page_ensemble(scn, 9, 4, posterior=posterior_file())
-    pd.testing.assert_frame_equal(got["final"], ref["final"])
+    pd.testing.assert_frame_equal(got.final, ref.final)
 
 
 def test_long_runs_are_decimated_for_display(monkeypatch) -> None:
     monkeypatch.setattr(serving, "PAGE_BUDGET", 10**9)
     scn = with_values(resolve_scenario("summit_2018"), {"steps": 500})
     got = serving.page_ensemble(scn, 3, 1)
-    assert got["steps"][0] == 0 and got["steps"][-1] == 500
-    assert got["steps"].size <= serving.MAX_FAN_POINTS + 2
-    assert got["values"]["cohesion"].shape == (3, got["steps"].size)
+    assert got.steps[0] == 0 and got.steps[-1] == 500
+    assert got.steps.size <= serving.MAX_FAN_POINTS + 2
+    assert got.values["cohesion"].shape == (3, got.steps.size)
 
 
 def test_requests_over_the_budget_are_refused_in_one_line() -> None:

@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
@@ -48,6 +49,7 @@ __all__ = [
     "PAGE_BUDGET",
     "RUN_BUDGET",
     "SESSION_MEMORY",
+    "PageEnsemble",
     "budget_note",
     "check_request",
     "check_run",
@@ -177,17 +179,28 @@ def heavy(session: str) -> Iterator[None]:
         release_memory()
 
 
+@dataclass
+class PageEnsemble:
+    """A page ensemble: the engine's final table, probabilities and seeds, and the charted
+    metrics at the recorded (decimated) steps, ``values[metric]`` of shape (n, steps)."""
+
+    final: pd.DataFrame
+    probabilities: pd.Series
+    seeds: np.ndarray
+    steps: np.ndarray
+    values: dict[str, np.ndarray]
+
+
 def page_ensemble(
     scn: Scenario, n: int, seed: int, posterior: Any = None,
     metrics: tuple[str, ...] = ("effective_pressure", "cohesion"),
     on_slice: Callable[[int], None] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> PageEnsemble:  # fmt: skip
     """``n`` replicates of ``scn`` as :func:`engine.ensemble.run_ensemble` runs them (same seeds,
     same posterior draws, same final table), with only ``metrics`` kept and at most
     :data:`MAX_FAN_POINTS` recorded steps, computed in short kernel slices.
 
-    Returns ``final``, ``probabilities``, ``seeds``, ``steps`` (recorded weeks) and
-    ``values`` (metric -> (n, len(steps)) array).
+    Returns a :class:`PageEnsemble`.
     """
     check_request(scn, n)
     ens = Ensemble(scn)
@@ -225,10 +238,10 @@ def page_ensemble(
     final = pd.concat(finals, ignore_index=True)
     from ..core import events
 
-    return {
-        "final": final,
-        "probabilities": {name: float(final[name].mean()) for name in events.OUTCOMES},
-        "seeds": seeds,
-        "steps": steps,
-        "values": {m: np.concatenate(v) for m, v in values.items()},
-    }
+    assert steps is not None
+    probs = pd.Series(
+        {name: float(final[name].mean()) for name in events.OUTCOMES}, name="probability"
+    )
+    return PageEnsemble(
+        final, probs, seeds, steps, {m: np.concatenate(v) for m, v in values.items()}
+    )

@@ -276,17 +276,18 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
     serving.check_request(sim.scenario, n)
     with serving.heavy(session):  # fair serving: budget, short kernel slices, a queue
         res = serving.page_ensemble(sim.scenario, n, sim.seed, posterior=post)
-    steps = res["steps"]
+    steps = res.steps
     date_of = sim.model.structure.date_of
-    final = res["final"]
+    final = res.final
+    probabilities = {str(k): float(v) for k, v in res.probabilities.items()}
     intervals = {}
-    for name in res["probabilities"]:
+    for name in probabilities:
         lo, hi = wilson_interval(int(final[name].sum()), n)
         intervals[name] = (float(lo), float(hi))
     fans = []
     for metric in ("effective_pressure", "cohesion"):
         colour, label, _ = METRIC_STYLE[metric]
-        values = res["values"][metric]  # (n, recorded steps), decimated for display
+        values = res.values[metric]  # (n, recorded steps), decimated for display
         mine = (sim.history.step, getattr(sim.history, metric))
         fans.append(
             (
@@ -297,11 +298,11 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
     return {
         "n": n,
         "weeks": int(steps[-1]),
-        "probabilities": res["probabilities"],
+        "probabilities": probabilities,
         "intervals": intervals,
         "final": final,
-        "seeds": res["seeds"],
-        "bars": outcome_bars_svg(res["probabilities"], n, intervals),
+        "seeds": res.seeds,
+        "bars": outcome_bars_svg(probabilities, n, intervals),
         "bars_caption": bars_caption_html(n),
         "fans": fans,
         "fans_caption": fan_caption_html(),
