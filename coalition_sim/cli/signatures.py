@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .args import bounded_int, output_arg
+from .args import bounded_int, output_arg, positive_int
 from .args import seed as _seed
 
 __all__ = ["register"]
