@@ -78,8 +78,20 @@ def test_a_bad_ablation_file_is_one_line_naming_file_and_group(targets, tmp_path
         load_ablations(bad, targets)
 
 
-def test_validate_scores_prints_skill_and_bad_input_exits_2(capsys, tmp_path: Path) -> None:
-    assert main(["validate", "scores", "--draws", "30", "--quiet"]) == 0
+def _posterior_of_this_model(targets, path: Path) -> Path:
+    """Five particles inside the prior box, stamped with this model's fingerprint."""
+    from coalition_sim.engine.posterior import model_fingerprint, save_posterior
+
+    lo = np.array([p.low for p in targets.priors])
+    hi = np.array([p.high for p in targets.priors])
+    vals = lo + (hi - lo) * np.linspace(0.3, 0.7, 5)[:, None]
+    meta = {"model_fingerprint": model_fingerprint(), "targets_hash": "test"}
+    return save_posterior(path, targets.names, vals, np.full(5, 0.2), meta)
+
+
+def test_validate_scores_prints_skill_and_bad_input_exits_2(targets, capsys, tmp_path: Path):
+    post = _posterior_of_this_model(targets, tmp_path / "post.parquet")
+    assert main(["validate", "scores", "--posterior", str(post), "--draws", "30", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "posterior   vs climatology" in out and "conventional_2016" in out
     assert main(["validate", "scores", "--targets", str(tmp_path / "none.toml")]) == 2
@@ -88,9 +100,10 @@ def test_validate_scores_prints_skill_and_bad_input_exits_2(capsys, tmp_path: Pa
     assert main(["validate", "--size", "huge"]) == 2
 
 
-def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(capsys, tmp_path):
+def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(targets, tmp_path):
     out = tmp_path / "sig"
-    argv = ["signatures", "--rows", "16", "--replicates", "80", "--posterior", str(POSTERIOR),
+    post = _posterior_of_this_model(targets, tmp_path / "post.parquet")
+    argv = ["signatures", "--rows", "16", "--replicates", "80", "--posterior", str(post),
             "--draws", "3", "--draw-replicates", "60", "--out", str(out)]  # fmt: skip
     assert main(argv) in (0, 1)
     text = (out / "posterior.md").read_text()
