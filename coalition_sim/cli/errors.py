@@ -11,10 +11,11 @@ previous result or nothing (``safe_paths.OutputDir``, ``StagedFiles``, ``atomic_
 from __future__ import annotations
 
 import errno
+import re
 
 from ..scenario.safe_paths import show
 
-__all__ = ["MACHINE_ERRNOS", "machine_error"]
+__all__ = ["MACHINE_ERRNOS", "machine_error", "shorten_quoted"]
 
 #: errno -> what it means and what to do.
 MACHINE_ERRNOS: dict[int, str] = {
@@ -54,3 +55,13 @@ def machine_error(exc: BaseException) -> str | None:
     name = errno.errorcode.get(code, str(code))
     head = f"{show(where)}: " if where is not None else ""
     return f"{head}{MACHINE_ERRNOS[code]} ({name})"
+
+
+_QUOTED = re.compile(r"'([^']{81,})'")
+
+
+def shorten_quoted(message: str) -> str:
+    """Quoted values longer than 80 characters shortened (argparse echoes a 5,000-character
+    value whole): the first 40 and last 12 characters and the length are kept."""
+    return _QUOTED.sub(lambda m: f"'{m.group(1)[:40]}...{m.group(1)[-12:]}' "
+                       f"({len(m.group(1))} characters)", message)  # fmt: skip
