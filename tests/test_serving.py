@@ -21,7 +21,8 @@ from coalition_sim.ui.guards import Refused
 from coalition_sim.ui.session import Sim, ensemble_views, posterior_file
 
 
-def test_page_ensemble_gives_the_engine_s_numbers_in_slices() -> None:
+def test_page_ensemble_gives_the_engine_s_numbers_in_slices(monkeypatch) -> None:
+    monkeypatch.setattr(serving, "SLICE_CELLS", 30 * 4 * 5)  # 5 rows per kernel call
     scn = with_values(resolve_scenario("summit_2018"), {"steps": 30})
     ref = run_ensemble(scn, n_replicates=37, seed=11, every=1)
     got = serving.page_ensemble(scn, 37, 11)
