@@ -57,11 +57,15 @@ def machine_error(exc: BaseException) -> str | None:
     return f"{head}{MACHINE_ERRNOS[code]} ({name})"
 
 
-_QUOTED = re.compile(r"'([^']{81,})'")
+_QUOTED = re.compile(r"(choice: |got )'([^']{81,})'")
 
 
 def shorten_quoted(message: str) -> str:
-    """Quoted values longer than 80 characters shortened (argparse echoes a 5,000-character
-    value whole): the first 40 and last 12 characters and the length are kept."""
-    return _QUOTED.sub(lambda m: f"'{m.group(1)[:40]}...{m.group(1)[-12:]}' "
-                       f"({len(m.group(1))} characters)", message)  # fmt: skip
+    """A value longer than 80 characters echoed by argparse (``invalid choice: '...'``,
+    ``got '...'``) shortened to its first 40 and last 12 characters and its length."""
+
+    def short(m: re.Match[str]) -> str:
+        value = m.group(2)
+        return f"{m.group(1)}'{value[:40]}...{value[-12:]}' ({len(value)} characters)"
+
+    return _QUOTED.sub(short, message)
