@@ -18,7 +18,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
-from . import calibrate, experiments, signatures, sweep, ui, validate
+from . import calibrate, experiments, screen, signatures, sweep, ui, validate
 from .args import input_path, output_arg, positive_int
 from .args import seed as _seed
 from .errors import machine_error, shorten_quoted
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
     """Subcommands defined in their own modules (sweeps, UI, calibration, signatures,
     experiments)."""
-    for module in (sweep, ui, calibrate, signatures, experiments, validate):
+    for module in (sweep, ui, calibrate, screen, signatures, experiments, validate):
         module.register(sub)
 
 
