@@ -18,10 +18,11 @@ from coalition_sim.scenario.library import resolve_scenario
 from coalition_sim.scenario.names import with_values
 from coalition_sim.ui import serving
 from coalition_sim.ui.guards import Refused
-from coalition_sim.ui.session import Sim, ensemble_views, posterior_file
+from coalition_sim.ui.session import Sim, ensemble_views
 
 
-def test_page_ensemble_gives_the_engine_s_numbers_in_slices() -> None:
+def test_page_ensemble_gives_the_engine_s_numbers_in_slices(monkeypatch) -> None:
+    monkeypatch.setattr(serving, "SLICE_CELLS", 30 * 4 * 5)  # 5 rows per kernel call
     scn = with_values(resolve_scenario("summit_2018"), {"steps": 30})
     ref = run_ensemble(scn, n_replicates=37, seed=11, every=1)
     got = serving.page_ensemble(scn, 37, 11)
@@ -35,12 +36,16 @@ def test_page_ensemble_gives_the_engine_s_numbers_in_slices() -> None:
         np.testing.assert_array_equal(got.values[m], traj[m].to_numpy().reshape(37, steps.size))
 
 
-def test_page_ensemble_with_the_posterior_matches_the_engine() -> None:
-    if not posterior_file().exists():
-        pytest.fail("the shipped posterior is missing")
+def test_page_ensemble_with_the_posterior_matches_the_engine(tmp_path) -> None:
+    from coalition_sim.engine.posterior import model_fingerprint, save_posterior
+
+    post = save_posterior(
+        tmp_path / "p.parquet", ["params.fatigue.growth"], np.array([[0.0], [0.1], [0.2]]),
+        np.array([0.2, 0.3, 0.5]), {"model_fingerprint": model_fingerprint()},
+    )  # fmt: skip
     scn = with_values(resolve_scenario("baseline"), {"steps": 12})
-    ref = run_ensemble(scn, n_replicates=9, seed=4, every=1, posterior=posterior_file())
-    got = serving.page_ensemble(scn, 9, 4, posterior=posterior_file())
+    ref = run_ensemble(scn, n_replicates=9, seed=4, every=1, posterior=post)
+    got = serving.page_ensemble(scn, 9, 4, posterior=post)
     pd.testing.assert_frame_equal(got.final, ref.final)
 
 

@@ -11,10 +11,11 @@ previous result or nothing (``safe_paths.OutputDir``, ``StagedFiles``, ``atomic_
 from __future__ import annotations
 
 import errno
+import re
 
 from ..scenario.safe_paths import show
 
-__all__ = ["MACHINE_ERRNOS", "machine_error"]
+__all__ = ["MACHINE_ERRNOS", "machine_error", "shorten_quoted"]
 
 #: errno -> what it means and what to do.
 MACHINE_ERRNOS: dict[int, str] = {
@@ -54,3 +55,17 @@ def machine_error(exc: BaseException) -> str | None:
     name = errno.errorcode.get(code, str(code))
     head = f"{show(where)}: " if where is not None else ""
     return f"{head}{MACHINE_ERRNOS[code]} ({name})"
+
+
+_QUOTED = re.compile(r"(choice: |got )'([^']{81,})'")
+
+
+def shorten_quoted(message: str) -> str:
+    """A value longer than 80 characters echoed by argparse (``invalid choice: '...'``,
+    ``got '...'``) shortened to its first 40 and last 12 characters and its length."""
+
+    def short(m: re.Match[str]) -> str:
+        value = m.group(2)
+        return f"{m.group(1)}'{value[:40]}...{value[-12:]}' ({len(value)} characters)"
+
+    return _QUOTED.sub(short, message)

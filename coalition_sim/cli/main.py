@@ -21,7 +21,7 @@ from ..scenario.schema import Scenario
 from . import calibrate, experiments, screen, signatures, sweep, ui, validate
 from .args import input_path, output_arg, positive_int
 from .args import seed as _seed
-from .errors import machine_error
+from .errors import machine_error, shorten_quoted
 
 __all__ = ["main"]
 
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         args.argv = ["run.py", *argv]  # as typed, for the outputs' provenance
         return handler(args)
     except (UsageError, ConfigError) as exc:
-        msg = " ".join(str(exc).split())  # one line, whatever the message holds
+        msg = shorten_quoted(" ".join(str(exc).split()))  # one line, whatever it holds
         if len(msg) > 1000:
             msg = f"{msg[:960]}... ({len(msg)} characters)"
         print(f"error: {msg}", file=sys.stderr)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .args import output_arg, positive_int
+from .args import output_arg, positive_int, worker_count
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"report folder (default {DEFAULT_OUT}: the committed report, refreshed in place)",
     )  # fmt: skip
     va.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
-    va.add_argument("--workers", type=positive_int, default=1, metavar="W",
+    va.add_argument("--workers", type=worker_count, default=1, metavar="W",
                     help="processes for the cross-validation fits (at most 2 here)")  # fmt: skip
     va.add_argument("--quiet", action="store_true", help="no progress output")
     va.set_defaults(handler=cmd_validate)

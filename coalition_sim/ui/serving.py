@@ -11,9 +11,9 @@ block of 8,192 rows), and the memory stayed allocated after the tab closed. The 
   is advanced in the page's render).
 * **Decimated trajectories**: the fan charts need at most :data:`MAX_FAN_POINTS` points per
   replicate, so only those are recorded, and only the two charted metrics are kept.
-* **Short kernel slices**: the ensemble runs in the page's worker thread in slices of rows
-  whose kernel call lasts about :data:`SLICE_CELLS` cells (tens of milliseconds), so even when
-  the compiled kernel holds the GIL another session's Step waits at most one slice. Rows are
+* **Kernel slices**: the ensemble runs in the page's worker thread in slices of
+  :data:`SLICE_CELLS` cells; the compiled kernels release the GIL, so other sessions' Steps
+  run meanwhile, and the GIL-holding Python work between kernel calls stays short. Rows are
   independent, so slicing changes no number (the engine's own guarantee).
 * **One heavy request per session and :data:`HEAVY_AT_ONCE` in the whole server** (a queue,
   not a refusal, for other sessions: requests are bounded, so the wait is too), and a
@@ -71,9 +71,11 @@ PAGE_BUDGET = 5_000_000
 RUN_BUDGET = 4_160
 #: Points per replicate kept for the fan charts (an SVG 290 px wide shows no more).
 MAX_FAN_POINTS = 120
-#: Cells (rows x weeks x actors) per call of the compiled kernel in a page ensemble: about
-#: 20 ms, the longest another session waits for the GIL while an ensemble runs.
-SLICE_CELLS = 25_000
+#: Cells (rows x weeks x actors) per call of the compiled kernel in a page ensemble. The
+#: kernels release the GIL (``nogil``, core/jit.py), so a slice bounds the Python work done
+#: between kernel calls with the GIL held (a few ms for ~1,000 rows), and, were the GIL held,
+#: the wait of another session (about 1 s at 0.33 M replicate-weeks per second).
+SLICE_CELLS = 400_000
 #: Bytes a session's request may hold at its peak (trajectories kept for the charts plus the
 #: final table): a ceiling well above what the budget allows, kept as the second line.
 SESSION_MEMORY = 256 * 2**20
