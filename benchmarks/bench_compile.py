@@ -2,8 +2,10 @@
 
 Each path runs in a fresh subprocess with its own compile cache folder (``NUMBA_CACHE_DIR``):
 *cold* = an empty folder (what a fresh clone pays once per machine), *warm* = the same folder
-again (every later process). BLAS threads are pinned to one; the machine's load average is
-printed with the figures (the machine is shared: compare paths and versions side by side).
+again (every later process); imports are excluded. Wall and CPU seconds are both reported: on
+a shared machine the CPU time is the figure that does not depend on the load (the wall time a
+quiet 2-core machine shows is close to it: numba compiles on one thread). BLAS threads are
+pinned to one; the load average is printed with the figures.
 
 Paths:
   model    ``python run.py run`` on the baseline (the Mesa model: row kernels)
@@ -56,7 +58,8 @@ PATHS = {
 }
 
 
-def _time(src: Path, code: str, cache: Path) -> float:
+def _time(src: Path, code: str, cache: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``code`` in a fresh process (imports excluded)."""
     env = {
         **os.environ,
         "NUMBA_CACHE_DIR": str(cache),
@@ -66,13 +69,18 @@ def _time(src: Path, code: str, cache: Path) -> float:
         "MKL_NUM_THREADS": "1",
         "PYTHONWARNINGS": "ignore",
     }
-    prog = f"import time\nt0 = time.perf_counter()\n{code}\nprint(time.perf_counter() - t0)\n"
+    prog = (
+        "import time\nimport coalition_sim.core.week\n"
+        "t0, c0 = time.perf_counter(), time.process_time()\n"
+        f"{code}\nprint(time.perf_counter() - t0, time.process_time() - c0)\n"
+    )
     out = subprocess.run(
         [sys.executable, "-c", prog], env=env, cwd=src, capture_output=True, text=True
     )
     if out.returncode != 0:
         raise SystemExit(f"path failed under {src}:\n{out.stderr[-3000:]}")
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def main() -> None:
@@ -100,9 +108,11 @@ def main() -> None:
     for name in args.paths.split(","):
         for src in srcs:
             sel = [r for r in rows if r["path"] == name and r["src"] == str(src)]
-            cold = statistics.median(r["cold"] for r in sel)
-            warm = statistics.median(r["warm"] for r in sel)
-            print(f"  {name:9s} {src.name:12s} cold {cold:6.1f} s   warm {warm:5.2f} s")
+            med = {k: statistics.median(r[k] for r in sel) for k in sel[0] if k[0] in "cw"}
+            print(
+                f"  {name:9s} {src.name:12s} cold {med['cold']:6.1f} s (CPU {med['cold_cpu']:5.1f} s)"
+                f"   warm {med['warm']:5.2f} s (CPU {med['warm_cpu']:5.2f} s)"
+            )
     if args.json:
         args.json.write_text(json.dumps({"load": [load0, load1], "rows": rows}, indent=1))
 

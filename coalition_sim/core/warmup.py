@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..scenario.library import resolve_scenario
+from ..scenario.schema import Scenario
 from . import kernels as K
 from . import week as dyn
 
@@ -33,6 +33,22 @@ _ENTRY = (
     K.commit_rows,
     K.resolve_rows,
 )
+
+
+def _tiny() -> Scenario:
+    """Three actors, a tie and no scenario file: the kernels' argument types are those of
+    every scenario (they do not depend on the actors, ties or events)."""
+    return Scenario.model_validate(
+        {
+            "name": "warm-up",
+            "actors": [
+                {"id": "US", "name": "leader", "role": "leader", "capability": 0.5},
+                {"id": "KP", "name": "target", "role": "target"},
+                {"id": "KR", "name": "member", "role": "member"},
+            ],
+            "ties": [{"a": "US", "b": "KR", "type": "treaty_ally", "strength": 0.8}],
+        }
+    )
 
 
 def needs_compile() -> bool:
@@ -60,7 +76,7 @@ def warm_up(progress: Callable[[str, int, int], None] | None = None) -> float:
     stages = ("ensemble kernel", "Mesa model phases")
     report = progress or (lambda stage, done, total: None)
     start = time.perf_counter()
-    scn = resolve_scenario("baseline")
+    scn = _tiny()
     struct = dyn.Structure.from_scenario(scn)
     p = dyn.compile_params(scn, rows=2)
     keys = dyn.make_keys(np.arange(2, dtype=np.uint64))
@@ -80,3 +96,28 @@ def warm_up(progress: Callable[[str, int, int], None] | None = None) -> float:
     dyn.pull_weights(p, struct)
     report("ready", len(stages), len(stages))
     return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m coalition_sim.core.warmup [--if-needed]``: compile the core, saying so."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description="Compile the model core ahead of use.")
+    ap.add_argument("--if-needed", action="store_true", help="do nothing when already cached")
+    args = ap.parse_args(argv)
+    if args.if_needed and not needs_compile():
+        return 0
+    print(
+        f">> preparing the model core: compiling it with numba (once per machine, about "
+        f"{ESTIMATE_SECONDS} s on 2 cores; cached on disk)",
+        file=sys.stderr,
+        flush=True,
+    )
+    seconds = warm_up()
+    print(f">> model core ready (compiled in {seconds:.0f} s)", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
