@@ -32,6 +32,8 @@ from ..core import week as dyn
 from ..core.streams import mix as _mix
 from ..scenario.loading import ConfigError
 from ..scenario.names import ParamSpec, canonical_name, check_values, with_values
+from ..scenario.provenance import package_version
+from ..scenario.resources import config_path
 from ..scenario.schema import Scenario
 from .ensemble import Ensemble
 
@@ -82,6 +84,16 @@ class Posterior:
     def mean(self) -> dict[str, float]:
         return {n: float(self.weights @ self.values[:, k]) for k, n in enumerate(self.names)}
 
+    def median(self) -> dict[str, float]:
+        """Weighted median of every parameter (midpoint rule on the cumulative weights): the
+        calibrated point ``configs/history/calibrated_*.toml`` hold."""
+        out = {}
+        for k, n in enumerate(self.names):
+            order = np.argsort(self.values[:, k], kind="stable")
+            xs, ws = self.values[order, k], self.weights[order]
+            out[n] = float(np.interp(0.5, np.cumsum(ws) - 0.5 * ws, xs))
+        return out
+
     def check(self, specs: Mapping[str, ParamSpec], where: str) -> None:
         """Every name must be a parameter of the scenario and every value inside its range."""
         for k, name in enumerate(self.names):
@@ -124,14 +136,8 @@ class Posterior:
 
 
 def _version() -> str:
-    """The installed package version (read from metadata: the engine layer must not import
-    the package's top level, which re-exports every layer)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("coalition-sim")
-    except PackageNotFoundError:
-        return "unknown"
+    """The package version (:func:`..scenario.provenance.package_version`, the one reader)."""
+    return package_version() or "unknown"
 
 
 def draw_indices(cum: np.ndarray, seeds: np.ndarray | Sequence[int] | int) -> np.ndarray:
@@ -198,8 +204,9 @@ def save_posterior(path: str | Path, names: Sequence[str], values: np.ndarray,
 
 
 def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
-    """Read a posterior file; anything wrong is a one-line :class:`ConfigError`."""
-    path = Path(path)
+    """Read a posterior file (``configs/calibration/posterior.parquet`` works outside a
+    checkout too); anything wrong is a one-line :class:`ConfigError`."""
+    path = config_path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such posterior file")
     try:

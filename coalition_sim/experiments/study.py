@@ -32,6 +32,7 @@ from ..core.events import OUTCOMES
 from ..scenario.levers import Role, role_of, tag_of
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
+from ..scenario.resources import config_path, require_checkout
 from ..scenario.safe_paths import check_output_dir, check_path_text, show
 from .compare import Policy, compare
 from .discovery import Discovery, discover_frame, load_cases, write_report
@@ -89,7 +90,7 @@ class StudySpec(_Strict):
 
 def load_study(path: str | Path) -> StudySpec:
     """Read and validate a study spec; one-line ConfigError naming the file and key if bad."""
-    p = Path(path)
+    p = config_path(path)
     data = read_toml(p)
     try:
         spec = StudySpec.model_validate(data)
@@ -303,6 +304,8 @@ def run_study(
     start = time.perf_counter()
     path = Path(path)
     spec = load_study(path)
+    if out is None:  # the spec's report and data lie in the project's docs/ or outputs/
+        require_checkout("study without --out")
     report, data = study_outputs(spec, path, out)
     figdir = report.with_suffix("")  # docs/studies/<name>/ beside <name>.md
     names = [u.name for u in spec.uncertainties]
