@@ -97,11 +97,16 @@ def main() -> None:
         for name in args.paths.split(","):
             for src in srcs:  # interleaved: versions side by side under the same load
                 with tempfile.TemporaryDirectory() as cache:
-                    cold = _time(src, PATHS[name], Path(cache))
-                    warm = _time(src, PATHS[name], Path(cache))
-                rows.append({"path": name, "src": str(src), "rep": rep, "cold": cold, "warm": warm})
+                    cold, cold_cpu = _time(src, PATHS[name], Path(cache))
+                    warm, warm_cpu = _time(src, PATHS[name], Path(cache))
+                rows.append(
+                    {"path": name, "src": str(src), "rep": rep, "cold": cold, "warm": warm,
+                     "cold_cpu": cold_cpu, "warm_cpu": warm_cpu}
+                )  # fmt: skip
                 print(
-                    f"{name:9s} {src.name:12s} cold {cold:6.1f} s   warm {warm:5.2f} s", flush=True
+                    f"{name:9s} {src.name:12s} cold {cold:6.1f} s (CPU {cold_cpu:5.1f} s)   "
+                    f"warm {warm:5.2f} s (CPU {warm_cpu:5.2f} s)",
+                    flush=True,
                 )
     load1 = os.getloadavg()
     print(f"\nmedians (load average {load0[0]:.2f} -> {load1[0]:.2f}, {os.cpu_count()} cores):")
