@@ -128,6 +128,21 @@ def _summary_profile(path: Path) -> dict[str, dict]:
     return profile(pd.DataFrame({k: [v] for k, v in _leaves(summary).items()}))
 
 
+def write_columns(profiles: dict[str, dict[str, dict]]) -> None:
+    """``columns.json``: one line per table (summary.json files are left out: they repeat the
+    run's final values), numbers to 12 significant digits (ample for :data:`RTOL`)."""
+
+    def short(entry: dict) -> dict:
+        return {k: float(f"{v:.12g}") if isinstance(v, float) else v for k, v in entry.items()}
+
+    lines = [
+        f"{json.dumps(key)}: {json.dumps({c: short(e) for c, e in cols.items()}, sort_keys=True)}"
+        for key, cols in sorted(profiles.items())
+        if not key.endswith("summary.json")
+    ]
+    COLUMNS.write_text("{\n" + ",\n".join(lines) + "\n}\n")
+
+
 def _far(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), abs(b), 1e-300)
 
@@ -207,7 +222,7 @@ def main() -> None:
     hashes = compute()
     if args.write:
         HASHES.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
-        COLUMNS.write_text(json.dumps(PROFILES, indent=0, sort_keys=True) + "\n")
+        write_columns(PROFILES)
     print(json.dumps(hashes, indent=1, sort_keys=True))
 
 
