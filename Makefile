@@ -61,14 +61,14 @@ sync: $(UV_STAMP)
 lock: $(UV_STAMP)
 	$(UV) lock
 
-# numba caches the compiled core on disk; the first model run on a machine compiles it.
-CORE_STAMP := .venv/.core-compiled
+# numba caches the compiled core on disk; the first use on a machine (or after an edit of the
+# core) compiles it: say so and how long, up front (silent when the cache is current).
 run: sync
-	@[ -f $(CORE_STAMP) ] || echo ">> first run: compiling the weekly core (numba, about a minute, once; cached on disk)"
+	@$(RUN) python -m coalition_sim.core.warmup --if-needed
 	$(RUN) python run.py $(ARGS)
-	@touch $(CORE_STAMP)
 
 ui: sync
+	@$(RUN) python -m coalition_sim.core.warmup --if-needed
 	$(RUN) python run.py ui $(ARGS)
 
 bench-ui: sync

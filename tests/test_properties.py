@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 
 import numpy as np
+import pytest
 import scipy.stats
 from conftest import SCENARIOS, run_engine
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from coalition_sim.core import week as dyn
 from coalition_sim.core.state import STATE_TABLE
-from coalition_sim.core.streams import WORLD, Draw, seed_keys, uniforms
+from coalition_sim.core.streams import WORLD, Draw, draw, seed_keys, step_key, uniform
 from coalition_sim.core.week import Mode, Posture, SummitState
 from coalition_sim.scenario.library import resolve_scenario
 from coalition_sim.scenario.names import parameter_table
@@ -123,6 +124,18 @@ def test_engine_keeps_every_state_variable_in_range(config):
 # --------------------------------------------------------------------------- streams
 
 
+def uniforms(keys, step, actors, draws) -> np.ndarray:
+    """(R, len(actors), len(draws)) numbers from the very functions the compiled week calls:
+    ``draw(step_key(key, step), actor, slot)`` (no numpy twin)."""
+    out = np.empty((len(keys), len(actors), len(draws)))
+    for r, key in enumerate(keys):
+        week = step_key(key, step)
+        for i, a in enumerate(actors):
+            for k, d in enumerate(draws):
+                out[r, i, k] = draw(week, a, d)
+    return out
+
+
 actor_lists = st.lists(st.integers(0, 63), min_size=1, max_size=8, unique=True)
 draw_lists = st.lists(st.sampled_from(list(Draw)), min_size=1, max_size=6, unique=True)
 
@@ -177,3 +190,20 @@ def test_uniforms_are_uniform():
         seed_keys(np.arange(1, 1001, dtype=np.uint64)), 3, list(range(10)), list(range(10))
     )
     assert abs(np.corrcoef(u, w.ravel())[0, 1]) < 0.02
+
+
+@settings(max_examples=60, deadline=None)
+@given(key=st.integers(0, 2**64 - 1), step=st.integers(0, 5000), actor=st.integers(0, 63))
+def test_a_key_is_the_same_number_as_python_int_and_numpy_uint64(key, step, actor):
+    """Explicit uint64 signatures: an ``int`` key (even >= 2**63) gives exactly the numbers of
+    the same ``numpy.uint64`` key, and ``uniform`` is the model's ``draw(step_key(...))``."""
+    as_int = uniform(key, step, actor, int(Draw.SIGNAL))
+    assert as_int == uniform(np.uint64(key), step, actor, Draw.SIGNAL)
+    assert as_int == draw(step_key(np.uint64(key), step), actor, Draw.SIGNAL)
+    assert step_key(key, step) == step_key(np.uint64(key), step)
+    assert 0.0 <= as_int < 1.0
+
+
+def test_a_negative_key_is_refused():
+    with pytest.raises(OverflowError):
+        step_key(-1, 3)

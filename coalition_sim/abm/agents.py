@@ -37,11 +37,11 @@ class StateActor(mesa.Agent):
     def decide(self) -> None:
         """Form next week's intentions from the frozen state (no writes)."""
         m = self.model
-        self._plan = dyn.decide_actors(m.state, m.context, m.params, m.structure, self._cols)
+        self._plan = dyn.decide_actors(m.state, m.context, m.packed, m.structure, self._cols)
         if self.role is Role.TARGET:
-            self._role_plan = dyn.decide_target(m.state, m.context, m.params, m.structure)
+            self._role_plan = dyn.decide_target(m.state, m.context, m.packed, m.structure)
         elif self.role is Role.LEADER:
-            self._role_plan = dyn.decide_leader(m.state, m.context, m.params, m.structure)
+            self._role_plan = dyn.decide_leader(m.state, m.context, m.packed, m.structure)
 
     def commit(self) -> None:
         """Write the intentions into the shared state."""

@@ -58,6 +58,9 @@ class CoalitionModel(mesa.Model):
         self.n_steps = scn.steps
         self.structure = dyn.Structure.from_scenario(scn)
         self.params = dyn.compile_params(scn, rows=1)
+        # packed once: the parameters are fixed for the run (set them through the scenario or
+        # keyword arguments, not by editing ``params`` in place)
+        self.packed = dyn.pack(self.params)
         self.keys = dyn.make_keys(np.array([seed], dtype=np.uint64))
         self.state = dyn.initial_state(self.params, self.structure)
         self.context: dyn.Context | None = None
@@ -92,10 +95,10 @@ class CoalitionModel(mesa.Model):
     def step(self) -> None:
         """Observe; every agent decides; every agent commits; the model resolves the week."""
         t = self.steps
-        self.context = dyn.observe(self.state, self.params, self.structure, t, self.keys)
+        self.context = dyn.observe(self.state, self.packed, self.structure, t, self.keys)
         self.agents.shuffle_do("decide")
         self.agents.do("commit")
-        events = dyn.resolve_world(self.state, self.context, self.params, self.structure)
+        events = dyn.resolve_world(self.state, self.context, self.packed, self.structure)
         self._log(events, t)
         sync_strengths(self.graph, self.structure.ids, self.state.strength[0])
         self.datacollector.collect(self)

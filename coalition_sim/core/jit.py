@@ -1,44 +1,78 @@
 """How the compiled core is compiled and cached.
 
-Every rule and phase is compiled by numba with ``cache=True`` (compiled once per machine and
-reused by later processes) and ``_nrt=False``: the compiled code allocates nothing, so no
-reference counting runs in the loop over replicates (it cost 3x in time when it did; scratch
-buffers are passed in instead). The entry kernels (:data:`kernel`) also release the GIL
+Every rule and phase is compiled by numba (``_nrt=False``: the compiled code allocates
+nothing, so no reference counting runs in the loop over replicates; it cost 3x in time when
+it did, scratch buffers are passed in instead) and cached on disk: compiled once per machine
+and reused by later processes. The entry kernels (:data:`kernel`) also release the GIL
 (``nogil=True``): a long ensemble in one thread of the page's server does not stall the
 other sessions' threads.
 
-numba checks a cached function against its own source file only, but a cached kernel has the
-rules it calls compiled into it. So every function compiled from a file anywhere under
-``core/`` (sub-packages included) is stamped with :func:`stamp`: the content hash of every
-Python source under ``core/`` (found recursively, not listed by hand) and of the codes the
-compiled code freezes (:func:`coalition_sim.core.codes.layout`: events, actor fields,
-enums). Editing any of them recompiles every kernel.
+**A cache that cannot go stale.** numba checks a cached function against its own source file
+only, but a cached kernel has the rules it calls compiled into it. So every function compiled
+here is stamped with :func:`stamp`: the content hash of every Python source under ``core/``
+(found recursively, sub-packages included, not listed by hand) and of the codes the compiled
+code freezes (:func:`coalition_sim.core.codes.layout`: events, actor fields, enums). Editing
+any of them recompiles every kernel.
 
-This hooks numba's cache locators (``numba.core.caching.CacheImpl._locator_classes``), an
-internal of numba: numba is bounded to the versions tested in ``pyproject.toml``, and
-``tests/test_cache.py`` fails loudly if the hook is not installed. The documented fallback
-if numba's internals move is a content-keyed cache directory: set ``NUMBA_CACHE_DIR`` to a
-folder named by :func:`stamp` (``docs/ARCHITECTURE.md``, "Compile cache").
+**A cache that heals.** Each cache file (index ``.nbi``, data ``.nbc``) is written with a
+SHA-256 of its content; a truncated, empty, garbage or bit-flipped file fails the check, is
+removed with a :class:`DamagedCacheWarning` and the function is recompiled (numba itself
+would raise, or load corrupt machine code and crash). Files of this format carry ``.cs`` in
+their name, so files written by older versions of the package are never read.
+
+How: the core's dispatchers get their own cache object (:class:`CheckedCache`, a subclass of
+numba's ``FunctionCache`` with its own locators and cache file); no global state of numba is
+changed. These classes are numba internals: numba is bounded to the versions tested in
+``pyproject.toml``, and ``tests/test_cache.py`` fails loudly if the cache is not in force
+(:func:`installed`). The documented fallback if numba's internals move is a content-keyed
+cache folder, ``NUMBA_CACHE_DIR=<cache>/<stamp().hex()[:16]>`` (docs/ARCHITECTURE.md,
+"Compile cache").
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import pickle
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from numba import njit
 from numba.core.caching import (
-    CacheImpl,
+    CompileResultCacheImpl,
+    FunctionCache,
+    IndexDataCacheFile,
     InTreeCacheLocator,
     UserProvidedCacheLocator,
     UserWideCacheLocator,
 )
 
-__all__ = ["CORE", "compiled", "installed", "kernel", "phase", "sources", "stamp"]
+__all__ = [
+    "CORE",
+    "CheckedCache",
+    "DamagedCacheWarning",
+    "cached",
+    "compiled",
+    "installed",
+    "kernel",
+    "needs_compile",
+    "phase",
+    "sources",
+    "stamp",
+    "warm_up",
+]
 
 #: The folder of the compiled core; every source below it is part of the stamp.
 CORE = Path(__file__).resolve().parent
+_MAGIC = b"coalition-sim numba cache v1\n"
+_DIGEST = 32
+
+
+class DamagedCacheWarning(RuntimeWarning):
+    """A compile-cache file failed its checksum; it was removed and the function recompiled."""
 
 
 def sources() -> list[Path]:
@@ -69,21 +103,11 @@ def _stamp() -> bytes:
     return _STAMP
 
 
-def _in_core(py_file: str) -> bool:
-    return Path(py_file).resolve().is_relative_to(CORE)
-
-
 class _CoreStamp:
-    """Locator mixin: functions compiled from files under ``core/`` carry the core's stamp."""
+    """Locator mixin: functions of the core carry the core's stamp, not their file's."""
 
     def get_source_stamp(self) -> bytes:
         return _stamp()
-
-    @classmethod
-    def from_function(cls, py_func: Any, py_file: str) -> Any:
-        if not _in_core(py_file):
-            return None
-        return super().from_function(py_func, py_file)  # type: ignore[misc]
 
 
 class _UserDir(_CoreStamp, UserProvidedCacheLocator):
@@ -98,22 +122,170 @@ class _UserWide(_CoreStamp, UserWideCacheLocator):
     pass
 
 
-_LOCATORS = (_UserDir, _InTree, _UserWide)
-if _UserDir not in CacheImpl._locator_classes:
-    CacheImpl._locator_classes[:0] = list(_LOCATORS)
+class _Damaged(Exception):
+    """A cache file that fails its checksum or cannot be read back."""
 
 
-def installed() -> bool:
-    """True when numba consults the core's locators first (the stamp is in force)."""
-    return tuple(CacheImpl._locator_classes[: len(_LOCATORS)]) == _LOCATORS
+def _frame(payload: bytes) -> bytes:
+    return _MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def _unframe(raw: bytes, path: str) -> bytes:
+    head = len(_MAGIC)
+    if not raw.startswith(_MAGIC) or len(raw) < head + _DIGEST:
+        raise _Damaged(f"{path}: not a cache file of this format ({len(raw)} bytes)")
+    digest, payload = raw[head : head + _DIGEST], raw[head + _DIGEST :]
+    if hashlib.sha256(payload).digest() != digest:
+        raise _Damaged(f"{path}: checksum mismatch (truncated or altered)")
+    return payload
+
+
+class _CheckedFile(IndexDataCacheFile):
+    """numba's index + data files, each framed with a magic line and its SHA-256."""
+
+    def _load_index(self) -> dict[Any, str]:
+        try:
+            with open(self._index_path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            return {}
+        stream = io.BytesIO(_unframe(raw, self._index_path))
+        try:
+            version = pickle.load(stream)
+            if version != self._version:
+                return {}
+            stamp_, overloads = pickle.loads(stream.read())
+        except Exception as exc:  # a verified file that still does not parse: damaged
+            raise _Damaged(f"{self._index_path}: {exc!r}") from exc
+        if stamp_ != self._source_stamp:
+            return {}
+        if not isinstance(overloads, dict):
+            raise _Damaged(f"{self._index_path}: index is not a mapping")
+        return overloads
+
+    def _save_index(self, overloads: dict[Any, str]) -> None:
+        payload = pickle.dumps(self._version, protocol=-1)
+        payload += self._dump((self._source_stamp, overloads))
+        with self._open_for_write(self._index_path) as f:
+            f.write(_frame(payload))
+
+    def _load_data(self, name: str) -> Any:
+        path = self._data_path(name)
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            return pickle.loads(_unframe(raw, path))
+        except _Damaged:
+            raise
+        except Exception as exc:
+            raise _Damaged(f"{path}: {exc!r}") from exc
+
+    def _save_data(self, name: str, data: Any) -> None:
+        with self._open_for_write(self._data_path(name)) as f:
+            f.write(_frame(self._dump(data)))
+
+    def remove(self) -> None:
+        """Delete this function's index and data files (they are rebuilt on the next save)."""
+        base = self._index_name[: -len(".nbi")]
+        folder = Path(self._cache_path)
+        for path in [folder / self._index_name, *folder.glob(f"{base}.*.nbc")]:
+            path.unlink(missing_ok=True)
+
+
+class _CheckedImpl(CompileResultCacheImpl):
+    _locator_classes = [_UserDir, _InTree, _UserWide]  # noqa: RUF012 (numba's own attribute)
+
+
+class CheckedCache(FunctionCache):
+    """numba's function cache, keyed on the core's stamp, with checked files that heal."""
+
+    _impl_class = _CheckedImpl
+
+    def __init__(self, py_func: Callable[..., Any]) -> None:
+        super().__init__(py_func)
+        self._cache_file = _CheckedFile(
+            cache_path=self._cache_path,
+            filename_base=self._impl.filename_base + ".cs",
+            source_stamp=self._impl.locator.get_source_stamp(),
+        )
+
+    def _heal(self, exc: Exception) -> None:
+        warnings.warn(
+            f"damaged compile-cache entry of {self._py_func.__qualname__} ({exc}); "
+            "removed it and recompiling",
+            DamagedCacheWarning,
+            stacklevel=3,
+        )
+        self._cache_file.remove()
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        try:
+            return super().load_overload(sig, target_context)
+        except _Damaged as exc:
+            self._heal(exc)
+            return None
+
+    def save_overload(self, sig: Any, data: Any) -> None:
+        try:
+            super().save_overload(sig, data)
+        except _Damaged as exc:  # the index went bad between load and save: start afresh
+            self._heal(exc)
+            super().save_overload(sig, data)
+
+
+class _Cached:
+    """A numba decorator with the core's checked, stamped disk cache: ``@deco`` compiles
+    lazily per argument types; ``@deco(sig, ...)`` compiles exactly the given signatures
+    (loaded from the cache when there) and refuses other types."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    def __call__(self, *args: Any) -> Any:
+        if len(args) == 1 and callable(args[0]) and not isinstance(args[0], str):
+            return self._build(args[0], ())
+        return lambda fn: self._build(fn, args)
+
+    def _build(self, fn: Callable[..., Any], sigs: tuple[Any, ...]) -> Any:
+        disp = njit(**self.options)(fn)
+        if os.environ.get("NUMBA_DISABLE_JIT", "0") == "1":
+            return disp
+        disp._cache = CheckedCache(disp.py_func)
+        for sig in sigs:
+            disp.compile(sig)
+        if sigs:
+            disp.disable_compile()
+        return disp
+
+
+def installed(fn: Any) -> bool:
+    """True when the compiled function ``fn`` uses the core's checked, stamped cache."""
+    cache = getattr(fn, "_cache", None)
+    return isinstance(cache, CheckedCache) and cache._cache_file._source_stamp == _stamp()
+
+
+def warm_up(progress: Callable[[str, int, int], None] | None = None) -> float:
+    """Compile (or load) every kernel of the core up front: :func:`coalition_sim.core.warmup.warm_up`."""
+    from .warmup import warm_up as run
+
+    return run(progress)
+
+
+def needs_compile() -> bool:
+    """Whether the next use compiles the core: :func:`coalition_sim.core.warmup.needs_compile`."""
+    from .warmup import needs_compile as check
+
+    return check()
 
 
 #: The decorator of every compiled rule.
-compiled = njit(cache=True, _nrt=False)  # type: ignore[call-overload]
+compiled = _Cached(_nrt=False)
 #: The decorator of the week's phases: inlined into their callers (numba IR), so a phase
 #: call does not pass the whole state record by value.
-phase = njit(cache=True, _nrt=False, inline="always")  # type: ignore[call-overload]
+phase = _Cached(_nrt=False, inline="always")
 #: The decorator of the entry kernels called from Python: they release the GIL.
-kernel = njit(cache=True, _nrt=False, nogil=True)  # type: ignore[call-overload]
+kernel = _Cached(_nrt=False, nogil=True)
+#: A cached function that may allocate (the mixer on arrays, called from Python).
+cached = _Cached()
 #: Former name of :data:`phase`.
 inlined = phase

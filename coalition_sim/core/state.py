@@ -145,7 +145,16 @@ StateArrays = namedtuple("StateArrays", [*STATE_DTYPES, *METRIC_NAMES])  # type:
 
 
 class _StateMethods:
+    """What a state record can do. It keeps the record the compiled phases read
+    (:func:`arrays`) until one of its fields is re-assigned, so the Mesa path builds it once
+    per run, not once per phase call."""
+
     metrics: dict[str, np.ndarray]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name != "_view":
+            object.__setattr__(self, "_view", None)
 
     if TYPE_CHECKING:  # the generated fields: one (R, ...) array per row of STATE_TABLE
 
@@ -184,7 +193,11 @@ def shape_of(var: Var, r: int, a: int) -> tuple[int, ...]:
 
 def arrays(st: State) -> Any:
     """The state as the compiled phases read it; arrays of another dtype or layout (set by a
-    caller) are converted in place on ``st`` first."""
+    caller) are converted in place on ``st`` first. Built once and kept on ``st`` until a field
+    or a reporter is replaced."""
+    view = st.__dict__.get("_view")
+    if view is not None and all(getattr(view, m) is st.metrics.get(m) for m in METRIC_NAMES):
+        return view
     out = {}
     for name, dtype in STATE_DTYPES.items():
         arr = getattr(st, name)
@@ -197,7 +210,9 @@ def arrays(st: State) -> Any:
         if arr.dtype != np.float64 or not arr.flags.c_contiguous:
             arr = st.metrics[name] = np.ascontiguousarray(arr, dtype=np.float64)
         out[name] = arr
-    return StateArrays(**out)
+    view = StateArrays(**out)
+    object.__setattr__(st, "_view", view)
+    return view
 
 
 def blank_state(p: Any, derived: dict[str, np.ndarray] | None = None) -> State:

@@ -15,9 +15,9 @@ from enum import IntEnum
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import float64, int64, uint64
 
-from .jit import compiled
+from .jit import cached, compiled
 
 __all__ = [
     "GOLDEN",
@@ -30,7 +30,6 @@ __all__ = [
     "seed_keys",
     "step_key",
     "uniform",
-    "uniforms",
 ]
 
 #: SplitMix64 constants: the golden-ratio increment and the finaliser's two multipliers.
@@ -71,7 +70,7 @@ class Draw(IntEnum):
 N_DRAWS = len(Draw)
 
 
-@njit(cache=True)
+@cached
 def mix(x: Any) -> Any:
     """SplitMix64 finaliser on uint64 scalars or arrays (wrapping arithmetic): THE mixer of
     the package, compiled so that the weekly kernel calls it inside its replicate loop.
@@ -91,45 +90,28 @@ def seed_keys(seeds: np.ndarray | int) -> np.ndarray:
     return mix(s * _GOLDEN + _GOLDEN)
 
 
-def _slot_keys(actors: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    a = np.asarray(actors, dtype=np.uint64)[:, None]
-    d = np.asarray(draws, dtype=np.uint64)[None, :]
-    return mix((a << np.uint64(8)) + d + _GOLDEN)
+# Explicit uint64 signatures: a key is the same number whether Python passes an ``int`` or a
+# ``numpy.uint64`` (an int key used to be typed int64, mixed as float and gave other numbers),
+# keys up to 2**64 - 1 work and a negative key is refused (OverflowError).
 
 
-@compiled
+@compiled(uint64(uint64, int64))
 def step_key(key: np.uint64, step: int) -> np.uint64:
     """The key of one replicate's week: every draw of that week mixes it with its slot."""
     return mix(key ^ (np.uint64(step) * _GOLDEN + _M1))
 
 
-@compiled
+@compiled(float64(uint64, int64, int64))
 def draw(week_key: np.uint64, actor: int, slot: int) -> float:
-    """One uniform number in [0, 1) for (week key, actor, draw slot), as in :func:`uniforms`;
-    the compiled weekly kernel computes the week key once per replicate and week."""
+    """One uniform number in [0, 1) for (week key, actor, draw slot); the compiled weekly
+    kernel computes the week key once per replicate and week (:func:`step_key`)."""
     bits = mix(week_key ^ mix((np.uint64(actor) << np.uint64(8)) + np.uint64(slot) + _GOLDEN))
     return float(bits >> _S11) * _TO_UNIT
 
 
-@compiled
+@compiled(float64(uint64, int64, int64, int64))
 def uniform(key: np.uint64, step: int, actor: int, slot: int) -> float:
-    """One uniform number in [0, 1) for (replicate key, step, actor, draw slot): the scalar
-    form of :func:`uniforms` (no state, no buffers: the same number whatever else is drawn
-    beside it)."""
+    """One uniform number in [0, 1) for (replicate key, step, actor, draw slot): exactly the
+    number the model draws (``draw(step_key(key, step), actor, slot)``), with no state and no
+    buffers, the same whatever else is drawn beside it."""
     return draw(step_key(key, step), actor, slot)
-
-
-def uniforms(
-    keys: np.ndarray, step: int, actors: np.ndarray | list[int], draws: np.ndarray | list[int]
-) -> np.ndarray:
-    """Uniform numbers in [0, 1) of shape (R, len(actors), len(draws)).
-
-    ``keys`` come from :func:`seed_keys`; ``actors`` are actor indices (or :data:`WORLD`);
-    ``draws`` are :class:`Draw` slots. Entry [r, i, k] depends only on
-    (seed r, step, actors[i], draws[k]).
-    """
-    with np.errstate(over="ignore"):
-        step_key = mix(keys ^ (np.uint64(step) * _GOLDEN + _M1))
-        slots = _slot_keys(np.asarray(actors), np.asarray(draws))
-        bits = mix(step_key[:, None, None] ^ slots[None, :, :])
-    return (bits >> _S11).astype(np.float64) * _TO_UNIT

@@ -131,10 +131,13 @@ def _keys(keys: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(keys, dtype=np.uint64)
 
 
-def observe(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray) -> Context:
-    """Phase 1: the shared picture of the world at the start of week ``t``."""
-    pk = pack(p)
-    values = np.empty((p.n_rows, len(CONTEXT_FIELDS)))
+def observe(
+    st: State, p: ParamArrays | Packed, struct: Structure, t: int, keys: np.ndarray
+) -> Context:
+    """Phase 1: the shared picture of the world at the start of week ``t``. Pass the packed
+    parameters (:func:`pack`, once per run) to save packing them every week."""
+    pk = p if isinstance(p, Packed) else pack(p)
+    values = np.empty((pk.prow.shape[0], len(CONTEXT_FIELDS)))
     K.observe_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, t, values)
     return Context(step=t, values=values, packed=pk, keys=_keys(keys))
 
@@ -168,14 +171,14 @@ class LeaderPlan:
 
 
 def decide_actors(
-    st: State, ctx: Context, p: ParamArrays, struct: Structure, cols: np.ndarray
+    st: State, ctx: Context, p: ParamArrays | Packed, struct: Structure, cols: np.ndarray
 ) -> ActorPlan:
     """Phase 2: each actor's fatigue, commitment, engagement, standing and volatility events
     (``cols`` are the deciding actors: one for a Mesa agent, all for the ensemble). Reads
     the frozen state only."""
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     pk = ctx.packed
-    out = np.empty((p.n_rows, cols.size, len(PLAN_FIELDS)))
+    out = np.empty((ctx.values.shape[0], cols.size, len(PLAN_FIELDS)))
     K.decide_actor_rows(
         arrays(st),
         pk.pf,
@@ -192,9 +195,9 @@ def decide_actors(
     return ActorPlan(cols, out)
 
 
-def _decide_role(st: State, ctx: Context, p: ParamArrays, struct: Structure, leader: bool):  # type: ignore[no-untyped-def]
+def _decide_role(st: State, ctx: Context, p: ParamArrays | Packed, struct: Structure, leader: bool):  # type: ignore[no-untyped-def]
     pk = ctx.packed
-    out = np.empty((p.n_rows, len(LEADER_FIELDS) if leader else len(TARGET_FIELDS)))
+    out = np.empty((ctx.values.shape[0], len(LEADER_FIELDS) if leader else len(TARGET_FIELDS)))
     K.decide_role_rows(
         arrays(st),
         pk.pf,
@@ -210,12 +213,16 @@ def _decide_role(st: State, ctx: Context, p: ParamArrays, struct: Structure, lea
     return out
 
 
-def decide_target(st: State, ctx: Context, p: ParamArrays, struct: Structure) -> TargetPlan:
+def decide_target(
+    st: State, ctx: Context, p: ParamArrays | Packed, struct: Structure
+) -> TargetPlan:
     """Phase 2 for the target (DPRK): policy mode, provocation, summit acceptance and cancel."""
     return TargetPlan(_decide_role(st, ctx, p, struct, False))
 
 
-def decide_leader(st: State, ctx: Context, p: ParamArrays, struct: Structure) -> LeaderPlan:
+def decide_leader(
+    st: State, ctx: Context, p: ParamArrays | Packed, struct: Structure
+) -> LeaderPlan:
     """Phase 2 for the leader (US): prospect-theory choices on the summit and after tests."""
     return LeaderPlan(_decide_role(st, ctx, p, struct, True))
 
@@ -244,11 +251,11 @@ def _event_dict(events: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def resolve_world(
-    st: State, ctx: Context, p: ParamArrays, struct: Structure
+    st: State, ctx: Context, p: ParamArrays | Packed, struct: Structure
 ) -> dict[str, np.ndarray]:
     """Phase 4: model-level consequences of the committed decisions; returns this week's events."""
     pk = ctx.packed
-    events = np.zeros((p.n_rows, len(codes.Event)), dtype=np.bool_)
+    events = np.zeros((ctx.values.shape[0], len(codes.Event)), dtype=np.bool_)
     K.resolve_rows(
         arrays(st),
         pk.pf,

@@ -1,0 +1,162 @@
+"""The compile cache of the core cannot go stale and heals (issue 20 item 3, issue 23 item 5).
+
+numba checks a cached function against its own file only; the core stamps every function with
+the hash of every source under ``core/`` (recursively) and the frozen codes, and frames each
+cache file with a checksum. These tests fail loudly if that machinery is not in force.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import shutil
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numba
+import pytest
+from numba.core.registry import CPUDispatcher
+
+import coalition_sim.core as core_pkg
+from coalition_sim.core import jit
+from coalition_sim.core.rules import basics
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _core_dispatchers() -> list[tuple[str, CPUDispatcher]]:
+    found = []
+    for info in pkgutil.walk_packages(core_pkg.__path__, core_pkg.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher) and obj.__module__ == module.__name__:
+                found.append((f"{info.name}.{name}", obj))
+    return found
+
+
+def test_every_compiled_function_of_the_core_uses_the_stamped_checked_cache() -> None:
+    found = _core_dispatchers()
+    assert len(found) > 60, "expected every rule, phase and kernel of the core"
+    missing = [name for name, disp in found if not jit.installed(disp)]
+    assert not missing, (
+        f"the core's compile cache is NOT installed for {missing[:5]}: numba's internals may "
+        "have moved (see core/jit.py and docs/ARCHITECTURE.md 'Compile cache' for the fallback)"
+    )
+
+
+def test_the_stamp_covers_every_source_recursively(tmp_path: Path, monkeypatch) -> None:
+    copy = tmp_path / "core"
+    shutil.copytree(jit.CORE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(jit, "CORE", copy)
+    names = {p.relative_to(copy).as_posix() for p in jit.sources()}
+    assert {"kernels.py", "rules/coalition.py", "state.py", "codes.py"} <= names
+    before = jit.stamp()
+    (copy / "rules" / "world.py").write_text((copy / "rules" / "world.py").read_text() + "\n#\n")
+    edited = jit.stamp()
+    assert edited != before
+    (copy / "rules" / "deeper").mkdir()
+    (copy / "rules" / "deeper" / "new.py").write_text("X = 1\n")
+    assert jit.stamp() != edited
+
+
+_PROBE = textwrap.dedent(
+    """
+    import warnings
+    warnings.simplefilter("error")
+    from coalition_sim.core.rules import basics
+    assert basics.clip01(1.5) == 1.0
+    s = basics.clip01.stats
+    print(sum(s.cache_hits.values()), sum(s.cache_misses.values()))
+    """
+)
+
+
+def _probe(pkg_root: Path, cache: Path) -> tuple[int, int]:
+    env = {**os.environ, "PYTHONPATH": str(pkg_root), "NUMBA_CACHE_DIR": str(cache)}
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, cwd=pkg_root
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    hits, misses = out.stdout.split()
+    return int(hits), int(misses)
+
+
+def test_a_changed_core_source_recompiles_in_a_new_process(tmp_path: Path) -> None:
+    """Edit a file OTHER than the function's own (numba alone would keep the stale entry)."""
+    pkg = tmp_path / "src"
+    shutil.copytree(
+        ROOT / "coalition_sim", pkg / "coalition_sim", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    cache = tmp_path / "cache"
+    assert _probe(pkg, cache) == (0, 1)  # compiled
+    assert _probe(pkg, cache) == (1, 0)  # loaded from the cache
+    world = pkg / "coalition_sim" / "core" / "rules" / "world.py"
+    world.write_text(world.read_text() + "\n# an edit elsewhere in the core\n")
+    assert _probe(pkg, cache) == (0, 1)  # recompiled: the stamp covers every core source
+    assert _probe(pkg, cache) == (1, 0)
+
+
+# --------------------------------------------------------------------------- healing
+
+
+def _truncate(b: bytes) -> bytes:
+    return b[: len(b) // 2]
+
+
+def _flip(b: bytes) -> bytes:
+    i = len(b) - 7
+    return b[:i] + bytes([b[i] ^ 0x10]) + b[i + 1 :]
+
+
+DAMAGE = {
+    "truncated": _truncate,
+    "zero-length": lambda b: b"",
+    "garbage": lambda b: os.urandom(len(b)),
+    "bit flip": _flip,
+}
+
+
+@pytest.mark.parametrize("suffix", [".nbi", ".nbc"])
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_cache_file_is_detected_warned_and_recompiled(
+    tmp_path: Path, monkeypatch, suffix: str, damage: str
+) -> None:
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+
+    def fresh():  # a new dispatcher of the same rule: it reads the cache from disk
+        return jit.compiled(basics.clip01.py_func)
+
+    first = fresh()
+    assert first(0.25) == 0.25
+    files = list(tmp_path.rglob(f"*clip01*{suffix}"))
+    assert len(files) == 1, files
+    files[0].write_bytes(DAMAGE[damage](files[0].read_bytes()))
+
+    damaged = fresh()
+    with pytest.warns(jit.DamagedCacheWarning, match="clip01"):
+        assert damaged(0.25) == 0.25  # recompiled, not a crash
+    assert sum(damaged.stats.cache_misses.values()) == 1
+
+    healed = fresh()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert healed(2.0) == 1.0
+    assert sum(healed.stats.cache_hits.values()) == 1  # the rewritten entry loads again
+
+
+def test_files_of_another_format_are_never_read(tmp_path: Path, monkeypatch) -> None:
+    """Entries written by numba's own cache (or an older version of this package) have other
+    names: they are ignored, not misread."""
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    plain = numba.njit(cache=True)(basics.clip01.py_func)
+    assert plain(0.5) == 0.5
+    ours = jit.compiled(basics.clip01.py_func)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ours(0.5) == 0.5
+    assert sum(ours.stats.cache_misses.values()) == 1
+    assert any(p.name.endswith(".cs.nbi") for p in tmp_path.rglob("*.nbi"))
