@@ -55,12 +55,10 @@ class CommitmentArrays:
     strategic_response: Array
     habituation: Array
     test_memory_fade: Array
-    economic_cost: Array
     unilateral_cost: Array
     unilateral_fade: Array
     engagement_pull: Array
     relief_leakage: Array
-    pull_ceiling: Array
     fatigue_erosion: Array
     stability_pullback: Array
     posture_effect: Array

@@ -96,7 +96,7 @@ _EVENT_CODES = {
     EventKind.DPRK_MODE: K_MODE,
     EventKind.SHOCK: K_SHOCK,
 }
-_SHOCK_VARIABLES = ("commitment", "engagement", "standing")
+_SHOCK_VARIABLES = ("commitment", "engagement", "standing", "anchor")
 
 #: Fields of the kernel's structure record (numba reads it as a named tuple).
 Kernel = namedtuple(
@@ -350,6 +350,7 @@ class State:
     """Everything that changes during a run, as arrays with the replicate on axis 0."""
 
     commitment: np.ndarray  # (R, A)
+    anchor: np.ndarray  # (R, A) the commitment each actor returns to without shocks
     engagement: np.ndarray
     standing: np.ndarray
     reference: np.ndarray
@@ -359,6 +360,7 @@ class State:
     outburst_third_party: np.ndarray
     shift: np.ndarray
     strength: np.ndarray  # (R, A, A)
+    tie_baseline: np.ndarray  # (R, A, A) each tie's institutional (initial) strength
     divergence: np.ndarray
     mode: np.ndarray  # (R,) int8 Mode
     summit: np.ndarray  # (R,) int8 SummitState
@@ -451,16 +453,18 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
     zeros: dict[str, Any] = {
         name: np.zeros((r, a) if name in _PER_ACTOR else (r,), dtype=dtype)
         for name, dtype in STATE_DTYPES.items()
-        if name not in ("strength", "divergence", "counts")
+        if name not in ("strength", "tie_baseline", "divergence", "counts")
     }
     st = State(
         **zeros,
         strength=p.strength0[idx].astype(np.float64),
+        tie_baseline=p.strength0[idx].astype(np.float64),
         divergence=np.zeros((r, a, a)),
         counts=np.zeros((r, N_EVENTS), dtype=np.int32),
     )  # fmt: skip
     for name in ("commitment", "engagement", "standing", "reference"):
         st.__dict__[name][:] = getattr(p.actor, name)[idx]
+    st.anchor[:] = p.actor.commitment[idx]
     st.mode[:] = p.mode0[idx]
     st.planned_mode[:] = p.mode0[idx]
     st.relief[:] = p.relief0[idx]
@@ -477,7 +481,7 @@ def initial_state(p: ParamArrays, struct: Structure) -> State:
 
 
 _PER_ACTOR = {
-    "commitment", "engagement", "standing", "reference", "fatigue", "silence",
+    "commitment", "anchor", "engagement", "standing", "reference", "fatigue", "silence",
     "outburst_counterpart", "outburst_third_party", "shift",
 }  # fmt: skip
 
@@ -586,7 +590,7 @@ def _observe(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: np.nd
         pf.target_mediator_shunning,
     )
     ctx[C_TALKS_ON] = summit in (S_PROPOSED, S_SCHEDULED)
-    ctx[C_DESTABILISATION] = max(s.us_isolation[r], s.tension[r])
+    ctx[C_DESTABILISATION] = s.tension[r]
     ctx[C_BOTH_WANT] = R.both_want_meeting(
         summit, s.engagement[r, ld], s.engagement[r, tg], pf.volatility_want_threshold
     )
@@ -621,7 +625,7 @@ def _decide_actor(
     # 3.4.2 commitment: coalition members follow the coalition rule; the target's defiance
     # follows its policy mode
     c = s.commitment[r, i]
-    c0 = pa[A_COMMITMENT, i]
+    c0 = s.anchor[r, i]
     noise = R.uniform_noise(u_commit, pf.commitment_noise * vol)
     mode_level = R.mode_engagement_level(
         s.mode[r] == M_INFLUENCE, pf.engagement_influence_level, pf.engagement_autonomy_level
@@ -629,26 +633,21 @@ def _decide_actor(
     if is_target:
         commitment = R.defiance_update(c, mode_level, pf.engagement_adjust_rate, noise)
     else:
-        gap = R.bounded_pull(
-            R.alliance_gap(s.commitment[r], s.strength[r, i], pull[i], i), c, c0,
-            pf.commitment_pull_ceiling,
-        )  # fmt: skip
-        drag = 0.0
-        if g.partners[i] > 0:
-            drag = R.partner_drag(
-                c, pa[A_ECONOMY, i], pa[A_STABILITY, i], pa[A_TRADE, i], s.unilateral[r],
-                s.engagement[r, tg], s.relief[r], pf.commitment_economic_cost,
-                pf.commitment_unilateral_cost, pf.commitment_engagement_pull,
-                pf.commitment_relief_leakage,
-            )  # fmt: skip
+        gap = R.alliance_gap(s.commitment[r], s.strength[r, i], pull[i], i)
+        partner = g.partners[i] > 0
         push = R.posture_push(s.posture[r], pf.commitment_posture_effect) if is_leader else 0.0
+        setpoint = R.commitment_setpoint(
+            c0, fatigue, pa[A_ECONOMY, i], pa[A_STABILITY, i], s.tension[r],
+            s.unilateral[r] * partner, s.engagement[r, tg] * partner, s.relief[r] * partner,
+            push, pf.commitment_fatigue_erosion, pf.commitment_stability_pullback,
+            pf.commitment_unilateral_cost, pf.commitment_engagement_pull,
+            pf.commitment_relief_leakage,
+        )  # fmt: skip
         commitment = R.commitment_update(
-            c, c0, gap, pa[A_CONFORMITY, i], fatigue, pa[A_SECURITY, i], pa[A_STABILITY, i],
-            s.provocation[r], ctx[C_DESTABILISATION], push, noise, pf.commitment_pull_rate,
-            pf.commitment_anchor_rate, pf.commitment_conventional_response,
-            pf.commitment_strategic_response, pf.commitment_fatigue_erosion,
-            pf.commitment_stability_pullback,
-            R.habituation_factor(s.alarm[r], pf.commitment_habituation), drag,
+            c, setpoint, gap, pa[A_CONFORMITY, i], pa[A_SECURITY, i], s.provocation[r], noise,
+            pf.commitment_pull_rate, pf.commitment_anchor_rate,
+            pf.commitment_conventional_response, pf.commitment_strategic_response,
+            R.habituation_factor(s.alarm[r], pf.commitment_habituation),
         )  # fmt: skip
     # 3.4.3 engagement: drift toward a role-specific set-point, narrowed by the pandemic,
     # with noise and occasional policy shifts
@@ -784,7 +783,8 @@ def _decide_leader(
             pf.prospect_escalate_success, alpha, beta, lam, sure,
         )  # fmt: skip
         p0, p1, _ = R.response_probabilities(
-            v_compromise, 0.0, v_escalate, pf.prospect_sensitivity, 0.0, 0.0,
+            v_compromise, 0.0, v_escalate, pf.prospect_sensitivity,
+            R.compromise_open(ctx[C_DIPLOMACY] > 0), 0.0,
             -pf.clock_pandemic_inward * ctx[C_PANDEMIC],
         )  # fmt: skip
         response = R.choose_response(draw(key, ld, D_RESPONSE), p0, p1)
@@ -865,8 +865,10 @@ def _resolve_world(
                 s.commitment[r, j] = R.clip01(s.commitment[r, j] + g.ev_value[k])
             elif var == 1:
                 s.engagement[r, j] = R.clip01(s.engagement[r, j] + g.ev_value[k])
-            else:
+            elif var == 2:
                 s.standing[r, j] = R.clip01(s.standing[r, j] + g.ev_value[k])
+            else:  # a slow, documented cause (a change of government) moves the anchor
+                s.anchor[r, j] = R.clip01(s.anchor[r, j] + g.ev_value[k])
     # 4.2 the planned DPRK mode takes effect; a change is logged
     ev[E_MODE_INFLUENCE] = s.planned_mode[r] == M_INFLUENCE and s.mode[r] == M_AUTONOMY
     ev[E_MODE_AUTONOMY] = s.planned_mode[r] == M_AUTONOMY and s.mode[r] == M_INFLUENCE
@@ -933,7 +935,7 @@ def _resolve_world(
         for x, y, d in ((i, j, abs(ci - cj)), (j, i, abs(cj - ci))):
             s.strength[r, x, y], s.divergence[r, x, y] = R.tie_update(
                 s.strength[r, x, y], s.divergence[r, x, y], d, pf.ties_divergence_memory,
-                pf.ties_tolerance, pf.ties_strengthen, pf.ties_strain,
+                pf.ties_tolerance, pf.ties_strengthen, pf.ties_strain, s.tie_baseline[r, x, y],
             )  # fmt: skip
     # 4.9 tension decays; a military crisis is declared when it crosses the threshold
     s.tension[r] = R.tension_decay(s.tension[r], pf.tension_decay)
