@@ -132,12 +132,13 @@ def run_arm(scn: Scenario, replicates: int, seed: int) -> ArmResult:
         for name in (
             "cancels", "leader_cancels", "hedged_cancels", "closed_cancels",
             "hedged_revivals", "closed_revivals", "autonomy_weeks", "strategic_pre_election",
-            "standing_jump_at_summit", "summit_seen",
+            "standing_jump_at_summit", "summit_seen", "idle_weeks",
         )
     }  # fmt: skip
     first_election = int(struct.election_steps[0]) if struct.election_steps.size else 1 << 30
     prev = None
     prev_standing = None
+    prev_summit = None
     initial = None
     st = None
     for t, st in ens.iterate(p, seeds):
@@ -145,6 +146,7 @@ def run_arm(scn: Scenario, replicates: int, seed: int) -> ArmResult:
             initial = st.copy()
             prev = st.counts.copy()
             prev_standing = st.standing[:, ld].copy()
+            prev_summit = st.summit.copy()
             continue
         new = st.counts - prev
         cancel = new[:, k_cancel] > 0
@@ -161,8 +163,10 @@ def run_arm(scn: Scenario, replicates: int, seed: int) -> ArmResult:
         held = (new[:, k_held] > 0) & (tr["summit_seen"] == 0)
         tr["standing_jump_at_summit"] += np.where(held, st.standing[:, ld] - prev_standing, 0.0)
         tr["summit_seen"] += held
+        tr["idle_weeks"] += prev_summit == dyn.SummitState.NONE
         prev = st.counts.copy()
         prev_standing = st.standing[:, ld].copy()
+        prev_summit = st.summit.copy()
     assert st is not None and initial is not None
     tr["autonomy_share"] = tr["autonomy_weeks"] / ens.steps
     return ArmResult(scn, struct, p, st, initial, tr)
@@ -463,10 +467,16 @@ def row_losses(s: Suite) -> RowResult:
     )  # fmt: skip
     losses = s.arm("baseline", {"actors.USA.standing": 0.38, "actors.USA.reference": 0.55})
     gains = s.arm("baseline", {"actors.USA.standing": 0.62, "actors.USA.reference": 0.45})
+    # proposals per week with nothing on the table: the chance the leader's appetite acts on
+    # (a run whose summits get scheduled has fewer idle weeks, and a refused proposal that
+    # lapses is proposed again, so raw counts mix the two)
+    def rate(arm: ArmResult) -> np.ndarray:
+        return arm.count("summit_proposed") / np.maximum(arm.tracked["idle_weeks"], 1.0)
+
     r.checks.append(
         sign_check(
-            "summit proposals per run: losses minus gains",
-            _pb(losses.count("summit_proposed"), gains.count("summit_proposed")), 1,
+            "summit proposals per idle week: losses minus gains",
+            _pb(rate(losses), rate(gains)), 1,
         )
     )  # fmt: skip
     r.checks.append(
