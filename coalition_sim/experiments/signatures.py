@@ -467,6 +467,7 @@ def row_losses(s: Suite) -> RowResult:
     )  # fmt: skip
     losses = s.arm("baseline", {"actors.USA.standing": 0.38, "actors.USA.reference": 0.55})
     gains = s.arm("baseline", {"actors.USA.standing": 0.62, "actors.USA.reference": 0.45})
+
     # proposals per week with nothing on the table: the chance the leader's appetite acts on
     # (a run whose summits get scheduled has fewer idle weeks, and a refused proposal that
     # lapses is proposed again, so raw counts mix the two)

@@ -32,6 +32,7 @@ import solara.lab
 from ..scenario.library import BASELINE, list_scenarios, resolve_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
+from . import guards
 from .compare_panel import ComparePanel
 from .session import (
     KNOBS,
@@ -209,14 +210,14 @@ class PageState:
         return self.sim_ref.current
 
     def base(self, key: str) -> str | Scenario:
-        return self.uploaded.value.get(key, key)
+        return guards.scenario_base(key, self.names, self.uploaded.value)  # never a path
 
     def rebuild(self, key: str, values: dict[str, Any], seed: int | None) -> str:
         """Swap in a new model; on refusal keep the running one and return the message."""
         try:
             new = Sim.build(self.base(key), values, seed)
         except (ConfigError, ValueError) as exc:
-            return str(exc)
+            return guards.public_message(str(exc))
         self.sim_ref.current = new
         self.at_end.set(new.done)
         self.version.set(self.version.value + 1)
@@ -303,15 +304,19 @@ def ScenarioControls(ui: PageState):
             ui.load_error.set(f"Refused: {msg}" if msg else "")
 
     def on_file(data: dict[str, Any]) -> None:
-        name = str(data.get("name") or "uploaded file")
-        if data.get("text") is None:
+        try:
+            name, text = guards.upload(data, MAX_UPLOAD_BYTES)
+        except guards.Refused as exc:
+            ui.load_error.set(f"Refused: {exc}. The running model is unchanged.")
+            return
+        if text is None:
             ui.load_error.set(
-                f"Refused: {name}: {data.get('size')} bytes; a scenario file may be at most "
+                f"Refused: {name}: a scenario file may be at most "
                 f"{MAX_UPLOAD_BYTES} bytes. The running model is unchanged."
             )
             return
         try:
-            scn = scenario_from_text(name, data["text"])
+            scn = scenario_from_text(name, text)
         except ConfigError as exc:
             ui.load_error.set(f"Refused: {exc}. The running model is unchanged.")
             return
@@ -322,7 +327,8 @@ def ScenarioControls(ui: PageState):
         ui.load_error.set(f"Refused: {msg}. The running model is unchanged." if msg else "")
 
     def on_seed(text: str | None) -> None:
-        ui.seed_text.set(text or "")
+        text = text if isinstance(text, str) else ""
+        ui.seed_text.set(text)
         try:
             seed = parse_seed(text)
         except ValueError as exc:
@@ -376,6 +382,11 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
     _ = ui.version.value  # the sliders show the running model's values
 
     def on_knob(knob: Knob, value: float) -> None:
+        try:
+            value = guards.number(value, knob.lo, knob.hi, knob.label, integer=knob.integer)
+        except guards.Refused as exc:
+            ui.knob_error.set(f"Refused: {exc}. The running model is unchanged.")
+            return
         current = ui.sim.values.get(knob.key, knob.value)
         if abs(value - current) <= knob.step / 2 + 1e-12:
             return  # the slider snapping an off-grid value to its grid, not a person
@@ -407,7 +418,8 @@ def OverrideField(ui: PageState, knobs: list[Knob]):
     _ = ui.version.value
 
     def on_override(text: str | None) -> None:
-        ui.override_text.set(text or "")
+        text = text if isinstance(text, str) else ""
+        ui.override_text.set(text)
         if not (text or "").strip():
             ui.override_error.set("")
             return
@@ -625,17 +637,18 @@ def EnsemblePanel(ui: PageState):
         if clicked.value == 0:
             return None
         try:
-            n = int(n_text.value.strip())
-            if not 1 <= n <= 20000:
-                raise ValueError
-        except ValueError:
-            error.set(f"Replicates must be a whole number from 1 to 20000, not {n_text.value!r}.")
+            n = guards.count(n_text.value, 1, 20000, "Replicates")
+            post = guards.flag(use_post.value, "Parameter uncertainty")
+        except guards.Refused as exc:
+            error.set(f"{exc}.")
             return None
         error.set("")
         try:
-            out = ensemble_views(ui.sim, n, posterior=use_post.value)
+            out = ensemble_views(ui.sim, n, posterior=post)
         except (ConfigError, ValueError) as exc:
-            error.set(f"The ensemble engine refused these inputs: {exc}")
+            error.set(
+                f"The ensemble engine refused these inputs: {guards.public_message(str(exc))}"
+            )
             return None
         result.set(out)
         return out
@@ -807,6 +820,10 @@ def Page():
         # by the next ones instead of slowing Play down for good
         due = time.perf_counter()
         while ui.playing.value:
+            try:
+                guards.number(ui.speed.value, 1, 30, "Play speed", integer=True)
+            except guards.Refused:
+                ui.speed.set(10)  # the slider's own range; a client sent something else
             if not ui.sim.step():
                 ui.at_end.set(True)
                 ui.playing.set(False)

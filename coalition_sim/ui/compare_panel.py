@@ -23,6 +23,7 @@ from ..experiments.compare import Policy, compare
 from ..scenario.levers import CATALOGUE, Role
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
+from . import guards
 from .views import _FONT, OUTCOME_LABELS
 from .widgets import NativeSelect
 
@@ -139,6 +140,12 @@ def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
     clicked = solara.use_reactive(0)
 
     def on_lever(name: str) -> None:
+        try:
+            name = guards.choice(name, choices, "lever")
+        except guards.Refused as exc:
+            error.set(f"{exc}.")
+            return
+        error.set("")
         lever.set(name)
         cur, lo_, hi_, _ = choices[name]
         a_val.set(cur)
@@ -148,20 +155,20 @@ def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
         if clicked.value == 0:
             return None
         try:
-            n = int(n_text.value.strip())
-            if not 1 <= n <= MAX_REPLICATES:
-                raise ValueError
-        except ValueError:
-            error.set(f"Replicates must be a whole number from 1 to {MAX_REPLICATES}.")
+            n = guards.count(n_text.value, 1, MAX_REPLICATES, "Replicates")
+            name = guards.choice(lever.value, choices, "lever")
+            a = guards.number(a_val.value, lo, hi, "A")
+            b = guards.number(b_val.value, lo, hi, "B")
+        except guards.Refused as exc:
+            error.set(f"{exc}.")
             return None
         error.set("")
         try:
             out = compare_views(
-                sim_ref.current.scenario, sim_ref.current.seed,
-                {lever.value: a_val.value}, {lever.value: b_val.value}, n,
-            )  # fmt: skip
+                sim_ref.current.scenario, sim_ref.current.seed, {name: a}, {name: b}, n
+            )
         except (ConfigError, ValueError) as exc:
-            error.set(f"The comparison was refused: {exc}")
+            error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
             return None
         result.set(out)
         return out
