@@ -62,8 +62,10 @@ def resolve_world(
                 s.commitment[r, j] = R.clip01(s.commitment[r, j] + g.ev_value[k])
             elif var == 1:
                 s.engagement[r, j] = R.clip01(s.engagement[r, j] + g.ev_value[k])
-            else:
+            elif var == 2:
                 s.standing[r, j] = R.clip01(s.standing[r, j] + g.ev_value[k])
+            else:  # a slow, documented cause (a change of government) moves the anchor
+                s.anchor[r, j] = R.clip01(s.anchor[r, j] + g.ev_value[k])
     # 4.2 the planned DPRK mode takes effect; a change is logged
     ev[Event.MODE_INFLUENCE] = s.planned_mode[r] == Mode.INFLUENCE and s.mode[r] == Mode.AUTONOMY
     ev[Event.MODE_AUTONOMY] = s.planned_mode[r] == Mode.AUTONOMY and s.mode[r] == Mode.INFLUENCE
@@ -127,7 +129,7 @@ def resolve_world(
         pf.target_programme_growth,
         pf.target_programme_decay,
     )
-    # 4.8 coalition ties strengthen with coordination and strain with divergence
+    # 4.8 coalition ties strain with divergence and recover toward their institutional strength
     for k in range(g.pairs.shape[0]):
         i, j = g.pairs[k, 0], g.pairs[k, 1]
         ci, cj = s.commitment[r, i], s.commitment[r, j]
@@ -140,6 +142,7 @@ def resolve_world(
                 pf.ties_tolerance,
                 pf.ties_strengthen,
                 pf.ties_strain,
+                s.tie_baseline[r, x, y],
             )
     # 4.9 tension decays; a military crisis is declared when it crosses the threshold
     s.tension[r] = R.tension_decay(s.tension[r], pf.tension_decay)
