@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pyabc
 
-from coalition_sim.calibration.estimate import distance
+from coalition_sim.calibration.distance import distance
 from coalition_sim.calibration.smc import smc
 from coalition_sim.calibration.stats import simulate_stats
 from coalition_sim.calibration.targets import load_targets

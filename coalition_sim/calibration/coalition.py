@@ -45,7 +45,7 @@ import numpy as np
 from ..core import events
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
-from .targets import CoalitionFact, Record, Statistic, StatisticEntry
+from .target_models import CoalitionFact, Record, Statistic, StatisticEntry
 
 __all__ = ["CoalitionTracker", "parse_coalition", "trade_ratio", "unanimous_share"]
 

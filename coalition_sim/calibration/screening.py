@@ -48,7 +48,7 @@ from ..engine.runner import compiled
 from ..scenario.levers import role_of
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
-from .estimate import distance
+from .distance import distance
 from .stats import simulate_stats
 from .targets import COALITION_KINDS, Prior, Statistic, Targets
 

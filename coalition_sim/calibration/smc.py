@@ -77,7 +77,7 @@ from scipy.stats import truncnorm
 from ..engine.ensemble import run_seeds
 from ..engine.runner import run_tasks
 from ..scenario.loading import ConfigError
-from .estimate import DISTANCE, distance, prior_design
+from .distance import DISTANCE, distance, prior_design
 from .stats import simulate_stats
 from .targets import Targets
 
