@@ -10,7 +10,12 @@ pyabc's first population took 376 s for 214 model calls, 1.76 s per particle; th
 fit's first generation simulated 800 particles in 28 s, 35 ms per particle (50x).
 """
 
+# ruff: noqa: E402  (BLAS threads are pinned before numpy is imported)
+
 import os
+
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")  # BLAS threads pinned: the timings compare one process each
 import sys
 import tempfile
 import time
@@ -19,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pyabc
 
-from coalition_sim.calibration.estimate import distance, load_targets
+from coalition_sim.calibration.estimate import distance
 from coalition_sim.calibration.smc import smc
 from coalition_sim.calibration.stats import simulate_stats
+from coalition_sim.calibration.targets import load_targets
 
 T = load_targets(Path(__file__).resolve().parents[1] / "configs" / "calibration" / "targets.toml")
 K = 20
@@ -46,6 +52,7 @@ prior = pyabc.Distribution(
 )
 obs = {st.name: st.observed for st in T.statistics}
 N, G = int(sys.argv[1]), int(sys.argv[2])
+print(f"load average before: {os.getloadavg()[0]:.1f}")
 abc = pyabc.ABCSMC(model, prior, dist, population_size=N, sampler=pyabc.sampler.SingleCoreSampler())
 db = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "abc.db")
 abc.new(db, obs)
@@ -61,6 +68,9 @@ r = smc(T, N, K, 7, max_generations=G)
 dt2 = time.perf_counter() - t0
 props = sum(g.proposed for g in r.generations)
 print(
-    f"batched PMC: {N} particles x {G} generations: {props} proposals in {dt2:.1f} s = "
+    f"batched fit: {N} particles x {G} generations: {props} proposals in {dt2:.1f} s = "
     f"{dt2 / props * 1000:.0f} ms per particle"
+)
+print(
+    f"ratio: {dt / counter[0] / (dt2 / props):.0f}x; load average after: {os.getloadavg()[0]:.1f}"
 )

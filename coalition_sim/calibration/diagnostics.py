@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario.loading import ConfigError
+from .figures import posterior_marginals
 
 __all__ = ["write_smc_report"]
 
@@ -51,28 +52,8 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def _fig_marginals(fit: dict[str, Any], post: pd.DataFrame, path: Path) -> Path:
-    names = list(fit["parameters"])
-    ncol = 3
-    nrow = -(-len(names) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(9, 2.1 * nrow))
-    axes = np.atleast_1d(axes).ravel()
-    w = post["weight"].to_numpy()
-    for ax, name in zip(axes, names, strict=False):
-        pr = fit["priors"][name]
-        ax.hist(post[name], bins=24, range=(pr["low"], pr["high"]), weights=w, density=True,
-                color="C0", alpha=0.7)  # fmt: skip
-        ax.axhline(1 / (pr["high"] - pr["low"]), color="grey", ls=":")
-        s = fit["parameters"][name]
-        ax.axvline(s["median"], color="k")
-        ax.axvspan(s["q05"], s["q95"], color="k", alpha=0.08)
-        ax.set_xlim(pr["low"], pr["high"])
-        ax.set_title(name.replace("params.", ""), fontsize=8)
-        ax.tick_params(labelsize=7)
-    for ax in axes[len(names) :]:
-        ax.axis("off")
-    fig.suptitle("Posterior (bars, weighted) vs uniform prior (dotted); line = median, "
-                 "band = 5-95%", fontsize=9)  # fmt: skip
-    return _save(fig, path)
+    return posterior_marginals(fit, post, path, "Posterior (bars, weighted) vs uniform prior "
+                               "(dotted); line = median, band = 5-95%")  # fmt: skip
 
 
 def _fig_corr(fit: dict[str, Any], path: Path) -> Path:
@@ -280,11 +261,13 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
         L.append("No pair has |r| >= 0.3.")
     L += ["", "![correlations](correlations.png)", "",
           "## Tolerance schedule", "",
-          "| generation | tolerance | proposed | accepted | acceptance | runs | ESS |",
-          "|---|---|---|---|---|---|---|"]  # fmt: skip
+          "| generation | tolerance | proposed | accepted | acceptance | runs | ESS | ESS carried on | distinct |",
+          "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for g in gens:
+        after = g.get("ess_after")
         L.append(f"| {g['generation']}{'' if g.get('kept', True) else ' (dropped)'} | {g['epsilon']:.4g} | {g['proposed']:,} | {g['accepted']:,} "
-                 f"| {g['acceptance']:.1%} | {g['runs']:,} | {g['ess']:.0f} |")  # fmt: skip
+                 f"| {g['acceptance']:.1%} | {g['runs']:,} | {g['ess']:.0f} "
+                 f"| {'-' if after is None else f'{after:.0f}'} | {g.get('unique') or '-'} |")  # fmt: skip
     L += [
         "",
         "## Posterior predictive coverage",

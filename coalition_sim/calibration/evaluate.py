@@ -31,7 +31,7 @@ from ..engine.ensemble import run_seeds
 from ..engine.posterior import Posterior
 from ..scenario.names import with_values
 from .estimate import prior_design
-from .fit import coverage, weighted_quantile
+from .fit import coverage
 from .scores import ScoreRow, score_table, skill
 from .stats import per_run_statistics
 from .targets import Prior, Statistic, Targets
@@ -43,8 +43,7 @@ FORECASTERS = ("posterior", "prior", "calibrated", "defaults")
 
 def posterior_median(post: Posterior) -> dict[str, float]:
     """Weighted median of every fitted parameter: the calibrated point."""
-    return {n: float(weighted_quantile(post.values[:, k], post.weights, 0.5)[0])
-            for k, n in enumerate(post.names)}  # fmt: skip
+    return post.median()
 
 
 def _with(targets: Targets, names: Sequence[str], overrides: Mapping[str, float]) -> Targets:

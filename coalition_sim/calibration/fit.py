@@ -171,7 +171,11 @@ def _save(res: SMCResult, path: Path, meta: dict[str, Any]) -> Path:
 def _generations(res: SMCResult) -> list[dict[str, Any]]:
     return [{"generation": g.index, "epsilon": g.epsilon, "proposed": g.proposed,
              "accepted": g.accepted, "acceptance": g.acceptance, "runs": g.runs,
-             "ess": round(g.ess, 3), "kept": g.kept} for g in res.generations]  # fmt: skip
+             "ess": round(g.ess, 3), "kept": g.kept,
+             "ess_after": None if g.ess_after != g.ess_after else round(g.ess_after, 3),
+             "unique": g.unique or None,
+             "move_acceptance": None if g.move_acceptance != g.move_acceptance
+             else round(g.move_acceptance, 4)} for g in res.generations]  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,6 +197,8 @@ class FitSettings:
     compare_rejection: int = 0  # candidates of a rejection step to compare with (0: none)
     kernel: str = "logit_mvn"
     kernel_scale: float | None = None  # covariance factor of the logit kernel (None: Silverman)
+    moves: int = 5  # at most this many ABC-MCMC moves per particle and generation
+    scheme: str = "mcmc"  # "mcmc" (resample-move ABC-SMC) or "pmc" (importance weights)
     scheduler: str | None = None  # a Dask scheduler address, else ``workers`` local processes
 
 
@@ -200,7 +206,8 @@ def _fit(targets: Targets, cfg: FitSettings, seed: int, say: Callable[[str], Non
          max_runs: int | None) -> SMCResult:  # fmt: skip
     return smc(targets, cfg.particles, cfg.replicates, seed, cfg.alpha, cfg.min_acceptance,
                cfg.max_generations, cfg.workers, progress=say, scheduler=cfg.scheduler,
-               max_runs=max_runs, kernel=cfg.kernel, kernel_scale=cfg.kernel_scale)  # fmt: skip
+               max_runs=max_runs, kernel=cfg.kernel, kernel_scale=cfg.kernel_scale,
+               moves=cfg.moves, scheme=cfg.scheme)  # fmt: skip
 
 
 def _compare(res: SMCResult, cfg: FitSettings, say: Callable[[str], None]) -> dict[str, Any]:

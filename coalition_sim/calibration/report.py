@@ -24,6 +24,7 @@ from ..engine.ensemble import Ensemble
 from ..engine.stats import wilson_interval
 from ..scenario.loading import ConfigError
 from .estimate import simulate, tightening
+from .figures import posterior_marginals
 from .targets import Targets, load_targets
 
 __all__ = ["validate_fit", "write_report"]
@@ -170,26 +171,8 @@ def _fig_shares(val: dict[str, Any], path: Path) -> Path:
 
 
 def _fig_posterior(fit: dict[str, Any], post: pd.DataFrame, path: Path) -> Path:
-    names = list(fit["parameters"])
-    ncol = 3
-    nrow = -(-len(names) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(9, 2.2 * nrow))
-    axes = np.atleast_1d(axes).ravel()
-    for ax, name in zip(axes, names, strict=False):
-        pr = fit["priors"][name]
-        ax.hist(post[name], bins=20, range=(pr["low"], pr["high"]), color="C0", alpha=0.7,
-                density=True)  # fmt: skip
-        ax.axhline(1 / (pr["high"] - pr["low"]), color="grey", ls=":", label="prior")
-        s = fit["parameters"][name]
-        ax.axvline(s["median"], color="k")
-        ax.axvspan(s["q05"], s["q95"], color="k", alpha=0.08)
-        ax.set_title(name.replace("params.", ""), fontsize=8)
-        ax.tick_params(labelsize=7)
-    for ax in axes[len(names) :]:
-        ax.axis("off")
-    fig.suptitle("Posterior marginals (accepted candidates); line = median, band = 5-95%",
-                 fontsize=9)  # fmt: skip
-    return _save(fig, path)
+    return posterior_marginals(fit, post, path, "Posterior marginals (accepted candidates); "
+                               "line = median, band = 5-95%", weighted=False, bins=20)  # fmt: skip
 
 
 def _fig_tightening(val: dict[str, Any], path: Path) -> Path:

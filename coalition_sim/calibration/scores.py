@@ -65,6 +65,7 @@ __all__ = [
     "crps_normal",
     "crps_poisson",
     "fact_probability",
+    "facts_skill",
     "group_of",
     "group_totals",
     "log_score",
@@ -79,6 +80,8 @@ GROUPS = ("launches", "summitry", "coalition")
 #: Naive baselines, in the order the report lists them.
 BASELINES = ("climatology", "poisson", "base_rate")
 _LAUNCH_EVENTS = ("conventional_test", "strategic_test")
+#: Kinds scored as yes/no facts (per run 0 or 1); the coalition issue adds shift/above/held.
+BINARY = ("fact", "shift", "above", "held")
 _SUMMIT = ("summit_held", "summit_cancelled", "summit_revived", "cancelled_before_held")
 WEEKS_PER_YEAR = 52
 
@@ -161,7 +164,8 @@ class Forecast:
 
 
 def is_fact(st: Statistic) -> bool:
-    return st.kind == "fact"
+    """Whether ``st`` is a yes/no statistic (log score, base rate)."""
+    return st.kind in BINARY
 
 
 def group_of(st: Statistic) -> str:
@@ -406,6 +410,18 @@ def skill(rows: Sequence[ScoreRow], forecaster: str, baseline: str = "climatolog
     return out
 
 
+def facts_skill(rows: Sequence[ScoreRow], forecaster: str) -> dict[str, float]:
+    """Skill of ``forecaster`` on the yes/no statistics alone against their base rates."""
+    mine = [r for r in rows if r.forecaster == forecaster and r.rule == "log"]
+    m = sum(r.scaled for r in mine)
+    b = 0.0
+    for r in mine:
+        base = _baseline_for(rows, r.name, "base_rate")
+        b += base.scaled if base is not None else 0.0
+    return {"model": m, "baseline": b, "skill": 1.0 - m / b if b > 0 else float("nan"),
+            "statistics": len(mine)}  # fmt: skip
+
+
 def bootstrap_skill_difference(
     stats: Sequence[Statistic], a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray],
     resamples: int = 200, seed: int = 0,
@@ -414,7 +430,8 @@ def bootstrap_skill_difference(
     95% interval: runs of ``a`` and ``b`` share seeds (row i of one is row i of the other), so
     run indices are resampled jointly. Positive = ``b`` scores worse (higher)."""
     rng = np.random.default_rng(seed)
-    groups = sorted({group_of(st) for st in stats})
+    seen = {group_of(st) for st in stats}
+    groups = [g for g in GROUPS if g in seen] + sorted(seen - set(GROUPS))
     n = min(len(np.asarray(a[st.name])) for st in stats)
 
     def totals(idx: np.ndarray) -> dict[str, float]:

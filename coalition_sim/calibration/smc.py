@@ -1,4 +1,5 @@
-"""Sequential ABC: population Monte Carlo with adaptive tolerances over the batched engine.
+"""Sequential ABC with adaptive tolerances over the batched engine: resample-move ABC-SMC
+(default) or population Monte Carlo.
 
 Why not rejection: a fixed prior design spends most of its runs far from the posterior (the
 old step ran 983,040 runs to keep 410 candidates). Population Monte Carlo (ABC-PMC; Beaumont,
@@ -27,6 +28,26 @@ One generation g >= 1:
    distance is <= eps_g, in proposal order, until N are accepted;
 4. weight w_i = prior(theta_i) / sum_j w_j K_j(theta_i) (on the logit scale the uniform prior
    has the logistic density).
+
+Two schemes (``scheme``):
+
+- ``mcmc`` (the default): resample-move ABC-SMC (Del Moral, Doucet and Jasra 2012; Drovandi
+  and Pettitt 2011). Generation g keeps the particles whose distance is within eps_g (the
+  ``alpha`` quantile, so alpha N of them), resamples them to N (systematic resampling) and
+  moves every particle by ABC-MCMC at eps_g (Marjoram et al. 2003): a normal step on the logit
+  scale with covariance 2.38^2 / d x the population's (the random-walk optimum), accepted when
+  the proposal's distance is within eps_g and a uniform number is below the prior ratio on the
+  logit scale (prod u (1 - u), u the position in the box). Moves repeat, at most ``moves``
+  times, until a particle has a 99% chance of having moved once (from the first move's
+  acceptance). Weights stay equal: the importance ESS is alpha N before resampling and N
+  after; how many particles are distinct is reported. It stops when the share of moves
+  accepted falls below ``min_acceptance``. Measured (200 particles x 10 replicates, 2 shared
+  cores): tolerance 29 after 8 generations and 168,000 runs, 84 of 200 particles distinct.
+- ``pmc``: the importance-weighted ABC-PMC below. Measured on the same settings its ESS fell
+  from 200 to 36, 23, then 12 (generation 3 dropped at tolerance 93), and with a resampling
+  plus ``moves`` ABC-MCMC moves whenever the ESS falls below half the population the next
+  generation still collapsed (ESS 17): in 11 dimensions, most of them weakly identified, the
+  ratio prior / kernel mixture varies over orders of magnitude across accepted proposals.
 
 Generation 0 is rejection: ceil(N / alpha) Sobol points of the prior, the N closest kept.
 The fit stops when a generation accepts fewer than ``min_acceptance`` of its proposals, when
@@ -74,8 +95,11 @@ class Generation:
     accepted: int  # proposals within the tolerance (the population keeps the first N of them)
     runs: int
     seconds: float
-    ess: float
+    ess: float  # importance ESS of the new weights (before any resampling)
     kept: bool = True  # False: dropped (too few accepted, or weights collapsed)
+    ess_after: float = float("nan")  # ESS of the population carried on (N after a move)
+    unique: int = 0  # distinct particles carried on
+    move_acceptance: float = float("nan")  # share of MCMC moves accepted (nan: no move)
 
     @property
     def acceptance(self) -> float:
@@ -173,6 +197,27 @@ def _from_logit(z: np.ndarray, lo: np.ndarray, span: np.ndarray, hi: np.ndarray)
 MIN_ESS = 0.1
 #: Share of each generation's proposals drawn from the prior itself (defensive mixture).
 DEFENSIVE = 0.1
+#: Resample and move when the importance ESS falls below this share of N (Del Moral et al.).
+RESAMPLE_ESS = 0.5
+#: ``pmc``: importance-weighted proposals (ABC-PMC), resample-move when the ESS is low;
+#: ``mcmc``: every generation keeps the particles within the new tolerance, resamples them to
+#: N and moves each by ABC-MCMC (no importance weights: the ESS never collapses).
+SCHEMES = ("pmc", "mcmc")
+
+
+def systematic_resample(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices of a systematic resample of weights ``w`` (Kitagawa 1996): n draws, one
+    uniform offset, every particle kept floor(n w) or ceil(n w) times."""
+    n = w.size
+    pos = (rng.random() + np.arange(n)) / n
+    cum = np.cumsum(w)
+    cum[-1] = 1.0
+    return np.searchsorted(cum, pos, side="left")
+
+
+def _log_prior_logit(z: np.ndarray) -> np.ndarray:
+    """log density (up to a constant) of the logit of a uniform variable: sum log u (1 - u)."""
+    return -(np.logaddexp(0, -z) + np.logaddexp(0, z)).sum(axis=1)
 
 
 class _LogitKernel:
@@ -282,11 +327,19 @@ def smc(
     max_runs: int | None = None,
     kernel: str = "logit_mvn",
     kernel_scale: float | None = None,
+    moves: int = 5,
+    scheme: str = "mcmc",
 ) -> SMCResult:
     """ABC-PMC with adaptive tolerances; see the module docstring. ``scheduler``: a Dask
     scheduler address (else ``workers`` local processes). ``max_runs`` is a run
     budget: no generation starts that is expected to exceed it (a deterministic rule, unlike
-    a time limit)."""
+    a time limit). ``moves``: ABC-MCMC moves per particle after a resampling (0: none)."""
+    if moves < 0:
+        raise ConfigError(f"moves must be 0 or more, got {moves}")
+    if scheme not in SCHEMES:
+        raise ConfigError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    if scheme == "mcmc" and moves < 1:
+        raise ConfigError("scheme 'mcmc' needs moves >= 1")
     if kernel not in KERNELS:
         raise ConfigError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
     if particles < 4:
@@ -322,7 +375,7 @@ def smc(
     gens.append(Generation(0, eps, m0, n_part, m0 * rpp, time.perf_counter() - t0,
                            float(n_part)))  # fmt: skip
     say(_line(gens, max_generations, min_acceptance, n_part, time.perf_counter() - t_start))
-    for g in range(1, max_generations):
+    for g in range(1, max_generations if scheme == "pmc" else 0):
         t0 = time.perf_counter()
         eps_g = float(np.quantile(dist, alpha))
         if eps_g > 0.99 * eps:
@@ -386,14 +439,33 @@ def smc(
         theta, w = new, nw
         dist, summ = np.concatenate(acc_d), np.concatenate(acc_s)
         eps = eps_g
-        gens.append(Generation(g, eps_g, proposed, n_ok, proposed * rpp,
-                               time.perf_counter() - t0, float(1.0 / (w @ w))))  # fmt: skip
+        move_acc = float("nan")
+        runs_g = proposed * rpp
+        if moves and ess < RESAMPLE_ESS * n_part:
+            theta, dist, summ, move_acc, extra = _resample_move(
+                theta, w, dist, summ, eps_g, moves, sim, targets, replicates, lo, span, hi,
+                seed, g, gseed, proposed, kernel_scale,
+            )  # fmt: skip
+            w = np.full(n_part, 1.0 / n_part)
+            runs_g += extra * rpp
+        uniq = len({tuple(r) for r in np.round(theta, 12)})
+        gens.append(Generation(g, eps_g, proposed, n_ok, runs_g, time.perf_counter() - t0,
+                               ess, ess_after=float(1.0 / (w @ w)), unique=uniq,
+                               move_acceptance=move_acc))  # fmt: skip
         say(_line(gens, max_generations, min_acceptance, n_part, time.perf_counter() - t_start))
         if gens[-1].acceptance < min_acceptance:
             stopped = f"acceptance {gens[-1].acceptance:.1%} < {min_acceptance:.0%}"
             break
+    if scheme == "mcmc":
+        theta, w, dist, summ, stopped = _mcmc_generations(
+            targets, theta, dist, summ, sim, replicates, seed, alpha, min_acceptance,
+            max_generations, max_runs, moves, kernel_scale, gens, say, t_start,
+        )  # fmt: skip
     settings = {
-        "method": "ABC-PMC (Beaumont et al. 2009) with adaptive tolerances",
+        "method": "ABC-PMC (Beaumont et al. 2009) with adaptive tolerances"
+        if scheme == "pmc"
+        else "ABC-SMC with MCMC moves (Del Moral, Doucet and Jasra 2012; Drovandi and "
+        "Pettitt 2011) with adaptive tolerances",
         "distance": DISTANCE,
         "particles": particles,
         "replicates": replicates,
@@ -408,9 +480,100 @@ def smc(
             else f" (covariance factor {kernel_scale:g} instead of Silverman's)"
         ),
         "generation_0": f"{math.ceil(particles / alpha)} scrambled Sobol points of the prior",
+        "moves": moves,
+        "resample_move": (
+            f"systematic resampling when the ESS < {RESAMPLE_ESS:.0%} of N, then {moves} "
+            "ABC-MCMC move(s) per particle at the generation's tolerance"
+            if moves
+            else "none"
+        ),
         "max_runs": max_runs,
     }
     return SMCResult(targets.names, theta, w, dist, summ, gens, settings, targets, stopped)
+
+
+def _resample_move(
+    theta: np.ndarray, w: np.ndarray, dist: np.ndarray, summ: np.ndarray, eps: float,
+    moves: int, sim: Simulator, targets: Targets, replicates: int, lo: np.ndarray,
+    span: np.ndarray, hi: np.ndarray, seed: int, g: int, gseed: int, first: int,
+    kernel_scale: float | None, adaptive: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int]:  # fmt: skip
+    """Resample to equal weights, then ``moves`` ABC-MCMC steps per particle (module
+    docstring). Returns the moved population, its distances and summaries, the share of
+    moves accepted and the number of points simulated. Move proposals are simulated with run
+    seeds keyed after the generation's own proposals (``first`` onwards)."""
+    n = theta.shape[0]
+    rng = np.random.default_rng([seed, g, 1_000_003])
+    idx = systematic_resample(w, rng)
+    theta, dist, summ = theta[idx].copy(), dist[idx].copy(), summ[idx].copy()
+    kern = _LogitKernel(theta, w[idx] / w[idx].sum(), lo, span, hi, kernel_scale)
+    accepted = 0
+    todo = moves
+    m = 0
+    while m < todo:
+        z = _logit(theta, lo, span)
+        step = rng.standard_normal(z.shape) @ kern.chol.T
+        x = _from_logit(z + step, lo, span, hi)
+        s = sim(x, gseed, first_point=first + m * n)
+        d = distance(targets, _cols(targets, s), replicates)
+        log_ratio = _log_prior_logit(_logit(x, lo, span)) - _log_prior_logit(z)
+        ok = (d <= eps) & (np.log(rng.random(n)) < log_ratio)
+        theta[ok], dist[ok], summ[ok] = x[ok], d[ok], s[ok]
+        accepted += int(ok.sum())
+        m += 1
+        if adaptive and m == 1:  # moves for a 99% chance that a particle moves at least once
+            a = accepted / n  # (Drovandi and Pettitt 2011), at most ``moves``
+            need = math.ceil(math.log(0.01) / math.log(1.0 - a)) if 0 < a < 1 else 1
+            todo = min(moves, max(1, need))
+    return theta, dist, summ, accepted / (n * m), n * m
+
+
+def _mcmc_generations(
+    targets: Targets, theta: np.ndarray, dist: np.ndarray, summ: np.ndarray, sim: Simulator,
+    replicates: int, seed: int, alpha: float, min_acceptance: float, max_generations: int,
+    max_runs: int | None, moves: int, kernel_scale: float | None, gens: list[Generation],
+    say: Callable[[str], None], t_start: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:  # fmt: skip
+    """Generations 1.. of the ``mcmc`` scheme (Del Moral et al. 2012): eps_g = the ``alpha``
+    quantile of the distances; the particles within it are resampled to N and moved by
+    ABC-MCMC at eps_g, up to ``moves`` times (adaptively, Drovandi and Pettitt 2011). Stops
+    when the share of moves accepted falls below ``min_acceptance``."""
+    lo = np.array([p.low for p in targets.priors])
+    hi = np.array([p.high for p in targets.priors])
+    span = hi - lo
+    n = theta.shape[0]
+    d = theta.shape[1]
+    scale = kernel_scale if kernel_scale is not None else 2.38**2 / d  # random-walk optimum
+    eps = float(dist.max())
+    stopped = f"reached {max_generations} generations"
+    rpp = sim.runs_per_point
+    for g in range(1, max_generations):
+        t0 = time.perf_counter()
+        eps_g = float(np.quantile(dist, alpha))
+        if eps_g > 0.99 * eps:
+            stopped = f"tolerance fell by less than 1% (generation {g})"
+            break
+        used = sum(x.runs for x in gens)
+        if max_runs is not None and used + n * moves * rpp > max_runs:
+            stopped = (f"run budget: generation {g} could need {n * moves * rpp:,} more runs "
+                       f"({used:,} used of {max_runs:,})")  # fmt: skip
+            break
+        alive = (dist <= eps_g).astype(np.float64)
+        w = alive / alive.sum()
+        theta, dist, summ, acc, sims = _resample_move(
+            theta, w, dist, summ, eps_g, moves, sim, targets, replicates, lo, span, hi, seed,
+            g, generation_seed(seed, g), 0, scale, adaptive=True,
+        )  # fmt: skip
+        eps = eps_g
+        uniq = len({tuple(r) for r in np.round(theta, 12)})
+        gens.append(Generation(g, eps_g, sims, round(acc * sims), sims * rpp,
+                               time.perf_counter() - t0, float(alive.sum()), ess_after=float(n),
+                               unique=uniq, move_acceptance=acc))  # fmt: skip
+        say(_line(gens, max_generations, min_acceptance, n, time.perf_counter() - t_start))
+        if acc < min_acceptance:
+            stopped = f"move acceptance {acc:.1%} < {min_acceptance:.0%}"
+            break
+    return theta, np.full(n, 1.0 / n), dist, summ, stopped
 
 
 def _cols(targets: Targets, stats: np.ndarray) -> dict[str, np.ndarray]:
@@ -438,5 +601,12 @@ def _line(gens: list[Generation], max_gen: int, min_acc: float, n: int, elapsed:
     return (
         f"generation {g.index}: tolerance {g.epsilon:.4g}, accepted {g.accepted} of "
         f"{g.proposed} ({g.acceptance:.1%}), {g.runs:,} runs in {g.seconds:.0f} s, "
-        f"ESS {g.ess:.0f}; {elapsed:.0f} s so far, about {left:.0f} s left"
+        f"ESS {g.ess:.0f}"
+        + (
+            ""
+            if g.move_acceptance != g.move_acceptance
+            else f" (resampled and moved: {g.move_acceptance:.0%} of moves accepted, {g.unique} "
+            "distinct)"
+        )
+        + f"; {elapsed:.0f} s so far, about {left:.0f} s left"
     )

@@ -160,6 +160,10 @@ class SmcSettings(_Strict):
     forecast_fit_until: int | None = None
     kernel: Literal["logit_mvn", "truncated"] = "logit_mvn"
     kernel_scale: float | None = Field(None, gt=0)
+    # the sampler (calibration.smc): "mcmc" = resample-move ABC-SMC (Del Moral et al. 2012),
+    # at most `moves` ABC-MCMC moves per particle and generation; "pmc" = ABC-PMC
+    scheme: Literal["mcmc", "pmc"] = "mcmc"
+    moves: int = Field(5, ge=0, le=50)
 
 
 class TargetFile(_Strict):

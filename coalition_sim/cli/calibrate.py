@@ -204,6 +204,8 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
         compare_rejection=args.compare_rejection or 0,
         kernel=str(cfg.get("kernel", "logit_mvn")),
         kernel_scale=cfg.get("kernel_scale"),
+        moves=int(cfg.get("moves", 5)),
+        scheme=str(cfg.get("scheme", "mcmc")),
         scheduler=args.scheduler,
     )
     if args.report is not None:

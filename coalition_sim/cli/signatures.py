@@ -35,6 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--rows", type=_rows, metavar="LIST",
         help="comma-separated row numbers to run (default: all)",
     )  # fmt: skip
+    sg.add_argument(
+        "--posterior", type=Path, metavar="FILE",
+        help="also run the suite at the posterior's calibrated point and in --draws posterior "
+        "draws; writes posterior.md/.csv (share of draws in which each row passes)",
+    )  # fmt: skip
+    sg.add_argument(
+        "--draws", type=positive_int, default=24, metavar="N",
+        help="posterior draws with --posterior (default 24)",
+    )  # fmt: skip
+    sg.add_argument(
+        "--draw-replicates", type=positive_int, default=500, metavar="N",
+        help="replicates per arm in each posterior draw (default 500)",
+    )  # fmt: skip
     sg.set_defaults(handler=cmd_signatures)
 
 
@@ -64,6 +77,11 @@ def cmd_signatures(args: argparse.Namespace) -> int:
         marker="signatures.csv",
     )  # fmt: skip
     only = args.rows
+    post = None
+    if args.posterior is not None:
+        from ..engine.posterior import load_posterior
+
+        post = load_posterior(args.posterior)  # checked before anything runs
     start = time.perf_counter()
     rows = run_suite(
         args.replicates, args.seed, only=only, progress=lambda m: print(m, file=sys.stderr)
@@ -75,4 +93,37 @@ def cmd_signatures(args: argparse.Namespace) -> int:
         f"{n_pass} of {len(rows)} rows pass ({seconds:.0f} s); wrote "
         + ", ".join(map(str, written))
     )
+    if post is not None:
+        written = _posterior_report(args, post, rows, out)
+        print("wrote " + ", ".join(map(str, written)))
     return 0 if n_pass == len(rows) else 1
+
+
+def _posterior_report(args: argparse.Namespace, post: object, rows: list, out: Path) -> list[Path]:
+    import pandas as pd
+
+    from ..experiments.signature_report import posterior_markdown
+    from ..experiments.signatures import run_posterior
+
+    t0 = time.perf_counter()
+    ps = run_posterior(
+        post, args.draws, args.draw_replicates, args.seed, only=args.rows,  # type: ignore[arg-type]
+        progress=lambda m: print(m, file=sys.stderr), point_replicates=args.replicates,
+    )  # fmt: skip
+    shares = {num: ps.share(num) for num in ps.passes}
+    command = " ".join(["python run.py", *args.argv[1:]])
+    md = posterior_markdown(rows, ps.point, shares, args.draws, args.draw_replicates,
+                            args.replicates, str(args.posterior), command)  # fmt: skip
+    secs = time.perf_counter() - t0
+    md = md.rstrip("\n") + f"\n\nWall time of the posterior part: {secs:.0f} s.\n"
+    (out / "posterior.md").write_text(md, encoding="utf-8")
+    frame = pd.DataFrame(
+        [{"row": n, "mechanism": p.mechanism,
+          "defaults_pass": next((r.passed for r in rows if r.number == n), None),
+          "calibrated_pass": p.passed, "draws": ps.draws,
+          "draws_passing": int(sum(ps.passes[n])), "share": shares[n].estimate,
+          "low": shares[n].low, "high": shares[n].high}
+         for n, p in ((r.number, r) for r in ps.point)]
+    )  # fmt: skip
+    frame.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
+    return [out / "posterior.md", out / "posterior.csv"]

@@ -6,6 +6,7 @@ exit status 2 and nothing written."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from .args import seed as _seed
 __all__ = ["register"]
 
 DEFAULT_OUT = Path("docs/validation")
-PARTS = ("scores",)
+PARTS = ("report", "scores", "cv", "ablation")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,8 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="score the fit against naive baselines; cross-validation, ablations, the report",
     )
     va.add_argument(
-        "part", nargs="?", choices=PARTS, default="scores",
-        help="scores (print the score and skill tables of a posterior)",
+        "part", nargs="?", choices=PARTS, default="report",
+        help="report (default: everything, written to --out), scores (print the score and "
+        "skill tables of a posterior), cv (leave-one-year-out folds), ablation (mechanisms "
+        "switched off one group at a time)",
+    )  # fmt: skip
+    va.add_argument(
+        "--ablations", type=Path, metavar="FILE",
+        help="ablation groups (default: configs/validation/ablations.toml)",
     )  # fmt: skip
     va.add_argument(
         "--size", choices=("tiny", "small", "full"), default="small",
@@ -108,7 +115,71 @@ def cmd_validate(args: argparse.Namespace) -> int:
     targets, post = _inputs(args)
     draws = args.draws or {"tiny": 60, "small": 2000, "full": 4000}[args.size]
     t0 = time.perf_counter()
-    ev = evaluate(targets, post, draws=draws, seed=args.seed, progress=say)
-    print_scores(ev)
-    say(f"{time.perf_counter() - t0:.1f} s")
+    if args.part == "scores":
+        ev = evaluate(targets, post, draws=draws, seed=args.seed, progress=say)
+        print_scores(ev)
+        say(f"{time.perf_counter() - t0:.1f} s")
+        return 0
+    if args.workers > 2:
+        from ..scenario.loading import ConfigError
+
+        raise ConfigError(f"--workers must be 1 or 2 on this machine, got {args.workers}")
+    from ..scenario.library import config_dir
+    from ..validation.report import SIZES
+
+    size = SIZES[args.size]
+    if args.draws:
+        size = dataclasses.replace(size, draws=draws)
+    abl_path = args.ablations or config_dir() / "validation" / "ablations.toml"
+    if args.part == "cv":
+        return _cv(targets, size, args, say)
+    if args.part == "ablation":
+        return _ablation(targets, post, size, abl_path, args, say)
+    return _report(targets, post, size, abl_path, args, say, t0)
+
+
+def _cv(targets: Any, size: Any, args: argparse.Namespace, say: Any) -> int:
+    from ..validation.cv import FoldSettings, run_folds
+
+    cfg = FoldSettings(size.particles, size.replicates, size.max_generations, size.max_runs,
+                       size.draws, moves=targets.smc.moves, scheme=targets.smc.scheme,
+                       workers=args.workers)  # fmt: skip
+    for f in run_folds(targets, cfg, args.seed + 1000, say):
+        print(f"fold {f.year}: fitted {len(f.fitted)}, scored {len(f.scored)} statistics")
+        print_scores(f.evaluation)
+    return 0
+
+
+def _ablation(targets: Any, post: Any, size: Any, path: Path, args: argparse.Namespace,
+              say: Any) -> int:  # fmt: skip
+    from ..validation.ablation import load_ablations, run_ablations
+
+    abl = load_ablations(path, targets)
+    full, results = run_ablations(targets, post, abl, size.draws, args.seed + 2000,
+                                  size.sig_replicates, size.resamples, say)  # fmt: skip
+    print("scaled score change (ablated - full) with 95% interval; positive = worse without it")
+    print("(at the fitted posterior, not re-fitted)")
+    for r in results:
+        est, lo, hi = r.change["total"]
+        lost = [k for k, ok in r.rows_pass.items() if full.get(k) and not ok]
+        print(f"{r.ablation.name:<18} total {est:+.3f} [{lo:+.3f}, {hi:+.3f}]  "
+              + ", ".join(f"{g} {v[0]:+.2f}" for g, v in r.change.items() if g != "total")
+              + f"  rows lost: {lost or '-'}")  # fmt: skip
+    return 0
+
+
+def _report(targets: Any, post: Any, size: Any, path: Path, args: argparse.Namespace,
+            say: Any, t0: float) -> int:  # fmt: skip
+    from ..scenario.library import config_dir
+    from ..scenario.safe_paths import OutputDir
+    from ..validation.report import run_validation, write_validation
+
+    out = args.out or DEFAULT_OUT
+    stage = OutputDir(out, overwrite=args.overwrite or args.out is None, marker="README.md")
+    with stage:
+        fit_json = config_dir().parent / "docs" / "calibration" / "fit.json"
+        res = run_validation(targets, post, size, args.seed, path, args.workers, say, fit_json)
+        command = " ".join(["python run.py", *args.argv[1:]])
+        write_validation(res, targets, stage.tmp, command)
+    print(f"wrote {stage.out}/README.md and validation.json in {time.perf_counter() - t0:.0f} s")
     return 0

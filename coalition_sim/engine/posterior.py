@@ -84,6 +84,16 @@ class Posterior:
     def mean(self) -> dict[str, float]:
         return {n: float(self.weights @ self.values[:, k]) for k, n in enumerate(self.names)}
 
+    def median(self) -> dict[str, float]:
+        """Weighted median of every parameter (midpoint rule on the cumulative weights): the
+        calibrated point ``configs/history/calibrated_*.toml`` hold."""
+        out = {}
+        for k, n in enumerate(self.names):
+            order = np.argsort(self.values[:, k], kind="stable")
+            xs, ws = self.values[order, k], self.weights[order]
+            out[n] = float(np.interp(0.5, np.cumsum(ws) - 0.5 * ws, xs))
+        return out
+
     def check(self, specs: Mapping[str, ParamSpec], where: str) -> None:
         """Every name must be a parameter of the scenario and every value inside its range."""
         for k, name in enumerate(self.names):

@@ -17,775 +17,48 @@ Version of Muddling Through on North Korea' (2020).
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ..core import week as dyn
-from ..engine.ensemble import Ensemble, run_seeds
-from ..scenario.library import config_dir, resolve_scenario
-from ..scenario.loading import ConfigError, validate_scenario
-from ..scenario.names import with_values
-from ..scenario.schema import Scenario
-from .paired import (
-    Interval,
-    bootstrap_ratio,
-    newcombe_paired,
-    newcombe_unpaired,
-    paired_bootstrap,
-    wilson,
+from ..engine.ensemble import run_seeds
+from ..engine.posterior import Posterior
+from .paired import Interval, wilson
+from .signature_report import forest_plot, markdown, results_frame, write_report
+from .signature_rows import NO_TALKS, ROWS, RowFn
+from .signature_suite import (
+    ArmResult,
+    Check,
+    RowResult,
+    Suite,
+    run_arm,
+    variant,
 )
 
-__all__ = ["ArmResult", "Check", "RowResult", "run_arm", "run_suite", "write_report"]
+__all__ = [
+    "NO_TALKS",
+    "ROWS",
+    "ArmResult",
+    "Check",
+    "PosteriorSignatures",
+    "RowFn",
+    "RowResult",
+    "Suite",
+    "forest_plot",
+    "markdown",
+    "results_frame",
+    "run_arm",
+    "run_posterior",
+    "run_suite",
+    "variant",
+    "write_report",
+]
 
 DEFAULT_REPLICATES = 2000
 DEFAULT_SEED = 20180524
-NO_TALKS = {"params.summit.proposal_logit0": -20.0}
-
-
-# --------------------------------------------------------------------------- running one arm
-
-
-@dataclass
-class ArmResult:
-    """Per-replicate results of one arm: final state plus what the suite tracks weekly."""
-
-    scenario: Scenario
-    struct: dyn.Structure
-    params: dyn.ParamArrays
-    state: dyn.State
-    initial: dyn.State
-    tracked: dict[str, np.ndarray]
-
-    def col(self, actor: str) -> int:
-        return self.struct.ids.index(actor)
-
-    def count(self, kind: str) -> np.ndarray:
-        return self.state.counts[:, dyn.EVENT_INDEX[kind]].astype(np.float64)
-
-    def happened(self, kind: str) -> np.ndarray:
-        return self.state.counts[:, dyn.EVENT_INDEX[kind]] > 0
-
-    def flag(self, outcome: str) -> np.ndarray:
-        return dyn.outcomes(self.state)[outcome]
-
-    def commitment(self, actor: str) -> np.ndarray:
-        return self.state.commitment[:, self.col(actor)]
-
-    def commitment0(self, actor: str) -> np.ndarray:
-        return self.initial.commitment[:, self.col(actor)]
-
-    def strength(self, a: str, b: str) -> np.ndarray:
-        return self.state.strength[:, self.col(a), self.col(b)]
-
-
-def variant(
-    base: Scenario | str, values: dict[str, Any] | None = None, events: Sequence[dict] = ()
-) -> Scenario:
-    """``base`` with dotted ``values`` set and extra scheduled ``events`` appended.
-
-    A name with a folder (``history/calibrated_2018``) is looked up in ``configs/``; a key
-    ``tie.A-B`` sets the initial strength of the tie between actors A and B.
-    """
-    if isinstance(base, str) and "/" in base and not base.endswith(".toml"):
-        base = str(config_dir() / f"{base}.toml")
-    scn = resolve_scenario(base)
-    values = dict(values or {})
-    ties = {k: values.pop(k) for k in list(values) if k.startswith("tie.")}
-    if values:
-        scn = with_values(scn, values)
-    if events or ties:
-        data = scn.model_dump(mode="json")
-        data["events"] = [*data["events"], *events]
-        for key, strength in ties.items():
-            a, b = key.removeprefix("tie.").split("-")
-            found = [t for t in data["ties"] if {t["a"], t["b"]} == {a, b}]
-            if not found:
-                raise ConfigError(f"scenario '{scn.name}': no tie {a}-{b}")
-            found[0]["strength"] = strength
-        scn = validate_scenario(data, f"scenario '{scn.name}'")
-    return scn
-
-
-def run_arm(scn: Scenario, replicates: int, seed: int) -> ArmResult:
-    """Run ``replicates`` runs of ``scn`` on the engine with the suite's common seeds,
-    tracking cancellations by side, revivals by kind, weeks in autonomy and strategic tests
-    before an election."""
-    ens = Ensemble(scn)
-    p = ens.params(replicates=replicates)
-    seeds = run_seeds(seed, np.zeros(replicates, dtype=np.int64), np.arange(replicates))
-    struct = ens.structure
-    ld = struct.leader
-    k_cancel = dyn.EVENT_INDEX["summit_cancelled"]
-    k_revive = dyn.EVENT_INDEX["summit_revived"]
-    k_strat = dyn.EVENT_INDEX["strategic_test"]
-    k_held = dyn.EVENT_INDEX["summit_held"]
-    zeros = np.zeros(replicates)
-    tr = {
-        name: zeros.copy()
-        for name in (
-            "cancels", "leader_cancels", "hedged_cancels", "closed_cancels",
-            "hedged_revivals", "closed_revivals", "autonomy_weeks", "strategic_pre_election",
-            "standing_jump_at_summit", "summit_seen", "idle_weeks",
-        )
-    }  # fmt: skip
-    first_election = int(struct.election_steps[0]) if struct.election_steps.size else 1 << 30
-    prev = None
-    prev_standing = None
-    prev_summit = None
-    initial = None
-    st = None
-    for t, st in ens.iterate(p, seeds):
-        if t == 0:
-            initial = st.copy()
-            prev = st.counts.copy()
-            prev_standing = st.standing[:, ld].copy()
-            prev_summit = st.summit.copy()
-            continue
-        new = st.counts - prev
-        cancel = new[:, k_cancel] > 0
-        tr["cancels"] += cancel
-        tr["leader_cancels"] += cancel & (st.canceller == ld)
-        tr["hedged_cancels"] += cancel & st.hedged
-        tr["closed_cancels"] += cancel & ~st.hedged
-        revive = new[:, k_revive] > 0
-        tr["hedged_revivals"] += revive & st.hedged
-        tr["closed_revivals"] += revive & ~st.hedged
-        tr["autonomy_weeks"] += st.mode == dyn.Mode.AUTONOMY
-        if t < first_election:
-            tr["strategic_pre_election"] += new[:, k_strat] > 0
-        held = (new[:, k_held] > 0) & (tr["summit_seen"] == 0)
-        tr["standing_jump_at_summit"] += np.where(held, st.standing[:, ld] - prev_standing, 0.0)
-        tr["summit_seen"] += held
-        tr["idle_weeks"] += prev_summit == dyn.SummitState.NONE
-        prev = st.counts.copy()
-        prev_standing = st.standing[:, ld].copy()
-        prev_summit = st.summit.copy()
-    assert st is not None and initial is not None
-    tr["autonomy_share"] = tr["autonomy_weeks"] / ens.steps
-    return ArmResult(scn, struct, p, st, initial, tr)
-
-
-# --------------------------------------------------------------------------- checks and rows
-
-
-@dataclass
-class Check:
-    """One measured effect and what the seeds expect of it."""
-
-    label: str
-    interval: Interval
-    expected: str  # '> 0', '< 0', 'in [a, b]', '>= x', '<= x', '> x'
-    passed: bool
-    arms: str = ""
-
-
-@dataclass
-class RowResult:
-    number: int
-    mechanism: str
-    scenario: str
-    passage: str
-    expectation: str
-    checks: list[Check] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.checks) and all(c.passed for c in self.checks)
-
-
-def sign_check(label: str, ci: Interval, sign: int, arms: str = "") -> Check:
-    """Passes when the whole interval is on the expected side of zero."""
-    ok = ci.low > 0 if sign > 0 else ci.high < 0
-    return Check(label, ci, "> 0" if sign > 0 else "< 0", bool(ok), arms)
-
-
-def band_check(label: str, ci: Interval, lo: float, hi: float, arms: str = "") -> Check:
-    """Passes when the whole interval lies strictly inside (lo, hi)."""
-    return Check(label, ci, f"in ({lo:g}, {hi:g})", bool(ci.low > lo and ci.high < hi), arms)
-
-
-def above_check(label: str, ci: Interval, x: float, arms: str = "") -> Check:
-    return Check(label, ci, f"> {x:g}", bool(ci.low > x), arms)
-
-
-def at_least_check(label: str, ci: Interval, x: float, arms: str = "") -> Check:
-    return Check(label, ci, f">= {x:g}", bool(ci.low >= x), arms)
-
-
-def at_most_check(label: str, ci: Interval, x: float, arms: str = "") -> Check:
-    return Check(label, ci, f"<= {x:g}", bool(ci.high <= x), arms)
-
-
-@dataclass
-class Suite:
-    """Runs arms with shared seeds and caches them by (scenario, values, events)."""
-
-    replicates: int
-    seed: int
-    cache: dict[str, ArmResult] = field(default_factory=dict)
-
-    def arm(
-        self, base: str, values: dict[str, Any] | None = None, events: Sequence[dict] = ()
-    ) -> ArmResult:
-        key = repr((base, sorted((values or {}).items()), list(events)))
-        if key not in self.cache:
-            self.cache[key] = run_arm(variant(base, values, events), self.replicates, self.seed)
-        return self.cache[key]
-
-
-# --------------------------------------------------------------------------- the rows
-
-P18_FED_UP = (
-    "[S18] 'there are signs that South Korea and China are getting fed up with Trump's "
-    'campaign of "maximum pressure," and greatly prefer the US-North Korean relationship to '
-    "play out at the negotiating table'"
-)
-P18_RISKS = (
-    "[S18] 'if the US doesn't play its cards right ... the coalition could fracture, the "
-    "pressure campaign could unwind, and the US could find itself alone and sidelined'"
-)
-P18_INSECURITY = (
-    "[S18] 'not wanting to suffer the massive embarrassment of being stood up by Kim, Trump "
-    "ostensibly pre-emptively scuppered his meeting' (the 'insecurity dilemma')"
-)
-P18_HEDGE = (
-    "[S18] 'Trump really soft pedaled the cancellation, offering enough clues and hope to Kim "
-    "that the meeting could still go as planned'; 'talks ... have picked up again'"
-)
-P18_LOSSES = (
-    '[S18] \'Trump is operating from a "domain of losses," and in that domain individuals ... '
-    "are more likely to make risky decisions'"
-)
-P20_AUTONOMY = (
-    '[S20] \'North Korea returned to ... an "autonomy-seeking" policy (as opposed to an '
-    "\"influence-seeking\" policy of 2018)'; Kim 'essentially refused ... to return to the "
-    "negotiation table'; testing 'considerably ramped up'"
-)
-P20_ELECTION = (
-    "[S20] 'With a crucial election ahead, Trump is unlikely to want to risk either a failure "
-    "in negotiations or enter into a military conflict'"
-)
-P20_PANDEMIC = (
-    "[S20] 'the pandemic ... further narrowed the space for dialogue'; 'a global health "
-    "crisis that [has] turned the focus of both Washington and Pyongyang inwards'"
-)
-P18_OUTBURSTS = (
-    "[S18] 'recent outbursts by North Korea have targeted Veep Mike Pence and NSA John "
-    "Bolton, not Trump himself' - 'avoiding big missteps that could sabotage talks'"
-)
-P18_RUNUP = (
-    "[S18] 'Barring a severe uptick in tensions and hostilities, I still expect the Kim-Trump "
-    "summit to happen'; 'might Pyongyang be tempted to resume missile tests'"
-)
-P18_RELIEF = (
-    "[S18] Kim wants 'removing sanctions ... it would signal to the rest of the world that "
-    "it's finally okay to engage and seal deals with North Korea' (Early 2015, Busted "
-    "Sanctions: commercial busting follows the signal)"
-)
-P18_MEDIATION = (
-    "[S18] 'the South Koreans, who've acted as a mediator between Washington and "
-    "Pyongyang'; [S20] Kim 'essentially refused' the invitation to return to talks"
-)
-P20_FAILED = (
-    "[S20] Trump 'is unlikely to want to risk ... a failure in negotiations'; relations "
-    "'have noticeably cooled again since 2019' and Pyongyang turned to autonomy"
-)
-P20_WHOLE = (
-    "[S20] 'Pyongyang has thus far restrained from both long-range ballistic missile and "
-    "further nuclear tests, [but] has considerably ramped up the testing of conventional "
-    "weapons'; 'little room for a diplomatic breakthrough'; 'muddling through'"
-)
-P18_WHOLE = (
-    "[S18] the summit 'was called off this week by Trump'; 'Trump now claims that talks ... "
-    "have picked up again and that his meeting with Kim could be back on'; 'I still expect "
-    "the Kim-Trump summit to happen'"
-)
-P18_TIES = (
-    "[S18] Trump agreed to meet Kim 'quickly and without consultation ... from the South "
-    "Koreans'; 'can the US maintain its North Korea coalition?'"
-)
-
-RowFn = Callable[[Suite], RowResult]
-ROWS: list[RowFn] = []
-
-
-def row(fn: RowFn) -> RowFn:
-    ROWS.append(fn)
-    return fn
-
-
-def _pb(a: np.ndarray, b: np.ndarray, seed: int = 0) -> Interval:
-    return paired_bootstrap(a, b, seed=seed)
-
-
-def _partners_mean(arm: ArmResult) -> np.ndarray:
-    return (arm.commitment("ROK") + arm.commitment("PRC")) / 2.0
-
-
-@row
-def row_fatigue(s: Suite) -> RowResult:
-    r = RowResult(
-        1, "fatigue", "max_pressure_2017 (no talks)", P18_FED_UP,
-        "under maximum pressure without talks ROK and PRC end below their start in most "
-        "runs; more fatigue, lower commitment",
-    )  # fmt: skip
-    base = s.arm("max_pressure_2017", NO_TALKS)
-    for actor in ("ROK", "PRC"):
-        below = base.commitment(actor) < base.commitment0(actor)
-        r.checks.append(above_check(f"P({actor} ends below its start)", wilson(below), 0.5))
-    g = float(base.params.fatigue.growth[0])
-    more = s.arm("max_pressure_2017", {**NO_TALKS, "params.fatigue.growth": min(1.0, 2 * g)})
-    r.checks.append(
-        sign_check(
-            "partners' mean final commitment: fatigue growth x2 minus default",
-            _pb(_partners_mean(more), _partners_mean(base)), -1, "growth x2 vs default",
-        )
-    )  # fmt: skip
-    return r
-
-
-FAILURES = (
-    ("coalition_fractured", "fracture"),
-    ("pressure_unwound", "unwinding"),
-    ("us_isolated", "US isolation"),
-)
-STRESS = (0.5, 0.75, 1.0, 1.5, 2.0)  # fatigue-growth multiplier
-UNILATERAL = (0.9, 0.6, 0.3, 0.15, 0.0)  # the leader's chance of consulting its allies
-
-
-@row
-def row_failure_modes(s: Suite) -> RowResult:
-    r = RowResult(
-        2, "failure modes", "max_pressure_2017, muddling_2020", P18_RISKS,
-        "each of fracture, unwinding and US isolation occurs in max_pressure_2017 or "
-        "muddling_2020 in a share of runs strictly between 2% and 80%, and rises gradually "
-        "(no step) as fatigue and US unilateralism rise",
-    )  # fmt: skip
-    arms = {name: s.arm(name) for name in ("max_pressure_2017", "muddling_2020")}
-    for outcome, label in FAILURES:
-        cis = {name: wilson(arm.flag(outcome)) for name, arm in arms.items()}
-        best = max(cis, key=lambda n: cis[n].low > 0.02 and cis[n].high < 0.8)
-        c = band_check(f"P({label}) in {best}", cis[best], 0.02, 0.8, best)
-        other = next(n for n in cis if n != best)
-        c.arms = f"{best}; {other}: {cis[other].estimate:.3f}"
-        r.checks.append(c)
-    g = float(arms["max_pressure_2017"].params.fatigue.growth[0])
-    levels = [
-        s.arm(
-            "max_pressure_2017",
-            {"params.fatigue.growth": min(1.0, m * g), "actors.USA.consults": c},
-        )
-        for m, c in zip(STRESS, UNILATERAL, strict=True)
-    ]
-    for outcome, label in FAILURES:
-        shares = [float(a.flag(outcome).mean()) for a in levels]
-        rise = newcombe_paired(levels[-1].flag(outcome), levels[0].flag(outcome))
-        r.checks.append(
-            sign_check(
-                f"P({label}): most minus least fatigue and unilateralism", rise, 1,
-                "shares " + ", ".join(f"{x:.3f}" for x in shares),
-            )
-        )  # fmt: skip
-        total = shares[-1] - shares[0]
-        steps = np.diff(shares)
-        biggest = float(steps.max()) if total > 0 else float("nan")
-        share_of_rise = biggest / total if total > 0 else float("nan")
-        r.checks.append(
-            Check(
-                f"P({label}): largest step / whole rise over 5 levels",
-                Interval(share_of_rise, share_of_rise, share_of_rise, len(levels), "ratio"),
-                "< 0.6 (gradual)", bool(total > 0 and share_of_rise < 0.6),
-                "steps " + ", ".join(f"{x:+.3f}" for x in steps),
-            )
-        )  # fmt: skip
-    return r
-
-
-@row
-def row_insecurity(s: Suite) -> RowResult:
-    r = RowResult(
-        3, "insecurity dilemma", "summit_2018", P18_INSECURITY,
-        "more fear of being snubbed -> more US pre-emptive cancellations; in summit_2018 the "
-        "US cancels first in most cancellations",
-    )  # fmt: skip
-    lo = s.arm("summit_2018", {"actors.USA.fear_of_snub": 0.1})
-    hi = s.arm("summit_2018", {"actors.USA.fear_of_snub": 0.9})
-    r.checks.append(
-        sign_check(
-            "US cancellations per run: fear 0.9 minus 0.1",
-            _pb(hi.tracked["leader_cancels"], lo.tracked["leader_cancels"]), 1,
-        )
-    )  # fmt: skip
-    base = s.arm("summit_2018")
-    share = bootstrap_ratio(base.tracked["leader_cancels"], base.tracked["cancels"])
-    r.checks.append(above_check("share of cancellations made by the US", share, 0.5))
-    return r
-
-
-@row
-def row_hedge(s: Suite) -> RowResult:
-    r = RowResult(
-        4, "hedged cancellation", "summit_2018", P18_HEDGE,
-        "hedged cancellations are revived more often than closed ones, and a closed one can "
-        "still, rarely, be revived",
-    )  # fmt: skip
-    both = {"actors.USA.hedging": 1.0, "actors.DPRK.hedging": 1.0}
-    none = {"actors.USA.hedging": 0.0, "actors.DPRK.hedging": 0.0}
-    hedged, closed = s.arm("summit_2018", both), s.arm("summit_2018", none)
-    kh, nh = int(hedged.tracked["hedged_revivals"].sum()), int(hedged.tracked["cancels"].sum())
-    kc, nc = int(closed.tracked["closed_revivals"].sum()), int(closed.tracked["cancels"].sum())
-    r.checks.append(
-        sign_check(
-            "revivals per cancellation: hedged minus closed",
-            newcombe_unpaired(kh, nh, kc, nc), 1, f"{kh}/{nh} vs {kc}/{nc}",
-        )
-    )  # fmt: skip
-    rare = wilson(kc, nc) if nc else Interval(float("nan"), 0.0, 1.0, 0, "Wilson")
-    r.checks.append(
-        Check(
-            "revivals per closed cancellation", rare, "> 0 observed, upper < 0.3",
-            bool(kc > 0 and rare.high < 0.3), f"{kc} of {nc}",
-        )
-    )  # fmt: skip
-    return r
-
-
-@row
-def row_losses(s: Suite) -> RowResult:
-    r = RowResult(
-        5, "domain of losses", "baseline (no forced proposal)", P18_LOSSES,
-        "a leader in losses takes more summit gambles (proposals and acceptances) than the "
-        "same leader in gains",
-    )  # fmt: skip
-    losses = s.arm("baseline", {"actors.USA.standing": 0.38, "actors.USA.reference": 0.55})
-    gains = s.arm("baseline", {"actors.USA.standing": 0.62, "actors.USA.reference": 0.45})
-
-    # proposals per week with nothing on the table: the chance the leader's appetite acts on
-    # (a run whose summits get scheduled has fewer idle weeks, and a refused proposal that
-    # lapses is proposed again, so raw counts mix the two)
-    def rate(arm: ArmResult) -> np.ndarray:
-        return arm.count("summit_proposed") / np.maximum(arm.tracked["idle_weeks"], 1.0)
-
-    r.checks.append(
-        sign_check(
-            "summit proposals per idle week: losses minus gains",
-            _pb(rate(losses), rate(gains)), 1,
-        )
-    )  # fmt: skip
-    r.checks.append(
-        sign_check(
-            "P(a summit is scheduled): losses minus gains",
-            newcombe_paired(losses.happened("summit_scheduled"), gains.happened("summit_scheduled")),
-            1,
-        )
-    )  # fmt: skip
-    return r
-
-
-NOTHING_ON_OFFER = {
-    "actors.USA.engagement": 0.1,
-    "actors.ROK.mediation": 0.0,
-    "dprk_relief": 0.0,
-    "dprk_prestige": 0.0,
-}
-
-
-@row
-def row_autonomy(s: Suite) -> RowResult:
-    r = RowResult(
-        6, "autonomy vs influence", "baseline; muddling_2020; calibrated_2018", P20_AUTONOMY,
-        "autonomy mode -> more tests, fewer summits; a DPRK in autonomy mode with nothing on "
-        "offer stays in it for most weeks",
-    )  # fmt: skip
-    aut = s.arm("baseline", {"dprk_mode": "autonomy"})
-    inf = s.arm("baseline", {"dprk_mode": "influence"})
-    tests = lambda a: a.count("conventional_test") + a.count("strategic_test")  # noqa: E731
-    r.checks.append(
-        sign_check("tests per run: autonomy minus influence start", _pb(tests(aut), tests(inf)), 1)
-    )
-    r.checks.append(
-        sign_check(
-            "P(summit held): autonomy minus influence start",
-            newcombe_paired(aut.flag("summit_held"), inf.flag("summit_held")), -1,
-        )
-    )  # fmt: skip
-    for base in ("muddling_2020", "history/calibrated_2018"):
-        arm = s.arm(base, {**NOTHING_ON_OFFER, "dprk_mode": "autonomy"})
-        share = _pb(arm.tracked["autonomy_share"], np.zeros(s.replicates))
-        r.checks.append(
-            above_check(f"share of weeks in autonomy, nothing on offer ({base})", share, 0.5)
-        )
-    # the fitted 2018 point with Seoul still mediating: the DPRK shuns the mediator
-    us_offers_nothing = {k: v for k, v in NOTHING_ON_OFFER.items() if "mediation" not in k}
-    arm = s.arm("history/calibrated_2018", {**us_offers_nothing, "dprk_mode": "autonomy"})
-    share = _pb(arm.tracked["autonomy_share"], np.zeros(s.replicates))
-    r.checks.append(
-        above_check(
-            "share of weeks in autonomy, US offers nothing, ROK mediating (calibrated_2018)",
-            share,
-            0.5,
-        )
-    )
-    return r
-
-
-NO_ELECTION: dict[str, Any] = {"clock.us_elections": []}
-
-
-@row
-def row_election(s: Suite) -> RowResult:
-    r = RowResult(
-        7, "election clock", "muddling_2020", P20_ELECTION,
-        "an election in the window -> more muddling through and fewer military crises than "
-        "the same scenario without it",
-    )  # fmt: skip
-    with_e, without = s.arm("muddling_2020"), s.arm("muddling_2020", NO_ELECTION)
-    r.checks.append(
-        sign_check(
-            "P(muddling through): election minus none",
-            newcombe_paired(with_e.flag("muddling_through"), without.flag("muddling_through")), 1,
-        )
-    )  # fmt: skip
-    r.checks.append(
-        sign_check(
-            "P(military crisis): election minus none",
-            newcombe_paired(with_e.flag("military_crisis"), without.flag("military_crisis")), -1,
-        )
-    )  # fmt: skip
-    return r
-
-
-@row
-def row_pandemic(s: Suite) -> RowResult:
-    r = RowResult(
-        8, "pandemic", "muddling_2020", P20_PANDEMIC,
-        "narrows dialogue (fewer proposals) and turns both inward: not more DPRK tests than "
-        "without it",
-    )  # fmt: skip
-    pan = s.arm("muddling_2020")
-    off = s.arm("muddling_2020", {"clock.pandemic_start": None})
-    r.checks.append(
-        sign_check(
-            "summit proposals per run: pandemic minus none",
-            _pb(pan.count("summit_proposed"), off.count("summit_proposed")), -1,
-        )
-    )  # fmt: skip
-    tests = lambda a: a.count("conventional_test") + a.count("strategic_test")  # noqa: E731
-    r.checks.append(
-        at_most_check("DPRK tests per run: pandemic minus none", _pb(tests(pan), tests(off)), 0.0)
-    )
-    return r
-
-
-@row
-def row_outbursts(s: Suite) -> RowResult:
-    r = RowResult(
-        9, "outbursts", "summit_2018", P18_OUTBURSTS,
-        "aimed at third parties, outbursts cost the summit less than aimed at the counterpart",
-    )  # fmt: skip
-    third = s.arm("summit_2018", {"params.volatility.want_threshold": 0.0})
-    counter = s.arm("summit_2018", {"params.volatility.want_threshold": 1.0})
-    r.checks.append(
-        sign_check(
-            "P(summit held): outbursts at third parties minus at the counterpart",
-            newcombe_paired(third.flag("summit_held"), counter.flag("summit_held")), 1,
-        )
-    )  # fmt: skip
-    return r
-
-
-RUNUP_TEST = {"date": "2018-05-07", "kind": "strategic_test", "note": "signature: forced test"}
-
-
-@row
-def row_runup(s: Suite) -> RowResult:
-    r = RowResult(
-        10, "provocation in the run-up", "summit_2018", P18_RUNUP,
-        "a strategic test during a summit run-up lowers P(summit held)",
-    )  # fmt: skip
-    test = s.arm("summit_2018", events=[RUNUP_TEST])
-    calm = s.arm("summit_2018")
-    r.checks.append(
-        sign_check(
-            "P(summit held): strategic test on 7 May 2018 minus none",
-            newcombe_paired(test.flag("summit_held"), calm.flag("summit_held")), -1,
-        )
-    )  # fmt: skip
-    return r
-
-
-@row
-def row_relief(s: Suite) -> RowResult:
-    r = RowResult(
-        11, "relief", "summit_2018 (every held summit agrees)", P18_RELIEF,
-        "an agreement with sanctions relief lowers the PRC's enforcement afterwards, by a "
-        "visible amount (more than 0.03)",
-    )  # fmt: skip
-    deal = {"params.summit.agreement_logit0": 20.0}
-    relief = s.arm("summit_2018", deal)
-    none = s.arm("summit_2018", {**deal, "params.target.agreement_relief": 0.0})
-    ci = _pb(relief.commitment("PRC"), none.commitment("PRC"))
-    r.checks.append(
-        Check(
-            "PRC final commitment: relief 0.4 minus no relief", ci, "< -0.03",
-            bool(ci.high < -0.03),
-        )
-    )  # fmt: skip
-    return r
-
-
-@row
-def row_mediation(s: Suite) -> RowResult:
-    r = RowResult(
-        12, "mediation", "baseline", P18_MEDIATION,
-        "ROK mediation raises summit proposals and held summits; its effect shrinks when the "
-        "DPRK shuns the mediator",
-    )  # fmt: skip
-    med = s.arm("baseline", {"actors.ROK.mediation": 0.8})
-    none = s.arm("baseline", {"actors.ROK.mediation": 0.0})
-    r.checks.append(
-        sign_check(
-            "summit proposals per run: mediation 0.8 minus 0",
-            _pb(med.count("summit_proposed"), none.count("summit_proposed")), 1,
-        )
-    )  # fmt: skip
-    r.checks.append(
-        sign_check(
-            "P(summit held): mediation 0.8 minus 0",
-            newcombe_paired(med.flag("summit_held"), none.flag("summit_held")), 1,
-        )
-    )  # fmt: skip
-    try:
-        shun = {"params.target.mediator_shunning": 1.0}
-        med_s = s.arm("baseline", {"actors.ROK.mediation": 0.8, **shun})
-        none_s = s.arm("baseline", {"actors.ROK.mediation": 0.0, **shun})
-    except ConfigError as exc:
-        r.note = f"shunning not in the model: {exc}"
-        r.checks.append(
-            Check("mediation effect: shunned minus open", Interval(np.nan, np.nan, np.nan, 0, "-"),
-                  "< 0", False)
-        )  # fmt: skip
-        return r
-    effect = med.count("summit_proposed") - none.count("summit_proposed")
-    effect_s = med_s.count("summit_proposed") - none_s.count("summit_proposed")
-    r.checks.append(
-        sign_check(
-            "mediation's effect on proposals: DPRK shuns the mediator minus not",
-            _pb(effect_s, effect), -1,
-        )
-    )  # fmt: skip
-    return r
-
-
-@row
-def row_failed_summit(s: Suite) -> RowResult:
-    r = RowResult(
-        13, "failed summit", "summit_2018", P20_FAILED,
-        "a summit without a deal costs the leader standing and raises the chance that the DPRK "
-        "turns to autonomy",
-    )  # fmt: skip
-    no_deal = s.arm("summit_2018", {"params.summit.agreement_logit0": -20.0})
-    deal = s.arm("summit_2018", {"params.summit.agreement_logit0": 20.0})
-    held = no_deal.tracked["summit_seen"] > 0
-    jump = no_deal.tracked["standing_jump_at_summit"][held]
-    r.checks.append(
-        sign_check(
-            "leader standing change in the week of a no-deal summit",
-            _pb(jump, np.zeros_like(jump)), -1,
-        )
-    )  # fmt: skip
-    r.checks.append(
-        sign_check(
-            "P(DPRK turns to autonomy): no deal minus deal",
-            newcombe_paired(no_deal.happened("mode_autonomy"), deal.happened("mode_autonomy")), 1,
-        )
-    )  # fmt: skip
-    return r
-
-
-@row
-def row_seed_2020(s: Suite) -> RowResult:
-    r = RowResult(
-        14, "seed 003 as a whole", "muddling_2020", P20_WHOLE,
-        "no strategic test before the election in most runs, conventional tests in most runs, "
-        "P(summit held) <= 0.3, P(muddling through) >= 0.5",
-    )  # fmt: skip
-    arm = s.arm("muddling_2020")
-    r.checks.append(
-        above_check(
-            "P(no strategic test before the election)",
-            wilson(arm.tracked["strategic_pre_election"] == 0), 0.5,
-        )
-    )  # fmt: skip
-    r.checks.append(
-        above_check("P(conventional tests)", wilson(arm.happened("conventional_test")), 0.5)
-    )
-    r.checks.append(at_most_check("P(summit held)", wilson(arm.flag("summit_held")), 0.3))
-    r.checks.append(
-        at_least_check("P(muddling through)", wilson(arm.flag("muddling_through")), 0.5)
-    )
-    return r
-
-
-@row
-def row_seed_2018(s: Suite) -> RowResult:
-    r = RowResult(
-        15, "seed 000 as a whole", "summit_2018", P18_WHOLE,
-        "cancellation in >= 30% of runs, revival after most cancellations, summit held in "
-        "most runs",
-    )  # fmt: skip
-    arm = s.arm("summit_2018")
-    r.checks.append(at_least_check("P(cancellation)", wilson(arm.flag("summit_cancelled")), 0.3))
-    cancelled = arm.flag("summit_cancelled")
-    r.checks.append(
-        above_check(
-            "P(revived | cancelled)", wilson(arm.flag("summit_revived")[cancelled]), 0.5
-        )
-    )  # fmt: skip
-    r.checks.append(above_check("P(summit held)", wilson(arm.flag("summit_held")), 0.5))
-    return r
-
-
-@row
-def row_ties(s: Suite) -> RowResult:
-    r = RowResult(
-        16, "ties", "summit_2018; max_pressure_2017", P18_TIES,
-        "coalition ties weaken under divergence and unconsulted US decisions, and weaker ties "
-        "pull less",
-    )  # fmt: skip
-    alone = s.arm("summit_2018", {"actors.USA.consults": 0.0})
-    asked = s.arm("summit_2018", {"actors.USA.consults": 1.0})
-    r.checks.append(
-        sign_check(
-            "USA-ROK tie at the end: never consults minus always",
-            _pb(alone.strength("USA", "ROK"), asked.strength("USA", "ROK")), -1,
-        )
-    )  # fmt: skip
-    far = s.arm("max_pressure_2017", {"actors.PRC.commitment": 0.2})
-    near = s.arm("max_pressure_2017", {"actors.PRC.commitment": 0.8})
-    r.checks.append(
-        sign_check(
-            "USA-PRC tie at the end: PRC starts at 0.2 minus at 0.8 (US at 0.9)",
-            _pb(far.strength("USA", "PRC"), near.strength("USA", "PRC")), -1,
-        )
-    )  # fmt: skip
-    weak = s.arm("max_pressure_2017", {"tie.USA-ROK": 0.3})
-    strong = s.arm("max_pressure_2017", {"tie.USA-ROK": 0.9})
-    r.checks.append(
-        sign_check(
-            "ROK final commitment pulled toward the US: USA-ROK tie 0.9 minus 0.3",
-            _pb(strong.commitment("ROK"), weak.commitment("ROK")), 1,
-        )
-    )  # fmt: skip
-    return r
 
 
 # --------------------------------------------------------------------------- the suite
@@ -796,9 +69,11 @@ def run_suite(
     seed: int = DEFAULT_SEED,
     only: Sequence[int] | None = None,
     progress: Callable[[str], None] | None = None,
+    base: Mapping[str, Any] | None = None,
 ) -> list[RowResult]:
-    """Run every row (or the numbered ``only``) with ``replicates`` runs per arm."""
-    suite = Suite(replicates, seed)
+    """Run every row (or the numbered ``only``) with ``replicates`` runs per arm; ``base``
+    values (dotted name -> value) are set in every arm before the row's own."""
+    suite = Suite(replicates, seed, base=dict(base or {}))
     out = []
     for number, fn in enumerate(ROWS, start=1):
         if only is not None and number not in only:
@@ -814,122 +89,47 @@ def run_suite(
     return out
 
 
-def results_frame(rows: list[RowResult]) -> pd.DataFrame:
-    recs = []
-    for r in rows:
-        for c in r.checks:
-            recs.append(
-                {
-                    "row": r.number,
-                    "mechanism": r.mechanism,
-                    "scenario": r.scenario,
-                    "check": c.label,
-                    "estimate": c.interval.estimate,
-                    "low": c.interval.low,
-                    "high": c.interval.high,
-                    "n": c.interval.n,
-                    "method": c.interval.method,
-                    "expected": c.expected,
-                    "check_pass": c.passed,
-                    "row_pass": r.passed,
-                    "detail": c.arms,
-                    "passage": r.passage,
-                }
-            )
-    return pd.DataFrame(recs)
+# --------------------------------------------------------------------------- under a posterior
 
 
-def _fmt(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{x:.3f}"
+@dataclass
+class PosteriorSignatures:
+    """The suite at the calibrated point and in each of ``draws`` posterior draws."""
+
+    point: list[RowResult]
+    passes: dict[int, list[bool]]  # row number -> pass in each draw
+    draws: int
+    replicates: int
+
+    def share(self, row: int) -> Interval:
+        """Share of draws in which ``row`` passes, with Wilson's 95% interval."""
+        return wilson(np.array(self.passes[row], dtype=bool))
 
 
-def markdown(rows: list[RowResult], replicates: int, seed: int, seconds: float) -> str:
-    n_pass = sum(r.passed for r in rows)
-    lines = [
-        "# Signature suite",
-        "",
-        f"Generated by `python run.py signatures --replicates {replicates} --seed {seed}` on "
-        f"{dt.date.today().isoformat()}: {n_pass} of {len(rows)} rows pass "
-        f"({seconds:.0f} s).",
-        "",
-        "Every row is a paired counterfactual on the ensemble engine: all arms run on the same "
-        f"{replicates} replicate seeds (common random numbers). Intervals are 95%: Newcombe's "
-        "hybrid score interval for differences of paired proportions, a paired bootstrap "
-        "(2,000 resamples) for differences of means, Wilson for single shares, Newcombe's "
-        "unpaired interval for shares of episodes. A check passes only when its whole interval "
-        "is on the expected side (or inside the band); a row passes when all its checks do.",
-        "",
-        "| # | mechanism | check | estimate [95% interval] | expected | result |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        for k, c in enumerate(r.checks):
-            ci = c.interval
-            head = f"{r.number} | {r.mechanism}" if k == 0 else " | "
-            res = "PASS" if c.passed else "**FAIL**"
-            detail = f" ({c.arms})" if c.arms else ""
-            lines.append(
-                f"| {head} | {c.label}{detail} | {_fmt(ci.estimate)} [{_fmt(ci.low)}, "
-                f"{_fmt(ci.high)}] | {c.expected} | {res} |"
-            )
-    lines += ["", "## Rows and the passages behind them", ""]
-    for r in rows:
-        status = "PASS" if r.passed else "FAIL"
-        lines.append(f"{r.number}. **{r.mechanism}** ({r.scenario}) - {status}. Expected: "
-                     f"{r.expectation}. Source: {r.passage}.{' ' + r.note if r.note else ''}")  # fmt: skip
-    lines.append("")
-    return "\n".join(lines)
-
-
-def forest_plot(rows: list[RowResult], path: Path) -> None:
-    """One line per check: estimate and 95% interval on its own axis, expected side shaded."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    checks = [(r, c) for r in rows for c in r.checks]
-    fig, axes = plt.subplots(len(checks), 1, figsize=(9, 0.42 * len(checks) + 1.0), squeeze=False)
-    for ax, (r, c) in zip(axes[:, 0], checks, strict=True):
-        ci = c.interval
-        color = "tab:green" if c.passed else "tab:red"
-        if np.isfinite(ci.estimate):
-            ax.errorbar(
-                [ci.estimate], [0],
-                xerr=[[max(0.0, ci.estimate - ci.low)], [max(0.0, ci.high - ci.estimate)]],
-                fmt="o", color=color, capsize=3, ms=4,
-            )  # fmt: skip
-        ref = _reference(c.expected)
-        if ref is not None:
-            ax.axvline(ref, color="grey", lw=0.8, ls="--")
-        ax.set_yticks([])
-        ax.tick_params(axis="x", labelsize=6, pad=1)
-        ax.set_ylabel(f"{r.number}", rotation=0, fontsize=7, labelpad=10, va="center")
-        ax.set_title(f"{c.label}  [{c.expected}]", fontsize=6.5, loc="left", pad=1.5)
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-    fig.suptitle("Signature suite: effects with paired 95% intervals (green pass, red fail)",
-                 fontsize=9)  # fmt: skip
-    fig.tight_layout(h_pad=0.2)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-
-
-def _reference(expected: str) -> float | None:
-    for token in expected.replace("(", " ").replace(")", " ").replace(",", " ").split():
-        try:
-            return float(token)
-        except ValueError:
-            continue
-    return None
-
-
-def write_report(
-    rows: list[RowResult], out: Path, replicates: int, seed: int, seconds: float
-) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    md, csv, png = out / "signatures.md", out / "signatures.csv", out / "forest.png"
-    md.write_text(markdown(rows, replicates, seed, seconds), encoding="utf-8")
-    results_frame(rows).to_csv(csv, index=False, float_format="%.6g")
-    forest_plot(rows, png)
-    return [md, csv, png]
+def run_posterior(
+    post: Posterior,
+    draws: int = 24,
+    replicates: int = 500,
+    seed: int = DEFAULT_SEED,
+    only: Sequence[int] | None = None,
+    progress: Callable[[str], None] | None = None,
+    point_replicates: int = DEFAULT_REPLICATES,
+) -> PosteriorSignatures:
+    """The suite at the posterior's weighted median (``point_replicates`` per arm) and in
+    ``draws`` particles drawn by the keyed draw of run seeds (seed, i, 0), ``replicates`` per
+    arm each: the share of draws in which a row passes says whether a mechanism shows under
+    parameter uncertainty, not only at one point."""
+    say = progress or (lambda _m: None)
+    say(f"calibrated point: {point_replicates} replicates per arm")
+    point = run_suite(point_replicates, seed, only, base=post.median())
+    seeds = run_seeds(seed, np.arange(draws), np.zeros(draws, dtype=np.int64))
+    idx = post.draw(seeds)
+    passes: dict[int, list[bool]] = {r.number: [] for r in point}
+    for i, k in enumerate(idx):
+        values = {n: float(post.values[k, j]) for j, n in enumerate(post.names)}
+        rows = run_suite(replicates, seed, only, base=values)
+        for r in rows:
+            passes[r.number].append(r.passed)
+        say(f"posterior draw {i + 1}/{draws} (particle {int(k)}): "
+            f"{sum(r.passed for r in rows)} of {len(rows)} rows pass")  # fmt: skip
+    return PosteriorSignatures(point, passes, draws, replicates)

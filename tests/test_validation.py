@@ -1,0 +1,100 @@
+"""Cross-validation, ablations and the validate command (issue 19) at small sizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from coalition_sim.calibration.targets import load_targets
+from coalition_sim.cli.main import main
+from coalition_sim.engine.posterior import load_posterior
+from coalition_sim.scenario.loading import ConfigError
+from coalition_sim.validation.ablation import load_ablations, run_ablations
+from coalition_sim.validation.cv import FoldSettings, run_fold, years_of
+
+TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
+POSTERIOR = ROOT / "configs" / "calibration" / "posterior.parquet"
+ABLATIONS = ROOT / "configs" / "validation" / "ablations.toml"
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load_targets(TARGETS)
+
+
+@pytest.fixture(scope="module")
+def post():
+    return load_posterior(POSTERIOR, check_model=False)
+
+
+def test_a_fold_never_fits_what_it_forecasts(targets) -> None:
+    fold = run_fold(targets, 2018, FoldSettings(10, 2, 2, None, 40), seed=3)
+    by_name = {s.name: s for s in targets.statistics}
+    assert fold.scored and all(by_name[n].year == 2018 for n in fold.scored)
+    assert all(2018 not in years_of(by_name[n]) for n in fold.fitted)
+    assert set(fold.fit.names) == set(targets.names)
+    assert fold.evaluation.fitting_years == [2016, 2017]
+    clim = next(r for r in fold.evaluation.rows
+                if r.name == "conventional_2018" and r.forecaster == "climatology")  # fmt: skip
+    assert "16.0, 12.0" in clim.note  # the held-out year is not in its own baseline
+    skill = fold.evaluation.skill["posterior"]["climatology"]
+    assert {"launches", "summitry", "total"} <= set(skill)
+    assert np.isfinite(skill["total"]["skill"])
+
+
+def test_straddling_statistics_are_neither_fitted_nor_scored(targets) -> None:
+    tight = next(s for s in targets.statistics if s.kind == "tightening")
+    assert years_of(tight) == {2016, 2017}
+    fold = run_fold(targets, 2016, FoldSettings(8, 1, 1, None, 20), seed=4)
+    assert tight.name in fold.unused
+    assert tight.name not in fold.fitted and tight.name not in fold.scored
+
+
+def test_switching_off_the_insecurity_dilemma_worsens_the_fit(targets, post) -> None:
+    abl = [a for a in load_ablations(ABLATIONS, targets) if a.name == "insecurity"]
+    full, res = run_ablations(targets, post, abl, draws=150, seed=5, sig_replicates=200,
+                              resamples=40, rows=[15])  # fmt: skip
+    est, lo, hi = res[0].change["summitry"]
+    assert lo > 0, (est, lo, hi)  # no leader cancels first: the 2018 sequence is lost
+    assert res[0].change["total"][1] > 0
+    assert set(full) == {15} and set(res[0].rows_pass) == {15}
+
+
+def test_every_ablation_names_real_parameters(targets) -> None:
+    names = [a.name for a in load_ablations(ABLATIONS, targets)]
+    assert "network" in names and len(names) == len(set(names)) >= 10
+
+
+def test_a_bad_ablation_file_is_one_line_naming_file_and_group(targets, tmp_path: Path) -> None:
+    bad = tmp_path / "abl.toml"
+    bad.write_text('[[ablations]]\nname = "x"\nwhat = "y"\nset = { "params.nope.rate" = 0.0 }\n')
+    with pytest.raises(ConfigError, match=r"abl\.toml: ablations\[0\] 'x'"):
+        load_ablations(bad, targets)
+
+
+def test_validate_scores_prints_skill_and_bad_input_exits_2(capsys, tmp_path: Path) -> None:
+    assert main(["validate", "scores", "--draws", "30", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "posterior   vs climatology" in out and "conventional_2016" in out
+    assert main(["validate", "scores", "--targets", str(tmp_path / "none.toml")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error:")
+    assert main(["validate", "--size", "huge"]) == 2
+
+
+def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(capsys, tmp_path):
+    out = tmp_path / "sig"
+    argv = ["signatures", "--rows", "16", "--replicates", "80", "--posterior", str(POSTERIOR),
+            "--draws", "3", "--draw-replicates", "60", "--out", str(out)]  # fmt: skip
+    assert main(argv) in (0, 1)
+    text = (out / "posterior.md").read_text()
+    assert "| 16 | ties |" in text and "calibrated point" in text
+    import pandas as pd
+
+    frame = pd.read_csv(out / "posterior.csv")
+    assert list(frame["row"]) == [16] and frame["draws"].iloc[0] == 3
+    assert 0 <= frame["share"].iloc[0] <= 1
+    assert frame["draws_passing"].iloc[0] == round(3 * frame["share"].iloc[0])
