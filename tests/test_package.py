@@ -6,8 +6,8 @@ it can) and runs ``coalition-sim run --steps 5``, ``coalition-sim sweep demo_gri
 README's Python example from a temporary folder: nothing may come from the checkout.
 
 numba compiles the core in the fresh environment. Its cache is keyed on the content of every
-compiled core source (``core/jit.py``) and lives in ``core/__pycache__`` beside them, so the
-checkout's cache files are copied next to the installed sources first: numba still checks
+core source (``core/jit.py``) and lives in the ``__pycache__`` folders beside them, so the
+checkout's cache files are copied next to the identical installed sources first: numba still checks
 every entry (sources' hash, numba version, CPU) and recompiles whatever does not match, so
 the copy can make the test faster but never wrong.
 """
@@ -73,21 +73,23 @@ def _install(uv: str, venv: Path, wheel: Path, work: Path, env: dict[str, str]) 
 
 
 def _warm_cache(installed_core: Path) -> None:
-    """Compile (or load) the checkout's core, then copy its numba cache beside the installed
-    sources when both are the same code."""
+    """Compile (or load) the checkout's core, then copy its numba cache files beside the
+    installed sources when both are the same code (every source under ``core/``)."""
     from coalition_sim import CoalitionModel, run_ensemble
-    from coalition_sim.core import jit
 
+    core = ROOT / "coalition_sim" / "core"
     CoalitionModel("baseline", rng=0).step()
     run_ensemble("baseline", 2, seed=0, steps=2, every=1)
-    same = all(
-        (installed_core / n).read_bytes() == (jit._CORE / n).read_bytes() for n in jit.SOURCES
-    )
-    assert same, "the wheel's compiled core sources differ from the checkout's"
-    cache = installed_core / "__pycache__"
-    cache.mkdir(exist_ok=True)
-    for f in (jit._CORE / "__pycache__").glob("*.nb[ic]"):
-        shutil.copy2(f, cache / f.name)
+    mine = sorted(p.relative_to(core) for p in core.rglob("*.py"))
+    theirs = sorted(p.relative_to(installed_core) for p in installed_core.rglob("*.py"))
+    assert mine == theirs, "the wheel's core has other files than the checkout's"
+    for rel in mine:
+        same = (core / rel).read_bytes() == (installed_core / rel).read_bytes()
+        assert same, f"the wheel's core/{rel} differs from the checkout's"
+    for f in core.rglob("__pycache__/*.nb[ic]"):
+        dest = installed_core / f.relative_to(core)
+        dest.parent.mkdir(exist_ok=True)
+        shutil.copy2(f, dest)
 
 
 @pytest.mark.slow

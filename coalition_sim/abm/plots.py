@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..core.events import EVENTS
+from ..scenario.safe_paths import atomic_file
 
 __all__ = ["plot_run"]
 
@@ -48,5 +49,6 @@ def plot_run(steps: pd.DataFrame, events: pd.DataFrame, ids: tuple[str, ...], pa
     handles = [plt.Line2D([], [], color=c, alpha=0.6, label=lab) for c, lab in _MARKED.values()]
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8)
     fig.autofmt_xdate()
-    fig.savefig(path, dpi=100, metadata={"Software": None})
+    with atomic_file(path) as tmp:  # a full disk leaves no truncated PNG
+        fig.savefig(tmp, dpi=100, metadata={"Software": None})
     plt.close(fig)

@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from ..scenario.errors import ConfigError
 from ..scenario.safe_paths import check_path_text
 from ..scenario.seeds import parse_seed
 
-__all__ = ["max_workers", "output_arg", "positive_int", "seed", "worker_count"]
+__all__ = [
+    "MAX_FUTURES",
+    "MAX_REPLICATES",
+    "MAX_ROWS",
+    "bounded_int",
+    "input_path",
+    "max_workers",
+    "output_arg",
+    "positive_int",
+    "seed",
+    "worker_count",
+]
+
+#: Upper bounds of counts typed on the command line (issue 23: ``compare --replicates
+#: 1000000000000`` ended in a MemoryError traceback). A run's final row is about 200 bytes
+#: and a compare holds every arm's rows, so MAX_ROWS rows are about 2 GB at the peak.
+MAX_REPLICATES = 1_000_000
+MAX_FUTURES = 100_000
+MAX_ROWS = 10_000_000
 
 
 def positive_int(text: str) -> int:
@@ -21,6 +40,31 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def bounded_int(lo: int, hi: int, why: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``lo`` to ``hi`` (``why`` explains the bound)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            reason = f" ({why})" if why else ""
+            raise argparse.ArgumentTypeError(f"must be from {lo:,} to {hi:,}{reason}, got {value}")
+        return value
+
+    return parse
+
+
+def input_path(text: str) -> Path:
+    """A file or folder to read, checked like ``--config``: no NUL byte, no empty value, no
+    over-long name (the file itself is checked when it is opened)."""
+    try:
+        return Path(check_path_text(text, "path"))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def seed(text: str) -> int:

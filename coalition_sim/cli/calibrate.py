@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .args import output_arg, positive_int, worker_count
+from .args import input_path, output_arg, positive_int, worker_count
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "calibrate", help="fit free parameters to the 2016-2018 record (sequential ABC)"
     )
     cal.add_argument(
-        "targets", type=Path, nargs="?", default=None,
+        "targets", type=input_path, nargs="?", default=None,
         help="target file (default: configs/calibration/targets.toml)",
     )  # fmt: skip
     cal.add_argument(
@@ -111,11 +111,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="rejection: use the regression-adjusted posterior (Beaumont 2002) for the point",
     )  # fmt: skip
     cal.add_argument(
-        "--scenario-dir", type=Path, metavar="DIR",
+        "--scenario-dir", type=output_arg, metavar="DIR",
         help="where calibrated_<year>.toml go (default: OUT/scenarios)",
     )  # fmt: skip
     cal.add_argument(
-        "--report", type=Path, metavar="DIR", help="report folder (default: OUT/report)"
+        "--report", type=output_arg, metavar="DIR", help="report folder (default: OUT/report)"
     )
     cal.add_argument(
         "--validation-replicates", type=positive_int, metavar="R",
@@ -125,7 +125,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.set_defaults(handler=cmd_calibrate)
 
     rep = sub.add_parser("calibration-report", help="write the Markdown report of a fit")
-    rep.add_argument("dir", type=Path, help="calibration output folder (with fit.json)")
+    rep.add_argument("dir", type=input_path, help="calibration output folder (with fit.json)")
     rep.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="report folder")
     rep.add_argument(
         "--replicates", type=positive_int, metavar="R", help="rejection: validation runs per start"

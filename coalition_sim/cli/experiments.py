@@ -8,10 +8,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .args import output_arg, positive_int
+from ..scenario.safe_paths import check_path_text
+from .args import (
+    MAX_FUTURES,
+    MAX_REPLICATES,
+    MAX_ROWS,
+    bounded_int,
+    input_path,
+    output_arg,
+    positive_int,
+)
 from .args import seed as _seed
 
 __all__ = ["register"]
+
+#: Largest --futures table read (a CSV of 100,000 futures x 20 parameters is about 20 MB).
+MAX_FUTURES_BYTES = 64 << 20
 
 
 def _confidence(text: str) -> float:
@@ -50,8 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="base scenario (name in configs/ or a .toml; default: baseline)",
     )  # fmt: skip
     cp.add_argument(
-        "--replicates", type=positive_int, default=500, metavar="N",
-        help="replicates per future (default 500)",
+        "--replicates", type=bounded_int(1, MAX_REPLICATES), default=500, metavar="N",
+        help=f"replicates per future (default 500, at most {MAX_REPLICATES:,})",
     )  # fmt: skip
     cp.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     cp.add_argument("--steps", type=positive_int, help="weeks (default: the scenario's)")
@@ -73,7 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="outcome of the robustness table when futures vary (default coalition_fractured)",
     )  # fmt: skip
     cp.add_argument(
-        "--posterior", type=Path, metavar="FILE",
+        "--posterior", type=input_path, metavar="FILE",
         help="draw fitted parameters from a calibration posterior (same draws in every arm)",
     )  # fmt: skip
     cp.add_argument("--confidence", type=_confidence, default=0.95, help="default 0.95")
@@ -88,7 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "discover",
         help="scenario discovery on a sweep: PRIM box, CART tree, feature scores",
     )
-    dc.add_argument("dir", type=Path, help="sweep output folder")
+    dc.add_argument("dir", type=input_path, help="sweep output folder")
     dc.add_argument("--outcome", default="coalition_fractured", help="yes/no outcome")
     dc.add_argument(
         "--threshold", type=_share, metavar="P",
@@ -102,14 +114,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--box", type=int, metavar="I", help="pick this box on the peeling trajectory instead"
     )
     dc.add_argument(
-        "--out", type=Path, metavar="DIR", help="report folder (default: DIR/discovery)"
+        "--out", type=output_arg, metavar="DIR", help="report folder (default: DIR/discovery)"
     )
     dc.set_defaults(handler=cmd_discover)
 
     st = sub.add_parser(
         "study", help="run a worked study from its spec (sweep, discovery, paired effects)"
     )
-    st.add_argument("spec", type=Path, help="study spec TOML, e.g. configs/studies/...")
+    st.add_argument("spec", type=input_path, help="study spec TOML, e.g. configs/studies/...")
     st.add_argument("--quiet", action="store_true", help="no progress output")
     st.add_argument(
         "--out", type=output_arg, metavar="DIR",
@@ -151,8 +163,12 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
             raise ConfigError("--vary needs --futures N (how many futures to sample)")
         return None
     text = args.futures.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         n = int(text)
+        if not 1 <= n <= MAX_FUTURES:
+            raise ConfigError(
+                f"--futures {n}: the number of futures must be from 1 to {MAX_FUTURES:,}"
+            )
         if not vary:
             raise ConfigError("--futures N needs at least one --vary NAME=LO:HI")
         ranges, integer = {}, []
@@ -174,18 +190,42 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
         return sample_futures(ranges, n, args.seed or 0, integer)
     if vary:
         raise ConfigError("--vary samples futures; with a futures file leave it out")
-    path = Path(text)
-    if not path.exists():
-        raise ConfigError(f"--futures: no such file {path} (or give a number of futures)")
+    import io
+
+    import numpy as np
+
+    from ..scenario.safe_paths import read_input_bytes, show
+
+    path = Path(check_path_text(text, "--futures"))
+    # the safe reader: a regular file (a FIFO blocked forever on main), of bounded size
+    raw = read_input_bytes(path, MAX_FUTURES_BYTES, "a CSV or Parquet table of futures")
     try:
-        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except Exception as exc:  # pandas raises many types for unreadable files
+        df = (
+            pd.read_parquet(io.BytesIO(raw))
+            if path.suffix == ".parquet"
+            else pd.read_csv(io.BytesIO(raw))
+        )
+    except Exception as exc:  # pandas and pyarrow raise many types for unreadable tables
         raise ConfigError(
-            f"--futures {path}: unreadable table ({exc.__class__.__name__})"
+            f"--futures {show(path)}: unreadable table ({exc.__class__.__name__})"
         ) from None
     df = df.drop(columns=[c for c in ("future", "draw", "weight") if c in df.columns])
+    if not 1 <= len(df) <= MAX_FUTURES or df.shape[1] == 0:
+        raise ConfigError(
+            f"--futures {show(path)}: {len(df)} rows and {df.shape[1]} parameter columns; "
+            f"expected 1 to {MAX_FUTURES:,} rows and at least one column"
+        )
     for col in df.columns:
         canonical_name(str(col), specs)
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = ~np.isfinite(values.to_numpy(dtype=np.float64))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ConfigError(
+                f"--futures {show(path)}: column '{col}' row {row + 1}: "
+                f"{show(df[col].iloc[row], 40)!r} is not a finite number"
+            )
+        df[col] = values
     return df
 
 
@@ -208,6 +248,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     base = resolve_scenario(path)
     specs = Ensemble(base).specs
     futures = _futures(args, specs)
+    rows = len(args.policy) * args.replicates * (1 if futures is None else len(futures))
+    if rows > MAX_ROWS:  # every arm's rows are held at once: refuse before any work
+        raise ConfigError(
+            f"{len(args.policy)} policies x {args.replicates:,} replicates x "
+            f"{1 if futures is None else len(futures):,} futures = {rows:,} runs, more than "
+            f"the {MAX_ROWS:,} a compare holds; use fewer replicates or futures (or a sweep)"
+        )
     # checked before any work; written whole into a temporary sibling, then renamed into place
     stage = OutputDir(
         args.out or Path("outputs") / "compare",

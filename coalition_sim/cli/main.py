@@ -19,8 +19,9 @@ from ..scenario.names import parameter_table
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
 from . import calibrate, diagnose, experiments, signatures, sweep, ui, validate
-from .args import output_arg, positive_int
+from .args import input_path, output_arg, positive_int
 from .args import seed as _seed
+from .errors import machine_error
 
 __all__ = ["main"]
 
@@ -63,14 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     run.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
     run.add_argument(
-        "--posterior", type=Path, metavar="FILE",
+        "--posterior", type=input_path, metavar="FILE",
         help="draw the fitted parameters from a calibration posterior, keyed by the seed",
     )  # fmt: skip
 
     sub.add_parser("scenarios", help="list the scenarios in configs/ with their descriptions")
 
     check = sub.add_parser("check-config", help="validate a scenario file and report problems")
-    check.add_argument("path", type=Path, help="scenario TOML file")
+    check.add_argument("path", type=input_path, help="scenario TOML file")
 
     params = sub.add_parser("params", help="list every model parameter with range and source")
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -218,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         if len(msg) > 1000:
             msg = f"{msg[:960]}... ({len(msg)} characters)"
         print(f"error: {msg}", file=sys.stderr)
+        return 2
+    except (OSError, MemoryError) as exc:  # the machine's state, not a bug: one line
+        why = machine_error(exc)
+        if why is None:
+            raise
+        print(f"error: {why}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

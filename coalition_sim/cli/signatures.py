@@ -7,12 +7,16 @@ import sys
 import time
 from pathlib import Path
 
-from .args import output_arg, positive_int
+from .args import bounded_int, output_arg, positive_int
 from .args import seed as _seed
 
 __all__ = ["register"]
 
 DEFAULT_OUT = Path("docs/signatures")  # in the source checkout
+#: Fewest replicates per arm every row supports: rows compare runs conditioned on events
+#: (a summit held, a test after a summit) that occur in a few percent of runs; at 2 or 3 a
+#: row had no cases and the suite ended in a traceback. 20 ran every row for seeds 0-7.
+MIN_REPLICATES = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,8 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the signature suite: one paired counterfactual per seed mechanism",
     )
     sg.add_argument(
-        "--replicates", type=positive_int, default=2000, metavar="N",
-        help="replicates per arm (default 2000)",
+        "--replicates", default=2000, metavar="N",
+        type=bounded_int(MIN_REPLICATES, 1_000_000, "rows condition on events of a few percent "
+                         "of runs; fewer replicates leave some rows without cases"),
+        help=f"replicates per arm (default 2000, at least {MIN_REPLICATES})",
     )  # fmt: skip
     sg.add_argument("--seed", type=_seed, default=20180524, metavar="S", help="base seed")
     sg.add_argument(

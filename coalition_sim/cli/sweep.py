@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .args import output_arg, positive_int, worker_count
+from .args import input_path, output_arg, positive_int, worker_count
 
 __all__ = ["register"]
 
@@ -13,7 +12,9 @@ __all__ = ["register"]
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` and ``analyze`` subcommands to the main parser."""
     sw = sub.add_parser("sweep", help="run (or resume) a parameter sweep into a Parquet folder")
-    sw.add_argument("spec", help="sweep spec TOML (or the name of one in configs/sweeps/)")
+    sw.add_argument(
+        "spec", type=input_path, help="sweep spec TOML (or the name of one in configs/sweeps/)"
+    )
     sw.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="output folder")
     sw.add_argument(
         "--workers",
@@ -30,14 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="runs per chunk (default: about 1/64 of the sweep, 2000..20000)",
     )  # fmt: skip
     sw.add_argument(
-        "--posterior", type=Path, metavar="FILE",
+        "--posterior", type=input_path, metavar="FILE",
         help="draw each run's fitted parameters (those not swept) from a calibration posterior",
     )  # fmt: skip
     sw.add_argument("--quiet", action="store_true", help="no progress output")
     sw.set_defaults(handler=cmd_sweep)
 
     an = sub.add_parser("analyze", help="outcome probabilities, sensitivity indices and plots")
-    an.add_argument("dir", type=Path, help="sweep output folder")
+    an.add_argument("dir", type=input_path, help="sweep output folder")
     an.add_argument("--outcome", help="outcome for the heat map (default: the most variable)")
     an.add_argument(
         "--confidence", type=float, default=0.95, help="Wilson interval level (default 0.95)"
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..experiments.sweep import plan_sweep, run_sweep
 
-    plan = plan_sweep(args.spec, posterior=args.posterior)
+    plan = plan_sweep(str(args.spec), posterior=args.posterior)
     rep = run_sweep(
         plan, args.out, workers=args.workers, scheduler=args.scheduler,
         chunk_size=args.chunk_size, quiet=args.quiet,

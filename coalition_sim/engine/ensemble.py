@@ -1,9 +1,10 @@
-"""The ensemble engine: many parameter points x replicates advanced at once on ``core.week.step``.
+"""The ensemble engine: many parameter points x replicates advanced at once by the compiled core.
 
 The Mesa model runs one replicate at a time; here every run is a row of the same state arrays,
-so a sweep of thousands of runs costs a few hundred numpy calls per week instead of thousands of
-Python agent calls. There is no second copy of the dynamics: rows are stepped by the very
-functions the Mesa agents call.
+and one call of the compiled kernel (``core.week.advance``) loops over rows and weeks, so a
+sweep of thousands of runs costs one Python call per block of rows instead of thousands of
+agent calls per week. There is no second copy of the dynamics: the kernel runs the very
+compiled phases the Mesa agents run for their own column.
 
 Parameter points are set row by row by dotted name (``params.fatigue.growth``,
 ``actors.ROK.mediation``, ``actors.ROK.interests.security``, ``clock.pandemic_weeks``) on arrays

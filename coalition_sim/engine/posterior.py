@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 META_KEY = b"coalition_sim.posterior"
+#: Largest posterior file read (a fit of 10,000 particles x 40 parameters is about 4 MB).
+MAX_POSTERIOR_BYTES = 256 << 20
 FORMAT = 1
 _LABEL = np.uint64(0x706F737465726921)  # 'posterior' stream label, distinct from run streams
 
@@ -206,11 +208,15 @@ def save_posterior(path: str | Path, names: Sequence[str], values: np.ndarray,
 def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
     """Read a posterior file (``configs/calibration/posterior.parquet`` works outside a
     checkout too); anything wrong is a one-line :class:`ConfigError`."""
+    import io
+
+    from ..scenario.safe_paths import read_input_bytes
+
     path = config_path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such posterior file")
+    # the safe reader: a regular file (no FIFO, device or folder) of bounded size
+    raw_file = read_input_bytes(path, MAX_POSTERIOR_BYTES, "a Parquet posterior file")
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(io.BytesIO(raw_file))
     except (pa.ArrowInvalid, OSError) as exc:
         raise ConfigError(
             f"{path}: not a Parquet posterior file ({str(exc).splitlines()[0]})"
@@ -218,16 +224,34 @@ def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
     raw = (table.schema.metadata or {}).get(META_KEY)
     if raw is None:
         raise ConfigError(f"{path}: no '{META_KEY.decode()}' metadata: not written by calibrate")
-    meta = json.loads(raw)
-    names = list(meta.get("parameters", []))
+    try:
+        meta = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise ConfigError(f"{path}: damaged '{META_KEY.decode()}' metadata (not JSON)") from None
+    params = meta.get("parameters") if isinstance(meta, dict) else None
+    if not isinstance(params, list) or not all(isinstance(n, str) and n for n in params):
+        raise ConfigError(
+            f"{path}: damaged '{META_KEY.decode()}' metadata: 'parameters' must be a list of "
+            "parameter names"
+        )
+    names = list(params)
     missing = [n for n in ["weight", *names] if n not in table.column_names]
     if not names or missing:
         raise ConfigError(f"{path}: missing columns {missing or ['parameters']}")
     df = table.select(["weight", *names]).to_pandas()
-    w = df["weight"].to_numpy(dtype=np.float64)
-    if len(w) == 0 or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
-        raise ConfigError(f"{path}: weights must be finite, >= 0 and not all zero")
-    vals = df[names].to_numpy(dtype=np.float64)
+    try:
+        w = df["weight"].to_numpy(dtype=np.float64)
+        vals = df[names].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{path}: weights and parameter values must be numbers") from None
+    with np.errstate(over="ignore"):
+        total = float(w.sum()) if len(w) else 0.0
+    # 1e308 each passed a finite check but overflowed the sum (every seed drew the last
+    # particle): the sum must be finite too
+    if len(w) == 0 or not np.all(np.isfinite(w)) or (w < 0).any() or not 0 < total < np.inf:
+        raise ConfigError(
+            f"{path}: weights must be finite, >= 0, not all zero and have a finite sum"
+        )
     if not np.all(np.isfinite(vals)):
         raise ConfigError(f"{path}: parameter values must be finite")
     if check_model:

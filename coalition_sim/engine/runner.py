@@ -20,15 +20,16 @@ import json
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
+from .cluster import Stamped, check_workers, code_stamp
 from .ensemble import Ensemble
 from .workers import die_with_parent
 
-__all__ = ["compiled", "connect", "run_tasks"]
+__all__ = ["SchedulerLost", "compiled", "connect", "run_tasks"]
 
 DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 DASK_CONNECT_TIMEOUT = "20s"
@@ -87,8 +88,14 @@ def _run_local[T, R](fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> 
             yield fut.result()
 
 
-def connect(address: str) -> Any:
-    """A dask client for ``address``, or a one-line ConfigError.
+class SchedulerLost(ConfigError):
+    """The dask scheduler went away during the work (one line; what is saved stays saved)."""
+
+
+def connect(address: str, wait: float | None = None) -> Any:
+    """A dask client for ``address`` whose workers run this client's code, or a one-line
+    ConfigError (unreachable, no workers after ``wait`` s, a worker with other code:
+    :func:`cluster.check_workers`).
 
     Callers that write files connect first, so an unreachable or misspelled scheduler never
     leaves a half-claimed output folder.
@@ -102,10 +109,16 @@ def connect(address: str) -> Any:
     from distributed import Client
 
     try:
-        return Client(address, timeout=DASK_CONNECT_TIMEOUT)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise ConfigError(f"cannot reach dask scheduler at {address!r}: {reason}") from None
+    try:
+        check_workers(client, address, wait)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def _run_dask[T, R](
@@ -115,24 +128,44 @@ def _run_dask[T, R](
 
     own = isinstance(scheduler, str)
     client = connect(scheduler) if own else scheduler
+    checked = Stamped(fn, code_stamp())  # each task checks its worker's code first
     try:
         limit = 2 * max(1, sum(client.nthreads().values()))
 
         def submit(task: T) -> Any:
             if key is None:
-                return client.submit(fn, task, pure=False)
-            return client.submit(fn, task, key=key(task), pure=False)
+                return client.submit(checked, task, pure=False)
+            return client.submit(checked, task, key=key(task), pure=False)
 
         def waiter(fs: set[Any]) -> tuple[set[Any], set[Any]]:
             res = dwait(list(fs), return_when="FIRST_COMPLETED")
             return set(res.done), set(res.not_done)
 
-        for fut in _bounded(submit, tasks, limit, waiter):
-            yield fut.result()
-            fut.release()
+        try:
+            for fut in _bounded(submit, tasks, limit, waiter):
+                yield fut.result()
+                fut.release()
+        except ConfigError:
+            raise  # a worker with other code (cluster.CodeMismatch), a bad task
+        except (OSError, TimeoutError, CancelledError) as exc:  # CommClosedError is an OSError
+            if client.status == "running" and _scheduler_alive(client):
+                raise
+            raise SchedulerLost(
+                f"lost the dask scheduler at {client.scheduler.address!r} ({type(exc).__name__})"
+            ) from None
     finally:
         if own:
             client.close()
+
+
+def _scheduler_alive(client: Any) -> bool:
+    """True if the scheduler still answers (a lost one makes every call fail)."""
+    try:
+        client.scheduler_info()
+        client.run_on_scheduler(lambda: None)
+    except (OSError, TimeoutError, CancelledError, RuntimeError):
+        return False
+    return True
 
 
 def run_tasks[T, R](

@@ -28,6 +28,7 @@ from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS
 from ..engine.stats import wilson_interval
 from ..scenario.loading import ConfigError
+from ..scenario.safe_paths import StagedFiles
 from .store import points_problem, verified_parts
 from .sweep import read_manifest
 
@@ -294,8 +295,9 @@ def _sensitivity(
 
 
 def _noise_aware(
-    out: Path, man: dict[str, Any], table: pd.DataFrame, outputs: list[str], sens: pd.DataFrame
-) -> tuple[pd.DataFrame, list[Any]]:
+    out: Path, man: dict[str, Any], table: pd.DataFrame, outputs: list[str], sens: pd.DataFrame,
+    dest: Path,
+) -> tuple[pd.DataFrame, list[Any]]:  # fmt: skip
     """Noise floor per output and separation of the top parameter (experiments.noise)."""
     from .noise import (
         morris_noise_floor,
@@ -319,22 +321,35 @@ def _noise_aware(
     sens["noise_floor"] = sens["output"].map(floors)
     sens["above_noise"] = (sens[key] - sens[conf]) > sens["noise_floor"]
     seps = separation(sens, key, conf, reps, floors, shares, man["design"].get("samples"))
-    separation_frame(seps).to_csv(out / "analysis" / "sensitivity_noise.csv", index=False)
+    separation_frame(seps).to_csv(dest / "sensitivity_noise.csv", index=False)
     return sens, seps
 
 
 def analyze(
     out: str | Path, outcome: str | None = None, confidence: float = 0.95
 ) -> AnalysisResult:
-    """Write CSVs and PNGs into ``out/analysis`` and return them with a short summary."""
+    """Write CSVs and PNGs into ``out/analysis`` and return them with a short summary.
+
+    The files are written into a staging folder and moved into ``analysis/`` together at
+    the end, so a full disk or a crash leaves the previous analysis (or none), never a
+    truncated table (issue 23: ``probabilities.csv`` cut at 120 of 401 lines)."""
     out = Path(out)
     man = read_manifest(out)
     if outcome is not None and outcome not in OUTCOMES:
         raise ConfigError(f"unknown outcome '{outcome}' (one of: {', '.join(OUTCOMES)})")
     table = point_table(out, confidence)
+    with StagedFiles(out / "analysis") as stage:
+        res = _analyze_into(stage.tmp, out, man, table, outcome, confidence)
+    res.files = [stage.final(f) for f in res.files]
+    res.summary += "\nwrote " + ", ".join(str(f.relative_to(out)) for f in res.files)
+    return res
+
+
+def _analyze_into(
+    dest: Path, out: Path, man: dict, table: pd.DataFrame, outcome: str | None,
+    confidence: float,
+) -> AnalysisResult:  # fmt: skip
     names = list(man["parameters"])
-    dest = out / "analysis"
-    dest.mkdir(exist_ok=True)
     res = AnalysisResult(out, table)
     path = dest / "probabilities.csv"
     table.to_csv(path, index=False)
@@ -350,7 +365,7 @@ def analyze(
         else:
             sens = _sensitivity(man, table, outputs)
             if sens is not None:
-                sens, res.noise = _noise_aware(out, man, table, outputs, sens)
+                sens, res.noise = _noise_aware(out, man, table, outputs, sens, dest)
                 res.files.append(dest / "sensitivity_noise.csv")
                 path = dest / f"{kind}.csv"
                 sens.to_csv(path, index=False)
@@ -400,6 +415,5 @@ def analyze(
         )
         lines.extend("  " + s.line(key, man["replicates"]) for s in res.noise)
     lines.extend(notes)
-    lines.append("wrote " + ", ".join(str(f.relative_to(out)) for f in res.files))
     res.summary = "\n".join(lines)
     return res

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from ..core.events import OUTCOMES
 from ..scenario.loading import ConfigError
+from ..scenario.safe_paths import StagedFiles
 from .sweep import read_manifest
 
 __all__ = ["Discovery", "discover", "discover_frame", "load_cases", "write_report"]
@@ -423,5 +424,8 @@ def discover(
         f"Sweep '{man['spec']['name']}' ({man['design']['kind']}, {man['n_points']} points x "
         f"{man['replicates']} replicates); cases are {unit}."
     )
-    write_report(d, Path(dest) if dest else out / "discovery", note=note)
+    # staged: a failure leaves the previous report of this outcome (or none), never half
+    with StagedFiles(Path(dest) if dest else out / "discovery") as stage:
+        write_report(d, stage.tmp, note=note)
+    d.files = [stage.final(f) for f in d.files]
     return d

@@ -31,6 +31,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..engine.stats import wilson_interval
+
 __all__ = [
     "Interval",
     "bootstrap_ratio",
@@ -66,14 +68,13 @@ def z_value(conf: float) -> float:
     return NormalDist().inv_cdf(0.5 + conf / 2.0)
 
 
-def _wilson_bounds(k: float, n: int, z: float) -> tuple[float, float]:
+def _wilson_bounds(k: int, n: int, conf: float) -> tuple[float, float]:
+    """THE Wilson interval (:func:`coalition_sim.engine.stats.wilson_interval`) of one count;
+    the whole of [0, 1] for no trials."""
     if n <= 0:
         return 0.0, 1.0
-    p = k / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo, hi = wilson_interval(k, n, conf)
+    return float(lo), float(hi)
 
 
 def wilson(successes: np.ndarray | int, n: int | None = None, conf: float = 0.95) -> Interval:
@@ -85,7 +86,8 @@ def wilson(successes: np.ndarray | int, n: int | None = None, conf: float = 0.95
         k = int(successes)  # type: ignore[arg-type]
     if n < 0 or not 0 <= k <= max(n, 0):
         raise ValueError(f"need 0 <= successes <= n, got {k} of {n}")
-    lo, hi = _wilson_bounds(k, n, z_value(conf))
+    z_value(conf)  # the level's check
+    lo, hi = _wilson_bounds(k, n, conf)
     return Interval(k / n if n else float("nan"), lo, hi, n, "Wilson")
 
 
@@ -114,10 +116,10 @@ def newcombe_paired(a: np.ndarray, b: np.ndarray, conf: float = 0.95) -> Interva
 def newcombe_paired_counts(e: int, f: int, g: int, h: int, conf: float = 0.95) -> Interval:
     """:func:`newcombe_paired` from the counts of the paired 2x2 table."""
     n = e + f + g + h
-    z = z_value(conf)
+    z_value(conf)  # the level's check
     p1, p2 = (e + f) / n, (e + g) / n
-    l1, u1 = _wilson_bounds(e + f, n, z)
-    l2, u2 = _wilson_bounds(e + g, n, z)
+    l1, u1 = _wilson_bounds(e + f, n, conf)
+    l2, u2 = _wilson_bounds(e + g, n, conf)
     margins = (e + f) * (g + h) * (e + g) * (f + h)
     phi = 0.0
     if margins > 0:
@@ -141,10 +143,10 @@ def newcombe_unpaired(k1: int, n1: int, k2: int, n2: int, conf: float = 0.95) ->
     interval (1998, method 10). Empty samples give the uninformative interval [-1, 1]."""
     if n1 <= 0 or n2 <= 0:
         return Interval(float("nan"), -1.0, 1.0, max(n1, 0) + max(n2, 0), "Newcombe unpaired")
-    z = z_value(conf)
+    z_value(conf)  # the level's check
     p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = _wilson_bounds(k1, n1, z)
-    l2, u2 = _wilson_bounds(k2, n2, z)
+    l1, u1 = _wilson_bounds(k1, n1, conf)
+    l2, u2 = _wilson_bounds(k2, n2, conf)
     d = p1 - p2
     low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)

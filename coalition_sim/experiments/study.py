@@ -33,7 +33,13 @@ from ..scenario.levers import Role, role_of, tag_of
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
 from ..scenario.resources import config_path, require_checkout
-from ..scenario.safe_paths import check_output_dir, check_path_text, show
+from ..scenario.safe_paths import (
+    StagedFiles,
+    atomic_file,
+    check_output_dir,
+    check_path_text,
+    show,
+)
 from .compare import Policy, compare
 from .discovery import Discovery, discover_frame, load_cases, write_report
 from .robustness import robustness_table
@@ -307,7 +313,18 @@ def run_study(
     if out is None:  # the spec's report and data lie in the project's docs/ or outputs/
         require_checkout("study without --out")
     report, data = study_outputs(spec, path, out)
-    figdir = report.with_suffix("")  # docs/studies/<name>/ beside <name>.md
+    with StagedFiles(report.with_suffix("")) as stage:  # docs/studies/<name>/ beside <name>.md
+        text = _study(spec, path, data, stage.tmp, stage.dest.name, quiet, workers, start)
+        with atomic_file(report) as tmp:  # report and figures land together, or neither
+            tmp.write_text(text)
+    return report
+
+
+def _study(
+    spec: StudySpec, path: Path, data: Path, figdir: Path, rel: str, quiet: bool,
+    workers: int | None, start: float,
+) -> str:  # fmt: skip
+    """Every step of the study, figures and tables into ``figdir``; returns the report."""
     names = [u.name for u in spec.uncertainties]
 
     # 1. the sweep over the uncertainties (status quo levers)
@@ -377,18 +394,14 @@ def run_study(
 
     # 4. the report
     seconds = time.perf_counter() - start
-    report.write_text(
-        _render(spec, path, disc, res, effects, rob, p_ref, inside_future, figdir, seconds, crn_ok)
-    )
-    return report
+    return _render(spec, path, disc, res, effects, rob, p_ref, inside_future, rel, seconds, crn_ok)
 
 
 def _render(
     spec: StudySpec, path: Path, disc: Discovery, res: Any, effects: pd.DataFrame,
-    rob: pd.DataFrame, p_ref: np.ndarray, inside: np.ndarray, figdir: Path, seconds: float,
+    rob: pd.DataFrame, p_ref: np.ndarray, inside: np.ndarray, rel: str, seconds: float,
     crn_ok: bool,
 ) -> str:  # fmt: skip
-    rel = figdir.name
     o = spec.outcome
     n_runs = len(res.futures) * res.replicates
     ref = res.reference

@@ -34,9 +34,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..engine.cluster import check_workers, code_stamp, mismatch
 from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
-from ..engine.runner import compiled, connect, run_tasks
+from ..engine.runner import SchedulerLost, compiled, connect, run_tasks
 from ..scenario.library import resolve_scenario, scenario_path
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
@@ -469,6 +470,7 @@ def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
         "chunk_size": chunk_size,
         "n_chunks": math.ceil(plan.n_runs / chunk_size),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "code": code_stamp(),  # a resume with other code is refused (engine/cluster.py)
         "posterior": None
         if plan.posterior is None
         else {
@@ -499,6 +501,13 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
             raise ConfigError(
                 f"{out} was started with --chunk-size {man['chunk_size']}; resume with that "
                 f"(or omit it), or use another --out"
+            )
+        code = man.get("code")
+        why = mismatch(code, code_stamp()) if isinstance(code, dict) else None
+        if why is not None:
+            raise ConfigError(
+                f"{out} was started by other code ({why}); its chunks would mix two models: "
+                "use another --out"
             )
     else:
         if out.is_dir():  # a kill while the manifest was being written leaves only its temp
@@ -587,11 +596,17 @@ def run_sweep(
             f"chunks; use at least {math.ceil(plan.n_runs / MAX_CHUNKS)}"
         )
     out = check_output_dir(out, resume=True, marker="manifest.json", scratch=(LOCK_NAME,))
-    client = connect(scheduler) if scheduler is not None else None  # before anything is written
+    # before anything is written: reachable, has workers, every worker runs our code
+    client = connect(scheduler) if scheduler is not None else None
     try:
         out.mkdir(parents=True, exist_ok=True)
         with writer_lock(out):
             return _run_locked(plan, out, chunk_size, workers, client, quiet, order, start)
+    except SchedulerLost as exc:
+        raise SchedulerLost(
+            f"{exc}; every finished chunk is saved in {out}: run the same command again "
+            "(with a working scheduler, or without --scheduler) to resume"
+        ) from None
     finally:
         if client is not None:
             client.close()
@@ -602,6 +617,12 @@ def _run_locked(
     quiet: bool, order: Iterable[int] | None, start: float,
 ) -> SweepReport:  # fmt: skip
     man, done = _prepare_folder(plan, out, chunk_size)
+    if client is not None:  # the workers' stamps, per run of the command on a cluster
+        stamps = check_workers(client, str(client.scheduler.address))
+        man.setdefault("dask", []).append(
+            {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **stamps}
+        )
+        write_manifest(out, man)
     cs, n_chunks = man["chunk_size"], man["n_chunks"]
     todo = [c for c in (range(n_chunks) if order is None else order) if c not in done]
     skipped = len({c for c in done if c < n_chunks})

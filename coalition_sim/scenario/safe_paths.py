@@ -17,14 +17,18 @@ the experiments, the calibration and the command line can all use it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import stat
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,8 @@ __all__ = [
     "MAX_INPUT_BYTES",
     "MAX_TOML_DEPTH",
     "OutputDir",
+    "StagedFiles",
+    "atomic_file",
     "check_extends_name",
     "check_output_dir",
     "check_path_text",
@@ -280,6 +286,67 @@ def check_output_dir(
     return path
 
 
+class _NameLock:
+    """An exclusive ``flock`` on ``.<name>.lock`` beside an output folder, held by its one
+    writer; a second writer is refused at once, naming the holder's pid. The lock file is
+    removed on release (re-checked after locking, so a file removed meanwhile is not used)."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out.parent / f".{out.name}.lock"
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                raise ConfigError(
+                    f"{show(out)}: another process (pid {holder}) is writing this output "
+                    "folder; wait for it or use another --out"
+                ) from None
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the previous holder removed the file after we opened it: again
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd: int | None = fd
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        os.close(self.fd)
+        self.fd = None
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Remove ``.<name>.tmp-*`` / ``.<name>.old-*`` siblings of ``out`` left by a writer that
+    was killed (SIGKILL, power loss). Call only while holding the folder's writer lock: then
+    no live writer owns them."""
+    removed = []
+    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*"):
+        for stale in out.parent.glob(glob_escape(pattern)):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
+
+
+def glob_escape(pattern: str) -> str:
+    """``pattern`` with glob metacharacters of the name escaped, the trailing ``*`` kept."""
+    import glob
+
+    head, star = (pattern[:-1], "*") if pattern.endswith("*") else (pattern, "")
+    return glob.escape(head) + star
+
+
 class OutputDir:
     """An output folder written whole or not at all.
 
@@ -294,6 +361,7 @@ class OutputDir:
     ) -> None:
         self.out = check_output_dir(out, overwrite=overwrite, marker=marker)
         self._made: list[Path] = []
+        self._lock: _NameLock | None = None
         parent = self.out.parent
         missing = []
         while not parent.exists():
@@ -303,13 +371,28 @@ class OutputDir:
             for folder in reversed(missing):
                 folder.mkdir()
                 self._made.append(folder)
+            # one writer per output folder: a second is refused at once (issue 23: two
+            # simultaneous runs both exited 0, the later silently replacing the earlier)
+            self._lock = _NameLock(self.out)
+            # checked again under the lock: an earlier writer may have committed meanwhile
+            check_output_dir(self.out, overwrite=overwrite, marker=marker)
+            remove_stale_staging(self.out)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
         except OSError as exc:
-            self._remove_made()
+            self._release()
             raise ConfigError(
                 f"{show(self.out)}: cannot create the output folder ({exc.strerror or exc})"
             ) from None
+        except ConfigError:
+            self._release()
+            raise
         self.committed = False
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        self._remove_made()
 
     def _remove_made(self) -> None:
         for folder in reversed(self._made):
@@ -329,11 +412,14 @@ class OutputDir:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         self.committed = True
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
         return self.out
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
-        self._remove_made()
+        self._release()
 
     def __enter__(self) -> OutputDir:
         return self
@@ -343,6 +429,69 @@ class OutputDir:
             self.commit()
         elif kind is not None:
             self.abort()
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path`` to write (same suffix, so writers that go by
+    the extension still work); on success it replaces ``path`` (whole or not at all), on
+    failure it is removed and ``path`` keeps its previous content."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+class StagedFiles:
+    """Files written into a staging folder and moved into ``dest`` together at the end.
+
+    For report folders that several commands share (``analysis/``, ``discovery/``): files
+    of other outcomes stay; this command's files are replaced only once all of them were
+    written, so a full disk or a crash leaves the previous result (renames need no space).
+    Stale staging folders of a killed writer are removed first.
+    """
+
+    def __init__(self, dest: str | Path) -> None:
+        self.dest = Path(check_path_text(dest, "output folder"))
+        self.dest.parent.mkdir(parents=True, exist_ok=True)
+        self._lock: _NameLock | None = _NameLock(self.dest)
+        try:
+            remove_stale_staging(self.dest)
+            self.tmp = Path(
+                tempfile.mkdtemp(prefix=f".{self.dest.name}.tmp-", dir=self.dest.parent)
+            )
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def final(self, staged: Path) -> Path:
+        """Where a staged file will be once committed."""
+        return self.dest / staged.relative_to(self.tmp)
+
+    def commit(self) -> None:
+        self.dest.mkdir(exist_ok=True)
+        for f in sorted(self.tmp.rglob("*")):
+            if f.is_file():
+                target = self.final(f)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f, target)
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        try:
+            if kind is None:
+                self.commit()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
 
 def default_run_dir(base: str | Path, name: str, seed: int, overrides: list[str]) -> Path:

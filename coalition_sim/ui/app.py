@@ -32,7 +32,7 @@ import solara.lab
 from ..scenario.library import BASELINE, list_scenarios, resolve_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
-from . import guards
+from . import guards, serving
 from .compare_panel import ComparePanel
 from .session import (
     KNOBS,
@@ -639,12 +639,13 @@ def EnsemblePanel(ui: PageState):
         try:
             n = guards.count(n_text.value, 1, 20000, "Replicates")
             post = guards.flag(use_post.value, "Parameter uncertainty")
+            serving.check_request(ui.sim.scenario, n)
         except guards.Refused as exc:
             error.set(f"{exc}.")
             return None
         error.set("")
         try:
-            out = ensemble_views(ui.sim, n, posterior=post)
+            out = ensemble_views(ui.sim, n, posterior=post, session=solara.get_kernel_id())
         except (ConfigError, ValueError) as exc:
             error.set(
                 f"The ensemble engine refused these inputs: {guards.public_message(str(exc))}"
@@ -659,7 +660,8 @@ def EnsemblePanel(ui: PageState):
     with Card("Ensemble"):
         solara.HTML(
             unsafe_innerHTML='<p class="cs-note">Many replicates of the current inputs '
-            f"({escape(sim.label)}) through the vectorised ensemble engine.</p>"
+            f"({escape(sim.label)}) through the vectorised ensemble engine. "
+            f'<span id="ensemble-budget">{escape(serving.budget_note(sim.scenario))}</span></p>'
         )
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.InputText(

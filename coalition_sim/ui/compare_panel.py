@@ -23,7 +23,7 @@ from ..experiments.compare import Policy, compare
 from ..scenario.levers import CATALOGUE, Role
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
-from . import guards
+from . import guards, serving
 from .views import _FONT, OUTCOME_LABELS
 from .widgets import NativeSelect
 
@@ -159,14 +159,16 @@ def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
             name = guards.choice(lever.value, choices, "lever")
             a = guards.number(a_val.value, lo, hi, "A")
             b = guards.number(b_val.value, lo, hi, "B")
+            serving.check_request(sim_ref.current.scenario, n, arms=2)
         except guards.Refused as exc:
             error.set(f"{exc}.")
             return None
         error.set("")
         try:
-            out = compare_views(
-                sim_ref.current.scenario, sim_ref.current.seed, {name: a}, {name: b}, n
-            )
+            with serving.heavy(solara.get_kernel_id()):
+                out = compare_views(
+                    sim_ref.current.scenario, sim_ref.current.seed, {name: a}, {name: b}, n
+                )
         except (ConfigError, ValueError) as exc:
             error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
             return None

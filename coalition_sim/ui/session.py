@@ -15,10 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..abm.model import CoalitionModel
-from ..engine.ensemble import run_ensemble
 from ..engine.stats import wilson_interval  # loaded with the app, not on first click
 from ..scenario import seeds
 from ..scenario.library import resolve_scenario
@@ -26,6 +23,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table, value_of, with_values
 from ..scenario.names import parse_value as parse_toml_value
 from ..scenario.schema import Role, Scenario
+from . import serving
 from .views import (
     METRIC_STYLE,
     History,
@@ -221,6 +219,7 @@ class Sim:
         scn = resolve_scenario(base)
         if values:
             scn = with_values(scn, values)
+        serving.check_run(scn)  # a page run (and a link's week) stays within the page's budget
         return cls(scn, scn.seed if seed is None else seed, values, source)
 
     @property
@@ -264,7 +263,7 @@ def posterior_file() -> Path:
     return config_dir() / "calibration" / "posterior.parquet"
 
 
-def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
+def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "") -> dict[str, Any]:
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
     ``posterior`` each replicate draws the fitted parameters from the shipped posterior.
 
@@ -274,10 +273,10 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
 
     start = time.perf_counter()
     post = posterior_file() if posterior else None
-    res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1, posterior=post)
-    traj = res.trajectories
-    assert traj is not None  # every=1
-    steps = np.unique(traj["step"].to_numpy())
+    serving.check_request(sim.scenario, n)
+    with serving.heavy(session):  # fair serving: budget, short kernel slices, a queue
+        res = serving.page_ensemble(sim.scenario, n, sim.seed, posterior=post)
+    steps = res.steps
     date_of = sim.model.structure.date_of
     final = res.final
     probabilities = {str(k): float(v) for k, v in res.probabilities.items()}
@@ -288,7 +287,7 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
     fans = []
     for metric in ("effective_pressure", "cohesion"):
         colour, label, _ = METRIC_STYLE[metric]
-        values = traj[metric].to_numpy().reshape(n, steps.size)
+        values = res.values[metric]  # (n, recorded steps), decimated for display
         mine = (sim.history.step, getattr(sim.history, metric))
         fans.append(
             (

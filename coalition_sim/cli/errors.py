@@ -1,0 +1,56 @@
+"""Errors of the machine in one line: a full disk, a read-only folder, a long name, no
+permission, no memory (issue 23, item 4).
+
+Why: on main a full disk, a read-only sweep folder or a 5,000-character path ended ``run``,
+``sweep``, ``compare``, ``analyze`` and others in a traceback. These are not bugs of the
+program but states of the machine; the user needs the file and what to do, in one line, with
+exit status 2 like every other refusal. Outputs are staged, so such an error leaves the
+previous result or nothing (``safe_paths.OutputDir``, ``StagedFiles``, ``atomic_file``).
+"""
+
+from __future__ import annotations
+
+import errno
+
+from ..scenario.safe_paths import show
+
+__all__ = ["MACHINE_ERRNOS", "machine_error"]
+
+#: errno -> what it means and what to do.
+MACHINE_ERRNOS: dict[int, str] = {
+    errno.ENOSPC: "no space left on the device; free some space and run again (a sweep resumes)",
+    errno.EDQUOT: "disk quota exceeded; free some space and run again",
+    errno.EROFS: "the file system is read-only; use an output folder you can write",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.EMFILE: "too many open files in this process",
+    errno.ENFILE: "too many open files on this machine",
+    errno.ENOMEM: "out of memory; ask for fewer runs",
+    errno.EIO: "input/output error of the device",
+}
+_TEXTS = {  # libraries that raise OSError without an errno (pyarrow) say it in words
+    "No space left on device": errno.ENOSPC,
+    "Read-only file system": errno.EROFS,
+    "File name too long": errno.ENAMETOOLONG,
+    "Permission denied": errno.EACCES,
+    "Disk quota exceeded": errno.EDQUOT,
+}
+
+
+def machine_error(exc: BaseException) -> str | None:
+    """The one-line message for a machine error (None if ``exc`` is not one)."""
+    if isinstance(exc, MemoryError):
+        return "out of memory (MemoryError); ask for fewer runs, replicates or weeks"
+    if not isinstance(exc, OSError):
+        return None
+    code = exc.errno
+    if code not in MACHINE_ERRNOS:
+        text = str(exc)
+        code = next((c for t, c in _TEXTS.items() if t in text), None)
+        if code is None:
+            return None
+    where = exc.filename if exc.filename is not None else None
+    name = errno.errorcode.get(code, str(code))
+    head = f"{show(where)}: " if where is not None else ""
+    return f"{head}{MACHINE_ERRNOS[code]} ({name})"

@@ -1,0 +1,247 @@
+"""Fair serving: one visitor's heavy request cannot starve the others (issue 23, item 2).
+
+Why: on main the Ensemble panel took 20,000 replicates of any run length and kept every weekly
+trajectory (about 1 MB per replicate at 5,200 weeks): 5,000 replicates took the server from
+0.5 to 5.5 GB, another session's Step waited 27.6 s (the compiled core held the GIL for a whole
+block of 8,192 rows), and the memory stayed allocated after the tab closed. The rules here:
+
+* **A budget per request** (:data:`PAGE_BUDGET` replicate-weeks-actors, stated on the page):
+  the work and memory of a request grow with replicates x weeks x actors, so that product is
+  bounded, and so is the single run's weeks x actors (:data:`RUN_BUDGET`, a link's ``week``
+  is advanced in the page's render).
+* **Decimated trajectories**: the fan charts need at most :data:`MAX_FAN_POINTS` points per
+  replicate, so only those are recorded, and only the two charted metrics are kept.
+* **Short kernel slices**: the ensemble runs in the page's worker thread in slices of rows
+  whose kernel call lasts about :data:`SLICE_CELLS` cells (tens of milliseconds), so even when
+  the compiled kernel holds the GIL another session's Step waits at most one slice. Rows are
+  independent, so slicing changes no number (the engine's own guarantee).
+* **One heavy request per session and :data:`HEAVY_AT_ONCE` in the whole server** (a queue,
+  not a refusal, for other sessions: requests are bounded, so the wait is too), and a
+  **per-session memory ceiling** (:data:`SESSION_MEMORY`) on what a request may hold.
+* **Memory returned**: after each heavy request and when a tab's session ends, the garbage is
+  collected and the C heap trimmed (``malloc_trim``) so freed blocks go back to the system.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import solara.lab
+
+from ..engine.ensemble import Ensemble
+from ..scenario.schema import Scenario
+from .guards import Refused
+
+__all__ = [
+    "HEAVY_AT_ONCE",
+    "MAX_FAN_POINTS",
+    "PAGE_BUDGET",
+    "RUN_BUDGET",
+    "SESSION_MEMORY",
+    "PageEnsemble",
+    "budget_note",
+    "check_request",
+    "check_run",
+    "heavy",
+    "max_replicates",
+    "page_ensemble",
+    "release_memory",
+]
+
+T = TypeVar("T")
+
+#: Largest request (replicates x weeks x actors) the page runs: about 4 s of one core on the
+#: shared 2-core development machine (0.33 M replicate-weeks per second with 4 actors), e.g.
+#: 12,000 replicates of the 104-week baseline or 8,000 of the six-actor scenario.
+PAGE_BUDGET = 5_000_000
+#: Largest single run (weeks x actors) the page builds: a link's ``week`` is stepped in the
+#: page's render at about 3.5 ms a week, so this bounds a link to about 2 s (520 weeks of 8
+#: actors; the shipped scenarios have 52 to 104 weeks and 4 to 6 actors).
+RUN_BUDGET = 4_160
+#: Points per replicate kept for the fan charts (an SVG 290 px wide shows no more).
+MAX_FAN_POINTS = 120
+#: Cells (rows x weeks x actors) per call of the compiled kernel in a page ensemble: about
+#: 20 ms, the longest another session waits for the GIL while an ensemble runs.
+SLICE_CELLS = 25_000
+#: Bytes a session's request may hold at its peak (trajectories kept for the charts plus the
+#: final table): a ceiling well above what the budget allows, kept as the second line.
+SESSION_MEMORY = 256 * 2**20
+#: Heavy requests (ensembles, comparisons) running at once in the whole server; the others
+#: wait their turn. One core for the heavy request, one for everyone's Steps.
+HEAVY_AT_ONCE = 1
+
+_SLOTS = threading.BoundedSemaphore(HEAVY_AT_ONCE)
+_BUSY: set[str] = set()
+_BUSY_LOCK = threading.Lock()
+
+
+def _cells(scn: Scenario) -> int:
+    return int(scn.steps) * len(scn.actors)
+
+
+def max_replicates(scn: Scenario, arms: int = 1, cap: int = 20_000) -> int:
+    """Most replicates a request on ``scn`` may ask for (per arm)."""
+    return max(1, min(cap, PAGE_BUDGET // (arms * _cells(scn))))
+
+
+def budget_note(scn: Scenario, arms: int = 1, cap: int = 20_000) -> str:
+    """The budget in words, for the page."""
+    per = "per arm " if arms > 1 else ""
+    return (
+        f"At most {max_replicates(scn, arms, cap):,} replicates {per}for this scenario: each "
+        f"request is limited to {PAGE_BUDGET:,} replicate-weeks-actors "
+        f"({scn.steps} weeks \u00d7 {len(scn.actors)} actors here{' \u00d7 2 arms' if arms > 1 else ''})."
+    )
+
+
+def _estimate_bytes(n: int, scn: Scenario) -> int:
+    points = min(MAX_FAN_POINTS, int(scn.steps)) + 1
+    final_row = 8 * (len(scn.actors) + 16)
+    return n * (2 * 8 * points + final_row)
+
+
+def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1) -> None:
+    """One-line :class:`Refused` if ``n`` replicates (per arm) of ``scn`` exceed the budget
+    or the session's memory ceiling."""
+    cells = n * arms * _cells(scn)
+    if cells > PAGE_BUDGET:
+        raise Refused(
+            f"{what}: {n:,} is over this page's budget; {budget_note(scn, arms)} "
+            "For more, use the command line (python run.py ensemble / compare)"
+        )
+    need = arms * _estimate_bytes(n, scn)
+    if need > SESSION_MEMORY:
+        raise Refused(
+            f"{what}: {n:,} would hold about {need / 2**20:.0f} MB, over the "
+            f"{SESSION_MEMORY / 2**20:.0f} MB a page session may use"
+        )
+
+
+def check_run(scn: Scenario) -> None:
+    """One-line :class:`Refused` if the single run of ``scn`` is too long for the page."""
+    if _cells(scn) > RUN_BUDGET:
+        most = RUN_BUDGET // len(scn.actors)
+        raise Refused(
+            f"key 'steps' = {scn.steps}: the page runs at most {RUN_BUDGET:,} weeks \u00d7 "
+            f"actors ({most} weeks for {len(scn.actors)} actors); longer runs: python run.py run"
+        )
+
+
+def release_memory() -> None:
+    """Collect garbage and give freed C-heap blocks back to the system (glibc)."""
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+            return
+
+
+def _on_kernel_start() -> Callable[[], None]:
+    """When a tab's session ends, its objects are dropped: give their memory back shortly
+    after (the framework drops them after the cleanup callbacks run)."""
+
+    def closed() -> None:
+        threading.Timer(2.0, release_memory).start()
+
+    return closed
+
+
+solara.lab.on_kernel_start(_on_kernel_start)
+
+
+@contextmanager
+def heavy(session: str) -> Iterator[None]:
+    """Hold one of the server's heavy-request slots for ``session`` (waiting for it), one at a
+    time per session (:class:`Refused` for a second while the first runs); memory is
+    released afterwards."""
+    with _BUSY_LOCK:
+        if session in _BUSY:
+            raise Refused("this page is already running a request; wait for it to finish")
+        _BUSY.add(session)
+    try:
+        with _SLOTS:
+            yield
+    finally:
+        with _BUSY_LOCK:
+            _BUSY.discard(session)
+        release_memory()
+
+
+@dataclass
+class PageEnsemble:
+    """A page ensemble: the engine's final table, probabilities and seeds, and the charted
+    metrics at the recorded (decimated) steps, ``values[metric]`` of shape (n, steps)."""
+
+    final: pd.DataFrame
+    probabilities: pd.Series
+    seeds: np.ndarray
+    steps: np.ndarray
+    values: dict[str, np.ndarray]
+
+
+def page_ensemble(
+    scn: Scenario, n: int, seed: int, posterior: Any = None,
+    metrics: tuple[str, ...] = ("effective_pressure", "cohesion"),
+    on_slice: Callable[[int], None] | None = None,
+) -> PageEnsemble:  # fmt: skip
+    """``n`` replicates of ``scn`` as :func:`engine.ensemble.run_ensemble` runs them (same seeds,
+    same posterior draws, same final table), with only ``metrics`` kept and at most
+    :data:`MAX_FAN_POINTS` recorded steps, computed in short kernel slices.
+
+    Returns a :class:`PageEnsemble`.
+    """
+    check_request(scn, n)
+    ens = Ensemble(scn)
+    p = ens.params(None, replicates=n)
+    seeds = ens.seeds(seed, 1, n)
+    if posterior is not None:
+        from ..engine.posterior import Posterior, load_posterior
+
+        post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
+        post.apply(p, ens, seeds)
+    weeks = int(scn.steps)
+    every = max(1, math.ceil(weeks / MAX_FAN_POINTS))
+    rows_per = max(1, SLICE_CELLS // max(1, weeks * len(scn.actors)))
+    finals: list[pd.DataFrame] = []
+    values: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
+    steps = None
+    for lo in range(0, n, rows_per):
+        rows = np.arange(lo, min(lo + rows_per, n))
+        sub = p.take(rows)
+        res = ens.run(sub, seeds[rows], every=every, block=rows.size)
+        traj = res.trajectories
+        assert traj is not None
+        k = traj.shape[0] // rows.size
+        if steps is None:
+            steps = traj["step"].to_numpy()[:k].copy()
+        for m in metrics:
+            values[m].append(traj[m].to_numpy().reshape(rows.size, k).copy())
+        f = res.final
+        f["row"] = rows
+        finals.append(f)
+        del res, traj, sub
+        if on_slice is not None:
+            on_slice(int(rows[-1]) + 1)
+        time.sleep(0)  # let a waiting thread in between slices
+    final = pd.concat(finals, ignore_index=True)
+    from ..core import events
+
+    assert steps is not None
+    probs = pd.Series(
+        {name: float(final[name].mean()) for name in events.OUTCOMES}, name="probability"
+    )
+    return PageEnsemble(
+        final, probs, seeds, steps, {m: np.concatenate(v) for m, v in values.items()}
+    )

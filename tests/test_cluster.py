@@ -1,0 +1,219 @@
+"""A real dask.distributed cluster (issue 23, item 3): scheduler and workers in their own
+processes on the loopback interface, as a user starts them (``dask scheduler``, ``dask
+worker``).
+
+Covered: no workers -> a clear message after a bounded wait; identical data to a local run; a
+worker killed mid-sweep (its chunks are redone elsewhere, the data is unchanged); a worker
+running other code refused by name before anything is submitted; the workers' stamps in the
+manifest; the scheduler killed mid-sweep -> one line saying the folder can be resumed, and the
+resumed folder equals the local run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from support.ui_harness import free_port
+
+from coalition_sim.cli.main import main
+from coalition_sim.engine.cluster import code_stamp
+from coalition_sim.experiments.store import read_manifest
+from coalition_sim.experiments.sweep import read_runs, read_trajectories, run_sweep
+from coalition_sim.scenario.errors import ConfigError
+
+pytestmark = pytest.mark.timeout(240)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: 12 chunks of 4 runs of 60 weeks: long enough to kill a process mid-sweep.
+SPEC = """\
+name = "cluster_grid"
+scenario = "summit_2018"
+steps = 60
+replicates = 4
+seed = 7
+
+[design]
+kind = "factorial"
+
+[[parameters]]
+name = "params.fatigue.growth"
+values = [0.0, 0.05, 0.1, 0.15]
+
+[[parameters]]
+name = "actors.ROK.mediation"
+values = [0.0, 0.5, 1.0]
+
+[outputs]
+every = 10
+"""
+CHUNK = 4
+
+
+def _env(root: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+    env["DASK_DISTRIBUTED__WORKER__DAEMON"] = "False"
+    return env
+
+
+class Cluster:
+    """A scheduler process and worker processes (no nanny: killing one kills the worker)."""
+
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.log = log
+        self.workers: dict[str, subprocess.Popen] = {}
+        self.scheduler = self._start(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+             "--port", str(self.port), "--no-dashboard"], ROOT, "scheduler",
+        )  # fmt: skip
+
+    def _start(self, cmd: list[str], root: Path, name: str) -> subprocess.Popen:
+        out = open(self.log / f"{name}.log", "w")  # noqa: SIM115
+        return subprocess.Popen(cmd, cwd=root, env=_env(root), stdout=out, stderr=out)
+
+    def add_worker(self, name: str, root: Path = ROOT) -> None:
+        self.workers[name] = self._start(
+            [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--name", name,
+             "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1", "--no-dashboard"],
+            root, name,
+        )  # fmt: skip
+
+    def wait_for(self, n: int, timeout: float = 60) -> None:
+        from distributed import Client
+
+        with Client(self.address, timeout="20s") as c:
+            c.wait_for_workers(n, timeout=timeout)
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def close(self) -> None:
+        for proc in [*self.workers.values(), self.scheduler]:
+            self.kill(proc)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    c = Cluster(logs)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("local")
+    spec = tmp / "spec.toml"
+    spec.write_text(SPEC)
+    run_sweep(spec, tmp / "out", workers=1, chunk_size=CHUNK, quiet=True)
+    return spec, tmp / "out"
+
+
+def _same_data(a: Path, b: Path) -> None:
+    pd.testing.assert_frame_equal(read_runs(a), read_runs(b))
+    pd.testing.assert_frame_equal(read_trajectories(a), read_trajectories(b))
+
+
+def _when_chunks_done(out: Path, n: int, action, timeout: float = 60) -> threading.Thread:
+    """Run ``action`` once ``out``'s manifest records ``n`` finished chunks (in a thread)."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if len(read_manifest(out)["chunks"]) >= n:
+                    action()
+                    return
+            except ConfigError:
+                pass  # not written yet
+            time.sleep(0.02)
+
+    t = threading.Thread(target=watch, daemon=True)
+    t.start()
+    return t
+
+
+def test_real_cluster_checks_workers_gives_local_data_and_survives_a_killed_worker(
+    cluster: Cluster, local: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    spec, ref = local
+    # 1. no workers: a clear message after the bounded wait, nothing written
+    from coalition_sim.engine import runner
+
+    with pytest.raises(ConfigError, match="has no workers after 1 s"):
+        runner.connect(cluster.address, wait=1)
+
+    # 2. two workers with this code: identical data, the workers' stamps in the manifest
+    cluster.add_worker("w1")
+    cluster.add_worker("w2")
+    cluster.wait_for(2)
+    out = tmp_path / "on-cluster"
+    rep = run_sweep(spec, out, scheduler=cluster.address, chunk_size=CHUNK, quiet=True)
+    assert rep.computed == 12
+    _same_data(ref, out)
+    man = read_manifest(out)
+    (run,) = man["dask"]
+    assert run["client"] == code_stamp() == man["code"]
+    assert len(run["workers"]) == 2 and all(s == code_stamp() for s in run["workers"].values())
+
+    # 3. a worker killed mid-sweep: its chunks run on the other one, the data is unchanged
+    out = tmp_path / "killed-worker"
+    watcher = _when_chunks_done(out, 2, lambda: cluster.kill(cluster.workers["w1"]))
+    rep = run_sweep(spec, out, scheduler=cluster.address, chunk_size=CHUNK, quiet=True)
+    watcher.join(5)
+    assert cluster.workers["w1"].poll() is not None, "the worker was not killed mid-sweep"
+    assert rep.computed == 12
+    _same_data(ref, out)
+
+    # 4. a worker running other code (one edited constant in its checkout) is refused by
+    #    name before anything is submitted or written
+    alt = tmp_path / "alt"
+    shutil.copytree(ROOT / "coalition_sim", alt / "coalition_sim",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    ens = alt / "coalition_sim/engine/ensemble.py"
+    ens.write_text(ens.read_text().replace("DEFAULT_BLOCK = 8192", "DEFAULT_BLOCK = 4096"))
+    cluster.add_worker("edited", root=alt)
+    cluster.wait_for(2)  # w2 and the edited one
+    out = tmp_path / "mixed"
+    assert main(["sweep", str(spec), "--out", str(out), "--scheduler", cluster.address]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: dask worker tcp://127.0.0.1:") and "\n" not in err
+    assert "runs other code than this client (sources" in err
+    assert not out.exists()
+
+
+def test_scheduler_lost_mid_sweep_says_the_folder_can_be_resumed(
+    cluster: Cluster, local: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    spec, ref = local
+    cluster.add_worker("w1")
+    cluster.wait_for(1)
+    out = tmp_path / "lost"
+    watcher = _when_chunks_done(out, 2, lambda: cluster.kill(cluster.scheduler))
+    argv = ["sweep", str(spec), "--out", str(out), "--scheduler", cluster.address,
+            "--chunk-size", str(CHUNK), "--quiet"]  # fmt: skip
+    assert main(argv) == 2
+    watcher.join(5)
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: lost the dask scheduler") and "\n" not in err, err
+    assert "run the same command again" in err and "to resume" in err
+    # resumed without the cluster: the same data as the local run
+    assert main(["sweep", str(spec), "--out", str(out), "--quiet"]) == 0
+    _same_data(ref, out)

@@ -1,0 +1,122 @@
+"""Fair serving (issue 23, item 2): a budget per request, decimated trajectories, short
+kernel slices that change no number, one heavy request per session, a run-length limit.
+
+The latency and memory figures are measured by ``benchmarks/bench_serving.py`` (README), not
+asserted here: timings on a shared machine are noise.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coalition_sim.engine.ensemble import run_ensemble
+from coalition_sim.scenario.library import resolve_scenario
+from coalition_sim.scenario.names import with_values
+from coalition_sim.ui import serving
+from coalition_sim.ui.guards import Refused
+from coalition_sim.ui.session import Sim, ensemble_views, posterior_file
+
+
+def test_page_ensemble_gives_the_engine_s_numbers_in_slices() -> None:
+    scn = with_values(resolve_scenario("summit_2018"), {"steps": 30})
+    ref = run_ensemble(scn, n_replicates=37, seed=11, every=1)
+    got = serving.page_ensemble(scn, 37, 11)
+    pd.testing.assert_frame_equal(got.final, ref.final)
+    pd.testing.assert_series_equal(got.probabilities, ref.probabilities)
+    np.testing.assert_array_equal(got.seeds, ref.seeds)
+    traj = ref.trajectories
+    steps = np.unique(traj["step"].to_numpy())
+    np.testing.assert_array_equal(got.steps, steps)
+    for m in ("effective_pressure", "cohesion"):
+        np.testing.assert_array_equal(got.values[m], traj[m].to_numpy().reshape(37, steps.size))
+
+
+def test_page_ensemble_with_the_posterior_matches_the_engine() -> None:
+    if not posterior_file().exists():
+        pytest.fail("the shipped posterior is missing")
+    scn = with_values(resolve_scenario("baseline"), {"steps": 12})
+    ref = run_ensemble(scn, n_replicates=9, seed=4, every=1, posterior=posterior_file())
+    got = serving.page_ensemble(scn, 9, 4, posterior=posterior_file())
+    pd.testing.assert_frame_equal(got.final, ref.final)
+
+
+def test_long_runs_are_decimated_for_display(monkeypatch) -> None:
+    monkeypatch.setattr(serving, "PAGE_BUDGET", 10**9)
+    scn = with_values(resolve_scenario("summit_2018"), {"steps": 500})
+    got = serving.page_ensemble(scn, 3, 1)
+    assert got.steps[0] == 0 and got.steps[-1] == 500
+    assert got.steps.size <= serving.MAX_FAN_POINTS + 2
+    assert got.values["cohesion"].shape == (3, got.steps.size)
+
+
+def test_requests_over_the_budget_are_refused_in_one_line() -> None:
+    scn = resolve_scenario("baseline")  # 104 weeks x 4 actors
+    most = serving.max_replicates(scn)
+    assert most == serving.PAGE_BUDGET // (104 * 4)
+    serving.check_request(scn, most)
+    with pytest.raises(Refused) as exc:
+        serving.check_request(scn, most + 1)
+    text = str(exc.value)
+    assert "\n" not in text and f"{most:,} replicates" in text and "5,000,000" in text
+    with pytest.raises(Refused, match="per arm"):
+        serving.check_request(scn, most, arms=2)
+    assert f"At most {most:,} replicates" in serving.budget_note(scn)
+
+
+def test_the_session_memory_ceiling_is_a_second_line(monkeypatch) -> None:
+    monkeypatch.setattr(serving, "SESSION_MEMORY", 2**20)
+    with pytest.raises(Refused, match="MB a page session may use"):
+        serving.check_request(resolve_scenario("summit_2018"), 5000)
+
+
+def test_a_page_run_longer_than_the_budget_is_refused() -> None:
+    """``set=steps=5200&week=5200`` in six tabs stalled everyone's page on main."""
+    with pytest.raises(Refused, match="the page runs at most"):
+        Sim.build("baseline", {"steps": 5200}, None)
+    sim = Sim.build("baseline", {"steps": serving.RUN_BUDGET // 4}, None)
+    assert sim.model.n_steps == serving.RUN_BUDGET // 4
+
+
+def test_one_heavy_request_per_session_and_others_queue() -> None:
+    entered, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def first() -> None:
+        with serving.heavy("tab-1"):
+            order.append("1")
+            entered.set()
+            release.wait(10)
+
+    t = threading.Thread(target=first)
+    t.start()
+    assert entered.wait(10)
+    with pytest.raises(Refused, match="already running a request"), serving.heavy("tab-1"):
+        pass
+
+    def second() -> None:
+        with serving.heavy("tab-2"):  # waits for the slot instead of failing
+            order.append("2")
+
+    t2 = threading.Thread(target=second)
+    t2.start()
+    t2.join(0.3)
+    assert order == ["1"]  # still queued behind tab-1
+    release.set()
+    t.join(10)
+    t2.join(10)
+    assert order == ["1", "2"]
+    with serving.heavy("tab-1"):  # free again once done
+        pass
+
+
+def test_ensemble_views_refuses_over_budget_and_draws_decimated_fans() -> None:
+    sim = Sim.build("summit_2018", {}, None)
+    with pytest.raises(Refused):
+        ensemble_views(sim, serving.PAGE_BUDGET // (52 * 4) + 1)
+    out = ensemble_views(sim, 20, session="t")
+    assert out["n"] == 20 and out["weeks"] == sim.model.n_steps
+    assert len(out["fans"]) == 2 and all("<svg" in svg for _, svg in out["fans"])
