@@ -134,7 +134,7 @@ def test_alliance_gap_sign_and_tie_weighting():
     assert ally > rival
     assert gap(0.5, 0.5, p1=ally, p2=rival) < 0  # the low ally outweighs the high rival
     assert gap(0.5, 0.5, p1=rival, p2=ally) > 0
-    assert gap(0.5, 0.5, p1=1.0, p2=DEFAULTS.ties.pull_adversary) == pytest.approx(0.5 * -0.3)
+    assert gap(0.5, 0.5, p1=1.0, p2=0.0) == pytest.approx(0.5 * -0.3)  # a tie that does not pull
 
 
 def test_pull_weights_follow_tie_types(scenario):
@@ -145,7 +145,7 @@ def test_pull_weights_follow_tie_types(scenario):
     assert w[i["USA"], i["ROK"]] == DEFAULTS.ties.pull_treaty_ally
     assert w[i["ROK"], i["PRC"]] == DEFAULTS.ties.pull_partner
     assert w[i["USA"], i["PRC"]] == DEFAULTS.ties.pull_rival
-    assert w[i["USA"], i["DPRK"]] == DEFAULTS.ties.pull_adversary
+    assert w[i["USA"], i["DPRK"]] == 0.0  # an adversary tie (and the target) does not pull
     assert w[i["USA"], i["USA"]] == 0.0
 
 

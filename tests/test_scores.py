@@ -106,6 +106,14 @@ def test_baselines_of_the_record_for_a_held_out_2018() -> None:
     assert last["climatology"].values == (48.0, 0.0)
 
 
+def test_a_statistic_of_one_year_only_gets_the_uninformed_baseline() -> None:
+    # its in-sample "climatology" would be the observation itself
+    tight = scores.naive_forecasts(_targets(), _stat("tightening_2016_2017"), [2016, 2017, 2018])
+    assert tight["climatology"].kind == "uniform"
+    held = scores.naive_forecasts(_targets(), _stat("summit_held_2018"), [2016, 2017, 2018])
+    assert_allclose(held["base_rate"].probability, 1.5 / 4)  # 2016 and 2017 had no summit
+
+
 def test_groups_are_inferred_and_overridable() -> None:
     assert scores.group_of(_stat("conventional_2016")) == "launches"
     assert scores.group_of(_stat("moratorium_2018")) == "launches"

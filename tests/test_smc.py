@@ -17,7 +17,7 @@ from conftest import ROOT
 from coalition_sim.calibration.fit import coverage, restrict, weighted_quantile
 from coalition_sim.calibration.smc import smc
 from coalition_sim.calibration.stats import per_run_statistics, simulate_stats
-from coalition_sim.calibration.targets import Prior, load_targets
+from coalition_sim.calibration.targets import BINARY_KINDS, Prior, load_targets
 from coalition_sim.cli.main import main
 from coalition_sim.engine.ensemble import run_ensemble
 from coalition_sim.engine.posterior import (
@@ -58,11 +58,14 @@ def test_record_gives_the_timing_and_tightening_statistics(targets) -> None:
     # every 2016-17 strategic test was followed by a UNSC resolution within 12 weeks
     assert obs["tightening_2016_2017"].observed == 1.0
     assert obs["moratorium_2018"].kind == "fact"
-    assert all(s.scale > 0 for s in targets.statistics if s.kind not in ("weeks", "fact"))
+    binary = ("weeks", *BINARY_KINDS)  # binary kinds are scored by -log(share), no scale
+    assert all(s.scale > 0 for s in targets.statistics if s.kind not in binary)
 
 
 def test_per_run_statistics_are_consistent(targets) -> None:
-    theta = np.array([[-4.0, 5.0, 3.0, 2.0, 1.0, 2.0, -6.0, 8.0, 0.5, -2.0, -1.0]])
+    named = {"params.target.conventional_logit0": -4.0, "params.target.conventional_autonomy": 5.0,
+             "params.target.strategic_autonomy": 3.0}  # fmt: skip
+    theta = np.array([[named.get(p.name, (p.low + p.high) / 2) for p in targets.priors]])
     runs = per_run_statistics(targets, theta, 64, seed=3)
     for year in (2016, 2017):
         n = runs[f"conventional_{year}"]

@@ -34,7 +34,7 @@ def test_a_fold_never_fits_what_it_forecasts(targets) -> None:
     fold = run_fold(targets, 2018, FoldSettings(10, 2, 2, None, 40), seed=3)
     by_name = {s.name: s for s in targets.statistics}
     assert fold.scored and all(by_name[n].year == 2018 for n in fold.scored)
-    assert all(2018 not in years_of(by_name[n]) for n in fold.fitted)
+    assert all(2018 not in years_of(by_name[n], targets) for n in fold.fitted)
     assert set(fold.fit.names) == set(targets.names)
     assert fold.evaluation.fitting_years == [2016, 2017]
     clim = next(r for r in fold.evaluation.rows
@@ -47,7 +47,10 @@ def test_a_fold_never_fits_what_it_forecasts(targets) -> None:
 
 def test_straddling_statistics_are_neither_fitted_nor_scored(targets) -> None:
     tight = next(s for s in targets.statistics if s.kind == "tightening")
-    assert years_of(tight) == {2016, 2017}
+    assert years_of(tight, targets) == {2016, 2017}
+    for st in targets.statistics:  # a window over two years belongs to both
+        if st.name == "prc_enforcement_up_2017":
+            assert years_of(st, targets) == {2016, 2017}
     fold = run_fold(targets, 2016, FoldSettings(8, 1, 1, None, 20), seed=4)
     assert tight.name in fold.unused
     assert tight.name not in fold.fitted and tight.name not in fold.scored
@@ -75,8 +78,20 @@ def test_a_bad_ablation_file_is_one_line_naming_file_and_group(targets, tmp_path
         load_ablations(bad, targets)
 
 
-def test_validate_scores_prints_skill_and_bad_input_exits_2(capsys, tmp_path: Path) -> None:
-    assert main(["validate", "scores", "--draws", "30", "--quiet"]) == 0
+def _posterior_of_this_model(targets, path: Path) -> Path:
+    """Five particles inside the prior box, stamped with this model's fingerprint."""
+    from coalition_sim.engine.posterior import model_fingerprint, save_posterior
+
+    lo = np.array([p.low for p in targets.priors])
+    hi = np.array([p.high for p in targets.priors])
+    vals = lo + (hi - lo) * np.linspace(0.3, 0.7, 5)[:, None]
+    meta = {"model_fingerprint": model_fingerprint(), "targets_hash": "test"}
+    return save_posterior(path, targets.names, vals, np.full(5, 0.2), meta)
+
+
+def test_validate_scores_prints_skill_and_bad_input_exits_2(targets, capsys, tmp_path: Path):
+    post = _posterior_of_this_model(targets, tmp_path / "post.parquet")
+    assert main(["validate", "scores", "--posterior", str(post), "--draws", "30", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "posterior   vs climatology" in out and "conventional_2016" in out
     assert main(["validate", "scores", "--targets", str(tmp_path / "none.toml")]) == 2
@@ -85,9 +100,10 @@ def test_validate_scores_prints_skill_and_bad_input_exits_2(capsys, tmp_path: Pa
     assert main(["validate", "--size", "huge"]) == 2
 
 
-def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(capsys, tmp_path):
+def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(targets, tmp_path):
     out = tmp_path / "sig"
-    argv = ["signatures", "--rows", "16", "--replicates", "80", "--posterior", str(POSTERIOR),
+    post = _posterior_of_this_model(targets, tmp_path / "post.parquet")
+    argv = ["signatures", "--rows", "16", "--replicates", "80", "--posterior", str(post),
             "--draws", "3", "--draw-replicates", "60", "--out", str(out)]  # fmt: skip
     assert main(argv) in (0, 1)
     text = (out / "posterior.md").read_text()

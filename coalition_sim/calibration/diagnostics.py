@@ -353,6 +353,41 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
     return "\n".join(L) + "\n"
 
 
+def _coalition_md(fit: dict[str, Any]) -> list[str]:
+    """The coalition of 2016-2018 under the fit (issue 18's figures), point and posterior."""
+    c = fit.get("coalition")
+    if not c:
+        return []
+    pt, po = c["point"], c["posterior"]
+    rows = [
+        ("P(coalition fractured) by end 2017", "p_coalition_fracture_by_2017", "0 (record)"),
+        ("P(US isolated) by end 2017", "p_us_isolated_by_2017", "0 (record)"),
+        ("P(pressure unwound) by end 2017", "p_pressure_unwound_by_2017", "0 (record)"),
+        ("US compromises / responses to tests 2016-17", "us_compromise_share_2016_2017",
+         "0 of 6 (record)"),
+        ("PRC commitment, start 2016", "PRC_commitment_start", ""),
+        ("PRC commitment, end 2017", "PRC_commitment_end_2017", "up (coal ban, sectoral bans)"),
+        ("PRC change over 2018", "PRC_change_2018", "down (Kim-Xi meetings)"),
+        ("ROK commitment, start 2016", "ROK_commitment_start", ""),
+        ("ROK commitment, end 2017", "ROK_commitment_end_2017", ""),
+        ("ROK change over 2018", "ROK_change_2018", "down (three summits)"),
+    ]  # fmt: skip
+    L = [
+        "",
+        "## The coalition of 2016-2018 under the fit",
+        "",
+        f"`calibrated_2016`, {pt['runs']} runs (seed {pt['seed']}) at the calibrated point and "
+        "with every run's parameters drawn from the posterior (`coalition_check.py`).",
+        "",
+        "| figure | calibrated point | posterior | record |",
+        "|---|---|---|---|",
+    ]
+    for label, key, rec in rows:
+        if key in pt:
+            L.append(f"| {label} | {pt[key]:.3f} | {po[key]:.3f} | {rec} |")
+    return L
+
+
 def write_smc_report(folder: Path, out: Path) -> list[Path]:
     """README.md, fit.json and figures for the fit in ``folder``, written to ``out``."""
     fit, timing, post = _read(folder)
@@ -370,7 +405,11 @@ def write_smc_report(folder: Path, out: Path) -> list[Path]:
         paths.append(_fig_coverage(fit["forecast"]["coverage"],
                                    "Forecast of 2018 from the 2016-17 fit", out / "forecast.png"))  # fmt: skip
     readme = out / "README.md"
-    readme.write_text(_md(fit, timing), encoding="utf-8")
+    text = _md(fit, timing)
+    extra = _coalition_md(fit)
+    if extra:
+        text = text.rstrip("\n") + "\n" + "\n".join(extra) + "\n"
+    readme.write_text(text, encoding="utf-8")
     if folder.resolve() != out.resolve():
         for name in ("fit.json", "timing.json"):
             if (folder / name).is_file():

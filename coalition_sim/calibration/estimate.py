@@ -19,7 +19,6 @@ file (``configs/calibration/targets.toml``), never in code.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import time
@@ -30,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from ..core import events
 from ..core import week as dyn
@@ -38,9 +36,10 @@ from ..engine.ensemble import Ensemble
 from ..engine.progress import Progress
 from ..engine.runner import compiled, run_tasks
 from ..scenario.loading import ConfigError
-from ..scenario.schema import Scenario
+from .distance import DISTANCE, distance, prior_design
 from .scenario_file import write_point_scenario
-from .targets import EVENTS, Prior, Targets
+from .targets import EVENTS, Targets
+from .windows import coalition_commitment, year_steps
 
 __all__ = [
     "DISTANCE",
@@ -55,12 +54,6 @@ __all__ = [
     "write_fitted_scenario",
 ]
 
-DISTANCE = (
-    "sum over count statistics of ((mean simulated weeks - observed) / sqrt(max(observed, 1)))^2 "
-    "+ sum over binary facts of -log(max(simulated share of runs with the fact, 1/(K+1))) "
-    "+ sum over timing and tightening statistics of ((mean simulated - observed) / scale)^2, "
-    "scale stated per statistic in the target file; each term times its weight"
-)
 _EVENTS = EVENTS
 _NEVER = np.iinfo(np.int32).max
 
@@ -68,34 +61,7 @@ _NEVER = np.iinfo(np.int32).max
 # --------------------------------------------------------------------------- design
 
 
-def prior_design(priors: Sequence[Prior], n: int, seed: int) -> np.ndarray:
-    """(n, d) candidates: a scrambled Sobol sequence scaled to the uniform prior box.
-
-    Sobol fills the box more evenly than i.i.d. draws for the same n (lower discrepancy),
-    which matters when only a few percent of candidates are kept. ``n`` need not be a power
-    of two (scipy warns about balance then; the warning is silenced, the points are fine).
-    """
-    import warnings
-
-    sampler = qmc.Sobol(d=len(priors), scramble=True, seed=np.random.default_rng(seed))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        unit = sampler.random(n)
-    lo = np.array([p.low for p in priors])
-    hi = np.array([p.high for p in priors])
-    return qmc.scale(unit, lo, hi)
-
-
 # --------------------------------------------------------------------------- simulation
-
-
-def year_steps(scn: Scenario, year: int) -> tuple[int, int]:
-    """Steps assigned to calendar ``year``: from the step holding 1 January (or step 1) to the
-    step before the one holding 1 January of the next year (or the last step)."""
-    jan1 = dt.date(year, 1, 1)
-    first = 1 if scn.start_date >= jan1 else scn.step_of(jan1)
-    last = min(scn.steps, scn.step_of(dt.date(year + 1, 1, 1)) - 1)
-    return first, last
 
 
 def _run_rows(
@@ -185,20 +151,6 @@ def statistic_values(targets: Targets, sims: dict[str, np.ndarray]) -> dict[str,
         col = st.event if st.kind == "weeks" else st.fact
         out[st.name] = sims[f"{st.scenario}:{col}_{st.year}"]
     return out
-
-
-def distance(targets: Targets, values: dict[str, np.ndarray], replicates: int) -> np.ndarray:
-    """The ABC distance (see :data:`DISTANCE`) per candidate; 0 only for a perfect match."""
-    d: np.ndarray | float = 0.0
-    floor = 1.0 / (replicates + 1)
-    for st in targets.statistics:
-        v = np.asarray(values[st.name], dtype=np.float64)
-        if st.kind == "fact":
-            d = d - st.weight * np.log(np.maximum(v, floor))
-        else:
-            scale = st.scale if st.scale > 0 else np.sqrt(max(st.observed, 1.0))
-            d = d + st.weight * ((v - st.observed) / scale) ** 2
-    return np.asarray(d, dtype=np.float64)
 
 
 def _chunk_task(args: tuple[Targets, np.ndarray, int, int, int]) -> tuple[int, dict]:
@@ -414,12 +366,6 @@ def write_outputs(result: CalibrationResult, out: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- patterns
-
-
-def coalition_commitment(st: dyn.State, struct: dyn.Structure) -> np.ndarray:
-    """Mean commitment of the coalition (every non-target actor) per run."""
-    mask = struct.coalition > 0
-    return st.commitment[:, mask].mean(axis=1)
 
 
 def tightening(

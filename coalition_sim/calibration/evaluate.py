@@ -30,7 +30,7 @@ import numpy as np
 from ..engine.ensemble import run_seeds
 from ..engine.posterior import Posterior
 from ..scenario.names import with_values
-from .estimate import prior_design
+from .distance import prior_design
 from .fit import coverage
 from .scores import ScoreRow, score_table, skill
 from .stats import per_run_statistics

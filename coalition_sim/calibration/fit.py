@@ -375,6 +375,18 @@ def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | Non
         desc = f"{targets.scenarios[key].description.rstrip('.')} - calibrated (issue 11)."
         written.append(write_point_scenario(folder / f"{name}.toml", base, name,
                                             summ["parameters"], priors, header, desc))  # fmt: skip
+    cal16 = folder / f"{_fitted_name('start_2016')}.toml"
+    if "start_2016" in targets.scenario_paths and cal16.is_file():
+        from .coalition_check import coalition_figures
+
+        say("coalition figures (issue 18): calibrated_2016 at the point and under the posterior")
+        t0 = time.perf_counter()
+        fit["coalition"] = {
+            "point": coalition_figures(cal16, runs=cfg.predictive_draws, seed=cfg.predictive_seed),
+            "posterior": coalition_figures(cal16, runs=cfg.predictive_draws,
+                                           seed=cfg.predictive_seed, posterior=post),
+        }  # fmt: skip
+        timing["coalition_seconds"] = round(time.perf_counter() - t0, 1)
     timing["end_to_end_seconds"] = round(time.perf_counter() - t_all, 1)
     (out / "fit.json").write_text(json.dumps(fit, indent=2) + "\n", encoding="utf-8")
     (out / "timing.json").write_text(json.dumps(timing, indent=2) + "\n", encoding="utf-8")

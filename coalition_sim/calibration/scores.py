@@ -29,8 +29,9 @@ statistics were fitted; a held-out year never enters its own baseline):
 - ``poisson``: for counts, a Poisson with the fitting years' mean rate (scored exactly);
 - ``base_rate``: for facts, the share of fitting years with the fact, smoothed (k + 1/2) / (n + 1).
 
-Where the record gives no value of the statistic in any fitting year (the tightening share, a
-new statistic without siblings), the climatology is the uninformed one: uniform over [0, 1] for
+Where the record gives no value of the statistic in any fitting year other than its own (the
+tightening share, the coalition facts, any statistic defined for one year only: there a
+"climatology" would be the answer itself), the climatology is the uninformed one: uniform over [0, 1] for
 shares and facts (p = 1/2), uniform over the weeks of the year for a week. Which baseline each
 statistic got is reported (``baseline_note``).
 
@@ -54,6 +55,7 @@ from scipy import stats as sps
 
 from ..scenario.loading import ConfigError
 from .targets import Record, Statistic, Targets, derive_observed
+from .timing import timing_date
 
 __all__ = [
     "BASELINES",
@@ -257,8 +259,6 @@ def record_value(targets: Targets, st: Statistic, year: int) -> float | None:
         except ConfigError:
             return None
     if st.kind in ("first_week", "last_week"):
-        from .stats import timing_date
-
         try:
             d = timing_date(st.rule, year, record, "")
         except ConfigError:
@@ -274,8 +274,13 @@ def naive_forecasts(
 ) -> dict[str, Forecast]:
     """The naive baselines of ``st`` from the record of ``fitting_years`` (module docstring)."""
     years = sorted(set(fitting_years))
-    vals = [v for y in years if (v := record_value(targets, st, y)) is not None]
-    src = f"record of {', '.join(map(str, years))}"
+    found = {y: v for y in years if (v := record_value(targets, st, y)) is not None}
+    if set(found) <= {st.year}:
+        # a definition the record gives in this year only: its "climatology" would be the
+        # answer itself, so the naive forecast is the uninformed one
+        found = {}
+    vals = list(found.values())
+    src = f"record of {', '.join(map(str, sorted(found)))}"
     out: dict[str, Forecast] = {}
     if is_fact(st):
         if vals:

@@ -7,10 +7,11 @@ Cornuet, Marin and Robert 2009) moves a weighted population of N particles throu
 sequence of tolerances eps_0 > eps_1 > ..., each new population proposed around the last one.
 
 Why not pyabc: pyabc evaluates one particle per model call. Measured on this machine (2
-shared cores, same targets and 20 replicates per start; ``benchmarks/bench_pyabc.py``), its
-first population cost 1.76 s per particle, against 35 ms per particle when a whole
-generation's proposals are rows of a few large ensemble calls (50x). So the algorithm is
-written here, over the batched engine and the shared runner (local processes or Dask).
+shared cores, load about 10, same targets and 20 replicates per start, compiled core;
+``benchmarks/bench_pyabc.py``), its first population cost 302 ms per particle against 24 ms
+when a whole generation's proposals are rows of a few large ensemble calls (13x; 50x before the
+core was compiled). So the algorithm is written here, over the batched engine and the shared
+runner (local processes or Dask).
 
 One generation g >= 1:
 
@@ -76,7 +77,7 @@ from scipy.stats import truncnorm
 from ..engine.ensemble import run_seeds
 from ..engine.runner import run_tasks
 from ..scenario.loading import ConfigError
-from .estimate import DISTANCE, distance, prior_design
+from .distance import DISTANCE, distance, prior_design
 from .stats import simulate_stats
 from .targets import Targets
 

@@ -21,7 +21,6 @@ the last one any statistic needs are simulated: later weeks cannot change earlie
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,8 +31,10 @@ from ..engine.ensemble import Ensemble
 from ..engine.runner import compiled
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
-from .estimate import coalition_commitment, year_steps
-from .targets import Record, Statistic, StatisticEntry, Targets
+from .coalition import CoalitionTracker, last_step
+from .target_models import COALITION_KINDS, Statistic, Targets
+from .timing import TIMING_EVENTS, TIMING_RULES, parse_extra
+from .windows import coalition_commitment, year_steps
 
 __all__ = [
     "EXTRA_KINDS",
@@ -46,102 +47,11 @@ __all__ = [
 ]
 
 EXTRA_KINDS = ("first_week", "last_week", "tightening")
-TIMING_EVENTS = (
-    "conventional_test",
-    "strategic_test",
-    "summit_cancelled",
-    "summit_revived",
-    "summit_held",
-)
-#: Rules that give a timing statistic's date from the record.
-TIMING_RULES = (
-    "conventional_first",
-    "conventional_last",
-    "strategic_first",
-    "strategic_last",
-    "summit_cancelled",
-    "summit_revived",
-    "summit_held",
-)
 _FACT_EVENTS = ("summit_held", "summit_cancelled", "summit_revived", "strategic_test")
+#: Per-run values that are NaN where a run has nothing to score (no test, no response); a
+#: candidate's summary averages the others (0 when none has one).
+_MAY_BE_NAN = ("tightening", "unanimity", "share")
 _ROWS = 24000  # rows per pass (~40 MB of hit table and coalition history at most)
-
-
-def timing_date(rule: str, year: int, record: Record, where: str) -> dt.date:
-    """The record's date a timing rule points at (checked to fall in ``year``)."""
-    d: dt.date | None
-    if rule in ("conventional_first", "conventional_last"):
-        table = (
-            record.conventional_first if rule == "conventional_first" else record.conventional_last
-        )
-        d = table.get(year)
-        if d is None:
-            raise ConfigError(f"{where}: record.{rule} has no date for {year}")
-    elif rule in ("strategic_first", "strategic_last"):
-        days = sorted(x for x in record.icbm_launches + record.nuclear_tests if x.year == year)
-        if not days:
-            raise ConfigError(f"{where}: the record has no strategic test in {year}")
-        d = days[0] if rule == "strategic_first" else days[-1]
-    elif rule in ("summit_cancelled", "summit_revived", "summit_held"):
-        d = getattr(record, rule)
-        if d is None:
-            raise ConfigError(f"{where}: record.{rule} must be a date")
-    else:
-        raise ConfigError(f"{where}: rule must be one of {', '.join(TIMING_RULES)}, got {rule!r}")
-    if d.year != year:
-        raise ConfigError(f"{where}: record date {d} for rule '{rule}' is not in {year}")
-    return d
-
-
-def week_of_year(scn: Scenario, d: dt.date) -> int:
-    """Week of the year in the scenario's own steps (1 = the step holding 1 January)."""
-    first, _ = year_steps(scn, d.year)
-    return scn.step_of(d) - first + 1
-
-
-def resolution_share(record: Record, first: int, last: int, lag: int, where: str) -> float:
-    """Share of the record's strategic tests in [first, last] followed within ``lag`` weeks by
-    a UN Security Council resolution (``record.unsc_resolutions``)."""
-    tests = [d for d in record.icbm_launches + record.nuclear_tests if first <= d.year <= last]
-    if not tests:
-        raise ConfigError(f"{where}: the record has no strategic test in {first}-{last}")
-    dates = [r.date for r in record.unsc_resolutions]
-    hit = [any(dt.timedelta(0) <= r - t <= dt.timedelta(weeks=lag) for r in dates) for t in tests]
-    return sum(hit) / len(hit)
-
-
-def parse_extra(e: StatisticEntry, record: Record, scn: Scenario, where: str) -> Statistic:
-    """Check a timing or tightening statistic against the record; one-line errors."""
-    assert e.scale is not None  # StatisticEntry checked it
-    if e.kind in ("first_week", "last_week"):
-        event = str(e.event)
-        if event not in TIMING_EVENTS:
-            raise ConfigError(f"{where}: event must be one of {', '.join(TIMING_EVENTS)}")
-        d = timing_date(e.rule, e.year, record, where)
-        if e.observed != d:
-            raise ConfigError(
-                f"{where}: observed = {e.observed!r} but rule '{e.rule}' gives {d} from the record"
-            )
-        if not scn.start_date <= d <= scn.date_of(scn.steps):
-            raise ConfigError(f"{where}: {d} is outside scenario '{e.scenario}'")
-        return Statistic(e.name, e.scenario, e.kind, e.year, float(week_of_year(scn, d)),
-                         event=event, weight=e.weight, rule=e.rule, scale=e.scale, date=d,
-                         group=e.group)  # fmt: skip
-    # tightening
-    first = e.year if e.first_year is None else e.first_year
-    lag = int(e.lag or 0)
-    if first > e.year or first < scn.start_date.year:
-        raise ConfigError(
-            f"{where}: first_year {first} must lie in [{scn.start_date.year}, {e.year}]"
-        )
-    if e.rule != "resolution_within_lag":
-        raise ConfigError(f"{where}: rule must be 'resolution_within_lag', got {e.rule!r}")
-    share = resolution_share(record, first, e.year, lag, where)
-    if not isinstance(e.observed, float) or abs(e.observed - share) > 1e-9:
-        raise ConfigError(f"{where}: observed = {e.observed!r} but the record gives {share:g}")
-    return Statistic(e.name, e.scenario, e.kind, e.year, share, event="strategic_test",
-                     weight=e.weight, rule=e.rule, scale=e.scale, first_year=first, lag=lag,
-                     group=e.group)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- simulation
@@ -152,7 +62,10 @@ def steps_needed(scn: Scenario, stats: Sequence[Statistic]) -> int:
     last = 1
     for st in stats:
         b = year_steps(scn, st.year)[1]
-        last = max(last, b + (st.lag if st.kind == "tightening" else 0))
+        if st.kind in COALITION_KINDS:
+            last = max(last, last_step(st, b))
+        else:
+            last = max(last, b + (st.lag if st.kind == "tightening" else 0))
     return min(scn.steps, last)
 
 
@@ -168,6 +81,19 @@ def _stats_of_block(
     hit: np.ndarray = np.zeros((len(evs), steps + 1, r), dtype=bool)
     track = any(st.kind == "tightening" for st in stats)
     coal = np.zeros((steps + 1, r)) if track else None
+    mine = [st for st in stats if st.kind in COALITION_KINDS]
+    tracker = None
+    if mine:
+        spans: dict[str, tuple[int, int]] = {}
+        for st in mine:
+            spans[st.name] = (year_steps(scn, st.first_year or st.year)[0],
+                              min(year_steps(scn, st.year)[1], steps))  # fmt: skip
+            if st.kind == "ratio":
+                y1 = year_steps(scn, st.first_year)
+                spans[st.name] = (year_steps(scn, st.year)[0], min(year_steps(scn, st.year)[1],
+                                                                   steps))  # fmt: skip
+                spans[st.name + ":first"] = (y1[0], min(y1[1], steps))
+        tracker = CoalitionTracker(mine, ens.structure, p, steps, spans)
     prev = None
     for t, state in ens.iterate(p, seeds, steps=steps):
         c = state.counts[:, idx]
@@ -176,8 +102,14 @@ def _stats_of_block(
         prev = c.copy()
         if coal is not None:
             coal[t] = coalition_commitment(state, ens.structure)
+        if tracker is not None:
+            tracker.observe(t, state)
     out: dict[str, np.ndarray] = {}
+    if tracker is not None:
+        out.update(tracker.values(hit[row["strategic_test"]], steps))
     for st in stats:
+        if st.kind in COALITION_KINDS:
+            continue
         a, b = year_steps(scn, st.year)
         b = min(b, steps)
         n_weeks = b - a + 1
@@ -233,13 +165,15 @@ def _fact(st: Statistic, hit: np.ndarray, row: dict[str, int], a: int, b: int) -
 
 def per_run_statistics(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, first_point: int = 0,
-    stats: Sequence[Statistic] | None = None,
+    stats: Sequence[Statistic] | None = None, common: bool = False,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     """Every statistic per run, shape (n * replicates,), rows point-major.
 
     Point ``first_point + i``, replicate ``j`` of scenario number ``s`` (in the target file's
     order) gets the seed ``run_seeds(seed + s, first_point + i, j)``, as :func:`calibrate.simulate`
-    does: a candidate's runs do not depend on how candidates are batched.
+    does: a candidate's runs do not depend on how candidates are batched. With ``common``
+    every point gets point 0's seeds (common random numbers: differences between points are
+    then differences of the parameters, not of the random futures; used by the screening).
     """
     theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
     n = theta.shape[0]
@@ -252,7 +186,10 @@ def per_run_statistics(
             continue
         ens = compiled(scn)
         steps = steps_needed(scn, mine)
-        seeds = ens.seeds(seed + s, n, replicates, first_point=first_point)
+        if common:
+            seeds = np.tile(ens.seeds(seed + s, 1, replicates), n)
+        else:
+            seeds = ens.seeds(seed + s, n, replicates, first_point=first_point)
         cols = {nm: theta[:, k] for k, nm in enumerate(targets.names)}
         mor = record.moratorium_announced
         mor_step = scn.step_of(mor) if mor is not None else 1
@@ -273,15 +210,16 @@ def per_run_statistics(
 
 def simulate_stats(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, first_point: int = 0,
+    common: bool = False,
 ) -> np.ndarray:  # fmt: skip
     """(n, m) candidate summaries: the mean over replicates of each statistic, in the target
     file's order. A tightening share with no strategic test in any replicate counts as 0."""
-    runs = per_run_statistics(targets, theta, replicates, seed, first_point)
+    runs = per_run_statistics(targets, theta, replicates, seed, first_point, common=common)
     n = np.atleast_2d(theta).shape[0]
     cols = []
     for st in targets.statistics:
         v = runs[st.name].reshape(n, replicates)
-        if st.kind == "tightening":
+        if st.kind in _MAY_BE_NAN:
             ok = ~np.isnan(v)
             total = np.where(ok, v, 0.0).sum(axis=1)
             cols.append(np.where(ok.any(axis=1), total / np.maximum(ok.sum(axis=1), 1), 0.0))

@@ -1,7 +1,7 @@
 """Calibration targets: the historical record, the statistics compared with it, and priors.
 
 A target file (``configs/calibration/targets.toml``) is validated by the pydantic models
-below, like scenario files and sweep specs: a wrong type, a missing key or an unknown one is
+of :mod:`.target_models` (re-exported here), like scenario files and sweep specs: a wrong type, a missing key or an unknown one is
 a one-line :class:`ConfigError` naming the file and the key. What pydantic cannot see alone
 (a statistic's scenario exists and covers its year, its observed value follows from the
 record by its rule, a prior names a real-valued parameter inside the schema's range) is
@@ -11,11 +11,10 @@ checked in :func:`load_targets`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, model_validator
+from pydantic import ValidationError
 
 from ..engine.runner import compiled
 from ..scenario.library import load_scenario
@@ -23,8 +22,27 @@ from ..scenario.loading import ConfigError, first_error, read_toml
 from ..scenario.names import canonical_name
 from ..scenario.safe_paths import check_path_text
 from ..scenario.schema import Scenario
+from .coalition import parse_coalition
+from .target_models import (
+    BINARY_KINDS,
+    COALITION_KINDS,
+    EVENTS,
+    FACTS,
+    AbcSettings,
+    Prior,
+    PriorEntry,
+    Record,
+    SmcSettings,
+    Statistic,
+    StatisticEntry,
+    TargetFile,
+    Targets,
+)
+from .timing import parse_extra
 
 __all__ = [
+    "BINARY_KINDS",
+    "COALITION_KINDS",
     "EVENTS",
     "FACTS",
     "AbcSettings",
@@ -37,197 +55,6 @@ __all__ = [
     "derive_observed",
     "load_targets",
 ]
-
-#: Binary facts a statistic may target (a probability per candidate).
-FACTS = ("summit_held", "cancelled_before_held", "summit_revived", "moratorium_held")
-#: Events whose weeks a count statistic may target.
-EVENTS = ("conventional_test", "strategic_test")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Resolution(_Strict):
-    """A UN Security Council sanctions resolution of the record."""
-
-    number: int
-    date: dt.date
-    after: str = ""
-
-
-class Record(BaseModel):
-    """The historical record; further documented entries (UNSC resolutions, CINC) may follow."""
-
-    model_config = ConfigDict(extra="allow")
-
-    launch_days: dict[int, FiniteFloat] = Field(default_factory=dict)
-    icbm_launches: list[dt.date] = Field(default_factory=list)
-    nuclear_tests: list[dt.date] = Field(default_factory=list)
-    summit_held: dt.date | None = None
-    summit_cancelled: dt.date | None = None
-    summit_revived: dt.date | None = None
-    moratorium_announced: dt.date | None = None
-    conventional_first: dict[int, dt.date] = Field(default_factory=dict)
-    conventional_last: dict[int, dt.date] = Field(default_factory=dict)
-    unsc_resolutions: list[Resolution] = Field(default_factory=list)
-
-
-class StatisticEntry(_Strict):
-    """One ``[[statistics]]`` table."""
-
-    name: str = Field(min_length=1)
-    scenario: str = Field(min_length=1)
-    kind: Literal["weeks", "fact", "first_week", "last_week", "tightening"]
-    year: int
-    event: (
-        Literal["conventional_test", "strategic_test", "summit_cancelled", "summit_revived",
-                "summit_held"] | None
-    ) = None  # fmt: skip
-    fact: (
-        Literal["summit_held", "cancelled_before_held", "summit_revived", "moratorium_held"] | None
-    ) = None
-    observed: dt.date | FiniteFloat | None = None
-    weight: FiniteFloat = Field(1.0, ge=0)
-    rule: str = ""
-    # timing and tightening statistics (calibration.stats)
-    scale: FiniteFloat | None = Field(None, gt=0)
-    first_year: int | None = None
-    lag: int | None = Field(None, ge=1, le=52)
-    # score group of the validation report (calibration.scores.group_of infers it if empty)
-    group: str = Field("", pattern=r"^[a-z_]*$")
-
-    @model_validator(mode="after")
-    def _kind_needs(self) -> StatisticEntry:
-        if self.kind == "weeks" and (self.event not in EVENTS or self.observed is None):
-            raise ValueError(
-                f"statistic '{self.name}': kind 'weeks' needs 'observed' and 'event' one of "
-                f"{', '.join(EVENTS)}"
-            )
-        if self.kind == "fact" and self.fact is None:
-            raise ValueError(f"statistic '{self.name}': kind 'fact' needs 'fact'")
-        if self.kind in ("first_week", "last_week", "tightening"):
-            if self.scale is None:
-                raise ValueError(f"statistic '{self.name}': missing required key 'scale'")
-            if self.observed is None:
-                raise ValueError(f"statistic '{self.name}': missing required key 'observed'")
-        if self.kind in ("first_week", "last_week") and self.event is None:
-            raise ValueError(f"statistic '{self.name}': kind '{self.kind}' needs 'event'")
-        if self.kind == "tightening" and self.lag is None:
-            raise ValueError(f"statistic '{self.name}': kind 'tightening' needs 'lag'")
-        return self
-
-
-class PriorEntry(_Strict):
-    """One ``[[priors]]`` table: a uniform prior over [low, high]."""
-
-    name: str = Field(min_length=1)
-    low: FiniteFloat
-    high: FiniteFloat
-    reason: str = ""
-    edge: str = ""  # why the range stands (or changed) if the posterior piles at an edge
-
-    @model_validator(mode="after")
-    def _nonempty(self) -> PriorEntry:
-        if not self.low < self.high:
-            raise ValueError(f"empty prior range [{self.low:g}, {self.high:g}] for '{self.name}'")
-        return self
-
-
-class AbcSettings(_Strict):
-    """The ``[abc]`` table: defaults of the command line's options."""
-
-    candidates: int = Field(4096, ge=1)
-    replicates: int = Field(50, ge=1)
-    accept: float = Field(0.05, gt=0, le=1)
-    seed: int = Field(1, ge=0)
-    validation_replicates: int = Field(2000, ge=1)
-    validation_seed: int | None = Field(None, ge=0)
-
-
-class SmcSettings(_Strict):
-    """The ``[smc]`` table: settings of the sequential fit (population Monte Carlo)."""
-
-    particles: int = Field(400, ge=4)
-    replicates: int = Field(20, ge=1)
-    alpha: float = Field(0.5, gt=0, lt=1)
-    min_acceptance: float = Field(0.04, gt=0, lt=1)
-    max_generations: int = Field(12, ge=1)
-    max_runs: int | None = Field(None, ge=1)
-    forecast_max_runs: int | None = Field(None, ge=1)
-    seed: int | None = Field(None, ge=0)
-    predictive_draws: int = Field(2000, ge=1)
-    forecast_fit_until: int | None = None
-    kernel: Literal["logit_mvn", "truncated"] = "logit_mvn"
-    kernel_scale: float | None = Field(None, gt=0)
-    # the sampler (calibration.smc): "mcmc" = resample-move ABC-SMC (Del Moral et al. 2012),
-    # at most `moves` ABC-MCMC moves per particle and generation; "pmc" = ABC-PMC
-    scheme: Literal["mcmc", "pmc"] = "mcmc"
-    moves: int = Field(5, ge=0, le=50)
-
-
-class TargetFile(_Strict):
-    """A whole target file as written."""
-
-    name: str | None = None
-    description: str = ""
-    record: Record
-    scenarios: dict[str, str] = Field(min_length=1)
-    statistics: list[StatisticEntry] = Field(min_length=1)
-    priors: list[PriorEntry] = Field(min_length=1)
-    abc: AbcSettings = Field(default_factory=AbcSettings)
-    smc: SmcSettings = Field(default_factory=SmcSettings)
-
-
-@dataclass(frozen=True)
-class Statistic:
-    """One summary of the record and the model statistic it is compared with."""
-
-    name: str
-    scenario: str
-    kind: str  # "weeks" (mean count of weeks with `event` in `year`) or "fact" (a probability)
-    year: int
-    observed: float
-    event: str = ""
-    fact: str = ""
-    weight: float = 1.0
-    rule: str = ""
-    # timing and tightening statistics (calibration.stats.EXTRA_KINDS)
-    scale: float = 0.0  # distance scale; 0 means the count default sqrt(max(observed, 1))
-    date: dt.date | None = None  # the record's date behind a timing statistic
-    first_year: int = 0  # tightening: first year of the window (``year`` is the last)
-    lag: int = 0  # tightening: weeks after a test within which the coalition must tighten
-    group: str = ""  # score group (launches, summitry, coalition, ...); "" = inferred
-
-
-@dataclass(frozen=True)
-class Prior:
-    """A uniform prior over [low, high] for one dotted parameter."""
-
-    name: str
-    low: float
-    high: float
-    reason: str
-    edge: str = ""  # why the range stands (or changed) if the posterior piles at an edge
-
-
-@dataclass
-class Targets:
-    """A checked target file: record, scenarios, statistics, priors and ABC settings."""
-
-    path: Path
-    name: str
-    record: Record
-    scenarios: dict[str, Scenario]
-    scenario_paths: dict[str, Path]
-    statistics: list[Statistic]
-    priors: list[Prior]
-    abc: AbcSettings = field(default_factory=AbcSettings)
-    smc: SmcSettings = field(default_factory=SmcSettings)
-
-    @property
-    def names(self) -> list[str]:
-        return [p.name for p in self.priors]
 
 
 def derive_observed(stat: Statistic, record: Record, scn: Scenario, src: str) -> float:
@@ -274,9 +101,9 @@ def _statistic(k: int, e: StatisticEntry, targets: TargetFile, scns: dict[str, S
     first, last = scn.start_date, scn.date_of(scn.steps)
     if not (first.year <= e.year and dt.date(e.year, 12, 31) <= last + dt.timedelta(days=6)):
         raise ConfigError(f"{where}: year {e.year} is not covered by scenario '{e.scenario}'")
+    if e.kind in COALITION_KINDS:
+        return parse_coalition(e, targets.record, scn, where)
     if e.kind not in ("weeks", "fact"):
-        from .stats import parse_extra
-
         return parse_extra(e, targets.record, scn, where)
     observed = e.observed if e.kind == "weeks" else 1.0
     assert isinstance(observed, float)  # StatisticEntry checked it

@@ -65,8 +65,7 @@ def pull_matrix(pf: Any, g: Any, out: np.ndarray) -> None:
                     w = pf.ties_pull_partner
                 elif tt == TieKind.RIVAL:
                     w = pf.ties_pull_rival
-                else:
-                    w = pf.ties_pull_adversary
+                # an adversary tie does not pull (its weight was a parameter fixed at 0)
             out[i, j] = w
 
 
@@ -197,9 +196,7 @@ def decide_actor(
         base = mode_level
     elif is_leader:
         base = R.talks_engagement(
-            R.leader_engagement_base(
-                base, s.posture[r], pf.engagement_compromise_boost, pf.engagement_sideline_drop
-            ),
+            R.leader_engagement_base(base, s.posture[r], pf.engagement_compromise_boost),
             ctx[Context.TALKS_ON] > 0,
             pf.engagement_talks_boost,
         )

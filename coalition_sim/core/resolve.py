@@ -277,8 +277,9 @@ def summit_process(
         s.silence[r, ld] = 0
         s.silence[r, tg] = 0
     # what the transitions cost or deliver: a hedged cancellation signals ([S18]), an
-    # unconsulted acceptance strains treaty ties ([S18]), a held summit brings standing,
-    # prestige, tension relief and, with agreement, relief and security
+    # unconsulted acceptance strains treaty ties ([S18]), a held summit brings prestige and,
+    # with agreement, relief (summits' standing gains and costs, tension relief and an
+    # agreement's security gain moved nothing measurable and were removed: issue 18 screening)
     signal = cancel and by_leader and hedge
     s.engagement[r, tg] = R.clip01(s.engagement[r, tg] + pf.summit_hedge_signal * signal)
     s.unilateral[r] = s.unilateral[r] * (1.0 - pf.commitment_unilateral_fade) + unconsulted
@@ -287,15 +288,9 @@ def summit_process(
         s.strength[r, ld, j] = R.clip01(s.strength[r, ld, j] - cost * g.leader_allies[j])
     for j in range(a):
         s.strength[r, j, ld] = R.clip01(s.strength[r, j, ld] - cost * g.leader_allies[j])
-    gain = pf.standing_summit_gain * held + pf.standing_agreement_gain * agreement
-    s.standing[r, ld] = R.clip01(s.standing[r, ld] + gain)
-    s.standing[r, tg] = R.clip01(s.standing[r, tg] + gain)
-    s.standing[r, ld] = R.clip01(s.standing[r, ld] - pf.standing_no_deal_cost * no_deal)
     s.prestige[r] = R.grow_toward_one(s.prestige[r], pf.target_summit_prestige, held)
     s.relief[r] = R.grow_toward_one(s.relief[r], pf.target_agreement_relief, agreement)
     s.granted[r] = R.grow_toward_one(s.granted[r], pf.target_agreement_relief, agreement)
-    s.security[r] = R.grow_toward_one(s.security[r], pf.target_agreement_security, agreement)
-    s.tension[r] = R.clip01(s.tension[r] - pf.tension_summit_relief * held)
     s.snub[r] = no_deal
     s.since_summit[r] = 0 if held else s.since_summit[r] + 1
     if agreement:

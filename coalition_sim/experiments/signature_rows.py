@@ -484,21 +484,15 @@ def row_mediation(s: Suite) -> RowResult:
 
 @row
 def row_failed_summit(s: Suite) -> RowResult:
+    # The leader's standing loss at a no-deal summit (params.standing.no_deal_cost) was a
+    # parameter only this row exercised; the coalition issue removed it, so the row checks what
+    # remains of the passage: a failed summit pushes the DPRK toward autonomy (snub_shock).
     r = RowResult(
         13, "failed summit", "summit_2018", P20_FAILED,
-        "a summit without a deal costs the leader standing and raises the chance that the DPRK "
-        "turns to autonomy",
+        "a summit without a deal raises the chance that the DPRK turns to autonomy",
     )  # fmt: skip
     no_deal = s.arm("summit_2018", {"params.summit.agreement_logit0": -20.0})
     deal = s.arm("summit_2018", {"params.summit.agreement_logit0": 20.0})
-    held = no_deal.tracked["summit_seen"] > 0
-    jump = no_deal.tracked["standing_jump_at_summit"][held]
-    r.checks.append(
-        sign_check(
-            "leader standing change in the week of a no-deal summit",
-            _pb(jump, np.zeros_like(jump)), -1,
-        )
-    )  # fmt: skip
     r.checks.append(
         sign_check(
             "P(DPRK turns to autonomy): no deal minus deal",

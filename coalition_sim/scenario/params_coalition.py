@@ -194,13 +194,6 @@ class EngagementParams(Strict):
         "Rise in the leader's target engagement under a compromise posture.",
         "[S20] 'compromising below the maximum goal of full denuclearization'.",
     )
-    sideline_drop: float = param(
-        0.2,
-        0,
-        1,
-        "Fall in the leader's target engagement under a sideline posture.",
-        "[S20] 'continue to sideline the North Korea issue'.",
-    )
     talks_boost: float = param(
         0.3,
         0,
@@ -238,28 +231,6 @@ class StandingParams(Strict):
         0.2,
         "Std of weekly standing noise per unit volatility.",
         "Domestic politics outside the model.",
-    )
-    summit_gain: float = param(
-        0.04,
-        0,
-        1,
-        "Standing gain of both leaders when a summit is held.",
-        "[S18] Kim would 'bask in the praise'; Trump a 'global statesman'.",
-    )
-    agreement_gain: float = param(
-        0.05,
-        0,
-        1,
-        "Further standing gain of both leaders when a summit yields agreement.",
-        "[S18] 'he needs a political win'.",
-    )
-    no_deal_cost: float = param(
-        0.08,
-        0,
-        1,
-        "Leader standing lost when a held summit ends without a deal.",
-        "[S20] Trump 'is unlikely to want to risk ... a failure in negotiations': a failed "
-        "summit costs more than the meeting gains.",
     )
     test_cost_leader: float = param(
         0.08,
@@ -306,13 +277,6 @@ class TieParams(Strict):
         "Pull weight of a rival tie.",
         "US-China rivalry, yet UNSCR 2270, 2321, 2371, 2375 and 2397 were each negotiated "
         "between Washington and Beijing and adopted 15-0: the channel carried coordination.",
-    )
-    pull_adversary: float = param(
-        0.0,
-        0,
-        1,
-        "Pull weight of an adversary tie.",
-        "Adversaries do not align commitments.",
     )
     divergence_memory: float = param(
         0.1,
@@ -375,13 +339,6 @@ class TensionParams(Strict):
         1,
         "Tension added when the leader chooses escalation.",
         "[S20] 'escalate militarily'.",
-    )
-    summit_relief: float = param(
-        0.3,
-        0,
-        1,
-        "Tension removed when a summit is held.",
-        "Singapore ended the 2017 crisis.",
     )
     crisis_threshold: float = param(
         0.85,

@@ -230,13 +230,6 @@ class TargetParams(Strict):
         "Economic relief gained from an agreement.",
         "[S18] 'removing sanctions'.",
     )
-    agreement_security: float = param(
-        0.3,
-        0,
-        1,
-        "Security gained from an agreement.",
-        "[S18] 'credible promises that the US won't attempt to topple' the regime.",
-    )
     escalation_threat: float = param(
         0.3,
         0,

@@ -21,6 +21,8 @@ fact enters the fit either way).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,10 +35,25 @@ from ..engine.posterior import Posterior
 __all__ = ["Fold", "FoldSettings", "run_fold", "run_folds", "years_of"]
 
 
-def years_of(st: Statistic) -> set[int]:
-    """The calendar years a statistic's window covers."""
+def years_of(st: Statistic, targets: Targets | None = None) -> set[int]:
+    """The calendar years a statistic's window covers: ``first_year`` .. ``year``, and the
+    years of its step windows (a coalition shift compares a ``before`` and an ``after``
+    window, which may lie in different years) in its scenario's calendar, each week counted in
+    the year of its last day (the week holding 1 January belongs to the new year); one boundary
+    week in another year does not count."""
     first = st.first_year or st.year
-    return set(range(min(first, st.year), st.year + 1))
+    years = set(range(min(first, st.year), st.year + 1))
+    if targets is not None and st.scenario in targets.scenarios:
+        scn = targets.scenarios[st.scenario]
+        for a, b in (getattr(st, "window", (0, 0)), getattr(st, "before", (0, 0))):
+            if b >= a >= 1:
+                # the project's calendar (calibration.windows.year_steps): a step belongs to
+                # the year of its last day; a single boundary week in another year (the week
+                # holding 1 January that closes a window) does not make it straddle
+                count = Counter((scn.date_of(t) - dt.timedelta(days=1)).year
+                                for t in range(a, b + 1))  # fmt: skip
+                years.update(y for y, n in count.items() if n >= 2 or len(count) == 1)
+    return years
 
 
 @dataclass(frozen=True)
@@ -90,8 +107,8 @@ def run_fold(
 ) -> Fold:  # fmt: skip
     """Fit without ``year`` and score the forecast of ``year`` (module docstring)."""
     say = progress or (lambda _m: None)
-    fit_stats = [s for s in targets.statistics if year not in years_of(s)]
-    test = [s for s in targets.statistics if years_of(s) == {year}]
+    fit_stats = [s for s in targets.statistics if year not in years_of(s, targets)]
+    test = [s for s in targets.statistics if years_of(s, targets) == {year}]
     unused = [s.name for s in targets.statistics if s not in fit_stats and s not in test]
     keys = {s.scenario for s in fit_stats}
     sub = dataclasses.replace(
@@ -100,7 +117,7 @@ def run_fold(
         scenarios={k: v for k, v in targets.scenarios.items() if k in keys},
         scenario_paths={k: v for k, v in targets.scenario_paths.items() if k in keys},
     )
-    other = sorted({y for s in fit_stats for y in years_of(s)})
+    other = sorted({y for s in fit_stats for y in years_of(s, targets)})
     say(f"fold {year}: fit on {len(fit_stats)} statistics of {', '.join(map(str, other))}, "
         f"forecast {len(test)} of {year}")  # fmt: skip
     res = smc(sub, cfg.particles, cfg.replicates, seed, cfg.alpha, cfg.min_acceptance,

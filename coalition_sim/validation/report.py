@@ -225,7 +225,7 @@ def _coverage_table(ev: Evaluation) -> list[str]:
 
 def _fold_lines(folds: list[Fold]) -> list[str]:
     lines: list[str] = []
-    groups = sorted({g for f in folds for g in groups_in(f.evaluation.rows)})
+    groups = groups_in([r for f in folds for r in f.evaluation.rows])
     head = "| held out | fitted on | fit (generations, runs, final distinct/N) | forecaster | "
     lines += [head + " | ".join(f"skill {g}" for g in [*groups, "total"])
               + " | skill facts vs base rates |",

@@ -56,14 +56,11 @@ def defiance_update(defiance: float, mode_level: float, adjust_rate: float, nois
 
 
 @rule
-def leader_engagement_base(
-    base: float, posture: int, compromise_boost: float, sideline_drop: float
-) -> float:
-    """The leader's engagement set-point: its baseline, raised under a compromise posture and
-    lowered while it sidelines the issue ([S20])."""
-    return (base + compromise_boost * (posture == Posture.COMPROMISE)) - sideline_drop * (
-        posture == Posture.SIDELINE
-    )
+def leader_engagement_base(base: float, posture: int, compromise_boost: float) -> float:
+    """The leader's engagement set-point: its baseline, raised under a compromise posture
+    ([S20]). (A fall while sidelining, 'sideline_drop', moved nothing measurable in 2016-18 or
+    in five-year runs and was removed: issue 18 screening.)"""
+    return base + compromise_boost * (posture == Posture.COMPROMISE)
 
 
 @rule

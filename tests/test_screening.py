@@ -1,0 +1,71 @@
+"""Morris screening of every parameter against the calibration distance (issue 18, item 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from coalition_sim.calibration.screening import screen, screened_parameters
+from coalition_sim.calibration.targets import load_targets
+from coalition_sim.cli.main import main
+
+TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load_targets(TARGETS)
+
+
+def test_every_real_parameter_is_screened_inside_its_schema_range(targets) -> None:
+    params, skipped = screened_parameters(targets)
+    names = {p.name for p in params}
+    assert len(params) > 100  # 'every parameter', not the fitted few
+    assert {p.name for p in targets.priors} <= names  # what is fitted is screened on its prior
+    assert "params.commitment.anchor_rate" in names and "actors.USA.fear_of_snub" in names
+    assert not any(".interests." in n or n.startswith("params.outcomes.") for n in names)
+    assert all(p.low < p.high for p in params)
+    assert all("whole number" in s or "every start" in s for s in skipped)
+
+
+def test_a_parameter_no_rule_of_a_partner_reads_has_no_effect(targets) -> None:
+    """Known answer: fear_of_snub is read for the leader and the target only, so China's has
+    an elementary effect of exactly zero with common random numbers; the DPRK's launch hazards,
+    which the launch counts follow, rank among the parameters that move the distance most."""
+    res = screen(targets, trajectories=2, replicates=3, noise_sets=3, outcomes=False)
+    t = res.table.set_index("parameter")
+    assert t.loc["actors.PRC.fear_of_snub", "mu_star:total"] == 0.0
+    assert t.loc["actors.PRC.fear_of_snub", "verdict"] == "inert"
+    top = res.table["parameter"].head(20).tolist()  # ranked by effect over noise
+    assert "params.target.conventional_autonomy" in top or "params.target.strategic_logit0" in top
+    assert set(t["verdict"]) <= {"fit", "weak", "inert"}
+    assert res.meta["points"] == 2 * (len(t) + 1)
+
+
+def test_screen_cli_refuses_bad_input_in_one_line(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    for argv, needle in (
+        (["screen", str(tmp_path / "nope.toml"), "--out", str(out)], "no such file"),
+        (["screen", "--levels", "1", "--out", str(out)], "at least 2"),
+        (["screen", "--trajectories", "0", "--out", str(out)], "must be at least 1"),
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert not out.exists()
+
+
+def test_the_fitted_set_is_what_the_committed_screening_judged_to_matter(targets) -> None:
+    """Fit what matters, drop what doesn't: the target file's priors are exactly the
+    parameters the committed screening report judged 'fit', and none of the removed ones."""
+    import pandas as pd
+
+    report = ROOT / "docs" / "calibration" / "screening" / "screening.csv"
+    table = pd.read_csv(report)
+    judged = set(table.loc[table["verdict"] == "fit", "parameter"])
+    assert {p.name for p in targets.priors} == judged
+    assert len(judged) > 11  # more than the launch-and-summit set fitted before issue 18
+    dead = set(table.loc[table["verdict"] == "dead", "parameter"])
+    assert not dead & judged
