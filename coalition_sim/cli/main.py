@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
     """Subcommands defined in their own modules (sweeps, UI, calibration, signatures,
-    experiments, validate, diagnose, screen)."""
+    experiments, validation, diagnosis, screening)."""
     for module in (sweep, ui, calibrate, screen, signatures, experiments, validate, diagnose):
         module.register(sub)
 

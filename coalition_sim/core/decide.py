@@ -167,7 +167,7 @@ def decide_actor(
             tension=ctx[Context.DESTABILISATION],
             unilateral=s.unilateral[r] * partner,
             target_engagement=s.engagement[r, tg] * partner,
-            relief=s.relief[r] * partner,
+            relief=s.granted[r] * partner,
             posture_push=push,
             fatigue_erosion=pf.commitment_fatigue_erosion,
             stability_pullback=pf.commitment_stability_pullback,

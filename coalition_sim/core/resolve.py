@@ -118,6 +118,7 @@ def resolve_world(
     # security recovers, the weapons programme builds or fades with the mode
     pressure = ctx[Context.PRESSURE]
     relief = R.relief_erosion(s.relief[r], pf.target_relief_decay, pressure)
+    s.granted[r] = R.relief_erosion(s.granted[r], pf.target_relief_decay, pressure)
     s.relief[r] = R.leakage_relief(relief, pressure, s.pressure0[r], pf.enforcement_leakage)
     s.prestige[r] = R.prestige_fade(s.prestige[r], pf.target_prestige_decay)
     s.security[r] = R.security_recovery(
@@ -289,6 +290,7 @@ def summit_process(
         s.strength[r, j, ld] = R.clip01(s.strength[r, j, ld] - cost * g.leader_allies[j])
     s.prestige[r] = R.grow_toward_one(s.prestige[r], pf.target_summit_prestige, held)
     s.relief[r] = R.grow_toward_one(s.relief[r], pf.target_agreement_relief, agreement)
+    s.granted[r] = R.grow_toward_one(s.granted[r], pf.target_agreement_relief, agreement)
     s.snub[r] = no_deal
     s.since_summit[r] = 0 if held else s.since_summit[r] + 1
     if agreement:

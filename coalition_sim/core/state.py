@@ -101,6 +101,7 @@ STATE_TABLE: tuple[Var, ...] = (
     Var("summit_timer", i4, SCALAR, 0, "in `SCHEDULED`: weeks left until the week the summit is held; in every other state: weeks since the state was entered (reset to 0 at each transition, +1 a week)", bounds=_N),
     Var("hedged", b1, SCALAR, False, "the last cancellation left the door open (revivable)"),
     Var("relief", f8, SCALAR, "relief0", "economic relief the DPRK has obtained", bounds=_U),
+    Var("granted", f8, SCALAR, "relief0", "the part of the DPRK's relief granted by agreements (not busting): what partners read as the signal to ease (3.4.1); erodes with relief under pressure", bounds=_U),
     Var("prestige", f8, SCALAR, "prestige0", "prestige the DPRK has obtained from summitry", bounds=_U),
     Var("security", f8, SCALAR, "target.security0", "DPRK perceived regime security (0 = imminent threat, 1 = guaranteed)", bounds=_U),
     Var("programme", f8, SCALAR, "programme0", "DPRK weapons-programme momentum: builds in autonomy mode, fades in influence mode (3.4.5)", bounds=_U),
