@@ -2,14 +2,20 @@
 
 The names below are the public API, stable from version 0.1: scripts should import from
 here (``from coalition_sim import CoalitionModel, run_ensemble``); module paths inside the
-package may change. See README.md, "Scripting the model".
+package may change. See README.md, "Using the model from Python".
 
 - :class:`CoalitionModel`: the Mesa model (one run, agent by agent; ``mesa.batch_run`` works).
-- :class:`Ensemble`, :func:`run_ensemble`, :func:`run_seeds`: many runs at once, same rules.
+- :class:`Ensemble`, :func:`run_ensemble` (an :class:`EnsembleRun`: ``.final``,
+  ``.probabilities``, ``.trajectories``, ``.seeds``, ``.to_xarray()``), :func:`run_seeds`:
+  many runs at once, same rules.
 - :func:`load_scenario`, :func:`resolve_scenario`, :func:`list_scenarios`,
   :func:`with_values`, :class:`Scenario`, :class:`ConfigError`: scenarios and their errors.
 - :func:`parameter_table`, :func:`canonical_key`, :func:`kwarg_of`, :func:`name_of_kwarg`:
   parameter names (``params.fatigue.growth``; Mesa keyword ``fatigue__growth``).
+- :func:`parameter_specs`, :class:`ParamSpec`: the catalogue of settable parameters with
+  their bounds; :data:`CATALOGUE`, :class:`Role`, :func:`role_of`, :func:`levers`,
+  :func:`uncertainties`, :func:`concrete`: which are levers and which uncertainties
+  (the EMA Workbench adapter is :func:`coalition_sim.integrations.ema.ema_model`).
 - :data:`EVENTS`, :data:`EVENT_KINDS`, :data:`OUTCOMES`, :data:`OUTCOME_LABELS`: event and
   outcome names with labels.
 - :func:`date_of`, :func:`step_of`: the date-to-step rule. One step is one week; step ``k``
@@ -26,20 +32,24 @@ import datetime as dt
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 if TYPE_CHECKING:
     from .abm.model import CoalitionModel
     from .core.events import EVENT_KINDS, EVENTS, OUTCOME_LABELS, OUTCOMES
     from .engine.ensemble import Ensemble, EnsembleResult, run_ensemble, run_seeds
+    from .engine.results import EnsembleRun
     from .experiments.analysis import analyze
     from .experiments.sweep import plan_sweep, read_runs, run_sweep
+    from .scenario.levers import CATALOGUE, Role, concrete, levers, role_of, uncertainties
     from .scenario.library import list_scenarios, load_scenario, resolve_scenario
     from .scenario.loading import ConfigError
     from .scenario.names import (
+        ParamSpec,
         canonical_key,
         kwarg_of,
         name_of_kwarg,
+        parameter_specs,
         parameter_table,
         with_values,
     )
@@ -56,6 +66,15 @@ _HOMES = {
     "EnsembleResult": "engine.ensemble",
     "run_ensemble": "engine.ensemble",
     "run_seeds": "engine.ensemble",
+    "EnsembleRun": "engine.results",
+    "CATALOGUE": "scenario.levers",
+    "Role": "scenario.levers",
+    "concrete": "scenario.levers",
+    "levers": "scenario.levers",
+    "role_of": "scenario.levers",
+    "uncertainties": "scenario.levers",
+    "ParamSpec": "scenario.names",
+    "parameter_specs": "scenario.names",
     "analyze": "experiments.analysis",
     "plan_sweep": "experiments.sweep",
     "read_runs": "experiments.sweep",
@@ -75,6 +94,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "CATALOGUE",
     "EVENTS",
     "EVENT_KINDS",
     "OUTCOMES",
@@ -84,24 +104,32 @@ __all__ = [
     "ConfigError",
     "Ensemble",
     "EnsembleResult",
+    "EnsembleRun",
+    "ParamSpec",
+    "Role",
     "Scenario",
     "__version__",
     "analyze",
     "canonical_key",
+    "concrete",
     "date_of",
     "kwarg_of",
+    "levers",
     "list_scenarios",
     "load_scenario",
     "name_of_kwarg",
+    "parameter_specs",
     "parameter_table",
     "parse_seed",
     "plan_sweep",
     "read_runs",
     "resolve_scenario",
+    "role_of",
     "run_ensemble",
     "run_seeds",
     "run_sweep",
     "step_of",
+    "uncertainties",
     "with_values",
 ]
 

@@ -53,7 +53,7 @@ def test_a_script_against_the_top_level() -> None:
     assert set(summary["event_counts"]) == set(EVENT_KINDS)
     ens = run_ensemble("summit_2018", n_replicates=20, seed=3, steps=30,
                        overrides={"params.fatigue.growth": 0.05}, every=0)  # fmt: skip
-    assert set(ens["probabilities"]) == set(OUTCOMES)
+    assert set(ens.probabilities.index) == set(OUTCOMES)
     assert len(ens["final"]) == 20
     with pytest.raises(ConfigError, match=r"fatigue\.growht"):
         run_ensemble("summit_2018", n_replicates=2, overrides={"params.fatigue.growht": 0.1})

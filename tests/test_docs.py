@@ -10,6 +10,7 @@ import pytest
 
 from coalition_sim.cli import main as cli
 from coalition_sim.core.events import EVENT_KINDS, OUTCOMES
+from coalition_sim.core.state import STATE_TABLE, markdown_table
 from coalition_sim.scenario.names import parameter_table
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
@@ -43,6 +44,18 @@ def test_parameter_table_matches_the_schema(odd: str, capsys: pytest.CaptureFixt
         "the parameter table in docs/ODD.md is stale: paste the output of "
         "`python run.py params --markdown` between the params markers"
     )
+
+
+def test_state_table_is_the_generated_one(odd: str) -> None:
+    start, end = "<!-- state:start -->", "<!-- state:end -->"
+    assert odd.count(start) == 1 and odd.count(end) == 1, "docs/ODD.md needs the state markers"
+    table = odd.partition(start)[2].partition(end)[0]
+    assert table.strip() == markdown_table(), (
+        "the state table in docs/ODD.md is stale: paste the output of "
+        "`python -c 'from coalition_sim.core.state import markdown_table; print(markdown_table())'`"
+        " between the state markers"
+    )
+    assert len(STATE_TABLE) == table.count("\n| `") - 1  # one row per variable, plus metrics
 
 
 def test_every_parameter_is_described_in_the_text(odd: str) -> None:

@@ -338,8 +338,9 @@ steps = 40
 futures = 12
 replicates = 4
 threshold = 0.5
-report = "{root}/report.md"
-data = "{root}/data"
+report = "outputs/studies/report.md"
+data = "outputs/studies/data"
+question = "Does <script>alert(1)</script> run? (spec text is escaped in the report)"
 notes = "A reading of the results."
 
 [[uncertainties]]
@@ -358,22 +359,24 @@ name = "status_quo"
 [[policies]]
 name = "closed"
 description = "closed cancellations"
-set = {{ "actors.USA.hedging" = 0.0 }}
+set = { "actors.USA.hedging" = 0.0 }
 """
 
 
 @pytest.mark.slow
 def test_study_runs_from_one_spec(tmp_path: Path, capsys) -> None:
     spec = tmp_path / "tiny.toml"
-    spec.write_text(TINY_STUDY.format(root=tmp_path))
-    assert main(["study", str(spec), "--quiet"]) == 0
-    report = (tmp_path / "report.md").read_text()
+    spec.write_text(TINY_STUDY)
+    out = tmp_path / "out"
+    assert main(["study", str(spec), "--quiet", "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    assert "<script>" not in report and "&lt;script&gt;alert(1)&lt;/script&gt;" in report
     for heading in ("## Findings", "## Where the coalition fractures", "## What US levers do",
                     "## Robustness across futures", "## Reading the results"):  # fmt: skip
         assert heading in report, heading
     assert "(checked)" in report  # the reference arm reproduced the sweep's runs
     assert "case = status-quo P(summit_revived) >= 0.5" in report  # discovery on futures
-    figs = tmp_path / "report"
+    figs = out / "report"
     for name in ("lever_effects.png", "futures_map.png", "effects.csv", "robustness.csv"):
         assert (figs / name).stat().st_size > 0, name
     eff = pd.read_csv(figs / "effects.csv")
@@ -384,15 +387,11 @@ def test_study_runs_from_one_spec(tmp_path: Path, capsys) -> None:
 
 def test_study_spec_errors_are_one_line(tmp_path: Path, capsys) -> None:
     spec = tmp_path / "bad.toml"
-    spec.write_text(
-        TINY_STUDY.format(root=tmp_path).replace('"params.fatigue.growth"', '"actors.USA.consults"')
-    )
+    spec.write_text(TINY_STUDY.replace('"params.fatigue.growth"', '"actors.USA.consults"'))
     assert main(["study", str(spec)]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "is a lever" in err
-    spec.write_text(
-        TINY_STUDY.format(root=tmp_path).replace("futures = 12", "futures = 12\nbogus = 1")
-    )
+    spec.write_text(TINY_STUDY.replace("futures = 12", "futures = 12\nbogus = 1"))
     assert main(["study", str(spec)]) == 2
     assert "unknown key 'bogus'" in capsys.readouterr().err
     assert not (tmp_path / "data").exists() and not (tmp_path / "report.md").exists()

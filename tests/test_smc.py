@@ -342,4 +342,4 @@ def test_ui_switch_draws_from_the_shipped_posterior(monkeypatch, tmp_path: Path)
     expect = run_ensemble(
         "summit_2018", 40, seed=3, every=0, overrides={FREE[0]: 7.5, FREE[1]: 1.5}
     )
-    assert with_post["probabilities"] == expect["probabilities"]
+    assert with_post["probabilities"] == expect.probabilities.to_dict()

@@ -176,7 +176,7 @@ def test_undo_and_redo_restore_every_input_and_the_week(chromium, app_url):
         pg.wait_for_function(f"{WEEK} === '5'")
         assert "seed 20180524" in pg.inner_text("#cs-status")
         assert pg.locator(".cs-seed input").input_value() == "20180524"
-        assert pg.is_disabled(".cs-undo")
+        pg.wait_for_function("document.querySelector('.cs-undo').disabled", timeout=5000)
         assert axe(pg) == []
 
         pg.click(".cs-redo")

@@ -21,6 +21,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from ..core import week as dyn
 from ..core.events import EVENT_KINDS, OUTCOMES
@@ -226,6 +227,13 @@ class CoalitionModel(mesa.Model):
         self.event_log.append(
             {"step": t, "date": date, "actor": actor, "event": event, "details": details}
         )
+
+    def events_frame(self) -> pd.DataFrame:
+        """The event log so far as a table (``step``, ``date``, ``actor``, ``event``,
+        ``details``; one row per event, in order): the rows ``events.csv`` holds."""
+        from .outputs import event_table
+
+        return event_table(self)
 
     def outcomes(self) -> dict[str, bool]:
         """Outcome flags of the run so far (recomputed only when an event counter moved)."""

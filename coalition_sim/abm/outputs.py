@@ -36,6 +36,7 @@ def step_table(model: CoalitionModel) -> pd.DataFrame:
 
 
 def event_table(model: CoalitionModel) -> pd.DataFrame:
+    """The event log as a table (``CoalitionModel.events_frame``; written as events.csv)."""
     return pd.DataFrame(model.event_log, columns=EVENT_COLUMNS)
 
 

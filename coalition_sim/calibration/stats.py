@@ -125,7 +125,8 @@ def parse_extra(e: StatisticEntry, record: Record, scn: Scenario, where: str) ->
         if not scn.start_date <= d <= scn.date_of(scn.steps):
             raise ConfigError(f"{where}: {d} is outside scenario '{e.scenario}'")
         return Statistic(e.name, e.scenario, e.kind, e.year, float(week_of_year(scn, d)),
-                         event=event, weight=e.weight, rule=e.rule, scale=e.scale, date=d)  # fmt: skip
+                         event=event, weight=e.weight, rule=e.rule, scale=e.scale, date=d,
+                         group=e.group)  # fmt: skip
     # tightening
     first = e.year if e.first_year is None else e.first_year
     lag = int(e.lag or 0)
@@ -139,7 +140,8 @@ def parse_extra(e: StatisticEntry, record: Record, scn: Scenario, where: str) ->
     if not isinstance(e.observed, float) or abs(e.observed - share) > 1e-9:
         raise ConfigError(f"{where}: observed = {e.observed!r} but the record gives {share:g}")
     return Statistic(e.name, e.scenario, e.kind, e.year, share, event="strategic_test",
-                     weight=e.weight, rule=e.rule, scale=e.scale, first_year=first, lag=lag)  # fmt: skip
+                     weight=e.weight, rule=e.rule, scale=e.scale, first_year=first, lag=lag,
+                     group=e.group)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- simulation

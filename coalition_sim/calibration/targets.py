@@ -94,6 +94,8 @@ class StatisticEntry(_Strict):
     scale: FiniteFloat | None = Field(None, gt=0)
     first_year: int | None = None
     lag: int | None = Field(None, ge=1, le=52)
+    # score group of the validation report (calibration.scores.group_of infers it if empty)
+    group: str = Field("", pattern=r"^[a-z_]*$")
 
     @model_validator(mode="after")
     def _kind_needs(self) -> StatisticEntry:
@@ -191,6 +193,7 @@ class Statistic:
     date: dt.date | None = None  # the record's date behind a timing statistic
     first_year: int = 0  # tightening: first year of the window (``year`` is the last)
     lag: int = 0  # tightening: weeks after a test within which the coalition must tighten
+    group: str = ""  # score group (launches, summitry, coalition, ...); "" = inferred
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,7 @@ def _statistic(k: int, e: StatisticEntry, targets: TargetFile, scns: dict[str, S
     observed = e.observed if e.kind == "weeks" else 1.0
     assert isinstance(observed, float)  # StatisticEntry checked it
     stat = Statistic(e.name, e.scenario, e.kind, e.year, observed, event=e.event or "",
-                     fact=e.fact or "", weight=e.weight, rule=e.rule)  # fmt: skip
+                     fact=e.fact or "", weight=e.weight, rule=e.rule, group=e.group)  # fmt: skip
     derived = derive_observed(stat, targets.record, scn, src)
     if e.kind == "weeks" and derived != stat.observed:
         raise ConfigError(

@@ -34,10 +34,10 @@ def _alpha(text: str) -> float:
     return value
 
 
-def _root() -> Path:
-    from ..scenario.library import config_dir
+def _targets_default() -> Path:
+    from ..scenario.resources import config_file
 
-    return config_dir()
+    return config_file("calibration", "targets.toml")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -143,7 +143,11 @@ def _fitted_name(key: str) -> str:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from ..calibration.targets import load_targets
 
-    path = args.targets or _root() / "calibration" / "targets.toml"
+    if args.write_configs:  # before anything runs: it replaces files of the source tree
+        from ..scenario.resources import require_checkout
+
+        require_checkout("calibrate --write-configs")
+    path = args.targets or _targets_default()
     targets = load_targets(path)  # every check before anything is written
     if args.method == "smc":
         return _cmd_smc(args, targets)
@@ -213,10 +217,12 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
     if args.report is not None:
         written += write_smc_report(args.out, args.report)
     if args.write_configs:
-        root = _root()
-        dest = root / "calibration" / "posterior.parquet"
+        from ..scenario.resources import require_checkout
+
+        root = require_checkout("calibrate --write-configs")
+        dest = root / "configs" / "calibration" / "posterior.parquet"
         shutil.copyfile(args.out / "posterior.parquet", dest)
-        docs = root.parent / "docs" / "calibration"
+        docs = root / "docs" / "calibration"
         written += write_smc_report(args.out, docs)
         written.append(dest)
     print(f"calibrate: {fit['method']}: {len(fit['generations'])} generations, "

@@ -111,6 +111,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     st.add_argument("spec", type=Path, help="study spec TOML, e.g. configs/studies/...")
     st.add_argument("--quiet", action="store_true", help="no progress output")
+    st.add_argument(
+        "--out", type=output_arg, metavar="DIR",
+        help="write the report and data folder here instead of the spec's places "
+        "(which must lie inside outputs/ or docs/studies/)",
+    )  # fmt: skip
     st.set_defaults(handler=cmd_study)
 
 
@@ -287,6 +292,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def cmd_study(args: argparse.Namespace) -> int:
     from ..experiments.study import run_study
 
-    path = run_study(args.spec, quiet=args.quiet)
+    path = run_study(args.spec, quiet=args.quiet, out=args.out)
     print(f"wrote {path}")
     return 0

@@ -18,7 +18,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
-from . import calibrate, experiments, signatures, sweep, ui
+from . import calibrate, experiments, signatures, sweep, ui, validate
 from .args import output_arg, positive_int
 from .args import seed as _seed
 
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
     """Subcommands defined in their own modules (sweeps, UI, calibration, signatures,
     experiments)."""
-    for module in (sweep, ui, calibrate, signatures, experiments):
+    for module in (sweep, ui, calibrate, signatures, experiments, validate):
         module.register(sub)
 
 

@@ -12,7 +12,7 @@ from .args import seed as _seed
 
 __all__ = ["register"]
 
-DEFAULT_OUT = Path("docs/signatures")
+DEFAULT_OUT = Path("docs/signatures")  # in the source checkout
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,8 +55,12 @@ def cmd_signatures(args: argparse.Namespace) -> int:
 
     # the folder is checked before the suite runs (a file, a system path, an earlier report
     # without --overwrite are refused); the default is the committed report, refreshed
+    if args.out is None:  # refreshing the committed report needs the source tree
+        from ..scenario.resources import require_checkout
+
+        default = require_checkout(f"signatures without --out (refreshing {DEFAULT_OUT}/)")
     out = check_output_dir(
-        args.out or DEFAULT_OUT, overwrite=args.overwrite or args.out is None,
+        args.out or default / DEFAULT_OUT, overwrite=args.overwrite or args.out is None,
         marker="signatures.csv",
     )  # fmt: skip
     only = args.rows

@@ -1,26 +1,71 @@
-"""The scenario's parameters as typed arrays, stored once per distinct parameter set.
+"""The scenario's parameters as the kernel reads them, generated from the schema.
 
-:class:`ParamArrays` is what the weekly kernel reads: ``p.<group>.<name>`` is an (S,) array for
-each mechanism group of the schema (:class:`coalition_sim.scenario.schema.Params`), ``p.clock.<name>``
-(S,), ``p.actor.<name>`` (S, A) and ``p.strength0`` (S, A, A), one stored row per distinct
-parameter set (a sweep point); ``p.index`` maps each of the R replicate rows to its stored
-row. A parameter set shared by a block of replicates is stored once and broadcast, so memory
-per replicate is the state, not the parameters. The records are plain dataclasses so
-that attribute access is checked by mypy; :func:`check_schema` (run by the tests) keeps their
-field lists equal to the schema's.
+The schema (:class:`coalition_sim.scenario.schema.Params` and the scenario's actor, clock and
+initial-condition fields) is the one declaration of every parameter; nothing here lists them
+again. :class:`ParamArrays` holds ``p.<group>.<name>`` as an (S,) array for each mechanism
+group of the schema, ``p.clock.<name>`` (S,), ``p.actor.<name>`` (S, A) and ``p.strength0``
+(S, A, A), one stored row per distinct parameter set (a sweep point); ``p.index`` maps each
+of the R replicate rows to its stored row. A parameter set shared by a block of replicates is
+stored once and broadcast, so memory per replicate is the state, not the parameters.
+
+:func:`pack` flattens them for the compiled phases: one aligned numpy record per stored set
+(fields ``<group>_<name>``, read as ``pf.fatigue_growth``), the actor parameters as an
+(S, field, A) array indexed by :class:`coalition_sim.core.codes.ActorField`, the initial
+strengths and each row's stored set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass, field, fields, make_dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["GROUPS", "ActorArrays", "ClockArrays", "ParamArrays", "check_schema"]
+from ..scenario.names import ACTOR_FIELDS, CLOCK_FIELDS, INTEREST_FIELDS
+from ..scenario.schema import Params, Scenario
+from .codes import ActorField, Mode
+
+__all__ = [
+    "GROUPS",
+    "SCALAR_FIELDS",
+    "ActorArrays",
+    "ClockArrays",
+    "Packed",
+    "ParamArrays",
+    "compile_params",
+    "kernel_fields",
+    "pack",
+]
 
 Array = np.ndarray
+
+
+def _record(name: str, names: tuple[str, ...], doc: str) -> type:
+    rec = make_dataclass(name, [(n, np.ndarray) for n in names])
+    rec.__doc__ = doc
+    rec.__module__ = __name__
+    return rec
+
+
+#: Schema group name -> its array record (fields = the schema group's fields, in order).
+GROUPS: dict[str, type] = {
+    group: _record(
+        f"{group.title()}Arrays",
+        tuple(f.annotation.model_fields),  # type: ignore[union-attr]
+        f"``params.{group}.*`` as (S,) arrays (meanings: the schema's "
+        f":class:`{f.annotation.__name__}`).",  # type: ignore[union-attr]
+    )
+    for group, f in Params.model_fields.items()
+}
+ClockArrays = _record("ClockArrays", CLOCK_FIELDS, "The numeric calendar settings as (S,) arrays.")
+ActorArrays = _record(
+    "ActorArrays",
+    ACTOR_FIELDS + INTEREST_FIELDS,
+    "Actor attributes (``actors.<ID>.*``, interests flattened) as (S, A) arrays.",
+)
+#: Initial conditions of the target set by the scenario (``dprk_*``), as (S,) arrays.
+SCALAR_FIELDS = ("mode0", "relief0", "prestige0", "programme0")
 
 
 def _map[T](obj: T, fn: Callable[[Array], Array]) -> T:
@@ -45,282 +90,16 @@ def _zip[T](parts: list[T], fn: Callable[[list[Array]], Array]) -> T:
     return type(parts[0])(**kwargs)
 
 
-@dataclass
-class CommitmentArrays:
-    """``params.commitment.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.CommitmentParams`)."""
+class _ParamMethods:
+    """What every parameter record can do (the fields are generated from the schema)."""
 
-    pull_rate: Array
-    anchor_rate: Array
-    conventional_response: Array
-    strategic_response: Array
-    habituation: Array
-    test_memory_fade: Array
-    economic_cost: Array
-    unilateral_cost: Array
-    unilateral_fade: Array
-    engagement_pull: Array
-    relief_leakage: Array
-    pull_ceiling: Array
-    fatigue_erosion: Array
-    stability_pullback: Array
-    posture_effect: Array
-    noise: Array
+    actor: Any
+    index: Array | None
 
+    if TYPE_CHECKING:  # the generated fields: one record per schema group, clock, ...
 
-@dataclass
-class FatigueArrays:
-    """``params.fatigue.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.FatigueParams`)."""
-
-    growth: Array
-    recovery: Array
-    engagement_effect: Array
-
-
-@dataclass
-class EngagementArrays:
-    """``params.engagement.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.EngagementParams`)."""
-
-    adjust_rate: Array
-    noise: Array
-    influence_level: Array
-    autonomy_level: Array
-    compromise_boost: Array
-    sideline_drop: Array
-    talks_boost: Array
-    test_hit: Array
-
-
-@dataclass
-class StandingArrays:
-    """``params.standing.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.StandingParams`)."""
-
-    anchor_rate: Array
-    reference_adapt: Array
-    noise: Array
-    summit_gain: Array
-    agreement_gain: Array
-    no_deal_cost: Array
-    test_cost_leader: Array
-    provocation_gain_target: Array
-    sanctions_cost_target: Array
-
-
-@dataclass
-class ProspectArrays:
-    """``params.prospect.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.ProspectParams`)."""
-
-    alpha: Array
-    beta: Array
-    loss_aversion: Array
-    sensitivity: Array
-    summit_upside: Array
-    summit_downside: Array
-    summit_success: Array
-    accept_logit0: Array
-    posture_weeks: Array
-    election_aversion: Array
-    sideline_cost: Array
-    compromise_upside: Array
-    compromise_downside: Array
-    compromise_success: Array
-    escalate_upside: Array
-    escalate_downside: Array
-    escalate_success: Array
-
-
-@dataclass
-class TargetArrays:
-    """``params.target.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.TargetParams`)."""
-
-    aspiration: Array
-    to_autonomy_logit0: Array
-    disappointment_slope: Array
-    snub_shock: Array
-    to_influence_logit0: Array
-    lure_slope: Array
-    relief_decay: Array
-    prestige_decay: Array
-    security0: Array
-    security_recovery: Array
-    summit_prestige: Array
-    agreement_relief: Array
-    agreement_security: Array
-    escalation_threat: Array
-    conventional_logit0: Array
-    conventional_autonomy: Array
-    strategic_logit0: Array
-    strategic_autonomy: Array
-    election_leverage: Array
-    programme_growth: Array
-    programme_decay: Array
-    programme_slope: Array
-    stake_restraint: Array
-    vulnerability_slope: Array
-    election_restraint: Array
-    vulnerability_scale: Array
-    mediator_shunning: Array
-    diplomacy_restraint: Array
-    patron_restraint: Array
-
-
-@dataclass
-class SummitArrays:
-    """``params.summit.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.SummitParams`)."""
-
-    proposal_logit0: Array
-    mediation_slope: Array
-    engagement_slope: Array
-    target_accept_logit0: Array
-    target_accept_influence: Array
-    lead_weeks: Array
-    proposal_expiry: Array
-    insecurity_weeks: Array
-    revival_logit0: Array
-    revival_engagement: Array
-    revival_window: Array
-    revival_lead: Array
-    agreement_logit0: Array
-    agreement_engagement: Array
-    agreement_compromise: Array
-    closed_revival_penalty: Array
-    tension_cancel: Array
-    leader_initiative: Array
-    hedge_signal: Array
-    cooldown: Array
-    unconsulted_cost: Array
-
-
-@dataclass
-class VolatilityArrays:
-    """``params.volatility.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.VolatilityParams`)."""
-
-    outburst_rate: Array
-    outburst_engagement_hit: Array
-    outburst_tension: Array
-    want_threshold: Array
-    shift_rate: Array
-    shift_size: Array
-
-
-@dataclass
-class TieArrays:
-    """``params.ties.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.TieParams`)."""
-
-    pull_treaty_ally: Array
-    pull_partner: Array
-    pull_rival: Array
-    pull_adversary: Array
-    divergence_memory: Array
-    tolerance: Array
-    strengthen: Array
-    strain: Array
-
-
-@dataclass
-class TensionArrays:
-    """``params.tension.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.TensionParams`)."""
-
-    decay: Array
-    conventional: Array
-    strategic: Array
-    escalation: Array
-    summit_relief: Array
-    crisis_threshold: Array
-
-
-@dataclass
-class EnforcementArrays:
-    """``params.enforcement.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.EnforcementParams`)."""
-
-    defection_threshold: Array
-    defection_softness: Array
-    trade_weight: Array
-    leakage: Array
-
-
-@dataclass
-class OutcomeArrays:
-    """``params.outcomes.*`` as (R,) arrays (meanings: :class:`coalition_sim.scenario.schema.OutcomeParams`)."""
-
-    fracture_cohesion: Array
-    unwind_ratio: Array
-    isolation_threshold: Array
-    track_memory: Array
-
-
-@dataclass
-class ClockArrays:
-    """The numeric calendar settings (``clock.*``) as (R,) arrays."""
-
-    pandemic_weeks: Array
-    pandemic_narrowing: Array
-    pandemic_inward: Array
-    election_horizon: Array
-
-
-@dataclass
-class ActorArrays:
-    """Actor attributes (``actors.<ID>.*``, interests flattened) as (R, A) arrays."""
-
-    capability: Array
-    commitment: Array
-    engagement: Array
-    standing: Array
-    reference: Array
-    volatility: Array
-    conformity: Array
-    mediation: Array
-    fear_of_snub: Array
-    hedging: Array
-    consults: Array
-    trade: Array
-    security: Array
-    economy: Array
-    prestige: Array
-    stability: Array
-
-
-#: Schema group name -> its array record, in the schema's order.
-GROUPS: dict[str, type] = {
-    "commitment": CommitmentArrays,
-    "fatigue": FatigueArrays,
-    "engagement": EngagementArrays,
-    "standing": StandingArrays,
-    "prospect": ProspectArrays,
-    "target": TargetArrays,
-    "summit": SummitArrays,
-    "volatility": VolatilityArrays,
-    "ties": TieArrays,
-    "tension": TensionArrays,
-    "enforcement": EnforcementArrays,
-    "outcomes": OutcomeArrays,
-}
-
-
-@dataclass
-class ParamArrays:
-    """Every parameter of a scenario as arrays with the replicate on axis 0."""
-
-    commitment: CommitmentArrays
-    fatigue: FatigueArrays
-    engagement: EngagementArrays
-    standing: StandingArrays
-    prospect: ProspectArrays
-    target: TargetArrays
-    summit: SummitArrays
-    volatility: VolatilityArrays
-    ties: TieArrays
-    tension: TensionArrays
-    enforcement: EnforcementArrays
-    outcomes: OutcomeArrays
-    clock: ClockArrays
-    actor: ActorArrays
-    strength0: Array  # (R, A, A) initial tie strengths
-    mode0: Array  # (R,) initial DPRK mode code
-    relief0: Array
-    prestige0: Array
-    programme0: Array
-    index: Array | None = None  # (R,) stored row of each replicate row; None: row r is row r
+        def __init__(self, **fields: Any) -> None: ...
+        def __getattr__(self, name: str) -> Any: ...
 
     @property
     def n_stored(self) -> int:
@@ -341,25 +120,25 @@ class ParamArrays:
     def take(self, rows: np.ndarray) -> ParamArrays:
         """Rows ``rows`` (or repeats of them), sharing the stored parameter sets (no copy)."""
         index = self.row_index()[np.asarray(rows, dtype=np.intp)]
-        return replace(self, index=index)
+        return replace(self, index=index)  # type: ignore[type-var,return-value]
 
     def expand(self, rows: np.ndarray | None = None) -> ParamArrays:
         """A copy storing one parameter set per row of ``rows`` (default: every row), to be
         edited row by row."""
         idx = self.row_index() if rows is None else self.row_index()[np.asarray(rows)]
-        return _map(self, lambda a: a[idx])
+        return _map(self, lambda a: a[idx])  # type: ignore[return-value]
 
     def own_rows(self) -> ParamArrays:
         """In place: store one parameter set per row (for callers that set values row by
         row); returns ``self``."""
         if self.index is None:
-            return self
+            return self  # type: ignore[return-value]
         copy = self.expand()
-        for f in fields(self):
+        for f in fields(self):  # type: ignore[arg-type]
             if f.name != "index":
                 setattr(self, f.name, getattr(copy, f.name))
         self.index = None
-        return self
+        return self  # type: ignore[return-value]
 
     @staticmethod
     def concat(parts: list[ParamArrays]) -> ParamArrays:
@@ -367,16 +146,106 @@ class ParamArrays:
         out = _zip(parts, lambda arrs: np.concatenate(arrs, axis=0))
         offsets = np.cumsum([0] + [p.n_stored for p in parts[:-1]])
         index = np.concatenate([p.row_index() + off for p, off in zip(parts, offsets, strict=True)])
-        return replace(out, index=index)
+        return replace(out, index=index)  # type: ignore[type-var]
 
 
-def check_schema(params_model: type, actor_fields: tuple[str, ...]) -> None:
-    """Raise if a record's fields differ from the schema group it mirrors."""
-    for group, gfield in params_model.model_fields.items():  # type: ignore[attr-defined]
-        want = list(gfield.annotation.model_fields)
-        have = [f.name for f in fields(GROUPS[group])]
-        if want != have:
-            raise TypeError(f"{GROUPS[group].__name__} fields {have} != schema {group} {want}")
-    have = [f.name for f in fields(ActorArrays)]
-    if list(actor_fields) != have:
-        raise TypeError(f"ActorArrays fields {have} != schema actor fields {list(actor_fields)}")
+if TYPE_CHECKING:
+
+    class ParamArrays(_ParamMethods):
+        """Every parameter of a scenario as arrays with the stored set on axis 0."""
+
+else:
+    ParamArrays = make_dataclass(
+        "ParamArrays",
+        [(group, Any) for group in GROUPS]
+        + [("clock", Any), ("actor", Any), ("strength0", np.ndarray)]
+        + [(name, np.ndarray) for name in SCALAR_FIELDS]
+        + [("index", Any, field(default=None))],
+        bases=(_ParamMethods,),
+        namespace={"__module__": __name__},
+    )
+    ParamArrays.__doc__ = (
+        "Every parameter of a scenario as arrays with the stored set on axis 0: one record "
+        "per schema group, ``clock``, ``actor``, ``strength0`` (S, A, A) initial tie "
+        "strengths, the target's initial ``mode0``, ``relief0``, ``prestige0``, "
+        "``programme0``, and ``index`` (R,) the stored row of each replicate row (None: row "
+        "r is stored row r)."
+    )
+
+
+def compile_params(scn: Scenario, rows: int = 1) -> ParamArrays:
+    """The scenario's parameters, stored once and shared by ``rows`` replicate rows."""
+    groups = {
+        group: GROUPS[group](
+            **{
+                name: np.full(1, float(getattr(getattr(scn.params, group), name)))
+                for name in type(getattr(scn.params, group)).model_fields
+            }
+        )
+        for group in Params.model_fields
+    }
+    clock = ClockArrays(
+        **{name: np.full(1, float(getattr(scn.clock, name))) for name in CLOCK_FIELDS}
+    )
+    columns: dict[str, np.ndarray] = {}
+    for name in ACTOR_FIELDS:
+        columns[name] = np.array([[float(getattr(a, name)) for a in scn.actors]])
+    for name in INTEREST_FIELDS:
+        columns[name] = np.array([[getattr(a.interests, name) for a in scn.actors]])
+    index = {a: i for i, a in enumerate(scn.actor_ids)}
+    n = len(index)
+    w0 = np.zeros((1, n, n))
+    for tie in scn.ties:
+        i, j = index[tie.a], index[tie.b]
+        w0[0, i, j] = w0[0, j, i] = tie.strength
+    return ParamArrays(
+        **groups,
+        clock=clock,
+        actor=ActorArrays(**columns),
+        strength0=w0,
+        mode0=np.full(1, float(Mode[scn.dprk_mode.upper()])),
+        relief0=np.full(1, scn.dprk_relief),
+        prestige0=np.full(1, scn.dprk_prestige),
+        programme0=np.full(1, scn.dprk_programme),
+        index=np.zeros(rows, dtype=np.intp),
+    )
+
+
+def kernel_fields() -> tuple[str, ...]:
+    """Field names of the kernel's parameter record, ``<group>_<name>``, in schema order."""
+    out = [f"{g}_{f.name}" for g in (*GROUPS, "clock") for f in fields(_RECORDS[g])]
+    return (*out, *SCALAR_FIELDS)
+
+
+_RECORDS: dict[str, type] = {**GROUPS, "clock": ClockArrays}
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Parameters as the kernel reads them: one record per stored parameter set (``pf``,
+    fields :func:`kernel_fields`), actor parameters (S, field, A), initial strengths
+    (S, A, A) and each replicate row's stored set (``prow``)."""
+
+    pf: np.ndarray
+    pa: np.ndarray
+    s0: np.ndarray
+    prow: np.ndarray
+
+
+def pack(p: ParamArrays) -> Packed:
+    """Pack ``p`` for the compiled phases (cost: one pass over the stored sets, not rows)."""
+    n = p.n_stored
+    names = kernel_fields()
+    pf = np.empty(n, dtype=np.dtype([(name, np.float64) for name in names], align=True))
+    for name in names:
+        group, _, short = name.partition("_")
+        arr = getattr(getattr(p, group), short) if group in _RECORDS else getattr(p, name)
+        if arr.shape != (n,):
+            raise ValueError(f"parameter {name} has shape {arr.shape}, expected ({n},)")
+        pf[name] = arr
+    a = p.actor.capability.shape[1]
+    pa = np.empty((n, len(ActorField), a))
+    for k in ActorField:
+        pa[:, k, :] = getattr(p.actor, k.name.lower())
+    s0 = np.ascontiguousarray(p.strength0, dtype=np.float64)
+    return Packed(pf, pa, s0, np.ascontiguousarray(p.row_index(), dtype=np.int64))

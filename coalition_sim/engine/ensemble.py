@@ -38,12 +38,14 @@ from ..scenario.names import (
     with_values,
 )
 from ..scenario.schema import Scenario
+from .results import EnsembleRun
 
 __all__ = [
     "METRICS",
     "TRACKED",
     "Ensemble",
     "EnsembleResult",
+    "EnsembleRun",
     "run_ensemble",
     "run_seeds",
 ]
@@ -270,12 +272,13 @@ def run_ensemble(
     overrides: Mapping[str, float] | None = None,
     every: int = 1,
     posterior: Any = None,
-) -> dict[str, Any]:
+) -> EnsembleRun:
     """One parameter point, many replicates: what the browser UI shows as a distribution.
 
-    Returns ``final`` (one row per replicate: outcome flags and final metrics),
-    ``probabilities`` (outcome -> share of replicates), ``trajectories`` (long table, every
-    ``every`` weeks; None if ``every`` is 0), ``seconds`` (wall time) and ``seeds``.
+    Returns an :class:`.results.EnsembleRun`: ``final`` (one row per replicate: outcome flags
+    and final metrics), ``probabilities`` (outcome -> share of replicates, a Series),
+    ``trajectories`` (long table, every ``every`` weeks; None if ``every`` is 0),
+    ``seeds``, ``seconds`` (wall time), and ``to_xarray()`` (replicate x step x variable).
 
     With ``posterior`` (a calibration Parquet file or a loaded ``posterior.Posterior``) each
     replicate draws the fitted parameters from it, keyed by its seed (``overrides`` win), so
@@ -293,11 +296,14 @@ def run_ensemble(
         post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
         post.apply(p, ens, seeds, keep=list(overrides or {}))
     res = ens.run(p, seeds, every=every)
-    probs = {name: float(res.final[name].mean()) for name in events.OUTCOMES}
-    return {
-        "final": res.final,
-        "probabilities": probs,
-        "trajectories": res.trajectories,
-        "seeds": seeds,
-        "seconds": time.perf_counter() - start,
-    }
+    probs = pd.Series(
+        {name: float(res.final[name].mean()) for name in events.OUTCOMES}, name="probability"
+    )
+    return EnsembleRun(
+        final=res.final,
+        probabilities=probs,
+        trajectories=res.trajectories,
+        seeds=seeds,
+        seconds=time.perf_counter() - start,
+        scenario=ens.scenario.name,
+    )

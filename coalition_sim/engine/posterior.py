@@ -32,6 +32,8 @@ from ..core import week as dyn
 from ..core.streams import mix as _mix
 from ..scenario.loading import ConfigError
 from ..scenario.names import ParamSpec, canonical_name, check_values, with_values
+from ..scenario.provenance import package_version
+from ..scenario.resources import config_path
 from ..scenario.schema import Scenario
 from .ensemble import Ensemble
 
@@ -124,14 +126,8 @@ class Posterior:
 
 
 def _version() -> str:
-    """The installed package version (read from metadata: the engine layer must not import
-    the package's top level, which re-exports every layer)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("coalition-sim")
-    except PackageNotFoundError:
-        return "unknown"
+    """The package version (:func:`..scenario.provenance.package_version`, the one reader)."""
+    return package_version() or "unknown"
 
 
 def draw_indices(cum: np.ndarray, seeds: np.ndarray | Sequence[int] | int) -> np.ndarray:
@@ -198,8 +194,9 @@ def save_posterior(path: str | Path, names: Sequence[str], values: np.ndarray,
 
 
 def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
-    """Read a posterior file; anything wrong is a one-line :class:`ConfigError`."""
-    path = Path(path)
+    """Read a posterior file (``configs/calibration/posterior.parquet`` works outside a
+    checkout too); anything wrong is a one-line :class:`ConfigError`."""
+    path = config_path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such posterior file")
     try:

@@ -18,9 +18,10 @@ of this package, and writes one Markdown report with its figures and tables:
 
 from __future__ import annotations
 
+import html
 import subprocess
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -31,14 +32,19 @@ from ..core.events import OUTCOMES
 from ..scenario.levers import Role, role_of, tag_of
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
+from ..scenario.resources import config_path, require_checkout
+from ..scenario.safe_paths import check_output_dir, check_path_text, show
 from .compare import Policy, compare
 from .discovery import Discovery, discover_frame, load_cases, write_report
 from .robustness import robustness_table
 from .sweep import SweepSpec, plan_sweep, read_runs, run_sweep
 
-__all__ = ["StudySpec", "load_study", "run_study"]
+__all__ = ["StudySpec", "load_study", "run_study", "study_outputs"]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+#: Where a spec's ``report`` and ``data`` may point, relative to the project root: the
+#: project's outputs and the committed study reports. Anything else takes ``--out``.
+SPEC_OUTPUT_ROOTS = ("outputs", "docs/studies")
 
 
 class _Strict(BaseModel):
@@ -73,8 +79,10 @@ class StudySpec(_Strict):
     min_coverage: float = Field(0.5, gt=0, le=1)
     # discovery cases: runs (None) or futures whose status-quo P(outcome) >= threshold
     threshold: float | None = Field(None, gt=0, le=1)
-    report: str = Field(min_length=1)  # Markdown path, relative to the project root
-    data: str = Field(min_length=1)  # sweep/compare data folder, relative to the project root
+    # Markdown path and sweep/compare data folder, relative to the project root and inside
+    # SPEC_OUTPUT_ROOTS (checked by study_outputs: a shared spec names no other path)
+    report: str = Field(min_length=1, pattern=r"\.md$")
+    data: str = Field(min_length=1)
     notes: str = ""  # reading of the results, rendered under its own heading
     uncertainties: list[UncertaintySpec] = Field(min_length=2)
     policies: list[PolicySpec] = Field(min_length=2)
@@ -82,7 +90,7 @@ class StudySpec(_Strict):
 
 def load_study(path: str | Path) -> StudySpec:
     """Read and validate a study spec; one-line ConfigError naming the file and key if bad."""
-    p = Path(path)
+    p = config_path(path)
     data = read_toml(p)
     try:
         spec = StudySpec.model_validate(data)
@@ -103,7 +111,75 @@ def load_study(path: str | Path) -> StudySpec:
                 )
     if spec.policies[0].set:
         raise ConfigError(f"{p}: the first policy is the reference (status quo): it sets nothing")
+    for key in ("report", "data", "scenario"):
+        _relative_spec_path(getattr(spec, key), p, key)
     return spec
+
+
+def _relative_spec_path(text: str, source: Path, key: str) -> PurePosixPath:
+    """A spec's path value as a plain relative path: no absolute path, drive or '..'.
+
+    Why: a study spec is shared like a document; a path in it must not reach outside the
+    project (issue 23: a report written as a ``.pth`` file into site-packages ran code).
+    """
+    try:
+        check_path_text(text, f"key '{key}'")
+    except ConfigError as exc:
+        raise ConfigError(f"{show(source)}: {exc}") from None
+    rel = PurePosixPath(text.replace("\\", "/"))
+    if rel.is_absolute() or text.startswith("~") or ":" in rel.parts[0] or ".." in rel.parts:
+        raise ConfigError(
+            f"{show(source)}: key '{key}' = {show(text)}: a relative path inside the project "
+            "without '..' (or pass --out DIR)"
+        )
+    return rel
+
+
+def study_outputs(
+    spec: StudySpec, source: str | Path, out: str | Path | None = None
+) -> tuple[Path, Path]:
+    """The report file and data folder a study writes, checked before any work.
+
+    Without ``out`` they are the spec's ``report`` and ``data`` under the project root, and
+    must lie (after resolving symbolic links) inside one of :data:`SPEC_OUTPUT_ROOTS`. With
+    ``out`` (the command line's ``--out``) both go into that folder under their own last
+    names, and the folder follows the output rules of every command.
+    """
+    source = Path(source)
+    names = {}
+    for key in ("report", "data"):
+        names[key] = _relative_spec_path(getattr(spec, key), source, key)
+    if out is not None:
+        folder = check_output_dir(out, marker=names["report"].name, resume=True)
+        return folder / names["report"].name, folder / names["data"].name
+    paths = []
+    for key in ("report", "data"):
+        rel = names[key]
+        if not any(rel.is_relative_to(r) and rel != PurePosixPath(r) for r in SPEC_OUTPUT_ROOTS):
+            raise ConfigError(
+                f"{show(source)}: key '{key}' = {show(rel)}: must lie inside "
+                f"{' or '.join(r + '/' for r in SPEC_OUTPUT_ROOTS)} (or pass --out DIR)"
+            )
+        path = ROOT / rel
+        real = path.resolve()
+        if not any(real.is_relative_to((ROOT / r).resolve()) for r in SPEC_OUTPUT_ROOTS):
+            raise ConfigError(
+                f"{show(source)}: key '{key}' = {show(rel)}: leaves the project's outputs "
+                "through a symbolic link"
+            )
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def _md(text: str) -> str:
+    """Spec text for the Markdown report: HTML special characters escaped (no markup, script
+    or raw HTML from a shared spec reaches a rendered report); Markdown emphasis kept."""
+    return html.escape(text, quote=False)
+
+
+def _md_line(text: str) -> str:
+    """Spec text for one line or one table cell: newlines folded, '|' escaped."""
+    return _md(" ".join(text.split())).replace("|", "\\|")
 
 
 # --------------------------------------------------------------------------- figures
@@ -217,14 +293,21 @@ def _commit() -> str:
         return "unknown"
 
 
-def run_study(path: str | Path, quiet: bool = False, workers: int | None = None) -> Path:
-    """Run every step of the study and write its report; returns the report's path."""
+def run_study(
+    path: str | Path, quiet: bool = False, workers: int | None = None,
+    out: str | Path | None = None,
+) -> Path:  # fmt: skip
+    """Run every step of the study and write its report; returns the report's path.
+
+    ``out``: write the report and data into this folder instead of the spec's places.
+    """
     start = time.perf_counter()
     path = Path(path)
     spec = load_study(path)
-    report = ROOT / spec.report
+    if out is None:  # the spec's report and data lie in the project's docs/ or outputs/
+        require_checkout("study without --out")
+    report, data = study_outputs(spec, path, out)
     figdir = report.with_suffix("")  # docs/studies/<name>/ beside <name>.md
-    data = ROOT / spec.data
     names = [u.name for u in spec.uncertainties]
 
     # 1. the sweep over the uncertainties (status quo levers)
@@ -251,7 +334,7 @@ def run_study(path: str | Path, quiet: bool = False, workers: int | None = None)
         if spec.threshold is not None
         else "runs of the status-quo sweep"
     )
-    write_report(disc, figdir, note=f"Study '{spec.name}': cases are {unit}.")
+    write_report(disc, figdir, note=f"Study '{_md_line(spec.name)}': cases are {unit}.")
 
     # 3. every policy on the same futures and seeds
     policies = [Policy(p.name, dict(p.set)) for p in spec.policies]
@@ -337,7 +420,7 @@ def _render(
             cells[region] = (
                 _fmt(r["effect"].iloc[0], r["lo"].iloc[0], r["hi"].iloc[0]) if len(r) else "n/a"
             )
-        desc = next(p.description for p in spec.policies if p.name == pol.name)
+        desc = _md_line(next(p.description for p in spec.policies if p.name == pol.name))
         change = "; ".join(
             f"`{k}` {base_values.get(k, float('nan')):.3g} \u2192 {v:.3g}"
             for k, v in pol.levers.items()
@@ -413,12 +496,12 @@ def _render(
         shown_path = shown_path.relative_to(ROOT)
     cmd = f"python run.py study {shown_path.as_posix()}"
     lines = [
-        f"# {spec.title}",
+        f"# {_md_line(spec.title)}",
         "",
         f"*Generated by `{cmd}` (commit {_commit()}, {seconds:.0f} s). Do not edit by hand: "
         "change the spec and re-run.*",
         "",
-        spec.question,
+        _md(spec.question),
         "",
         "## Findings",
         "",
@@ -434,7 +517,7 @@ def _render(
         "",
         "## Setup",
         "",
-        f"Base scenario `{spec.scenario}` ({res.finals[ref].shape[0] // max(1, len(res.futures))} "
+        f"Base scenario `{_md_line(spec.scenario).replace('`', '')}` ({res.finals[ref].shape[0] // max(1, len(res.futures))} "
         f"replicates per future, {len(res.futures)} Latin-hypercube futures, seed {spec.seed}). "
         "Uncertainties are what no government controls; each policy changes one lever "
         "(five US levers, then Seoul's and Beijing's for comparison; "
@@ -485,7 +568,11 @@ def _render(
         "",
         _table(ro_tab),
         "",
-        *(["## Reading the results", "", spec.notes.strip(), ""] if spec.notes.strip() else []),
+        *(
+            ["## Reading the results", "", _md(spec.notes.strip()), ""]
+            if spec.notes.strip()
+            else []
+        ),
         "## Method notes",
         "",
         "- Runs: the vectorised ensemble engine (the same rule functions as the Mesa agents).",

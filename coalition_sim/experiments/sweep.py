@@ -34,15 +34,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .. import __version__
 from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
 from ..engine.runner import compiled, connect, run_tasks
-from ..scenario.library import config_dir, resolve_scenario, scenario_path
+from ..scenario.library import resolve_scenario, scenario_path
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
 from ..scenario.names import canonical_name, check_values, with_values
-from ..scenario.provenance import provenance
+from ..scenario.provenance import package_version, provenance
+from ..scenario.resources import config_file, config_path
 from ..scenario.safe_paths import check_output_dir, check_path_text
 from ..scenario.schema import Scenario
 from ..scenario.seeds import SEED_LIMIT
@@ -131,9 +131,9 @@ class SweepSpec(_Strict):
 
 def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep spec file; ConfigError (one line) if it is bad."""
-    p = Path(path)
+    p = config_path(path)
     if not p.exists() and p.suffix != ".toml":
-        p = config_dir() / "sweeps" / f"{path}.toml"
+        p = config_file("sweeps", f"{path}.toml")
     data = read_toml(p)
     try:
         return SweepSpec.model_validate(data), p
@@ -450,7 +450,7 @@ def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "package": "coalition-sim",
-        "version": __version__,
+        "version": package_version(),
         "spec_hash": plan.spec_hash,
         "spec": spec_json,
         "spec_source": source,  # relative to the sweep folder

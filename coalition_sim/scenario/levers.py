@@ -17,8 +17,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-__all__ = ["CATALOGUE", "Role", "Tag", "levers", "role_of", "tag_of", "uncertainties"]
+if TYPE_CHECKING:
+    from .schema import Scenario
+
+__all__ = [
+    "CATALOGUE",
+    "Role",
+    "Tag",
+    "concrete",
+    "levers",
+    "role_of",
+    "tag_of",
+    "uncertainties",
+]
 
 
 class Role(StrEnum):
@@ -221,6 +234,25 @@ def role_of(name: str) -> Role:
     if generic.startswith(_STATE) or generic in {f"actors.<ID>.{f}" for f in _ACTOR_STATE}:
         return Role.STATE
     return Role.MECHANISM
+
+
+def concrete(scn: Scenario, role: Role) -> dict[str, Tag]:
+    """The concrete dotted names of ``scn``'s levers or uncertainties, catalogue order.
+
+    An actor field (``actors.<ID>.x``) expands to every actor its tag's decider names: any
+    actor (``""``), one id (``"USA"``) or a role (``"leader"``, ``"member"``)."""
+    out: dict[str, Tag] = {}
+    for generic, tag in CATALOGUE.items():
+        if tag.role is not role:
+            continue
+        if not generic.startswith("actors.<ID>."):
+            out[generic] = tag
+            continue
+        field = generic.removeprefix("actors.<ID>.")
+        for actor in scn.actors:
+            if tag.decider in ("", actor.id, str(actor.role.value)):
+                out[f"actors.{actor.id}.{field}"] = tag
+    return out
 
 
 def levers() -> list[str]:

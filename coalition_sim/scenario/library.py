@@ -1,12 +1,13 @@
-"""Finding, listing and loading scenario files in ``configs/`` (or ``$COALITION_SIM_CONFIGS``)."""
+"""Finding, listing and loading scenario files: the user folder, then ``configs/`` (a checkout's,
+``$COALITION_SIM_CONFIGS`` or the copy shipped in the package; see :mod:`.resources`)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .loading import ConfigError, read_scenario_data, read_toml, validate_scenario
 from .names import apply_overrides
+from .resources import config_dir, config_dirs, config_file, config_path
 from .schema import Scenario
 
 __all__ = [
@@ -21,23 +22,19 @@ __all__ = [
 BASELINE = "baseline"
 
 
-def config_dir() -> Path:
-    """The scenario folder: ``$COALITION_SIM_CONFIGS`` or the project's ``configs/``."""
-    env = os.environ.get("COALITION_SIM_CONFIGS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
-
-
 def scenario_path(name_or_path: str | Path) -> Path:
-    """A path as given if it exists or looks like a file; else ``configs/<name>.toml``."""
+    """A path as given if it exists or looks like a file; else ``<name>.toml`` in the user
+    folder or ``configs/`` (:func:`.resources.config_file`)."""
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists() or len(p.parts) > 1:
-        return p
-    return config_dir() / f"{p}.toml"
+        return config_path(p)
+    return config_file(f"{p}.toml")
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load and validate a scenario file, applying ``key=value`` overrides first."""
-    data = read_scenario_data(path)
+    """Load and validate a scenario file (or a name in ``configs/``), applying ``key=value``
+    overrides first."""
+    data = read_scenario_data(scenario_path(path))
     if overrides:
         data = apply_overrides(data, overrides, source=str(path))
     return validate_scenario(data, str(path))
@@ -51,9 +48,13 @@ def resolve_scenario(scenario: Scenario | str | Path | None) -> Scenario:
 
 
 def list_scenarios() -> list[tuple[str, str, Path]]:
-    """(name, one-line description, path) for every scenario file in ``configs/``."""
+    """(name, one-line description, path) for every scenario file in ``configs/`` and the
+    user folder (which wins for a name in both)."""
+    found: dict[str, Path] = {}
+    for folder in reversed(config_dirs()):
+        found.update({p.stem: p for p in folder.glob("*.toml")})
     out = []
-    for path in sorted(config_dir().glob("*.toml")):
+    for path in (found[name] for name in sorted(found)):
         try:
             data = read_toml(path)
         except ConfigError:

@@ -4,7 +4,7 @@ Why: a result that cannot be traced to the code that made it cannot be checked o
 Every output (a run's ``summary.json``, a sweep's ``manifest.json``, a calibration's
 ``fit.json``) carries a ``provenance`` table from :func:`provenance`. Paths in it are written
 relative to the output folder, so a folder can be moved or shared without leaking the
-machine's layout. Lowest layer: imports nothing from the package.
+machine's layout. Lowest layer: imports only :mod:`.resources` (where the checkout is).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .resources import checkout_root
+
 __all__ = ["git_state", "provenance", "relative_argv", "scenario_hash"]
 
 #: Libraries whose versions can change results (numbers, files or the design of a sweep).
@@ -28,8 +30,9 @@ KEY_LIBRARIES = ("numpy", "pandas", "pyarrow", "pydantic", "mesa", "networkx", "
 
 
 def package_version() -> str | None:
-    """``coalition_sim.__version__``, read from the already imported root package (a static
-    import of the root would pull every layer into this lowest one)."""
+    """``coalition_sim.__version__`` (THE version: pyproject reads it too), read from the
+    already imported root package (a static import of the root would pull every layer into
+    this lowest one; the import contract forbids it), else the installed metadata."""
     root = sys.modules.get(__name__.split(".")[0])
     version = getattr(root, "__version__", None)
     if version is None:
@@ -40,18 +43,13 @@ def package_version() -> str | None:
     return str(version)
 
 
-def _root() -> Path:
-    here = Path(__file__).resolve().parent
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return here.parent
-
-
 @functools.cache
 def git_state() -> dict[str, Any]:
-    """Commit of the source tree and whether it had uncommitted changes (None outside git)."""
-    root = _root()
+    """Commit of the source tree and whether it had uncommitted changes (None outside git, and
+    for an installed copy: a virtual environment inside some other repository is not ours)."""
+    root = checkout_root()
+    if root is None:
+        return {"commit": None, "dirty": None}
 
     def git(*args: str) -> str | None:
         try:

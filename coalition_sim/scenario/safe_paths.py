@@ -11,7 +11,7 @@ regular file of at most :data:`MAX_INPUT_BYTES`, parses it and bounds its nestin
 Outputs: :class:`OutputDir` checks a folder before any work, writes into a fresh temporary
 sibling and renames it into place, so a folder never mixes two runs.
 
-This module sits in the lowest layer (it imports only :mod:`errors`), so the scenario loader,
+This module sits in the lowest layer (it imports only :mod:`errors` and :mod:`resources`), so the scenario loader,
 the experiments, the calibration and the command line can all use it.
 """
 
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .resources import PACKAGE_DIR, checkout_root
 
 __all__ = [
     "MAX_EXTENDS_DEPTH",
@@ -39,6 +40,7 @@ __all__ = [
     "check_output_dir",
     "check_path_text",
     "default_run_dir",
+    "parse_toml_bytes",
     "project_root",
     "read_input_bytes",
     "read_toml_file",
@@ -162,8 +164,16 @@ def _depth(node: Any, limit: int) -> int:
 
 def read_toml_file(path: str | Path) -> dict[str, Any]:
     """Read and parse a bounded TOML file (see :func:`read_input_bytes`); ConfigError if bad."""
-    raw = read_input_bytes(path)
-    name = show(path)
+    return parse_toml_bytes(read_input_bytes(path), show(path))
+
+
+def parse_toml_bytes(raw: bytes, name: str) -> dict[str, Any]:
+    """Parse TOML text from a file or an upload, nesting at most :data:`MAX_TOML_DEPTH` deep.
+
+    ``name`` is what the one-line ConfigError names (a file, an uploaded file's name).
+    """
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ConfigError(f"{name}: {len(raw)} bytes, larger than the {MAX_INPUT_BYTES}-byte limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -200,12 +210,9 @@ def check_extends_name(value: object, source: str | Path, depth: int) -> str:
 
 
 def project_root() -> Path:
-    """The folder holding ``pyproject.toml`` above this package (wherever the module lives)."""
-    here = Path(__file__).resolve().parent
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return here.parent
+    """The source checkout (:func:`.resources.checkout_root`), or the installed package's own
+    folder: never to be written into."""
+    return checkout_root() or PACKAGE_DIR
 
 
 def _within(path: Path, folder: Path) -> bool:

@@ -33,7 +33,7 @@ import solara
 import solara.lab
 
 from ..scenario.library import list_scenarios
-from . import warmup
+from . import guards, warmup
 from .compare_panel import ComparePanel
 from .controls import Controls
 from .ensemble_panel import EnsemblePanel
@@ -172,6 +172,10 @@ def Page():
         # by the next ones instead of slowing Play down for good
         due = time.perf_counter()
         while ui.playing.value:
+            try:
+                guards.number(ui.speed.value, 1, 30, "Play speed", integer=True)
+            except guards.Refused:
+                ui.speed.set(10)  # the slider's own range; a client sent something else
             if not ui.sim.step():
                 ui.at_end.set(True)
                 ui.playing.set(False)

@@ -27,6 +27,7 @@ from ..experiments.compare import Policy, compare
 from ..scenario.levers import CATALOGUE, Role
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
+from . import guards
 from .page_state import PageState
 from .session import Sim, posterior_file
 from .state import MAX_REPLICATES, CompareLink, format_value
@@ -260,33 +261,38 @@ def ComparePanel(ui: PageState):
     clicked = solara.use_reactive(0)
 
     def on_lever(name: str) -> None:
+        try:
+            name = guards.choice(name, choices, "lever")
+        except guards.Refused as exc:
+            error.set(f"{exc}.")
+            return
+        error.set("")
         lever.set(name)
         a, b = start_values(name)
         a_val.set(a)
         b_val.set(b)
 
     def wanted() -> CompareLink:
-        n = int(n_text.value.strip())
-        if not 1 <= n <= MAX_REPLICATES:
-            raise ValueError
-        return CompareLink(lever.value, float(a_val.value), float(b_val.value), n)
+        """The Compare inputs, each checked against its widget's allowed set (guards)."""
+        n = guards.count(n_text.value, 1, MAX_REPLICATES, "Replicates")
+        name = guards.choice(lever.value, choices, "lever")
+        a = guards.number(a_val.value, lo, hi, "A")
+        b = guards.number(b_val.value, lo, hi, "B")
+        return CompareLink(name, float(a), float(b), n)
 
     def compute() -> dict[str, Any] | None:
         if clicked.value == 0:
             return None
         try:
             link = wanted()
-        except ValueError:
-            error.set(
-                f"Replicates must be a whole number from 1 to {MAX_REPLICATES}, "
-                f"not {n_text.value!r}."
-            )
+        except guards.Refused as exc:
+            error.set(f"{exc}.")
             return None
         error.set("")
         try:
             out = compare_views(ui.sim, ui.posterior.value, link)
         except (ConfigError, ValueError) as exc:
-            error.set(f"The comparison was refused: {exc}")
+            error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
             return None
         result.set(out)
         ui.compare.set(link)
@@ -357,7 +363,7 @@ def ComparePanel(ui: PageState):
             return
         try:
             now = compare_key(ui.sim, ui.posterior.value, wanted())
-        except ValueError:
+        except guards.Refused:
             now = ""
         stale = res["key"] != now
         link: CompareLink = res["link"]

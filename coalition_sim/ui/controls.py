@@ -11,6 +11,7 @@ import solara
 
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
+from . import guards
 from .page_state import FILE_PREFIX, PageState
 from .session import Knob, Sim, knobs_for, param_label, parse_override, parse_seed
 from .state import (
@@ -119,15 +120,19 @@ def ScenarioControls(ui: PageState):
             ui.load_error.set(f"Refused: {msg}" if msg else "")
 
     def on_file(data: dict[str, Any]) -> None:
-        name = str(data.get("name") or "uploaded file")
-        if data.get("text") is None:
+        try:
+            name, text = guards.upload(data, MAX_UPLOAD_BYTES)
+        except guards.Refused as exc:
+            ui.load_error.set(f"Refused: {exc}. The running model is unchanged.")
+            return
+        if text is None:
             ui.load_error.set(
-                f"Refused: {name}: {data.get('size')} bytes; a scenario file may be at most "
+                f"Refused: {name}: a scenario file may be at most "
                 f"{MAX_UPLOAD_BYTES} bytes. The running model is unchanged."
             )
             return
         try:
-            scn = scenario_from_text(name, data["text"])
+            scn = scenario_from_text(name, text)
         except ConfigError as exc:
             ui.load_error.set(f"Refused: {exc}. The running model is unchanged.")
             return
@@ -138,7 +143,8 @@ def ScenarioControls(ui: PageState):
         ui.load_error.set(f"Refused: {msg}. The running model is unchanged." if msg else "")
 
     def on_seed(text: str | None) -> None:
-        ui.seed_text.set(text or "")
+        text = text if isinstance(text, str) else ""
+        ui.seed_text.set(text)
         try:
             seed = parse_seed(text)
         except ValueError as exc:
@@ -195,6 +201,11 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
     _ = ui.version.value  # the sliders show the running model's values
 
     def on_knob(knob: Knob, value: float) -> None:
+        try:
+            value = guards.number(value, knob.lo, knob.hi, knob.label, integer=knob.integer)
+        except guards.Refused as exc:
+            ui.knob_error.set(f"Refused: {exc}. The running model is unchanged.")
+            return
         current = ui.sim.values.get(knob.key, knob.value)
         if abs(value - current) <= knob.step / 2 + 1e-12:
             return  # the slider snapping an off-grid value to its grid, not a person
@@ -227,7 +238,8 @@ def OverrideField(ui: PageState, knobs: list[Knob]):
     _ = ui.version.value
 
     def on_override(text: str | None) -> None:
-        ui.override_text.set(text or "")
+        text = text if isinstance(text, str) else ""
+        ui.override_text.set(text)
         if not (text or "").strip():
             ui.override_error.set("")
             return

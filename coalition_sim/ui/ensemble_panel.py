@@ -20,6 +20,7 @@ import solara
 import solara.lab
 
 from ..scenario.loading import ConfigError
+from . import guards
 from .page_state import PageState
 from .panels import Card
 from .session import ensemble_key, ensemble_views, paired_difference
@@ -89,20 +90,18 @@ def EnsemblePanel(ui: PageState):
         if clicked.value == 0:
             return None
         try:
-            n = int(n_text.value.strip())
-            if not 1 <= n <= MAX_REPLICATES:
-                raise ValueError
-        except ValueError:
-            error.set(
-                f"Replicates must be a whole number from 1 to {MAX_REPLICATES}, "
-                f"not {n_text.value!r}."
-            )
+            n = guards.count(n_text.value, 1, MAX_REPLICATES, "Replicates")
+            post = guards.flag(ui.posterior.value, "Parameter uncertainty")
+        except guards.Refused as exc:
+            error.set(f"{exc}.")
             return None
         error.set("")
         try:
-            out = ensemble_views(ui.sim, n, posterior=ui.posterior.value)
+            out = ensemble_views(ui.sim, n, posterior=post)
         except (ConfigError, ValueError) as exc:
-            error.set(f"The ensemble engine refused these inputs: {exc}")
+            error.set(
+                f"The ensemble engine refused these inputs: {guards.public_message(str(exc))}"
+            )
             return None
         if result.value is not None:
             previous.set(result.value)

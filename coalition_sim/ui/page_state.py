@@ -22,6 +22,7 @@ import solara
 from ..scenario.library import BASELINE
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
+from . import guards
 from .session import Sim
 from .state import LinkState, format_query, parse_query
 
@@ -80,14 +81,14 @@ class PageState:
         return self.sim_ref.current
 
     def base(self, key: str) -> str | Scenario:
-        return self.uploaded.value.get(key, key)
+        return guards.scenario_base(key, self.names, self.uploaded.value)  # never a path
 
     def rebuild(self, key: str, values: dict[str, Any], seed: int | None) -> str:
         """Swap in a new model; on refusal keep the running one and return the message."""
         try:
             new = Sim.build(self.base(key), values, seed)
         except (ConfigError, ValueError) as exc:
-            return str(exc)
+            return guards.public_message(str(exc))
         self.sim_ref.current = new
         self.at_end.set(new.done)
         self.version.set(self.version.value + 1)
@@ -127,7 +128,7 @@ class PageState:
             new = Sim.build(self.base(snap.scenario), snap.values, snap.seed)
             new.advance_to(snap.week)
         except (ConfigError, ValueError) as exc:
-            return str(exc)
+            return guards.public_message(str(exc))
         self.sim_ref.current = new
         self.scenario.set(snap.scenario)
         self.posterior.set(snap.posterior)
@@ -183,7 +184,12 @@ class PageState:
             f"seed {seed}", lambda: self.rebuild(self.scenario.value, self.sim.values, seed)
         )
 
-    def set_posterior(self, on: bool) -> None:
+    def set_posterior(self, on: object) -> None:
+        try:
+            on = guards.flag(on, "Parameter uncertainty")
+        except guards.Refused:
+            return  # not a switch position: nothing changes
+
         def change() -> str:
             self.posterior.set(on)
             return ""

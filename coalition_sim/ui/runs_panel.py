@@ -12,6 +12,7 @@ from typing import Any
 import solara
 
 from ..scenario.loading import ConfigError
+from . import guards
 from .page_state import PageState, Snapshot
 from .panels import Card
 from .runs import (
@@ -25,6 +26,7 @@ from .runs import (
     session_json,
 )
 from .session import ensemble_key
+from .state import MAX_UPLOAD_BYTES
 from .style import chart
 from .widgets import NativeSelect, ScenarioFileInput
 
@@ -85,12 +87,18 @@ def RunsPanel(ui: PageState):
         ui.pins.set([p for j, p in enumerate(pins) if j != k])
 
     def load(data: dict[str, Any]) -> None:
-        fname = str(data.get("name") or "session file")
-        if data.get("text") is None:
-            message.set(f"Refused: {fname}: {data.get('size')} bytes is too large.")
+        try:
+            fname, text = guards.upload(data, MAX_UPLOAD_BYTES)
+        except guards.Refused as exc:
+            message.set(f"Refused: {exc}. Nothing was changed.")
+            return
+        if text is None:
+            message.set(
+                f"Refused: {fname}: a session file may be at most {MAX_UPLOAD_BYTES} bytes."
+            )
             return
         try:
-            doc = read_session(fname, data["text"], ui.names)
+            doc = read_session(fname, text, ui.names)
         except ConfigError as exc:
             message.set(f"Refused: {exc}. Nothing was changed.")
             return

@@ -318,12 +318,14 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
     start = time.perf_counter()
     post = posterior_file() if posterior else None
     res = run_ensemble(sim.scenario, n_replicates=n, seed=sim.seed, every=1, posterior=post)
-    traj = res["trajectories"]
+    traj = res.trajectories
+    assert traj is not None  # every=1
     steps = np.unique(traj["step"].to_numpy())
     date_of = sim.model.structure.date_of
-    final = res["final"]
+    final = res.final
+    probabilities = {str(k): float(v) for k, v in res.probabilities.items()}
     intervals = {}
-    for name in res["probabilities"]:
+    for name in probabilities:
         lo, hi = wilson_interval(int(final[name].sum()), n)
         intervals[name] = (float(lo), float(hi))
     fans = []
@@ -340,11 +342,11 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False) -> dict[str, Any]:
     return {
         "n": n,
         "weeks": int(steps[-1]),
-        "probabilities": res["probabilities"],
+        "probabilities": probabilities,
         "intervals": intervals,
         "final": final,
-        "seeds": res["seeds"],
-        "bars": outcome_bars_svg(res["probabilities"], n, intervals),
+        "seeds": res.seeds,
+        "bars": outcome_bars_svg(probabilities, n, intervals),
         "bars_caption": bars_caption_html(n),
         "fans": fans,
         "fans_caption": fan_caption_html(),

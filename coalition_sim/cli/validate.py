@@ -1,0 +1,114 @@
+"""``python run.py validate [scores|cv|ablation|report]`` (registered by cli): proper scores
+against naive baselines, leave-one-year-out cross-validation, mechanism ablations and the
+generated report ``docs/validation/README.md`` (issue 19). Bad input is a one-line error with
+exit status 2 and nothing written."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .args import output_arg, positive_int
+from .args import seed as _seed
+
+__all__ = ["register"]
+
+DEFAULT_OUT = Path("docs/validation")
+PARTS = ("scores",)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``validate`` subcommand."""
+    va = sub.add_parser(
+        "validate",
+        help="score the fit against naive baselines; cross-validation, ablations, the report",
+    )
+    va.add_argument(
+        "part", nargs="?", choices=PARTS, default="scores",
+        help="scores (print the score and skill tables of a posterior)",
+    )  # fmt: skip
+    va.add_argument(
+        "--size", choices=("tiny", "small", "full"), default="small",
+        help="fit and run sizes: tiny (seconds, for tests), small (default, minutes on two "
+        "cores), full (the calibration's own sizes)",
+    )  # fmt: skip
+    va.add_argument(
+        "--posterior", type=Path, metavar="FILE",
+        help="posterior to score (default: configs/calibration/posterior.parquet)",
+    )  # fmt: skip
+    va.add_argument(
+        "--targets", type=Path, metavar="FILE",
+        help="target file (default: configs/calibration/targets.toml)",
+    )  # fmt: skip
+    va.add_argument("--draws", type=positive_int, metavar="N",
+                    help="predictive runs per start and forecaster (default: by --size)")  # fmt: skip
+    va.add_argument("--seed", type=_seed, default=20190101, metavar="S", help="base seed")
+    va.add_argument(
+        "--out", type=output_arg, metavar="DIR",
+        help=f"report folder (default {DEFAULT_OUT}: the committed report, refreshed in place)",
+    )  # fmt: skip
+    va.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
+    va.add_argument("--workers", type=positive_int, default=1, metavar="W",
+                    help="processes for the cross-validation fits (at most 2 here)")  # fmt: skip
+    va.add_argument("--quiet", action="store_true", help="no progress output")
+    va.set_defaults(handler=cmd_validate)
+
+
+def _inputs(args: argparse.Namespace) -> tuple[Any, Any]:
+    from ..calibration.targets import load_targets
+    from ..engine.posterior import load_posterior
+    from ..scenario.library import config_dir
+
+    root = config_dir() / "calibration"
+    targets = load_targets(args.targets or root / "targets.toml")
+    post = load_posterior(args.posterior or root / "posterior.parquet")
+    return targets, post
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return "n/a" if x != x else f"{x:.3f}"  # NaN
+
+
+def print_scores(ev: Any) -> None:
+    """The per-statistic table and the skill per group (plain text)."""
+    from ..calibration.scores import BASELINES
+
+    names = [*dict.fromkeys(r.forecaster for r in ev.rows)]
+    models = [n for n in names if n not in BASELINES]
+    bases = [n for n in names if n in BASELINES]
+    cols = models + bases
+    head = f"{'statistic':<26} {'group':<10} {'obs':>6} " + " ".join(f"{c:>11}" for c in cols)
+    print(head)
+    for st in ev.statistics:
+        cells = []
+        for c in cols:
+            r = next((r for r in ev.rows if r.name == st.name and r.forecaster == c), None)
+            cells.append(f"{_fmt(r.score if r else None):>11}")
+        grp = next(r.group for r in ev.rows if r.name == st.name)
+        print(f"{st.name:<26} {grp:<10} {st.observed:>6g} " + " ".join(cells))
+    print("\nskill = 1 - scaled score / baseline's (facts against their base rate)")
+    for m in models:
+        for b, table in ev.skill[m].items():
+            parts = [f"{g} {_fmt(v['skill'])}" for g, v in table.items()]
+            print(f"  {m:<11} vs {b:<11}: " + ", ".join(parts))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ..calibration.evaluate import evaluate
+
+    def say(msg: str) -> None:
+        if not args.quiet:
+            print(f"validate: {msg}", file=sys.stderr, flush=True)
+
+    targets, post = _inputs(args)
+    draws = args.draws or {"tiny": 60, "small": 2000, "full": 4000}[args.size]
+    t0 = time.perf_counter()
+    ev = evaluate(targets, post, draws=draws, seed=args.seed, progress=say)
+    print_scores(ev)
+    say(f"{time.perf_counter() - t0:.1f} s")
+    return 0

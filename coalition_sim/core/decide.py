@@ -1,0 +1,457 @@
+"""The compiled phases of a week up to the commits, in the ODD's order (section 1.3): the
+context every actor observes (phase 1, :func:`observe_phase`), each actor's decision
+(phase 2: :func:`decide_actor`, :func:`decide_target`, :func:`decide_leader`) and the commits
+(phase 3). Each works on one replicate row ``r`` of the state record and is inlined into the
+entry kernels (:mod:`coalition_sim.core.kernels`); the equations are the named rules of
+:mod:`coalition_sim.core.rules`, called here in the ODD's order (docs/ODD.md, 3.4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import rules as R
+from .codes import (
+    ActorField,
+    Context,
+    LeaderPlan,
+    Mode,
+    Plan,
+    Posture,
+    ProvocationLevel,
+    SummitState,
+    TargetPlan,
+    TieKind,
+)
+from .jit import phase
+from .streams import Draw, draw
+
+__all__ = [
+    "commit_actor",
+    "commit_leader",
+    "commit_target",
+    "decide_actor",
+    "decide_leader",
+    "decide_target",
+    "measure_row",
+    "observe_phase",
+    "pull_matrix",
+]
+
+
+@phase
+def weeks_to_election(g: Any, t: int) -> int:
+    for k in range(g.election_steps.shape[0]):
+        if g.election_steps[k] >= t:
+            return g.election_steps[k] - t
+    return -1
+
+
+@phase
+def pull_matrix(pf: Any, g: Any, out: np.ndarray) -> None:
+    """Pull weight of each coalition tie from its type; zero elsewhere (only coalition
+    members pull on commitment: the target's 'commitment' is its defiance)."""
+    a = out.shape[0]
+    for i in range(a):
+        for j in range(a):
+            tt = g.tie_type[i, j]
+            w = 0.0
+            if tt >= 0 and g.coalition[i] > 0 and g.coalition[j] > 0:
+                if tt == TieKind.TREATY_ALLY:
+                    w = pf.ties_pull_treaty_ally
+                elif tt == TieKind.PARTNER:
+                    w = pf.ties_pull_partner
+                elif tt == TieKind.RIVAL:
+                    w = pf.ties_pull_rival
+                else:
+                    w = pf.ties_pull_adversary
+            out[i, j] = w
+
+
+@phase
+def measure_row(r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, capacity: np.ndarray) -> None:
+    """The reporters of row ``r``: cohesion, effective pressure, US isolation."""
+    R.enforcement_capacity(
+        pa[ActorField.CAPABILITY],
+        pa[ActorField.TRADE],
+        g.coalition,
+        pf.enforcement_trade_weight,
+        capacity,
+    )
+    c = s.commitment[r]
+    s.cohesion[r] = R.cohesion(c, s.strength[r], g.pairs)
+    s.effective_pressure[r] = R.effective_pressure(
+        c, capacity, pf.enforcement_defection_threshold, pf.enforcement_defection_softness
+    )
+    s.us_isolation[r] = R.us_isolation(c, capacity, g.leader, g.partners)
+
+
+@phase
+def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: np.ndarray) -> None:
+    """Phase 1: the shared picture of the world at the start of week ``t``."""
+    ld, tg = g.leader, g.target
+    summit = s.summit[r]
+    ctx[Context.PRESSURE] = s.effective_pressure[r]
+    ctx[Context.COHESION] = s.cohesion[r]
+    ctx[Context.ISOLATION] = s.us_isolation[r]
+    ctx[Context.DIPLOMACY] = R.diplomatic_track(summit, s.since_summit[r], pf.outcomes_track_memory)
+    ctx[Context.PROXIMITY] = R.election_proximity(
+        float(weeks_to_election(g, t)), pf.clock_election_horizon
+    )
+    pandemic = t >= g.pandemic_start and t < g.pandemic_start + pf.clock_pandemic_weeks
+    ctx[Context.PANDEMIC] = pandemic
+    ctx[Context.ROOM] = R.room_for_dialogue(pandemic, pf.clock_pandemic_narrowing)
+    ctx[Context.PATRON] = R.patron_commitment(s.strength[r, tg], g.patrons, s.commitment[r])
+    ctx[Context.MEDIATION] = R.heeded_mediation(
+        R.mediation_level(pa[ActorField.MEDIATION], s.engagement[r]),
+        s.mode[r] == Mode.AUTONOMY,
+        pf.target_mediator_shunning,
+    )
+    ctx[Context.TALKS_ON] = summit in (SummitState.PROPOSED, SummitState.SCHEDULED)
+    ctx[Context.DESTABILISATION] = max(s.us_isolation[r], s.tension[r])
+    ctx[Context.BOTH_WANT] = R.both_want_meeting(
+        summit, s.engagement[r, ld], s.engagement[r, tg], pf.volatility_want_threshold
+    )
+
+
+@phase
+def decide_actor(
+    r: int, i: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64,
+    ctx: np.ndarray, pull: np.ndarray, plan: np.ndarray,
+) -> None:  # fmt: skip
+    """Phase 2: actor ``i``'s fatigue, commitment, engagement, standing and volatility events
+    for next week, from the frozen state (writes only ``plan``)."""
+    ld, tg = g.leader, g.target
+    is_target, is_leader = i == tg, i == ld
+    vol = pa[ActorField.VOLATILITY, i]
+    u_commit = draw(key, i, Draw.COMMIT_NOISE)
+    u_engage = draw(key, i, Draw.ENGAGE_NOISE)
+    u_standing = draw(key, i, Draw.STANDING_NOISE)
+    u_outburst = draw(key, i, Draw.OUTBURST)
+    u_shift = draw(key, i, Draw.SHIFT)
+    u_sign = draw(key, i, Draw.SHIFT_SIGN)
+    u_signal = draw(key, i, Draw.SIGNAL)
+    diplomacy = ctx[Context.DIPLOMACY] > 0
+    room = ctx[Context.ROOM]
+    # 3.4.1 sanctions fatigue (coalition members only; the target's stays 0)
+    fatigue = R.fatigue_update(
+        s.fatigue[r, i],
+        ctx[Context.PRESSURE],
+        pa[ActorField.ECONOMY, i],
+        diplomacy,
+        pf.fatigue_growth,
+        pf.fatigue_recovery,
+    )
+    if is_target:
+        fatigue = 0.0
+    # 3.4.2 commitment: coalition members follow the coalition rule; the target's defiance
+    # follows its policy mode
+    c = s.commitment[r, i]
+    c0 = pa[ActorField.COMMITMENT, i]
+    noise = R.uniform_noise(u_commit, pf.commitment_noise * vol)
+    mode_level = R.mode_engagement_level(
+        s.mode[r] == Mode.INFLUENCE, pf.engagement_influence_level, pf.engagement_autonomy_level
+    )
+    if is_target:
+        commitment = R.defiance_update(c, mode_level, pf.engagement_adjust_rate, noise)
+    else:
+        gap = R.bounded_pull(
+            R.alliance_gap(s.commitment[r], s.strength[r, i], pull[i], i),
+            c,
+            c0,
+            pf.commitment_pull_ceiling,
+        )
+        drag = 0.0
+        if g.partners[i] > 0:
+            drag = R.partner_drag(
+                commitment=c,
+                economy=pa[ActorField.ECONOMY, i],
+                stability=pa[ActorField.STABILITY, i],
+                trade=pa[ActorField.TRADE, i],
+                unilateral=s.unilateral[r],
+                target_engagement=s.engagement[r, tg],
+                relief=s.relief[r],
+                economic_cost=pf.commitment_economic_cost,
+                unilateral_cost=pf.commitment_unilateral_cost,
+                engagement_pull=pf.commitment_engagement_pull,
+                relief_leakage=pf.commitment_relief_leakage,
+            )
+        push = R.posture_push(s.posture[r], pf.commitment_posture_effect) if is_leader else 0.0
+        commitment = R.commitment_update(
+            c=c,
+            c0=c0,
+            gap=gap,
+            conformity=pa[ActorField.CONFORMITY, i],
+            fatigue=fatigue,
+            security=pa[ActorField.SECURITY, i],
+            stability=pa[ActorField.STABILITY, i],
+            provocation=s.provocation[r],
+            destabilisation=ctx[Context.DESTABILISATION],
+            posture_push=push,
+            noise=noise,
+            p_pull=pf.commitment_pull_rate,
+            p_anchor=pf.commitment_anchor_rate,
+            p_conventional=pf.commitment_conventional_response,
+            p_strategic=pf.commitment_strategic_response,
+            p_erosion=pf.commitment_fatigue_erosion,
+            p_pullback=pf.commitment_stability_pullback,
+            habituation=R.habituation_factor(s.alarm[r], pf.commitment_habituation),
+            drag=drag,
+        )
+    # 3.4.3 engagement: drift toward a role-specific set-point, narrowed by the pandemic,
+    # with noise and occasional policy shifts
+    base = pa[ActorField.ENGAGEMENT, i]
+    if is_target:
+        base = mode_level
+    elif is_leader:
+        base = R.talks_engagement(
+            R.leader_engagement_base(
+                base, s.posture[r], pf.engagement_compromise_boost, pf.engagement_sideline_drop
+            ),
+            ctx[Context.TALKS_ON] > 0,
+            pf.engagement_talks_boost,
+        )
+    target = R.engagement_target(base, fatigue, pf.fatigue_engagement_effect, room)
+    shifted, shift_step = R.policy_shift(
+        u_shift, u_sign, pf.volatility_shift_rate, pf.volatility_shift_size, vol
+    )
+    engagement = R.engagement_update(
+        s.engagement[r, i],
+        target,
+        pf.engagement_adjust_rate,
+        R.uniform_noise(u_engage, pf.engagement_noise * vol),
+        shift_step,
+    )
+    # 3.4.4 domestic standing and its reference point
+    st = s.standing[r, i]
+    sanctions = pf.standing_sanctions_cost_target * ctx[Context.PRESSURE] if is_target else 0.0
+    standing = R.standing_update(
+        st,
+        pa[ActorField.STANDING, i],
+        pf.standing_anchor_rate,
+        sanctions,
+        R.uniform_noise(u_standing, pf.standing_noise * vol),
+    )
+    reference = R.reference_update(s.reference[r, i], st, pf.standing_reference_adapt)
+    # 3.4.6 outbursts at the counterpart unless both leaders want the meeting ([S18])
+    at_counterpart, at_third = R.outbursts(
+        u_outburst,
+        is_target or is_leader,
+        pf.volatility_outburst_rate,
+        vol,
+        ctx[Context.BOTH_WANT] > 0,
+    )
+    signal = R.dialogue_signal(u_signal, s.engagement[r, i], room, at_counterpart)
+    plan[Plan.COMMITMENT] = commitment
+    plan[Plan.ENGAGEMENT] = engagement
+    plan[Plan.STANDING] = standing
+    plan[Plan.REFERENCE] = reference
+    plan[Plan.FATIGUE] = fatigue
+    plan[Plan.SIGNAL] = signal
+    plan[Plan.OUTBURST_COUNTERPART] = at_counterpart
+    plan[Plan.OUTBURST_THIRD_PARTY] = at_third
+    plan[Plan.SHIFT] = shifted
+
+
+@phase
+def decide_target(
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
+    plan: np.ndarray,
+) -> None:  # fmt: skip
+    """Phase 2 for the target (DPRK): policy mode, provocation, summit acceptance and cancel
+    (3.4.5)."""
+    tg, ld = g.target, g.leader
+    autonomy = s.mode[r] == Mode.AUTONOMY
+    room = ctx[Context.ROOM]
+    # policy mode: disappointment pushes it to autonomy, lure to influence
+    payoff = R.target_payoff(
+        pa[ActorField.SECURITY, tg],
+        pa[ActorField.ECONOMY, tg],
+        pa[ActorField.PRESTIGE, tg],
+        s.security[r],
+        s.relief[r],
+        s.prestige[r],
+    )
+    lure = R.engagement_lure(
+        s.engagement[r, ld],
+        pa[ActorField.ECONOMY, tg],
+        pa[ActorField.PRESTIGE, tg],
+        ctx[Context.PRESSURE],
+        s.relief[r],
+        ctx[Context.MEDIATION],
+        room,
+    )
+    p_switch = R.mode_switch_probability(
+        autonomy=autonomy,
+        payoff=payoff,
+        lure=lure,
+        snub=1.0 if s.snub[r] else 0.0,
+        aspiration=pf.target_aspiration,
+        to_autonomy0=pf.target_to_autonomy_logit0,
+        disappointment_slope=pf.target_disappointment_slope,
+        snub_shock=pf.target_snub_shock,
+        to_influence0=pf.target_to_influence_logit0,
+        lure_slope=pf.target_lure_slope,
+    )
+    mode = R.next_mode(draw(key, tg, Draw.MODE), p_switch, s.mode[r])
+    # provocation rung
+    vulnerable = R.vulnerability(s.reference[r, tg], s.standing[r, tg])
+    p_conv, p_strat = R.provocation_probabilities(
+        autonomy=autonomy,
+        vulnerability=vulnerable,
+        diplomacy=ctx[Context.DIPLOMACY],
+        patron=ctx[Context.PATRON],
+        conventional0=pf.target_conventional_logit0,
+        conventional_autonomy=pf.target_conventional_autonomy,
+        strategic0=pf.target_strategic_logit0,
+        strategic_autonomy=pf.target_strategic_autonomy,
+        vulnerability_slope=pf.target_vulnerability_slope,
+        restraint=pf.target_diplomacy_restraint,
+        patron_restraint=pf.target_patron_restraint,
+        election=R.election_leverage(
+            proximity=ctx[Context.PROXIMITY],
+            vulnerability=vulnerable,
+            scale=pf.target_vulnerability_scale,
+            leverage=pf.target_election_leverage,
+            restraint=pf.target_election_restraint,
+        ),
+        inward=pf.clock_pandemic_inward * ctx[Context.PANDEMIC],
+        stake=R.engagement_stake(
+            economy_weight=pa[ActorField.ECONOMY, tg],
+            relief=s.relief[r],
+            prestige_weight=pa[ActorField.PRESTIGE, tg],
+            prestige=s.prestige[r],
+        ),
+        stake_restraint=pf.target_stake_restraint,
+        programme=s.programme[r],
+        programme_slope=pf.target_programme_slope,
+    )
+    level = R.provocation_level(draw(key, tg, Draw.PROVOCATION), p_conv, p_strat)
+    p_accept = R.target_accept_probability(
+        autonomy, pf.summit_target_accept_logit0, pf.summit_target_accept_influence, room
+    )
+    plan[TargetPlan.MODE] = mode
+    plan[TargetPlan.PROVOCATION] = level
+    plan[TargetPlan.ACCEPT] = draw(key, tg, Draw.ACCEPT) < p_accept
+    plan[TargetPlan.CANCEL] = R.wants_to_cancel(
+        s.summit[r] == SummitState.SCHEDULED,
+        s.silence[r, ld],
+        pf.summit_insecurity_weeks,
+        draw(key, tg, Draw.CANCEL),
+        pa[ActorField.FEAR_OF_SNUB, tg],
+    )
+    plan[TargetPlan.HEDGE] = draw(key, tg, Draw.HEDGE) < R.hedging_chance(
+        pa[ActorField.HEDGING, tg], s.tension[r]
+    )
+
+
+@phase
+def decide_leader(
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
+    plan: np.ndarray,
+) -> None:  # fmt: skip
+    """Phase 2 for the leader (US): prospect-theory choices on the summit and after tests.
+
+    The summit is a gamble: its downside weighs more as an election nears ([S20]); its value
+    is judged from standing relative to the reference point ([S18] 'domain of losses').
+    """
+    ld, tg = g.leader, g.target
+    gap = s.standing[r, ld] - s.reference[r, ld]
+    weight = R.election_weight(ctx[Context.PROXIMITY], pf.prospect_election_aversion)
+    alpha, beta, lam = pf.prospect_alpha, pf.prospect_beta, pf.prospect_loss_aversion
+    # 3.4.7 the summit as a prospect-theory gamble judged from the standing gap ([S18])
+    appetite = pf.prospect_sensitivity * R.prospect_advantage(
+        gap,
+        pf.prospect_summit_upside * (1.0 + pa[ActorField.PRESTIGE, ld]),
+        pf.prospect_summit_downside * weight,
+        pf.prospect_summit_success,
+        alpha,
+        beta,
+        lam,
+    )
+    p_accept = R.logistic(pf.prospect_accept_logit0 + appetite) * ctx[Context.ROOM]
+    # 3.4.7 after last week's strategic test: compromise, sideline or escalate ([S20]),
+    # values relative to the sure option, sidelining
+    response = Posture.NONE.value
+    if s.provocation[r] == ProvocationLevel.STRATEGIC:
+        sure = pf.prospect_sideline_cost
+        v_compromise = R.prospect_advantage(
+            gap,
+            pf.prospect_compromise_upside,
+            pf.prospect_compromise_downside * weight,
+            pf.prospect_compromise_success,
+            alpha,
+            beta,
+            lam,
+            sure,
+        )
+        v_escalate = R.prospect_advantage(
+            gap,
+            pf.prospect_escalate_upside,
+            pf.prospect_escalate_downside * weight,
+            pf.prospect_escalate_success,
+            alpha,
+            beta,
+            lam,
+            sure,
+        )
+        p0, p1, _ = R.response_probabilities(
+            v_compromise,
+            0.0,
+            v_escalate,
+            pf.prospect_sensitivity,
+            0.0,
+            0.0,
+            -pf.clock_pandemic_inward * ctx[Context.PANDEMIC],
+        )
+        response = R.choose_response(draw(key, ld, Draw.RESPONSE), p0, p1)
+    plan[LeaderPlan.ACCEPT] = draw(key, ld, Draw.ACCEPT) < p_accept
+    plan[LeaderPlan.CONSULT] = draw(key, ld, Draw.CONSULT) < pa[ActorField.CONSULTS, ld]
+    plan[LeaderPlan.CANCEL] = R.wants_to_cancel(
+        s.summit[r] == SummitState.SCHEDULED,
+        s.silence[r, tg],
+        pf.summit_insecurity_weeks,
+        draw(key, ld, Draw.CANCEL),
+        pa[ActorField.FEAR_OF_SNUB, ld],
+        pf.summit_tension_cancel * s.tension[r],
+    )
+    plan[LeaderPlan.HEDGE] = draw(key, ld, Draw.HEDGE) < R.hedging_chance(
+        pa[ActorField.HEDGING, ld], s.tension[r]
+    )
+    plan[LeaderPlan.RESPONSE] = response
+    plan[LeaderPlan.APPETITE] = appetite
+
+
+@phase
+def commit_actor(r: int, i: int, s: Any, plan: np.ndarray) -> None:
+    """Phase 3: write actor ``i``'s plan into the shared state."""
+    s.commitment[r, i] = plan[Plan.COMMITMENT]
+    s.engagement[r, i] = plan[Plan.ENGAGEMENT]
+    s.standing[r, i] = plan[Plan.STANDING]
+    s.reference[r, i] = plan[Plan.REFERENCE]
+    s.fatigue[r, i] = plan[Plan.FATIGUE]
+    s.silence[r, i] = 0 if plan[Plan.SIGNAL] > 0 else s.silence[r, i] + 1
+    s.outburst_counterpart[r, i] = plan[Plan.OUTBURST_COUNTERPART] > 0
+    s.outburst_third_party[r, i] = plan[Plan.OUTBURST_THIRD_PARTY] > 0
+    s.shift[r, i] = plan[Plan.SHIFT] > 0
+
+
+@phase
+def commit_target(r: int, s: Any, plan: np.ndarray) -> None:
+    s.planned_mode[r] = int(plan[TargetPlan.MODE])
+    s.planned_provocation[r] = int(plan[TargetPlan.PROVOCATION])
+    s.target_accept[r] = plan[TargetPlan.ACCEPT] > 0
+    s.target_cancel[r] = plan[TargetPlan.CANCEL] > 0
+    s.target_hedge[r] = plan[TargetPlan.HEDGE] > 0
+
+
+@phase
+def commit_leader(r: int, s: Any, plan: np.ndarray) -> None:
+    s.leader_accept[r] = plan[LeaderPlan.ACCEPT] > 0
+    s.leader_consult[r] = plan[LeaderPlan.CONSULT] > 0
+    s.leader_cancel[r] = plan[LeaderPlan.CANCEL] > 0
+    s.leader_hedge[r] = plan[LeaderPlan.HEDGE] > 0
+    s.response[r] = int(plan[LeaderPlan.RESPONSE])
+    s.leader_appetite[r] = plan[LeaderPlan.APPETITE]

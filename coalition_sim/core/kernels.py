@@ -1,0 +1,182 @@
+"""The compiled entry kernels, called from Python: a week of one row (:func:`week`, the phases
+in the ODD's order), the ensemble's loop over rows and weeks (:func:`advance_rows`) and the
+per-phase row loops the Mesa agents call (:func:`observe_rows` ... :func:`resolve_rows`).
+They release the GIL (:data:`coalition_sim.core.jit.kernel`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .decide import (
+    commit_actor,
+    commit_leader,
+    commit_target,
+    decide_actor,
+    decide_leader,
+    decide_target,
+    measure_row,
+    observe_phase,
+    pull_matrix,
+)
+from .jit import kernel, phase
+from .resolve import resolve_world
+from .streams import step_key
+
+__all__ = [
+    "advance_rows",
+    "commit_rows",
+    "decide_actor_rows",
+    "decide_role_rows",
+    "measure_rows",
+    "observe_rows",
+    "pull_rows",
+    "resolve_rows",
+    "week",
+]
+
+
+@kernel
+def measure_rows(
+    s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, capacity: np.ndarray
+) -> None:
+    for r in range(prow.shape[0]):
+        measure_row(r, s, pfs[prow[r]], pas[prow[r]], g, capacity)
+
+
+@phase
+def week(
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, pull: np.ndarray,
+    ctx: np.ndarray, plans: np.ndarray, target_plan: np.ndarray, leader_plan: np.ndarray,
+    capacity: np.ndarray, ev: np.ndarray,
+) -> None:  # fmt: skip
+    """One week of row ``r``: observe, every actor decides, every actor commits, resolve.
+    ``key`` is the replicate's stream key; its week key is computed once here."""
+    key = step_key(key, t)
+    observe_phase(r, t, s, pf, pa, g, ctx)
+    a = plans.shape[0]
+    for i in range(a):
+        decide_actor(r, i, t, s, pf, pa, g, key, ctx, pull, plans[i])
+    decide_target(r, t, s, pf, pa, g, key, ctx, target_plan)
+    decide_leader(r, t, s, pf, pa, g, key, ctx, leader_plan)
+    for i in range(a):
+        commit_actor(r, i, s, plans[i])
+    commit_target(r, s, target_plan)
+    commit_leader(r, s, leader_plan)
+    resolve_world(r, t, s, pf, pa, g, key, ctx, capacity, ev)
+
+
+@kernel
+def advance_rows(
+    s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, keys: np.ndarray,
+    t0: int, t1: int, events: np.ndarray, record_at: np.ndarray, traj: np.ndarray, w: Any,
+) -> None:  # fmt: skip
+    """Weeks t0..t1-1 for every row, row by row (a row's weeks stay in cache). ``events``
+    (R, N_EVENTS) receives the last week's events; at the steps in ``record_at`` the
+    reporters, tension and commitments are copied to ``traj`` (R, len(record_at), 4 + A)."""
+    a = s.commitment.shape[1]
+    pull, ctx, plans, capacity = w.pull, w.ctx, w.plans, w.capacity
+    target_plan, leader_plan = w.target_plan, w.leader_plan
+    last = -1
+    for r in range(prow.shape[0]):
+        pr = prow[r]
+        pf, pa = pfs[pr], pas[pr]
+        if pr != last:
+            pull_matrix(pf, g, pull)
+            last = pr
+        slot = 0
+        for t in range(t0, t1):
+            week(
+                r,
+                t,
+                s,
+                pf,
+                pa,
+                g,
+                keys[r],
+                pull,
+                ctx,
+                plans,
+                target_plan,
+                leader_plan,
+                capacity,
+                events[r],
+            )
+            while slot < record_at.shape[0] and record_at[slot] < t:
+                slot += 1
+            if slot < record_at.shape[0] and record_at[slot] == t:
+                traj[r, slot, 0] = s.cohesion[r]
+                traj[r, slot, 1] = s.effective_pressure[r]
+                traj[r, slot, 2] = s.us_isolation[r]
+                traj[r, slot, 3] = s.tension[r]
+                for i in range(a):
+                    traj[r, slot, 4 + i] = s.commitment[r, i]
+
+
+# ----------------------------------------------------------------- row kernels (Mesa path)
+
+
+@kernel
+def observe_rows(s, pfs, pas, prow, g, t, out):  # type: ignore[no-untyped-def]
+    for r in range(prow.shape[0]):
+        observe_phase(r, t, s, pfs[prow[r]], pas[prow[r]], g, out[r])
+
+
+@kernel
+def decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out, pull):  # type: ignore[no-untyped-def]
+    for r in range(prow.shape[0]):
+        pf = pfs[prow[r]]
+        pull_matrix(pf, g, pull)
+        for k in range(cols.shape[0]):
+            decide_actor(
+                r, cols[k], t, s, pf, pas[prow[r]], g, step_key(keys[r], t), ctx[r], pull, out[r, k]
+            )
+
+
+@kernel
+def decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out):  # type: ignore[no-untyped-def]
+    for r in range(prow.shape[0]):
+        if leader:
+            decide_leader(
+                r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r]
+            )
+        else:
+            decide_target(
+                r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r]
+            )
+
+
+@kernel
+def commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-def]
+    for r in range(plans.shape[0]):
+        for k in range(cols.shape[0]):
+            commit_actor(r, cols[k], s, plans[r, k])
+        if role == 1:
+            commit_target(r, s, role_plan[r])
+        elif role == 2:
+            commit_leader(r, s, role_plan[r])
+
+
+@kernel
+def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity):  # type: ignore[no-untyped-def]
+    for r in range(prow.shape[0]):
+        resolve_world(
+            r,
+            t,
+            s,
+            pfs[prow[r]],
+            pas[prow[r]],
+            g,
+            step_key(keys[r], t),
+            ctx[r],
+            capacity,
+            events[r],
+        )
+
+
+@kernel
+def pull_rows(pfs: np.ndarray, g: Any, out: np.ndarray) -> None:
+    """The tie pull weights of every stored parameter set into ``out`` (S, A, A)."""
+    for k in range(pfs.shape[0]):
+        pull_matrix(pfs[k], g, out[k])

@@ -1,0 +1,47 @@
+"""Building blocks every rule uses: clipping, the logistic link and scaled uniform noise.
+
+Seeds: [S18] the 2018 analysis of the cancelled Kim-Trump summit; [S20] 'Donald Trump's Own
+Version of Muddling Through on North Korea' (2020).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..jit import compiled as rule
+
+__all__ = [
+    "SQRT12",
+    "clip01",
+    "logistic",
+    "uniform_noise",
+]
+
+SQRT12 = math.sqrt(12.0)
+
+
+@rule
+def clip01(x: float) -> float:
+    """x clipped to [0, 1] (NaN stays NaN, as with ``np.clip``)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@rule
+def logistic(x: float) -> float:
+    """The logistic function; every weekly hazard in the model is a logit-linear index."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@rule
+def uniform_noise(u: float, sd: float) -> float:
+    """Zero-mean noise with standard deviation ``sd`` from a uniform number in [0, 1).
+
+    A scaled uniform (not a Gaussian) keeps the draw a single cheap, exactly reproducible
+    arithmetic step. [S18]: leaders 'prone to unexpected outbursts, statements, and policy
+    shifts' - noise is scaled by volatility at the call site.
+    """
+    return (u - 0.5) * SQRT12 * sd

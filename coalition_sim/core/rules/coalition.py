@@ -1,0 +1,303 @@
+"""The coalition's rules: alliance pull, commitment, fatigue, enforcement, cohesion,
+isolation and tie dynamics ([S18] 'can the US maintain its North Korea coalition?').
+
+Seeds: [S18] the 2018 analysis of the cancelled Kim-Trump summit; [S20] 'Donald Trump's Own
+Version of Muddling Through on North Korea' (2020).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codes import ProvocationLevel
+from ..jit import compiled as rule
+from .basics import clip01, logistic
+
+__all__ = [
+    "alliance_gap",
+    "bounded_pull",
+    "cohesion",
+    "commitment_update",
+    "effective_pressure",
+    "enforcement",
+    "enforcement_capacity",
+    "engagement_target",
+    "fatigue_update",
+    "habituation_factor",
+    "leakage_relief",
+    "partner_drag",
+    "test_memory_update",
+    "tie_update",
+    "us_isolation",
+]
+
+
+@rule
+def alliance_gap(commitment: np.ndarray, strength: np.ndarray, pull: np.ndarray, i: int) -> float:
+    """Tie-weighted pull of actor ``i``'s partners on its commitment.
+
+    gap_i = sum_j w_ij (c_j - c_i) / max(1, sum_j w_ij) with w = strength x type pull, so a
+    weak tie pulls less than a strong one (the total pull is normalised only once the ties
+    add up to more than one). ``strength`` and ``pull`` are row ``i`` of the tie matrices.
+    [S18] 'can the US maintain its North Korea coalition?': alignment runs through ties,
+    stronger for treaty allies than for rivals.
+    """
+    w0 = strength[0] * pull[0]
+    total = w0
+    weighted = w0 * commitment[0]
+    for j in range(1, commitment.shape[0]):
+        w = strength[j] * pull[j]
+        total += w
+        weighted += w * commitment[j]
+    return (weighted - total * commitment[i]) / max(total, 1.0)
+
+
+@rule
+def bounded_pull(gap: float, c: float, c0: float, ceiling: float) -> float:
+    """Upward pull fades as a partner rises above its own preference: it is scaled by
+    clip(1 - (c - c0) / ceiling, 0, 1); downward pull is unchanged. [S18] South Korea and
+    China 'greatly prefer' the negotiating table: allies follow the US only so far."""
+    if gap > 0:
+        return gap * clip01(1.0 - (c - c0) / ceiling)
+    return gap
+
+
+@rule
+def habituation_factor(memory: float, habituation: float) -> float:
+    """1 / (1 + h M): the share of its first-time response a test still draws after M
+    remembered tests (diminishing effect, not a ratchet)."""
+    return 1.0 / (1.0 + habituation * memory)
+
+
+@rule
+def test_memory_update(memory: float, level: int, fade: float, conventional_weight: float) -> float:
+    """M' = M (1 - fade) + [strategic] + w_conv [conventional]: the coalition's memory of
+    recent tests, each weighted by the alarm it raises."""
+    add = 0.0
+    if level == ProvocationLevel.STRATEGIC:
+        add = 1.0
+    elif level == ProvocationLevel.CONVENTIONAL:
+        add = conventional_weight
+    return memory * (1.0 - fade) + add
+
+
+@rule
+def partner_drag(
+    commitment: float,
+    economy: float,
+    stability: float,
+    trade: float,
+    unilateral: float,
+    target_engagement: float,
+    relief: float,
+    economic_cost: float,
+    unilateral_cost: float,
+    engagement_pull: float,
+    relief_leakage: float,
+) -> float:
+    """Weekly commitment a coalition partner sheds for reasons of its own, >= 0:
+
+    economic_cost x economy x trade x c          (Drezner 1999: enforcement costs trade)
+    + unilateral_cost x stability x U            ([S18] decisions 'without consultation')
+    + engagement_pull x stability x e_DPRK       ([S18] partners prefer the negotiating table)
+    + relief_leakage x economy x relief          (Early 2015: busting follows relief)
+    """
+    return (
+        economic_cost * economy * trade * commitment
+        + unilateral_cost * stability * unilateral
+        + engagement_pull * stability * target_engagement
+        + relief_leakage * economy * relief
+    )
+
+
+@rule
+def fatigue_update(
+    fatigue: float,
+    pressure: float,
+    economy: float,
+    diplomacy: bool,
+    growth: float,
+    recovery: float,
+) -> float:
+    """Sanctions fatigue grows under pressure without talks and fades while talks run.
+
+    F' = F + g * P * w_econ * (1 - D) * (1 - F) - rho * D * F. [S18]: 'South Korea and China
+    are getting fed up with Trump's campaign of maximum pressure, and greatly prefer ... the
+    negotiating table'. ``diplomacy`` (D) is 1 while a diplomatic track is active.
+    """
+    d = 1.0 if diplomacy else 0.0
+    grown = fatigue + growth * pressure * economy * (1.0 - d) * (1.0 - fatigue)
+    return clip01(grown - recovery * d * fatigue)
+
+
+@rule
+def commitment_update(
+    c: float,
+    c0: float,
+    gap: float,
+    conformity: float,
+    fatigue: float,
+    security: float,
+    stability: float,
+    provocation: int,
+    destabilisation: float,
+    posture_push: float,
+    noise: float,
+    p_pull: float,
+    p_anchor: float,
+    p_conventional: float,
+    p_strategic: float,
+    p_erosion: float,
+    p_pullback: float,
+    habituation: float = 1.0,
+    drag: float = 0.0,
+) -> float:
+    """One week of a coalition member's pressure commitment, clipped to [0, 1].
+
+    c' = c + conformity*pull*gap + anchor*(c0 - c) + response*security*(1 - c)*habituation
+         - erosion*F - drag - pullback*stability*destab + posture + noise
+
+    A test draws a response (UNSC resolutions followed the 2016-17 tests) that shrinks with
+    the tests the coalition remembers (``habituation``, :func:`habituation_factor`) and fades
+    through the anchor: no ratchet. Fatigue erodes ([S18] partners 'fed up'); ``drag`` is
+    what a partner sheds for its own reasons (:func:`partner_drag`); stability-minded actors
+    pull back when pressure looks unilateral or destabilising ([S18] China and ROK).
+    """
+    response = 0.0
+    if provocation == ProvocationLevel.STRATEGIC:
+        response = p_strategic
+    elif provocation == ProvocationLevel.CONVENTIONAL:
+        response = p_conventional
+    delta = (
+        conformity * p_pull * gap
+        + p_anchor * (c0 - c)
+        + response * security * (1.0 - c) * habituation
+        - p_erosion * fatigue
+        - drag
+        - p_pullback * stability * destabilisation
+        + posture_push
+        + noise
+    )
+    return clip01(c + delta)
+
+
+@rule
+def engagement_target(base: float, fatigue: float, fatigue_effect: float, room: float) -> float:
+    """Engagement an actor drifts toward: baseline plus fatigue's push to talk, times room.
+
+    [S18] fatigued partners 'prefer the ... relationship to play out at the negotiating
+    table'; [S20] the pandemic 'further narrowed the space for dialogue' (``room`` < 1).
+    """
+    return clip01(base + fatigue_effect * fatigue) * room
+
+
+@rule
+def enforcement_capacity(
+    capability: np.ndarray,
+    trade: np.ndarray,
+    coalition: np.ndarray,
+    trade_weight: float,
+    out: np.ndarray,
+) -> None:
+    """Each coalition actor's share of the power to squeeze the target, written to ``out``
+    (A,), summing to 1: (1 - tw) x its capability share + tw x its share of the target's
+    trade (capability only when no coalition actor trades with the target). Haggard and
+    Noland (2017): China carries most of North Korea's trade, so its enforcement decides
+    most of the pressure."""
+    n = capability.shape[0]
+    cap_total = capability[0] * coalition[0]
+    tr_total = trade[0] * coalition[0]
+    for j in range(1, n):
+        cap_total += capability[j] * coalition[j]
+        tr_total += trade[j] * coalition[j]
+    for j in range(n):
+        cap_share = capability[j] * coalition[j] / cap_total
+        tr_share = trade[j] * coalition[j] / tr_total if tr_total > 0 else cap_share
+        out[j] = (1.0 - trade_weight) * cap_share + trade_weight * tr_share
+
+
+@rule
+def enforcement(commitment: float, threshold: float, softness: float) -> float:
+    """How much of its commitment an actor actually enforces: c x logistic((c - thr) / s).
+
+    Below its threshold a partner largely stops enforcing (defection), smoothly, not at a
+    switch. Drezner (1999); Haggard and Noland (2017) on China's uneven enforcement."""
+    return commitment * logistic((commitment - threshold) / softness)
+
+
+@rule
+def effective_pressure(
+    commitment: np.ndarray, capacity: np.ndarray, threshold: float, softness: float
+) -> float:
+    """Capacity-weighted enforcement of the coalition (capacity is 0 for the target)."""
+    acc = capacity[0] * enforcement(commitment[0], threshold, softness)
+    for j in range(1, commitment.shape[0]):
+        acc += capacity[j] * enforcement(commitment[j], threshold, softness)
+    return acc
+
+
+@rule
+def leakage_relief(relief: float, pressure: float, pressure0: float, leakage: float) -> float:
+    """As the campaign unwinds, busting trade restores the target's relief:
+    relief + leakage x max(0, 1 - P / P0) x (1 - relief). Early (2015)."""
+    unwinding = 1.0 - pressure / pressure0 if pressure0 > 0 else 0.0
+    return clip01(relief + leakage * max(0.0, unwinding) * (1.0 - relief))
+
+
+@rule
+def cohesion(commitment: np.ndarray, strength: np.ndarray, pairs: np.ndarray) -> float:
+    """Mean over coalition ties of strength x (1 - commitment divergence), in [0, 1].
+
+    [S18] 'the coalition could fracture': cohesion falls when ties weaken or members' levels
+    of enforcement drift apart.
+    """
+    n = pairs.shape[0]
+    if n == 0:  # no coalition ties: nothing that could fracture
+        return 1.0
+    acc = 0.0
+    for k in range(n):
+        i, j = pairs[k, 0], pairs[k, 1]
+        acc += strength[i, j] * (1.0 - abs(commitment[i] - commitment[j]))
+    return acc / n
+
+
+@rule
+def us_isolation(
+    commitment: np.ndarray, capacity: np.ndarray, leader: int, partners: np.ndarray
+) -> float:
+    """Graded distance between the leader's position and its partners':
+
+    I = sum_j k_j max(0, c_L - c_j) / sum_j k_j over partners j, with k the enforcement
+    capacity; 0 when every partner is at least as committed as the leader, near c_L when
+    none applies pressure. [S18]: 'the US could find itself alone and sidelined'.
+    """
+    lead = commitment[leader]
+    w = capacity[0] * partners[0]
+    total = w
+    gap = w * max(0.0, lead - commitment[0])
+    for j in range(1, commitment.shape[0]):
+        w = capacity[j] * partners[j]
+        total += w
+        gap += w * max(0.0, lead - commitment[j])
+    return gap / total if total > 0 else 0.0
+
+
+@rule
+def tie_update(
+    strength: float,
+    divergence: float,
+    distance: float,
+    memory: float,
+    tolerance: float,
+    strengthen: float,
+    strain: float,
+) -> tuple[float, float]:
+    """Sustained divergence strains a coalition tie; coordination strengthens it.
+
+    D' = D + m * (|c_i - c_j| - D);  w' = w + s+ (1 - w) max(0, tol - D') - s- w max(0, D' - tol).
+    ``distance`` is |c_i - c_j|; returns (w', D'). [S18]: 'the coalition could fracture'.
+    """
+    div = divergence + memory * (distance - divergence)
+    up = strengthen * (1.0 - strength) * max(0.0, tolerance - div)
+    down = strain * strength * max(0.0, div - tolerance)
+    return clip01(strength + up - down), div

@@ -1,0 +1,130 @@
+"""The leader's choices: prospect theory (Tversky and Kahneman 1992) on the summit gamble and
+on the response to a strategic test ([S18] 'domain of losses'; [S20] the three US choices),
+and the election clock that weighs them.
+
+Seeds: [S18] the 2018 analysis of the cancelled Kim-Trump summit; [S20] 'Donald Trump's Own
+Version of Muddling Through on North Korea' (2020).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..codes import Posture
+from ..jit import compiled as rule
+from .basics import clip01
+
+__all__ = [
+    "choose_response",
+    "election_proximity",
+    "election_weight",
+    "kt_value",
+    "posture_update",
+    "prospect_advantage",
+    "response_probabilities",
+]
+
+
+@rule
+def kt_value(x: float, alpha: float, beta: float, lam: float) -> float:
+    """Kahneman-Tversky value function: x^a for gains, -lambda (-x)^b for losses.
+
+    Tversky and Kahneman (1992). [S18]: 'Trump is operating from a domain of losses, and in
+    that domain individuals ... are more likely to make risky decisions'.
+    """
+    if x >= 0:
+        return abs(x) ** alpha
+    return -lam * abs(x) ** beta
+
+
+@rule
+def prospect_advantage(
+    x: float,
+    upside: float,
+    downside: float,
+    success: float,
+    alpha: float,
+    beta: float,
+    lam: float,
+    sure_loss: float = 0.0,
+) -> float:
+    """Value of a two-outcome gamble over a sure option, seen from standing gap ``x``.
+
+    V = p v(x + up) + (1 - p) v(x - down) - v(x - sure_loss). Convexity in losses makes the
+    gamble look better in the domain of losses than in gains (the summit gamble of [S18]).
+    """
+    gamble = success * kt_value(x + upside, alpha, beta, lam) + (1.0 - success) * kt_value(
+        x - downside, alpha, beta, lam
+    )
+    return gamble - kt_value(x - sure_loss, alpha, beta, lam)
+
+
+@rule
+def response_probabilities(
+    v0: float,
+    v1: float,
+    v2: float,
+    sensitivity: float,
+    o0: float = 0.0,
+    o1: float = 0.0,
+    o2: float = 0.0,
+) -> tuple[float, float, float]:
+    """Multinomial-logit choice probabilities over three options (values ``v``, added logits
+    ``o``).
+
+    [S20] after a strategic test Washington chooses among 'compromising below the maximum goal
+    of full denuclearization', sidelining the issue, or escalating militarily. The offsets
+    are added logits per option (a pandemic turning Washington inward lowers escalation).
+    """
+    z0 = sensitivity * v0 + o0
+    z1 = sensitivity * v1 + o1
+    z2 = sensitivity * v2 + o2
+    top = max(z0, max(z1, z2))
+    e0 = math.exp(z0 - top)
+    e1 = math.exp(z1 - top)
+    e2 = math.exp(z2 - top)
+    total = e0 + e1 + e2
+    return e0 / total, e1 / total, e2 / total
+
+
+@rule
+def election_proximity(weeks_to_election: float, horizon: float) -> float:
+    """0 far from an election, rising linearly to 1 in its week; 0 when none is ahead.
+
+    [S20] 'in the year of U.S. presidential elections' the leader avoids risk and the
+    target sees leverage.
+    """
+    if weeks_to_election < 0:
+        return 0.0
+    return clip01(1.0 - weeks_to_election / horizon)
+
+
+@rule
+def election_weight(proximity: float, aversion: float) -> float:
+    """Weight on a gamble's downside as the election nears: [S20] 'with a crucial election
+    ahead, Trump is unlikely to want to risk either a failure in negotiations or ... a
+    military conflict'."""
+    return 1.0 + aversion * proximity
+
+
+@rule
+def choose_response(u: float, p_compromise: float, p_sideline: float) -> int:
+    """Draw compromise, sideline or escalate from the choice probabilities ([S20])."""
+    if u < p_compromise:
+        return Posture.COMPROMISE.value
+    if u < p_compromise + p_sideline:
+        return Posture.SIDELINE.value
+    return Posture.ESCALATE.value
+
+
+@rule
+def posture_update(posture: int, age: int, response: int, posture_weeks: float) -> tuple[int, int]:
+    """A new response sets the posture; a posture lapses after ``posture_weeks`` ([S20]
+    sidelining holds 'as long as there is no additional nuclear or ICBM test'). Returns
+    (posture, age)."""
+    if response != 0:
+        return response, 0
+    age = age + 1
+    if age >= posture_weeks:
+        return 0, age
+    return posture, age

@@ -1,0 +1,231 @@
+"""The target's (DPRK) rules: policy mode, provocation ladder, weapons programme, summit
+acceptance and cancellation ([S20] influence- vs autonomy-seeking; [S18] insecurity dilemma).
+
+Seeds: [S18] the 2018 analysis of the cancelled Kim-Trump summit; [S20] 'Donald Trump's Own
+Version of Muddling Through on North Korea' (2020).
+"""
+
+from __future__ import annotations
+
+from ..codes import ProvocationLevel
+from ..jit import compiled as rule
+from .basics import clip01, logistic
+
+__all__ = [
+    "election_leverage",
+    "engagement_lure",
+    "engagement_stake",
+    "heeded_mediation",
+    "mode_switch_probability",
+    "next_mode",
+    "programme_update",
+    "provocation_level",
+    "provocation_probabilities",
+    "target_accept_probability",
+    "target_payoff",
+    "vulnerability",
+    "wants_to_cancel",
+]
+
+
+@rule
+def mode_switch_probability(
+    autonomy: bool,
+    payoff: float,
+    lure: float,
+    snub: float,
+    aspiration: float,
+    to_autonomy0: float,
+    disappointment_slope: float,
+    snub_shock: float,
+    to_influence0: float,
+    lure_slope: float,
+) -> float:
+    """Weekly chance that the DPRK switches policy mode.
+
+    Influence-seeking turns to autonomy when engagement disappoints (interest-weighted payoff
+    below aspiration; a summit without relief adds a shock); autonomy turns to influence when
+    engagement lures (what relief and prestige talks could bring). [S20]: the 2019 return to
+    an 'autonomy-seeking' policy 'in the absence of prospects for easing of ... sanctions'.
+    """
+    if autonomy:
+        return logistic(to_influence0 + lure_slope * lure)
+    return logistic(to_autonomy0 + disappointment_slope * (aspiration - payoff) + snub_shock * snub)
+
+
+@rule
+def election_leverage(
+    proximity: float, vulnerability: float, scale: float, leverage: float, restraint: float
+) -> float:
+    """The DPRK's pre-election strategic-test logit: leverage if Kim is vulnerable at home,
+    restraint if he is secure, both growing as the election nears.
+
+    prox x (leverage v - restraint (1 - v)), v = min(1, vulnerability / scale). [S20] 'North
+    Korea's actions will depend on whether strategic or domestic political considerations
+    prevail': restraint if the situation is 'relatively permissive and stable', a major
+    provocation if Kim 'perceives his domestic position to be vulnerable'.
+    """
+    v = clip01(vulnerability / scale)
+    return proximity * (leverage * v - restraint * (1.0 - v))
+
+
+@rule
+def provocation_probabilities(
+    autonomy: bool,
+    vulnerability: float,
+    diplomacy: float,
+    patron: float,
+    conventional0: float,
+    conventional_autonomy: float,
+    strategic0: float,
+    strategic_autonomy: float,
+    vulnerability_slope: float,
+    restraint: float,
+    patron_restraint: float,
+    election: float = 0.0,
+    inward: float = 0.0,
+    stake: float = 0.0,
+    stake_restraint: float = 0.0,
+    programme: float = 0.0,
+    programme_slope: float = 0.0,
+) -> tuple[float, float]:
+    """Weekly chances of a conventional and of a strategic test.
+
+    Both rise with autonomy mode and the leader's domestic vulnerability ([S20] 'major
+    provocations could reinforce his power at home'); both fall with an active diplomatic
+    track, with the patrons' pressure and with a pandemic that turns Pyongyang inward
+    (``inward``, [S20]). A strategic test also carries the pre-election term
+    (:func:`election_leverage`), falls with the stake engagement has delivered (relief,
+    prestige: [S20] restraint while the situation is 'preferable to any expected
+    retaliation') and rises with the momentum of the weapons programme.
+    """
+    shared = (
+        vulnerability_slope * vulnerability
+        - restraint * diplomacy
+        - patron_restraint * patron
+        - inward
+    )
+    aut = 1.0 if autonomy else 0.0
+    p_conv = logistic(conventional0 + conventional_autonomy * aut + shared)
+    p_strat = logistic(
+        strategic0
+        + strategic_autonomy * aut
+        + programme_slope * programme
+        + election
+        + shared
+        - stake_restraint * stake
+    )
+    return p_conv, p_strat
+
+
+@rule
+def programme_update(programme: float, autonomy: bool, growth: float, decay: float) -> float:
+    """Weapons-programme momentum: builds while the DPRK seeks autonomy, fades while it
+    seeks influence. P' = P + g (1 - P) if autonomy else P - d P.
+
+    [S20] the December 2019 plenum 'promised to pursue military modernization' and
+    'threatened to unveil a new strategic weapon'; 2017's ICBM tests followed two years of
+    development, so strategic tests come as the programme matures, not at a flat rate.
+    """
+    if autonomy:
+        return programme + growth * (1.0 - programme)
+    return programme - decay * programme
+
+
+@rule
+def provocation_level(u: float, p_conv: float, p_strat: float) -> int:
+    """The ladder from one uniform: 2 strategic (ICBM/nuclear, the US red line), 1 conventional
+    (SRBM/SLBM), 0 none. At most one rung a week."""
+    if u < p_strat:
+        return ProvocationLevel.STRATEGIC.value
+    if u < p_strat + (1.0 - p_strat) * p_conv:
+        return ProvocationLevel.CONVENTIONAL.value
+    return ProvocationLevel.NONE.value
+
+
+@rule
+def target_payoff(
+    security_weight: float,
+    economy_weight: float,
+    prestige_weight: float,
+    security: float,
+    relief: float,
+    prestige: float,
+) -> float:
+    """Interest-weighted value of what the DPRK holds: [S18] Kim's three interests, 'regime
+    security, economic factors, and prestige'."""
+    return security_weight * security + economy_weight * relief + prestige_weight * prestige
+
+
+@rule
+def engagement_lure(
+    leader_engagement: float,
+    economy_weight: float,
+    prestige_weight: float,
+    pressure: float,
+    relief: float,
+    mediation: float,
+    room: float,
+) -> float:
+    """What engagement could bring the DPRK: an engaged US offers relief from the pressure
+    still biting (less once busting has brought relief anyway: an unwound campaign lowers
+    the need to negotiate) and prestige ([S18] 'a Bugs Bunny-sized carrot'); mediators add
+    to it; the pandemic narrows it ([S20])."""
+    offer = economy_weight * pressure * (1.0 - relief) + prestige_weight
+    return (leader_engagement * offer + mediation) * room
+
+
+@rule
+def heeded_mediation(mediation: float, autonomy: bool, shunning: float) -> float:
+    """Mediation the DPRK listens to: it shuns a share of it while seeking autonomy ([S20]
+    Kim 'essentially refused' to return to talks)."""
+    return mediation * (1.0 - shunning * autonomy)
+
+
+@rule
+def next_mode(u: float, p_switch: float, mode: int) -> int:
+    """The policy mode after this week's switch draw."""
+    return 1 - mode if u < p_switch else mode
+
+
+@rule
+def vulnerability(reference: float, standing: float) -> float:
+    """A leader's shortfall of standing below its reference point ([S20] 'if Kim Jong-un
+    perceives his domestic position to be vulnerable')."""
+    return max(0.0, reference - standing)
+
+
+@rule
+def engagement_stake(
+    economy_weight: float, relief: float, prestige_weight: float, prestige: float
+) -> float:
+    """What engagement has delivered that a strategic test would put at risk ([S20] restraint
+    while the situation is 'preferable to any expected retaliation')."""
+    return economy_weight * relief + prestige_weight * prestige
+
+
+@rule
+def target_accept_probability(
+    autonomy: bool, logit0: float, influence_bonus: float, room: float
+) -> float:
+    """Weekly chance the DPRK accepts a pending proposal: low in autonomy mode ([S20] Kim
+    'essentially refused' Biegun's invitation), high in influence mode (2018)."""
+    return logistic(logit0 + influence_bonus * (not autonomy)) * room
+
+
+@rule
+def wants_to_cancel(
+    scheduled: bool,
+    counterpart_silence: int,
+    insecurity_weeks: float,
+    u: float,
+    fear_of_snub: float,
+    tension_hazard: float = 0.0,
+) -> bool:
+    """Insecurity dilemma ([S18]): with a summit scheduled and the counterpart silent for
+    ``insecurity_weeks``, an actor that fears being stood up cancels first. A leader may
+    also call the meeting off in rising hostility (``tension_hazard``: [S18] 'barring a
+    severe uptick in tensions and hostilities'); the two hazards combine."""
+    fear = fear_of_snub if counterpart_silence >= insecurity_weeks else 0.0
+    hazard = 1.0 - (1.0 - fear) * (1.0 - tension_hazard)
+    return scheduled and u < hazard

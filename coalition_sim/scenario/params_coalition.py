@@ -1,0 +1,464 @@
+"""Parameter groups of the coalition: commitment, fatigue, engagement, standing, ties, tension,
+enforcement and outcome thresholds. Each parameter is declared once here with its meaning,
+range, default and source (:func:`coalition_sim.scenario.fields.param`).
+
+Seeds: ``[S18]`` the 2018 analysis of the cancelled Kim-Trump summit, ``[S20]`` the 2020
+analysis 'Donald Trump's Own Version of Muddling Through on North Korea'.
+"""
+
+from __future__ import annotations
+
+from .fields import Strict, param
+
+__all__ = [
+    "CommitmentParams",
+    "EnforcementParams",
+    "EngagementParams",
+    "FatigueParams",
+    "OutcomeParams",
+    "StandingParams",
+    "TensionParams",
+    "TieParams",
+]
+
+
+class CommitmentParams(Strict):
+    pull_rate: float = param(
+        0.08,
+        0,
+        1,
+        "Weekly share of the gap to tie-weighted partners' commitment closed.",
+        "[S18] 'can the US maintain its North Korea coalition?': coordination pulls members.",
+    )
+    anchor_rate: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly relaxation toward the actor's own initial (interest-based) level.",
+        "Interests change slowly; without shocks commitment returns to its baseline.",
+    )
+    conventional_response: float = param(
+        0.10,
+        0,
+        1,
+        "Commitment rise after a conventional test, x security weight x headroom.",
+        "[S20] SRBM/SLBM tests drew statements, not new sanctions: a small response.",
+    )
+    strategic_response: float = param(
+        1.0,
+        0,
+        1,
+        "Commitment rise after a strategic test, x security weight x headroom x habituation.",
+        "UNSCR 2270/2321/2371/2375/2397 each followed a nuclear or ICBM test (2016-17).",
+    )
+    habituation: float = param(
+        0.3,
+        0,
+        20,
+        "Damping of the test response per unit of remembered tests: response / (1 + h M).",
+        "Each 2016-17 resolution came after a bigger test than the last: repeated tests of "
+        "the same kind move partners less (diminishing effect, not a ratchet).",
+    )
+    test_memory_fade: float = param(
+        0.04,
+        0,
+        1,
+        "Weekly fading of the remembered-test count M.",
+        "Alarm after a test fades over months (about a 25-week memory).",
+    )
+    economic_cost: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly commitment loss per unit economy weight x trade share x own commitment.",
+        "Drezner (1999) The Sanctions Paradox: partners defect when enforcement costs them "
+        "trade; Early (2015) Busted Sanctions: busting follows commercial interest.",
+    )
+    unilateral_cost: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly partner commitment loss per unit of remembered unconsulted US moves x "
+        "stability weight.",
+        "[S18] Trump agreed 'quickly and without consultation'; partners 'fed up'.",
+    )
+    unilateral_fade: float = param(
+        0.05,
+        0,
+        1,
+        "Weekly fading of the memory of unconsulted US moves.",
+        "A snub is remembered for months, not years (about a 20-week memory).",
+    )
+    engagement_pull: float = param(
+        0.006,
+        0,
+        1,
+        "Weekly partner commitment loss per unit of DPRK engagement x stability weight.",
+        "[S18] South Korea and China 'greatly prefer the ... relationship to play out at the "
+        "negotiating table': an engaging DPRK gives them a reason to ease.",
+    )
+    relief_leakage: float = param(
+        0.03,
+        0,
+        1,
+        "Weekly partner commitment loss per unit of DPRK relief x economy weight.",
+        "[S18] relief 'would signal to the rest of the world that it's finally okay to engage "
+        "and seal deals'; Early (2015): commercial busting follows the signal.",
+    )
+    pull_ceiling: float = param(
+        0.15,
+        0.01,
+        1,
+        "How far above its own initial level alliance pull can drag a partner (pull fades "
+        "to zero there).",
+        "[S18] ROK and China 'greatly prefer' talks: allies follow the US only so far.",
+    )
+    fatigue_erosion: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly commitment loss per unit of sanctions fatigue.",
+        "[S18] South Korea and China 'getting fed up with ... maximum pressure'.",
+    )
+    stability_pullback: float = param(
+        0.015,
+        0,
+        1,
+        "Weekly loss per unit stability weight x max(US isolation, tension).",
+        "[S18] China and ROK prefer 'the negotiating table' to unilateral pressure.",
+    )
+    posture_effect: float = param(
+        0.005,
+        0,
+        1,
+        "Weekly leader commitment change under escalation (+) or compromise (-).",
+        "[S20] the US choice after a test: escalate, compromise or sideline.",
+    )
+    noise: float = param(
+        0.015,
+        0,
+        0.2,
+        "Std of weekly commitment noise per unit volatility.",
+        "[S18] 'prone to unexpected outbursts, statements, and policy shifts'.",
+    )
+
+
+class FatigueParams(Strict):
+    growth: float = param(
+        0.06,
+        0,
+        1,
+        "Weekly fatigue growth per unit effective pressure x economy weight.",
+        "[S18] fatigue grows under 'maximum pressure' without talks.",
+    )
+    recovery: float = param(
+        0.08,
+        0,
+        1,
+        "Weekly share of fatigue that fades while a diplomatic track is active.",
+        "[S18] partners 'prefer the ... relationship to play out at the negotiating table'.",
+    )
+    engagement_effect: float = param(
+        0.5,
+        0,
+        1,
+        "Rise in target engagement per unit fatigue (fatigued partners want talks).",
+        "[S18] fatigue turns into a preference for negotiation.",
+    )
+
+
+class EngagementParams(Strict):
+    adjust_rate: float = param(
+        0.15,
+        0,
+        1,
+        "Weekly share of the gap to target engagement closed.",
+        "Diplomatic postures shift over weeks, not days ([S18] 'in the week or two').",
+    )
+    noise: float = param(
+        0.02,
+        0,
+        0.2,
+        "Std of weekly engagement noise per unit volatility.",
+        "[S18] unpredictable statements.",
+    )
+    influence_level: float = param(
+        0.8,
+        0,
+        1,
+        "Target engagement while the DPRK seeks influence.",
+        "[S20] 2018 'influence-seeking policy': engagement, summitry, test moratorium.",
+    )
+    autonomy_level: float = param(
+        0.1,
+        0,
+        1,
+        "Target engagement while the DPRK seeks autonomy.",
+        "[S20] Kim 'essentially refused ... to return to the negotiation table' (Dec 2019).",
+    )
+    compromise_boost: float = param(
+        0.3,
+        0,
+        1,
+        "Rise in the leader's target engagement under a compromise posture.",
+        "[S20] 'compromising below the maximum goal of full denuclearization'.",
+    )
+    sideline_drop: float = param(
+        0.2,
+        0,
+        1,
+        "Fall in the leader's target engagement under a sideline posture.",
+        "[S20] 'continue to sideline the North Korea issue'.",
+    )
+    talks_boost: float = param(
+        0.3,
+        0,
+        1,
+        "Rise in the leader's engagement set-point while a summit is proposed or scheduled.",
+        "[S18] a meeting 'both Kim and Trump really want'; they engaged 'rather delicately'.",
+    )
+    test_hit: float = param(
+        0.2,
+        0,
+        1,
+        "Leader engagement lost in the week of a strategic test.",
+        "[S18] 'Barring a severe uptick in tensions and hostilities' the summit happens.",
+    )
+
+
+class StandingParams(Strict):
+    anchor_rate: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly relaxation of standing toward its initial level.",
+        "Approval is sticky: it returns toward its baseline absent news.",
+    )
+    reference_adapt: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly adaptation of the reference point toward current standing.",
+        "Reference points adapt slowly to the status quo (Kahneman and Tversky 1979).",
+    )
+    noise: float = param(
+        0.01,
+        0,
+        0.2,
+        "Std of weekly standing noise per unit volatility.",
+        "Domestic politics outside the model.",
+    )
+    summit_gain: float = param(
+        0.04,
+        0,
+        1,
+        "Standing gain of both leaders when a summit is held.",
+        "[S18] Kim would 'bask in the praise'; Trump a 'global statesman'.",
+    )
+    agreement_gain: float = param(
+        0.05,
+        0,
+        1,
+        "Further standing gain of both leaders when a summit yields agreement.",
+        "[S18] 'he needs a political win'.",
+    )
+    no_deal_cost: float = param(
+        0.08,
+        0,
+        1,
+        "Leader standing lost when a held summit ends without a deal.",
+        "[S20] Trump 'is unlikely to want to risk ... a failure in negotiations': a failed "
+        "summit costs more than the meeting gains.",
+    )
+    test_cost_leader: float = param(
+        0.08,
+        0,
+        1,
+        "Leader standing loss after a strategic test.",
+        "[S20] a test before the election: 'diplomacy will be seen as having failed entirely'.",
+    )
+    provocation_gain_target: float = param(
+        0.03,
+        0,
+        1,
+        "Target leader standing gain after a provocation.",
+        "[S20] 'major provocations could reinforce his power at home'.",
+    )
+    sanctions_cost_target: float = param(
+        0.01,
+        0,
+        1,
+        "Weekly target standing loss per unit effective pressure.",
+        "[S20] 'absence of prospects for easing of the tough ... sanctions regime'.",
+    )
+
+
+class TieParams(Strict):
+    pull_treaty_ally: float = param(
+        1.0,
+        0,
+        1,
+        "Pull weight of a treaty-ally tie.",
+        "Treaty allies coordinate most.",
+    )
+    pull_partner: float = param(
+        0.6,
+        0,
+        1,
+        "Pull weight of a partner tie.",
+        "Partners coordinate, less bindingly.",
+    )
+    pull_rival: float = param(
+        0.15,
+        0,
+        1,
+        "Pull weight of a rival tie.",
+        "US-China rivalry; China still votes for UN sanctions.",
+    )
+    pull_adversary: float = param(
+        0.0,
+        0,
+        1,
+        "Pull weight of an adversary tie.",
+        "Adversaries do not align commitments.",
+    )
+    divergence_memory: float = param(
+        0.1,
+        0,
+        1,
+        "Weekly update weight of the running mean of commitment divergence.",
+        "Strain comes from 'sustained' divergence, not one week's.",
+    )
+    tolerance: float = param(
+        0.2,
+        0,
+        1,
+        "Divergence a tie tolerates before it strains.",
+        "Allies absorb moderate differences in enforcement.",
+    )
+    strengthen: float = param(
+        0.1,
+        0,
+        1,
+        "Weekly strengthening per unit of divergence below tolerance.",
+        "Coordination strengthens a tie.",
+    )
+    strain: float = param(
+        0.3,
+        0,
+        1,
+        "Weekly weakening per unit of divergence above tolerance.",
+        "[S18] 'the coalition could fracture'.",
+    )
+
+
+class TensionParams(Strict):
+    decay: float = param(
+        0.04,
+        0,
+        1,
+        "Weekly decay of military tension.",
+        "Crises fade without new shocks.",
+    )
+    conventional: float = param(
+        0.04,
+        0,
+        1,
+        "Tension added by a conventional test.",
+        "[S20] SRBM tests raised little.",
+    )
+    strategic: float = param(
+        0.25,
+        0,
+        1,
+        "Tension added by a strategic test.",
+        "2017: 'threats of nuclear war' after ICBM and nuclear tests.",
+    )
+    escalation: float = param(
+        0.35,
+        0,
+        1,
+        "Tension added when the leader chooses escalation.",
+        "[S20] 'escalate militarily'.",
+    )
+    summit_relief: float = param(
+        0.3,
+        0,
+        1,
+        "Tension removed when a summit is held.",
+        "Singapore ended the 2017 crisis.",
+    )
+    crisis_threshold: float = param(
+        0.85,
+        0,
+        1,
+        "Tension at which a military crisis is declared.",
+        "[S20] 'a military conflict with unpredictable consequences'.",
+    )
+
+
+class EnforcementParams(Strict):
+    defection_threshold: float = param(
+        0.4,
+        0,
+        1,
+        "Commitment below which a partner largely stops enforcing (smooth, see softness).",
+        "Haggard and Noland (2017): China's enforcement was uneven, lax when Beijing's "
+        "commitment was low.",
+    )
+    defection_softness: float = param(
+        0.08,
+        0.01,
+        1,
+        "Width of the defection step: enforcement = c x logistic((c - threshold) / softness).",
+        "Enforcement erodes over a range of commitment, not at a switch (no on/off mechanism).",
+    )
+    trade_weight: float = param(
+        0.5,
+        0,
+        1,
+        "Weight of trade share (against material capability) in an actor's enforcement capacity.",
+        "Haggard and Noland (2017): sanctions bite through trade, and China carries most of it.",
+    )
+    leakage: float = param(
+        0.03,
+        0,
+        1,
+        "Weekly DPRK relief gained per unit of unwinding (1 - pressure / initial pressure) x "
+        "headroom.",
+        "Early (2015): busting by commercial partners restores a target's trade when "
+        "enforcement lapses.",
+    )
+
+
+class OutcomeParams(Strict):
+    fracture_cohesion: float = param(
+        0.3,
+        0,
+        1,
+        "Coalition cohesion below which the coalition counts as fractured.",
+        "[S18] 'the coalition could fracture'.",
+    )
+    unwind_ratio: float = param(
+        0.6,
+        0,
+        1,
+        "Effective pressure below this share of its initial level = unwound.",
+        "[S18] 'the pressure campaign could unwind'.",
+    )
+    isolation_threshold: float = param(
+        0.5,
+        0,
+        1,
+        "US isolation at or above which the US is 'alone and sidelined'.",
+        "[S18] 'the US could find itself alone and sidelined'.",
+    )
+    track_memory: int = param(
+        26,
+        1,
+        260,
+        "Weeks a held summit keeps the diplomatic track active.",
+        "Working-level talks follow a summit for months (Pompeo's visits to Pyongyang after "
+        "Singapore ran into October 2018).",
+        unit="weeks",
+    )

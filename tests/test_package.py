@@ -1,0 +1,191 @@
+"""The package as a researcher installs it, not as a developer clones it (issue 21).
+
+``test_wheel_runs_its_own_examples_from_a_temporary_folder`` builds the wheel, installs it into
+a fresh virtual environment (uv, the packages pinned in uv.lock, offline from uv's cache when
+it can) and runs ``coalition-sim run --steps 5``, ``coalition-sim sweep demo_grid`` and the
+README's Python example from a temporary folder: nothing may come from the checkout.
+
+numba compiles the core in the fresh environment. Its cache is keyed on the content of every
+compiled core source (``core/jit.py``) and lives in ``core/__pycache__`` beside them, so the
+checkout's cache files are copied next to the installed sources first: numba still checks
+every entry (sources' hash, numba version, CPU) and recompiles whatever does not match, so
+the copy can make the test faster but never wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import coalition_sim
+from coalition_sim.scenario import resources
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+
+def python_example(text: str) -> str:
+    """The first ``python`` block of README's section "Using the model from Python"."""
+    section = text.split("## Using the model from Python", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match, "README.md: no ```python block under '## Using the model from Python'"
+    return match.group(1)
+
+
+def _uv() -> str:
+    for cand in (ROOT / ".tools" / "bin" / "uv", shutil.which("uv")):
+        if cand and Path(cand).is_file():
+            return str(cand)
+    pytest.fail("uv not found: run `make sync` first (it bootstraps .tools/bin/uv)")
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> str:
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    print(f"{time.perf_counter() - t0:6.1f} s  {' '.join(Path(c).name for c in cmd[:3])}")
+    assert done.returncode == 0, (
+        f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}"
+    )
+    return done.stdout
+
+
+def _install(uv: str, venv: Path, wheel: Path, work: Path, env: dict[str, str]) -> None:
+    reqs = work / "requirements.txt"
+    _run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes", "-q",
+          "-o", str(reqs)], ROOT, env)  # fmt: skip
+    _run([uv, "venv", "-q", str(venv), "--python", sys.executable], work, env)
+    install = [uv, "pip", "install", "-q", "--no-compile", "-r", str(reqs), str(wheel)]
+    venv_env = {**env, "VIRTUAL_ENV": str(venv)}
+    offline = subprocess.run([*install, "--offline"], cwd=work, env=venv_env,
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    if offline.returncode != 0:  # something not in uv's cache yet: ask the registry once
+        _run(install, work, venv_env)
+
+
+def _warm_cache(installed_core: Path) -> None:
+    """Compile (or load) the checkout's core, then copy its numba cache beside the installed
+    sources when both are the same code."""
+    from coalition_sim import CoalitionModel, run_ensemble
+    from coalition_sim.core import jit
+
+    CoalitionModel("baseline", rng=0).step()
+    run_ensemble("baseline", 2, seed=0, steps=2, every=1)
+    same = all(
+        (installed_core / n).read_bytes() == (jit._CORE / n).read_bytes() for n in jit.SOURCES
+    )
+    assert same, "the wheel's compiled core sources differ from the checkout's"
+    cache = installed_core / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    for f in (jit._CORE / "__pycache__").glob("*.nb[ic]"):
+        shutil.copy2(f, cache / f.name)
+
+
+@pytest.mark.slow
+def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> None:
+    uv = _uv()
+    # the fresh environment's first imports write their bytecode for the later commands
+    drop = ("VIRTUAL_ENV", "COALITION_SIM_CONFIGS", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")  # fmt: skip
+    dist = tmp_path / "dist"
+    _run([uv, "build", "--wheel", "-q", "--out-dir", str(dist)], ROOT, env)
+    (wheel,) = dist.glob("coalition_sim-*.whl")
+    assert wheel.name.startswith(f"coalition_sim-{coalition_sim.__version__}-")
+    venv = tmp_path / "venv"
+    _install(uv, venv, wheel, tmp_path, env)
+    site = next(venv.glob("lib/python*/site-packages"))
+    assert (
+        site / "coalition_sim" / "_data" / "configs" / "calibration" / "posterior.parquet"
+    ).is_file()
+    t0 = time.perf_counter()
+    _warm_cache(site / "coalition_sim" / "core")
+    print(f"{time.perf_counter() - t0:6.1f} s  checkout's core compiled or loaded, cache copied")
+
+    work = tmp_path / "elsewhere"  # no configs/, no checkout anywhere above
+    work.mkdir()
+    exe = venv / "bin" / "coalition-sim"
+    listed = _run([str(exe), "scenarios"], work, env)
+    assert "summit_2018" in listed and "baseline" in listed
+    out = _run([str(exe), "run", "--steps", "5", "--no-plot"], work, env)
+    assert "baseline" in out
+    summary = next((work / "outputs").glob("baseline-*/summary.json")).read_text()
+    assert '"commit": null' in summary  # an installed copy is not a git checkout
+    _run([str(exe), "sweep", "demo_grid", "--out", "grid", "--quiet"], work, env)
+    assert (work / "grid" / "manifest.json").is_file()
+    refused = subprocess.run([str(exe), "calibrate", "--write-configs"], cwd=work, env=env,
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    assert refused.returncode == 2 and "installed copy" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    example = work / "example.py"
+    example.write_text(python_example(README.read_text(encoding="utf-8")), encoding="utf-8")
+    _run([str(venv / "bin" / "python"), str(example)], work, env)
+    leaked = _run(
+        [str(venv / "bin" / "python"), "-c",
+         "import coalition_sim.scenario.resources as r; print(r.checkout_root(), r.config_dir())"],
+        work, env,
+    )  # fmt: skip
+    assert leaked.startswith("None ") and str(site) in leaked, leaked
+
+
+def test_one_version_everywhere() -> None:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "version" not in meta and "version" in meta["dynamic"], "pyproject must not repeat it"
+    cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert re.search(rf"^version: {re.escape(coalition_sim.__version__)}$", cff, re.M), (
+        f"CITATION.cff's version is not {coalition_sim.__version__}"
+    )
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    top = re.search(r"^## \[([^\]]+)\]", changelog, re.M)
+    assert top and top.group(1) == coalition_sim.__version__, "CHANGELOG.md's newest entry"
+    assert meta["license"] == "Apache-2.0" and "Apache License" in (ROOT / "LICENSE").read_text()
+    missing = [
+        k for k in ("readme", "authors", "urls", "classifiers", "keywords") if not meta.get(k)
+    ]
+    assert not missing, f"pyproject.toml [project] lacks {missing}"
+
+
+def test_resolver_prefers_the_checkout_then_the_user_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert resources.checkout_root() == ROOT
+    monkeypatch.delenv("COALITION_SIM_CONFIGS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert resources.config_dir() == ROOT / "configs"
+    assert resources.config_file("summit_2018.toml") == ROOT / "configs" / "summit_2018.toml"
+    mine = tmp_path / "coalition-sim"
+    mine.mkdir()
+    shutil.copy(ROOT / "configs" / "baseline.toml", mine / "baseline.toml")
+    assert resources.config_file("baseline.toml") == mine / "baseline.toml"
+    assert resources.config_file("summit_2018.toml") == ROOT / "configs" / "summit_2018.toml"
+    from coalition_sim.scenario.library import list_scenarios, scenario_path
+
+    assert scenario_path("baseline") == mine / "baseline.toml"
+    paths = {name: path for name, _, path in list_scenarios()}
+    assert paths["baseline"] == mine / "baseline.toml" and "summit_2018" in paths
+    # a README path typed outside a checkout still finds the shipped file
+    monkeypatch.chdir(tmp_path)
+    assert resources.config_path("configs/history/start_2018.toml").is_file()
+
+
+def test_writers_into_the_source_tree_refuse_outside_a_checkout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coalition_sim.cli.main import main
+
+    monkeypatch.setattr(resources, "checkout_root", lambda: None)
+    for argv in (["calibrate", "--write-configs"], ["signatures", "--rows", "1"],
+                 ["study", "configs/studies/coalition_fracture.toml"]):  # fmt: skip
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "installed copy" in err, (argv, err)
