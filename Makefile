@@ -69,6 +69,7 @@ run: sync
 	@touch $(CORE_STAMP)
 
 ui: sync
+	@[ -f $(CORE_STAMP) ] || echo ">> first start: the page prepares the model (numba compile, once per machine, about a minute; the page shows its progress)"
 	$(RUN) python run.py ui $(ARGS)
 
 bench-ui: sync

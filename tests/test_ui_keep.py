@@ -221,7 +221,7 @@ def test_orientation_description_about_badges_help_and_timeline(chromium, app_ur
             int(t.split()[1]) for t in pg.locator(".cs-timeline .cs-ev-week").all_inner_texts()
         ]
         assert weeks == sorted(weeks) and weeks
-        assert "2018" in pg.inner_text("#time-series")  # month-year ticks
+        assert "Jul 2018" in pg.text_content("#time-series")  # month-year ticks
     finally:
         pg.context.close()
 
@@ -239,7 +239,10 @@ def test_upload_extends_a_shipped_scenario_and_the_compact_export(chromium, app_
         )
         pg.set_input_files("#cs-load-file", str(child))
         pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('my summit')")
-        assert "growth: 0.2" in pg.inner_text(".cs-knob-params-fatigue-growth")
+        pg.wait_for_function(
+            "document.querySelector('.cs-knob-params-fatigue-growth').innerText"
+            ".includes('growth: 0.2')"
+        )
         bad = tmp_path / "evil.toml"
         bad.write_text('extends = "../../etc/passwd"\n')
         pg.set_input_files("#cs-load-file", str(bad))
@@ -261,5 +264,32 @@ def test_upload_extends_a_shipped_scenario_and_the_compact_export(chromium, app_
             "document.querySelector('#cs-scenario').value.startsWith('file:')"
         )
         assert "0.35" in pg.inner_text(".cs-knob-actors-ROK-mediation")
+    finally:
+        pg.context.close()
+
+
+def test_actor_editor_adds_japan_with_its_ties(chromium, app_url):
+    pg = open_page(chromium, app_url)
+    try:
+        pg.locator(".cs-ed-add").scroll_into_view_if_needed()
+        pg.fill(".cs-ed-cap input", "3")
+        pg.click(".cs-ed-add")
+        pg.wait_for_selector("#editor-message")
+        assert "Capability must be a number from 0 to 1" in pg.inner_text("#editor-message")
+        assert "baseline, seed" in pg.inner_text("#cs-status")
+        pg.fill(".cs-ed-cap input", "0.033")
+        pg.click(".cs-ed-add")
+        pg.wait_for_function(
+            "document.querySelector('#cs-status').innerText.includes('baseline + JPN')"
+        )
+        assert pg.locator('#alliance-graph g.actor[data-actor="JPN"]').count() == 1
+        ties = pg.evaluate(
+            "[...document.querySelectorAll('#alliance-graph line title')].map(t => t.textContent)"
+        )
+        assert any(t.startswith("USA\u2013JPN: treaty ally") for t in ties), ties
+        assert any(t.startswith("DPRK\u2013JPN") for t in ties), ties
+        assert axe(pg) == []
+        pg.click(".cs-undo")
+        pg.wait_for_function("!document.querySelector('#cs-status').innerText.includes('JPN')")
     finally:
         pg.context.close()

@@ -222,3 +222,27 @@ def test_compact_export_is_extends_plus_changed_keys_and_round_trips(name):
     assert "growth = 0.12" in text and "USA" not in text  # unchanged actors are left out
     back = scenario_from_text("compact.toml", text)
     assert back.model_dump() == sim.scenario.model_copy(update={"seed": 77}).model_dump()
+
+
+def test_actor_editor_adds_an_actor_validated_by_the_schema():
+    from coalition_sim.ui.authoring import add_actor
+
+    base = resolve_scenario("baseline")
+    ties = {"USA": ("treaty_ally", 0.85), "DPRK": ("adversary", 0.2)}
+    new = add_actor(
+        base, actor_id="JPN", name="Japan", capability=0.033, commitment=0.85, ties=ties
+    )
+    assert [a.id for a in new.actors] == [*(a.id for a in base.actors), "JPN"]
+    assert {(t.a, t.b) for t in new.ties} >= {("USA", "JPN"), ("DPRK", "JPN")}
+    for kw, match in [
+        ({"actor_id": "USA"}, "already an actor"),
+        ({"actor_id": "jp"}, "actors.jp.id"),
+        ({"capability": 3.0}, r"capability.*out of range"),
+        ({"ties": {}}, "at least one tie"),
+        ({"ties": {"USA": ("friend", 0.5)}}, "type"),
+        ({"ties": {"XYZ": ("partner", 0.5)}}, "XYZ"),
+    ]:
+        args = {"actor_id": "JPN", "name": "Japan", "capability": 0.033, "commitment": 0.85,
+                "ties": ties} | kw  # fmt: skip
+        with pytest.raises(ConfigError, match=match):
+            add_actor(base, **args)

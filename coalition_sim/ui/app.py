@@ -36,6 +36,7 @@ from ..scenario.library import list_scenarios
 from . import guards, warmup
 from .compare_panel import ComparePanel
 from .controls import Controls
+from .editor_panel import ActorEditor
 from .ensemble_panel import EnsemblePanel
 from .page_state import PageState, Snapshot, initial_link, initial_run
 from .panels import AboutPanel, LiveViews
@@ -211,4 +212,5 @@ def Page():
                 for panel in EXTRA_PANELS:
                     panel(ui)
                 RunsPanel(ui)
+                ActorEditor(ui)
                 AboutPanel()

@@ -245,7 +245,8 @@ def OverrideField(ui: PageState, knobs: list[Knob]):
             return
         try:
             key, value = parse_override(text or "")
-            msg = ui.set_values({**ui.sim.values, key: value}, f"{key} = {value}")
+            same = ui.sim.values.get(key, object()) == value
+            msg = "" if same else ui.set_values({**ui.sim.values, key: value}, f"{key} = {value}")
         except ConfigError as exc:
             msg = str(exc)
         if msg:

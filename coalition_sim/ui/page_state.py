@@ -116,7 +116,7 @@ class PageState:
         """Make an input change undoable: record the state before it, if it succeeds."""
         before = self.snapshot(what)
         msg = change()
-        if not msg and before != self.snapshot(what):
+        if not msg:  # callers skip changes that change nothing (same seed, same switch...)
             self.undo_stack.set([*self.undo_stack.value, before][-MAX_UNDO:])
             self.redo_stack.set([])
         return msg
@@ -180,6 +180,8 @@ class PageState:
         return self.commit(what, lambda: self.rebuild(self.scenario.value, values, self.sim.seed))
 
     def set_seed(self, seed: int) -> str:
+        if seed == self.sim.seed:
+            return ""
         return self.commit(
             f"seed {seed}", lambda: self.rebuild(self.scenario.value, self.sim.values, seed)
         )
@@ -189,6 +191,9 @@ class PageState:
             on = guards.flag(on, "Parameter uncertainty")
         except guards.Refused:
             return  # not a switch position: nothing changes
+
+        if on == self.posterior.value:
+            return
 
         def change() -> str:
             self.posterior.set(on)
@@ -204,6 +209,8 @@ class PageState:
 
     def reset(self) -> None:
         self.playing.set(False)
+        if self.sim.model.steps == 0:
+            return  # already at week 0: nothing to reset, nothing to undo
         self.commit(
             "reset", lambda: self.rebuild(self.scenario.value, self.sim.values, self.sim.seed)
         )

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError, first_error
 from .session import Sim, param_label
 from .state import MAX_UPLOAD_BYTES
@@ -147,10 +148,14 @@ def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
     ):
         if x != y:
             rows.append((what, str(x), str(y)))
+    try:
+        scn = resolve_scenario(ia.scenario)
+    except ConfigError:
+        scn = None
     for key in sorted(set(ia.values) | set(ib.values)):
         va, vb = ia.values.get(key, "scenario value"), ib.values.get(key, "scenario value")
         if va != vb:
-            rows.append((param_label(key), str(va), str(vb)))
+            rows.append((param_label(key, scn), str(va), str(vb)))
     return rows
 
 

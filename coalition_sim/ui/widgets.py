@@ -44,6 +44,14 @@ module.exports = {
     const vp = document.querySelector('meta[name=viewport]');
     if (vp) vp.setAttribute('content', 'width=device-width, initial-scale=1');
     this.apply();
+    // the framework's "busy" bar has no accessible name (axe: aria-progressbar-name)
+    const name = () => document.querySelectorAll('.v-progress-linear:not([aria-label])')
+      .forEach(e => e.setAttribute('aria-label', 'The page is working'));
+    name();
+    if (!window.__csNamer) {
+      window.__csNamer = new MutationObserver(name);
+      window.__csNamer.observe(document.body, {childList: true, subtree: true});
+    }
     // Escape closes the phone drawer wherever the focus is (a listener on the drawer itself
     // stopped working once the focus had left it)
     if (!window.__csEscape) {
