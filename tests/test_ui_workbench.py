@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from support.ui_harness import browser, serve
 
-from coalition_sim.cli import main as cli
+from coalition_sim.cli.main import main as cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -52,6 +52,15 @@ def open_page(chromium, url, width=1440, height=1000, touch=False):
 
 def week(pg) -> int:
     return int(pg.evaluate(WEEK))
+
+
+def wait_text(pg, selector: str, text: str, timeout: float = 30_000) -> None:
+    """Wait until the element's text contains ``text`` (widgets update one message at a time:
+    never assert on a second widget right after waiting for the first)."""
+    pg.wait_for_function(
+        "([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
+        arg=[selector, text], timeout=timeout,
+    )  # fmt: skip
 
 
 def step(pg, n: int) -> None:
@@ -130,12 +139,10 @@ def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
         f.fill("0.2")
         f.press("Enter")
         pg.wait_for_function("location.search.includes('params.fatigue.growth%3D0.2')")
-        assert "growth: 0.2" in knob_label(pg, "params.fatigue.growth")
+        wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.2")
         f.fill("7")
         f.press("Enter")
-        msg = pg.locator("#knob-error")
-        msg.wait_for()
-        assert "must be a number from 0 to 1, not '7'" in msg.inner_text()
+        wait_text(pg, "#knob-error", "must be a number from 0 to 1, not '7'")
         assert "growth: 0.2" in knob_label(pg, "params.fatigue.growth")  # model unchanged
         assert f.input_value() == "0.2"
     finally:
@@ -163,7 +170,7 @@ def test_undo_and_redo_restore_every_input_and_the_week(chromium, app_url):
         pg.wait_for_function("location.search.includes('actors.ROK.mediation%3D0.9')")
         pg.get_by_role("switch", name=re.compile("posterior")).click(force=True)
         pg.wait_for_function("location.search.includes('posterior=1')")
-        assert "posterior" in pg.get_attribute(".cs-undo", "title")
+        pg.wait_for_function("document.querySelector('.cs-undo').title.includes('posterior')")
 
         pg.click(".cs-undo")  # posterior off again
         pg.wait_for_function("!location.search.includes('posterior=1')")
@@ -175,7 +182,7 @@ def test_undo_and_redo_restore_every_input_and_the_week(chromium, app_url):
         pg.click(".cs-undo")  # seed back: seed 20180524, week 5
         pg.wait_for_function(f"{WEEK} === '5'")
         assert "seed 20180524" in pg.inner_text("#cs-status")
-        assert pg.locator(".cs-seed input").input_value() == "20180524"
+        pg.wait_for_function("document.querySelector('.cs-seed input').value === '20180524'")
         pg.wait_for_function("document.querySelector('.cs-undo').disabled", timeout=5000)
         assert axe(pg) == []
 
@@ -257,14 +264,17 @@ def test_compare_greys_on_any_change_and_a_link_restores_it(chromium, app_url):
         b.fill("0.3")
         b.press("Enter")
         pg.wait_for_selector("#compare-stale")
-        assert pg.get_attribute("#compare-results", "aria-disabled") == "true"
-        assert "cs-stale" in pg.get_attribute("#compare-results", "class")
+        pg.wait_for_function(
+            "document.querySelector('#compare-results').getAttribute('aria-disabled') === 'true'"
+            " && document.querySelector('#compare-results').classList.contains('cs-stale')"
+        )
         _compare(pg)
         assert "B = 0.3" in pg.inner_text("#compare-summary")
         seed = pg.locator(".cs-seed input")
         seed.fill("11")
         seed.press("Enter")
         pg.wait_for_selector("#compare-stale")
+        pg.wait_for_function("location.search.includes('seed=11')")
         link = pg.url
         assert "b=0.3" in link
     finally:
@@ -296,7 +306,7 @@ def _covered_buttons(pg) -> list[str]:
             const r = b.getBoundingClientRect();
             if (!r.width || !r.height || r.bottom < 0 || r.top > innerHeight) return false;
             const x = r.left + r.width / 2, y = r.top + r.height / 2;
-            if (x < 0 || x > innerWidth) return false;
+            if (x < 0 || x > innerWidth || r.top < 60) return false;  // under the page's own bar
             const hit = document.elementFromPoint(x, y);
             // a Vuetify switch's own thumb covers its (invisible) checkbox: that is by design
             const own = b.closest('.v-input');

@@ -77,12 +77,19 @@ def ActorEditor(ui: PageState):
             "new entry of the scenario menu (Undo brings the old one back; export it as TOML).</p>"
         )
         with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.InputText("Id (upper case)", value=actor_id, classes=["cs-ed-id"])
-            solara.InputText("Name", value=name, classes=["cs-ed-name"])
+            solara.InputText(
+                "Id (upper case)", value=actor_id, classes=["cs-ed-id"], continuous_update=True
+            )
+            solara.InputText("Name", value=name, classes=["cs-ed-name"], continuous_update=True)
             solara.InputText(
                 "Capability (CINC share, 0-1)", value=capability, classes=["cs-ed-cap"]
             )
-            solara.InputText("Commitment (0-1)", value=commitment, classes=["cs-ed-commit"])
+            solara.InputText(
+                "Commitment (0-1)",
+                value=commitment,
+                classes=["cs-ed-commit"],
+                continuous_update=True,
+            )
         for other in others:
             with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-end"}):
                 NativeSelect.element(
@@ -94,7 +101,7 @@ def ActorEditor(ui: PageState):
                 solara.InputText(
                     f"Strength to {other} (0-1)", value=strengths.value.get(other, "0.5"),
                     on_value=functools.partial(set_strength, other),
-                    classes=[f"cs-ed-strength-{other}"],
+                    classes=[f"cs-ed-strength-{other}"], continuous_update=True,
                 )  # fmt: skip
         solara.Button("Add the actor", on_click=add, color="primary", classes=["cs-ed-add"])
         if message.value:
