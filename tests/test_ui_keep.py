@@ -88,6 +88,7 @@ def set_number(pg, key: str, value: str) -> None:
     f.fill(value)
     f.press("Enter")
     pg.wait_for_function(f"location.search.includes('{key}%3D{value}')")
+    pg.wait_for_function(f"{WEEK} === '0'")  # the run restarted
 
 
 def pin(pg, name: str, note: str = "", kind: str = "run") -> None:
