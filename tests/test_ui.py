@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from support.ui_harness import browser, js_click_until, serve
 
-from coalition_sim.cli.main import main as cli
+from coalition_sim.cli import main as cli
 from coalition_sim.scenario.library import resolve_scenario
 from coalition_sim.ui.state import scenario_toml
 

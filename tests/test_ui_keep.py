@@ -150,7 +150,7 @@ def test_pin_diff_restore_save_and_load_a_session(chromium, app_url, tmp_path):
         assert "bad.json: key 'pins[0].inputs.scenario' must be a shipped scenario" in msg
         assert "\n" not in msg and pg.locator(".cs-pin").count() == 0
         pg.set_input_files("#cs-load-session", str(saved))
-        pg.wait_for_function("document.querySelectorAll('.cs-pin').length === 2")
+        pg.wait_for_function("document.querySelectorAll('.cs-pin').length === 2", timeout=90_000)
         pg.wait_for_function(f"{WEEK} === '6'")
         wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.3")
     finally:

@@ -53,6 +53,7 @@ def RunsPanel(ui: PageState):
     ens_fresh = ens is not None and ens["inputs"] == ensemble_key(sim, ui.posterior.value)
 
     def add(kind: str) -> None:
+        pins = list(ui.pins.value)  # at the click, not at the last render
         label = name.value.strip() or f"{kind} {len(pins) + 1}"
         if sim.source is None:
             message.set(
@@ -79,12 +80,12 @@ def RunsPanel(ui: PageState):
         note.set("")
 
     def bring_back(k: int) -> None:
-        pin = pins[k]
+        pin = list(ui.pins.value)[k]
         msg = ui.commit(f"restore '{pin.name}'", lambda: ui.restore(_snapshot(pin.inputs, "")))
         message.set(f"Refused: {msg}" if msg else f"Restored the inputs of '{pin.name}'.")
 
     def remove(k: int) -> None:
-        ui.pins.set([p for j, p in enumerate(pins) if j != k])
+        ui.pins.set([p for j, p in enumerate(ui.pins.value) if j != k])
 
     def load(data: dict[str, Any]) -> None:
         try:
