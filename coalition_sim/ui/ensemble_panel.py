@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import solara
 import solara.lab
 
@@ -110,6 +111,10 @@ def EnsemblePanel(ui: PageState):
         return out
 
     task = solara.lab.use_task(compute, dependencies=[clicked.value])
+    table = solara.use_memo(
+        lambda: replicate_rows(result.value) if result.value is not None else ([], []),
+        [id(result.value)],
+    )
     run = lambda: clicked.set(clicked.value + 1)  # noqa: E731
     sim = ui.sim
     busy = task.pending or not ui.ready.value
@@ -202,13 +207,13 @@ def EnsemblePanel(ui: PageState):
                 for _metric, fan in res["fans"]:
                     solara.HTML(unsafe_innerHTML=chart(fan, f"fan chart {_metric}"))
             solara.HTML(unsafe_innerHTML=res["fans_caption"])
-            head, table = replicate_rows(res)
+            head, rows_ = table
             with solara.v.Html(tag="details", class_="cs-details", attributes={"id": "replicates"}):
                 solara.v.Html(
                     tag="summary", children=["Per-replicate table (sortable: click a heading)"]
                 )
                 SortableTable.element(
-                    table_id="replicate-table", columns=head, rows=table,
+                    table_id="replicate-table", columns=head, rows=rows_,
                     caption=f"{min(res['n'], TABLE_ROWS)} of {res['n']} replicates: outcome "
                     "flags and final values (all of them in the replicate CSV)",
                 )  # fmt: skip
@@ -255,15 +260,17 @@ TABLE_ROWS = 1000
 
 
 def replicate_rows(res: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """The per-replicate table: replicate, seed, yes/no outcomes, final metrics (3 d.p.)."""
-    final = res["final"]
+    """The per-replicate table: replicate, seed, yes/no outcomes, final metrics (3 d.p.);
+    column by column with numpy (cell by cell it took seconds for 500 replicates)."""
+    final = res["final"].iloc[:TABLE_ROWS]
     cols = [c for c in final.columns if c != "row"]
     head = ["replicate", "seed"] + [OUTCOME_LABELS.get(c, c.replace("_", " ")) for c in cols]
-    rows = []
-    for k in range(min(len(final), TABLE_ROWS)):
-        row: list[Any] = [k, str(int(res["seeds"][k]))]
-        for c in cols:
-            v = final[c].iloc[k]
-            row.append(("yes" if v else "no") if final[c].dtype == bool else round(float(v), 3))
-        rows.append(row)
-    return head, rows
+    n = len(final)
+    columns: list[list[Any]] = [list(range(n)), [str(int(x)) for x in res["seeds"][:n]]]
+    for c in cols:
+        arr = final[c].to_numpy()
+        if arr.dtype == bool:
+            columns.append(np.where(arr, "yes", "no").tolist())
+        else:
+            columns.append(np.round(arr.astype(float), 3).tolist())
+    return head, [list(row) for row in zip(*columns, strict=True)]
