@@ -46,7 +46,7 @@ def RunsPanel(ui: PageState):
     message = solara.use_reactive("")
     pick_a = solara.use_reactive("0")
     pick_b = solara.use_reactive("1")
-    _ = ui.version.value, ui.tick.value
+    _ = ui.version.value  # not the week: Play does not redraw this panel
     pins: list[Pin] = list(ui.pins.value)
     sim = ui.sim
     ens = ui.last_ensemble.value
