@@ -211,6 +211,6 @@ def Page():
                 EnsemblePanel(ui)
                 for panel in EXTRA_PANELS:
                     panel(ui)
-                RunsPanel(ui)
+                RunsPanel(ui, ui.pins.value, ui.last_ensemble.value)
                 ActorEditor(ui)
                 AboutPanel()

@@ -40,16 +40,19 @@ def _snapshot(inputs: Any, what: str) -> Snapshot:
 
 
 @solara.component
-def RunsPanel(ui: PageState):
+def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
+    """``kept`` (the pins) and ``latest`` (the last ensemble) come as props: the Page's own
+    state, read in a child's render, is the value of the Page's last render, so a child that
+    reads it directly misses changes the Page makes (the list of pins did)."""
     name = solara.use_reactive("")
     note = solara.use_reactive("")
     message = solara.use_reactive("")
     pick_a = solara.use_reactive("0")
     pick_b = solara.use_reactive("1")
-    _ = ui.version.value  # not the week: Play does not redraw this panel
-    pins: list[Pin] = list(ui.pins.value)
+    _ = ui.version.value, ui.tick.value  # follow the page (see the docstring)
+    pins: list[Pin] = list(kept)
     sim = ui.sim
-    ens = ui.last_ensemble.value
+    ens = latest
     ens_fresh = ens is not None and ens["inputs"] == ensemble_key(sim, ui.posterior.value)
 
     def add(kind: str) -> None:
