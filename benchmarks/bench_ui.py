@@ -5,7 +5,10 @@
 Prints medians of several tries of: page-load time (navigation -> alliance graph shown),
 Step latency (click -> new week on screen, timed in the page frame by frame), Play rate
 (distinct weeks shown per second over 3 s, at the default and the highest speed setting,
-with every view updating) and ensemble-panel time (click -> outcome bars shown, 500 x 104).
+with every view updating), ensemble-panel time (click -> outcome bars shown, 500 x 104) and
+Compare time (click -> effects shown, 500 replicates x 2 arms x 104 weeks); also how long
+the server's model warm-up took, and the load average before and after (the machine is
+shared: report the figures with it).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from tests.support.ui_harness import browser, js_click_until, serve  # noqa: E40
 
 WEEK = "document.querySelector('#cs-status').dataset.week"
 SUMMARY = "(document.querySelector('#ensemble-summary') || {innerText: ''}).innerText"
+COMPARE = "(document.querySelector('#compare-summary') || {innerText: ''}).innerText"
 
 #: Count the distinct weeks the page shows, frame by frame, for ``ms`` milliseconds; also
 #: check that the graph and the time series changed with them.
@@ -67,7 +71,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tries", type=int, default=5)
     args = ap.parse_args()
+    load_before = os.getloadavg()
+    t_server = time.perf_counter()
     with serve() as url, browser() as b:
+        ctx = b.new_context(viewport={"width": 1440, "height": 1000})
+        page = ctx.new_page()
+        page.goto(url)
+        page.wait_for_selector(".cs-step:not([disabled])", timeout=600_000)  # warm-up done
+        warm = time.perf_counter() - t_server
+        ctx.close()
         loads = []
         for _ in range(args.tries):
             ctx = b.new_context(viewport={"width": 1440, "height": 1000})
@@ -89,7 +101,16 @@ def main() -> int:
         for _ in range(args.tries):
             ens.append(js_click_until(page, ".cs-run-ensemble", SUMMARY, 60_000))
             page.wait_for_selector(".cs-run-ensemble:not([disabled])")
+        cmp = []
+        for k in range(args.tries):
+            # a different B each time: the summary text changes, so the click is timed to it
+            b_field = page.locator(".cs-number-b")
+            b_field.fill(f"{0.1 * (k % 5):.1f}")
+            b_field.press("Enter")
+            cmp.append(js_click_until(page, ".cs-run-compare", COMPARE, 60_000))
+            page.wait_for_selector(".cs-run-compare:not([disabled])")
         ctx.close()
+    load_after = os.getloadavg()
 
     def med(xs):
         return statistics.median(xs)
@@ -105,6 +126,13 @@ def main() -> int:
             f"(graph redrawn {g}x, time series {s}x in 3 s)"
         )
     print(f"ensemble panel, 500 x 104 (click -> bars): {med(ens) / 1000:.2f} s")
+    print(f"Compare, 500 x 2 arms x 104 (click -> effects): {med(cmp) / 1000:.2f} s")
+    print(f"server start -> model warm (buttons awake): {warm:.1f} s")
+    print(
+        "load average (1/5/15 min) before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *load_after
+        )
+    )
     return 0
 
 

@@ -123,7 +123,7 @@ def test_compare_lever_outside_the_menu_is_refused_without_traceback() -> None:
 
 def test_upload_messages_of_the_wrong_shape_are_refused() -> None:
     def check(rc: Any) -> None:
-        upload = rc.find(ScenarioFileInput).widget
+        upload = rc.find(ScenarioFileInput, input_id="cs-load-file").widget
         # text as a huge number: bytes(n) would have allocated n bytes on the server
         for data in ({"name": "x.toml", "text": 10**12}, ["not", "a", "file"], None):
             upload.vue_load_file(data)

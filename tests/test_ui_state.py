@@ -17,9 +17,10 @@ from coalition_sim.scenario.library import list_scenarios, resolve_scenario
 from coalition_sim.scenario.loading import ConfigError, validate_scenario
 from coalition_sim.scenario.names import with_values
 from coalition_sim.ui.app import _initial
-from coalition_sim.ui.session import Sim, ensemble_views, param_label
+from coalition_sim.ui.session import Sim, ensemble_key, ensemble_views, param_label
 from coalition_sim.ui.state import (
     LinkState,
+    compact_toml,
     ensemble_outcomes_csv,
     ensemble_replicates_csv,
     events_csv,
@@ -86,8 +87,14 @@ def test_uploaded_files_are_validated_by_the_schema(tmp_path):
     assert bad_range != good
     with pytest.raises(ConfigError, match=r"^range\.toml: .*growth.*"):
         scenario_from_text("range.toml", bad_range)
-    with pytest.raises(ConfigError, match="extends"):
-        scenario_from_text("child.toml", 'extends = "baseline.toml"\nname = "x"\n')
+    for bad, why in [
+        ("../configs/baseline.toml", "must name a shipped scenario"),
+        ("/etc/passwd", "must name a shipped scenario"),
+        ("nowhere.toml", "must name a shipped scenario"),
+        (3, "must name a shipped scenario"),
+    ]:
+        with pytest.raises(ConfigError, match=rf"^child\.toml: key 'extends' {why}"):
+            scenario_from_text("child.toml", f"extends = {bad!r}\nname = 'x'\n".replace("'", '"'))
     with pytest.raises(ConfigError, match="at most"):
         scenario_from_text("big.toml", "#" * 2_000_000)
     with pytest.raises(ConfigError, match="not UTF-8"):
@@ -134,7 +141,7 @@ def test_opening_a_link_reproduces_the_state_or_falls_back_with_a_message():
 def test_ensemble_result_names_its_inputs_and_exports():
     sim = Sim.build("baseline", {"params.fatigue.growth": 0.1}, 3)
     res = ensemble_views(sim, 40)
-    assert res["inputs"] == sim.inputs
+    assert res["inputs"] == ensemble_key(sim, False) and res["inputs"].startswith(sim.inputs)
     assert "seed 3" in res["label"] and "Sanctions fatigue growth = 0.1" in res["label"]
     assert Sim.build("baseline", {"params.fatigue.growth": 0.1}, 3).inputs == sim.inputs
     assert Sim.build("baseline", {"params.fatigue.growth": 0.1}, 4).inputs != sim.inputs
@@ -190,3 +197,52 @@ def test_chart_text_is_never_below_the_minimum_and_strings_are_escaped():
         assert "<script>" not in html
     assert "&lt;script&gt;" in graph_svg(em) + series_legend_html(em, eh)
     assert np.isfinite([float(t.get("font-size")) for t in _texts(graph_svg(em))]).all()
+
+
+def test_an_upload_may_extend_a_shipped_scenario_by_name():
+    child = scenario_from_text(
+        "child.toml",
+        'extends = "summit_2018.toml"\nname = "child"\nseed = 9\n[params.fatigue]\ngrowth = 0.2\n',
+    )
+    parent = resolve_scenario("summit_2018")
+    assert child.name == "child" and child.seed == 9
+    assert child.params.fatigue.growth == 0.2
+    assert child.actors == parent.actors and child.events == parent.events
+    same = scenario_from_text("c.toml", 'extends = "summit_2018"\n')
+    assert same.model_dump() == parent.model_dump()
+
+
+@pytest.mark.parametrize("name", ["baseline", "summit_2018", "regional_six"])
+def test_compact_export_is_extends_plus_changed_keys_and_round_trips(name):
+    values = {"params.fatigue.growth": 0.12, "actors.ROK.mediation": 0.35}
+    sim = Sim.build(name, values, 77)
+    text = compact_toml(sim.scenario, sim.seed, name, note="from the page")
+    assert text.startswith("# from the page\nextends = ")
+    assert len(text) < len(scenario_toml(sim.scenario, sim.seed)) / 3
+    assert "growth = 0.12" in text and "USA" not in text  # unchanged actors are left out
+    back = scenario_from_text("compact.toml", text)
+    assert back.model_dump() == sim.scenario.model_copy(update={"seed": 77}).model_dump()
+
+
+def test_actor_editor_adds_an_actor_validated_by_the_schema():
+    from coalition_sim.ui.authoring import add_actor
+
+    base = resolve_scenario("baseline")
+    ties = {"USA": ("treaty_ally", 0.85), "DPRK": ("adversary", 0.2)}
+    new = add_actor(
+        base, actor_id="JPN", name="Japan", capability=0.033, commitment=0.85, ties=ties
+    )
+    assert [a.id for a in new.actors] == [*(a.id for a in base.actors), "JPN"]
+    assert {(t.a, t.b) for t in new.ties} >= {("USA", "JPN"), ("DPRK", "JPN")}
+    for kw, match in [
+        ({"actor_id": "USA"}, "already an actor"),
+        ({"actor_id": "jp"}, "actors.jp.id"),
+        ({"capability": 3.0}, r"capability.*out of range"),
+        ({"ties": {}}, "at least one tie"),
+        ({"ties": {"USA": ("friend", 0.5)}}, "type"),
+        ({"ties": {"XYZ": ("partner", 0.5)}}, "XYZ"),
+    ]:
+        args = {"actor_id": "JPN", "name": "Japan", "capability": 0.033, "commitment": 0.85,
+                "ties": ties} | kw  # fmt: skip
+        with pytest.raises(ConfigError, match=match):
+            add_actor(base, **args)

@@ -78,3 +78,31 @@ def test_views_are_well_formed_and_follow_the_model():
     steps = np.arange(0, 105)
     vals = np.random.default_rng(0).random((50, steps.size))
     ET.fromstring(fan_svg(steps, vals, "x", "#123456", m.structure.date_of, (h.step, h.cohesion)))
+
+
+@pytest.mark.parametrize("name", [n for n, _, _ in list_scenarios()])
+def test_tie_labels_never_sit_under_node_labels(name):
+    svg = ET.fromstring(graph_svg(CoalitionModel(resolve_scenario(name), rng=1)))
+    ns = "{http://www.w3.org/2000/svg}"
+    names, ties = [], []
+    for t in svg.iter(f"{ns}text"):
+        x, y = float(t.get("x")), float(t.get("y"))
+        size = float(t.get("font-size"))
+        w = 0.55 * size * len(t.text)  # a narrow estimate: an overlap found is a real one
+        box = (x - w / 2, y - size * 0.8, x + w / 2, y)
+        (ties if t.get("class") == "tie-strength" else names).append(box)
+    assert len(ties) >= 3 and len(names) >= 4
+
+    def overlap(p, q):
+        return min(p[2], q[2]) > max(p[0], q[0]) and min(p[3], q[3]) > max(p[1], q[1])
+
+    hidden = [(t, n) for t in ties for n in names if overlap(t, n)]
+    assert hidden == []
+    assert not [(p, q) for i, p in enumerate(ties) for q in ties[i + 1 :] if overlap(p, q)]
+
+
+def test_time_axis_ticks_name_month_and_year():
+    model = CoalitionModel(resolve_scenario("baseline"), rng=1)
+    svg = series_svg(model, History.of(model))
+    assert "Jul 2018" in svg and "Jan 2019" in svg
+    assert "Jul 18<" not in svg

@@ -1,39 +1,54 @@
-"""The browser's Compare panel: two lever settings side by side on the same random futures.
+"""The browser's Compare panel: two settings of one lever side by side on the same futures.
 
-Arm A and arm B are the page's current scenario (with the values set in the sidebar) and
-seed, differing only in the levers chosen here; both run the same replicate seeds through the
-ensemble engine (``experiments.compare``: common random numbers), so each bar is a paired
-effect B - A with its 95% interval (Newcombe for yes/no outcomes). 500 replicates of both arms
-take about 1.5 s on one core.
-
-Plugged into the page as one entry of ``app.EXTRA_PANELS``; nothing else in the page
-depends on it.
+Arm A and arm B are the page's current scenario (with the values set in the sidebar), seed
+and posterior switch, differing only in the lever chosen here; both run the same replicate
+seeds through :func:`coalition_sim.experiments.compare.compare` (common random numbers), with
+exactly the arguments ``python run.py compare`` would get, so the page's ``effects.csv`` has
+the command line's bytes (the panel prints that command). Each outcome's paired effect B - A
+is printed in percentage points with its 95% interval (Newcombe for yes/no outcomes) and drawn
+on an axis with ticks. The result names the inputs it was computed for and is greyed as soon
+as any of them changes (scenario, seed, a slider, the posterior, the lever, A, B, replicates).
+The lever, its two values and the replicates are part of the page's link.
 """
 
 from __future__ import annotations
 
+import math
+import shlex
 import time
 from html import escape
 from typing import Any, cast
 
 import pandas as pd
 import solara
+import solara.lab
 
 from ..experiments.compare import Policy, compare
 from ..scenario.levers import CATALOGUE, Role
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from . import guards, serving
-from .views import _FONT, OUTCOME_LABELS
-from .widgets import NativeSelect
+from .page_state import PageState
+from .session import Sim, posterior_file
+from .state import MAX_REPLICATES, CompareLink, format_value
+from .style import chart, file_name, svg_file
+from .theme import svg_style
+from .views import OUTCOME_LABELS
+from .widgets import NativeSelect, NumberField, PngButton
 
-__all__ = ["ComparePanel", "compare_views", "effect_bars_svg", "lever_choices"]
-
-MAX_REPLICATES = 20_000
+__all__ = [
+    "ComparePanel",
+    "cli_command",
+    "compare_key",
+    "compare_views",
+    "effect_bars_svg",
+    "effect_ticks",
+    "lever_choices",
+]
 
 
 def lever_choices(scn: Scenario) -> dict[str, tuple[float, float, float, str]]:
-    """Concrete levers of a scenario: dotted name -> (current value, min, max, label)."""
+    """Concrete levers of a scenario: dotted name -> (current value, min, max, label in words)."""
     from ..scenario.names import parameter_specs
 
     specs = parameter_specs(scn)
@@ -48,94 +63,200 @@ def lever_choices(scn: Scenario) -> dict[str, tuple[float, float, float, str]]:
                 if tag.decider in ("", actor.id, roles[actor.id]):
                     name = f"actors.{actor.id}.{field}"
                     s = specs[name]
-                    out[name] = (s.default, s.lo, s.hi, f"{actor.id}: {tag.label}")
+                    out[name] = (s.default, s.lo, s.hi, f"{actor.id} {tag.label}")
         elif generic in specs:
             s = specs[generic]
-            out[generic] = (s.default, s.lo, s.hi, tag.label)
+            out[generic] = (s.default, s.lo, s.hi, tag.label[:1].upper() + tag.label[1:])
     return out
 
 
+def effect_ticks(span: float) -> list[float]:
+    """Round tick values (as shares) covering [-span, span]: 2 to 4 ticks each side of 0."""
+    pp = span * 100
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if pp / s <= 4)
+    k = math.floor(pp / step + 1e-9)
+    return [j * step / 100 for j in range(-k, k + 1)]
+
+
+def _pp(x: float) -> str:
+    return f"{100 * x:+.1f}".replace("-", "\u2212")
+
+
+W, ROW_H, LX, AX0, AX1 = 380, 40, 4, 206, 372  # width, row height, text x, effect axis
+
+
 def effect_bars_svg(table: pd.DataFrame) -> str:
-    """Yes/no outcomes: P under A and B, and the paired effect B - A with its interval."""
+    """Yes/no outcomes: P under A and B, and the paired effect B - A in percentage points
+    with its 95% interval, printed and drawn on a ticked axis."""
     rows = table[table["kind"] == "probability"].reset_index(drop=True)
     order = [k for k in OUTCOME_LABELS if k in set(rows["outcome"])]
     rows = rows.set_index("outcome").loc[order].reset_index()
-    row_h, lx, mid, half = 24, 170, 420, 150  # effect axis: mid +/- half for +/- 1
-    width = mid + half + 20
     span = float(max(0.05, rows[["lo", "hi"]].abs().to_numpy().max() * 1.1))
+    ticks = effect_ticks(span)
+    span = max(span, max(abs(t) for t in ticks))
+    mid, half = (AX0 + AX1) / 2, (AX1 - AX0) / 2
     x_of = lambda v: mid + half * float(v) / span  # noqa: E731
-    height = row_h * len(rows) + 34
+    top = 24
+    height = top + ROW_H * len(rows) + 30
     out = [
-        f'<svg id="compare-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
-        f'{height}" width="100%" style="max-width:{width}px;{_FONT}" role="img" '
-        f'aria-label="paired effects of B against A">',
-        f'<text x="{lx + 30}" y="12" font-size="11" text-anchor="middle" fill="#5d6d7e">A</text>',
-        f'<text x="{lx + 95}" y="12" font-size="11" text-anchor="middle" fill="#5d6d7e">B</text>',
-        f'<text x="{mid}" y="12" font-size="11" text-anchor="middle" fill="#5d6d7e">'
-        f"effect B \u2212 A (95% interval), axis \u00b1{span:.2f}</text>",
-        f'<line x1="{mid}" y1="18" x2="{mid}" y2="{height - 8}" stroke="#7f8c8d" '
-        f'stroke-width="1"/>',
+        f'<svg id="compare-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" '
+        f'style="{svg_style(W)}" role="img" aria-label="paired effects of B against A, in '
+        'percentage points with 95% intervals">',
+        f'<rect width="{W}" height="{height}" fill="#fff"/>',
+        f'<text x="{LX}" y="14" font-size="12" fill="#4d5656">outcome: A \u2192 B, effect '
+        "(pp, 95%)</text>",
+        f'<text x="{mid}" y="14" font-size="12" text-anchor="middle" fill="#4d5656">'
+        "effect B \u2212 A</text>",
     ]
+    axis_y = top + ROW_H * len(rows) + 4
+    for t in ticks:
+        x = x_of(t)
+        out.append(
+            f'<line class="tick" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" '
+            f'stroke="{"#7f8c8d" if t == 0 else "#e5e8e8"}" stroke-width="1"/>'
+            f'<text class="tick-label" x="{x:.1f}" y="{axis_y + 16}" font-size="12" '
+            f'text-anchor="middle" fill="#1b2631">{_pp(t).replace(".0", "")}</text>'
+        )
+    out.append(
+        f'<line x1="{AX0}" y1="{axis_y}" x2="{AX1}" y2="{axis_y}" stroke="#1b2631"/>'
+        f'<text x="{AX1}" y="{axis_y + 28}" font-size="12" text-anchor="end" '
+        'fill="#4d5656">percentage points</text>'
+    )
     for k, (_, r) in enumerate(rows.iterrows()):
-        y = 22 + row_h * k
+        y = top + ROW_H * k
         clear = bool(r["excludes_zero"])
         colour = ("#c0392b" if r["effect"] > 0 else "#2e86c1") if clear else "#95a5a6"
         x0, x1 = sorted((x_of(0.0), x_of(r["effect"])))
+        name = OUTCOME_LABELS.get(r["outcome"], r["outcome"])
         out.append(
             f'<g class="effect" data-outcome="{r["outcome"]}" data-effect="{r["effect"]:.4f}" '
             f'data-lo="{r["lo"]:.4f}" data-hi="{r["hi"]:.4f}">'
-            f'<text x="{lx - 8}" y="{y + 14}" font-size="12" text-anchor="end" fill="#1b2631">'
-            f"{escape(OUTCOME_LABELS.get(r['outcome'], r['outcome']))}</text>"
-            f'<text x="{lx + 30}" y="{y + 14}" font-size="12" text-anchor="middle" '
-            f'fill="#1b2631">{100 * r["reference_value"]:.0f}%</text>'
-            f'<text x="{lx + 95}" y="{y + 14}" font-size="12" text-anchor="middle" '
-            f'fill="#1b2631">{100 * r["value"]:.0f}%</text>'
-            f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 0.5):.1f}" height="12" '
-            f'fill="{colour}" opacity="0.75"/>'
-            f'<line x1="{x_of(r["lo"]):.1f}" y1="{y + 10}" x2="{x_of(r["hi"]):.1f}" '
-            f'y2="{y + 10}" stroke="#1b2631" stroke-width="1.5"/>'
-            f'<line x1="{x_of(r["lo"]):.1f}" y1="{y + 5}" x2="{x_of(r["lo"]):.1f}" y2="{y + 15}" '
-            f'stroke="#1b2631"/><line x1="{x_of(r["hi"]):.1f}" y1="{y + 5}" '
-            f'x2="{x_of(r["hi"]):.1f}" y2="{y + 15}" stroke="#1b2631"/></g>'
+            f'<text x="{LX}" y="{y + 14}" font-size="12" fill="#1b2631" font-weight="600">'
+            f"{escape(name[:1].upper() + name[1:])}</text>"
+            f'<text x="{AX0 - 6}" y="{y + 14}" font-size="12" text-anchor="end" '
+            f'fill="#1b2631">{100 * r["reference_value"]:.0f}% \u2192 {100 * r["value"]:.0f}%'
+            "</text>"
+            f'<text class="effect-text" x="{LX}" y="{y + 31}" font-size="12" fill="#1b2631">'
+            f"{_pp(r['effect'])} pp [{_pp(r['lo'])}, {_pp(r['hi'])}]</text>"
+            f'<rect x="{x0:.1f}" y="{y + 8}" width="{max(x1 - x0, 0.5):.1f}" height="14" '
+            f'fill="{colour}" opacity="0.8"/>'
+            f'<line x1="{x_of(r["lo"]):.1f}" y1="{y + 15}" x2="{x_of(r["hi"]):.1f}" '
+            f'y2="{y + 15}" stroke="#1b2631" stroke-width="1.5"/>'
+            f'<line x1="{x_of(r["lo"]):.1f}" y1="{y + 9}" x2="{x_of(r["lo"]):.1f}" y2="{y + 21}" '
+            f'stroke="#1b2631"/><line x1="{x_of(r["hi"]):.1f}" y1="{y + 9}" '
+            f'x2="{x_of(r["hi"]):.1f}" y2="{y + 21}" stroke="#1b2631"/></g>'
         )
     out.append("</svg>")
     return "".join(out)
 
 
-def compare_views(
-    scn: Scenario, seed: int, arm_a: dict[str, float], arm_b: dict[str, float], n: int
-) -> dict[str, Any]:
-    """Run both arms on the same seeds and draw the effect bars."""
-    start = time.perf_counter()
-    res = compare(
-        [Policy("A", arm_a), Policy("B", arm_b)], scn, replicates=n, seed=seed, n_boot=500
+def effects_table_html(table: pd.DataFrame) -> str:
+    """The same numbers as a table (screen readers, copying), yes/no outcomes and means."""
+    body = []
+    for _, r in table.iterrows():
+        prob = r["kind"] == "probability"
+        fmt = (lambda v: f"{100 * v:.1f}%") if prob else (lambda v: f"{v:.3f}")
+        eff = (
+            f"{_pp(r['effect'])} pp [{_pp(r['lo'])}, {_pp(r['hi'])}]"
+            if prob
+            else f"{r['effect']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]"
+        )
+        name = OUTCOME_LABELS.get(r["outcome"], str(r["outcome"]).replace("_", " "))
+        body.append(
+            f"<tr><th scope=row>{escape(name)}{'' if prob else ' (mean)'}</th>"
+            f"<td>{fmt(r['reference_value'])}</td><td>{fmt(r['value'])}</td><td>{eff}</td></tr>"
+        )
+    return (
+        '<details class="cs-details"><summary>Effects as a table</summary>'
+        '<div class="cs-table-wrap"><table class="cs-table" id="compare-table"><thead><tr>'
+        "<th scope=col>Outcome</th><th scope=col>A</th><th scope=col>B</th>"
+        "<th scope=col>B \u2212 A (95%)</th></tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div></details>"
     )
-    label = lambda arm: ", ".join(f"{k} = {v:.3g}" for k, v in arm.items()) or "scenario"  # noqa: E731
+
+
+def compare_key(sim: Sim, posterior: bool, link: CompareLink) -> str:
+    """Everything a comparison depends on (the run's inputs, the posterior, lever, A, B, n)."""
+    return f"{sim.inputs}:{int(posterior)}:{link.lever}={link.a!r}/{link.b!r}:{link.replicates}"
+
+
+def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
+    """The ``python run.py compare`` call that writes the same ``effects.csv``."""
+    scenario = sim.source or "SCENARIO.toml"
+    args = ["python", "run.py", "compare", "--scenario", scenario, "--seed", str(sim.seed)]
+    for k, v in sim.values.items():
+        args += ["--set", f"{k}={format_value(v)}"]
+    args += ["--policy", f"A:{link.lever}={link.a!r}", "--policy", f"B:{link.lever}={link.b!r}"]
+    args += ["--replicates", str(link.replicates)]
+    if posterior:
+        args += ["--posterior", "configs/calibration/posterior.parquet"]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> dict[str, Any]:
+    """Run both arms on the same seeds, exactly as the command line does; draw the result."""
+    start = time.perf_counter()
+    # a shipped scenario by name with the page's values as --set; an uploaded file as it is
+    # on screen (its values already applied)
+    base: str | Scenario = sim.scenario if sim.source is None else sim.source
+    common: dict[str, Any] = {} if sim.source is None else dict(sim.values)
+    res = compare(
+        [Policy("A", {link.lever: link.a}), Policy("B", {link.lever: link.b})],
+        base, replicates=link.replicates, seed=sim.seed, common=common,
+        posterior=posterior_file() if posterior else None,
+    )  # fmt: skip
     return {
         "table": res.table,
         "svg": effect_bars_svg(res.table),
-        "arms": f"A: {label(arm_a)}; B: {label(arm_b)}",
+        "csv": res.table.to_csv(index=False),
+        "key": compare_key(sim, posterior, link),
+        "link": link,
+        "command": cli_command(sim, posterior, link),
+        "inputs": sim.label + (", posterior draws" if posterior else ", fixed parameters"),
         "seconds": time.perf_counter() - start,
-        "n": n,
+        "n": link.replicates,
     }
 
 
+def _number(text: str, lo: float, hi: float, what: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = float("nan")
+    if not lo <= value <= hi:
+        raise ValueError(f"{what} must be a number from {lo:g} to {hi:g}, not {text.strip()!r}")
+    return value
+
+
 @solara.component
-def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
-    _ = version.value
-    scn: Scenario = sim_ref.current.scenario
-    seed: int = sim_ref.current.seed
+def ComparePanel(ui: PageState):
+    _ = ui.version.value
+    sim = ui.sim
+    scn: Scenario = sim.scenario
     choices = solara.use_memo(lambda: lever_choices(scn), [scn])
     names = list(choices)
+    asked: CompareLink | None = ui.compare.value
     default = "actors.USA.hedging" if "actors.USA.hedging" in choices else names[0]
-    lever = solara.use_reactive(default)
+    lever = solara.use_reactive(asked.lever if asked and asked.lever in choices else default)
     if lever.value not in choices:
         lever.set(default)
     current, lo, hi, _label = choices[lever.value]
-    a_val = solara.use_reactive(current)
-    b_val = solara.use_reactive(hi if current < (lo + hi) / 2 else lo)
-    n_text = solara.use_reactive("500")
-    error = solara.use_reactive("")
+
+    def start_values(name: str) -> tuple[float, float]:
+        cur, lo_, hi_, _ = choices[name]
+        return cur, (hi_ if cur < (lo_ + hi_) / 2 else lo_)
+
+    first = (
+        (asked.a, asked.b) if asked and asked.lever == lever.value else start_values(lever.value)
+    )
+    a_val = solara.use_reactive(first[0])
+    b_val = solara.use_reactive(first[1])
+    n_text = solara.use_reactive(str(asked.replicates) if asked else "500")
+    error = solara.use_reactive(
+        f"The link's lever '{asked.lever}' is not a lever of {scn.name}; showing {default}."
+        if asked and asked.lever not in choices
+        else ""
+    )
     result = solara.use_reactive(cast("dict[str, Any] | None", None))
     clicked = solara.use_reactive(0)
 
@@ -147,73 +268,145 @@ def ComparePanel(sim_ref: Any, version: solara.Reactive[int]):
             return
         error.set("")
         lever.set(name)
-        cur, lo_, hi_, _ = choices[name]
-        a_val.set(cur)
-        b_val.set(hi_ if cur < (lo_ + hi_) / 2 else lo_)
+        a, b = start_values(name)
+        a_val.set(a)
+        b_val.set(b)
+
+    def wanted() -> CompareLink:
+        """The Compare inputs, each checked against its widget's allowed set (guards)."""
+        n = guards.count(n_text.value, 1, MAX_REPLICATES, "Replicates")
+        name = guards.choice(lever.value, choices, "lever")
+        a = guards.number(a_val.value, lo, hi, "A")
+        b = guards.number(b_val.value, lo, hi, "B")
+        return CompareLink(name, float(a), float(b), n)
 
     def compute() -> dict[str, Any] | None:
         if clicked.value == 0:
             return None
         try:
-            n = guards.count(n_text.value, 1, MAX_REPLICATES, "Replicates")
-            name = guards.choice(lever.value, choices, "lever")
-            a = guards.number(a_val.value, lo, hi, "A")
-            b = guards.number(b_val.value, lo, hi, "B")
-            serving.check_request(sim_ref.current.scenario, n, arms=2)
+            link = wanted()
+            serving.check_request(ui.sim.scenario, link.replicates, arms=2)
         except guards.Refused as exc:
             error.set(f"{exc}.")
             return None
         error.set("")
         try:
             with serving.heavy(solara.get_kernel_id()):
-                out = compare_views(
-                    sim_ref.current.scenario, sim_ref.current.seed, {name: a}, {name: b}, n
-                )
+                out = compare_views(ui.sim, ui.posterior.value, link)
         except (ConfigError, ValueError) as exc:
             error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
             return None
         result.set(out)
+        ui.compare.set(link)
         return out
 
     task = solara.lab.use_task(compute, dependencies=[clicked.value])
+    busy = task.pending or not ui.ready.value
     step = (hi - lo) / 100.0
-    with solara.Card(
-        "Compare",
-        subtitle=f"two settings of one lever on the same {scn.name} futures (seed {seed}): "
-        "paired effects with 95% intervals",
-        margin=0,
-        classes=["mt-3", "cs-compare"],
-    ):
+
+    def arm(tag: str, value: solara.Reactive[float]) -> None:
+        def on_text(text: str) -> None:
+            try:
+                value.set(_number(text, lo, hi, f"{tag} ({choices[lever.value][3]})"))
+                error.set("")
+            except ValueError as exc:
+                error.set(f"Refused: {exc}.")
+
+        with solara.Div(classes=["cs-knob", f"cs-compare-{tag.lower()}"]):
+            with solara.Div(classes=["cs-knob-slider"]):
+                solara.SliderFloat(
+                    f"{tag}: {value.value:.3g}", value=value, min=lo, max=hi, step=step,
+                    thumb_label=False,
+                )  # fmt: skip
+            NumberField.element(
+                label=f"{tag}, exact value (Enter)", value=f"{value.value:g}", min=lo, max=hi,
+                step=step, input_class=f"cs-number cs-number-{tag.lower()}", handler=on_text,
+            )  # fmt: skip
+
+    with solara.v.Html(
+        tag="section", class_="cs-card cs-compare",
+        attributes={"aria-labelledby": "card-compare-h", "id": "card-compare"},
+    ):  # fmt: skip
+        solara.v.Html(tag="h2", attributes={"id": "card-compare-h"}, children=["Compare"])
+        solara.HTML(
+            unsafe_innerHTML=f'<p class="cs-note">Two settings of one lever on the same '
+            f"futures of the inputs on screen ({escape(sim.label)}): paired effects with 95% "
+            "intervals.</p>"
+        )
         NativeSelect.element(
             label="Lever", input_id="cs-compare-lever", select_class="cs-compare-lever",
-            options=names, value=lever.value, on_value=on_lever,
+            options=names, labels=[choices[k][3] for k in names], value=lever.value,
+            on_value=on_lever,
         )  # fmt: skip
-        with solara.Columns([1, 1]):
-            with solara.Div(classes=["cs-compare-a"]):
-                solara.SliderFloat(f"A: {a_val.value:.3g}", value=a_val, min=lo, max=hi, step=step)
-            with solara.Div(classes=["cs-compare-b"]):
-                solara.SliderFloat(f"B: {b_val.value:.3g}", value=b_val, min=lo, max=hi, step=step)
-        with solara.Row(style={"align-items": "center"}):
-            solara.InputText("Replicates", value=n_text, continuous_update=True, dense=True)
+        solara.HTML(
+            unsafe_innerHTML=f'<div class="cs-note">Scenario value {current:g}; range '
+            f"{lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.</div>"
+        )
+        arm("A", a_val)
+        arm("B", b_val)
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.InputText(
+                "Replicates", value=n_text, continuous_update=True, dense=True,
+                classes=["cs-compare-n"],
+            )  # fmt: skip
             solara.Button(
                 "Compare", on_click=lambda: clicked.set(clicked.value + 1), color="primary",
-                disabled=task.pending, classes=["cs-run-compare"],
+                disabled=busy, classes=["cs-run-compare"],
             )  # fmt: skip
             if task.pending:
                 solara.Text("running\u2026", classes=["cs-note"])
         if error.value:
             solara.HTML(
-                unsafe_innerHTML=f'<div class="cs-error" id="compare-error">{escape(error.value)}'
-                "</div>"
+                unsafe_innerHTML=f'<div class="cs-error" id="compare-error" role="alert">'
+                f"{escape(error.value)}</div>"
             )
         res = result.value
-        if res is not None:
+        if res is None:
+            return
+        try:
+            now = compare_key(ui.sim, ui.posterior.value, wanted())
+        except guards.Refused:
+            now = ""
+        stale = res["key"] != now
+        link: CompareLink = res["link"]
+        lever_label = choices.get(link.lever, (0, 0, 0, link.lever))[3]
+        if stale:
+            solara.HTML(
+                unsafe_innerHTML='<div class="cs-stale-note" id="compare-stale" role="status">'
+                "Out of date: the inputs changed since this comparison; press Compare for the "
+                "current ones.</div>"
+            )
+        with solara.v.Html(
+            tag="div", class_="cs-stale" if stale else "cs-fresh",
+            attributes={"id": "compare-results", "aria-disabled": "true" if stale else "false"},
+        ):  # fmt: skip
             solara.HTML(
                 unsafe_innerHTML=(
                     f'<div class="cs-note" id="compare-summary">{res["n"]} replicates per arm, '
-                    f"same seeds in both, in {res['seconds']:.2f} s ({escape(res['arms'])}). "
-                    "Bars: paired effect B \u2212 A; "
+                    f"same seeds in both, in {res['seconds']:.2f} s. Inputs: "
+                    f"{escape(res['inputs'])}; lever: {escape(lever_label)}, A = {link.a:g}, "
+                    f"B = {link.b:g}. Bars: paired effect B \u2212 A in percentage points; "
                     "whiskers: 95% Newcombe interval; grey: the interval includes zero.</div>"
                 )
             )
-            solara.HTML(unsafe_innerHTML=res["svg"])
+            solara.HTML(unsafe_innerHTML=chart(res["svg"], "compare effects"))
+            solara.HTML(unsafe_innerHTML=effects_table_html(res["table"]))
+            solara.HTML(
+                unsafe_innerHTML='<p class="cs-note">The same on the command line: '
+                f'<code id="compare-command">{escape(res["command"])}</code></p>'
+            )
+        stem = file_name(
+            "compare", link.lever, f"A{link.a:g}", f"B{link.b:g}", f"n{link.replicates}"
+        )
+        with solara.Div(classes=["cs-exports"]):
+            solara.FileDownload(
+                lambda: res["csv"], "effects.csv", label="Effects (CSV, as the command line)",
+                mime_type="text/csv",
+            )  # fmt: skip
+            solara.FileDownload(
+                lambda: svg_file(res["svg"]), f"{stem}.svg", label="Effects chart (SVG)",
+                mime_type="image/svg+xml",
+            )  # fmt: skip
+            PngButton.element(
+                svg_id="compare-bars", filename=f"{stem}.png", label="Effects chart (PNG)"
+            )

@@ -17,10 +17,14 @@ DEFAULT_PORT = 8765
 
 
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for an offline server: no telemetry, assets from solara-assets."""
+    """The environment for an offline server: no telemetry, assets from solara-assets, no
+    framework badge, and the model warm-up started as soon as the server imports the app."""
     env = dict(os.environ if base is None else base)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     env.setdefault("SOLARA_THEME_LOADER", "solara")
+    # no "This website runs on Solara" badge: it covered buttons on a phone
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
+    env["COALITION_UI_WARMUP"] = "1"  # warm the compiled model when the app is imported
     return env
 
 

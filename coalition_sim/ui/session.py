@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..abm.model import CoalitionModel
 from ..engine.stats import wilson_interval  # loaded with the app, not on first click
 from ..scenario import seeds
@@ -37,8 +39,10 @@ __all__ = [
     "KNOBS",
     "Knob",
     "Sim",
+    "ensemble_key",
     "ensemble_views",
     "knobs_for",
+    "paired_difference",
     "param_label",
     "parse_override",
     "parse_seed",
@@ -92,11 +96,13 @@ class Knob:
 
     @property
     def tooltip(self) -> str:
-        """Plain language first: meaning, range, default, source (code name in details)."""
+        """Plain language first: meaning, this scenario's value, the schema default, range,
+        source (code name in details)."""
         unit = f" {self.unit}" if self.unit else ""
         return (
-            f"{self.meaning} Range {self.lo:g} to {self.hi:g}{unit}; schema default "
-            f"{self.schema_default}{unit}. Source: {self.source}"
+            f"{self.meaning} This scenario: {self.value:g}{unit} (schema default "
+            f"{self.schema_default}{unit}); range {self.lo:g} to {self.hi:g}. "
+            f"Source: {self.source}"
         )
 
 
@@ -263,6 +269,45 @@ def posterior_file() -> Path:
     return config_dir() / "calibration" / "posterior.parquet"
 
 
+def ensemble_key(sim: Sim, posterior: bool) -> str:
+    """Everything an ensemble result depends on: the run's inputs and the posterior switch."""
+    return f"{sim.inputs}:{'posterior' if posterior else 'fixed'}"
+
+
+def paired_difference(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per outcome: share before, share after and the difference after - before with its 95%
+    interval. Two ensembles of the same seed and size ran the same replicate seeds, so the
+    difference is paired replicate by replicate (Newcombe 1998, method 10 for paired
+    proportions: it removes the noise both runs share); otherwise the unpaired interval."""
+    from ..experiments.paired import newcombe_paired, newcombe_unpaired
+
+    a_final, b_final = after["final"], before["final"]
+    paired = bool(after["n"] == before["n"] and np.array_equal(after["seeds"], before["seeds"]))
+    rows = []
+    for name in after["probabilities"]:
+        if name not in before["probabilities"]:
+            continue
+        a = a_final[name].to_numpy(dtype=bool)
+        b = b_final[name].to_numpy(dtype=bool)
+        ci = (
+            newcombe_paired(a, b)
+            if paired
+            else newcombe_unpaired(int(a.sum()), a.size, int(b.sum()), b.size)
+        )
+        rows.append(
+            {
+                "outcome": name,
+                "before": float(b.mean()),
+                "after": float(a.mean()),
+                "effect": ci.estimate,
+                "lo": ci.low,
+                "hi": ci.high,
+                "paired": paired,
+            }
+        )
+    return rows
+
+
 def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "") -> dict[str, Any]:
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
     ``posterior`` each replicate draws the fitted parameters from the shipped posterior.
@@ -307,6 +352,8 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
         "fans": fans,
         "fans_caption": fan_caption_html(),
         "seconds": time.perf_counter() - start,
-        "inputs": sim.inputs,
-        "label": sim.label + (", fitted parameters drawn from the posterior" if posterior else ""),
+        "inputs": ensemble_key(sim, posterior),
+        "posterior": posterior,
+        "label": sim.label
+        + (", fitted parameters drawn from the posterior" if posterior else ", fixed parameters"),
     }

@@ -6,7 +6,8 @@
 * **Uploads**: a scenario file chosen in the page is parsed and validated by the same schema
   as ``configs/*.toml``; a refusal is one line naming the file, the key and what is allowed.
 * **The link**: scenario, seed, overrides and week live in the query string
-  (``?scenario=baseline&seed=7&set=params.fatigue.growth%3D0.1&week=30``) so that a state can
+  (``?scenario=baseline&seed=7&set=params.fatigue.growth%3D0.1&week=30``), with the
+  posterior switch and the Compare panel's lever, values and replicates, so that a state can
   be shared or bookmarked; a bad value is refused with a message and the defaults are used.
 """
 
@@ -16,9 +17,11 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
@@ -33,8 +36,11 @@ if TYPE_CHECKING:
     from ..abm.model import CoalitionModel
 
 __all__ = [
+    "MAX_REPLICATES",
     "MAX_UPLOAD_BYTES",
+    "CompareLink",
     "LinkState",
+    "compact_toml",
     "ensemble_outcomes_csv",
     "ensemble_replicates_csv",
     "events_csv",
@@ -43,6 +49,7 @@ __all__ = [
     "parse_query",
     "scenario_from_text",
     "scenario_toml",
+    "shipped_parent",
     "trajectory_csv",
 ]
 
@@ -132,11 +139,79 @@ def scenario_from_text(filename: str, text: str | bytes) -> Scenario:
         )
     data = parse_toml_bytes(raw, source)  # the depth-limited parser files go through
     if "extends" in data:
-        raise ConfigError(
-            f"{source}: key 'extends' is not allowed in an uploaded file (the page cannot read "
-            "the file it names); upload a complete scenario, e.g. one exported from the page"
-        )
+        data = _extend_shipped(source, data)
     return validate_scenario(data, source)
+
+
+def shipped_parent(source: str, value: object) -> Path:
+    """The shipped scenario an upload's ``extends`` names (``"baseline.toml"`` or
+    ``"baseline"``), resolved only inside the shipped set: a name of ``list_scenarios()``,
+    never a path (the page must not read files a stranger names)."""
+    from ..scenario.library import list_scenarios, scenario_path
+
+    names = [n for n, _, _ in list_scenarios()]
+    text = value.removesuffix(".toml") if isinstance(value, str) else None
+    if text not in names:
+        raise ConfigError(
+            f"{source}: key 'extends' must name a shipped scenario ({', '.join(names)}; "
+            "with or without .toml)"
+        )
+    return scenario_path(text)
+
+
+def _extend_shipped(source: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The upload merged over the shipped scenario it extends (the command line's rules:
+    tables key by key, actors by id, ties by pair; events inherited unless given)."""
+    from ..scenario.loading import _merge as merge_scenario_data  # the loader's own rules
+    from ..scenario.loading import read_scenario_data
+
+    top = dict(data)
+    parent = shipped_parent(source, top.pop("extends"))
+    base = read_scenario_data(parent)
+    merged = merge_scenario_data(base, top)
+    if "events" not in top:
+        merged["events"] = base.get("events", [])
+    return merged
+
+
+def compact_toml(scn: Scenario, seed: int, base_name: str, note: str = "") -> str:
+    """The scenario as ``extends = "<shipped>.toml"`` plus only the keys that differ from it
+    (actors and ties listed whole when any of their fields changed, keyed by id / pair)."""
+    from ..scenario.library import resolve_scenario
+
+    base = resolve_scenario(base_name).model_dump(mode="python", exclude_none=True)
+    mine = scn.model_dump(mode="python", exclude_none=True)
+    mine["seed"] = int(seed)
+    diff: dict[str, Any] = {}
+    for key, value in mine.items():
+        old = base.get(key)
+        if value == old:
+            continue
+        if key == "actors" and isinstance(value, list) and isinstance(old, list):
+            was = {a.get("id"): a for a in old}
+            diff[key] = [a for a in value if was.get(a.get("id")) != a]
+        elif key == "ties" and isinstance(value, list) and isinstance(old, list):
+            pair = lambda t: frozenset((t.get("a"), t.get("b")))  # noqa: E731
+            was_t = {pair(t): t for t in old}
+            diff[key] = [t for t in value if was_t.get(pair(t)) != t]
+        elif isinstance(value, dict) and isinstance(old, dict):
+            diff[key] = _dict_diff(old, value)
+        else:
+            diff[key] = value
+    out = [f"# {line}" for line in note.splitlines()] if note else []
+    out.append(f"extends = {_toml_value(base_name + '.toml')}")
+    _toml_table(diff, [], out)
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def _dict_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in new.items():
+        if old.get(k) == v:
+            continue
+        o = old.get(k)
+        out[k] = _dict_diff(o, v) if isinstance(v, dict) and isinstance(o, dict) else v
+    return out
 
 
 # --------------------------------------------------------------------------- CSV
@@ -204,6 +279,16 @@ def format_value(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class CompareLink:
+    """The Compare panel's inputs in a link: the lever, its values in arms A and B, replicates."""
+
+    lever: str
+    a: float
+    b: float
+    replicates: int = 500
+
+
+@dataclass(frozen=True)
 class LinkState:
     """What the query string holds. ``values`` maps dotted keys to typed values."""
 
@@ -211,29 +296,79 @@ class LinkState:
     seed: int | None = None
     values: dict[str, Any] = field(default_factory=dict)
     week: int = 0
+    posterior: bool = False
+    compare: CompareLink | None = None
+
+
+#: Replicates allowed in the page's ensemble and Compare (and in a link).
+MAX_REPLICATES = 20_000
 
 
 def format_query(state: LinkState) -> str:
-    """``scenario=...&seed=...&set=key%3Dvalue...&week=...`` (no leading ``?``)."""
+    """``scenario=...&seed=...&set=key%3Dvalue...&week=...`` (no leading ``?``), then
+    ``posterior=1`` and the Compare inputs ``lever=...&a=...&b=...&reps=...`` when set."""
     pairs: list[tuple[str, str]] = [("scenario", state.scenario)]
     if state.seed is not None:
         pairs.append(("seed", str(state.seed)))
     pairs += [("set", f"{k}={format_value(v)}") for k, v in state.values.items()]
     if state.week:
         pairs.append(("week", str(state.week)))
+    if state.posterior:
+        pairs.append(("posterior", "1"))
+    if state.compare is not None:
+        c = state.compare
+        pairs += [("lever", c.lever), ("a", f"{c.a:g}"), ("b", f"{c.b:g}")]
+        pairs.append(("reps", str(c.replicates)))
     return urlencode(pairs)
 
 
-_KNOWN = {"scenario", "seed", "set", "week"}
+_KNOWN = ("scenario", "seed", "set", "week", "posterior", "lever", "a", "b", "reps")
+
+
+def _whole(name: str, raw: str, lo: int, hi: int | None = None) -> int:
+    raw = raw.strip()
+    if not raw.isdigit() or int(raw) < lo or (hi is not None and int(raw) > hi):
+        span = f"from {lo} to {hi}" if hi is not None else f">= {lo}"
+        raise ValueError(f"link parameter {name} must be a whole number {span}, not {raw!r}")
+    return int(raw)
+
+
+def _number(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value):
+        raise ValueError(f"link parameter {name} must be a finite number, not {raw!r}")
+    return value
+
+
+def _compare_link(query: dict[str, list[str]]) -> CompareLink | None:
+    given = [k for k in ("lever", "a", "b", "reps") if k in query]
+    if not given:
+        return None
+    missing = [k for k in ("lever", "a", "b") if k not in query]
+    if missing:
+        raise ValueError(
+            f"link parameter '{given[0]}' needs lever, a and b together (missing: "
+            f"{', '.join(missing)})"
+        )
+    lever = query["lever"][0].strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.]{1,120}", lever):
+        raise ValueError(f"link parameter lever must be a dotted parameter name, not {lever!r}")
+    reps = _whole("reps", query["reps"][0], 1, MAX_REPLICATES) if "reps" in query else 500
+    return CompareLink(lever, _number("a", query["a"][0]), _number("b", query["b"][0]), reps)
 
 
 def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | None:
     """The state a link asks for, or None if it asks for nothing.
 
     Checks the form of every value (scenario known, seed a whole number in range, ``set``
-    entries of the form key=value, week a whole number >= 0) and raises :class:`ValueError`
-    with a one-line message otherwise. Whether the values suit the scenario, and whether the
-    week exists, is for the schema and the model to judge when the page builds the run.
+    entries of the form key=value, week a whole number >= 0, posterior 0 or 1, the Compare
+    inputs complete and numeric) and raises :class:`ValueError` with a one-line message
+    otherwise. Whether the values suit the scenario, whether the week exists and whether the
+    lever is one of the scenario's, is for the schema, the model and the Compare panel to judge
+    when the page builds the run.
     """
     from .session import parse_override, parse_seed
 
@@ -241,13 +376,11 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
     if not text.strip():
         return None
     query = parse_qs(text, keep_blank_values=True)
-    unknown = sorted(set(query) - _KNOWN)
+    unknown = sorted(set(query) - set(_KNOWN))
     if unknown:
-        raise ValueError(
-            f"unknown link parameter '{unknown[0]}' (allowed: scenario, seed, set, week)"
-        )
-    for key in ("scenario", "seed", "week"):
-        if len(query.get(key, [])) > 1:
+        raise ValueError(f"unknown link parameter '{unknown[0]}' (allowed: {', '.join(_KNOWN)})")
+    for key in _KNOWN:
+        if key != "set" and len(query.get(key, [])) > 1:
             raise ValueError(f"link parameter '{key}' is given more than once")
     name = query.get("scenario", [scenarios[0] if scenarios else ""])[0]
     if name not in scenarios:
@@ -262,10 +395,14 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
         except ConfigError as exc:
             raise ValueError(f"link parameter set={item!r}: {exc}") from None
         values[key] = value
-    week = 0
-    if "week" in query:
-        raw = query["week"][0].strip()
-        if not raw.isdigit():
-            raise ValueError(f"link parameter week must be a whole number >= 0, not {raw!r}")
-        week = int(raw)
-    return LinkState(scenario=name, seed=seed, values=values, week=week)
+    week = _whole("week", query["week"][0], 0) if "week" in query else 0
+    posterior = False
+    if "posterior" in query:
+        raw = query["posterior"][0].strip()
+        if raw not in ("0", "1"):
+            raise ValueError(f"link parameter posterior must be 0 or 1, not {raw!r}")
+        posterior = raw == "1"
+    return LinkState(
+        scenario=name, seed=seed, values=values, week=week, posterior=posterior,
+        compare=_compare_link(query),
+    )  # fmt: skip

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +25,33 @@ import numpy as np
 
 from ..core.events import EVENTS as EVENT_LABELS
 from ..core.events import OUTCOME_LABELS
+from .theme import (
+    _BAD_OUTCOMES,
+    _COMMIT_STOPS,
+    _DARK,
+    _MUTED,
+    EVENT_STYLE,
+    MARKED,
+    METRIC_HELP,
+    METRIC_STYLE,
+    MIN_FONT,
+    OKABE_ITO,
+    OUTCOME_HELP,
+    TIE_STYLE,
+    History,
+    _num,
+    actor_colour,
+    actor_dash,
+    commitment_colour,
+    commitment_word,
+    svg_style,
+)
 
 if TYPE_CHECKING:
     from ..abm.model import CoalitionModel
 
 __all__ = [
+    "BADGE_HELP",
     "EVENT_LABELS",
     "GRAPH_LEGEND",
     "METRIC_STYLE",
@@ -47,187 +68,9 @@ __all__ = [
     "series_legend_html",
     "series_svg",
     "svg_style",
+    "tie_label_at",
     "timeline_html",
 ]
-
-# --------------------------------------------------------------------------- palette
-
-#: Okabe & Ito (2008) colour-blind-safe palette.
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-}
-
-#: Line colours for known actors; others take the fallback cycle. Lines also differ by dash.
-ACTOR_COLOURS = {
-    "USA": OKABE_ITO["blue"],
-    "DPRK": OKABE_ITO["vermillion"],
-    "ROK": OKABE_ITO["green"],
-    "PRC": OKABE_ITO["orange"],
-    "JPN": OKABE_ITO["purple"],
-    "RUS": OKABE_ITO["black"],
-}
-_FALLBACK = (OKABE_ITO["sky"], "#555555", OKABE_ITO["yellow"], "#8c564b")
-_DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
-
-#: Tie type -> (colour, SVG dash pattern, legend text).
-TIE_STYLE = {
-    "treaty_ally": (OKABE_ITO["blue"], "", "treaty ally"),
-    "partner": (OKABE_ITO["green"], "10 5", "partner"),
-    "rival": (OKABE_ITO["orange"], "5 5", "rival"),
-    "adversary": (OKABE_ITO["vermillion"], "1.5 6", "adversary"),
-}
-
-#: Metric -> (colour, label, dash) for the coalition panel and the fan charts.
-METRIC_STYLE = {
-    "cohesion": (OKABE_ITO["green"], "coalition cohesion", ""),
-    "effective_pressure": (OKABE_ITO["blue"], "effective pressure", "7 3"),
-    "us_isolation": ("#555555", "US isolation", "2 3"),
-}
-
-#: Plain-language meaning of the coalition metrics (legend tooltips and captions).
-METRIC_HELP = {
-    "cohesion": "how closely allied partners agree on pressure (0 = split, 1 = united)",
-    "effective_pressure": "capability-weighted pressure the coalition actually applies (0-1)",
-    "us_isolation": "share of partners' capability not matching US pressure (0-1)",
-}
-
-
-_DARK = "#1b2631"
-_MUTED = "#4d5656"  # >= 7:1 on white
-
-#: Event -> (colour, marker glyph) for the timeline and the time-series markers.
-EVENT_STYLE = {
-    "summit_proposed": (OKABE_ITO["blue"], "?"),
-    "summit_scheduled": (OKABE_ITO["blue"], "\u25f7"),
-    "unconsulted_decision": ("#8a4b00", "!"),
-    "summit_lapsed": (_MUTED, "\u2013"),
-    "summit_cancelled": ("#a33a00", "\u2715"),
-    "summit_revived": ("#00734f", "\u21ba"),
-    "summit_held": ("#00734f", "\u2605"),
-    "agreement": ("#00734f", "\u2714"),
-    "no_deal": (_MUTED, "\u2205"),
-    "conventional_test": ("#8a4b00", "\u25b5"),
-    "strategic_test": ("#a33a00", "\u25b2"),
-    "military_crisis": ("#a33a00", "\u26a0"),
-    "coalition_fracture": ("#a33a00", "\u2702"),
-    "pressure_unwound": ("#7a3b63", "\u2198"),
-    "us_isolated": ("#7a3b63", "\u25cc"),
-    "election": ("#34495e", "\u2610"),
-}
-#: Events marked on the time series' date axis.
-MARKED = (
-    "strategic_test",
-    "summit_held",
-    "summit_cancelled",
-    "agreement",
-    "military_crisis",
-    "coalition_fracture",
-)
-
-
-#: What each outcome means, in words (bar tooltips and the exported table).
-OUTCOME_HELP = {
-    "summit_held": "a leader-level summit took place at least once",
-    "agreement": "a summit ended with an agreement",
-    "summit_cancelled": "a scheduled summit was cancelled",
-    "summit_revived": "a cancelled summit was put back on the calendar",
-    "strategic_test": "North Korea made at least one strategic (ICBM or nuclear) test",
-    "military_crisis": "tension crossed into a military crisis",
-    "coalition_fractured": "coalition cohesion fell below the fracture threshold",
-    "pressure_unwound": "effective pressure fell well below its starting level",
-    "us_isolated": "the US ended up alone and sidelined",
-    "muddling_through": "no agreement, no military crisis and no strategic test",
-}
-_BAD_OUTCOMES = frozenset(
-    {"military_crisis", "coalition_fractured", "pressure_unwound", "us_isolated", "strategic_test"}
-)
-
-_FONT = "font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif"
-#: Smallest font size used in any SVG (user units) and the smallest it may render (CSS px).
-MIN_FONT, MIN_CSS_PX = 12, 11
-
-
-def svg_style(width: float) -> str:
-    """Fill the column, but never shrink so far that 12-unit text renders below 11 px (the
-    wrapper scrolls sideways instead), nor grow text beyond 1.3x."""
-    lo = math.ceil(width * MIN_CSS_PX / MIN_FONT)
-    return f"width:100%;min-width:{lo}px;max-width:{round(width * 1.3)}px;height:auto;{_FONT}"
-
-
-def actor_colour(actor_id: str, order: Sequence[str]) -> str:
-    if actor_id in ACTOR_COLOURS:
-        return ACTOR_COLOURS[actor_id]
-    return _FALLBACK[list(order).index(actor_id) % len(_FALLBACK)]
-
-
-def actor_dash(actor_id: str, order: Sequence[str]) -> str:
-    return _DASHES[list(order).index(actor_id) % len(_DASHES)]
-
-
-def _lerp(c0: str, c1: str, t: float) -> tuple[float, float, float]:
-    a = [int(c0[i : i + 2], 16) for i in (1, 3, 5)]
-    b = [int(c1[i : i + 2], 16) for i in (1, 3, 5)]
-    return tuple(x + (y - x) * t for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
-
-
-#: Sequential, single-direction lightness ramp (ColorBrewer OrRd): readable without hue.
-_COMMIT_STOPS = ("#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000")
-
-
-def commitment_colour(value: float) -> str:
-    """Pale (no pressure, or for the DPRK no defiance) to deep red (maximum)."""
-    v = min(max(float(value), 0.0), 1.0) * (len(_COMMIT_STOPS) - 1)
-    k = min(int(v), len(_COMMIT_STOPS) - 2)
-    r, g, b = _lerp(_COMMIT_STOPS[k], _COMMIT_STOPS[k + 1], v - k)
-    return f"#{round(r):02x}{round(g):02x}{round(b):02x}"
-
-
-def _num(x: float) -> str:
-    return f"{x:.1f}"
-
-
-def commitment_word(role: str) -> str:
-    """What 'commitment' means for an actor: the target's is its defiance of the campaign."""
-    return "defiance" if role == "target" else "commitment"
-
-
-# --------------------------------------------------------------------------- history
-
-
-@dataclass
-class History:
-    """What the time series need, appended once per week (cheap; no DataFrame per step)."""
-
-    actors: tuple[str, ...]
-    step: list[int] = field(default_factory=list)
-    cohesion: list[float] = field(default_factory=list)
-    effective_pressure: list[float] = field(default_factory=list)
-    us_isolation: list[float] = field(default_factory=list)
-    commitment: dict[str, list[float]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, model: CoalitionModel) -> History:
-        h = cls(actors=tuple(model.actors))
-        h.commitment = {a: [] for a in h.actors}
-        h.record(model)
-        return h
-
-    def record(self, model: CoalitionModel) -> None:
-        self.step.append(int(model.steps))
-        self.cohesion.append(model.cohesion)
-        self.effective_pressure.append(model.effective_pressure)
-        self.us_isolation.append(model.us_isolation)
-        commitment = model.state.commitment[0]
-        for k, a in enumerate(self.actors):
-            self.commitment[a].append(float(commitment[k]))
-
 
 # --------------------------------------------------------------------------- alliance graph
 
@@ -254,6 +97,42 @@ def graph_layout(ids: Sequence[str]) -> dict[str, tuple[float, float]]:
     return pos
 
 
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def _box(cx: float, cy: float, w: float, h: float) -> Box:
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def _text_w(text: str, size: float) -> float:
+    """A generous width of a text in the chart font (0.62 em a character)."""
+    return 0.62 * size * len(text)
+
+
+def _overlap(p: Box, q: Box) -> float:
+    w = min(p[2], q[2]) - max(p[0], q[0])
+    h = min(p[3], q[3]) - max(p[1], q[1])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def tie_label_at(
+    a: tuple[float, float], b: tuple[float, float], taken: Sequence[Box]
+) -> tuple[float, float]:
+    """Where on the tie a-b its strength label goes: the point along the tie (from the middle
+    outwards) whose label box covers the least of the nodes, their name labels and the tie
+    labels already placed (the US-China label used to sit under the DPRK label)."""
+    best, best_cost = (0.0, 0.0), float("inf")
+    for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.28, 0.72):
+        x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+        label = _box(x, y - 7, _text_w("0.00", MIN_FONT), 14)
+        cost = sum(_overlap(label, box) for box in taken)
+        if cost < best_cost - 1e-9:
+            best, best_cost = (x, y), cost
+        if cost == 0.0:
+            break
+    return best
+
+
 def graph_svg(model: CoalitionModel) -> str:
     """The alliance graph: colour = commitment (DPRK: defiance), size = capability,
     width/style = tie."""
@@ -277,6 +156,15 @@ def graph_svg(model: CoalitionModel) -> str:
         f'pressure campaign (for North Korea: defiance), node size is capability">'
         f"<title>Alliance graph, week {model.steps}</title>"
     ]
+    # boxes a tie label must not cover: every node and its name label
+    taken = [
+        box
+        for a in ids
+        for box in (
+            _box(pos[a][0], pos[a][1], 2 * radius[a], 2 * radius[a]),
+            _box(pos[a][0], pos[a][1] + radius[a] + 9.5, _text_w(f"{a} 0.00", 13), 15),
+        )
+    ]
     for a, b, d in g.edges(data=True):
         colour, dash, label = TIE_STYLE.get(d["type"], ("#555555", "", str(d["type"])))
         (ax, ay), (bx, by) = pos[a], pos[b]
@@ -288,8 +176,8 @@ def graph_svg(model: CoalitionModel) -> str:
             f'stroke-linecap="round"{dash_attr}><title>{escape(a)}\u2013{escape(b)}: '
             f"{escape(label)}, tie strength {s:.2f} (0-1)</title></line>"
         )
-        # off the midpoint, where crossing ties (PRC-USA, DPRK-ROK) would put both labels
-        mx, my = ax + 0.6 * (bx - ax), ay + 0.6 * (by - ay)
+        mx, my = tie_label_at((ax, ay), (bx, by), taken)
+        taken.append(_box(mx, my - 7, _text_w("0.00", MIN_FONT), 14))
         out.append(
             f'<text x="{_num(mx)}" y="{_num(my - 3)}" font-size="{MIN_FONT}" '
             f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
@@ -408,7 +296,7 @@ def _axes(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + height}" y2="{top + height + 4}" '
             f'stroke="#85929e"/><text x="{x:.1f}" y="{top + height + 16}" '
             f'font-size="{MIN_FONT}" text-anchor="middle" fill="{_MUTED}">'
-            f"{date_of(t).strftime('%b %y')}</text>"
+            f"{date_of(t).strftime('%b %Y')}</text>"
         )
     out.append(
         f'<rect x="{_ML}" y="{top}" width="{right - _ML}" height="{height}" fill="none" '
@@ -547,9 +435,25 @@ def series_caption_html(model: CoalitionModel) -> str:
 # --------------------------------------------------------------------------- badges, timeline
 
 
+#: What each badge means (its tooltip, and the About panel).
+BADGE_HELP = {
+    "dprk": "North Korea's current goal: influence-seeking (talks, summits, relief) or "
+    "autonomy-seeking (tests, defiance); it switches with pressure and the leaders' moves.",
+    "summit": "Where summit diplomacy stands: none, proposed, scheduled, cancelled or held.",
+    "domain": "Prospect theory: a US leader in the domain of losses (below the reference "
+    "point) takes risks, e.g. summits; in the domain of gains he is cautious.",
+    "election": "Weeks to the next US election; near it the US leader avoids risks and "
+    "North Korea may use it as leverage.",
+    "posture": "The US response to North Korean tests: none, compromise, sideline or escalate.",
+}
+
+
 def _badge(label: str, value: str, colour: str, key: str) -> str:
+    help_ = escape(BADGE_HELP.get(key, ""))
     return (
-        f'<span class="cs-badge" data-badge="{key}" style="border-color:{colour}">'
+        f'<span class="cs-badge" data-badge="{key}" style="border-color:{colour}" '
+        f'title="{help_}" tabindex="0" role="note" aria-label="{escape(label)}: '
+        f'{escape(value)}. {help_}">'
         f'<span class="cs-badge-label">{escape(label)}</span>'
         f'<span class="cs-badge-value" style="background:{colour}">{escape(value)}</span></span>'
     )
@@ -594,12 +498,16 @@ def badges_html(model: CoalitionModel) -> str:
     return f'<div class="cs-badges">{"".join(parts)}</div>'
 
 
-def timeline_html(events: Sequence[Mapping[str, Any]], limit: int = 60) -> str:
-    """Newest first: date, week, actor and what happened."""
+def timeline_html(
+    events: Sequence[Mapping[str, Any]], limit: int = 60, chronological: bool = False
+) -> str:
+    """Date, week, actor and what happened: newest first (the last ``limit``), or in order
+    with the whole run (``chronological``: the proposal never scrolls out of view)."""
     if not events:
         return '<div class="cs-timeline cs-empty">No events yet: press Step or Play.</div>'
     rows = []
-    for ev in list(events)[::-1][:limit]:
+    chosen = list(events) if chronological else list(events)[::-1][:limit]
+    for ev in chosen:
         name = ev["event"]
         colour, glyph = EVENT_STYLE.get(name, (_MUTED, "\u2022"))
         label = EVENT_LABELS.get(name, name.replace("_", " "))
@@ -615,9 +523,10 @@ def timeline_html(events: Sequence[Mapping[str, Any]], limit: int = 60) -> str:
             f'<td><span style="color:{colour}" aria-hidden="true">{glyph}</span> '
             f"{escape(label)}{details}</td></tr>"
         )
-    more = len(events) - limit
+    more = 0 if chronological else len(events) - limit
     tail = f'<div class="cs-more">\u2026 and {more} earlier events</div>' if more > 0 else ""
-    return f'<div class="cs-timeline"><table><tbody>{"".join(rows)}</tbody></table>{tail}</div>'
+    cls = "cs-timeline cs-chrono" if chronological else "cs-timeline"
+    return f'<div class="{cls}"><table><tbody>{"".join(rows)}</tbody></table>{tail}</div>'
 
 
 # --------------------------------------------------------------------------- ensemble
@@ -725,7 +634,7 @@ def fan_svg(
     for t in date_ticks(n, date_of):
         out.append(
             f'<text x="{x_of(t):.1f}" y="{y_of(0) + 16:.1f}" font-size="{MIN_FONT}" '
-            f'text-anchor="middle" fill="{_MUTED}">{date_of(t).strftime("%b %y")}</text>'
+            f'text-anchor="middle" fill="{_MUTED}">{date_of(t).strftime("%b %Y")}</text>'
         )
     out.append(
         f'<text x="{(ml + w - mr) / 2:.0f}" y="{h - 4}" font-size="{MIN_FONT}" '

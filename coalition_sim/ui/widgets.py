@@ -3,6 +3,7 @@
 * :class:`NativeSelect`: a labelled native ``<select>`` (Vuetify's select nests interactive
   elements, which screen readers and axe-core reject);
 * :class:`ScenarioFileInput`: a labelled, keyboard-operable file input that sends the file's text;
+* :class:`NumberField`: a labelled native number field beside a slider: type a value, Enter;
 * :class:`UrlSync`: keeps the address bar's query string equal to the state on screen.
 """
 
@@ -15,13 +16,21 @@ import traitlets
 
 from .state import MAX_UPLOAD_BYTES
 
-__all__ = ["NativeSelect", "ScenarioFileInput", "UrlSync"]
+__all__ = [
+    "NativeSelect",
+    "NumberField",
+    "PngButton",
+    "ScenarioFileInput",
+    "SortableTable",
+    "UrlSync",
+]
 
 
 class UrlSync(ipyvuetify.VuetifyTemplate):
     """Keeps the address bar's query string equal to ``query`` (history.replaceState).
 
-    Also declares the page's language and lets people zoom (the framework's page template
+    Also closes the phone drawer on Escape wherever the focus is, declares the page's
+    language and lets people zoom (the framework's page template
     has no ``lang`` and disables pinch zoom), both needed by screen readers and low vision.
     """
 
@@ -35,6 +44,24 @@ module.exports = {
     const vp = document.querySelector('meta[name=viewport]');
     if (vp) vp.setAttribute('content', 'width=device-width, initial-scale=1');
     this.apply();
+    // the framework's "busy" bar has no accessible name (axe: aria-progressbar-name)
+    const name = () => document.querySelectorAll('.v-progress-linear:not([aria-label])')
+      .forEach(e => e.setAttribute('aria-label', 'The page is working'));
+    name();
+    if (!window.__csNamer) {
+      window.__csNamer = new MutationObserver(name);
+      window.__csNamer.observe(document.body, {childList: true, subtree: true});
+    }
+    // Escape closes the phone drawer wherever the focus is (a listener on the drawer itself
+    // stopped working once the focus had left it)
+    if (!window.__csEscape) {
+      window.__csEscape = true;
+      document.addEventListener('keydown', (e) => {
+        if (e.key !== 'Escape') return;
+        const open = document.querySelector('.cs-menu[aria-expanded="true"]');
+        if (open) { open.click(); open.focus(); }
+      }, true);  // capture: a widget that swallows Escape cannot keep the drawer open
+    }
   },
   watch: { query() { this.apply(); } },
   methods: {
@@ -61,7 +88,8 @@ class NativeSelect(ipyvuetify.VuetifyTemplate):
   <div class="cs-select">
     <label :for="input_id">{{ label }}</label>
     <select :id="input_id" :class="select_class" @change="value = $event.target.value">
-      <option v-for="o in options" :key="o" :value="o" :selected="o === value">{{ o }}</option>
+      <option v-for="(o, k) in options" :key="o" :value="o" :selected="o === value">{{
+        labels.length === options.length ? labels[k] : o }}</option>
     </select>
   </div>
 </template>
@@ -73,6 +101,7 @@ module.exports = {};
     input_id = traitlets.Unicode("").tag(sync=True)
     select_class = traitlets.Unicode("").tag(sync=True)
     options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    labels = traitlets.List(traitlets.Unicode()).tag(sync=True)  # shown; options are sent
     value = traitlets.Unicode("").tag(sync=True)
 
 
@@ -84,7 +113,7 @@ class ScenarioFileInput(ipyvuetify.VuetifyTemplate):
 <template>
   <div class="cs-file">
     <label :for="input_id">{{ label }}</label>
-    <input :id="input_id" type="file" accept=".toml,text/plain,application/toml"
+    <input :id="input_id" type="file" :accept="accept"
       :aria-describedby="describedby" @change="pick" />
   </div>
 </template>
@@ -110,6 +139,7 @@ module.exports = {
 </script>"""
     ).tag(sync=True)
     label = traitlets.Unicode("Load a scenario file (.toml)").tag(sync=True)
+    accept = traitlets.Unicode(".toml,text/plain,application/toml").tag(sync=True)
     input_id = traitlets.Unicode("cs-load-file").tag(sync=True)
     describedby = traitlets.Unicode("load-error").tag(sync=True)
     max_bytes = traitlets.Int(MAX_UPLOAD_BYTES).tag(sync=True)
@@ -118,3 +148,141 @@ module.exports = {
     def vue_load_file(self, data: dict[str, Any]) -> None:
         if self.handler is not None:
             self.handler(data)
+
+
+class NumberField(ipyvuetify.VuetifyTemplate):
+    """A native ``<input type=number>`` with an accessible name, sending the typed text.
+
+    The text goes to ``handler`` on Enter or when the field loses focus (not per keystroke),
+    and the page validates it (range, grid) and says why it refused; the field shows the
+    running model's value again after any refusal.
+    """
+
+    template = traitlets.Unicode(
+        """
+<template>
+  <input type="number" :class="input_class" :value="value" :min="min" :max="max" :step="step"
+    :aria-label="label" :title="label" inputmode="decimal"
+    @change="send($event)" @keydown.enter="send($event)" />
+</template>
+<script>
+module.exports = {
+  methods: {
+    send(e) {
+      const text = e.target.value;
+      if (String(text) === String(this.value)) return;
+      this.submit(text);
+      e.target.value = this.value;
+    }
+  }
+}
+</script>"""
+    ).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    input_class = traitlets.Unicode("cs-number").tag(sync=True)
+    value = traitlets.Unicode("").tag(sync=True)
+    min = traitlets.Float(0.0).tag(sync=True)
+    max = traitlets.Float(1.0).tag(sync=True)
+    step = traitlets.Float(0.01).tag(sync=True)
+    handler = traitlets.Any(None, allow_none=True)
+
+    def vue_submit(self, text: str) -> None:
+        if self.handler is not None:
+            self.handler(str(text))
+
+
+class PngButton(ipyvuetify.VuetifyTemplate):
+    """Download a chart on the page as a PNG (for slides), drawn in the browser from its SVG
+    at twice its size on a white background: no server round trip, no extra package."""
+
+    template = traitlets.Unicode(
+        """
+<template>
+  <button type="button" :class="button_class" @click="save">{{ label }}</button>
+</template>
+<script>
+module.exports = {
+  methods: {
+    save() {
+      const svg = document.getElementById(this.svg_id);
+      if (!svg) return;
+      const box = svg.viewBox && svg.viewBox.baseVal;
+      const w = Math.round((box && box.width) || svg.getBoundingClientRect().width);
+      const h = Math.round((box && box.height) || svg.getBoundingClientRect().height);
+      const copy = svg.cloneNode(true);
+      copy.setAttribute('width', w); copy.setAttribute('height', h);
+      copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+      const text = new XMLSerializer().serializeToString(copy);
+      const img = new Image();
+      img.onload = () => {
+        const c = document.createElement('canvas');
+        c.width = 2 * w; c.height = 2 * h;
+        const g = c.getContext('2d');
+        g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height);
+        g.drawImage(img, 0, 0, c.width, c.height);
+        c.toBlob(b => {
+          const a = document.createElement('a');
+          a.href = URL.createObjectURL(b); a.download = this.filename;
+          document.body.appendChild(a); a.click(); a.remove();
+          setTimeout(() => URL.revokeObjectURL(a.href), 5000);
+        }, 'image/png');
+      };
+      img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(text);
+    }
+  }
+}
+</script>"""
+    ).tag(sync=True)
+    svg_id = traitlets.Unicode("").tag(sync=True)
+    filename = traitlets.Unicode("chart.png").tag(sync=True)
+    label = traitlets.Unicode("Chart (PNG)").tag(sync=True)
+    button_class = traitlets.Unicode("cs-png v-btn v-btn--outlined").tag(sync=True)
+
+
+class SortableTable(ipyvuetify.VuetifyTemplate):
+    """A table sorted in the browser by a click (or Enter) on a column header; the header
+    says how it is sorted (``aria-sort``)."""
+
+    template = traitlets.Unicode(
+        """
+<template>
+  <div class="cs-table-wrap" tabindex="0" role="group" :aria-label="caption">
+    <table class="cs-table" :id="table_id">
+      <caption>{{ caption }}</caption>
+      <thead><tr>
+        <th v-for="(c, k) in columns" :key="c" scope="col"
+          :aria-sort="k === by ? (asc ? 'ascending' : 'descending') : 'none'">
+          <button type="button" class="cs-sort" @click="sort(k)">{{ c }}{{
+            k === by ? (asc ? ' \u25b2' : ' \u25bc') : '' }}</button>
+        </th>
+      </tr></thead>
+      <tbody><tr v-for="(r, i) in sorted" :key="i">
+        <td v-for="(v, k) in r" :key="k">{{ v }}</td>
+      </tr></tbody>
+    </table>
+  </div>
+</template>
+<script>
+module.exports = {
+  data() { return { by: 0, asc: true }; },
+  computed: {
+    sorted() {
+      const k = this.by, s = this.asc ? 1 : -1;
+      return [...this.rows].sort((a, b) => {
+        const x = a[k], y = b[k];
+        const nx = parseFloat(x), ny = parseFloat(y);
+        if (!isNaN(nx) && !isNaN(ny)) return s * (nx - ny);
+        return s * String(x).localeCompare(String(y));
+      });
+    }
+  },
+  methods: {
+    sort(k) { if (k === this.by) { this.asc = !this.asc; } else { this.by = k; this.asc = true; } }
+  }
+}
+</script>"""
+    ).tag(sync=True)
+    table_id = traitlets.Unicode("").tag(sync=True)
+    caption = traitlets.Unicode("").tag(sync=True)
+    columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    rows = traitlets.List(traitlets.List()).tag(sync=True)

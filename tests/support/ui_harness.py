@@ -36,13 +36,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(timeout: float = 60.0, log: Path | None = None) -> Iterator[str]:
-    """Run ``python -m solara run coalition_sim.ui.app`` on a free port; yield its URL."""
+def serve(
+    timeout: float = 60.0, log: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run ``python -m solara run coalition_sim.ui.app`` on a free port; yield its URL.
+    ``env``: extra environment variables for the server (e.g. the warm-up hold)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
-        server_command("127.0.0.1", port), cwd=ROOT, env=server_env(), stdout=out, stderr=out
+        server_command("127.0.0.1", port),
+        cwd=ROOT,
+        env={**server_env(), **(env or {})},
+        stdout=out,
+        stderr=out,
     )
     try:
         deadline = time.monotonic() + timeout

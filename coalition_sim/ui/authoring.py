@@ -1,0 +1,54 @@
+"""Authoring without Solara: add an actor (e.g. Japan) with its ties to the scenario on
+screen, validated by the scenario schema like any file.
+
+The page's actor editor calls :func:`add_actor`; the result is a new scenario in the page's
+menu ("<name> + <id>"), exportable as a full TOML file or as ``extends`` + changed keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..scenario.loading import ConfigError, validate_scenario
+from ..scenario.schema import Scenario, TieType
+
+__all__ = ["TIE_TYPES", "add_actor"]
+
+#: The tie types an editor may choose, as the schema spells them.
+TIE_TYPES = tuple(t.value for t in TieType)
+
+
+def add_actor(
+    scn: Scenario,
+    *,
+    actor_id: str,
+    name: str,
+    capability: float,
+    commitment: float,
+    ties: dict[str, tuple[str, float]],
+) -> Scenario:
+    """``scn`` with one more member actor and its ties (other actor id -> (type, strength)).
+
+    Every other field of the actor takes the schema default. The schema judges the result
+    (id pattern, ranges, known tie types, ties between known actors); a refusal is a
+    :class:`ConfigError` naming the key. An id already in the scenario is refused here.
+    """
+    ids = [a.id for a in scn.actors]
+    if actor_id in ids:
+        raise ConfigError(f"actor editor: key 'id': {actor_id!r} is already an actor of {scn.name}")
+    if not ties:
+        raise ConfigError("actor editor: key 'ties': give the new actor at least one tie")
+    data: dict[str, Any] = scn.model_dump(mode="python", exclude_none=True)
+    data["name"] = f"{scn.name} + {actor_id}"
+    data["actors"].append(
+        {
+            "id": actor_id,
+            "name": name or actor_id,
+            "role": "member",
+            "capability": capability,
+            "commitment": commitment,
+        }
+    )
+    for other, (kind, strength) in ties.items():
+        data["ties"].append({"a": other, "b": actor_id, "type": kind, "strength": strength})
+    return validate_scenario(data, "actor editor")

@@ -1,0 +1,119 @@
+"""The actor editor: add a member actor (e.g. Japan) with its ties to the scenario on
+screen; the schema validates the result, which becomes a new entry of the scenario menu
+(exportable, undoable). The data side is :mod:`.authoring`."""
+
+from __future__ import annotations
+
+import functools
+from html import escape
+
+import solara
+
+from ..scenario.loading import ConfigError
+from . import guards
+from .authoring import TIE_TYPES, add_actor
+from .page_state import PageState
+from .panels import Card
+from .widgets import NativeSelect
+
+__all__ = ["ActorEditor"]
+
+NO_TIE = "no tie"
+
+
+@solara.component
+def ActorEditor(ui: PageState):
+    _ = ui.version.value
+    scn = ui.sim.scenario
+    others = [a.id for a in scn.actors]
+    actor_id = solara.use_reactive("JPN")
+    name = solara.use_reactive("Japan")
+    capability = solara.use_reactive("0.033")
+    commitment = solara.use_reactive("0.85")
+    kinds = solara.use_reactive({"USA": "treaty_ally", "ROK": "partner", "DPRK": "adversary"})
+    strengths = solara.use_reactive({"USA": "0.85", "ROK": "0.4", "DPRK": "0.2"})
+    message = solara.use_reactive("")
+
+    def set_kind(other: str, value: str) -> None:
+        kinds.set({**kinds.value, other: value})
+
+    def set_strength(other: str, value: str | None) -> None:
+        strengths.set({**strengths.value, other: value or ""})
+
+    def add() -> None:
+        try:
+            cap = guards.number(_float(capability.value), 0, 1, "Capability")
+            com = guards.number(_float(commitment.value), 0, 1, "Commitment")
+            ties = {}
+            for other in others:
+                kind = kinds.value.get(other, NO_TIE)
+                if kind == NO_TIE:
+                    continue
+                kind = guards.choice(kind, TIE_TYPES, "tie type")
+                ties[other] = (
+                    kind,
+                    float(
+                        guards.number(
+                            _float(strengths.value.get(other, "")), 0, 1, f"Tie strength to {other}"
+                        )
+                    ),
+                )
+            new = add_actor(
+                scn, actor_id=actor_id.value.strip(), name=name.value.strip()[:60],
+                capability=float(cap), commitment=float(com), ties=ties,
+            )  # fmt: skip
+        except ConfigError as exc:  # guards.Refused is one
+            message.set(f"Refused: {guards.public_message(str(exc))}. Nothing was changed.")
+            return
+        key = f"edited: {new.name}"
+        ui.uploaded.set({**ui.uploaded.value, key: new})
+        msg = ui.switch(key)
+        message.set(f"Refused: {msg}" if msg else f"Added {new.actors[-1].name}: now '{new.name}'.")
+
+    with Card("Add an actor", id="card-editor"):
+        solara.HTML(
+            unsafe_innerHTML='<p class="cs-note">A new member of the coalition with its ties to '
+            f"the actors of {escape(scn.name)}; the scenario schema checks it. The result is a "
+            "new entry of the scenario menu (Undo brings the old one back; export it as TOML).</p>"
+        )
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.InputText(
+                "Id (upper case)", value=actor_id, classes=["cs-ed-id"], continuous_update=True
+            )
+            solara.InputText("Name", value=name, classes=["cs-ed-name"], continuous_update=True)
+            solara.InputText(
+                "Capability (CINC share, 0-1)", value=capability, classes=["cs-ed-cap"]
+            )
+            solara.InputText(
+                "Commitment (0-1)",
+                value=commitment,
+                classes=["cs-ed-commit"],
+                continuous_update=True,
+            )
+        for other in others:
+            with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-end"}):
+                NativeSelect.element(
+                    label=f"Tie to {other}", input_id=f"cs-ed-tie-{other}",
+                    select_class=f"cs-ed-tie-{other}", options=[NO_TIE, *TIE_TYPES],
+                    value=kinds.value.get(other, NO_TIE),
+                    on_value=functools.partial(set_kind, other),
+                )  # fmt: skip
+                solara.InputText(
+                    f"Strength to {other} (0-1)", value=strengths.value.get(other, "0.5"),
+                    on_value=functools.partial(set_strength, other),
+                    classes=[f"cs-ed-strength-{other}"], continuous_update=True,
+                )  # fmt: skip
+        solara.Button("Add the actor", on_click=add, color="primary", classes=["cs-ed-add"])
+        if message.value:
+            solara.HTML(
+                unsafe_innerHTML=f'<div class="cs-note" id="editor-message" role="status">'
+                f"{escape(message.value)}</div>"
+            )
+
+
+def _float(text: object) -> object:
+    """A typed number as a float (or the text itself, which the guard then refuses)."""
+    try:
+        return float(str(text).strip())
+    except ValueError:
+        return text

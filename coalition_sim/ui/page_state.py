@@ -1,0 +1,253 @@
+"""One session's reactive state and the actions on it, shared by the page's components.
+
+:class:`PageState` holds the reactive values of one browser session (scenario, seed, the
+sliders' values, the posterior switch, messages, Play) and the actions that change them; every
+component of the page receives it. :func:`initial_run` builds the run a link asks for.
+
+Nothing an analyst sets is lost to a stray click: every input change (scenario, upload, seed,
+slider, number field, ``key=value`` override, back-to-defaults, posterior switch, Reset) goes
+through :meth:`PageState.commit`, which first records a :class:`Snapshot` of the inputs *and the
+week on screen*; Undo and Redo restore a snapshot, replaying the run to its week (same seed,
+same weeks: the model is deterministic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import solara
+
+from ..scenario.library import BASELINE
+from ..scenario.loading import ConfigError
+from ..scenario.schema import Scenario
+from . import guards
+from .session import Sim
+from .state import LinkState, format_query, parse_query
+
+__all__ = [
+    "FILE_PREFIX", "MAX_UNDO", "PageState", "Snapshot", "initial_link", "initial_run",
+]  # fmt: skip
+
+FILE_PREFIX = "file: "  # scenario keys of uploaded files, as shown in the scenario menu
+MAX_UNDO = 100  # snapshots kept each way (a few hundred bytes each)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every input of the run on screen, and its week: what Undo brings back."""
+
+    scenario: str
+    seed: int
+    values: dict[str, Any] = field(default_factory=dict)
+    posterior: bool = False
+    week: int = 0
+    what: str = ""  # the change that followed this state, in words ("Undo: <what>")
+
+
+@dataclass
+class PageState:
+    """One session's reactive state and the actions on it, shared by the page's components."""
+
+    names: list[str]
+    sim_ref: Any  # solara ref holding this session's Sim
+    scenario: solara.Reactive[str]  # key: a name in configs/ or FILE_PREFIX + file name
+    uploaded: solara.Reactive[dict[str, Scenario]]
+    seed_text: solara.Reactive[str]
+    seed_error: solara.Reactive[str]
+    knob_error: solara.Reactive[str]
+    override_text: solara.Reactive[str]
+    override_error: solara.Reactive[str]
+    load_error: solara.Reactive[str]
+    link_error: solara.Reactive[str]
+    playing: solara.Reactive[bool]
+    speed: solara.Reactive[int]
+    tick: solara.Reactive[int]
+    version: solara.Reactive[int]
+    drawer: solara.Reactive[bool]
+    at_end: solara.Reactive[bool]  # the run reached its last week (Play is then off)
+    posterior: solara.Reactive[bool]  # ensembles draw fitted parameters from the posterior
+    undo_stack: solara.Reactive[list[Snapshot]]
+    redo_stack: solara.Reactive[list[Snapshot]]
+    ready: solara.Reactive[bool]  # the compiled model is warm (see warmup)
+    compare: solara.Reactive[Any]  # CompareLink | None: the Compare inputs last run (the link)
+    warmup_text: solara.Reactive[str]  # the warm-up message ('' once ready)
+    pins: solara.Reactive[list[Any]]  # runs.Pin: runs and ensembles kept by name
+    last_ensemble: solara.Reactive[Any]  # the ensemble panel's latest result (or None)
+
+    @property
+    def sim(self) -> Sim:
+        return self.sim_ref.current
+
+    def base(self, key: str) -> str | Scenario:
+        return guards.scenario_base(key, self.names, self.uploaded.value)  # never a path
+
+    def rebuild(self, key: str, values: dict[str, Any], seed: int | None) -> str:
+        """Swap in a new model; on refusal keep the running one and return the message."""
+        try:
+            new = Sim.build(self.base(key), values, seed)
+        except (ConfigError, ValueError) as exc:
+            return guards.public_message(str(exc))
+        self.sim_ref.current = new
+        self.at_end.set(new.done)
+        self.version.set(self.version.value + 1)
+        self.tick.set(self.tick.value + 1)
+        return ""
+
+    # ----------------------------------------------------------------- undo / redo
+
+    def inputs(self) -> dict[str, Any]:
+        """The inputs on screen as a plain mapping (a pin, the session file)."""
+        snap = self.snapshot()
+        return {
+            "scenario": snap.scenario, "seed": snap.seed, "values": dict(snap.values),
+            "posterior": snap.posterior, "week": snap.week,
+        }  # fmt: skip
+
+    def snapshot(self, what: str = "") -> Snapshot:
+        sim = self.sim
+        return Snapshot(
+            self.scenario.value, sim.seed, dict(sim.values), self.posterior.value,
+            int(sim.model.steps), what,
+        )  # fmt: skip
+
+    def commit(self, what: str, change: Callable[[], str]) -> str:
+        """Make an input change undoable: record the state before it, if it succeeds."""
+        before = self.snapshot(what)
+        msg = change()
+        if not msg:  # callers skip changes that change nothing (same seed, same switch...)
+            self.undo_stack.set([*self.undo_stack.value, before][-MAX_UNDO:])
+            self.redo_stack.set([])
+        return msg
+
+    def restore(self, snap: Snapshot) -> str:
+        """Put a snapshot's inputs and week back on screen."""
+        self.playing.set(False)
+        try:
+            new = Sim.build(self.base(snap.scenario), snap.values, snap.seed)
+            new.advance_to(snap.week)
+        except (ConfigError, ValueError) as exc:
+            return guards.public_message(str(exc))
+        self.sim_ref.current = new
+        self.scenario.set(snap.scenario)
+        self.posterior.set(snap.posterior)
+        self.seed_text.set(str(new.seed))
+        for r in (self.seed_error, self.knob_error, self.override_error, self.override_text):
+            r.set("")
+        self.at_end.set(new.done)
+        self.version.set(self.version.value + 1)
+        self.tick.set(self.tick.value + 1)
+        return ""
+
+    def undo(self) -> None:
+        if not self.undo_stack.value:
+            return
+        *rest, snap = self.undo_stack.value
+        now = self.snapshot(snap.what)
+        if self.restore(snap) == "":
+            self.undo_stack.set(rest)
+            self.redo_stack.set([*self.redo_stack.value, now][-MAX_UNDO:])
+
+    def redo(self) -> None:
+        if not self.redo_stack.value:
+            return
+        *rest, snap = self.redo_stack.value
+        now = self.snapshot(snap.what)
+        if self.restore(snap) == "":
+            self.redo_stack.set(rest)
+            self.undo_stack.set([*self.undo_stack.value, now][-MAX_UNDO:])
+
+    # ----------------------------------------------------------------- input changes
+
+    def switch(self, key: str) -> str:
+        """Another scenario, its own seed and values; clears every input's message."""
+        self.playing.set(False)
+
+        def change() -> str:
+            msg = self.rebuild(key, {}, None)
+            if msg:
+                return msg
+            self.scenario.set(key)
+            self.seed_text.set(str(self.sim.seed))
+            for r in (self.seed_error, self.knob_error, self.override_error, self.override_text):
+                r.set("")
+            return ""
+
+        return self.commit(f"scenario {key}", change)
+
+    def set_values(self, values: dict[str, Any], what: str = "parameters") -> str:
+        return self.commit(what, lambda: self.rebuild(self.scenario.value, values, self.sim.seed))
+
+    def set_seed(self, seed: int) -> str:
+        if seed == self.sim.seed:
+            return ""
+        return self.commit(
+            f"seed {seed}", lambda: self.rebuild(self.scenario.value, self.sim.values, seed)
+        )
+
+    def set_posterior(self, on: object) -> None:
+        try:
+            on = guards.flag(on, "Parameter uncertainty")
+        except guards.Refused:
+            return  # not a switch position: nothing changes
+
+        if on == self.posterior.value:
+            return
+
+        def change() -> str:
+            self.posterior.set(on)
+            return ""
+
+        self.commit("posterior " + ("on" if on else "off"), change)
+
+    def step(self) -> None:
+        if self.sim.step():
+            self.tick.set(self.tick.value + 1)
+            if self.sim.done:
+                self.at_end.set(True)
+
+    def reset(self) -> None:
+        self.playing.set(False)
+        if self.sim.model.steps == 0:
+            return  # already at week 0: nothing to reset, nothing to undo
+        self.commit(
+            "reset", lambda: self.rebuild(self.scenario.value, self.sim.values, self.sim.seed)
+        )
+
+    def query(self) -> str:
+        """The link for the state on screen ('' for an uploaded scenario: no name to share)."""
+        sim = self.sim
+        if sim.source is None:
+            return ""
+        return format_query(
+            LinkState(
+                sim.source, sim.seed, sim.values, int(sim.model.steps),
+                posterior=self.posterior.value, compare=self.compare.value,
+            )
+        )  # fmt: skip
+
+
+def initial_link(names: list[str], search: str | None) -> LinkState | None:
+    """The link's own inputs beyond the run (posterior, Compare), None if it has none or was
+    refused (:func:`initial_run` reports the refusal)."""
+    try:
+        return parse_query(search, names)
+    except ValueError:
+        return None
+
+
+def initial_run(names: list[str], search: str | None) -> tuple[Sim, str]:
+    """The run a link asks for, or the default run and a message saying why not."""
+    default = BASELINE if BASELINE in names else names[0]
+    try:
+        link = parse_query(search, names)
+        if link is not None:
+            sim = Sim.build(link.scenario, link.values, link.seed)
+            sim.advance_to(link.week)
+            return sim, ""
+    except ValueError as exc:  # ConfigError is a ValueError
+        return Sim.build(default, {}, None), (
+            f"The link was refused: {exc}. Showing the default scenario instead."
+        )
+    return Sim.build(default, {}, None), ""

@@ -1,0 +1,234 @@
+"""Runs you keep, without Solara: pinned runs and ensembles, their diff, the session file.
+
+A pin records the inputs (a :class:`~coalition_sim.ui.page_state.Snapshot`: scenario,
+seed, values, posterior, week), a name and a note, and what it showed: for a run the
+coalition metrics week by week and the events; for an ensemble the share of each outcome.
+Two pins are diffed by their inputs (what changed), their outcomes and their trajectories
+(overlaid). The whole session (the inputs on screen and every pin) saves to one JSON file
+and loads back; a loaded file is validated like an upload: size, UTF-8, JSON, a strict
+pydantic schema, every scenario a shipped name, every value accepted by the scenario
+schema, with a one-line message naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..scenario.library import resolve_scenario
+from ..scenario.loading import ConfigError, first_error
+from .session import Sim, param_label
+from .state import MAX_UPLOAD_BYTES
+from .theme import METRIC_STYLE, OKABE_ITO, svg_style
+from .views import OUTCOME_LABELS
+
+__all__ = [
+    "SESSION_FORMAT",
+    "Pin",
+    "SessionFile",
+    "diff_html",
+    "diff_svg",
+    "pin_ensemble",
+    "pin_run",
+    "read_session",
+    "session_json",
+]
+
+SESSION_FORMAT = "coalition-sim-session"
+MAX_PINS = 50
+
+
+class Inputs(BaseModel):
+    """The inputs of a run (the page's Undo snapshot, as stored in a file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: str = Field(min_length=1, max_length=120)
+    seed: int = Field(ge=0, lt=2**63)
+    values: dict[str, bool | int | float | str] = Field(default_factory=dict, max_length=200)
+    posterior: bool = False
+    week: int = Field(default=0, ge=0, le=100_000)
+
+
+class Pin(BaseModel):
+    """A kept run or ensemble: its inputs, name, note and what it showed."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["run", "ensemble"]
+    name: str = Field(min_length=1, max_length=80)
+    note: str = Field(default="", max_length=2000)
+    inputs: Inputs
+    label: str = Field(max_length=2000)
+    #: run: metric -> values week by week; ensemble: outcome -> share
+    series: dict[str, list[float]] = Field(default_factory=dict, max_length=20)
+    outcomes: dict[str, float] = Field(default_factory=dict, max_length=40)
+    events: int = Field(default=0, ge=0)
+    replicates: int = Field(default=0, ge=0)
+
+
+class SessionFile(BaseModel):
+    """What ``session.json`` holds."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["coalition-sim-session"]
+    version: Literal[1]
+    current: Inputs
+    pins: list[Pin] = Field(default_factory=list, max_length=MAX_PINS)
+
+
+def pin_run(sim: Sim, inputs: dict[str, Any], name: str, note: str) -> Pin:
+    """The run on screen, up to its current week."""
+    h = sim.history
+    finals = {m: float(getattr(h, m)[-1]) for m in METRIC_STYLE}
+    return Pin(
+        kind="run", name=name, note=note, inputs=Inputs(**inputs), label=sim.label,
+        series={m: [round(float(v), 6) for v in getattr(h, m)] for m in METRIC_STYLE},
+        outcomes=finals, events=len(sim.model.event_log),
+    )  # fmt: skip
+
+
+def pin_ensemble(res: dict[str, Any], inputs: dict[str, Any], name: str, note: str) -> Pin:
+    """An ensemble result: the share of each outcome."""
+    return Pin(
+        kind="ensemble", name=name, note=note, inputs=Inputs(**inputs), label=res["label"],
+        outcomes={k: float(v) for k, v in res["probabilities"].items()},
+        replicates=int(res["n"]),
+    )  # fmt: skip
+
+
+def session_json(current: dict[str, Any], pins: list[Pin]) -> str:
+    """The session as one JSON file (stable key order: a saved file diffs cleanly)."""
+    doc = SessionFile(format=SESSION_FORMAT, version=1, current=Inputs(**current), pins=pins)
+    return json.dumps(doc.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
+
+
+def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> SessionFile:
+    """Parse and validate a session file; :class:`ConfigError` (one line) if refused."""
+    source = filename or "session file"
+    raw = text.encode() if isinstance(text, str) else bytes(text)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ConfigError(
+            f"{source}: {len(raw)} bytes; a session file may be at most {MAX_UPLOAD_BYTES} bytes"
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text; expected a session file (JSON)") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{source}: malformed JSON: {exc.msg} at line {exc.lineno}") from None
+    try:
+        doc = SessionFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {first_error(exc, data)}") from None
+    for where, inp in [("current", doc.current)] + [
+        (f"pins[{k}].inputs", p.inputs) for k, p in enumerate(doc.pins)
+    ]:
+        if inp.scenario not in scenarios:
+            raise ConfigError(
+                f"{source}: key '{where}.scenario' must be a shipped scenario "
+                f"({', '.join(scenarios)}), not {inp.scenario[:60]!r}"
+            )
+        try:
+            Sim.build(inp.scenario, dict(inp.values), inp.seed)
+        except (ConfigError, ValueError) as exc:
+            raise ConfigError(f"{source}: key '{where}.values': {exc}") from None
+    return doc
+
+
+def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
+    ia, ib = a.inputs, b.inputs
+    rows: list[tuple[str, str, str]] = []
+    for what, x, y in (
+        ("scenario", ia.scenario, ib.scenario),
+        ("seed", ia.seed, ib.seed),
+        ("posterior", "on" if ia.posterior else "off", "on" if ib.posterior else "off"),
+        ("week", ia.week, ib.week),
+    ):
+        if x != y:
+            rows.append((what, str(x), str(y)))
+    try:
+        scn = resolve_scenario(ia.scenario)
+    except ConfigError:
+        scn = None
+    for key in sorted(set(ia.values) | set(ib.values)):
+        va, vb = ia.values.get(key, "scenario value"), ib.values.get(key, "scenario value")
+        if va != vb:
+            rows.append((param_label(key, scn), str(va), str(vb)))
+    return rows
+
+
+def diff_svg(a: Pin, b: Pin, metric: str = "cohesion") -> str:
+    """The two runs' trajectories of ``metric`` overlaid (A solid, B dashed)."""
+    w, h, left, r, t, btm = 380, 170, 40, 10, 12, 30
+    ya, yb = a.series.get(metric, []), b.series.get(metric, [])
+    n = max(len(ya), len(yb), 2) - 1
+    x_of = lambda k: left + (w - left - r) * k / n  # noqa: E731
+    y_of = lambda v: t + (h - t - btm) * (1 - v)  # noqa: E731
+    label = METRIC_STYLE[metric][1]
+    out = [
+        f'<svg id="diff-{metric}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
+        f'style="{svg_style(w)}" role="img" aria-label="{escape(label)} of {escape(a.name)} '
+        f'(solid) and {escape(b.name)} (dashed) week by week">',
+        f'<rect width="{w}" height="{h}" fill="#fff"/>',
+    ]
+    for v in (0, 0.5, 1):
+        out.append(
+            f'<line x1="{left}" x2="{w - r}" y1="{y_of(v):.1f}" y2="{y_of(v):.1f}" stroke="#e5e8e8"/>'
+            f'<text x="{left - 4}" y="{y_of(v) + 4:.1f}" font-size="12" text-anchor="end" '
+            f'fill="#1b2631">{v:g}</text>'
+        )
+    out.append(
+        f'<text x="{(left + w - r) / 2}" y="{h - 6}" font-size="12" text-anchor="middle" '
+        f'fill="#1b2631">{escape(label)} (0-1), week 0 to {n}</text>'
+    )
+    for ys, colour, dash in ((ya, OKABE_ITO["blue"], ""), (yb, OKABE_ITO["vermillion"], "6 3")):
+        if ys:
+            pts = " ".join(f"{x_of(k):.1f},{y_of(v):.1f}" for k, v in enumerate(ys))
+            extra = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(
+                f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"{extra}/>'
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def diff_html(a: Pin, b: Pin) -> str:
+    """Inputs changed, outcomes side by side with B - A."""
+    changed = _inputs_changed(a, b)
+    rows_in = (
+        "".join(
+            f"<tr><th scope=row>{escape(w)}</th><td>{escape(x)}</td><td>{escape(y)}</td></tr>"
+            for w, x, y in changed
+        )
+        or '<tr><td colspan="3">No input differs.</td></tr>'
+    )
+    share = a.kind == "ensemble" and b.kind == "ensemble"
+    rows_out = []
+    for key in [k for k in a.outcomes if k in b.outcomes]:
+        x, y = a.outcomes[key], b.outcomes[key]
+        name = OUTCOME_LABELS.get(key) or METRIC_STYLE.get(key, (0, key))[1]
+        if share:
+            cells = (
+                f"<td>{100 * x:.1f}%</td><td>{100 * y:.1f}%</td><td>{100 * (y - x):+.1f} pp</td>"
+            )
+        else:
+            cells = f"<td>{x:.3f}</td><td>{y:.3f}</td><td>{y - x:+.3f}</td>"
+        rows_out.append(f"<tr><th scope=row>{escape(name)}</th>{cells}</tr>")
+    if a.kind == "run" and b.kind == "run":
+        rows_out.append(
+            f"<tr><th scope=row>events so far</th><td>{a.events}</td><td>{b.events}</td>"
+            f"<td>{b.events - a.events:+d}</td></tr>"
+        )
+    what = "share of replicates" if share else "value at the pinned week"
+    return (
+        '<div class="cs-table-wrap"><table class="cs-table" id="diff-inputs"><caption>Inputs '
+        f"that differ: A = {escape(a.name)}, B = {escape(b.name)}</caption><thead><tr>"
+        "<th scope=col>Input</th><th scope=col>A</th><th scope=col>B</th></tr></thead>"
+        f"<tbody>{rows_in}</tbody></table></div>"
+        '<div class="cs-table-wrap"><table class="cs-table" id="diff-outcomes"><caption>'
+        f"Outcomes ({what})</caption><thead><tr><th scope=col>Outcome</th><th scope=col>A</th>"
+        "<th scope=col>B</th><th scope=col>B \u2212 A</th></tr></thead>"
+        f"<tbody>{''.join(rows_out)}</tbody></table></div>"
+    )

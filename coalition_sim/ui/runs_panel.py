@@ -1,0 +1,183 @@
+"""The "Runs you keep" panel: pin the run or the ensemble on screen with a name and a note,
+list the pins, bring one back, diff two, and save / load the whole session as one file.
+
+The data side (pins, diff, the session file and its validation) is :mod:`.runs`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import solara
+
+from ..scenario.loading import ConfigError
+from . import guards
+from .page_state import PageState, Snapshot
+from .panels import Card
+from .runs import (
+    MAX_PINS,
+    Pin,
+    diff_html,
+    diff_svg,
+    pin_ensemble,
+    pin_run,
+    read_session,
+    session_json,
+)
+from .session import ensemble_key
+from .state import MAX_UPLOAD_BYTES
+from .style import chart
+from .widgets import NativeSelect, ScenarioFileInput
+
+__all__ = ["RunsPanel"]
+
+
+def _snapshot(inputs: Any, what: str) -> Snapshot:
+    return Snapshot(
+        inputs.scenario, inputs.seed, dict(inputs.values), inputs.posterior, inputs.week, what
+    )
+
+
+@solara.component
+def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
+    """``kept`` (the pins) and ``latest`` (the last ensemble) come as props: the Page's own
+    state, read in a child's render, is the value of the Page's last render, so a child that
+    reads it directly misses changes the Page makes (the list of pins did)."""
+    name = solara.use_reactive("")
+    note = solara.use_reactive("")
+    message = solara.use_reactive("")
+    pick_a = solara.use_reactive("0")
+    pick_b = solara.use_reactive("1")
+    _ = ui.version.value, ui.tick.value  # follow the page (see the docstring)
+    pins: list[Pin] = list(kept)
+    sim = ui.sim
+    ens = latest
+    ens_fresh = ens is not None and ens["inputs"] == ensemble_key(sim, ui.posterior.value)
+
+    def add(kind: str) -> None:
+        pins = list(ui.pins.value)  # at the click, not at the last render
+        label = name.value.strip() or f"{kind} {len(pins) + 1}"
+        if sim.source is None:
+            message.set(
+                "Refused: only runs of a shipped scenario can be pinned (a pinned run is kept "
+                "by its inputs); export this scenario's TOML instead."
+            )
+            return
+        if len(pins) >= MAX_PINS:
+            message.set(f"Refused: at most {MAX_PINS} pins; remove one first.")
+            return
+        try:
+            with sim.lock:
+                pin = (
+                    pin_run(sim, ui.inputs(), label[:80], note.value[:2000])
+                    if kind == "run"
+                    else pin_ensemble(ens, ui.inputs(), label[:80], note.value[:2000])
+                )
+        except ValueError as exc:
+            message.set(f"Refused: {exc}")
+            return
+        ui.pins.set([*pins, pin])
+        message.set(f"Pinned '{pin.name}'.")
+        name.set("")
+        note.set("")
+
+    def bring_back(k: int) -> None:
+        pin = list(ui.pins.value)[k]
+        msg = ui.commit(f"restore '{pin.name}'", lambda: ui.restore(_snapshot(pin.inputs, "")))
+        message.set(f"Refused: {msg}" if msg else f"Restored the inputs of '{pin.name}'.")
+
+    def remove(k: int) -> None:
+        ui.pins.set([p for j, p in enumerate(ui.pins.value) if j != k])
+
+    def load(data: dict[str, Any]) -> None:
+        try:
+            fname, text = guards.upload(data, MAX_UPLOAD_BYTES)
+        except guards.Refused as exc:
+            message.set(f"Refused: {exc}. Nothing was changed.")
+            return
+        if text is None:
+            message.set(
+                f"Refused: {fname}: a session file may be at most {MAX_UPLOAD_BYTES} bytes."
+            )
+            return
+        try:
+            doc = read_session(fname, text, ui.names)
+        except ConfigError as exc:
+            message.set(f"Refused: {exc}. Nothing was changed.")
+            return
+        msg = ui.commit(f"load {fname}", lambda: ui.restore(_snapshot(doc.current, "")))
+        if msg:
+            message.set(f"Refused: {fname}: {msg}. Nothing was changed.")
+            return
+        ui.pins.set(list(doc.pins))
+        message.set(f"Loaded {fname}: the inputs on screen and {len(doc.pins)} pin(s).")
+
+    with Card("Runs you keep", id="card-runs"):
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.InputText("Name", value=name, continuous_update=True, classes=["cs-pin-name"])
+            solara.InputText("Note", value=note, continuous_update=True, classes=["cs-pin-note"])
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Button(
+                "Pin this run", on_click=lambda: add("run"), outlined=True, classes=["cs-pin-run"]
+            )
+            solara.Button(
+                "Pin the ensemble", on_click=lambda: add("ensemble"), outlined=True,
+                disabled=not ens_fresh, classes=["cs-pin-ensemble"],
+            )  # fmt: skip
+        if message.value:
+            solara.HTML(
+                unsafe_innerHTML=f'<div class="cs-note" id="runs-message" role="status">'
+                f"{escape(message.value)}</div>"
+            )
+        if pins:
+            solara.HTML(tag="h3", unsafe_innerHTML="Pinned")
+            for k, pin in enumerate(pins):
+                with solara.Row(
+                    classes=["cs-pin"], style={"align-items": "center", "flex-wrap": "wrap"}
+                ):
+                    week = f", week {pin.inputs.week}" if pin.kind == "run" else ""
+                    reps = f", {pin.replicates} replicates" if pin.kind == "ensemble" else ""
+                    solara.HTML(
+                        unsafe_innerHTML=f'<div class="cs-pin-text"><b>{escape(pin.name)}</b> '
+                        f"({pin.kind}{week}{reps}): {escape(pin.label)}"
+                        + (f"<br><i>{escape(pin.note)}</i>" if pin.note else "")
+                        + "</div>"
+                    )
+                    solara.Button(
+                        "Restore", on_click=lambda k=k: bring_back(k), text=True,
+                        classes=["cs-pin-restore"],
+                    )  # fmt: skip
+                    solara.Button(
+                        "Remove", on_click=lambda k=k: remove(k), text=True,
+                        classes=["cs-pin-remove"],
+                    )  # fmt: skip
+        if len(pins) >= 2:
+            solara.HTML(tag="h3", unsafe_innerHTML="Diff of two pins")
+            options = [str(k) for k in range(len(pins))]
+            labels = [f"{k + 1}. {p.name}" for k, p in enumerate(pins)]
+            with solara.Row(style={"flex-wrap": "wrap"}):
+                NativeSelect.element(
+                    label="A", input_id="cs-diff-a", select_class="cs-diff-a", options=options,
+                    labels=labels, value=pick_a.value, on_value=pick_a.set,
+                )  # fmt: skip
+                NativeSelect.element(
+                    label="B", input_id="cs-diff-b", select_class="cs-diff-b", options=options,
+                    labels=labels, value=pick_b.value, on_value=pick_b.set,
+                )  # fmt: skip
+            a = pins[min(int(pick_a.value), len(pins) - 1)]
+            b = pins[min(int(pick_b.value), len(pins) - 1)]
+            solara.HTML(unsafe_innerHTML=diff_html(a, b))
+            if a.kind == "run" and b.kind == "run":
+                for metric in ("cohesion", "effective_pressure"):
+                    solara.HTML(unsafe_innerHTML=chart(diff_svg(a, b, metric), f"diff {metric}"))
+        solara.HTML(tag="h3", unsafe_innerHTML="Session")
+        with solara.Div(classes=["cs-exports"]):
+            solara.FileDownload(
+                lambda: session_json(ui.inputs(), list(ui.pins.value)), "session.json",
+                label="Save session (JSON)", mime_type="application/json",
+            )  # fmt: skip
+        ScenarioFileInput.element(
+            handler=load, label="Load a session file (.json)", input_id="cs-load-session",
+            accept=".json,application/json", describedby="runs-message",
+        )  # fmt: skip

@@ -1,0 +1,304 @@
+"""Runs you keep, orientation and authoring in a real browser (issue 22 items 4-6): pin a run
+and an ensemble with a name and note, diff two pins, save the session and load it back
+(validated like an upload), PNG beside SVG, the sortable per-replicate table; the scenario's
+description, the About panel, badge tooltips, tap-open slider help, the chronological
+timeline; an upload that ``extends`` a shipped scenario and the compact export; axe-core in
+each new state. One server and one browser for the module.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+from pathlib import Path
+
+import pytest
+from support.ui_harness import browser, serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "tests" / "support" / "axe-core" / "axe.min.js"
+WEEK = "document.querySelector('#cs-status').dataset.week"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with serve(log=tmp_path_factory.mktemp("ui-keep") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as b:
+        yield b
+
+
+def open_page(chromium, url, width=1440, height=1200, touch=False):
+    context = chromium.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True, has_touch=touch
+    )
+    pg = context.new_page()
+    pg.goto(url)
+    pg.wait_for_selector("#alliance-graph", timeout=60_000)
+    pg.wait_for_selector(".cs-step:not([disabled])", state="attached", timeout=120_000)
+    return pg
+
+
+def week(pg) -> int:
+    return int(pg.evaluate(WEEK))
+
+
+def wait_text(pg, selector: str, text: str, timeout: float = 30_000) -> None:
+    """Wait until the element's text contains ``text`` (widgets update one message at a time:
+    never assert on a second widget right after waiting for the first)."""
+    pg.wait_for_function(
+        "([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
+        arg=[selector, text], timeout=timeout,
+    )  # fmt: skip
+
+
+def step(pg, n: int) -> None:
+    for _ in range(n):
+        w = week(pg)
+        pg.click(".cs-step")
+        pg.wait_for_function(f"{WEEK} !== '{w}'")
+
+
+def axe(pg) -> list[dict]:
+    pg.add_script_tag(path=str(AXE))
+    return pg.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"""
+    )
+
+
+def download(pg, label: str, dest: Path) -> Path:
+    with pg.expect_download(timeout=30_000) as info:
+        pg.get_by_role("button", name=label).click()
+    path = dest / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def set_number(pg, key: str, value: str) -> None:
+    f = pg.locator(f".cs-number-{key.replace('.', '-')}")
+    f.fill(value)
+    f.press("Enter")
+    pg.wait_for_function(f"location.search.includes('{key}%3D{value}')")
+    pg.wait_for_function(f"{WEEK} === '0'")  # the run restarted
+
+
+def pin(pg, name: str, note: str = "", kind: str = "run") -> None:
+    pg.fill(".cs-pin-name input", name)
+    pg.fill(".cs-pin-note input", note)
+    pg.click(f".cs-pin-{kind}")
+    pg.wait_for_function(
+        f"document.querySelector('#runs-message')?.innerText.includes(\"Pinned '{name}'\")"
+    )
+
+
+# --------------------------------------------------------------------------- 4 keep
+
+
+def test_pin_diff_restore_save_and_load_a_session(chromium, app_url, tmp_path):
+    pg = open_page(chromium, app_url)
+    try:
+        step(pg, 4)
+        pin(pg, "as shipped", "the baseline, week 4")
+        set_number(pg, "params.fatigue.growth", "0.3")
+        step(pg, 6)
+        pin(pg, "fast fatigue")
+        pg.wait_for_function("document.querySelectorAll('.cs-pin').length === 2")
+        wait_text(pg, "#card-runs", "the baseline, week 4")
+        pg.wait_for_selector("#cs-diff-b")
+        pg.select_option("#cs-diff-a", "0")
+        pg.select_option("#cs-diff-b", "1")
+        wait_text(pg, "#diff-inputs", "Sanctions fatigue growth")
+        pg.wait_for_selector("#diff-cohesion")
+        inputs = pg.inner_text("#diff-inputs")
+        assert "Sanctions fatigue growth" in inputs and "0.3" in inputs and "week" in inputs
+        assert pg.locator("#diff-outcomes tbody tr").count() >= 4
+        assert pg.locator("#diff-cohesion polyline").count() == 2
+        assert axe(pg) == []
+        saved = download(pg, "Save session (JSON)", tmp_path)
+        doc = json.loads(saved.read_text())
+        assert doc["format"] == "coalition-sim-session" and len(doc["pins"]) == 2
+        assert doc["current"]["values"] == {"params.fatigue.growth": 0.3}
+        assert doc["current"]["week"] == 6
+        # bring back the first pin: its inputs and week
+        pg.locator(".cs-pin-restore").first.click()
+        pg.wait_for_function(f"{WEEK} === '4'")
+        wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.06")
+        pg.click(".cs-undo")  # restoring is undoable
+        pg.wait_for_function(f"{WEEK} === '6'")
+    finally:
+        pg.context.close()
+
+    pg = open_page(chromium, app_url)
+    try:
+        bad = tmp_path / "bad.json"
+        doc["pins"][0]["inputs"]["scenario"] = "../../etc/passwd"
+        bad.write_text(json.dumps(doc))
+        pg.set_input_files("#cs-load-session", str(bad))
+        pg.wait_for_function(
+            "document.querySelector('#runs-message')?.innerText.includes('Refused')"
+        )
+        msg = pg.inner_text("#runs-message")
+        assert "bad.json: key 'pins[0].inputs.scenario' must be a shipped scenario" in msg
+        assert "\n" not in msg and pg.locator(".cs-pin").count() == 0
+        pg.set_input_files("#cs-load-session", str(saved))
+        pg.wait_for_function("document.querySelectorAll('.cs-pin').length === 2", timeout=90_000)
+        pg.wait_for_function(f"{WEEK} === '6'")
+        wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.3")
+    finally:
+        pg.context.close()
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_png_beside_svg_sortable_replicates_and_a_pinned_ensemble(chromium, app_url, tmp_path):
+    pg = open_page(chromium, app_url)
+    try:
+        pg.fill(".cs-replicates input", "60")
+        pg.click(".cs-run-ensemble")
+        pg.wait_for_selector("#outcome-bars", timeout=60_000)
+        png = download(pg, "Outcome bars (PNG)", tmp_path)
+        vb = pg.evaluate("document.querySelector('#outcome-bars').viewBox.baseVal.width")
+        assert png.suffix == ".png" and _png_size(png)[0] == 2 * round(vb)
+        assert pg.get_by_role("button", name="Outcome bars (SVG)").count() == 1
+        pg.locator("#replicates summary").click()
+        table = pg.locator("#replicate-table")
+        assert table.locator("tbody tr").count() == 60
+        head = table.locator("th", has_text="cohesion").first
+        head.locator("button").click()
+        head.locator("button").click()  # descending
+        assert head.get_attribute("aria-sort") == "descending"
+        col = pg.evaluate(
+            "[...document.querySelectorAll('#replicate-table thead th')]"
+            ".findIndex(th => th.innerText.startsWith('cohesion'))"
+        )
+        values = [
+            float(v)
+            for v in pg.evaluate(
+                f"[...document.querySelectorAll('#replicate-table tbody tr')]"
+                f".map(r => r.children[{col}].innerText)"
+            )
+        ]
+        assert values == sorted(values, reverse=True) and values[0] > values[-1]
+        pin(pg, "sixty", kind="ensemble")
+        wait_text(pg, "#card-runs", "60 replicates")
+        assert axe(pg) == []
+        # the graph and time series export as PNG too
+        pg.click(".cs-show-exports")
+        graph = download(pg, "Alliance graph (PNG)", tmp_path)
+        assert _png_size(graph)[0] > 300
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- 5 orientation
+
+
+def test_orientation_description_about_badges_help_and_timeline(chromium, app_url):
+    pg = open_page(chromium, app_url, width=390, height=900, touch=True)
+    try:
+        assert "Neutral baseline" in pg.inner_text("#scenario-description")
+        for badge in ("dprk", "summit", "domain", "election", "posture"):
+            assert len(pg.get_attribute(f'[data-badge="{badge}"]', "title")) > 30
+        pg.locator("#about summary").tap()
+        about = pg.inner_text("#about")
+        for word in ("Commitment", "Defiance", "Cohesion", "Effective pressure", "US isolation"):
+            assert word in about
+        assert "docs/ODD.md" in about and "README" in about
+        pg.click(".cs-menu")
+        pg.wait_for_selector("#cs-controls.cs-open")
+        info = pg.locator(".cs-knob-actors-ROK-mediation .cs-knob-info")
+        info.locator("summary").tap()
+        assert "This scenario: 0.6" in info.inner_text() and "Source:" in info.inner_text()
+        assert axe(pg) == []
+        for _ in range(12):
+            pg.click(".cs-step")
+            time.sleep(0.15)
+        pg.keyboard.press("Escape")
+        pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
+        pg.locator(".cs-chrono-switch input").check(force=True)
+        pg.wait_for_selector(".cs-timeline.cs-chrono")
+        weeks = [
+            int(t.split()[1]) for t in pg.locator(".cs-timeline .cs-ev-week").all_inner_texts()
+        ]
+        assert weeks == sorted(weeks) and weeks
+        assert "Jul 2018" in pg.text_content("#time-series")  # month-year ticks
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- 6 authoring
+
+
+def test_upload_extends_a_shipped_scenario_and_the_compact_export(chromium, app_url, tmp_path):
+    pg = open_page(chromium, app_url)
+    try:
+        child = tmp_path / "child.toml"
+        child.write_text(
+            'extends = "summit_2018.toml"\nname = "my summit"\nseed = 5\n'
+            "[params.fatigue]\ngrowth = 0.2\n"
+        )
+        pg.set_input_files("#cs-load-file", str(child))
+        pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('my summit')")
+        pg.wait_for_function(
+            "document.querySelector('.cs-knob-params-fatigue-growth').innerText"
+            ".includes('growth: 0.2')"
+        )
+        bad = tmp_path / "evil.toml"
+        bad.write_text('extends = "../../etc/passwd"\n')
+        pg.set_input_files("#cs-load-file", str(bad))
+        wait_text(pg, "#load-error", "evil.toml: key 'extends' must name a shipped scenario")
+        pg.select_option("#cs-scenario", "baseline")
+        pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('baseline')")
+        set_number(pg, "actors.ROK.mediation", "0.35")
+        pg.click(".cs-show-exports")
+        compact = download(pg, "Scenario as changes to baseline (extends, TOML)", tmp_path)
+        text = compact.read_text()
+        assert 'extends = "baseline.toml"' in text and "mediation = 0.35" in text
+        assert "USA" not in text
+        pg.set_input_files("#cs-load-file", str(compact))
+        pg.wait_for_function(
+            f"document.querySelector('#cs-status').innerText.includes('{compact.name}') || "
+            "document.querySelector('#cs-scenario').value.startsWith('file:')"
+        )
+        wait_text(pg, ".cs-knob-actors-ROK-mediation", "0.35")
+    finally:
+        pg.context.close()
+
+
+def test_actor_editor_adds_japan_with_its_ties(chromium, app_url):
+    pg = open_page(chromium, app_url)
+    try:
+        pg.locator(".cs-ed-add").scroll_into_view_if_needed()
+        pg.fill(".cs-ed-cap input", "3")
+        pg.click(".cs-ed-add")
+        wait_text(pg, "#editor-message", "Capability must be a number from 0 to 1")
+        assert "baseline, seed" in pg.inner_text("#cs-status")
+        pg.fill(".cs-ed-cap input", "0.033")
+        pg.click(".cs-ed-add")
+        pg.wait_for_function(
+            "document.querySelector('#cs-status').innerText.includes('baseline + JPN')"
+        )
+        assert pg.locator('#alliance-graph g.actor[data-actor="JPN"]').count() == 1
+        ties = pg.evaluate(
+            "[...document.querySelectorAll('#alliance-graph line title')].map(t => t.textContent)"
+        )
+        assert any(t.startswith("USA\u2013JPN: treaty ally") for t in ties), ties
+        assert any(t.startswith("DPRK\u2013JPN") for t in ties), ties
+        assert axe(pg) == []
+        pg.click(".cs-undo")
+        pg.wait_for_function("!document.querySelector('#cs-status').innerText.includes('JPN')")
+    finally:
+        pg.context.close()

@@ -1,0 +1,429 @@
+"""The analyst's workbench in a real browser (issue 22): inputs that cannot be lost (inert
+slider labels, number fields, Undo/Redo restoring the week), Compare finished (human lever
+names, effects printed in percentage points on a ticked axis, staleness, the command line's
+``effects.csv`` bytes, the link, a phone layout with nothing under Solara's badge), the
+posterior as an input (staleness, link, download names, the previous ensemble pinned with a
+paired difference), the warm-up message, and axe-core in each new state.
+
+One server and one browser for the module (plus one short-lived server for the warm-up hold).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from support.ui_harness import browser, serve
+
+from coalition_sim.cli.main import main as cli
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "tests" / "support" / "axe-core" / "axe.min.js"
+WEEK = "document.querySelector('#cs-status').dataset.week"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with serve(log=tmp_path_factory.mktemp("ui-wb") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as b:
+        yield b
+
+
+def open_page(chromium, url, width=1440, height=1000, touch=False):
+    context = chromium.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True, has_touch=touch
+    )
+    pg = context.new_page()
+    pg.goto(url)
+    pg.wait_for_selector("#alliance-graph", timeout=60_000)
+    pg.wait_for_selector(".cs-step:not([disabled])", state="attached", timeout=120_000)
+    return pg
+
+
+def week(pg) -> int:
+    return int(pg.evaluate(WEEK))
+
+
+def wait_text(pg, selector: str, text: str, timeout: float = 30_000) -> None:
+    """Wait until the element's text contains ``text`` (widgets update one message at a time:
+    never assert on a second widget right after waiting for the first)."""
+    pg.wait_for_function(
+        "([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
+        arg=[selector, text], timeout=timeout,
+    )  # fmt: skip
+
+
+def step(pg, n: int) -> None:
+    for _ in range(n):
+        w = week(pg)
+        pg.click(".cs-step")
+        pg.wait_for_function(f"{WEEK} !== '{w}'")
+
+
+def open_drawer(pg) -> None:
+    if pg.viewport_size["width"] < 900 and not pg.locator("#cs-controls.cs-open").count():
+        pg.click(".cs-menu")
+        pg.wait_for_selector("#cs-controls.cs-open")
+
+
+def axe(pg) -> list[dict]:
+    pg.add_script_tag(path=str(AXE))
+    return pg.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"""
+    )
+
+
+def download(pg, label: str, dest: Path) -> Path:
+    with pg.expect_download(timeout=30_000) as info:
+        pg.get_by_role("button", name=label).click()
+    path = dest / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def knob_label(pg, key: str) -> str:
+    return pg.inner_text(f".cs-knob-{key.replace('.', '-')} .v-label")
+
+
+# --------------------------------------------------------------------------- 1 inputs
+
+
+@pytest.mark.parametrize("width", [390, 1024, 1440])
+def test_slider_labels_are_inert_by_mouse_and_touch(chromium, app_url, width):
+    touch = width < 900
+    pg = open_page(chromium, app_url, width=width, touch=touch)
+    try:
+        open_drawer(pg)
+        step(pg, 3)
+        url = pg.url
+        labels = pg.locator(".cs-knob .v-label, .cs-speed .v-label")
+        assert labels.count() >= 10
+        for k in (0, 1, 4, 7):  # speed, two sanctions sliders, a leader slider
+            lab = labels.nth(k)
+            lab.scroll_into_view_if_needed()
+            before = lab.inner_text()
+            box = lab.bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            if touch:
+                pg.touchscreen.tap(x, y)
+            else:
+                pg.mouse.click(x, y)
+            time.sleep(0.4)
+            assert lab.inner_text() == before, f"a click on '{before}' changed it"
+            assert week(pg) == 3, f"a click on '{before}' restarted the run"
+        assert pg.url == url
+    finally:
+        pg.context.close()
+
+
+def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
+    pg = open_page(chromium, app_url)
+    try:
+        sliders = pg.locator(".cs-knob .v-slider").count()
+        fields = pg.locator(".cs-knob input.cs-number")
+        assert fields.count() == sliders >= 10
+        f = pg.locator(".cs-number-params-fatigue-growth")
+        assert f.get_attribute("aria-label").startswith("Sanctions fatigue growth")
+        f.fill("0.2")
+        f.press("Enter")
+        pg.wait_for_function("location.search.includes('params.fatigue.growth%3D0.2')")
+        wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.2")
+        f.fill("7")
+        f.press("Enter")
+        wait_text(pg, "#knob-error", "must be a number from 0 to 1, not '7'")
+        assert "growth: 0.2" in knob_label(pg, "params.fatigue.growth")  # model unchanged
+        assert f.input_value() == "0.2"
+    finally:
+        pg.context.close()
+
+
+def test_undo_and_redo_restore_every_input_and_the_week(chromium, app_url):
+    pg = open_page(chromium, app_url)
+    try:
+        assert pg.is_disabled(".cs-undo") and pg.is_disabled(".cs-redo")
+        step(pg, 5)
+        seed = pg.locator(".cs-seed input")
+        seed.fill("7")
+        seed.press("Enter")
+        pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('seed 7')")
+        assert week(pg) == 0
+        step(pg, 2)
+        pg.select_option("#cs-scenario", "summit_2018")
+        pg.wait_for_function(
+            "document.querySelector('#cs-status').innerText.includes('summit_2018')"
+        )
+        f = pg.locator(".cs-number-actors-ROK-mediation")
+        f.fill("0.9")
+        f.press("Enter")
+        pg.wait_for_function("location.search.includes('actors.ROK.mediation%3D0.9')")
+        pg.get_by_role("switch", name=re.compile("posterior")).click(force=True)
+        pg.wait_for_function("location.search.includes('posterior=1')")
+        pg.wait_for_function("document.querySelector('.cs-undo').title.includes('posterior')")
+
+        undo_title = "document.querySelector('.cs-undo').title.includes({!r})".format
+        redo_title = "document.querySelector('.cs-redo').title.includes({!r})".format
+        pg.click(".cs-undo")  # posterior off again
+        pg.wait_for_function("!location.search.includes('posterior=1')")
+        pg.wait_for_function(undo_title("ROK mediation"))
+        pg.click(".cs-undo")  # mediation back
+        pg.wait_for_function("!location.search.includes('mediation')")
+        pg.wait_for_function(undo_title("scenario summit_2018"))
+        pg.click(".cs-undo")  # scenario back: baseline, seed 7, week 2
+        pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('baseline')")
+        assert "seed 7" in pg.inner_text("#cs-status") and week(pg) == 2
+        pg.wait_for_function(undo_title("seed 7"))
+        pg.click(".cs-undo")  # seed back: seed 20180524, week 5
+        pg.wait_for_function(f"{WEEK} === '5'")
+        assert "seed 20180524" in pg.inner_text("#cs-status")
+        pg.wait_for_function("document.querySelector('.cs-seed input').value === '20180524'")
+        pg.wait_for_function("document.querySelector('.cs-undo').disabled", timeout=5000)
+        assert axe(pg) == []
+
+        pg.wait_for_function(redo_title("seed 7"))
+        pg.click(".cs-redo")
+        pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('seed 7')")
+        assert week(pg) == 2
+        pg.wait_for_function(redo_title("scenario summit_2018"))
+        # a click that lands while the button is being re-drawn can be lost in a headless
+        # browser under load; a person's second click comes later (retried at most twice)
+        for _ in range(3):
+            pg.click(".cs-redo")
+            try:
+                pg.wait_for_function(
+                    "document.querySelector('#cs-status').innerText.includes('summit_2018')",
+                    timeout=10_000,
+                )
+                break
+            except PlaywrightTimeout:
+                continue
+        assert "summit_2018" in pg.inner_text("#cs-status")
+        # a new change clears the redo list
+        pg.locator(".cs-reset").click()
+        assert pg.is_disabled(".cs-redo") or week(pg) == 0
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- 2 compare
+
+
+def _compare(pg) -> None:
+    before = pg.evaluate("(document.querySelector('#compare-summary') || {}).innerText || ''")
+    pg.click(".cs-run-compare")
+    pg.wait_for_function(
+        "(() => { const s = document.querySelector('#compare-summary');"
+        f" return s && s.innerText !== {before!r} && !document.querySelector('#compare-stale'); }})()",
+        timeout=60_000,
+    )
+
+
+def test_compare_prints_effects_names_inputs_and_exports_the_cli_bytes(chromium, app_url, tmp_path):
+    pg = open_page(chromium, app_url, height=1400)
+    try:
+        options = pg.locator("#cs-compare-lever option")
+        texts = [options.nth(k).inner_text() for k in range(options.count())]
+        assert texts and not [t for t in texts if "." in t or "<" in t], texts
+        assert "USA hedges a cancellation (leaves the door open)" in texts
+        _compare(pg)
+        summary = pg.inner_text("#compare-summary")
+        assert (
+            "baseline, seed 20180524" in summary and "lever: USA hedges a cancellation" in summary
+        )
+        assert "A = 0.8, B = 0" in summary
+        texts = pg.locator("#compare-bars .effect-text").all_text_contents()
+        assert len(texts) == 10
+        for t in texts:
+            assert re.fullmatch(r"[+\u2212]\d+\.\d pp \[[+\u2212]\d+\.\d, [+\u2212]\d+\.\d\]", t), t
+        ticks = pg.locator("#compare-bars .tick-label").all_text_contents()
+        assert len(ticks) >= 5 and "0" in [t.lstrip("+") for t in ticks]
+        # the link holds the Compare inputs
+        pg.wait_for_function("location.search.includes('lever=')")
+        q = parse_qs(urlparse(pg.url).query)
+        assert q["lever"] == ["actors.USA.hedging"] and q["reps"] == ["500"]
+        assert float(q["a"][0]) == 0.8 and float(q["b"][0]) == 0.0
+        # effects.csv: the command line's own bytes
+        got = download(pg, "Effects (CSV, as the command line)", tmp_path)
+        assert got.name == "effects.csv"
+        out = tmp_path / "cli"
+        rc = cli([
+            "compare", "--scenario", "baseline", "--seed", "20180524", "--replicates", "500",
+            "--policy", "A:actors.USA.hedging=0.8", "--policy", "B:actors.USA.hedging=0.0",
+            "--out", str(out),
+        ])  # fmt: skip
+        assert rc == 0
+        assert got.read_bytes() == (out / "effects.csv").read_bytes()
+        svg = download(pg, "Effects chart (SVG)", tmp_path)
+        assert svg.suffix == ".svg" and "effect-text" in svg.read_text()
+        assert "--policy" in pg.inner_text("#compare-command")
+        assert axe(pg) == []
+    finally:
+        pg.context.close()
+
+
+def test_compare_greys_on_any_change_and_a_link_restores_it(chromium, app_url):
+    pg = open_page(chromium, app_url, height=1400)
+    try:
+        _compare(pg)
+        assert pg.get_attribute("#compare-results", "aria-disabled") == "false"
+        b = pg.locator(".cs-number-b")
+        b.fill("0.3")
+        b.press("Enter")
+        pg.wait_for_selector("#compare-stale")
+        pg.wait_for_function(
+            "document.querySelector('#compare-results').getAttribute('aria-disabled') === 'true'"
+            " && document.querySelector('#compare-results').classList.contains('cs-stale')"
+        )
+        _compare(pg)
+        assert "B = 0.3" in pg.inner_text("#compare-summary")
+        seed = pg.locator(".cs-seed input")
+        seed.fill("11")
+        seed.press("Enter")
+        pg.wait_for_selector("#compare-stale")
+        pg.wait_for_function("location.search.includes('seed=11')")
+        link = pg.url
+        assert "b=0.3" in link
+    finally:
+        pg.context.close()
+    pg = open_page(chromium, link, height=1400)
+    try:
+        assert pg.locator(".cs-compare-lever").input_value() == "actors.USA.hedging"
+        assert pg.locator(".cs-number-b").input_value() == "0.3"
+        assert pg.locator(".cs-number-a").input_value() == "0.8"
+    finally:
+        pg.context.close()
+
+
+def _font_px(pg, selector: str) -> float:
+    """Smallest rendered font size (CSS px) of the text under ``selector`` (SVG scaled)."""
+    return pg.evaluate(
+        """(sel) => Math.min(...[...document.querySelectorAll(sel)].map(t => {
+            const svg = t.ownerSVGElement;
+            const scale = svg ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
+            return parseFloat(getComputedStyle(t).fontSize) * scale; }))""",
+        selector,
+    )
+
+
+def _covered_buttons(pg) -> list[str]:
+    """Visible buttons whose centre another element (e.g. a framework badge) covers."""
+    return pg.evaluate(
+        """() => [...document.querySelectorAll('button, .v-btn, select, input')].filter(b => {
+            const r = b.getBoundingClientRect();
+            if (!r.width || !r.height || r.bottom < 0 || r.top > innerHeight) return false;
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            if (x < 0 || x > innerWidth || r.top < 60) return false;  // under the page's own bar
+            const hit = document.elementFromPoint(x, y);
+            // a Vuetify switch's own thumb covers its (invisible) checkbox: that is by design
+            const own = b.closest('.v-input');
+            return hit && !b.contains(hit) && !hit.contains(b) && !hit.closest('label')
+              && !(own && own.contains(hit));
+        }).map(b => b.className || b.tagName)"""
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1024])
+def test_compare_is_readable_on_a_phone_and_nothing_sits_under_a_badge(chromium, app_url, width):
+    pg = open_page(chromium, app_url, width=width, height=800, touch=width < 900)
+    try:
+        assert pg.get_by_text("This website runs on Solara").count() == 0 or not (
+            pg.get_by_text("This website runs on Solara").is_visible()
+        )
+        pg.locator(".cs-run-compare").scroll_into_view_if_needed()
+        _compare(pg)
+        pg.locator("#compare-bars").scroll_into_view_if_needed()
+        assert _font_px(pg, "#compare-bars text") >= 11
+        assert _font_px(pg, "#compare-summary") >= 11
+        sw = pg.evaluate("document.documentElement.scrollWidth")
+        assert sw <= width + 1, f"the page scrolls sideways at {width} px ({sw})"
+        for y in range(0, pg.evaluate("document.body.scrollHeight"), 600):
+            pg.evaluate(f"window.scrollTo(0, {y})")
+            assert _covered_buttons(pg) == []
+        assert axe(pg) == []
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- 3 posterior
+
+
+def _ensemble(pg) -> None:
+    before = pg.evaluate("(document.querySelector('#ensemble-summary') || {}).innerText || ''")
+    pg.click(".cs-run-ensemble")
+    pg.wait_for_function(
+        "(() => { const s = document.querySelector('#ensemble-summary');"
+        f" return s && s.innerText !== {before!r}; }})()",
+        timeout=60_000,
+    )
+
+
+def test_posterior_switch_is_an_input_with_before_after(chromium, app_url, tmp_path):
+    pg = open_page(chromium, app_url, height=1400)
+    try:
+        pg.locator("#posterior-help summary").click()
+        assert "2016\u201318 record" in pg.inner_text("#posterior-help")
+        report = download(pg, "Calibration report (Markdown)", tmp_path)
+        assert report.read_text().startswith("# Calibration")
+        pg.fill(".cs-replicates input", "200")
+        _ensemble(pg)
+        fixed = download(pg, "Outcome table (CSV)", tmp_path)
+        assert "fixed" in fixed.name
+        pg.get_by_role("switch", name=re.compile("posterior")).click(force=True)
+        pg.wait_for_selector("#ensemble-stale")
+        assert "posterior=1" in pg.url
+        pg.click(".cs-rerun")
+        pg.wait_for_function("!document.querySelector('#ensemble-stale')", timeout=60_000)
+        assert "posterior" in pg.inner_text("#ensemble-summary")
+        drawn = download(pg, "Outcome table (CSV)", tmp_path)
+        assert "posterior" in drawn.name and drawn.name != fixed.name
+        # the previous ensemble stays beside the new one, with the paired difference
+        assert pg.locator("#previous-ensemble #previous-bars").count() == 1
+        table = pg.locator("#ensemble-difference")
+        assert "paired replicate by replicate" in table.inner_text()
+        rows = table.locator("tbody tr")
+        assert rows.count() == 10
+        for k in range(rows.count()):
+            cells = rows.nth(k).locator("td").all_inner_texts()
+            before, after = (float(c.rstrip("%")) for c in cells[:2])
+            effect = float(rows.nth(k).get_attribute("data-effect")) * 100
+            assert abs((after - before) - effect) < 0.11
+        assert axe(pg) == []
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- 7 warm-up
+
+
+def test_warm_up_message_then_buttons_wake(chromium, tmp_path):
+    env = {"COALITION_UI_WARMUP_HOLD": "8"}
+    with serve(log=tmp_path / "server.log", env=env) as url:
+        context = chromium.new_context(viewport={"width": 390, "height": 800})
+        pg = context.new_page()
+        try:
+            pg.goto(url)
+            note = pg.locator("#cs-warmup")
+            note.wait_for(timeout=60_000)
+            text = note.inner_text()
+            assert "Preparing the model, once per machine, ~" in text and " s" in text
+            assert pg.get_attribute("#cs-warmup", "role") == "status"
+            assert pg.is_disabled(".cs-run-compare") and pg.is_disabled(".cs-run-ensemble")
+            assert axe(pg) == []
+            note.wait_for(state="detached", timeout=120_000)
+            pg.wait_for_selector(".cs-run-compare:not([disabled])")
+            open_drawer(pg)
+            assert not pg.is_disabled(".cs-step")
+        finally:
+            context.close()
