@@ -223,7 +223,13 @@ def test_keyword_names_map_to_the_one_dotted_spelling():
 
 
 def test_graph_edge_strengths_track_the_state():
-    model = CoalitionModel(rng=9)
+    # China far below the US: the USA-PRC tie strains, so coalition ties move
+    from coalition_sim.scenario.library import resolve_scenario
+    from coalition_sim.scenario.names import with_values
+
+    model = CoalitionModel(
+        with_values(resolve_scenario(None), {"actors.PRC.commitment": 0.1}), rng=9
+    )
     ids = model.structure.ids
     initial = {(a, b): d["strength"] for a, b, d in model.graph.edges(data=True)}
     for _ in range(30):

@@ -18,7 +18,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
-from . import calibrate, experiments, screen, signatures, sweep, ui, validate
+from . import calibrate, diagnose, experiments, screen, signatures, sweep, ui, validate
 from .args import input_path, output_arg, positive_int
 from .args import seed as _seed
 from .errors import machine_error
@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_extensions(sub: argparse._SubParsersAction) -> None:
     """Subcommands defined in their own modules (sweeps, UI, calibration, signatures,
-    experiments)."""
-    for module in (sweep, ui, calibrate, screen, signatures, experiments, validate):
+    experiments, validation, diagnosis, screening)."""
+    for module in (sweep, ui, calibrate, screen, signatures, experiments, validate, diagnose):
         module.register(sub)
 
 

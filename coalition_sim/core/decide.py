@@ -109,7 +109,7 @@ def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: 
         pf.target_mediator_shunning,
     )
     ctx[Context.TALKS_ON] = summit in (SummitState.PROPOSED, SummitState.SCHEDULED)
-    ctx[Context.DESTABILISATION] = max(s.us_isolation[r], s.tension[r])
+    ctx[Context.DESTABILISATION] = s.tension[r]
     ctx[Context.BOTH_WANT] = R.both_want_meeting(
         summit, s.engagement[r, ld], s.engagement[r, tg], pf.volatility_want_threshold
     )
@@ -148,7 +148,7 @@ def decide_actor(
     # 3.4.2 commitment: coalition members follow the coalition rule; the target's defiance
     # follows its policy mode
     c = s.commitment[r, i]
-    c0 = pa[ActorField.COMMITMENT, i]
+    c0 = s.anchor[r, i]
     noise = R.uniform_noise(u_commit, pf.commitment_noise * vol)
     mode_level = R.mode_engagement_level(
         s.mode[r] == Mode.INFLUENCE, pf.engagement_influence_level, pf.engagement_autonomy_level
@@ -156,48 +156,38 @@ def decide_actor(
     if is_target:
         commitment = R.defiance_update(c, mode_level, pf.engagement_adjust_rate, noise)
     else:
-        gap = R.bounded_pull(
-            R.alliance_gap(s.commitment[r], s.strength[r, i], pull[i], i),
-            c,
-            c0,
-            pf.commitment_pull_ceiling,
-        )
-        drag = 0.0
-        if g.partners[i] > 0:
-            drag = R.partner_drag(
-                commitment=c,
-                economy=pa[ActorField.ECONOMY, i],
-                stability=pa[ActorField.STABILITY, i],
-                trade=pa[ActorField.TRADE, i],
-                unilateral=s.unilateral[r],
-                target_engagement=s.engagement[r, tg],
-                relief=s.relief[r],
-                economic_cost=pf.commitment_economic_cost,
-                unilateral_cost=pf.commitment_unilateral_cost,
-                engagement_pull=pf.commitment_engagement_pull,
-                relief_leakage=pf.commitment_relief_leakage,
-            )
+        gap = R.alliance_gap(s.commitment[r], s.strength[r, i], pull[i], i)
+        partner = g.partners[i] > 0
         push = R.posture_push(s.posture[r], pf.commitment_posture_effect) if is_leader else 0.0
+        setpoint = R.commitment_setpoint(
+            c0=c0,
+            fatigue=fatigue,
+            economy=pa[ActorField.ECONOMY, i],
+            stability=pa[ActorField.STABILITY, i],
+            tension=ctx[Context.DESTABILISATION],
+            unilateral=s.unilateral[r] * partner,
+            target_engagement=s.engagement[r, tg] * partner,
+            relief=s.granted[r] * partner,
+            posture_push=push,
+            fatigue_erosion=pf.commitment_fatigue_erosion,
+            stability_pullback=pf.commitment_stability_pullback,
+            unilateral_cost=pf.commitment_unilateral_cost,
+            engagement_pull=pf.commitment_engagement_pull,
+            relief_leakage=pf.commitment_relief_leakage,
+        )
         commitment = R.commitment_update(
             c=c,
-            c0=c0,
+            setpoint=setpoint,
             gap=gap,
             conformity=pa[ActorField.CONFORMITY, i],
-            fatigue=fatigue,
             security=pa[ActorField.SECURITY, i],
-            stability=pa[ActorField.STABILITY, i],
             provocation=s.provocation[r],
-            destabilisation=ctx[Context.DESTABILISATION],
-            posture_push=push,
             noise=noise,
             p_pull=pf.commitment_pull_rate,
             p_anchor=pf.commitment_anchor_rate,
             p_conventional=pf.commitment_conventional_response,
             p_strategic=pf.commitment_strategic_response,
-            p_erosion=pf.commitment_fatigue_erosion,
-            p_pullback=pf.commitment_stability_pullback,
             habituation=R.habituation_factor(s.alarm[r], pf.commitment_habituation),
-            drag=drag,
         )
     # 3.4.3 engagement: drift toward a role-specific set-point, narrowed by the pandemic,
     # with noise and occasional policy shifts
@@ -399,7 +389,7 @@ def decide_leader(
             0.0,
             v_escalate,
             pf.prospect_sensitivity,
-            0.0,
+            R.compromise_open(ctx[Context.DIPLOMACY] > 0),
             0.0,
             -pf.clock_pandemic_inward * ctx[Context.PANDEMIC],
         )

@@ -62,8 +62,10 @@ def resolve_world(
                 s.commitment[r, j] = R.clip01(s.commitment[r, j] + g.ev_value[k])
             elif var == 1:
                 s.engagement[r, j] = R.clip01(s.engagement[r, j] + g.ev_value[k])
-            else:
+            elif var == 2:
                 s.standing[r, j] = R.clip01(s.standing[r, j] + g.ev_value[k])
+            else:  # a slow, documented cause (a change of government) moves the anchor
+                s.anchor[r, j] = R.clip01(s.anchor[r, j] + g.ev_value[k])
     # 4.2 the planned DPRK mode takes effect; a change is logged
     ev[Event.MODE_INFLUENCE] = s.planned_mode[r] == Mode.INFLUENCE and s.mode[r] == Mode.AUTONOMY
     ev[Event.MODE_AUTONOMY] = s.planned_mode[r] == Mode.AUTONOMY and s.mode[r] == Mode.INFLUENCE
@@ -116,6 +118,7 @@ def resolve_world(
     # security recovers, the weapons programme builds or fades with the mode
     pressure = ctx[Context.PRESSURE]
     relief = R.relief_erosion(s.relief[r], pf.target_relief_decay, pressure)
+    s.granted[r] = R.relief_erosion(s.granted[r], pf.target_relief_decay, pressure)
     s.relief[r] = R.leakage_relief(relief, pressure, s.pressure0[r], pf.enforcement_leakage)
     s.prestige[r] = R.prestige_fade(s.prestige[r], pf.target_prestige_decay)
     s.security[r] = R.security_recovery(
@@ -127,7 +130,7 @@ def resolve_world(
         pf.target_programme_growth,
         pf.target_programme_decay,
     )
-    # 4.8 coalition ties strengthen with coordination and strain with divergence
+    # 4.8 coalition ties strain with divergence and recover toward their institutional strength
     for k in range(g.pairs.shape[0]):
         i, j = g.pairs[k, 0], g.pairs[k, 1]
         ci, cj = s.commitment[r, i], s.commitment[r, j]
@@ -140,6 +143,7 @@ def resolve_world(
                 pf.ties_tolerance,
                 pf.ties_strengthen,
                 pf.ties_strain,
+                s.tie_baseline[r, x, y],
             )
     # 4.9 tension decays; a military crisis is declared when it crosses the threshold
     s.tension[r] = R.tension_decay(s.tension[r], pf.tension_decay)
@@ -286,6 +290,7 @@ def summit_process(
         s.strength[r, j, ld] = R.clip01(s.strength[r, j, ld] - cost * g.leader_allies[j])
     s.prestige[r] = R.grow_toward_one(s.prestige[r], pf.target_summit_prestige, held)
     s.relief[r] = R.grow_toward_one(s.relief[r], pf.target_agreement_relief, agreement)
+    s.granted[r] = R.grow_toward_one(s.granted[r], pf.target_agreement_relief, agreement)
     s.snub[r] = no_deal
     s.since_summit[r] = 0 if held else s.since_summit[r] + 1
     if agreement:

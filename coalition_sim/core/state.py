@@ -84,6 +84,7 @@ _N = (0.0, None)  # a count or memory, >= 0
 #: Every state variable, in the order of the record the compiled phases read.
 STATE_TABLE: tuple[Var, ...] = (
     Var("commitment", f8, ACTOR, "actor.commitment", "commitment to the pressure campaign (0 = no enforcement, 1 = \"maximum pressure\"); for the target, its **defiance posture**", bounds=_U),
+    Var("anchor", f8, ACTOR, "actor.commitment", "the commitment the actor returns to without shocks (its interest-based level); starts at `actors.<ID>.commitment`, moved only by `anchor` shocks (a change of government, 3.4.10)", bounds=_U),
     Var("engagement", f8, ACTOR, "actor.engagement", "willingness to negotiate", bounds=_U),
     Var("standing", f8, ACTOR, "actor.standing", "domestic standing of the leadership (approval, security of rule)", bounds=_U),
     Var("reference", f8, ACTOR, "actor.reference", "prospect-theory reference point for standing; standing below it = domain of losses", bounds=_U),
@@ -93,12 +94,14 @@ STATE_TABLE: tuple[Var, ...] = (
     Var("outburst_third_party", b1, ACTOR, False, "this week: the actor had an outburst aimed elsewhere"),
     Var("shift", b1, ACTOR, False, "this week: the actor made a policy shift (jump in engagement)"),
     Var("strength", f8, PAIR, "strength0", "tie strength; 0 where there is no tie", bounds=_U, note="[0, 1], symmetric"),
+    Var("tie_baseline", f8, PAIR, "strength0", "each tie's institutional strength (its initial `ties[].strength`), to which a strained or snubbed tie recovers (3.4.2)", bounds=_U, note="[0, 1], symmetric"),
     Var("divergence", f8, PAIR, 0.0, "running mean of commitment divergence `abs(c_i - c_j)` on coalition ties (0 elsewhere)", bounds=_U),
     Var("mode", i1, SCALAR, "mode0", "DPRK policy mode ([S20])", codes=Mode),
     Var("summit", i1, SCALAR, 0, "summit process state", codes=SummitState),
     Var("summit_timer", i4, SCALAR, 0, "in `SCHEDULED`: weeks left until the week the summit is held; in every other state: weeks since the state was entered (reset to 0 at each transition, +1 a week)", bounds=_N),
     Var("hedged", b1, SCALAR, False, "the last cancellation left the door open (revivable)"),
     Var("relief", f8, SCALAR, "relief0", "economic relief the DPRK has obtained", bounds=_U),
+    Var("granted", f8, SCALAR, "relief0", "the part of the DPRK's relief granted by agreements (not busting): what partners read as the signal to ease (3.4.1); erodes with relief under pressure", bounds=_U),
     Var("prestige", f8, SCALAR, "prestige0", "prestige the DPRK has obtained from summitry", bounds=_U),
     Var("security", f8, SCALAR, "target.security0", "DPRK perceived regime security (0 = imminent threat, 1 = guaranteed)", bounds=_U),
     Var("programme", f8, SCALAR, "programme0", "DPRK weapons-programme momentum: builds in autonomy mode, fades in influence mode (3.4.5)", bounds=_U),

@@ -25,7 +25,7 @@ _SCHEDULED_KINDS = {
     EventKind.SHOCK: ScheduledKind.SHOCK,
 }
 #: State variables a scheduled ``shock`` may move (``Kernel.ev_var`` indexes this tuple).
-SHOCK_VARIABLES = ("commitment", "engagement", "standing")
+SHOCK_VARIABLES = ("commitment", "engagement", "standing", "anchor")
 
 #: Fields of the kernel's structure record (numba reads it as a named tuple).
 Kernel = namedtuple(

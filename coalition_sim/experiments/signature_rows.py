@@ -264,10 +264,17 @@ def row_losses(s: Suite) -> RowResult:
     )  # fmt: skip
     losses = s.arm("baseline", {"actors.USA.standing": 0.38, "actors.USA.reference": 0.55})
     gains = s.arm("baseline", {"actors.USA.standing": 0.62, "actors.USA.reference": 0.45})
+
+    # proposals per week with nothing on the table: the chance the leader's appetite acts on
+    # (a run whose summits get scheduled has fewer idle weeks, and a refused proposal that
+    # lapses is proposed again, so raw counts mix the two)
+    def rate(arm: ArmResult) -> np.ndarray:
+        return arm.count("summit_proposed") / np.maximum(arm.tracked["idle_weeks"], 1.0)
+
     r.checks.append(
         sign_check(
-            "summit proposals per run: losses minus gains",
-            _pb(losses.count("summit_proposed"), gains.count("summit_proposed")), 1,
+            "summit proposals per idle week: losses minus gains",
+            _pb(rate(losses), rate(gains)), 1,
         )
     )  # fmt: skip
     r.checks.append(

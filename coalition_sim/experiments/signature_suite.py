@@ -120,17 +120,19 @@ def run_arm(scn: Scenario, replicates: int, seed: int) -> ArmResult:
         for name in (
             "cancels", "leader_cancels", "hedged_cancels", "closed_cancels",
             "hedged_revivals", "closed_revivals", "autonomy_weeks", "strategic_pre_election",
-            "summit_seen",
+            "summit_seen", "idle_weeks",
         )
     }  # fmt: skip
     first_election = int(struct.election_steps[0]) if struct.election_steps.size else 1 << 30
     prev = None
+    prev_summit = None
     initial = None
     st = None
     for t, st in ens.iterate(p, seeds):
         if t == 0:
             initial = st.copy()
             prev = st.counts.copy()
+            prev_summit = st.summit.copy()
             continue
         new = st.counts - prev
         cancel = new[:, k_cancel] > 0
@@ -146,7 +148,9 @@ def run_arm(scn: Scenario, replicates: int, seed: int) -> ArmResult:
             tr["strategic_pre_election"] += new[:, k_strat] > 0
         held = (new[:, k_held] > 0) & (tr["summit_seen"] == 0)
         tr["summit_seen"] += held
+        tr["idle_weeks"] += prev_summit == dyn.SummitState.NONE
         prev = st.counts.copy()
+        prev_summit = st.summit.copy()
     assert st is not None and initial is not None
     tr["autonomy_share"] = tr["autonomy_weeks"] / ens.steps
     return ArmResult(scn, struct, p, st, initial, tr)

@@ -543,7 +543,7 @@ def _render(
         "",
         f"![P({o}) across futures]({rel}/p_outcome_hist.png)",
         "",
-        "## Where the coalition fractures: scenario discovery",
+        f"## Where {spec.outcome.replace('_', ' ')} concentrates: scenario discovery",
         "",
         f"PRIM on {cases} ({disc.n} cases, base rate {disc.base_rate:.3f}); box chosen "
         f"at coverage >= {spec.min_coverage:g} then restrictions with quasi-p > 0.05 dropped. "

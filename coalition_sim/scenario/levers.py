@@ -110,12 +110,12 @@ CATALOGUE: dict[str, Tag] = {
     ),
     "params.fatigue.recovery": Tag(
         _U,
-        "fatigue recovery during talks",
-        "[S18] fatigue fades at the negotiating table.",
+        "fatigue recovery",
+        "[S18] fatigue fades, fastest at the negotiating table.",
     ),
     "params.commitment.fatigue_erosion": Tag(
         _U,
-        "commitment lost per unit fatigue",
+        "set-point lost at full fatigue",
         "[S18] how much 'fed up' costs the campaign.",
     ),
     "params.ties.strain": Tag(
@@ -167,11 +167,6 @@ CATALOGUE: dict[str, Tag] = {
         _U,
         "strategic-test propensity in autonomy mode",
         "[S20] 'military modernization' pace: Pyongyang's, not Washington's, choice.",
-    ),
-    "params.commitment.economic_cost": Tag(
-        _U,
-        "partners' own cost of enforcing (trade forgone)",
-        "Drezner (1999): the costs that make coalition partners defect vary by partner.",
     ),
     "params.commitment.unilateral_cost": Tag(
         _U,

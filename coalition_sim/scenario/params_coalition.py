@@ -31,11 +31,14 @@ class CommitmentParams(Strict):
         "[S18] 'can the US maintain its North Korea coalition?': coordination pulls members.",
     )
     anchor_rate: float = param(
-        0.02,
+        0.05,
         0,
         1,
-        "Weekly relaxation toward the actor's own initial (interest-based) level.",
-        "Interests change slowly; without shocks commitment returns to its baseline.",
+        "Weekly share of the gap to the actor's set-point closed (the set-point is its own "
+        "anchor displaced by fatigue, risk, snubs, engagement and relief).",
+        "Interests change slowly; without shocks commitment returns to its anchor. About a "
+        "14-week half-life: Chinese enforcement followed each 2016-17 resolution within a "
+        "quarter (coal suspension 19 Feb 2017 after UNSCR 2321 of 30 Nov 2016).",
     )
     conventional_response: float = param(
         0.10,
@@ -66,20 +69,12 @@ class CommitmentParams(Strict):
         "Weekly fading of the remembered-test count M.",
         "Alarm after a test fades over months (about a 25-week memory).",
     )
-    economic_cost: float = param(
-        0.01,
-        0,
-        1,
-        "Weekly commitment loss per unit economy weight x trade share x own commitment.",
-        "Drezner (1999) The Sanctions Paradox: partners defect when enforcement costs them "
-        "trade; Early (2015) Busted Sanctions: busting follows commercial interest.",
-    )
     unilateral_cost: float = param(
-        0.02,
+        0.25,
         0,
-        1,
-        "Weekly partner commitment loss per unit of remembered unconsulted US moves x "
-        "stability weight.",
+        2,
+        "Fall of a partner's set-point per unit of remembered unconsulted US moves x stability "
+        "weight.",
         "[S18] Trump agreed 'quickly and without consultation'; partners 'fed up'.",
     )
     unilateral_fade: float = param(
@@ -90,49 +85,44 @@ class CommitmentParams(Strict):
         "A snub is remembered for months, not years (about a 20-week memory).",
     )
     engagement_pull: float = param(
-        0.006,
+        0.3,
         0,
         1,
-        "Weekly partner commitment loss per unit of DPRK engagement x stability weight.",
+        "Fall of a partner's set-point per unit of DPRK engagement x stability weight.",
         "[S18] South Korea and China 'greatly prefer the ... relationship to play out at the "
-        "negotiating table': an engaging DPRK gives them a reason to ease.",
+        "negotiating table': an engaging DPRK gives them a reason to ease (2018: inter-Korean "
+        "summits of 27 Apr, 26 May and 18-20 Sep; Kim-Xi meetings of Mar, May and Jun).",
     )
     relief_leakage: float = param(
-        0.03,
+        0.6,
         0,
-        1,
-        "Weekly partner commitment loss per unit of DPRK relief x economy weight.",
+        2,
+        "Fall of a partner's set-point per unit of DPRK relief x economy weight.",
         "[S18] relief 'would signal to the rest of the world that it's finally okay to engage "
         "and seal deals'; Early (2015): commercial busting follows the signal.",
     )
-    pull_ceiling: float = param(
-        0.15,
-        0.01,
-        1,
-        "How far above its own initial level alliance pull can drag a partner (pull fades "
-        "to zero there).",
-        "[S18] ROK and China 'greatly prefer' talks: allies follow the US only so far.",
-    )
     fatigue_erosion: float = param(
-        0.01,
+        0.2,
         0,
         1,
-        "Weekly commitment loss per unit of sanctions fatigue.",
+        "Fall of a member's set-point at full sanctions fatigue (x fatigue).",
         "[S18] South Korea and China 'getting fed up with ... maximum pressure'.",
     )
     stability_pullback: float = param(
-        0.015,
+        0.2,
         0,
         1,
-        "Weekly loss per unit stability weight x max(US isolation, tension).",
-        "[S18] China and ROK prefer 'the negotiating table' to unilateral pressure.",
+        "Fall of a member's set-point per unit stability weight x military tension.",
+        "[S18] China and ROK prefer 'the negotiating table' to the risk of war; tension is set "
+        "by tests and US escalation, not by partners' own commitment (no feedback loop).",
     )
     posture_effect: float = param(
-        0.005,
+        0.1,
         0,
         1,
-        "Weekly leader commitment change under escalation (+) or compromise (-).",
-        "[S20] the US choice after a test: escalate, compromise or sideline.",
+        "Rise (escalation) or fall (compromise) of the leader's set-point while the posture holds.",
+        "[S20] the US choice after a test: escalate, compromise or sideline; 2017's 'maximum "
+        "pressure' raised US enforcement (Treasury designations, secondary sanctions EO 13810).",
     )
     noise: float = param(
         0.015,
@@ -152,11 +142,12 @@ class FatigueParams(Strict):
         "[S18] fatigue grows under 'maximum pressure' without talks.",
     )
     recovery: float = param(
-        0.08,
+        0.03,
         0,
         1,
-        "Weekly share of fatigue that fades while a diplomatic track is active.",
-        "[S18] partners 'prefer the ... relationship to play out at the negotiating table'.",
+        "Weekly share of sanctions fatigue that fades (talks stop its growth).",
+        "[S18] partners 'prefer the ... relationship to play out at the negotiating table'; "
+        "fatigue lasts months (about a 23-week half-life), not forever.",
     )
     engagement_effect: float = param(
         0.5,
@@ -280,11 +271,12 @@ class TieParams(Strict):
         "Partners coordinate, less bindingly.",
     )
     pull_rival: float = param(
-        0.15,
+        0.4,
         0,
         1,
         "Pull weight of a rival tie.",
-        "US-China rivalry; China still votes for UN sanctions.",
+        "US-China rivalry, yet UNSCR 2270, 2321, 2371, 2375 and 2397 were each negotiated "
+        "between Washington and Beijing and adopted 15-0: the channel carried coordination.",
     )
     divergence_memory: float = param(
         0.1,
@@ -294,25 +286,28 @@ class TieParams(Strict):
         "Strain comes from 'sustained' divergence, not one week's.",
     )
     tolerance: float = param(
-        0.2,
-        0,
-        1,
-        "Divergence a tie tolerates before it strains.",
-        "Allies absorb moderate differences in enforcement.",
-    )
-    strengthen: float = param(
-        0.1,
-        0,
-        1,
-        "Weekly strengthening per unit of divergence below tolerance.",
-        "Coordination strengthens a tie.",
-    )
-    strain: float = param(
         0.3,
         0,
         1,
+        "Divergence a tie tolerates before it strains.",
+        "Allies absorb moderate differences in enforcement: the US-China gap of 2016 "
+        "('strategic patience' against lax Chinese enforcement) did not stop five joint "
+        "resolutions.",
+    )
+    strengthen: float = param(
+        0.03,
+        0,
+        1,
+        "Weekly share of the gap to the tie's initial (institutional) strength recovered.",
+        "Treaties and trade partnerships outlast a quarrel: a strained or snubbed tie recovers "
+        "over months (the US-ROK alliance after 2018's unconsulted moves).",
+    )
+    strain: float = param(
+        0.15,
+        0,
+        1,
         "Weekly weakening per unit of divergence above tolerance.",
-        "[S18] 'the coalition could fracture'.",
+        "[S18] 'the coalition could fracture': sustained divergence strains a tie over months.",
     )
 
 

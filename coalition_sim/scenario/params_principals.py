@@ -92,11 +92,13 @@ class ProspectParams(Strict):
         "[S20] 'with a crucial election ahead, Trump is unlikely to want to risk ... failure'.",
     )
     sideline_cost: float = param(
-        0.03,
+        0.15,
         0,
         1,
         "Sure standing loss of sidelining the issue after a strategic test.",
-        "[S20] the test freeze was 'Trump's only achievement'.",
+        "[S20] sidelining works only 'as long as there is no additional nuclear or ICBM test' "
+        "and the freeze was 'Trump's only achievement': after a strategic test, doing nothing "
+        "costs (2016-17: every test was answered with sanctions).",
     )
     compromise_upside: float = param(
         0.12,

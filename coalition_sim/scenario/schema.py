@@ -243,7 +243,12 @@ class Event(_Strict):
     date: dt.date
     kind: EventKind
     actor: str | None = Field(None, description="Actor id (for 'shock').")
-    variable: Literal["commitment", "engagement", "standing"] | None = None
+    variable: Literal["commitment", "engagement", "standing", "anchor"] | None = Field(
+        None,
+        description="For 'shock': the variable shocked. 'anchor' moves the commitment an actor "
+        "returns to (a change of government); the others move the current value, which then "
+        "relaxes back.",
+    )
     value: float = Field(0.0, ge=-1, le=1, description="Shock size, added then clipped.")
     mode: Literal["influence", "autonomy"] | None = Field(None, description="For 'dprk_mode'.")
     note: str = ""

@@ -41,8 +41,8 @@ from .basics import (
 )
 from .coalition import (
     alliance_gap,
-    bounded_pull,
     cohesion,
+    commitment_setpoint,
     commitment_update,
     effective_pressure,
     enforcement,
@@ -51,7 +51,6 @@ from .coalition import (
     fatigue_update,
     habituation_factor,
     leakage_relief,
-    partner_drag,
     test_memory_update,
     tie_update,
     us_isolation,
@@ -65,6 +64,7 @@ from .context import (
 )
 from .prospect import (
     choose_response,
+    compromise_open,
     election_proximity,
     election_weight,
     kt_value,
@@ -110,11 +110,12 @@ __all__ = [
     "agreement_probability",
     "alliance_gap",
     "both_want_meeting",
-    "bounded_pull",
     "choose_response",
     "clip01",
     "cohesion",
+    "commitment_setpoint",
     "commitment_update",
+    "compromise_open",
     "defiance_update",
     "dialogue_signal",
     "diplomatic_track",
@@ -145,7 +146,6 @@ __all__ = [
     "next_mode",
     "outburst_engagement_cost",
     "outbursts",
-    "partner_drag",
     "patron_commitment",
     "policy_shift",
     "posture_push",

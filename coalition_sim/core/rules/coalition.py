@@ -15,8 +15,8 @@ from .basics import clip01, logistic
 
 __all__ = [
     "alliance_gap",
-    "bounded_pull",
     "cohesion",
+    "commitment_setpoint",
     "commitment_update",
     "effective_pressure",
     "enforcement",
@@ -25,7 +25,6 @@ __all__ = [
     "fatigue_update",
     "habituation_factor",
     "leakage_relief",
-    "partner_drag",
     "test_memory_update",
     "tie_update",
     "us_isolation",
@@ -53,16 +52,6 @@ def alliance_gap(commitment: np.ndarray, strength: np.ndarray, pull: np.ndarray,
 
 
 @rule
-def bounded_pull(gap: float, c: float, c0: float, ceiling: float) -> float:
-    """Upward pull fades as a partner rises above its own preference: it is scaled by
-    clip(1 - (c - c0) / ceiling, 0, 1); downward pull is unchanged. [S18] South Korea and
-    China 'greatly prefer' the negotiating table: allies follow the US only so far."""
-    if gap > 0:
-        return gap * clip01(1.0 - (c - c0) / ceiling)
-    return gap
-
-
-@rule
 def habituation_factor(memory: float, habituation: float) -> float:
     """1 / (1 + h M): the share of its first-time response a test still draws after M
     remembered tests (diminishing effect, not a ratchet)."""
@@ -82,32 +71,51 @@ def test_memory_update(memory: float, level: int, fade: float, conventional_weig
 
 
 @rule
-def partner_drag(
-    commitment: float,
+def commitment_setpoint(
+    c0: float,
+    fatigue: float,
     economy: float,
     stability: float,
-    trade: float,
+    tension: float,
     unilateral: float,
     target_engagement: float,
     relief: float,
-    economic_cost: float,
+    posture_push: float,
+    fatigue_erosion: float,
+    stability_pullback: float,
     unilateral_cost: float,
     engagement_pull: float,
     relief_leakage: float,
 ) -> float:
-    """Weekly commitment a coalition partner sheds for reasons of its own, >= 0:
+    """The commitment a coalition member relaxes toward this week: its own anchor ``c0``
+    displaced by bounded forces, clipped to [0, 1]:
 
-    economic_cost x economy x trade x c          (Drezner 1999: enforcement costs trade)
-    + unilateral_cost x stability x U            ([S18] decisions 'without consultation')
-    + engagement_pull x stability x e_DPRK       ([S18] partners prefer the negotiating table)
-    + relief_leakage x economy x relief          (Early 2015: busting follows relief)
+    c* = c0 + push - fatigue_erosion x F
+            - stability x (pullback x tension + unilateral_cost x U + engagement_pull x e_DPRK)
+            - relief_leakage x economy x relief
+
+    Every term is bounded (F, tension, e_DPRK, relief in [0, 1]; U a fading memory), so the
+    set-point stays in a band around the anchor whatever the horizon: the coalition loosens
+    under fatigue ([S18] partners 'fed up with ... maximum pressure'), risk ([S18] ROK and
+    China 'greatly prefer ... the negotiating table'), snubs ([S18] 'without consultation'),
+    an engaging DPRK and relief (Early 2015: busting follows the signal that 'it's finally
+    okay to engage'), and returns when these fade. ``push`` is the leader's posture
+    (:func:`posture_push`); partners pass 0, and the leader passes 0 for U, e_DPRK and
+    relief (they are partners' reasons). ``security`` is unused here (tests act through the
+    kick of :func:`commitment_update`) and kept out of the set-point on purpose: alarm fades.
     """
-    return (
-        economic_cost * economy * trade * commitment
-        + unilateral_cost * stability * unilateral
-        + engagement_pull * stability * target_engagement
-        + relief_leakage * economy * relief
+    shift = (
+        posture_push
+        - fatigue_erosion * fatigue
+        - stability
+        * (
+            stability_pullback * tension
+            + unilateral_cost * unilateral
+            + engagement_pull * target_engagement
+        )
+        - relief_leakage * economy * relief
     )
+    return clip01(c0 + shift)
 
 
 @rule
@@ -119,49 +127,48 @@ def fatigue_update(
     growth: float,
     recovery: float,
 ) -> float:
-    """Sanctions fatigue grows under pressure without talks and fades while talks run.
+    """Sanctions fatigue grows under pressure without talks and always fades.
 
-    F' = F + g * P * w_econ * (1 - D) * (1 - F) - rho * D * F. [S18]: 'South Korea and China
+    F' = F + g * P * w_econ * (1 - D) * (1 - F) - rho * F. [S18]: 'South Korea and China
     are getting fed up with Trump's campaign of maximum pressure, and greatly prefer ... the
-    negotiating table'. ``diplomacy`` (D) is 1 while a diplomatic track is active.
+    negotiating table'. ``diplomacy`` (D) is 1 while a diplomatic track is active (talks stop
+    the growth). Under steady pressure P without talks F settles at
+    g P w / (g P w + rho) < 1: fatigue is a level, not a clock, and as it lowers commitment
+    it lowers the pressure that feeds it (a stabilising loop).
     """
     d = 1.0 if diplomacy else 0.0
     grown = fatigue + growth * pressure * economy * (1.0 - d) * (1.0 - fatigue)
-    return clip01(grown - recovery * d * fatigue)
+    return clip01(grown - recovery * fatigue)
 
 
 @rule
 def commitment_update(
     c: float,
-    c0: float,
+    setpoint: float,
     gap: float,
     conformity: float,
-    fatigue: float,
     security: float,
-    stability: float,
     provocation: int,
-    destabilisation: float,
-    posture_push: float,
     noise: float,
     p_pull: float,
     p_anchor: float,
     p_conventional: float,
     p_strategic: float,
-    p_erosion: float,
-    p_pullback: float,
     habituation: float = 1.0,
-    drag: float = 0.0,
 ) -> float:
     """One week of a coalition member's pressure commitment, clipped to [0, 1].
 
-    c' = c + conformity*pull*gap + anchor*(c0 - c) + response*security*(1 - c)*habituation
-         - erosion*F - drag - pullback*stability*destab + posture + noise
+    c' = c + anchor*(c* - c) + conformity*pull*gap + response*security*(1 - c)*habituation
+         + noise
 
-    A test draws a response (UNSC resolutions followed the 2016-17 tests) that shrinks with
-    the tests the coalition remembers (``habituation``, :func:`habituation_factor`) and fades
-    through the anchor: no ratchet. Fatigue erodes ([S18] partners 'fed up'); ``drag`` is
-    what a partner sheds for its own reasons (:func:`partner_drag`); stability-minded actors
-    pull back when pressure looks unilateral or destabilising ([S18] China and ROK).
+    ``setpoint`` c* is :func:`commitment_setpoint` (the actor's anchor displaced by bounded
+    fatigue, risk, snubs, engagement and relief). A test kicks commitment up (UNSC
+    resolutions 2270, 2321, 2371, 2375 and 2397 followed the 2016-17 tests, all 15-0), the
+    more so for security-minded members, less for a coalition that remembers many tests
+    (``habituation``, :func:`habituation_factor`), and the kick fades through the anchor: no
+    ratchet. ``gap`` is :func:`alliance_gap`, which pulls both ways. Without shocks the
+    update is a contraction toward the network's fixed point (docs/ODD.md, 3.4.1
+    'Equilibrium'): 0 < dc'/dc = 1 - anchor - conformity*pull*W < 1.
     """
     response = 0.0
     if provocation == ProvocationLevel.STRATEGIC:
@@ -169,13 +176,9 @@ def commitment_update(
     elif provocation == ProvocationLevel.CONVENTIONAL:
         response = p_conventional
     delta = (
-        conformity * p_pull * gap
-        + p_anchor * (c0 - c)
+        p_anchor * (setpoint - c)
+        + conformity * p_pull * gap
         + response * security * (1.0 - c) * habituation
-        - p_erosion * fatigue
-        - drag
-        - p_pullback * stability * destabilisation
-        + posture_push
         + noise
     )
     return clip01(c + delta)
@@ -291,13 +294,18 @@ def tie_update(
     tolerance: float,
     strengthen: float,
     strain: float,
+    baseline: float = 1.0,
 ) -> tuple[float, float]:
-    """Sustained divergence strains a coalition tie; coordination strengthens it.
+    """Sustained divergence strains a coalition tie; otherwise it returns to its
+    institutional strength (treaty, trade partnership).
 
-    D' = D + m * (|c_i - c_j| - D);  w' = w + s+ (1 - w) max(0, tol - D') - s- w max(0, D' - tol).
-    ``distance`` is |c_i - c_j|; returns (w', D'). [S18]: 'the coalition could fracture'.
+    D' = D + m * (|c_i - c_j| - D);  w' = w + s+ (w0 - w) - s- w max(0, D' - tol).
+    ``distance`` is |c_i - c_j|, ``baseline`` w0 the tie's initial strength; returns
+    (w', D'). Under a steady divergence D the tie settles at w0 s+ / (s+ + s- max(0, D - tol))
+    > 0: a strained tie is weaker, not severed, and a snub's cost fades. [S18]: 'the
+    coalition could fracture'.
     """
     div = divergence + memory * (distance - divergence)
-    up = strengthen * (1.0 - strength) * max(0.0, tolerance - div)
+    back = strengthen * (baseline - strength)
     down = strain * strength * max(0.0, div - tolerance)
-    return clip01(strength + up - down), div
+    return clip01(strength + back - down), div

@@ -16,6 +16,7 @@ from .basics import clip01
 
 __all__ = [
     "choose_response",
+    "compromise_open",
     "election_proximity",
     "election_weight",
     "kt_value",
@@ -105,6 +106,20 @@ def election_weight(proximity: float, aversion: float) -> float:
     ahead, Trump is unlikely to want to risk either a failure in negotiations or ... a
     military conflict'."""
     return 1.0 + aversion * proximity
+
+
+@rule
+def compromise_open(diplomacy: bool) -> float:
+    """Added logit of the compromise option: 0 while a diplomatic track is active, minus
+    infinity otherwise (the option does not exist).
+
+    A compromise 'below the maximum goal of full denuclearization' ([S20]) is something
+    offered in a negotiation; with no channel open there is nothing to compromise in. The
+    record of 2016-17 (no talks) has sanctions and shows of force after every test - UNSC
+    resolutions 2270, 2321, 2371, 2375, 2397, the THAAD decision of July 2016, 'maximum
+    pressure' - and no compromise; the 2018 turn came with talks, not as an answer to a test.
+    """
+    return 0.0 if diplomacy else -math.inf
 
 
 @rule
