@@ -147,7 +147,7 @@ def run_validation(
     return {
         "seed": seed,
         "size": size.__dict__,
-        "posterior": {"path": post.path, "particles": len(post), "meta": post.meta},
+        "posterior": {"path": _shown(post.path), "particles": len(post), "meta": post.meta},
         "record": ev.to_dict(),
         "gain": gain(ev),
         "shrinkage": shrinkage(targets, post),
@@ -159,6 +159,15 @@ def run_validation(
         "timing": {k: round(v, 1) for k, v in timing.items()},
         "_": {"evaluation": ev, "folds": folds, "ablations": results},
     }
+
+
+def _shown(path: str) -> str:
+    """A path as the report shows it: relative to the working folder when inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 # --------------------------------------------------------------------------- Markdown
