@@ -228,7 +228,15 @@ def test_orientation_description_about_badges_help_and_timeline(chromium, app_ur
             time.sleep(0.15)
         pg.keyboard.press("Escape")
         pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
-        pg.locator(".cs-chrono-switch input").check(force=True)
+        # the switch is re-drawn as each Step's week arrives over the websocket: click until
+        # the chronological timeline is on screen (a click on an element being replaced can
+        # be lost under load; the state itself is what the test checks)
+        for _ in range(5):
+            if pg.locator(".cs-timeline.cs-chrono").count():
+                break
+            if not pg.locator(".cs-chrono-switch input").is_checked():
+                pg.locator(".cs-chrono-switch input").click(force=True)
+            time.sleep(1.0)
         pg.wait_for_selector(".cs-timeline.cs-chrono")
         weeks = [
             int(t.split()[1]) for t in pg.locator(".cs-timeline .cs-ev-week").all_inner_texts()
