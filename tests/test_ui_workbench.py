@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from support.ui_harness import browser, serve
+from support.ui_pages import WEEK, axe, download, step, wait_text, week
+from support.ui_pages import open_page as _open_page
 
 from coalition_sim.cli.main import main as cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
-
-ROOT = Path(__file__).resolve().parent.parent
-AXE = ROOT / "tests" / "support" / "axe-core" / "axe.min.js"
-WEEK = "document.querySelector('#cs-status').dataset.week"
 
 
 @pytest.fixture(scope="module")
@@ -41,57 +38,13 @@ def chromium():
 
 
 def open_page(chromium, url, width=1440, height=1000, touch=False):
-    context = chromium.new_context(
-        viewport={"width": width, "height": height}, accept_downloads=True, has_touch=touch
-    )
-    pg = context.new_page()
-    pg.goto(url)
-    pg.wait_for_selector("#alliance-graph", timeout=60_000)
-    pg.wait_for_selector(".cs-step:not([disabled])", state="attached", timeout=120_000)
-    return pg
-
-
-def week(pg) -> int:
-    return int(pg.evaluate(WEEK))
-
-
-def wait_text(pg, selector: str, text: str, timeout: float = 30_000) -> None:
-    """Wait until the element's text contains ``text`` (widgets update one message at a time:
-    never assert on a second widget right after waiting for the first)."""
-    pg.wait_for_function(
-        "([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
-        arg=[selector, text], timeout=timeout,
-    )  # fmt: skip
-
-
-def step(pg, n: int) -> None:
-    for _ in range(n):
-        w = week(pg)
-        pg.click(".cs-step")
-        pg.wait_for_function(f"{WEEK} !== '{w}'")
+    return _open_page(chromium, url, width=width, height=height, touch=touch)
 
 
 def open_drawer(pg) -> None:
     if pg.viewport_size["width"] < 900 and not pg.locator("#cs-controls.cs-open").count():
         pg.click(".cs-menu")
         pg.wait_for_selector("#cs-controls.cs-open")
-
-
-def axe(pg) -> list[dict]:
-    pg.add_script_tag(path=str(AXE))
-    return pg.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"""
-    )
-
-
-def download(pg, label: str, dest: Path) -> Path:
-    with pg.expect_download(timeout=30_000) as info:
-        pg.get_by_role("button", name=label).click()
-    path = dest / info.value.suggested_filename
-    info.value.save_as(path)
-    return path
 
 
 def knob_label(pg, key: str) -> str:
