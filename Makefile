@@ -23,12 +23,13 @@ export UV_NO_PROGRESS := 1
 unexport VIRTUAL_ENV
 unexport UV_PROJECT_ENVIRONMENT
 
-.PHONY: help bootstrap sync lock run ui bench-ui test test-fast check browser lint format clean
+.PHONY: help bootstrap sync lock run ui bench-ui refit test test-fast check browser lint format clean
 
 help:
 	@echo "make run [ARGS='...']  sync env, then run the main job (python run.py)"
 	@echo "make ui [ARGS='--port N']  the interactive simulation on http://127.0.0.1:8765/"
 	@echo "make bench-ui          measure it in headless Chromium (load, Step, Play, ensemble)"
+	@echo "make refit [ARGS='...'] refit to 2016-18 and regenerate every generated report (~40 min)"
 	@echo "make test              sync env, ruff, import contracts, mypy, the whole pytest suite"
 	@echo "make test-fast         the everyday loop: lint, contracts, mypy, pytest -m 'not slow and not browser'"
 	@echo "make browser           install Debian's chromium for the UI tests if missing (as root)"
@@ -73,6 +74,12 @@ ui: sync
 
 bench-ui: sync
 	$(RUN) python benchmarks/bench_ui.py $(ARGS)
+
+# The full refit and every generated report (scripts/refit.py says which, in order, and times
+# each step): after any deliberate change of model behaviour.
+refit: sync
+	@$(RUN) python -m coalition_sim.core.warmup --if-needed
+	$(RUN) python scripts/refit.py $(ARGS)
 
 # Static checks shared by test and test-fast: lock file, lint, format, layer contracts, types.
 check: sync

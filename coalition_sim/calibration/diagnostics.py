@@ -243,6 +243,22 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
         "above 15% the parameter **piles** at that edge, and its prior range is reconsidered in",
         "writing in the target file (see its `reason`), never widened silently.",
         "",
+    ]
+    if fit.get("fixed"):
+        L += [
+            "### Screened, but not identified: kept at their documented values",
+            "",
+            f"{len(fit['fixed'])} parameters move the calibration distance in the screening "
+            "(`docs/calibration/screening/`) but a fit of the screened set did not identify them; "
+            "they are not fitted and keep their documented (schema) value (the target file's "
+            "`[[fixed]]`, with the evidence):",
+            "",
+            "| parameter | value | why not fitted |",
+            "|---|---|---|",
+            *[f"| `{f['name']}` | {_fmt(f['value'])} | {f['reason']} |" for f in fit["fixed"]],
+            "",
+        ]
+    L += [
         "![posterior vs prior](posterior.png)",
         "",
         "### Correlations",

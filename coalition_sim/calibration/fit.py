@@ -310,6 +310,7 @@ def _run(targets: Targets, out: Path, cfg: FitSettings, scenario_dir: Path | Non
         "runs": res.runs,
         "generations": _generations(res),
         "priors": priors,
+        "fixed": [{"name": f.name, "value": f.value, "reason": f.reason} for f in targets.fixed],
         **summ,
         "statistics": [
             {

@@ -21,6 +21,8 @@ __all__ = [
     "FACTS",
     "AbcSettings",
     "CoalitionFact",
+    "Fixed",
+    "FixedEntry",
     "Prior",
     "PriorEntry",
     "Record",
@@ -179,6 +181,15 @@ class PriorEntry(_Strict):
         return self
 
 
+class FixedEntry(_Strict):
+    """One ``[[fixed]]`` table: a parameter the screening found to move the distance but the
+    record does not identify (a trial fit left it at its prior); it keeps its documented
+    (schema) value, and ``reason`` gives the evidence."""
+
+    name: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
 class AbcSettings(_Strict):
     """The ``[abc]`` table: defaults of the command line's options."""
 
@@ -220,6 +231,7 @@ class TargetFile(_Strict):
     scenarios: dict[str, str] = Field(min_length=1)
     statistics: list[StatisticEntry] = Field(min_length=1)
     priors: list[PriorEntry] = Field(min_length=1)
+    fixed: list[FixedEntry] = Field(default_factory=list)
     abc: AbcSettings = Field(default_factory=AbcSettings)
     smc: SmcSettings = Field(default_factory=SmcSettings)
 
@@ -263,6 +275,15 @@ class Prior:
     edge: str = ""  # why the range stands (or changed) if the posterior piles at an edge
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """A screened parameter kept at its documented value: why (the identification evidence)."""
+
+    name: str
+    value: float  # the documented (schema) value in the first start scenario
+    reason: str
+
+
 @dataclass
 class Targets:
     """A checked target file: record, scenarios, statistics, priors and ABC settings."""
@@ -276,6 +297,7 @@ class Targets:
     priors: list[Prior]
     abc: AbcSettings = field(default_factory=AbcSettings)
     smc: SmcSettings = field(default_factory=SmcSettings)
+    fixed: list[Fixed] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:

@@ -29,6 +29,7 @@ from .target_models import (
     EVENTS,
     FACTS,
     AbcSettings,
+    Fixed,
     Prior,
     PriorEntry,
     Record,
@@ -171,5 +172,17 @@ def load_targets(path: str | Path) -> Targets:
         if prior.name in {p.name for p in priors}:
             raise ConfigError(f"{src}: priors[{k}]: parameter '{prior.name}' is listed twice")
         priors.append(prior)
+    fixed: list[Fixed] = []
+    for k, fe in enumerate(tf.fixed):
+        where = f"{src}: fixed[{k}]"
+        scn = next(iter(scns.values()))
+        specs = compiled(scn).specs
+        try:
+            canon = canonical_name(fe.name, specs)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if canon in {p.name for p in priors} | {f.name for f in fixed}:
+            raise ConfigError(f"{where}: '{canon}' is already fitted or fixed; list it once")
+        fixed.append(Fixed(canon, float(specs[canon].default), fe.reason))
     return Targets(path, tf.name or path.stem, tf.record, scns, paths, stats, priors, tf.abc,
-                   tf.smc)  # fmt: skip
+                   tf.smc, fixed)  # fmt: skip

@@ -394,6 +394,11 @@ def markdown(res: dict[str, Any], targets: Targets, command: str) -> str:
         L.append(f"| `{s['name']}` | [{s['low']:g}, {s['high']:g}] | {s['median']:.3g} "
                  f"[{s['q05']:.3g}, {s['q95']:.3g}] | {_f(s['shrinkage'])} | "
                  f"{'yes' if s['identified'] else '**no**'} |")  # fmt: skip
+    if targets.fixed:
+        L += ["", f"Not fitted ({len(targets.fixed)}): parameters the screening found to move "
+              "the distance but a fit did not identify; they keep their documented values "
+              "(`[[fixed]]` in the target file, with the evidence): "
+              + ", ".join(f"`{f.name}` = {f.value:g}" for f in targets.fixed) + "."]  # fmt: skip
     h = res["health"]
     L += [
         "",

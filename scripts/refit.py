@@ -1,0 +1,128 @@
+"""The full refit and the regeneration of every generated report, in one command.
+
+    make refit                      # or: .venv/bin/python scripts/refit.py
+    .venv/bin/python scripts/refit.py --no-forecast      # skip the 2016-17 -> 2018 forecast fit
+    .venv/bin/python scripts/refit.py --from validate    # resume at a step
+    .venv/bin/python scripts/refit.py --only diagnose,study
+
+Run it after any deliberate change of model behaviour (a rule, a default, a prior): the
+posterior carries a behavioural fingerprint and goes stale with the model. Steps, in order
+(each one a ``run.py`` command, so each can be rerun alone):
+
+1. ``calibrate``: ``run.py calibrate --write-configs`` (the sequential ABC fit of
+   ``configs/calibration/targets.toml``; replaces ``configs/calibration/posterior.parquet``,
+   ``configs/history/calibrated_*.toml`` and the report in ``docs/calibration/``);
+2. ``golden``: ``tests/golden/record.py --write`` (the calibrated scenario files are
+   fingerprinted; the fit changes them on purpose);
+3. ``signatures``: ``run.py signatures --posterior ...`` (the suite at the defaults, 2,000
+   replicates per arm, then at the calibrated point and in posterior draws: ``docs/signatures/``);
+4. ``validate``: ``run.py validate --workers 2`` (scores, cross-validation, ablations:
+   ``docs/validation/``);
+5. ``diagnose``: ``run.py diagnose`` (ten-year hazards and the 2016-18 figures at the
+   calibrated point: ``docs/diagnose/``);
+6. ``study``: ``run.py study configs/studies/coalition_fracture.toml`` (``docs/studies/``).
+
+Each step's wall time, CPU seconds (its processes, user + system) and the load average before
+and after are printed and written to ``docs/calibration/refit.json``: on a shared machine wall
+time alone says little. A failing step stops the script (exit status 1) after writing the
+timings so far; the signature suite's exit status 1 (a row fails at the defaults) is reported,
+not fatal, since the report it writes is the point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+POSTERIOR = "configs/calibration/posterior.parquet"
+SIG_DRAWS = 24
+SIG_DRAW_REPLICATES = 2000
+
+
+def steps(no_forecast: bool) -> dict[str, list[str]]:
+    """The commands, by step name, in order."""
+    cal = [PY, "run.py", "calibrate", "--write-configs", "--overwrite", "--quiet"]
+    if no_forecast:
+        cal.append("--no-forecast")
+    return {
+        "calibrate": cal,
+        "golden": [PY, "tests/golden/record.py", "--write"],
+        "signatures": [PY, "run.py", "signatures", "--posterior", POSTERIOR,
+                       "--draws", str(SIG_DRAWS), "--draw-replicates", str(SIG_DRAW_REPLICATES)],
+        "validate": [PY, "run.py", "validate", "--workers", "2", "--quiet"],
+        "diagnose": [PY, "run.py", "diagnose"],
+        "study": [PY, "run.py", "study", "configs/studies/coalition_fracture.toml", "--quiet"],
+    }  # fmt: skip
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--no-forecast", action="store_true", help="calibrate without the forecast test")
+    ap.add_argument("--from", dest="start", metavar="STEP", help="start at this step")
+    ap.add_argument("--only", metavar="LIST", help="comma-separated steps to run")
+    ap.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    args = ap.parse_args(argv)
+    plan = steps(args.no_forecast)
+    names = list(plan)
+    if args.only:
+        chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    elif args.start:
+        chosen = names[names.index(args.start) :] if args.start in names else [args.start]
+    else:
+        chosen = names
+    unknown = [s for s in chosen if s not in plan]
+    if unknown:
+        print(f"refit: unknown step(s) {', '.join(unknown)}; steps: {', '.join(names)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    record: list[dict[str, object]] = []
+    out = ROOT / "docs" / "calibration" / "refit.json"
+    status = 0
+    for name in chosen:
+        cmd = plan[name]
+        shown = " ".join(["python" if c == PY else c for c in cmd])
+        print(f"refit: {name}: {shown}", file=sys.stderr, flush=True)
+        if args.dry_run:
+            continue
+        load0 = os.getloadavg()
+        cpu0, t0 = _children_cpu(), time.perf_counter()
+        rc = subprocess.run(cmd, cwd=ROOT, check=False).returncode
+        wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
+        load1 = os.getloadavg()
+        entry = {"step": name, "command": shown, "exit": rc, "wall_s": round(wall, 1),
+                 "cpu_s": round(cpu, 1), "load_before": [round(x, 2) for x in load0],
+                 "load_after": [round(x, 2) for x in load1]}  # fmt: skip
+        record.append(entry)
+        print(f"refit: {name}: exit {rc}, {wall:.0f} s wall, {cpu:.0f} s CPU, load "
+              f"{load0[0]:.1f} -> {load1[0]:.1f}", file=sys.stderr, flush=True)  # fmt: skip
+        if rc != 0 and not (name == "signatures" and rc == 1):
+            status = 1
+            break
+    if record:
+        old = json.loads(out.read_text()) if out.exists() else {}
+        steps_done = {e["step"]: e for e in old.get("steps", [])}
+        steps_done.update({str(e["step"]): e for e in record})
+        total = {"wall_s": round(sum(float(e["wall_s"]) for e in steps_done.values()), 1),
+                 "cpu_s": round(sum(float(e["cpu_s"]) for e in steps_done.values()), 1)}  # fmt: skip
+        doc = {"command": "make refit (scripts/refit.py)", "cores": os.cpu_count(),
+               "steps": [steps_done[n] for n in names if n in steps_done], "total": total}  # fmt: skip
+        out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        print(f"refit: wrote {out.relative_to(ROOT)}", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
