@@ -78,15 +78,19 @@ def test_fatigue_settles_below_one_under_steady_pressure(pressure, economy, grow
 
 
 def test_fatigue_erodes_partner_commitment_without_talks():
-    on = run_engine("baseline", NO_PROPOSALS, reps=400, steps=52)
-    off = run_engine("baseline", {**NO_PROPOSALS, "fatigue.growth": 0.0}, reps=400, steps=52)
+    # pressure without talks builds fatigue; with a DPRK that offers the table (held in
+    # influence-seeking mode, as in 2018) the fatigued partners ease ([S18] 'fed up ... and
+    # greatly prefer ... the negotiating table')
+    engaging = {**NO_PROPOSALS, "target.to_autonomy_logit0": -20.0}
+    on = run_engine("baseline", engaging, reps=400, steps=52)
+    off = run_engine("baseline", {**engaging, "fatigue.growth": 0.0}, reps=400, steps=52)
     assert on.count("summit_proposed").sum() == 0  # the summit process is suppressed
     assert (off.state.fatigue == 0).all()
     for actor in ("ROK", "PRC"):
         i = on.col(actor)
         assert on.state.fatigue[:, i].mean() > 0.1
         diff = off.state.commitment[:, i] - on.state.commitment[:, i]
-        assert diff.mean() > 0.015, actor
+        assert diff.mean() > 0.01, actor
         assert (diff > 0).mean() > 0.9, actor
 
 
@@ -163,8 +167,8 @@ def test_conformity_pulls_an_actor_toward_its_partners():
 
 def test_strategic_test_raises_partners_commitment():
     test = {"events": [{"date": "2018-03-05", "kind": "strategic_test", "note": "forced"}]}
-    hit = run_engine("baseline", test, reps=400, steps=20, keep=True)
-    calm = run_engine("baseline", {"events": []}, reps=400, steps=20, keep=True)
+    hit = run_engine("baseline", test, reps=400, steps=40, keep=True)
+    calm = run_engine("baseline", {"events": []}, reps=400, steps=40, keep=True)
     k = hit.scenario.step_of(dt.date(2018, 3, 5))
     assert hit.event_matrix("strategic_test")[k - 1].all()
     # replicates where the DPRK did not test that week anyway
@@ -178,11 +182,13 @@ def test_strategic_test_raises_partners_commitment():
         # every replicate ratchets up the week after (unless already at the ceiling)
         assert ((after > 0) | (hit.history[k].commitment[:, i] == 1.0))[forced].all(), actor
         assert after[forced].mean() > 0.03, actor
-    # no ratchet: China's response fades over the following weeks
+    # no ratchet: China's response fades over the following months (through the anchor, a
+    # half-life of about 14 weeks at the default anchor_rate, slowed a little by the pull of
+    # the USA's own kick)
     i = hit.col("PRC")
     now = hit.history[k].commitment[:, i] - calm.history[k].commitment[:, i]
-    later = hit.history[k + 8].commitment[:, i] - calm.history[k + 8].commitment[:, i]
-    assert later.mean() < 0.6 * now.mean()
+    later = hit.history[k + 26].commitment[:, i] - calm.history[k + 26].commitment[:, i]
+    assert later.mean() < 0.4 * now.mean()
 
 
 def test_repeated_tests_draw_smaller_responses():
