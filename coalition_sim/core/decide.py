@@ -109,7 +109,6 @@ def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: 
         pf.target_mediator_shunning,
     )
     ctx[Context.TALKS_ON] = summit in (SummitState.PROPOSED, SummitState.SCHEDULED)
-    ctx[Context.DESTABILISATION] = s.tension[r]
     ctx[Context.BOTH_WANT] = R.both_want_meeting(
         summit, s.engagement[r, ld], s.engagement[r, tg], pf.volatility_want_threshold
     )
@@ -164,13 +163,11 @@ def decide_actor(
             fatigue=fatigue,
             economy=pa[ActorField.ECONOMY, i],
             stability=pa[ActorField.STABILITY, i],
-            tension=ctx[Context.DESTABILISATION],
             unilateral=s.unilateral[r] * partner,
             target_engagement=s.engagement[r, tg] * partner,
             relief=s.granted[r] * partner,
             posture_push=push,
             fatigue_erosion=pf.commitment_fatigue_erosion,
-            stability_pullback=pf.commitment_stability_pullback,
             unilateral_cost=pf.commitment_unilateral_cost,
             engagement_pull=pf.commitment_engagement_pull,
             relief_leakage=pf.commitment_relief_leakage,
