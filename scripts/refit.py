@@ -9,6 +9,10 @@ Run it after any deliberate change of model behaviour (a rule, a default, a prio
 posterior carries a behavioural fingerprint and goes stale with the model. Steps, in order
 (each one a ``run.py`` command, so each can be rerun alone):
 
+0. ``screen``: ``run.py screen --no-outcomes`` (the Morris screening of every parameter on the
+   current model, ``docs/calibration/screening/``; seconds), then ``check``: the target file's
+   fitted set and ``[[fixed]]`` list must together be exactly the parameters the screening
+   names as candidates (stops here, before the long fit, naming the difference);
 1. ``calibrate``: ``run.py calibrate --write-configs`` (the sequential ABC fit of
    ``configs/calibration/targets.toml``; replaces ``configs/calibration/posterior.parquet``,
    ``configs/history/calibrated_*.toml`` and the report in ``docs/calibration/``);
@@ -53,6 +57,8 @@ def steps(no_forecast: bool) -> dict[str, list[str]]:
     if no_forecast:
         cal.append("--no-forecast")
     return {
+        "screen": [PY, "run.py", "screen", "--no-outcomes", "--quiet"],
+        "check": [PY, "scripts/refit.py", "--check-candidates"],
         "calibrate": cal,
         "golden": [PY, "tests/golden/record.py", "--write"],
         "signatures": [PY, "run.py", "signatures", "--posterior", POSTERIOR,
@@ -68,13 +74,48 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def check_candidates() -> int:
+    """The screening's candidates (verdict 'fit') = the fitted set + ``[[fixed]]``."""
+    import pandas as pd
+
+    sys.path.insert(0, str(ROOT))
+    from coalition_sim.calibration.targets import load_targets
+
+    targets = load_targets(ROOT / "configs" / "calibration" / "targets.toml")
+    table = pd.read_csv(ROOT / "docs" / "calibration" / "screening" / "screening.csv")
+    judged = set(table.loc[table["verdict"] == "fit", "parameter"])
+    listed = {p.name for p in targets.priors} | {f.name for f in targets.fixed}
+    if judged == listed:
+        print(f"refit: check: the {len(judged)} candidates of the screening are the "
+              f"{len(targets.priors)} fitted + {len(targets.fixed)} fixed", file=sys.stderr)  # fmt: skip
+        return 0
+    if judged - listed:
+        print(
+            "refit: check: screened as candidates but neither fitted nor [[fixed]] in "
+            f"targets.toml: {', '.join(sorted(judged - listed))}",
+            file=sys.stderr,
+        )
+    if listed - judged:
+        print(
+            "refit: check: fitted or [[fixed]] in targets.toml but no longer candidates "
+            f"(below the screening threshold): {', '.join(sorted(listed - judged))}",
+            file=sys.stderr,
+        )
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--no-forecast", action="store_true", help="calibrate without the forecast test")
+    ap.add_argument(
+        "--no-forecast", action="store_true", help="calibrate without the forecast test"
+    )
     ap.add_argument("--from", dest="start", metavar="STEP", help="start at this step")
     ap.add_argument("--only", metavar="LIST", help="comma-separated steps to run")
     ap.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    ap.add_argument("--check-candidates", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.check_candidates:
+        return check_candidates()
     plan = steps(args.no_forecast)
     names = list(plan)
     if args.only:

@@ -188,6 +188,17 @@ class FixedEntry(_Strict):
 
     name: str = Field(min_length=1)
     reason: str = Field(min_length=1)
+    # the range the fits tried it on (the screening screens it there, as for a prior)
+    low: FiniteFloat | None = None
+    high: FiniteFloat | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> FixedEntry:
+        if (self.low is None) != (self.high is None):
+            raise ValueError(f"fixed '{self.name}': give both low and high, or neither")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"empty range [{self.low:g}, {self.high:g}] for '{self.name}'")
+        return self
 
 
 class AbcSettings(_Strict):
@@ -282,6 +293,8 @@ class Fixed:
     name: str
     value: float  # the documented (schema) value in the first start scenario
     reason: str
+    low: float | None = None  # the range the fits tried (and the screening screens)
+    high: float | None = None
 
 
 @dataclass

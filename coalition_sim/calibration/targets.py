@@ -183,6 +183,10 @@ def load_targets(path: str | Path) -> Targets:
             raise ConfigError(f"{where}: {exc}") from None
         if canon in {p.name for p in priors} | {f.name for f in fixed}:
             raise ConfigError(f"{where}: '{canon}' is already fitted or fixed; list it once")
-        fixed.append(Fixed(canon, float(specs[canon].default), fe.reason))
+        spec = specs[canon]
+        if fe.low is not None and fe.high is not None and (fe.low < spec.lo or fe.high > spec.hi):
+            raise ConfigError(f"{where}: range [{fe.low:g}, {fe.high:g}] for '{canon}' leaves "
+                              f"the schema range [{spec.lo:g}, {spec.hi:g}]")  # fmt: skip
+        fixed.append(Fixed(canon, float(spec.default), fe.reason, fe.low, fe.high))
     return Targets(path, tf.name or path.stem, tf.record, scns, paths, stats, priors, tf.abc,
                    tf.smc, fixed)  # fmt: skip
