@@ -785,3 +785,37 @@ def test_no_compromise_without_a_diplomatic_track():
         setup=lambda s, p, x: (s.summit.fill(SummitState.HELD), s.since_summit.fill(0)),
     )  # fmt: skip
     assert talks.count("us_compromise").sum() > 0
+
+
+# --------------------------------------------------------------------------- US isolation
+
+
+def _isolation(c, capacity=(0.3, 0.0, 0.1, 0.6), threshold=0.45, softness=0.08):
+    # actors: USA (leader), DPRK (target), ROK, PRC; partners ROK and PRC
+    return rules.us_isolation(
+        np.array(c, dtype=float), np.array(capacity, dtype=float), 0,
+        np.array([0.0, 0.0, 1.0, 1.0]), threshold, softness,
+    )  # fmt: skip
+
+
+def test_a_hawkish_leader_with_enforcing_partners_is_not_isolated():
+    # 2017: Washington far ahead of Beijing, yet UNSCR 2371/2375/2397 adopted 15-0 with China
+    assert _isolation([1.0, 0.9, 0.7, 0.6]) < 0.05
+    # partners who stop enforcing leave it alone: near the capacity-weighted gap
+    alone = _isolation([0.9, 0.9, 0.1, 0.1])
+    assert alone == pytest.approx(0.8, abs=0.01)
+    # the same gap counts more the further below its threshold the partner has fallen
+    assert (
+        _isolation([0.9, 0.9, 0.5, 0.2])
+        > _isolation([0.9, 0.9, 0.5, 0.4])
+        > _isolation([0.9, 0.9, 0.5, 0.5])
+    )
+
+
+@settings(deadline=None)
+@given(c=st.lists(st.floats(0, 1), min_size=4, max_size=4), thr=st.floats(0.1, 0.9))
+def test_isolation_lies_between_zero_and_the_leaders_commitment(c, thr):
+    iso = _isolation(c, threshold=thr)
+    assert -1e-12 <= iso <= c[0] + 1e-12
+    # a partner at least as committed as the leader adds nothing
+    assert _isolation([c[0], c[1], max(c[0], c[2]), max(c[0], c[3])], threshold=thr) == 0.0

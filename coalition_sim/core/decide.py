@@ -84,7 +84,14 @@ def measure_row(r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, capacity: np.nd
     s.effective_pressure[r] = R.effective_pressure(
         c, capacity, pf.enforcement_defection_threshold, pf.enforcement_defection_softness
     )
-    s.us_isolation[r] = R.us_isolation(c, capacity, g.leader, g.partners)
+    s.us_isolation[r] = R.us_isolation(
+        c,
+        capacity,
+        g.leader,
+        g.partners,
+        pf.enforcement_defection_threshold,
+        pf.enforcement_defection_softness,
+    )
 
 
 @phase

@@ -148,12 +148,14 @@ def row_fatigue(s: Suite) -> RowResult:
     )  # fmt: skip
     g = float(s.arm("max_pressure_2017", NO_TALKS).params.fatigue.growth[0])
     more_g = {"params.fatigue.growth": min(1.0, 2 * g)}
-    shut, shut_more = s.arm("max_pressure_2017", NO_TALKS), s.arm(
-        "max_pressure_2017", {**NO_TALKS, **more_g}
+    shut, shut_more = (
+        s.arm("max_pressure_2017", NO_TALKS),
+        s.arm("max_pressure_2017", {**NO_TALKS, **more_g}),
     )
     table = {**NO_TALKS, **TABLE_OPEN}
-    open_, open_more = s.arm("max_pressure_2017", table), s.arm(
-        "max_pressure_2017", {**table, **more_g}
+    open_, open_more = (
+        s.arm("max_pressure_2017", table),
+        s.arm("max_pressure_2017", {**table, **more_g}),
     )
     r.checks.append(
         sign_check(
