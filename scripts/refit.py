@@ -9,22 +9,23 @@ Run it after any deliberate change of model behaviour (a rule, a default, a prio
 posterior carries a behavioural fingerprint and goes stale with the model. Steps, in order
 (each one a ``run.py`` command, so each can be rerun alone):
 
-0. ``screen``: ``run.py screen --no-outcomes`` (the Morris screening of every parameter on the
-   current model, ``docs/calibration/screening/``; seconds), then ``check``: the target file's
-   fitted set and ``[[fixed]]`` list must together be exactly the parameters the screening
-   names as candidates (stops here, before the long fit, naming the difference);
 1. ``calibrate``: ``run.py calibrate --write-configs`` (the sequential ABC fit of
    ``configs/calibration/targets.toml``; replaces ``configs/calibration/posterior.parquet``,
    ``configs/history/calibrated_*.toml`` and the report in ``docs/calibration/``);
-2. ``golden``: ``tests/golden/record.py --write`` (the calibrated scenario files are
+2. ``screen``: ``run.py screen --no-outcomes`` (the Morris screening of every parameter on the
+   current model, noise measured at the new calibrated point: ``docs/calibration/screening/``;
+   seconds), then ``check``: the target file's fitted set and ``[[fixed]]`` list must together
+   be exactly the parameters the screening names as candidates (stops here, naming the
+   difference: a candidate must be fitted or listed under ``[[fixed]]`` with its evidence);
+3. ``golden``: ``tests/golden/record.py --write`` (the calibrated scenario files are
    fingerprinted; the fit changes them on purpose);
-3. ``signatures``: ``run.py signatures --posterior ...`` (the suite at the defaults, 2,000
+4. ``signatures``: ``run.py signatures --posterior ...`` (the suite at the defaults, 2,000
    replicates per arm, then at the calibrated point and in posterior draws: ``docs/signatures/``);
-4. ``validate``: ``run.py validate --workers 2`` (scores, cross-validation, ablations:
+5. ``validate``: ``run.py validate --workers 2`` (scores, cross-validation, ablations:
    ``docs/validation/``);
-5. ``diagnose``: ``run.py diagnose`` (ten-year hazards and the 2016-18 figures at the
+6. ``diagnose``: ``run.py diagnose`` (ten-year hazards and the 2016-18 figures at the
    calibrated point: ``docs/diagnose/``);
-6. ``study``: ``run.py study configs/studies/coalition_fracture.toml`` (``docs/studies/``).
+7. ``study``: ``run.py study configs/studies/coalition_fracture.toml`` (``docs/studies/``).
 
 Each step's wall time, CPU seconds (its processes, user + system) and the load average before
 and after are printed and written to ``docs/calibration/refit.json``: on a shared machine wall
@@ -57,9 +58,9 @@ def steps(no_forecast: bool) -> dict[str, list[str]]:
     if no_forecast:
         cal.append("--no-forecast")
     return {
+        "calibrate": cal,
         "screen": [PY, "run.py", "screen", "--no-outcomes", "--quiet"],
         "check": [PY, "scripts/refit.py", "--check-candidates"],
-        "calibrate": cal,
         "golden": [PY, "tests/golden/record.py", "--write"],
         "signatures": [PY, "run.py", "signatures", "--posterior", POSTERIOR,
                        "--draws", str(SIG_DRAWS), "--draw-replicates", str(SIG_DRAW_REPLICATES)],
