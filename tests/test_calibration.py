@@ -139,8 +139,13 @@ def _targets_text(**replace: str) -> str:
 @pytest.mark.parametrize(
     ("replace", "needle"),
     [
-        ({'name = "params.target.lure_slope"': 'name = "params.target.lure_slop"'}, "lure_slope"),
-        ({"low = 0.0\nhigh = 12.0": "low = 12.0\nhigh = 12.0"}, "empty prior range"),
+        ({'name = "params.target.strategic_logit0"': 'name = "params.target.strategic_logit"'},
+         "strategic_logit"),
+        ({"low = -14.0\nhigh = -3.5": "low = -3.5\nhigh = -3.5"}, "empty prior range"),
+        ({'[[fixed]]\nname = "params.target.strategic_autonomy"':
+          '[[fixed]]\nname = "params.target.strategic_logit0"'}, "already fitted or fixed"),
+        ({'[[fixed]]\nname = "params.target.strategic_autonomy"':
+          '[[fixed]]\nname = "params.target.strategic_autonomi"'}, "strategic_autonomi"),
         ({"low = -7.0\nhigh = 1.0": "low = -30.0\nhigh = 1.0"}, "schema range"),
         ({"observed = 16": "observed = 17"}, "from the record"),
         ({'\nkind = "weeks"': '\nkind = "days"'}, "statistics[0].kind' = 'days'"),
