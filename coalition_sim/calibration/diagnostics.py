@@ -249,9 +249,10 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
             "### Screened, but not identified: kept at their documented values",
             "",
             f"{len(fit['fixed'])} parameters move the calibration distance in the screening "
-            "(`docs/calibration/screening/`) but a fit of the screened set did not identify them; "
-            "they are not fitted and keep their documented (schema) value (the target file's "
-            "`[[fixed]]`, with the evidence):",
+            "(`docs/calibration/screening/`) but the fits that tried them did not identify them "
+            "(or no fit has tried them yet; `docs/calibration/identification.md`); they are not "
+            "fitted and keep their documented (schema) value (the target file's `[[fixed]]`, "
+            "with the evidence):",
             "",
             "| parameter | value | why not fitted |",
             "|---|---|---|",
