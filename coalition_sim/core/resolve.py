@@ -238,7 +238,7 @@ def summit_process(
             mean_e,
             room,
             s.hedged[r],
-            pf.summit_closed_revival_penalty,
+            pf.summit_closed_revival_logit0,
         )
         revive = draw(key, WORLD, Draw.REVIVE) < p_rev
     # an unconsulted decision is the leader agreeing to a summit without its allies ([S18]:

@@ -458,12 +458,16 @@ class SummitParams(Strict):
         "Added agreement logit under a compromise posture.",
         "[S20] a deal needs 'compromising below the maximum goal'.",
     )
-    closed_revival_penalty: float = param(
-        4.0,
-        0,
+    closed_revival_logit0: float = param(
+        -7.0,
+        -20,
         20,
-        "Revival logit lost when the cancellation closed the door (revivable until cooldown).",
-        "[S18] even a formal cancellation can be walked back; a closed door just rarely is.",
+        "Weekly logit of reviving a cancellation that closed the door, at zero engagement "
+        "(revivable until cooldown).",
+        "[S18] even a formal cancellation can be walked back; a closed door just rarely is. "
+        "Rare in absolute terms: -7 is the hedged default (-3) less the closed-door penalty it "
+        "replaces (4), kept apart from revival_logit0, which the record's one (hedged) revival "
+        "fits and which says nothing about closed doors.",
     )
     tension_cancel: float = param(
         0.3,

@@ -69,13 +69,15 @@ def revival_probability(
     mean_engagement: float,
     room: float,
     hedged: bool,
-    closed_penalty: float,
+    closed_logit0: float,
 ) -> float:
     """Weekly chance a cancelled summit is revived ([S18] 'talks ... have picked up again'),
-    narrowed by the pandemic; a cancellation that closed the door is revived far more rarely
-    (``closed_penalty`` logits less), a hedged one readily ([S18] the letter 'soft pedaled
-    the cancellation')."""
-    return logistic(logit0 + slope * mean_engagement - closed_penalty * (not hedged)) * room
+    narrowed by the pandemic; a hedged cancellation readily, from ``logit0`` ([S18] the letter
+    'soft pedaled the cancellation'), one that closed the door rarely, from its own
+    ``closed_logit0`` ([S18] 'a closed door just rarely is' walked back): rare in absolute
+    terms, not a fixed number of logits below the hedged chance, which the record's one
+    (hedged, 8-day) revival fits."""
+    return logistic((logit0 if hedged else closed_logit0) + slope * mean_engagement) * room
 
 
 @rule
