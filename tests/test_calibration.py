@@ -136,16 +136,19 @@ def _targets_text(**replace: str) -> str:
     return text
 
 
+FIXED = '[[fixed]]\nname = "params.target.strategic_autonomy"'
+
+
 @pytest.mark.parametrize(
     ("replace", "needle"),
     [
-        ({'name = "params.target.strategic_logit0"': 'name = "params.target.strategic_logit"'},
-         "strategic_logit"),
+        (
+            {'name = "params.target.strategic_logit0"': 'name = "params.target.strategic_logit"'},
+            "strategic_logit",
+        ),
         ({"low = -14.0\nhigh = -3.5": "low = -3.5\nhigh = -3.5"}, "empty prior range"),
-        ({'[[fixed]]\nname = "params.target.strategic_autonomy"':
-          '[[fixed]]\nname = "params.target.strategic_logit0"'}, "already fitted or fixed"),
-        ({'[[fixed]]\nname = "params.target.strategic_autonomy"':
-          '[[fixed]]\nname = "params.target.strategic_autonomi"'}, "strategic_autonomi"),
+        ({FIXED: FIXED.replace("autonomy", "logit0")}, "already fitted or fixed"),
+        ({FIXED: FIXED.replace("autonomy", "autonomi")}, "strategic_autonomi"),
         ({"low = -7.0\nhigh = 1.0": "low = -30.0\nhigh = 1.0"}, "schema range"),
         ({"observed = 16": "observed = 17"}, "from the record"),
         ({'\nkind = "weeks"': '\nkind = "days"'}, "statistics[0].kind' = 'days'"),
@@ -215,8 +218,8 @@ def test_shipped_fitted_scenarios_load_and_run(capsys, tmp_path: Path) -> None:
     fit = json.loads((ROOT / "docs" / "calibration" / "fit.json").read_text())
     for path in FITTED:
         scn = load_scenario(path)
-        assert scn.params.target.strategic_autonomy == pytest.approx(
-            fit["parameters"]["params.target.strategic_autonomy"]["median"], abs=1e-5
+        assert scn.params.target.strategic_logit0 == pytest.approx(
+            fit["parameters"]["params.target.strategic_logit0"]["median"], abs=1e-5
         )
         assert main(["run", "--config", str(path), "--out", str(tmp_path / path.stem),
                      "--no-plot"]) == 0  # fmt: skip
