@@ -246,3 +246,21 @@ def test_actor_editor_adds_an_actor_validated_by_the_schema():
                 "ties": ties} | kw  # fmt: skip
         with pytest.raises(ConfigError, match=match):
             add_actor(base, **args)
+
+
+def test_the_page_uses_no_private_name_of_the_layers_below():
+    """The page imports the scenario, calibration and engine layers through their public
+    names only (``extends`` merging is ``loading.extend_scenario_data``, not ``_merge``)."""
+    import ast
+    from pathlib import Path
+
+    import coalition_sim.ui as ui_pkg
+
+    private = []
+    for path in sorted(Path(ui_pkg.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (
+                node.level > 1 or (node.module or "").startswith("coalition_sim")
+            ):
+                private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []

@@ -162,16 +162,11 @@ def shipped_parent(source: str, value: object) -> Path:
 def _extend_shipped(source: str, data: dict[str, Any]) -> dict[str, Any]:
     """The upload merged over the shipped scenario it extends (the command line's rules:
     tables key by key, actors by id, ties by pair; events inherited unless given)."""
-    from ..scenario.loading import _merge as merge_scenario_data  # the loader's own rules
-    from ..scenario.loading import read_scenario_data
+    from ..scenario.loading import extend_scenario_data, read_scenario_data
 
     top = dict(data)
     parent = shipped_parent(source, top.pop("extends"))
-    base = read_scenario_data(parent)
-    merged = merge_scenario_data(base, top)
-    if "events" not in top:
-        merged["events"] = base.get("events", [])
-    return merged
+    return extend_scenario_data(read_scenario_data(parent), top)  # the loader's own rules
 
 
 def compact_toml(scn: Scenario, seed: int, base_name: str, note: str = "") -> str:
