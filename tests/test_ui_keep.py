@@ -122,9 +122,12 @@ def test_png_beside_svg_sortable_replicates_and_a_pinned_ensemble(chromium, app_
         vb = pg.evaluate("document.querySelector('#outcome-bars').viewBox.baseVal.width")
         assert png.suffix == ".png" and _png_size(png)[0] == 2 * round(vb)
         assert pg.get_by_role("button", name="Outcome bars (SVG)").count() == 1
-        pg.locator("#replicates summary").click()
+        assert pg.locator("#replicate-table tbody tr").count() == 0  # closed: not drawn
+        pg.locator("#replicates summary").click()  # the rows are drawn once it is open
+        pg.wait_for_function(
+            "document.querySelectorAll('#replicate-table tbody tr').length === 60", timeout=10_000
+        )
         table = pg.locator("#replicate-table")
-        assert table.locator("tbody tr").count() == 60
         head = table.locator("th", has_text="cohesion").first
         head.locator("button").click()
         head.locator("button").click()  # descending

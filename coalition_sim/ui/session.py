@@ -10,6 +10,7 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -38,6 +39,7 @@ from .views import (
 __all__ = [
     "KNOBS",
     "Knob",
+    "Result",
     "Sim",
     "ensemble_key",
     "ensemble_views",
@@ -48,6 +50,42 @@ __all__ = [
     "parse_seed",
     "scenario_value",
 ]
+
+# --------------------------------------------------------------------------- results
+
+
+class Result(Mapping[str, Any]):
+    """A computed result the page shows (an ensemble, a comparison): a read-only mapping
+    that is equal only to itself.
+
+    The page's renderer compares a component's arguments, and the closures of its callbacks,
+    with the previous render's, by value: a plain dict holding a 500-row DataFrame was
+    compared cell by cell, several times per render (each download button's callback holds
+    the result). A result never changes once made, so identity is the right equality."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"Result({', '.join(self._data)})"
+
 
 # --------------------------------------------------------------------------- knobs
 
@@ -274,7 +312,7 @@ def ensemble_key(sim: Sim, posterior: bool) -> str:
     return f"{sim.inputs}:{'posterior' if posterior else 'fixed'}"
 
 
-def paired_difference(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+def paired_difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per outcome: share before, share after and the difference after - before with its 95%
     interval. Two ensembles of the same seed and size ran the same replicate seeds, so the
     difference is paired replicate by replicate (Newcombe 1998, method 10 for paired
@@ -308,7 +346,7 @@ def paired_difference(before: dict[str, Any], after: dict[str, Any]) -> list[dic
     return rows
 
 
-def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "") -> dict[str, Any]:
+def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "") -> Result:
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
     ``posterior`` each replicate draws the fitted parameters from the shipped posterior.
 
@@ -319,7 +357,8 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
     start = time.perf_counter()
     post = posterior_file() if posterior else None
     serving.check_request(sim.scenario, n)
-    with serving.heavy(session):  # fair serving: budget, short kernel slices, a queue
+    # fair serving: budget, short kernel slices, a queue
+    with serving.heavy(session, serving.request_bytes(sim.scenario, n)):
         res = serving.page_ensemble(sim.scenario, n, sim.seed, posterior=post)
     steps = res.steps
     date_of = sim.model.structure.date_of
@@ -340,20 +379,26 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
                 fan_svg(steps, values, label.capitalize(), colour, date_of, mine, f"fan-{metric}"),
             )
         )
-    return {
-        "n": n,
-        "weeks": int(steps[-1]),
-        "probabilities": probabilities,
-        "intervals": intervals,
-        "final": final,
-        "seeds": res.seeds,
-        "bars": outcome_bars_svg(probabilities, n, intervals),
-        "bars_caption": bars_caption_html(n),
-        "fans": fans,
-        "fans_caption": fan_caption_html(),
-        "seconds": time.perf_counter() - start,
-        "inputs": ensemble_key(sim, posterior),
-        "posterior": posterior,
-        "label": sim.label
-        + (", fitted parameters drawn from the posterior" if posterior else ", fixed parameters"),
-    }
+    return Result(
+        {
+            "n": n,
+            "weeks": int(steps[-1]),
+            "probabilities": probabilities,
+            "intervals": intervals,
+            "final": final,
+            "seeds": res.seeds,
+            "bars": outcome_bars_svg(probabilities, n, intervals),
+            "bars_caption": bars_caption_html(n),
+            "fans": fans,
+            "fans_caption": fan_caption_html(),
+            "seconds": time.perf_counter() - start,
+            "inputs": ensemble_key(sim, posterior),
+            "posterior": posterior,
+            "label": sim.label
+            + (
+                ", fitted parameters drawn from the posterior"
+                if posterior
+                else ", fixed parameters"
+            ),
+        }
+    )
