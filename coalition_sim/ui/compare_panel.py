@@ -17,6 +17,7 @@ import math
 import shlex
 import time
 from html import escape
+from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
@@ -29,7 +30,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from . import guards, serving
 from .page_state import PageState, use_batch
-from .session import Result, Sim, posterior_file
+from .session import Result, Sim, cli_scenario, posterior_file, scenario_file
 from .state import MAX_REPLICATES, CompareLink, format_value
 from .style import chart, file_name, svg_file
 from .theme import svg_style
@@ -182,7 +183,7 @@ def compare_key(sim: Sim, posterior: bool, link: CompareLink) -> str:
 
 def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
     """The ``python run.py compare`` call that writes the same ``effects.csv``."""
-    scenario = sim.source or "SCENARIO.toml"
+    scenario = cli_scenario(sim.source) if sim.source else "SCENARIO.toml"
     args = ["python", "run.py", "compare", "--scenario", scenario, "--seed", str(sim.seed)]
     for k, v in sim.values.items():
         args += ["--set", f"{k}={format_value(v)}"]
@@ -198,7 +199,7 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
     start = time.perf_counter()
     # a shipped scenario by name with the page's values as --set; an uploaded file as it is
     # on screen (its values already applied)
-    base: str | Scenario = sim.scenario if sim.source is None else sim.source
+    base: str | Path | Scenario = sim.scenario if sim.source is None else scenario_file(sim.source)
     common: dict[str, Any] = {} if sim.source is None else dict(sim.values)
     res = compare(
         [Policy("A", {link.lever: link.a}), Policy("B", {link.lever: link.b})],

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError, first_error
-from .session import Sim, param_label
+from .session import Sim, param_label, scenario_file
 from .state import MAX_UPLOAD_BYTES
 from .theme import METRIC_STYLE, OKABE_ITO, svg_style
 from .views import OUTCOME_LABELS
@@ -50,6 +50,7 @@ class Inputs(BaseModel):
     values: dict[str, bool | int | float | str] = Field(default_factory=dict, max_length=200)
     posterior: bool = False
     week: int = Field(default=0, ge=0, le=100_000)
+    record: bool = False  # the record overlay on the time series
 
 
 class Pin(BaseModel):
@@ -149,7 +150,7 @@ def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
         if x != y:
             rows.append((what, str(x), str(y)))
     try:
-        scn = resolve_scenario(ia.scenario)
+        scn = resolve_scenario(scenario_file(ia.scenario))
     except ConfigError:
         scn = None
     for key in sorted(set(ia.values) | set(ib.values)):

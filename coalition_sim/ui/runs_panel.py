@@ -35,8 +35,9 @@ __all__ = ["RunsPanel"]
 
 def _snapshot(inputs: Any, what: str) -> Snapshot:
     return Snapshot(
-        inputs.scenario, inputs.seed, dict(inputs.values), inputs.posterior, inputs.week, what
-    )
+        inputs.scenario, inputs.seed, dict(inputs.values), inputs.posterior, inputs.week, what,
+        inputs.record,
+    )  # fmt: skip
 
 
 @solara.component

@@ -21,10 +21,11 @@ import numpy as np
 from ..abm.model import CoalitionModel
 from ..engine.stats import wilson_interval  # loaded with the app, not on first click
 from ..scenario import seeds
-from ..scenario.library import resolve_scenario
-from ..scenario.loading import ConfigError
+from ..scenario.library import list_scenarios, resolve_scenario
+from ..scenario.loading import ConfigError, read_toml
 from ..scenario.names import parameter_table, value_of, with_values
 from ..scenario.names import parse_value as parse_toml_value
+from ..scenario.resources import config_dir
 from ..scenario.schema import Role, Scenario
 from . import serving
 from .views import (
@@ -41,13 +42,16 @@ __all__ = [
     "Knob",
     "Result",
     "Sim",
+    "cli_scenario",
     "ensemble_key",
     "ensemble_views",
     "knobs_for",
+    "page_scenarios",
     "paired_difference",
     "param_label",
     "parse_override",
     "parse_seed",
+    "scenario_file",
     "scenario_value",
 ]
 
@@ -229,6 +233,49 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key.strip(), _parse_value(raw)
 
 
+# --------------------------------------------------------------------------- the menu
+
+#: The folder of ``configs/`` whose scenarios the page lists as ``history/<name>``: the starts
+#: of the 2016-18 record and their calibrated versions (issue 5), which the record overlay is for.
+HISTORY = "history"
+
+
+def _history_files() -> list[Path]:
+    folder = config_dir() / HISTORY
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def page_scenarios() -> tuple[tuple[str, str], ...]:
+    """(menu name, one-line description): the scenarios of ``configs/`` by name, then those
+    of ``configs/history/`` as ``history/<name>``. A menu name is never a path: the page
+    reads only the files listed here."""
+    out = [(name, desc) for name, desc, _ in list_scenarios()]
+    for path in _history_files():
+        try:
+            desc = str(read_toml(path).get("description", "")).strip().splitlines()
+        except ConfigError:
+            continue
+        out.append((f"{HISTORY}/{path.stem}", desc[0] if desc else ""))
+    return tuple(out)
+
+
+def scenario_file(name: str) -> str | Path:
+    """What the scenario library resolves for a menu name: the name itself for ``configs/``,
+    the file for ``history/<name>`` (ConfigError for a history name not in the menu)."""
+    if not name.startswith(HISTORY + "/"):
+        return name
+    stem = name.split("/", 1)[1]
+    for path in _history_files():
+        if path.stem == stem:
+            return path
+    raise ConfigError(f"unknown scenario '{name}'")
+
+
+def cli_scenario(name: str) -> str:
+    """How the command line names a menu scenario (``--scenario``)."""
+    return f"configs/{name}.toml" if name.startswith(HISTORY + "/") else name
+
+
 # --------------------------------------------------------------------------- one session's run
 
 
@@ -260,7 +307,7 @@ class Sim:
     def build(cls, base: str | Scenario, values: dict[str, Any], seed: int | None) -> Sim:
         """Validate the scenario with the page's values (ConfigError if refused), then build."""
         source = base if isinstance(base, str) else None
-        scn = resolve_scenario(base)
+        scn = resolve_scenario(scenario_file(base) if isinstance(base, str) else base)
         if values:
             scn = with_values(scn, values)
         serving.check_run(scn)  # a page run (and a link's week) stays within the page's budget
