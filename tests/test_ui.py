@@ -531,10 +531,11 @@ def test_keyboard_focus_and_axe(chromium, app_url, width):
 
 
 def test_readme_screenshot(chromium, app_url):
-    link = "?scenario=summit_2018&seed=20180524&set=params.fatigue.growth%3D0.1&week=40"
+    link = "?scenario=summit_2018&seed=20180524&set=params.fatigue.growth%3D0.1&week=40&record=1"
     pg = open_page(chromium, app_url + link, width=1440, height=1000)
     try:
         assert "link-error" not in pg.content()  # a state the page accepts
+        pg.wait_for_selector("#time-series #record-overlay")  # the record's events shown
         pg.click(".cs-run-ensemble")
         pg.wait_for_selector("#outcome-bars", timeout=30_000)
         height = pg.evaluate("document.documentElement.scrollHeight")

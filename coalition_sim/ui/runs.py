@@ -184,13 +184,14 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
 def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
     ia, ib = a.inputs, b.inputs
     rows: list[tuple[str, str, str]] = []
-    digest = (
-        lambda p: (  # noqa: E731
+
+    def digest(p: Pin) -> str:
+        return (
             hashlib.sha256(p.scenario_toml.encode()).hexdigest()[:8]
             if p.scenario_toml
             else "shipped"
         )
-    )
+
     for what, x, y in (
         ("scenario", ia.scenario, ib.scenario),
         ("scenario file (sha256)", digest(a), digest(b)),
