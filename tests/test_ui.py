@@ -540,6 +540,7 @@ def test_readme_screenshot(chromium, app_url):
         pg.wait_for_selector("#outcome-bars", timeout=30_000)
         height = pg.evaluate("document.documentElement.scrollHeight")
         pg.set_viewport_size({"width": 1440, "height": min(height, 3000)})
+        pg.evaluate("window.scrollTo(0, 0)")  # the top of the page: graph and time series
         pg.wait_for_timeout(300)
         SHOTS.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(SCREENSHOT))

@@ -366,7 +366,7 @@ def test_record_overlay_by_keyboard_in_the_link_and_undo(chromium, app_url, widt
     """The record's dated events over a historical run: off by default, a labelled switch
     used from the keyboard, boxed markers apart from the model's symbols with the date and
     the source, a list under the chart, in the link and undone like any input."""
-    from coalition_sim.ui.record import events_in
+    from coalition_sim.ui.record import KINDS, events_in
     from coalition_sim.ui.session import Sim
 
     expected = events_in(Sim.build("history/start_2018", {}, None).scenario)
@@ -388,6 +388,9 @@ def test_record_overlay_by_keyboard_in_the_link_and_undo(chromium, app_url, widt
         # boxed letters, not the model's bare symbols (which stay as they were)
         assert marks.first.locator("rect").count() == 1
         assert pg.locator("#time-series .cs-marker .cs-record-mark").count() == 0
+        legend = pg.inner_text("#record-legend")  # every letter shown is explained
+        assert all(f"{KINDS[e.kind][0]} {KINDS[e.kind][1]}" in legend for e in expected)
+        pg.locator("#record-list summary").click()  # the list of every event, opened
         listed = pg.inner_text("#record-list")
         assert all(e.date.strftime("%d %b %Y") in listed for e in expected)
         assert "source:" in listed and "not the model" in pg.text_content("#time-series")

@@ -221,9 +221,10 @@ def record_list_html(scn: Scenario) -> str:
         for e in evs
     )
     return (
-        '<details class="cs-details cs-record-list" id="record-list" open>'
-        f"<summary>The record's dated events in these weeks ({len(evs)}), boxed letters "
-        f'on the chart</summary><p class="cs-note">{legend}. From '
-        f"configs/calibration/targets.toml, the record the calibration is scored against; "
-        f"the model's own events are the unboxed symbols.</p><ol>{items}</ol></details>"
+        f'<p class="cs-note" id="record-legend">The record\'s boxed letters: {legend}. '
+        "From configs/calibration/targets.toml, the record the calibration is scored against; "
+        "the model's own events are the unboxed symbols.</p>"
+        '<details class="cs-details cs-record-list" id="record-list">'
+        f"<summary>The record's dated events in these weeks ({len(evs)}): date, what, "
+        f"source</summary><ol>{items}</ol></details>"
     )
