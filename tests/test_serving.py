@@ -125,3 +125,23 @@ def test_ensemble_views_refuses_over_budget_and_draws_decimated_fans() -> None:
     out = ensemble_views(sim, 20, session="t")
     assert out["n"] == 20 and out["weeks"] == sim.model.n_steps
     assert len(out["fans"]) == 2 and all("<svg" in svg for _, svg in out["fans"])
+
+
+def test_small_requests_trim_the_heap_and_large_ones_also_collect(monkeypatch) -> None:
+    """A full collection (0.1-0.2 s of the GIL in a server) follows only a request that held
+    FULL_RELEASE_BYTES or more; every request trims the C heap."""
+    calls: list[str] = []
+    monkeypatch.setattr(serving.gc, "collect", lambda *a: calls.append("collect") or 0)
+    scn = resolve_scenario("baseline")
+    small = serving.request_bytes(scn, 500)
+    large = serving.request_bytes(scn, serving.max_replicates(scn))
+    assert small < serving.FULL_RELEASE_BYTES <= large
+    with serving.heavy("tab-s", small):
+        pass
+    assert calls == []
+    with serving.heavy("tab-l", large):
+        pass
+    assert calls == ["collect"]
+    with serving.heavy("tab-u"):  # size unknown: collect
+        pass
+    assert calls == ["collect", "collect"]

@@ -531,14 +531,16 @@ def test_keyboard_focus_and_axe(chromium, app_url, width):
 
 
 def test_readme_screenshot(chromium, app_url):
-    link = "?scenario=summit_2018&seed=20180524&set=params.fatigue.growth%3D0.1&week=40"
+    link = "?scenario=summit_2018&seed=20180524&set=params.fatigue.growth%3D0.1&week=40&record=1"
     pg = open_page(chromium, app_url + link, width=1440, height=1000)
     try:
         assert "link-error" not in pg.content()  # a state the page accepts
+        pg.wait_for_selector("#time-series #record-overlay")  # the record's events shown
         pg.click(".cs-run-ensemble")
         pg.wait_for_selector("#outcome-bars", timeout=30_000)
         height = pg.evaluate("document.documentElement.scrollHeight")
         pg.set_viewport_size({"width": 1440, "height": min(height, 3000)})
+        pg.evaluate("window.scrollTo(0, 0)")  # the top of the page: graph and time series
         pg.wait_for_timeout(300)
         SHOTS.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(SCREENSHOT))

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from support.ui_harness import browser, serve
 from support.ui_pages import WEEK, axe, download, open_page, step, wait_text
 
@@ -47,6 +48,20 @@ def pin(pg, name: str, note: str = "", kind: str = "run") -> None:
     pg.wait_for_function(
         f"document.querySelector('#runs-message')?.innerText.includes(\"Pinned '{name}'\")"
     )
+
+
+def load_session(pg, path: Path) -> None:
+    """Choose a session file until the page says it loaded it: a file chosen while the panel
+    re-renders (a message just appeared above the file input) can reach an input that is
+    being replaced, so a lost choice is made again (at most three times)."""
+    for _ in range(3):
+        pg.set_input_files("#cs-load-session", str(path))
+        try:
+            wait_text(pg, "#runs-message", f"Loaded {path.name}", timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the page never loaded {path.name}")
 
 
 # --------------------------------------------------------------------------- 4 keep
@@ -98,7 +113,7 @@ def test_pin_diff_restore_save_and_load_a_session(chromium, app_url, tmp_path):
         msg = pg.inner_text("#runs-message")
         assert "bad.json: key 'pins[0].inputs.scenario' must be a shipped scenario" in msg
         assert "\n" not in msg and pg.locator(".cs-pin").count() == 0
-        pg.set_input_files("#cs-load-session", str(saved))
+        load_session(pg, saved)
         pg.wait_for_function("document.querySelectorAll('.cs-pin').length === 2", timeout=90_000)
         pg.wait_for_function(f"{WEEK} === '6'")
         wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.3")
@@ -122,9 +137,12 @@ def test_png_beside_svg_sortable_replicates_and_a_pinned_ensemble(chromium, app_
         vb = pg.evaluate("document.querySelector('#outcome-bars').viewBox.baseVal.width")
         assert png.suffix == ".png" and _png_size(png)[0] == 2 * round(vb)
         assert pg.get_by_role("button", name="Outcome bars (SVG)").count() == 1
-        pg.locator("#replicates summary").click()
+        assert pg.locator("#replicate-table tbody tr").count() == 0  # closed: not drawn
+        pg.locator("#replicates summary").click()  # the rows are drawn once it is open
+        pg.wait_for_function(
+            "document.querySelectorAll('#replicate-table tbody tr').length === 60", timeout=10_000
+        )
         table = pg.locator("#replicate-table")
-        assert table.locator("tbody tr").count() == 60
         head = table.locator("th", has_text="cohesion").first
         head.locator("button").click()
         head.locator("button").click()  # descending
@@ -172,9 +190,7 @@ def test_orientation_description_about_badges_help_and_timeline(chromium, app_ur
         info.locator("summary").tap()
         assert "This scenario: 0.6" in info.inner_text() and "Source:" in info.inner_text()
         assert axe(pg) == []
-        for _ in range(12):
-            pg.click(".cs-step")
-            time.sleep(0.15)
+        step(pg, 12)  # each week waited for: a click lost under load left no event to show
         pg.keyboard.press("Escape")
         pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
         # the switch is re-drawn as each Step's week arrives over the websocket: click until
@@ -213,6 +229,13 @@ def test_upload_extends_a_shipped_scenario_and_the_compact_export(chromium, app_
             "document.querySelector('.cs-knob-params-fatigue-growth').innerText"
             ".includes('growth: 0.2')"
         )
+        # a run of the uploaded scenario can be pinned: the pin keeps the file
+        step(pg, 3)
+        pin(pg, "my upload")
+        saved = download(pg, "Save session (JSON)", tmp_path)
+        doc = json.loads(saved.read_text())
+        assert doc["pins"][0]["inputs"]["scenario"] == "file: child.toml"
+        assert "growth = 0.2" in doc["pins"][0]["scenario_toml"] and doc["current_toml"]
         bad = tmp_path / "evil.toml"
         bad.write_text('extends = "../../etc/passwd"\n')
         pg.set_input_files("#cs-load-file", str(bad))
@@ -231,6 +254,21 @@ def test_upload_extends_a_shipped_scenario_and_the_compact_export(chromium, app_
             "document.querySelector('#cs-scenario').value.startsWith('file:')"
         )
         wait_text(pg, ".cs-knob-actors-ROK-mediation", "0.35")
+        # bring the pinned upload back: its scenario, values and week
+        pg.locator(".cs-pin-restore").first.click()
+        pg.wait_for_function(f"{WEEK} === '3'")
+        wait_text(pg, "#cs-status", "my summit")
+        assert axe(pg) == []
+    finally:
+        pg.context.close()
+    # the saved session loads in a fresh page, which never saw the upload
+    pg = open_page(chromium, app_url)
+    try:
+        load_session(pg, saved)
+        pg.wait_for_function("document.querySelectorAll('.cs-pin').length === 1", timeout=90_000)
+        pg.wait_for_function(f"{WEEK} === '3'")
+        wait_text(pg, "#cs-status", "my summit")
+        wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.2")
     finally:
         pg.context.close()
 

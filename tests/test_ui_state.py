@@ -246,3 +246,42 @@ def test_actor_editor_adds_an_actor_validated_by_the_schema():
                 "ties": ties} | kw  # fmt: skip
         with pytest.raises(ConfigError, match=match):
             add_actor(base, **args)
+
+
+def test_the_page_uses_no_private_name_of_the_layers_below():
+    """The page imports the scenario, calibration and engine layers through their public
+    names only (``extends`` merging is ``loading.extend_scenario_data``, not ``_merge``)."""
+    import ast
+    from pathlib import Path
+
+    import coalition_sim.ui as ui_pkg
+
+    private = []
+    for path in sorted(Path(ui_pkg.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (
+                node.level > 1 or (node.module or "").startswith("coalition_sim")
+            ):
+                private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []
+
+
+def test_results_are_equal_only_to_themselves_and_the_replicate_table_is_json():
+    """The renderer compares a component's arguments by value: a result compares by identity
+    (no cell-by-cell DataFrame comparison per render), and the per-replicate table travels as
+    one JSON text (no walk of 10,000 cells), a missing value as null."""
+    import json
+
+    from coalition_sim.ui.ensemble_panel import replicate_rows
+    from coalition_sim.ui.session import Result
+
+    sim = Sim.build("baseline", {}, None)
+    a, b = ensemble_views(sim, 20), ensemble_views(sim, 20)
+    assert isinstance(a, Result) and a == a and a != b and list(a) == list(b)
+    assert a["probabilities"] == b["probabilities"]  # same inputs, same numbers
+    head, text = replicate_rows(a)
+    rows = json.loads(text)
+    assert len(rows) == 20 and {len(r) for r in rows} == {len(head)}
+    col = head.index("cohesion")
+    gap = Result({**a, "final": a["final"].assign(cohesion=np.nan)})
+    assert {r[col] for r in json.loads(replicate_rows(gap)[1])} == {None}

@@ -3,7 +3,8 @@ slider labels, number fields, Undo/Redo restoring the week), Compare finished (h
 names, effects printed in percentage points on a ticked axis, staleness, the command line's
 ``effects.csv`` bytes, the link, a phone layout with nothing under Solara's badge), the
 posterior as an input (staleness, link, download names, the previous ensemble pinned with a
-paired difference), the warm-up message, and axe-core in each new state.
+paired difference), the record overlay of the historical scenarios, the warm-up message, and
+axe-core in each new state.
 
 One server and one browser for the module (plus one short-lived server for the warm-up hold).
 """
@@ -353,6 +354,67 @@ def test_posterior_switch_is_an_input_with_before_after(chromium, app_url, tmp_p
             effect = float(rows.nth(k).get_attribute("data-effect")) * 100
             assert abs((after - before) - effect) < 0.11
         assert axe(pg) == []
+    finally:
+        pg.context.close()
+
+
+# --------------------------------------------------------------------------- 5 record overlay
+
+
+@pytest.mark.parametrize("width", [390, 1024])
+def test_record_overlay_by_keyboard_in_the_link_and_undo(chromium, app_url, width):
+    """The record's dated events over a historical run: off by default, a labelled switch
+    used from the keyboard, boxed markers apart from the model's symbols with the date and
+    the source, a list under the chart, in the link and undone like any input."""
+    from coalition_sim.ui.record import KINDS, events_in
+    from coalition_sim.ui.session import Sim
+
+    expected = events_in(Sim.build("history/start_2018", {}, None).scenario)
+    url = app_url + "?scenario=history%2Fstart_2018&seed=5&week=30"
+    pg = open_page(chromium, url, width=width, height=1400)
+    try:
+        assert week(pg) == 30 and pg.locator(".cs-record-mark").count() == 0  # off by default
+        switch = pg.get_by_role("switch", name=re.compile("record's dated events"))
+        switch.focus()
+        pg.keyboard.press("Space")
+        pg.wait_for_selector("#time-series #record-overlay")
+        assert week(pg) == 30  # the run on screen is kept
+        pg.wait_for_function("location.search.includes('record=1')")
+        marks = pg.locator("#time-series .cs-record-mark")
+        assert marks.count() == len(expected)
+        for k, e in enumerate(expected):
+            tip = marks.nth(k).locator("title").text_content()
+            assert e.date.isoformat() in tip and e.what in tip and f"Source: {e.source}" in tip
+        # boxed letters, not the model's bare symbols (which stay as they were)
+        assert marks.first.locator("rect").count() == 1
+        assert pg.locator("#time-series .cs-marker .cs-record-mark").count() == 0
+        legend = pg.inner_text("#record-legend")  # every letter shown is explained
+        assert all(f"{KINDS[e.kind][0]} {KINDS[e.kind][1]}" in legend for e in expected)
+        pg.locator("#record-list summary").click()  # the list of every event, opened
+        listed = pg.inner_text("#record-list")
+        assert all(e.date.strftime("%d %b %Y") in listed for e in expected)
+        assert "source:" in listed and "not the model" in pg.text_content("#time-series")
+        box = pg.locator("#time-series").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1  # fits the screen
+        assert axe(pg) == []
+        # the link rebuilds it
+        other = open_page(chromium, pg.url, width=width, height=1400)
+        try:
+            assert week(other) == 30
+            assert other.locator("#time-series .cs-record-mark").count() == len(expected)
+        finally:
+            other.context.close()
+        # Undo takes it away again, keeping the week
+        open_drawer(pg)
+        pg.wait_for_function("document.querySelector('.cs-undo').title.includes('record')")
+        pg.click(".cs-undo")
+        pg.wait_for_function("!document.querySelector('#record-overlay')")
+        pg.wait_for_function("!location.search.includes('record=1')")
+        assert week(pg) == 30
+        # a scenario whose weeks hold no event of the record offers no switch
+        pg.select_option("#cs-scenario", "muddling_2020")
+        pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('muddling')")
+        switch.wait_for(state="detached", timeout=10_000)
     finally:
         pg.context.close()
 

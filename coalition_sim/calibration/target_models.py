@@ -23,6 +23,7 @@ __all__ = [
     "CoalitionFact",
     "Fixed",
     "FixedEntry",
+    "Milestone",
     "Prior",
     "PriorEntry",
     "Record",
@@ -96,6 +97,15 @@ class CoalitionFact(_Strict):
     sources: list[str] = Field(min_length=1)
 
 
+class Milestone(_Strict):
+    """A dated event of the record that no statistic scores (an inauguration, a summit): read
+    beside the runs, e.g. the page's record overlay, never fitted."""
+
+    date: dt.date
+    what: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
 class Record(BaseModel):
     """The historical record; further documented entries (UNSC resolutions, CINC) may follow."""
 
@@ -115,6 +125,7 @@ class Record(BaseModel):
     china_dprk_trade: dict[int, FiniteFloat] = Field(default_factory=dict)
     us_responses: list[UsResponse] = Field(default_factory=list)
     coalition: list[CoalitionFact] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list)
 
 
 class StatisticEntry(_Strict):

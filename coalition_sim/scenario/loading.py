@@ -18,6 +18,7 @@ from .schema import Scenario, field_range
 
 __all__ = [
     "ConfigError",
+    "extend_scenario_data",
     "first_error",
     "read_scenario_data",
     "read_toml",
@@ -163,6 +164,17 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def extend_scenario_data(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario mapping ``top`` read over the ``base`` it extends, by the rules of
+    ``extends``: tables merged key by key, actors by id, ties by pair, every other key
+    replaced; ``events`` inherited from ``base`` unless ``top`` gives its own list. ``top``
+    must not hold ``extends`` itself (resolve the parent first); the inputs are not changed."""
+    merged = _merge(dict(base), dict(top))
+    if "events" not in top:
+        merged["events"] = base.get("events", [])
+    return merged
+
+
 def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Raw scenario mapping, following ``extends = "other.toml"`` (relative to the file)."""
     path = Path(path)
@@ -181,7 +193,4 @@ def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
     if base_path in _seen or base_path == here:
         raise ConfigError(f"{path}: key 'extends' makes a cycle through {base_path.name}")
     base = read_scenario_data(base_path, (*_seen, here))
-    merged = _merge(base, data)
-    if "events" not in data:
-        merged["events"] = base.get("events", [])
-    return merged
+    return extend_scenario_data(base, data)

@@ -32,7 +32,6 @@ import reacton.ipyvue as rv
 import solara
 import solara.lab
 
-from ..scenario.library import list_scenarios
 from . import guards, warmup
 from .compare_panel import ComparePanel
 from .controls import Controls
@@ -41,7 +40,7 @@ from .ensemble_panel import EnsemblePanel
 from .page_state import PageState, Snapshot, initial_link, initial_run
 from .panels import AboutPanel, LiveViews
 from .runs_panel import RunsPanel
-from .session import KNOBS, Knob, Sim, knobs_for, parse_override, parse_seed
+from .session import KNOBS, Knob, Sim, knobs_for, page_scenarios, parse_override, parse_seed
 from .style import CSS
 from .widgets import UrlSync
 
@@ -124,7 +123,7 @@ def Layout(children: list[Any] = []):  # noqa: B006
 
 @solara.component
 def Page():
-    names = solara.use_memo(lambda: [n for n, _, _ in list_scenarios()], [])
+    names = solara.use_memo(lambda: [n for n, _ in page_scenarios()], [])
     router = solara.use_router()
     first = solara.use_memo(lambda: initial_run(names, router.search), [])
     link = solara.use_memo(lambda: initial_link(names, router.search), [])
@@ -156,6 +155,7 @@ def Page():
         warmup_text=solara.use_reactive(""),
         pins=solara.use_reactive(cast(list[Any], [])),
         last_ensemble=solara.use_reactive(None),
+        record=solara.use_reactive(bool(link and link.record)),
     )
 
     async def watch_warmup() -> None:

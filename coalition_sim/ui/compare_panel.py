@@ -17,6 +17,7 @@ import math
 import shlex
 import time
 from html import escape
+from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
@@ -28,8 +29,8 @@ from ..scenario.levers import CATALOGUE, Role
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from . import guards, serving
-from .page_state import PageState
-from .session import Sim, posterior_file
+from .page_state import PageState, use_batch
+from .session import Result, Sim, cli_scenario, posterior_file, scenario_file
 from .state import MAX_REPLICATES, CompareLink, format_value
 from .style import chart, file_name, svg_file
 from .theme import svg_style
@@ -182,7 +183,7 @@ def compare_key(sim: Sim, posterior: bool, link: CompareLink) -> str:
 
 def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
     """The ``python run.py compare`` call that writes the same ``effects.csv``."""
-    scenario = sim.source or "SCENARIO.toml"
+    scenario = cli_scenario(sim.source) if sim.source else "SCENARIO.toml"
     args = ["python", "run.py", "compare", "--scenario", scenario, "--seed", str(sim.seed)]
     for k, v in sim.values.items():
         args += ["--set", f"{k}={format_value(v)}"]
@@ -193,29 +194,31 @@ def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> dict[str, Any]:
+def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
     """Run both arms on the same seeds, exactly as the command line does; draw the result."""
     start = time.perf_counter()
     # a shipped scenario by name with the page's values as --set; an uploaded file as it is
     # on screen (its values already applied)
-    base: str | Scenario = sim.scenario if sim.source is None else sim.source
+    base: str | Path | Scenario = sim.scenario if sim.source is None else scenario_file(sim.source)
     common: dict[str, Any] = {} if sim.source is None else dict(sim.values)
     res = compare(
         [Policy("A", {link.lever: link.a}), Policy("B", {link.lever: link.b})],
         base, replicates=link.replicates, seed=sim.seed, common=common,
         posterior=posterior_file() if posterior else None,
     )  # fmt: skip
-    return {
-        "table": res.table,
-        "svg": effect_bars_svg(res.table),
-        "csv": res.table.to_csv(index=False),
-        "key": compare_key(sim, posterior, link),
-        "link": link,
-        "command": cli_command(sim, posterior, link),
-        "inputs": sim.label + (", posterior draws" if posterior else ", fixed parameters"),
-        "seconds": time.perf_counter() - start,
-        "n": link.replicates,
-    }
+    return Result(
+        {
+            "table": res.table,
+            "svg": effect_bars_svg(res.table),
+            "csv": res.table.to_csv(index=False),
+            "key": compare_key(sim, posterior, link),
+            "link": link,
+            "command": cli_command(sim, posterior, link),
+            "inputs": sim.label + (", posterior draws" if posterior else ", fixed parameters"),
+            "seconds": time.perf_counter() - start,
+            "n": link.replicates,
+        }
+    )
 
 
 def _number(text: str, lo: float, hi: float, what: str) -> float:
@@ -231,6 +234,7 @@ def _number(text: str, lo: float, hi: float, what: str) -> float:
 @solara.component
 def ComparePanel(ui: PageState):
     _ = ui.version.value
+    batch = use_batch()
     sim = ui.sim
     scn: Scenario = sim.scenario
     choices = solara.use_memo(lambda: lever_choices(scn), [scn])
@@ -257,7 +261,7 @@ def ComparePanel(ui: PageState):
         if asked and asked.lever not in choices
         else ""
     )
-    result = solara.use_reactive(cast("dict[str, Any] | None", None))
+    result = solara.use_reactive(cast("Result | None", None))
     clicked = solara.use_reactive(0)
 
     def on_lever(name: str) -> None:
@@ -280,7 +284,7 @@ def ComparePanel(ui: PageState):
         b = guards.number(b_val.value, lo, hi, "B")
         return CompareLink(name, float(a), float(b), n)
 
-    def compute() -> dict[str, Any] | None:
+    def compute() -> Result | None:
         if clicked.value == 0:
             return None
         try:
@@ -291,13 +295,15 @@ def ComparePanel(ui: PageState):
             return None
         error.set("")
         try:
-            with serving.heavy(solara.get_kernel_id()):
+            held = serving.request_bytes(ui.sim.scenario, link.replicates, arms=2)
+            with serving.heavy(solara.get_kernel_id(), held):
                 out = compare_views(ui.sim, ui.posterior.value, link)
         except (ConfigError, ValueError) as exc:
             error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
             return None
-        result.set(out)
-        ui.compare.set(link)
+        with batch():  # one render of the page for both changes
+            result.set(out)
+            ui.compare.set(link)
         return out
 
     task = solara.lab.use_task(compute, dependencies=[clicked.value])

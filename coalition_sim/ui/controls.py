@@ -13,7 +13,7 @@ from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
 from . import guards
 from .page_state import FILE_PREFIX, PageState
-from .session import Knob, Sim, knobs_for, param_label, parse_override, parse_seed
+from .session import Knob, Sim, knobs_for, param_label, parse_override, parse_seed, scenario_file
 from .state import (
     MAX_UPLOAD_BYTES,
     compact_toml,
@@ -332,7 +332,7 @@ def ExportPanel(ui: PageState):
             locked(toml), f"{stem}.toml", label="Scenario with overrides and seed (TOML)",
             mime_type="application/toml",
         )  # fmt: skip
-        if sim.source is not None:
+        if sim.source is not None and "/" not in sim.source:  # not for history/<name>
             base_name = sim.source
             solara.FileDownload(
                 locked(
@@ -357,7 +357,7 @@ def ExportPanel(ui: PageState):
             svg_id="alliance-graph", filename=f"{stem}-graph.png", label="Alliance graph (PNG)"
         )
         solara.FileDownload(
-            locked(lambda s: svg_file(series_svg(s.model, s.history))),
+            locked(lambda s: svg_file(series_svg(s.model, s.history, record=ui.record.value))),
             f"{stem}-time-series.svg", label="Time series (SVG)",
             mime_type="image/svg+xml",
         )  # fmt: skip
@@ -384,7 +384,9 @@ def ParameterDetails(knobs: list[Knob]):
 def Controls(ui: PageState):
     """Everything in the drawer / left column."""
     key = ui.scenario.value
-    base = solara.use_memo(lambda: ui.uploaded.value.get(key) or resolve_scenario(key), [key])
+    base = solara.use_memo(
+        lambda: ui.uploaded.value.get(key) or resolve_scenario(scenario_file(key)), [key]
+    )
     knobs = solara.use_memo(lambda: knobs_for(base), [base])
     if ui.link_error.value:
         solara.HTML(

@@ -12,6 +12,8 @@ posterior switch), which removes the noise they share.
 
 from __future__ import annotations
 
+import json
+import math
 from html import escape
 from pathlib import Path
 from typing import Any, cast
@@ -22,9 +24,9 @@ import solara.lab
 
 from ..scenario.loading import ConfigError
 from . import guards, serving
-from .page_state import PageState
+from .page_state import PageState, use_batch
 from .panels import Card
-from .session import ensemble_key, ensemble_views, paired_difference
+from .session import Result, ensemble_key, ensemble_views, paired_difference
 from .state import MAX_REPLICATES, ensemble_outcomes_csv, ensemble_replicates_csv
 from .style import chart, file_name, svg_file
 from .views import OUTCOME_LABELS
@@ -82,12 +84,13 @@ def EnsemblePanel(ui: PageState):
     as current."""
     n_text = solara.use_reactive("500")
     error = solara.use_reactive("")
-    result = solara.use_reactive(cast(dict[str, Any] | None, None))
-    previous = solara.use_reactive(cast(dict[str, Any] | None, None))
+    result = solara.use_reactive(cast(Result | None, None))
+    previous = solara.use_reactive(cast(Result | None, None))
     clicked = solara.use_reactive(0)
+    batch = use_batch()
     _ = ui.version.value
 
-    def compute() -> dict[str, Any] | None:
+    def compute() -> Result | None:
         if clicked.value == 0:
             return None
         try:
@@ -100,21 +103,31 @@ def EnsemblePanel(ui: PageState):
         error.set("")
         try:
             out = ensemble_views(ui.sim, n, posterior=post, session=solara.get_kernel_id())
+            out = Result({**out, "run": clicked.value})  # the click it answers
         except (ConfigError, ValueError) as exc:
             error.set(
                 f"The ensemble engine refused these inputs: {guards.public_message(str(exc))}"
             )
             return None
-        if result.value is not None:
-            previous.set(result.value)
-        result.set(out)
-        ui.last_ensemble.set(out)
+        with batch():  # one render of the page for the three changes
+            if result.value is not None:
+                previous.set(result.value)
+            result.set(out)
+            ui.last_ensemble.set(out)
         return out
 
     task = solara.lab.use_task(compute, dependencies=[clicked.value])
     table = solara.use_memo(
-        lambda: replicate_rows(result.value) if result.value is not None else ([], []),
+        lambda: replicate_rows(result.value) if result.value is not None else ([], "[]"),
         [id(result.value)],
+    )
+    difference = solara.use_memo(
+        lambda: (
+            paired_difference(previous.value, result.value)
+            if previous.value is not None and result.value is not None
+            else []
+        ),
+        [id(previous.value), id(result.value)],
     )
     run = lambda: clicked.set(clicked.value + 1)  # noqa: E731
     sim = ui.sim
@@ -173,7 +186,8 @@ def EnsemblePanel(ui: PageState):
         ):  # fmt: skip
             solara.HTML(
                 unsafe_innerHTML=(
-                    f'<div class="cs-note" id="ensemble-summary">{res["n"]} replicates \u00d7 '
+                    f'<div class="cs-note" id="ensemble-summary" data-run="{res.get("run", 0)}">'
+                    f"{res['n']} replicates \u00d7 "
                     f"{res['weeks']} weeks of {escape(res['label'])} in {res['seconds']:.2f} s"
                     "</div>"
                 )
@@ -200,30 +214,26 @@ def EnsemblePanel(ui: PageState):
                         )
             solara.HTML(unsafe_innerHTML=res["bars_caption"])
             if prev is not None:
-                rows = paired_difference(prev, res)
                 solara.HTML(
-                    unsafe_innerHTML=difference_table_html(rows, prev["label"], res["label"])
+                    unsafe_innerHTML=difference_table_html(difference, prev["label"], res["label"])
                 )
             solara.HTML(tag="h3", unsafe_innerHTML="Spread over time")
             with solara.Div(classes=["cs-fans"]):
                 for _metric, fan in res["fans"]:
                     solara.HTML(unsafe_innerHTML=chart(fan, f"fan chart {_metric}"))
             solara.HTML(unsafe_innerHTML=res["fans_caption"])
-            head, rows_ = table
-            with solara.v.Html(tag="details", class_="cs-details", attributes={"id": "replicates"}):
-                solara.v.Html(
-                    tag="summary", children=["Per-replicate table (sortable: click a heading)"]
-                )
-                SortableTable.element(
-                    table_id="replicate-table", columns=head, rows=rows_,
-                    caption=f"{min(res['n'], TABLE_ROWS)} of {res['n']} replicates: outcome "
-                    "flags and final values (all of them in the replicate CSV)",
-                )  # fmt: skip
+            head, rows_json = table
+            SortableTable.element(
+                details_id="replicates", summary="Per-replicate table (sortable: click a heading)",
+                table_id="replicate-table", columns=head, rows_json=rows_json,
+                caption=f"{min(res['n'], TABLE_ROWS)} of {res['n']} replicates: outcome "
+                "flags and final values (all of them in the replicate CSV)",
+            )  # fmt: skip
         EnsembleExports(res)
 
 
 @solara.component
-def EnsembleExports(res: dict[str, Any]):
+def EnsembleExports(res: Result):
     """Downloads named after the inputs: the digest of the scenario, the seed, the size and
     whether the posterior was on (two ensembles that differ only in it no longer share a
     file name)."""
@@ -261,9 +271,10 @@ def EnsembleExports(res: dict[str, Any]):
 TABLE_ROWS = 1000
 
 
-def replicate_rows(res: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """The per-replicate table: replicate, seed, yes/no outcomes, final metrics (3 d.p.);
-    column by column with numpy (cell by cell it took seconds for 500 replicates)."""
+def replicate_rows(res: Result) -> tuple[list[str], str]:
+    """The per-replicate table: its column names and its rows as one JSON array (replicate,
+    seed, yes/no outcomes, final metrics to 3 d.p., a missing value as null); column by column
+    with numpy (cell by cell it took seconds for 500 replicates)."""
     final = res["final"].iloc[:TABLE_ROWS]
     cols = [c for c in final.columns if c != "row"]
     head = ["replicate", "seed"] + [OUTCOME_LABELS.get(c, c.replace("_", " ")) for c in cols]
@@ -274,5 +285,6 @@ def replicate_rows(res: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         if arr.dtype == bool:
             columns.append(np.where(arr, "yes", "no").tolist())
         else:
-            columns.append(np.round(arr.astype(float), 3).tolist())
-    return head, [list(row) for row in zip(*columns, strict=True)]
+            x = np.round(arr.astype(float), 3)
+            columns.append([v if math.isfinite(v) else None for v in x.tolist()])
+    return head, json.dumps([list(row) for row in zip(*columns, strict=True)], allow_nan=False)

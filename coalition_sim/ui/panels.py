@@ -11,6 +11,7 @@ import solara
 import solara.lab
 
 from .page_state import PageState
+from .record import events_in, record_list_html
 from .style import chart
 from .views import (
     GRAPH_LEGEND,
@@ -44,6 +45,8 @@ def LiveViews(ui: PageState):
     _ = ui.tick.value
     in_order = solara.use_reactive(False)
     sim = ui.sim
+    has_record = solara.use_memo(lambda: bool(events_in(sim.scenario)), [sim.inputs])
+    overlay = ui.record.value and has_record
     with sim.lock:
         m = sim.model
         finished = " \u00b7 finished" if sim.done else ""
@@ -60,11 +63,12 @@ def LiveViews(ui: PageState):
         )
         badges = badges_html(m)
         graph = graph_svg(m)
-        series = series_svg(m, sim.history)
+        series = series_svg(m, sim.history, record=overlay)
         legend = series_legend_html(m, sim.history)
         n_events = len(m.event_log)
         # both change rarely: rebuilt only for a new run or a new event
         caption = solara.use_memo(lambda: series_caption_html(m), [id(sim), sim.inputs])
+        record_list = solara.use_memo(lambda: record_list_html(sim.scenario), [sim.inputs])
         timeline = solara.use_memo(
             lambda: timeline_html(m.event_log, chronological=in_order.value),
             [id(sim), sim.inputs, n_events, in_order.value],
@@ -75,9 +79,16 @@ def LiveViews(ui: PageState):
             solara.HTML(unsafe_innerHTML=chart(graph, "alliance graph"))
             solara.HTML(unsafe_innerHTML=GRAPH_LEGEND)
         with Card("Time series"):
+            if has_record:
+                solara.Switch(
+                    label="Show the record's dated events (2016\u201318)", value=ui.record.value,
+                    on_value=ui.set_record, classes=["cs-record-switch"],
+                )  # fmt: skip
             solara.HTML(unsafe_innerHTML=chart(series, "time series"))
             solara.HTML(unsafe_innerHTML=legend)
             solara.HTML(unsafe_innerHTML=caption)  # unchanged markup: not re-sent each week
+            if overlay:
+                solara.HTML(unsafe_innerHTML=record_list)
     with Card("Event timeline", id="card-event-timeline"):
         solara.Switch(
             label="In order, the whole run (off: newest first)", value=in_order,

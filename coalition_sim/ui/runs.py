@@ -2,17 +2,23 @@
 
 A pin records the inputs (a :class:`~coalition_sim.ui.page_state.Snapshot`: scenario,
 seed, values, posterior, week), a name and a note, and what it showed: for a run the
-coalition metrics week by week and the events; for an ensemble the share of each outcome.
+coalition metrics week by week and the events; for an ensemble the share of each outcome. A
+run of an uploaded scenario keeps the whole scenario file with it (``scenario_toml``, the
+page's TOML export, which reads back to the same scenario), so the pin rebuilds and diffs
+without the upload, and a saved session loads on another machine.
 Two pins are diffed by their inputs (what changed), their outcomes and their trajectories
 (overlaid). The whole session (the inputs on screen and every pin) saves to one JSON file
 and loads back; a loaded file is validated like an upload: size, UTF-8, JSON, a strict
 pydantic schema, every scenario a shipped name, every value accepted by the scenario
-schema, with a one-line message naming the file, the key and what is allowed.
+schema, with a one-line message naming the file, the key and what is allowed; a kept
+scenario file is validated as an upload is (:func:`.state.scenario_from_text`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping
 from html import escape
 from typing import Any, Literal
 
@@ -20,8 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError, first_error
-from .session import Sim, param_label
-from .state import MAX_UPLOAD_BYTES
+from ..scenario.schema import Scenario
+from .session import Sim, param_label, scenario_file
+from .state import MAX_UPLOAD_BYTES, scenario_from_text, scenario_toml
 from .theme import METRIC_STYLE, OKABE_ITO, svg_style
 from .views import OUTCOME_LABELS
 
@@ -33,7 +40,9 @@ __all__ = [
     "diff_svg",
     "pin_ensemble",
     "pin_run",
+    "pin_scenario",
     "read_session",
+    "scenario_text",
     "session_json",
 ]
 
@@ -50,6 +59,7 @@ class Inputs(BaseModel):
     values: dict[str, bool | int | float | str] = Field(default_factory=dict, max_length=200)
     posterior: bool = False
     week: int = Field(default=0, ge=0, le=100_000)
+    record: bool = False  # the record overlay on the time series
 
 
 class Pin(BaseModel):
@@ -66,6 +76,8 @@ class Pin(BaseModel):
     outcomes: dict[str, float] = Field(default_factory=dict, max_length=40)
     events: int = Field(default=0, ge=0)
     replicates: int = Field(default=0, ge=0)
+    #: an uploaded scenario's whole file ('' for a shipped one): what rebuilds the pin
+    scenario_toml: str = Field(default="", max_length=MAX_UPLOAD_BYTES)
 
 
 class SessionFile(BaseModel):
@@ -75,32 +87,53 @@ class SessionFile(BaseModel):
     format: Literal["coalition-sim-session"]
     version: Literal[1]
     current: Inputs
+    current_toml: str = Field(default="", max_length=MAX_UPLOAD_BYTES)  # as Pin.scenario_toml
     pins: list[Pin] = Field(default_factory=list, max_length=MAX_PINS)
 
 
-def pin_run(sim: Sim, inputs: dict[str, Any], name: str, note: str) -> Pin:
-    """The run on screen, up to its current week."""
+def scenario_text(base: str | Scenario) -> str:
+    """What a pin keeps of its scenario: '' for a shipped one (its name is enough), the
+    whole file for an uploaded one (before the page's values, which the inputs hold)."""
+    return "" if isinstance(base, str) else scenario_toml(base, base.seed)
+
+
+def pin_scenario(key: str, text: str, where: str = "pin") -> Scenario:
+    """The uploaded scenario a pin or a session file kept, validated as an upload is
+    (:class:`ConfigError`, one line, naming ``where``)."""
+    return scenario_from_text(f"{where} ({key})", text)
+
+
+def pin_run(
+    sim: Sim, inputs: dict[str, Any], name: str, note: str, scenario: str | Scenario = ""
+) -> Pin:
+    """The run on screen, up to its current week; ``scenario``: the menu's base for it."""
     h = sim.history
     finals = {m: float(getattr(h, m)[-1]) for m in METRIC_STYLE}
     return Pin(
         kind="run", name=name, note=note, inputs=Inputs(**inputs), label=sim.label,
         series={m: [round(float(v), 6) for v in getattr(h, m)] for m in METRIC_STYLE},
-        outcomes=finals, events=len(sim.model.event_log),
+        outcomes=finals, events=len(sim.model.event_log), scenario_toml=scenario_text(scenario),
     )  # fmt: skip
 
 
-def pin_ensemble(res: dict[str, Any], inputs: dict[str, Any], name: str, note: str) -> Pin:
+def pin_ensemble(
+    res: Mapping[str, Any], inputs: dict[str, Any], name: str, note: str,
+    scenario: str | Scenario = "",
+) -> Pin:  # fmt: skip
     """An ensemble result: the share of each outcome."""
     return Pin(
         kind="ensemble", name=name, note=note, inputs=Inputs(**inputs), label=res["label"],
         outcomes={k: float(v) for k, v in res["probabilities"].items()},
-        replicates=int(res["n"]),
+        replicates=int(res["n"]), scenario_toml=scenario_text(scenario),
     )  # fmt: skip
 
 
-def session_json(current: dict[str, Any], pins: list[Pin]) -> str:
+def session_json(current: dict[str, Any], pins: list[Pin], current_toml: str = "") -> str:
     """The session as one JSON file (stable key order: a saved file diffs cleanly)."""
-    doc = SessionFile(format=SESSION_FORMAT, version=1, current=Inputs(**current), pins=pins)
+    doc = SessionFile(
+        format=SESSION_FORMAT, version=1, current=Inputs(**current), current_toml=current_toml,
+        pins=pins,
+    )  # fmt: skip
     return json.dumps(doc.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
 
 
@@ -122,16 +155,27 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
         doc = SessionFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {first_error(exc, data)}") from None
-    for where, inp in [("current", doc.current)] + [
-        (f"pins[{k}].inputs", p.inputs) for k, p in enumerate(doc.pins)
-    ]:
-        if inp.scenario not in scenarios:
+    kept = [("current", "current_toml", doc.current, doc.current_toml)] + [
+        (f"pins[{k}].inputs", f"pins[{k}].scenario_toml", p.inputs, p.scenario_toml)
+        for k, p in enumerate(doc.pins)
+    ]
+    for where, where_toml, inp, toml in kept:
+        base: str | Scenario = inp.scenario
+        if toml:
+            if inp.scenario in scenarios:
+                raise ConfigError(
+                    f"{source}: key '{where_toml}' must be empty for a shipped scenario "
+                    f"('{inp.scenario}' is one)"
+                )
+            base = pin_scenario(inp.scenario, toml, f"{source}: {where_toml}")
+        elif inp.scenario not in scenarios:
             raise ConfigError(
                 f"{source}: key '{where}.scenario' must be a shipped scenario "
-                f"({', '.join(scenarios)}), not {inp.scenario[:60]!r}"
+                f"({', '.join(scenarios)}), or come with its file in '{where_toml}'; "
+                f"not {inp.scenario[:60]!r}"
             )
         try:
-            Sim.build(inp.scenario, dict(inp.values), inp.seed)
+            Sim.build(base, dict(inp.values), inp.seed)
         except (ConfigError, ValueError) as exc:
             raise ConfigError(f"{source}: key '{where}.values': {exc}") from None
     return doc
@@ -140,8 +184,17 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
 def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
     ia, ib = a.inputs, b.inputs
     rows: list[tuple[str, str, str]] = []
+
+    def digest(p: Pin) -> str:
+        return (
+            hashlib.sha256(p.scenario_toml.encode()).hexdigest()[:8]
+            if p.scenario_toml
+            else "shipped"
+        )
+
     for what, x, y in (
         ("scenario", ia.scenario, ib.scenario),
+        ("scenario file (sha256)", digest(a), digest(b)),
         ("seed", ia.seed, ib.seed),
         ("posterior", "on" if ia.posterior else "off", "on" if ib.posterior else "off"),
         ("week", ia.week, ib.week),
@@ -149,7 +202,11 @@ def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
         if x != y:
             rows.append((what, str(x), str(y)))
     try:
-        scn = resolve_scenario(ia.scenario)
+        scn = (
+            pin_scenario(ia.scenario, a.scenario_toml)
+            if a.scenario_toml
+            else resolve_scenario(scenario_file(ia.scenario))
+        )
     except ConfigError:
         scn = None
     for key in sorted(set(ia.values) | set(ib.values)):

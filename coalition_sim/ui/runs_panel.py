@@ -6,6 +6,7 @@ The data side (pins, diff, the session file and its validation) is :mod:`.runs`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -22,7 +23,9 @@ from .runs import (
     diff_svg,
     pin_ensemble,
     pin_run,
+    pin_scenario,
     read_session,
+    scenario_text,
     session_json,
 )
 from .session import ensemble_key
@@ -35,8 +38,9 @@ __all__ = ["RunsPanel"]
 
 def _snapshot(inputs: Any, what: str) -> Snapshot:
     return Snapshot(
-        inputs.scenario, inputs.seed, dict(inputs.values), inputs.posterior, inputs.week, what
-    )
+        inputs.scenario, inputs.seed, dict(inputs.values), inputs.posterior, inputs.week, what,
+        inputs.record,
+    )  # fmt: skip
 
 
 @solara.component
@@ -58,11 +62,10 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
     def add(kind: str) -> None:
         pins = list(ui.pins.value)  # at the click, not at the last render
         label = name.value.strip() or f"{kind} {len(pins) + 1}"
-        if sim.source is None:
-            message.set(
-                "Refused: only runs of a shipped scenario can be pinned (a pinned run is kept "
-                "by its inputs); export this scenario's TOML instead."
-            )
+        try:  # an uploaded scenario is kept with the pin (its file), a shipped one by name
+            base = ui.base(ui.scenario.value)
+        except guards.Refused as exc:
+            message.set(f"Refused: {exc}")
             return
         if len(pins) >= MAX_PINS:
             message.set(f"Refused: at most {MAX_PINS} pins; remove one first.")
@@ -70,9 +73,9 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
         try:
             with sim.lock:
                 pin = (
-                    pin_run(sim, ui.inputs(), label[:80], note.value[:2000])
+                    pin_run(sim, ui.inputs(), label[:80], note.value[:2000], base)
                     if kind == "run"
-                    else pin_ensemble(ens, ui.inputs(), label[:80], note.value[:2000])
+                    else pin_ensemble(ens, ui.inputs(), label[:80], note.value[:2000], base)
                 )
         except ValueError as exc:
             message.set(f"Refused: {exc}")
@@ -82,9 +85,29 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
         name.set("")
         note.set("")
 
+    def adopt(key: str, text: str, where: str) -> str:
+        """Put a kept scenario file back in the scenario menu; the menu key it has there
+        (its own, or a new one if another file took that name since)."""
+        if not text:
+            return key
+        scn = pin_scenario(key, text, where)
+        uploaded = ui.uploaded.value
+        mine = key
+        while mine in uploaded and uploaded[mine] != scn:
+            mine = f"{key} ({where})" if mine == key else mine + "'"
+        if mine not in uploaded:
+            ui.uploaded.set({**uploaded, mine: scn})
+        return mine
+
     def bring_back(k: int) -> None:
         pin = list(ui.pins.value)[k]
-        msg = ui.commit(f"restore '{pin.name}'", lambda: ui.restore(_snapshot(pin.inputs, "")))
+        try:
+            key = adopt(pin.inputs.scenario, pin.scenario_toml, f"pin {pin.name}")
+        except ConfigError as exc:
+            message.set(f"Refused: {exc}")
+            return
+        snap = replace(_snapshot(pin.inputs, ""), scenario=key)
+        msg = ui.commit(f"restore '{pin.name}'", lambda: ui.restore(snap))
         message.set(f"Refused: {msg}" if msg else f"Restored the inputs of '{pin.name}'.")
 
     def remove(k: int) -> None:
@@ -106,7 +129,9 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
         except ConfigError as exc:
             message.set(f"Refused: {exc}. Nothing was changed.")
             return
-        msg = ui.commit(f"load {fname}", lambda: ui.restore(_snapshot(doc.current, "")))
+        key = adopt(doc.current.scenario, doc.current_toml, fname)  # validated by read_session
+        snap = replace(_snapshot(doc.current, ""), scenario=key)
+        msg = ui.commit(f"load {fname}", lambda: ui.restore(snap))
         if msg:
             message.set(f"Refused: {fname}: {msg}. Nothing was changed.")
             return
@@ -174,8 +199,10 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
         solara.HTML(tag="h3", unsafe_innerHTML="Session")
         with solara.Div(classes=["cs-exports"]):
             solara.FileDownload(
-                lambda: session_json(ui.inputs(), list(ui.pins.value)), "session.json",
-                label="Save session (JSON)", mime_type="application/json",
+                lambda: session_json(
+                    ui.inputs(), list(ui.pins.value), scenario_text(ui.base(ui.scenario.value))
+                ),
+                "session.json", label="Save session (JSON)", mime_type="application/json",
             )  # fmt: skip
         ScenarioFileInput.element(
             handler=load, label="Load a session file (.json)", input_id="cs-load-session",

@@ -18,8 +18,12 @@ block of 8,192 rows), and the memory stayed allocated after the tab closed. The 
 * **One heavy request per session and :data:`HEAVY_AT_ONCE` in the whole server** (a queue,
   not a refusal, for other sessions: requests are bounded, so the wait is too), and a
   **per-session memory ceiling** (:data:`SESSION_MEMORY`) on what a request may hold.
-* **Memory returned**: after each heavy request and when a tab's session ends, the garbage is
-  collected and the C heap trimmed (``malloc_trim``) so freed blocks go back to the system.
+* **Memory returned**: after each heavy request the C heap is trimmed (``malloc_trim``) so
+  freed blocks go back to the system; after a request that held at least
+  :data:`FULL_RELEASE_BYTES`, and when a tab's session ends, the garbage is collected first.
+  (A full collection walks every object of the server, 0.11-0.15 s of the GIL with ~260,000
+  objects, and was half of a 500-replicate ensemble's time; a small request's arrays are
+  freed by reference counting, so it has nothing to give back that a collection would find.)
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from ..scenario.schema import Scenario
 from .guards import Refused
 
 __all__ = [
+    "FULL_RELEASE_BYTES",
     "HEAVY_AT_ONCE",
     "MAX_FAN_POINTS",
     "PAGE_BUDGET",
@@ -57,6 +62,7 @@ __all__ = [
     "max_replicates",
     "page_ensemble",
     "release_memory",
+    "request_bytes",
 ]
 
 T = TypeVar("T")
@@ -82,6 +88,11 @@ SESSION_MEMORY = 256 * 2**20
 #: Heavy requests (ensembles, comparisons) running at once in the whole server; the others
 #: wait their turn. One core for the heavy request, one for everyone's Steps.
 HEAVY_AT_ONCE = 1
+#: A heavy request that held at least this many bytes (:func:`request_bytes`) is followed by a
+#: full garbage collection; a smaller one only by ``malloc_trim``. 8 MB: about 4,300
+#: replicates of the 104-week baseline, so the largest requests (the fair-serving benchmark's
+#: 12,019 replicates, 22 MB) are still collected after, and the everyday 500 (0.9 MB) are not.
+FULL_RELEASE_BYTES = 8 * 2**20
 
 _SLOTS = threading.BoundedSemaphore(HEAVY_AT_ONCE)
 _BUSY: set[str] = set()
@@ -113,6 +124,12 @@ def _estimate_bytes(n: int, scn: Scenario) -> int:
     return n * (2 * 8 * points + final_row)
 
 
+def request_bytes(scn: Scenario, n: int, arms: int = 1) -> int:
+    """Bytes a request of ``n`` replicates (per arm) of ``scn`` holds for the page: the
+    decimated fan trajectories and the final table."""
+    return arms * _estimate_bytes(n, scn)
+
+
 def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1) -> None:
     """One-line :class:`Refused` if ``n`` replicates (per arm) of ``scn`` exceed the budget
     or the session's memory ceiling."""
@@ -122,7 +139,7 @@ def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1
             f"{what}: {n:,} is over this page's budget; {budget_note(scn, arms)} "
             "For more, use the command line (python run.py ensemble / compare)"
         )
-    need = arms * _estimate_bytes(n, scn)
+    need = request_bytes(scn, n, arms)
     if need > SESSION_MEMORY:
         raise Refused(
             f"{what}: {n:,} would hold about {need / 2**20:.0f} MB, over the "
@@ -140,9 +157,11 @@ def check_run(scn: Scenario) -> None:
         )
 
 
-def release_memory() -> None:
-    """Collect garbage and give freed C-heap blocks back to the system (glibc)."""
-    gc.collect()
+def release_memory(full: bool = True) -> None:
+    """Give freed C-heap blocks back to the system (glibc); with ``full``, collect the
+    garbage first (cyclic garbage is freed only by a collection)."""
+    if full:
+        gc.collect()
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -164,10 +183,11 @@ solara.lab.on_kernel_start(_on_kernel_start)
 
 
 @contextmanager
-def heavy(session: str) -> Iterator[None]:
+def heavy(session: str, nbytes: int = FULL_RELEASE_BYTES) -> Iterator[None]:
     """Hold one of the server's heavy-request slots for ``session`` (waiting for it), one at a
     time per session (:class:`Refused` for a second while the first runs); memory is
-    released afterwards."""
+    released afterwards, with a full collection if the request held ``nbytes`` >=
+    :data:`FULL_RELEASE_BYTES` (pass :func:`request_bytes`; unknown sizes collect)."""
     with _BUSY_LOCK:
         if session in _BUSY:
             raise Refused("this page is already running a request; wait for it to finish")
@@ -178,7 +198,7 @@ def heavy(session: str) -> Iterator[None]:
     finally:
         with _BUSY_LOCK:
             _BUSY.discard(session)
-        release_memory()
+        release_memory(full=nbytes >= FULL_RELEASE_BYTES)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,10 +21,11 @@ import numpy as np
 from ..abm.model import CoalitionModel
 from ..engine.stats import wilson_interval  # loaded with the app, not on first click
 from ..scenario import seeds
-from ..scenario.library import resolve_scenario
-from ..scenario.loading import ConfigError
+from ..scenario.library import list_scenarios, resolve_scenario
+from ..scenario.loading import ConfigError, read_toml
 from ..scenario.names import parameter_table, value_of, with_values
 from ..scenario.names import parse_value as parse_toml_value
+from ..scenario.resources import config_dir
 from ..scenario.schema import Role, Scenario
 from . import serving
 from .views import (
@@ -38,16 +40,56 @@ from .views import (
 __all__ = [
     "KNOBS",
     "Knob",
+    "Result",
     "Sim",
+    "cli_scenario",
     "ensemble_key",
     "ensemble_views",
     "knobs_for",
+    "page_scenarios",
     "paired_difference",
     "param_label",
     "parse_override",
     "parse_seed",
+    "scenario_file",
     "scenario_value",
 ]
+
+# --------------------------------------------------------------------------- results
+
+
+class Result(Mapping[str, Any]):
+    """A computed result the page shows (an ensemble, a comparison): a read-only mapping
+    that is equal only to itself.
+
+    The page's renderer compares a component's arguments, and the closures of its callbacks,
+    with the previous render's, by value: a plain dict holding a 500-row DataFrame was
+    compared cell by cell, several times per render (each download button's callback holds
+    the result). A result never changes once made, so identity is the right equality."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"Result({', '.join(self._data)})"
+
 
 # --------------------------------------------------------------------------- knobs
 
@@ -191,6 +233,49 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key.strip(), _parse_value(raw)
 
 
+# --------------------------------------------------------------------------- the menu
+
+#: The folder of ``configs/`` whose scenarios the page lists as ``history/<name>``: the starts
+#: of the 2016-18 record and their calibrated versions (issue 5), which the record overlay is for.
+HISTORY = "history"
+
+
+def _history_files() -> list[Path]:
+    folder = config_dir() / HISTORY
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def page_scenarios() -> tuple[tuple[str, str], ...]:
+    """(menu name, one-line description): the scenarios of ``configs/`` by name, then those
+    of ``configs/history/`` as ``history/<name>``. A menu name is never a path: the page
+    reads only the files listed here."""
+    out = [(name, desc) for name, desc, _ in list_scenarios()]
+    for path in _history_files():
+        try:
+            desc = str(read_toml(path).get("description", "")).strip().splitlines()
+        except ConfigError:
+            continue
+        out.append((f"{HISTORY}/{path.stem}", desc[0] if desc else ""))
+    return tuple(out)
+
+
+def scenario_file(name: str) -> str | Path:
+    """What the scenario library resolves for a menu name: the name itself for ``configs/``,
+    the file for ``history/<name>`` (ConfigError for a history name not in the menu)."""
+    if not name.startswith(HISTORY + "/"):
+        return name
+    stem = name.split("/", 1)[1]
+    for path in _history_files():
+        if path.stem == stem:
+            return path
+    raise ConfigError(f"unknown scenario '{name}'")
+
+
+def cli_scenario(name: str) -> str:
+    """How the command line names a menu scenario (``--scenario``)."""
+    return f"configs/{name}.toml" if name.startswith(HISTORY + "/") else name
+
+
 # --------------------------------------------------------------------------- one session's run
 
 
@@ -222,7 +307,7 @@ class Sim:
     def build(cls, base: str | Scenario, values: dict[str, Any], seed: int | None) -> Sim:
         """Validate the scenario with the page's values (ConfigError if refused), then build."""
         source = base if isinstance(base, str) else None
-        scn = resolve_scenario(base)
+        scn = resolve_scenario(scenario_file(base) if isinstance(base, str) else base)
         if values:
             scn = with_values(scn, values)
         serving.check_run(scn)  # a page run (and a link's week) stays within the page's budget
@@ -274,7 +359,7 @@ def ensemble_key(sim: Sim, posterior: bool) -> str:
     return f"{sim.inputs}:{'posterior' if posterior else 'fixed'}"
 
 
-def paired_difference(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+def paired_difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per outcome: share before, share after and the difference after - before with its 95%
     interval. Two ensembles of the same seed and size ran the same replicate seeds, so the
     difference is paired replicate by replicate (Newcombe 1998, method 10 for paired
@@ -308,7 +393,7 @@ def paired_difference(before: dict[str, Any], after: dict[str, Any]) -> list[dic
     return rows
 
 
-def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "") -> dict[str, Any]:
+def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "") -> Result:
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
     ``posterior`` each replicate draws the fitted parameters from the shipped posterior.
 
@@ -319,7 +404,8 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
     start = time.perf_counter()
     post = posterior_file() if posterior else None
     serving.check_request(sim.scenario, n)
-    with serving.heavy(session):  # fair serving: budget, short kernel slices, a queue
+    # fair serving: budget, short kernel slices, a queue
+    with serving.heavy(session, serving.request_bytes(sim.scenario, n)):
         res = serving.page_ensemble(sim.scenario, n, sim.seed, posterior=post)
     steps = res.steps
     date_of = sim.model.structure.date_of
@@ -340,20 +426,26 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
                 fan_svg(steps, values, label.capitalize(), colour, date_of, mine, f"fan-{metric}"),
             )
         )
-    return {
-        "n": n,
-        "weeks": int(steps[-1]),
-        "probabilities": probabilities,
-        "intervals": intervals,
-        "final": final,
-        "seeds": res.seeds,
-        "bars": outcome_bars_svg(probabilities, n, intervals),
-        "bars_caption": bars_caption_html(n),
-        "fans": fans,
-        "fans_caption": fan_caption_html(),
-        "seconds": time.perf_counter() - start,
-        "inputs": ensemble_key(sim, posterior),
-        "posterior": posterior,
-        "label": sim.label
-        + (", fitted parameters drawn from the posterior" if posterior else ", fixed parameters"),
-    }
+    return Result(
+        {
+            "n": n,
+            "weeks": int(steps[-1]),
+            "probabilities": probabilities,
+            "intervals": intervals,
+            "final": final,
+            "seeds": res.seeds,
+            "bars": outcome_bars_svg(probabilities, n, intervals),
+            "bars_caption": bars_caption_html(n),
+            "fans": fans,
+            "fans_caption": fan_caption_html(),
+            "seconds": time.perf_counter() - start,
+            "inputs": ensemble_key(sim, posterior),
+            "posterior": posterior,
+            "label": sim.label
+            + (
+                ", fitted parameters drawn from the posterior"
+                if posterior
+                else ", fixed parameters"
+            ),
+        }
+    )

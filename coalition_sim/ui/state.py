@@ -162,16 +162,11 @@ def shipped_parent(source: str, value: object) -> Path:
 def _extend_shipped(source: str, data: dict[str, Any]) -> dict[str, Any]:
     """The upload merged over the shipped scenario it extends (the command line's rules:
     tables key by key, actors by id, ties by pair; events inherited unless given)."""
-    from ..scenario.loading import _merge as merge_scenario_data  # the loader's own rules
-    from ..scenario.loading import read_scenario_data
+    from ..scenario.loading import extend_scenario_data, read_scenario_data
 
     top = dict(data)
     parent = shipped_parent(source, top.pop("extends"))
-    base = read_scenario_data(parent)
-    merged = merge_scenario_data(base, top)
-    if "events" not in top:
-        merged["events"] = base.get("events", [])
-    return merged
+    return extend_scenario_data(read_scenario_data(parent), top)  # the loader's own rules
 
 
 def compact_toml(scn: Scenario, seed: int, base_name: str, note: str = "") -> str:
@@ -298,6 +293,7 @@ class LinkState:
     week: int = 0
     posterior: bool = False
     compare: CompareLink | None = None
+    record: bool = False  # the record overlay on the time series
 
 
 #: Replicates allowed in the page's ensemble and Compare (and in a link).
@@ -315,6 +311,8 @@ def format_query(state: LinkState) -> str:
         pairs.append(("week", str(state.week)))
     if state.posterior:
         pairs.append(("posterior", "1"))
+    if state.record:
+        pairs.append(("record", "1"))
     if state.compare is not None:
         c = state.compare
         pairs += [("lever", c.lever), ("a", f"{c.a:g}"), ("b", f"{c.b:g}")]
@@ -322,7 +320,7 @@ def format_query(state: LinkState) -> str:
     return urlencode(pairs)
 
 
-_KNOWN = ("scenario", "seed", "set", "week", "posterior", "lever", "a", "b", "reps")
+_KNOWN = ("scenario", "seed", "set", "week", "posterior", "record", "lever", "a", "b", "reps")
 
 
 def _whole(name: str, raw: str, lo: int, hi: int | None = None) -> int:
@@ -396,13 +394,13 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
             raise ValueError(f"link parameter set={item!r}: {exc}") from None
         values[key] = value
     week = _whole("week", query["week"][0], 0) if "week" in query else 0
-    posterior = False
-    if "posterior" in query:
-        raw = query["posterior"][0].strip()
+    flags = {}
+    for key in ("posterior", "record"):
+        raw = query[key][0].strip() if key in query else "0"
         if raw not in ("0", "1"):
-            raise ValueError(f"link parameter posterior must be 0 or 1, not {raw!r}")
-        posterior = raw == "1"
+            raise ValueError(f"link parameter {key} must be 0 or 1, not {raw!r}")
+        flags[key] = raw == "1"
     return LinkState(
-        scenario=name, seed=seed, values=values, week=week, posterior=posterior,
-        compare=_compare_link(query),
+        scenario=name, seed=seed, values=values, week=week, posterior=flags["posterior"],
+        compare=_compare_link(query), record=flags["record"],
     )  # fmt: skip

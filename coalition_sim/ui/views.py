@@ -25,6 +25,7 @@ import numpy as np
 
 from ..core.events import EVENTS as EVENT_LABELS
 from ..core.events import OUTCOME_LABELS
+from .record import record_lane_height, record_marks_svg
 from .theme import (
     _BAD_OUTCOMES,
     _COMMIT_STOPS,
@@ -305,9 +306,10 @@ def _axes(
     return out
 
 
-def series_svg(model: CoalitionModel, history: History) -> str:
+def series_svg(model: CoalitionModel, history: History, record: bool = False) -> str:
     """Every actor's commitment (DPRK: defiance); cohesion, effective pressure and US
-    isolation; elections, the pandemic, the fracture threshold, key events, the current week.
+    isolation; elections, the pandemic, the fracture threshold, key events, the current week;
+    with ``record``, the record's dated events in a lane of their own (:mod:`.record`).
 
     The legend and the caption are HTML (:func:`series_legend_html`,
     :func:`series_caption_html`) so that they wrap on a narrow screen.
@@ -319,7 +321,8 @@ def series_svg(model: CoalitionModel, history: History) -> str:
     date_of = model.structure.date_of
     top1 = _MT + 16
     top2 = top1 + _PANEL_H + _GAP
-    height = top2 + _PANEL_H + 40
+    lane = record_lane_height(scn, x_of) if record else 0.0
+    height = top2 + _PANEL_H + 40 + lane
     out = [
         f'<svg id="time-series" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SERIES_W} '
         f'{height}" style="{svg_style(SERIES_W)}" role="img" '
@@ -385,6 +388,8 @@ def series_svg(model: CoalitionModel, history: History) -> str:
             f"{escape(str(ev['date']))}: {escape(EVENT_LABELS.get(ev['event'], ev['event']))}"
             "</title></text>"
         )
+    if lane:
+        out.append(record_marks_svg(scn, x_of, top1, top2 + _PANEL_H + 24))
     xc = x_of(model.steps)
     out.append(
         f'<line class="cs-now" x1="{xc:.1f}" x2="{xc:.1f}" y1="{top1}" y2="{top2 + _PANEL_H}" '
@@ -526,7 +531,11 @@ def timeline_html(
     more = 0 if chronological else len(events) - limit
     tail = f'<div class="cs-more">\u2026 and {more} earlier events</div>' if more > 0 else ""
     cls = "cs-timeline cs-chrono" if chronological else "cs-timeline"
-    return f'<div class="{cls}"><table><tbody>{"".join(rows)}</tbody></table>{tail}</div>'
+    # a scrolling box must take the focus, so that the keyboard can scroll it (axe-core)
+    return (
+        f'<div class="{cls}" tabindex="0" role="region" aria-label="Event timeline">'
+        f"<table><tbody>{''.join(rows)}</tbody></table>{tail}</div>"
+    )
 
 
 # --------------------------------------------------------------------------- ensemble

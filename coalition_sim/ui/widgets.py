@@ -240,32 +240,41 @@ module.exports = {
 
 
 class SortableTable(ipyvuetify.VuetifyTemplate):
-    """A table sorted in the browser by a click (or Enter) on a column header; the header
-    says how it is sorted (``aria-sort``)."""
+    """A table in a closed ``<details>`` (``summary`` its line), sorted in the browser by a
+    click (or Enter) on a column header; the header says how it is sorted (``aria-sort``).
+
+    The rows come as one JSON text (``rows_json``), not a list of lists: the page's renderer
+    walks every list in an element's arguments looking for child elements (several times per
+    render), which for 500 replicates x 20 columns cost more than the ensemble itself. The
+    rows are drawn only while the details are open."""
 
     template = traitlets.Unicode(
         """
 <template>
-  <div class="cs-table-wrap" tabindex="0" role="group" :aria-label="caption">
-    <table class="cs-table" :id="table_id">
-      <caption>{{ caption }}</caption>
-      <thead><tr>
-        <th v-for="(c, k) in columns" :key="c" scope="col"
-          :aria-sort="k === by ? (asc ? 'ascending' : 'descending') : 'none'">
-          <button type="button" class="cs-sort" @click="sort(k)">{{ c }}{{
-            k === by ? (asc ? ' \u25b2' : ' \u25bc') : '' }}</button>
-        </th>
-      </tr></thead>
-      <tbody><tr v-for="(r, i) in sorted" :key="i">
-        <td v-for="(v, k) in r" :key="k">{{ v }}</td>
-      </tr></tbody>
-    </table>
-  </div>
+  <details class="cs-details" :id="details_id" @toggle="open = $event.target.open">
+    <summary>{{ summary }}</summary>
+    <div v-if="open" class="cs-table-wrap" tabindex="0" role="group" :aria-label="caption">
+      <table class="cs-table" :id="table_id">
+        <caption>{{ caption }}</caption>
+        <thead><tr>
+          <th v-for="(c, k) in columns" :key="c" scope="col"
+            :aria-sort="k === by ? (asc ? 'ascending' : 'descending') : 'none'">
+            <button type="button" class="cs-sort" @click="sort(k)">{{ c }}{{
+              k === by ? (asc ? ' \u25b2' : ' \u25bc') : '' }}</button>
+          </th>
+        </tr></thead>
+        <tbody><tr v-for="(r, i) in sorted" :key="i">
+          <td v-for="(v, k) in r" :key="k">{{ v === null ? '' : v }}</td>
+        </tr></tbody>
+      </table>
+    </div>
+  </details>
 </template>
 <script>
 module.exports = {
-  data() { return { by: 0, asc: true }; },
+  data() { return { by: 0, asc: true, open: false }; },
   computed: {
+    rows() { return this.rows_json ? JSON.parse(this.rows_json) : []; },
     sorted() {
       const k = this.by, s = this.asc ? 1 : -1;
       return [...this.rows].sort((a, b) => {
@@ -282,7 +291,9 @@ module.exports = {
 }
 </script>"""
     ).tag(sync=True)
+    details_id = traitlets.Unicode("").tag(sync=True)
+    summary = traitlets.Unicode("").tag(sync=True)
     table_id = traitlets.Unicode("").tag(sync=True)
     caption = traitlets.Unicode("").tag(sync=True)
     columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    rows = traitlets.List(traitlets.List()).tag(sync=True)
+    rows_json = traitlets.Unicode("[]").tag(sync=True)  # a JSON array of rows (lists)

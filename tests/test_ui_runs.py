@@ -1,0 +1,102 @@
+"""Pins of a run from an uploaded scenario, without a browser: the pin keeps the scenario
+file, rebuilds the same run from it, diffs by it, and a session file carrying it is validated
+on load like an upload."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coalition_sim.scenario.loading import ConfigError
+from coalition_sim.ui.runs import (
+    diff_html,
+    pin_ensemble,
+    pin_run,
+    pin_scenario,
+    read_session,
+    session_json,
+)
+from coalition_sim.ui.session import Sim, ensemble_views, page_scenarios
+from coalition_sim.ui.state import scenario_from_text
+
+NAMES = [n for n, _ in page_scenarios()]
+CHILD = (
+    'extends = "summit_2018.toml"\nname = "my summit"\nseed = 5\n[params.fatigue]\ngrowth = 0.2\n'
+)
+KEY = "file: child.toml"
+
+
+def _inputs(sim: Sim, key: str = KEY) -> dict:
+    return {"scenario": key, "seed": sim.seed, "values": dict(sim.values), "posterior": False,
+            "week": int(sim.model.steps), "record": False}  # fmt: skip
+
+
+def _uploaded_run(values: dict | None = None, weeks: int = 12):
+    scn = scenario_from_text("child.toml", CHILD)
+    sim = Sim.build(scn, values or {}, 11)
+    sim.advance_to(weeks)
+    return scn, sim
+
+
+def test_a_pinned_upload_keeps_its_file_and_rebuilds_the_same_run():
+    scn, sim = _uploaded_run({"actors.ROK.mediation": 0.3})
+    pin = pin_run(sim, _inputs(sim), "mine", "", scn)
+    assert pin.scenario_toml and pin_scenario(KEY, pin.scenario_toml) == scn
+    again = Sim.build(
+        pin_scenario(KEY, pin.scenario_toml), dict(pin.inputs.values), pin.inputs.seed
+    )
+    again.advance_to(pin.inputs.week)
+    assert [round(float(v), 6) for v in again.history.cohesion] == pin.series["cohesion"]
+    shipped = Sim.build("summit_2018", {}, 11)
+    assert (
+        pin_run(shipped, _inputs(shipped, "summit_2018"), "s", "", "summit_2018").scenario_toml
+        == ""
+    )
+    ens = pin_ensemble(ensemble_views(sim, 20), _inputs(sim), "twenty", "", scn)
+    assert ens.scenario_toml == pin.scenario_toml and ens.replicates == 20
+
+
+def test_a_session_with_uploads_saves_and_loads_back():
+    scn, sim = _uploaded_run()
+    pins = [pin_run(sim, _inputs(sim), "mine", "a note", scn)]
+    text = session_json(_inputs(sim), pins, pins[0].scenario_toml)
+    doc = read_session("s.json", text, NAMES)
+    assert doc.current.scenario == KEY and doc.current_toml == pins[0].scenario_toml
+    assert doc.pins == pins
+
+
+@pytest.mark.parametrize(
+    ("where", "edit", "says"),
+    [
+        ("pins[0].scenario_toml", lambda d: d["pins"][0].update(
+            scenario_toml=d["pins"][0]["scenario_toml"].replace("steps = 52", "steps = -3")),
+         "s.json: pins[0].scenario_toml (file: child.toml): key 'steps'"),
+        ("pins[0].inputs.scenario", lambda d: d["pins"][0].update(scenario_toml=""),
+         "key 'pins[0].inputs.scenario' must be a shipped scenario"),
+        ("current_toml", lambda d: d.update(current_toml="[[[\n"),
+         "s.json: current_toml (file: child.toml): "),
+        ("pins[0].scenario_toml", lambda d: d["pins"][0]["inputs"].update(scenario="baseline"),
+         "key 'pins[0].scenario_toml' must be empty for a shipped scenario"),
+    ],
+)  # fmt: skip
+def test_a_kept_scenario_file_is_validated_like_an_upload(where, edit, says):
+    scn, sim = _uploaded_run()
+    pins = [pin_run(sim, _inputs(sim), "mine", "", scn)]
+    doc = json.loads(session_json(_inputs(sim), pins, pins[0].scenario_toml))
+    edit(doc)
+    with pytest.raises(ConfigError) as exc:
+        read_session("s.json", json.dumps(doc), NAMES)
+    assert says in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_two_uploads_of_the_same_name_differ_in_the_diff():
+    scn, sim = _uploaded_run()
+    a = pin_run(sim, _inputs(sim), "A", "", scn)
+    other = scenario_from_text("child.toml", CHILD.replace("growth = 0.2", "growth = 0.4"))
+    sim_b = Sim.build(other, {}, 11)
+    sim_b.advance_to(12)
+    b = pin_run(sim_b, _inputs(sim_b), "B", "", other)
+    html = diff_html(a, b)
+    assert "scenario file (sha256)" in html
+    assert "scenario file (sha256)" not in diff_html(a, a)
