@@ -29,6 +29,7 @@ from .jit import phase
 from .streams import Draw, draw
 
 __all__ = [
+    "capacity_shares",
     "commit_actor",
     "commit_leader",
     "commit_target",
@@ -70,15 +71,22 @@ def pull_matrix(pf: Any, g: Any, out: np.ndarray) -> None:
 
 
 @phase
-def measure_row(r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, capacity: np.ndarray) -> None:
-    """The reporters of row ``r``: cohesion, effective pressure, US isolation."""
+def capacity_shares(pf: Any, pa: np.ndarray, g: Any, out: np.ndarray) -> None:
+    """Each actor's enforcement capacity into ``out`` (A,): a function of the parameters only,
+    so the kernels compute it once per parameter set, not every week."""
     R.enforcement_capacity(
         pa[ActorField.CAPABILITY],
         pa[ActorField.TRADE],
         g.coalition,
         pf.enforcement_trade_weight,
-        capacity,
+        out,
     )
+
+
+@phase
+def measure_row(r: int, s: Any, pf: Any, g: Any, capacity: np.ndarray) -> None:
+    """The reporters of row ``r``: cohesion, effective pressure, US isolation (``capacity``
+    from :func:`capacity_shares` of the row's parameters)."""
     c = s.commitment[r]
     s.cohesion[r] = R.cohesion(c, s.strength[r], g.pairs)
     s.effective_pressure[r] = R.effective_pressure(

@@ -152,7 +152,7 @@ def resolve_world(
     s.crisis[r] = crisis
     # 4.10 reporters are measured and the seed's three failure modes ([S18]) logged when
     # first crossed
-    measure_row(r, s, pf, pa, g, capacity)
+    measure_row(r, s, pf, g, capacity)
     fractured, unwound, isolated = R.failure_modes(
         s.cohesion[r],
         s.effective_pressure[r],
