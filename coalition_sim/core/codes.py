@@ -117,8 +117,7 @@ class Context(IntEnum):
     PATRON = 7
     MEDIATION = 8
     TALKS_ON = 9
-    DESTABILISATION = 10
-    BOTH_WANT = 11
+    BOTH_WANT = 10
 
 
 #: Context slots read as flags by the Python wrappers.

@@ -92,7 +92,14 @@ def measure_row(r: int, s: Any, pf: Any, g: Any, capacity: np.ndarray) -> None:
     s.effective_pressure[r] = R.effective_pressure(
         c, capacity, pf.enforcement_defection_threshold, pf.enforcement_defection_softness
     )
-    s.us_isolation[r] = R.us_isolation(c, capacity, g.leader, g.partners)
+    s.us_isolation[r] = R.us_isolation(
+        c,
+        capacity,
+        g.leader,
+        g.partners,
+        pf.enforcement_defection_threshold,
+        pf.enforcement_defection_softness,
+    )
 
 
 @phase
@@ -117,7 +124,6 @@ def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: 
         pf.target_mediator_shunning,
     )
     ctx[Context.TALKS_ON] = summit in (SummitState.PROPOSED, SummitState.SCHEDULED)
-    ctx[Context.DESTABILISATION] = s.tension[r]
     ctx[Context.BOTH_WANT] = R.both_want_meeting(
         summit, s.engagement[r, ld], s.engagement[r, tg], pf.volatility_want_threshold
     )
@@ -172,13 +178,11 @@ def decide_actor(
             fatigue=fatigue,
             economy=pa[ActorField.ECONOMY, i],
             stability=pa[ActorField.STABILITY, i],
-            tension=ctx[Context.DESTABILISATION],
             unilateral=s.unilateral[r] * partner,
             target_engagement=s.engagement[r, tg] * partner,
             relief=s.granted[r] * partner,
             posture_push=push,
             fatigue_erosion=pf.commitment_fatigue_erosion,
-            stability_pullback=pf.commitment_stability_pullback,
             unilateral_cost=pf.commitment_unilateral_cost,
             engagement_pull=pf.commitment_engagement_pull,
             relief_leakage=pf.commitment_relief_leakage,

@@ -100,7 +100,6 @@ def resolve_world(
     )
     escalate = resp == Posture.ESCALATE
     s.security[r] = R.clip01(s.security[r] - pf.target_escalation_threat * escalate)
-    unconsulted_response = resp != Posture.NONE and not s.leader_consult[r]
     tension = tension + pf.tension_escalation * escalate
     # 4.5 outbursts at the counterpart cost its engagement and add tension ([S18])
     by_leader, by_target = s.outburst_counterpart[r, ld], s.outburst_counterpart[r, tg]
@@ -113,7 +112,7 @@ def resolve_world(
         ev[Event.OUTBURST_THIRD_PARTY] |= s.outburst_third_party[r, j]
         ev[Event.POLICY_SHIFT] |= s.shift[r, j]
     s.tension[r] = R.clip01(tension)
-    summit_process(r, s, pf, pa, g, key, t, ctx, forced_proposal, unconsulted_response, ev)
+    summit_process(r, s, pf, pa, g, key, t, ctx, forced_proposal, ev)
     # 4.7 the DPRK's interest states drift: relief erodes under pressure, prestige fades,
     # security recovers, the weapons programme builds or fades with the mode
     pressure = ctx[Context.PRESSURE]
@@ -179,7 +178,7 @@ def resolve_world(
 @phase
 def summit_process(
     r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, t: int, ctx: np.ndarray,
-    forced_proposal: bool, unconsulted_response: bool, ev: np.ndarray,
+    forced_proposal: bool, ev: np.ndarray,
 ) -> None:  # fmt: skip
     """4.6 The summit state machine ([S18]): proposed -> scheduled -> held (agreement or no
     deal), or cancelled first by the side that fears being stood up; a hedged cancellation
@@ -242,7 +241,11 @@ def summit_process(
             pf.summit_closed_revival_penalty,
         )
         revive = draw(key, WORLD, Draw.REVIVE) < p_rev
-    unconsulted = (agree and not s.leader_consult[r]) or unconsulted_response
+    # an unconsulted decision is the leader agreeing to a summit without its allies ([S18]:
+    # Trump agreed 'quickly and without consultation ... from the South Koreans'); the
+    # responses to the 2016-17 tests were worked out with partners (UNSCR 2270-2397 drafted
+    # with China and adopted 15-0; THAAD and the drills with Seoul), so they are not snubs
+    unconsulted = agree and not s.leader_consult[r]
     hedge = s.leader_hedge[r] if by_leader else s.target_hedge[r]
     held = due
     no_deal = due and not agreement

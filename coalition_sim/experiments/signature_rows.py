@@ -127,23 +127,56 @@ def _partners_mean(arm: ArmResult) -> np.ndarray:
     return (arm.commitment("ROK") + arm.commitment("PRC")) / 2.0
 
 
+#: the DPRK offering the table all year (influence-seeking, held there), as in 2018
+TABLE_OPEN = {"dprk_mode": "influence", "params.target.to_autonomy_logit0": -20.0}
+
+
+def _partners_engagement(arm: ArmResult) -> np.ndarray:
+    e = arm.state.engagement
+    return (e[:, arm.col("ROK")] + e[:, arm.col("PRC")]) / 2.0
+
+
 @row
 def row_fatigue(s: Suite) -> RowResult:
     r = RowResult(
-        1, "fatigue", "max_pressure_2017 (no talks)", P18_FED_UP,
-        "under maximum pressure without talks ROK and PRC end below their start in most "
-        "runs; more fatigue, lower commitment",
+        1, "fatigue", "max_pressure_2017 (no talks; DPRK refusing or offering the table)",
+        P18_FED_UP,
+        "maximum pressure makes ROK and PRC fed up: more fatigue, more wish for talks; and "
+        "once the DPRK offers the table the fatigued partners ease: more fatigue, lower "
+        "commitment, by more than while the DPRK refuses (2017: China tightened; 2018: it "
+        "loosened after the Kim-Xi meetings)",
     )  # fmt: skip
-    base = s.arm("max_pressure_2017", NO_TALKS)
-    for actor in ("ROK", "PRC"):
-        below = base.commitment(actor) < base.commitment0(actor)
-        r.checks.append(above_check(f"P({actor} ends below its start)", wilson(below), 0.5))
-    g = float(base.params.fatigue.growth[0])
-    more = s.arm("max_pressure_2017", {**NO_TALKS, "params.fatigue.growth": min(1.0, 2 * g)})
+    g = float(s.arm("max_pressure_2017", NO_TALKS).params.fatigue.growth[0])
+    more_g = {"params.fatigue.growth": min(1.0, 2 * g)}
+    shut, shut_more = (
+        s.arm("max_pressure_2017", NO_TALKS),
+        s.arm("max_pressure_2017", {**NO_TALKS, **more_g}),
+    )
+    table = {**NO_TALKS, **TABLE_OPEN}
+    open_, open_more = (
+        s.arm("max_pressure_2017", table),
+        s.arm("max_pressure_2017", {**table, **more_g}),
+    )
     r.checks.append(
         sign_check(
-            "partners' mean final commitment: fatigue growth x2 minus default",
-            _pb(_partners_mean(more), _partners_mean(base)), -1, "growth x2 vs default",
+            "partners' mean final engagement: fatigue growth x2 minus default",
+            _pb(_partners_engagement(shut_more), _partners_engagement(shut)), 1,
+            "growth x2 vs default, DPRK refusing",
+        )
+    )  # fmt: skip
+    fall_open = _partners_mean(open_more) - _partners_mean(open_)
+    fall_shut = _partners_mean(shut_more) - _partners_mean(shut)
+    r.checks.append(
+        sign_check(
+            "partners' mean final commitment, DPRK offering the table: growth x2 minus default",
+            _pb(_partners_mean(open_more), _partners_mean(open_)), -1,
+            "growth x2 vs default, DPRK influence-seeking",
+        )
+    )  # fmt: skip
+    r.checks.append(
+        sign_check(
+            "that fall minus the fall while the DPRK refuses (table open vs shut)",
+            _pb(fall_open, fall_shut), -1, "difference in differences",
         )
     )  # fmt: skip
     return r
@@ -154,6 +187,10 @@ FAILURES = (
     ("pressure_unwound", "unwinding"),
     ("us_isolated", "US isolation"),
 )
+FAILURE_SCENARIOS = ("max_pressure_2017", "muddling_2020")
+#: five years: the seed's risks are what follows if the US keeps playing its cards wrong; in
+#: the record's own window (2016-18) none happened (targets.toml: coalition_held_2016_2017)
+FAILURE_WEEKS = 260
 STRESS = (0.5, 0.75, 1.0, 1.5, 2.0)  # fatigue-growth multiplier
 UNILATERAL = (0.9, 0.6, 0.3, 0.15, 0.0)  # the leader's chance of consulting its allies
 
@@ -166,7 +203,8 @@ def row_failure_modes(s: Suite) -> RowResult:
         "muddling_2020 in a share of runs strictly between 2% and 80%, and rises gradually "
         "(no step) as fatigue and US unilateralism rise",
     )  # fmt: skip
-    arms = {name: s.arm(name) for name in ("max_pressure_2017", "muddling_2020")}
+    horizon = {"steps": FAILURE_WEEKS}
+    arms = {name: s.arm(name, horizon) for name in FAILURE_SCENARIOS}
     for outcome, label in FAILURES:
         cis = {name: wilson(arm.flag(outcome)) for name, arm in arms.items()}
         best = max(cis, key=lambda n: cis[n].low > 0.02 and cis[n].high < 0.8)
@@ -174,11 +212,11 @@ def row_failure_modes(s: Suite) -> RowResult:
         other = next(n for n in cis if n != best)
         c.arms = f"{best}; {other}: {cis[other].estimate:.3f}"
         r.checks.append(c)
-    g = float(arms["max_pressure_2017"].params.fatigue.growth[0])
+    g = float(arms[FAILURE_SCENARIOS[0]].params.fatigue.growth[0])
     levels = [
         s.arm(
-            "max_pressure_2017",
-            {"params.fatigue.growth": min(1.0, m * g), "actors.USA.consults": c},
+            FAILURE_SCENARIOS[0],
+            {**horizon, "params.fatigue.growth": min(1.0, m * g), "actors.USA.consults": c},
         )
         for m, c in zip(STRESS, UNILATERAL, strict=True)
     ]

@@ -115,8 +115,8 @@ CATALOGUE: dict[str, Tag] = {
     ),
     "params.commitment.fatigue_erosion": Tag(
         _U,
-        "set-point lost at full fatigue",
-        "[S18] how much 'fed up' costs the campaign.",
+        "set-point lost at full fatigue, per unit DPRK engagement",
+        "[S18] how much 'fed up' costs the campaign once there is a table to move to.",
     ),
     "params.ties.strain": Tag(
         _U,
@@ -170,7 +170,7 @@ CATALOGUE: dict[str, Tag] = {
     ),
     "params.commitment.unilateral_cost": Tag(
         _U,
-        "partners' resentment of unconsulted US moves",
+        "partners' resentment of unconsulted US summit decisions",
         "[S18] Seoul was not consulted: how much that costs is unknown.",
     ),
     "params.enforcement.defection_threshold": Tag(

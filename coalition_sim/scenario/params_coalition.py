@@ -73,9 +73,11 @@ class CommitmentParams(Strict):
         0.25,
         0,
         2,
-        "Fall of a partner's set-point per unit of remembered unconsulted US moves x stability "
-        "weight.",
-        "[S18] Trump agreed 'quickly and without consultation'; partners 'fed up'.",
+        "Fall of a partner's set-point per unit of remembered unconsulted US summit decisions "
+        "x stability weight.",
+        "[S18] Trump agreed to meet Kim 'quickly and without consultation ... from the South "
+        "Koreans'. Responses to tests are not snubs: UNSCR 2270-2397 were drafted with China "
+        "and adopted 15-0.",
     )
     unilateral_fade: float = param(
         0.05,
@@ -88,7 +90,8 @@ class CommitmentParams(Strict):
         0.3,
         0,
         1,
-        "Fall of a partner's set-point per unit of DPRK engagement x stability weight.",
+        "Fall of a partner's set-point per unit of DPRK engagement x stability weight (the "
+        "open negotiating table).",
         "[S18] South Korea and China 'greatly prefer the ... relationship to play out at the "
         "negotiating table': an engaging DPRK gives them a reason to ease (2018: inter-Korean "
         "summits of 27 Apr, 26 May and 18-20 Sep; Kim-Xi meetings of Mar, May and Jun).",
@@ -105,16 +108,11 @@ class CommitmentParams(Strict):
         0.2,
         0,
         1,
-        "Fall of a member's set-point at full sanctions fatigue (x fatigue).",
-        "[S18] South Korea and China 'getting fed up with ... maximum pressure'.",
-    )
-    stability_pullback: float = param(
-        0.2,
-        0,
-        1,
-        "Fall of a member's set-point per unit stability weight x military tension.",
-        "[S18] China and ROK prefer 'the negotiating table' to the risk of war; tension is set "
-        "by tests and US escalation, not by partners' own commitment (no feedback loop).",
+        "Fall of a partner's set-point at full sanctions fatigue per unit of DPRK engagement "
+        "(F x e_DPRK: fatigue acts when there is a table to move to).",
+        "[S18] South Korea and China 'getting fed up with ... maximum pressure, and greatly "
+        "prefer ... the negotiating table' (May 2018). China tightened through 2017 with a DPRK "
+        "refusing talks and loosened in 2018 after the Kim-Xi meetings (Mar, May, Jun 2018).",
     )
     posture_effect: float = param(
         0.1,

@@ -76,13 +76,11 @@ def commitment_setpoint(
     fatigue: float,
     economy: float,
     stability: float,
-    tension: float,
     unilateral: float,
     target_engagement: float,
     relief: float,
     posture_push: float,
     fatigue_erosion: float,
-    stability_pullback: float,
     unilateral_cost: float,
     engagement_pull: float,
     relief_leakage: float,
@@ -90,29 +88,33 @@ def commitment_setpoint(
     """The commitment a coalition member relaxes toward this week: its own anchor ``c0``
     displaced by bounded forces, clipped to [0, 1]:
 
-    c* = c0 + push - fatigue_erosion x F
-            - stability x (pullback x tension + unilateral_cost x U + engagement_pull x e_DPRK)
+    c* = c0 + push - stability x unilateral_cost x U
+            - e_DPRK x (engagement_pull x stability + fatigue_erosion x F)
             - relief_leakage x economy x relief
 
-    Every term is bounded (F, tension, e_DPRK, relief in [0, 1]; U a fading memory), so the
-    set-point stays in a band around the anchor whatever the horizon: the coalition loosens
-    under fatigue ([S18] partners 'fed up with ... maximum pressure'), risk ([S18] ROK and
-    China 'greatly prefer ... the negotiating table'), snubs ([S18] 'without consultation'),
-    an engaging DPRK and relief (Early 2015: busting follows the signal that 'it's finally
-    okay to engage'), and returns when these fade. ``push`` is the leader's posture
-    (:func:`posture_push`); partners pass 0, and the leader passes 0 for U, e_DPRK and
-    relief (they are partners' reasons). ``security`` is unused here (tests act through the
-    kick of :func:`commitment_update`) and kept out of the set-point on purpose: alarm fades.
+    Fatigue loosens a partner when there is a table to move to: [S18] South Korea and China
+    'are getting fed up with Trump's campaign of "maximum pressure," and greatly prefer the
+    US-North Korean relationship to play out at the negotiating table' (May 2018). The
+    record dates the loosening: under the maximum pressure of 2017, with a DPRK refusing
+    talks, China tightened (coal suspension of 19 Feb 2017, the sectoral bans of Aug-Sep
+    2017, UNSCR 2371/2375/2397 adopted 15-0); it loosened in 2018, once Pyongyang engaged
+    (Kim-Xi meetings of Mar, May and Jun 2018; inter-Korean summits of Apr, May and Sep).
+    So both a partner's stability interest and its fatigue act through the DPRK's
+    engagement e_DPRK (the open table); a refusing DPRK leaves them little to act on.
+    Military tension does not lower the set-point (it was highest in 2017, when China
+    tightened). Snubs ([S18] 'without consultation', U) and relief (Early 2015: busting
+    follows the signal that 'it's finally okay to engage') lower it as before.
+
+    Every term is bounded (F, e_DPRK, relief in [0, 1]; U a fading memory), so the
+    set-point stays in a band around the anchor whatever the horizon, and returns when the
+    forces fade. ``push`` is the leader's posture (:func:`posture_push`); partners pass 0,
+    and the leader passes 0 for U, e_DPRK and relief (they are partners' reasons), so
+    fatigue moves only partners' set-points.
     """
     shift = (
         posture_push
-        - fatigue_erosion * fatigue
-        - stability
-        * (
-            stability_pullback * tension
-            + unilateral_cost * unilateral
-            + engagement_pull * target_engagement
-        )
+        - stability * unilateral_cost * unilateral
+        - target_engagement * (engagement_pull * stability + fatigue_erosion * fatigue)
         - relief_leakage * economy * relief
     )
     return clip01(c0 + shift)
@@ -266,22 +268,32 @@ def cohesion(commitment: np.ndarray, strength: np.ndarray, pairs: np.ndarray) ->
 
 @rule
 def us_isolation(
-    commitment: np.ndarray, capacity: np.ndarray, leader: int, partners: np.ndarray
+    commitment: np.ndarray,
+    capacity: np.ndarray,
+    leader: int,
+    partners: np.ndarray,
+    threshold: float,
+    softness: float,
 ) -> float:
-    """Graded distance between the leader's position and its partners':
+    """How far the leader is left alone by partners who have stopped enforcing:
 
-    I = sum_j k_j max(0, c_L - c_j) / sum_j k_j over partners j, with k the enforcement
-    capacity; 0 when every partner is at least as committed as the leader, near c_L when
-    none applies pressure. [S18]: 'the US could find itself alone and sidelined'.
+    I = sum_j k_j max(0, c_L - c_j) d_j / sum_j k_j over partners j, with k the enforcement
+    capacity and d_j = 1 - logistic((c_j - threshold) / softness) the share of partner j
+    that has defected (the complement of the factor in :func:`enforcement`). [S18]: 'the
+    US could find itself alone and sidelined'. Being more hawkish than partners who still
+    enforce is not isolation: in 2016-17 Washington was well ahead of Beijing and every
+    sanctions resolution (UNSCR 2270, 2321, 2371, 2375, 2397) was still adopted 15-0 with
+    China's vote. I is 0 when every partner is at least as committed as the leader or well
+    above its enforcement threshold, and near c_L when no partner applies pressure.
     """
     lead = commitment[leader]
-    w = capacity[0] * partners[0]
-    total = w
-    gap = w * max(0.0, lead - commitment[0])
-    for j in range(1, commitment.shape[0]):
+    total = 0.0
+    gap = 0.0
+    for j in range(commitment.shape[0]):
         w = capacity[j] * partners[j]
         total += w
-        gap += w * max(0.0, lead - commitment[j])
+        defected = 1.0 - logistic((commitment[j] - threshold) / softness)
+        gap += w * max(0.0, lead - commitment[j]) * defected
     return gap / total if total > 0 else 0.0
 
 
