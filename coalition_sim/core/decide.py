@@ -142,9 +142,13 @@ def decide_actor(
     u_commit = draw(key, i, Draw.COMMIT_NOISE)
     u_engage = draw(key, i, Draw.ENGAGE_NOISE)
     u_standing = draw(key, i, Draw.STANDING_NOISE)
-    u_outburst = draw(key, i, Draw.OUTBURST)
+    # a draw that cannot change the outcome is not drawn (1.0 never passes a `u < p` test):
+    # the streams are counter-based, so the other numbers stay the same. Only the principals
+    # lash out; the sign of a shift matters only when there is one.
+    u_outburst = draw(key, i, Draw.OUTBURST) if is_target or is_leader else 1.0
     u_shift = draw(key, i, Draw.SHIFT)
-    u_sign = draw(key, i, Draw.SHIFT_SIGN)
+    shifts = u_shift < pf.volatility_shift_rate * vol
+    u_sign = draw(key, i, Draw.SHIFT_SIGN) if shifts else 1.0
     u_signal = draw(key, i, Draw.SIGNAL)
     diplomacy = ctx[Context.DIPLOMACY] > 0
     room = ctx[Context.ROOM]
@@ -338,7 +342,7 @@ def decide_target(
         s.summit[r] == SummitState.SCHEDULED,
         s.silence[r, ld],
         pf.summit_insecurity_weeks,
-        draw(key, tg, Draw.CANCEL),
+        draw(key, tg, Draw.CANCEL) if s.summit[r] == SummitState.SCHEDULED else 1.0,
         pa[ActorField.FEAR_OF_SNUB, tg],
     )
     plan[TargetPlan.HEDGE] = draw(key, tg, Draw.HEDGE) < R.hedging_chance(
@@ -412,7 +416,7 @@ def decide_leader(
         s.summit[r] == SummitState.SCHEDULED,
         s.silence[r, tg],
         pf.summit_insecurity_weeks,
-        draw(key, ld, Draw.CANCEL),
+        draw(key, ld, Draw.CANCEL) if s.summit[r] == SummitState.SCHEDULED else 1.0,
         pa[ActorField.FEAR_OF_SNUB, ld],
         pf.summit_tension_cancel * s.tension[r],
     )
