@@ -141,8 +141,16 @@ def _has_taskset() -> bool:
 
 def _export(rev: str, into: Path) -> Path:
     """The package as of commit ``rev``, exported into ``into`` (no checkout, no worktree)."""
+    # pyproject.toml: newer trees find their configs through the checkout it marks
+    has_pyproject = (
+        subprocess.run(
+            ["git", "cat-file", "-e", f"{rev}:pyproject.toml"], cwd=ROOT, capture_output=True
+        ).returncode
+        == 0
+    )
+    extra = ["pyproject.toml"] if has_pyproject else []
     archive = subprocess.run(
-        ["git", "archive", rev, "coalition_sim", "configs"],
+        ["git", "archive", rev, "coalition_sim", "configs", *extra],
         cwd=ROOT,
         capture_output=True,
         check=True,
