@@ -332,20 +332,24 @@ def decide_target(
         programme_slope=pf.target_programme_slope,
     )
     level = R.provocation_level(draw(key, tg, Draw.PROVOCATION), p_conv, p_strat)
-    p_accept = R.target_accept_probability(
-        autonomy, pf.summit_target_accept_logit0, pf.summit_target_accept_influence, room
-    )
+    # the summit decisions exist only where there is something to decide: accept a pending
+    # proposal; cancel, and whether to hedge, with a summit scheduled (otherwise False, and
+    # their numbers are not drawn: the other draws do not change)
+    pending = s.summit[r] == SummitState.PROPOSED
+    scheduled = s.summit[r] == SummitState.SCHEDULED
     plan[TargetPlan.MODE] = mode
     plan[TargetPlan.PROVOCATION] = level
-    plan[TargetPlan.ACCEPT] = draw(key, tg, Draw.ACCEPT) < p_accept
+    plan[TargetPlan.ACCEPT] = pending and draw(key, tg, Draw.ACCEPT) < R.target_accept_probability(
+        autonomy, pf.summit_target_accept_logit0, pf.summit_target_accept_influence, room
+    )
     plan[TargetPlan.CANCEL] = R.wants_to_cancel(
-        s.summit[r] == SummitState.SCHEDULED,
+        scheduled,
         s.silence[r, ld],
         pf.summit_insecurity_weeks,
-        draw(key, tg, Draw.CANCEL) if s.summit[r] == SummitState.SCHEDULED else 1.0,
+        draw(key, tg, Draw.CANCEL) if scheduled else 1.0,
         pa[ActorField.FEAR_OF_SNUB, tg],
     )
-    plan[TargetPlan.HEDGE] = draw(key, tg, Draw.HEDGE) < R.hedging_chance(
+    plan[TargetPlan.HEDGE] = scheduled and draw(key, tg, Draw.HEDGE) < R.hedging_chance(
         pa[ActorField.HEDGING, tg], s.tension[r]
     )
 
@@ -374,7 +378,6 @@ def decide_leader(
         beta,
         lam,
     )
-    p_accept = R.logistic(pf.prospect_accept_logit0 + appetite) * ctx[Context.ROOM]
     # 3.4.7 after last week's strategic test: compromise, sideline or escalate ([S20]),
     # values relative to the sure option, sidelining
     response = Posture.NONE.value
@@ -410,17 +413,25 @@ def decide_leader(
             -pf.clock_pandemic_inward * ctx[Context.PANDEMIC],
         )
         response = R.choose_response(draw(key, ld, Draw.RESPONSE), p0, p1)
-    plan[LeaderPlan.ACCEPT] = draw(key, ld, Draw.ACCEPT) < p_accept
-    plan[LeaderPlan.CONSULT] = draw(key, ld, Draw.CONSULT) < pa[ActorField.CONSULTS, ld]
+    # as for the target: accept (and consult) only with a proposal pending, cancel and hedge
+    # only with a summit scheduled
+    pending = s.summit[r] == SummitState.PROPOSED
+    scheduled = s.summit[r] == SummitState.SCHEDULED
+    plan[LeaderPlan.ACCEPT] = pending and draw(key, ld, Draw.ACCEPT) < (
+        R.logistic(pf.prospect_accept_logit0 + appetite) * ctx[Context.ROOM]
+    )
+    plan[LeaderPlan.CONSULT] = pending and (
+        draw(key, ld, Draw.CONSULT) < pa[ActorField.CONSULTS, ld]
+    )
     plan[LeaderPlan.CANCEL] = R.wants_to_cancel(
-        s.summit[r] == SummitState.SCHEDULED,
+        scheduled,
         s.silence[r, tg],
         pf.summit_insecurity_weeks,
-        draw(key, ld, Draw.CANCEL) if s.summit[r] == SummitState.SCHEDULED else 1.0,
+        draw(key, ld, Draw.CANCEL) if scheduled else 1.0,
         pa[ActorField.FEAR_OF_SNUB, ld],
         pf.summit_tension_cancel * s.tension[r],
     )
-    plan[LeaderPlan.HEDGE] = draw(key, ld, Draw.HEDGE) < R.hedging_chance(
+    plan[LeaderPlan.HEDGE] = scheduled and draw(key, ld, Draw.HEDGE) < R.hedging_chance(
         pa[ActorField.HEDGING, ld], s.tension[r]
     )
     plan[LeaderPlan.RESPONSE] = response
