@@ -22,7 +22,7 @@ from .decide import (
     pull_matrix,
 )
 from .jit import kernel
-from .resolve import resolve_world
+from .resolve import resolve_drift, resolve_world, summit_process
 from .streams import step_key
 
 __all__ = [
@@ -82,7 +82,9 @@ def advance_rows(
                 commit_actor(r, i, s, plans[i])
             commit_target(r, s, target_plan)
             commit_leader(r, s, leader_plan)
-            resolve_world(r, t, s, pf, pa, g, week_key, ctx, capacity, events[r])
+            forced = resolve_world(r, t, s, pf, pa, g, week_key, ctx, events[r])
+            summit_process(r, s, pf, pa, g, week_key, t, ctx, forced, events[r])
+            resolve_drift(r, t, s, pf, g, ctx, capacity, events[r])
             while slot < record_at.shape[0] and record_at[slot] < t:
                 slot += 1
             if slot < record_at.shape[0] and record_at[slot] == t:
@@ -141,19 +143,12 @@ def commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-def
 @kernel
 def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
-        capacity_shares(pfs[prow[r]], pas[prow[r]], g, capacity)
-        resolve_world(
-            r,
-            t,
-            s,
-            pfs[prow[r]],
-            pas[prow[r]],
-            g,
-            step_key(keys[r], t),
-            ctx[r],
-            capacity,
-            events[r],
-        )
+        pf, pa = pfs[prow[r]], pas[prow[r]]
+        key = step_key(keys[r], t)
+        capacity_shares(pf, pa, g, capacity)
+        forced = resolve_world(r, t, s, pf, pa, g, key, ctx[r], events[r])
+        summit_process(r, s, pf, pa, g, key, t, ctx[r], forced, events[r])
+        resolve_drift(r, t, s, pf, g, ctx[r], capacity, events[r])
 
 
 @kernel
