@@ -109,9 +109,13 @@ MAX_ACTORS = 64
 
 
 def slot_key(actor: int, slot: int) -> np.uint64:
-    """The mixed constant of (actor, draw slot) that a week key is mixed with."""
+    """The mixed constant of (actor, draw slot) that a week key is mixed with (the same
+    arithmetic as :func:`mix`, in numpy: no compile at import)."""
     with np.errstate(over="ignore"):
-        return mix(np.uint64((actor << 8) + slot) + _GOLDEN)
+        x = np.uint64((actor << 8) + slot) + _GOLDEN
+        x = (x ^ (x >> _S30)) * _M1
+        x = (x ^ (x >> _S27)) * _M2
+        return np.uint64(x ^ (x >> _S31))
 
 
 #: slot_key(actor, slot) for every actor index below MAX_ACTORS and every slot: the weekly
