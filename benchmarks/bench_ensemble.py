@@ -12,10 +12,15 @@ baseline scenario for 104 weeks (4 parameter points of ``params.fatigue.growth``
 Each engine measurement runs in a fresh child process with BLAS and numba threads pinned to 1
 and the process pinned to one core, and is timed inside the child (imports, start-up and the
 one-off compile excluded; the compile is reported separately, cold with an empty cache and
-warm from the on-disk cache). Rates are replicate-steps per second (runs x weeks / s); peak
-memory is each child's maximum resident set.
+warm from the on-disk cache). Rates are replicate-steps per second (runs x weeks / s), per
+wall second and per CPU second of the child (on a shared machine the CPU rate is the one that
+does not depend on the load); peak memory is each child's maximum resident set.
 
     .venv/bin/python benchmarks/bench_ensemble.py [--rounds 3] [--sizes 100 10000 100000]
+        [--no-batch-run] [--no-cold]
+
+``--no-batch-run`` leaves out mesa.batch_run (minutes per round at 100 runs on a loaded
+machine); ``--no-cold`` leaves out the cold-compile measurement (see bench_compile.py).
 """
 
 from __future__ import annotations
@@ -64,7 +69,7 @@ def _child(kind: str, runs: int) -> dict:
         from coalition_sim.abm.model import CoalitionModel
 
         seeds = [int(s) for s in Ensemble.seeds(SEED, 1, per_point)]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rows = mesa.batch_run(
             CoalitionModel,
             parameters={"scenario": SCENARIO, "steps": STEPS, "fatigue__growth": GROWTH},
@@ -75,6 +80,7 @@ def _child(kind: str, runs: int) -> dict:
             display_progress=False,
         )
         out["seconds"] = time.perf_counter() - t0
+        out["cpu_seconds"] = time.process_time() - c0  # the parent's share only: 2 processes
         out["runs"] = len({r["RunId"] for r in rows})
     else:
         ens = Ensemble(SCENARIO, steps=STEPS)
@@ -84,9 +90,10 @@ def _child(kind: str, runs: int) -> dict:
         ens.run(p.take(np.arange(2)), seeds[:2])  # warm-up: compile or load compiled code
         out["first_call"] = time.perf_counter() - t0
         out["import"] = t0 - t_import
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = ens.run(p, seeds)
         out["seconds"] = time.perf_counter() - t0
+        out["cpu_seconds"] = time.process_time() - c0
         out["runs"] = len(res.final)
         out["checksum"] = float(res.final["effective_pressure"].sum())
     out["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -134,8 +141,16 @@ def _has_taskset() -> bool:
 
 def _export(rev: str, into: Path) -> Path:
     """The package as of commit ``rev``, exported into ``into`` (no checkout, no worktree)."""
+    # pyproject.toml: newer trees find their configs through the checkout it marks
+    has_pyproject = (
+        subprocess.run(
+            ["git", "cat-file", "-e", f"{rev}:pyproject.toml"], cwd=ROOT, capture_output=True
+        ).returncode
+        == 0
+    )
+    extra = ["pyproject.toml"] if has_pyproject else []
     archive = subprocess.run(
-        ["git", "archive", rev, "coalition_sim", "configs"],
+        ["git", "archive", rev, "coalition_sim", "configs", *extra],
         cwd=ROOT,
         capture_output=True,
         check=True,
@@ -150,6 +165,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000])
     ap.add_argument("--previous", default=PREVIOUS, help="commit of the previous engine")
+    ap.add_argument("--no-batch-run", action="store_true", help="leave out mesa.batch_run")
+    ap.add_argument("--no-cold", action="store_true", help="leave out the cold compile")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -161,41 +178,48 @@ def main() -> None:
     like = min(args.sizes)
     with tempfile.TemporaryDirectory(prefix="bench-ensemble-") as tmp:
         prev_src = _export(args.previous, Path(tmp) / "previous")
-        cold = _spawn(["compiled", "4"], None, cache=Path(tmp) / "empty-cache")
+        cold = None if args.no_cold else _spawn(["compiled", "4"], None, Path(tmp) / "empty-cache")
+        load0 = os.getloadavg()
         rows: dict[tuple[str, int], list[dict]] = {}
         for _ in range(args.rounds):
-            rows.setdefault(("batch_run", like), []).append(
-                _spawn(["batch_run", str(like)], None, pin=False)
-            )
+            if not args.no_batch_run:
+                rows.setdefault(("batch_run", like), []).append(
+                    _spawn(["batch_run", str(like)], None, pin=False)
+                )
             for n in args.sizes:
                 for kind, src in (("previous", prev_src), ("compiled", None)):
                     rows.setdefault((kind, n), []).append(_spawn([kind, str(n)], src))
         small = _spawn(["small"], None)
 
-    def rate(kind: str, n: int) -> float:
+    def rate(kind: str, n: int, key: str = "seconds") -> float:
         got = rows[(kind, n)]
-        return got[0]["runs"] * STEPS / statistics.median(r["seconds"] for r in got)
+        return got[0]["runs"] * STEPS / statistics.median(r[key] for r in got)
 
     def rss(kind: str, n: int) -> float:
         return max(r["max_rss_mib"] for r in rows[(kind, n)])
 
-    b = rate("batch_run", like)
+    load1 = os.getloadavg()
+    b = rate("batch_run", like) if not args.no_batch_run else None
     print(f"scenario {SCENARIO}, {STEPS} weeks, 4 points; medians of {args.rounds} interleaved "
-          f"rounds; previous engine = {args.previous}")  # fmt: skip
-    print(f"{'engine':<34}{'runs':>8}{'replicate-steps/s':>20}{'x batch_run':>13}{'peak MiB':>10}")
-    print(f"{'mesa.batch_run (2 processes)':<34}{like:>8}{b:>20,.0f}{1:>13,.0f}"
-          f"{rss('batch_run', like):>10.0f}")  # fmt: skip
+          f"rounds; previous engine = {args.previous}; load average {load0[0]:.2f} -> "
+          f"{load1[0]:.2f} on {os.cpu_count()} cores")  # fmt: skip
+    print(f"{'engine':<34}{'runs':>8}{'rep-steps/s':>14}{'per CPU s':>12}{'x batch_run':>13}"
+          f"{'peak MiB':>10}")  # fmt: skip
+    if b is not None:
+        print(f"{'mesa.batch_run (2 processes)':<34}{like:>8}{b:>14,.0f}{'':>12}{1:>13,.0f}"
+              f"{rss('batch_run', like):>10.0f}")  # fmt: skip
     for n in args.sizes:
         for kind, label in (("previous", "previous engine (1 process)"),
                             ("compiled", "compiled core (1 process)")):  # fmt: skip
-            r = rate(kind, n)
-            print(f"{label:<34}{n:>8}{r:>20,.0f}{r / b:>13,.0f}{rss(kind, n):>10.0f}")
-        print(
-            f"{'  compiled / previous':<34}{n:>8}{rate('compiled', n) / rate('previous', n):>19.1f}x"
-        )
+            r, c = rate(kind, n), rate(kind, n, "cpu_seconds")
+            versus = f"{r / b:>13,.0f}" if b is not None else f"{'':>13}"
+            print(f"{label:<34}{n:>8}{r:>14,.0f}{c:>12,.0f}{versus}{rss(kind, n):>10.0f}")
+        print(f"{'  compiled / previous':<34}{n:>8}{rate('compiled', n) / rate('previous', n):>13.2f}x"
+              f"{rate('compiled', n, 'cpu_seconds') / rate('previous', n, 'cpu_seconds'):>11.2f}x")  # fmt: skip
     warm = statistics.median(r["first_call"] for r in rows[("compiled", like)])
-    print(f"compiled core: first call {cold['first_call']:.1f} s with an empty cache (compile), "
-          f"{warm:.2f} s from the on-disk cache")  # fmt: skip
+    if cold is not None:
+        print(f"compiled core: first call {cold['first_call']:.1f} s with an empty cache "
+              f"(compile), {warm:.2f} s from the on-disk cache")  # fmt: skip
     print(f"500 replicates x {STEPS} weeks (run_ensemble, trajectories every week): "
           f"{small['seconds'] * 1000:.0f} ms")  # fmt: skip
 

@@ -29,6 +29,7 @@ from .jit import phase
 from .streams import Draw, draw
 
 __all__ = [
+    "capacity_shares",
     "commit_actor",
     "commit_leader",
     "commit_target",
@@ -70,15 +71,22 @@ def pull_matrix(pf: Any, g: Any, out: np.ndarray) -> None:
 
 
 @phase
-def measure_row(r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, capacity: np.ndarray) -> None:
-    """The reporters of row ``r``: cohesion, effective pressure, US isolation."""
+def capacity_shares(pf: Any, pa: np.ndarray, g: Any, out: np.ndarray) -> None:
+    """Each actor's enforcement capacity into ``out`` (A,): a function of the parameters only,
+    so the kernels compute it once per parameter set, not every week."""
     R.enforcement_capacity(
         pa[ActorField.CAPABILITY],
         pa[ActorField.TRADE],
         g.coalition,
         pf.enforcement_trade_weight,
-        capacity,
+        out,
     )
+
+
+@phase
+def measure_row(r: int, s: Any, pf: Any, g: Any, capacity: np.ndarray) -> None:
+    """The reporters of row ``r``: cohesion, effective pressure, US isolation (``capacity``
+    from :func:`capacity_shares` of the row's parameters)."""
     c = s.commitment[r]
     s.cohesion[r] = R.cohesion(c, s.strength[r], g.pairs)
     s.effective_pressure[r] = R.effective_pressure(
@@ -134,9 +142,13 @@ def decide_actor(
     u_commit = draw(key, i, Draw.COMMIT_NOISE)
     u_engage = draw(key, i, Draw.ENGAGE_NOISE)
     u_standing = draw(key, i, Draw.STANDING_NOISE)
-    u_outburst = draw(key, i, Draw.OUTBURST)
+    # a draw that cannot change the outcome is not drawn (1.0 never passes a `u < p` test):
+    # the streams are counter-based, so the other numbers stay the same. Only the principals
+    # lash out; the sign of a shift matters only when there is one.
+    u_outburst = draw(key, i, Draw.OUTBURST) if is_target or is_leader else 1.0
     u_shift = draw(key, i, Draw.SHIFT)
-    u_sign = draw(key, i, Draw.SHIFT_SIGN)
+    shifts = u_shift < pf.volatility_shift_rate * vol
+    u_sign = draw(key, i, Draw.SHIFT_SIGN) if shifts else 1.0
     u_signal = draw(key, i, Draw.SIGNAL)
     diplomacy = ctx[Context.DIPLOMACY] > 0
     room = ctx[Context.ROOM]
@@ -320,20 +332,24 @@ def decide_target(
         programme_slope=pf.target_programme_slope,
     )
     level = R.provocation_level(draw(key, tg, Draw.PROVOCATION), p_conv, p_strat)
-    p_accept = R.target_accept_probability(
-        autonomy, pf.summit_target_accept_logit0, pf.summit_target_accept_influence, room
-    )
+    # the summit decisions exist only where there is something to decide: accept a pending
+    # proposal; cancel, and whether to hedge, with a summit scheduled (otherwise False, and
+    # their numbers are not drawn: the other draws do not change)
+    pending = s.summit[r] == SummitState.PROPOSED
+    scheduled = s.summit[r] == SummitState.SCHEDULED
     plan[TargetPlan.MODE] = mode
     plan[TargetPlan.PROVOCATION] = level
-    plan[TargetPlan.ACCEPT] = draw(key, tg, Draw.ACCEPT) < p_accept
+    plan[TargetPlan.ACCEPT] = pending and draw(key, tg, Draw.ACCEPT) < R.target_accept_probability(
+        autonomy, pf.summit_target_accept_logit0, pf.summit_target_accept_influence, room
+    )
     plan[TargetPlan.CANCEL] = R.wants_to_cancel(
-        s.summit[r] == SummitState.SCHEDULED,
+        scheduled,
         s.silence[r, ld],
         pf.summit_insecurity_weeks,
-        draw(key, tg, Draw.CANCEL),
+        draw(key, tg, Draw.CANCEL) if scheduled else 1.0,
         pa[ActorField.FEAR_OF_SNUB, tg],
     )
-    plan[TargetPlan.HEDGE] = draw(key, tg, Draw.HEDGE) < R.hedging_chance(
+    plan[TargetPlan.HEDGE] = scheduled and draw(key, tg, Draw.HEDGE) < R.hedging_chance(
         pa[ActorField.HEDGING, tg], s.tension[r]
     )
 
@@ -362,7 +378,6 @@ def decide_leader(
         beta,
         lam,
     )
-    p_accept = R.logistic(pf.prospect_accept_logit0 + appetite) * ctx[Context.ROOM]
     # 3.4.7 after last week's strategic test: compromise, sideline or escalate ([S20]),
     # values relative to the sure option, sidelining
     response = Posture.NONE.value
@@ -398,17 +413,25 @@ def decide_leader(
             -pf.clock_pandemic_inward * ctx[Context.PANDEMIC],
         )
         response = R.choose_response(draw(key, ld, Draw.RESPONSE), p0, p1)
-    plan[LeaderPlan.ACCEPT] = draw(key, ld, Draw.ACCEPT) < p_accept
-    plan[LeaderPlan.CONSULT] = draw(key, ld, Draw.CONSULT) < pa[ActorField.CONSULTS, ld]
+    # as for the target: accept (and consult) only with a proposal pending, cancel and hedge
+    # only with a summit scheduled
+    pending = s.summit[r] == SummitState.PROPOSED
+    scheduled = s.summit[r] == SummitState.SCHEDULED
+    plan[LeaderPlan.ACCEPT] = pending and draw(key, ld, Draw.ACCEPT) < (
+        R.logistic(pf.prospect_accept_logit0 + appetite) * ctx[Context.ROOM]
+    )
+    plan[LeaderPlan.CONSULT] = pending and (
+        draw(key, ld, Draw.CONSULT) < pa[ActorField.CONSULTS, ld]
+    )
     plan[LeaderPlan.CANCEL] = R.wants_to_cancel(
-        s.summit[r] == SummitState.SCHEDULED,
+        scheduled,
         s.silence[r, tg],
         pf.summit_insecurity_weeks,
-        draw(key, ld, Draw.CANCEL),
+        draw(key, ld, Draw.CANCEL) if scheduled else 1.0,
         pa[ActorField.FEAR_OF_SNUB, ld],
         pf.summit_tension_cancel * s.tension[r],
     )
-    plan[LeaderPlan.HEDGE] = draw(key, ld, Draw.HEDGE) < R.hedging_chance(
+    plan[LeaderPlan.HEDGE] = scheduled and draw(key, ld, Draw.HEDGE) < R.hedging_chance(
         pa[ActorField.HEDGING, ld], s.tension[r]
     )
     plan[LeaderPlan.RESPONSE] = response

@@ -236,7 +236,10 @@ class CheckedCache(FunctionCache):
 class _Cached:
     """A numba decorator with the core's checked, stamped disk cache: ``@deco`` compiles
     lazily per argument types; ``@deco(sig, ...)`` compiles exactly the given signatures
-    (loaded from the cache when there) and refuses other types."""
+    (loaded from the cache when there) and refuses other types. The signatures are compiled
+    on first use (a call from Python or from compiled code), not at import: a process that
+    never runs compiled code (a sweep's parent process) never starts numba's compiler (about
+    64 MiB resident)."""
 
     def __init__(self, **options: Any) -> None:
         self.options = options
@@ -251,11 +254,34 @@ class _Cached:
         if os.environ.get("NUMBA_DISABLE_JIT", "0") == "1":
             return disp
         disp._cache = CheckedCache(disp.py_func)
-        for sig in sigs:
-            disp.compile(sig)
         if sigs:
-            disp.disable_compile()
+            _compile_on_first_use(disp, sigs)
         return disp
+
+
+def _compile_on_first_use(disp: Any, sigs: tuple[Any, ...]) -> None:
+    """Compile exactly ``sigs`` (then refuse other types) when ``disp`` is first typed by a
+    compiled caller (``get_call_template``) or first called from Python (numba's dispatcher
+    calls ``_compile_for_args`` when no compiled version matches)."""
+    pending = list(sigs)
+
+    def ensure() -> None:
+        while pending:
+            disp.compile(pending.pop(0))
+        disp.disable_compile()
+
+    typing = disp.get_call_template
+
+    def get_call_template(args: Any, kws: Any) -> Any:
+        ensure()
+        return typing(args, kws)
+
+    def compile_for_args(*args: Any, **kws: Any) -> Any:
+        ensure()  # numba then calls what this returns with the same arguments
+        return lambda *a, **k: disp(*a, **k)
+
+    disp.get_call_template = get_call_template
+    disp._compile_for_args = compile_for_args
 
 
 def installed(fn: Any) -> bool:
@@ -278,8 +304,10 @@ def needs_compile() -> bool:
     return check()
 
 
-#: The decorator of every compiled rule.
-compiled = _Cached(_nrt=False)
+#: The decorator of every compiled rule: compiled once per signature and always inlined by
+#: LLVM into its callers (``forceinline``: a rule taking actor rows, such as the alliance gap,
+#: was otherwise called, not inlined; 16% faster weeks, no slower compile).
+compiled = _Cached(_nrt=False, forceinline=True)
 #: The decorator of the week's phases: inlined into their callers (numba IR), so a phase
 #: call does not pass the whole state record by value.
 phase = _Cached(_nrt=False, inline="always")

@@ -1,6 +1,6 @@
-"""The compiled entry kernels, called from Python: a week of one row (:func:`week`, the phases
-in the ODD's order), the ensemble's loop over rows and weeks (:func:`advance_rows`) and the
-per-phase row loops the Mesa agents call (:func:`observe_rows` ... :func:`resolve_rows`).
+"""The compiled entry kernels, called from Python: the ensemble's loop over rows and weeks
+(:func:`advance_rows`, each week the phases in the ODD's order) and the per-phase row loops the
+Mesa agents call (:func:`observe_rows` ... :func:`resolve_rows`).
 They release the GIL (:data:`coalition_sim.core.jit.kernel`)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .decide import (
+    capacity_shares,
     commit_actor,
     commit_leader,
     commit_target,
@@ -20,8 +21,8 @@ from .decide import (
     observe_phase,
     pull_matrix,
 )
-from .jit import kernel, phase
-from .resolve import resolve_world
+from .jit import kernel
+from .resolve import resolve_drift, resolve_world, summit_process
 from .streams import step_key
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "observe_rows",
     "pull_rows",
     "resolve_rows",
-    "week",
 ]
 
 
@@ -42,29 +42,8 @@ def measure_rows(
     s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, capacity: np.ndarray
 ) -> None:
     for r in range(prow.shape[0]):
-        measure_row(r, s, pfs[prow[r]], pas[prow[r]], g, capacity)
-
-
-@phase
-def week(
-    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, pull: np.ndarray,
-    ctx: np.ndarray, plans: np.ndarray, target_plan: np.ndarray, leader_plan: np.ndarray,
-    capacity: np.ndarray, ev: np.ndarray,
-) -> None:  # fmt: skip
-    """One week of row ``r``: observe, every actor decides, every actor commits, resolve.
-    ``key`` is the replicate's stream key; its week key is computed once here."""
-    key = step_key(key, t)
-    observe_phase(r, t, s, pf, pa, g, ctx)
-    a = plans.shape[0]
-    for i in range(a):
-        decide_actor(r, i, t, s, pf, pa, g, key, ctx, pull, plans[i])
-    decide_target(r, t, s, pf, pa, g, key, ctx, target_plan)
-    decide_leader(r, t, s, pf, pa, g, key, ctx, leader_plan)
-    for i in range(a):
-        commit_actor(r, i, s, plans[i])
-    commit_target(r, s, target_plan)
-    commit_leader(r, s, leader_plan)
-    resolve_world(r, t, s, pf, pa, g, key, ctx, capacity, ev)
+        capacity_shares(pfs[prow[r]], pas[prow[r]], g, capacity)
+        measure_row(r, s, pfs[prow[r]], g, capacity)
 
 
 @kernel
@@ -82,27 +61,30 @@ def advance_rows(
     for r in range(prow.shape[0]):
         pr = prow[r]
         pf, pa = pfs[pr], pas[pr]
-        if pr != last:
+        if pr != last:  # what depends on the parameters only: once per parameter set
             pull_matrix(pf, g, pull)
+            capacity_shares(pf, pa, g, capacity)
             last = pr
         slot = 0
         for t in range(t0, t1):
-            week(
-                r,
-                t,
-                s,
-                pf,
-                pa,
-                g,
-                keys[r],
-                pull,
-                ctx,
-                plans,
-                target_plan,
-                leader_plan,
-                capacity,
-                events[r],
-            )
+            # one week of row r, the phases in the ODD's order (section 1.3): observe, every
+            # actor decides from the frozen state, every actor commits, resolve. The phases
+            # are inlined here directly, not through a nested phase: numba copies an inlined
+            # function's IR block by block, so a phase that inlines phases costs far more to
+            # compile
+            week_key = step_key(keys[r], t)
+            observe_phase(r, t, s, pf, pa, g, ctx)
+            for i in range(a):
+                decide_actor(r, i, t, s, pf, pa, g, week_key, ctx, pull, plans[i])
+            decide_target(r, t, s, pf, pa, g, week_key, ctx, target_plan)
+            decide_leader(r, t, s, pf, pa, g, week_key, ctx, leader_plan)
+            for i in range(a):
+                commit_actor(r, i, s, plans[i])
+            commit_target(r, s, target_plan)
+            commit_leader(r, s, leader_plan)
+            forced = resolve_world(r, t, s, pf, pa, g, week_key, ctx, events[r])
+            summit_process(r, s, pf, pa, g, week_key, t, ctx, forced, events[r])
+            resolve_drift(r, t, s, pf, g, ctx, capacity, events[r])
             while slot < record_at.shape[0] and record_at[slot] < t:
                 slot += 1
             if slot < record_at.shape[0] and record_at[slot] == t:
@@ -161,18 +143,12 @@ def commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-def
 @kernel
 def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
-        resolve_world(
-            r,
-            t,
-            s,
-            pfs[prow[r]],
-            pas[prow[r]],
-            g,
-            step_key(keys[r], t),
-            ctx[r],
-            capacity,
-            events[r],
-        )
+        pf, pa = pfs[prow[r]], pas[prow[r]]
+        key = step_key(keys[r], t)
+        capacity_shares(pf, pa, g, capacity)
+        forced = resolve_world(r, t, s, pf, pa, g, key, ctx[r], events[r])
+        summit_process(r, s, pf, pa, g, key, t, ctx[r], forced, events[r])
+        resolve_drift(r, t, s, pf, g, ctx[r], capacity, events[r])
 
 
 @kernel

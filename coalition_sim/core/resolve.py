@@ -26,17 +26,20 @@ from .decide import measure_row
 from .jit import phase
 from .streams import WORLD, Draw, draw
 
-__all__ = ["resolve_world", "summit_process"]
+__all__ = ["resolve_drift", "resolve_world", "summit_process"]
 
 
 @phase
 def resolve_world(
     r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
-    capacity: np.ndarray, ev: np.ndarray,
-) -> None:  # fmt: skip
-    """Phase 4: model-level consequences of the committed decisions; this week's events go
-    to ``ev`` and are added to the counters. The steps run in the ODD's order (section 1.3,
-    phase 4)."""
+    ev: np.ndarray,
+) -> bool:  # fmt: skip
+    """Phase 4, steps 4.1-4.5: model-level consequences of the committed decisions, in the
+    ODD's order (section 1.3, phase 4); this week's events go to ``ev``. Returns whether a
+    scheduled event forces a summit proposal this week. The kernels then run
+    :func:`summit_process` (4.6) and :func:`resolve_drift` (4.7-4.11) in turn: three phases
+    side by side rather than nested, because numba copies an inlined phase's IR block by
+    block (a phase inside an inlined phase made the compile quadratic)."""
     ld, tg = g.leader, g.target
     a = s.commitment.shape[1]
     ev[:] = False
@@ -112,7 +115,17 @@ def resolve_world(
         ev[Event.OUTBURST_THIRD_PARTY] |= s.outburst_third_party[r, j]
         ev[Event.POLICY_SHIFT] |= s.shift[r, j]
     s.tension[r] = R.clip01(tension)
-    summit_process(r, s, pf, pa, g, key, t, ctx, forced_proposal, ev)
+    return forced_proposal
+
+
+@phase
+def resolve_drift(
+    r: int, t: int, s: Any, pf: Any, g: Any, ctx: np.ndarray, capacity: np.ndarray,
+    ev: np.ndarray,
+) -> None:  # fmt: skip
+    """Phase 4, steps 4.7-4.11 (after :func:`summit_process`): the DPRK's interest states,
+    ties, tension, the reporters and failure modes, the clock events; the week's events are
+    added to the counters."""
     # 4.7 the DPRK's interest states drift: relief erodes under pressure, prestige fades,
     # security recovers, the weapons programme builds or fades with the mode
     pressure = ctx[Context.PRESSURE]
@@ -151,7 +164,7 @@ def resolve_world(
     s.crisis[r] = crisis
     # 4.10 reporters are measured and the seed's three failure modes ([S18]) logged when
     # first crossed
-    measure_row(r, s, pf, pa, g, capacity)
+    measure_row(r, s, pf, g, capacity)
     fractured, unwound, isolated = R.failure_modes(
         s.cohesion[r],
         s.effective_pressure[r],

@@ -23,11 +23,14 @@ __all__ = [
     "GOLDEN",
     "M1",
     "M2",
+    "MAX_ACTORS",
+    "SLOT_KEYS",
     "WORLD",
     "Draw",
     "draw",
     "mix",
     "seed_keys",
+    "slot_key",
     "step_key",
     "uniform",
 ]
@@ -101,11 +104,37 @@ def step_key(key: np.uint64, step: int) -> np.uint64:
     return mix(key ^ (np.uint64(step) * _GOLDEN + _M1))
 
 
+#: Actors whose slot keys are tabled (the schema allows at most 64 actors).
+MAX_ACTORS = 64
+
+
+def slot_key(actor: int, slot: int) -> np.uint64:
+    """The mixed constant of (actor, draw slot) that a week key is mixed with (the same
+    arithmetic as :func:`mix`, in numpy: no compile at import)."""
+    with np.errstate(over="ignore"):
+        x = np.uint64((actor << 8) + slot) + _GOLDEN
+        x = (x ^ (x >> _S30)) * _M1
+        x = (x ^ (x >> _S27)) * _M2
+        return np.uint64(x ^ (x >> _S31))
+
+
+#: slot_key(actor, slot) for every actor index below MAX_ACTORS and every slot: the weekly
+#: kernel looks them up instead of mixing them again (same numbers, one mix less per draw).
+SLOT_KEYS = np.array(
+    [[slot_key(a, k) for k in range(N_DRAWS)] for a in range(MAX_ACTORS)], dtype=np.uint64
+)
+
+
 @compiled(float64(uint64, int64, int64))
 def draw(week_key: np.uint64, actor: int, slot: int) -> float:
     """One uniform number in [0, 1) for (week key, actor, draw slot); the compiled weekly
-    kernel computes the week key once per replicate and week (:func:`step_key`)."""
-    bits = mix(week_key ^ mix((np.uint64(actor) << np.uint64(8)) + np.uint64(slot) + _GOLDEN))
+    kernel computes the week key once per replicate and week (:func:`step_key`). The
+    (actor, slot) constant comes from :data:`SLOT_KEYS` (mixed on the fly for :data:`WORLD`)."""
+    if actor < MAX_ACTORS:
+        sk = SLOT_KEYS[actor, slot]
+    else:
+        sk = mix((np.uint64(actor) << np.uint64(8)) + np.uint64(slot) + _GOLDEN)
+    bits = mix(week_key ^ sk)
     return float(bits >> _S11) * _TO_UNIT
 
 

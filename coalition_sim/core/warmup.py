@@ -21,10 +21,10 @@ from . import week as dyn
 
 __all__ = ["ESTIMATE_SECONDS", "needs_compile", "warm_up"]
 
-#: Rough cold compile time of everything on a 2-core machine: 47 s CPU measured by
-#: benchmarks/bench_compile.py (ensemble kernel 27.7 s + Mesa phase kernels 19.4 s); 42 s wall
-#: in a fresh clone's `make run`.
-ESTIMATE_SECONDS = 45
+#: Rough cold compile time of everything on a 2-core machine: 28.5 s CPU (42 s wall at load
+#: average 5) for :func:`warm_up` with an empty cache folder, after issue 20's compile work
+#: (it was 47 s CPU: ensemble kernel 27.7 s + Mesa phase kernels 19.4 s).
+ESTIMATE_SECONDS = 30
 
 _ENTRY = (
     K.advance_rows,
