@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from support.ui_harness import browser, js_click_until, serve
+from support.ui_pages import download as _download
 
 from coalition_sim.cli import main as cli
 from coalition_sim.scenario.library import resolve_scenario
@@ -309,14 +310,6 @@ def test_a_bad_link_is_refused_with_a_message_and_defaults(chromium, app_url):
 
 
 # --------------------------------------------------------------------------- exports
-
-
-def _download(pg, label: str, dest: Path) -> Path:
-    with pg.expect_download(timeout=30_000) as info:
-        pg.get_by_role("button", name=label).click()
-    path = dest / info.value.suggested_filename
-    info.value.save_as(path)
-    return path
 
 
 def test_exported_scenario_reproduces_the_page_run_byte_for_byte(chromium, app_url, tmp_path):
