@@ -23,7 +23,6 @@ from .codes import (
     ProvocationLevel,
     SummitState,
     TargetPlan,
-    TieKind,
 )
 from .jit import phase
 from .streams import Draw, draw
@@ -57,17 +56,13 @@ def pull_matrix(pf: Any, g: Any, out: np.ndarray) -> None:
     a = out.shape[0]
     for i in range(a):
         for j in range(a):
-            tt = g.tie_type[i, j]
-            w = 0.0
-            if tt >= 0 and g.coalition[i] > 0 and g.coalition[j] > 0:
-                if tt == TieKind.TREATY_ALLY:
-                    w = pf.ties_pull_treaty_ally
-                elif tt == TieKind.PARTNER:
-                    w = pf.ties_pull_partner
-                elif tt == TieKind.RIVAL:
-                    w = pf.ties_pull_rival
-                # an adversary tie does not pull (its weight was a parameter fixed at 0)
-            out[i, j] = w
+            out[i, j] = R.tie_pull_weight(
+                kind=g.tie_type[i, j],
+                members=g.coalition[i] > 0 and g.coalition[j] > 0,
+                treaty_ally=pf.ties_pull_treaty_ally,
+                partner=pf.ties_pull_partner,
+                rival=pf.ties_pull_rival,
+            )
 
 
 @phase
@@ -75,11 +70,11 @@ def capacity_shares(pf: Any, pa: np.ndarray, g: Any, out: np.ndarray) -> None:
     """Each actor's enforcement capacity into ``out`` (A,): a function of the parameters only,
     so the kernels compute it once per parameter set, not every week."""
     R.enforcement_capacity(
-        pa[ActorField.CAPABILITY],
-        pa[ActorField.TRADE],
-        g.coalition,
-        pf.enforcement_trade_weight,
-        out,
+        capability=pa[ActorField.CAPABILITY],
+        trade=pa[ActorField.TRADE],
+        coalition=g.coalition,
+        trade_weight=pf.enforcement_trade_weight,
+        out=out,
     )
 
 
@@ -88,17 +83,20 @@ def measure_row(r: int, s: Any, pf: Any, g: Any, capacity: np.ndarray) -> None:
     """The reporters of row ``r``: cohesion, effective pressure, US isolation (``capacity``
     from :func:`capacity_shares` of the row's parameters)."""
     c = s.commitment[r]
-    s.cohesion[r] = R.cohesion(c, s.strength[r], g.pairs)
+    s.cohesion[r] = R.cohesion(commitment=c, strength=s.strength[r], pairs=g.pairs)
     s.effective_pressure[r] = R.effective_pressure(
-        c, capacity, pf.enforcement_defection_threshold, pf.enforcement_defection_softness
+        commitment=c,
+        capacity=capacity,
+        threshold=pf.enforcement_defection_threshold,
+        softness=pf.enforcement_defection_softness,
     )
     s.us_isolation[r] = R.us_isolation(
-        c,
-        capacity,
-        g.leader,
-        g.partners,
-        pf.enforcement_defection_threshold,
-        pf.enforcement_defection_softness,
+        commitment=c,
+        capacity=capacity,
+        leader=g.leader,
+        partners=g.partners,
+        threshold=pf.enforcement_defection_threshold,
+        softness=pf.enforcement_defection_softness,
     )
 
 
@@ -110,22 +108,31 @@ def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: 
     ctx[Context.PRESSURE] = s.effective_pressure[r]
     ctx[Context.COHESION] = s.cohesion[r]
     ctx[Context.ISOLATION] = s.us_isolation[r]
-    ctx[Context.DIPLOMACY] = R.diplomatic_track(summit, s.since_summit[r], pf.outcomes_track_memory)
-    ctx[Context.PROXIMITY] = R.election_proximity(
-        float(weeks_to_election(g, t)), pf.clock_election_horizon
+    ctx[Context.DIPLOMACY] = R.diplomatic_track(
+        summit=summit, since_summit=s.since_summit[r], track_memory=pf.outcomes_track_memory
     )
-    pandemic = t >= g.pandemic_start and t < g.pandemic_start + pf.clock_pandemic_weeks
+    ctx[Context.PROXIMITY] = R.election_proximity(
+        weeks_to_election=float(weeks_to_election(g, t)), horizon=pf.clock_election_horizon
+    )
+    pandemic = R.pandemic_clock(t=t, start=g.pandemic_start, weeks=pf.clock_pandemic_weeks)[0]
     ctx[Context.PANDEMIC] = pandemic
-    ctx[Context.ROOM] = R.room_for_dialogue(pandemic, pf.clock_pandemic_narrowing)
-    ctx[Context.PATRON] = R.patron_commitment(s.strength[r, tg], g.patrons, s.commitment[r])
+    ctx[Context.ROOM] = R.room_for_dialogue(
+        pandemic=pandemic, narrowing=pf.clock_pandemic_narrowing
+    )
+    ctx[Context.PATRON] = R.patron_commitment(
+        strength_to_target=s.strength[r, tg], patrons=g.patrons, commitment=s.commitment[r]
+    )
     ctx[Context.MEDIATION] = R.heeded_mediation(
-        R.mediation_level(pa[ActorField.MEDIATION], s.engagement[r]),
-        s.mode[r] == Mode.AUTONOMY,
-        pf.target_mediator_shunning,
+        mediation=R.mediation_level(mediation=pa[ActorField.MEDIATION], engagement=s.engagement[r]),
+        autonomy=s.mode[r] == Mode.AUTONOMY,
+        shunning=pf.target_mediator_shunning,
     )
     ctx[Context.TALKS_ON] = summit in (SummitState.PROPOSED, SummitState.SCHEDULED)
     ctx[Context.BOTH_WANT] = R.both_want_meeting(
-        summit, s.engagement[r, ld], s.engagement[r, tg], pf.volatility_want_threshold
+        summit=summit,
+        leader_engagement=s.engagement[r, ld],
+        target_engagement=s.engagement[r, tg],
+        threshold=pf.volatility_want_threshold,
     )
 
 
@@ -147,19 +154,19 @@ def decide_actor(
     # lash out; the sign of a shift matters only when there is one.
     u_outburst = draw(key, i, Draw.OUTBURST) if is_target or is_leader else 1.0
     u_shift = draw(key, i, Draw.SHIFT)
-    shifts = u_shift < pf.volatility_shift_rate * vol
+    shifts = R.shift_happens(u_shift=u_shift, rate=pf.volatility_shift_rate, volatility=vol)
     u_sign = draw(key, i, Draw.SHIFT_SIGN) if shifts else 1.0
     u_signal = draw(key, i, Draw.SIGNAL)
     diplomacy = ctx[Context.DIPLOMACY] > 0
     room = ctx[Context.ROOM]
     # 3.4.1 sanctions fatigue (coalition members only; the target's stays 0)
     fatigue = R.fatigue_update(
-        s.fatigue[r, i],
-        ctx[Context.PRESSURE],
-        pa[ActorField.ECONOMY, i],
-        diplomacy,
-        pf.fatigue_growth,
-        pf.fatigue_recovery,
+        fatigue=s.fatigue[r, i],
+        pressure=ctx[Context.PRESSURE],
+        economy=pa[ActorField.ECONOMY, i],
+        diplomacy=diplomacy,
+        growth=pf.fatigue_growth,
+        recovery=pf.fatigue_recovery,
     )
     if is_target:
         fatigue = 0.0
@@ -167,16 +174,26 @@ def decide_actor(
     # follows its policy mode
     c = s.commitment[r, i]
     c0 = s.anchor[r, i]
-    noise = R.uniform_noise(u_commit, pf.commitment_noise * vol)
+    noise = R.actor_noise(u=u_commit, noise=pf.commitment_noise, volatility=vol)
     mode_level = R.mode_engagement_level(
-        s.mode[r] == Mode.INFLUENCE, pf.engagement_influence_level, pf.engagement_autonomy_level
+        influence=s.mode[r] == Mode.INFLUENCE,
+        influence_level=pf.engagement_influence_level,
+        autonomy_level=pf.engagement_autonomy_level,
     )
     if is_target:
-        commitment = R.defiance_update(c, mode_level, pf.engagement_adjust_rate, noise)
+        commitment = R.defiance_update(
+            defiance=c, mode_level=mode_level, adjust_rate=pf.engagement_adjust_rate, noise=noise
+        )
     else:
-        gap = R.alliance_gap(s.commitment[r], s.strength[r, i], pull[i], i)
+        gap = R.alliance_gap(
+            commitment=s.commitment[r], strength=s.strength[r, i], pull=pull[i], i=i
+        )
         partner = g.partners[i] > 0
-        push = R.posture_push(s.posture[r], pf.commitment_posture_effect) if is_leader else 0.0
+        push = (
+            R.posture_push(posture=s.posture[r], effect=pf.commitment_posture_effect)
+            if is_leader
+            else 0.0
+        )
         setpoint = R.commitment_setpoint(
             c0=c0,
             fatigue=fatigue,
@@ -203,7 +220,9 @@ def decide_actor(
             p_anchor=pf.commitment_anchor_rate,
             p_conventional=pf.commitment_conventional_response,
             p_strategic=pf.commitment_strategic_response,
-            habituation=R.habituation_factor(s.alarm[r], pf.commitment_habituation),
+            habituation=R.habituation_factor(
+                memory=s.alarm[r], habituation=pf.commitment_habituation
+            ),
         )
     # 3.4.3 engagement: drift toward a role-specific set-point, narrowed by the pandemic,
     # with noise and occasional policy shifts
@@ -212,41 +231,56 @@ def decide_actor(
         base = mode_level
     elif is_leader:
         base = R.talks_engagement(
-            R.leader_engagement_base(base, s.posture[r], pf.engagement_compromise_boost),
-            ctx[Context.TALKS_ON] > 0,
-            pf.engagement_talks_boost,
+            base=R.leader_engagement_base(
+                base=base, posture=s.posture[r], compromise_boost=pf.engagement_compromise_boost
+            ),
+            talks_on=ctx[Context.TALKS_ON] > 0,
+            boost=pf.engagement_talks_boost,
         )
-    target = R.engagement_target(base, fatigue, pf.fatigue_engagement_effect, room)
+    target = R.engagement_target(
+        base=base, fatigue=fatigue, fatigue_effect=pf.fatigue_engagement_effect, room=room
+    )
     shifted, shift_step = R.policy_shift(
-        u_shift, u_sign, pf.volatility_shift_rate, pf.volatility_shift_size, vol
+        u_shift=u_shift,
+        u_sign=u_sign,
+        rate=pf.volatility_shift_rate,
+        size=pf.volatility_shift_size,
+        volatility=vol,
     )
     engagement = R.engagement_update(
-        s.engagement[r, i],
-        target,
-        pf.engagement_adjust_rate,
-        R.uniform_noise(u_engage, pf.engagement_noise * vol),
-        shift_step,
+        engagement=s.engagement[r, i],
+        target=target,
+        adjust_rate=pf.engagement_adjust_rate,
+        noise=R.actor_noise(u=u_engage, noise=pf.engagement_noise, volatility=vol),
+        shift_step=shift_step,
     )
     # 3.4.4 domestic standing and its reference point
     st = s.standing[r, i]
-    sanctions = pf.standing_sanctions_cost_target * ctx[Context.PRESSURE] if is_target else 0.0
     standing = R.standing_update(
-        st,
-        pa[ActorField.STANDING, i],
-        pf.standing_anchor_rate,
-        sanctions,
-        R.uniform_noise(u_standing, pf.standing_noise * vol),
+        standing=st,
+        baseline=pa[ActorField.STANDING, i],
+        anchor_rate=pf.standing_anchor_rate,
+        sanctions_cost=R.sanctions_standing_cost(
+            is_target=is_target,
+            cost=pf.standing_sanctions_cost_target,
+            pressure=ctx[Context.PRESSURE],
+        ),
+        noise=R.actor_noise(u=u_standing, noise=pf.standing_noise, volatility=vol),
     )
-    reference = R.reference_update(s.reference[r, i], st, pf.standing_reference_adapt)
+    reference = R.reference_update(
+        reference=s.reference[r, i], standing=st, adapt=pf.standing_reference_adapt
+    )
     # 3.4.6 outbursts at the counterpart unless both leaders want the meeting ([S18])
     at_counterpart, at_third = R.outbursts(
-        u_outburst,
-        is_target or is_leader,
-        pf.volatility_outburst_rate,
-        vol,
-        ctx[Context.BOTH_WANT] > 0,
+        u=u_outburst,
+        principal=is_target or is_leader,
+        rate=pf.volatility_outburst_rate,
+        volatility=vol,
+        both_want=ctx[Context.BOTH_WANT] > 0,
     )
-    signal = R.dialogue_signal(u_signal, s.engagement[r, i], room, at_counterpart)
+    signal = R.dialogue_signal(
+        u=u_signal, engagement=s.engagement[r, i], room=room, at_counterpart=at_counterpart
+    )
     plan[Plan.COMMITMENT] = commitment
     plan[Plan.ENGAGEMENT] = engagement
     plan[Plan.STANDING] = standing
@@ -270,21 +304,21 @@ def decide_target(
     room = ctx[Context.ROOM]
     # policy mode: disappointment pushes it to autonomy, lure to influence
     payoff = R.target_payoff(
-        pa[ActorField.SECURITY, tg],
-        pa[ActorField.ECONOMY, tg],
-        pa[ActorField.PRESTIGE, tg],
-        s.security[r],
-        s.relief[r],
-        s.prestige[r],
+        security_weight=pa[ActorField.SECURITY, tg],
+        economy_weight=pa[ActorField.ECONOMY, tg],
+        prestige_weight=pa[ActorField.PRESTIGE, tg],
+        security=s.security[r],
+        relief=s.relief[r],
+        prestige=s.prestige[r],
     )
     lure = R.engagement_lure(
-        s.engagement[r, ld],
-        pa[ActorField.ECONOMY, tg],
-        pa[ActorField.PRESTIGE, tg],
-        ctx[Context.PRESSURE],
-        s.relief[r],
-        ctx[Context.MEDIATION],
-        room,
+        leader_engagement=s.engagement[r, ld],
+        economy_weight=pa[ActorField.ECONOMY, tg],
+        prestige_weight=pa[ActorField.PRESTIGE, tg],
+        pressure=ctx[Context.PRESSURE],
+        relief=s.relief[r],
+        mediation=ctx[Context.MEDIATION],
+        room=room,
     )
     p_switch = R.mode_switch_probability(
         autonomy=autonomy,
@@ -298,9 +332,9 @@ def decide_target(
         to_influence0=pf.target_to_influence_logit0,
         lure_slope=pf.target_lure_slope,
     )
-    mode = R.next_mode(draw(key, tg, Draw.MODE), p_switch, s.mode[r])
+    mode = R.next_mode(u=draw(key, tg, Draw.MODE), p_switch=p_switch, mode=s.mode[r])
     # provocation rung
-    vulnerable = R.vulnerability(s.reference[r, tg], s.standing[r, tg])
+    vulnerable = R.vulnerability(reference=s.reference[r, tg], standing=s.standing[r, tg])
     p_conv, p_strat = R.provocation_probabilities(
         autonomy=autonomy,
         vulnerability=vulnerable,
@@ -320,7 +354,7 @@ def decide_target(
             leverage=pf.target_election_leverage,
             restraint=pf.target_election_restraint,
         ),
-        inward=pf.clock_pandemic_inward * ctx[Context.PANDEMIC],
+        inward=R.inward_turn(pandemic=ctx[Context.PANDEMIC], inward=pf.clock_pandemic_inward),
         stake=R.engagement_stake(
             economy_weight=pa[ActorField.ECONOMY, tg],
             relief=s.relief[r],
@@ -331,7 +365,7 @@ def decide_target(
         programme=s.programme[r],
         programme_slope=pf.target_programme_slope,
     )
-    level = R.provocation_level(draw(key, tg, Draw.PROVOCATION), p_conv, p_strat)
+    level = R.provocation_level(u=draw(key, tg, Draw.PROVOCATION), p_conv=p_conv, p_strat=p_strat)
     # the summit decisions exist only where there is something to decide: accept a pending
     # proposal; cancel, and whether to hedge, with a summit scheduled (otherwise False, and
     # their numbers are not drawn: the other draws do not change)
@@ -340,17 +374,20 @@ def decide_target(
     plan[TargetPlan.MODE] = mode
     plan[TargetPlan.PROVOCATION] = level
     plan[TargetPlan.ACCEPT] = pending and draw(key, tg, Draw.ACCEPT) < R.target_accept_probability(
-        autonomy, pf.summit_target_accept_logit0, pf.summit_target_accept_influence, room
+        autonomy=autonomy,
+        logit0=pf.summit_target_accept_logit0,
+        influence_bonus=pf.summit_target_accept_influence,
+        room=room,
     )
     plan[TargetPlan.CANCEL] = R.wants_to_cancel(
-        scheduled,
-        s.silence[r, ld],
-        pf.summit_insecurity_weeks,
-        draw(key, tg, Draw.CANCEL) if scheduled else 1.0,
-        pa[ActorField.FEAR_OF_SNUB, tg],
+        scheduled=scheduled,
+        counterpart_silence=s.silence[r, ld],
+        insecurity_weeks=pf.summit_insecurity_weeks,
+        u=draw(key, tg, Draw.CANCEL) if scheduled else 1.0,
+        fear_of_snub=pa[ActorField.FEAR_OF_SNUB, tg],
     )
     plan[TargetPlan.HEDGE] = scheduled and draw(key, tg, Draw.HEDGE) < R.hedging_chance(
-        pa[ActorField.HEDGING, tg], s.tension[r]
+        hedging=pa[ActorField.HEDGING, tg], tension=s.tension[r]
     )
 
 
@@ -366,73 +403,82 @@ def decide_leader(
     """
     ld, tg = g.leader, g.target
     gap = s.standing[r, ld] - s.reference[r, ld]
-    weight = R.election_weight(ctx[Context.PROXIMITY], pf.prospect_election_aversion)
+    weight = R.election_weight(
+        proximity=ctx[Context.PROXIMITY], aversion=pf.prospect_election_aversion
+    )
     alpha, beta, lam = pf.prospect_alpha, pf.prospect_beta, pf.prospect_loss_aversion
     # 3.4.7 the summit as a prospect-theory gamble judged from the standing gap ([S18])
-    appetite = pf.prospect_sensitivity * R.prospect_advantage(
-        gap,
-        pf.prospect_summit_upside * (1.0 + pa[ActorField.PRESTIGE, ld]),
-        pf.prospect_summit_downside * weight,
-        pf.prospect_summit_success,
-        alpha,
-        beta,
-        lam,
+    appetite = R.summit_appetite(
+        x=gap,
+        prestige_weight=pa[ActorField.PRESTIGE, ld],
+        election_weight=weight,
+        sensitivity=pf.prospect_sensitivity,
+        upside=pf.prospect_summit_upside,
+        downside=pf.prospect_summit_downside,
+        success=pf.prospect_summit_success,
+        alpha=alpha,
+        beta=beta,
+        lam=lam,
     )
     # 3.4.7 after last week's strategic test: compromise, sideline or escalate ([S20]),
     # values relative to the sure option, sidelining
     response = Posture.NONE.value
     if s.provocation[r] == ProvocationLevel.STRATEGIC:
         sure = pf.prospect_sideline_cost
-        v_compromise = R.prospect_advantage(
-            gap,
-            pf.prospect_compromise_upside,
-            pf.prospect_compromise_downside * weight,
-            pf.prospect_compromise_success,
-            alpha,
-            beta,
-            lam,
-            sure,
+        v_compromise = R.gamble_value(
+            x=gap,
+            upside=pf.prospect_compromise_upside,
+            downside=pf.prospect_compromise_downside,
+            success=pf.prospect_compromise_success,
+            election_weight=weight,
+            alpha=alpha,
+            beta=beta,
+            lam=lam,
+            sure_loss=sure,
         )
-        v_escalate = R.prospect_advantage(
-            gap,
-            pf.prospect_escalate_upside,
-            pf.prospect_escalate_downside * weight,
-            pf.prospect_escalate_success,
-            alpha,
-            beta,
-            lam,
-            sure,
+        v_escalate = R.gamble_value(
+            x=gap,
+            upside=pf.prospect_escalate_upside,
+            downside=pf.prospect_escalate_downside,
+            success=pf.prospect_escalate_success,
+            election_weight=weight,
+            alpha=alpha,
+            beta=beta,
+            lam=lam,
+            sure_loss=sure,
         )
         p0, p1, _ = R.response_probabilities(
-            v_compromise,
-            0.0,
-            v_escalate,
-            pf.prospect_sensitivity,
-            R.compromise_open(ctx[Context.DIPLOMACY] > 0),
-            0.0,
-            -pf.clock_pandemic_inward * ctx[Context.PANDEMIC],
+            v0=v_compromise,
+            v1=0.0,
+            v2=v_escalate,
+            sensitivity=pf.prospect_sensitivity,
+            o0=R.compromise_open(diplomacy=ctx[Context.DIPLOMACY] > 0),
+            o1=0.0,
+            o2=-R.inward_turn(pandemic=ctx[Context.PANDEMIC], inward=pf.clock_pandemic_inward),
         )
-        response = R.choose_response(draw(key, ld, Draw.RESPONSE), p0, p1)
+        response = R.choose_response(u=draw(key, ld, Draw.RESPONSE), p_compromise=p0, p_sideline=p1)
     # as for the target: accept (and consult) only with a proposal pending, cancel and hedge
     # only with a summit scheduled
     pending = s.summit[r] == SummitState.PROPOSED
     scheduled = s.summit[r] == SummitState.SCHEDULED
-    plan[LeaderPlan.ACCEPT] = pending and draw(key, ld, Draw.ACCEPT) < (
-        R.logistic(pf.prospect_accept_logit0 + appetite) * ctx[Context.ROOM]
+    plan[LeaderPlan.ACCEPT] = pending and draw(key, ld, Draw.ACCEPT) < R.leader_accept_probability(
+        appetite=appetite, logit0=pf.prospect_accept_logit0, room=ctx[Context.ROOM]
     )
     plan[LeaderPlan.CONSULT] = pending and (
         draw(key, ld, Draw.CONSULT) < pa[ActorField.CONSULTS, ld]
     )
     plan[LeaderPlan.CANCEL] = R.wants_to_cancel(
-        scheduled,
-        s.silence[r, tg],
-        pf.summit_insecurity_weeks,
-        draw(key, ld, Draw.CANCEL) if scheduled else 1.0,
-        pa[ActorField.FEAR_OF_SNUB, ld],
-        pf.summit_tension_cancel * s.tension[r],
+        scheduled=scheduled,
+        counterpart_silence=s.silence[r, tg],
+        insecurity_weeks=pf.summit_insecurity_weeks,
+        u=draw(key, ld, Draw.CANCEL) if scheduled else 1.0,
+        fear_of_snub=pa[ActorField.FEAR_OF_SNUB, ld],
+        tension_hazard=R.tension_cancel_hazard(
+            tension=s.tension[r], tension_cancel=pf.summit_tension_cancel
+        ),
     )
     plan[LeaderPlan.HEDGE] = scheduled and draw(key, ld, Draw.HEDGE) < R.hedging_chance(
-        pa[ActorField.HEDGING, ld], s.tension[r]
+        hedging=pa[ActorField.HEDGING, ld], tension=s.tension[r]
     )
     plan[LeaderPlan.RESPONSE] = response
     plan[LeaderPlan.APPETITE] = appetite

@@ -79,17 +79,23 @@ def resolve_world(
     level = max(s.planned_provocation[r], forced_test)
     conv, strat = level == ProvocationLevel.CONVENTIONAL, level == ProvocationLevel.STRATEGIC
     ev[Event.CONVENTIONAL_TEST], ev[Event.STRATEGIC_TEST] = conv, strat
-    tension = s.tension[r] + pf.tension_conventional * conv + pf.tension_strategic * strat
-    s.standing[r, tg] = R.clip01(
-        s.standing[r, tg] + pf.standing_provocation_gain_target * (level > 0)
+    s.standing[r, tg] = R.provocation_standing_gain(
+        standing=s.standing[r, tg], provoked=level > 0, gain=pf.standing_provocation_gain_target
     )
-    s.standing[r, ld] = R.clip01(s.standing[r, ld] - pf.standing_test_cost_leader * strat)
-    s.engagement[r, ld] = R.clip01(s.engagement[r, ld] - pf.engagement_test_hit * strat)
+    s.standing[r, ld] = R.test_standing_cost(
+        standing=s.standing[r, ld], strategic=strat, cost=pf.standing_test_cost_leader
+    )
+    s.engagement[r, ld] = R.test_engagement_hit(
+        engagement=s.engagement[r, ld], strategic=strat, hit=pf.engagement_test_hit
+    )
     s.alarm[r] = R.test_memory_update(  # the tests before the one about to be answered
-        s.alarm[r],
-        s.provocation[r],
-        pf.commitment_test_memory_fade,
-        pf.commitment_conventional_response / max(pf.commitment_strategic_response, 1e-9),
+        memory=s.alarm[r],
+        level=s.provocation[r],
+        fade=pf.commitment_test_memory_fade,
+        conventional_weight=R.conventional_alarm_weight(
+            conventional_response=pf.commitment_conventional_response,
+            strategic_response=pf.commitment_strategic_response,
+        ),
     )
     s.provocation[r] = level
     # 4.4 the leader's response to last week's strategic test sets its posture ([S20]);
@@ -99,22 +105,41 @@ def resolve_world(
     ev[Event.US_SIDELINE] = resp == Posture.SIDELINE
     ev[Event.US_ESCALATE] = resp == Posture.ESCALATE
     s.posture[r], s.posture_age[r] = R.posture_update(
-        s.posture[r], s.posture_age[r], resp, pf.prospect_posture_weeks
+        posture=s.posture[r],
+        age=s.posture_age[r],
+        response=resp,
+        posture_weeks=pf.prospect_posture_weeks,
     )
     escalate = resp == Posture.ESCALATE
-    s.security[r] = R.clip01(s.security[r] - pf.target_escalation_threat * escalate)
-    tension = tension + pf.tension_escalation * escalate
+    s.security[r] = R.escalation_threat(
+        security=s.security[r], escalate=escalate, threat=pf.target_escalation_threat
+    )
     # 4.5 outbursts at the counterpart cost its engagement and add tension ([S18])
     by_leader, by_target = s.outburst_counterpart[r, ld], s.outburst_counterpart[r, tg]
     hit = pf.volatility_outburst_engagement_hit
-    s.engagement[r, tg] = R.outburst_engagement_cost(s.engagement[r, tg], by_leader, hit)
-    s.engagement[r, ld] = R.outburst_engagement_cost(s.engagement[r, ld], by_target, hit)
-    tension = tension + pf.volatility_outburst_tension * ((1.0 if by_leader else 0.0) + by_target)
+    s.engagement[r, tg] = R.outburst_engagement_cost(
+        engagement=s.engagement[r, tg], hit_by_counterpart=by_leader, hit=hit
+    )
+    s.engagement[r, ld] = R.outburst_engagement_cost(
+        engagement=s.engagement[r, ld], hit_by_counterpart=by_target, hit=hit
+    )
     for j in range(a):
         ev[Event.OUTBURST_COUNTERPART] |= s.outburst_counterpart[r, j]
         ev[Event.OUTBURST_THIRD_PARTY] |= s.outburst_third_party[r, j]
         ev[Event.POLICY_SHIFT] |= s.shift[r, j]
-    s.tension[r] = R.clip01(tension)
+    # the week's tension shocks (3.4.11: tests, escalation, outbursts), clipped once
+    s.tension[r] = R.tension_update(
+        tension=s.tension[r],
+        conventional=conv,
+        strategic=strat,
+        escalate=escalate,
+        leader_outburst=by_leader,
+        target_outburst=by_target,
+        conventional_step=pf.tension_conventional,
+        strategic_step=pf.tension_strategic,
+        escalation_step=pf.tension_escalation,
+        outburst_step=pf.volatility_outburst_tension,
+    )
     return forced_proposal
 
 
@@ -129,18 +154,22 @@ def resolve_drift(
     # 4.7 the DPRK's interest states drift: relief erodes under pressure, prestige fades,
     # security recovers, the weapons programme builds or fades with the mode
     pressure = ctx[Context.PRESSURE]
-    relief = R.relief_erosion(s.relief[r], pf.target_relief_decay, pressure)
-    s.granted[r] = R.relief_erosion(s.granted[r], pf.target_relief_decay, pressure)
-    s.relief[r] = R.leakage_relief(relief, pressure, s.pressure0[r], pf.enforcement_leakage)
-    s.prestige[r] = R.prestige_fade(s.prestige[r], pf.target_prestige_decay)
+    relief = R.relief_erosion(relief=s.relief[r], decay=pf.target_relief_decay, pressure=pressure)
+    s.granted[r] = R.relief_erosion(
+        relief=s.granted[r], decay=pf.target_relief_decay, pressure=pressure
+    )
+    s.relief[r] = R.leakage_relief(
+        relief=relief, pressure=pressure, pressure0=s.pressure0[r], leakage=pf.enforcement_leakage
+    )
+    s.prestige[r] = R.prestige_fade(prestige=s.prestige[r], decay=pf.target_prestige_decay)
     s.security[r] = R.security_recovery(
-        s.security[r], pf.target_security_recovery, pf.target_security0
+        security=s.security[r], rate=pf.target_security_recovery, baseline=pf.target_security0
     )
     s.programme[r] = R.programme_update(
-        s.programme[r],
-        s.mode[r] == Mode.AUTONOMY,
-        pf.target_programme_growth,
-        pf.target_programme_decay,
+        programme=s.programme[r],
+        autonomy=s.mode[r] == Mode.AUTONOMY,
+        growth=pf.target_programme_growth,
+        decay=pf.target_programme_decay,
     )
     # 4.8 coalition ties strain with divergence and recover toward their institutional strength
     for k in range(g.pairs.shape[0]):
@@ -148,31 +177,31 @@ def resolve_drift(
         ci, cj = s.commitment[r, i], s.commitment[r, j]
         for x, y, d in ((i, j, abs(ci - cj)), (j, i, abs(cj - ci))):
             s.strength[r, x, y], s.divergence[r, x, y] = R.tie_update(
-                s.strength[r, x, y],
-                s.divergence[r, x, y],
-                d,
-                pf.ties_divergence_memory,
-                pf.ties_tolerance,
-                pf.ties_strengthen,
-                pf.ties_strain,
-                s.tie_baseline[r, x, y],
+                strength=s.strength[r, x, y],
+                divergence=s.divergence[r, x, y],
+                distance=d,
+                memory=pf.ties_divergence_memory,
+                tolerance=pf.ties_tolerance,
+                strengthen=pf.ties_strengthen,
+                strain=pf.ties_strain,
+                baseline=s.tie_baseline[r, x, y],
             )
     # 4.9 tension decays; a military crisis is declared when it crosses the threshold
-    s.tension[r] = R.tension_decay(s.tension[r], pf.tension_decay)
-    crisis = s.tension[r] >= pf.tension_crisis_threshold
+    s.tension[r] = R.tension_decay(tension=s.tension[r], decay=pf.tension_decay)
+    crisis = R.military_crisis(tension=s.tension[r], threshold=pf.tension_crisis_threshold)
     ev[Event.MILITARY_CRISIS] = crisis and not s.crisis[r]
     s.crisis[r] = crisis
     # 4.10 reporters are measured and the seed's three failure modes ([S18]) logged when
     # first crossed
     measure_row(r, s, pf, g, capacity)
     fractured, unwound, isolated = R.failure_modes(
-        s.cohesion[r],
-        s.effective_pressure[r],
-        s.us_isolation[r],
-        s.pressure0[r],
-        pf.outcomes_fracture_cohesion,
-        pf.outcomes_unwind_ratio,
-        pf.outcomes_isolation_threshold,
+        cohesion_now=s.cohesion[r],
+        pressure_now=s.effective_pressure[r],
+        isolation_now=s.us_isolation[r],
+        pressure0=s.pressure0[r],
+        fracture_cohesion=pf.outcomes_fracture_cohesion,
+        unwind_ratio=pf.outcomes_unwind_ratio,
+        isolation_threshold=pf.outcomes_isolation_threshold,
     )
     ev[Event.COALITION_FRACTURE] = fractured and not s.fractured[r]
     ev[Event.PRESSURE_UNWOUND] = unwound and not s.unwound[r]
@@ -182,8 +211,9 @@ def resolve_drift(
     for k in range(g.election_steps.shape[0]):
         if g.election_steps[k] == t:
             ev[Event.ELECTION] = True
-    ev[Event.PANDEMIC_START] = t == g.pandemic_start
-    ev[Event.PANDEMIC_END] = t == g.pandemic_start + pf.clock_pandemic_weeks
+    _, ev[Event.PANDEMIC_START], ev[Event.PANDEMIC_END] = R.pandemic_clock(
+        t=t, start=g.pandemic_start, weeks=pf.clock_pandemic_weeks
+    )
     for k in range(ev.shape[0]):
         s.counts[r, k] += ev[k]
 
@@ -209,49 +239,56 @@ def summit_process(
     propose = False
     if idle:  # (chances are computed only where they can matter: same draws, same results)
         p_prop = R.proposal_probability(
-            pf.summit_proposal_logit0 + pf.summit_leader_initiative * s.leader_appetite[r],
-            pf.summit_mediation_slope,
-            ctx[Context.MEDIATION],
-            pf.summit_engagement_slope,
-            mean_e,
-            room,
+            logit0=pf.summit_proposal_logit0,
+            initiative=pf.summit_leader_initiative,
+            appetite=s.leader_appetite[r],
+            mediation_slope=pf.summit_mediation_slope,
+            mediation=ctx[Context.MEDIATION],
+            engagement_slope=pf.summit_engagement_slope,
+            mean_engagement=mean_e,
+            room=room,
         )
         propose = draw(key, WORLD, Draw.PROPOSE) < p_prop or forced_proposal
     # proposed -> scheduled when both accept; the leader may not consult its allies
     pending = summit == SummitState.PROPOSED
     agree = pending and s.leader_accept[r] and s.target_accept[r]
-    lapse = pending and not agree and timer + 1 >= pf.summit_proposal_expiry
+    lapse = pending and not agree and R.times_up(timer=timer, weeks=pf.summit_proposal_expiry)
     # scheduled -> cancelled (insecurity dilemma) or -> held on the date
     scheduled = summit == SummitState.SCHEDULED
     lc, tc = scheduled and s.leader_cancel[r], scheduled and s.target_cancel[r]
     cancel = lc or tc
     by_leader = R.first_canceller(
-        lc, tc, pa[ActorField.FEAR_OF_SNUB, ld], pa[ActorField.FEAR_OF_SNUB, tg]
+        leader_cancels=lc,
+        target_cancels=tc,
+        leader_fear=pa[ActorField.FEAR_OF_SNUB, ld],
+        target_fear=pa[ActorField.FEAR_OF_SNUB, tg],
     )
     due = scheduled and not cancel and timer <= 1
     agreement = False
     if due:
         p_agree = R.agreement_probability(
-            pf.summit_agreement_logit0,
-            pf.summit_agreement_engagement,
-            mean_e,
-            pf.summit_agreement_compromise,
-            s.posture[r] == Posture.COMPROMISE,
+            logit0=pf.summit_agreement_logit0,
+            engagement_slope=pf.summit_agreement_engagement,
+            mean_engagement=mean_e,
+            compromise_bonus=pf.summit_agreement_compromise,
+            compromising=s.posture[r] == Posture.COMPROMISE,
         )
         agreement = draw(key, WORLD, Draw.HOLD) < p_agree
     # cancelled -> scheduled again (readily if hedged, rarely if closed), or back to none
     cancelled = summit == SummitState.CANCELLED
-    limit = pf.summit_revival_window if s.hedged[r] else pf.summit_cooldown
+    limit = R.revival_limit(
+        hedged=s.hedged[r], revival_window=pf.summit_revival_window, cooldown=pf.summit_cooldown
+    )
     revivable = cancelled and timer < limit
     revive = False
     if revivable and not propose:
         p_rev = R.revival_probability(
-            pf.summit_revival_logit0,
-            pf.summit_revival_engagement,
-            mean_e,
-            room,
-            s.hedged[r],
-            pf.summit_closed_revival_logit0,
+            logit0=pf.summit_revival_logit0,
+            slope=pf.summit_revival_engagement,
+            mean_engagement=mean_e,
+            room=room,
+            hedged=s.hedged[r],
+            closed_logit0=pf.summit_closed_revival_logit0,
         )
         revive = draw(key, WORLD, Draw.REVIVE) < p_rev
     # an unconsulted decision is the leader agreeing to a summit without its allies ([S18]:
@@ -262,8 +299,12 @@ def summit_process(
     hedge = s.leader_hedge[r] if by_leader else s.target_hedge[r]
     held = due
     no_deal = due and not agreement
-    expire = cancelled and not revive and not propose and timer + 1 >= limit
-    done = summit == SummitState.HELD and not propose and timer + 1 >= pf.summit_cooldown
+    expire = cancelled and not revive and not propose and R.times_up(timer=timer, weeks=limit)
+    done = (
+        summit == SummitState.HELD
+        and not propose
+        and R.times_up(timer=timer, weeks=pf.summit_cooldown)
+    )
     # the summit state and timer after this week's transitions; who cancelled, whether the
     # door stays open, and the silence clocks of a freshly set date
     if propose:
@@ -296,17 +337,37 @@ def summit_process(
     # unconsulted acceptance strains treaty ties ([S18]), a held summit brings prestige and,
     # with agreement, relief (summits' standing gains and costs, tension relief and an
     # agreement's security gain moved nothing measurable and were removed: issue 18 screening)
-    signal = cancel and by_leader and hedge
-    s.engagement[r, tg] = R.clip01(s.engagement[r, tg] + pf.summit_hedge_signal * signal)
-    s.unilateral[r] = s.unilateral[r] * (1.0 - pf.commitment_unilateral_fade) + unconsulted
-    cost = pf.summit_unconsulted_cost * unconsulted
+    s.engagement[r, tg] = R.hedge_signal_engagement(
+        engagement=s.engagement[r, tg],
+        signalled=cancel and by_leader and hedge,
+        signal=pf.summit_hedge_signal,
+    )
+    s.unilateral[r] = R.unilateral_memory_update(
+        memory=s.unilateral[r], unconsulted=unconsulted, fade=pf.commitment_unilateral_fade
+    )
     for j in range(a):
-        s.strength[r, ld, j] = R.clip01(s.strength[r, ld, j] - cost * g.leader_allies[j])
+        s.strength[r, ld, j] = R.unconsulted_tie_cost(
+            strength=s.strength[r, ld, j],
+            unconsulted=unconsulted,
+            treaty_ally=g.leader_allies[j],
+            cost=pf.summit_unconsulted_cost,
+        )
     for j in range(a):
-        s.strength[r, j, ld] = R.clip01(s.strength[r, j, ld] - cost * g.leader_allies[j])
-    s.prestige[r] = R.grow_toward_one(s.prestige[r], pf.target_summit_prestige, held)
-    s.relief[r] = R.grow_toward_one(s.relief[r], pf.target_agreement_relief, agreement)
-    s.granted[r] = R.grow_toward_one(s.granted[r], pf.target_agreement_relief, agreement)
+        s.strength[r, j, ld] = R.unconsulted_tie_cost(
+            strength=s.strength[r, j, ld],
+            unconsulted=unconsulted,
+            treaty_ally=g.leader_allies[j],
+            cost=pf.summit_unconsulted_cost,
+        )
+    s.prestige[r] = R.grow_toward_one(
+        level=s.prestige[r], rate=pf.target_summit_prestige, happened=held
+    )
+    s.relief[r] = R.grow_toward_one(
+        level=s.relief[r], rate=pf.target_agreement_relief, happened=agreement
+    )
+    s.granted[r] = R.grow_toward_one(
+        level=s.granted[r], rate=pf.target_agreement_relief, happened=agreement
+    )
     s.snub[r] = no_deal
     s.since_summit[r] = 0 if held else s.since_summit[r] + 1
     if agreement:

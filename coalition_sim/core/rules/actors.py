@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from ..codes import Posture
 from ..jit import compiled as rule
-from .basics import clip01
+from .basics import clip01, uniform_noise
 
 __all__ = [
+    "actor_noise",
     "defiance_update",
     "dialogue_signal",
     "engagement_update",
@@ -21,9 +22,37 @@ __all__ = [
     "policy_shift",
     "posture_push",
     "reference_update",
+    "sanctions_standing_cost",
+    "shift_happens",
     "standing_update",
     "talks_engagement",
 ]
+
+
+@rule
+def actor_noise(u: float, noise: float, volatility: float) -> float:
+    """An actor's weekly noise on commitment, engagement or standing: zero mean, standard
+    deviation ``noise`` x ``volatility`` (:func:`uniform_noise` of one uniform ``u``).
+    [S18] leaders 'prone to unexpected outbursts, statements, and policy shifts': the more
+    volatile the actor, the noisier its week. The uniform shape is a modelling choice (one
+    exact, cheap draw)."""
+    return uniform_noise(u, noise * volatility)
+
+
+@rule
+def shift_happens(u_shift: float, rate: float, volatility: float) -> bool:
+    """Whether an actor's engagement jumps this week: chance ``rate`` x ``volatility``.
+    [S18] 'prone to unexpected outbursts, statements, and policy shifts'."""
+    return u_shift < rate * volatility
+
+
+@rule
+def sanctions_standing_cost(is_target: bool, cost: float, pressure: float) -> float:
+    """The weekly bite of sanctions on the target's domestic standing, ``cost`` x effective
+    pressure (0 for every other actor). [S20] Pyongyang 'prioritized economic self-reliance
+    (charip) in the absence of prospects for easing of the tough international sanctions
+    regime'; linear in pressure: a modelling choice."""
+    return cost * pressure if is_target else 0.0
 
 
 @rule
@@ -79,7 +108,7 @@ def policy_shift(
     [S18] leaders 'prone to unexpected outbursts, statements, and policy shifts', careening
     'from name calling ... to the prospect of rapprochement'. Returns (shifted, step).
     """
-    shifted = u_shift < rate * volatility
+    shifted = shift_happens(u_shift, rate, volatility)
     sign = -1.0 if u_sign < 0.5 else 1.0
     return shifted, sign * size * shifted
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codes import ProvocationLevel
+from ..codes import ProvocationLevel, TieKind
 from ..jit import compiled as rule
 from .basics import clip01, logistic
 
@@ -18,6 +18,7 @@ __all__ = [
     "cohesion",
     "commitment_setpoint",
     "commitment_update",
+    "conventional_alarm_weight",
     "effective_pressure",
     "enforcement",
     "enforcement_capacity",
@@ -26,9 +27,33 @@ __all__ = [
     "habituation_factor",
     "leakage_relief",
     "test_memory_update",
+    "tie_pull_weight",
     "tie_update",
+    "unconsulted_tie_cost",
+    "unilateral_memory_update",
     "us_isolation",
 ]
+
+
+@rule
+def tie_pull_weight(
+    kind: int, members: bool, treaty_ally: float, partner: float, rival: float
+) -> float:
+    """The pull weight of a tie of type ``kind`` (``TieKind``; -1 = no tie) between two
+    coalition members (``members``; 0 otherwise: the target's 'commitment' is its
+    defiance, ODD 3.4.1): ``treaty_ally``, ``partner`` or ``rival``; an adversary tie does
+    not pull. [S18] 'can the US maintain its North Korea coalition?': alignment runs through
+    ties. That the weight depends on the tie's type (treaty above partner above rival) is a
+    modelling choice; the three weights are the schema's ``params.ties.pull_*``."""
+    w = 0.0
+    if kind >= 0 and members:
+        if kind == TieKind.TREATY_ALLY:
+            w = treaty_ally
+        elif kind == TieKind.PARTNER:
+            w = partner
+        elif kind == TieKind.RIVAL:
+            w = rival
+    return w
 
 
 @rule
@@ -68,6 +93,16 @@ def test_memory_update(memory: float, level: int, fade: float, conventional_weig
     elif level == ProvocationLevel.CONVENTIONAL:
         add = conventional_weight
     return memory * (1.0 - fade) + add
+
+
+@rule
+def conventional_alarm_weight(conventional_response: float, strategic_response: float) -> float:
+    """What a conventional test adds to the coalition's test memory, a strategic test adding
+    1: the ratio of the two test responses, so each test counts by the alarm it raises
+    (ODD 3.4.1). [S20] SRBM/SLBM tests were not the 'red line' of 'nuclear and/or long-range
+    missile tests'. Re-using the response ratio instead of a weight of its own is a modelling
+    choice (no new parameter); the floor 1e-9 only guards a zero strategic response."""
+    return conventional_response / max(strategic_response, 1e-9)
 
 
 @rule
@@ -298,6 +333,26 @@ def us_isolation(
             defected = 1.0 - logistic((commitment[j] - threshold) / softness)
             gap += w * max(0.0, lead - commitment[j]) * defected
     return gap / total if total > 0 else 0.0
+
+
+@rule
+def unilateral_memory_update(memory: float, unconsulted: bool, fade: float) -> float:
+    """U' = U (1 - fade) + [unconsulted]: the fading memory of the leader's unconsulted summit
+    decisions, which lowers partners' set-points (:func:`commitment_setpoint`). [S18] Trump
+    agreed to meet Kim 'quickly and without consultation ... from the South Koreans'. The
+    geometric fade is a modelling choice; the rate is ``params.commitment.unilateral_fade``."""
+    return memory * (1.0 - fade) + unconsulted
+
+
+@rule
+def unconsulted_tie_cost(
+    strength: float, unconsulted: bool, treaty_ally: bool, cost: float
+) -> float:
+    """An unconsulted summit decision costs each tie between the leader and a treaty ally
+    ``cost`` of strength: clip(w - cost [unconsulted] [treaty ally]) (ODD 3.4.2). [S18] Trump
+    agreed 'quickly and without consultation—apparently, neither from his staff nor from the
+    South Koreans, who've acted as a mediator'."""
+    return clip01(strength - cost * unconsulted * treaty_ally)
 
 
 @rule

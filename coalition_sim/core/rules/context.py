@@ -16,7 +16,9 @@ from .basics import clip01
 __all__ = [
     "both_want_meeting",
     "diplomatic_track",
+    "inward_turn",
     "mediation_level",
+    "pandemic_clock",
     "patron_commitment",
     "room_for_dialogue",
 ]
@@ -28,6 +30,24 @@ def diplomatic_track(summit: int, since_summit: int, track_memory: float) -> boo
     ``track_memory`` weeks after one is held (working-level talks; [S18] 'talks ... have
     picked up again')."""
     return summit in (SummitState.PROPOSED, SummitState.SCHEDULED) or since_summit < track_memory
+
+
+@rule
+def pandemic_clock(t: int, start: int, weeks: float) -> tuple[bool, bool, bool]:
+    """(active, starts, ends) of the pandemic in week ``t``: active for ``weeks`` weeks from
+    ``start`` (ODD 3.4.10: ``ps <= t < ps + pandemic_weeks``), starting in week ``start`` and
+    ending in week ``start + weeks``. [S20] 'the pandemic and its resulting lockdowns and
+    travel restrictions have further narrowed the space for dialogue'; its dates are the
+    scenario's (``clock.pandemic_start``, ``clock.pandemic_weeks``)."""
+    return t >= start and t < start + weeks, t == start, t == start + weeks
+
+
+@rule
+def inward_turn(pandemic: float, inward: float) -> float:
+    """Logits taken off the DPRK's test hazards and the leader's escalation while the
+    pandemic lasts: ``inward`` x [pandemic]. [S20] 'a global health crisis that have turned
+    the focus of both Washington and Pyongyang inwards'."""
+    return inward * pandemic
 
 
 @rule

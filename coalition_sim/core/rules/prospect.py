@@ -12,17 +12,20 @@ import math
 
 from ..codes import Posture
 from ..jit import compiled as rule
-from .basics import clip01
+from .basics import clip01, logistic
 
 __all__ = [
     "choose_response",
     "compromise_open",
     "election_proximity",
     "election_weight",
+    "gamble_value",
     "kt_value",
+    "leader_accept_probability",
     "posture_update",
     "prospect_advantage",
     "response_probabilities",
+    "summit_appetite",
 ]
 
 
@@ -58,6 +61,60 @@ def prospect_advantage(
         x - downside, alpha, beta, lam
     )
     return gamble - kt_value(x - sure_loss, alpha, beta, lam)
+
+
+@rule
+def gamble_value(
+    x: float,
+    upside: float,
+    downside: float,
+    success: float,
+    election_weight: float,
+    alpha: float,
+    beta: float,
+    lam: float,
+    sure_loss: float = 0.0,
+) -> float:
+    """A(up, down x ew, p, sure) of ODD 3.4.6: :func:`prospect_advantage` of a gamble whose
+    downside weighs ``election_weight`` times more as an election nears. [S20] 'With a
+    crucial election ahead, Trump is unlikely to want to risk either a failure in
+    negotiations or enter into a military conflict'; the value function is Kahneman and
+    Tversky's (1979). Scaling the downside (not the probability) is a modelling choice."""
+    return prospect_advantage(
+        x, upside, downside * election_weight, success, alpha, beta, lam, sure_loss
+    )
+
+
+@rule
+def summit_appetite(
+    x: float,
+    prestige_weight: float,
+    election_weight: float,
+    sensitivity: float,
+    upside: float,
+    downside: float,
+    success: float,
+    alpha: float,
+    beta: float,
+    lam: float,
+) -> float:
+    """The leader's appetite for the summit, in logits (``State.leader_appetite``):
+    sensitivity x A(upside (1 + prestige weight), downside x ew, success, 0), judged from the
+    standing gap ``x`` (ODD 3.4.6). [S18] 'Trump is operating from a "domain of losses," and
+    in that domain individuals ... are more likely to make risky decisions ... He's hoping to
+    win big'; the prestige weight raises the upside: 'He would get to credibly proclaim
+    himself as a global statesman'."""
+    return sensitivity * gamble_value(
+        x, upside * (1.0 + prestige_weight), downside, success, election_weight, alpha, beta, lam
+    )
+
+
+@rule
+def leader_accept_probability(appetite: float, logit0: float, room: float) -> float:
+    """Weekly chance the leader accepts a pending proposal: logistic(logit0 + appetite) x
+    room (ODD 3.4.6). [S18] the summit as a gamble taken from a 'domain of losses'; [S20]
+    the pandemic 'further narrowed the space for dialogue' (``room``)."""
+    return logistic(logit0 + appetite) * room
 
 
 @rule

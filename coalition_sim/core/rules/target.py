@@ -21,8 +21,10 @@ __all__ = [
     "programme_update",
     "provocation_level",
     "provocation_probabilities",
+    "provocation_standing_gain",
     "target_accept_probability",
     "target_payoff",
+    "tension_cancel_hazard",
     "vulnerability",
     "wants_to_cancel",
 ]
@@ -144,6 +146,16 @@ def provocation_level(u: float, p_conv: float, p_strat: float) -> int:
 
 
 @rule
+def provocation_standing_gain(standing: float, provoked: bool, gain: float) -> float:
+    """The DPRK leader's standing at home after a test of either rung: clip(s + gain [test]).
+    [S20] 'if Kim Jong-un perceives his domestic position to be vulnerable, he may conclude
+    that major provocations could reinforce his power at home by demonstrating strength and
+    resolve'. The seed speaks of major provocations; that a conventional test gains as much
+    is a modelling choice."""
+    return clip01(standing + gain * provoked)
+
+
+@rule
 def target_payoff(
     security_weight: float,
     economy_weight: float,
@@ -211,6 +223,15 @@ def target_accept_probability(
     """Weekly chance the DPRK accepts a pending proposal: low in autonomy mode ([S20] Kim
     'essentially refused' Biegun's invitation), high in influence mode (2018)."""
     return logistic(logit0 + influence_bonus * (not autonomy)) * room
+
+
+@rule
+def tension_cancel_hazard(tension: float, tension_cancel: float) -> float:
+    """The leader's weekly hazard of calling a scheduled summit off in hostile times:
+    ``tension_cancel`` x tension (combined with the insecurity dilemma in
+    :func:`wants_to_cancel`). [S18] 'Barring a severe uptick in tensions and hostilities, I
+    still expect the Kim-Trump summit to happen'; linear in tension: a modelling choice."""
+    return tension_cancel * tension
 
 
 @rule

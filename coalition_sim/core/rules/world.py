@@ -12,18 +12,111 @@ from .basics import clip01, logistic
 
 __all__ = [
     "agreement_probability",
+    "escalation_threat",
     "failure_modes",
     "first_canceller",
     "grow_toward_one",
+    "hedge_signal_engagement",
     "hedging_chance",
+    "military_crisis",
     "outburst_engagement_cost",
     "prestige_fade",
     "proposal_probability",
     "relief_erosion",
+    "revival_limit",
     "revival_probability",
     "security_recovery",
     "tension_decay",
+    "tension_update",
+    "test_engagement_hit",
+    "test_standing_cost",
+    "times_up",
 ]
+
+
+@rule
+def tension_update(
+    tension: float,
+    conventional: bool,
+    strategic: bool,
+    escalate: bool,
+    leader_outburst: bool,
+    target_outburst: bool,
+    conventional_step: float,
+    strategic_step: float,
+    escalation_step: float,
+    outburst_step: float,
+) -> float:
+    """X1 of ODD 3.4.11: this week's shocks added to military tension, clipped to [0, 1]:
+    a test by its rung, a US escalation, and each principal's outburst at the other.
+    [S18] 'a severe uptick in tensions and hostilities', relations that 'careened from name
+    calling and threats of nuclear war'; [S20] escalation risks 'a military conflict with
+    unpredictable consequences'. Additive steps are a modelling choice; their sizes are
+    ``params.tension.*`` and ``params.volatility.outburst_tension``."""
+    x = tension + conventional_step * conventional + strategic_step * strategic
+    x = x + escalation_step * escalate
+    x = x + outburst_step * ((1.0 if leader_outburst else 0.0) + target_outburst)
+    return clip01(x)
+
+
+@rule
+def test_standing_cost(standing: float, strategic: bool, cost: float) -> float:
+    """The leader's standing after a strategic test: clip(s - cost [strategic]). [S20]
+    'Should Pyongyang conduct such a test before the November election, Trump's North Korea
+    diplomacy will be seen as having failed entirely'."""
+    return clip01(standing - cost * strategic)
+
+
+@rule
+def test_engagement_hit(engagement: float, strategic: bool, hit: float) -> float:
+    """The leader's engagement after a strategic test: clip(e - hit [strategic]). [S20] the
+    freeze in 'nuclear and long-range ballistic missile tests ultimately is Trump's only
+    achievement', so a test breaks it; [S18] 'Barring a severe uptick in tensions and
+    hostilities'."""
+    return clip01(engagement - hit * strategic)
+
+
+@rule
+def escalation_threat(security: float, escalate: bool, threat: float) -> float:
+    """The DPRK's perceived regime security after a US escalation: clip(sec - threat
+    [escalate]). [S18] Kim wants 'credible promises that the US won't attempt to topple or
+    undermine his regime'; [S20] Washington's third choice is to 'escalate militarily'."""
+    return clip01(security - threat * escalate)
+
+
+@rule
+def hedge_signal_engagement(engagement: float, signalled: bool, signal: float) -> float:
+    """The DPRK's engagement after a hedged cancellation by the leader: clip(e + signal
+    [hedged]). [S18] the letter encouraged Kim to 'not hesitate to call or write' Trump:
+    'It was a bargaining move', 'offering enough clues and hope to Kim that the meeting could
+    still go as planned'."""
+    return clip01(engagement + signal * signalled)
+
+
+@rule
+def military_crisis(tension: float, threshold: float) -> bool:
+    """A military crisis while tension is at least ``threshold`` (logged when it becomes
+    true). [S20] 'a military conflict with unpredictable consequences'; a threshold on one
+    tension index is a modelling choice."""
+    return tension >= threshold
+
+
+@rule
+def times_up(timer: int, weeks: float) -> bool:
+    """Whether a summit state of age ``timer`` ends this week: timer + 1 >= ``weeks`` (a
+    proposal's expiry, a cancellation's revival window or cooldown, a held summit's
+    cooldown; ODD 3.4.7). [S18] the summit could go ahead 'with only a minor delay': states
+    last weeks, not forever; the durations are ``params.summit.*``."""
+    return timer + 1 >= weeks
+
+
+@rule
+def revival_limit(hedged: bool, revival_window: float, cooldown: float) -> float:
+    """How long a cancelled summit stays revivable: the revival window after a hedged
+    cancellation, the cooldown after a closed one. [S18] a soft-pedalled cancellation
+    'offering enough clues and hope to Kim that the meeting could still go as planned, or
+    with only a minor delay'."""
+    return revival_window if hedged else cooldown
 
 
 @rule
@@ -36,16 +129,26 @@ def outburst_engagement_cost(engagement: float, hit_by_counterpart: bool, hit: f
 @rule
 def proposal_probability(
     logit0: float,
+    initiative: float,
+    appetite: float,
     mediation_slope: float,
     mediation: float,
     engagement_slope: float,
     mean_engagement: float,
     room: float,
 ) -> float:
-    """Weekly chance of a summit proposal: mediation ([S18] ROK envoys) and the two leaders'
-    engagement raise it; the pandemic narrows it ([S20])."""
+    """Weekly chance of a summit proposal: the leader's appetite for the gamble
+    (``initiative`` x appetite: [S18] 'He's hoping to win big'), mediation ([S18] 'the South
+    Koreans, who've acted as a mediator') and the two leaders' engagement raise it; the
+    pandemic narrows it ([S20])."""
     return (
-        logistic(logit0 + mediation_slope * mediation + engagement_slope * mean_engagement) * room
+        logistic(
+            logit0
+            + initiative * appetite
+            + mediation_slope * mediation
+            + engagement_slope * mean_engagement
+        )
+        * room
     )
 
 
