@@ -35,7 +35,11 @@ __all__ = [
 
 
 class SummitState(IntEnum):
-    """The summit process: proposed -> scheduled -> held, or cancelled (maybe revived)."""
+    """The summit process: proposed -> scheduled -> held, or cancelled (maybe revived).
+
+    The states are [S18]'s: the 'proposed Kim-Trump summit was called off this week by
+    Trump', and 'his meeting with Kim could be back on'. Codes, not behaviour: the
+    transitions are the rules of :mod:`coalition_sim.core.rules.world` (ODD 3.4.7)."""
 
     NONE = 0
     PROPOSED = 1

@@ -59,15 +59,18 @@ class CommitmentParams(Strict):
         0,
         20,
         "Damping of the test response per unit of remembered tests: response / (1 + h M).",
-        "Each 2016-17 resolution came after a bigger test than the last: repeated tests of "
-        "the same kind move partners less (diminishing effect, not a ratchet).",
+        "A modelling assumption (no seed passage or study says repeated tests move partners "
+        "less); the record it must not contradict: each 2016-17 nuclear or ICBM test still "
+        "drew a UNSC resolution adopted 15-0. Set, not fitted: not identified by the fits "
+        "(docs/calibration/identification.md).",
     )
     test_memory_fade: float = param(
         0.04,
         0,
         1,
         "Weekly fading of the remembered-test count M.",
-        "Alarm after a test fades over months (about a 25-week memory).",
+        "A modelling choice: a memory of about 25 weeks (1 / 0.04). Set, not fitted: not "
+        "identified by the fits (docs/calibration/identification.md).",
     )
     unilateral_cost: float = param(
         0.25,
@@ -84,7 +87,9 @@ class CommitmentParams(Strict):
         0,
         1,
         "Weekly fading of the memory of unconsulted US moves.",
-        "A snub is remembered for months, not years (about a 20-week memory).",
+        "A modelling choice: a memory of about 20 weeks (1 / 0.05); no source dates how long "
+        "a snub is remembered. Set, not fitted: inert in the Morris screening "
+        "(docs/calibration/screening/screening.md).",
     )
     engagement_pull: float = param(
         0.3,
@@ -315,14 +320,18 @@ class TensionParams(Strict):
         0,
         1,
         "Weekly decay of military tension.",
-        "Crises fade without new shocks.",
+        "A modelling choice: geometric fading, a half-life of about 17 weeks; [S18] 'Barring a "
+        "severe uptick in tensions and hostilities' (tension is a level that subsides). Set, "
+        "not fitted: inert in the Morris screening (docs/calibration/screening/screening.md).",
     )
     conventional: float = param(
         0.04,
         0,
         1,
         "Tension added by a conventional test.",
-        "[S20] SRBM tests raised little.",
+        "[S20] the SRBM/SLBM tests of 2019 are not the 'red line' of nuclear and long-range "
+        "tests, so a small step; its size is a set value, inert in the Morris screening "
+        "(docs/calibration/screening/screening.md).",
     )
     strategic: float = param(
         0.25,
@@ -361,7 +370,9 @@ class EnforcementParams(Strict):
         0.01,
         1,
         "Width of the defection step: enforcement = c x logistic((c - threshold) / softness).",
-        "Enforcement erodes over a range of commitment, not at a switch (no on/off mechanism).",
+        "A modelling choice: enforcement erodes over a range of commitment, not at a switch "
+        "(no on/off mechanism); the width is a set value (weak in the Morris screening, "
+        "docs/calibration/screening/screening.md).",
     )
     trade_weight: float = param(
         0.5,

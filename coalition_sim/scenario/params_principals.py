@@ -193,28 +193,36 @@ class TargetParams(Strict):
         0,
         1,
         "Weekly erosion of economic relief per unit effective pressure.",
-        "Sanctions enforcement claws back relief.",
+        "[S20] 'the absence of prospects for easing of the tough international sanctions "
+        "regime'; the rate is a set value (a modelling choice), inert in the Morris screening "
+        "(docs/calibration/screening/screening.md).",
     )
     prestige_decay: float = param(
         0.01,
         0,
         1,
         "Weekly fading of summit prestige.",
-        "Prestige must be renewed.",
+        "A modelling choice: summit prestige ([S18] Kim would 'bask in the praise') fades "
+        "without a new meeting; the rate is a set value, inert in the Morris screening "
+        "(docs/calibration/screening/screening.md).",
     )
     security0: float = param(
         0.5,
         0,
         1,
         "Baseline perceived regime security (0 = imminent threat, 1 = guaranteed).",
-        "[S18] Kim wants 'credible promises that the US won't attempt to topple' the regime.",
+        "[S18] Kim wants 'credible promises that the US won't attempt to topple' the regime "
+        "(what security means); the value, the middle of the scale, is a set value: not "
+        "identified by the fits (docs/calibration/identification.md).",
     )
     security_recovery: float = param(
         0.02,
         0,
         1,
         "Weekly recovery of perceived regime security toward its baseline.",
-        "Threat perceptions fade without new threats.",
+        "A modelling choice: perceived security returns to its baseline once threats stop "
+        "(about a 50-week time constant); a set value, inert in the Morris screening "
+        "(docs/calibration/screening/screening.md).",
     )
     summit_prestige: float = param(
         0.35,

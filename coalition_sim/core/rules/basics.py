@@ -22,7 +22,10 @@ SQRT12 = math.sqrt(12.0)
 
 @rule
 def clip01(x: float) -> float:
-    """x clipped to [0, 1] (NaN stays NaN, as with ``np.clip``)."""
+    """x clipped to [0, 1] (NaN stays NaN, as with ``np.clip``).
+
+    A numerical utility with no behavioural content: it keeps shares, levels and
+    probabilities in their unit range; no source is needed or claimed."""
     if x < 0.0:
         return 0.0
     if x > 1.0:
@@ -32,7 +35,12 @@ def clip01(x: float) -> float:
 
 @rule
 def logistic(x: float) -> float:
-    """The logistic function; every weekly hazard in the model is a logit-linear index."""
+    """The logistic function 1 / (1 + exp(-x)).
+
+    A numerical utility with no behavioural content of its own. That every weekly hazard
+    and choice of the model is a logistic of a linear index (a logit link) is a modelling
+    choice, the standard one for binary and multinomial choice (McFadden 1974); the indices
+    themselves are the rules that call it."""
     return 1.0 / (1.0 + math.exp(-x))
 
 

@@ -79,14 +79,29 @@ def alliance_gap(commitment: np.ndarray, strength: np.ndarray, pull: np.ndarray,
 @rule
 def habituation_factor(memory: float, habituation: float) -> float:
     """1 / (1 + h M): the share of its first-time response a test still draws after M
-    remembered tests (diminishing effect, not a ratchet)."""
+    remembered tests (diminishing effect, not a ratchet).
+
+    No seed passage or study states that repeated tests move partners less: that is a
+    modelling assumption, and the hyperbolic form a modelling choice (bounded in (0, 1],
+    equal to 1 with no memory). The record it must not contradict: each 2016-17 nuclear or
+    ICBM test still drew a UNSC resolution adopted 15-0 (2270, 2321, 2371, 2375, 2397). The
+    damping ``h`` (``params.commitment.habituation``) is a set value: the Morris screening
+    finds it a fit candidate on the coalition part only and the fits did not identify it
+    (docs/calibration/identification.md)."""
     return 1.0 / (1.0 + habituation * memory)
 
 
 @rule
 def test_memory_update(memory: float, level: int, fade: float, conventional_weight: float) -> float:
     """M' = M (1 - fade) + [strategic] + w_conv [conventional]: the coalition's memory of
-    recent tests, each weighted by the alarm it raises."""
+    recent tests, each weighted by the alarm it raises.
+
+    [S20] separates the 'testing of conventional weapons' (SRBMs, an SLBM) from the 'red
+    line' of 'further nuclear and/or long-range missile tests': a strategic test counts 1, a
+    conventional one ``w_conv`` (:func:`conventional_alarm_weight`). The geometric fade is a
+    modelling choice; ``fade`` (``params.commitment.test_memory_fade``, about a 25-week
+    memory) is a set value, not identified by the fits (docs/calibration/identification.md).
+    """
     add = 0.0
     if level == ProvocationLevel.STRATEGIC:
         add = 1.0
@@ -269,8 +284,14 @@ def enforcement(commitment: float, threshold: float, softness: float) -> float:
 def effective_pressure(
     commitment: np.ndarray, capacity: np.ndarray, threshold: float, softness: float
 ) -> float:
-    """Capacity-weighted enforcement of the coalition (capacity is 0 for the target, whose
-    term is skipped: it adds +0.0, and the logistic is the costliest step of the reporters)."""
+    """Capacity-weighted enforcement of the coalition: P = sum_j k_j x enforcement(c_j)
+    (capacity is 0 for the target, whose term is skipped: it adds +0.0, and the logistic is
+    the costliest step of the reporters).
+
+    [S18] 'the pressure campaign could unwind': P is that campaign's pressure. Weighting each
+    member's enforcement by its capacity (:func:`enforcement_capacity`) follows Haggard and
+    Noland (2017, *Hard Target*): China carries most of North Korea's trade, so its
+    enforcement decides most of the pressure. The additive sum is a modelling choice."""
     acc = 0.0
     for j in range(commitment.shape[0]):
         if capacity[j] != 0.0:

@@ -137,7 +137,13 @@ def programme_update(programme: float, autonomy: bool, growth: float, decay: flo
 @rule
 def provocation_level(u: float, p_conv: float, p_strat: float) -> int:
     """The ladder from one uniform: 2 strategic (ICBM/nuclear, the US red line), 1 conventional
-    (SRBM/SLBM), 0 none. At most one rung a week."""
+    (SRBM/SLBM), 0 none. At most one rung a week.
+
+    The rungs are [S20]'s: 'the testing of conventional weapons ... different types of SRBMs
+    (KN-23, KN-24, KN-25) as well as one SLBM' against 'further nuclear and/or long-range
+    missile tests', 'this red line'. At most one rung a week, the strategic one first, is a
+    modelling choice of the weekly step (P(strategic) = p_strat, P(conventional) =
+    (1 - p_strat) p_conv)."""
     if u < p_strat:
         return ProvocationLevel.STRATEGIC.value
     if u < p_strat + (1.0 - p_strat) * p_conv:
@@ -196,7 +202,11 @@ def heeded_mediation(mediation: float, autonomy: bool, shunning: float) -> float
 
 @rule
 def next_mode(u: float, p_switch: float, mode: int) -> int:
-    """The policy mode after this week's switch draw."""
+    """The policy mode after this week's switch draw: the other mode if ``u < p_switch``.
+
+    [S20] the DPRK's two policies: it 'returned to ... an "autonomy-seeking" policy (as
+    opposed to an "influence-seeking" policy of 2018)'. A two-state switch, at most once a
+    week with the chance of :func:`mode_switch_probability`, is a modelling choice."""
     return 1 - mode if u < p_switch else mode
 
 

@@ -209,25 +209,51 @@ def grow_toward_one(level: float, rate: float, happened: bool) -> float:
 
 @rule
 def relief_erosion(relief: float, decay: float, pressure: float) -> float:
-    """Enforcement claws back economic relief in proportion to effective pressure."""
+    """Enforcement claws back economic relief in proportion to effective pressure:
+    relief x (1 - decay x P).
+
+    [S20] Pyongyang's self-reliance 'in the absence of prospects for easing of the tough
+    international sanctions regime'; that the pressure which bites is the enforced one
+    follows Haggard and Noland (2017). The proportional form is a modelling choice; ``decay``
+    (``params.target.relief_decay``) is a set value, inert in the Morris screening
+    (docs/calibration/screening/screening.md)."""
     return relief * (1.0 - decay * pressure)
 
 
 @rule
 def prestige_fade(prestige: float, decay: float) -> float:
-    """Summit prestige fades unless renewed."""
+    """Summit prestige fades unless renewed: prestige x (1 - decay).
+
+    [S18] a summit would let Kim 'stand on the world stage alongside Trump' and 'bask in the
+    praise that's likely to be heaped on him': prestige comes from meetings
+    (:func:`grow_toward_one`). Its geometric fade without a new meeting is a modelling
+    choice; ``decay`` (``params.target.prestige_decay``) is a set value, inert in the Morris
+    screening (docs/calibration/screening/screening.md)."""
     return prestige * (1.0 - decay)
 
 
 @rule
 def security_recovery(security: float, rate: float, baseline: float) -> float:
-    """Perceived regime security returns toward its baseline once threats stop."""
+    """Perceived regime security returns toward its baseline once threats stop:
+    clip(sec + rate (baseline - sec)).
+
+    [S18] Kim wants 'credible promises that the US won't attempt to topple or undermine his
+    regime': security is what a US escalation takes away (:func:`escalation_threat`). Its
+    geometric return to the baseline ``params.target.security0`` is a modelling choice;
+    ``rate`` (``params.target.security_recovery``) is a set value, inert in the Morris
+    screening (docs/calibration/screening/screening.md)."""
     return clip01(security + rate * (baseline - security))
 
 
 @rule
 def tension_decay(tension: float, decay: float) -> float:
-    """Military tension fades without new shocks."""
+    """Military tension fades without new shocks: tension x (1 - decay).
+
+    [S18] 'Barring a severe uptick in tensions and hostilities': tension is a level that
+    shocks raise (:func:`tension_update`) and that otherwise subsides (relations 'careened
+    from name calling and threats of nuclear war ... to the prospect of rapprochement'). The
+    geometric fade is a modelling choice; ``decay`` (``params.tension.decay``) is a set
+    value, inert in the Morris screening (docs/calibration/screening/screening.md)."""
     return tension * (1.0 - decay)
 
 
