@@ -465,7 +465,7 @@ def decide_leader(
         appetite=appetite, logit0=pf.prospect_accept_logit0, room=ctx[Context.ROOM]
     )
     plan[LeaderPlan.CONSULT] = pending and (
-        draw(key, ld, Draw.CONSULT) < pa[ActorField.CONSULTS, ld]
+        R.consults_allies(u=draw(key, ld, Draw.CONSULT), consults=pa[ActorField.CONSULTS, ld])
     )
     plan[LeaderPlan.CANCEL] = R.wants_to_cancel(
         scheduled=scheduled,

@@ -62,13 +62,17 @@ def resolve_world(
         else:
             j, var = g.ev_actor[k], g.ev_var[k]
             if var == 0:
-                s.commitment[r, j] = R.clip01(s.commitment[r, j] + g.ev_value[k])
+                s.commitment[r, j] = R.scheduled_shock(
+                    level=s.commitment[r, j], value=g.ev_value[k]
+                )
             elif var == 1:
-                s.engagement[r, j] = R.clip01(s.engagement[r, j] + g.ev_value[k])
+                s.engagement[r, j] = R.scheduled_shock(
+                    level=s.engagement[r, j], value=g.ev_value[k]
+                )
             elif var == 2:
-                s.standing[r, j] = R.clip01(s.standing[r, j] + g.ev_value[k])
+                s.standing[r, j] = R.scheduled_shock(level=s.standing[r, j], value=g.ev_value[k])
             else:  # a slow, documented cause (a change of government) moves the anchor
-                s.anchor[r, j] = R.clip01(s.anchor[r, j] + g.ev_value[k])
+                s.anchor[r, j] = R.scheduled_shock(level=s.anchor[r, j], value=g.ev_value[k])
     # 4.2 the planned DPRK mode takes effect; a change is logged
     ev[Event.MODE_INFLUENCE] = s.planned_mode[r] == Mode.INFLUENCE and s.mode[r] == Mode.AUTONOMY
     ev[Event.MODE_AUTONOMY] = s.planned_mode[r] == Mode.AUTONOMY and s.mode[r] == Mode.INFLUENCE

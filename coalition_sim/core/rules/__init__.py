@@ -70,10 +70,12 @@ from .context import (
     pandemic_clock,
     patron_commitment,
     room_for_dialogue,
+    scheduled_shock,
 )
 from .prospect import (
     choose_response,
     compromise_open,
+    consults_allies,
     election_proximity,
     election_weight,
     gamble_value,
@@ -139,6 +141,7 @@ __all__ = [
     "commitment_setpoint",
     "commitment_update",
     "compromise_open",
+    "consults_allies",
     "conventional_alarm_weight",
     "defiance_update",
     "dialogue_signal",
@@ -195,6 +198,7 @@ __all__ = [
     "revival_probability",
     "room_for_dialogue",
     "sanctions_standing_cost",
+    "scheduled_shock",
     "security_recovery",
     "shift_happens",
     "standing_update",

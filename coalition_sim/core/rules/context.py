@@ -21,6 +21,7 @@ __all__ = [
     "pandemic_clock",
     "patron_commitment",
     "room_for_dialogue",
+    "scheduled_shock",
 ]
 
 
@@ -48,6 +49,15 @@ def inward_turn(pandemic: float, inward: float) -> float:
     pandemic lasts: ``inward`` x [pandemic]. [S20] 'a global health crisis that have turned
     the focus of both Washington and Pyongyang inwards'."""
     return inward * pandemic
+
+
+@rule
+def scheduled_shock(level: float, value: float) -> float:
+    """A dated scenario event moves an actor's commitment, engagement, standing or anchor:
+    clip(level + value) (ODD 3.4.10, ``events[]`` of kind ``shock``). The dates and sizes are
+    the scenario's, each with its documented cause (e.g. Moon Jae-in's inauguration on 10 May
+    2017 moves the ROK's anchor in ``configs/history/start_2016.toml``)."""
+    return clip01(level + value)
 
 
 @rule

@@ -17,6 +17,7 @@ from .basics import clip01, logistic
 __all__ = [
     "choose_response",
     "compromise_open",
+    "consults_allies",
     "election_proximity",
     "election_weight",
     "gamble_value",
@@ -115,6 +116,15 @@ def leader_accept_probability(appetite: float, logit0: float, room: float) -> fl
     room (ODD 3.4.6). [S18] the summit as a gamble taken from a 'domain of losses'; [S20]
     the pandemic 'further narrowed the space for dialogue' (``room``)."""
     return logistic(logit0 + appetite) * room
+
+
+@rule
+def consults_allies(u: float, consults: float) -> bool:
+    """Whether the leader consults its treaty allies before agreeing to a summit: chance
+    ``consults`` (the leader's ``actors.<ID>.consults``). [S18] Trump agreed 'quickly and
+    without consultation—apparently, neither from his staff nor from the South Koreans'; an
+    unconsulted agreement strains the ties (:func:`unconsulted_tie_cost`)."""
+    return u < consults
 
 
 @rule
