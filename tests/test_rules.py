@@ -795,3 +795,66 @@ def test_scalar_rule_known_answers(rule, spec, expected):
     cols = _inputs(spec, seed=RNG_SEED + len(spec))
     got = each(rule, **cols)
     assert_allclose(got, np.asarray(expected(cols), dtype=float), rtol=1e-13, atol=1e-15)
+
+
+def test_outbursts_known_answer():
+    cols = _inputs({"u": (0, 1), "principal": B, "rate": (0, 0.5), "volatility": (0, 1),
+                    "both_want": B}, seed=RNG_SEED + 5)  # fmt: skip
+    out = [R.outbursts(**{k: v[i].item() for k, v in cols.items()}) for i in range(N)]
+    burst = cols["principal"] & (cols["u"] < cols["rate"] * cols["volatility"])
+    assert [o[0] for o in out] == list(burst & ~cols["both_want"])
+    assert [o[1] for o in out] == list(burst & cols["both_want"])
+
+
+def test_posture_update_known_answers():
+    assert R.posture_update(posture=0, age=5, response=3, posture_weeks=26.0) == (3, 0)
+    assert R.posture_update(posture=3, age=5, response=0, posture_weeks=26.0) == (3, 6)
+    assert R.posture_update(posture=3, age=25, response=0, posture_weeks=26.0) == (0, 26)
+
+
+def test_failure_modes_known_answer():
+    coh, press, iso, p0 = draws((0, 1), (0, 1), (0, 1), (0.2, 1))
+    for i in range(N):
+        got = R.failure_modes(
+            cohesion_now=coh[i], pressure_now=press[i], isolation_now=iso[i], pressure0=p0[i],
+            fracture_cohesion=0.5, unwind_ratio=0.6, isolation_threshold=0.3,
+        )  # fmt: skip
+        assert got == (coh[i] < 0.5, press[i] < 0.6 * p0[i], iso[i] >= 0.3)
+
+
+def test_actor_row_rules_known_answers():
+    """The rules that sum over actors, against numpy sums (A = 5)."""
+    c, cap, trade, strength_t, med, e = draws(*[(0.0, 1.0)] * 6, n=5)
+    coalition = np.array([1.0, 1.0, 0.0, 1.0, 1.0])  # actor 2 is the target
+    out = np.empty(5)
+    R.enforcement_capacity(
+        capability=cap, trade=trade, coalition=coalition, trade_weight=0.7, out=out
+    )
+    expected = 0.3 * cap * coalition / (cap @ coalition) + 0.7 * trade * coalition / (
+        trade @ coalition
+    )
+    assert_allclose(out, expected, rtol=1e-14)
+    assert_allclose(out.sum(), 1.0, rtol=1e-14)
+    patrons = np.array([0.0, 1.0, 0.0, 0.0, 1.0])
+    assert_allclose(
+        R.patron_commitment(strength_to_target=strength_t, patrons=patrons, commitment=c),
+        (strength_t * patrons) @ c / (strength_t @ patrons),
+        rtol=1e-14,
+    )
+    assert_allclose(
+        R.mediation_level(mediation=med * 0.3, engagement=e), min(1.0, (med * 0.3) @ e), rtol=1e-14
+    )
+    w = np.random.default_rng(RNG_SEED + 6).random((5, 5))
+    pairs = np.array([[0, 1], [0, 3], [1, 4]])
+    expected_coh = np.mean([w[i, j] * (1 - abs(c[i] - c[j])) for i, j in pairs])
+    assert_allclose(R.cohesion(commitment=c, strength=w, pairs=pairs), expected_coh, rtol=1e-14)
+    partners = np.array([0.0, 1.0, 0.0, 1.0, 1.0])  # actor 0 leads
+    defected = 1 - _logit((c - 0.4) / 0.08)
+    gaps = out * partners * np.maximum(0.0, c[0] - c) * defected
+    assert_allclose(
+        R.us_isolation(
+            commitment=c, capacity=out, leader=0, partners=partners, threshold=0.4, softness=0.08
+        ),
+        gaps.sum() / (out @ partners),
+        rtol=1e-13,
+    )
