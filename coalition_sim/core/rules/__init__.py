@@ -1,7 +1,9 @@
 """The model's decision rules: small pure functions, compiled with numba.
 
 Each rule works on one replicate: scalars, or one actor row (shape (A,)) where a rule sums
-over actors. The compiled phases (:mod:`coalition_sim.core.phases`) call them inside the loop
+over actors. Every equation of the model with a parameter is one of them (docs/ODD.md, 3.4;
+docs/ARCHITECTURE.md, 'From an equation to its rule'). The compiled phases
+(:mod:`coalition_sim.core.decide`, :mod:`coalition_sim.core.resolve`) call them inside the loop
 over replicates, with keyword arguments in the ODD's order, and the Mesa agents run the very
 same compiled phases for their own column, so there is one copy of every rule. They are plain
 functions to call from Python too (``rules.logistic(0.3)``), which is how the mechanism tests
@@ -9,7 +11,9 @@ probe them. Randomness never happens here: uniform numbers are passed in from
 :mod:`coalition_sim.core.streams`.
 
 One module per part of the week (``basics``, ``context``, ``coalition``, ``actors``,
-``target``, ``prospect``, ``world``); every rule cites its source in its docstring.
+``target``, ``prospect``, ``world``); every rule cites its source in its docstring (a seed
+passage, a study, or the statement that its form is a modelling choice; ``clip01``,
+``logistic`` and ``uniform_noise`` are numerical utilities).
 Sums over actors are explicit left-to-right loops, so their rounding never depends on how
 many replicates run beside each other. Transcendentals are the C library's ``exp`` and
 ``pow`` in every caller.
