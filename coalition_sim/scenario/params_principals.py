@@ -472,7 +472,9 @@ class SummitParams(Strict):
         20,
         "Weekly logit of reviving a cancellation that closed the door, at zero engagement "
         "(revivable until cooldown).",
-        "[S18] even a formal cancellation can be walked back; a closed door just rarely is. "
+        "[S18] ties the 2018 revival to the hedge ('offering enough clues and hope to Kim that "
+        "the meeting could still go as planned'); that a closed door is rarely revived is the "
+        "modelling inference from it, not the seed's statement. "
         "Rare in absolute terms: -7 is the hedged default (-3) less the closed-door penalty it "
         "replaces (4), kept apart from revival_logit0, which the record's one (hedged) revival "
         "fits and which says nothing about closed doors.",

@@ -170,8 +170,8 @@ def target_payoff(
     relief: float,
     prestige: float,
 ) -> float:
-    """Interest-weighted value of what the DPRK holds: [S18] Kim's three interests, 'regime
-    security, economic factors, and prestige'."""
+    """Interest-weighted value of what the DPRK holds: [S18] Kim's three interests, '(1)
+    regime security, (2) economic factors, and (3) prestige'."""
     return security_weight * security + economy_weight * relief + prestige_weight * prestige
 
 

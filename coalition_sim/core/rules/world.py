@@ -177,9 +177,11 @@ def revival_probability(
     """Weekly chance a cancelled summit is revived ([S18] 'talks ... have picked up again'),
     narrowed by the pandemic; a hedged cancellation readily, from ``logit0`` ([S18] the letter
     'soft pedaled the cancellation'), one that closed the door rarely, from its own
-    ``closed_logit0`` ([S18] 'a closed door just rarely is' walked back): rare in absolute
-    terms, not a fixed number of logits below the hedged chance, which the record's one
-    (hedged, 8-day) revival fits."""
+    ``closed_logit0``: rare in absolute terms, not a fixed number of logits below the hedged
+    chance, which the record's one (hedged, 8-day) revival fits. [S18] explains the revival by
+    the hedge ('offering enough clues and hope to Kim that the meeting could still go as
+    planned'); that a cancellation without such signals is rarely revived is the modelling
+    inference from it, not a statement of the seed."""
     return logistic((logit0 if hedged else closed_logit0) + slope * mean_engagement) * room
 
 
