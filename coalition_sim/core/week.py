@@ -336,13 +336,20 @@ def step(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray)
 # --------------------------------------------------------------------------- outcomes
 
 
+_OUTCOME_EVENTS = (
+    "summit_held", "agreement", "coalition_fracture", "pressure_unwound", "us_isolated",
+    "strategic_test", "military_crisis", "summit_cancelled", "summit_revived",
+)  # fmt: skip
+
+
 def outcomes(st: State) -> dict[str, np.ndarray]:
     """Per-replicate outcome flags from the event counters (True = happened in the run).
 
     'muddling_through' ([S20]) is neither breakthrough nor breakdown: no agreement, no
     military crisis and no strategic test.
     """
-    c = {name: st.counts[:, k] > 0 for k, name in enumerate(EVENT_KINDS)}
+    happened = st.counts > 0
+    c = {name: happened[:, EVENT_INDEX[name]] for name in _OUTCOME_EVENTS}
     flags = {
         "summit_held": c["summit_held"],
         "agreement": c["agreement"],
