@@ -52,6 +52,7 @@ def die_with_parent(parent: int, period: float = 0.5) -> None:
             pr_set_pdeathsig = 1
             libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
     ppid = os.getppid()
-    if not _alive(parent) or ppid == 1:  # the parent died before the signal was armed
+    orphaned = ppid == 1 and parent != 1  # adopted by init: whoever started us is gone
+    if orphaned or not _alive(parent):  # the parent died before the signal was armed
         os._exit(1)
     threading.Thread(target=_watch, args=(parent, ppid, period), daemon=True).start()
