@@ -4,7 +4,8 @@
 through the same code path as ``python run.py sweep`` (local worker processes, Parquet chunks
 streamed to disk). Prints wall time, throughput and peak memory: the largest resident set of
 this process, of any worker, and of the whole process tree sampled every 0.2 s (resident and
-proportional set sizes).
+proportional set sizes) and the CPU seconds of every process of the tree (spawned workers, or a
+fork server and the workers it forks).
 
     .venv/bin/python benchmarks/bench_million.py [--out DIR] [--workers N] [--points 1000] [--replicates 1000]
 """
@@ -22,9 +23,15 @@ from pathlib import Path
 
 from coalition_sim.experiments.sweep import SweepSpec, read_runs, run_sweep
 
+_TICK = os.sysconf("SC_CLK_TCK")
 
-def _tree_kib(pid: int) -> tuple[int, int]:
-    """(resident set, proportional set) of ``pid`` and all its descendants, from /proc (KiB).
+
+def _tree_kib(
+    pid: int, cpu: dict[int, float] | None = None, biggest: list[int] | None = None
+) -> tuple[int, int]:
+    """(resident set, proportional set) of ``pid`` and all its descendants, from /proc (KiB);
+    each process's CPU seconds so far go into ``cpu`` (pid -> seconds), the largest
+    descendant's resident set into ``biggest[0]``.
 
     The resident sets double-count the pages processes share (the interpreter, numpy's and
     LLVM's libraries, loaded once by the kernel); the proportional set splits each shared
@@ -38,8 +45,14 @@ def _tree_kib(pid: int) -> tuple[int, int]:
                 for line in fh:
                     if line.startswith("Rss:"):
                         rss += int(line.split()[1])
+                        if biggest is not None and p != pid:
+                            biggest[0] = max(biggest[0], int(line.split()[1]))
                     elif line.startswith("Pss:"):
                         pss += int(line.split()[1])
+            if cpu is not None:
+                with open(f"/proc/{p}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                cpu[p] = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     stack.extend(int(c) for c in fh.read().split())
@@ -52,12 +65,14 @@ class PeakSampler(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak_rss = self.peak_pss = 0
+        self.cpu: dict[int, float] = {}  # pid -> CPU seconds at its last sample
+        self.biggest = [0]  # largest resident set of one descendant (KiB)
         self.stop = threading.Event()
 
     def run(self) -> None:
         me = os.getpid()
         while not self.stop.wait(0.2):
-            rss, pss = _tree_kib(me)
+            rss, pss = _tree_kib(me, self.cpu, self.biggest)
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_pss = max(self.peak_pss, pss)
 
@@ -102,13 +117,20 @@ def main() -> None:
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     n = len(read_runs(out, columns=["point"]))
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    child_rss = sampler.biggest[0] / 1024  # workers forked by a fork server are not our children
     print(f"{rep.n_runs:,} runs x 104 weeks in {rep.n_chunks} chunks, {rep.workers_reason}")
     print(f"wall {wall:.1f} s, {rep.n_runs / wall:,.0f} runs/s, "
           f"{rep.n_runs * 104 / wall:,.0f} replicate-steps/s; dataset {size / 2**20:.1f} MiB, "
           f"{n:,} rows read back")  # fmt: skip
+    tree_cpu = sum(v for pid, v in sampler.cpu.items() if pid != os.getpid())
+    own = resource.getrusage(resource.RUSAGE_SELF)
     print(
-        f"peak RSS: main process {self_rss:.0f} MiB, largest worker {child_rss:.0f} MiB, "
+        f"CPU: this process {own.ru_utime + own.ru_stime:.1f} s (incl. the memory sampler), "
+        f"its descendants {tree_cpu:.1f} s (each at its last 0.2 s sample); "
+        f"{rep.n_runs * 104 / tree_cpu:,.0f} replicate-steps per CPU second of the workers"
+    )
+    print(
+        f"peak RSS: main process {self_rss:.0f} MiB, largest other process {child_rss:.0f} MiB, "
         f"whole process tree {sampler.peak_rss / 1024:.0f} MiB resident (shared pages counted "
         f"once per process), {sampler.peak_pss / 1024:.0f} MiB proportional (sampled every 0.2 s)"
     )

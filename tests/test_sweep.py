@@ -3,7 +3,9 @@ refusal of another spec, and the analysis (Wilson and Sobol known answers)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -118,6 +120,47 @@ def test_dataset_is_invariant_to_chunks_workers_and_order(
     b_runs, b_traj = _dataset(tmp_path / "o")
     pd.testing.assert_frame_equal(a_runs, b_runs)
     pd.testing.assert_frame_equal(a_traj, b_traj)
+
+
+@pytest.mark.slow
+def test_parts_are_byte_identical_whoever_writes_them(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Two local workers write their chunks' files themselves, in another order: the files
+    and the manifest's records are the same bytes as one process's."""
+    spec, ref = reference
+    run_sweep(spec, tmp_path / "o", workers=2, chunk_size=7, quiet=True, order=[4, 2, 0, 3, 1])
+    for sub in ("runs", "trajectories"):
+        mine = sorted((tmp_path / "o" / sub).glob("part-*.parquet"))
+        assert [p.name for p in mine] == [p.name for p in sorted((ref / sub).glob("part-*"))]
+        assert all(p.read_bytes() == (ref / sub / p.name).read_bytes() for p in mine)
+    assert read_manifest(tmp_path / "o")["chunks"] == read_manifest(ref)["chunks"]
+
+
+def test_journal_is_folded_and_a_torn_record_is_redone(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Committed chunks go to the journal, folded into the manifest (sorted) at the end; a
+    record torn by a kill is skipped (its chunk is redone), the records after it count."""
+    spec, ref = reference
+    out = tmp_path / "o"
+    shutil.copytree(ref, out)
+    assert not (out / "chunks.jsonl").exists()
+    man = json.loads((out / "manifest.json").read_text())
+    assert list(man["chunks"]) == ["0", "1", "2", "3", "4"]
+    records = man["chunks"]
+    man["chunks"] = {k: records[k] for k in ("0", "1")}
+    (out / "manifest.json").write_text(json.dumps(man))
+    (out / "runs" / "part-000003.parquet").unlink()  # chunk 3: only a torn record
+    lines = [json.dumps({"chunk": "2", **records["2"]}), json.dumps({"chunk": "3", **records["3"]})[:40],
+             json.dumps({"chunk": "4", **records["4"]})]  # fmt: skip
+    (out / "chunks.jsonl").write_text("\n" + "\n".join(lines))
+    assert sorted(read_manifest(out)["chunks"]) == ["0", "1", "2", "4"]
+    rep = run_sweep(spec, out, workers=1, quiet=True)
+    assert (rep.skipped, rep.computed) == (4, 1)
+    assert not (out / "chunks.jsonl").exists()
+    assert json.loads((out / "manifest.json").read_text())["chunks"] == records
+    pd.testing.assert_frame_equal(read_runs(out), read_runs(ref))
 
 
 def test_rerun_skips_finished_chunks(reference: tuple[Path, Path]) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, make_dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -211,6 +212,7 @@ def compile_params(scn: Scenario, rows: int = 1) -> ParamArrays:
     )
 
 
+@cache
 def kernel_fields() -> tuple[str, ...]:
     """Field names of the kernel's parameter record, ``<group>_<name>``, in schema order."""
     out = [f"{g}_{f.name}" for g in (*GROUPS, "clock") for f in fields(_RECORDS[g])]
@@ -218,6 +220,19 @@ def kernel_fields() -> tuple[str, ...]:
 
 
 _RECORDS: dict[str, type] = {**GROUPS, "clock": ClockArrays}
+
+
+@cache
+def _layout() -> tuple[np.dtype, tuple[tuple[str, str | None], ...]]:
+    """The kernel record's dtype (every field float64, aligned: the record is a row of
+    float64s) and where each field is read on :class:`ParamArrays`: (group or name, short)."""
+    names = kernel_fields()
+    dtype = np.dtype([(name, np.float64) for name in names], align=True)
+    where: list[tuple[str, str | None]] = []
+    for name in names:
+        group, _, short = name.partition("_")
+        where.append((group, short) if group in _RECORDS else (name, None))
+    return dtype, tuple(where)
 
 
 @dataclass(frozen=True)
@@ -235,14 +250,16 @@ class Packed:
 def pack(p: ParamArrays) -> Packed:
     """Pack ``p`` for the compiled phases (cost: one pass over the stored sets, not rows)."""
     n = p.n_stored
-    names = kernel_fields()
-    pf = np.empty(n, dtype=np.dtype([(name, np.float64) for name in names], align=True))
-    for name in names:
-        group, _, short = name.partition("_")
-        arr = getattr(getattr(p, group), short) if group in _RECORDS else getattr(p, name)
+    dtype, where = _layout()
+    names = dtype.names or ()
+    # the record is a row of float64s: fill an (S, fields) block column by column and view it
+    block = np.empty((n, len(where)))
+    for j, (first, short) in enumerate(where):
+        arr = getattr(getattr(p, first), short) if short is not None else getattr(p, first)
         if arr.shape != (n,):
-            raise ValueError(f"parameter {name} has shape {arr.shape}, expected ({n},)")
-        pf[name] = arr
+            raise ValueError(f"parameter {names[j]} has shape {arr.shape}, expected ({n},)")
+        block[:, j] = arr
+    pf = block.view(dtype).reshape(n)
     a = p.actor.capability.shape[1]
     pa = np.empty((n, len(ActorField), a))
     for k in ActorField:

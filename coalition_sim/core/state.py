@@ -224,17 +224,21 @@ def blank_state(p: Any, derived: dict[str, np.ndarray] | None = None) -> State:
     from ``derived`` (zero when not given). The reporters start at zero."""
     r, a = p.n_rows, p.actor.capability.shape[1]
     idx = p.row_index()
+    shapes = {ACTOR: (r, a), PAIR: (r, a, a), SCALAR: (r,), EVENTS: (r, len(Event))}
+    gathered: dict[str, np.ndarray] = {}  # a parameter read by several variables: once
     values: dict[str, np.ndarray] = {}
     for v in STATE_TABLE:
-        arr = np.zeros(shape_of(v, r, a), dtype=v.dtype)
+        arr = np.zeros(shapes[v.shape], dtype=v.dtype)
         if isinstance(v.init, str) and v.init.startswith("@"):
             if derived is not None:
                 arr[:] = derived[v.init[1:]]
         elif isinstance(v.init, str):
-            source: Any = p
-            for part in v.init.split("."):
-                source = getattr(source, part)
-            arr[:] = source[idx]
+            if v.init not in gathered:
+                source: Any = p
+                for part in v.init.split("."):
+                    source = getattr(source, part)
+                gathered[v.init] = source[idx]
+            arr[:] = gathered[v.init]
         elif v.init:
             arr[:] = v.init
         values[v.name] = arr

@@ -81,21 +81,22 @@ TARGET_FIELDS = codes.names(codes.TargetPlan)
 LEADER_FIELDS = codes.names(codes.LeaderPlan)
 
 
-def initial_state(p: ParamArrays, struct: Structure) -> State:
+def initial_state(p: ParamArrays, struct: Structure, packed: Packed | None = None) -> State:
     """The state at step 0 from the state table's initial values (one row per replicate);
-    the reporters are measured and ``pressure0`` is the initial effective pressure."""
+    the reporters are measured and ``pressure0`` is the initial effective pressure.
+    ``packed``: ``pack(p)`` if the caller has it (saves packing again)."""
     st = blank_state(p)
-    measure(st, p, struct)
+    measure(st, p if packed is None else packed, struct)
     for var in STATE_TABLE:
         if isinstance(var.init, str) and var.init.startswith("@"):
             getattr(st, var.name)[:] = st.metrics[var.init[1:]]
     return st
 
 
-def measure(st: State, p: ParamArrays, struct: Structure) -> dict[str, np.ndarray]:
+def measure(st: State, p: ParamArrays | Packed, struct: Structure) -> dict[str, np.ndarray]:
     """The model reporters: cohesion, effective pressure and US isolation, per replicate
     (recomputed from ``st`` into its ``metrics``)."""
-    pk = pack(p)
+    pk = p if isinstance(p, Packed) else pack(p)
     K.measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, np.empty(struct.n_actors))
     return st.metrics
 
@@ -335,13 +336,20 @@ def step(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray)
 # --------------------------------------------------------------------------- outcomes
 
 
+_OUTCOME_EVENTS = (
+    "summit_held", "agreement", "coalition_fracture", "pressure_unwound", "us_isolated",
+    "strategic_test", "military_crisis", "summit_cancelled", "summit_revived",
+)  # fmt: skip
+
+
 def outcomes(st: State) -> dict[str, np.ndarray]:
     """Per-replicate outcome flags from the event counters (True = happened in the run).
 
     'muddling_through' ([S20]) is neither breakthrough nor breakdown: no agreement, no
     military crisis and no strategic test.
     """
-    c = {name: st.counts[:, k] > 0 for k, name in enumerate(EVENT_KINDS)}
+    happened = st.counts > 0
+    c = {name: happened[:, EVENT_INDEX[name]] for name in _OUTCOME_EVENTS}
     flags = {
         "summit_held": c["summit_held"],
         "agreement": c["agreement"],

@@ -203,11 +203,9 @@ class Ensemble:
         for lo in range(0, p.n_rows, block):
             rows = np.arange(lo, min(lo + block, p.n_rows))
             sub = p.take(rows) if (lo > 0 or rows.size < p.n_rows) else p
-            f, tr = self._run_block(sub, seeds[rows], steps, every, actors, counts)
-            f.insert(0, "row", rows)
+            f, tr = self._run_block(sub, seeds[rows], rows, steps, every, actors, counts)
             finals.append(f)
             if tr is not None:
-                tr.insert(0, "row", np.repeat(rows, tr.shape[0] // rows.size))
                 trajs.append(tr)
         final = pd.concat(finals, ignore_index=True) if len(finals) > 1 else finals[0]
         traj = None
@@ -228,19 +226,22 @@ class Ensemble:
         return out
 
     def _run_block(
-        self, p: dyn.ParamArrays, seeds: np.ndarray, steps: int, every: int, actors: bool,
-        counts: bool,
+        self, p: dyn.ParamArrays, seeds: np.ndarray, rows: np.ndarray, steps: int, every: int,
+        actors: bool, counts: bool,
     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:  # fmt: skip
-        """All weeks of a block in one call of the compiled kernel, which copies the
-        recorded steps' reporters straight into one trajectory array."""
-        st = dyn.initial_state(p, self.structure)
+        """All weeks of a block (``rows`` of the caller's) in one call of the compiled
+        kernel, which copies the recorded steps' reporters straight into one trajectory
+        array. The tables are built once, column ``row`` first (no insertion afterwards)."""
+        packed = dyn.pack(p)  # once for the block: the state's measure and the kernel
+        st = dyn.initial_state(p, self.structure, packed)
         keys = dyn.make_keys(seeds)
         record_at = None
         if every > 0:
             record_at = np.array(sorted({*range(every, steps + 1, every), steps}), dtype=np.int64)
         first = self._snapshot(st, actors) if every > 0 else None
-        _, traj_arr = dyn.advance(st, p, self.structure, keys, 1, steps + 1, record_at)
-        final: dict[str, Any] = dict(dyn.outcomes(st))
+        _, traj_arr = dyn.advance(st, packed, self.structure, keys, 1, steps + 1, record_at)
+        final: dict[str, Any] = {"row": rows}
+        final.update(dyn.outcomes(st))
         final.update(self._snapshot(st, actors))
         if counts:
             for k, name in enumerate(events.EVENT_KINDS):
@@ -248,18 +249,17 @@ class Ensemble:
         traj = None
         if first is not None and record_at is not None:
             r = p.n_rows
+            data: dict[str, np.ndarray] = {"row": np.repeat(rows, record_at.size + 1)}
             n_at = record_at.size + 1
-            data: dict[str, np.ndarray] = {
-                "step": np.tile(np.concatenate([[0], record_at]).astype(np.int32), r)
-            }
+            data["step"] = np.tile(np.concatenate([[0], record_at]).astype(np.int32), r)
             names = list(METRICS) + [f"commitment_{a}" for a in self.actor_ids]
             for k, key in enumerate(names if actors else METRICS):
                 block = np.empty((r, n_at))
                 block[:, 0] = first[key]
                 block[:, 1:] = traj_arr[:, :, k]
                 data[key] = block.ravel()  # run-major: all recorded steps of row 0, then row 1
-            traj = pd.DataFrame(data)
-        return pd.DataFrame(final), traj
+            traj = pd.DataFrame(data, index=pd.RangeIndex(r * n_at), copy=False)
+        return pd.DataFrame(final, index=pd.RangeIndex(p.n_rows), copy=False), traj
 
 
 # --------------------------------------------------------------------------- convenience

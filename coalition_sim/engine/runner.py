@@ -5,7 +5,8 @@ a task's result is a pure function of the task (counter-based seeds), so results
 depend on where or in which order tasks run. Results come back in completion order; callers
 put them in place by an index carried in the result.
 
-Local workers are started with ``spawn`` (no inherited state, same on every platform). At
+Local workers are started with ``spawn`` (no inherited state, same on every platform), or
+forked from a fork server that imported the given modules once (``preload``). At
 most ``2 x workers`` tasks are in flight, so memory stays bounded however many tasks there
 are. With ``scheduler`` (``tcp://host:8786``) the tasks go to a dask.distributed cluster.
 
@@ -70,13 +71,26 @@ def _bounded(
         yield from done
 
 
-def _run_local[T, R](fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iterator[R]:
+def _context(preload: tuple[str, ...]) -> Any:
+    """``spawn``, or with ``preload`` a fork server (started once per process, by spawn) that
+    imports those modules once: its workers are forked from it, so they start without
+    importing and share its pages (memory counted once, not once per worker)."""
+    if not preload or "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(list(preload))  # no effect once this process's server runs
+    return ctx
+
+
+def _run_local[T, R](
+    fn: Callable[[T], R], tasks: Iterable[T], workers: int, preload: tuple[str, ...] = ()
+) -> Iterator[R]:
     if workers <= 1:
         for task in tasks:
             yield fn(task)
         return
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=mp.get_context("spawn"),
+        max_workers=workers, mp_context=_context(preload),
         initializer=die_with_parent, initargs=(os.getpid(),),
     ) as pool:  # workers exit when this process dies, even by SIGKILL  # fmt: skip
 
@@ -175,14 +189,16 @@ def run_tasks[T, R](
     workers: int = 1,
     scheduler: Any = None,
     key: Callable[[T], str] | None = None,
+    preload: tuple[str, ...] = (),
 ) -> Iterator[R]:
     """``fn(task)`` for every task, yielded in completion order.
 
     ``fn`` must be a module-level function (it is pickled to other processes). With
     ``scheduler`` (an address, or a client from :func:`connect`) the tasks run on that Dask
     cluster (``key`` names them there); otherwise on ``workers`` local processes (1: in this
-    process).
+    process), forked from a server that imported the modules of ``preload`` if given (see
+    :func:`_context`; :mod:`.preload` also loads the compiled kernels), else spawned.
     """
     if scheduler is not None:
         return _run_dask(fn, tasks, scheduler, key)
-    return _run_local(fn, tasks, workers)
+    return _run_local(fn, tasks, workers, preload)

@@ -18,19 +18,31 @@ import time
 __all__ = ["die_with_parent"]
 
 
-def _watch(parent: int, period: float) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _watch(parent: int, ppid: int, period: float) -> None:
     while True:
         time.sleep(period)
-        if os.getppid() != parent:
+        if os.getppid() != ppid or not _alive(parent):
             os._exit(1)
 
 
 def die_with_parent(parent: int, period: float = 0.5) -> None:
     """Pool initializer: exit as soon as ``parent`` (the process that started the pool) is gone.
 
-    Uses the kernel's parent-death signal on Linux and, everywhere, a thread polling the
-    parent's pid, so a SIGKILLed sweep or fit leaves no worker (nor, once they are gone, the
-    multiprocessing resource tracker) behind.
+    Uses the kernel's parent-death signal on Linux and, everywhere, a thread polling that
+    ``parent`` is alive and that this process's own parent (``parent`` itself, or the fork
+    server ``parent`` started, which exits with it) has not changed, so a SIGKILLed sweep or
+    fit leaves no worker (nor, once they are gone, the multiprocessing resource tracker)
+    behind.
     """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
@@ -39,6 +51,8 @@ def die_with_parent(parent: int, period: float = 0.5) -> None:
             libc = ctypes.CDLL(None, use_errno=True)
             pr_set_pdeathsig = 1
             libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the signal was armed
+    ppid = os.getppid()
+    orphaned = ppid == 1 and parent != 1  # adopted by init: whoever started us is gone
+    if orphaned or not _alive(parent):  # the parent died before the signal was armed
         os._exit(1)
-    threading.Thread(target=_watch, args=(parent, period), daemon=True).start()
+    threading.Thread(target=_watch, args=(parent, ppid, period), daemon=True).start()

@@ -3,7 +3,11 @@
 Why: a sweep folder is written over hours by many processes and may be killed, copied,
 truncated or meddled with. A chunk counts as done only when the manifest records it - its
 row count, byte size and sha256, written when the chunk is committed - and the file on disk
-still matches that record. Resume redoes a chunk that does not match (naming the file);
+still matches that record. While a sweep runs, each committed chunk's record is appended as
+one line to the journal ``chunks.jsonl`` (constant cost per chunk, where rewriting the whole
+manifest grew with the chunks done); :func:`read_manifest` reads the journal's records over
+the manifest's (a torn last line, from a kill mid-write, is skipped: its chunk is redone) and
+:func:`fold_journal` moves them into ``manifest.json`` when the run ends. Resume redoes a chunk that does not match (naming the file);
 reading (``analyze``) refuses it. Files the manifest does not know (a stray
 ``part-000099.parquet``) are ignored with a warning, so they can never change a result.
 ``points.parquet`` is checked the same way. A lock file (``flock``, released by the kernel
@@ -29,9 +33,12 @@ from ..scenario.errors import ConfigError
 from ..scenario.safe_paths import read_input_bytes
 
 __all__ = [
+    "JOURNAL_NAME",
     "LOCK_NAME",
     "atomic_bytes",
+    "bytes_record",
     "file_record",
+    "fold_journal",
     "points_problem",
     "read_manifest",
     "record_chunk",
@@ -44,17 +51,22 @@ __all__ = [
 log = logging.getLogger("coalition_sim.sweep")
 
 LOCK_NAME = ".lock"
+JOURNAL_NAME = "chunks.jsonl"
 MAX_MANIFEST_BYTES = 256 << 20  # 10,000 chunk records and the spec take a few MB
 MAX_PART_BYTES = 16 << 30  # far above a chunk of 20,000 runs with trajectories
 
 
-def atomic_bytes(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all (temp file, fsync, rename)."""
+def atomic_bytes(path: Path, data: bytes, sync: bool = True) -> None:
+    """Write ``path`` whole or not at all (temp file, fsync unless ``sync`` is False, rename).
+
+    A part file needs no fsync: its record (size and sha256) is checked before it is used,
+    so one that did not reach the disk whole is redone, never read."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -80,18 +92,52 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
     chunks = data.setdefault("chunks", {})
     if not isinstance(chunks, dict):
         raise ConfigError(f"{path}: the manifest's 'chunks' is not a JSON object")
+    chunks.update(_journal(Path(out)))
     return data
+
+
+def _journal(out: Path) -> dict[str, Any]:
+    """The chunk records appended to the journal since the manifest was last written, in
+    order (a later record of a chunk replaces an earlier one). A line that is not a complete
+    record (a kill mid-write) is skipped: its chunk counts as not done."""
+    path = out / JOURNAL_NAME
+    if not (path.exists() or path.is_symlink()):
+        return {}
+    raw = read_input_bytes(path, MAX_MANIFEST_BYTES, "a JSON-lines journal")
+    found: dict[str, Any] = {}
+    for line in raw.split(b"\n"):
+        try:
+            rec = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("chunk"), str):
+            found[rec.pop("chunk")] = rec
+    return found
 
 
 def write_manifest(out: Path, man: dict[str, Any]) -> None:
     atomic_bytes(out / "manifest.json", (json.dumps(man, indent=2) + "\n").encode())
 
 
+def fold_journal(out: Path, man: dict[str, Any]) -> None:
+    """Write the manifest with every chunk record (sorted by chunk), then drop the journal."""
+    man["chunks"] = dict(sorted(man["chunks"].items(), key=lambda kv: _chunk_order(kv[0])))
+    write_manifest(out, man)
+    (out / JOURNAL_NAME).unlink(missing_ok=True)
+
+
+def _chunk_order(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (-1, key)
+
+
+def bytes_record(data: bytes, rows: int) -> dict[str, Any]:
+    """Row count, size and sha256 of a Parquet file's bytes, as the manifest stores them."""
+    return {"rows": int(rows), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
 def file_record(path: Path) -> dict[str, Any]:
     """Row count, size and sha256 of a Parquet file, as the manifest stores them."""
-    data = path.read_bytes()
-    rows = pq.ParquetFile(path).metadata.num_rows
-    return {"rows": int(rows), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return bytes_record(path.read_bytes(), pq.ParquetFile(path).metadata.num_rows)
 
 
 def _problem(path: Path, record: Any) -> str | None:
@@ -115,13 +161,17 @@ def _part(c: int) -> str:
     return f"part-{c:06d}.parquet"
 
 
-def record_chunk(out: Path, man: dict[str, Any], c: int, traj: bool) -> None:
-    """Record committed chunk ``c`` (its runs and, if kept, trajectories) in the manifest."""
-    entry = {"runs": file_record(out / "runs" / _part(c))}
-    if traj:
-        entry["trajectories"] = file_record(out / "trajectories" / _part(c))
+def record_chunk(out: Path, man: dict[str, Any], c: int, entry: dict[str, Any]) -> None:
+    """Record committed chunk ``c`` (the records of its runs and, if kept, trajectories
+    files): one line appended to the journal (see the module doc), and in ``man``."""
+    # each record starts a new line, so one torn by a kill never swallows the next
+    line = "\n" + json.dumps({"chunk": str(c), **entry}, separators=(",", ":"))
+    fd = os.open(out / JOURNAL_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode())  # one appended write: whole or torn, never interleaved
+    finally:
+        os.close(fd)
     man["chunks"][str(c)] = entry
-    write_manifest(out, man)
 
 
 def scan_chunks(out: Path, man: dict[str, Any]) -> tuple[set[int], list[str]]:

@@ -3,14 +3,19 @@
 A sweep is a set of parameter points (full factorial, Latin hypercube, Sobol/Saltelli or Morris)
 times a number of replicates. Run k = point * replicates + replicate; the runs are cut into
 chunks of consecutive k, each computed by the ensemble engine (in this process, in local worker
-processes, or on a dask.distributed cluster) and written atomically by this process as
-``runs/part-NNNNNN.parquet`` (and ``trajectories/part-NNNNNN.parquet`` when kept). A chunk's
-content depends only on the spec and its run range, so a resumed or re-cut sweep gives the same
-rows. The folder's ``manifest.json`` holds the spec and its hash; another spec is refused.
+processes, or on a dask.distributed cluster) and written atomically as
+``runs/part-NNNNNN.parquet`` (and ``trajectories/part-NNNNNN.parquet`` when kept): by the local
+process that computed it (only the file records travel back), or by this process for a dask
+cluster (whose workers need not see the folder). This process commits each chunk by appending
+its records to the journal (:mod:`.store`). A chunk's content depends only on the spec and its
+run range, so a resumed or re-cut sweep gives the same bytes. The folder's ``manifest.json``
+holds the spec and its hash; another spec is refused.
 
 Layout of the output folder::
 
-    manifest.json          spec, spec hash, package version, chunk size, design problem
+    manifest.json          spec, spec hash, package version, chunk size, design problem,
+                           the records of committed chunks
+    chunks.jsonl           while running: records of chunks committed since (see store.py)
     points.parquet         point index and the value of every varied parameter
     runs/part-*.parquet    one row per run: point, replicate, seed, outcome flags, final metrics
     trajectories/part-*    one row per (run, kept step) when outputs.every > 0
@@ -50,7 +55,9 @@ from ..scenario.seeds import SEED_LIMIT
 from .store import (
     LOCK_NAME,
     atomic_bytes,
+    bytes_record,
     file_record,
+    fold_journal,
     points_problem,
     read_manifest,
     record_chunk,
@@ -80,7 +87,9 @@ RATE_PER_PROCESS = 1.5e6
 #: about 2 s), so it is started only for at least this much estimated work per process.
 MIN_SECONDS_PER_WORKER = 10.0
 MAX_POINTS = 5_000_000
-MAX_CHUNKS = 10_000  # each commit rewrites the manifest, whose chunk records grow with this
+MAX_CHUNKS = 10_000  # the manifest holds one record per chunk
+#: Imported once by the fork server local workers are forked from (engine/preload.py).
+PRELOAD = (__name__, "coalition_sim.engine.preload")
 
 
 # --------------------------------------------------------------------------- the spec
@@ -371,6 +380,7 @@ class ChunkTask:
     actors: bool
     counts: bool
     posterior: Any = None  # posterior.Posterior or None
+    out: str = ""  # local workers: the sweep folder they write the chunk's files to
 
 
 def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
@@ -407,7 +417,9 @@ def run_chunk(task: ChunkTask) -> tuple[int, pa.Table, pa.Table | None]:
     return task.index, runs_tbl, traj_tbl
 
 
-def _tasks(plan: SweepPlan, chunk_size: int, todo: Iterable[int]) -> Iterator[ChunkTask]:
+def _tasks(
+    plan: SweepPlan, chunk_size: int, todo: Iterable[int], folder: str = ""
+) -> Iterator[ChunkTask]:
     reps = plan.spec.replicates
     out = plan.spec.outputs
     for c in todo:
@@ -419,17 +431,21 @@ def _tasks(plan: SweepPlan, chunk_size: int, todo: Iterable[int]) -> Iterator[Ch
             points=plan.points[p0:p1].copy(), names=tuple(plan.names), replicates=reps,
             seed=plan.spec.seed, scenario_json=plan.scenario_json, spec_hash=plan.spec_hash,
             every=out.every, actors=out.actors, counts=out.event_counts,
-            posterior=plan.posterior,
+            posterior=plan.posterior, out=folder,
         )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- storage
 
 
-def _atomic_table(path: Path, table: pa.Table) -> None:
+def _encode(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
-    atomic_bytes(path, sink.getvalue().to_pybytes())
+    return sink.getvalue().to_pybytes()
+
+
+def _atomic_table(path: Path, table: pa.Table) -> None:
+    atomic_bytes(path, _encode(table))
 
 
 def _part(c: int) -> str:
@@ -538,11 +554,23 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
     return man, done
 
 
-def _write_chunk(out: Path, c: int, runs: pa.Table, traj: pa.Table | None) -> None:
-    # trajectories first: a chunk counts as done once its runs file exists
-    if traj is not None:
-        _atomic_table(out / "trajectories" / _part(c), traj)
-    _atomic_table(out / "runs" / _part(c), runs)
+def _write_chunk(out: Path, c: int, runs: pa.Table, traj: pa.Table | None) -> dict[str, Any]:
+    """Write chunk ``c``'s files (whole or not at all); returns their manifest records.
+    No fsync: a file is used only once its recorded size and sha256 match (store.py)."""
+    entry: dict[str, Any] = {}
+    for sub, table in (("runs", runs), ("trajectories", traj)):
+        if table is not None:
+            data = _encode(table)
+            atomic_bytes(out / sub / _part(c), data, sync=False)
+            entry[sub] = bytes_record(data, table.num_rows)
+    return entry
+
+
+def run_and_write(task: ChunkTask) -> tuple[int, dict[str, Any], int]:
+    """A local worker's job: compute chunk ``task`` and write its files into ``task.out``;
+    returns (chunk, its manifest records, runs), so no table travels between processes."""
+    c, runs, traj = run_chunk(task)
+    return c, _write_chunk(Path(task.out), c, runs, traj), runs.num_rows
 
 
 # --------------------------------------------------------------------------- running
@@ -636,19 +664,27 @@ def _run_locked(
         why = f"{workers} worker{'s' if workers > 1 else ''} as asked"
     else:
         workers, why = choose_workers(todo_runs, plan.steps, len(todo))
-    results = run_tasks(
-        run_chunk, _tasks(plan, cs, todo), workers=workers or 1,
-        scheduler=client, key=lambda t: f"chunk-{t.spec_hash[:16]}-{t.index}",
-    )  # fmt: skip
+    tasks = _tasks(plan, cs, todo, folder="" if client is not None else str(out))
+    results: Iterator[tuple[int, dict[str, Any], int]]
+    if client is None:  # local processes write their chunks' files themselves
+        results = run_tasks(run_and_write, tasks, workers=workers or 1, preload=PRELOAD)
+    else:  # a cluster's workers may not see the folder: their tables come back here
+        results = (
+            (c, _write_chunk(out, c, runs, traj), runs.num_rows)
+            for c, runs, traj in run_tasks(
+                run_chunk, tasks, scheduler=client,
+                key=lambda t: f"chunk-{t.spec_hash[:16]}-{t.index}",
+            )
+        )  # fmt: skip
     computed = 0
     try:
-        for c, runs, traj in results:
-            _write_chunk(out, c, runs, traj)
-            record_chunk(out, man, c, traj is not None)
+        for c, entry, rows in results:
+            record_chunk(out, man, c, entry)
             computed += 1
-            progress.update(runs.num_rows)
+            progress.update(rows)
     finally:
         progress.close()
+    fold_journal(out, man)
     return SweepReport(
         out, plan.n_runs, n_chunks, skipped, computed, time.perf_counter() - start,
         workers or 1, why,
