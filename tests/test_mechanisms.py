@@ -139,7 +139,7 @@ def test_initial_fatigue_enters_the_state_on_both_paths_and_loosens_once_the_dpr
         assert (diff > 0).mean() > 0.8, actor
 
 
-def test_start_2018_carries_the_fatigue_of_the_models_own_2017():
+def test_the_2018_starts_carry_the_fatigue_of_the_models_own_2017():
     # configs/history/start_2018.toml's partner fatigue is measured, not chosen:
     # scripts/initial_fatigue.py (calibrated_2016, end of week 104)
     import importlib.util
@@ -151,11 +151,13 @@ def test_start_2018_carries_the_fatigue_of_the_models_own_2017():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     measured = mod.measure(replicates=400)
-    scn = resolve_scenario(str(mod.TARGET))
-    for a in scn.actors:
-        if a.id in measured:
-            assert measured[a.id] > 0.1, a.id  # 2017's maximum pressure did tire them
-            assert abs(a.fatigue - measured[a.id]) <= mod.TOLERANCE, a.id
+    assert mod.TARGET in mod.CARRIERS
+    for path in mod.CARRIERS:
+        scn = resolve_scenario(str(path))
+        for a in scn.actors:
+            if a.id in measured:
+                assert measured[a.id] > 0.1, a.id  # 2017's maximum pressure did tire them
+                assert abs(a.fatigue - measured[a.id]) <= mod.TOLERANCE, (path.name, a.id)
 
 
 # --------------------------------------------------------------------------- (b) alliance pull
