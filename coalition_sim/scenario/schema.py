@@ -169,7 +169,7 @@ class Actor(_Strict):
         1,
         "Initial sanctions fatigue (coalition members; the target's must be 0).",
         "Scenario state; [S18] South Korea and China 'getting fed up with Trump's campaign of "
-        "\"maximum pressure\"' (May 2018). 0 = a campaign that starts fresh.",
+        '"maximum pressure"\' (May 2018). 0 = a campaign that starts fresh.',
     )
     volatility: float = param(
         0.2,
