@@ -12,20 +12,24 @@ posterior carries a behavioural fingerprint and goes stale with the model. Steps
 1. ``calibrate``: ``run.py calibrate --write-configs`` (the sequential ABC fit of
    ``configs/calibration/targets.toml``; replaces ``configs/calibration/posterior.parquet``,
    ``configs/history/calibrated_*.toml`` and the report in ``docs/calibration/``);
-2. ``screen``: ``run.py screen --no-outcomes`` (the Morris screening of every parameter on the
+2. ``fatigue``: ``scripts/initial_fatigue.py --check`` (the 2018 starts carry the partners'
+   end-2017 fatigue of the refitted 2016-17 within 0.02; stops otherwise: set the printed
+   values in ``configs/history/start_2018.toml`` and ``configs/summit_2018.toml`` and refit,
+   since the fit reads start_2018);
+3. ``screen``: ``run.py screen --no-outcomes`` (the Morris screening of every parameter on the
    current model, noise measured at the new calibrated point: ``docs/calibration/screening/``;
    seconds), then ``check``: the target file's fitted set and ``[[fixed]]`` list must together
    be exactly the parameters the screening names as candidates (stops here, naming the
    difference: a candidate must be fitted or listed under ``[[fixed]]`` with its evidence);
-3. ``golden``: ``tests/golden/record.py --write`` (the calibrated scenario files are
+4. ``golden``: ``tests/golden/record.py --write`` (the calibrated scenario files are
    fingerprinted; the fit changes them on purpose);
-4. ``signatures``: ``run.py signatures --posterior ...`` (the suite at the defaults, 2,000
+5. ``signatures``: ``run.py signatures --posterior ...`` (the suite at the defaults, 2,000
    replicates per arm, then at the calibrated point and in posterior draws: ``docs/signatures/``);
-5. ``validate``: ``run.py validate --workers 2`` (scores, cross-validation, ablations:
+6. ``validate``: ``run.py validate --workers 2`` (scores, cross-validation, ablations:
    ``docs/validation/``);
-6. ``diagnose``: ``run.py diagnose`` (ten-year hazards and the 2016-18 figures at the
+7. ``diagnose``: ``run.py diagnose`` (ten-year hazards and the 2016-18 figures at the
    calibrated point: ``docs/diagnose/``);
-7. ``study``: ``run.py study configs/studies/coalition_fracture.toml`` (``docs/studies/``).
+8. ``study``: ``run.py study configs/studies/coalition_fracture.toml`` (``docs/studies/``).
 
 Each step's wall time, CPU seconds (its processes, user + system) and the load average before
 and after are printed and written to ``docs/calibration/refit.json``: on a shared machine wall
@@ -59,6 +63,7 @@ def steps(no_forecast: bool) -> dict[str, list[str]]:
         cal.append("--no-forecast")
     return {
         "calibrate": cal,
+        "fatigue": [PY, "scripts/initial_fatigue.py", "--check"],
         "screen": [PY, "run.py", "screen", "--no-outcomes", "--quiet"],
         "check": [PY, "scripts/refit.py", "--check-candidates"],
         "golden": [PY, "tests/golden/record.py", "--write"],

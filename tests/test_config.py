@@ -209,6 +209,22 @@ def test_bad_scenario_gives_one_line_config_error(write_scenario, case):
     assert_one_line(exc, str(path), *needles)
 
 
+def test_initial_fatigue_is_a_partner_state_never_the_targets():
+    from coalition_sim.scenario.library import resolve_scenario
+    from coalition_sim.scenario.names import with_values
+
+    base = resolve_scenario("baseline")
+    assert all(a.fatigue == 0.0 for a in base.actors)  # every scenario without it: fresh
+    tired = with_values(base, {"actors.ROK.fatigue": 0.3})
+    assert [a.fatigue for a in tired.actors if a.id == "ROK"] == [0.3]
+    with pytest.raises(ConfigError) as exc:
+        with_values(base, {"actors.DPRK.fatigue": 0.2})
+    assert_one_line(exc, "actors.DPRK.fatigue", "allowed: 0")
+    with pytest.raises(ConfigError) as exc:
+        with_values(base, {"actors.ROK.fatigue": 1.5})
+    assert_one_line(exc, "fatigue")
+
+
 def test_scenario_without_a_coalition_member(write_scenario):
     path = write_scenario(
         text="""\

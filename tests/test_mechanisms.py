@@ -115,6 +115,51 @@ def test_fatigue_falls_while_a_diplomatic_track_is_active():
         assert (none.state.fatigue[:, i] > talks.state.fatigue[:, i]).all(), actor
 
 
+def test_initial_fatigue_enters_the_state_on_both_paths_and_loosens_once_the_dprk_engages():
+    # a scenario that starts mid-campaign carries its partners' fatigue (start_2018: the
+    # end-2017 fatigue of the 2016-17 history); fresh scenarios start at 0
+    carried = {"actors.ROK.fatigue": 0.5, "actors.PRC.fatigue": 0.5}
+    scn = with_values(resolve_scenario("baseline"), carried)
+    struct = dyn.Structure.from_scenario(scn)
+    st = dyn.initial_state(dyn.compile_params(scn, rows=3), struct)
+    expected = [0.5 if a in ("ROK", "PRC") else 0.0 for a in struct.ids]
+    assert_allclose(st.fatigue, np.tile(expected, (3, 1)))
+    assert_allclose(CoalitionModel(scn, rng=1).state.fatigue[0], expected)
+    fresh = dyn.initial_state(dyn.compile_params(resolve_scenario("baseline"), rows=3), struct)
+    assert (fresh.fatigue == 0).all()
+    # with the DPRK at the table (influence held, no summit process, no tests), the carried
+    # fatigue lowers partners' commitment over the first half year
+    engaging = {**NO_PROPOSALS, **NO_TESTS, "target.to_autonomy_logit0": -20.0}
+    tired = run_engine("baseline", {**engaging, **carried}, reps=200, steps=26)
+    rested = run_engine("baseline", engaging, reps=200, steps=26)
+    for actor in ("ROK", "PRC"):
+        i = tired.col(actor)
+        diff = rested.state.commitment[:, i] - tired.state.commitment[:, i]
+        assert diff.mean() > 0.005, actor
+        assert (diff > 0).mean() > 0.8, actor
+
+
+def test_the_2018_starts_carry_the_fatigue_of_the_models_own_2017():
+    # configs/history/start_2018.toml's partner fatigue is measured, not chosen:
+    # scripts/initial_fatigue.py (calibrated_2016, end of week 104)
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "initial_fatigue.py"
+    spec = importlib.util.spec_from_file_location("initial_fatigue", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    measured = mod.measure(replicates=400)
+    assert mod.TARGET in mod.CARRIERS
+    for path in mod.CARRIERS:
+        scn = resolve_scenario(str(path))
+        for a in scn.actors:
+            if a.id in measured:
+                assert measured[a.id] > 0.1, a.id  # 2017's maximum pressure did tire them
+                assert abs(a.fatigue - measured[a.id]) <= mod.TOLERANCE, (path.name, a.id)
+
+
 # --------------------------------------------------------------------------- (b) alliance pull
 
 

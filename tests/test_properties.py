@@ -44,13 +44,17 @@ def _value(draw, row):
 @st.composite
 def configurations(draw):
     name = draw(st.sampled_from(SCENARIOS))
-    ids = resolve_scenario(name).actor_ids
+    scn = resolve_scenario(name)
+    ids = scn.actor_ids
+    # the target has no sanctions fatigue: the schema allows only 0 for it
+    tired = [a.id for a in scn.actors if a.role != "target"]
     values = {}
     rows = draw(
         st.lists(st.sampled_from(ROWS), min_size=1, max_size=6, unique_by=lambda r: r["name"])
     )
     for row in rows:
-        key = row["name"].replace("<ID>", draw(st.sampled_from(ids)))
+        who = tired if row["name"] == "actors.<ID>.fatigue" else ids
+        key = row["name"].replace("<ID>", draw(st.sampled_from(who)))
         values[key] = _value(draw, row)
     unit = st.floats(0.0, 1.0, allow_nan=False)
     for actor in draw(st.lists(st.sampled_from(ids), unique=True, max_size=3)):

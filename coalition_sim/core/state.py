@@ -88,7 +88,7 @@ STATE_TABLE: tuple[Var, ...] = (
     Var("engagement", f8, ACTOR, "actor.engagement", "willingness to negotiate", bounds=_U),
     Var("standing", f8, ACTOR, "actor.standing", "domestic standing of the leadership (approval, security of rule)", bounds=_U),
     Var("reference", f8, ACTOR, "actor.reference", "prospect-theory reference point for standing; standing below it = domain of losses", bounds=_U),
-    Var("fatigue", f8, ACTOR, 0.0, "sanctions fatigue; always 0 for the target", bounds=_U),
+    Var("fatigue", f8, ACTOR, "actor.fatigue", "sanctions fatigue; starts at `actors.<ID>.fatigue` (0 unless a scenario carries an earlier campaign's fatigue); always 0 for the target", bounds=_U),
     Var("silence", i4, ACTOR, 0, "weeks since the actor last sent a dialogue signal", bounds=_N, note="0, 1, 2, ..."),
     Var("outburst_counterpart", b1, ACTOR, False, "this week: the actor lashed out at its summit counterpart"),
     Var("outburst_third_party", b1, ACTOR, False, "this week: the actor had an outburst aimed elsewhere"),

@@ -202,7 +202,7 @@ CATALOGUE: dict[str, Tag] = {
 
 # Fields not in the catalogue that describe where a run starts rather than how actors behave.
 _STATE = ("dprk_", "ties[].", "clock.us_elections", "clock.pandemic_start")
-_ACTOR_STATE = ("capability", "engagement", "standing", "reference", "trade")
+_ACTOR_STATE = ("capability", "engagement", "standing", "reference", "fatigue", "trade")
 
 
 def _generic(name: str) -> str:

@@ -163,6 +163,14 @@ class Actor(_Strict):
         "Reference point for standing: below it the leader is in a domain of losses.",
         "[S18] prospect theory: Trump 'operating from a domain of losses'.",
     )
+    fatigue: float = param(
+        0.0,
+        0,
+        1,
+        "Initial sanctions fatigue (coalition members; the target's must be 0).",
+        "Scenario state; [S18] South Korea and China 'getting fed up with Trump's campaign of "
+        '"maximum pressure"\' (May 2018). 0 = a campaign that starts fresh.',
+    )
     volatility: float = param(
         0.2,
         0,
@@ -382,6 +390,12 @@ class Scenario(_Strict):
             n = sum(a.role is role for a in self.actors)
             if n != 1:
                 raise ValueError(f"exactly one actor must have role '{role}' (found {n})")
+        for a in self.actors:
+            if a.role is Role.TARGET and a.fatigue != 0:
+                raise ValueError(
+                    f"actors.{a.id}.fatigue = {a.fatigue:g}: the target has no sanctions "
+                    "fatigue (allowed: 0)"
+                )
         if not any(a.role is Role.MEMBER for a in self.actors):
             raise ValueError("at least one actor must have role 'member' (a coalition partner)")
         if sum(a.capability for a in self.actors if a.role is not Role.TARGET) <= 0:
