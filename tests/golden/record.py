@@ -18,9 +18,11 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -61,28 +63,28 @@ def scenario_configs() -> list[Path]:
 
 
 def run_hashes(tmp: Path) -> dict[str, str]:
+    """Every scenario x seed through ``run.py run``: the runs are independent processes, so
+    they go side by side on the machine's cores (a thread per subprocess); the hashes are
+    taken afterwards in a fixed order, so the result does not depend on which finished first."""
+    jobs = [(cfg, seed, tmp / f"{cfg.stem}-{seed}") for cfg in scenario_configs() for seed in SEEDS]
+
+    def run(job: tuple[Path, int, Path]) -> None:
+        cfg, seed, d = job
+        _cli(
+            "run", "--config", str(cfg), "--seed", str(seed), "--steps", "60",
+            "--out", str(d), "--no-plot",
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        list(pool.map(run, jobs))
     out: dict[str, str] = {}
-    for cfg in scenario_configs():
-        for seed in SEEDS:
-            d = tmp / f"{cfg.stem}-{seed}"
-            _cli(
-                "run",
-                "--config",
-                str(cfg),
-                "--seed",
-                str(seed),
-                "--steps",
-                "60",
-                "--out",
-                str(d),
-                "--no-plot",
-            )
-            key = f"{cfg.relative_to(ROOT)}@{seed}"
-            for name in RUN_FILES:
-                out[f"{key}:{name}"] = _sha((d / name).read_bytes())
-                PROFILES[f"{key}:{name}"] = profile(pd.read_csv(d / name))
-            out[f"{key}:summary.json"] = _summary_hash(d / "summary.json")
-            PROFILES[f"{key}:summary.json"] = _summary_profile(d / "summary.json")
+    for cfg, seed, d in jobs:
+        key = f"{cfg.relative_to(ROOT)}@{seed}"
+        for name in RUN_FILES:
+            out[f"{key}:{name}"] = _sha((d / name).read_bytes())
+            PROFILES[f"{key}:{name}"] = profile(pd.read_csv(d / name))
+        out[f"{key}:summary.json"] = _summary_hash(d / "summary.json")
+        PROFILES[f"{key}:summary.json"] = _summary_profile(d / "summary.json")
     return out
 
 
