@@ -193,16 +193,36 @@ def test_orientation_description_about_badges_help_and_timeline(chromium, app_ur
         step(pg, 12)  # each week waited for: a click lost under load left no event to show
         pg.keyboard.press("Escape")
         pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
-        # the switch is re-drawn as each Step's week arrives over the websocket: click until
-        # the chronological timeline is on screen (a click on an element being replaced can
-        # be lost under load; the state itself is what the test checks)
-        for _ in range(5):
+        # the switch is re-drawn as each Step's week arrives over the websocket: a click on an
+        # element being replaced can be lost, and a checkbox left checked in the browser while
+        # the server never heard of it is not redrawn. The state the server renders (the
+        # timeline's class) is what the test checks: click, wait for it, and if it did not come,
+        # bring the switch back to the server's state and click again.
+        switch = pg.locator(".cs-chrono-switch input")
+        for _ in range(4):
             if pg.locator(".cs-timeline.cs-chrono").count():
                 break
-            if not pg.locator(".cs-chrono-switch input").is_checked():
-                pg.locator(".cs-chrono-switch input").click(force=True)
-            time.sleep(1.0)
-        pg.wait_for_selector(".cs-timeline.cs-chrono")
+            if switch.is_checked():
+                switch.dispatch_event("click")  # the browser's state, not the server's: undo it
+                time.sleep(0.5)
+            switch.dispatch_event("click")
+            try:
+                pg.wait_for_selector(".cs-timeline.cs-chrono", state="attached", timeout=8_000)
+            except PlaywrightTimeout:
+                continue
+        try:
+            pg.wait_for_selector(".cs-timeline.cs-chrono", timeout=15_000)
+        except PlaywrightTimeout:
+            state = pg.evaluate(
+                "() => { const t = document.querySelector('.cs-timeline');"
+                " const s = document.querySelector('.cs-chrono-switch input');"
+                " const r = t && t.getBoundingClientRect();"
+                " return {week: document.querySelector('#cs-status')?.dataset.week,"
+                " cls: t && t.className, html: t && t.outerHTML.slice(0, 600),"
+                " box: r && [r.x, r.y, r.width, r.height], checked: s && s.checked,"
+                " status: document.querySelector('#cs-status')?.innerText}; }"
+            )
+            raise AssertionError(f"no chronological timeline on screen: {state}") from None
         weeks = [
             int(t.split()[1]) for t in pg.locator(".cs-timeline .cs-ev-week").all_inner_texts()
         ]
