@@ -176,7 +176,7 @@ class Actor(_Strict):
         0,
         1,
         "Temperament: scales noise, outbursts and policy shifts.",
-        "[S18] leaders 'very temperamental and capricious ... not irrational'.",
+        "[S18] leaders 'very temperamental and capricious. Not, irrational, mind you'.",
     )
     conformity: float = param(
         0.5,
@@ -204,7 +204,7 @@ class Actor(_Strict):
         0,
         1,
         "Chance that a cancellation leaves the door open (revivable).",
-        "[S18] the letter praised Kim and said 'do not hesitate to call or write'.",
+        "[S18] the letter praised Kim and encouraged him to 'not hesitate to call or write'.",
     )
     consults: float = param(
         0.7,
