@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from support.ui_harness import browser, js_click_until, serve
 from support.ui_pages import download as _download
+from support.ui_pages import enter
 
 from coalition_sim.cli import main as cli
 from coalition_sim.scenario.library import resolve_scenario
@@ -200,9 +201,10 @@ def test_bad_seed_shows_inline_message_and_model_keeps_running(page):
     w = week(page)
     js_click_until(page, ".cs-step", WEEK)
     assert week(page) == w + 1
-    seed.fill("7")
-    seed.press("Enter")
-    page.wait_for_function("document.querySelector('#cs-status').innerText.includes('seed 7')")
+    enter(
+        page, ".cs-seed input", "7",
+        "document.querySelector('#cs-status').innerText.includes('seed 7')",
+    )  # fmt: skip
     page.get_by_text("Seed must be a whole number").wait_for(state="hidden")
 
 
@@ -264,10 +266,7 @@ def test_ensemble_has_intervals_and_goes_stale_when_inputs_change(page):
     assert page.locator("#fan-effective_pressure polygon").count() == 1
     assert page.locator(".cs-stale").count() == 0
     # change the seed: the old result is greyed, labelled with its own inputs, re-run offered
-    seed = page.locator(".cs-seed input")
-    seed.fill("99")
-    seed.press("Enter")
-    page.wait_for_selector("#ensemble-stale")
+    enter(page, ".cs-seed input", "99", "document.querySelector('#ensemble-stale') !== null")
     assert "seed 20180524" in page.inner_text("#ensemble-stale")
     page.wait_for_selector("#ensemble-results.cs-stale", timeout=5_000)
     assert "seed 20180524" in page.inner_text("#ensemble-summary")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from support.ui_harness import browser, serve
-from support.ui_pages import WEEK, axe, download, open_page, step, wait_text
+from support.ui_pages import WEEK, axe, download, enter, open_page, step, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -34,10 +34,8 @@ def chromium():
 
 
 def set_number(pg, key: str, value: str) -> None:
-    f = pg.locator(f".cs-number-{key.replace('.', '-')}")
-    f.fill(value)
-    f.press("Enter")
-    pg.wait_for_function(f"location.search.includes('{key}%3D{value}')")
+    enter(pg, f".cs-number-{key.replace('.', '-')}", value,
+          f"location.search.includes('{key}%3D{value}')")  # fmt: skip
     pg.wait_for_function(f"{WEEK} === '0'")  # the run restarted
 
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from support.ui_harness import browser, serve
-from support.ui_pages import WEEK, axe, download, step, wait_text, week
+from support.ui_pages import WEEK, axe, download, enter, step, wait_text, week
 from support.ui_pages import open_page as _open_page
 
 from coalition_sim.cli.main import main as cli
@@ -91,9 +91,10 @@ def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
         assert fields.count() == sliders >= 10
         f = pg.locator(".cs-number-params-fatigue-growth")
         assert f.get_attribute("aria-label").startswith("Sanctions fatigue growth")
-        f.fill("0.2")
-        f.press("Enter")
-        pg.wait_for_function("location.search.includes('params.fatigue.growth%3D0.2')")
+        enter(
+            pg, ".cs-number-params-fatigue-growth", "0.2",
+            "location.search.includes('params.fatigue.growth%3D0.2')",
+        )  # fmt: skip
         wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.2")
         f.fill("7")
         f.press("Enter")
@@ -109,20 +110,20 @@ def test_undo_and_redo_restore_every_input_and_the_week(chromium, app_url):
     try:
         assert pg.is_disabled(".cs-undo") and pg.is_disabled(".cs-redo")
         step(pg, 5)
-        seed = pg.locator(".cs-seed input")
-        seed.fill("7")
-        seed.press("Enter")
-        pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('seed 7')")
+        enter(
+            pg, ".cs-seed input", "7",
+            "document.querySelector('#cs-status').innerText.includes('seed 7')",
+        )  # fmt: skip
         assert week(pg) == 0
         step(pg, 2)
         pg.select_option("#cs-scenario", "summit_2018")
         pg.wait_for_function(
             "document.querySelector('#cs-status').innerText.includes('summit_2018')"
         )
-        f = pg.locator(".cs-number-actors-ROK-mediation")
-        f.fill("0.9")
-        f.press("Enter")
-        pg.wait_for_function("location.search.includes('actors.ROK.mediation%3D0.9')")
+        enter(
+            pg, ".cs-number-actors-ROK-mediation", "0.9",
+            "location.search.includes('actors.ROK.mediation%3D0.9')",
+        )  # fmt: skip
         pg.get_by_role("switch", name=re.compile("posterior")).click(force=True)
         pg.wait_for_function("location.search.includes('posterior=1')")
         pg.wait_for_function("document.querySelector('.cs-undo').title.includes('posterior')")
@@ -232,21 +233,15 @@ def test_compare_greys_on_any_change_and_a_link_restores_it(chromium, app_url):
     try:
         _compare(pg)
         assert pg.get_attribute("#compare-results", "aria-disabled") == "false"
-        b = pg.locator(".cs-number-b")
-        b.fill("0.3")
-        b.press("Enter")
-        pg.wait_for_selector("#compare-stale")
+        enter(pg, ".cs-number-b", "0.3", "document.querySelector('#compare-stale') !== null")
         pg.wait_for_function(
             "document.querySelector('#compare-results').getAttribute('aria-disabled') === 'true'"
             " && document.querySelector('#compare-results').classList.contains('cs-stale')"
         )
         _compare(pg)
         assert "B = 0.3" in pg.inner_text("#compare-summary")
-        seed = pg.locator(".cs-seed input")
-        seed.fill("11")
-        seed.press("Enter")
+        enter(pg, ".cs-seed input", "11", "location.search.includes('seed=11')")
         pg.wait_for_selector("#compare-stale")
-        pg.wait_for_function("location.search.includes('seed=11')")
         link = pg.url
         assert "b=0.3" in link
     finally:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 AXE = Path(__file__).resolve().parent / "axe-core" / "axe.min.js"
 WEEK = "document.querySelector('#cs-status').dataset.week"
 
@@ -32,6 +34,24 @@ def wait_text(pg, selector: str, text: str, timeout: float = 30_000) -> None:
         "([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
         arg=[selector, text], timeout=timeout,
     )  # fmt: skip
+
+
+def enter(pg, selector: str, value: str, until: str, tries: int = 3) -> None:
+    """Type ``value`` into the input and press Enter until ``until`` (a JS expression on what
+    the server sent back: the link, the status line) holds. The inputs are re-drawn as the
+    server's messages arrive: a value typed into an input that is being replaced is lost, so a
+    lost entry is typed again (setting the same value twice is harmless); the last try's
+    timeout is raised."""
+    for attempt in range(tries):
+        field = pg.locator(selector)
+        field.fill(value)
+        field.press("Enter")
+        try:
+            pg.wait_for_function(until, timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
 
 
 def step(pg, n: int) -> None:
