@@ -75,13 +75,13 @@ def _direct(numba_exp: int, numba_pow: int) -> tuple[int, int] | None:
 
 
 def _install() -> bool:
-    import llvmlite.binding as ll
-    from llvmlite import ir
+    import llvmlite.binding as ll  # type: ignore[import-untyped]
+    from llvmlite import ir  # type: ignore[import-untyped]
     from numba import _helperlib, types
     from numba.core import cgutils
     from numba.extending import intrinsic, overload
 
-    helpers = _helperlib.c_helpers  # what numba binds to `exp` and `pow`
+    helpers = _helperlib.c_helpers  # type: ignore[attr-defined]  # numba's `exp` and `pow`
     found = _direct(helpers["exp"], helpers["pow"])
     e, p = found if found is not None else (helpers["exp"], helpers["pow"])
     ll.add_symbol(_EXP, e)
