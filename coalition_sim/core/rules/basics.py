@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ..jit import compiled as rule
+from ..libm import exp
 
 __all__ = [
     "SQRT12",
@@ -41,7 +42,7 @@ def logistic(x: float) -> float:
     and choice of the model is a logistic of a linear index (a logit link) is a modelling
     choice, the standard one for binary and multinomial choice (McFadden 1974); the indices
     themselves are the rules that call it."""
-    return 1.0 / (1.0 + math.exp(-x))
+    return 1.0 / (1.0 + exp(-x))
 
 
 @rule

@@ -12,6 +12,7 @@ import math
 
 from ..codes import Posture
 from ..jit import compiled as rule
+from ..libm import exp, power
 from .basics import clip01, logistic
 
 __all__ = [
@@ -38,8 +39,8 @@ def kt_value(x: float, alpha: float, beta: float, lam: float) -> float:
     that domain individuals ... are more likely to make risky decisions'.
     """
     if x >= 0:
-        return abs(x) ** alpha
-    return -lam * abs(x) ** beta
+        return power(abs(x), alpha)
+    return -lam * power(abs(x), beta)
 
 
 @rule
@@ -148,9 +149,9 @@ def response_probabilities(
     z1 = sensitivity * v1 + o1
     z2 = sensitivity * v2 + o2
     top = max(z0, max(z1, z2))
-    e0 = math.exp(z0 - top)
-    e1 = math.exp(z1 - top)
-    e2 = math.exp(z2 - top)
+    e0 = exp(z0 - top)
+    e1 = exp(z1 - top)
+    e2 = exp(z2 - top)
     total = e0 + e1 + e2
     return e0 / total, e1 / total, e2 / total
 
