@@ -298,7 +298,8 @@ def run_ensemble(
         post.apply(p, ens, seeds, keep=list(overrides or {}))
     res = ens.run(p, seeds, every=every)
     probs = pd.Series(
-        {name: float(res.final[name].mean()) for name in events.OUTCOMES}, name="probability"
+        {name: float(res.final[name].to_numpy().mean()) for name in events.OUTCOMES},
+        name="probability",
     )
     return EnsembleRun(
         final=res.final,

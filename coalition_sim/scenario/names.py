@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -233,7 +234,10 @@ class ParamSpec:
     default: float
 
 
+@functools.cache
 def _bounds(model: type[BaseModel], name: str) -> tuple[float, float, bool]:
+    """A field's range and kind: a fact of the schema, read once per process (every
+    ensemble, fit and page request builds the specs of ~190 parameters)."""
     f = model.model_fields[name]
     lo, hi = field_range(f)
     lo = -np.inf if lo is None else lo
