@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .loading import ConfigError, read_scenario_data, read_toml, validate_scenario
+from .loading import ChainLink, ConfigError, read_scenario_data, read_toml, validate_scenario
 from .names import apply_overrides
 from .resources import config_dir, config_dirs, config_file, config_path
 from .schema import Scenario
@@ -16,6 +16,7 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "resolve_scenario",
+    "scenario_file",
     "scenario_path",
 ]
 
@@ -31,20 +32,33 @@ def scenario_path(name_or_path: str | Path) -> Path:
     return config_file(f"{p}.toml")
 
 
-def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: list[str] | None = None, record: list[ChainLink] | None = None
+) -> Scenario:
     """Load and validate a scenario file (or a name in ``configs/``), applying ``key=value``
-    overrides first."""
-    data = read_scenario_data(scenario_path(path))
+    overrides first. ``record``: see :func:`.loading.read_scenario_data`."""
+    data = read_scenario_data(scenario_path(path), record=record)
     if overrides:
         data = apply_overrides(data, overrides, source=str(path))
     return validate_scenario(data, str(path))
 
 
-def resolve_scenario(scenario: Scenario | str | Path | None) -> Scenario:
-    """A validated scenario from an object, a name in ``configs/``, a path, or None (baseline)."""
+def resolve_scenario(
+    scenario: Scenario | str | Path | None, record: list[ChainLink] | None = None
+) -> Scenario:
+    """A validated scenario from an object, a name in ``configs/``, a path, or None (baseline).
+
+    ``record``: for a file, what was read (see :func:`.loading.read_scenario_data`); a cache
+    checks it against :func:`scenario_file` with :func:`.loading.chain_unchanged`."""
     if isinstance(scenario, Scenario):
         return scenario
-    return load_scenario(scenario_path(BASELINE if scenario is None else scenario))
+    return load_scenario(scenario_path(BASELINE if scenario is None else scenario), record=record)
+
+
+def scenario_file(scenario: str | Path | None) -> Path:
+    """The file :func:`resolve_scenario` reads first for a name, a path or None: the same
+    two look-ups in the same order, so a cache asks about the very file a load would read."""
+    return scenario_path(scenario_path(BASELINE if scenario is None else scenario))
 
 
 def list_scenarios() -> list[tuple[str, str, Path]]:

@@ -6,19 +6,28 @@ naming the file, the dotted key (as ``--set`` spells it) and what is allowed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError  # defined in the lowest module, re-exported here
-from .safe_paths import check_extends_name, read_toml_file
+from .safe_paths import (
+    check_extends_name,
+    parse_toml_bytes,
+    read_input_bytes,
+    read_toml_file,
+    show,
+)
 from .schema import Scenario, field_range
 
 __all__ = [
+    "ChainLink",
     "ConfigError",
+    "chain_unchanged",
     "extend_scenario_data",
+    "extends_path",
     "first_error",
     "read_scenario_data",
     "read_toml",
@@ -175,16 +184,41 @@ def extend_scenario_data(base: Mapping[str, Any], top: Mapping[str, Any]) -> dic
     return merged
 
 
-def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Raw scenario mapping, following ``extends = "other.toml"`` (relative to the file)."""
+#: What one file of an ``extends`` chain contributed to a load: its bytes as parsed and the
+#: checked ``extends`` name it gave (None for the last file). A list of them, top file first,
+#: is all a loaded scenario depends on besides where the top file is.
+ChainLink = tuple[bytes, str | None]
+
+
+def extends_path(path: Path, parent: str) -> Path:
+    """The file ``parent`` (an ``extends`` value, already checked) names, relative to ``path``."""
+    try:
+        return (path.parent / parent).resolve()
+    except (OSError, RuntimeError):
+        raise ConfigError(
+            f"{path}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
+        ) from None
+
+
+def read_scenario_data(
+    path: str | Path, _seen: tuple[Path, ...] = (), record: list[ChainLink] | None = None
+) -> dict[str, Any]:
+    """Raw scenario mapping, following ``extends = "other.toml"`` (relative to the file).
+
+    ``record``: if given, one :data:`ChainLink` per file read is appended to it, top file
+    first, with the very bytes that were parsed (so a cache keyed by them can never hold
+    what another version of a file would give; see :func:`chain_unchanged`)."""
     path = Path(path)
-    data = read_toml(path)
+    raw = read_input_bytes(path)  # read_toml's own two steps, keeping the bytes
+    data = parse_toml_bytes(raw, show(path))
     parent = data.pop("extends", None)
     if parent is None:
+        if record is not None:
+            record.append((raw, None))
         return data
     parent = check_extends_name(parent, path, len(_seen))
+    base_path = extends_path(path, parent)
     try:
-        base_path = (path.parent / parent).resolve()
         here = path.resolve()
     except (OSError, RuntimeError):
         raise ConfigError(
@@ -192,5 +226,32 @@ def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
         ) from None
     if base_path in _seen or base_path == here:
         raise ConfigError(f"{path}: key 'extends' makes a cycle through {base_path.name}")
-    base = read_scenario_data(base_path, (*_seen, here))
+    if record is not None:
+        record.append((raw, parent))
+    base = read_scenario_data(base_path, (*_seen, here), record)
     return extend_scenario_data(base, data)
+
+
+def chain_unchanged(path: str | Path, record: Sequence[ChainLink]) -> bool:
+    """Whether reading ``path`` now would read exactly the bytes of ``record`` (a
+    :func:`read_scenario_data` record), file by file along its ``extends`` chain.
+
+    Equal bytes give equal ``extends`` names, so the chain is followed by the record's names
+    and the same path rules; any file that is now missing, unreadable, different or a
+    repeat of an earlier one answers False (the caller then loads the usual way, which
+    raises the usual error). Nothing is parsed: the check costs a read of each file."""
+    here = Path(path)
+    seen: list[Path] = []
+    for k, (raw, parent) in enumerate(record):
+        try:
+            if read_input_bytes(here) != raw:
+                return False
+            if parent is None:
+                return k == len(record) - 1
+            seen.append(here.resolve())
+            here = extends_path(here, parent)
+        except (ConfigError, OSError, RuntimeError):
+            return False
+        if here in seen:
+            return False
+    return False
