@@ -126,6 +126,20 @@ def test_architecture_names_every_module_of_the_package() -> None:
     assert not missing, f"modules missing from docs/ARCHITECTURE.md: {missing}"
 
 
+#: Modules of one job (issue 20: 'no module over 700 lines in the package').
+MODULE_LINES = 700
+
+
+def test_no_module_of_the_package_is_longer_than_the_limit() -> None:
+    sizes = {
+        p.relative_to(PKG).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for p in PKG.rglob("*.py")
+    }
+    assert len(sizes) > 50  # the whole package was read
+    long = {m: n for m, n in sizes.items() if n > MODULE_LINES}
+    assert not long, f"modules over {MODULE_LINES} lines (split them by job): {long}"
+
+
 # --------------------------------------------------------------------------- drift (issue 21)
 # Every code reference of the three documents resolves against the code, and every command
 # line parses with the real parser. Failures name FILE:LINE and the reference, so drift that

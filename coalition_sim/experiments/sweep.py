@@ -31,27 +31,23 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..engine.cluster import check_workers, code_stamp, mismatch
 from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
 from ..engine.runner import SchedulerLost, compiled, connect, run_tasks
 from ..scenario.library import resolve_scenario, scenario_path
-from ..scenario.loading import ConfigError, read_toml
-from ..scenario.loading import first_error as _first_error
+from ..scenario.loading import ConfigError
 from ..scenario.names import canonical_name, check_values, with_values
 from ..scenario.provenance import package_version, provenance
-from ..scenario.resources import config_file, config_path
 from ..scenario.safe_paths import check_output_dir, check_path_text
 from ..scenario.schema import Scenario
-from ..scenario.seeds import SEED_LIMIT
 from .store import (
     LOCK_NAME,
     atomic_bytes,
@@ -67,6 +63,12 @@ from .store import (
     writer_lock,
 )
 from .store import log as store_log
+from .sweep_spec import (
+    MAX_POINTS,
+    ParameterSpec,
+    SweepSpec,
+    load_spec,
+)
 
 __all__ = [
     "SweepPlan",
@@ -86,69 +88,9 @@ RATE_PER_PROCESS = 1.5e6
 #: A further process pays its start-up (interpreter, imports, loading the cached kernels:
 #: about 2 s), so it is started only for at least this much estimated work per process.
 MIN_SECONDS_PER_WORKER = 10.0
-MAX_POINTS = 5_000_000
 MAX_CHUNKS = 10_000  # the manifest holds one record per chunk
 #: Imported once by the fork server local workers are forked from (engine/preload.py).
 PRELOAD = (__name__, "coalition_sim.engine.preload")
-
-
-# --------------------------------------------------------------------------- the spec
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ParameterSpec(_Strict):
-    """A varied parameter: explicit ``values`` (factorial) or a range ``min``..``max``."""
-
-    name: str = Field(min_length=1)
-    values: list[float] | None = None
-    min: float | None = None
-    max: float | None = None
-    num: int | None = Field(None, ge=1, le=100_000, description="factorial: linspace count")
-
-
-class DesignSpec(_Strict):
-    kind: Literal["factorial", "lhs", "sobol", "morris"] = "factorial"
-    samples: int | None = Field(
-        None, ge=1, le=MAX_POINTS, description="lhs: points; sobol: base N; morris: trajectories"
-    )
-    second_order: bool = False  # sobol: also second-order indices
-    levels: int = Field(4, ge=2, le=100)  # morris grid levels
-
-
-class OutputSpec(_Strict):
-    every: int = Field(0, ge=0, le=5200, description="keep trajectories every k weeks (0: no)")
-    actors: bool = True  # per-actor final (and trajectory) commitment columns
-    event_counts: bool = False  # per-run event counters
-
-
-class SweepSpec(_Strict):
-    """A sweep: base scenario, design, parameters, replicates, steps, outputs and seed."""
-
-    name: str = Field(min_length=1)
-    description: str = ""
-    scenario: str = Field("baseline", min_length=1)
-    steps: int | None = Field(None, ge=1, le=5200)
-    replicates: int = Field(ge=1, le=1_000_000)
-    seed: int = Field(0, ge=0, lt=SEED_LIMIT)
-    set: dict[str, float] = Field(default_factory=dict)  # fixed overrides of the scenario
-    design: DesignSpec = Field(default_factory=DesignSpec)
-    parameters: list[ParameterSpec] = Field(default_factory=list)
-    outputs: OutputSpec = Field(default_factory=OutputSpec)
-
-
-def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
-    """Read and validate a sweep spec file; ConfigError (one line) if it is bad."""
-    p = config_path(path)
-    if not p.exists() and p.suffix != ".toml":
-        p = config_file("sweeps", f"{path}.toml")
-    data = read_toml(p)
-    try:
-        return SweepSpec.model_validate(data), p
-    except ValidationError as exc:
-        raise ConfigError(f"{p}: {_first_error(exc)}") from None
 
 
 # --------------------------------------------------------------------------- the plan
