@@ -121,6 +121,22 @@ def test_results_share_nothing_from_one_run_to_the_next(ens: E.Ensemble) -> None
     pd.testing.assert_frame_equal(second.trajectories, keep[1], check_exact=True)
 
 
+def test_the_older_pandas_path_gives_the_same_table(
+    ens: E.Ensemble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pandas before 3.0 has no ``create_dataframe_from_blocks``: the column-by-column
+    fallback of :mod:`coalition_sim.engine.tables` must give the same frame and bytes."""
+    from coalition_sim.engine import tables
+
+    p, seeds = points(ens)
+    fast = ens.run(p, seeds, counts=True, every=5)
+    monkeypatch.setattr(tables, "_from_blocks", None)
+    slow = ens.run(p, seeds, counts=True, every=5)
+    pd.testing.assert_frame_equal(slow.final, fast.final, check_exact=True)
+    pd.testing.assert_frame_equal(slow.trajectories, fast.trajectories, check_exact=True)  # type: ignore[arg-type]
+    assert parquet(slow.final) == parquet(fast.final)
+
+
 def test_a_block_layout_refuses_blocks_of_the_wrong_shape() -> None:
     layout = BlockLayout(("a", "b", "c"), (1, 2))
     with pytest.raises(ValueError, match="expected"):
