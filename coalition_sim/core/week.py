@@ -27,9 +27,9 @@ import numpy as np
 from . import codes
 from . import kernels as K
 from .codes import Mode, Posture, ProvocationLevel, SummitState
-from .events import EVENT_INDEX, EVENT_KINDS
+from .events import EVENT_INDEX, EVENT_KINDS, OUTCOMES
 from .params import Packed, ParamArrays, compile_params, pack
-from .state import METRIC_NAMES, STATE_DTYPES, STATE_TABLE, State, arrays, blank_state
+from .state import DERIVED, METRIC_NAMES, STATE_DTYPES, State, arrays, blank_state
 from .streams import seed_keys
 from .structure import Structure
 
@@ -67,6 +67,7 @@ __all__ = [
     "make_keys",
     "measure",
     "observe",
+    "outcome_flags",
     "outcomes",
     "pack",
     "pull_weights",
@@ -87,9 +88,8 @@ def initial_state(p: ParamArrays, struct: Structure, packed: Packed | None = Non
     ``packed``: ``pack(p)`` if the caller has it (saves packing again)."""
     st = blank_state(p)
     measure(st, p if packed is None else packed, struct)
-    for var in STATE_TABLE:
-        if isinstance(var.init, str) and var.init.startswith("@"):
-            getattr(st, var.name)[:] = st.metrics[var.init[1:]]
+    for name, reporter in DERIVED:
+        getattr(st, name)[:] = st.metrics[reporter]
     return st
 
 
@@ -336,10 +336,28 @@ def step(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray)
 # --------------------------------------------------------------------------- outcomes
 
 
+#: The event counter behind each outcome flag but the last (:data:`.events.OUTCOMES` order).
 _OUTCOME_EVENTS = (
     "summit_held", "agreement", "coalition_fracture", "pressure_unwound", "us_isolated",
     "strategic_test", "military_crisis", "summit_cancelled", "summit_revived",
 )  # fmt: skip
+_OUTCOME_COUNTERS = np.array([EVENT_INDEX[name] for name in _OUTCOME_EVENTS], dtype=np.intp)
+_AGREEMENT, _CRISIS, _TEST = (
+    _OUTCOME_EVENTS.index(name) for name in ("agreement", "military_crisis", "strategic_test")
+)
+
+
+def outcome_flags(st: State) -> np.ndarray:
+    """(len(OUTCOMES), R) bool, one row per outcome of :data:`.events.OUTCOMES`, each row
+    contiguous: the ensemble's final table takes it as one block (no column-by-column
+    assembly); :func:`outcomes` names its rows."""
+    flags = np.empty((len(OUTCOMES), st.counts.shape[0]), dtype=np.bool_)
+    np.greater(st.counts.T[_OUTCOME_COUNTERS], 0, out=flags[:-1])
+    # 'muddling_through' ([S20]): no agreement, no military crisis and no strategic test
+    np.logical_or(flags[_AGREEMENT], flags[_CRISIS], out=flags[-1])
+    np.logical_or(flags[-1], flags[_TEST], out=flags[-1])
+    np.logical_not(flags[-1], out=flags[-1])
+    return flags
 
 
 def outcomes(st: State) -> dict[str, np.ndarray]:
@@ -348,23 +366,7 @@ def outcomes(st: State) -> dict[str, np.ndarray]:
     'muddling_through' ([S20]) is neither breakthrough nor breakdown: no agreement, no
     military crisis and no strategic test.
     """
-    happened = st.counts > 0
-    c = {name: happened[:, EVENT_INDEX[name]] for name in _OUTCOME_EVENTS}
-    flags = {
-        "summit_held": c["summit_held"],
-        "agreement": c["agreement"],
-        "coalition_fractured": c["coalition_fracture"],
-        "pressure_unwound": c["pressure_unwound"],
-        "us_isolated": c["us_isolated"],
-        "strategic_test": c["strategic_test"],
-        "military_crisis": c["military_crisis"],
-        "summit_cancelled": c["summit_cancelled"],
-        "summit_revived": c["summit_revived"],
-    }
-    flags["muddling_through"] = ~(
-        flags["agreement"] | flags["military_crisis"] | flags["strategic_test"]
-    )
-    return flags
+    return dict(zip(OUTCOMES, outcome_flags(st), strict=True))
 
 
 def make_keys(seeds: np.ndarray | int) -> np.ndarray:

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 import solara.lab
 
-from ..engine.ensemble import Ensemble
+from ..engine.ensemble import built_ensemble
 from ..scenario.schema import Scenario
 from .guards import Refused
 
@@ -225,7 +225,9 @@ def page_ensemble(
     Returns a :class:`PageEnsemble`.
     """
     check_request(scn, n)
-    ens = Ensemble(scn)
+    # the engine of this scenario's content, reused while the page keeps running it (a
+    # request's own parameters and state are made per call: nothing carries over)
+    ens = built_ensemble(scn)
     p = ens.params(None, replicates=n)
     seeds = ens.seeds(seed, 1, n)
     if posterior is not None:
