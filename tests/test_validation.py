@@ -114,3 +114,31 @@ def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(target
     assert list(frame["row"]) == [16] and frame["draws"].iloc[0] == 3
     assert 0 <= frame["share"].iloc[0] <= 1
     assert frame["draws_passing"].iloc[0] == round(3 * frame["share"].iloc[0])
+    # per draw: the particle, its fitted values, and the failed checks of a failing row
+    draws = pd.read_csv(out / "posterior_draws.csv", keep_default_na=False)
+    assert list(draws["draw"]) == [1, 2, 3] and list(draws["row"]) == [16, 16, 16]
+    assert set(load_posterior(post).names) <= set(draws.columns)
+    assert int(draws["passed"].sum()) == frame["draws_passing"].iloc[0]
+    assert all((c == "") == p for c, p in zip(draws["failed_checks"], draws["passed"]))
+    assert "## Where the draws fail" in text
+
+
+def test_the_failing_draws_section_names_draws_values_and_checks() -> None:
+    from coalition_sim.experiments.signature_report import draws_frame, failing_draws_markdown
+    from coalition_sim.experiments.signatures import DrawResult
+
+    names = ["params.enforcement.defection_threshold", "params.prospect.summit_success"]
+    details = [
+        DrawResult(0, 11, {names[0]: 0.25, names[1]: 0.9}, {2: [("P(US isolation)", 0.0)]}),
+        DrawResult(1, 12, {names[0]: 0.55, names[1]: 0.8}, {}),
+        DrawResult(2, 13, {names[0]: 0.35, names[1]: 0.6}, {2: [("P(fracture)", 0.01)]}),
+    ]
+    md = failing_draws_markdown(details, {2: "failure modes"}, names)
+    assert "### Row 2 (failure modes): fails in 2 of 3 draws" in md
+    # medians: passing draws 0.55 (one draw), failing draws (0.25 + 0.35) / 2 = 0.3
+    assert "| `defection_threshold` | 0.55 | 0.3 |" in md
+    assert "| 3 | 13 | 0.35 | 0.6 | P(fracture) (0.010) |" in md
+    frame = draws_frame(details, [2], names)
+    assert list(frame["passed"]) == [False, True, False]
+    assert frame["failed_checks"].tolist() == ["P(US isolation)=0", "", "P(fracture)=0.01"]
+    assert "Every row passes" in failing_draws_markdown(details[1:2], {2: "x"}, names)

@@ -108,7 +108,11 @@ def cmd_signatures(args: argparse.Namespace) -> int:
 def _posterior_report(args: argparse.Namespace, post: object, rows: list, out: Path) -> list[Path]:
     import pandas as pd
 
-    from ..experiments.signature_report import posterior_markdown
+    from ..experiments.signature_report import (
+        draws_frame,
+        failing_draws_markdown,
+        posterior_markdown,
+    )
     from ..experiments.signatures import run_posterior
 
     t0 = time.perf_counter()
@@ -120,6 +124,9 @@ def _posterior_report(args: argparse.Namespace, post: object, rows: list, out: P
     command = " ".join(["python run.py", *args.argv[1:]])
     md = posterior_markdown(rows, ps.point, shares, args.draws, args.draw_replicates,
                             args.replicates, str(args.posterior), command)  # fmt: skip
+    mechanisms = {r.number: r.mechanism for r in ps.point}
+    names = list(post.names)  # type: ignore[attr-defined]
+    md = md.rstrip("\n") + "\n\n" + failing_draws_markdown(ps.details, mechanisms, names)
     secs = time.perf_counter() - t0
     md = md.rstrip("\n") + f"\n\nWall time of the posterior part: {secs:.0f} s.\n"
     (out / "posterior.md").write_text(md, encoding="utf-8")
@@ -132,4 +139,7 @@ def _posterior_report(args: argparse.Namespace, post: object, rows: list, out: P
          for n, p in ((r.number, r) for r in ps.point)]
     )  # fmt: skip
     frame.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
-    return [out / "posterior.md", out / "posterior.csv"]
+    draws_frame(ps.details, sorted(mechanisms), names).to_csv(
+        out / "posterior_draws.csv", index=False, float_format="%.6g"
+    )
+    return [out / "posterior.md", out / "posterior.csv", out / "posterior_draws.csv"]

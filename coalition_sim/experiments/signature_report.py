@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,15 @@ import pandas as pd
 
 from .signature_suite import RowResult
 
-__all__ = ["forest_plot", "markdown", "posterior_markdown", "results_frame", "write_report"]
+__all__ = [
+    "draws_frame",
+    "failing_draws_markdown",
+    "forest_plot",
+    "markdown",
+    "posterior_markdown",
+    "results_frame",
+    "write_report",
+]
 
 
 def results_frame(rows: list[RowResult]) -> pd.DataFrame:
@@ -171,3 +180,59 @@ def posterior_markdown(
         )
     lines.append("")
     return "\n".join(lines)
+
+
+def failing_draws_markdown(
+    details: Sequence[Any], mechanisms: Mapping[int, str], names: Sequence[str]
+) -> str:
+    """Where the posterior draws fail: for each row that fails in some draw, the draws with
+    their fitted values (parameters by their last name) and the failed checks with their
+    estimates, and each parameter's median over passing and over failing draws. ``details``:
+    :class:`coalition_sim.experiments.signatures.DrawResult` per draw, in order."""
+    short = [n.rsplit(".", 1)[-1] for n in names]
+    lines = ["## Where the draws fail", ""]
+    rows = sorted({num for d in details for num in d.failed})
+    if not rows:
+        return "\n".join([*lines, "Every row passes in every draw.", ""])
+    for num in rows:
+        bad = [d for d in details if num in d.failed]
+        good = [d for d in details if num not in d.failed]
+        lines += [
+            f"### Row {num} ({mechanisms.get(num, '?')}): fails in {len(bad)} of {len(details)} "
+            "draws",
+            "",
+            "| parameter | median, passing draws | median, failing draws |",
+            "|---|---|---|",
+        ]
+        for n, sh in zip(names, short, strict=True):
+            med = [
+                f"{float(np.median([d.values[n] for d in ds])):.3g}" if ds else "-"
+                for ds in (good, bad)
+            ]
+            lines.append(f"| `{sh}` | {med[0]} | {med[1]} |")
+        lines += [
+            "",
+            "| draw | particle | " + " | ".join(short) + " | failed checks (estimate) |",
+            "|---|---|" + "---|" * len(short) + "---|",
+        ]
+        for d in bad:
+            vals = " | ".join(f"{d.values[n]:.3g}" for n in names)
+            checks = "; ".join(f"{label} ({est:.3f})" for label, est in d.failed[num])
+            lines.append(f"| {d.draw + 1} | {d.particle} | {vals} | {checks} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def draws_frame(details: Sequence[Any], rows: Sequence[int], names: Sequence[str]) -> pd.DataFrame:
+    """One line per (draw, row): the draw, its particle and fitted values, whether the row
+    passed and its failed checks ('label=estimate' joined by ' | ')."""
+    out = []
+    for d in details:
+        for num in rows:
+            failed = d.failed.get(num, [])
+            out.append({
+                "draw": d.draw + 1, "particle": d.particle, **{n: d.values[n] for n in names},
+                "row": num, "passed": num not in d.failed,
+                "failed_checks": " | ".join(f"{label}={est:.6g}" for label, est in failed),
+            })  # fmt: skip
+    return pd.DataFrame(out)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,7 @@ __all__ = [
     "ROWS",
     "ArmResult",
     "Check",
+    "DrawResult",
     "PosteriorSignatures",
     "RowFn",
     "RowResult",
@@ -93,6 +94,19 @@ def run_suite(
 
 
 @dataclass
+class DrawResult:
+    """One posterior draw: which particle, its fitted values, and each failing row's failed
+    checks (label, estimate). Why keep them: a share of passing draws says how often a
+    mechanism shows, not where in the posterior it fails; the failed checks against the
+    draws' values do (e.g. a failure mode that needs a high enforcement threshold)."""
+
+    draw: int
+    particle: int
+    values: dict[str, float]
+    failed: dict[int, list[tuple[str, float]]]  # row number -> failed checks
+
+
+@dataclass
 class PosteriorSignatures:
     """The suite at the calibrated point and in each of ``draws`` posterior draws."""
 
@@ -100,6 +114,7 @@ class PosteriorSignatures:
     passes: dict[int, list[bool]]  # row number -> pass in each draw
     draws: int
     replicates: int
+    details: list[DrawResult] = field(default_factory=list)  # one per draw, in order
 
     def share(self, row: int) -> Interval:
         """Share of draws in which ``row`` passes, with Wilson's 95% interval."""
@@ -125,11 +140,18 @@ def run_posterior(
     seeds = run_seeds(seed, np.arange(draws), np.zeros(draws, dtype=np.int64))
     idx = post.draw(seeds)
     passes: dict[int, list[bool]] = {r.number: [] for r in point}
+    details: list[DrawResult] = []
     for i, k in enumerate(idx):
         values = {n: float(post.values[k, j]) for j, n in enumerate(post.names)}
         rows = run_suite(replicates, seed, only, base=values)
         for r in rows:
             passes[r.number].append(r.passed)
+        failed = {
+            r.number: [(c.label, float(c.interval.estimate)) for c in r.checks if not c.passed]
+            for r in rows
+            if not r.passed
+        }
+        details.append(DrawResult(i, int(k), values, failed))
         say(f"posterior draw {i + 1}/{draws} (particle {int(k)}): "
             f"{sum(r.passed for r in rows)} of {len(rows)} rows pass")  # fmt: skip
-    return PosteriorSignatures(point, passes, draws, replicates)
+    return PosteriorSignatures(point, passes, draws, replicates, details)
