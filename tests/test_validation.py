@@ -119,7 +119,7 @@ def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(target
     assert list(draws["draw"]) == [1, 2, 3] and list(draws["row"]) == [16, 16, 16]
     assert set(load_posterior(post).names) <= set(draws.columns)
     assert int(draws["passed"].sum()) == frame["draws_passing"].iloc[0]
-    assert all((c == "") == p for c, p in zip(draws["failed_checks"], draws["passed"]))
+    assert all((c == "") == p for c, p in zip(draws["failed_checks"], draws["passed"], strict=True))
     assert "## Where the draws fail" in text
 
 
