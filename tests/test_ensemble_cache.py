@@ -281,7 +281,9 @@ def test_a_run_without_overrides_shares_the_base_and_gives_the_same_bytes(
 
 
 @pytest.mark.parametrize("replicates", [0, -2, 2.5, "3", None])
-def test_bad_replicates_fail_as_with_a_copy(replicates: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_replicates_fail_as_with_a_copy(
+    replicates: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     now = _outcome(lambda: E.run_ensemble("baseline", replicates, steps=STEPS))
     with monkeypatch.context() as m:
         _copying(m)
