@@ -257,3 +257,35 @@ def test_bad_input_fails_as_it_did_before_the_cache(
         before = _outcome(lambda: E.run_ensemble(scenario, REPS, steps=steps))
     assert first == second == before
     assert before[0] != "ok" or case == "steps as text"
+
+
+def _copying(m: pytest.MonkeyPatch) -> None:
+    """run_ensemble as it was: every call copies the base set (``params``)."""
+    m.setattr(E.Ensemble, "shared_point", lambda self, r: self.params(replicates=r))
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "summit_2018"])
+def test_a_run_without_overrides_shares_the_base_and_gives_the_same_bytes(
+    scenario: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = run(scenario, seed=5)
+    ens = E.built_ensemble(scenario, STEPS)
+    p = ens.shared_point(REPS)
+    assert p.actor.capability is ens.base.actor.capability  # no copy
+    assert p.n_rows == REPS and p.n_stored == ens.base.n_stored
+    with monkeypatch.context() as m:
+        _copying(m)
+        copied = run(scenario, seed=5)
+    assert same_run(shared, copied)
+    assert same_run(run(scenario, seed=5), shared)  # the shared base is left as it was
+
+
+@pytest.mark.parametrize("replicates", [0, -2, 2.5, "3", None])
+def test_bad_replicates_fail_as_with_a_copy(
+    replicates: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = _outcome(lambda: E.run_ensemble("baseline", replicates, steps=STEPS))
+    with monkeypatch.context() as m:
+        _copying(m)
+        before = _outcome(lambda: E.run_ensemble("baseline", replicates, steps=STEPS))
+    assert now == before and now[0] != "ok"
