@@ -10,8 +10,9 @@ forked from a fork server that imported the given modules once (``preload``). At
 most ``2 x workers`` tasks are in flight, so memory stays bounded however many tasks there
 are. With ``scheduler`` (``tcp://host:8786``) the tasks go to a dask.distributed cluster.
 
-Each process keeps ONE cache of compiled engines (:func:`compiled`): compiling a scenario
-to arrays costs milliseconds, a chunk reuses it.
+Each process keeps ONE cache of compiled engines (:func:`compiled`, which is
+:func:`.ensemble.built_ensemble`): compiling a scenario to arrays costs milliseconds, a
+chunk reuses it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from .cluster import Stamped, check_workers, code_stamp
-from .ensemble import Ensemble
+from .ensemble import Ensemble, built_ensemble
 from .workers import die_with_parent
 
 __all__ = ["SchedulerLost", "compiled", "connect", "run_tasks"]
@@ -36,21 +37,23 @@ DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 DASK_CONNECT_TIMEOUT = "20s"
 
 
-_ENGINES: dict[str, Ensemble] = {}  # per-process cache of compiled base scenarios
-_MAX_ENGINES = 8
+_SCENARIOS: dict[str, Scenario] = {}  # a JSON dump's validated scenario, by the dump's hash
+_MAX_SCENARIOS = 8
 
 
 def compiled(scenario: Scenario | Mapping[str, Any]) -> Ensemble:
-    """The compiled engine of ``scenario`` (an object or its JSON dump), cached by content."""
-    data = scenario.model_dump(mode="json") if isinstance(scenario, Scenario) else scenario
-    key = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    ens = _ENGINES.get(key)
-    if ens is None:
-        if len(_ENGINES) >= _MAX_ENGINES:
-            _ENGINES.clear()
-        scn = scenario if isinstance(scenario, Scenario) else Scenario.model_validate(data)
-        ens = _ENGINES[key] = Ensemble(scn)
-    return ens
+    """The compiled engine of ``scenario`` (an object or its JSON dump): the process's one
+    content-keyed engine cache, :func:`.ensemble.built_ensemble`. A dump (what a sweep task
+    carries) is validated once per distinct content, not once per chunk."""
+    if isinstance(scenario, Scenario):
+        return built_ensemble(scenario)
+    key = hashlib.sha256(json.dumps(scenario, sort_keys=True, default=str).encode()).hexdigest()
+    scn = _SCENARIOS.get(key)
+    if scn is None:
+        if len(_SCENARIOS) >= _MAX_SCENARIOS:
+            _SCENARIOS.clear()
+        scn = _SCENARIOS[key] = Scenario.model_validate(scenario)
+    return built_ensemble(scn)
 
 
 def _bounded(
