@@ -19,7 +19,7 @@ TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
 HISTORY = ROOT / "configs" / "history"
 COALITION = (
     "unsc_unanimity_2016_2017", "prc_trade_ratio_2017", "us_compromise_share_2016_2017",
-    "prc_enforcement_up_2017", "coalition_held_2016_2017", "rok_hardline_2016",
+    "prc_enforcement_up_2017", "coalition_held_2016_2017", "prc_lax_before_2270", "rok_hardline_2016",
     "rok_engagement_turn_2017", "prc_loosening_2018", "rok_loosening_2018", "rok_summits_2018",
 )  # fmt: skip
 
@@ -75,6 +75,7 @@ def _text(**replace: str) -> str:
         ({'response = "escalate"': 'response = "compromise"'}, "gives 0.1667 from the record"),
         ({'rule = "rok_summits_2018"': 'rule = "rok_summit"'}, "names no record.coalition entry"),
         ({'rule = "rok_hardline_2016"': 'rule = "prc_loosening_2018"'}, "is a 'shift' fact"),
+        ({'rule = "prc_lax_before_2270"': 'rule = "rok_hardline_2016"'}, "is a 'above' fact"),
         ({"window = [2018-04-27, 2018-09-20]": "window = [2018-04-27, 2019-09-20]"},
          "leaves scenario"),
         ({'actor = "ROK"\nvariable = "engagement"': 'actor = "JPN"\nvariable = "engagement"'},
@@ -109,6 +110,11 @@ def test_known_answers_at_the_threshold_extremes(targets) -> None:
     assert np.isnan(u0).mean() < 0.5  # most runs have a strategic test to answer
     assert _with_threshold(targets, 0.0, "rok_hardline_2016").min() == 1.0
     assert _with_threshold(targets, 1.0, "rok_hardline_2016").max() == 0.0
+    # 'below' is the mirror: never below threshold 0, always below threshold 1, and at the
+    # PRC's start (0.4) the first week already decides it
+    assert _with_threshold(targets, 0.0, "prc_lax_before_2270").max() == 0.0
+    assert _with_threshold(targets, 1.0, "prc_lax_before_2270").min() == 1.0
+    assert _with_threshold(targets, 0.4, "prc_lax_before_2270").max() == 0.0
     # nothing enforced at threshold 1 (softness 0.08): trade unchanged, ratio ~ 1
     r1 = _with_threshold(targets, 1.0, "prc_trade_ratio_2017")
     np.testing.assert_allclose(r1, 1.0, atol=0.01)

@@ -26,6 +26,8 @@ statistic of the simulated runs, compared with the record by the target file
 - ``above`` (binary per run): the actor's ``variable`` is at or above its model threshold in
   every week of the window: commitment against the enforcement threshold, engagement against
   ``params.volatility.want_threshold`` (the level at which an actor wants a meeting).
+- ``below`` (binary per run): the actor's ``variable`` is below that threshold in every week
+  of the window (a partner that, by the record, did not yet enforce: China before UNSCR 2270).
 - ``held`` (binary per run): none of ``events`` happens in the window.
 
 Binary statistics are scored like the fact statistics (-log of the simulated share, see
@@ -166,7 +168,7 @@ def parse_coalition(e: StatisticEntry, record: Record, scn: Scenario, where: str
     actor_ok(f.actor)
     if not f.variable:
         raise ConfigError(f"{where}: record.coalition '{f.key}' needs 'variable'")
-    if e.kind == "above":
+    if e.kind in ("above", "below"):
         win = _steps(scn, f.window, "window", where)
         return Statistic(e.name, e.scenario, e.kind, e.year, 1.0, actor=f.actor,
                          variable=f.variable, window=win, **base)  # fmt: skip
@@ -182,7 +184,7 @@ def parse_coalition(e: StatisticEntry, record: Record, scn: Scenario, where: str
 
 def last_step(st: Statistic, year_last: int) -> int:
     """The last week a coalition statistic reads (``year_last``: last step of its year)."""
-    if st.kind in ("shift", "above", "held"):
+    if st.kind in ("shift", "above", "below", "held"):
         return st.window[1]
     return year_last + (st.lag if st.kind == "unanimity" else 0)
 
@@ -214,7 +216,7 @@ class CoalitionTracker:
         )
         self.marks: set[int] = set()
         for s in self.stats:
-            if s.kind in ("above", "held"):
+            if s.kind in ("above", "below", "held"):
                 self.ok[s.name] = np.ones(n, dtype=bool)
             if s.kind == "held":
                 self.marks |= {s.window[0] - 1, s.window[1]}
@@ -245,12 +247,12 @@ class CoalitionTracker:
                     if a <= t <= b:
                         v = self._var(state, s.actor, s.variable) if v is None else v
                         self.sums[(s.name, part)] += v
-            elif s.kind == "above":
+            elif s.kind in ("above", "below"):
                 a, b = s.window
                 if a <= t <= b:
                     v = self._var(state, s.actor, s.variable)
                     level = self.thr if s.variable == "commitment" else self.want
-                    self.ok[s.name] &= v >= level
+                    self.ok[s.name] &= (v >= level) if s.kind == "above" else (v < level)
             elif s.kind == "ratio":
                 a, b = self.years[s.name]
                 y1 = self.years[s.name + ":first"]
@@ -269,7 +271,7 @@ class CoalitionTracker:
                 na = s.window[1] - s.window[0] + 1
                 d = self.sums[(s.name, "a")] / na - self.sums[(s.name, "b")] / nb
                 out[s.name] = (d > 0 if s.direction == "up" else d < 0).astype(np.float64)
-            elif s.kind == "above":
+            elif s.kind in ("above", "below"):
                 out[s.name] = self.ok[s.name].astype(np.float64)
             elif s.kind == "held":
                 idx = [events.EVENT_INDEX[e] for e in s.events]

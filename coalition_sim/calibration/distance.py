@@ -22,7 +22,7 @@ __all__ = ["DISTANCE", "distance", "prior_design"]
 
 DISTANCE = (
     "sum over count statistics of ((mean simulated weeks - observed) / sqrt(max(observed, 1)))^2 "
-    "+ sum over binary facts (and the coalition's binary statistics: shift, above, held) of "
+    "+ sum over binary facts (and the coalition's binary statistics: shift, above, below, held) of "
     "-log(max(simulated share of runs with the fact, 1/(K+1))) "
     "+ sum over timing and tightening statistics of ((mean simulated - observed) / scale)^2, "
     "scale stated per statistic in the target file; each term times its weight"

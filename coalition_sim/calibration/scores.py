@@ -82,8 +82,9 @@ GROUPS = ("launches", "summitry", "coalition")
 #: Naive baselines, in the order the report lists them.
 BASELINES = ("climatology", "poisson", "base_rate")
 _LAUNCH_EVENTS = ("conventional_test", "strategic_test")
-#: Kinds scored as yes/no facts (per run 0 or 1); the coalition issue adds shift/above/held.
-BINARY = ("fact", "shift", "above", "held")
+#: Kinds scored as yes/no facts (per run 0 or 1); the coalition issue adds
+#: shift/above/below/held.
+BINARY = ("fact", "shift", "above", "below", "held")
 _SUMMIT = ("summit_held", "summit_cancelled", "summit_revived", "cancelled_before_held")
 WEEKS_PER_YEAR = 52
 

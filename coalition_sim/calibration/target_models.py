@@ -41,12 +41,12 @@ FACTS = ("summit_held", "cancelled_before_held", "summit_revived", "moratorium_h
 
 
 #: Statistics of the coalition's facts (calibration.coalition).
-COALITION_KINDS = ("unanimity", "ratio", "share", "shift", "above", "held")
+COALITION_KINDS = ("unanimity", "ratio", "share", "shift", "above", "below", "held")
 
 
 #: Kinds whose per-run value is 0/1 and whose candidate summary is a probability, scored
 #: -log(max(p, 1/(K+1))) in the distance.
-BINARY_KINDS = ("fact", "shift", "above", "held")
+BINARY_KINDS = ("fact", "shift", "above", "below", "held")
 
 
 #: Events whose weeks a count statistic may target.
@@ -81,11 +81,12 @@ class CoalitionFact(_Strict):
 
     ``kind`` = "shift": the actor's ``variable`` is ``direction`` over the window ``after``
     compared with the window ``before``; "above": the variable stays at or above its model
-    threshold all through ``window``; "held": none of ``events`` happens in ``window``.
+    threshold all through ``window``; "below": it stays below that threshold all through
+    ``window``; "held": none of ``events`` happens in ``window``.
     """
 
     key: str = Field(min_length=1)
-    kind: Literal["shift", "above", "held"]
+    kind: Literal["shift", "above", "below", "held"]
     actor: str = ""
     variable: Literal["commitment", "engagement", ""] = ""
     direction: Literal["up", "down", ""] = ""
@@ -134,7 +135,7 @@ class StatisticEntry(_Strict):
     name: str = Field(min_length=1)
     scenario: str = Field(min_length=1)
     kind: Literal["weeks", "fact", "first_week", "last_week", "tightening", "unanimity", "ratio",
-                  "share", "shift", "above", "held"]  # fmt: skip
+                  "share", "shift", "above", "below", "held"]  # fmt: skip
     year: int
     event: (
         Literal["conventional_test", "strategic_test", "summit_cancelled", "summit_revived",
