@@ -54,7 +54,7 @@ import numpy as np
 from scipy import stats as sps
 
 from ..scenario.loading import ConfigError
-from .targets import Record, Statistic, Targets, derive_observed
+from .targets import BINARY_KINDS, Record, Statistic, Targets, derive_observed
 from .timing import timing_date
 
 __all__ = [
@@ -82,9 +82,9 @@ GROUPS = ("launches", "summitry", "coalition")
 #: Naive baselines, in the order the report lists them.
 BASELINES = ("climatology", "poisson", "base_rate")
 _LAUNCH_EVENTS = ("conventional_test", "strategic_test")
-#: Kinds scored as yes/no facts (per run 0 or 1); the coalition issue adds
-#: shift/above/below/held.
-BINARY = ("fact", "shift", "above", "below", "held")
+#: Kinds scored as yes/no facts (per run 0 or 1): the distance's own list, declared once in
+#: ``target_models``.
+BINARY = BINARY_KINDS
 _SUMMIT = ("summit_held", "summit_cancelled", "summit_revived", "cancelled_before_held")
 WEEKS_PER_YEAR = 52
 
