@@ -64,7 +64,10 @@ def test_distance_is_zero_at_the_record_and_grows_away_from_it(targets) -> None:
     worse["conventional_2016"] = np.array([20.0])  # 4 weeks off on a scale of 4: +1
     assert distance(targets, worse, replicates=100)[0] == pytest.approx(1.0)
     worse["summit_held_2018"] = np.array([0.0])  # never held: floored at 1/(K+1)
-    assert distance(targets, worse, replicates=100)[0] == pytest.approx(1.0 + np.log(101))
+    # a fact's term is its deviance, -2 log p, on the scale of a squared z-score
+    assert distance(targets, worse, replicates=100)[0] == pytest.approx(1.0 + 2 * np.log(101))
+    worse["summit_held_2018"] = np.array([0.5])  # held in half the runs: -2 log 0.5
+    assert distance(targets, worse, replicates=100)[0] == pytest.approx(1.0 + 2 * np.log(2))
 
 
 def test_prior_design_is_seeded_and_inside_the_box(targets) -> None:

@@ -127,11 +127,11 @@ def test_binary_statistics_are_zero_one_and_scored_like_facts(targets) -> None:
     runs = per_run_statistics(sub, theta, 50, 3)
     for s in sub.statistics:
         assert set(np.unique(runs[s.name])) <= {0.0, 1.0}, s.name
-    # a share of 1 costs nothing, a share of 0 costs -log(1/(K+1))
+    # a share of 1 costs nothing, a share of 0 costs -2 log(1/(K+1)) (its deviance)
     one = {s.name: np.array([1.0]) for s in sub.statistics}
     assert distance(sub, one, 50)[0] == pytest.approx(0.0)
     zero = {s.name: np.array([0.0]) for s in sub.statistics}
-    assert distance(sub, zero, 50)[0] == pytest.approx(len(sub.statistics) * np.log(51))
+    assert distance(sub, zero, 50)[0] == pytest.approx(len(sub.statistics) * 2 * np.log(51))
 
 
 def test_statistics_do_not_depend_on_batching(targets) -> None:

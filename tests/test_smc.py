@@ -58,7 +58,7 @@ def test_record_gives_the_timing_and_tightening_statistics(targets) -> None:
     # every 2016-17 strategic test was followed by a UNSC resolution within 12 weeks
     assert obs["tightening_2016_2017"].observed == 1.0
     assert obs["moratorium_2018"].kind == "fact"
-    binary = ("weeks", *BINARY_KINDS)  # binary kinds are scored by -log(share), no scale
+    binary = ("weeks", *BINARY_KINDS)  # binary kinds are scored by -2 log(share), no scale
     assert all(s.scale > 0 for s in targets.statistics if s.kind not in binary)
 
 

@@ -142,3 +142,17 @@ def test_the_failing_draws_section_names_draws_values_and_checks() -> None:
     assert list(frame["passed"]) == [False, True, False]
     assert frame["failed_checks"].tolist() == ["P(US isolation)=0", "", "P(fracture)=0.01"]
     assert "Every row passes" in failing_draws_markdown(details[1:2], {2: "x"}, names)
+
+
+def test_the_full_size_fits_its_folds_as_the_committed_fit(targets) -> None:
+    """``--size full`` takes the fold fits' sizes from the target file's [smc] (declared
+    once): a change of the fit's runs per particle reaches the cross-validation too."""
+    from coalition_sim.validation.report import SIZES, size_for
+
+    full = size_for("full", targets)
+    smc = targets.smc
+    assert (full.particles, full.replicates, full.max_generations, full.max_runs) == (
+        smc.particles, smc.replicates, smc.max_generations, smc.max_runs
+    )  # fmt: skip
+    assert full.draws == SIZES["full"].draws
+    assert size_for("small", targets) == SIZES["small"]

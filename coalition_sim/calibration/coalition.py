@@ -30,7 +30,7 @@ statistic of the simulated runs, compared with the record by the target file
   of the window (a partner that, by the record, did not yet enforce: China before UNSCR 2270).
 - ``held`` (binary per run): none of ``events`` happens in the window.
 
-Binary statistics are scored like the fact statistics (-log of the simulated share, see
+Binary statistics are scored like the fact statistics (-2 log of the simulated share, see
 :data:`coalition_sim.calibration.estimate.DISTANCE`); the others by ((mean - observed) /
 scale)^2. Values are computed per run during the one pass over the batched ensemble that
 :mod:`coalition_sim.calibration.stats` makes (accumulators, no stored trajectories).

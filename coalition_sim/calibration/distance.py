@@ -4,9 +4,16 @@ sequential one (:mod:`.smc`), siblings that both stand on this module (issue 21 
 Distance of a candidate (``DISTANCE`` says the same in words, and ``fit.json`` stores it):
 
     d = sum over count statistics   ((mean simulated weeks - observed) / sqrt(max(observed, 1)))**2
-      + sum over yes/no statistics  -log(max(simulated share of runs with the fact, 1 / (K + 1)))
+      + sum over yes/no statistics  -2 log(max(simulated share of runs with the fact, 1 / (K + 1)))
       + sum over timing, tightening and continuous coalition statistics
                                     ((mean simulated - observed) / scale)**2
+
+Every term is on one scale, a deviance (-2 log likelihood up to a constant): a squared
+z-score is the deviance of a normal observation, and -2 log p that of a yes/no fact given
+probability p. (Until 0.3.0 the yes/no terms were -log p, half their deviance: a fact the
+candidate could not reproduce cost at most log 21 = 3.0 beside squared z-scores of the same
+evidential weight that cost twice as much, so the fit gave the record's facts half the say of
+its counts and dates.)
 """
 
 from __future__ import annotations
@@ -23,9 +30,10 @@ __all__ = ["DISTANCE", "distance", "prior_design"]
 DISTANCE = (
     "sum over count statistics of ((mean simulated weeks - observed) / sqrt(max(observed, 1)))^2 "
     "+ sum over binary facts (and the coalition's binary statistics: shift, above, below, held) of "
-    "-log(max(simulated share of runs with the fact, 1/(K+1))) "
+    "-2 log(max(simulated share of runs with the fact, 1/(K+1))) "
     "+ sum over timing and tightening statistics of ((mean simulated - observed) / scale)^2, "
-    "scale stated per statistic in the target file; each term times its weight"
+    "scale stated per statistic in the target file; each term times its weight (every term a "
+    "deviance: -2 log likelihood up to a constant)"
 )
 
 
@@ -54,7 +62,7 @@ def distance(targets: Targets, values: dict[str, np.ndarray], replicates: int) -
     for st in targets.statistics:
         v = np.asarray(values[st.name], dtype=np.float64)
         if st.kind in BINARY_KINDS:
-            d = d - st.weight * np.log(np.maximum(v, floor))
+            d = d - 2.0 * st.weight * np.log(np.maximum(v, floor))
         else:
             scale = st.scale if st.scale > 0 else np.sqrt(max(st.observed, 1.0))
             d = d + st.weight * ((v - st.observed) / scale) ** 2

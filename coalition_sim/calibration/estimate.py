@@ -11,7 +11,7 @@ Zhang and Balding 2002).
 Distance of a candidate (``DISTANCE`` below says the same in words, and ``fit.json`` stores it):
 
     d = sum over count statistics   ((mean simulated weeks - observed) / sqrt(max(observed, 1)))**2
-      + sum over binary facts       -log(max(simulated share of runs with the fact, 1 / (K + 1)))
+      + sum over binary facts       -2 log(max(simulated share of runs with the fact, 1 / (K + 1)))
 
 The targets (facts, how each maps to a statistic, priors and ABC settings) live in a TOML
 file (``configs/calibration/targets.toml``), never in code.

@@ -45,7 +45,7 @@ COALITION_KINDS = ("unanimity", "ratio", "share", "shift", "above", "below", "he
 
 
 #: Kinds whose per-run value is 0/1 and whose candidate summary is a probability, scored
-#: -log(max(p, 1/(K+1))) in the distance.
+#: -2 log(max(p, 1/(K+1))) in the distance (a deviance, like the squared z-scores).
 BINARY_KINDS = ("fact", "shift", "above", "below", "held")
 
 

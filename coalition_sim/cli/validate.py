@@ -125,9 +125,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
         raise ConfigError(f"--workers must be 1 or 2 on this machine, got {args.workers}")
     from ..scenario.library import config_dir
-    from ..validation.report import SIZES
+    from ..validation.report import size_for
 
-    size = SIZES[args.size]
+    size = size_for(args.size, targets)
     if args.draws:
         size = dataclasses.replace(size, draws=draws)
     abl_path = args.ablations or config_dir() / "validation" / "ablations.toml"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..experiments.signatures import run_posterior, run_suite
 from .ablation import AblationResult, load_ablations, run_ablations
 from .cv import Fold, FoldSettings, run_folds
 
-__all__ = ["SIZES", "Size", "run_validation", "write_validation"]
+__all__ = ["SIZES", "Size", "run_validation", "size_for", "write_validation"]
 
 #: Shrinkage below which a parameter counts as not identified by the record.
 IDENTIFIED = 0.2
@@ -52,8 +52,21 @@ class Size:
 SIZES = {
     "tiny": Size(12, 2, 2, None, 60, 60, 2, 40, 20),
     "small": Size(200, 10, 10, 150_000, 1000, 500, 12, 200, 200),
-    "full": Size(400, 20, 20, 1_500_000, 3000, 2000, 24, 500, 400),
+    # the fit sizes of "full" (0, None) are the committed fit's own ([smc] of the target
+    # file, see :func:`size_for`): the folds are fitted as the posterior they judge was
+    "full": Size(0, 0, 0, None, 3000, 2000, 24, 500, 400),
 }
+
+
+def size_for(name: str, targets: Targets) -> Size:
+    """The run sizes of ``--size name``; for "full", the fit's population, runs per
+    particle, generations and run ceiling are the target file's ``[smc]`` (declared once)."""
+    size = SIZES[name]
+    if name != "full":
+        return size
+    smc = targets.smc
+    return replace(size, particles=smc.particles, replicates=smc.replicates,
+                   max_generations=smc.max_generations, max_runs=smc.max_runs)  # fmt: skip
 
 
 def shrinkage(targets: Targets, post: Posterior) -> list[dict[str, Any]]:
