@@ -19,8 +19,8 @@ TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
 HISTORY = ROOT / "configs" / "history"
 COALITION = (
     "unsc_unanimity_2016_2017", "prc_trade_ratio_2017", "us_compromise_share_2016_2017",
-    "prc_enforcement_up_2017", "coalition_held_2016_2017", "prc_lax_before_2270", "rok_hardline_2016",
-    "rok_engagement_turn_2017", "prc_loosening_2018", "rok_loosening_2018", "rok_summits_2018",
+    "prc_enforcement_up_2017", "coalition_held_2016_2017", "prc_lax_before_2270",
+    "prc_enforcing_late_2017", "rok_hardline_2016", "rok_engagement_turn_2017", "prc_loosening_2018", "rok_loosening_2018", "rok_summits_2018",
 )  # fmt: skip
 
 
@@ -115,6 +115,10 @@ def test_known_answers_at_the_threshold_extremes(targets) -> None:
     assert _with_threshold(targets, 0.0, "prc_lax_before_2270").max() == 0.0
     assert _with_threshold(targets, 1.0, "prc_lax_before_2270").min() == 1.0
     assert _with_threshold(targets, 0.4, "prc_lax_before_2270").max() == 0.0
+    # 'above' for the PRC in late 2017, the other side of the bracket: always at threshold 0,
+    # never at threshold 1
+    assert _with_threshold(targets, 0.0, "prc_enforcing_late_2017").min() == 1.0
+    assert _with_threshold(targets, 1.0, "prc_enforcing_late_2017").max() == 0.0
     # nothing enforced at threshold 1 (softness 0.08): trade unchanged, ratio ~ 1
     r1 = _with_threshold(targets, 1.0, "prc_trade_ratio_2017")
     np.testing.assert_allclose(r1, 1.0, atol=0.01)
