@@ -75,6 +75,26 @@ def steps(no_forecast: bool) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
+STUDY_SPEC = ROOT / "configs" / "studies" / "coalition_fracture.toml"
+
+
+def _clear_study_data() -> None:
+    """Remove the study's own data folder (the spec's ``data``, under outputs/) before the
+    study step: after a refit changes the base scenario (the 2018 starts' fatigue) its sweep
+    has another spec hash, and the sweep refuses to write into a folder that holds another
+    sweep. The report in docs/studies/ is regenerated from the fresh data."""
+    import shutil
+    import tomllib
+
+    data = tomllib.loads(STUDY_SPEC.read_text(encoding="utf-8"))["data"]
+    folder = (ROOT / data).resolve()
+    if not folder.is_relative_to((ROOT / "outputs").resolve()):
+        raise SystemExit(f"refit: {STUDY_SPEC.name}: data = {data!r} is not under outputs/")
+    if folder.exists():
+        print(f"refit: study: removing the previous study data {data}", file=sys.stderr)
+        shutil.rmtree(folder)
+
+
 def _children_cpu() -> float:
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
@@ -144,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refit: {name}: {shown}", file=sys.stderr, flush=True)
         if args.dry_run:
             continue
+        if name == "study":
+            _clear_study_data()
         load0 = os.getloadavg()
         cpu0, t0 = _children_cpu(), time.perf_counter()
         # niced: the machine is shared (and so are CI's cores)
