@@ -52,6 +52,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 POSTERIOR = "configs/calibration/posterior.parquet"
+STUDY = (
+    "configs/studies/coalition_fracture.toml"  # the study step's spec (its data is cleared first)
+)
 SIG_DRAWS = 24
 SIG_DRAW_REPLICATES = 2000
 
@@ -71,11 +74,8 @@ def steps(no_forecast: bool) -> dict[str, list[str]]:
                        "--draws", str(SIG_DRAWS), "--draw-replicates", str(SIG_DRAW_REPLICATES)],
         "validate": [PY, "run.py", "validate", "--workers", "2", "--quiet"],
         "diagnose": [PY, "run.py", "diagnose"],
-        "study": [PY, "run.py", "study", "configs/studies/coalition_fracture.toml", "--quiet"],
+        "study": [PY, "run.py", "study", STUDY, "--quiet"],
     }  # fmt: skip
-
-
-STUDY_SPEC = ROOT / "configs" / "studies" / "coalition_fracture.toml"
 
 
 def _clear_study_data() -> None:
@@ -86,10 +86,10 @@ def _clear_study_data() -> None:
     import shutil
     import tomllib
 
-    data = tomllib.loads(STUDY_SPEC.read_text(encoding="utf-8"))["data"]
+    data = tomllib.loads((ROOT / STUDY).read_text(encoding="utf-8"))["data"]
     folder = (ROOT / data).resolve()
     if not folder.is_relative_to((ROOT / "outputs").resolve()):
-        raise SystemExit(f"refit: {STUDY_SPEC.name}: data = {data!r} is not under outputs/")
+        raise SystemExit(f"refit: {STUDY}: data = {data!r} is not under outputs/")
     if folder.exists():
         print(f"refit: study: removing the previous study data {data}", file=sys.stderr)
         shutil.rmtree(folder)

@@ -20,7 +20,8 @@ HISTORY = ROOT / "configs" / "history"
 COALITION = (
     "unsc_unanimity_2016_2017", "prc_trade_ratio_2017", "us_compromise_share_2016_2017",
     "prc_enforcement_up_2017", "coalition_held_2016_2017", "prc_lax_before_2270",
-    "prc_enforcing_late_2017", "rok_hardline_2016", "rok_engagement_turn_2017", "prc_loosening_2018", "rok_loosening_2018", "rok_summits_2018",
+    "prc_enforcing_late_2017", "rok_hardline_2016", "rok_engagement_turn_2017",
+    "prc_loosening_2018", "rok_loosening_2018", "rok_summits_2018",
 )  # fmt: skip
 
 
