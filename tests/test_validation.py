@@ -11,6 +11,15 @@ from conftest import ROOT
 from coalition_sim.calibration.targets import load_targets
 from coalition_sim.cli.main import main
 from coalition_sim.engine.posterior import load_posterior
+from coalition_sim.experiments.paired import Interval
+from coalition_sim.experiments.signature_suite import (
+    RowResult,
+    above_check,
+    at_least_check,
+    at_most_check,
+    band_check,
+    sign_check,
+)
 from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.validation.ablation import load_ablations, run_ablations
 from coalition_sim.validation.cv import FoldSettings, run_fold, years_of
@@ -114,6 +123,8 @@ def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(target
     assert list(frame["row"]) == [16] and frame["draws"].iloc[0] == 3
     assert 0 <= frame["share"].iloc[0] <= 1
     assert frame["draws_passing"].iloc[0] == round(3 * frame["share"].iloc[0])
+    assert 0 <= frame["draws_contradicting"].iloc[0] <= 3 - frame["draws_passing"].iloc[0]
+    assert "contradicting |" in text
     # per draw: the particle, its fitted values, and the failed checks of a failing row
     draws = pd.read_csv(out / "posterior_draws.csv", keep_default_na=False)
     assert list(draws["draw"]) == [1, 2, 3] and list(draws["row"]) == [16, 16, 16]
@@ -156,3 +167,54 @@ def test_the_full_size_fits_its_folds_as_the_committed_fit(targets) -> None:
     )  # fmt: skip
     assert full.draws == SIZES["full"].draws
     assert size_for("small", targets) == SIZES["small"]
+
+
+def _ci(low: float, high: float) -> Interval:
+    return Interval((low + high) / 2, low, high, 100, "test")
+
+
+@pytest.mark.parametrize(
+    ("check", "passed", "contradicted", "straddling"),
+    [
+        (lambda ci: sign_check("x", ci, 1), (0.01, 0.2), (-0.2, 0.0), (-0.1, 0.1)),
+        (lambda ci: sign_check("x", ci, -1), (-0.2, -0.01), (0.0, 0.3), (-0.1, 0.1)),
+        (lambda ci: band_check("x", ci, 0.1, 0.5), (0.2, 0.4), (0.5, 0.7), (0.05, 0.3)),
+        (lambda ci: above_check("x", ci, 0.5), (0.6, 0.9), (0.1, 0.5), (0.4, 0.6)),
+        (lambda ci: at_least_check("x", ci, 0.5), (0.5, 0.9), (0.1, 0.49), (0.4, 0.6)),
+        (lambda ci: at_most_check("x", ci, 0.5), (0.1, 0.5), (0.51, 0.9), (0.4, 0.6)),
+    ],
+)
+def test_a_check_passes_is_contradicted_or_is_not_shown(
+    check, passed, contradicted, straddling
+) -> None:
+    """Known answers: an interval wholly on the expected side passes, wholly on the other
+    side contradicts, straddling the boundary is neither; a row's verdict follows its checks."""
+    ok, bad, straddle = check(_ci(*passed)), check(_ci(*contradicted)), check(_ci(*straddling))
+    assert (ok.passed, ok.contradicted) == (True, False)
+    assert (bad.passed, bad.contradicted) == (False, True)
+    assert (straddle.passed, straddle.contradicted) == (False, False)
+    row = RowResult(1, "m", "s", "p", "e", [ok])
+    assert row.verdict == "pass"
+    row.checks.append(straddle)
+    assert row.verdict == "not shown"
+    row.checks.append(bad)
+    assert row.verdict == "contradicted"
+
+
+def test_the_report_tells_a_contradicted_row_from_one_not_shown() -> None:
+    """The validation report's misses name rows contradicted in some draws as such, and rows
+    merely passing in few draws (never contradicted) as too few replicates to tell."""
+    from coalition_sim.validation.report import SIZES, _signature_misses
+
+    size = SIZES["small"].__dict__
+    sig = [
+        {"row": 2, "mechanism": "failure modes", "share": 0.25, "contradicted": 0.0},
+        {"row": 7, "mechanism": "habituation", "share": 0.4, "contradicted": 0.1},
+        {"row": 9, "mechanism": "ties", "share": 1.0, "contradicted": 0.0},
+    ]
+    against, unshown = _signature_misses(sig, size)
+    assert "contradicted in some posterior draws" in against and "7 (habituation, 10%" in against
+    assert "2 (" not in against and "9 (" not in against
+    assert "2 (failure modes, passing in 25%)" in unshown and "7 (" not in unshown
+    assert f"{size['sig_draw_replicates']} replicates per arm" in unshown
+    assert _signature_misses(sig[2:], size) == []

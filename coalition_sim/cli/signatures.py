@@ -121,9 +121,10 @@ def _posterior_report(args: argparse.Namespace, post: object, rows: list, out: P
         progress=lambda m: print(m, file=sys.stderr), point_replicates=args.replicates,
     )  # fmt: skip
     shares = {num: ps.share(num) for num in ps.passes}
+    against = {num: ps.contradicted(num) for num in ps.passes}
     command = " ".join(["python run.py", *args.argv[1:]])
     md = posterior_markdown(rows, ps.point, shares, args.draws, args.draw_replicates,
-                            args.replicates, str(args.posterior), command)  # fmt: skip
+                            args.replicates, str(args.posterior), command, against)  # fmt: skip
     mechanisms = {r.number: r.mechanism for r in ps.point}
     names = list(post.names)  # type: ignore[attr-defined]
     md = md.rstrip("\n") + "\n\n" + failing_draws_markdown(ps.details, mechanisms, names)
@@ -135,7 +136,8 @@ def _posterior_report(args: argparse.Namespace, post: object, rows: list, out: P
           "defaults_pass": next((r.passed for r in rows if r.number == n), None),
           "calibrated_pass": p.passed, "draws": ps.draws,
           "draws_passing": int(sum(ps.passes[n])), "share": shares[n].estimate,
-          "low": shares[n].low, "high": shares[n].high}
+          "low": shares[n].low, "high": shares[n].high,
+          "draws_contradicting": int(sum(ps.contradictions[n]))}
          for n, p in ((r.number, r) for r in ps.point)]
     )  # fmt: skip
     frame.to_csv(out / "posterior.csv", index=False, float_format="%.6g")

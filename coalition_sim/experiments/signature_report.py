@@ -13,6 +13,7 @@ import pandas as pd
 from .signature_suite import RowResult
 
 __all__ = [
+    "VERDICT_TEXT",
     "draws_frame",
     "failing_draws_markdown",
     "forest_plot",
@@ -21,6 +22,9 @@ __all__ = [
     "results_frame",
     "write_report",
 ]
+
+#: How a row's verdict (:attr:`RowResult.verdict`) reads in the posterior tables.
+VERDICT_TEXT = {"pass": "PASS", "not shown": "not shown", "contradicted": "**CONTRADICTED**"}
 
 
 def results_frame(rows: list[RowResult]) -> pd.DataFrame:
@@ -147,9 +151,11 @@ def write_report(
 def posterior_markdown(
     defaults: list[RowResult], point: list[RowResult], shares: dict[int, Any], draws: int,
     replicates: int, point_replicates: int, source: str, command: str,
+    against: dict[int, Any] | None = None,
 ) -> str:  # fmt: skip
     """Each row at the schema defaults, at the calibrated point and its share of passing
-    posterior draws (Wilson 95% interval), side by side."""
+    posterior draws (Wilson 95% interval), side by side; with ``against`` (row -> share of
+    draws contradicting it) a column of those shares too."""
     d = {r.number: r for r in defaults}
     p = {r.number: r for r in point}
     lines = [
@@ -162,21 +168,26 @@ def posterior_markdown(
         f"parameter set in every arm ({point_replicates} replicates per arm). Posterior: "
         f"{draws} particles drawn by keyed seeds, the suite run in each ({replicates} "
         "replicates per arm); the share of draws in which the row passes, with Wilson's 95% "
-        "interval. A row's own settings override the fitted values it names.",
+        "interval. A row's own settings override the fitted values it names. A row that "
+        "does not pass is CONTRADICTED when a check's whole interval lies against the "
+        "mechanism, otherwise *not shown* (its intervals straddle the expected side: more "
+        "replicates would tell).",
         "",
         f"Rows passing: defaults {sum(r.passed for r in defaults)} of {len(defaults)}, "
         f"calibrated point {sum(r.passed for r in point)} of {len(point)}.",
         "",
-        "| # | mechanism | defaults | calibrated point | posterior draws passing [95%] |",
-        "|---|---|---|---|---|",
+        "| # | mechanism | defaults | calibrated point | posterior draws passing [95%] |"
+        + (" contradicting |" if against is not None else ""),
+        "|---|---|---|---|---|" + ("---|" if against is not None else ""),
     ]
     for num in sorted(p):
         ci = shares[num]
-        dd = ("PASS" if d[num].passed else "**FAIL**") if num in d else "-"
-        pp = "PASS" if p[num].passed else "**FAIL**"
+        dd = VERDICT_TEXT[d[num].verdict] if num in d else "-"
+        pp = VERDICT_TEXT[p[num].verdict]
+        tail = f" {against[num].estimate:.0%} |" if against is not None else ""
         lines.append(
             f"| {num} | {p[num].mechanism} | {dd} | {pp} | {ci.estimate:.0%} "
-            f"[{ci.low:.0%}, {ci.high:.0%}] |"
+            f"[{ci.low:.0%}, {ci.high:.0%}] |{tail}"
         )
     lines.append("")
     return "\n".join(lines)

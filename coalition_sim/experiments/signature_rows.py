@@ -287,7 +287,7 @@ def row_hedge(s: Suite) -> RowResult:
     r.checks.append(
         Check(
             "revivals per closed cancellation", rare, "> 0 observed, upper < 0.3",
-            bool(kc > 0 and rare.high < 0.3), f"{kc} of {nc}",
+            bool(kc > 0 and rare.high < 0.3), f"{kc} of {nc}", bool(rare.low >= 0.3),
         )
     )  # fmt: skip
     return r
@@ -471,7 +471,7 @@ def row_relief(s: Suite) -> RowResult:
     r.checks.append(
         Check(
             "PRC final commitment: relief 0.4 minus no relief", ci, "< -0.03",
-            bool(ci.high < -0.03),
+            bool(ci.high < -0.03), contradicted=bool(ci.low >= -0.03),
         )
     )  # fmt: skip
     return r
@@ -506,7 +506,7 @@ def row_mediation(s: Suite) -> RowResult:
         r.note = f"shunning not in the model: {exc}"
         r.checks.append(
             Check("mediation effect: shunned minus open", Interval(np.nan, np.nan, np.nan, 0, "-"),
-                  "< 0", False)
+                  "< 0", False, contradicted=True)  # the model lacks the mechanism
         )  # fmt: skip
         return r
     effect = med.count("summit_proposed") - none.count("summit_proposed")

@@ -161,13 +161,22 @@ def run_arm(scn: Scenario, replicates: int, seed: int) -> ArmResult:
 
 @dataclass
 class Check:
-    """One measured effect and what the seeds expect of it."""
+    """One measured effect and what the seeds expect of it.
+
+    ``passed``: the whole interval lies where the seeds expect it (the mechanism is shown).
+    ``contradicted``: the whole interval lies where they do not (the measured effect goes
+    against the mechanism). A check that is neither is *not shown*: its interval straddles
+    the boundary, so more replicates per arm would tell. The distinction keeps a report at
+    a small size from reading a lack of power as a failure of the model, and makes a
+    contradiction the failure it is (a check without an interval, a point estimate, is
+    never called contradicted)."""
 
     label: str
     interval: Interval
     expected: str  # '> 0', '< 0', 'in [a, b]', '>= x', '<= x', '> x'
     passed: bool
     arms: str = ""
+    contradicted: bool = False
 
 
 @dataclass
@@ -184,28 +193,45 @@ class RowResult:
     def passed(self) -> bool:
         return bool(self.checks) and all(c.passed for c in self.checks)
 
+    @property
+    def contradicted(self) -> bool:
+        """Some check's whole interval lies against the mechanism (see :class:`Check`)."""
+        return any(c.contradicted for c in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        """The row's verdict: "pass", "contradicted" or "not shown" (neither)."""
+        if self.passed:
+            return "pass"
+        return "contradicted" if self.contradicted else "not shown"
+
 
 def sign_check(label: str, ci: Interval, sign: int, arms: str = "") -> Check:
-    """Passes when the whole interval is on the expected side of zero."""
+    """Passes when the whole interval is on the expected side of zero; contradicted when the
+    whole interval is on the other side (zero included)."""
     ok = ci.low > 0 if sign > 0 else ci.high < 0
-    return Check(label, ci, "> 0" if sign > 0 else "< 0", bool(ok), arms)
+    against = ci.high <= 0 if sign > 0 else ci.low >= 0
+    return Check(label, ci, "> 0" if sign > 0 else "< 0", bool(ok), arms, bool(against))
 
 
 def band_check(label: str, ci: Interval, lo: float, hi: float, arms: str = "") -> Check:
-    """Passes when the whole interval lies strictly inside (lo, hi)."""
-    return Check(label, ci, f"in ({lo:g}, {hi:g})", bool(ci.low > lo and ci.high < hi), arms)
+    """Passes when the whole interval lies strictly inside (lo, hi); contradicted when it
+    lies wholly at or below ``lo`` or at or above ``hi``."""
+    ok = ci.low > lo and ci.high < hi
+    return Check(label, ci, f"in ({lo:g}, {hi:g})", bool(ok), arms,
+                 bool(ci.high <= lo or ci.low >= hi))  # fmt: skip
 
 
 def above_check(label: str, ci: Interval, x: float, arms: str = "") -> Check:
-    return Check(label, ci, f"> {x:g}", bool(ci.low > x), arms)
+    return Check(label, ci, f"> {x:g}", bool(ci.low > x), arms, bool(ci.high <= x))
 
 
 def at_least_check(label: str, ci: Interval, x: float, arms: str = "") -> Check:
-    return Check(label, ci, f">= {x:g}", bool(ci.low >= x), arms)
+    return Check(label, ci, f">= {x:g}", bool(ci.low >= x), arms, bool(ci.high < x))
 
 
 def at_most_check(label: str, ci: Interval, x: float, arms: str = "") -> Check:
-    return Check(label, ci, f"<= {x:g}", bool(ci.high <= x), arms)
+    return Check(label, ci, f"<= {x:g}", bool(ci.high <= x), arms, bool(ci.low > x))
 
 
 @dataclass

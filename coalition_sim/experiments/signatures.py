@@ -115,10 +115,17 @@ class PosteriorSignatures:
     draws: int
     replicates: int
     details: list[DrawResult] = field(default_factory=list)  # one per draw, in order
+    #: row number -> contradicted in each draw (a check's whole interval against the
+    #: mechanism; a draw neither passing nor contradicted did not show the row at this size)
+    contradictions: dict[int, list[bool]] = field(default_factory=dict)
 
     def share(self, row: int) -> Interval:
         """Share of draws in which ``row`` passes, with Wilson's 95% interval."""
         return wilson(np.array(self.passes[row], dtype=bool))
+
+    def contradicted(self, row: int) -> Interval:
+        """Share of draws in which ``row`` is contradicted, with Wilson's 95% interval."""
+        return wilson(np.array(self.contradictions.get(row, []), dtype=bool))
 
 
 def run_posterior(
@@ -140,12 +147,14 @@ def run_posterior(
     seeds = run_seeds(seed, np.arange(draws), np.zeros(draws, dtype=np.int64))
     idx = post.draw(seeds)
     passes: dict[int, list[bool]] = {r.number: [] for r in point}
+    against: dict[int, list[bool]] = {r.number: [] for r in point}
     details: list[DrawResult] = []
     for i, k in enumerate(idx):
         values = {n: float(post.values[k, j]) for j, n in enumerate(post.names)}
         rows = run_suite(replicates, seed, only, base=values)
         for r in rows:
             passes[r.number].append(r.passed)
+            against[r.number].append(r.contradicted)
         failed = {
             r.number: [(c.label, float(c.interval.estimate)) for c in r.checks if not c.passed]
             for r in rows
@@ -154,4 +163,4 @@ def run_posterior(
         details.append(DrawResult(i, int(k), values, failed))
         say(f"posterior draw {i + 1}/{draws} (particle {int(k)}): "
             f"{sum(r.passed for r in rows)} of {len(rows)} rows pass")  # fmt: skip
-    return PosteriorSignatures(point, passes, draws, replicates, details)
+    return PosteriorSignatures(point, passes, draws, replicates, details, against)
