@@ -1,14 +1,16 @@
 """One replicate's state as one record: every state variable of the row at its own offset in
 one buffer, for the ensemble kernel's weeks.
 
-Why: the state is a record of ~50 arrays with the replicate on axis 0 (:mod:`.state`), so a
-week of one row reads and writes ~50 separate places, and the compiled week (every phase
-inlined into one loop) holds a row pointer per array: more than the registers, so most of
-them live on the stack and are reloaded before each access (~540 of ~4,100 instructions per
-replicate-week, measured with callgrind). The ensemble kernel copies row ``r`` into one small
+Why: the state is a record of ~50 arrays with the replicate on axis 0 (:mod:`.state`), so in
+a large ensemble one row's variables lie in ~50 places far apart (10,000 rows: megabytes
+between them), each touched every week. The ensemble kernel copies row ``r`` into one small
 buffer (:func:`load_row`), runs its weeks on views of that buffer (:func:`row_record`,
 ``r = 0``) and copies it back (:func:`store_row`): the same phases and rules, the same
-arithmetic in the same order, so the same bits; ~6% faster a replicate-week (issue 20).
+arithmetic in the same order, so the same bits. 10,000 runs x 104 weeks: 1.07x replicate-steps
+per CPU second, the million-run sweep 1.06x; 100 runs, whose state fits in the cache anyway,
+unchanged (README, Performance). (The compiled week also keeps ~50 row pointers, more than
+the registers, and reloads them from the stack: ~540 of ~4,100 instructions a replicate-week
+by callgrind. The record does not change that measurably at 100 runs.)
 
 The layout is derived from :data:`.state.STATE_TABLE` (declared once): the variables in the
 record's order plus the reporters, widest dtype first so that every view is aligned, each
