@@ -23,6 +23,7 @@ from .decide import (
 )
 from .jit import kernel
 from .resolve import resolve_drift, resolve_world, summit_process
+from .rowrec import load_row, row_record, store_row
 from .streams import step_key
 
 __all__ = [
@@ -50,15 +51,19 @@ def measure_rows(
 def advance_rows(
     s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, keys: np.ndarray,
     t0: int, t1: int, events: np.ndarray, record_at: np.ndarray, traj: np.ndarray, w: Any,
+    buf: np.ndarray,
 ) -> None:  # fmt: skip
-    """Weeks t0..t1-1 for every row, row by row (a row's weeks stay in cache). ``events``
+    """Weeks t0..t1-1 for every row, row by row: the row is copied into one record in
+    ``buf`` (:mod:`.rowrec`; its weeks run on that record, ``r = 0``) and back. ``events``
     (R, N_EVENTS) receives the last week's events; at the steps in ``record_at`` the
     reporters, tension and commitments are copied to ``traj`` (R, len(record_at), 4 + A)."""
     a = s.commitment.shape[1]
     pull, ctx, plans, capacity = w.pull, w.ctx, w.plans, w.capacity
     target_plan, leader_plan = w.target_plan, w.leader_plan
     last = -1
+    rec: Any = row_record(s, buf, a)  # type: ignore[call-arg]  # (numba intrinsic)
     for r in range(prow.shape[0]):
+        load_row(rec, s, r)
         pr = prow[r]
         pf, pa = pfs[pr], pas[pr]
         if pr != last:  # what depends on the parameters only: once per parameter set
@@ -73,27 +78,28 @@ def advance_rows(
             # function's IR block by block, so a phase that inlines phases costs far more to
             # compile
             week_key = step_key(keys[r], t)
-            observe_phase(r, t, s, pf, pa, g, ctx)
+            observe_phase(0, t, rec, pf, pa, g, ctx)
             for i in range(a):
-                decide_actor(r, i, t, s, pf, pa, g, week_key, ctx, pull, plans[i])
-            decide_target(r, t, s, pf, pa, g, week_key, ctx, target_plan)
-            decide_leader(r, t, s, pf, pa, g, week_key, ctx, leader_plan)
+                decide_actor(0, i, t, rec, pf, pa, g, week_key, ctx, pull, plans[i])
+            decide_target(0, t, rec, pf, pa, g, week_key, ctx, target_plan)
+            decide_leader(0, t, rec, pf, pa, g, week_key, ctx, leader_plan)
             for i in range(a):
-                commit_actor(r, i, s, plans[i])
-            commit_target(r, s, target_plan)
-            commit_leader(r, s, leader_plan)
-            forced = resolve_world(r, t, s, pf, pa, g, week_key, ctx, events[r])
-            summit_process(r, s, pf, pa, g, week_key, t, ctx, forced, events[r])
-            resolve_drift(r, t, s, pf, g, ctx, capacity, events[r])
+                commit_actor(0, i, rec, plans[i])
+            commit_target(0, rec, target_plan)
+            commit_leader(0, rec, leader_plan)
+            forced = resolve_world(0, t, rec, pf, pa, g, week_key, ctx, events[r])
+            summit_process(0, rec, pf, pa, g, week_key, t, ctx, forced, events[r])
+            resolve_drift(0, t, rec, pf, g, ctx, capacity, events[r])
             while slot < record_at.shape[0] and record_at[slot] < t:
                 slot += 1
             if slot < record_at.shape[0] and record_at[slot] == t:
-                traj[r, slot, 0] = s.cohesion[r]
-                traj[r, slot, 1] = s.effective_pressure[r]
-                traj[r, slot, 2] = s.us_isolation[r]
-                traj[r, slot, 3] = s.tension[r]
+                traj[r, slot, 0] = rec.cohesion[0]
+                traj[r, slot, 1] = rec.effective_pressure[0]
+                traj[r, slot, 2] = rec.us_isolation[0]
+                traj[r, slot, 3] = rec.tension[0]
                 for i in range(a):
-                    traj[r, slot, 4 + i] = s.commitment[r, i]
+                    traj[r, slot, 4 + i] = rec.commitment[0, i]
+        store_row(rec, s, r)
 
 
 # ----------------------------------------------------------------- row kernels (Mesa path)

@@ -29,6 +29,7 @@ from . import kernels as K
 from .codes import Mode, Posture, ProvocationLevel, SummitState
 from .events import EVENT_INDEX, EVENT_KINDS, OUTCOMES
 from .params import Packed, ParamArrays, compile_params, pack
+from .rowrec import record_bytes
 from .state import DERIVED, METRIC_NAMES, STATE_DTYPES, State, arrays, blank_state
 from .streams import seed_keys
 from .structure import Structure
@@ -322,6 +323,7 @@ def advance(
         at,
         traj,
         _scratch(a),
+        np.empty(record_bytes(a), dtype=np.uint8),
     )
     return events, traj
 
