@@ -138,27 +138,24 @@ def _copy_rows(context: Any, builder: Any, tupty: Any, rec: Any, state: Any, r: 
         cgutils.raw_memcpy(builder, dst, src, count, dt.itemsize)
 
 
-@intrinsic
-def load_row(typingctx: Any, rec: Any, state: Any, r: Any) -> Any:
-    """Copy row ``r`` of every state array into the record ``rec`` (:func:`row_record`)."""
-    sig = types.none(rec, state, r)
+def _row_copier(into_record: bool, doc: str) -> Any:
+    """The intrinsic copying row ``r`` of every state array into (or out of) the record."""
 
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        row = context.cast(builder, args[2], signature.args[2], types.intp)
-        _copy_rows(context, builder, signature.args[1], args[0], args[1], row, True)
-        return context.get_dummy_value()
+    def copy_row(typingctx: Any, rec: Any, state: Any, r: Any) -> Any:
+        sig = types.none(rec, state, r)
 
-    return sig, codegen
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            row = context.cast(builder, args[2], signature.args[2], types.intp)
+            _copy_rows(context, builder, signature.args[1], args[0], args[1], row, into_record)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    copy_row.__doc__ = doc
+    return intrinsic(copy_row)
 
 
-@intrinsic
-def store_row(typingctx: Any, rec: Any, state: Any, r: Any) -> Any:
-    """Copy the record ``rec`` back into row ``r`` of every state array."""
-    sig = types.none(rec, state, r)
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        row = context.cast(builder, args[2], signature.args[2], types.intp)
-        _copy_rows(context, builder, signature.args[1], args[0], args[1], row, False)
-        return context.get_dummy_value()
-
-    return sig, codegen
+#: ``load_row(rec, state, r)``: copy row ``r`` of every state array into the record ``rec``.
+load_row = _row_copier(True, "Copy row ``r`` of every state array into the record ``rec``.")
+#: ``store_row(rec, state, r)``: copy the record ``rec`` back into row ``r`` of the state.
+store_row = _row_copier(False, "Copy the record ``rec`` back into row ``r`` of every state array.")
