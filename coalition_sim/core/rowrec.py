@@ -7,10 +7,9 @@ between them), each touched every week. The ensemble kernel copies row ``r`` int
 buffer (:func:`load_row`), runs its weeks on views of that buffer (:func:`row_record`,
 ``r = 0``) and copies it back (:func:`store_row`): the same phases and rules, the same
 arithmetic in the same order, so the same bits. 10,000 runs x 104 weeks: 1.07x replicate-steps
-per CPU second, the million-run sweep 1.06x; 100 runs, whose state fits in the cache anyway,
-unchanged (README, Performance). (The compiled week also keeps ~50 row pointers, more than
-the registers, and reloads them from the stack: ~540 of ~4,100 instructions a replicate-week
-by callgrind. The record does not change that measurably at 100 runs.)
+per CPU second; 100 runs 1.06x; the million-run sweep 1.06x (README, Performance). (The
+compiled week keeps ~50 row pointers, more than the registers, and reloads them from the
+stack: ~540 of ~4,100 instructions a replicate-week by callgrind before this change.)
 
 The layout is derived from :data:`.state.STATE_TABLE` (declared once): the variables in the
 record's order plus the reporters, widest dtype first so that every view is aligned, each
