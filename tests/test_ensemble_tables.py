@@ -222,3 +222,28 @@ def test_the_page_ensemble_reuses_the_engine_and_carries_nothing_over() -> None:
     assert not between.final["cohesion"].equals(first.final["cohesion"])
     ref = E.run_ensemble(scn, 9, seed=2, every=0)
     pd.testing.assert_frame_equal(first.final, ref.final, check_exact=True)
+
+
+def test_the_kernel_writes_trajectories_into_the_callers_array(ens: E.Ensemble) -> None:
+    """``advance(out=, first=)`` (the table's own variable-major array) holds what the default
+    (R, steps, 4 + A) trajectory holds, to the bit, in the columns from ``first`` on; columns
+    before ``first`` are untouched; an array of the wrong shape is refused."""
+    p, seeds = points(ens)
+    a = len(ens.actor_ids)
+    at = np.array([2, 5, 9, STEPS], dtype=np.int64)
+    keys = dyn.make_keys(seeds)
+    st = dyn.initial_state(p, ens.structure)
+    _, plain = dyn.advance(st, p, ens.structure, keys, 1, STEPS + 1, at)
+    for n_vars in (4, 4 + a):
+        out = np.full((n_vars, p.n_rows, at.size + 2), -7.0)
+        st = dyn.initial_state(p, ens.structure)
+        _, got = dyn.advance(st, p, ens.structure, keys, 1, STEPS + 1, at, out, 2)
+        assert got is out
+        assert (out[:, :, :2] == -7.0).all()
+        np.testing.assert_array_equal(out[:, :, 2:], plain[:, :, :n_vars].transpose(2, 0, 1))
+    st = dyn.initial_state(p, ens.structure)
+    small = np.empty((4, p.n_rows, 5))
+    with pytest.raises(ValueError, match="no room"):
+        dyn.advance(st, p, ens.structure, keys, 1, 3, at, small, 2)
+    with pytest.raises(ValueError, match="rows"):
+        dyn.advance(st, p, ens.structure, keys, 1, 3, at, np.empty((4, 1, 9)))

@@ -50,14 +50,17 @@ def measure_rows(
 @kernel
 def advance_rows(
     s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, keys: np.ndarray,
-    t0: int, t1: int, events: np.ndarray, record_at: np.ndarray, traj: np.ndarray, w: Any,
-    buf: np.ndarray,
+    t0: int, t1: int, events: np.ndarray, record_at: np.ndarray, traj: np.ndarray,
+    first: int, w: Any, buf: np.ndarray,
 ) -> None:  # fmt: skip
     """Weeks t0..t1-1 for every row, row by row: the row is copied into one record in
     ``buf`` (:mod:`.rowrec`; its weeks run on that record, ``r = 0``) and back. ``events``
-    (R, N_EVENTS) receives the last week's events; at the steps in ``record_at`` the
-    reporters, tension and commitments are copied to ``traj`` (R, len(record_at), 4 + A)."""
+    (R, N_EVENTS) receives the last week's events; at the step ``record_at[k]`` the
+    reporters, tension and the first ``V - 4`` commitments are copied to ``traj[:, r, first +
+    k]`` (``traj`` is (V, R, S): variable-major, the layout of the ensemble's tables, so the
+    caller copies nothing)."""
     a = s.commitment.shape[1]
+    n_actor_vars = min(a, traj.shape[0] - 4)
     pull, ctx, plans, capacity = w.pull, w.ctx, w.plans, w.capacity
     target_plan, leader_plan = w.target_plan, w.leader_plan
     last = -1
@@ -93,12 +96,13 @@ def advance_rows(
             while slot < record_at.shape[0] and record_at[slot] < t:
                 slot += 1
             if slot < record_at.shape[0] and record_at[slot] == t:
-                traj[r, slot, 0] = rec.cohesion[0]
-                traj[r, slot, 1] = rec.effective_pressure[0]
-                traj[r, slot, 2] = rec.us_isolation[0]
-                traj[r, slot, 3] = rec.tension[0]
-                for i in range(a):
-                    traj[r, slot, 4 + i] = rec.commitment[0, i]
+                at = first + slot
+                traj[0, r, at] = rec.cohesion[0]
+                traj[1, r, at] = rec.effective_pressure[0]
+                traj[2, r, at] = rec.us_isolation[0]
+                traj[3, r, at] = rec.tension[0]
+                for i in range(n_actor_vars):
+                    traj[4 + i, r, at] = rec.commitment[0, i]
         store_row(rec, s, r)
 
 

@@ -7,10 +7,9 @@ between them), each touched every week. The ensemble kernel copies row ``r`` int
 buffer (:func:`load_row`), runs its weeks on views of that buffer (:func:`row_record`,
 ``r = 0``) and copies it back (:func:`store_row`): the same phases and rules, the same
 arithmetic in the same order, so the same bits. 10,000 runs x 104 weeks: 1.07x replicate-steps
-per CPU second, the million-run sweep 1.06x; 100 runs, whose state fits in the cache anyway,
-unchanged (README, Performance). (The compiled week also keeps ~50 row pointers, more than
-the registers, and reloads them from the stack: ~540 of ~4,100 instructions a replicate-week
-by callgrind. The record does not change that measurably at 100 runs.)
+per CPU second; 100 runs 1.06x; the million-run sweep 1.06x (README, Performance). (The
+compiled week keeps ~50 row pointers, more than the registers, and reloads them from the
+stack: ~540 of ~4,100 instructions a replicate-week by callgrind before this change.)
 
 The layout is derived from :data:`.state.STATE_TABLE` (declared once): the variables in the
 record's order plus the reporters, widest dtype first so that every view is aligned, each
@@ -21,6 +20,7 @@ count: the compiled core runs without it).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -52,15 +52,18 @@ def _layout() -> tuple[tuple[int, Any, str], ...]:
 LAYOUT = _layout()
 
 
-def _row_shape(kind: str, a: int) -> tuple[int, ...]:
-    return {ACTOR: (a,), PAIR: (a, a), SCALAR: (), EVENTS: (len(Event),)}[kind]
+#: Elements of one row of a field, by shape kind: a + b * A + c * A * A (A actors).
+_ROW_TERMS = {SCALAR: (1, 0, 0), ACTOR: (0, 1, 0), PAIR: (0, 0, 1), EVENTS: (len(Event), 0, 0)}
 
 
+@lru_cache(maxsize=64)
 def record_bytes(a: int) -> int:
-    """Bytes of one row's record for ``a`` actors (the buffer :func:`row_record` views)."""
+    """Bytes of one row's record for ``a`` actors (the buffer :func:`row_record` views).
+    Cached: the ensemble asks on every kernel call, and at 100 runs a call's Python counts."""
     total = 0
     for _, dt, kind in LAYOUT:
-        total += dt.itemsize * int(np.prod(_row_shape(kind, a), dtype=np.int64))
+        c0, c1, c2 = _ROW_TERMS[kind]
+        total += dt.itemsize * (c0 + c1 * a + c2 * a * a)
     return -(-total // ALIGN) * ALIGN
 
 

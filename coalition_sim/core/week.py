@@ -299,16 +299,27 @@ def advance(
     t0: int,
     t1: int,
     record_at: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+    first: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weeks ``t0`` .. ``t1 - 1`` for every row in the compiled kernel (the ensemble's path).
 
     Returns (events of the last week (R, len(codes.Event)) bool, trajectory (R, len(record_at),
     4 + A): cohesion, effective pressure, US isolation, tension and each actor's commitment
-    after each step in ``record_at``)."""
+    after each step in ``record_at``).
+
+    ``out``: a float64 (V, R, S) array, variable-major, to write the trajectory into instead
+    (step ``record_at[k]`` in column ``first + k``; V = 4 + the first V - 4 actors'
+    commitments), then returned as it is. The ensemble hands the kernel its table's own array
+    this way: no zeroed buffer and no transposing copy."""
     pk = p if isinstance(p, Packed) else pack(p)
     r, a = st.commitment.shape
     at = _NO_RECORD if record_at is None else np.ascontiguousarray(record_at, dtype=np.int64)
-    traj = np.zeros((r, at.size, 4 + a))
+    traj = np.zeros((4 + a, r, first + at.size)) if out is None else out
+    if traj.ndim != 3 or traj.shape[1] != r or not 4 <= traj.shape[0] <= 4 + a:
+        raise ValueError(f"out of shape {traj.shape} for {r} rows and {a} actors")
+    if first < 0 or first + at.size > traj.shape[2]:
+        raise ValueError(f"out of shape {traj.shape} has no room for {at.size} steps from {first}")
     events = np.zeros((r, len(codes.Event)), dtype=np.bool_)
     K.advance_rows(
         arrays(st),
@@ -322,10 +333,11 @@ def advance(
         events,
         at,
         traj,
+        first,
         _scratch(a),
         np.empty(record_bytes(a), dtype=np.uint8),
     )
-    return events, traj
+    return events, (traj if out is not None else traj[:, :, first:].transpose(1, 2, 0))
 
 
 def step(st: State, p: ParamArrays, struct: Structure, t: int, keys: np.ndarray) -> dict:

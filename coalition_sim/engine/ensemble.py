@@ -292,7 +292,11 @@ class Ensemble:
             # (variable, row, recorded step): run-major once flattened, step 0 taken now
             values = np.empty((n_vars, r, record_at.size + 1))
             self._reporters(st, values[:, :, 0])
-        _, traj_arr = dyn.advance(st, packed, self.structure, keys, 1, steps + 1, record_at)
+        # the kernel writes the recorded steps into columns 1.. of the table's own array
+        if values is None:
+            dyn.advance(st, packed, self.structure, keys, 1, steps + 1)
+        else:
+            dyn.advance(st, packed, self.structure, keys, 1, steps + 1, record_at, values, 1)
         floats = np.empty((n_vars, r))
         self._reporters(st, floats)
         flags = dyn.outcome_flags(st)
@@ -303,7 +307,6 @@ class Ensemble:
         traj = None
         if values is not None and record_at is not None:
             n_at = record_at.size + 1
-            values[:, :, 1:] = traj_arr[:, :, :n_vars].transpose(2, 0, 1)
             at = np.concatenate([[0], record_at]).astype(np.int32)
             traj = self._layout("trajectories", actors).frame(
                 [
