@@ -52,8 +52,10 @@ def _layout() -> tuple[tuple[int, Any, str], ...]:
 LAYOUT = _layout()
 
 
-#: Elements of one row of a field, by shape kind: a + b * A + c * A * A (A actors).
-_ROW_TERMS = {SCALAR: (1, 0, 0), ACTOR: (0, 1, 0), PAIR: (0, 0, 1), EVENTS: (len(Event), 0, 0)}
+#: The dimensions of one row of a field, by shape kind (None: the number of actors).
+_ROW_DIMS: dict[str, tuple[int | None, ...]] = {
+    SCALAR: (), ACTOR: (None,), PAIR: (None, None), EVENTS: (len(Event),),
+}  # fmt: skip
 
 
 @lru_cache(maxsize=64)
@@ -62,20 +64,11 @@ def record_bytes(a: int) -> int:
     Cached: the ensemble asks on every kernel call, and at 100 runs a call's Python counts."""
     total = 0
     for _, dt, kind in LAYOUT:
-        c0, c1, c2 = _ROW_TERMS[kind]
-        total += dt.itemsize * (c0 + c1 * a + c2 * a * a)
+        n = 1
+        for d in _ROW_DIMS[kind]:
+            n *= a if d is None else d
+        total += dt.itemsize * n
     return -(-total // ALIGN) * ALIGN
-
-
-def _row_elements(builder: Any, kind: str, a: Any) -> Any:
-    """LLVM intp: the number of elements of one row of a field of shape ``kind``."""
-    if kind == SCALAR:
-        return cgutils.intp_t(1)
-    if kind == ACTOR:
-        return a
-    if kind == PAIR:
-        return builder.mul(a, a)
-    return cgutils.intp_t(len(Event))
 
 
 @intrinsic
@@ -96,13 +89,8 @@ def row_record(typingctx: Any, state: Any, buf: Any, a: Any) -> Any:
         views: list[Any] = [None] * len(LAYOUT)
         for index, dt, kind in LAYOUT:
             aryty = tupty.types[index]
-            one = cgutils.intp_t(1)
-            shape = {
-                SCALAR: [one],
-                ACTOR: [one, n_act],
-                PAIR: [one, n_act, n_act],
-                EVENTS: [one, cgutils.intp_t(len(Event))],
-            }[kind]
+            row = [n_act if d is None else cgutils.intp_t(d) for d in _ROW_DIMS[kind]]
+            shape = [cgutils.intp_t(1), *row]
             step = cgutils.intp_t(dt.itemsize)
             strides = []
             for n in reversed(shape):
@@ -115,8 +103,7 @@ def row_record(typingctx: Any, state: Any, buf: Any, a: Any) -> Any:
             populate_array(view, data=data, shape=shape, strides=strides,
                            itemsize=dt.itemsize, meminfo=None)  # fmt: skip
             views[index] = view._getvalue()
-            size = builder.mul(_row_elements(builder, kind, n_act), cgutils.intp_t(dt.itemsize))
-            offset = builder.add(offset, size)
+            offset = builder.add(offset, step)  # step: the bytes of the whole view
         return context.make_tuple(builder, tupty, views)
 
     return sig, codegen

@@ -24,6 +24,7 @@ from ..calibration.evaluate import Evaluation, evaluate
 from ..calibration.scores import facts_skill, groups_in
 from ..calibration.targets import Targets
 from ..engine.posterior import Posterior
+from ..experiments.signature_report import VERDICT_TEXT
 from ..experiments.signatures import run_posterior, run_suite
 from .ablation import AblationResult, load_ablations, run_ablations
 from .cv import Fold, FoldSettings, run_folds
@@ -528,7 +529,7 @@ def _verdict(sig: dict[str, Any], arm: str) -> str:
     verdict = sig.get(f"{arm}_verdict")
     if verdict is None:
         return "PASS" if sig[arm] else "**FAIL**"
-    return {"pass": "PASS", "contradicted": "**CONTRADICTED**"}.get(verdict, "not shown")
+    return VERDICT_TEXT[verdict]
 
 
 def write_validation(res: dict[str, Any], targets: Targets, folder: Path, command: str
