@@ -837,10 +837,10 @@ def test_no_compromise_without_a_diplomatic_track():
 
 def _isolation(c, capacity=(0.3, 0.0, 0.1, 0.6), threshold=0.45, softness=0.08):
     # actors: USA (leader), DPRK (target), ROK, PRC; partners ROK and PRC
-    return rules.us_isolation(
-        np.array(c, dtype=float), np.array(capacity, dtype=float), 0,
-        np.array([0.0, 0.0, 1.0, 1.0]), threshold, softness,
-    )  # fmt: skip
+    c, capacity = np.array(c, dtype=float), np.array(capacity, dtype=float)
+    shares = np.empty(c.size)
+    rules.enforcing_shares(c, capacity, threshold, softness, shares)
+    return rules.us_isolation(c, capacity, 0, np.array([0.0, 0.0, 1.0, 1.0]), shares)
 
 
 def test_a_hawkish_leader_with_enforcing_partners_is_not_isolated():

@@ -384,7 +384,10 @@ def test_effective_pressure_known_answer():
     cap /= cap.sum()
     thr, soft = 0.4, 0.08
     expected = float(np.sum(cap * c / (1 + np.exp(-(c - thr) / soft))))
-    got = R.effective_pressure(commitment=c, capacity=cap, threshold=thr, softness=soft)
+    shares = np.empty(c.size)
+    R.enforcing_shares(commitment=c, capacity=cap, threshold=thr, softness=soft, out=shares)
+    assert shares[2] == 0.0  # no capacity: not computed
+    got = R.effective_pressure(commitment=c, capacity=cap, shares=shares)
     assert_allclose(got, expected, rtol=1e-14)
 
 

@@ -284,9 +284,14 @@ SCALAR_CASES = [
         ),
     ),
     (
-        R.enforcement,
+        R.enforcing_share,
         {"commitment": (0, 1), "threshold": (0, 1), "softness": (0.01, 0.3)},
-        lambda c: c["commitment"] * logit((c["commitment"] - c["threshold"]) / c["softness"]),
+        lambda c: logit((c["commitment"] - c["threshold"]) / c["softness"]),
+    ),
+    (
+        R.enforcement,
+        {"commitment": (0, 1), "share": (0, 1)},
+        lambda c: c["commitment"] * c["share"],
     ),
 ]
 
@@ -355,7 +360,7 @@ def test_actor_row_rules_known_answers():
     gaps = out * partners * np.maximum(0.0, c[0] - c) * defected
     assert_allclose(
         R.us_isolation(
-            commitment=c, capacity=out, leader=0, partners=partners, threshold=0.4, softness=0.08
+            commitment=c, capacity=out, leader=0, partners=partners, shares=logit((c - 0.4) / 0.08)
         ),
         gaps.sum() / (out @ partners),
         rtol=1e-13,

@@ -79,24 +79,24 @@ def capacity_shares(pf: Any, pa: np.ndarray, g: Any, out: np.ndarray) -> None:
 
 
 @phase
-def measure_row(r: int, s: Any, pf: Any, g: Any, capacity: np.ndarray) -> None:
+def measure_row(
+    r: int, s: Any, pf: Any, g: Any, capacity: np.ndarray, shares: np.ndarray
+) -> None:  # fmt: skip
     """The reporters of row ``r``: cohesion, effective pressure, US isolation (``capacity``
-    from :func:`capacity_shares` of the row's parameters)."""
+    from :func:`capacity_shares` of the row's parameters; ``shares`` (A,) is working space
+    for the actors' enforcing shares, computed once for both reporters that read them)."""
     c = s.commitment[r]
     s.cohesion[r] = R.cohesion(commitment=c, strength=s.strength[r], pairs=g.pairs)
-    s.effective_pressure[r] = R.effective_pressure(
+    R.enforcing_shares(
         commitment=c,
         capacity=capacity,
         threshold=pf.enforcement_defection_threshold,
         softness=pf.enforcement_defection_softness,
+        out=shares,
     )
+    s.effective_pressure[r] = R.effective_pressure(commitment=c, capacity=capacity, shares=shares)
     s.us_isolation[r] = R.us_isolation(
-        commitment=c,
-        capacity=capacity,
-        leader=g.leader,
-        partners=g.partners,
-        threshold=pf.enforcement_defection_threshold,
-        softness=pf.enforcement_defection_softness,
+        commitment=c, capacity=capacity, leader=g.leader, partners=g.partners, shares=shares
     )
 
 

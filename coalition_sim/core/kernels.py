@@ -40,11 +40,12 @@ __all__ = [
 
 @kernel
 def measure_rows(
-    s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, capacity: np.ndarray
-) -> None:
+    s: Any, pfs: np.ndarray, pas: np.ndarray, prow: np.ndarray, g: Any, capacity: np.ndarray,
+    shares: np.ndarray,
+) -> None:  # fmt: skip
     for r in range(prow.shape[0]):
         capacity_shares(pfs[prow[r]], pas[prow[r]], g, capacity)
-        measure_row(r, s, pfs[prow[r]], g, capacity)
+        measure_row(r, s, pfs[prow[r]], g, capacity, shares)
 
 
 @kernel
@@ -61,7 +62,7 @@ def advance_rows(
     caller copies nothing)."""
     a = s.commitment.shape[1]
     n_actor_vars = min(a, traj.shape[0] - 4)
-    pull, ctx, plans, capacity = w.pull, w.ctx, w.plans, w.capacity
+    pull, ctx, plans, capacity, shares = w.pull, w.ctx, w.plans, w.capacity, w.shares
     target_plan, leader_plan = w.target_plan, w.leader_plan
     last = -1
     rec: Any = row_record(s, buf, a)  # type: ignore[call-arg]  # (numba intrinsic)
@@ -92,7 +93,7 @@ def advance_rows(
             commit_leader(0, rec, leader_plan)
             forced = resolve_world(0, t, rec, pf, pa, g, week_key, ctx, events[r])
             summit_process(0, rec, pf, pa, g, week_key, t, ctx, forced, events[r])
-            resolve_drift(0, t, rec, pf, g, ctx, capacity, events[r])
+            resolve_drift(0, t, rec, pf, g, ctx, capacity, shares, events[r])
             while slot < record_at.shape[0] and record_at[slot] < t:
                 slot += 1
             if slot < record_at.shape[0] and record_at[slot] == t:
@@ -151,14 +152,14 @@ def commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-def
 
 
 @kernel
-def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity):  # type: ignore[no-untyped-def]
+def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity, shares):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         pf, pa = pfs[prow[r]], pas[prow[r]]
         key = step_key(keys[r], t)
         capacity_shares(pf, pa, g, capacity)
         forced = resolve_world(r, t, s, pf, pa, g, key, ctx[r], events[r])
         summit_process(r, s, pf, pa, g, key, t, ctx[r], forced, events[r])
-        resolve_drift(r, t, s, pf, g, ctx[r], capacity, events[r])
+        resolve_drift(r, t, s, pf, g, ctx[r], capacity, shares, events[r])
 
 
 @kernel

@@ -150,7 +150,7 @@ def resolve_world(
 @phase
 def resolve_drift(
     r: int, t: int, s: Any, pf: Any, g: Any, ctx: np.ndarray, capacity: np.ndarray,
-    ev: np.ndarray,
+    shares: np.ndarray, ev: np.ndarray,
 ) -> None:  # fmt: skip
     """Phase 4, steps 4.7-4.11 (after :func:`summit_process`): the DPRK's interest states,
     ties, tension, the reporters and failure modes, the clock events; the week's events are
@@ -197,7 +197,7 @@ def resolve_drift(
     s.crisis[r] = crisis
     # 4.10 reporters are measured and the seed's three failure modes ([S18]) logged when
     # first crossed
-    measure_row(r, s, pf, g, capacity)
+    measure_row(r, s, pf, g, capacity, shares)
     fractured, unwound, isolated = R.failure_modes(
         cohesion_now=s.cohesion[r],
         pressure_now=s.effective_pressure[r],

@@ -98,7 +98,8 @@ def measure(st: State, p: ParamArrays | Packed, struct: Structure) -> dict[str, 
     """The model reporters: cohesion, effective pressure and US isolation, per replicate
     (recomputed from ``st`` into its ``metrics``)."""
     pk = p if isinstance(p, Packed) else pack(p)
-    K.measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, np.empty(struct.n_actors))
+    a = struct.n_actors
+    K.measure_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, np.empty(a), np.empty(a))
     return st.metrics
 
 
@@ -269,6 +270,7 @@ def resolve_world(
         ctx.values,
         events,
         np.empty(struct.n_actors),
+        np.empty(struct.n_actors),
     )
     return _event_dict(events)
 
@@ -277,7 +279,7 @@ _NO_RECORD = np.empty(0, dtype=np.int64)
 
 #: Working buffers of the kernel (the compiled code runs without a memory manager, so it
 #: allocates nothing: no reference counting in the loop).
-Scratch = namedtuple("Scratch", "pull ctx plans capacity target_plan leader_plan")
+Scratch = namedtuple("Scratch", "pull ctx plans capacity shares target_plan leader_plan")
 
 
 def _scratch(a: int) -> Any:
@@ -286,6 +288,7 @@ def _scratch(a: int) -> Any:
         ctx=np.empty(len(CONTEXT_FIELDS)),
         plans=np.empty((a, len(PLAN_FIELDS))),
         capacity=np.empty(a),
+        shares=np.empty(a),
         target_plan=np.empty(len(TARGET_FIELDS)),
         leader_plan=np.empty(len(LEADER_FIELDS)),
     )

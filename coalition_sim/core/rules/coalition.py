@@ -22,6 +22,8 @@ __all__ = [
     "effective_pressure",
     "enforcement",
     "enforcement_capacity",
+    "enforcing_share",
+    "enforcing_shares",
     "engagement_target",
     "fatigue_update",
     "habituation_factor",
@@ -272,21 +274,46 @@ def enforcement_capacity(
 
 
 @rule
-def enforcement(commitment: float, threshold: float, softness: float) -> float:
-    """How much of its commitment an actor actually enforces: c x logistic((c - thr) / s).
+def enforcing_share(commitment: float, threshold: float, softness: float) -> float:
+    """The share of its commitment an actor still enforces: logistic((c - thr) / s).
 
     Below its threshold a partner largely stops enforcing (defection), smoothly, not at a
     switch. Drezner (1999); Haggard and Noland (2017) on China's uneven enforcement."""
-    return commitment * logistic((commitment - threshold) / softness)
+    return logistic((commitment - threshold) / softness)
 
 
 @rule
-def effective_pressure(
-    commitment: np.ndarray, capacity: np.ndarray, threshold: float, softness: float
-) -> float:
+def enforcing_shares(
+    commitment: np.ndarray,
+    capacity: np.ndarray,
+    threshold: float,
+    softness: float,
+    out: np.ndarray,
+) -> None:
+    """:func:`enforcing_share` of every actor with enforcement capacity into ``out`` (A,),
+    once per week for both reporters that read it (:func:`effective_pressure`,
+    :func:`us_isolation`): the logistic is the costliest step of the reporters. An actor
+    without capacity (the target) gets 0.0: no term reads it. Drezner (1999): a partner
+    defects when enforcement costs it more than it gains."""
+    for j in range(commitment.shape[0]):
+        if capacity[j] != 0.0:
+            out[j] = enforcing_share(commitment[j], threshold, softness)
+        else:
+            out[j] = 0.0
+
+
+@rule
+def enforcement(commitment: float, share: float) -> float:
+    """How much of its commitment an actor actually enforces: c x its enforcing share
+    (:func:`enforcing_share`). Drezner (1999); Haggard and Noland (2017)."""
+    return commitment * share
+
+
+@rule
+def effective_pressure(commitment: np.ndarray, capacity: np.ndarray, shares: np.ndarray) -> float:
     """Capacity-weighted enforcement of the coalition: P = sum_j k_j x enforcement(c_j)
-    (capacity is 0 for the target, whose term is skipped: it adds +0.0, and the logistic is
-    the costliest step of the reporters).
+    (``shares`` from :func:`enforcing_shares`; capacity is 0 for the target, whose term is
+    skipped: it adds +0.0).
 
     [S18] 'the pressure campaign could unwind': P is that campaign's pressure. Weighting each
     member's enforcement by its capacity (:func:`enforcement_capacity`) follows Haggard and
@@ -295,7 +322,7 @@ def effective_pressure(
     acc = 0.0
     for j in range(commitment.shape[0]):
         if capacity[j] != 0.0:
-            acc += capacity[j] * enforcement(commitment[j], threshold, softness)
+            acc += capacity[j] * enforcement(commitment[j], shares[j])
     return acc
 
 
@@ -330,14 +357,13 @@ def us_isolation(
     capacity: np.ndarray,
     leader: int,
     partners: np.ndarray,
-    threshold: float,
-    softness: float,
+    shares: np.ndarray,
 ) -> float:
     """How far the leader is left alone by partners who have stopped enforcing:
 
     I = sum_j k_j max(0, c_L - c_j) d_j / sum_j k_j over partners j, with k the enforcement
-    capacity and d_j = 1 - logistic((c_j - threshold) / softness) the share of partner j
-    that has defected (the complement of the factor in :func:`enforcement`). [S18]: 'the
+    capacity and d_j = 1 - share_j the share of partner j that has defected (``shares`` from
+    :func:`enforcing_shares`, as for :func:`effective_pressure`). [S18]: 'the
     US could find itself alone and sidelined'. Being more hawkish than partners who still
     enforce is not isolation: in 2016-17 Washington was well ahead of Beijing and every
     sanctions resolution (UNSCR 2270, 2321, 2371, 2375, 2397) was still adopted 15-0 with
@@ -350,8 +376,8 @@ def us_isolation(
     for j in range(commitment.shape[0]):
         w = capacity[j] * partners[j]
         total += w
-        if w != 0.0:  # a zero weight adds +0.0: skip its logistic (same result, less work)
-            defected = 1.0 - logistic((commitment[j] - threshold) / softness)
+        if w != 0.0:  # a zero weight adds +0.0
+            defected = 1.0 - shares[j]
             gap += w * max(0.0, lead - commitment[j]) * defected
     return gap / total if total > 0 else 0.0
 
