@@ -160,3 +160,80 @@ def test_files_of_another_format_are_never_read(tmp_path: Path, monkeypatch) -> 
         assert ours(0.5) == 0.5
     assert sum(ours.stats.cache_misses.values()) == 1
     assert any(p.name.endswith(".cs.nbi") for p in tmp_path.rglob("*.nbi"))
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_entries_compiled_by_two_processes_in_two_orders_never_share_a_data_file(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Two processes compile a rule for two signatures into one folder, each from an empty
+    index (numba would name both data files ``.1.nbc``); the index of the first lands last.
+    Its entry must still load the first signature's code, not the second's."""
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+
+    def fresh():  # a new dispatcher of the same rule: a process that reads the cache afresh
+        return jit.compiled(basics.clip01.py_func)
+
+    assert fresh()(0.25) == 0.25  # "process 1": float64
+    (index,) = tmp_path.rglob("*clip01*.nbi")
+    first_index = index.read_bytes()
+    index.unlink()  # "process 2" has not seen process 1's index yet
+    assert fresh()(7) == 1.0  # int64
+    data = sorted(p.name for p in tmp_path.rglob("*clip01*.nbc"))
+    assert len(data) == 2, data  # one file per key
+    index.write_bytes(first_index)  # process 1's index write lands last
+    loaded = fresh()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert loaded(0.25) == 0.25  # the float64 code, from the cache
+    assert sum(loaded.stats.cache_hits.values()) == 1
+
+
+class _FakeHelper:
+    def __init__(self, returncode: int, calls: list[str]) -> None:
+        self.returncode, self.calls = returncode, calls
+
+    def communicate(self) -> tuple[bytes, bytes]:
+        self.calls.append("wait for the helper")
+        return b"", b"Traceback ...\nImportError: no module named coalition_sim\n"
+
+
+@pytest.mark.parametrize("helper_rc", [0, 1])
+def test_the_warm_up_compiles_the_mesa_phases_beside_the_kernel(monkeypatch, helper_rc) -> None:
+    """The ensemble kernel compiles here while the helper compiles the Mesa phases; then the
+    Mesa phases run here (loaded from the cache, or compiled here with a warning if the helper
+    failed)."""
+    from coalition_sim.core import warmup
+
+    calls: list[str] = []
+    monkeypatch.setattr(
+        warmup,
+        "_parts",
+        lambda: (lambda: calls.append("ensemble"), lambda: calls.append("mesa")),
+    )
+    monkeypatch.setattr(warmup, "_helper", lambda: _FakeHelper(helper_rc, calls))
+    stages: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warmup.warm_up(lambda stage, done, total: stages.append(stage))
+    assert calls == ["ensemble", "wait for the helper", "mesa"]
+    assert "beside it" in stages[0] and stages[-1] == "ready"
+    failed = [w for w in caught if "helper process failed" in str(w.message)]
+    assert len(failed) == (1 if helper_rc else 0)
+    if helper_rc:
+        assert "ImportError: no module named coalition_sim" in str(failed[0].message)
+
+
+def test_the_helper_half_runs_from_the_command_line() -> None:
+    """``python -m coalition_sim.core.warmup --part mesa`` (what the helper runs) exits 0
+    and prints nothing (here from the warm cache of the test session)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "coalition_sim.core.warmup", "--part", "mesa"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout == ""

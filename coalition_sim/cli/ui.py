@@ -7,7 +7,7 @@ import os
 import sys
 
 from ..ui.server import DEFAULT_HOST, DEFAULT_PORT, server_command, server_env
-from ..ui.warmup import EXPECTED_COLD_S
+from ..ui.warmup import expected_seconds
 
 __all__ = ["register"]
 
@@ -33,7 +33,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     print(f"coalition-sim UI on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     print(
         "The server prepares the model as it starts (compiled once per machine and cached on "
-        f"disk: ~{EXPECTED_COLD_S} s the first time, about a second after); the page shows "
+        f"disk: ~{expected_seconds():.0f} s the first time, about a second after); the page shows "
         "its progress and wakes its buttons when it is ready.",
         flush=True,
     )

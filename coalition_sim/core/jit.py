@@ -56,6 +56,7 @@ __all__ = [
     "DamagedCacheWarning",
     "cached",
     "compiled",
+    "expected_compile_seconds",
     "installed",
     "kernel",
     "needs_compile",
@@ -126,6 +127,11 @@ class _Damaged(Exception):
     """A cache file that fails its checksum or cannot be read back."""
 
 
+def _key_hash(key: Any) -> str:
+    """A cache entry's data-file tag: 16 hex digits of the SHA-256 of its pickled key."""
+    return hashlib.sha256(pickle.dumps(key, protocol=4)).hexdigest()[:16]
+
+
 def _frame(payload: bytes) -> bytes:
     return _MAGIC + hashlib.sha256(payload).digest() + payload
 
@@ -141,7 +147,25 @@ def _unframe(raw: bytes, path: str) -> bytes:
 
 
 class _CheckedFile(IndexDataCacheFile):
-    """numba's index + data files, each framed with a magic line and its SHA-256."""
+    """numba's index + data files, each framed with a magic line and its SHA-256.
+
+    Safe when processes compile at the same time into one cache folder (the parallel
+    :func:`warm_up`, the workers of a sweep on a fresh machine): numba numbers a function's
+    data files 1, 2, ... in the order a process compiles its signatures, so two processes
+    compiling two signatures of one rule in different orders would both write ``.1.nbc``
+    for different machine code, and an index could point at the other's. Here a data file is
+    named by a hash of its key (signature, target, bytecode) and written before the index
+    entry that names it: different keys never share a file, a reader never finds an entry
+    whose file is not complete, and a lost index update (two processes adding entries at
+    once) is only a miss that compiles again."""
+
+    def save(self, key: Any, data: Any) -> None:
+        name = f"{self._index_name[: -len('.nbi')]}.{_key_hash(key)}.nbc"
+        self._save_data(name, data)
+        overloads = self._load_index()
+        if overloads.get(key) != name:
+            overloads[key] = name
+            self._save_index(overloads)
 
     def _load_index(self) -> dict[Any, str]:
         try:
@@ -295,6 +319,14 @@ def warm_up(progress: Callable[[str, int, int], None] | None = None) -> float:
     from .warmup import warm_up as run
 
     return run(progress)
+
+
+def expected_compile_seconds() -> float:
+    """About how long :func:`warm_up` takes with nothing cached on a 2-core machine:
+    :data:`coalition_sim.core.warmup.ESTIMATE_SECONDS`."""
+    from .warmup import ESTIMATE_SECONDS
+
+    return float(ESTIMATE_SECONDS)
 
 
 def needs_compile() -> bool:
