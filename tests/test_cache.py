@@ -7,6 +7,7 @@ cache file with a checksum. These tests fail loudly if that machinery is not in 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import pkgutil
@@ -200,6 +201,9 @@ class _FakeHelper:
         return b"", b"Traceback ...\nImportError: no module named coalition_sim\n"
 
 
+PARTS = ("ensemble", "mesa", "mesa-rows", "mesa-roles")
+
+
 @pytest.mark.parametrize("helper_rc", [0, 1])
 def test_the_warm_up_compiles_the_mesa_phases_beside_the_kernel(monkeypatch, helper_rc) -> None:
     """The ensemble kernel compiles here while the helper compiles the Mesa phases; then the
@@ -209,11 +213,9 @@ def test_the_warm_up_compiles_the_mesa_phases_beside_the_kernel(monkeypatch, hel
 
     calls: list[str] = []
     monkeypatch.setattr(
-        warmup,
-        "_parts",
-        lambda: (lambda: calls.append("ensemble"), lambda: calls.append("mesa")),
+        warmup, "_parts", lambda: {k: functools.partial(calls.append, k) for k in PARTS}
     )
-    monkeypatch.setattr(warmup, "_helper", lambda: _FakeHelper(helper_rc, calls))
+    monkeypatch.setattr(warmup, "_helper", lambda part, entries: _FakeHelper(helper_rc, calls))
     stages: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -226,11 +228,33 @@ def test_the_warm_up_compiles_the_mesa_phases_beside_the_kernel(monkeypatch, hel
         assert "ImportError: no module named coalition_sim" in str(failed[0].message)
 
 
-def test_the_helper_half_runs_from_the_command_line() -> None:
-    """``python -m coalition_sim.core.warmup --part mesa`` (what the helper runs) exits 0
-    and prints nothing (here from the warm cache of the test session)."""
+def test_the_model_run_compiles_its_halves_side_by_side(monkeypatch) -> None:
+    """``python run.py run`` on a cold cache: the Mesa rows here, the roles in the helper."""
+    from coalition_sim.core import warmup
+
+    calls: list[str] = []
+    monkeypatch.setattr(
+        warmup, "_parts", lambda: {k: functools.partial(calls.append, k) for k in PARTS}
+    )
+    asked: list[str] = []
+
+    def helper(part, entries):
+        asked.append(part)
+        assert set(entries) == set(warmup._MESA)  # the ensemble kernel is not waited for
+        return _FakeHelper(0, calls)
+
+    monkeypatch.setattr(warmup, "_helper", helper)
+    warmup.warm_up_model()
+    assert asked == ["mesa-roles"]
+    assert calls == ["mesa-rows", "wait for the helper", "mesa-roles"]
+
+
+@pytest.mark.parametrize("part", ["mesa-rows", "mesa-roles"])
+def test_a_helper_part_runs_from_the_command_line(part: str) -> None:
+    """``python -m coalition_sim.core.warmup --part P`` (what the helper runs) exits 0 and
+    prints nothing (here from the warm cache of the test session)."""
     out = subprocess.run(
-        [sys.executable, "-m", "coalition_sim.core.warmup", "--part", "mesa"],
+        [sys.executable, "-m", "coalition_sim.core.warmup", "--part", part],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -116,6 +116,7 @@ def _same_run(out: Path, scn: Scenario, seed: int) -> bool:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..abm.model import CoalitionModel
     from ..abm.outputs import human_summary, write_outputs
+    from ..core.warmup import prepare_model
     from ..scenario.provenance import provenance
 
     started = dt.datetime.now(dt.UTC)
@@ -135,6 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # refreshed by the identical run (same resolved scenario and seed: same outputs)
     overwrite = args.overwrite or (args.out is None and _same_run(out, scn, seed))
     with OutputDir(out, overwrite=overwrite) as stage:  # checked before the run
+        prepare_model()  # a first run on this machine compiles the model first, saying so
         start = time.perf_counter()
         model = CoalitionModel(scn, rng=seed).run()
         wall = time.perf_counter() - start

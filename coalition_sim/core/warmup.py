@@ -17,19 +17,31 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..scenario.schema import Scenario
 from . import kernels as K
 from . import week as dyn
+from .state import blank_state
 
-__all__ = ["ESTIMATE_SECONDS", "needs_compile", "warm_up"]
+__all__ = [
+    "ESTIMATE_SECONDS",
+    "MODEL_ESTIMATE_SECONDS",
+    "announce",
+    "needs_compile",
+    "prepare_model",
+    "warm_up",
+    "warm_up_model",
+]
 
 #: Cold compile of everything on a 2-core machine, wall seconds: 18 s for :func:`warm_up`
 #: with an empty cache folder, the Mesa phases compiled in a helper process beside the
 #: ensemble kernel (29 s one after the other; 47 s CPU before issue 20's compile work).
 ESTIMATE_SECONDS = 20
+#: The same for the Mesa model's kernels alone (:func:`warm_up_model`), wall seconds.
+MODEL_ESTIMATE_SECONDS = 13
 
 _ENTRY = (
     K.advance_rows,
@@ -58,11 +70,16 @@ def _tiny() -> Scenario:
     )
 
 
-def needs_compile() -> bool:
-    """True when an entry kernel has no usable entry in the disk cache (stamp of this source).
+#: The Mesa model's entry kernels (what ``python run.py run`` and ``CoalitionModel`` use).
+_MESA = _ENTRY[1:]
+
+
+def needs_compile(entries: tuple[Any, ...] = _ENTRY) -> bool:
+    """True when an entry kernel (of ``entries``; default all) has no usable entry in the
+    disk cache (stamp of this source).
 
     Also True when the cache is unreadable; never compiles anything."""
-    for fn in _ENTRY:
+    for fn in entries:
         if fn.signatures:  # already compiled or loaded in this process
             continue
         cache = getattr(fn, "_cache", None)
@@ -76,9 +93,13 @@ def needs_compile() -> bool:
     return False
 
 
-def _parts() -> tuple[Callable[[], None], Callable[[], None]]:
-    """The two independent halves of the warm-up, on one tiny model: the ensemble kernel, and
-    the Mesa model's phase kernels (no compiled function of one is an entry of the other)."""
+def _parts() -> dict[str, Callable[[], None]]:
+    """The warm-up's parts, each a tiny run compiling (or loading) some entry kernels with the
+    real paths' argument types: "ensemble" (the ensemble kernel), "mesa-rows" (the Mesa
+    model's state, observe, actor and commit kernels), "mesa-roles" (the target's and leader's
+    decisions and the resolution: the costlier half) and "mesa" (both). No compiled function
+    of one part is an entry kernel of another, so two processes can compile two parts at
+    once (into the shared disk cache)."""
     scn = _tiny()
     struct = dyn.Structure.from_scenario(scn)
     p = dyn.compile_params(scn, rows=2)
@@ -88,20 +109,30 @@ def _parts() -> tuple[Callable[[], None], Callable[[], None]]:
         st = dyn.initial_state(p, struct)
         dyn.advance(st, p, struct, keys, 1, 3, np.array([1, 2], dtype=np.int64))
 
-    def mesa() -> None:
+    def rows() -> None:
         st = dyn.initial_state(p, struct)
         pk = dyn.pack(p)
         ctx = dyn.observe(st, pk, struct, 1, keys)
         plan = dyn.decide_actors(st, ctx, pk, struct, np.array([0]))
-        target = dyn.decide_target(st, ctx, pk, struct)
-        leader = dyn.decide_leader(st, ctx, pk, struct)
         dyn.commit_actors(st, plan, np.array([0]))
-        dyn.commit_target(st, target)
-        dyn.commit_leader(st, leader)
-        dyn.resolve_world(st, ctx, pk, struct)
+        dyn.commit_target(st, dyn.TargetPlan(np.zeros((2, len(dyn.TARGET_FIELDS)))))
         dyn.pull_weights(p, struct)
 
-    return ensemble, mesa
+    def roles() -> None:  # on the state table's initial values and a zero context
+        st = blank_state(p)
+        pk = dyn.pack(p)
+        ctx = dyn.Context(
+            step=1, values=np.zeros((2, len(dyn.CONTEXT_FIELDS))), packed=pk, keys=keys
+        )
+        dyn.decide_target(st, ctx, pk, struct)
+        dyn.decide_leader(st, ctx, pk, struct)
+        dyn.resolve_world(st, ctx, pk, struct)
+
+    def mesa() -> None:
+        rows()
+        roles()
+
+    return {"ensemble": ensemble, "mesa-rows": rows, "mesa-roles": roles, "mesa": mesa}
 
 
 def _cores() -> int:
@@ -111,22 +142,58 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _helper() -> subprocess.Popen[bytes] | None:
-    """A second process compiling the Mesa phases into the shared disk cache while this one
-    compiles the ensemble kernel: numba compiles one function at a time in a process, and the
-    two halves take about the same time. None when it would not help (one core, everything
-    cached, no disk cache)."""
-    if _cores() < 2 or os.environ.get("NUMBA_DISABLE_JIT", "0") == "1" or not needs_compile():
+def _helper(part: str, entries: tuple[Any, ...] = _ENTRY) -> subprocess.Popen[bytes] | None:
+    """A second process compiling ``part`` into the shared disk cache while this one compiles
+    another: numba compiles one function at a time in a process. None when it would not help
+    (one core, ``entries`` all cached, no disk cache)."""
+    if _cores() < 2 or os.environ.get("NUMBA_DISABLE_JIT", "0") == "1":
+        return None
+    if not needs_compile(entries):
         return None
     root = str(Path(__file__).resolve().parents[2])  # the package's folder, first on the path
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     return subprocess.Popen(
-        [sys.executable, "-m", "coalition_sim.core.warmup", "--part", "mesa"],
+        [sys.executable, "-m", "coalition_sim.core.warmup", "--part", part],
         env={**os.environ, "PYTHONPATH": path},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def _split(
+    here: str,
+    there: str,
+    entries: tuple[Any, ...],
+    parallel: bool,
+    report: Callable[[str, int, int], None],
+    stages: tuple[str, str],
+) -> float:
+    """Part ``here`` in this process while a helper compiles part ``there``; then ``there``
+    here too (loaded from the cache, or compiled here with a warning if the helper failed)."""
+    start = time.perf_counter()
+    parts = _parts()
+    helper = _helper(there, entries) if parallel else None
+    report(stages[0] + (f" (and the {stages[1]} beside it)" if helper else ""), 0, 2)
+    parts[here]()
+    report(stages[1], 1, 2)
+    if helper is not None:
+        _, err = helper.communicate()
+        if helper.returncode != 0:
+            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            warnings.warn(
+                f"the warm-up's helper process failed (exit {helper.returncode}: {last[0]}); "
+                f"compiling the {stages[1]} here",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    parts[there]()
+    report("ready", 2, 2)
+    return time.perf_counter() - start
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """No progress report."""
 
 
 def warm_up(
@@ -139,27 +206,42 @@ def warm_up(
     With ``parallel`` (and two cores, and something to compile) the Mesa phases compile in a
     helper process at the same time (:func:`_helper`); this process then loads them from the
     cache. Should the helper fail, this process compiles them itself (with a warning)."""
-    stages = ("ensemble kernel", "Mesa model phases")
-    report = progress or (lambda stage, done, total: None)
-    start = time.perf_counter()
-    ensemble, mesa = _parts()
-    helper = _helper() if parallel else None
-    report(stages[0] + (" (and the Mesa phases beside it)" if helper else ""), 0, len(stages))
-    ensemble()
-    report(stages[1], 1, len(stages))
-    if helper is not None:
-        _, err = helper.communicate()
-        if helper.returncode != 0:
-            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            warnings.warn(
-                f"the warm-up's helper process failed (exit {helper.returncode}: {last[0]}); "
-                "compiling the Mesa phases here",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-    mesa()
-    report("ready", len(stages), len(stages))
-    return time.perf_counter() - start
+    return _split(
+        "ensemble", "mesa", _ENTRY, parallel, progress or _quiet,
+        ("ensemble kernel", "Mesa model phases"),
+    )  # fmt: skip
+
+
+def warm_up_model(
+    progress: Callable[[str, int, int], None] | None = None, parallel: bool = True
+) -> float:
+    """Compile (or load) the Mesa model's kernels only (what ``python run.py run`` needs),
+    half of them in a helper process; returns the seconds it took."""
+    return _split(
+        "mesa-rows", "mesa-roles", _MESA, parallel, progress or _quiet,
+        ("Mesa state, observation and actors", "Mesa roles and resolution"),
+    )  # fmt: skip
+
+
+def prepare_model() -> None:
+    """For ``python run.py run``: when the Mesa model's kernels are not in the cache, compile
+    them up front (:func:`warm_up_model`), saying so on standard error, instead of inside the
+    run's first week with no word of why."""
+    if needs_compile(_MESA):
+        announce("the model", MODEL_ESTIMATE_SECONDS)
+        seconds = warm_up_model()
+        print(f">> model ready (compiled in {seconds:.0f} s)", file=sys.stderr, flush=True)
+
+
+def announce(what: str = "the model core", seconds: float = ESTIMATE_SECONDS) -> None:
+    """Say on standard error that ``what`` is being compiled, once per machine, and about how
+    long it takes."""
+    print(
+        f">> preparing {what}: compiling it with numba (once per machine, about "
+        f"{seconds:.0f} s on 2 cores; cached on disk)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,20 +250,15 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description="Compile the model core ahead of use.")
     ap.add_argument("--if-needed", action="store_true", help="do nothing when already cached")
-    ap.add_argument("--part", choices=("ensemble", "mesa"), help=argparse.SUPPRESS)
+    parts = ("ensemble", "mesa", "mesa-rows", "mesa-roles")
+    ap.add_argument("--part", choices=parts, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.part:  # the helper of a parallel warm-up: one half, silently
-        ensemble, mesa = _parts()
-        (ensemble if args.part == "ensemble" else mesa)()
+    if args.part:  # the helper of a parallel warm-up: one part, silently
+        _parts()[args.part]()
         return 0
     if args.if_needed and not needs_compile():
         return 0
-    print(
-        f">> preparing the model core: compiling it with numba (once per machine, about "
-        f"{ESTIMATE_SECONDS} s on 2 cores; cached on disk)",
-        file=sys.stderr,
-        flush=True,
-    )
+    announce()
     seconds = warm_up()
     print(f">> model core ready (compiled in {seconds:.0f} s)", file=sys.stderr, flush=True)
     return 0
