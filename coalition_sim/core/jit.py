@@ -127,11 +127,6 @@ class _Damaged(Exception):
     """A cache file that fails its checksum or cannot be read back."""
 
 
-def _key_hash(key: Any) -> str:
-    """A cache entry's data-file tag: 16 hex digits of the SHA-256 of its pickled key."""
-    return hashlib.sha256(pickle.dumps(key, protocol=4)).hexdigest()[:16]
-
-
 def _frame(payload: bytes) -> bytes:
     return _MAGIC + hashlib.sha256(payload).digest() + payload
 
@@ -160,7 +155,9 @@ class _CheckedFile(IndexDataCacheFile):
     once) is only a miss that compiles again."""
 
     def save(self, key: Any, data: Any) -> None:
-        name = f"{self._index_name[: -len('.nbi')]}.{_key_hash(key)}.nbc"
+        # the key serialised as numba serialises the index that holds it
+        tag = hashlib.sha256(self._dump(key)).hexdigest()[:16]
+        name = f"{self._index_name[: -len('.nbi')]}.{tag}.nbc"
         self._save_data(name, data)
         overloads = self._load_index()
         if overloads.get(key) != name:

@@ -43,8 +43,8 @@ ESTIMATE_SECONDS = 20
 #: The same for the Mesa model's kernels alone (:func:`warm_up_model`), wall seconds.
 MODEL_ESTIMATE_SECONDS = 13
 
-_ENTRY = (
-    K.advance_rows,
+#: The Mesa model's entry kernels (what ``python run.py run`` and ``CoalitionModel`` use).
+_MESA = (
     K.measure_rows,
     K.observe_rows,
     K.decide_actor_rows,
@@ -52,6 +52,8 @@ _ENTRY = (
     K.commit_rows,
     K.resolve_rows,
 )
+#: Every entry kernel: the ensemble's and the Mesa model's.
+_ENTRY = (K.advance_rows, *_MESA)
 
 
 def _tiny() -> Scenario:
@@ -68,10 +70,6 @@ def _tiny() -> Scenario:
             "ties": [{"a": "US", "b": "KR", "type": "treaty_ally", "strength": 0.8}],
         }
     )
-
-
-#: The Mesa model's entry kernels (what ``python run.py run`` and ``CoalitionModel`` use).
-_MESA = _ENTRY[1:]
 
 
 def needs_compile(entries: tuple[Any, ...] = _ENTRY) -> bool:
@@ -97,9 +95,11 @@ def _parts() -> dict[str, Callable[[], None]]:
     """The warm-up's parts, each a tiny run compiling (or loading) some entry kernels with the
     real paths' argument types: "ensemble" (the ensemble kernel), "mesa-rows" (the Mesa
     model's state, observe, actor and commit kernels), "mesa-roles" (the target's and leader's
-    decisions and the resolution: the costlier half) and "mesa" (both). No compiled function
-    of one part is an entry kernel of another, so two processes can compile two parts at
-    once (into the shared disk cache)."""
+    decisions and the resolution: the costlier half) and "mesa" (both). Two processes may
+    compile two parts at once into the shared disk cache (its data files are named by key,
+    :class:`coalition_sim.core.jit.CheckedCache`); a function both parts need (the rules, the
+    reporters' kernel behind the initial state) may be compiled by both, and either entry
+    serves."""
     scn = _tiny()
     struct = dyn.Structure.from_scenario(scn)
     p = dyn.compile_params(scn, rows=2)
