@@ -70,6 +70,16 @@ growth = 0.05
 """
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the core once, before the tests, in two processes (``core.jit.warm_up``): on a
+    cold cache (a fresh clone, CI) the tests would otherwise compile it lazily in one process,
+    and the command-line tests' subprocesses each on their own; on a warm cache this only
+    loads it (~0.5 s)."""
+    from coalition_sim.core.jit import warm_up
+
+    warm_up()
+
+
 @cache
 def _load(name: str) -> Scenario:
     return resolve_scenario(name)
