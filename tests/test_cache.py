@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 from pathlib import Path
 
@@ -190,6 +191,41 @@ def test_entries_compiled_by_two_processes_in_two_orders_never_share_a_data_file
         warnings.simplefilter("error")
         assert loaded(0.25) == 0.25  # the float64 code, from the cache
     assert sum(loaded.stats.cache_hits.values()) == 1
+
+
+def test_data_files_no_index_names_are_pruned_once_old(tmp_path: Path, monkeypatch) -> None:
+    """The code of an edited function (a new key, so a new file name) is no longer named by
+    its index: the next save removes it once it is older than ``PRUNE_AGE_S`` (a younger one
+    may be another process's, about to be named). Named files stay."""
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+
+    def fresh():
+        return jit.compiled(basics.clip01.py_func)
+
+    assert fresh()(0.25) == 0.25
+    (named,) = tmp_path.rglob("*clip01*.nbc")
+    base = named.name.rsplit(".", 2)[0]
+    old, young = (
+        named.with_name(f"{base}.0123456789abcdef.nbc"),
+        named.with_name(f"{base}.fedcba9876543210.nbc"),
+    )
+    other = named.with_name("another_function.0123456789abcdef.nbc")
+    for path in (old, young, other):
+        path.write_bytes(b"orphan")
+    long_ago = time.time() - jit.PRUNE_AGE_S - 60
+    os.utime(old, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+    os.utime(named, (long_ago, long_ago))  # old, but named by the index: kept
+    assert fresh()(7) == 1.0  # a second signature: a save, which prunes
+    left = {p.name for p in tmp_path.rglob("*.nbc")}
+    assert old.name not in left
+    assert {named.name, young.name, other.name} <= left
+    assert len([n for n in left if n.startswith(base) and n != young.name]) == 2
+    loaded = fresh()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert loaded(0.25) == 0.25 and loaded(7) == 1.0
+    assert sum(loaded.stats.cache_hits.values()) == 2
 
 
 class _FakeHelper:

@@ -31,10 +31,12 @@ cache folder, ``NUMBA_CACHE_DIR=<cache>/<stamp().hex()[:16]>`` (docs/ARCHITECTUR
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import pickle
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +54,7 @@ from numba.core.caching import (
 
 __all__ = [
     "CORE",
+    "PRUNE_AGE_S",
     "CheckedCache",
     "DamagedCacheWarning",
     "cached",
@@ -70,6 +73,9 @@ __all__ = [
 CORE = Path(__file__).resolve().parent
 _MAGIC = b"coalition-sim numba cache v1\n"
 _DIGEST = 32
+#: A data file no index names is removed once it is this old (seconds): younger, it may be
+#: another process's, about to be named by the index entry it writes next.
+PRUNE_AGE_S = 600.0
 
 
 class DamagedCacheWarning(RuntimeWarning):
@@ -163,6 +169,23 @@ class _CheckedFile(IndexDataCacheFile):
         if overloads.get(key) != name:
             overloads[key] = name
             self._save_index(overloads)
+        self._prune(set(overloads.values()))
+
+    def _prune(self, named: set[str]) -> None:
+        """Remove this function's data files that its index no longer names and that are
+        older than :data:`PRUNE_AGE_S`: the code of an edited function (its key, so its
+        file name, changed) or of a stamp the index dropped, which no reader can load.
+        Without this they stay on disk forever, one per edit or upgrade. A younger file may
+        be another process's, written a moment before the index entry that will name it."""
+        base = self._index_name[: -len(".nbi")]
+        cutoff = time.time() - PRUNE_AGE_S
+        for path in Path(self._cache_path).glob(f"{base}.*.nbc"):
+            if path.name in named:
+                continue
+            # another process may prune the same file first: then there is nothing to do
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
 
     def _load_index(self) -> dict[Any, str]:
         try:
