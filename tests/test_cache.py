@@ -285,6 +285,29 @@ def test_the_model_run_compiles_its_halves_side_by_side(monkeypatch) -> None:
     assert calls == ["mesa-rows", "wait for the helper", "mesa-roles"]
 
 
+def test_a_new_model_prepares_the_core_first_unless_a_warm_up_runs(monkeypatch, capsys) -> None:
+    """``CoalitionModel(...)`` on a cold cache compiles the Mesa kernels up front, half in a
+    helper process, saying so (not silently inside its first week); a page server's warm-up
+    running in another thread already does, so then the model leaves it to that."""
+    from coalition_sim.abm.model import CoalitionModel
+    from coalition_sim.core import warmup
+
+    calls: list[str] = []
+    monkeypatch.setattr(warmup, "needs_compile", lambda entries=warmup._ENTRY: True)
+    monkeypatch.setattr(warmup, "warm_up_model", lambda *a, **k: calls.append("model") or 12.0)
+    CoalitionModel("baseline", steps=2)
+    assert calls == ["model"]
+    err = capsys.readouterr().err
+    assert "preparing the model" in err and "model ready (compiled in 12 s)" in err
+    warmup._running(+1)
+    try:
+        CoalitionModel("baseline", steps=2)
+    finally:
+        warmup._running(-1)
+    assert calls == ["model"]
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize("part", ["mesa-rows", "mesa-roles"])
 def test_a_helper_part_runs_from_the_command_line(part: str) -> None:
     """``python -m coalition_sim.core.warmup --part P`` (what the helper runs) exits 0 and

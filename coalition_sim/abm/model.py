@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..core import week as dyn
 from ..core.events import EVENT_KINDS, OUTCOMES
+from ..core.warmup import prepare_model
 from ..scenario.library import resolve_scenario
 from ..scenario.names import name_of_kwarg, with_values
 from ..scenario.schema import Scenario
@@ -52,6 +53,7 @@ class CoalitionModel(mesa.Model):
         if steps is not None:
             scn = with_values(scn, {"steps": steps})
         seed = _seed_from(rng, scn.seed)
+        prepare_model()  # the first model on a machine compiles the core first, saying so
         super().__init__(rng=seed)
         self.scenario_spec = scn
         self.seed = seed

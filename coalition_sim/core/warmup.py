@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -161,6 +162,19 @@ def _helper(part: str, entries: tuple[Any, ...] = _ENTRY) -> subprocess.Popen[by
     )
 
 
+#: How many warm-ups run in this process now (a page server warms up in a thread of its own
+#: while sessions build models): :func:`prepare_model` leaves the compiling to them.
+_RUNNING = 0
+_RUNNING_LOCK = threading.Lock()
+
+
+def _running(delta: int) -> int:
+    global _RUNNING
+    with _RUNNING_LOCK:
+        _RUNNING += delta
+        return _RUNNING
+
+
 def _split(
     here: str,
     there: str,
@@ -171,6 +185,21 @@ def _split(
 ) -> float:
     """Part ``here`` in this process while a helper compiles part ``there``; then ``there``
     here too (loaded from the cache, or compiled here with a warning if the helper failed)."""
+    _running(+1)
+    try:
+        return _split_parts(here, there, entries, parallel, report, stages)
+    finally:
+        _running(-1)
+
+
+def _split_parts(
+    here: str,
+    there: str,
+    entries: tuple[Any, ...],
+    parallel: bool,
+    report: Callable[[str, int, int], None],
+    stages: tuple[str, str],
+) -> float:
     start = time.perf_counter()
     parts = _parts()
     helper = _helper(there, entries) if parallel else None
@@ -224,9 +253,14 @@ def warm_up_model(
 
 
 def prepare_model() -> None:
-    """For ``python run.py run``: when the Mesa model's kernels are not in the cache, compile
-    them up front (:func:`warm_up_model`), saying so on standard error, instead of inside the
-    run's first week with no word of why."""
+    """For ``python run.py run`` and a new :class:`coalition_sim.abm.model.CoalitionModel`:
+    when the Mesa model's kernels are not in the cache, compile them up front
+    (:func:`warm_up_model`, half in a helper process), saying so on standard error, instead of
+    inside the run's first week with no word of why. Cheap once they are loaded (nothing is
+    read); does nothing while a warm-up runs in this process (it compiles them already) or
+    with numba's compiler switched off."""
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") == "1" or _running(0):
+        return
     if needs_compile(_MESA):
         announce("the model", MODEL_ESTIMATE_SECONDS)
         seconds = warm_up_model()
