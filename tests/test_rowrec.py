@@ -55,3 +55,39 @@ def test_a_row_copied_through_the_record_comes_back_to_the_bit() -> None:
         np.testing.assert_array_equal(got[keep], old[keep], err_msg=v.name)
     for m in METRIC_NAMES:
         assert st.metrics[m][1] == before.metrics[m][4]
+
+
+@njit(_nrt=False)
+def _write_fields(s, buf, a):  # type: ignore[no-untyped-def]
+    rec = rowrec.row_record(s, buf, a)
+    rec.commitment[0, a - 1] = 0.625
+    rec.strength[0, a - 1, 0] = 0.375
+    rec.tension[0] = 0.25
+    rec.counts[0, 2] = 7
+    return rec.commitment.shape[1], rec.strength.shape[2], rec.counts.shape[1]
+
+
+@pytest.mark.parametrize("name", ["baseline", "regional_six"])  # 4 and 6 actors
+def test_an_attribute_of_the_record_is_a_view_at_its_offset(name: str) -> None:
+    """Known answer: ``rec.<field>`` writes the buffer at c0 + c1 A + c2 A^2 (``OFFSETS``),
+    row-major within the field, and has the row's shape."""
+    ens = Ensemble(name, steps=2)
+    p = ens.params({}, replicates=1)
+    st = dyn.initial_state(p, ens.structure)
+    view = dyn.arrays(st)
+    a = st.commitment.shape[1]
+    buf = np.zeros(rowrec.record_bytes(a), dtype=np.uint8)
+    shapes = _write_fields(view, buf, a)
+    assert shapes == (a, a, st.counts.shape[1])
+    names = list(type(view)._fields)
+
+    def at(name: str, dtype: type, k: int) -> float:
+        c0, c1, c2 = rowrec.OFFSETS[names.index(name)]
+        start = c0 + c1 * a + c2 * a * a + k * np.dtype(dtype).itemsize
+        return np.frombuffer(buf, dtype=dtype, count=1, offset=start)[0]
+
+    assert at("commitment", np.float64, a - 1) == 0.625
+    assert at("strength", np.float64, (a - 1) * a) == 0.375
+    assert at("tension", np.float64, 0) == 0.25
+    assert at("counts", st.counts.dtype.type, 2) == 7
+    assert np.count_nonzero(buf) <= 4 * 8  # nothing else written

@@ -13,26 +13,31 @@ stack: ~540 of ~4,100 instructions a replicate-week by callgrind before this cha
 
 The layout is derived from :data:`.state.STATE_TABLE` (declared once): the variables in the
 record's order plus the reporters, widest dtype first so that every view is aligned, each
-taking its row's size (1, ``A``, ``A x A`` or one per event kind). The views are built by
-the intrinsics below in the caller's code (no allocation, nothing for the memory manager to
-count: the compiled core runs without it).
+taking its row's size (1, ``A``, ``A x A`` or one per event kind). The compiled code holds
+the record as two words (:class:`RowRecord`: the buffer's address and the actor count); each
+attribute read (``rec.commitment``) builds that field's view at its offset (:data:`OFFSETS`)
+in the caller's code (no allocation, nothing for the memory manager to count: the compiled
+core runs without it).
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from numba import types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.core.imputils import impl_ret_borrowed, lower_getattr_generic
+from numba.core.typing.templates import AttributeTemplate, infer_getattr
+from numba.extending import intrinsic, models, register_model
 from numba.np.arrayobj import populate_array
 
 from .codes import Event
 from .state import ACTOR, EVENTS, METRIC_NAMES, PAIR, SCALAR, STATE_TABLE
 
-__all__ = ["LAYOUT", "load_row", "record_bytes", "row_record", "store_row"]
+__all__ = ["LAYOUT", "OFFSETS", "RowRecord", "load_row", "record_bytes", "row_record", "store_row"]
 
 #: Alignment of the record buffer and of every view in it (bytes).
 ALIGN = 8
@@ -71,59 +76,134 @@ def record_bytes(a: int) -> int:
     return -(-total // ALIGN) * ALIGN
 
 
+def _offsets() -> tuple[tuple[int, int, int], ...]:
+    """Each field's byte offset in the record as (c0, c1, c2): c0 + c1 A + c2 A^2 for ``A``
+    actors, by field index of the kernel's state record (the layout's order, widest first,
+    keeps every offset a multiple of its field's width)."""
+    out: dict[int, tuple[int, int, int]] = {}
+    c = [0, 0, 0]
+    for index, dt, kind in LAYOUT:
+        out[index] = (c[0], c[1], c[2])
+        n = _ROW_DIMS[kind]
+        power = sum(1 for d in n if d is None)
+        fixed = int(np.prod([d for d in n if d is not None], dtype=np.int64))
+        c[power] += dt.itemsize * fixed
+    return tuple(out[k] for k in range(len(LAYOUT)))
+
+
+#: Byte offset of each field (by index of the kernel's state record): c0 + c1 A + c2 A^2.
+OFFSETS = _offsets()
+
+
+class RowRecord(types.Type):
+    """One row's record as the compiled code sees it: the buffer's address and the number of
+    actors, two words. Its attributes are the state record's arrays (same names, same array
+    types, a leading axis of 1), each a view built where it is read (:func:`_view`).
+
+    Why not a tuple of ~50 views: the inlined phases each bind the state record to a variable
+    of their own, and numba loads a whole tuple to read one of its fields, so the compiler's
+    first passes (LLVM's SROA) took apart ~235 loads of a ~50-array aggregate in the
+    ensemble kernel. Two words are cheap to copy and to load."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.fields = tuple(state.fields)
+        self.field_types = dict(zip(self.fields, state.types, strict=True))
+        tag = hashlib.sha256(str(state).encode()).hexdigest()[:16]
+        super().__init__(name=f"RowRecord({len(self.fields)} fields, {tag})")
+
+
+@register_model(RowRecord)
+class _RowRecordModel(models.StructModel):
+    def __init__(self, dmm: Any, fe_type: Any) -> None:
+        super().__init__(dmm, fe_type, [("base", types.voidptr), ("a", types.intp)])
+
+
+@infer_getattr
+class _RowRecordAttributes(AttributeTemplate):
+    key = RowRecord
+
+    def generic_resolve(self, typ: Any, attr: str) -> Any:  # type: ignore[override]
+        return typ.field_types.get(attr)
+
+
+def _field(context: Any, builder: Any, index: int, base: Any, n_act: Any) -> tuple[Any, Any]:
+    """(address, element count) of field ``index`` of the record at ``base``."""
+    c0, c1, c2 = OFFSETS[index]
+    offset = cgutils.intp_t(c0)
+    if c1:
+        offset = builder.add(offset, builder.mul(cgutils.intp_t(c1), n_act))
+    if c2:
+        offset = builder.add(offset, builder.mul(cgutils.intp_t(c2), builder.mul(n_act, n_act)))
+    count = cgutils.intp_t(1)
+    for d in _ROW_DIMS[LAYOUT_BY_INDEX[index][2]]:
+        count = builder.mul(count, n_act if d is None else cgutils.intp_t(d))
+    return builder.gep(base, [offset]), count
+
+
+def _view(context: Any, builder: Any, aryty: Any, index: int, base: Any, n_act: Any) -> Any:
+    """The array view of field ``index``: shape (1, row dims...), C strides."""
+    ptr, _ = _field(context, builder, index, base, n_act)
+    _, dt, kind = LAYOUT_BY_INDEX[index]
+    shape = [cgutils.intp_t(1)] + [
+        n_act if d is None else cgutils.intp_t(d) for d in _ROW_DIMS[kind]
+    ]
+    step = cgutils.intp_t(dt.itemsize)
+    strides = []
+    for n in reversed(shape):
+        strides.append(step)
+        step = builder.mul(step, n)
+    strides.reverse()
+    data = builder.bitcast(ptr, context.get_data_type(aryty.dtype).as_pointer())
+    view = context.make_array(aryty)(context, builder)
+    populate_array(view, data=data, shape=shape, strides=strides,
+                   itemsize=dt.itemsize, meminfo=None)  # fmt: skip
+    return view._getvalue()
+
+
+@lower_getattr_generic(RowRecord)
+def _row_field(context: Any, builder: Any, typ: Any, value: Any, attr: str) -> Any:
+    rec = cgutils.create_struct_proxy(typ)(context, builder, value=value)
+    aryty = typ.field_types[attr]
+    view = _view(context, builder, aryty, typ.fields.index(attr), rec.base, rec.a)
+    return impl_ret_borrowed(context, builder, aryty, view)
+
+
+#: (field index, dtype, shape kind) by field index of the kernel's state record.
+LAYOUT_BY_INDEX = {f[0]: f for f in LAYOUT}
+
+
 @intrinsic
 def row_record(typingctx: Any, state: Any, buf: Any, a: Any) -> Any:
-    """Views of one row's record in ``buf`` (uint8, :func:`record_bytes` long), typed as
-    ``state`` (the kernel's state record) with a leading axis of 1: the phases run on it with
-    ``r = 0``."""
+    """One row's record in ``buf`` (uint8, :func:`record_bytes` long) for the state record
+    ``state`` (its type only) and ``a`` actors: a :class:`RowRecord` whose attributes are the
+    state's arrays with a leading axis of 1. The phases run on it with ``r = 0``."""
     if not isinstance(state, types.BaseNamedTuple) or len(state) != len(LAYOUT):
         return None
-    sig = state(state, buf, a)
+    rect = RowRecord(state)
+    sig = rect(state, buf, a)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        tupty, bufty, aty = signature.args
-        src = context.make_array(bufty)(context, builder, args[1])
-        n_act = context.cast(builder, args[2], aty, types.intp)
-        base = src.data
-        offset = cgutils.intp_t(0)
-        views: list[Any] = [None] * len(LAYOUT)
-        for index, dt, kind in LAYOUT:
-            aryty = tupty.types[index]
-            row = [n_act if d is None else cgutils.intp_t(d) for d in _ROW_DIMS[kind]]
-            shape = [cgutils.intp_t(1), *row]
-            step = cgutils.intp_t(dt.itemsize)
-            strides = []
-            for n in reversed(shape):
-                strides.append(step)
-                step = builder.mul(step, n)
-            strides.reverse()
-            ptr = builder.gep(base, [offset])
-            data = builder.bitcast(ptr, context.get_data_type(aryty.dtype).as_pointer())
-            view = context.make_array(aryty)(context, builder)
-            populate_array(view, data=data, shape=shape, strides=strides,
-                           itemsize=dt.itemsize, meminfo=None)  # fmt: skip
-            views[index] = view._getvalue()
-            offset = builder.add(offset, step)  # step: the bytes of the whole view
-        return context.make_tuple(builder, tupty, views)
+        _, bufty, aty = signature.args
+        rec = cgutils.create_struct_proxy(rect)(context, builder)
+        rec.base = builder.bitcast(context.make_array(bufty)(context, builder, args[1]).data,
+                                   cgutils.voidptr_t)  # fmt: skip
+        rec.a = context.cast(builder, args[2], aty, types.intp)
+        return rec._getvalue()
 
     return sig, codegen
 
 
-def _copy_rows(context: Any, builder: Any, tupty: Any, rec: Any, state: Any, r: Any,
-               into_record: bool) -> None:  # fmt: skip
-    """memcpy of row ``r`` of every field of ``state`` to (or from) the record's views."""
-    recs = cgutils.unpack_tuple(builder, rec)
+def _copy_rows(context: Any, builder: Any, recty: Any, rec: Any, tupty: Any, state: Any,
+               r: Any, into_record: bool) -> None:  # fmt: skip
+    """memcpy of row ``r`` of every field of ``state`` to (or from) the record ``rec``."""
+    proxy = cgutils.create_struct_proxy(recty)(context, builder, value=rec)
     states = cgutils.unpack_tuple(builder, state)
     for index, dt, _kind in LAYOUT:
-        aryty = tupty.types[index]
-        view = context.make_array(aryty)(context, builder, recs[index])
-        full = context.make_array(aryty)(context, builder, states[index])
+        full = context.make_array(tupty.types[index])(context, builder, states[index])
         stride0 = cgutils.unpack_tuple(builder, full.strides)[0]
         row = builder.gep(builder.bitcast(full.data, cgutils.voidptr_t), [builder.mul(r, stride0)])
-        one = builder.bitcast(view.data, cgutils.voidptr_t)
-        count = cgutils.intp_t(1)  # elements of a row: the view's shape past its axis of 1
-        for n in cgutils.unpack_tuple(builder, view.shape)[1:]:
-            count = builder.mul(count, n)
+        one, count = _field(context, builder, index, proxy.base, proxy.a)
         dst, src = (one, row) if into_record else (row, one)
         cgutils.raw_memcpy(builder, dst, src, count, dt.itemsize)
 
@@ -132,11 +212,14 @@ def _row_copier(into_record: bool, doc: str) -> Any:
     """The intrinsic copying row ``r`` of every state array into (or out of) the record."""
 
     def copy_row(typingctx: Any, rec: Any, state: Any, r: Any) -> Any:
+        if not isinstance(rec, RowRecord) or not isinstance(state, types.BaseNamedTuple):
+            return None
         sig = types.none(rec, state, r)
 
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-            row = context.cast(builder, args[2], signature.args[2], types.intp)
-            _copy_rows(context, builder, signature.args[1], args[0], args[1], row, into_record)
+            recty, tupty, rty = signature.args
+            row = context.cast(builder, args[2], rty, types.intp)
+            _copy_rows(context, builder, recty, args[0], tupty, args[1], row, into_record)
             return context.get_dummy_value()
 
         return sig, codegen
