@@ -10,13 +10,14 @@ index of every entry kernel, compiling nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,16 @@ def _running(delta: int) -> int:
         return _RUNNING
 
 
+@contextlib.contextmanager
+def _warming() -> Iterator[None]:
+    """A warm-up runs in this process for the block (counted for :func:`prepare_model`)."""
+    _running(+1)
+    try:
+        yield
+    finally:
+        _running(-1)
+
+
 def _split(
     here: str,
     there: str,
@@ -185,39 +196,25 @@ def _split(
 ) -> float:
     """Part ``here`` in this process while a helper compiles part ``there``; then ``there``
     here too (loaded from the cache, or compiled here with a warning if the helper failed)."""
-    _running(+1)
-    try:
-        return _split_parts(here, there, entries, parallel, report, stages)
-    finally:
-        _running(-1)
-
-
-def _split_parts(
-    here: str,
-    there: str,
-    entries: tuple[Any, ...],
-    parallel: bool,
-    report: Callable[[str, int, int], None],
-    stages: tuple[str, str],
-) -> float:
     start = time.perf_counter()
-    parts = _parts()
-    helper = _helper(there, entries) if parallel else None
-    report(stages[0] + (f" (and the {stages[1]} beside it)" if helper else ""), 0, 2)
-    parts[here]()
-    report(stages[1], 1, 2)
-    if helper is not None:
-        _, err = helper.communicate()
-        if helper.returncode != 0:
-            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            warnings.warn(
-                f"the warm-up's helper process failed (exit {helper.returncode}: {last[0]}); "
-                f"compiling the {stages[1]} here",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-    parts[there]()
-    report("ready", 2, 2)
+    with _warming():
+        parts = _parts()
+        helper = _helper(there, entries) if parallel else None
+        report(stages[0] + (f" (and the {stages[1]} beside it)" if helper else ""), 0, 2)
+        parts[here]()
+        report(stages[1], 1, 2)
+        if helper is not None:
+            _, err = helper.communicate()
+            if helper.returncode != 0:
+                last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+                warnings.warn(
+                    f"the warm-up's helper process failed (exit {helper.returncode}: "
+                    f"{last[0]}); compiling the {stages[1]} here",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+        parts[there]()
+        report("ready", 2, 2)
     return time.perf_counter() - start
 
 
