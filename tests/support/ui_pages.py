@@ -54,11 +54,23 @@ def enter(pg, selector: str, value: str, until: str, tries: int = 3) -> None:
                 raise
 
 
-def step(pg, n: int) -> None:
+def step(pg, n: int, tries: int = 3) -> None:
+    """Step ``n`` weeks, each waited for. A click on a Step button the server is re-drawing
+    (just after an upload or a changed input) is lost under load: the week does not move, so
+    the click is made again; a click that was only slow moves the week before the retry
+    (15 s), and the last try's timeout is raised."""
     for _ in range(n):
         w = week(pg)
-        pg.click(".cs-step")
-        pg.wait_for_function(f"{WEEK} !== '{w}'")
+        for attempt in range(tries):
+            pg.click(".cs-step")
+            try:
+                pg.wait_for_function(f"{WEEK} !== '{w}'", timeout=15_000)
+                break
+            except PlaywrightTimeout:
+                if week(pg) != w:  # moved just after the wait gave up
+                    break
+                if attempt == tries - 1:
+                    raise
 
 
 def axe(pg) -> list[dict]:
