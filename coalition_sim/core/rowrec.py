@@ -93,6 +93,8 @@ def _offsets() -> tuple[tuple[int, int, int], ...]:
 
 #: Byte offset of each field (by index of the kernel's state record): c0 + c1 A + c2 A^2.
 OFFSETS = _offsets()
+#: Position in :data:`LAYOUT` of each field, by index of the kernel's state record.
+_AT = {f[0]: k for k, f in enumerate(LAYOUT)}
 
 
 class RowRecord(types.Type):
@@ -106,7 +108,6 @@ class RowRecord(types.Type):
     ensemble kernel. Two words are cheap to copy and to load."""
 
     def __init__(self, state: Any) -> None:
-        self.state = state
         self.fields = tuple(state.fields)
         self.field_types = dict(zip(self.fields, state.types, strict=True))
         tag = hashlib.sha256(str(state).encode()).hexdigest()[:16]
@@ -127,34 +128,35 @@ class _RowRecordAttributes(AttributeTemplate):
         return typ.field_types.get(attr)
 
 
-def _field(context: Any, builder: Any, index: int, base: Any, n_act: Any) -> tuple[Any, Any]:
-    """(address, element count) of field ``index`` of the record at ``base``."""
+def _dims(index: int, n_act: Any) -> list[Any]:
+    """The row dimensions of field ``index`` (none for a scalar) for ``n_act`` actors."""
+    return [n_act if d is None else cgutils.intp_t(d) for d in _ROW_DIMS[LAYOUT[_AT[index]][2]]]
+
+
+def _address(builder: Any, index: int, base: Any, n_act: Any) -> Any:
+    """The address of field ``index`` in the record at ``base``: base + c0 + c1 A + c2 A^2."""
     c0, c1, c2 = OFFSETS[index]
     offset = cgutils.intp_t(c0)
     if c1:
         offset = builder.add(offset, builder.mul(cgutils.intp_t(c1), n_act))
     if c2:
         offset = builder.add(offset, builder.mul(cgutils.intp_t(c2), builder.mul(n_act, n_act)))
-    count = cgutils.intp_t(1)
-    for d in _ROW_DIMS[LAYOUT_BY_INDEX[index][2]]:
-        count = builder.mul(count, n_act if d is None else cgutils.intp_t(d))
-    return builder.gep(base, [offset]), count
+    return builder.gep(base, [offset])
 
 
 def _view(context: Any, builder: Any, aryty: Any, index: int, base: Any, n_act: Any) -> Any:
     """The array view of field ``index``: shape (1, row dims...), C strides."""
-    ptr, _ = _field(context, builder, index, base, n_act)
-    _, dt, kind = LAYOUT_BY_INDEX[index]
-    shape = [cgutils.intp_t(1)] + [
-        n_act if d is None else cgutils.intp_t(d) for d in _ROW_DIMS[kind]
-    ]
+    dt = LAYOUT[_AT[index]][1]
+    shape = [cgutils.intp_t(1), *_dims(index, n_act)]
     step = cgutils.intp_t(dt.itemsize)
     strides = []
     for n in reversed(shape):
         strides.append(step)
         step = builder.mul(step, n)
     strides.reverse()
-    data = builder.bitcast(ptr, context.get_data_type(aryty.dtype).as_pointer())
+    data = builder.bitcast(
+        _address(builder, index, base, n_act), context.get_data_type(aryty.dtype).as_pointer()
+    )
     view = context.make_array(aryty)(context, builder)
     populate_array(view, data=data, shape=shape, strides=strides,
                    itemsize=dt.itemsize, meminfo=None)  # fmt: skip
@@ -167,10 +169,6 @@ def _row_field(context: Any, builder: Any, typ: Any, value: Any, attr: str) -> A
     aryty = typ.field_types[attr]
     view = _view(context, builder, aryty, typ.fields.index(attr), rec.base, rec.a)
     return impl_ret_borrowed(context, builder, aryty, view)
-
-
-#: (field index, dtype, shape kind) by field index of the kernel's state record.
-LAYOUT_BY_INDEX = {f[0]: f for f in LAYOUT}
 
 
 @intrinsic
@@ -203,7 +201,10 @@ def _copy_rows(context: Any, builder: Any, recty: Any, rec: Any, tupty: Any, sta
         full = context.make_array(tupty.types[index])(context, builder, states[index])
         stride0 = cgutils.unpack_tuple(builder, full.strides)[0]
         row = builder.gep(builder.bitcast(full.data, cgutils.voidptr_t), [builder.mul(r, stride0)])
-        one, count = _field(context, builder, index, proxy.base, proxy.a)
+        one = _address(builder, index, proxy.base, proxy.a)
+        count = cgutils.intp_t(1)
+        for n in _dims(index, proxy.a):
+            count = builder.mul(count, n)
         dst, src = (one, row) if into_record else (row, one)
         cgutils.raw_memcpy(builder, dst, src, count, dt.itemsize)
 
