@@ -82,9 +82,20 @@ def axe(pg) -> list[dict]:
     )
 
 
-def download(pg, label: str, dest: Path) -> Path:
-    with pg.expect_download(timeout=30_000) as info:
-        pg.get_by_role("button", name=label).click()
+def download(pg, label: str, dest: Path, tries: int = 3) -> Path:
+    """Click the download button ``label`` and save what it sends into ``dest``. As with
+    :func:`step`, a click on a button the server is re-drawing (the export buttons are drawn
+    again when a new ensemble arrives) is lost under load: no download starts, so the click is
+    made again (a second download of the same table is harmless); the last try's timeout is
+    raised."""
+    for attempt in range(tries):
+        try:
+            with pg.expect_download(timeout=20_000) as info:
+                pg.get_by_role("button", name=label).click()
+            break
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
     path = dest / info.value.suggested_filename
     info.value.save_as(path)
     return path
