@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 from coalition_sim.calibration.fit import coverage, restrict, weighted_quantile
-from coalition_sim.calibration.smc import smc
+from coalition_sim.calibration.smc import Simulator, smc
 from coalition_sim.calibration.stats import per_run_statistics, simulate_stats
 from coalition_sim.calibration.targets import BINARY_KINDS, Prior, load_targets
 from coalition_sim.cli.main import main
@@ -27,6 +28,7 @@ from coalition_sim.engine.posterior import (
     model_fingerprint,
     save_posterior,
 )
+from coalition_sim.engine.runner import LocalWorkers, run_tasks
 from coalition_sim.scenario.loading import ConfigError
 
 TARGETS = ROOT / "configs" / "calibration" / "targets.toml"
@@ -143,6 +145,23 @@ def test_smc_is_the_same_whatever_the_workers(targets) -> None:
     c = smc(sub, particles=12, replicates=3, seed=10, max_generations=2, workers=1)
     assert np.array_equal(a.theta, b.theta) and np.array_equal(a.weights, b.weights)
     assert not np.array_equal(a.theta, c.theta)
+
+
+def test_a_fit_starts_its_local_workers_once_not_once_per_call(targets) -> None:
+    """Each generation and each ABC-MCMC move simulates: the workers of a fit are started once
+    (a pool per call cost ~3 s a call, most of a small fit's time). ``os.readlink`` of
+    /proc/self is the process that ran the task."""
+    with LocalWorkers(2) as local:
+        calls = [set(run_tasks(os.readlink, ["/proc/self"] * 8, local=local)) for _ in range(5)]
+    ran = set().union(*calls)
+    assert str(os.getpid()) not in ran  # the tasks ran in the workers
+    # the same two processes served all five calls (a pool per call: five or more)
+    assert 1 <= len(ran) <= 2, calls
+    with Simulator(restrict(targets, 2016), replicates=1, workers=2) as sim:
+        assert sim._local is not None
+    assert sim._local is None  # stopped with the fit
+    with Simulator(restrict(targets, 2016), replicates=1, workers=1) as sim:
+        assert sim._local is None  # one worker: this process, nothing started
 
 
 # --------------------------------------------------------------------------- CLI

@@ -75,7 +75,7 @@ from scipy.special import expit, ndtr
 from scipy.stats import truncnorm
 
 from ..engine.ensemble import run_seeds
-from ..engine.runner import run_tasks
+from ..engine.runner import LocalWorkers, run_tasks
 from ..scenario.loading import ConfigError
 from .distance import DISTANCE, distance, prior_design
 from .stats import simulate_stats
@@ -154,6 +154,19 @@ class Simulator:
         self.workers = max(1, workers)
         self.scheduler = scheduler
         self.runs_per_point = replicates * len({s.scenario for s in targets.statistics})
+        self._local: LocalWorkers | None = None
+
+    def __enter__(self) -> Simulator:
+        """Start the local workers once for the whole fit (not once per call: each
+        generation and each move simulates; see :class:`.runner.LocalWorkers`)."""
+        if self.scheduler is None and self.workers > 1:
+            self._local = LocalWorkers(self.workers).__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._local is not None:
+            self._local.__exit__(*exc)
+            self._local = None
 
     def __call__(self, theta: np.ndarray, seed: int, first_point: int = 0) -> np.ndarray:
         """(n, m) mean statistics of points ``first_point ..`` (keyed seeds, any chunking)."""
@@ -162,7 +175,8 @@ class Simulator:
         per = min(per, max(1, math.ceil(n / self.workers)))
         tasks = [(self.targets, theta[i : i + per], self.replicates, seed, first_point + i)
                  for i in range(0, n, per)]  # fmt: skip
-        parts = dict(run_tasks(_task, tasks, workers=self.workers, scheduler=self.scheduler))
+        parts = dict(run_tasks(_task, tasks, workers=self.workers, scheduler=self.scheduler,
+                               local=self._local))  # fmt: skip
         return np.concatenate([parts[first_point + i] for i in range(0, n, per)])
 
 
@@ -353,6 +367,18 @@ def smc(
         raise ConfigError(f"min_acceptance must be in (0, 1), got {min_acceptance:g}")
     if max_generations < 1:
         raise ConfigError(f"max_generations must be at least 1, got {max_generations}")
+    with Simulator(targets, replicates, workers, scheduler) as sim:
+        return _fit(sim, targets, particles, replicates, seed, alpha, min_acceptance,
+                    max_generations, progress, max_runs, kernel, kernel_scale, moves, scheme)  # fmt: skip
+
+
+def _fit(
+    sim: Simulator, targets: Targets, particles: int, replicates: int, seed: int, alpha: float,
+    min_acceptance: float, max_generations: int, progress: Callable[[str], None] | None,
+    max_runs: int | None, kernel: str, kernel_scale: float | None, moves: int, scheme: str,
+) -> SMCResult:  # fmt: skip
+    """:func:`smc` with its arguments checked, on the simulator ``sim`` (its workers started
+    once for the whole fit)."""
     say = progress or (lambda _msg: None)
     lo = np.array([p.low for p in targets.priors])
     hi = np.array([p.high for p in targets.priors])
@@ -361,7 +387,6 @@ def smc(
     gens: list[Generation] = []
     stopped = f"reached {max_generations} generations"
     t_start = time.perf_counter()
-    sim = Simulator(targets, replicates, workers, scheduler)
     rpp = sim.runs_per_point
     # ---- generation 0: rejection from a Sobol design of the prior
     t0 = time.perf_counter()

@@ -31,7 +31,7 @@ from .cluster import Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
 from .workers import die_with_parent
 
-__all__ = ["SchedulerLost", "compiled", "connect", "run_tasks"]
+__all__ = ["LocalWorkers", "SchedulerLost", "compiled", "connect", "run_tasks"]
 
 DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 DASK_CONNECT_TIMEOUT = "20s"
@@ -85,24 +85,55 @@ def _context(preload: tuple[str, ...]) -> Any:
     return ctx
 
 
-def _run_local[T, R](
-    fn: Callable[[T], R], tasks: Iterable[T], workers: int, preload: tuple[str, ...] = ()
-) -> Iterator[R]:
-    if workers <= 1:
-        for task in tasks:
-            yield fn(task)
-        return
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(preload),
-        initializer=die_with_parent, initargs=(os.getpid(),),
-    ) as pool:  # workers exit when this process dies, even by SIGKILL  # fmt: skip
+class LocalWorkers:
+    """Local worker processes kept for several :func:`run_tasks` calls (a context manager).
+
+    Why: a calibration simulates once per generation and once per ABC-MCMC move; starting
+    the workers for every call (each a new process that imports numpy, pandas and the package
+    and loads the compiled kernels) cost ~3 s per call with two spawned workers, which was
+    most of a small fit's time (a 12-particle, 2-generation fit: 40 s on two workers against
+    1 s in one process). One worker means this process (nothing is started)."""
+
+    def __init__(self, workers: int, preload: tuple[str, ...] = ()) -> None:
+        self.workers = max(1, workers)
+        self.preload = preload
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalWorkers:
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=_context(self.preload),
+                initializer=die_with_parent, initargs=(os.getpid(),),
+            )  # workers exit when this process dies, even by SIGKILL  # fmt: skip
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map[T, R](self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """``fn(task)`` for every task, in completion order, at most ``2 x workers`` in
+        flight; in this process when there is one worker (or outside the ``with``)."""
+        pool = self._pool
+        if pool is None:
+            for task in tasks:
+                yield fn(task)
+            return
 
         def waiter(fs: set[Future[R]]) -> tuple[set[Future[R]], set[Future[R]]]:
             done, rest = wait(fs, return_when=FIRST_COMPLETED)
             return done, rest
 
-        for fut in _bounded(lambda t: pool.submit(fn, t), tasks, 2 * workers, waiter):
+        for fut in _bounded(lambda t: pool.submit(fn, t), tasks, 2 * self.workers, waiter):
             yield fut.result()
+
+
+def _run_local[T, R](
+    fn: Callable[[T], R], tasks: Iterable[T], workers: int, preload: tuple[str, ...] = ()
+) -> Iterator[R]:
+    with LocalWorkers(workers, preload) as local:
+        yield from local.map(fn, tasks)
 
 
 class SchedulerLost(ConfigError):
@@ -193,6 +224,7 @@ def run_tasks[T, R](
     scheduler: Any = None,
     key: Callable[[T], str] | None = None,
     preload: tuple[str, ...] = (),
+    local: LocalWorkers | None = None,
 ) -> Iterator[R]:
     """``fn(task)`` for every task, yielded in completion order.
 
@@ -200,8 +232,12 @@ def run_tasks[T, R](
     ``scheduler`` (an address, or a client from :func:`connect`) the tasks run on that Dask
     cluster (``key`` names them there); otherwise on ``workers`` local processes (1: in this
     process), forked from a server that imported the modules of ``preload`` if given (see
-    :func:`_context`; :mod:`.preload` also loads the compiled kernels), else spawned.
+    :func:`_context`; :mod:`.preload` also loads the compiled kernels), else spawned;
+    ``local`` (an open :class:`LocalWorkers`) runs them on workers already started instead
+    (``workers`` and ``preload`` are then its own).
     """
     if scheduler is not None:
         return _run_dask(fn, tasks, scheduler, key)
+    if local is not None:
+        return local.map(fn, tasks)
     return _run_local(fn, tasks, workers, preload)
