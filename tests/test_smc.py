@@ -164,6 +164,36 @@ def test_a_fit_starts_its_local_workers_once_not_once_per_call(targets) -> None:
         assert sim._local is None  # one worker: this process, nothing started
 
 
+def test_a_fit_on_dask_connects_once_and_equals_the_fit_in_process(targets, monkeypatch) -> None:
+    """A fit given a scheduler address connects once (a client per generation and move, each
+    checking the workers' code, before), and its numbers are those of one process."""
+    from distributed import LocalCluster
+
+    import coalition_sim.calibration.smc as smc_module
+    import coalition_sim.engine.runner as runner
+
+    made: list[str] = []
+    real = runner.connect
+
+    def counted(address: str, wait: float | None = None) -> object:
+        made.append(address)
+        return real(address, wait)
+
+    monkeypatch.setattr(runner, "connect", counted)
+    monkeypatch.setattr(smc_module, "connect", counted)
+    sub = restrict(targets, 2016)
+    a = smc(sub, particles=12, replicates=3, seed=9, max_generations=2, workers=1)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        host="127.0.0.1",
+    ) as cluster:  # fmt: skip
+        b = smc(sub, particles=12, replicates=3, seed=9, max_generations=2,
+                scheduler=cluster.scheduler_address)  # fmt: skip
+    assert made == [cluster.scheduler_address]
+    assert len(b.generations) == 2 and b.generations[1].runs > 0  # moves simulated on dask
+    assert np.array_equal(a.theta, b.theta) and np.array_equal(a.weights, b.weights)
+
+
 # --------------------------------------------------------------------------- CLI
 
 

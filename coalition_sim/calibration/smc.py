@@ -75,7 +75,7 @@ from scipy.special import expit, ndtr
 from scipy.stats import truncnorm
 
 from ..engine.ensemble import run_seeds
-from ..engine.runner import LocalWorkers, run_tasks
+from ..engine.runner import LocalWorkers, connect, run_tasks
 from ..scenario.loading import ConfigError
 from .distance import DISTANCE, distance, prior_design
 from .stats import simulate_stats
@@ -155,18 +155,25 @@ class Simulator:
         self.scheduler = scheduler
         self.runs_per_point = replicates * len({s.scenario for s in targets.statistics})
         self._local: LocalWorkers | None = None
+        self._client: Any = None
 
     def __enter__(self) -> Simulator:
-        """Start the local workers once for the whole fit (not once per call: each
-        generation and each move simulates; see :class:`.runner.LocalWorkers`)."""
+        """Start the local workers, or connect to the Dask scheduler, once for the whole fit
+        (not once per call: each generation and each move simulates; see
+        :class:`.runner.LocalWorkers`)."""
         if self.scheduler is None and self.workers > 1:
             self._local = LocalWorkers(self.workers).__enter__()
+        elif isinstance(self.scheduler, str):
+            self._client = connect(self.scheduler)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._local is not None:
             self._local.__exit__(*exc)
             self._local = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def __call__(self, theta: np.ndarray, seed: int, first_point: int = 0) -> np.ndarray:
         """(n, m) mean statistics of points ``first_point ..`` (keyed seeds, any chunking)."""
@@ -175,7 +182,8 @@ class Simulator:
         per = min(per, max(1, math.ceil(n / self.workers)))
         tasks = [(self.targets, theta[i : i + per], self.replicates, seed, first_point + i)
                  for i in range(0, n, per)]  # fmt: skip
-        parts = dict(run_tasks(_task, tasks, workers=self.workers, scheduler=self.scheduler,
+        scheduler = self.scheduler if self._client is None else self._client
+        parts = dict(run_tasks(_task, tasks, workers=self.workers, scheduler=scheduler,
                                local=self._local))  # fmt: skip
         return np.concatenate([parts[first_point + i] for i in range(0, n, per)])
 
