@@ -66,6 +66,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,24 +157,22 @@ class Simulator:
         self.runs_per_point = replicates * len({s.scenario for s in targets.statistics})
         self._local: LocalWorkers | None = None
         self._client: Any = None
+        self._open = ExitStack()
 
     def __enter__(self) -> Simulator:
         """Start the local workers, or connect to the Dask scheduler, once for the whole fit
         (not once per call: each generation and each move simulates; see
         :class:`.runner.LocalWorkers`)."""
         if self.scheduler is None and self.workers > 1:
-            self._local = LocalWorkers(self.workers).__enter__()
+            self._local = self._open.enter_context(LocalWorkers(self.workers))
         elif isinstance(self.scheduler, str):
             self._client = connect(self.scheduler)
+            self._open.callback(self._client.close)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._local is not None:
-            self._local.__exit__(*exc)
-            self._local = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._open.close()
+        self._local = self._client = None
 
     def __call__(self, theta: np.ndarray, seed: int, first_point: int = 0) -> np.ndarray:
         """(n, m) mean statistics of points ``first_point ..`` (keyed seeds, any chunking)."""
