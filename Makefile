@@ -104,10 +104,10 @@ browser:
 	fi
 
 test: check browser
-	$(RUN) pytest
+	$(RUN) pytest -n 2 --dist worksteal
 
 test-fast: check
-	$(RUN) pytest -m "not slow and not browser" -q
+	$(RUN) pytest -n 2 --dist worksteal -m "not slow and not browser" -q
 
 lint: sync
 	$(RUN) ruff check .

@@ -11,6 +11,7 @@ from conftest import CONFIGS, SCENARIOS
 from coalition_sim.scenario.library import load_scenario
 from coalition_sim.scenario.loading import ConfigError, read_scenario_data
 from coalition_sim.scenario.names import apply_overrides, parameter_table, set_value
+from coalition_sim.scenario.safe_paths import show
 from coalition_sim.scenario.schema import Params, Role, Scenario
 
 
@@ -206,7 +207,7 @@ def test_bad_scenario_gives_one_line_config_error(write_scenario, case):
     path = write_scenario(replace=replace, append=append)
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    assert_one_line(exc, str(path), *needles)
+    assert_one_line(exc, show(path), *needles)
 
 
 def test_initial_fatigue_is_a_partner_state_never_the_targets():
@@ -242,7 +243,7 @@ role = "target"
     )
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    assert_one_line(exc, str(path), "role", "'member'")
+    assert_one_line(exc, show(path), "role", "'member'")
 
 
 def test_a_typo_never_passes_even_next_to_valid_keys(write_scenario):
@@ -257,7 +258,7 @@ def test_missing_file(tmp_path):
     path = tmp_path / "nope.toml"
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    assert_one_line(exc, str(path), "no such file")
+    assert_one_line(exc, show(path), "no such file")
 
 
 def test_directory_instead_of_file(tmp_path):
@@ -285,14 +286,14 @@ def test_extends_self(write_scenario):
     path = write_scenario(name="s.toml", text='extends = "s.toml"\nname = "s"\n')
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    assert_one_line(exc, str(path), "extends", "cycle")
+    assert_one_line(exc, show(path), "extends", "cycle")
 
 
 def test_extends_must_be_a_string(write_scenario):
     path = write_scenario(name="x.toml", text='extends = 3\nname = "x"\n')
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    assert_one_line(exc, str(path), "extends")
+    assert_one_line(exc, show(path), "extends")
 
 
 # --------------------------------------------------------------------------- overrides
@@ -323,7 +324,7 @@ def test_override_unknown_key_is_rejected(write_scenario):
     path = write_scenario()
     with pytest.raises(ConfigError) as exc:
         load_scenario(path, ["params.fatigue.growht=0.1"])
-    assert_one_line(exc, str(path), "params.fatigue.growht")
+    assert_one_line(exc, show(path), "params.fatigue.growht")
 
 
 def test_override_unknown_group_is_rejected(write_scenario):
@@ -352,7 +353,7 @@ def test_override_out_of_range_value_is_rejected(write_scenario):
     path = write_scenario()
     with pytest.raises(ConfigError) as exc:
         load_scenario(path, ["actors.ROK.volatility=2"])
-    assert_one_line(exc, str(path), "actors.ROK.volatility", "out of range")
+    assert_one_line(exc, show(path), "actors.ROK.volatility", "out of range")
 
 
 def test_set_value_creates_groups_only_where_the_schema_has_them():

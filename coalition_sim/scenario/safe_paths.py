@@ -73,8 +73,11 @@ SYSTEM_ROOTS = tuple(
 )  # fmt: skip
 
 
-def show(path: object, limit: int = 80) -> str:
-    """A path for a one-line message: printable, and shortened if it is very long."""
+def show(path: object, limit: int = 120) -> str:
+    """A path (or a value) for a one-line message: printable, and shortened past ``limit``
+    characters (a hostile name of thousands of characters is not echoed). An ordinary deep
+    path, e.g. a test's or a cluster's scratch folder, is shown whole, so that every message
+    names the same file the same way."""
     text = str(path)
     text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
     if len(text) > limit:
