@@ -103,11 +103,14 @@ browser:
 		echo "   install it first: sudo apt-get install chromium chromium-driver"; \
 	fi
 
+# The suite in two pytest-xdist processes (README, Development).
+PYTEST = $(RUN) pytest -n 2 --dist worksteal
+
 test: check browser
-	$(RUN) pytest -n 2 --dist worksteal
+	$(PYTEST)
 
 test-fast: check
-	$(RUN) pytest -n 2 --dist worksteal -m "not slow and not browser" -q
+	$(PYTEST) -m "not slow and not browser" -q
 
 lint: sync
 	$(RUN) ruff check .

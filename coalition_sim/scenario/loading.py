@@ -129,7 +129,7 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scena
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {first_error(exc, data)}") from None
+        raise ConfigError(f"{show(source)}: {first_error(exc, data)}") from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -196,7 +196,7 @@ def extends_path(path: Path, parent: str) -> Path:
         return (path.parent / parent).resolve()
     except (OSError, RuntimeError):
         raise ConfigError(
-            f"{path}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
+            f"{show(path)}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
         ) from None
 
 
@@ -222,10 +222,10 @@ def read_scenario_data(
         here = path.resolve()
     except (OSError, RuntimeError):
         raise ConfigError(
-            f"{path}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
+            f"{show(path)}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
         ) from None
     if base_path in _seen or base_path == here:
-        raise ConfigError(f"{path}: key 'extends' makes a cycle through {base_path.name}")
+        raise ConfigError(f"{show(path)}: key 'extends' makes a cycle through {base_path.name}")
     if record is not None:
         record.append((raw, parent))
     base = read_scenario_data(base_path, (*_seen, here), record)

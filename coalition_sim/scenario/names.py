@@ -26,6 +26,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .loading import ConfigError, validate_scenario
+from .safe_paths import show
 from .schema import Actor, Clock, Interests, Params, Scenario, Tie, field_range
 
 __all__ = [
@@ -108,27 +109,27 @@ def set_value(data: dict[str, Any], key: str, value: Any, source: str) -> None:
     """
     if len(key) > MAX_KEY_CHARS:
         raise ConfigError(
-            f"{source}: override key {key[:30]!r}... is {len(key)} characters long "
+            f"{show(source)}: override key {key[:30]!r}... is {len(key)} characters long "
             f"(at most {MAX_KEY_CHARS})"
         )
     parts = [p for p in canonical_key(key).split(".") if p]
     if not parts:
-        raise ConfigError(f"{source}: override '{key}' has an empty key")
+        raise ConfigError(f"{show(source)}: override '{key}' has an empty key")
     node: Any = data
     for depth, part in enumerate(parts[:-1]):
         if isinstance(node, list):
             node = _find_actor(node, part, source, key)
             continue
         if not isinstance(node, dict):
-            raise ConfigError(f"{source}: override '{key}': '{part}' is not a table")
+            raise ConfigError(f"{show(source)}: override '{key}': '{part}' is not a table")
         if part not in node:
             if part in _GROUPS_AT.get(depth, ()) or (depth >= 2 and part == "interests"):
                 node[part] = {}
             else:
-                raise ConfigError(f"{source}: override '{key}': unknown key '{part}'")
+                raise ConfigError(f"{show(source)}: override '{key}': unknown key '{part}'")
         node = node[part]
     if not isinstance(node, dict):
-        raise ConfigError(f"{source}: override '{key}' must name a field")
+        raise ConfigError(f"{show(source)}: override '{key}' must name a field")
     node[parts[-1]] = value
 
 
@@ -137,7 +138,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> 
     out = copy.deepcopy(data)
     for item in overrides:
         if "=" not in item:
-            raise ConfigError(f"{source}: override '{item}' is not of the form key=value")
+            raise ConfigError(f"{show(source)}: override '{item}' is not of the form key=value")
         key, _, raw = item.partition("=")
         set_value(out, key, parse_value(raw.strip()), source)
     return out
@@ -153,7 +154,7 @@ def _find_actor(actors: list[Any], ident: str, source: str, key: str) -> Any:
     for item in actors:
         if isinstance(item, dict) and item.get("id") == ident:
             return item
-    raise ConfigError(f"{source}: override '{key}': no actor with id '{ident}'")
+    raise ConfigError(f"{show(source)}: override '{key}': no actor with id '{ident}'")
 
 
 def parameter_table() -> list[dict[str, Any]]:
