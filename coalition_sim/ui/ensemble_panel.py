@@ -234,11 +234,12 @@ def EnsemblePanel(ui: PageState):
 
 @solara.component
 def EnsembleExports(res: Result):
-    """Downloads named after the inputs: the digest of the scenario, the seed, the size and
-    whether the posterior was on (two ensembles that differ only in it no longer share a
-    file name)."""
+    """Downloads named after the inputs: the scenario's name, the size, the digest of the
+    scenario with the page's values, the seed and whether the posterior was on (two
+    ensembles that differ only in it no longer share a file name)."""
     digest, seed, mode = res["inputs"].split(":")
-    stem = file_name("ensemble", res["n"], digest, f"seed{seed}", mode)
+    named = [res["scenario"]] if res.get("scenario") else []
+    stem = file_name("ensemble", *named, res["n"], digest, f"seed{seed}", mode)
 
     with solara.Div(classes=["cs-exports"]):
         solara.FileDownload(
