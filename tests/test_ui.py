@@ -368,6 +368,7 @@ def test_loading_a_scenario_file(chromium, app_url, tmp_path):
         good.write_text(scenario_toml(scn, 3))
         pg.set_input_files("#cs-load-file", str(good))
         pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('my <own>')")
+        assert "my <own> scenario (from a file), seed" in status(pg)  # not a shipped one
         pg.wait_for_selector("#load-error", state="detached")
         assert week(pg) == 0
         pg.wait_for_function("document.querySelector('#cs-scenario').value === 'file: mine.toml'")

@@ -136,3 +136,18 @@ def test_the_compare_chart_holds_its_axis_title():
     texts = list(root.iter("{http://www.w3.org/2000/svg}text"))
     assert any(t.text == "percentage points" for t in texts)
     assert all(float(t.get("y")) + 4 <= height for t in texts)  # baseline + descenders
+
+
+def test_the_before_after_table_lists_outcomes_in_the_order_of_the_bars():
+    from coalition_sim.ui.ensemble_panel import difference_table_html
+    from coalition_sim.ui.views import OUTCOME_LABELS
+
+    names = list(OUTCOME_LABELS)[:4]
+    rows = [
+        {"outcome": k, "paired": True, "before": 0.1, "after": 0.2, "effect": 0.1,
+         "lo": 0.0, "hi": 0.2}
+        for k in reversed(names)
+    ]  # fmt: skip
+    html = difference_table_html(rows, "a", "b")
+    at = [html.index(f'data-outcome="{k}"') for k in names]
+    assert at == sorted(at)

@@ -55,6 +55,8 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
     if not rows:
         return ""
     paired = rows[0]["paired"]
+    order = {k: i for i, k in enumerate(OUTCOME_LABELS)}  # the order of the outcome bars
+    rows = sorted(rows, key=lambda r: order.get(r["outcome"], len(order)))
     body = "".join(
         f'<tr data-outcome="{escape(r["outcome"])}" data-effect="{r["effect"]:.4f}">'
         f"<th scope=row>{escape(OUTCOME_LABELS.get(r['outcome'], r['outcome']))}</th>"
