@@ -357,7 +357,7 @@ def test_posterior_switch_is_an_input_with_before_after(chromium, app_url, tmp_p
         pg.fill(".cs-replicates input", "200")
         _ensemble(pg)
         fixed = download(pg, "Outcome table (CSV)", tmp_path)
-        assert "fixed" in fixed.name
+        assert "fixed" in fixed.name and fixed.name.startswith("ensemble-baseline-200-")
         pg.get_by_role("switch", name=re.compile("posterior")).click(force=True)
         pg.wait_for_selector("#ensemble-stale")
         assert "posterior=1" in pg.url
@@ -368,6 +368,10 @@ def test_posterior_switch_is_an_input_with_before_after(chromium, app_url, tmp_p
         assert "posterior" in drawn.name and drawn.name != fixed.name
         # the previous ensemble stays beside the new one, with the paired difference
         assert pg.locator("#previous-ensemble #previous-bars").count() == 1
+        widths = [
+            pg.locator(f"#{k}").bounding_box()["width"] for k in ("outcome-bars", "previous-bars")
+        ]
+        assert abs(widths[0] - widths[1]) <= 2, widths  # drawn alike, side by side (1440 px)
         table = pg.locator("#ensemble-difference")
         assert "paired replicate by replicate" in table.inner_text()
         rows = table.locator("tbody tr")

@@ -195,7 +195,8 @@ def EnsemblePanel(ui: PageState):
                 )
             )
             solara.HTML(tag="h3", unsafe_innerHTML="How often each outcome happened")
-            with solara.Div(classes=["cs-row"] if prev is not None else []):
+            # this ensemble and the previous one side by side, in columns of one width
+            with solara.Div(classes=["cs-pair"] if prev is not None else []):
                 with solara.Div(classes=["cs-this"]):
                     if prev is not None:
                         solara.HTML(tag="h4", unsafe_innerHTML="This ensemble")
