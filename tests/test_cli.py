@@ -229,7 +229,30 @@ def test_help_exits_0(capsys, argv):
     assert "usage:" in capsys.readouterr().out
 
 
+def test_options_without_a_command_are_runs_and_version_is_told(tmp_path, capsys):
+    """README: no command is `run`; so are options alone (`run.py --seed 7`), which used to be
+    read as a command named '7'. `--version` says the package's version."""
+    from coalition_sim import __version__
+
+    assert main(["--seed", "7", "--steps", "2", "--out", str(tmp_path / "o"), "--no-plot"]) == 0
+    assert "seed 7" in capsys.readouterr().out and (tmp_path / "o" / "events.csv").is_file()
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"coalition-sim {__version__}"
+
+
 # --------------------------------------------------------------------------- subprocess
+
+
+@pytest.mark.slow
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`run.py params | head -1`: no BrokenPipeError traceback, the pipeline's usual 141."""
+    proc = subprocess.run(
+        f"{sys.executable} run.py params | head -1", shell=True, cwd=ROOT, capture_output=True,
+        text=True, timeout=60, executable="/bin/bash",
+    )  # fmt: skip
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 1
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
 
 
 @pytest.mark.slow

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
 from typing import NoReturn
 
+from .. import __version__
 from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenario, scenario_path
 from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
@@ -35,11 +37,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+#: The top-level options (everything else before a command is the default command's).
+_TOP_OPTIONS = ("-h", "--help", "--version")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="coalition-sim",
         description="Agent-based simulation of the coalition around the US-North Korea standoff.",
     )
+    parser.add_argument("--version", action="version", version=f"coalition-sim {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one scenario headless and write its outputs")
@@ -210,9 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     try:
-        args = parser.parse_args(argv or ["run"])
-        if args.command is None:
-            args = parser.parse_args(["run", *argv])
+        # no command is `run` (README): options alone are run's (`run.py --seed 7`)
+        bare = not argv or (argv[0].startswith("-") and argv[0] not in _TOP_OPTIONS)
+        args = parser.parse_args(["run", *argv] if bare else argv)
         handler = COMMANDS.get(args.command) or args.handler
         args.argv = ["run.py", *argv]  # as typed, for the outputs' provenance
         return handler(args)
@@ -222,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
             msg = f"{msg[:960]}... ({len(msg)} characters)"
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `run.py params | head`: the reader has gone; no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit either
+        return 141  # 128 + SIGPIPE, as the C tools in a pipeline
     except (OSError, MemoryError) as exc:  # the machine's state, not a bug: one line
         why = machine_error(exc)
         if why is None:
