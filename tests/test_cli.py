@@ -139,6 +139,14 @@ def test_bad_set_key_exits_2_and_writes_nothing(tmp_path, capsys):
     )
     assert not out_dir.exists()
     assert "unknown key" in line
+    # the override at fault is named, with the nearest parameter (not only the file)
+    assert "override 'params.fatigue.growht=0.1'" in line
+    assert "(did you mean 'params.fatigue.growth'?)" in line
+    line = assert_usage_error(
+        capsys, ["run", "--set", "params.fatigue.growth=0.2", "--set", "steps=0"], tmp_path,
+        "override 'steps=0'",
+    )  # fmt: skip
+    assert "out of range" in line and "growth" not in line  # the one at fault, alone
 
 
 @pytest.mark.parametrize(

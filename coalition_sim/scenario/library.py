@@ -38,9 +38,41 @@ def load_scenario(
     """Load and validate a scenario file (or a name in ``configs/``), applying ``key=value``
     overrides first. ``record``: see :func:`.loading.read_scenario_data`."""
     data = read_scenario_data(scenario_path(path), record=record)
-    if overrides:
-        data = apply_overrides(data, overrides, source=str(path))
-    return validate_scenario(data, str(path))
+    if not overrides:
+        return validate_scenario(data, str(path))
+    try:
+        return validate_scenario(apply_overrides(data, overrides, source=str(path)), str(path))
+    except ConfigError as exc:
+        base = validate_scenario(data, str(path))  # the file's own error, if it has one
+        raise _override_error(exc, base, data, overrides, str(path)) from None
+
+
+def _override_error(
+    exc: ConfigError, base: Scenario, data: dict, overrides: list[str], source: str
+) -> ConfigError:
+    """The refusal of a valid scenario's overrides, naming the override at fault (the first
+    that fails alone) and, for an unknown key, the nearest parameter: the error used to name
+    only the file, as if the file held the typo."""
+    import difflib
+
+    from .names import canonical_key, parameter_specs
+    from .safe_paths import show
+
+    for item in overrides:
+        try:
+            validate_scenario(apply_overrides(data, [item], source=source), source)
+        except ConfigError as one:
+            why = str(one).removeprefix(f"{show(source)}: ")
+            if why.startswith("override '"):  # said once, in front
+                rest = why[len("override '") :]
+                why = rest[rest.find("'") + 1 :].lstrip(": ") or why
+            key = canonical_key(item.partition("=")[0])
+            hint = ""
+            if "unknown key" in why or "no actor" in why:
+                close = difflib.get_close_matches(key, list(parameter_specs(base)), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+            return ConfigError(f"{show(source)}: override '{show(item.strip(), 60)}': {why}{hint}")
+    return exc  # only the overrides together are refused: the message as it was
 
 
 def resolve_scenario(
