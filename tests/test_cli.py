@@ -157,6 +157,10 @@ def test_bad_set_key_exits_2_and_writes_nothing(tmp_path, capsys):
         (["run", "--seed", "-1"], "--seed"),
         (["run", "--seed", "abc"], "--seed"),
         (["run", "--config", "missing.toml"], "missing.toml"),
+        (
+            ["run", "--config", "summit2018"],
+            "no scenario named 'summit2018' (did you mean 'summit_2018'?",
+        ),
         (["run", "--set", "actors.XX.volatility=0.1"], "XX"),
         (["run", "--set", "novalue"], "novalue"),
         (["run", "--bogus"], "--bogus"),

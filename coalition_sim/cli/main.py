@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from .. import __version__
-from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenario, scenario_path
+from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
+from ..scenario.provenance import package_version
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
 from . import calibrate, diagnose, experiments, screen, signatures, sweep, ui, validate
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="coalition-sim",
         description="Agent-based simulation of the coalition around the US-North Korea standoff.",
     )
-    parser.add_argument("--version", action="version", version=f"coalition-sim {__version__}")
+    parser.add_argument("--version", action="version", version=f"coalition-sim {package_version()}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one scenario headless and write its outputs")
@@ -99,7 +99,7 @@ def _register_extensions(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(path_or_name: str | Path, overrides: list[str]) -> Scenario:
-    return load_scenario(scenario_path(path_or_name), overrides)
+    return load_scenario(path_or_name, overrides)
 
 
 def _same_run(out: Path, scn: Scenario, seed: int) -> bool:
