@@ -198,10 +198,9 @@ def cmd_params(args: argparse.Namespace) -> int:
             )
         return 0
     for r in rows:
-        print(
-            f"{r['name']:<45} {r['role']:<11} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  "
-            f"{r['meaning']}"
-        )
+        span = "-" if r["min"] is None and r["max"] is None else f"[{r['min']}, {r['max']}]"
+        default = "none" if r["default"] is None else _show(r["default"])
+        print(f"{r['name']:<45} {r['role']:<11} {default:>9}  {span}  {r['meaning']}")
     return 0
 
 
