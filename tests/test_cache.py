@@ -308,6 +308,43 @@ def test_a_new_model_prepares_the_core_first_unless_a_warm_up_runs(monkeypatch, 
     assert capsys.readouterr().err == ""
 
 
+def test_the_first_ensemble_says_it_compiles_before_any_worker_starts(monkeypatch, capsys):
+    """``run_ensemble``, a sweep's local workers, a comparison: on a cold cache the ensemble
+    kernel is compiled in this process first, saying so (the workers then load it); nothing
+    is said or done when it is cached, nor while a warm-up runs."""
+    from coalition_sim.core import warmup
+    from coalition_sim.engine.ensemble import run_ensemble
+    from coalition_sim.engine.runner import run_tasks
+
+    cold = {"now": True}
+    asked: list[tuple] = []
+
+    def needs(entries=warmup._ENTRY):
+        asked.append(tuple(entries))
+        return cold["now"]
+
+    parts = warmup._parts()
+    calls: list[str] = []
+    monkeypatch.setattr(warmup, "needs_compile", needs)
+    monkeypatch.setattr(
+        warmup, "_parts", lambda: {**parts, "ensemble": lambda: calls.append("ensemble")}
+    )
+    assert list(run_tasks(abs, [-1, -2], workers=1)) == [1, 2]
+    assert calls == ["ensemble"] and asked[-1] == warmup._ENSEMBLE
+    err = capsys.readouterr().err
+    assert "preparing the ensemble engine" in err and "ensemble engine ready" in err
+    cold["now"] = False
+    run_ensemble("summit_2018", 3, seed=1, steps=2)
+    assert calls == ["ensemble"] and capsys.readouterr().err == ""
+    cold["now"] = True
+    warmup._running(+1)
+    try:
+        run_ensemble("summit_2018", 3, seed=1, steps=2)
+    finally:
+        warmup._running(-1)
+    assert calls == ["ensemble"] and capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize("part", ["mesa-rows", "mesa-roles"])
 def test_a_helper_part_runs_from_the_command_line(part: str) -> None:
     """``python -m coalition_sim.core.warmup --part P`` (what the helper runs) exits 0 and

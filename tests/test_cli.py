@@ -139,6 +139,14 @@ def test_bad_set_key_exits_2_and_writes_nothing(tmp_path, capsys):
     )
     assert not out_dir.exists()
     assert "unknown key" in line
+    # the override at fault is named, with the nearest parameter (not only the file)
+    assert "override 'params.fatigue.growht=0.1'" in line
+    assert "(did you mean 'params.fatigue.growth'?)" in line
+    line = assert_usage_error(
+        capsys, ["run", "--set", "params.fatigue.growth=0.2", "--set", "steps=0"], tmp_path,
+        "override 'steps=0'",
+    )  # fmt: skip
+    assert "out of range" in line and "growth" not in line  # the one at fault, alone
 
 
 @pytest.mark.parametrize(
@@ -149,6 +157,10 @@ def test_bad_set_key_exits_2_and_writes_nothing(tmp_path, capsys):
         (["run", "--seed", "-1"], "--seed"),
         (["run", "--seed", "abc"], "--seed"),
         (["run", "--config", "missing.toml"], "missing.toml"),
+        (
+            ["run", "--config", "summit2018"],
+            "no scenario named 'summit2018' (did you mean 'summit_2018'?",
+        ),
         (["run", "--set", "actors.XX.volatility=0.1"], "XX"),
         (["run", "--set", "novalue"], "novalue"),
         (["run", "--bogus"], "--bogus"),
@@ -229,7 +241,30 @@ def test_help_exits_0(capsys, argv):
     assert "usage:" in capsys.readouterr().out
 
 
+def test_options_without_a_command_are_runs_and_version_is_told(tmp_path, capsys):
+    """README: no command is `run`; so are options alone (`run.py --seed 7`), which used to be
+    read as a command named '7'. `--version` says the package's version."""
+    from coalition_sim import __version__
+
+    assert main(["--seed", "7", "--steps", "2", "--out", str(tmp_path / "o"), "--no-plot"]) == 0
+    assert "seed 7" in capsys.readouterr().out and (tmp_path / "o" / "events.csv").is_file()
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"coalition-sim {__version__}"
+
+
 # --------------------------------------------------------------------------- subprocess
+
+
+@pytest.mark.slow
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`run.py params | head -1`: no BrokenPipeError traceback, the pipeline's usual 141."""
+    proc = subprocess.run(
+        f"{sys.executable} run.py params | head -1", shell=True, cwd=ROOT, capture_output=True,
+        text=True, timeout=60, executable="/bin/bash",
+    )  # fmt: skip
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 1
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
 
 
 @pytest.mark.slow

@@ -271,7 +271,23 @@ def test_extends_missing_parent(write_scenario, tmp_path):
     path = write_scenario(name="child.toml", text='extends = "gone.toml"\nname = "c"\n')
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    assert_one_line(exc, "gone.toml", "no such file")
+    assert_one_line(exc, "key 'extends' = 'gone.toml'", "no such file next to it")
+    assert show(path) in str(exc.value)  # the file that says it, not the one it names
+
+
+def test_a_scenario_anywhere_may_extend_a_shipped_one_by_name(write_scenario, tmp_path):
+    """``extends = "baseline.toml"`` (or ``"baseline"``) from a file outside configs/ finds
+    the shipped scenario when no such file lies next to it; a file next to it still wins."""
+    for parent in ("baseline.toml", "baseline"):
+        path = write_scenario(
+            name="mine.toml", text=f'extends = "{parent}"\nname = "mine"\nsteps = 12\n'
+        )
+        scn = load_scenario(path)
+        assert (scn.name, scn.steps) == ("mine", 12)
+        assert len(scn.actors) == len(load_scenario("baseline").actors)
+    write_scenario(name="baseline.toml", text='extends = "summit_2018.toml"\nname = "near"\n')
+    path = write_scenario(name="mine.toml", text='extends = "baseline.toml"\nsteps = 12\n')
+    assert load_scenario(path).name == "near"  # the file next to it
 
 
 def test_extends_cycle(write_scenario):

@@ -224,6 +224,21 @@ def test_prim_recovers_a_planted_box() -> None:
     assert d.in_box.sum() == pytest.approx(d.mass * len(y), abs=1)
 
 
+def test_discovery_of_a_rare_outcome_says_it_may_be_chance() -> None:
+    """A handful of positive cases (3 in 3,000, as coalition fracture in a sweep) still give
+    a box, a tree and 'features above the noise floor': the discovery says they may be
+    chance; a planted box with hundreds of cases is not flagged."""
+    x, y = _planted()
+    assert discover_frame(x, y, outcome="planted").caution == ""
+    rare = np.zeros(len(y), dtype=bool)
+    rare[[5, 50, 500]] = True
+    d = discover_frame(x, rare, outcome="coalition_fractured")
+    assert d.caution.startswith("CAUTION: only 3 of 3000 cases had coalition_fractured")
+    assert discover_frame(x, ~rare, outcome="x").caution.startswith(
+        "CAUTION: only 3 of 3000 cases did not have x"
+    )
+
+
 def test_discovery_refuses_an_outcome_that_never_happens() -> None:
     x, _ = _planted(200)
     with pytest.raises(ConfigError, match="never happens"):

@@ -15,6 +15,7 @@ PER_COMMAND = 15
 
 def test_every_command_line_is_refused_cleanly_or_runs(monkeypatch):
     monkeypatch.setattr("fuzz_args.BUDGET_S", 1.0)
+    monkeypatch.setattr("fuzz_args.SHOW", True)  # a failure's report names its command lines
     counts = census(PER_COMMAND)
     assert len(counts) >= 12  # every subcommand but ui
     bad = {name: dict(c) for name, c in counts.items()

@@ -187,13 +187,21 @@ def test_resolver_prefers_the_checkout_then_the_user_folder(
 
 
 def test_writers_into_the_source_tree_refuse_outside_a_checkout(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from coalition_sim.cli.main import main
 
     monkeypatch.setattr(resources, "checkout_root", lambda: None)
     for argv in (["calibrate", "--write-configs"], ["signatures", "--rows", "1"],
-                 ["study", "configs/studies/coalition_fracture.toml"]):  # fmt: skip
+                 ["study", "configs/studies/coalition_fracture.toml"],
+                 ["validate", "--size", "tiny", "--quiet"],
+                 ["diagnose", "--replicates", "5", "--years", "1"]):  # fmt: skip
+        if argv[0] == "validate":
+            monkeypatch.chdir(tmp_path)  # never ./docs/ of the folder the command is typed in
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and "installed copy" in err, (argv, err)
+    assert not (tmp_path / "docs").exists()
+    # a part that only prints refuses --out rather than writing nothing in silence
+    assert main(["validate", "scores", "--out", str(tmp_path / "v"), "--quiet"]) == 2
+    assert "writes no file" in capsys.readouterr().err

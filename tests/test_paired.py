@@ -80,3 +80,16 @@ def test_bad_input_is_refused():
         newcombe_paired(np.ones(3, bool), np.ones(4, bool))
     with pytest.raises(ValueError):
         wilson(5, 3)
+
+
+def test_wilson_bounds_at_none_and_all_are_exact():
+    """At k = 0 the lower bound is 0 and at k = n the upper is 1, exactly: the formula's
+    rounding residue (4e-19) read in an exported table as a real chance. n = 0 stays NaN."""
+    from coalition_sim.engine.stats import wilson_interval
+
+    for n in (1, 7, 500, 12_345):
+        assert wilson_interval(0, n)[0] == 0.0 and wilson_interval(n, n)[1] == 1.0
+        assert 0.0 < wilson_interval(0, n)[1] < 1.0 and 0.0 < wilson_interval(n, n)[0] < 1.0
+    lo, hi = wilson_interval(np.array([0, 3, 10]), np.array([10, 10, 10]))
+    assert lo[0] == 0.0 and hi[2] == 1.0 and 0 < lo[1] < 0.3 < hi[1] < 1
+    assert all(np.isnan(wilson_interval(0, 0)))

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from support.ui_harness import browser, js_click_until, serve
 from support.ui_pages import download as _download
-from support.ui_pages import enter
+from support.ui_pages import enter, wait_text
 
 from coalition_sim.cli import main as cli
 from coalition_sim.scenario.library import resolve_scenario
@@ -359,11 +359,16 @@ def test_loading_a_scenario_file(chromium, app_url, tmp_path):
         gap = msg.bounding_box()["y"] - pg.locator("#cs-load-file").bounding_box()["y"]
         assert 0 < gap < 80
         assert week(pg) == 1 and "baseline" in status(pg)  # untouched
+        binary = tmp_path / "utf16.toml"  # a UTF-16 file (byte-order mark): not UTF-8 text
+        binary.write_bytes('name = "x"\n'.encode("utf-16"))
+        pg.set_input_files("#cs-load-file", str(binary))
+        wait_text(pg, "#load-error", "utf16.toml: not UTF-8 text")
         good = tmp_path / "mine.toml"
         scn = resolve_scenario("summit_2018").model_copy(update={"name": "my <own> scenario"})
         good.write_text(scenario_toml(scn, 3))
         pg.set_input_files("#cs-load-file", str(good))
         pg.wait_for_function("document.querySelector('#cs-status').innerText.includes('my <own>')")
+        assert "my <own> scenario (from a file), seed" in status(pg)  # not a shipped one
         pg.wait_for_selector("#load-error", state="detached")
         assert week(pg) == 0
         pg.wait_for_function("document.querySelector('#cs-scenario').value === 'file: mine.toml'")

@@ -192,3 +192,13 @@ def test_an_upload_nested_deeply_is_one_line_refusal() -> None:
     for text in ("a = " + "[" * 900 + "]" * 900, "a = " + "[" * 40 + "]" * 40):
         with pytest.raises(ConfigError, match="nested too deeply"):
             scenario_from_text("deep.toml", text)
+
+
+def test_an_upload_the_browser_could_not_decode_as_utf8_says_so() -> None:
+    """The file input decodes strictly (TextDecoder, fatal): a binary or UTF-16 file arrives
+    as ``utf8: false`` and is refused for what it is, as on the command line."""
+    with pytest.raises(guards.Refused, match=r"^bin\.toml: not UTF-8 text$"):
+        guards.upload({"name": "bin.toml", "size": 2, "text": None, "utf8": False}, 1000)
+    assert guards.upload({"name": "a.toml", "text": "x = 1", "utf8": True}, 1000) == (
+        "a.toml", "x = 1",
+    )  # fmt: skip

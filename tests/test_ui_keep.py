@@ -111,6 +111,9 @@ def test_pin_diff_restore_save_and_load_a_session(chromium, app_url, tmp_path):
         msg = pg.inner_text("#runs-message")
         assert "bad.json: key 'pins[0].inputs.scenario' must be a shipped scenario" in msg
         assert "\n" not in msg and pg.locator(".cs-pin").count() == 0
+        # a refusal reads as one: red and announced at once, not a grey pin note
+        assert pg.get_attribute("#runs-message", "role") == "alert"
+        assert "cs-error" in pg.get_attribute("#runs-message", "class")
         load_session(pg, saved)
         pg.wait_for_function("document.querySelectorAll('.cs-pin').length === 2", timeout=90_000)
         pg.wait_for_function(f"{WEEK} === '6'")

@@ -112,12 +112,37 @@ def test_link_round_trip_and_refusals():
         "scenario=baseline&seed=abc": "Seed must be a whole number",
         "scenario=baseline&week=-1": "week must be a whole number",
         "scenario=baseline&set=novalue": "not of the form key=value",
-        "scenario=baseline&colour=red": "unknown link parameter 'colour'",
         "scenario=baseline&seed=1&seed=2": "more than once",
     }
     for text, message in bad.items():
         with pytest.raises(ValueError, match=re.escape(message)):
             parse_query(text, NAMES)
+
+
+def test_a_parameter_that_is_not_the_pages_is_ignored_with_a_note_and_the_rest_kept():
+    """Chat and mail tools add tracking tags to shared links (utm_source, fbclid): the link's
+    state is kept and the page says what it ignored, bounded however many there are."""
+    link = parse_query("scenario=summit_2018&seed=7&week=3&utm_source=chat&fbclid=x", NAMES)
+    assert link is not None and link.ignored == ("fbclid", "utm_source")
+    assert (link.scenario, link.seed, link.week) == ("summit_2018", 7, 3)
+    assert "utm" not in format_query(link)  # never written back
+    sim, msg = _initial(NAMES, "scenario=summit_2018&seed=7&week=3&colour=red")
+    assert (sim.source, sim.seed, sim.model.steps) == ("summit_2018", 7, 3)
+    assert msg.startswith("Ignored: the link's parameter 'colour' is not the page's"), msg
+    many = "&".join(f"x{k}=1" for k in range(500))
+    sim, msg = _initial(NAMES, "scenario=baseline&seed=5&" + many)
+    assert sim.seed == 5 and "and 497 more are not the page's" in msg and len(msg) < 300
+    sim, msg = _initial(NAMES, "scenario=summit_2018&seed=xyz")  # one full stop, not two
+    assert msg.startswith("The link was refused") and ".." not in msg, msg
+
+
+def test_the_seed_is_not_a_key_value_override():
+    """The page's Seed field would silently win over a ``seed=`` override: refused, saying
+    where the seed is set (the override field and a link's ``set=`` alike)."""
+    with pytest.raises(ConfigError, match="Seed field"):
+        Sim.build("baseline", {"seed": 3}, None)
+    sim, msg = _initial(NAMES, "scenario=baseline&set=seed%3D3")
+    assert "Seed field" in msg and sim.values == {}
 
 
 def test_opening_a_link_reproduces_the_state_or_falls_back_with_a_message():

@@ -106,3 +106,48 @@ def test_time_axis_ticks_name_month_and_year():
     svg = series_svg(model, History.of(model))
     assert "Jul 2018" in svg and "Jan 2019" in svg
     assert "Jul 18<" not in svg
+
+
+def test_the_timeline_names_a_scheduled_event_in_words():
+    """The event log keeps the CLI's ``kind note`` details (events.csv); the page's timeline
+    says them as words."""
+    html = timeline_html([{
+        "step": 9, "date": "2018-03-05", "actor": "", "event": "scheduled_event",
+        "details": "summit_proposal ROK envoys deliver Kim's invitation; test_moratorium",
+    }])  # fmt: skip
+    assert "summit proposal: ROK envoys deliver Kim&#x27;s invitation; test moratorium" in html
+    assert "summit_proposal" not in html
+
+
+def test_the_compare_chart_holds_its_axis_title():
+    """Every text of the paired-effects chart sits inside its view box (the axis title
+    'percentage points' used to be cut off at the bottom)."""
+    import pandas as pd
+
+    from coalition_sim.ui.compare_panel import effect_bars_svg
+
+    table = pd.DataFrame({
+        "kind": ["probability"] * 2, "outcome": ["summit_held", "agreement"],
+        "lo": [-0.02, 0.01], "hi": [0.05, 0.09], "effect": [0.015, 0.05],
+        "excludes_zero": [False, True], "reference_value": [0.4, 0.1], "value": [0.415, 0.15],
+    })  # fmt: skip
+    root = ET.fromstring(effect_bars_svg(table))
+    height = float(root.get("viewBox").split()[3])
+    texts = list(root.iter("{http://www.w3.org/2000/svg}text"))
+    assert any(t.text == "percentage points" for t in texts)
+    assert all(float(t.get("y")) + 4 <= height for t in texts)  # baseline + descenders
+
+
+def test_the_before_after_table_lists_outcomes_in_the_order_of_the_bars():
+    from coalition_sim.ui.ensemble_panel import difference_table_html
+    from coalition_sim.ui.views import OUTCOME_LABELS
+
+    names = list(OUTCOME_LABELS)[:4]
+    rows = [
+        {"outcome": k, "paired": True, "before": 0.1, "after": 0.2, "effect": 0.1,
+         "lo": 0.0, "hi": 0.2}
+        for k in reversed(names)
+    ]  # fmt: skip
+    html = difference_table_html(rows, "a", "b")
+    at = [html.index(f'data-outcome="{k}"') for k in names]
+    assert at == sorted(at)

@@ -101,6 +101,21 @@ def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
         wait_text(pg, "#knob-error", "must be a number from 0 to 1, not '7'")
         assert "growth: 0.2" in knob_label(pg, "params.fatigue.growth")  # model unchanged
         assert f.input_value() == "0.2"
+        # a typed value off the slider's grid (step 0.01), within half a step of the model's,
+        # is taken: it is what the analyst asked for, not the slider snapping; and the refusal
+        # of '7' above goes with it (its entry is no longer on screen)
+        enter(
+            pg, ".cs-number-params-fatigue-growth", "0.204",
+            "location.search.includes('params.fatigue.growth%3D0.204')",
+        )  # fmt: skip
+        pg.wait_for_selector("#knob-error", state="detached", timeout=10_000)
+        # a refusal also goes with the next change taken elsewhere (here the seed)
+        f.fill("-1")
+        f.press("Enter")
+        wait_text(pg, "#knob-error", "not '-1'")
+        enter(pg, ".cs-seed input", "13", "location.search.includes('seed=13')")
+        pg.wait_for_selector("#knob-error", state="detached", timeout=10_000)
+        assert "params.fatigue.growth%3D0.204" in pg.evaluate("location.search")
     finally:
         pg.context.close()
 
@@ -255,6 +270,20 @@ def test_compare_greys_on_any_change_and_a_link_restores_it(chromium, app_url):
         pg.context.close()
 
 
+def test_a_compare_link_outside_the_levers_range_is_refused_not_clamped(chromium, app_url):
+    """A link's A or B outside the lever's range is said so (not clamped to the edge in
+    silence), the panel shows its own start values and the address bar stops holding them."""
+    url = app_url + "?scenario=baseline&lever=actors.USA.hedging&a=5&b=0&reps=500"
+    pg = open_page(chromium, url, height=1400)
+    try:
+        pg.wait_for_function("!location.search.includes('lever=')")
+        text = pg.inner_text(".cs-compare")
+        assert "The link's A = 5 is outside the range of" in text and "(0 to 1)" in text, text
+        assert pg.locator(".cs-number-a").input_value() != "1"  # not the clamped value
+    finally:
+        pg.context.close()
+
+
 def _font_px(pg, selector: str) -> float:
     """Smallest rendered font size (CSS px) of the text under ``selector`` (SVG scaled)."""
     return pg.evaluate(
@@ -328,7 +357,7 @@ def test_posterior_switch_is_an_input_with_before_after(chromium, app_url, tmp_p
         pg.fill(".cs-replicates input", "200")
         _ensemble(pg)
         fixed = download(pg, "Outcome table (CSV)", tmp_path)
-        assert "fixed" in fixed.name
+        assert "fixed" in fixed.name and fixed.name.startswith("ensemble-baseline-200-")
         pg.get_by_role("switch", name=re.compile("posterior")).click(force=True)
         pg.wait_for_selector("#ensemble-stale")
         assert "posterior=1" in pg.url
@@ -339,6 +368,10 @@ def test_posterior_switch_is_an_input_with_before_after(chromium, app_url, tmp_p
         assert "posterior" in drawn.name and drawn.name != fixed.name
         # the previous ensemble stays beside the new one, with the paired difference
         assert pg.locator("#previous-ensemble #previous-bars").count() == 1
+        widths = [
+            pg.locator(f"#{k}").bounding_box()["width"] for k in ("outcome-bars", "previous-bars")
+        ]
+        assert abs(widths[0] - widths[1]) <= 2, widths  # drawn alike, side by side (1440 px)
         table = pg.locator("#ensemble-difference")
         assert "paired replicate by replicate" in table.inner_text()
         rows = table.locator("tbody tr")

@@ -79,6 +79,11 @@ def write_outputs(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _n(count: int, noun: str) -> str:
+    """'1 outburst', '2 outbursts'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def human_summary(summary: dict[str, Any], wall: float, written: list[Path]) -> str:
     """A short plain-text account of a run for the terminal."""
     o = summary["outcomes"]
@@ -90,18 +95,18 @@ def human_summary(summary: dict[str, Any], wall: float, written: list[Path]) -> 
         f"{summary['steps']} weeks ({summary['start_date']} to {summary['end_date']})",
         f"outcomes: {', '.join(happened)}",
         (
-            f"events: {c['summit_proposed']} summit proposals, {c['summit_held']} held "
+            f"events: {_n(c['summit_proposed'], 'summit proposal')}, {c['summit_held']} held "
             f"({c['agreement']} with agreement), {c['summit_cancelled']} cancelled, "
             f"{c['summit_revived']} revived; {c['strategic_test']} strategic and "
-            f"{c['conventional_test']} conventional tests; "
-            f"{c['outburst_counterpart'] + c['outburst_third_party']} outbursts"
+            f"{_n(c['conventional_test'], 'conventional test')}; "
+            f"{_n(c['outburst_counterpart'] + c['outburst_third_party'], 'outburst')}"
         ),
         (
             f"final: cohesion {f['cohesion']:.2f}, effective pressure "
             f"{f['effective_pressure']:.2f}, US isolation {f['us_isolation']:.2f}, "
             f"tension {f['tension']:.2f}, DPRK {f['dprk_mode']}, summit {f['summit_state']}"
         ),
-        f"wall time {wall:.2f} s",
+        f"wall time {wall:.2f} s (the run; a first compile is not counted)",
     ]
     if written:
         lines.append(f"wrote {', '.join(p.name for p in written)} to {written[0].parent}")

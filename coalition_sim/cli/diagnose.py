@@ -73,6 +73,12 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     from ..experiments import diagnose as dg
     from ..scenario.safe_paths import OutputDir
 
+    out = args.out
+    if out is None:  # the committed report in the source tree, not ./docs/ of any folder
+        from ..scenario.resources import require_checkout
+
+        out = require_checkout(f"diagnose without --out (refreshing {DEFAULT_OUT}/)") / DEFAULT_OUT
+
     names = args.scenario or list(dg.DEFAULT_SCENARIOS)
     # every scenario is resolved (and the folder checked) before any run: bad input costs
     # nothing and writes nothing
@@ -86,8 +92,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
         posterior = load_posterior(args.posterior)
     with OutputDir(
-        args.out or DEFAULT_OUT, overwrite=args.overwrite or args.out is None,
-        marker="diagnose.md",
+        out, overwrite=args.overwrite or args.out is None, marker="diagnose.md",
     ) as stage:  # fmt: skip
         start = time.perf_counter()
         hist = None

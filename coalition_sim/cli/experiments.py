@@ -324,6 +324,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         f"(coverage {d.coverage:.3f}, density {d.density:.3f}, mass {d.mass:.3f}):"
     )
     print(f"  {d.box_text()}")
+    if d.caution:
+        print(f"  {d.caution}")
     for name, r in d.limits.iterrows():
         print(
             f"  {name:<36} [{r['min']:.4g}, {r['max']:.4g}]  qp lower {r['qp_lower']:.2g}, "

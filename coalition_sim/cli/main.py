@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
 from typing import NoReturn
 
-from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenario, scenario_path
+from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
+from ..scenario.provenance import package_version
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
 from . import calibrate, diagnose, experiments, screen, signatures, sweep, ui, validate
@@ -35,11 +37,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+#: The top-level options (everything else before a command is the default command's).
+_TOP_OPTIONS = ("-h", "--help", "--version")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="coalition-sim",
         description="Agent-based simulation of the coalition around the US-North Korea standoff.",
     )
+    parser.add_argument("--version", action="version", version=f"coalition-sim {package_version()}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one scenario headless and write its outputs")
@@ -92,7 +99,7 @@ def _register_extensions(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(path_or_name: str | Path, overrides: list[str]) -> Scenario:
-    return load_scenario(scenario_path(path_or_name), overrides)
+    return load_scenario(path_or_name, overrides)
 
 
 def _same_run(out: Path, scn: Scenario, seed: int) -> bool:
@@ -191,10 +198,9 @@ def cmd_params(args: argparse.Namespace) -> int:
             )
         return 0
     for r in rows:
-        print(
-            f"{r['name']:<45} {r['role']:<11} {_show(r['default']):>9}  [{r['min']}, {r['max']}]  "
-            f"{r['meaning']}"
-        )
+        span = "-" if r["min"] is None and r["max"] is None else f"[{r['min']}, {r['max']}]"
+        default = "none" if r["default"] is None else _show(r["default"])
+        print(f"{r['name']:<45} {r['role']:<11} {default:>9}  {span}  {r['meaning']}")
     return 0
 
 
@@ -210,9 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     try:
-        args = parser.parse_args(argv or ["run"])
-        if args.command is None:
-            args = parser.parse_args(["run", *argv])
+        # no command is `run` (README): options alone are run's (`run.py --seed 7`)
+        bare = not argv or (argv[0].startswith("-") and argv[0] not in _TOP_OPTIONS)
+        args = parser.parse_args(["run", *argv] if bare else argv)
         handler = COMMANDS.get(args.command) or args.handler
         args.argv = ["run.py", *argv]  # as typed, for the outputs' provenance
         return handler(args)
@@ -222,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
             msg = f"{msg[:960]}... ({len(msg)} characters)"
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `run.py params | head`: the reader has gone; no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit either
+        return 141  # 128 + SIGPIPE, as the C tools in a pipeline
     except (OSError, MemoryError) as exc:  # the machine's state, not a bug: one line
         why = machine_error(exc)
         if why is None:

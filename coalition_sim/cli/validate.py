@@ -112,6 +112,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"validate: {msg}", file=sys.stderr, flush=True)
 
+    if args.part in ("scores", "cv", "ablation") and args.out is not None:
+        from ..scenario.loading import ConfigError
+
+        raise ConfigError(
+            f"validate {args.part} prints its results and writes no file; --out is for the whole "
+            "report (validate without a part)"
+        )
+    if args.part == "report" and args.out is None:
+        # the default folder is the committed report in the source tree: never a docs/ folder
+        # of whatever folder the command was typed in (checked before the work starts)
+        from ..scenario.resources import require_checkout
+
+        args.out_default = (
+            require_checkout(f"validate without --out (refreshing {DEFAULT_OUT}/)") / DEFAULT_OUT
+        )
     targets, post = _inputs(args)
     draws = args.draws or {"tiny": 60, "small": 2000, "full": 4000}[args.size]
     t0 = time.perf_counter()
@@ -174,7 +189,7 @@ def _report(targets: Any, post: Any, size: Any, path: Path, args: argparse.Names
     from ..scenario.safe_paths import OutputDir
     from ..validation.report import run_validation, write_validation
 
-    out = args.out or DEFAULT_OUT
+    out = args.out or args.out_default
     stage = OutputDir(out, overwrite=args.overwrite or args.out is None, marker="README.md")
     with stage:
         fit_json = config_dir().parent / "docs" / "calibration" / "fit.json"

@@ -33,6 +33,7 @@ __all__ = [
     "MODEL_ESTIMATE_SECONDS",
     "announce",
     "needs_compile",
+    "prepare_ensemble",
     "prepare_model",
     "warm_up",
     "warm_up_model",
@@ -44,6 +45,9 @@ __all__ = [
 ESTIMATE_SECONDS = 20
 #: The same for the Mesa model's kernels alone (:func:`warm_up_model`), wall seconds.
 MODEL_ESTIMATE_SECONDS = 13
+#: The same for the ensemble engine's kernels alone (:func:`prepare_ensemble`): 16.6 s
+#: (``benchmarks/bench_compile.py --paths ensemble``, README).
+ENSEMBLE_ESTIMATE_SECONDS = 17
 
 #: The Mesa model's entry kernels (what ``python run.py run`` and ``CoalitionModel`` use).
 _MESA = (
@@ -56,6 +60,8 @@ _MESA = (
 )
 #: Every entry kernel: the ensemble's and the Mesa model's.
 _ENTRY = (K.advance_rows, *_MESA)
+#: The ensemble engine's entry kernels (the week loop; the reporters of the initial state).
+_ENSEMBLE = (K.advance_rows, K.measure_rows)
 
 
 def _tiny() -> Scenario:
@@ -262,6 +268,25 @@ def prepare_model() -> None:
         announce("the model", MODEL_ESTIMATE_SECONDS)
         seconds = warm_up_model()
         print(f">> model ready (compiled in {seconds:.0f} s)", file=sys.stderr, flush=True)
+
+
+def prepare_ensemble() -> None:
+    """For the ensemble engine (``run_ensemble``, sweeps, comparisons, studies, the
+    calibration): when its kernels are not in the cache, compile them up front in this
+    process, saying so on standard error (15-25 s of silence before the first progress line,
+    otherwise), so that local worker processes started next load them from the disk cache
+    instead of each compiling them. Cheap when they are cached or loaded (an index read at
+    most); silent and idle while a warm-up runs in this process or with numba switched off."""
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") == "1" or _running(0):
+        return
+    if needs_compile(_ENSEMBLE):
+        announce("the ensemble engine", ENSEMBLE_ESTIMATE_SECONDS)
+        start = time.perf_counter()
+        _parts()["ensemble"]()
+        print(
+            f">> ensemble engine ready (compiled in {time.perf_counter() - start:.0f} s)",
+            file=sys.stderr, flush=True,
+        )  # fmt: skip
 
 
 def announce(what: str = "the model core", seconds: float = ESTIMATE_SECONDS) -> None:

@@ -238,6 +238,11 @@ def run_tasks[T, R](
     """
     if scheduler is not None:
         return _run_dask(fn, tasks, scheduler, key)
+    # local work compiles nothing in silence: the kernels are compiled (or found cached) here,
+    # saying so, before the workers start and load them from the disk cache
+    from ..core.warmup import prepare_ensemble
+
+    prepare_ensemble()
     if local is not None:
         return local.map(fn, tasks)
     return _run_local(fn, tasks, workers, preload)

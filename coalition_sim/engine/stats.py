@@ -21,4 +21,8 @@ def wilson_interval(
         denom = 1.0 + z**2 / n
         centre = (p + z**2 / (2.0 * n)) / denom
         half = z / denom * np.sqrt(p * (1.0 - p) / n + z**2 / (4.0 * n**2))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # at k = 0 (k = n) the bound is 0 (1) exactly; the formula leaves a rounding residue there
+    # (4e-19 in a table reads as a real chance)
+    lo = np.where((k == 0) & (n > 0), 0.0, np.clip(centre - half, 0.0, 1.0))[()]
+    hi = np.where((k == n) & (n > 0), 1.0, np.clip(centre + half, 0.0, 1.0))[()]
+    return lo, hi

@@ -341,7 +341,7 @@ def analyze(
     with StagedFiles(out / "analysis") as stage:
         res = _analyze_into(stage.tmp, out, man, table, outcome, confidence)
     res.files = [stage.final(f) for f in res.files]
-    res.summary += "\nwrote " + ", ".join(str(f.relative_to(out)) for f in res.files)
+    res.summary += f"\nwrote into {out / 'analysis'}: " + ", ".join(f.name for f in res.files)
     return res
 
 

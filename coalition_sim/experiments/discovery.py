@@ -45,6 +45,12 @@ NOISE_PROBE = "(noise probe, max of 5)"
 N_PROBES = 5  # random columns whose highest score is the floor of a meaningful score
 
 
+#: Fewer cases than this on either side of the outcome and the discovery is flagged
+#: (:attr:`Discovery.caution`): the rule of thumb of ten events per variable (Peduzzi et
+#: al. 1996, J Clin Epidemiol 49: 1373) for the few parameters a box or a depth-3 tree uses.
+MIN_CLASS_CASES = 30
+
+
 @dataclass
 class Discovery:
     """What scenario discovery found for one outcome."""
@@ -65,6 +71,23 @@ class Discovery:
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     _tree: Any = None
+
+    @property
+    def caution(self) -> str:
+        """A warning when the outcome is too rare (or too common) among the cases for the
+        box, the tree and the feature scores to mean much ('' otherwise): with a handful of
+        positive cases PRIM, CART and the noise floor fit chance (one fractured run in a
+        thousand still yields 'features above the noise floor')."""
+        k = round(self.base_rate * self.n)
+        few = min(k, self.n - k)
+        if few >= MIN_CLASS_CASES:
+            return ""
+        which = "had" if k == few else "did not have"
+        return (
+            f"CAUTION: only {few} of {self.n} cases {which} {self.outcome} (fewer than "
+            f"{MIN_CLASS_CASES}): the box, the tree and the features above the noise floor "
+            "can be chance; run more replicates or study a commoner outcome"
+        )
 
     def box_text(self) -> str:
         """The box as one readable line: ``a in [0.6, 1.0] and b <= 0.3``."""
@@ -369,6 +392,7 @@ def write_report(d: Discovery, dest: Path, title: str = "", note: str = "") -> P
         "",
         f"{d.n} cases, {d.outcome} in {d.base_rate:.1%} of them.",
         "",
+        *([f"**{d.caution}.**", ""] if d.caution else []),
         "## PRIM box",
         "",
         f"**{d.box_text()}**",

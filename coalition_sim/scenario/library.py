@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from .loading import ChainLink, ConfigError, read_scenario_data, read_toml, validate_scenario
 from .names import apply_overrides
 from .resources import config_dir, config_dirs, config_file, config_path
+from .safe_paths import show
 from .schema import Scenario
 
 __all__ = [
@@ -37,10 +39,55 @@ def load_scenario(
 ) -> Scenario:
     """Load and validate a scenario file (or a name in ``configs/``), applying ``key=value``
     overrides first. ``record``: see :func:`.loading.read_scenario_data`."""
-    data = read_scenario_data(scenario_path(path), record=record)
-    if overrides:
-        data = apply_overrides(data, overrides, source=str(path))
-    return validate_scenario(data, str(path))
+    found = scenario_path(path)
+    if not found.exists() and _bare_name(path):
+        names = [name for name, _, _ in list_scenarios()]
+        close = difflib.get_close_matches(str(path), names, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ConfigError(
+            f"no scenario named '{show(path, 60)}' ({hint}known: {', '.join(names)}; or give a "
+            "path to a .toml file)"
+        )
+    data = read_scenario_data(found, record=record)
+    source = str(found)  # messages name the file read, whatever name it was asked by
+    if not overrides:
+        return validate_scenario(data, source)
+    try:
+        return validate_scenario(apply_overrides(data, overrides, source=source), source)
+    except ConfigError as exc:
+        base = validate_scenario(data, source)  # the file's own error, if it has one
+        raise _override_error(exc, base, data, overrides, source) from None
+
+
+def _bare_name(path: str | Path) -> bool:
+    """A scenario name as typed (``summit_2018``), not a file's path."""
+    p = Path(path)
+    return p.suffix != ".toml" and len(p.parts) == 1
+
+
+def _override_error(
+    exc: ConfigError, base: Scenario, data: dict, overrides: list[str], source: str
+) -> ConfigError:
+    """The refusal of a valid scenario's overrides, naming the override at fault (the first
+    that fails alone) and, for an unknown key, the nearest parameter: the error used to name
+    only the file, as if the file held the typo."""
+    from .names import canonical_key, parameter_specs
+
+    for item in overrides:
+        try:
+            validate_scenario(apply_overrides(data, [item], source=source), source)
+        except ConfigError as one:
+            why = str(one).removeprefix(f"{show(source)}: ")
+            if why.startswith("override '"):  # said once, in front
+                rest = why[len("override '") :]
+                why = rest[rest.find("'") + 1 :].lstrip(": ") or why
+            key = canonical_key(item.partition("=")[0])
+            hint = ""
+            if "unknown key" in why or "no actor" in why:
+                close = difflib.get_close_matches(key, list(parameter_specs(base)), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+            return ConfigError(f"{show(source)}: override '{show(item.strip(), 60)}': {why}{hint}")
+    return exc  # only the overrides together are refused: the message as it was
 
 
 def resolve_scenario(
@@ -52,7 +99,7 @@ def resolve_scenario(
     checks it against :func:`scenario_file` with :func:`.loading.chain_unchanged`."""
     if isinstance(scenario, Scenario):
         return scenario
-    return load_scenario(scenario_path(BASELINE if scenario is None else scenario), record=record)
+    return load_scenario(BASELINE if scenario is None else scenario, record=record)
 
 
 def scenario_file(scenario: str | Path | None) -> Path:

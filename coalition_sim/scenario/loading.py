@@ -191,13 +191,29 @@ ChainLink = tuple[bytes, str | None]
 
 
 def extends_path(path: Path, parent: str) -> Path:
-    """The file ``parent`` (an ``extends`` value, already checked) names, relative to ``path``."""
+    """The file ``parent`` (an ``extends`` value, already checked) names: next to ``path``
+    first; a bare file name found nowhere there is a shipped scenario's, looked up as a
+    named scenario is (the user folder, then the shipped ``configs/``; ``.toml`` may be left
+    off). So a scenario of one's own, anywhere, may say ``extends = "baseline.toml"``, and a
+    shipped scenario copied into the user folder still finds its shipped parent."""
     try:
-        return (path.parent / parent).resolve()
+        near = (path.parent / parent).resolve()
     except (OSError, RuntimeError):
         raise ConfigError(
             f"{show(path)}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
         ) from None
+    if near.exists() or len(Path(parent).parts) != 1:
+        return near
+    from .resources import config_dirs
+
+    for name in (parent, f"{parent}.toml") if not parent.endswith(".toml") else (parent,):
+        for folder in config_dirs():
+            if (folder / name).is_file():
+                return (folder / name).resolve()
+    raise ConfigError(
+        f"{show(path)}: key 'extends' = {parent!r}: no such file next to it, nor a shipped "
+        "scenario of that name"
+    )
 
 
 def read_scenario_data(

@@ -21,5 +21,5 @@ def parse_seed(text: str | int | None) -> int:
     except ValueError:
         raise ValueError(f"must be a whole number, not {raw!r}") from None
     if not 0 <= value < SEED_LIMIT:
-        raise ValueError(f"must be between 0 and 2**63 - 1, not {value}")
+        raise ValueError(f"must be a whole number from 0 to {SEED_LIMIT - 1:,}, not {value}")
     return value

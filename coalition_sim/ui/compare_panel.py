@@ -98,7 +98,7 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
     mid, half = (AX0 + AX1) / 2, (AX1 - AX0) / 2
     x_of = lambda v: mid + half * float(v) / span  # noqa: E731
     top = 24
-    height = top + ROW_H * len(rows) + 30
+    height = top + ROW_H * len(rows) + 40  # room for the axis title under the tick labels
     out = [
         f'<svg id="compare-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" '
         f'style="{svg_style(W)}" role="img" aria-label="paired effects of B against A, in '
@@ -250,17 +250,36 @@ def ComparePanel(ui: PageState):
         cur, lo_, hi_, _ = choices[name]
         return cur, (hi_ if cur < (lo_ + hi_) / 2 else lo_)
 
-    first = (
-        (asked.a, asked.b) if asked and asked.lever == lever.value else start_values(lever.value)
-    )
+    mine = asked is not None and asked.lever == lever.value
+    outside = [
+        f"{arm} = {v:g}" for arm, v in (("A", asked.a), ("B", asked.b)) if not lo <= v <= hi
+    ] if asked is not None and mine else []  # fmt: skip
+    first = (asked.a, asked.b) if asked and mine and not outside else start_values(lever.value)
     a_val = solara.use_reactive(first[0])
     b_val = solara.use_reactive(first[1])
-    n_text = solara.use_reactive(str(asked.replicates) if asked else "500")
-    error = solara.use_reactive(
-        f"The link's lever '{asked.lever}' is not a lever of {scn.name}; showing {default}."
-        if asked and asked.lever not in choices
-        else ""
-    )
+    n_text = solara.use_reactive(
+        solara.use_memo(lambda: str(asked.replicates) if asked else "500", [])
+    )  # the link's replicates, kept when the link's other Compare inputs are refused
+    refused = ""
+    if asked is not None and asked.lever not in choices:
+        refused = (
+            f"The link's lever '{asked.lever}' is not a lever of {scn.name}; showing {default}."
+        )
+    elif outside:
+        refused = (
+            f"The link's {' and '.join(outside)} is outside the range of '{_label}' "
+            f"({lo:g} to {hi:g}); showing A = {first[0]:g}, B = {first[1]:g}."
+        )
+    # the message of the first render, kept: use_reactive follows a changed argument, and
+    # `refused` is '' once the link's inputs are forgotten below
+    error = solara.use_reactive(solara.use_memo(lambda: refused, []))
+
+    def forget_refused_link() -> None:
+        # the address bar stops holding Compare inputs the panel did not take
+        if refused:
+            ui.compare.set(None)
+
+    solara.use_effect(forget_refused_link, [])
     result = solara.use_reactive(cast("Result | None", None))
     clicked = solara.use_reactive(0)
 
@@ -392,7 +411,9 @@ def ComparePanel(ui: PageState):
                     f"same seeds in both, in {res['seconds']:.2f} s. Inputs: "
                     f"{escape(res['inputs'])}; lever: {escape(lever_label)}, A = {link.a:g}, "
                     f"B = {link.b:g}. Bars: paired effect B \u2212 A in percentage points; "
-                    "whiskers: 95% Newcombe interval; grey: the interval includes zero.</div>"
+                    "whiskers: 95% Newcombe interval; red: more likely under B, blue: less "
+                    "likely (the colour is the direction, not good or bad); grey: the interval "
+                    "includes zero.</div>"
                 )
             )
             solara.HTML(unsafe_innerHTML=chart(res["svg"], "compare effects"))

@@ -48,9 +48,12 @@ def KnobSlider(
     value: float,
     on_value: Callable[[float], None],
     on_error: Callable[[str], None],
+    on_exact: Callable[[float], None],
 ):
     """A slider and, beside it, a number field for the exact value. The slider's label is
-    text only: a click on it changes nothing (it used to move the slider to its minimum)."""
+    text only: a click on it changes nothing (it used to move the slider to its minimum).
+    ``on_value`` hears the slider, ``on_exact`` the number field: a typed value off the
+    slider's grid is what the analyst asked for, a slider's is its own snapping."""
     label = f"{knob.label}: {value:g}" if knob.integer else f"{knob.label}: {value:.3g}"
     css = ["cs-knob", "cs-knob-" + knob.key.replace(".", "-")]
 
@@ -60,7 +63,7 @@ def KnobSlider(
         except ValueError as exc:
             on_error(f"Refused: {exc}. The running model is unchanged.")
             return
-        on_value(new)
+        on_exact(new)
 
     with solara.Div(classes=css):
         with solara.Tooltip(knob.tooltip), solara.Div(classes=["cs-knob-slider"]):
@@ -200,15 +203,19 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
     """The sliders, grouped; a refused combination is reported above them."""
     _ = ui.version.value  # the sliders show the running model's values
 
-    def on_knob(knob: Knob, value: float) -> None:
+    def on_knob(knob: Knob, value: float, exact: bool = False) -> None:
         try:
             value = guards.number(value, knob.lo, knob.hi, knob.label, integer=knob.integer)
         except guards.Refused as exc:
             ui.knob_error.set(f"Refused: {exc}. The running model is unchanged.")
             return
         current = ui.sim.values.get(knob.key, knob.value)
-        if abs(value - current) <= knob.step / 2 + 1e-12:
-            return  # the slider snapping an off-grid value to its grid, not a person
+        if value == current or (not exact and abs(value - current) <= knob.step / 2 + 1e-12):
+            # nothing to change; a slider snapping an off-grid value (one typed in the number
+            # field) to its grid is the slider, not a person. A typed value is always taken.
+            if exact:
+                ui.knob_error.set("")  # what the field holds now is valid
+            return
         msg = ui.set_values({**ui.sim.values, knob.key: value}, f"{knob.label} = {value:g}")
         ui.knob_error.set(f"Refused: {msg}. The running model is unchanged." if msg else "")
 
@@ -229,6 +236,7 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
                     ui.sim.values.get(knob.key, knob.value),
                     lambda v, knob=knob: on_knob(knob, v),
                     ui.knob_error.set,
+                    lambda v, knob=knob: on_knob(knob, v, exact=True),
                 ).key(f"knob-{knob.key}")
 
 

@@ -95,6 +95,7 @@ def ActorEditor(ui: PageState):
                 NativeSelect.element(
                     label=f"Tie to {other}", input_id=f"cs-ed-tie-{other}",
                     select_class=f"cs-ed-tie-{other}", options=[NO_TIE, *TIE_TYPES],
+                    labels=[NO_TIE, *(t.replace("_", " ") for t in TIE_TYPES)],  # as the legend
                     value=kinds.value.get(other, NO_TIE),
                     on_value=functools.partial(set_kind, other),
                 )  # fmt: skip

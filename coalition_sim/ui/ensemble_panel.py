@@ -55,6 +55,8 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
     if not rows:
         return ""
     paired = rows[0]["paired"]
+    order = {k: i for i, k in enumerate(OUTCOME_LABELS)}  # the order of the outcome bars
+    rows = sorted(rows, key=lambda r: order.get(r["outcome"], len(order)))
     body = "".join(
         f'<tr data-outcome="{escape(r["outcome"])}" data-effect="{r["effect"]:.4f}">'
         f"<th scope=row>{escape(OUTCOME_LABELS.get(r['outcome'], r['outcome']))}</th>"
@@ -193,7 +195,8 @@ def EnsemblePanel(ui: PageState):
                 )
             )
             solara.HTML(tag="h3", unsafe_innerHTML="How often each outcome happened")
-            with solara.Div(classes=["cs-row"] if prev is not None else []):
+            # this ensemble and the previous one side by side, in columns of one width
+            with solara.Div(classes=["cs-pair"] if prev is not None else []):
                 with solara.Div(classes=["cs-this"]):
                     if prev is not None:
                         solara.HTML(tag="h4", unsafe_innerHTML="This ensemble")
@@ -234,11 +237,12 @@ def EnsemblePanel(ui: PageState):
 
 @solara.component
 def EnsembleExports(res: Result):
-    """Downloads named after the inputs: the digest of the scenario, the seed, the size and
-    whether the posterior was on (two ensembles that differ only in it no longer share a
-    file name)."""
+    """Downloads named after the inputs: the scenario's name, the size, the digest of the
+    scenario with the page's values, the seed and whether the posterior was on (two
+    ensembles that differ only in it no longer share a file name)."""
     digest, seed, mode = res["inputs"].split(":")
-    stem = file_name("ensemble", res["n"], digest, f"seed{seed}", mode)
+    named = [res["scenario"]] if res.get("scenario") else []
+    stem = file_name("ensemble", *named, res["n"], digest, f"seed{seed}", mode)
 
     with solara.Div(classes=["cs-exports"]):
         solara.FileDownload(

@@ -102,13 +102,17 @@ def upload(data: object, max_bytes: int) -> tuple[str, str | None]:
 
     The client builds this message, so its shape is checked: a mapping with a string name
     (shortened to :data:`MAX_UPLOAD_NAME` characters, no control characters) and a string
-    text of at most ``max_bytes`` UTF-8 bytes, or no text.
+    text of at most ``max_bytes`` UTF-8 bytes, or no text. ``utf8: false`` (the browser could
+    not decode the file strictly as UTF-8) is refused as "not UTF-8 text", as a file on the
+    command line is.
     """
     if not isinstance(data, Mapping):
         raise Refused("the file input sent something that is not a file")
     raw_name = data.get("name")
     name = raw_name if isinstance(raw_name, str) and raw_name.strip() else "uploaded file"
     name = re.sub(r"[\x00-\x1f\x7f]", "?", name)[:MAX_UPLOAD_NAME]
+    if data.get("utf8") is False:
+        raise Refused(f"{name}: not UTF-8 text")
     text = data.get("text")
     if text is None:
         return name, None

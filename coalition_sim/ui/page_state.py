@@ -27,7 +27,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from . import guards
 from .session import Sim
-from .state import LinkState, format_query, parse_query
+from .state import LinkState, format_query, ignored_note, parse_query
 
 __all__ = [
     "FILE_PREFIX", "MAX_UNDO", "PageState", "Snapshot", "initial_link", "initial_run",
@@ -125,6 +125,9 @@ class PageState:
         if not msg:  # callers skip changes that change nothing (same seed, same switch...)
             self.undo_stack.set([*self.undo_stack.value, before][-MAX_UNDO:])
             self.redo_stack.set([])
+            # a refused slider or number entry is not on screen any more (the field shows the
+            # running model's value): its message goes with the next change that is taken
+            self.knob_error.set("")
         return msg
 
     def restore(self, snap: Snapshot) -> str:
@@ -279,9 +282,9 @@ def initial_run(names: list[str], search: str | None) -> tuple[Sim, str]:
         if link is not None:
             sim = Sim.build(link.scenario, link.values, link.seed)
             sim.advance_to(link.week)
-            return sim, ""
+            return sim, ignored_note(link)
     except ValueError as exc:  # ConfigError is a ValueError
         return Sim.build(default, {}, None), (
-            f"The link was refused: {exc}. Showing the default scenario instead."
+            f"The link was refused: {str(exc).rstrip('.')}. Showing the default scenario instead."
         )
     return Sim.build(default, {}, None), ""

@@ -53,7 +53,8 @@ def LiveViews(ui: PageState):
         status = (
             f'<div class="cs-status" id="cs-status" data-week="{m.steps}">'
             f"<b>Week {m.steps}</b> of {m.n_steps} \u00b7 {m.date.strftime('%d %b %Y')} "
-            f"\u00b7 <i>{escape(sim.scenario.name)}</i>, seed {sim.seed}{finished}</div>"
+            f"\u00b7 <i>{escape(sim.scenario.name)}</i>{'' if sim.source else ' (from a file)'}, "
+            f"seed {sim.seed}{finished}</div>"
         )
         about = sim.scenario.description.strip().splitlines()
         status += (

@@ -151,8 +151,11 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
                 disabled=not ens_fresh, classes=["cs-pin-ensemble"],
             )  # fmt: skip
         if message.value:
+            # a refusal reads as one (red, announced at once), a pin's or a load's news as a note
+            refusal = message.value.startswith("Refused")
+            kind = 'cs-error" role="alert' if refusal else 'cs-note" role="status'
             solara.HTML(
-                unsafe_innerHTML=f'<div class="cs-note" id="runs-message" role="status">'
+                unsafe_innerHTML=f'<div class="{kind}" id="runs-message">'
                 f"{escape(message.value)}</div>"
             )
         if pins:

@@ -136,7 +136,7 @@ def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1
     cells = n * arms * _cells(scn)
     if cells > PAGE_BUDGET:
         raise Refused(
-            f"{what}: {n:,} is over this page's budget; {budget_note(scn, arms)} "
+            f"{what}: {n:,} is over this page's budget. {budget_note(scn, arms)} "
             "For more, use the command line (python run.py ensemble / compare)"
         )
     need = request_bytes(scn, n, arms)

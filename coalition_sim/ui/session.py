@@ -307,6 +307,8 @@ class Sim:
     def build(cls, base: str | Scenario, values: dict[str, Any], seed: int | None) -> Sim:
         """Validate the scenario with the page's values (ConfigError if refused), then build."""
         source = base if isinstance(base, str) else None
+        if "seed" in values:  # the page's seed would silently win over it
+            raise ConfigError("the seed is set in the Seed field, not as key=value")
         scn = resolve_scenario(scenario_file(base) if isinstance(base, str) else base)
         if values:
             scn = with_values(scn, values)
@@ -440,6 +442,7 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
             "fans_caption": fan_caption_html(),
             "seconds": time.perf_counter() - start,
             "inputs": ensemble_key(sim, posterior),
+            "scenario": sim.scenario.name,
             "posterior": posterior,
             "label": sim.label
             + (

@@ -46,6 +46,7 @@ __all__ = [
     "events_csv",
     "format_query",
     "format_value",
+    "ignored_note",
     "parse_query",
     "scenario_from_text",
     "scenario_toml",
@@ -294,6 +295,9 @@ class LinkState:
     posterior: bool = False
     compare: CompareLink | None = None
     record: bool = False  # the record overlay on the time series
+    #: parameters of the link that are not the page's (a chat tool's ``utm_source``, a typo),
+    #: ignored with a note; never written back into a link
+    ignored: tuple[str, ...] = ()
 
 
 #: Replicates allowed in the page's ensemble and Compare (and in a link).
@@ -358,6 +362,20 @@ def _compare_link(query: dict[str, list[str]]) -> CompareLink | None:
     return CompareLink(lever, _number("a", query["a"][0]), _number("b", query["b"][0]), reps)
 
 
+def ignored_note(link: LinkState) -> str:
+    """The page's note on the parameters of ``link`` it ignored ('' if none)."""
+    if not link.ignored:
+        return ""
+    n = len(link.ignored)
+    shown = ", ".join(repr(k[:40]) for k in link.ignored[:3])
+    more = f" and {n - 3} more" if n > 3 else ""
+    what = f"parameter {shown} is not" if n == 1 else f"parameters {shown}{more} are not"
+    return (
+        f"Ignored: the link's {what} the page's ({', '.join(_KNOWN)}); the rest of the link is "
+        "shown."
+    )
+
+
 def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | None:
     """The state a link asks for, or None if it asks for nothing.
 
@@ -374,9 +392,9 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
     if not text.strip():
         return None
     query = parse_qs(text, keep_blank_values=True)
-    unknown = sorted(set(query) - set(_KNOWN))
-    if unknown:
-        raise ValueError(f"unknown link parameter '{unknown[0]}' (allowed: {', '.join(_KNOWN)})")
+    # a parameter that is not the page's (tracking tags that chat and mail tools add to links,
+    # a typo) is ignored, not a reason to throw the whole shared state away: the page says so
+    ignored = tuple(sorted(set(query) - set(_KNOWN)))
     for key in _KNOWN:
         if key != "set" and len(query.get(key, [])) > 1:
             raise ValueError(f"link parameter '{key}' is given more than once")
@@ -402,5 +420,5 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
         flags[key] = raw == "1"
     return LinkState(
         scenario=name, seed=seed, values=values, week=week, posterior=flags["posterior"],
-        compare=_compare_link(query), record=flags["record"],
+        compare=_compare_link(query), record=flags["record"], ignored=ignored,
     )  # fmt: skip

@@ -26,6 +26,8 @@ CSS = """
 .cs-scrim { display:none; }
 .cs-row { display:grid; grid-template-columns:minmax(0,5fr) minmax(0,7fr); gap:12px; }
 @media (max-width:1279.98px) { .cs-row { grid-template-columns:minmax(0,1fr); } }
+.cs-pair { display:grid; grid-template-columns:minmax(0,1fr) minmax(0,1fr); gap:12px; }
+@media (max-width:1279.98px) { .cs-pair { grid-template-columns:minmax(0,1fr); } }
 @media (max-width:899.98px) {
   .cs-bar .cs-menu { display:inline-flex; }
   .cs-bar h1 { font-size:16px; }

@@ -516,11 +516,13 @@ def timeline_html(
         name = ev["event"]
         colour, glyph = EVENT_STYLE.get(name, (_MUTED, "\u2022"))
         label = EVENT_LABELS.get(name, name.replace("_", " "))
-        details = (
-            f' <span class="cs-ev-details">({escape(str(ev["details"]))})</span>'
-            if ev["details"]
-            else ""
-        )
+        text = str(ev["details"])
+        if name == "scheduled_event":  # "summit_proposal ROK envoys ..." as words
+            text = "; ".join(
+                ": ".join(filter(None, (kind.replace("_", " "), note)))
+                for kind, _, note in (part.partition(" ") for part in text.split("; "))
+            )
+        details = f' <span class="cs-ev-details">({escape(text)})</span>' if text else ""
         rows.append(
             f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date">{escape(str(ev["date"]))}</td>'
             f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'

@@ -129,8 +129,13 @@ module.exports = {
         input.value = '';
         return;
       }
-      f.text().then(text => {
-        this.load_file({name: f.name, size: f.size, text: text});
+      // decoded strictly: a file that is not UTF-8 text is said to be so (Blob.text() would
+      // put replacement characters in and the page would judge garbage)
+      f.arrayBuffer().then(buf => {
+        let text = null, utf8 = true;
+        try { text = new TextDecoder('utf-8', {fatal: true}).decode(buf); }
+        catch (err) { utf8 = false; }
+        this.load_file({name: f.name, size: f.size, text: text, utf8: utf8});
         input.value = '';
       });
     }
