@@ -170,7 +170,7 @@ def decide_actor(
     )
     if is_target:
         fatigue = 0.0
-    # 3.4.2 commitment: coalition members follow the coalition rule; the target's defiance
+    # 3.4.1 commitment: coalition members follow the coalition rule; the target's defiance
     # follows its policy mode
     c = s.commitment[r, i]
     c0 = s.anchor[r, i]
@@ -224,7 +224,7 @@ def decide_actor(
                 memory=s.alarm[r], habituation=pf.commitment_habituation
             ),
         )
-    # 3.4.3 engagement: drift toward a role-specific set-point, narrowed by the pandemic,
+    # 3.4.1 engagement: drift toward a role-specific set-point, narrowed by the pandemic,
     # with noise and occasional policy shifts
     base = pa[ActorField.ENGAGEMENT, i]
     if is_target:
@@ -254,7 +254,7 @@ def decide_actor(
         noise=R.actor_noise(u=u_engage, noise=pf.engagement_noise, volatility=vol),
         shift_step=shift_step,
     )
-    # 3.4.4 domestic standing and its reference point
+    # 3.4.1 domestic standing and its reference point
     st = s.standing[r, i]
     standing = R.standing_update(
         standing=st,
@@ -270,7 +270,7 @@ def decide_actor(
     reference = R.reference_update(
         reference=s.reference[r, i], standing=st, adapt=pf.standing_reference_adapt
     )
-    # 3.4.6 outbursts at the counterpart unless both leaders want the meeting ([S18])
+    # 3.4.8 outbursts at the counterpart unless both leaders want the meeting ([S18])
     at_counterpart, at_third = R.outbursts(
         u=u_outburst,
         principal=is_target or is_leader,
@@ -407,7 +407,7 @@ def decide_leader(
         proximity=ctx[Context.PROXIMITY], aversion=pf.prospect_election_aversion
     )
     alpha, beta, lam = pf.prospect_alpha, pf.prospect_beta, pf.prospect_loss_aversion
-    # 3.4.7 the summit as a prospect-theory gamble judged from the standing gap ([S18])
+    # 3.4.6 the summit as a prospect-theory gamble judged from the standing gap ([S18])
     appetite = R.summit_appetite(
         x=gap,
         prestige_weight=pa[ActorField.PRESTIGE, ld],
@@ -420,7 +420,7 @@ def decide_leader(
         beta=beta,
         lam=lam,
     )
-    # 3.4.7 after last week's strategic test: compromise, sideline or escalate ([S20]),
+    # 3.4.6 after last week's strategic test: compromise, sideline or escalate ([S20]),
     # values relative to the sure option, sidelining
     response = Posture.NONE.value
     if s.provocation[r] == ProvocationLevel.STRATEGIC:

@@ -35,7 +35,8 @@ class CommitmentParams(Strict):
         0,
         1,
         "Weekly share of the gap to the actor's set-point closed (the set-point is its own "
-        "anchor displaced by fatigue, risk, snubs, engagement and relief).",
+        "anchor displaced by fatigue, unconsulted US moves, the DPRK's engagement and granted "
+        "relief).",
         "Interests change slowly; without shocks commitment returns to its anchor. About a "
         "14-week half-life: Chinese enforcement followed each 2016-17 resolution within a "
         "quarter (coal suspension 19 Feb 2017 after UNSCR 2321 of 30 Nov 2016).",

@@ -110,7 +110,8 @@ class Interests(_Strict):
         0.25,
         0,
         1,
-        "Weight on regional stability: pull-back from unilateral or risky pressure.",
+        "Weight on regional stability: how far unconsulted US moves and the DPRK's engagement "
+        "lower the actor's commitment set-point.",
         "[S18] South Korea and China 'greatly prefer ... the negotiating table'.",
     )
 
@@ -210,7 +211,8 @@ class Actor(_Strict):
         0.7,
         0,
         1,
-        "Chance of consulting treaty allies before a summit decision or a response to a test.",
+        "Chance of consulting treaty allies before a summit decision (responses to tests are "
+        "not consulted moves).",
         "[S18] Trump agreed 'quickly and without consultation' of Seoul.",
     )
     trade: float = param(
