@@ -19,7 +19,7 @@ DEFAULT_OUT = Path("docs/diagnose")
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``diagnose`` subcommand to the main parser."""
-    from ..experiments.diagnose import (
+    from ..experiments.diagnose_defaults import (
         DEFAULT_REPLICATES,
         DEFAULT_SCENARIOS,
         DEFAULT_SEED,
@@ -71,6 +71,7 @@ def _years(text: str) -> int:
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
     from ..experiments import diagnose as dg
+    from ..experiments.diagnose_defaults import DEFAULT_SCENARIOS
     from ..scenario.safe_paths import OutputDir
 
     out = args.out
@@ -79,7 +80,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
         out = require_checkout(f"diagnose without --out (refreshing {DEFAULT_OUT}/)") / DEFAULT_OUT
 
-    names = args.scenario or list(dg.DEFAULT_SCENARIOS)
+    names = args.scenario or list(DEFAULT_SCENARIOS)
     # every scenario is resolved (and the folder checked) before any run: bad input costs
     # nothing and writes nothing
     scenarios = [dg.scenario_by_name(str(n)) for n in names]

@@ -39,6 +39,12 @@ from ..engine.stats import wilson_interval
 from ..scenario.library import config_dir, resolve_scenario
 from ..scenario.names import with_values
 from ..scenario.schema import Scenario
+from .diagnose_defaults import (
+    DEFAULT_REPLICATES,
+    DEFAULT_SEED,
+    DEFAULT_YEARS,
+    HISTORY,
+)
 
 __all__ = [
     "FAILURE_MODES",
@@ -51,11 +57,6 @@ __all__ = [
     "write_report",
 ]
 
-DEFAULT_SCENARIOS = ("baseline", "summit_2018", "muddling_2020", "max_pressure_2017")
-DEFAULT_REPLICATES = 2000
-DEFAULT_YEARS = 10
-DEFAULT_SEED = 20160101
-HISTORY = "history/calibrated_2016"
 WEEKS_PER_YEAR = 52
 
 #: State flag on :class:`~coalition_sim.core.week.State` -> label ([S18]'s three risks).
