@@ -307,7 +307,10 @@ def test_actor_editor_adds_japan_with_its_ties(chromium, app_url):
         pg.wait_for_function(
             "document.querySelector('#cs-status').innerText.includes('baseline + JPN')"
         )
+        # the graph is another widget: its update may land after the status line's
+        pg.wait_for_selector('#alliance-graph g.actor[data-actor="JPN"]', timeout=10_000)
         assert pg.locator('#alliance-graph g.actor[data-actor="JPN"]').count() == 1
+        assert "baseline + JPN (edited on this page), seed" in pg.inner_text("#cs-status")
         ties = pg.evaluate(
             "[...document.querySelectorAll('#alliance-graph line title')].map(t => t.textContent)"
         )

@@ -12,7 +12,7 @@ import solara
 from ..scenario.loading import ConfigError
 from . import guards
 from .authoring import TIE_TYPES, add_actor
-from .page_state import PageState
+from .page_state import EDITED_PREFIX, PageState
 from .panels import Card
 from .widgets import NativeSelect
 
@@ -65,7 +65,7 @@ def ActorEditor(ui: PageState):
         except ConfigError as exc:  # guards.Refused is one
             message.set(f"Refused: {guards.public_message(str(exc))}. Nothing was changed.")
             return
-        key = f"edited: {new.name}"
+        key = f"{EDITED_PREFIX}{new.name}"
         ui.uploaded.set({**ui.uploaded.value, key: new})
         msg = ui.switch(key)
         message.set(f"Refused: {msg}" if msg else f"Added {new.actors[-1].name}: now '{new.name}'.")

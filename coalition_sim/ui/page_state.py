@@ -30,11 +30,12 @@ from .session import Sim
 from .state import LinkState, format_query, ignored_note, parse_query
 
 __all__ = [
-    "FILE_PREFIX", "MAX_UNDO", "PageState", "Snapshot", "initial_link", "initial_run",
+    "EDITED_PREFIX", "FILE_PREFIX", "MAX_UNDO", "PageState", "Snapshot", "initial_link", "initial_run",
     "use_batch",
 ]  # fmt: skip
 
 FILE_PREFIX = "file: "  # scenario keys of uploaded files, as shown in the scenario menu
+EDITED_PREFIX = "edited: "  # scenario keys of those made in the actor editor
 MAX_UNDO = 100  # snapshots kept each way (a few hundred bytes each)
 
 
