@@ -90,10 +90,18 @@ class PageState:
     def base(self, key: str) -> str | Scenario:
         return guards.scenario_base(key, self.names, self.uploaded.value)  # never a path
 
+    def build(self, key: str, values: dict[str, Any], seed: int | None) -> Sim:
+        """The run of the menu's ``key`` (:meth:`Sim.build`), saying where a scenario that is
+        not shipped came from (the status line, pins and ensembles name it so)."""
+        sim = Sim.build(self.base(key), values, seed)
+        if key.startswith(EDITED_PREFIX):
+            sim.origin = " (edited on this page)"
+        return sim
+
     def rebuild(self, key: str, values: dict[str, Any], seed: int | None) -> str:
         """Swap in a new model; on refusal keep the running one and return the message."""
         try:
-            new = Sim.build(self.base(key), values, seed)
+            new = self.build(key, values, seed)
         except (ConfigError, ValueError) as exc:
             return guards.public_message(str(exc))
         self.sim_ref.current = new
@@ -135,7 +143,7 @@ class PageState:
         """Put a snapshot's inputs and week back on screen."""
         self.playing.set(False)
         try:
-            new = Sim.build(self.base(snap.scenario), snap.values, snap.seed)
+            new = self.build(snap.scenario, snap.values, snap.seed)
             new.advance_to(snap.week)
         except (ConfigError, ValueError) as exc:
             return guards.public_message(str(exc))

@@ -10,7 +10,7 @@ from typing import Any
 import solara
 import solara.lab
 
-from .page_state import EDITED_PREFIX, PageState
+from .page_state import PageState
 from .record import events_in, record_list_html
 from .style import chart
 from .views import (
@@ -39,13 +39,6 @@ def Card(title: str, children: list[Any] = [], classes: list[str] = [], id: str 
             solara.display(child)
 
 
-def _origin(sim: Any, key: str) -> str:
-    """Where a scenario that is not a shipped one came from, for the status line."""
-    if sim.source:
-        return ""
-    return " (edited on this page)" if key.startswith(EDITED_PREFIX) else " (from a file)"
-
-
 @solara.component
 def LiveViews(ui: PageState):
     """Everything that changes each week; only this re-renders during Play."""
@@ -60,7 +53,7 @@ def LiveViews(ui: PageState):
         status = (
             f'<div class="cs-status" id="cs-status" data-week="{m.steps}">'
             f"<b>Week {m.steps}</b> of {m.n_steps} \u00b7 {m.date.strftime('%d %b %Y')} "
-            f"\u00b7 <i>{escape(sim.scenario.name)}</i>{_origin(sim, ui.scenario.value)}, "
+            f"\u00b7 <i>{escape(sim.scenario.name)}</i>{sim.origin}, "
             f"seed {sim.seed}{finished}</div>"
         )
         about = sim.scenario.description.strip().splitlines()

@@ -297,6 +297,9 @@ class Sim:
         self.seed = seed
         self.values = dict(values or {})
         self.source = source
+        #: where a scenario that is not a shipped one came from, in words: " (from a file)" or
+        #: " (edited on this page)" (set by the page, which knows its menu key); "" if shipped
+        self.origin = "" if source else " (from a file)"
         self.model = CoalitionModel(scenario, rng=seed)
         self.history = History.of(self.model)
         self.lock = threading.Lock()
@@ -325,8 +328,7 @@ class Sim:
         changed = "; ".join(
             f"{param_label(k, self.scenario)} = {v}" for k, v in self.values.items()
         )
-        origin = "" if self.source else " (from a file)"
-        return f"{self.scenario.name}{origin}, seed {self.seed}" + (
+        return f"{self.scenario.name}{self.origin}, seed {self.seed}" + (
             f", with {changed}" if changed else ", scenario defaults"
         )
 
