@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from .loading import ChainLink, ConfigError, read_scenario_data, read_toml, validate_scenario
-from .names import apply_overrides
+from .names import apply_overrides, nearest
 from .resources import config_dir, config_dirs, config_file, config_path
 from .safe_paths import show
 from .schema import Scenario
@@ -42,8 +41,8 @@ def load_scenario(
     found = scenario_path(path)
     if not found.exists() and _bare_name(path):
         names = [name for name, _, _ in list_scenarios()]
-        close = difflib.get_close_matches(str(path), names, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        close = nearest(str(path), names)
+        hint = f"did you mean '{close}'? " if close else ""
         raise ConfigError(
             f"no scenario named '{show(path, 60)}' ({hint}known: {', '.join(names)}; or give a "
             "path to a .toml file)"
@@ -84,8 +83,8 @@ def _override_error(
             key = canonical_key(item.partition("=")[0])
             hint = ""
             if "unknown key" in why or "no actor" in why:
-                close = difflib.get_close_matches(key, list(parameter_specs(base)), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                close = nearest(key, parameter_specs(base))
+                hint = f" (did you mean '{close}'?)" if close else ""
             return ConfigError(f"{show(source)}: override '{show(item.strip(), 60)}': {why}{hint}")
     return exc  # only the overrides together are refused: the message as it was
 

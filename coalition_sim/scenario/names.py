@@ -18,7 +18,7 @@ import copy
 import difflib
 import functools
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ __all__ = [
     "check_values",
     "kwarg_of",
     "name_of_kwarg",
+    "nearest",
     "parameter_specs",
     "parameter_table",
     "parse_value",
@@ -280,14 +281,21 @@ def parameter_specs(scn: Scenario) -> dict[str, ParamSpec]:
     return specs
 
 
+def nearest(name: str, choices: Iterable[str]) -> str | None:
+    """The closest of ``choices`` to a mistyped ``name`` (difflib's ratio, its default
+    cut-off), None if none is close: THE "did you mean" of every refusal."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return close[0] if close else None
+
+
 def canonical_name(name: str, specs: Mapping[str, ParamSpec]) -> str:
     """The catalogue name of a numeric parameter (via :func:`canonical_key`); unknown names
     raise :class:`ConfigError` naming a close match when there is one."""
     key = canonical_key(name)
     if key in specs:
         return key
-    close = difflib.get_close_matches(key, list(specs), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else " (see 'python run.py params')"
+    close = nearest(key, specs)
+    hint = f" (did you mean '{close}'?)" if close else " (see 'python run.py params')"
     raise ConfigError(f"unknown parameter '{name.strip()}'{hint}")
 
 
