@@ -228,6 +228,24 @@ def test_tension_cancel_hazard_known_answer():
 # --------------------------------------------------------------------------- target and world
 
 
+def test_rebuff_memory_update_known_answer():
+    memory, fade = draws((0.0, 3.0), (0.0, 0.2))
+    no_deal = flags()
+    got = each(R.rebuff_memory_update, memory=memory, no_deal=no_deal, fade=fade)
+    assert_allclose(got, memory * (1 - fade) + no_deal, rtol=1e-15)
+
+
+@settings(max_examples=80, deadline=None)
+@given(weeks=st.integers(1, 200), fade=st.floats(0.001, 1.0))
+def test_rebuff_memory_after_one_failed_summit_is_a_geometric_fade(weeks, fade):
+    """One summit without agreement, then none: B = (1 - fade)^(weeks - 1), so at the
+    default fade (0.02) half of it is left after about 35 weeks."""
+    memory = R.rebuff_memory_update(memory=0.0, no_deal=True, fade=fade)
+    for _ in range(weeks - 1):
+        memory = R.rebuff_memory_update(memory=memory, no_deal=False, fade=fade)
+    assert_allclose(memory, (1.0 - fade) ** (weeks - 1), rtol=1e-9, atol=1e-300)
+
+
 def test_provocation_standing_gain_known_answer():
     standing, gain = draws((0.0, 1.0), (0.0, 0.2))
     tested = flags()
