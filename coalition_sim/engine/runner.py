@@ -22,13 +22,14 @@ import json
 import multiprocessing as mp
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
-from .cluster import Stamped, check_workers, code_stamp
+from .cluster import WORKER_WAIT, Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
 from .workers import die_with_parent
 
@@ -233,8 +234,20 @@ def _run_dask[T, R](
             return client.submit(checked, task, key=key(task), pure=False)
 
         def waiter(fs: set[Any]) -> tuple[set[Any], set[Any]]:
-            res = dwait(list(fs), return_when="FIRST_COMPLETED")
-            return set(res.done), set(res.not_done)
+            # a cluster that loses all its workers mid-run waits for new ones, saying so
+            # every WORKER_WAIT seconds (a lost scheduler ends it: nthreads then raises)
+            while True:
+                try:
+                    res = dwait(list(fs), timeout=WORKER_WAIT, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    if not client.nthreads():
+                        print(
+                            f"warning: no dask worker for the last {WORKER_WAIT:g} s; waiting "
+                            "for one to join (Ctrl-C stops; what is saved stays saved)",
+                            file=sys.stderr, flush=True,
+                        )  # fmt: skip
+                    continue
+                return set(res.done), set(res.not_done)
 
         try:
             for fut in _bounded(submit, tasks, limit, waiter):
