@@ -142,5 +142,9 @@ class Stamped:
                 where = get_worker().address
             except (ImportError, ValueError):
                 where = socket.gethostname()
-            raise CodeMismatch(f"dask worker {where} runs other code than this client ({why})")
+            raise CodeMismatch(
+                f"dask worker {where} runs other code than this client ({why}); the chunks "
+                "already finished are saved: stop that worker or give it the same checkout, "
+                "then run the command again (a sweep resumes)"
+            )
         return self.fn(task)
