@@ -19,7 +19,7 @@ posterior carries a behavioural fingerprint and goes stale with the model. Steps
 3. ``screen``: ``run.py screen --no-outcomes`` (the Morris screening of every parameter on the
    current model, noise measured at the new calibrated point: ``docs/calibration/screening/``;
    seconds), then ``check``: every parameter the screening names as a candidate must be in
-   the target file's fitted set or ``[[fixed]]`` list, with its evidence, and nothing listed
+   the target file's fitted set or ``[[fixed]]`` list, with its evidence, and nothing fitted
    may be inert (stops here, naming the difference; see :func:`check_candidates`);
 4. ``golden``: ``tests/golden/record.py --write`` (the calibrated scenario files are
    fingerprinted; the fit changes them on purpose);
@@ -102,8 +102,9 @@ def _children_cpu() -> float:
 
 def check_candidates() -> int:
     """Every candidate of the screening (verdict 'fit') is fitted or ``[[fixed]]``; a listed
-    parameter that is no longer a candidate is reported, and fails the check only if the
-    screening finds it inert.
+    parameter that is no longer a candidate is reported, and fails the check only if it is
+    fitted and the screening finds it inert (a ``[[fixed]]`` entry keeps its documented value
+    either way and records the evidence of an earlier point).
 
     Why not equality: the verdict compares an effect with the noise at the calibrated point,
     and both move with the point. A refit moves the point, so parameters near the threshold
@@ -121,9 +122,10 @@ def check_candidates() -> int:
     verdict = dict(zip(table["parameter"], table["verdict"], strict=True))
     judged = {n for n, v in verdict.items() if v == "fit"}
     listed = {p.name for p in targets.priors} | {f.name for f in targets.fixed}
+    fitted = {p.name for p in targets.priors}
     missing = judged - listed
-    inert = {n for n in listed - judged if verdict.get(n, "inert") == "inert"}
-    weak = listed - judged - inert
+    inert = {n for n in fitted - judged if verdict.get(n, "inert") == "inert"}
+    weak = listed - judged - inert  # [[fixed]] entries keep their documented value either way
     if missing:
         print(
             "refit: check: screened as candidates but neither fitted nor [[fixed]] in "
@@ -132,14 +134,14 @@ def check_candidates() -> int:
         )
     if inert:
         print(
-            "refit: check: fitted or [[fixed]] in targets.toml but inert in the screening "
-            f"(below the noise everywhere): {', '.join(sorted(inert))}",
+            "refit: check: fitted in targets.toml but inert in the screening (below the "
+            f"noise everywhere): {', '.join(sorted(inert))}",
             file=sys.stderr,
         )
     if weak:
         print(
-            f"refit: check: note: {len(weak)} listed parameters are below the candidate "
-            f"threshold at this point but not inert ('weak'): {', '.join(sorted(weak))}",
+            f"refit: check: note: {len(weak)} listed parameters are not candidates at this "
+            f"point (their verdict moved with it): {', '.join(sorted(weak))}",
             file=sys.stderr,
         )
     if missing or inert:
