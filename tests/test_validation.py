@@ -245,6 +245,20 @@ def test_held_out_windows_are_scored_against_the_fitting_years_only(targets, pos
         assert "launches" in sk and np.isfinite(sk["total"]["skill"])
 
 
+def test_a_mechanism_switched_off_is_scored_on_the_held_out_windows(targets, post) -> None:
+    """The third test of a mechanism (it survives the hold-outs): switching the DPRK's mode
+    switching off must change the 2019-20 forecast (the turn back to autonomy is the
+    window's story), on the same runs and draws as the full model."""
+    from coalition_sim.validation.holdout import run_holdout
+
+    abl = [a for a in load_ablations(ABLATIONS, targets) if a.name == "mode_switching"]
+    ho = run_holdout(targets, post, HOLDOUT, draws=40, seed=5, ablations=abl, resamples=20)
+    est, lo, hi = ho.ablations["mode_switching"]["2019-2020"]
+    assert lo <= est <= hi and est != 0.0
+    assert set(ho.ablations["mode_switching"]) == {"2013-2015", "2019-2020"}
+    assert ho.to_dict()["ablations"]["mode_switching"]["2019-2020"] == [est, lo, hi]
+
+
 def test_the_held_out_record_is_checked_like_the_targets(tmp_path: Path) -> None:
     text = HOLDOUT.read_text(encoding="utf-8")
     bad = tmp_path / "holdout.toml"

@@ -137,7 +137,8 @@ def run_validation(
     ev = evaluate(targets, post, draws=size.draws, seed=seed, progress=say)
     timing["scores"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    ho = (run_holdout(targets, post, holdout_path, size.draws, seed + 3000, say)
+    ho = (run_holdout(targets, post, holdout_path, size.draws, seed + 3000, say, abl,
+                      size.resamples)
           if holdout_path is not None else None)  # fmt: skip
     timing["holdout"] = time.perf_counter() - t1
     t1 = time.perf_counter()
@@ -319,6 +320,24 @@ def _holdout_lines(ho: Holdout | None) -> list[str]:
         L += [f"### {w.label} (start `{w.scenario}`)", "",
               *_skill_table(w.evaluation, ["posterior", "prior", "calibrated", "defaults"]),
               "", *_score_table(w.evaluation), ""]  # fmt: skip
+    if ho.ablations:
+        labels = [w.label for w in ho.windows]
+        L += ["### Mechanisms out of the window", "",
+              "Each ablation group of the section below switched off at the fitted posterior "
+              "on the held-out windows (same runs and draws): change of the window's total "
+              "scaled score, ablated - full, paired bootstrap 95% interval. Bold: the window is "
+              "forecast worse without the mechanism beyond the noise (it survives the "
+              "hold-out); a negative change means the window is forecast *better* without it.",
+              "", "| switched off | " + " | ".join(f"Δ total {x}" for x in labels) + " |",
+              "|---|" + "---|" * len(labels)]  # fmt: skip
+        for name, d in ho.ablations.items():
+            cells = []
+            for x in labels:
+                est, lo, hi = d[x]
+                txt = f"{est:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+                cells.append(f"**{txt}**" if lo > 0 else txt)
+            L.append(f"| {name} | " + " | ".join(cells) + " |")
+        L.append("")
     return L
 
 
@@ -356,6 +375,13 @@ def _misses(res: dict[str, Any]) -> list[str]:
         if neg:
             out.append(f"Held-out window {w.label} (never fitted): no skill over the "
                        f"fitting years' climatology in {', '.join(neg)}.")  # fmt: skip
+    if ho is not None and ho.ablations:
+        worse = [f"{name} ({x}: {v[0]:+.2f} [{v[1]:+.2f}, {v[2]:+.2f}])"
+                 for name, d in ho.ablations.items() for x, v in d.items() if v[2] < 0]  # fmt: skip
+        if worse:
+            out.append("Held-out windows forecast better with a mechanism switched off (the "
+                       "mechanism as fitted does not survive that hold-out): "
+                       f"{', '.join(worse)}.")  # fmt: skip
     unid = [s["name"] for s in res["shrinkage"] if not s["identified"]]
     if unid:
         out.append(f"The record does not identify {len(unid)} of {len(res['shrinkage'])} "
