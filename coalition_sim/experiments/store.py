@@ -210,10 +210,7 @@ def scan_chunks(out: Path, man: dict[str, Any]) -> tuple[set[int], list[str]]:
             if not known or int(idx) >= n_chunks:
                 problems.append(f"{sub}/{f.name} is not part of this sweep; ignored")
             elif str(int(idx)) not in man["chunks"]:
-                problems.append(
-                    f"{sub}/{f.name} is not recorded in the manifest (its chunk was still being "
-                    "written when the sweep stopped): it is computed again"
-                )
+                problems.append(f"{sub}/{f.name} is not recorded in the manifest; ignored")
     return good, problems
 
 
