@@ -260,7 +260,11 @@ def test_a_service_that_is_not_a_scheduler_is_refused_in_bounded_time(monkeypatc
 
     from coalition_sim.engine import runner
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return None  # the 400 it answers dask with is expected, not news
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setattr(runner, "_CONNECT_DEADLINE", 3.0)
     try:
