@@ -119,11 +119,17 @@ def test_conventional_alarm_weight_known_answer():
     )
 
 
-def test_unilateral_memory_update_known_answer():
+@pytest.mark.parametrize(
+    ("rule", "event"),
+    [("unilateral_memory_update", "unconsulted"), ("rebuff_memory_update", "no_deal")],
+)
+def test_fading_memories_known_answer(rule, event):
+    """Both memories are the one building block ``fading_memory``: M (1 - fade) + [event]."""
     memory, fade = draws((0.0, 10.0), (0.0, 0.2))
-    snub = flags()
-    got = each(R.unilateral_memory_update, memory=memory, unconsulted=snub, fade=fade)
-    assert_allclose(got, memory * (1 - fade) + snub, rtol=1e-15)
+    happened = flags()
+    got = each(getattr(R, rule), memory=memory, fade=fade, **{event: happened})
+    assert_allclose(got, memory * (1 - fade) + happened, rtol=1e-15)
+    assert_allclose(got, each(R.fading_memory, memory=memory, happened=happened, fade=fade))
 
 
 @settings(max_examples=80, deadline=None)
@@ -226,13 +232,6 @@ def test_tension_cancel_hazard_known_answer():
 
 
 # --------------------------------------------------------------------------- target and world
-
-
-def test_rebuff_memory_update_known_answer():
-    memory, fade = draws((0.0, 3.0), (0.0, 0.2))
-    no_deal = flags()
-    got = each(R.rebuff_memory_update, memory=memory, no_deal=no_deal, fade=fade)
-    assert_allclose(got, memory * (1 - fade) + no_deal, rtol=1e-15)
 
 
 @settings(max_examples=80, deadline=None)
