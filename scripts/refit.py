@@ -18,9 +18,9 @@ posterior carries a behavioural fingerprint and goes stale with the model. Steps
    since the fit reads start_2018);
 3. ``screen``: ``run.py screen --no-outcomes`` (the Morris screening of every parameter on the
    current model, noise measured at the new calibrated point: ``docs/calibration/screening/``;
-   seconds), then ``check``: the target file's fitted set and ``[[fixed]]`` list must together
-   be exactly the parameters the screening names as candidates (stops here, naming the
-   difference: a candidate must be fitted or listed under ``[[fixed]]`` with its evidence);
+   seconds), then ``check``: every parameter the screening names as a candidate must be in
+   the target file's fitted set or ``[[fixed]]`` list, with its evidence, and nothing fitted
+   may be inert (stops here, naming the difference; see :func:`check_candidates`);
 4. ``golden``: ``tests/golden/record.py --write`` (the calibrated scenario files are
    fingerprinted; the fit changes them on purpose);
 5. ``signatures``: ``run.py signatures --posterior ...`` (the suite at the defaults, 2,000
@@ -101,7 +101,17 @@ def _children_cpu() -> float:
 
 
 def check_candidates() -> int:
-    """The screening's candidates (verdict 'fit') = the fitted set + ``[[fixed]]``."""
+    """Every candidate of the screening (verdict 'fit') is fitted or ``[[fixed]]``; a listed
+    parameter that is no longer a candidate is reported, and fails the check only if it is
+    fitted and the screening finds it inert (a ``[[fixed]]`` entry keeps its documented value
+    either way and records the evidence of an earlier point).
+
+    Why not equality: the verdict compares an effect with the noise at the calibrated point,
+    and both move with the point. A refit moves the point, so parameters near the threshold
+    of 2 come and go (0.5.0: three refits in a row named 10-13 new candidates and dropped 3-6,
+    most dropped ones to 'weak', 1-2x the noise). Requiring equality made every refit ask
+    for another; requiring that every candidate be judged, and that nothing listed be inert,
+    converges (the listed set only grows while candidates keep appearing)."""
     import pandas as pd
 
     sys.path.insert(0, str(ROOT))
@@ -109,25 +119,36 @@ def check_candidates() -> int:
 
     targets = load_targets(ROOT / "configs" / "calibration" / "targets.toml")
     table = pd.read_csv(ROOT / "docs" / "calibration" / "screening" / "screening.csv")
-    judged = set(table.loc[table["verdict"] == "fit", "parameter"])
+    verdict = dict(zip(table["parameter"], table["verdict"], strict=True))
+    judged = {n for n, v in verdict.items() if v == "fit"}
     listed = {p.name for p in targets.priors} | {f.name for f in targets.fixed}
-    if judged == listed:
-        print(f"refit: check: the {len(judged)} candidates of the screening are the "
-              f"{len(targets.priors)} fitted + {len(targets.fixed)} fixed", file=sys.stderr)  # fmt: skip
-        return 0
-    if judged - listed:
+    fitted = {p.name for p in targets.priors}
+    missing = judged - listed
+    inert = {n for n in fitted - judged if verdict.get(n, "inert") == "inert"}
+    weak = listed - judged - inert  # [[fixed]] entries keep their documented value either way
+    if missing:
         print(
             "refit: check: screened as candidates but neither fitted nor [[fixed]] in "
-            f"targets.toml: {', '.join(sorted(judged - listed))}",
+            f"targets.toml: {', '.join(sorted(missing))}",
             file=sys.stderr,
         )
-    if listed - judged:
+    if inert:
         print(
-            "refit: check: fitted or [[fixed]] in targets.toml but no longer candidates "
-            f"(below the screening threshold): {', '.join(sorted(listed - judged))}",
+            "refit: check: fitted in targets.toml but inert in the screening (below the "
+            f"noise everywhere): {', '.join(sorted(inert))}",
             file=sys.stderr,
         )
-    return 1
+    if weak:
+        print(
+            f"refit: check: note: {len(weak)} listed parameters are not candidates at this "
+            f"point (their verdict moved with it): {', '.join(sorted(weak))}",
+            file=sys.stderr,
+        )
+    if missing or inert:
+        return 1
+    print(f"refit: check: every one of the {len(judged)} candidates of the screening is fitted "
+          f"({len(targets.priors)}) or [[fixed]] ({len(targets.fixed)})", file=sys.stderr)  # fmt: skip
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

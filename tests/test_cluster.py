@@ -217,3 +217,63 @@ def test_scheduler_lost_mid_sweep_says_the_folder_can_be_resumed(
     # resumed without the cluster: the same data as the local run
     assert main(["sweep", str(spec), "--out", str(out), "--quiet"]) == 0
     _same_data(ref, out)
+
+
+def test_a_worker_edited_after_it_loaded_the_model_is_refused(tmp_path, monkeypatch) -> None:
+    """The worker's stamp is the code it loaded, not what its files say later: a shared
+    checkout edited under running workers used to pass the check and compute with the old
+    model while the manifest named the new one."""
+    from coalition_sim.engine import cluster as cl
+
+    pkg = tmp_path / "pkg"
+    (pkg / "core").mkdir(parents=True)
+    rule = pkg / "core" / "rule.py"
+    rule.write_text("COST = 1.0\n")
+    monkeypatch.setattr(cl, "_PKG", pkg)
+    cl.code_stamp.cache_clear()
+    try:
+        loaded = cl._worker_stamp()  # the worker's first check: what it loads
+        assert loaded["on_disk"] == loaded["sources"]
+        rule.write_text("COST = 1.5\n")  # the checkout is edited under the running worker
+        later = cl._worker_stamp()
+        assert later["sources"] == loaded["sources"] != later["on_disk"]
+
+        class Client:  # the client sees the edited files
+            def wait_for_workers(self, n: int, timeout: float) -> None:
+                return None
+
+            def run(self, fn):
+                return {"tcp://w1:1": later}
+
+        cl.code_stamp.cache_clear()
+        with pytest.raises(cl.CodeMismatch, match="loaded its code before its files changed"):
+            cl.check_workers(Client(), "tcp://s:1", wait=1)
+    finally:
+        cl.code_stamp.cache_clear()
+
+
+def test_a_service_that_is_not_a_scheduler_is_refused_in_bounded_time(monkeypatch) -> None:
+    """A web server accepts the connection and never completes dask's handshake: the sweep
+    used to hang with no word (691 s until Ctrl-C). Now one line after the deadline."""
+    import http.server
+    import time
+
+    from coalition_sim.engine import runner
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return None  # the 400 it answers dask with is expected, not news
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(runner, "_CONNECT_DEADLINE", 3.0)
+    try:
+        start = time.perf_counter()
+        with pytest.raises(ConfigError, match="no dask scheduler answered"):
+            runner.connect(f"tcp://127.0.0.1:{server.server_address[1]}")
+        assert time.perf_counter() - start < 15
+    finally:
+        server.shutdown()
+    for bad in ("tcp//127.0.0.1:8786", "tcp://127.0.0.1:99999", "host-without-port", "  "):
+        with pytest.raises(ConfigError, match="port from 1 to 65535"):
+            runner.connect(bad)

@@ -352,7 +352,24 @@ def test_summit_without_relief_pushes_the_dprk_to_autonomy():
     ).mean() + 0.05
 
 
-def test_mode_switch_probability_rises_with_disappointment_and_snub():
+def test_a_failed_summit_weighs_on_the_dprk_for_months_not_a_week():
+    """[S20]: relations 'cooled again since 2019' after the no-deal summit. Runs whose summit
+    ended without agreement and whose DPRK was still influence-seeking a month later: with the
+    memory of the rebuff (the default fade) more of them turn to autonomy in the following
+    half year than when the memory lasts a single week (fade = 1, the rule before 0.5.0)."""
+    no_deal = {"summit.agreement_logit0": -20.0}
+    year = run_engine("summit_2018", no_deal, reps=1000)
+    week = run_engine("summit_2018", {**no_deal, "target.rebuff_fade": 1.0}, reps=1000)
+
+    def late_turns(run):
+        held = run.count("no_deal") > 0
+        assert held.sum() > 300
+        return (run.count("mode_autonomy")[held] > 0).mean()
+
+    assert late_turns(year) > late_turns(week) + 0.05
+
+
+def test_mode_switch_probability_rises_with_disappointment_and_rebuffs():
     t = DEFAULTS.target
     kw = {
         "aspiration": t.aspiration,
@@ -363,11 +380,13 @@ def test_mode_switch_probability_rises_with_disappointment_and_snub():
         "lure_slope": t.lure_slope,
     }
 
-    def p(payoff, snub, autonomy=False, lure=0.0):
-        return rules.mode_switch_probability(autonomy, payoff=payoff, lure=lure, snub=snub, **kw)
+    def p(payoff, rebuff, autonomy=False, lure=0.0):
+        return rules.mode_switch_probability(
+            autonomy, payoff=payoff, lure=lure, rebuff=rebuff, **kw
+        )
 
     assert p(0.1, 0.0) > p(0.5, 0.0)  # disappointment
-    assert p(0.3, 1.0) > p(0.3, 0.0)  # the snub of a no-deal summit
+    assert p(0.3, 1.0) > p(0.3, 0.5) > p(0.3, 0.0)  # the memory of a no-deal summit
     aut = True
     assert p(0.3, 0.0, aut, lure=0.8) > p(0.3, 0.0, aut, lure=0.1)  # lure back to influence
 

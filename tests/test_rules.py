@@ -119,11 +119,17 @@ def test_conventional_alarm_weight_known_answer():
     )
 
 
-def test_unilateral_memory_update_known_answer():
+@pytest.mark.parametrize(
+    ("rule", "event"),
+    [("unilateral_memory_update", "unconsulted"), ("rebuff_memory_update", "no_deal")],
+)
+def test_fading_memories_known_answer(rule, event):
+    """Both memories are the one building block ``fading_memory``: M (1 - fade) + [event]."""
     memory, fade = draws((0.0, 10.0), (0.0, 0.2))
-    snub = flags()
-    got = each(R.unilateral_memory_update, memory=memory, unconsulted=snub, fade=fade)
-    assert_allclose(got, memory * (1 - fade) + snub, rtol=1e-15)
+    happened = flags()
+    got = each(getattr(R, rule), memory=memory, fade=fade, **{event: happened})
+    assert_allclose(got, memory * (1 - fade) + happened, rtol=1e-15)
+    assert_allclose(got, each(R.fading_memory, memory=memory, happened=happened, fade=fade))
 
 
 @settings(max_examples=80, deadline=None)
@@ -226,6 +232,17 @@ def test_tension_cancel_hazard_known_answer():
 
 
 # --------------------------------------------------------------------------- target and world
+
+
+@settings(max_examples=80, deadline=None)
+@given(weeks=st.integers(1, 200), fade=st.floats(0.001, 1.0))
+def test_rebuff_memory_after_one_failed_summit_is_a_geometric_fade(weeks, fade):
+    """One summit without agreement, then none: B = (1 - fade)^(weeks - 1), so at the
+    default fade (0.02) half of it is left after about 35 weeks."""
+    memory = R.rebuff_memory_update(memory=0.0, no_deal=True, fade=fade)
+    for _ in range(weeks - 1):
+        memory = R.rebuff_memory_update(memory=memory, no_deal=False, fade=fade)
+    assert_allclose(memory, (1.0 - fade) ** (weeks - 1), rtol=1e-9, atol=1e-300)
 
 
 def test_provocation_standing_gain_known_answer():

@@ -60,16 +60,18 @@ def test_screen_cli_refuses_bad_input_in_one_line(capsys, tmp_path: Path) -> Non
 def test_the_fitted_set_is_what_the_committed_screening_judged_to_matter(targets) -> None:
     """Fit what matters, drop what doesn't: every parameter the committed screening report
     judged 'fit' is either fitted (a prior) or kept at its documented value with the evidence
-    that the record does not identify it (``[[fixed]]``); nothing else is fitted, and none of
-    the removed ones."""
+    that the record does not identify it (``[[fixed]]``); nothing fitted is inert, and none of
+    the removed ones is listed (the rule of ``scripts/refit.py --check-candidates``)."""
     import pandas as pd
 
     report = ROOT / "docs" / "calibration" / "screening" / "screening.csv"
     table = pd.read_csv(report)
     judged = set(table.loc[table["verdict"] == "fit", "parameter"])
+    inert = set(table.loc[table["verdict"] == "inert", "parameter"])
     fitted = {p.name for p in targets.priors}
     fixed = {f.name for f in targets.fixed}
-    assert fitted | fixed == judged and not fitted & fixed
+    assert judged <= fitted | fixed and not fitted & fixed
+    assert not fitted & inert
     # the evidence, stated: a fit's shrinkage, or that no fit has tried it yet
     assert all("shrinkage" in f.reason or "Not tried" in f.reason for f in targets.fixed)
     dead = set(table.loc[table["verdict"] == "dead", "parameter"])

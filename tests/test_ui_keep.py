@@ -316,6 +316,8 @@ def test_actor_editor_adds_japan_with_its_ties(chromium, app_url):
         )
         assert any(t.startswith("USA\u2013JPN: treaty ally") for t in ties), ties
         assert any(t.startswith("DPRK\u2013JPN") for t in ties), ties
+        # JPN's id is taken now: the editor does not offer it again
+        pg.wait_for_function("document.querySelector('.cs-ed-id input').value === ''")
         assert axe(pg) == []
         pg.click(".cs-undo")
         pg.wait_for_function("!document.querySelector('#cs-status').innerText.includes('JPN')")

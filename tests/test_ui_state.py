@@ -17,7 +17,13 @@ from coalition_sim.scenario.library import list_scenarios, resolve_scenario
 from coalition_sim.scenario.loading import ConfigError, validate_scenario
 from coalition_sim.scenario.names import with_values
 from coalition_sim.ui.app import _initial
-from coalition_sim.ui.session import Sim, ensemble_key, ensemble_views, param_label
+from coalition_sim.ui.session import (
+    Sim,
+    ensemble_key,
+    ensemble_views,
+    param_label,
+    posterior_file,
+)
 from coalition_sim.ui.state import (
     LinkState,
     compact_toml,
@@ -67,6 +73,28 @@ def test_cli_run_of_the_exported_toml_gives_the_page_bytes(tmp_path):
     assert len(events_csv(sim.model).splitlines()) > 1
 
 
+def test_the_posterior_switch_gives_the_run_on_screen_the_draw_of_run_posterior(tmp_path):
+    """The page's run with the posterior on is ``run --posterior`` of the same inputs and seed
+    to the byte; a value set on the page wins over the draw (as ``--set`` does)."""
+    sim = Sim.build("summit_2018", {}, 20180524, posterior=True)
+    plain = Sim.build("summit_2018", {}, 20180524)
+    assert "posterior particle" in sim.label and "posterior" not in plain.label
+    assert sim.scenario != plain.scenario and sim.inputs != plain.inputs
+    sim.advance_to(20)
+    out = tmp_path / "cli"
+    post = str(posterior_file())
+    args = ["run", "--config", "summit_2018", "--seed", "20180524", "--steps", "20"]
+    assert cli.main([*args, "--posterior", post, "--out", str(out), "--no-plot"]) == 0
+    assert (out / "trajectory.csv").read_bytes() == trajectory_csv(sim.model).encode()
+    fitted = "params.target.strategic_logit0"
+    mine = Sim.build("summit_2018", {fitted: -9.0}, 20180524, posterior=True)
+    assert mine.scenario.params.target.strategic_logit0 == -9.0
+    assert cli.main([*args, "--posterior", post, "--set", f"{fitted}=-9",
+                     "--out", str(tmp_path / "set"), "--no-plot"]) == 0  # fmt: skip
+    mine.advance_to(20)
+    assert (tmp_path / "set" / "trajectory.csv").read_bytes() == trajectory_csv(mine.model).encode()
+
+
 def test_partial_run_export_is_a_prefix_of_the_full_run():
     sim = Sim.build("baseline", {}, 11)
     sim.advance_to(20)
@@ -107,7 +135,12 @@ def test_link_round_trip_and_refusals():
     assert query.startswith("scenario=summit_2018&seed=42&set=params.fatigue.growth%3D0.1")
     assert parse_query("?" + query, NAMES) == state
     assert parse_query("", NAMES) is None
+    sized = LinkState("summit_2018", 42, {}, 0, posterior=True, ensemble=2000)
+    assert "posterior=1&n=2000" in format_query(sized)  # the ensemble's size travels
+    assert parse_query(format_query(sized), NAMES) == sized
     bad = {
+        "scenario=baseline&n=0": "n must be a whole number from 1 to 20000",
+        "scenario=baseline&n=30000": "n must be a whole number from 1 to 20000",
         "scenario=nope": "unknown scenario 'nope'",
         "scenario=baseline&seed=abc": "Seed must be a whole number",
         "scenario=baseline&week=-1": "week must be a whole number",

@@ -218,3 +218,74 @@ def test_the_report_tells_a_contradicted_row_from_one_not_shown() -> None:
     assert "2 (failure modes, passing in 25%)" in unshown and "7 (" not in unshown
     assert f"{size['sig_draw_replicates']} replicates per arm" in unshown
     assert _signature_misses(sig[2:], size) == []
+
+
+# --------------------------------------------------------------------------- held-out windows
+
+HOLDOUT = ROOT / "configs" / "validation" / "holdout.toml"
+
+
+def test_held_out_windows_are_scored_against_the_fitting_years_only(targets, post) -> None:
+    from coalition_sim.validation.holdout import run_holdout
+
+    ho = run_holdout(targets, post, HOLDOUT, draws=30, seed=5)
+    assert ho.fitting_years == [2016, 2017, 2018]
+    assert [w.label for w in ho.windows] == ["2013-2015", "2019-2020"]
+    years = {s.year for w in ho.windows for s in w.evaluation.statistics}
+    assert years and not years & {2016, 2017, 2018}  # nothing of the fitting window
+    rows = {(r.name, r.forecaster): r for w in ho.windows for r in w.evaluation.rows}
+    # baselines are the 2016-18 values of the same definition, never the held-out year's own
+    assert "16.0, 12.0, 0.0" in rows[("conventional_2019", "climatology")].note
+    assert "2.0, 4.0, 0.0" in rows[("strategic_2014", "climatology")].note
+    assert rows[("summit_held_2019", "base_rate")].probability == pytest.approx(1.5 / 4)
+    # a fact the fitting years do not define gets the uninformed p = 1/2
+    assert rows[("no_agreement_2019_2020", "base_rate")].probability == pytest.approx(0.5)
+    for w in ho.windows:
+        sk = w.evaluation.skill["posterior"]["climatology"]
+        assert "launches" in sk and np.isfinite(sk["total"]["skill"])
+
+
+def test_a_mechanism_switched_off_is_scored_on_the_held_out_windows(targets, post) -> None:
+    """The third test of a mechanism (it survives the hold-outs): switching the DPRK's mode
+    switching off must change the 2019-20 forecast (the turn back to autonomy is the
+    window's story), on the same runs and draws as the full model."""
+    from coalition_sim.validation.holdout import run_holdout
+
+    abl = [a for a in load_ablations(ABLATIONS, targets) if a.name == "mode_switching"]
+    ho = run_holdout(targets, post, HOLDOUT, draws=40, seed=5, ablations=abl, resamples=20)
+    est, lo, hi = ho.ablations["mode_switching"]["2019-2020"]
+    assert lo <= est <= hi and est != 0.0
+    assert set(ho.ablations["mode_switching"]) == {"2013-2015", "2019-2020"}
+    assert ho.to_dict()["ablations"]["mode_switching"]["2019-2020"] == [est, lo, hi]
+
+
+def test_the_held_out_record_is_checked_like_the_targets(tmp_path: Path) -> None:
+    text = HOLDOUT.read_text(encoding="utf-8")
+    bad = tmp_path / "holdout.toml"
+    for name in ("start_2013.toml", "start_2019.toml"):
+        (tmp_path / name).write_text(
+            (HOLDOUT.parent / name)
+            .read_text(encoding="utf-8")
+            .replace(
+                'extends = "../baseline.toml"', f'extends = "{ROOT / "configs" / "baseline.toml"}"'
+            ),
+            encoding="utf-8",
+        )
+    bad.write_text(text.replace("2019 = 14,", "2019 = 15,"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="observed = 14 but rule"):
+        load_targets(bad, holdout=True)
+    prior = '\n[[priors]]\nname = "params.target.strategic_logit0"\nlow = -9.0\nhigh = -5.0\n'
+    bad.write_text(text + prior, encoding="utf-8")
+    with pytest.raises(ConfigError, match="priors"):  # a held-out record is never fitted
+        load_targets(bad, holdout=True)
+
+
+def test_validate_holdout_prints_both_windows_and_refuses_out(capsys, tmp_path: Path) -> None:
+    assert main(["validate", "holdout", "--draws", "20", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "held-out window 2013-2015" in out and "held-out window 2019-2020" in out
+    assert "conventional_2019" in out and "posterior   vs climatology" in out
+    assert main(["validate", "holdout", "--out", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
+    assert main(["validate", "holdout", "--holdout", str(tmp_path / "none.toml")]) == 2
+    assert "none.toml" in capsys.readouterr().err

@@ -136,9 +136,12 @@ def evaluate(
     forecasters: Sequence[str] = FORECASTERS,
     overrides: Mapping[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
+    baseline_targets: Targets | None = None,
 ) -> Evaluation:
     """Score ``forecasters`` on ``stats`` (default: every statistic of the target file)
-    against the naive baselines of ``fitting_years`` (default: the years of ``stats``)."""
+    against the naive baselines of ``fitting_years`` (default: the years of ``stats``), read
+    from ``baseline_targets`` (default: ``targets``; a held-out file passes the calibration's
+    record, :mod:`coalition_sim.validation.holdout`)."""
     say = progress or (lambda _m: None)
     stats = list(targets.statistics if stats is None else stats)
     years = sorted(set(fitting_years if fitting_years is not None else (s.year for s in stats)))
@@ -148,7 +151,7 @@ def evaluate(
             continue
         say(f"scores: {how} forecast, {draws} runs per start")
         runs[how] = forecast_runs(targets, how, draws, seed, post, stats, overrides)
-    rows = score_table(targets, stats, runs, years)
+    rows = score_table(baseline_targets or targets, stats, runs, years)
     sk = {how: {b: skill(rows, how, b) for b in ("climatology", "poisson")} for how in runs}
     cov = {how: coverage(stats, r) for how, r in runs.items()}
     return Evaluation(stats, years, rows, sk, cov, runs)

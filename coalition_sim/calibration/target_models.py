@@ -23,6 +23,7 @@ __all__ = [
     "CoalitionFact",
     "Fixed",
     "FixedEntry",
+    "HoldoutFile",
     "Milestone",
     "Prior",
     "PriorEntry",
@@ -296,6 +297,15 @@ class Prior:
     high: float
     reason: str
     edge: str = ""  # why the range stands (or changed) if the posterior piles at an edge
+
+
+class HoldoutFile(TargetFile):
+    """A held-out record (``configs/validation/holdout.toml``): a target file's record,
+    scenarios and statistics, scored by ``validate holdout`` and never fitted, so it lists no
+    priors, fixed parameters or fit settings."""
+
+    priors: list[PriorEntry] = Field(default_factory=list, max_length=0)
+    fixed: list[FixedEntry] = Field(default_factory=list, max_length=0)
 
 
 @dataclass(frozen=True)

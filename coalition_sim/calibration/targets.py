@@ -30,6 +30,7 @@ from .target_models import (
     FACTS,
     AbcSettings,
     Fixed,
+    HoldoutFile,
     Prior,
     PriorEntry,
     Record,
@@ -143,13 +144,14 @@ def _prior(k: int, e: PriorEntry, scns: dict[str, Scenario], src: str) -> Prior:
     return Prior(canon, e.low, e.high, e.reason, e.edge)
 
 
-def load_targets(path: str | Path) -> Targets:
-    """Read and check a target file; any problem is a one-line :class:`ConfigError`."""
+def load_targets(path: str | Path, holdout: bool = False) -> Targets:
+    """Read and check a target file; any problem is a one-line :class:`ConfigError`. With
+    ``holdout``, a held-out record (:class:`HoldoutFile`: no priors, never fitted)."""
     path = Path(path)
     data: dict[str, Any] = read_toml(path)
     src = str(path)
     try:
-        tf = TargetFile.model_validate(data)
+        tf = (HoldoutFile if holdout else TargetFile).model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{src}: {first_error(exc, data)}") from None
     paths: dict[str, Path] = {}

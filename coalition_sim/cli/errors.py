@@ -57,12 +57,12 @@ def machine_error(exc: BaseException) -> str | None:
     return f"{head}{MACHINE_ERRNOS[code]} ({name})"
 
 
-_QUOTED = re.compile(r"(choice: |got )'([^']{81,})'")
+_QUOTED = re.compile(r"(choice: |got |not )'([^']{81,})'")
 
 
 def shorten_quoted(message: str) -> str:
     """A value longer than 80 characters echoed by argparse (``invalid choice: '...'``,
-    ``got '...'``) shortened to its first 40 and last 12 characters and its length."""
+    ``got '...'``, ``not '...'``) shortened to its first 40 and last 12 characters and its length."""
 
     def short(m: re.Match[str]) -> str:
         value = m.group(2)

@@ -136,7 +136,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from ..engine.posterior import load_posterior
 
         post = load_posterior(args.posterior)
-        scn = post.scenario_for(scn, seed)
+        # a --set of a fitted parameter wins over the draw, as in ensembles and the page
+        scn = post.scenario_for(scn, seed, keep=[o.partition("=")[0] for o in args.overrides])
         print(f"posterior: particle {int(post.draw([seed])[0])} of {len(post)} for seed {seed}")
     out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides)
     # an explicit --out holding a result needs --overwrite; the default folder may be

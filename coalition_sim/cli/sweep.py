@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 
 from .args import input_path, output_arg, positive_int, worker_count
 
@@ -46,14 +47,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     an.set_defaults(handler=cmd_analyze)
 
 
+def _errno_of(exc: OSError) -> int:
+    """The errno a library's OSError states in words (pyarrow: 'No space left on device')."""
+    from .errors import _TEXTS
+
+    return next((c for t, c in _TEXTS.items() if t in str(exc)), errno.EIO)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..experiments.sweep import plan_sweep, run_sweep
+    from .errors import machine_error
 
     plan = plan_sweep(str(args.spec), posterior=args.posterior)
-    rep = run_sweep(
-        plan, args.out, workers=args.workers, scheduler=args.scheduler,
-        chunk_size=args.chunk_size, quiet=args.quiet,
-    )  # fmt: skip
+    try:
+        rep = run_sweep(
+            plan, args.out, workers=args.workers, scheduler=args.scheduler,
+            chunk_size=args.chunk_size, quiet=args.quiet,
+        )  # fmt: skip
+    except OSError as exc:
+        # a library's write error (pyarrow's) names no file: name the folder being written
+        if exc.filename is None and machine_error(exc) is not None:
+            raise OSError(exc.errno or _errno_of(exc), str(exc), str(args.out)) from None
+        raise
     rate = rep.n_runs / rep.seconds if rep.computed == rep.n_chunks and rep.seconds > 0 else None
     print(
         f"sweep '{plan.spec.name}': {plan.n_points} points x {plan.spec.replicates} replicates "

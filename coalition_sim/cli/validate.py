@@ -18,7 +18,7 @@ from .args import seed as _seed
 __all__ = ["register"]
 
 DEFAULT_OUT = Path("docs/validation")
-PARTS = ("report", "scores", "cv", "ablation")
+PARTS = ("report", "scores", "holdout", "cv", "ablation")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     va.add_argument(
         "part", nargs="?", choices=PARTS, default="report",
         help="report (default: everything, written to --out), scores (print the score and "
-        "skill tables of a posterior), cv (leave-one-year-out folds), ablation (mechanisms "
+        "skill tables of a posterior), holdout (the same on the years before and after the "
+        "fitting window, never fitted), cv (leave-one-year-out folds), ablation (mechanisms "
         "switched off one group at a time)",
     )  # fmt: skip
     va.add_argument(
@@ -49,6 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     va.add_argument(
         "--targets", type=Path, metavar="FILE",
         help="target file (default: configs/calibration/targets.toml)",
+    )  # fmt: skip
+    va.add_argument(
+        "--holdout", type=Path, metavar="FILE",
+        help="held-out record (default: configs/validation/holdout.toml)",
     )  # fmt: skip
     va.add_argument("--draws", type=positive_int, metavar="N",
                     help="predictive runs per start and forecaster (default: by --size)")  # fmt: skip
@@ -73,6 +78,12 @@ def _inputs(args: argparse.Namespace) -> tuple[Any, Any]:
     targets = load_targets(args.targets or root / "targets.toml")
     post = load_posterior(args.posterior or root / "posterior.parquet")
     return targets, post
+
+
+def _holdout_path(args: argparse.Namespace) -> Path:
+    from ..scenario.library import config_dir
+
+    return Path(args.holdout or config_dir() / "validation" / "holdout.toml")
 
 
 def _fmt(x: float | None) -> str:
@@ -112,7 +123,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"validate: {msg}", file=sys.stderr, flush=True)
 
-    if args.part in ("scores", "cv", "ablation") and args.out is not None:
+    if args.part in ("scores", "holdout", "cv", "ablation") and args.out is not None:
         from ..scenario.loading import ConfigError
 
         raise ConfigError(
@@ -133,6 +144,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.part == "scores":
         ev = evaluate(targets, post, draws=draws, seed=args.seed, progress=say)
         print_scores(ev)
+        say(f"{time.perf_counter() - t0:.1f} s")
+        return 0
+    if args.part == "holdout":
+        from ..validation.holdout import run_holdout
+
+        ho = run_holdout(targets, post, _holdout_path(args), draws, args.seed + 3000, say)
+        for w in ho.windows:
+            print(f"held-out window {w.label} (start '{w.scenario}'; baselines from "
+                  f"{', '.join(map(str, ho.fitting_years))})")  # fmt: skip
+            print_scores(w.evaluation)
+            print()
         say(f"{time.perf_counter() - t0:.1f} s")
         return 0
     if args.workers > 2:
@@ -193,7 +215,8 @@ def _report(targets: Any, post: Any, size: Any, path: Path, args: argparse.Names
     stage = OutputDir(out, overwrite=args.overwrite or args.out is None, marker="README.md")
     with stage:
         fit_json = config_dir().parent / "docs" / "calibration" / "fit.json"
-        res = run_validation(targets, post, size, args.seed, path, args.workers, say, fit_json)
+        res = run_validation(targets, post, size, args.seed, path, args.workers, say, fit_json,
+                             _holdout_path(args))  # fmt: skip
         command = " ".join(["python run.py", *args.argv[1:]])
         write_validation(res, targets, stage.tmp, command)
     print(f"wrote {stage.out}/README.md and validation.json in {time.perf_counter() - t0:.0f} s")

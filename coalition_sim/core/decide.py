@@ -324,7 +324,7 @@ def decide_target(
         autonomy=autonomy,
         payoff=payoff,
         lure=lure,
-        snub=1.0 if s.snub[r] else 0.0,
+        rebuff=s.rebuff[r],
         aspiration=pf.target_aspiration,
         to_autonomy0=pf.target_to_autonomy_logit0,
         disappointment_slope=pf.target_disappointment_slope,

@@ -372,7 +372,9 @@ def summit_process(
     s.granted[r] = R.grow_toward_one(
         level=s.granted[r], rate=pf.target_agreement_relief, happened=agreement
     )
-    s.snub[r] = no_deal
+    s.rebuff[r] = R.rebuff_memory_update(
+        memory=s.rebuff[r], no_deal=no_deal, fade=pf.target_rebuff_fade
+    )
     s.since_summit[r] = 0 if held else s.since_summit[r] + 1
     if agreement:
         s.posture[r] = Posture.NONE

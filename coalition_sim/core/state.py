@@ -112,7 +112,7 @@ STATE_TABLE: tuple[Var, ...] = (
     Var("posture", i1, SCALAR, 0, "the leader's standing stance since its last response to a strategic test", codes=Posture),
     Var("posture_age", i4, SCALAR, 0, "weeks since that posture was chosen; it lapses at `params.prospect.posture_weeks`", bounds=_N),
     Var("provocation", i1, SCALAR, 0, "the provocation rung resolved in the last week", codes=ProvocationLevel),
-    Var("snub", b1, SCALAR, False, "the last week's held summit ended without agreement (\"no deal\")"),
+    Var("rebuff", f8, SCALAR, 0.0, "the DPRK's fading memory `B` of summits held without agreement (\"no deal\"): 1 added the week one ends so, fading at `params.target.rebuff_fade` (3.4.4)", bounds=_N),
     Var("since_summit", i4, SCALAR, 1 << 20, "weeks since the last held summit", bounds=_N, note="≥ 0 (starts at 2^20 = \"never\")"),
     Var("pressure0", f8, SCALAR, "@effective_pressure", "effective pressure at step 0 (baseline for \"unwound\")", bounds=_U),
     Var("fractured", b1, SCALAR, False, "cohesion currently below `params.outcomes.fracture_cohesion`"),

@@ -49,19 +49,26 @@ class CodeMismatch(ConfigError):
     """A worker runs other code than the client (one line naming the worker)."""
 
 
-@cache
-def code_stamp() -> dict[str, str]:
-    """The package version, the core's source stamp and a hash of the worker-side sources."""
+def _sources_hash() -> str:
+    """A hash of every worker-side source file as it is on disk now."""
     h = hashlib.sha256()
     for path in sorted(_PKG.rglob("*.py")):
         rel = path.relative_to(_PKG)
         if rel.parts[0] in _CLIENT_ONLY:
             continue
         h.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+@cache
+def code_stamp() -> dict[str, str]:
+    """The package version, the core's source stamp and a hash of the worker-side sources,
+    taken once per process: in a worker, the code it loaded (its first check comes before its
+    first task imports the model), not what its files say later."""
     return {
         "version": str(package_version()),
         "core": core_stamp().hex()[:16],
-        "sources": h.hexdigest()[:16],
+        "sources": _sources_hash(),
     }
 
 
@@ -75,9 +82,10 @@ def mismatch(theirs: Mapping[str, Any], ours: Mapping[str, str]) -> str | None:
 
 
 def _worker_stamp() -> dict[str, str]:
-    """Run on a worker (``client.run``): its stamp, computed from its own files."""
-    code_stamp.cache_clear()
-    return code_stamp()
+    """Run on a worker (``client.run``): the stamp of the code it loaded, and ``on_disk``,
+    the hash of its files now. A worker whose checkout was edited after it loaded the model
+    still runs the old code: its stamp says so (its files alone would not)."""
+    return {**code_stamp(), "on_disk": _sources_hash()}
 
 
 def check_workers(client: Any, address: str, wait: float | None = None) -> dict[str, Any]:
@@ -99,12 +107,21 @@ def check_workers(client: Any, address: str, wait: float | None = None) -> dict[
         ) from None
     ours = code_stamp()
     for worker, theirs in sorted(stamps.items()):
-        why = mismatch(theirs if isinstance(theirs, Mapping) else {}, ours)
-        if why is not None:
+        theirs = theirs if isinstance(theirs, Mapping) else {}
+        why = mismatch(theirs, ours)
+        if why is None:
+            continue
+        if theirs.get("on_disk") not in (None, theirs.get("sources")):
             raise CodeMismatch(
-                f"dask worker {worker} runs other code than this client ({why}); its results "
-                "would differ: give every worker the same checkout, or leave it out"
+                f"dask worker {worker} loaded its code before its files changed on disk "
+                f"({why}); it still runs the old code: restart it (dask worker {address})"
             )
+        raise CodeMismatch(
+            f"dask worker {worker} runs other code than this client ({why}); its results "
+            "would differ: give every worker the same checkout, or leave it out"
+        )
+    stamps = {w: {k: v for k, v in st.items() if k != "on_disk"} if isinstance(st, Mapping)
+              else st for w, st in stamps.items()}  # fmt: skip
     return {"client": ours, "workers": dict(sorted(stamps.items()))}
 
 
@@ -125,5 +142,9 @@ class Stamped:
                 where = get_worker().address
             except (ImportError, ValueError):
                 where = socket.gethostname()
-            raise CodeMismatch(f"dask worker {where} runs other code than this client ({why})")
+            raise CodeMismatch(
+                f"dask worker {where} runs other code than this client ({why}); the chunks "
+                "already finished are saved: stop that worker or give it the same checkout, "
+                "then run the command again (a sweep resumes)"
+            )
         return self.fn(task)

@@ -130,11 +130,22 @@ class Posterior:
                 arr[:, spec.column] = v
         return p
 
-    def scenario_for(self, scn: Scenario, seed: int) -> Scenario:
-        """The scenario with the particle drawn for ``seed`` (for single Mesa runs)."""
-        self.check(Ensemble(scn).specs, f"scenario '{scn.name}'")
+    def scenario_for(self, scn: Scenario, seed: int, keep: Sequence[str] = ()) -> Scenario:
+        """The scenario with the particle drawn for ``seed`` (for single Mesa runs: ``run
+        --posterior``, the page's run). Names in ``keep`` (the caller's own overrides) keep the
+        scenario's value, as :meth:`apply` keeps them: what the user set wins."""
+        specs = Ensemble(scn).specs
+        self.check(specs, f"scenario '{scn.name}'")
+        kept = set()
+        for k in keep:
+            try:
+                kept.add(canonical_name(k, specs))
+            except ConfigError:  # not a parameter (``steps``, a seed): nothing to keep
+                continue
         i = int(self.draw([seed])[0])
-        return with_values(scn, {n: float(self.values[i, k]) for k, n in enumerate(self.names)})
+        values = {n: float(self.values[i, k]) for k, n in enumerate(self.names)
+                  if canonical_name(n, specs) not in kept}  # fmt: skip
+        return with_values(scn, values)
 
 
 def _version() -> str:

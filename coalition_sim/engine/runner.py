@@ -21,13 +21,15 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
-from .cluster import Stamped, check_workers, code_stamp
+from .cluster import WORKER_WAIT, Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
 from .workers import die_with_parent
 
@@ -140,6 +142,47 @@ class SchedulerLost(ConfigError):
     """The dask scheduler went away during the work (one line; what is saved stays saved)."""
 
 
+def _client(address: str) -> Any:
+    """``distributed.Client(address)`` within a bounded time, or a one-line ConfigError.
+
+    The client's own timeout covers opening the connection, not the handshake: a service that
+    accepts the connection and never answers as a scheduler (a web server) would hang it, and
+    one that answers something else is read as a frame length (a MemoryError). The connection
+    is made in a daemon thread and given up after its timeout plus a margin."""
+    import threading
+
+    from distributed import Client
+
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = Client(address, timeout=DASK_CONNECT_TIMEOUT)
+        except BaseException as exc:  # reported below, in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=attempt, name="dask-connect", daemon=True)
+    t.start()
+    t.join(_CONNECT_DEADLINE)
+    exc = box.get("error")
+    if t.is_alive() or isinstance(exc, MemoryError):
+        raise ConfigError(
+            f"no dask scheduler answered at {address!r} within {_CONNECT_DEADLINE:g} s (is it "
+            "a dask scheduler's address? a service that is not one accepts the connection and "
+            "never completes the handshake)"
+        )
+    if isinstance(exc, OSError | TimeoutError | ValueError | TypeError):
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ConfigError(f"cannot reach dask scheduler at {address!r}: {reason}") from None
+    if exc is not None:
+        raise exc
+    return box["client"]
+
+
+#: Seconds to wait for the client's connection and handshake (its own timeout plus a margin).
+_CONNECT_DEADLINE = 30.0
+
+
 def connect(address: str, wait: float | None = None) -> Any:
     """A dask client for ``address`` whose workers run this client's code, or a one-line
     ConfigError (unreachable, no workers after ``wait`` s, a worker with other code:
@@ -148,19 +191,24 @@ def connect(address: str, wait: float | None = None) -> Any:
     Callers that write files connect first, so an unreachable or misspelled scheduler never
     leaves a half-claimed output folder.
     """
-    scheme, sep, _ = address.partition("://")
-    if not address.strip() or (sep and scheme not in DASK_SCHEMES):
-        raise ConfigError(
-            f"--scheduler {address!r}: expected HOST:PORT or SCHEME://HOST:PORT with a scheme "
-            f"in {', '.join(DASK_SCHEMES)}"
+    scheme, sep, rest = address.partition("://")
+    where = rest if sep else address
+    host, colon, port = where.rpartition(":")
+    form = (
+        f"--scheduler {address!r}: expected HOST:PORT or SCHEME://HOST:PORT with a scheme "
+        f"in {', '.join(DASK_SCHEMES)} and a port from 1 to 65535"
+    )
+    if (not address.strip() or (sep and scheme not in DASK_SCHEMES)) or (
+        scheme != "inproc"
+        and not (
+            colon
+            and re.fullmatch(r"[\w.\-\[\]:]+", host)
+            and port.isdigit()
+            and 1 <= int(port) <= 65535
         )
-    from distributed import Client
-
-    try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise ConfigError(f"cannot reach dask scheduler at {address!r}: {reason}") from None
+    ):
+        raise ConfigError(form)
+    client = _client(address)
     try:
         check_workers(client, address, wait)
     except BaseException:
@@ -186,8 +234,20 @@ def _run_dask[T, R](
             return client.submit(checked, task, key=key(task), pure=False)
 
         def waiter(fs: set[Any]) -> tuple[set[Any], set[Any]]:
-            res = dwait(list(fs), return_when="FIRST_COMPLETED")
-            return set(res.done), set(res.not_done)
+            # a cluster that loses all its workers mid-run waits for new ones, saying so
+            # every WORKER_WAIT seconds (a lost scheduler ends it: nthreads then raises)
+            while True:
+                try:
+                    res = dwait(list(fs), timeout=WORKER_WAIT, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    if not client.nthreads():
+                        print(
+                            f"warning: no dask worker for the last {WORKER_WAIT:g} s; waiting "
+                            "for one to join (Ctrl-C stops; what is saved stays saved)",
+                            file=sys.stderr, flush=True,
+                        )  # fmt: skip
+                    continue
+                return set(res.done), set(res.not_done)
 
         try:
             for fut in _bounded(submit, tasks, limit, waiter):

@@ -489,7 +489,13 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
             stale.unlink(missing_ok=True)
     done, problems = scan_chunks(out, man)
     for problem in problems:
-        redo = "" if problem.endswith("; ignored") else "; computing it again"
+        if "is not recorded in the manifest" in problem:
+            # a part whose chunk was still being written when the sweep stopped (Ctrl-C): its
+            # chunk is not done, so it is computed again and the file replaced
+            problem = problem.removesuffix("; ignored") + " (written after the last record)"
+            redo = "; computing its chunk again"
+        else:
+            redo = "" if problem.endswith("; ignored") else "; computing it again"
         store_log.warning("warning: %s: %s%s", out, problem, redo)
     for key in [k for k in man["chunks"] if not (k.isdigit() and int(k) in done)]:
         del man["chunks"][key]

@@ -171,8 +171,19 @@ class TargetParams(Strict):
         3.0,
         0,
         20,
-        "Extra logit of turning to autonomy right after a summit without relief.",
+        "Extra logit of turning to autonomy per unit of the memory of summits held without "
+        "agreement (1 the week after one).",
         "[S20] relations 'cooled again since 2019' after the no-deal summit.",
+    )
+    rebuff_fade: float = param(
+        0.02,
+        0,
+        1,
+        "Weekly fading of the DPRK's memory of summits held without agreement.",
+        "[S20]: relations 'noticeably cooled again since 2019' (written May 2020, 15 months "
+        "after the no-deal summit), and Kim refused to return to talks ten months after it "
+        "(December 2019 plenum): a memory of about a year (1 / 0.02 = 50 weeks), set, not "
+        "fitted (the 2016-18 record has no summit without agreement).",
     )
     to_influence_logit0: float = param(
         -7.0,

@@ -156,6 +156,7 @@ def Page():
         pins=solara.use_reactive(cast(list[Any], [])),
         last_ensemble=solara.use_reactive(None),
         record=solara.use_reactive(bool(link and link.record)),
+        ensemble_n=solara.use_reactive(link.ensemble if link else None),
     )
 
     async def watch_warmup() -> None:

@@ -214,7 +214,8 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
             "key": compare_key(sim, posterior, link),
             "link": link,
             "command": cli_command(sim, posterior, link),
-            "inputs": sim.label + (", posterior draws" if posterior else ", fixed parameters"),
+            "inputs": sim.inputs_label
+            + (", posterior draws" if posterior else ", fixed parameters"),
             "seconds": time.perf_counter() - start,
             "n": link.replicates,
         }
@@ -407,7 +408,7 @@ def ComparePanel(ui: PageState):
         ):  # fmt: skip
             solara.HTML(
                 unsafe_innerHTML=(
-                    f'<div class="cs-note" id="compare-summary">{res["n"]} replicates per arm, '
+                    f'<div class="cs-note" id="compare-summary" role="status">{res["n"]} replicates per arm, '
                     f"same seeds in both, in {res['seconds']:.2f} s. Inputs: "
                     f"{escape(res['inputs'])}; lever: {escape(lever_label)}, A = {link.a:g}, "
                     f"B = {link.b:g}. Bars: paired effect B \u2212 A in percentage points; "

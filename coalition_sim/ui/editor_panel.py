@@ -69,6 +69,9 @@ def ActorEditor(ui: PageState):
         ui.uploaded.set({**ui.uploaded.value, key: new})
         msg = ui.switch(key)
         message.set(f"Refused: {msg}" if msg else f"Added {new.actors[-1].name}: now '{new.name}'.")
+        if not msg:  # the added actor's id is taken now: the next one needs its own
+            actor_id.set("")
+            name.set("")
 
     with Card("Add an actor", id="card-editor"):
         solara.HTML(

@@ -32,7 +32,7 @@ from .style import chart, file_name, svg_file
 from .views import OUTCOME_LABELS
 from .widgets import PngButton, SortableTable
 
-__all__ = ["EnsemblePanel", "calibration_report", "difference_table_html"]
+__all__ = ["EnsemblePanel", "calibration_report", "comparable", "difference_table_html"]
 
 POSTERIOR_HELP = (
     "The posterior is the set of parameter values that reproduce the 2016\u201318 record "
@@ -48,6 +48,16 @@ POSTERIOR_HELP = (
 def calibration_report() -> Path:
     """The calibration report shipped with the repository."""
     return Path(__file__).resolve().parents[2] / "docs" / "calibration" / "README.md"
+
+
+def comparable(before: Result, after: Result) -> bool:
+    """Two ensembles whose outcome shares can be set side by side: the same scenario run for
+    the same number of weeks (a share of runs in which something happened at least once
+    grows with the run's length)."""
+    return bool(
+        before.get("scenario") == after.get("scenario")
+        and before.get("weeks") == after.get("weeks")
+    )
 
 
 def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -> str:
@@ -84,7 +94,7 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
 def EnsemblePanel(ui: PageState):
     """Replicates of the current inputs; a result for other inputs is greyed, never shown
     as current."""
-    n_text = solara.use_reactive("500")
+    n_text = solara.use_reactive(str(ui.ensemble_n.value or 500))  # a link's n= sets it
     error = solara.use_reactive("")
     result = solara.use_reactive(cast(Result | None, None))
     previous = solara.use_reactive(cast(Result | None, None))
@@ -111,11 +121,12 @@ def EnsemblePanel(ui: PageState):
                 f"The ensemble engine refused these inputs: {guards.public_message(str(exc))}"
             )
             return None
-        with batch():  # one render of the page for the three changes
+        with batch():  # one render of the page for the changes
             if result.value is not None:
                 previous.set(result.value)
             result.set(out)
             ui.last_ensemble.set(out)
+            ui.ensemble_n.set(n)  # the link carries the size of the ensemble on screen
         return out
 
     task = solara.lab.use_task(compute, dependencies=[clicked.value])
@@ -188,7 +199,7 @@ def EnsemblePanel(ui: PageState):
         ):  # fmt: skip
             solara.HTML(
                 unsafe_innerHTML=(
-                    f'<div class="cs-note" id="ensemble-summary" data-run="{res.get("run", 0)}">'
+                    f'<div class="cs-note" id="ensemble-summary" role="status" data-run="{res.get("run", 0)}">'
                     f"{res['n']} replicates \u00d7 "
                     f"{res['weeks']} weeks of {escape(res['label'])} in {res['seconds']:.2f} s"
                     "</div>"
@@ -216,9 +227,18 @@ def EnsemblePanel(ui: PageState):
                             )
                         )
             solara.HTML(unsafe_innerHTML=res["bars_caption"])
-            if prev is not None:
+            if prev is not None and comparable(prev, res):
                 solara.HTML(
                     unsafe_innerHTML=difference_table_html(difference, prev["label"], res["label"])
+                )
+            elif prev is not None:
+                solara.HTML(
+                    unsafe_innerHTML='<p class="cs-note" id="ensemble-not-comparable">The '
+                    f"previous ensemble ran {escape(prev['scenario'])} for "
+                    f"{prev.get('weeks', '?')} weeks, this one {escape(res['scenario'])} for "
+                    f"{res.get('weeks', '?')}: outcomes that happen at least once in a run are "
+                    "not comparable across scenarios or run lengths, so no difference is "
+                    "shown.</p>"
                 )
             solara.HTML(tag="h3", unsafe_innerHTML="Spread over time")
             with solara.Div(classes=["cs-fans"]):

@@ -82,8 +82,11 @@ def number(value: object, lo: float, hi: float, what: str, *, integer: bool = Fa
 
 
 def count(text: object, lo: int, hi: int, what: str) -> int:
-    """A whole number typed into a text field, in ``[lo, hi]``; :class:`Refused` otherwise."""
+    """A whole number typed into a text field, in ``[lo, hi]``; :class:`Refused` otherwise.
+    Thousands may be grouped as the page writes them ("12,019", "2 000")."""
     raw = text.strip() if isinstance(text, str) else ""
+    if re.fullmatch(r"\d{1,3}([, ]\d{3})+", raw):
+        raw = re.sub(r"[, ]", "", raw)
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or not lo <= int(raw) <= hi:
         shown = text if isinstance(text, str) and len(text) <= 40 else "this value"
         raise Refused(f"{what} must be a whole number from {lo} to {hi}, not {shown!r}")

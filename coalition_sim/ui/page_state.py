@@ -82,6 +82,7 @@ class PageState:
     pins: solara.Reactive[list[Any]]  # runs.Pin: runs and ensembles kept by name
     last_ensemble: solara.Reactive[Any]  # the ensemble panel's latest result (or None)
     record: solara.Reactive[bool]  # the record overlay on the time series (historical runs)
+    ensemble_n: solara.Reactive[Any]  # int | None: replicates of the last ensemble (the link)
 
     @property
     def sim(self) -> Sim:
@@ -90,18 +91,24 @@ class PageState:
     def base(self, key: str) -> str | Scenario:
         return guards.scenario_base(key, self.names, self.uploaded.value)  # never a path
 
-    def build(self, key: str, values: dict[str, Any], seed: int | None) -> Sim:
-        """The run of the menu's ``key`` (:meth:`Sim.build`), saying where a scenario that is
-        not shipped came from (the status line, pins and ensembles name it so)."""
-        sim = Sim.build(self.base(key), values, seed)
+    def build(
+        self, key: str, values: dict[str, Any], seed: int | None, posterior: bool | None = None
+    ) -> Sim:
+        """The run of the menu's ``key`` (:meth:`Sim.build`; with the posterior switch's
+        draw unless ``posterior`` says otherwise), saying where a scenario that is not shipped
+        came from (the status line, pins and ensembles name it so)."""
+        on = self.posterior.value if posterior is None else posterior
+        sim = Sim.build(self.base(key), values, seed, posterior=on)
         if key.startswith(EDITED_PREFIX):
             sim.origin = " (edited on this page)"
         return sim
 
-    def rebuild(self, key: str, values: dict[str, Any], seed: int | None) -> str:
+    def rebuild(
+        self, key: str, values: dict[str, Any], seed: int | None, posterior: bool | None = None
+    ) -> str:
         """Swap in a new model; on refusal keep the running one and return the message."""
         try:
-            new = self.build(key, values, seed)
+            new = self.build(key, values, seed, posterior)
         except (ConfigError, ValueError) as exc:
             return guards.public_message(str(exc))
         self.sim_ref.current = new
@@ -143,7 +150,7 @@ class PageState:
         """Put a snapshot's inputs and week back on screen."""
         self.playing.set(False)
         try:
-            new = self.build(snap.scenario, snap.values, snap.seed)
+            new = self.build(snap.scenario, snap.values, snap.seed, snap.posterior)
             new.advance_to(snap.week)
         except (ConfigError, ValueError) as exc:
             return guards.public_message(str(exc))
@@ -215,10 +222,16 @@ class PageState:
             return
 
         def change() -> str:
-            self.posterior.set(on)
-            return ""
+            # the run on screen takes (or gives back) the draw of its seed: it restarts at
+            # week 0, as after any other input
+            msg = self.rebuild(self.scenario.value, self.sim.values, self.sim.seed, on)
+            if not msg:
+                self.posterior.set(on)
+            return msg
 
-        self.commit("posterior " + ("on" if on else "off"), change)
+        msg = self.commit("posterior " + ("on" if on else "off"), change)
+        if msg:
+            self.knob_error.set(msg)
 
     def set_record(self, on: object) -> None:
         """The record overlay on or off: an input like the others (Undo, the link)."""
@@ -259,7 +272,7 @@ class PageState:
             LinkState(
                 sim.source, sim.seed, sim.values, int(sim.model.steps),
                 posterior=self.posterior.value, compare=self.compare.value,
-                record=self.record.value,
+                record=self.record.value, ensemble=self.ensemble_n.value,
             )
         )  # fmt: skip
 
@@ -289,7 +302,7 @@ def initial_run(names: list[str], search: str | None) -> tuple[Sim, str]:
     try:
         link = parse_query(search, names)
         if link is not None:
-            sim = Sim.build(link.scenario, link.values, link.seed)
+            sim = Sim.build(link.scenario, link.values, link.seed, posterior=link.posterior)
             sim.advance_to(link.week)
             return sim, ignored_note(link)
     except ValueError as exc:  # ConfigError is a ValueError

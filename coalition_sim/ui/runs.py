@@ -175,7 +175,7 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
                 f"not {inp.scenario[:60]!r}"
             )
         try:
-            Sim.build(base, dict(inp.values), inp.seed)
+            Sim.build(base, dict(inp.values), inp.seed, posterior=bool(inp.posterior))
         except (ConfigError, ValueError) as exc:
             raise ConfigError(f"{source}: key '{where}.values': {exc}") from None
     return doc

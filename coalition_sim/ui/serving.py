@@ -137,7 +137,8 @@ def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1
     if cells > PAGE_BUDGET:
         raise Refused(
             f"{what}: {n:,} is over this page's budget. {budget_note(scn, arms)} "
-            "For more, use the command line (python run.py ensemble / compare)"
+            "For more, use the command line (python run.py compare, or a sweep: python run.py "
+            "sweep) or run_ensemble from Python"
         )
     need = request_bytes(scn, n, arms)
     if need > SESSION_MEMORY:

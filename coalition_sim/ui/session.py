@@ -292,11 +292,16 @@ class Sim:
         seed: int,
         values: dict[str, Any] | None = None,
         source: str | None = None,
+        posterior: str = "",
     ):
         self.scenario = scenario
         self.seed = seed
         self.values = dict(values or {})
         self.source = source
+        #: "" for the scenario's own parameters; else the posterior draw in words ("fitted
+        #: parameters of posterior particle 17 of 400"): the run then has the fitted values
+        #: that draw gives its seed, as ``run --posterior`` does
+        self.posterior = posterior
         #: where a scenario that is not a shipped one came from, in words: " (from a file)" or
         #: " (edited on this page)" (set by the page, which knows its menu key); "" if shipped
         self.origin = "" if source else " (from a file)"
@@ -307,30 +312,48 @@ class Sim:
         self.inputs = f"{digest}:{seed}"
 
     @classmethod
-    def build(cls, base: str | Scenario, values: dict[str, Any], seed: int | None) -> Sim:
-        """Validate the scenario with the page's values (ConfigError if refused), then build."""
+    def build(
+        cls, base: str | Scenario, values: dict[str, Any], seed: int | None,
+        posterior: bool = False,
+    ) -> Sim:  # fmt: skip
+        """Validate the scenario with the page's values (ConfigError if refused), then build.
+        With ``posterior`` the run takes the fitted parameters of the posterior particle its
+        seed draws (the page's own values win), exactly as ``run --posterior`` does."""
         source = base if isinstance(base, str) else None
         if "seed" in values:  # the page's seed would silently win over it
             raise ConfigError("the seed is set in the Seed field, not as key=value")
         scn = resolve_scenario(scenario_file(base) if isinstance(base, str) else base)
         if values:
             scn = with_values(scn, values)
+        seed = scn.seed if seed is None else seed
+        drawn = ""
+        if posterior:
+            post = shipped_posterior()
+            scn = post.scenario_for(scn, seed, keep=list(values))
+            drawn = (f"fitted parameters of posterior particle {int(post.draw([seed])[0]) + 1} "
+                     f"of {len(post)}")  # fmt: skip
         serving.check_run(scn)  # a page run (and a link's week) stays within the page's budget
-        return cls(scn, scn.seed if seed is None else seed, values, source)
+        return cls(scn, seed, values, source, drawn)
 
     @property
     def done(self) -> bool:
         return self.model.steps >= self.model.n_steps
 
     @property
-    def label(self) -> str:
-        """The inputs in words: scenario, seed and each override."""
+    def inputs_label(self) -> str:
+        """The inputs in words: scenario, seed and each override (what an ensemble of this
+        run shares with it; its replicates draw their own posterior particles)."""
         changed = "; ".join(
             f"{param_label(k, self.scenario)} = {v}" for k, v in self.values.items()
         )
         return f"{self.scenario.name}{self.origin}, seed {self.seed}" + (
             f", with {changed}" if changed else ", scenario defaults"
         )
+
+    @property
+    def label(self) -> str:
+        """The run in words: its inputs and, with the posterior on, the particle it drew."""
+        return self.inputs_label + (f", {self.posterior}" if self.posterior else "")
 
     def step(self) -> bool:
         """Advance one week; False (and nothing done) once the scenario's end is reached."""
@@ -356,6 +379,20 @@ def posterior_file() -> Path:
     from ..scenario.library import config_dir
 
     return config_dir() / "calibration" / "posterior.parquet"
+
+
+def shipped_posterior() -> Any:
+    """The shipped posterior, read once per process while its file is unchanged."""
+    from ..engine.posterior import load_posterior
+
+    path = posterior_file()
+    key = (str(path), path.stat().st_mtime_ns)
+    if _POSTERIOR.get("key") != key:
+        _POSTERIOR.update(key=key, post=load_posterior(path))
+    return _POSTERIOR["post"]
+
+
+_POSTERIOR: dict[str, Any] = {}
 
 
 def ensemble_key(sim: Sim, posterior: bool) -> str:
@@ -446,7 +483,7 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
             "inputs": ensemble_key(sim, posterior),
             "scenario": sim.scenario.name,
             "posterior": posterior,
-            "label": sim.label
+            "label": sim.inputs_label
             + (
                 ", fitted parameters drawn from the posterior"
                 if posterior

@@ -295,6 +295,7 @@ class LinkState:
     posterior: bool = False
     compare: CompareLink | None = None
     record: bool = False  # the record overlay on the time series
+    ensemble: int | None = None  # replicates of the last ensemble run (its panel's size)
     #: parameters of the link that are not the page's (a chat tool's ``utm_source``, a typo),
     #: ignored with a note; never written back into a link
     ignored: tuple[str, ...] = ()
@@ -306,7 +307,8 @@ MAX_REPLICATES = 20_000
 
 def format_query(state: LinkState) -> str:
     """``scenario=...&seed=...&set=key%3Dvalue...&week=...`` (no leading ``?``), then
-    ``posterior=1`` and the Compare inputs ``lever=...&a=...&b=...&reps=...`` when set."""
+    ``posterior=1``, the ensemble's replicates ``n=...`` and the Compare inputs
+    ``lever=...&a=...&b=...&reps=...`` when set."""
     pairs: list[tuple[str, str]] = [("scenario", state.scenario)]
     if state.seed is not None:
         pairs.append(("seed", str(state.seed)))
@@ -317,6 +319,8 @@ def format_query(state: LinkState) -> str:
         pairs.append(("posterior", "1"))
     if state.record:
         pairs.append(("record", "1"))
+    if state.ensemble is not None:
+        pairs.append(("n", str(state.ensemble)))
     if state.compare is not None:
         c = state.compare
         pairs += [("lever", c.lever), ("a", f"{c.a:g}"), ("b", f"{c.b:g}")]
@@ -324,7 +328,9 @@ def format_query(state: LinkState) -> str:
     return urlencode(pairs)
 
 
-_KNOWN = ("scenario", "seed", "set", "week", "posterior", "record", "lever", "a", "b", "reps")
+_KNOWN = (
+    "scenario", "seed", "set", "week", "posterior", "record", "n", "lever", "a", "b", "reps",
+)  # fmt: skip
 
 
 def _whole(name: str, raw: str, lo: int, hi: int | None = None) -> int:
@@ -418,7 +424,9 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
         if raw not in ("0", "1"):
             raise ValueError(f"link parameter {key} must be 0 or 1, not {raw!r}")
         flags[key] = raw == "1"
+    ensemble = _whole("n", query["n"][0], 1, MAX_REPLICATES) if "n" in query else None
     return LinkState(
         scenario=name, seed=seed, values=values, week=week, posterior=flags["posterior"],
         compare=_compare_link(query), record=flags["record"], ignored=ignored,
+        ensemble=ensemble,
     )  # fmt: skip

@@ -116,6 +116,8 @@ CSS = """
   display:none !important; }
 .cs-card h4 { font-size:14px; margin:6px 0 2px; font-weight:600; }
 .cs-table-wrap { overflow-x:auto; margin:8px 0; }
+#replicates .cs-table-wrap { max-height:420px; overflow-y:auto; }
+#replicates .cs-table thead th { position:sticky; top:0; background:#fff; }
 .cs-table { border-collapse:collapse; font-size:13px; font-variant-numeric:tabular-nums; }
 .cs-table caption { text-align:left; color:#34495e; padding:2px 0 6px; caption-side:top; }
 .cs-table th, .cs-table td { padding:3px 10px 3px 0; border-bottom:1px solid #e5e8e8;

@@ -28,6 +28,7 @@ from ..experiments.signature_report import VERDICT_TEXT
 from ..experiments.signatures import run_posterior, run_suite
 from .ablation import AblationResult, load_ablations, run_ablations
 from .cv import Fold, FoldSettings, run_folds
+from .holdout import Holdout, run_holdout
 
 __all__ = ["SIZES", "Size", "run_validation", "size_for", "write_validation"]
 
@@ -126,7 +127,7 @@ def gain(ev: Evaluation) -> dict[str, float]:
 def run_validation(
     targets: Targets, post: Posterior, size: Size, seed: int, ablations_path: Path,
     workers: int = 1, progress: Callable[[str], None] | None = None,
-    fit_json: Path | None = None,
+    fit_json: Path | None = None, holdout_path: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Everything the report shows, as one JSON-able dict (plus live objects under '_')."""
     say = progress or (lambda _m: None)
@@ -135,6 +136,11 @@ def run_validation(
     timing: dict[str, float] = {}
     ev = evaluate(targets, post, draws=size.draws, seed=seed, progress=say)
     timing["scores"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    ho = (run_holdout(targets, post, holdout_path, size.draws, seed + 3000, say, abl,
+                      size.resamples)
+          if holdout_path is not None else None)  # fmt: skip
+    timing["holdout"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     cfg = FoldSettings(size.particles, size.replicates, size.max_generations, size.max_runs,
                        size.draws, moves=targets.smc.moves, scheme=targets.smc.scheme,
@@ -166,6 +172,7 @@ def run_validation(
         "posterior": {"path": _shown(post.path), "particles": len(post), "meta": post.meta},
         "record": ev.to_dict(),
         "gain": gain(ev),
+        "holdout": ho.to_dict() if ho is not None else None,
         "shrinkage": shrinkage(targets, post),
         "health": posterior_health(post, fit_json),
         "folds": [f.to_dict() for f in folds],
@@ -173,7 +180,7 @@ def run_validation(
         "ablations": [r.to_dict() for r in results],
         "signatures": sig,
         "timing": {k: round(v, 1) for k, v in timing.items()},
-        "_": {"evaluation": ev, "folds": folds, "ablations": results},
+        "_": {"evaluation": ev, "folds": folds, "ablations": results, "holdout": ho},
     }
 
 
@@ -296,6 +303,44 @@ def _ablation_lines(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _holdout_lines(ho: Holdout | None) -> list[str]:
+    """The held-out section: skill and per-statistic scores, window by window."""
+    if ho is None:
+        return []
+    years = ", ".join(map(str, ho.fitting_years))
+    L = ["## Held-out windows (never fitted)", "",
+         f"The years before and after the fitting window, from `{Path(ho.path).name}` (the "
+         "CNS launch record of 2013-2015 and 2019-2020, the nuclear test of February 2013, "
+         "Hanoi without agreement, the moratorium kept), each from its own start scenario "
+         "(`configs/validation/start_2013.toml`, `start_2019.toml`). The statistics and rules "
+         f"are the record's; the baselines come from the fitting years ({years}) only: a "
+         "climatology of 2016-18 launches, a base rate of 2016-18 summits, p = 1/2 where "
+         "those years do not define a fact.", ""]  # fmt: skip
+    for w in ho.windows:
+        L += [f"### {w.label} (start `{w.scenario}`)", "",
+              *_skill_table(w.evaluation, ["posterior", "prior", "calibrated", "defaults"]),
+              "", *_score_table(w.evaluation), ""]  # fmt: skip
+    if ho.ablations:
+        labels = [w.label for w in ho.windows]
+        L += ["### Mechanisms out of the window", "",
+              "Each ablation group of the section below switched off at the fitted posterior "
+              "on the held-out windows (same runs and draws): change of the window's total "
+              "scaled score, ablated - full, paired bootstrap 95% interval. Bold: the window is "
+              "forecast worse without the mechanism beyond the noise (it survives the "
+              "hold-out); a negative change means the window is forecast *better* without it.",
+              "", "| switched off | " + " | ".join(f"Δ total {x}" for x in labels) + " |",
+              "|---|" + "---|" * len(labels)]  # fmt: skip
+        for name, d in ho.ablations.items():
+            cells = []
+            for x in labels:
+                est, lo, hi = d[x]
+                txt = f"{est:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+                cells.append(f"**{txt}**" if lo > 0 else txt)
+            L.append(f"| {name} | " + " | ".join(cells) + " |")
+        L.append("")
+    return L
+
+
 def _misses(res: dict[str, Any]) -> list[str]:
     """Known misses, in plain words, from the numbers above."""
     ev: Evaluation = res["_"]["evaluation"]
@@ -321,6 +366,22 @@ def _misses(res: dict[str, Any]) -> list[str]:
         if neg:
             out.append(f"Held-out {f.year}: no skill over climatology/base rates in "
                        f"{', '.join(neg)}.")  # fmt: skip
+    ho: Holdout | None = res["_"].get("holdout")
+    for w in ho.windows if ho is not None else []:
+        sk = w.evaluation.skill.get("posterior", {}).get("climatology", {})
+        neg = [f"{g} ({_f(v['skill'])})" for g, v in sk.items()
+               if g != "total" and v["statistics"] and v["baseline"] > 0
+               and v["skill"] <= 0]  # fmt: skip
+        if neg:
+            out.append(f"Held-out window {w.label} (never fitted): no skill over the "
+                       f"fitting years' climatology in {', '.join(neg)}.")  # fmt: skip
+    if ho is not None and ho.ablations:
+        worse = [f"{name} ({x}: {v[0]:+.2f} [{v[1]:+.2f}, {v[2]:+.2f}])"
+                 for name, d in ho.ablations.items() for x, v in d.items() if v[2] < 0]  # fmt: skip
+        if worse:
+            out.append("Held-out windows forecast better with a mechanism switched off (the "
+                       "mechanism as fitted does not survive that hold-out): "
+                       f"{', '.join(worse)}.")  # fmt: skip
     unid = [s["name"] for s in res["shrinkage"] if not s["identified"]]
     if unid:
         out.append(f"The record does not identify {len(unid)} of {len(res['shrinkage'])} "
@@ -367,7 +428,8 @@ def markdown(res: dict[str, Any], targets: Targets, command: str) -> str:
         f"Generated by `{command}` (size: {size['particles']} particles x "
         f"{size['replicates']} replicates per fold fit, {size['draws']} predictive runs per "
         f"start, seed {res['seed']}) in {t['total']:.0f} s on this machine: scores "
-        f"{t['scores']:.0f} s, cross-validation {t['cross_validation']:.0f} s, ablations "
+        f"{t['scores']:.0f} s, held-out windows {t.get('holdout', 0.0):.0f} s, "
+        f"cross-validation {t['cross_validation']:.0f} s, ablations "
         f"{t['ablations']:.0f} s, signatures {t['signatures']:.0f} s. Every figure below comes "
         "from that command; do not edit by hand.",
         "",
@@ -386,7 +448,9 @@ def markdown(res: dict[str, Any], targets: Targets, command: str) -> str:
         "2321, 2371, 2375 and 2397, the 2018 summit calendar (invitation 8 March, "
         "cancellation 24 May, revival 1 June, Singapore 12 June) and the 20 April 2018 test "
         "moratorium; the file gives each source and how each statistic follows from the "
-        "record (checked on load). Nothing after 2018 is used.",
+        "record (checked on load). Nothing after 2018 is used in the fit; the held-out "
+        "windows below (2013-2015 and 2019-2020, `configs/validation/holdout.toml`) are "
+        "scored, never fitted.",
         "",
         f"Posterior scored: `{res['posterior']['path']}` ({res['posterior']['particles']} "
         f"particles; fit: {meta.get('method', meta.get('fit', 'n/a'))}).",
@@ -415,6 +479,7 @@ def markdown(res: dict[str, Any], targets: Targets, command: str) -> str:
         "",
         *_score_table(ev),
         "",
+        *_holdout_lines(res["_"].get("holdout")),
         "## The posterior: shrinkage and identification",
         "",
         f"Shrinkage = 1 - posterior sd / prior sd (uniform prior); below {IDENTIFIED:.0%} the "

@@ -13,7 +13,7 @@ probe them. Randomness never happens here: uniform numbers are passed in from
 One module per part of the week (``basics``, ``context``, ``coalition``, ``actors``,
 ``target``, ``prospect``, ``world``); every rule cites its source in its docstring (a seed
 passage, a study, or the statement that its form is a modelling choice; ``clip01``,
-``logistic`` and ``uniform_noise`` are numerical utilities).
+``logistic``, ``fading_memory`` and ``uniform_noise`` are numerical utilities or building blocks).
 Sums over actors are explicit left-to-right loops, so their rounding never depends on how
 many replicates run beside each other. Transcendentals are the C library's ``exp`` and
 ``pow`` in every caller.
@@ -43,6 +43,7 @@ from .actors import (
 )
 from .basics import (
     clip01,
+    fading_memory,
     logistic,
     uniform_noise,
 )
@@ -103,6 +104,7 @@ from .target import (
     provocation_level,
     provocation_probabilities,
     provocation_standing_gain,
+    rebuff_memory_update,
     target_accept_probability,
     target_payoff,
     tension_cancel_hazard,
@@ -165,6 +167,7 @@ __all__ = [
     "engagement_target",
     "engagement_update",
     "escalation_threat",
+    "fading_memory",
     "failure_modes",
     "fatigue_update",
     "first_canceller",
@@ -199,6 +202,7 @@ __all__ = [
     "provocation_level",
     "provocation_probabilities",
     "provocation_standing_gain",
+    "rebuff_memory_update",
     "reference_update",
     "relief_erosion",
     "response_probabilities",

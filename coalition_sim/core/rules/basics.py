@@ -14,6 +14,7 @@ from ..libm import exp
 __all__ = [
     "SQRT12",
     "clip01",
+    "fading_memory",
     "logistic",
     "uniform_noise",
 ]
@@ -32,6 +33,17 @@ def clip01(x: float) -> float:
     if x > 1.0:
         return 1.0
     return x
+
+
+@rule
+def fading_memory(memory: float, happened: bool, fade: float) -> float:
+    """M' = M (1 - fade) + [happened]: a memory of events that fades geometrically.
+
+    A numerical utility with no behavioural content of its own: the memories that call it
+    (:func:`coalition_sim.core.rules.coalition.unilateral_memory_update`,
+    :func:`coalition_sim.core.rules.target.rebuff_memory_update`) say what is remembered, why
+    and for how long. Bounded by 1 / fade when the event comes every week."""
+    return memory * (1.0 - fade) + happened
 
 
 @rule

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..codes import ProvocationLevel, TieKind
 from ..jit import compiled as rule
-from .basics import clip01, logistic
+from .basics import clip01, fading_memory, logistic
 
 __all__ = [
     "alliance_gap",
@@ -388,7 +388,7 @@ def unilateral_memory_update(memory: float, unconsulted: bool, fade: float) -> f
     decisions, which lowers partners' set-points (:func:`commitment_setpoint`). [S18] Trump
     agreed to meet Kim 'quickly and without consultation ... from the South Koreans'. The
     geometric fade is a modelling choice; the rate is ``params.commitment.unilateral_fade``."""
-    return memory * (1.0 - fade) + unconsulted
+    return fading_memory(memory=memory, happened=unconsulted, fade=fade)
 
 
 @rule

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..codes import ProvocationLevel
 from ..jit import compiled as rule
-from .basics import clip01, logistic
+from .basics import clip01, fading_memory, logistic
 
 __all__ = [
     "election_leverage",
@@ -22,6 +22,7 @@ __all__ = [
     "provocation_level",
     "provocation_probabilities",
     "provocation_standing_gain",
+    "rebuff_memory_update",
     "target_accept_probability",
     "target_payoff",
     "tension_cancel_hazard",
@@ -35,7 +36,7 @@ def mode_switch_probability(
     autonomy: bool,
     payoff: float,
     lure: float,
-    snub: float,
+    rebuff: float,
     aspiration: float,
     to_autonomy0: float,
     disappointment_slope: float,
@@ -49,10 +50,27 @@ def mode_switch_probability(
     below aspiration; a summit without relief adds a shock); autonomy turns to influence when
     engagement lures (what relief and prestige talks could bring). [S20]: the 2019 return to
     an 'autonomy-seeking' policy 'in the absence of prospects for easing of ... sanctions'.
+    ``rebuff`` is the fading memory of summits held without agreement
+    (:func:`rebuff_memory_update`): a failed summit weighs for months, not for a week.
     """
     if autonomy:
         return logistic(to_influence0 + lure_slope * lure)
-    return logistic(to_autonomy0 + disappointment_slope * (aspiration - payoff) + snub_shock * snub)
+    return logistic(
+        to_autonomy0 + disappointment_slope * (aspiration - payoff) + snub_shock * rebuff
+    )
+
+
+@rule
+def rebuff_memory_update(memory: float, no_deal: bool, fade: float) -> float:
+    """B' = B (1 - fade) + [no deal]: the DPRK's fading memory of summits held without
+    agreement, which keeps its turn to autonomy likely for months (:func:`mode_switch_probability`).
+
+    [S20], written in May 2020: relations 'have noticeably cooled again since 2019' after the
+    summit that brought no relief, and ten months after it, at the December 2019 plenum, Kim
+    'essentially refused Steven Biegun's invitation to return to the negotiation table' 'in
+    the absence of prospects for easing of the tough international sanctions regime'. The
+    geometric fade is a modelling choice; the rate is ``params.target.rebuff_fade``."""
+    return fading_memory(memory=memory, happened=no_deal, fade=fade)
 
 
 @rule
