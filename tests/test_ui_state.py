@@ -95,6 +95,26 @@ def test_the_posterior_switch_gives_the_run_on_screen_the_draw_of_run_posterior(
     assert (tmp_path / "set" / "trajectory.csv").read_bytes() == trajectory_csv(mine.model).encode()
 
 
+def test_exported_charts_carry_their_legend_and_inputs():
+    """An exported chart says what it is away from the page: every line's legend and the
+    inputs in words, under the chart, in a valid SVG."""
+    from coalition_sim.ui.controls import chart_caption
+    from coalition_sim.ui.style import svg_file
+    from coalition_sim.ui.views import series_legend_rows
+
+    sim = Sim.build("summit_2018", {}, 7, posterior=True)
+    sim.advance_to(5)
+    rows = series_legend_rows(sim.model, sim.history)
+    text = svg_file(series_svg(sim.model, sim.history), chart_caption(sim), rows)
+    root = ET.fromstring(text.split("\n", 1)[1])
+    words = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "seed 7" in words and "posterior particle" in words and "week 5" in words
+    assert all(label in words for _, _, label in rows) and len(rows) == 4 + 3
+    inner = root.find("{http://www.w3.org/2000/svg}svg")
+    assert inner is not None and float(root.get("height")) > float(inner.get("height"))
+    assert svg_file("<svg/>") == '<?xml version="1.0" encoding="UTF-8"?>\n<svg/>\n'  # as before
+
+
 def test_partial_run_export_is_a_prefix_of_the_full_run():
     sim = Sim.build("baseline", {}, 11)
     sim.advance_to(20)

@@ -431,10 +431,15 @@ def ComparePanel(ui: PageState):
                 lambda: res["csv"], "effects.csv", label="Effects (CSV, as the command line)",
                 mime_type="text/csv",
             )  # fmt: skip
+            caption = (
+                f"coalition-sim Compare: {link.lever} = {link.b:g} against {link.a:g}, "
+                f"{link.replicates} replicates per arm on the same seeds; {res['inputs']}."
+            )
             solara.FileDownload(
-                lambda: svg_file(res["svg"]), f"{stem}.svg", label="Effects chart (SVG)",
-                mime_type="image/svg+xml",
+                lambda: svg_file(res["svg"], caption), f"{stem}.svg",
+                label="Effects chart (SVG)", mime_type="image/svg+xml",
             )  # fmt: skip
             PngButton.element(
-                svg_id="compare-bars", filename=f"{stem}.png", label="Effects chart (PNG)"
-            )
+                svg_id="compare-bars", filename=f"{stem}.png", label="Effects chart (PNG)",
+                caption=caption,
+            )  # fmt: skip

@@ -23,7 +23,7 @@ from .state import (
     trajectory_csv,
 )
 from .style import file_name, svg_file
-from .views import graph_svg, series_svg
+from .views import graph_legend_rows, graph_svg, series_legend_rows, series_svg
 from .widgets import NativeSelect, NumberField, PngButton, ScenarioFileInput
 
 __all__ = ["Controls", "ExportPanel", "KnobSlider", "UndoRedo", "parse_knob_text"]
@@ -299,6 +299,11 @@ def ExportSection(ui: PageState):
         ExportPanel(ui)
 
 
+def chart_caption(sim: Sim) -> str:
+    """What an exported chart of the run shows: its inputs in words and the week."""
+    return f"coalition-sim: {sim.label}; week {int(sim.model.steps)} of {sim.model.n_steps}."
+
+
 @solara.component
 def ExportPanel(ui: PageState):
     """Downloads of the run on screen: CSVs as the CLI writes them, the scenario, the charts.
@@ -357,21 +362,27 @@ def ExportPanel(ui: PageState):
                 label=f"Scenario as changes to {base_name} (extends, TOML)",
                 mime_type="application/toml",
             )
+        ties, lines = graph_legend_rows(), series_legend_rows(sim.model, sim.history)
         solara.FileDownload(
-            locked(lambda s: svg_file(graph_svg(s.model))), f"{stem}-graph.svg",
-            label="Alliance graph (SVG)", mime_type="image/svg+xml",
+            locked(lambda s: svg_file(graph_svg(s.model), chart_caption(s), ties)),
+            f"{stem}-graph.svg", label="Alliance graph (SVG)", mime_type="image/svg+xml",
         )  # fmt: skip
         PngButton.element(
-            svg_id="alliance-graph", filename=f"{stem}-graph.png", label="Alliance graph (PNG)"
-        )
+            svg_id="alliance-graph", filename=f"{stem}-graph.png", label="Alliance graph (PNG)",
+            caption=chart_caption(sim), legend=[list(r) for r in ties],
+        )  # fmt: skip
         solara.FileDownload(
-            locked(lambda s: svg_file(series_svg(s.model, s.history, record=ui.record.value))),
+            locked(lambda s: svg_file(
+                series_svg(s.model, s.history, record=ui.record.value), chart_caption(s),
+                series_legend_rows(s.model, s.history),
+            )),
             f"{stem}-time-series.svg", label="Time series (SVG)",
             mime_type="image/svg+xml",
         )  # fmt: skip
         PngButton.element(
-            svg_id="time-series", filename=f"{stem}-time-series.png", label="Time series (PNG)"
-        )
+            svg_id="time-series", filename=f"{stem}-time-series.png", label="Time series (PNG)",
+            caption=chart_caption(sim), legend=[list(r) for r in lines],
+        )  # fmt: skip
 
 
 @solara.component
