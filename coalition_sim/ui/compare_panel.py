@@ -198,9 +198,10 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
     """Run both arms on the same seeds, exactly as the command line does; draw the result."""
     start = time.perf_counter()
     # a shipped scenario by name with the page's values as --set; an uploaded file as it is
-    # on screen (its values already applied)
+    # on screen; the page's values are common to both arms either way, so they win over the
+    # posterior's draws as --set does
     base: str | Path | Scenario = sim.scenario if sim.source is None else scenario_file(sim.source)
-    common: dict[str, Any] = {} if sim.source is None else dict(sim.values)
+    common: dict[str, Any] = dict(sim.values)
     res = compare(
         [Policy("A", {link.lever: link.a}), Policy("B", {link.lever: link.b})],
         base, replicates=link.replicates, seed=sim.seed, common=common,
@@ -356,7 +357,7 @@ def ComparePanel(ui: PageState):
         solara.v.Html(tag="h2", attributes={"id": "card-compare-h"}, children=["Compare"])
         solara.HTML(
             unsafe_innerHTML=f'<p class="cs-note">Two settings of one lever on the same '
-            f"futures of the inputs on screen ({escape(sim.label)}): paired effects with 95% "
+            f"futures of the inputs on screen ({escape(sim.inputs_label)}): paired effects with 95% "
             "intervals.</p>"
         )
         NativeSelect.element(

@@ -13,7 +13,16 @@ from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
 from . import guards
 from .page_state import FILE_PREFIX, PageState
-from .session import Knob, Sim, knobs_for, param_label, parse_override, parse_seed, scenario_file
+from .session import (
+    Knob,
+    Sim,
+    knobs_for,
+    param_label,
+    parse_override,
+    parse_seed,
+    scenario_file,
+    scenario_value,
+)
 from .state import (
     MAX_UPLOAD_BYTES,
     compact_toml,
@@ -23,7 +32,8 @@ from .state import (
     trajectory_csv,
 )
 from .style import file_name, svg_file
-from .views import graph_legend_rows, graph_svg, series_legend_rows, series_svg
+from .theme import graph_legend_rows, series_legend_rows
+from .views import graph_svg, series_svg
 from .widgets import NativeSelect, NumberField, PngButton, ScenarioFileInput
 
 __all__ = ["Controls", "ExportPanel", "KnobSlider", "UndoRedo", "parse_knob_text"]
@@ -209,7 +219,7 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
         except guards.Refused as exc:
             ui.knob_error.set(f"Refused: {exc}. The running model is unchanged.")
             return
-        current = ui.sim.values.get(knob.key, knob.value)
+        current = running_value(ui.sim, knob)
         if value == current or (not exact and abs(value - current) <= knob.step / 2 + 1e-12):
             # nothing to change; a slider snapping an off-grid value (one typed in the number
             # field) to its grid is the slider, not a person. A typed value is always taken.
@@ -233,7 +243,7 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
             for knob in members:
                 KnobSlider(
                     knob,
-                    ui.sim.values.get(knob.key, knob.value),
+                    running_value(ui.sim, knob),
                     lambda v, knob=knob: on_knob(knob, v),
                     ui.knob_error.set,
                     lambda v, knob=knob: on_knob(knob, v, exact=True),
@@ -297,6 +307,17 @@ def ExportSection(ui: PageState):
     )  # fmt: skip
     if shown.value:
         ExportPanel(ui)
+
+
+def running_value(sim: Sim, knob: Knob) -> float:
+    """The value the run on screen uses: the page's own, else the posterior particle's (with
+    the posterior switch on), else the scenario's."""
+    if knob.key in sim.values:
+        return float(sim.values[knob.key])
+    try:
+        return float(scenario_value(sim.scenario, knob.key))
+    except (KeyError, ValueError, TypeError, ConfigError):
+        return knob.value
 
 
 def chart_caption(sim: Sim) -> str:

@@ -148,7 +148,7 @@ def EnsemblePanel(ui: PageState):
     with Card("Ensemble"):
         solara.HTML(
             unsafe_innerHTML='<p class="cs-note">Many replicates of the current inputs '
-            f"({escape(sim.label)}) through the vectorised ensemble engine. "
+            f"({escape(sim.inputs_label)}) through the vectorised ensemble engine. "
             f'<span id="ensemble-budget">{escape(serving.budget_note(sim.scenario))}</span></p>'
         )
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):

@@ -63,12 +63,10 @@ __all__ = [
     "bars_caption_html",
     "fan_caption_html",
     "fan_svg",
-    "graph_legend_rows",
     "graph_svg",
     "outcome_bars_svg",
     "series_caption_html",
     "series_legend_html",
-    "series_legend_rows",
     "series_svg",
     "svg_style",
     "tie_label_at",
@@ -399,25 +397,6 @@ def series_svg(model: CoalitionModel, history: History, record: bool = False) ->
     )
     out.append("</svg>")
     return "".join(out)
-
-
-def series_legend_rows(model: CoalitionModel, history: History) -> list[tuple[str, str, str]]:
-    """(colour, dash, label) of every line of the time series, for exported charts."""
-    rows = []
-    for a in history.actors:
-        node = model.graph.nodes[a]
-        word = commitment_word(str(node["role"]))
-        rows.append(
-            (actor_colour(a, history.actors), actor_dash(a, history.actors),
-             f"{node['name']} ({word})")
-        )  # fmt: skip
-    rows += [(colour, dash, label) for colour, label, dash in METRIC_STYLE.values()]
-    return rows
-
-
-def graph_legend_rows() -> list[tuple[str, str, str]]:
-    """(colour, dash, label) of every tie type of the alliance graph, for exported charts."""
-    return [(colour, dash, label) for colour, dash, label in TIE_STYLE.values()]
 
 
 def series_legend_html(model: CoalitionModel, history: History) -> str:
