@@ -454,6 +454,13 @@ def test_compare_with_a_posterior_gives_every_arm_the_same_draws() -> None:
     drew = not same.finals["a"].drop(columns="seed").equals(plain.finals["a"].drop(columns="seed"))
     assert drew, "the posterior draws changed nothing"
     assert len(post_file) > 1
+    # a value set for every arm (--set) wins over the draws, as in run --posterior
+    pinned = compare(
+        ["a:actors.USA.consults=0.5", "b:actors.USA.consults=0.5"], "configs/history/start_2018.toml",
+        replicates=60, seed=5, steps=20, posterior=post_file,
+        common={"params.summit.revival_logit0": -20.0},
+    )  # fmt: skip
+    assert pinned.finals["a"]["summit_revived"].sum() < same.finals["a"]["summit_revived"].sum()
 
 
 def test_compare_out_is_checked_before_work_and_needs_overwrite(tmp_path: Path, capsys) -> None:

@@ -385,3 +385,15 @@ def test_workers_follow_the_amount_of_work() -> None:
     # one worker per MIN_SECONDS_PER_WORKER of estimated work
     runs = int(3 * MIN_SECONDS_PER_WORKER * RATE_PER_PROCESS / 100) + 1
     assert choose_workers(runs, 100, n_chunks=64, cores=16)[0] == 3
+
+
+def test_the_default_chunk_keeps_long_trajectories_bounded() -> None:
+    """A chunk's size follows the spec only (same layout on any machine), and a sweep that
+    keeps long trajectories gets smaller chunks: 4,000 runs x 5,200 weeks kept every week made
+    two chunks of 2.8 GB each."""
+    from coalition_sim.experiments.sweep import MAX_CHUNK_CELLS, default_chunk_size
+
+    assert default_chunk_size(1_000_000) == 15_625 and default_chunk_size(10) == 2000
+    long = (5200 + 1) * 8
+    assert default_chunk_size(4000, long) * long <= MAX_CHUNK_CELLS
+    assert default_chunk_size(4000, (104 + 1) * 8) == 2000  # ordinary sweeps are unchanged

@@ -137,6 +137,8 @@ def test_png_beside_svg_sortable_replicates_and_a_pinned_ensemble(chromium, app_
         png = download(pg, "Outcome bars (PNG)", tmp_path)
         vb = pg.evaluate("document.querySelector('#outcome-bars').viewBox.baseVal.width")
         assert png.suffix == ".png" and _png_size(png)[0] == 2 * round(vb)
+        vh = pg.evaluate("document.querySelector('#outcome-bars').viewBox.baseVal.height")
+        assert _png_size(png)[1] > 2 * round(vh)  # the caption (its inputs) is drawn below
         assert pg.get_by_role("button", name="Outcome bars (SVG)").count() == 1
         assert pg.locator("#replicate-table tbody tr").count() == 0  # closed: not drawn
         pg.locator("#replicates summary").click()  # the rows are drawn once it is open

@@ -93,6 +93,52 @@ def test_the_posterior_switch_gives_the_run_on_screen_the_draw_of_run_posterior(
                      "--out", str(tmp_path / "set"), "--no-plot"]) == 0  # fmt: skip
     mine.advance_to(20)
     assert (tmp_path / "set" / "trajectory.csv").read_bytes() == trajectory_csv(mine.model).encode()
+    # the ensemble and Compare keep the page's value too (the draws fill in the rest)
+    fitted = "params.summit.revival_logit0"
+    mine = Sim.build("summit_2018", {fitted: -20.0}, 20180524, posterior=True)
+    drawn = Sim.build("summit_2018", {}, 20180524, posterior=True)
+    revived = [
+        ensemble_views(s, 200, posterior=True)["probabilities"]["summit_revived"]
+        for s in (mine, drawn)
+    ]
+    assert revived[0] < revived[1] - 0.2, revived
+
+
+def test_sliders_show_the_values_the_run_on_screen_uses():
+    """With the posterior on, a fitted parameter's slider shows the particle's value (the
+    run's), not the scenario's; a value set on the page shows as set."""
+    from coalition_sim.scenario.library import resolve_scenario
+    from coalition_sim.ui.controls import running_value
+    from coalition_sim.ui.session import knobs_for, scenario_file
+
+    knob = next(k for k in knobs_for(resolve_scenario(scenario_file("summit_2018")))
+                if k.key == "actors.USA.hedging")  # fmt: skip
+    drawn = Sim.build("summit_2018", {}, 20180524, posterior=True)
+    plain = Sim.build("summit_2018", {}, 20180524)
+    assert running_value(plain, knob) == knob.value
+    assert running_value(drawn, knob) == drawn.scenario.actors[0].hedging != knob.value
+    mine = Sim.build("summit_2018", {"actors.USA.hedging": 0.5}, 20180524, posterior=True)
+    assert running_value(mine, knob) == 0.5
+
+
+def test_exported_charts_carry_their_legend_and_inputs():
+    """An exported chart says what it is away from the page: every line's legend and the
+    inputs in words, under the chart, in a valid SVG."""
+    from coalition_sim.ui.controls import chart_caption
+    from coalition_sim.ui.style import svg_file
+    from coalition_sim.ui.theme import series_legend_rows
+
+    sim = Sim.build("summit_2018", {}, 7, posterior=True)
+    sim.advance_to(5)
+    rows = series_legend_rows(sim.model, sim.history)
+    text = svg_file(series_svg(sim.model, sim.history), chart_caption(sim), rows)
+    root = ET.fromstring(text.split("\n", 1)[1])
+    words = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "seed 7" in words and "posterior particle" in words and "week 5" in words
+    assert all(label in words for _, _, label in rows) and len(rows) == 4 + 3
+    inner = root.find("{http://www.w3.org/2000/svg}svg")
+    assert inner is not None and float(root.get("height")) > float(inner.get("height"))
+    assert svg_file("<svg/>") == '<?xml version="1.0" encoding="UTF-8"?>\n<svg/>\n'  # as before
 
 
 def test_partial_run_export_is_a_prefix_of_the_full_run():
@@ -141,6 +187,7 @@ def test_link_round_trip_and_refusals():
     bad = {
         "scenario=baseline&n=0": "n must be a whole number from 1 to 20000",
         "scenario=baseline&n=30000": "n must be a whole number from 1 to 20000",
+        "scenario=baseline&n=%D9%A3": "n must be a whole number from 1 to 20000",
         "scenario=nope": "unknown scenario 'nope'",
         "scenario=baseline&seed=abc": "Seed must be a whole number",
         "scenario=baseline&week=-1": "week must be a whole number",
@@ -294,7 +341,7 @@ def test_actor_editor_adds_an_actor_validated_by_the_schema():
     assert {(t.a, t.b) for t in new.ties} >= {("USA", "JPN"), ("DPRK", "JPN")}
     for kw, match in [
         ({"actor_id": "USA"}, "already an actor"),
-        ({"actor_id": "jp"}, "actors.jp.id"),
+        ({"actor_id": "jp"}, re.escape("'^[A-Z][A-Z0-9_]{1,15}$'")),  # the rule as written
         ({"capability": 3.0}, r"capability.*out of range"),
         ({"ties": {}}, "at least one tie"),
         ({"ties": {"USA": ("friend", 0.5)}}, "type"),

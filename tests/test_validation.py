@@ -257,6 +257,13 @@ def test_a_mechanism_switched_off_is_scored_on_the_held_out_windows(targets, pos
     assert lo <= est <= hi and est != 0.0
     assert set(ho.ablations["mode_switching"]) == {"2013-2015", "2019-2020"}
     assert ho.to_dict()["ablations"]["mode_switching"]["2019-2020"] == [est, lo, hi]
+    from coalition_sim.validation.report import _holdout_lines
+
+    text = "\n".join(_holdout_lines(ho))
+    assert "## Held-out windows (never fitted)" in text
+    assert "### 2013-2015 (start `start_2013`)" in text and "### 2019-2020" in text
+    assert "| mode_switching | " in text and "Δ total 2019-2020" in text
+    assert "conventional_2019" in text  # the per-statistic table of each window
 
 
 def test_the_held_out_record_is_checked_like_the_targets(tmp_path: Path) -> None:

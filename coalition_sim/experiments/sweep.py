@@ -394,10 +394,28 @@ def _part(c: int) -> str:
     return f"part-{c:06d}.parquet"
 
 
-def default_chunk_size(n_runs: int) -> int:
-    """About 64 chunks of 2,000 to MAX_CHUNK runs (numpy is efficient from ~2,000 rows);
-    fixed by the sweep size only, so the folder's layout does not depend on the machine."""
-    return max(1, min(MAX_CHUNK, max(2000, math.ceil(n_runs / 64))))
+#: Trajectory cells (run x kept week x variable) a default chunk holds at most: about 160 MB
+#: of float64 in the worker, and as much again while its table is written.
+MAX_CHUNK_CELLS = 20_000_000
+
+
+def _cells(plan: SweepPlan) -> int:
+    """Trajectory cells one run of ``plan`` keeps (0 without trajectories)."""
+    every = plan.spec.outputs.every
+    if not every:
+        return 0
+    return (plan.steps // every + 1) * (4 + len(plan.scenario.actors))
+
+
+def default_chunk_size(n_runs: int, cells_per_run: int = 0) -> int:
+    """About 64 chunks of 2,000 to MAX_CHUNK runs (numpy is efficient from ~2,000 rows), and
+    no more runs than keep :data:`MAX_CHUNK_CELLS` trajectory cells (``cells_per_run``: kept
+    weeks x variables; a 5,200-week sweep kept every week made 2.8 GB chunks); fixed by the
+    sweep's spec only, so the folder's layout does not depend on the machine."""
+    size = min(MAX_CHUNK, max(2000, math.ceil(n_runs / 64)))
+    if cells_per_run > 0:
+        size = min(size, max(50, MAX_CHUNK_CELLS // cells_per_run))
+    return max(1, size)
 
 
 def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
@@ -473,7 +491,7 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
                 stale.unlink(missing_ok=True)
         if out.exists() and (not out.is_dir() or any(p.name != LOCK_NAME for p in out.iterdir())):
             raise ConfigError(f"{out} exists and is not a sweep folder: use another --out")
-        man = _manifest(plan, chunk_size or default_chunk_size(plan.n_runs), out)
+        man = _manifest(plan, chunk_size or default_chunk_size(plan.n_runs, _cells(plan)), out)
         out.mkdir(parents=True, exist_ok=True)
         write_manifest(out, man)
     why = points_problem(out, man)

@@ -111,11 +111,17 @@ def _describe(err: Mapping[str, Any], data: Any = None) -> str:
         allowed = f"allowed [{bounds[0]}, {bounds[1]}]" if bounds else err["msg"].lower()
         return f"key '{key}' = {got!r} is out of range ({allowed})"
     if kind == "enum" or kind == "literal_error":
-        return f"key '{key}' = {got!r}: {err['msg'].lower()}"
+        return f"key '{key}' = {got!r}: {_lower_first(err['msg'])}"
     if kind == "value_error":
         msg = _clip(err["msg"].removeprefix("Value error, "), 200)
         return f"{msg}" if not err["loc"] else f"key '{key}': {msg}"
-    return f"key '{key}' = {got!r}: {err['msg'].lower()}"
+    return f"key '{key}' = {got!r}: {_lower_first(err['msg'])}"
+
+
+def _lower_first(msg: str) -> str:
+    """Pydantic's message with its first letter in lower case, the rest as written (a
+    pattern such as '^[A-Z][A-Z0-9_]{1,15}$' must not be lowered)."""
+    return msg[:1].lower() + msg[1:]
 
 
 def first_error(exc: ValidationError, data: Any = None) -> str:

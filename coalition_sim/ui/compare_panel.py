@@ -198,9 +198,10 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
     """Run both arms on the same seeds, exactly as the command line does; draw the result."""
     start = time.perf_counter()
     # a shipped scenario by name with the page's values as --set; an uploaded file as it is
-    # on screen (its values already applied)
+    # on screen; the page's values are common to both arms either way, so they win over the
+    # posterior's draws as --set does
     base: str | Path | Scenario = sim.scenario if sim.source is None else scenario_file(sim.source)
-    common: dict[str, Any] = {} if sim.source is None else dict(sim.values)
+    common: dict[str, Any] = dict(sim.values)
     res = compare(
         [Policy("A", {link.lever: link.a}), Policy("B", {link.lever: link.b})],
         base, replicates=link.replicates, seed=sim.seed, common=common,
@@ -356,7 +357,7 @@ def ComparePanel(ui: PageState):
         solara.v.Html(tag="h2", attributes={"id": "card-compare-h"}, children=["Compare"])
         solara.HTML(
             unsafe_innerHTML=f'<p class="cs-note">Two settings of one lever on the same '
-            f"futures of the inputs on screen ({escape(sim.label)}): paired effects with 95% "
+            f"futures of the inputs on screen ({escape(sim.inputs_label)}): paired effects with 95% "
             "intervals.</p>"
         )
         NativeSelect.element(
@@ -431,10 +432,15 @@ def ComparePanel(ui: PageState):
                 lambda: res["csv"], "effects.csv", label="Effects (CSV, as the command line)",
                 mime_type="text/csv",
             )  # fmt: skip
+            caption = (
+                f"coalition-sim Compare: {link.lever} = {link.b:g} against {link.a:g}, "
+                f"{link.replicates} replicates per arm on the same seeds; {res['inputs']}."
+            )
             solara.FileDownload(
-                lambda: svg_file(res["svg"]), f"{stem}.svg", label="Effects chart (SVG)",
-                mime_type="image/svg+xml",
+                lambda: svg_file(res["svg"], caption), f"{stem}.svg",
+                label="Effects chart (SVG)", mime_type="image/svg+xml",
             )  # fmt: skip
             PngButton.element(
-                svg_id="compare-bars", filename=f"{stem}.png", label="Effects chart (PNG)"
-            )
+                svg_id="compare-bars", filename=f"{stem}.png", label="Effects chart (PNG)",
+                caption=caption,
+            )  # fmt: skip

@@ -13,7 +13,16 @@ from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
 from . import guards
 from .page_state import FILE_PREFIX, PageState
-from .session import Knob, Sim, knobs_for, param_label, parse_override, parse_seed, scenario_file
+from .session import (
+    Knob,
+    Sim,
+    knobs_for,
+    param_label,
+    parse_override,
+    parse_seed,
+    scenario_file,
+    scenario_value,
+)
 from .state import (
     MAX_UPLOAD_BYTES,
     compact_toml,
@@ -23,6 +32,7 @@ from .state import (
     trajectory_csv,
 )
 from .style import file_name, svg_file
+from .theme import graph_legend_rows, series_legend_rows
 from .views import graph_svg, series_svg
 from .widgets import NativeSelect, NumberField, PngButton, ScenarioFileInput
 
@@ -209,7 +219,7 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
         except guards.Refused as exc:
             ui.knob_error.set(f"Refused: {exc}. The running model is unchanged.")
             return
-        current = ui.sim.values.get(knob.key, knob.value)
+        current = running_value(ui.sim, knob)
         if value == current or (not exact and abs(value - current) <= knob.step / 2 + 1e-12):
             # nothing to change; a slider snapping an off-grid value (one typed in the number
             # field) to its grid is the slider, not a person. A typed value is always taken.
@@ -233,7 +243,7 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
             for knob in members:
                 KnobSlider(
                     knob,
-                    ui.sim.values.get(knob.key, knob.value),
+                    running_value(ui.sim, knob),
                     lambda v, knob=knob: on_knob(knob, v),
                     ui.knob_error.set,
                     lambda v, knob=knob: on_knob(knob, v, exact=True),
@@ -299,6 +309,22 @@ def ExportSection(ui: PageState):
         ExportPanel(ui)
 
 
+def running_value(sim: Sim, knob: Knob) -> float:
+    """The value the run on screen uses: the page's own, else the posterior particle's (with
+    the posterior switch on), else the scenario's."""
+    if knob.key in sim.values:
+        return float(sim.values[knob.key])
+    try:
+        return float(scenario_value(sim.scenario, knob.key))
+    except (KeyError, ValueError, TypeError, ConfigError):
+        return knob.value
+
+
+def chart_caption(sim: Sim) -> str:
+    """What an exported chart of the run shows: its inputs in words and the week."""
+    return f"coalition-sim: {sim.label}; week {int(sim.model.steps)} of {sim.model.n_steps}."
+
+
 @solara.component
 def ExportPanel(ui: PageState):
     """Downloads of the run on screen: CSVs as the CLI writes them, the scenario, the charts.
@@ -357,21 +383,27 @@ def ExportPanel(ui: PageState):
                 label=f"Scenario as changes to {base_name} (extends, TOML)",
                 mime_type="application/toml",
             )
+        ties, lines = graph_legend_rows(), series_legend_rows(sim.model, sim.history)
         solara.FileDownload(
-            locked(lambda s: svg_file(graph_svg(s.model))), f"{stem}-graph.svg",
-            label="Alliance graph (SVG)", mime_type="image/svg+xml",
+            locked(lambda s: svg_file(graph_svg(s.model), chart_caption(s), ties)),
+            f"{stem}-graph.svg", label="Alliance graph (SVG)", mime_type="image/svg+xml",
         )  # fmt: skip
         PngButton.element(
-            svg_id="alliance-graph", filename=f"{stem}-graph.png", label="Alliance graph (PNG)"
-        )
+            svg_id="alliance-graph", filename=f"{stem}-graph.png", label="Alliance graph (PNG)",
+            caption=chart_caption(sim), legend=[list(r) for r in ties],
+        )  # fmt: skip
         solara.FileDownload(
-            locked(lambda s: svg_file(series_svg(s.model, s.history, record=ui.record.value))),
+            locked(lambda s: svg_file(
+                series_svg(s.model, s.history, record=ui.record.value), chart_caption(s),
+                series_legend_rows(s.model, s.history),
+            )),
             f"{stem}-time-series.svg", label="Time series (SVG)",
             mime_type="image/svg+xml",
         )  # fmt: skip
         PngButton.element(
-            svg_id="time-series", filename=f"{stem}-time-series.png", label="Time series (PNG)"
-        )
+            svg_id="time-series", filename=f"{stem}-time-series.png", label="Time series (PNG)",
+            caption=chart_caption(sim), legend=[list(r) for r in lines],
+        )  # fmt: skip
 
 
 @solara.component

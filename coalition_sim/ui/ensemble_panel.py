@@ -148,7 +148,7 @@ def EnsemblePanel(ui: PageState):
     with Card("Ensemble"):
         solara.HTML(
             unsafe_innerHTML='<p class="cs-note">Many replicates of the current inputs '
-            f"({escape(sim.label)}) through the vectorised ensemble engine. "
+            f"({escape(sim.inputs_label)}) through the vectorised ensemble engine. "
             f'<span id="ensemble-budget">{escape(serving.budget_note(sim.scenario))}</span></p>'
         )
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -273,21 +273,23 @@ def EnsembleExports(res: Result):
             lambda: ensemble_replicates_csv(res), f"{stem}-replicates.csv",
             label="Replicate table (CSV)", mime_type="text/csv",
         )  # fmt: skip
+        caption = f"coalition-sim ensemble: {res['n']} replicates of {res['label']}."
         solara.FileDownload(
-            lambda: svg_file(res["bars"]), f"{stem}-outcomes.svg", label="Outcome bars (SVG)",
-            mime_type="image/svg+xml",
+            lambda: svg_file(res["bars"], caption), f"{stem}-outcomes.svg",
+            label="Outcome bars (SVG)", mime_type="image/svg+xml",
         )  # fmt: skip
         PngButton.element(
-            svg_id="outcome-bars", filename=f"{stem}-outcomes.png", label="Outcome bars (PNG)"
-        )
+            svg_id="outcome-bars", filename=f"{stem}-outcomes.png", label="Outcome bars (PNG)",
+            caption=caption,
+        )  # fmt: skip
         for metric, fan in res["fans"]:
             solara.FileDownload(
-                lambda fan=fan: svg_file(fan), f"{stem}-fan-{metric}.svg",
+                lambda fan=fan: svg_file(fan, caption), f"{stem}-fan-{metric}.svg",
                 label=f"Fan chart: {metric.replace('_', ' ')} (SVG)", mime_type="image/svg+xml",
             )  # fmt: skip
             PngButton.element(
                 svg_id=f"fan-{metric}", filename=f"{stem}-fan-{metric}.png",
-                label=f"Fan chart: {metric.replace('_', ' ')} (PNG)",
+                label=f"Fan chart: {metric.replace('_', ' ')} (PNG)", caption=caption,
             )  # fmt: skip
 
 

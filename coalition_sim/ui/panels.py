@@ -54,7 +54,9 @@ def LiveViews(ui: PageState):
             f'<div class="cs-status" id="cs-status" data-week="{m.steps}">'
             f"<b>Week {m.steps}</b> of {m.n_steps} \u00b7 {m.date.strftime('%d %b %Y')} "
             f"\u00b7 <i>{escape(sim.scenario.name)}</i>{sim.origin}, "
-            f"seed {sim.seed}{finished}</div>"
+            f"seed {sim.seed}"
+            + (f", {escape(sim.posterior)}" if sim.posterior else "")
+            + f"{finished}</div>"
         )
         about = sim.scenario.description.strip().splitlines()
         status += (

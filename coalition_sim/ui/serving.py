@@ -34,7 +34,7 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -217,7 +217,7 @@ class PageEnsemble:
 def page_ensemble(
     scn: Scenario, n: int, seed: int, posterior: Any = None,
     metrics: tuple[str, ...] = ("effective_pressure", "cohesion"),
-    on_slice: Callable[[int], None] | None = None,
+    on_slice: Callable[[int], None] | None = None, keep: Sequence[str] = (),
 ) -> PageEnsemble:  # fmt: skip
     """``n`` replicates of ``scn`` as :func:`engine.ensemble.run_ensemble` runs them (same seeds,
     same posterior draws, same final table), with only ``metrics`` kept and at most
@@ -235,7 +235,7 @@ def page_ensemble(
         from ..engine.posterior import Posterior, load_posterior
 
         post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
-        post.apply(p, ens, seeds)
+        post.apply(p, ens, seeds, keep=list(keep))  # what the page set wins over the draws
     weeks = int(scn.steps)
     every = max(1, math.ceil(weeks / MAX_FAN_POINTS))
     rows_per = max(1, SLICE_CELLS // max(1, weeks * len(scn.actors)))

@@ -330,8 +330,10 @@ class Sim:
         if posterior:
             post = shipped_posterior()
             scn = post.scenario_for(scn, seed, keep=list(values))
-            drawn = (f"fitted parameters of posterior particle {int(post.draw([seed])[0]) + 1} "
-                     f"of {len(post)}")  # fmt: skip
+            drawn = (
+                f"fitted parameters of posterior particle {int(post.draw([seed])[0])} "
+                f"of {len(post)}"
+            )  # fmt: skip  (numbered from 0, as run --posterior says)
         serving.check_run(scn)  # a page run (and a link's week) stays within the page's budget
         return cls(scn, seed, values, source, drawn)
 
@@ -447,7 +449,9 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
     serving.check_request(sim.scenario, n)
     # fair serving: budget, short kernel slices, a queue
     with serving.heavy(session, serving.request_bytes(sim.scenario, n)):
-        res = serving.page_ensemble(sim.scenario, n, sim.seed, posterior=post)
+        res = serving.page_ensemble(
+            sim.scenario, n, sim.seed, posterior=post, keep=list(sim.values)
+        )
     steps = res.steps
     date_of = sim.model.structure.date_of
     final = res.final

@@ -335,7 +335,7 @@ _KNOWN = (
 
 def _whole(name: str, raw: str, lo: int, hi: int | None = None) -> int:
     raw = raw.strip()
-    if not raw.isdigit() or int(raw) < lo or (hi is not None and int(raw) > hi):
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < lo or (hi is not None and int(raw) > hi):
         span = f"from {lo} to {hi}" if hi is not None else f">= {lo}"
         raise ValueError(f"link parameter {name} must be a whole number {span}, not {raw!r}")
     return int(raw)

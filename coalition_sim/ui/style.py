@@ -8,6 +8,8 @@ live in one place.
 from __future__ import annotations
 
 import re
+import textwrap
+from collections.abc import Sequence
 from html import escape
 
 __all__ = ["CSS", "chart", "file_name", "svg_file"]
@@ -147,6 +149,42 @@ def chart(svg: str, name: str) -> str:
     )
 
 
-def svg_file(markup: str) -> str:
-    """An SVG view as a stand-alone file (XML declaration, trailing newline)."""
+def svg_file(markup: str, caption: str = "", legend: Sequence[tuple[str, str, str]] = ()) -> str:
+    """An SVG view as a stand-alone file (XML declaration, trailing newline). With
+    ``caption`` (the inputs it shows, in words) and ``legend`` ((colour, dash, label) per
+    line), both are drawn under the chart, so the file says what it is away from the page
+    (the page's own legend and caption are HTML beside the chart)."""
+    if caption or legend:
+        markup = framed_svg(markup, caption, legend)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + markup + "\n"
+
+
+def framed_svg(markup: str, caption: str, legend: Sequence[tuple[str, str, str]] = ()) -> str:
+    """``markup`` (an ``<svg>`` with a viewBox) with legend rows and caption lines below it."""
+    m = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', markup)
+    w, h = (float(m.group(1)), float(m.group(2))) if m else (800.0, 400.0)
+    rows, y = [], h + 18.0
+    x = 8.0
+    for colour, dash, label in legend:
+        width = 34 + 6.5 * len(label)
+        if x + width > w:
+            x, y = 8.0, y + 18.0
+        stroke = f' stroke-dasharray="{dash}"' if dash else ""
+        rows.append(
+            f'<line x1="{x:g}" y1="{y - 4:g}" x2="{x + 22:g}" y2="{y - 4:g}" stroke="{colour}" '
+            f'stroke-width="3"{stroke}/><text x="{x + 28:g}" y="{y:g}" font-size="12" '
+            f'fill="#1b2631">{escape(label)}</text>'
+        )
+        x += width
+    if legend:
+        y += 20.0
+    for line in textwrap.wrap(caption, max(40, int(w / 6.6))):
+        rows.append(f'<text x="8" y="{y:g}" font-size="12" fill="#4d5656">{escape(line)}</text>')
+        y += 16.0
+    total = y + 4.0
+    inner = re.sub(r"^<svg", f'<svg x="0" y="0" width="{w:g}" height="{h:g}"', markup, count=1)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {total:g}" '
+        f'width="{w:g}" height="{total:g}" font-family="sans-serif">'
+        f'<rect width="100%" height="100%" fill="#fff"/>{inner}{"".join(rows)}</svg>'
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..abm.model import CoalitionModel
@@ -33,6 +33,8 @@ __all__ = [
     "actor_dash",
     "commitment_colour",
     "commitment_word",
+    "graph_legend_rows",
+    "series_legend_rows",
     "svg_style",
 ]
 
@@ -215,3 +217,23 @@ class History:
         commitment = model.state.commitment[0]
         for k, a in enumerate(self.actors):
             self.commitment[a].append(float(commitment[k]))
+
+
+def series_legend_rows(model: Any, history: Any) -> list[tuple[str, str, str]]:
+    """(colour, dash, label) of every line of the time series (``views.series_svg``), for
+    exported charts: each actor's commitment (DPRK: defiance), then the coalition metrics."""
+    rows = []
+    for a in history.actors:
+        node = model.graph.nodes[a]
+        word = commitment_word(str(node["role"]))
+        rows.append(
+            (actor_colour(a, history.actors), actor_dash(a, history.actors),
+             f"{node['name']} ({word})")
+        )  # fmt: skip
+    rows += [(colour, dash, label) for colour, label, dash in METRIC_STYLE.values()]
+    return rows
+
+
+def graph_legend_rows() -> list[tuple[str, str, str]]:
+    """(colour, dash, label) of every tie type of the alliance graph, for exported charts."""
+    return [(colour, dash, label) for colour, dash, label in TIE_STYLE.values()]

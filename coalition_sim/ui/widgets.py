@@ -220,11 +220,40 @@ module.exports = {
       const text = new XMLSerializer().serializeToString(copy);
       const img = new Image();
       img.onload = () => {
+        // the legend and the caption (what the chart shows) under it, as the SVG download has
+        const m = document.createElement('canvas').getContext('2d');
+        m.font = '12px sans-serif';
+        let x = 8, y = h + 18;
+        const items = [];
+        for (const [colour, dash, label] of (this.legend || [])) {
+          const width = 46 + m.measureText(label).width;
+          if (x + width > w) { x = 8; y += 18; }
+          items.push([x, y, colour, dash, label]); x += width;
+        }
+        if (items.length) y += 20;
+        const lines = [];
+        let line = '';
+        for (const word of (this.caption || '').split(' ')) {
+          const t = line ? line + ' ' + word : word;
+          if (line && m.measureText(t).width > w - 16) { lines.push(line); line = word; }
+          else line = t;
+        }
+        if (line) lines.push(line);
+        const total = (items.length || lines.length) ? y + 16 * lines.length + 4 : h;
         const c = document.createElement('canvas');
-        c.width = 2 * w; c.height = 2 * h;
+        c.width = 2 * w; c.height = 2 * Math.ceil(total);
         const g = c.getContext('2d');
         g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height);
-        g.drawImage(img, 0, 0, c.width, c.height);
+        g.drawImage(img, 0, 0, 2 * w, 2 * h);
+        g.scale(2, 2); g.font = '12px sans-serif';
+        for (const [lx, ly, colour, dash, label] of items) {
+          g.strokeStyle = colour; g.lineWidth = 3;
+          g.setLineDash(dash ? dash.split(/[ ,]+/).map(Number) : []);
+          g.beginPath(); g.moveTo(lx, ly - 4); g.lineTo(lx + 22, ly - 4); g.stroke();
+          g.setLineDash([]); g.fillStyle = '#1b2631'; g.fillText(label, lx + 28, ly);
+        }
+        g.fillStyle = '#4d5656';
+        for (const l of lines) { g.fillText(l, 8, y); y += 16; }
         c.toBlob(b => {
           const a = document.createElement('a');
           a.href = URL.createObjectURL(b); a.download = this.filename;
@@ -241,6 +270,10 @@ module.exports = {
     svg_id = traitlets.Unicode("").tag(sync=True)
     filename = traitlets.Unicode("chart.png").tag(sync=True)
     label = traitlets.Unicode("Chart (PNG)").tag(sync=True)
+    #: the inputs the chart shows, in words, drawn under it (``style.svg_file`` does the same)
+    caption = traitlets.Unicode("").tag(sync=True)
+    #: [colour, dash, label] per line of the chart, drawn under it as its legend
+    legend: traitlets.List[list[str]] = traitlets.List([]).tag(sync=True)
     button_class = traitlets.Unicode("cs-png v-btn v-btn--outlined").tag(sync=True)
 
 
