@@ -283,8 +283,14 @@ def test_the_held_out_record_is_checked_like_the_targets(tmp_path: Path) -> None
         load_targets(bad, holdout=True)
     prior = '\n[[priors]]\nname = "params.target.strategic_logit0"\nlow = -9.0\nhigh = -5.0\n'
     bad.write_text(text + prior, encoding="utf-8")
-    with pytest.raises(ConfigError, match="priors"):  # a held-out record is never fitted
+    with pytest.raises(ConfigError, match="never fitted: it may not have"):
         load_targets(bad, holdout=True)
+    from coalition_sim.validation.holdout import holdout_targets
+
+    bad.write_text(text.replace('name = "conventional_2014"', 'name = "conventional_2016"'),
+                   encoding="utf-8")  # fmt: skip
+    with pytest.raises(ConfigError, match="a calibration statistic has that name"):
+        holdout_targets(load_targets(TARGETS), bad)
 
 
 def test_validate_holdout_prints_both_windows_and_refuses_out(capsys, tmp_path: Path) -> None:
