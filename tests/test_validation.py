@@ -283,8 +283,14 @@ def test_the_held_out_record_is_checked_like_the_targets(tmp_path: Path) -> None
         load_targets(bad, holdout=True)
     prior = '\n[[priors]]\nname = "params.target.strategic_logit0"\nlow = -9.0\nhigh = -5.0\n'
     bad.write_text(text + prior, encoding="utf-8")
-    with pytest.raises(ConfigError, match="priors"):  # a held-out record is never fitted
+    with pytest.raises(ConfigError, match="never fitted: it may not have"):
         load_targets(bad, holdout=True)
+    from coalition_sim.validation.holdout import holdout_targets
+
+    bad.write_text(text.replace('name = "conventional_2014"', 'name = "conventional_2016"'),
+                   encoding="utf-8")  # fmt: skip
+    with pytest.raises(ConfigError, match="a calibration statistic has that name"):
+        holdout_targets(load_targets(TARGETS), bad)
 
 
 def test_validate_holdout_prints_both_windows_and_refuses_out(capsys, tmp_path: Path) -> None:
@@ -296,3 +302,18 @@ def test_validate_holdout_prints_both_windows_and_refuses_out(capsys, tmp_path: 
     assert not (tmp_path / "x").exists()
     assert main(["validate", "holdout", "--holdout", str(tmp_path / "none.toml")]) == 2
     assert "none.toml" in capsys.readouterr().err
+
+
+def test_the_whole_report_at_the_tiny_size_has_its_held_out_section(tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    assert main(["validate", "--size", "tiny", "--out", str(out), "--quiet"]) == 0
+    text = (out / "README.md").read_text(encoding="utf-8")
+    for heading in ("## Scores and skill on the record (in sample)",
+                    "## Held-out windows (never fitted)", "### Mechanisms out of the window",
+                    "## Known misses"):  # fmt: skip
+        assert heading in text, heading
+    import json
+
+    data = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert [w["label"] for w in data["holdout"]["windows"]] == ["2013-2015", "2019-2020"]
+    assert "mode_switching" in data["holdout"]["ablations"]

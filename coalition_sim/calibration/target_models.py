@@ -304,8 +304,17 @@ class HoldoutFile(TargetFile):
     scenarios and statistics, scored by ``validate holdout`` and never fitted, so it lists no
     priors, fixed parameters or fit settings."""
 
-    priors: list[PriorEntry] = Field(default_factory=list, max_length=0)
-    fixed: list[FixedEntry] = Field(default_factory=list, max_length=0)
+    priors: list[PriorEntry] = Field(default_factory=list)
+    fixed: list[FixedEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _never_fitted(self) -> HoldoutFile:
+        if self.priors or self.fixed:
+            raise ValueError(
+                "a held-out record is never fitted: it may not have [[priors]] or [[fixed]] "
+                "(those belong in configs/calibration/targets.toml)"
+            )
+        return self
 
 
 @dataclass(frozen=True)

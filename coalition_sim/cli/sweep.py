@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     sw.add_argument(
         "--chunk-size", type=positive_int, metavar="N",
-        help="runs per chunk (default: about 1/64 of the sweep, 2000..20000)",
+        help="runs per chunk (default: about 1/64 of the sweep, 2000..20000, fewer when "
+        "long trajectories are kept: at most 20 M trajectory cells a chunk)",
     )  # fmt: skip
     sw.add_argument(
         "--posterior", type=input_path, metavar="FILE",

@@ -101,6 +101,8 @@ def print_scores(ev: Any) -> None:
     bases = [n for n in names if n in BASELINES]
     cols = models + bases
     head = f"{'statistic':<26} {'group':<10} {'obs':>6} " + " ".join(f"{c:>11}" for c in cols)
+    print("scores, lower is better: CRPS in the statistic's unit (counts, weeks), log score for "
+          "yes/no facts; obs = the record")  # fmt: skip
     print(head)
     for st in ev.statistics:
         cells = []
@@ -149,7 +151,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.part == "holdout":
         from ..validation.holdout import run_holdout
 
-        ho = run_holdout(targets, post, _holdout_path(args), draws, args.seed + 3000, say)
+        ho = run_holdout(targets, post, _holdout_path(args), draws, args.seed + 3000,
+                         lambda m: say(m.replace("scores: ", "holdout: ", 1)))  # fmt: skip
         for w in ho.windows:
             print(f"held-out window {w.label} (start '{w.scenario}'; baselines from "
                   f"{', '.join(map(str, ho.fitting_years))})")  # fmt: skip

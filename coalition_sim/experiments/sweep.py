@@ -394,8 +394,9 @@ def _part(c: int) -> str:
     return f"part-{c:06d}.parquet"
 
 
-#: Trajectory cells (run x kept week x variable) a default chunk holds at most: about 160 MB
-#: of float64 in the worker, and as much again while its table is written.
+#: Trajectory cells (run x kept week x variable) a default chunk holds at most: 160 MB of
+#: float64 as arrays; a worker peaked at about 1.1 GB resident at this cap (2,000 weeks kept
+#: every week, measured), against 2.8 GB per chunk without it.
 MAX_CHUNK_CELLS = 20_000_000
 
 

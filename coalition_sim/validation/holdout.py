@@ -24,6 +24,7 @@ from ..calibration.evaluate import Evaluation, evaluate, forecast_runs
 from ..calibration.scores import bootstrap_skill_difference, skill
 from ..calibration.targets import Targets, load_targets
 from ..engine.posterior import Posterior
+from ..scenario.loading import ConfigError
 
 __all__ = ["FORECASTERS", "Holdout", "Window", "holdout_targets", "run_holdout"]
 
@@ -71,10 +72,21 @@ def holdout_targets(calibration: Targets, path: str | Path) -> tuple[Targets, Ta
     ho = load_targets(path, holdout=True)
     clash = set(ho.scenarios) & set(calibration.scenarios)
     if clash:
-        from ..scenario.loading import ConfigError
-
         raise ConfigError(f"{path}: scenarios: {sorted(clash)} are calibration starts; a "
                           "held-out window needs a start of its own")  # fmt: skip
+    fitting = sorted({st.year for st in calibration.statistics})
+    names = {st.name for st in calibration.statistics}
+    for st in ho.statistics:
+        if st.year in fitting:
+            raise ConfigError(
+                f"{path}: statistic '{st.name}': year {st.year} is a fitting year "
+                f"({fitting[0]}-{fitting[-1]}); a held-out statistic must lie outside them"
+            )
+        if st.name in names:
+            raise ConfigError(
+                f"{path}: statistic '{st.name}': a calibration statistic has that name; "
+                "give the held-out one its own"
+            )
     runs = dataclasses.replace(
         calibration, path=ho.path, name=ho.name, record=ho.record, scenarios=ho.scenarios,
         scenario_paths=ho.scenario_paths, statistics=ho.statistics,

@@ -303,6 +303,30 @@ def _ablation_lines(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _unscaled_line(ev: Evaluation) -> str:
+    """The same skill on the plain sums of scores (no division by the statistics' scales,
+    which weigh a miss on a large count less): the two readings side by side."""
+
+    def plain(name: str) -> float:
+        names = {s.name for s in ev.statistics}
+        return sum(r.score for r in ev.rows if r.forecaster == name and r.name in names)
+
+    def base(st_name: str) -> float:
+        rows = [r for r in ev.rows if r.name == st_name]
+        fc = next((r for r in rows if r.forecaster == "base_rate"), None) or next(
+            (r for r in rows if r.forecaster == "climatology"), None
+        )
+        return fc.score if fc is not None else 0.0
+
+    model = plain("posterior")
+    clim = sum(base(s.name) for s in ev.statistics)
+    sk = 1.0 - model / clim if clim > 0 else float("nan")
+    return (f"Unscaled (plain sums of the scores below, every statistic in its own unit): "
+            f"posterior {model:.2f} vs climatology {clim:.2f}, skill {_f(sk)}. The tables "
+            "above divide each count's CRPS by sqrt(max(observed, 1)), as the fit's distance "
+            "does, which weighs a miss on a large count less.")  # fmt: skip
+
+
 def _holdout_lines(ho: Holdout | None) -> list[str]:
     """The held-out section: skill and per-statistic scores, window by window."""
     if ho is None:
@@ -319,7 +343,7 @@ def _holdout_lines(ho: Holdout | None) -> list[str]:
     for w in ho.windows:
         L += [f"### {w.label} (start `{w.scenario}`)", "",
               *_skill_table(w.evaluation, ["posterior", "prior", "calibrated", "defaults"]),
-              "", *_score_table(w.evaluation), ""]  # fmt: skip
+              "", _unscaled_line(w.evaluation), "", *_score_table(w.evaluation), ""]  # fmt: skip
     if ho.ablations:
         labels = [w.label for w in ho.windows]
         L += ["### Mechanisms out of the window", "",
@@ -364,7 +388,8 @@ def _misses(res: dict[str, Any]) -> list[str]:
         neg = [g for g, v in sk.items() if v["statistics"] and v["baseline"] > 0
                and v["skill"] <= 0]  # fmt: skip
         if neg:
-            out.append(f"Held-out {f.year}: no skill over climatology/base rates in "
+            out.append(f"Cross-validation fold {f.year} (fitted on the other two years): no "
+                       "skill over climatology/base rates in "
                        f"{', '.join(neg)}.")  # fmt: skip
     ho: Holdout | None = res["_"].get("holdout")
     for w in ho.windows if ho is not None else []:
@@ -375,6 +400,28 @@ def _misses(res: dict[str, Any]) -> list[str]:
         if neg:
             out.append(f"Held-out window {w.label} (never fitted): no skill over the "
                        f"fitting years' climatology in {', '.join(neg)}.")  # fmt: skip
+        rows = w.evaluation.rows
+        worse = [f"{r.name} ({r.score:.2f} vs {b.score:.2f})" for r in rows
+                 if r.forecaster == "posterior"
+                 and (b := next((x for x in rows if x.name == r.name
+                                 and x.forecaster in ("climatology", "base_rate")), None))
+                 and b.score < r.score]  # fmt: skip
+        if worse:
+            out.append(f"Held-out window {w.label}: the posterior scores worse than the "
+                       f"fitting years' climatology on {len(worse)} of "
+                       f"{len(w.evaluation.statistics)} statistics: {', '.join(worse)}.")  # fmt: skip
+        total = {m: w.evaluation.skill.get(m, {}).get("climatology", {}).get("total", {})
+                 for m in ("posterior", "prior", "defaults")}  # fmt: skip
+        better = [
+            m
+            for m in ("prior", "defaults")
+            if total[m].get("model", 1e300) < total["posterior"].get("model", -1e300)
+        ]
+        if better:
+            out.append(f"Held-out window {w.label}: the fit does not improve the forecast; "
+                       f"the {' and the '.join(better)} predictive score(s) better in total "
+                       f"({', '.join(f'{m} {total[m]['model']:.2f}' for m in better)} vs "
+                       f"posterior {total['posterior']['model']:.2f}).")  # fmt: skip
     if ho is not None and ho.ablations:
         worse = [f"{name} ({x}: {v[0]:+.2f} [{v[1]:+.2f}, {v[2]:+.2f}])"
                  for name, d in ho.ablations.items() for x, v in d.items() if v[2] < 0]  # fmt: skip
