@@ -365,14 +365,25 @@ def _holdout_lines(ho: Holdout | None) -> list[str]:
     return L
 
 
+def _worse_than_climatology(rows: list[Any]) -> list[tuple[Any, Any]]:
+    """(posterior row, baseline row) of every statistic the posterior scores worse than its
+    naive baseline (climatology; facts: the base rate)."""
+    out = []
+    for r in rows:
+        if r.forecaster != "posterior":
+            continue
+        b = next((x for x in rows if x.name == r.name
+                  and x.forecaster in ("climatology", "base_rate")), None)  # fmt: skip
+        if b is not None and b.score < r.score:
+            out.append((r, b))
+    return out
+
+
 def _misses(res: dict[str, Any]) -> list[str]:
     """Known misses, in plain words, from the numbers above."""
     ev: Evaluation = res["_"]["evaluation"]
     out = []
-    worse = [r.name for r in ev.rows if r.forecaster == "posterior"
-             and (b := next((x for x in ev.rows if x.name == r.name
-                             and x.forecaster in ("climatology", "base_rate")), None))
-             and b.score < r.score]  # fmt: skip
+    worse = [r.name for r, _ in _worse_than_climatology(ev.rows)]
     if worse:
         out.append(f"On the record, the posterior predictive scores worse than the naive "
                    f"climatology on {len(worse)} of {len(ev.statistics)} statistics: "
@@ -400,12 +411,8 @@ def _misses(res: dict[str, Any]) -> list[str]:
         if neg:
             out.append(f"Held-out window {w.label} (never fitted): no skill over the "
                        f"fitting years' climatology in {', '.join(neg)}.")  # fmt: skip
-        rows = w.evaluation.rows
-        worse = [f"{r.name} ({r.score:.2f} vs {b.score:.2f})" for r in rows
-                 if r.forecaster == "posterior"
-                 and (b := next((x for x in rows if x.name == r.name
-                                 and x.forecaster in ("climatology", "base_rate")), None))
-                 and b.score < r.score]  # fmt: skip
+        worse = [f"{r.name} ({r.score:.2f} vs {b.score:.2f})"
+                 for r, b in _worse_than_climatology(w.evaluation.rows)]  # fmt: skip
         if worse:
             out.append(f"Held-out window {w.label}: the posterior scores worse than the "
                        f"fitting years' climatology on {len(worse)} of "
