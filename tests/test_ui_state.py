@@ -86,6 +86,11 @@ def test_the_posterior_switch_gives_the_run_on_screen_the_draw_of_run_posterior(
     args = ["run", "--config", "summit_2018", "--seed", "20180524", "--steps", "20"]
     assert cli.main([*args, "--posterior", post, "--out", str(out), "--no-plot"]) == 0
     assert (out / "trajectory.csv").read_bytes() == trajectory_csv(sim.model).encode()
+    import json
+
+    drawn = json.loads((out / "summary.json").read_text())["provenance"]["posterior"]
+    assert f"particle {drawn['particle']} of {drawn['particles']}" in sim.label  # one numbering
+    assert len(drawn["sha256"]) == 64 and drawn["model_fingerprint"]
     fitted = "params.target.strategic_logit0"
     mine = Sim.build("summit_2018", {fitted: -9.0}, 20180524, posterior=True)
     assert mine.scenario.params.target.strategic_logit0 == -9.0

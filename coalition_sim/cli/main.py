@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import sys
 import time
@@ -138,7 +139,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         post = load_posterior(args.posterior)
         # a --set of a fitted parameter wins over the draw, as in ensembles and the page
         scn = post.scenario_for(scn, seed, keep=[o.partition("=")[0] for o in args.overrides])
-        print(f"posterior: particle {int(post.draw([seed])[0])} of {len(post)} for seed {seed}")
+        particle = int(post.draw([seed])[0])
+        print(f"posterior: particle {particle} of {len(post)} for seed {seed}")
+        drawn = {  # the run's provenance says which draw of which posterior it ran
+            "particle": particle, "particles": len(post),
+            "sha256": hashlib.sha256(Path(args.posterior).read_bytes()).hexdigest(),
+            "model_fingerprint": post.meta.get("model_fingerprint"),
+        }  # fmt: skip
     out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides)
     # an explicit --out holding a result needs --overwrite; the default folder may be
     # refreshed by the identical run (same resolved scenario and seed: same outputs)
@@ -149,6 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         model = CoalitionModel(scn, rng=seed).run()
         wall = time.perf_counter() - start
         prov = provenance(out=out, scenario=scn, started=started, argv=args.argv)
+        if args.posterior is not None:
+            prov["posterior"] = drawn
         written = write_outputs(model, stage.tmp, plot=not args.no_plot, provenance=prov)
     written = [stage.out / p.name for p in written]
     print(human_summary(model.summary(), wall, written))
