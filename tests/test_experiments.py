@@ -163,6 +163,12 @@ def test_compare_cli_writes_effects_and_forest(tmp_path, capsys) -> None:
     table = pd.read_csv(out / "effects.csv")
     assert set(table["policy"]) == {"closed"} and len(table) > 10
     assert "effects vs 'base'" in capsys.readouterr().out
+    import json
+
+    prov = json.loads((out / "provenance.json").read_text())  # what the effects are of
+    assert prov["compare"]["seed"] == 20180524 and prov["compare"]["replicates"] == 50
+    assert prov["compare"]["policies"]["closed"] and prov["scenario_sha256"]
+    assert "compare" in prov["command"] and prov["compare"]["posterior"] is None
 
 
 @pytest.mark.parametrize(

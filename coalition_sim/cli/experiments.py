@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Run two or more policies on common random numbers and report every outcome's "
             "paired effect against the first policy with a 95% interval (Newcombe for yes/no "
-            "outcomes, paired bootstrap for means); writes effects.csv and forest.png."
+            "outcomes, paired bootstrap for means); writes effects.csv, forest.png and provenance.json."
         ),
     )
     cp.add_argument(
@@ -265,8 +265,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int:
+    import hashlib
+    import json
+
     from ..experiments.compare import compare, forest_plot
     from ..experiments.robustness import robustness_table
+    from ..scenario.provenance import provenance
 
     res = compare(
         args.policy, base, replicates=args.replicates, seed=args.seed, steps=args.steps,
@@ -275,7 +279,19 @@ def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int
     out = stage.tmp
     res.table.to_csv(out / "effects.csv", index=False)
     forest_plot(res.table, out / "forest.png")
-    written = ["effects.csv", "forest.png"]
+    # what the effects are of: the command, the resolved base scenario, seed and arms
+    prov = provenance(out=stage.out, scenario=base, argv=getattr(args, "argv", None))
+    prov["compare"] = {
+        "seed": res.seed, "replicates": res.replicates, "futures": len(res.futures),
+        "reference": res.reference, "common": {k: str(v) for k, v in common.items()},
+        "policies": {p.name: p.describe() for p in res.policies},
+        "posterior": None if args.posterior is None else {
+            "file": str(args.posterior),
+            "sha256": hashlib.sha256(Path(args.posterior).read_bytes()).hexdigest(),
+        },
+    }  # fmt: skip
+    (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
+    written = ["effects.csv", "forest.png", "provenance.json"]
     rob = None
     if len(res.futures) > 1:
         res.futures.to_csv(out / "futures.csv", index_label="future")
