@@ -265,9 +265,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int:
-    import hashlib
     import json
 
+    from ..engine.posterior import file_digest
     from ..experiments.compare import compare, forest_plot
     from ..experiments.robustness import robustness_table
     from ..scenario.provenance import provenance
@@ -287,7 +287,7 @@ def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int
         "policies": {p.name: p.describe() for p in res.policies},
         "posterior": None if args.posterior is None else {
             "file": str(args.posterior),
-            "sha256": hashlib.sha256(Path(args.posterior).read_bytes()).hexdigest(),
+            "sha256": file_digest(args.posterior),
         },
     }  # fmt: skip
     (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")

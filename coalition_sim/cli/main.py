@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import os
 import sys
 import time
@@ -134,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scn = _load(args.config, overrides)
     seed = scn.seed if args.seed is None else args.seed
     if args.posterior is not None:
-        from ..engine.posterior import load_posterior
+        from ..engine.posterior import file_digest, load_posterior
 
         post = load_posterior(args.posterior)
         # a --set of a fitted parameter wins over the draw, as in ensembles and the page
@@ -143,7 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"posterior: particle {particle} of {len(post)} for seed {seed}")
         drawn = {  # the run's provenance says which draw of which posterior it ran
             "particle": particle, "particles": len(post),
-            "sha256": hashlib.sha256(Path(args.posterior).read_bytes()).hexdigest(),
+            "sha256": file_digest(args.posterior),
             "model_fingerprint": post.meta.get("model_fingerprint"),
         }  # fmt: skip
     out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides)

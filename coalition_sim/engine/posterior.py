@@ -41,6 +41,8 @@ __all__ = [
     "META_KEY",
     "Posterior",
     "draw_indices",
+    "file_digest",
+    "kept_names",
     "load_posterior",
     "model_fingerprint",
     "save_posterior",
@@ -116,7 +118,7 @@ class Posterior:
         are left alone: the posterior fills in only what the caller did not choose."""
         self.check(ens.specs, f"scenario '{ens.scenario.name}'")
         idx = self.draw(np.asarray(seeds, dtype=np.uint64))
-        kept = {canonical_name(k, ens.specs) for k in keep}
+        kept = kept_names(keep, ens.specs)
         p.own_rows()  # every row gets its own draw
         for k, name in enumerate(self.names):
             spec = ens.specs[canonical_name(name, ens.specs)]
@@ -136,16 +138,28 @@ class Posterior:
         scenario's value, as :meth:`apply` keeps them: what the user set wins."""
         specs = Ensemble(scn).specs
         self.check(specs, f"scenario '{scn.name}'")
-        kept = set()
-        for k in keep:
-            try:
-                kept.add(canonical_name(k, specs))
-            except ConfigError:  # not a parameter (``steps``, a seed): nothing to keep
-                continue
+        kept = kept_names(keep, specs)
         i = int(self.draw([seed])[0])
         values = {n: float(self.values[i, k]) for k, n in enumerate(self.names)
                   if canonical_name(n, specs) not in kept}  # fmt: skip
         return with_values(scn, values)
+
+
+def kept_names(keep: Sequence[str], specs: Mapping[str, ParamSpec]) -> set[str]:
+    """The canonical names of the parameters among ``keep`` (the caller's own values, which
+    win over the draws); keys that are not parameters (``steps``) have nothing drawn to keep."""
+    kept = set()
+    for k in keep:
+        try:
+            kept.add(canonical_name(str(k), specs))
+        except ConfigError:
+            continue
+    return kept
+
+
+def file_digest(path: str | Path) -> str:
+    """sha256 of a posterior file's bytes: which posterior a run drew from (provenance)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _version() -> str:

@@ -312,11 +312,11 @@ def compare(
     rep_idx = np.tile(np.arange(replicates), n_fut)
     seeds = run_seeds(seed, fut_idx, rep_idx)
     drawn = _posterior_draws(posterior, base_engine, seeds)
-    for k in common or {}:  # a value set for every arm (--set) wins over the draws
-        try:
-            drawn.pop(canonical_name(str(k), base_engine.specs), None)
-        except ConfigError:  # not a parameter (steps): nothing drawn to give way
-            continue
+    if drawn and common:  # a value set for every arm (--set) wins over the draws
+        from ..engine.posterior import kept_names
+
+        for name in kept_names(list(common), base_engine.specs):
+            drawn.pop(name, None)
 
     # Arms on the base scenario run as one stacked block (row-independent engine: the same
     # numbers as one run per arm, with half the per-week numpy overhead for two arms);

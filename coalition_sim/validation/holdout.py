@@ -20,16 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..calibration.evaluate import Evaluation, evaluate, forecast_runs
+from ..calibration.evaluate import FORECASTERS, Evaluation, evaluate, forecast_runs
 from ..calibration.scores import bootstrap_skill_difference, skill
 from ..calibration.targets import Targets, load_targets
 from ..engine.posterior import Posterior
 from ..scenario.loading import ConfigError
 
-__all__ = ["FORECASTERS", "Holdout", "Window", "holdout_targets", "run_holdout"]
-
-#: The forecasters scored out of sample (as in sample).
-FORECASTERS = ("posterior", "prior", "calibrated", "defaults")
+__all__ = ["Holdout", "Window", "holdout_targets", "run_holdout"]
 
 
 @dataclass(frozen=True)
@@ -135,7 +132,7 @@ def run_holdout(
         windows.append(Window(key, _label(runs, key), part))
     changes: dict[str, dict[str, tuple[float, float, float]]] = {}
     if ablations:
-        full = forecast_runs(runs, "posterior", draws, seed, post)
+        full = ev.runs["posterior"]  # the same runs and draws the scores above used
         for ab in ablations:
             say(f"holdout: ablation {ab.name}")
             off = forecast_runs(runs, "posterior", draws, seed, post, overrides=ab.set)
