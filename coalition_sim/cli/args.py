@@ -34,7 +34,7 @@ MAX_ROWS = 10_000_000
 
 def _ascii_digits(text: str) -> None:
     """Counts are typed in ASCII digits: Python's ``int`` also reads other scripts' digits
-    ('５', '٣'), which a ``--set`` value or a page field refuses; the command line does too."""
+    (a full-width 5, an Arabic-Indic 3), which a ``--set`` value or a page field refuses; the command line does too."""
     if not text.isascii():
         raise argparse.ArgumentTypeError(f"expected a whole number in digits 0-9, got {text!r}")
 
