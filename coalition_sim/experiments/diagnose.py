@@ -28,7 +28,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -359,7 +359,8 @@ def markdown(
         ]
         for r in history.figures.itertuples():
             met = ("yes" if r.ok else "**no**") if r.target else ""
-            value = f"{r.value:.0f}" if float(r.value).is_integer() else f"{r.value:.3f}"
+            v = float(cast(float, r.value))
+            value = f"{v:.0f}" if v.is_integer() else f"{v:.3f}"  # a count is a count
             out.append(f"| {r.figure} | {value} | {r.target} | {met} |")
         out.append("")
     for run in runs:
