@@ -236,7 +236,8 @@ def test_a_parameter_that_is_not_the_pages_is_ignored_with_a_note_and_the_rest_k
     sim, msg = _initial(NAMES, "scenario=baseline&seed=5&" + many)
     assert sim.seed == 5 and "and 497 more are not the page's" in msg and len(msg) < 300
     sim, msg = _initial(NAMES, "scenario=summit_2018&seed=xyz")  # one full stop, not two
-    assert msg.startswith("The link was refused") and ".." not in msg, msg
+    assert msg.startswith("Part of the link was refused: seed") and ".." not in msg, msg
+    assert sim.source == "summit_2018"  # the rest of the link is kept
 
 
 def test_the_seed_is_not_a_key_value_override():
