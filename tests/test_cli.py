@@ -303,3 +303,48 @@ def test_run_py_subprocess_bad_config(tmp_path, write_scenario):
     assert "Traceback" not in proc.stderr
     assert "steps" in lines[0]
     assert not (tmp_path / "x").exists()
+
+
+def test_an_output_folder_takes_the_umask_like_any_other(tmp_path: Path) -> None:
+    """run, compare and diagnose stage their folder with mkdtemp (mode 0700); the folder they
+    leave must have the umask's permissions, as those of signatures and sweep do."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "r"
+        argv = ["run", "--config", str(ROOT / "configs" / "baseline.toml"), "--steps", "3"]
+        assert main([*argv, "--out", str(out), "--no-plot"]) == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o755
+        os.umask(0o077)
+        assert main([*argv, "--out", str(tmp_path / "p"), "--no-plot"]) == 0
+        assert stat.S_IMODE((tmp_path / "p").stat().st_mode) == 0o700
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needles"),
+    [
+        (["run", "--steps", "\uff15"], ("digits 0-9", "--steps")),  # a full-width 5
+        (["run", "--seed", "\u0663"], ("whole number", "--seed")),  # an Arabic-Indic 3
+        (["validate", "scores", "--draws", "1000000000"], ("--draws", "100,000")),
+        (["diagnose", "--replicates", "100000000", "--out", "d"], ("--replicates", "2,000,000")),
+        (["diagnose", "--replicates", "100000", "--years", "50", "--out", "d"],
+         ("--replicates x --years", "2,000,000", "100,000 x 50")),
+        (["signatures", "--draws", "3", "--out", "s"], ("--draws only applies with --posterior",)),
+    ],
+)  # fmt: skip
+def test_counts_are_ascii_bounded_and_only_where_they_apply(capsys, tmp_path, argv, needles):
+    """A count typed in another script's digits, one too large to hold in memory (a billion
+    predictive runs were killed by the kernel) or one the command would ignore is refused in
+    one line, before any work."""
+    assert_usage_error(capsys, argv, tmp_path, *needles)
+
+
+def test_a_scenario_file_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    cfg = tmp_path / "bom.toml"
+    cfg.write_bytes(b'\xef\xbb\xbfextends = "baseline"\nseed = 5\n')
+    assert main(["run", "--config", str(cfg), "--steps", "2", "--out", "o", "--no-plot"]) == 0
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["seed"] == 5

@@ -93,3 +93,32 @@ def test_wilson_bounds_at_none_and_all_are_exact():
     lo, hi = wilson_interval(np.array([0, 3, 10]), np.array([10, 10, 10]))
     assert lo[0] == 0.0 and hi[2] == 1.0 and 0 < lo[1] < 0.3 < hi[1] < 1
     assert all(np.isnan(wilson_interval(0, 0)))
+
+
+def test_bootstrap_draws_in_blocks_above_the_bound_and_as_before_below(monkeypatch):
+    """Below RESAMPLE_BLOCK the resamples are the one (n_boot, n) draw they always were; above
+    it they come in blocks from the same seeded generator (memory stays bounded for a
+    400,000-pair comparison), reproducibly and with the same interval to within its noise."""
+    from coalition_sim.experiments import paired
+
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0.3, 1.0, 400), rng.normal(0.0, 1.0, 400)
+    d = a - b
+    idx = np.random.default_rng(11).integers(0, d.size, size=(1000, d.size))
+    alpha = 1.0 - 0.95  # as paired._percentile
+    old = np.quantile(d[idx].mean(axis=1), [alpha / 2.0, 1.0 - alpha / 2.0])
+    whole = paired.paired_bootstrap(a, b, n_boot=1000, seed=11)
+    assert (whole.low, whole.high) == (float(old[0]), float(old[1]))  # unchanged below the bound
+    monkeypatch.setattr(paired, "RESAMPLE_BLOCK", 4_000)  # 10 resamples a block
+    blocked = paired.paired_bootstrap(a, b, n_boot=1000, seed=11)
+    assert blocked == paired.paired_bootstrap(a, b, n_boot=1000, seed=11)
+    assert blocked.estimate == whole.estimate
+    se = d.std() / np.sqrt(d.size)
+    assert abs(blocked.low - whole.low) < 0.3 * se and abs(blocked.high - whole.high) < 0.3 * se
+    num, den = rng.integers(0, 3, 400).astype(float), rng.integers(1, 4, 400).astype(float)
+    r1 = paired.bootstrap_ratio(num, den, n_boot=1000, seed=5)
+    monkeypatch.setattr(paired, "RESAMPLE_BLOCK", 1_000)  # a block smaller than one resample
+    r2 = paired.bootstrap_ratio(num, den, n_boot=1000, seed=5)
+    assert (
+        r2.estimate == r1.estimate and abs(r2.low - r1.low) < 0.02 and abs(r2.high - r1.high) < 0.02
+    )

@@ -8,6 +8,7 @@ import dataclasses
 import itertools
 import json
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -309,7 +310,9 @@ def test_posterior_draws_are_keyed_by_seed_and_follow_the_weights(tmp_path: Path
     assert draw_indices(np.array([0.0, 1.0]), [1, 2, 3]).tolist() == [1, 1, 1]
 
 
-BAD_POSTERIORS = ["not parquet", "no metadata", "other model", "unknown name", "bad weights"]
+BAD_POSTERIORS = [
+    "not parquet", "no metadata", "other model", "unknown name", "bad weights", "changed byte",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("case", BAD_POSTERIORS)
@@ -326,6 +329,13 @@ def test_bad_posterior_files_fail_in_one_line(capsys, tmp_path: Path, case: str)
     elif case == "other model":
         save_posterior(f, names, vals, w, {"model_fingerprint": "0000"})
         needle = "fitted on another model"
+    elif case == "changed byte":  # one stored value's byte flipped: the page checksum says so
+        save_posterior(f, names, np.array([[2.0, 3.2512345]]), w, meta)
+        raw = bytearray(f.read_bytes())
+        at = raw.find(struct.pack("<d", 3.2512345))  # its first copy: the data page (zstd
+        raw[at] ^= 0x01  # keeps 8 bytes as they are); without the checksum: 3.2512345000000002
+        f.write_bytes(bytes(raw))
+        needle = "CRC checksum verification failed"
     elif case == "unknown name":
         save_posterior(f, ["params.target.no_such_thing"], np.array([[1.0]]), w, meta)
         needle = "unknown parameter"

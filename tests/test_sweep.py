@@ -208,6 +208,31 @@ def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) ->
 
 
 @pytest.mark.slow
+def test_ctrl_c_says_what_is_kept_and_that_the_same_command_resumes(tmp_path: Path) -> None:
+    text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 400")
+    spec = _spec(tmp_path, text)  # 2,400 runs in 24 chunks of 100
+    out = tmp_path / "stopped"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "sweep", str(spec), "--chunk-size", "100",
+         "--workers", "1", "--out", str(out)],
+        cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list((out / "runs").glob("part-*.parquet")):
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no chunk appeared within 60 s"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted: ") and "chunk file(s) written so far are kept" in last
+    assert str(out) in last and "the same command resumes" in last
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
 def test_dask_local_cluster_equals_the_local_run(
     reference: tuple[Path, Path], tmp_path: Path
 ) -> None:

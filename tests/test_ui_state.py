@@ -146,6 +146,24 @@ def test_exported_charts_carry_their_legend_and_inputs():
     assert svg_file("<svg/>") == '<?xml version="1.0" encoding="UTF-8"?>\n<svg/>\n'  # as before
 
 
+def test_exported_charts_say_how_to_read_their_marks():
+    """The time series' markers and lines, the fan's band and the bars' whiskers are
+    explained in the exported file, as the page explains them beside the chart."""
+    from coalition_sim.ui.controls import series_caption
+    from coalition_sim.ui.style import plain_text
+    from coalition_sim.ui.views import bars_caption_html, fan_caption_html
+
+    sim = Sim.build("muddling_2020", {}, 3)
+    sim.advance_to(4)
+    text = series_caption(sim)
+    assert text.startswith("coalition-sim: ") and "<" not in text
+    for words in ("US elections", "fracture threshold", "pandemic", "Symbols above"):
+        assert words in text, words
+    assert "5th to 95th percentile" in plain_text(fan_caption_html())
+    assert "95% Wilson score interval" in plain_text(bars_caption_html(40))
+    assert plain_text("<p a='1'>x &amp; y\n <b>z</b></p>") == "x & y z"
+
+
 def test_partial_run_export_is_a_prefix_of_the_full_run():
     sim = Sim.build("baseline", {}, 11)
     sim.advance_to(20)
@@ -218,7 +236,8 @@ def test_a_parameter_that_is_not_the_pages_is_ignored_with_a_note_and_the_rest_k
     sim, msg = _initial(NAMES, "scenario=baseline&seed=5&" + many)
     assert sim.seed == 5 and "and 497 more are not the page's" in msg and len(msg) < 300
     sim, msg = _initial(NAMES, "scenario=summit_2018&seed=xyz")  # one full stop, not two
-    assert msg.startswith("The link was refused") and ".." not in msg, msg
+    assert msg.startswith("Part of the link was refused: seed") and ".." not in msg, msg
+    assert sim.source == "summit_2018"  # the rest of the link is kept
 
 
 def test_the_seed_is_not_a_key_value_override():
@@ -238,14 +257,40 @@ def test_opening_a_link_reproduces_the_state_or_falls_back_with_a_message():
     twin.advance_to(17)
     assert trajectory_csv(twin.model) == trajectory_csv(sim.model)
     for query, message in (
-        ("scenario=baseline&set=params.fatigue.growth%3D9", "out of range"),
-        ("scenario=baseline&week=9999", "outside this scenario"),
-        ("scenario=baseline&set=params.nope.x%3D1", "unknown key"),
-        ("scenario=zzz", "unknown scenario"),
+        ("scenario=zzz&seed=5", "unknown scenario"),  # the scenario itself: the default
+        ("seed=abc", "whole number"),  # nothing left once the bad part is dropped
+        # two bad parts: no single one explains the refusal
+        ("scenario=summit_2018&seed=5&week=9999&set=params.fatigue.growth%3D9", "out of range"),
     ):
         sim, msg = _initial(NAMES, query)
         assert msg.startswith("The link was refused") and message in msg, msg
-        assert (sim.source, sim.values, sim.model.steps) == ("baseline", {}, 0)
+        assert (sim.source, sim.seed, sim.values, sim.model.steps) == ("baseline", 20180524, {}, 0)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("set=params.fatigue.growth%3D9", "out of range"),
+        ("week=9999", "outside this scenario"),
+        ("set=params.nope.x%3D1", "unknown key"),
+        ("n=99999999", "from 1 to 20000"),
+        ("posterior=7", "0 or 1"),
+    ],
+)
+def test_one_bad_part_of_a_link_is_dropped_and_named_and_the_rest_kept(bad, message):
+    """A shared link with one bad value keeps its scenario, seed, values and week (the
+    analyst's link is not thrown away for a typo in ``n=``); the message names the part."""
+    week = "" if bad.startswith("week") else "&week=3"
+    query = f"scenario=summit_2018&seed=7&set=actors.ROK.mediation%3D0.7{week}&{bad}"
+    sim, msg = _initial(NAMES, query)
+    assert msg.startswith("Part of the link was refused: " + bad.split("=")[0]), msg
+    assert message in msg and msg.endswith("The rest of the link is shown."), msg
+    assert (sim.source, sim.seed, sim.values, sim.model.steps) == (
+        "summit_2018",
+        7,
+        {"actors.ROK.mediation": 0.7},
+        3 if week else 0,
+    )
 
 
 def test_ensemble_result_names_its_inputs_and_exports():
@@ -346,7 +391,8 @@ def test_actor_editor_adds_an_actor_validated_by_the_schema():
     assert {(t.a, t.b) for t in new.ties} >= {("USA", "JPN"), ("DPRK", "JPN")}
     for kw, match in [
         ({"actor_id": "USA"}, "already an actor"),
-        ({"actor_id": "jp"}, re.escape("'^[A-Z][A-Z0-9_]{1,15}$'")),  # the rule as written
+        ({"actor_id": "jp"}, "2 to 16 characters, a capital letter .* not 'jp'"),  # in words
+        ({"actor_id": ""}, "not nothing"),
         ({"capability": 3.0}, r"capability.*out of range"),
         ({"ties": {}}, "at least one tie"),
         ({"ties": {"USA": ("friend", 0.5)}}, "type"),

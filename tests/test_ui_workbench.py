@@ -226,7 +226,8 @@ def test_compare_prints_effects_names_inputs_and_exports_the_cli_bytes(chromium,
         assert float(q["a"][0]) == 0.8 and float(q["b"][0]) == 0.0
         # effects.csv: the command line's own bytes
         got = download(pg, "Effects (CSV, as the command line)", tmp_path)
-        assert got.name == "effects.csv"
+        # named after its lever, arms and size (two comparisons no longer share a name)
+        assert got.name.startswith("compare-") and got.name.endswith("-effects.csv"), got.name
         out = tmp_path / "cli"
         rc = cli([
             "compare", "--scenario", "baseline", "--seed", "20180524", "--replicates", "500",

@@ -32,7 +32,15 @@ MAX_FUTURES = 100_000
 MAX_ROWS = 10_000_000
 
 
+def _ascii_digits(text: str) -> None:
+    """Counts are typed in ASCII digits: Python's ``int`` also reads other scripts' digits
+    (a full-width 5, an Arabic-Indic 3), which a ``--set`` value or a page field refuses; the command line does too."""
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(f"expected a whole number in digits 0-9, got {text!r}")
+
+
 def positive_int(text: str) -> int:
+    _ascii_digits(text)
     try:
         value = int(text)
     except ValueError:
@@ -46,6 +54,7 @@ def bounded_int(lo: int, hi: int, why: str = "") -> Callable[[str], int]:
     """An argparse type: a whole number from ``lo`` to ``hi`` (``why`` explains the bound)."""
 
     def parse(text: str) -> int:
+        _ascii_digits(text)
         try:
             value = int(text.strip())
         except ValueError:

@@ -9,10 +9,15 @@ import sys
 import time
 from pathlib import Path
 
-from .args import output_arg, positive_int
+from .args import bounded_int, output_arg, positive_int
 from .args import seed as _seed
 
-__all__ = ["register"]
+__all__ = ["MAX_REPLICATE_YEARS", "register"]
+
+#: Most runs x years of one diagnosis: three failure flags per run and week are held in
+#: memory (156 bytes a run-year), about 0.3 GB at the bound; a hundred million runs were
+#: killed by the kernel.
+MAX_REPLICATE_YEARS = 2_000_000
 
 DEFAULT_OUT = Path("docs/diagnose")
 
@@ -42,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "'none' to skip",
     )  # fmt: skip
     dg.add_argument(
-        "--replicates", type=positive_int, default=DEFAULT_REPLICATES, metavar="N",
+        "--replicates", type=bounded_int(1, MAX_REPLICATE_YEARS, "runs held in memory"),
+        default=DEFAULT_REPLICATES, metavar="N",
         help=f"runs per scenario (default {DEFAULT_REPLICATES})",
     )  # fmt: skip
     dg.add_argument(
@@ -80,6 +86,14 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
         out = require_checkout(f"diagnose without --out (refreshing {DEFAULT_OUT}/)") / DEFAULT_OUT
 
+    if args.replicates * args.years > MAX_REPLICATE_YEARS:
+        from ..scenario.loading import ConfigError
+
+        raise ConfigError(
+            f"--replicates x --years must be at most {MAX_REPLICATE_YEARS:,} (every run's weekly "
+            f"failure flags are held in memory, about 0.3 GB at the bound), got "
+            f"{args.replicates:,} x {args.years}"
+        )
     names = args.scenario or list(DEFAULT_SCENARIOS)
     # every scenario is resolved (and the folder checked) before any run: bad input costs
     # nothing and writes nothing
@@ -110,5 +124,5 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - start
         command = " ".join(["python run.py", *args.argv[1:]])
         written = dg.write_report(runs, hist, stage.tmp, command, seconds)
-    print(f"wrote {', '.join(str(stage.out / p.name) for p in written)} ({seconds:.0f} s)")
+    print(f"wrote {', '.join(str(stage.out / p.name) for p in written)} ({seconds:.1f} s)")
     return 0

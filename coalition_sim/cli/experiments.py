@@ -6,6 +6,7 @@ Bad input is a one-line error with exit status 2 and nothing written.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..scenario.safe_paths import check_path_text
@@ -94,6 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="output folder (default: outputs/compare, refreshed on each call)",
     )  # fmt: skip
     cp.add_argument("--overwrite", action="store_true", help="replace an earlier result in --out")
+    cp.add_argument("--quiet", action="store_true", help="no progress output")
     cp.set_defaults(handler=cmd_compare)
 
     dc = sub.add_parser(
@@ -272,9 +274,14 @@ def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int
     from ..experiments.robustness import robustness_table
     from ..scenario.provenance import provenance
 
+    def say(msg: str) -> None:
+        if not args.quiet:
+            print(f"compare: {msg}", file=sys.stderr, flush=True)
+
     res = compare(
         args.policy, base, replicates=args.replicates, seed=args.seed, steps=args.steps,
         futures=futures, common=common, confidence=args.confidence, posterior=args.posterior,
+        progress=say,
     )  # fmt: skip
     out = stage.tmp
     res.table.to_csv(out / "effects.csv", index=False)

@@ -19,6 +19,11 @@ DEFAULT_OUT = Path("docs/signatures")  # in the source checkout
 MIN_REPLICATES = 20
 
 
+#: Posterior draws and replicates per arm in each, with --posterior (the defaults).
+DRAWS = 24
+DRAW_REPLICATES = 500
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``signatures`` subcommand to the main parser."""
     sg = sub.add_parser(
@@ -47,12 +52,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "draws; writes posterior.md/.csv (share of draws in which each row passes)",
     )  # fmt: skip
     sg.add_argument(
-        "--draws", type=positive_int, default=24, metavar="N",
-        help="posterior draws with --posterior (default 24)",
+        "--draws", type=positive_int, metavar="N",
+        help=f"posterior draws with --posterior (default {DRAWS})",
     )  # fmt: skip
     sg.add_argument(
-        "--draw-replicates", type=positive_int, default=500, metavar="N",
-        help="replicates per arm in each posterior draw (default 500)",
+        "--draw-replicates", type=positive_int, metavar="N",
+        help=f"replicates per arm in each posterior draw, with --posterior (default "
+        f"{DRAW_REPLICATES})",
     )  # fmt: skip
     sg.set_defaults(handler=cmd_signatures)
 
@@ -84,6 +90,16 @@ def cmd_signatures(args: argparse.Namespace) -> int:
     )  # fmt: skip
     only = args.rows
     post = None
+    if args.posterior is None:
+        given = [f for f, v in (("--draws", args.draws), ("--draw-replicates",
+                                 args.draw_replicates)) if v is not None]  # fmt: skip
+        if given:
+            from ..scenario.loading import ConfigError
+
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ConfigError(f"{' and '.join(given)} only {verb} with --posterior FILE")
+    args.draws = args.draws or DRAWS
+    args.draw_replicates = args.draw_replicates or DRAW_REPLICATES
     if args.posterior is not None:
         from ..engine.posterior import load_posterior
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import errno
+import sys
+from pathlib import Path
 
 from .args import input_path, output_arg, positive_int, worker_count
 
@@ -70,6 +72,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if exc.filename is None and machine_error(exc) is not None:
             raise OSError(exc.errno or _errno_of(exc), str(exc), str(args.out)) from None
         raise
+    except KeyboardInterrupt:
+        # say what is kept and how to go on (the folder is consistent: every chunk file is
+        # used only once its size and hash are recorded; one still being written is redone)
+        parts = len(list((Path(args.out) / "runs").glob("part-*.parquet")))
+        print(
+            f"interrupted: {parts} chunk file(s) written so far are kept in {args.out}; the "
+            "same command resumes from there (a chunk that was being written is computed "
+            "again)",
+            file=sys.stderr,
+        )
+        return 130
     rate = rep.n_runs / rep.seconds if rep.computed == rep.n_chunks and rep.seconds > 0 else None
     print(
         f"sweep '{plan.spec.name}': {plan.n_points} points x {plan.spec.replicates} replicates "

@@ -12,10 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .args import output_arg, positive_int, worker_count
+from .args import bounded_int, output_arg, worker_count
 from .args import seed as _seed
 
-__all__ = ["register"]
+__all__ = ["MAX_DRAWS", "register"]
+
+#: Most predictive runs per start and forecaster: 100 times the report's default (1,000); every
+#: run's events are held in memory (a billion were killed by the kernel, issue 20's review).
+MAX_DRAWS = 100_000
 
 DEFAULT_OUT = Path("docs/validation")
 PARTS = ("report", "scores", "holdout", "cv", "ablation")
@@ -55,8 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--holdout", type=Path, metavar="FILE",
         help="held-out record (default: configs/validation/holdout.toml)",
     )  # fmt: skip
-    va.add_argument("--draws", type=positive_int, metavar="N",
-                    help="predictive runs per start and forecaster (default: by --size)")  # fmt: skip
+    va.add_argument("--draws", type=bounded_int(1, MAX_DRAWS, "runs held in memory"),
+                    metavar="N",
+                    help="predictive runs per start and forecaster (default: by --size, as the "
+                    "report)")  # fmt: skip
     va.add_argument("--seed", type=_seed, default=20190101, metavar="S", help="base seed")
     va.add_argument(
         "--out", type=output_arg, metavar="DIR",
@@ -120,6 +126,9 @@ def print_scores(ev: Any) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ..calibration.evaluate import evaluate
+    from ..validation.report import size_for
+
+    t0 = time.perf_counter()  # the whole command: loading the fit and the compiled model too
 
     def say(msg: str) -> None:
         if not args.quiet:
@@ -141,8 +150,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             require_checkout(f"validate without --out (refreshing {DEFAULT_OUT}/)") / DEFAULT_OUT
         )
     targets, post = _inputs(args)
-    draws = args.draws or {"tiny": 60, "small": 2000, "full": 4000}[args.size]
-    t0 = time.perf_counter()
+    # the report's own sizes (validation.report.SIZES): `validate scores` and `validate
+    # holdout` give the committed report's tables at the same --size
+    size = size_for(args.size, targets)
+    draws = args.draws or size.draws
     if args.part == "scores":
         ev = evaluate(targets, post, draws=draws, seed=args.seed, progress=say)
         print_scores(ev)
@@ -165,9 +176,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
         raise ConfigError(f"--workers must be 1 or 2 on this machine, got {args.workers}")
     from ..scenario.library import config_dir
-    from ..validation.report import size_for
 
-    size = size_for(args.size, targets)
     if args.draws:
         size = dataclasses.replace(size, draws=draws)
     abl_path = args.ablations or config_dir() / "validation" / "ablations.toml"

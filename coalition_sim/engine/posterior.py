@@ -225,7 +225,9 @@ def save_posterior(path: str | Path, names: Sequence[str], values: np.ndarray,
     table = table.replace_schema_metadata(md)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    # page checksums: a changed byte in a stored value is refused on reading, not loaded as
+    # another number (zstd alone let an 11th-digit change through)
+    pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
     tmp.replace(path)
     return path
 
@@ -241,7 +243,11 @@ def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
     # the safe reader: a regular file (no FIFO, device or folder) of bounded size
     raw_file = read_input_bytes(path, MAX_POSTERIOR_BYTES, "a Parquet posterior file")
     try:
-        table = pq.read_table(io.BytesIO(raw_file))
+        # one thread: a damaged page read by pyarrow's worker threads sometimes aborted the
+        # process (exit 134) after the refusal; the page checksums are verified where written
+        table = pq.read_table(
+            io.BytesIO(raw_file), use_threads=False, page_checksum_verification=True
+        )
     except (pa.ArrowInvalid, OSError) as exc:
         raise ConfigError(
             f"{path}: not a Parquet posterior file ({str(exc).splitlines()[0]})"

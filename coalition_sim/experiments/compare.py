@@ -20,7 +20,7 @@ so a comparison's rows are the runs a sweep over the same futures would make.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,6 +272,7 @@ def compare(
     confidence: float = 0.95,
     n_boot: int = 2000,
     posterior: Any = None,
+    progress: Callable[[str], None] | None = None,
 ) -> CompareResult:
     """Run every policy on the same futures and return their paired effects.
 
@@ -284,8 +285,11 @@ def compare(
     fitted parameters keyed by its seed; the seeds are common, so every arm gets the same
     draws (futures and a policy's own levers win over the draw).
     ``result.table`` is the effects DataFrame (see :meth:`CompareResult.effects`).
+    ``progress`` hears a line per block of runs and before the intervals (long comparisons
+    take minutes).
     """
     start = time.perf_counter()
+    say = progress or (lambda _msg: None)
     if replicates < 1:
         raise ConfigError(f"replicates must be at least 1, got {replicates}")
     if not 0 < confidence < 1:
@@ -353,6 +357,10 @@ def compare(
                     cols[name] = np.full(n_rows * len(arms), ens.specs[name].default)
                 cols[name][a * n_rows : (a + 1) * n_rows] = float(v)
         p = ens.params(cols, replicates=1, n_points=n_rows * len(arms))
+        say(
+            f"running {', '.join(pol.name for pol in arms)}: {n_rows * len(arms):,} runs x "
+            f"{base.steps} weeks ({time.perf_counter() - start:.0f} s so far)"
+        )
         res = ens.run(p, np.tile(seeds, len(arms)), every=0)
         final = res.final.drop(columns="row")
         for a, pol in enumerate(arms):
@@ -367,6 +375,10 @@ def compare(
         policies=pols, scenario=base, finals=finals, futures=fut, replicates=replicates, seed=seed,
         confidence=confidence, n_boot=n_boot,
     )  # fmt: skip
+    say(
+        f"paired effects and {n_boot:,}-resample intervals over {n_rows:,} pairs "
+        f"({time.perf_counter() - start:.0f} s so far)"
+    )
     out.table = out.effects()
     out.seconds = time.perf_counter() - start
     return out

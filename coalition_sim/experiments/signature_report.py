@@ -79,15 +79,21 @@ def markdown(rows: list[RowResult], replicates: int, seed: int, seconds: float) 
         for k, c in enumerate(r.checks):
             ci = c.interval
             head = f"{r.number} | {r.mechanism}" if k == 0 else " | "
-            res = "PASS" if c.passed else "**FAIL**"
+            # a failing check is CONTRADICTED (its whole interval against the mechanism) or
+            # not shown (it straddles: more replicates would tell), as in the posterior report
+            res = "PASS" if c.passed else VERDICT_TEXT["contradicted" if c.contradicted else
+                                                       "not shown"]  # fmt: skip
             detail = f" ({c.arms})" if c.arms else ""
-            lines.append(
-                f"| {head} | {c.label}{detail} | {_fmt(ci.estimate)} [{_fmt(ci.low)}, "
-                f"{_fmt(ci.high)}] | {c.expected} | {res} |"
+            # a shape check (a ratio of estimates) has no interval: its value alone
+            span = (
+                f"{_fmt(ci.estimate)} (a ratio of estimates, no interval)"
+                if ci.low == ci.high == ci.estimate
+                else f"{_fmt(ci.estimate)} [{_fmt(ci.low)}, {_fmt(ci.high)}]"
             )
+            lines.append(f"| {head} | {c.label}{detail} | {span} | {c.expected} | {res} |")
     lines += ["", "## Rows and the passages behind them", ""]
     for r in rows:
-        status = "PASS" if r.passed else "FAIL"
+        status = VERDICT_TEXT[r.verdict].replace("**", "")
         lines.append(f"{r.number}. **{r.mechanism}** ({r.scenario}) - {status}. Expected: "
                      f"{r.expectation}. Source: {r.passage}.{' ' + r.note if r.note else ''}")  # fmt: skip
     lines.append("")

@@ -187,6 +187,8 @@ def parse_toml_bytes(raw: bytes, name: str) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{name}: not UTF-8 text") from None
+    # a byte-order mark (editors on Windows write one) is not part of the text
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -350,6 +352,13 @@ def glob_escape(pattern: str) -> str:
     return glob.escape(head) + star
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and back: there is no other portable way)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class OutputDir:
     """An output folder written whole or not at all.
 
@@ -381,6 +390,9 @@ class OutputDir:
             check_output_dir(self.out, overwrite=overwrite, marker=marker)
             remove_stale_staging(self.out)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
+            # mkdtemp makes it 0700; the folder it becomes takes the umask's permissions, as
+            # every other folder the commands make (a colleague may read the results)
+            self.tmp.chmod(0o777 & ~_umask())
         except OSError as exc:
             self._release()
             raise ConfigError(

@@ -34,6 +34,7 @@ from .params_principals import ProspectParams, SummitParams, TargetParams, Volat
 from .seeds import SEED_LIMIT
 
 __all__ = [
+    "ACTOR_ID",
     "TIE_TYPES",
     "Actor",
     "Clock",
@@ -123,10 +124,14 @@ class Interests(_Strict):
         return self
 
 
+#: An actor id: a capital letter, then 1 to 15 capitals, digits or underscores (USA, ROK, JPN).
+ACTOR_ID = r"^[A-Z][A-Z0-9_]{1,15}$"
+
+
 class Actor(_Strict):
     """A state actor. The set of actors is data: add Japan or Russia by adding a table."""
 
-    id: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,15}$", description="Short upper-case id.")
+    id: str = Field(pattern=ACTOR_ID, description="Short upper-case id.")
     name: str = Field(min_length=1, description="Display name.")
     role: Role = Field(description="leader, target or member.")
     capability: float = param(

@@ -17,6 +17,8 @@ def parse_seed(text: str | int | None) -> int:
     """A seed from text (or an int); ``ValueError`` with a one-line reason otherwise."""
     raw = str(text if text is not None else "").strip()
     try:
+        if not raw.isascii():  # int() also reads other scripts' digits ('٣' as 3)
+            raise ValueError
         value = int(raw)
     except ValueError:
         raise ValueError(f"must be a whole number, not {raw!r}") from None

@@ -157,6 +157,8 @@ def Page():
         last_ensemble=solara.use_reactive(None),
         record=solara.use_reactive(bool(link and link.record)),
         ensemble_n=solara.use_reactive(link.ensemble if link else None),
+        posterior_error=solara.use_reactive(""),
+        posterior_refusals=solara.use_reactive(0),
     )
 
     async def watch_warmup() -> None:
@@ -208,6 +210,13 @@ def Page():
             # Escape closes the drawer wherever the focus is: see widgets.UrlSync
             Scrim(ui)
             with solara.v.Html(tag="main", class_="cs-main", attributes={"id": "cs-main"}):
+                # a refused link is said where it is seen at every width (the drawer is
+                # closed on a phone)
+                if ui.link_error.value:
+                    solara.HTML(
+                        unsafe_innerHTML='<div class="cs-error" id="link-error" role="alert">'
+                        f"{escape(ui.link_error.value)}</div>"
+                    )
                 LiveViews(ui)
                 EnsemblePanel(ui)
                 for panel in EXTRA_PANELS:

@@ -7,10 +7,11 @@ menu ("<name> + <id>"), exportable as a full TOML file or as ``extends`` + chang
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..scenario.loading import ConfigError, validate_scenario
-from ..scenario.schema import Scenario, TieType
+from ..scenario.schema import ACTOR_ID, Scenario, TieType
 
 __all__ = ["TIE_TYPES", "add_actor"]
 
@@ -33,6 +34,12 @@ def add_actor(
     (id pattern, ranges, known tie types, ties between known actors); a refusal is a
     :class:`ConfigError` naming the key. An id already in the scenario is refused here.
     """
+    if not re.match(ACTOR_ID, actor_id):  # in words, not the schema's pattern
+        shown = repr(actor_id[:20]) if actor_id else "nothing"
+        raise ConfigError(
+            "actor editor: key 'id': an id is 2 to 16 characters, a capital letter and then "
+            f"capitals, digits or _ (JPN, AUS_2), not {shown}"
+        )
     ids = [a.id for a in scn.actors]
     if actor_id in ids:
         raise ConfigError(f"actor editor: key 'id': {actor_id!r} is already an actor of {scn.name}")

@@ -229,7 +229,7 @@ def _number(text: str, lo: float, hi: float, what: str) -> float:
     except ValueError:
         value = float("nan")
     if not lo <= value <= hi:
-        raise ValueError(f"{what} must be a number from {lo:g} to {hi:g}, not {text.strip()!r}")
+        raise ValueError(f"{what} must be a number from {lo:g} to {hi:g}, not {guards.typed(text)}")
     return value
 
 
@@ -238,7 +238,16 @@ def ComparePanel(ui: PageState):
     _ = ui.version.value
     batch = use_batch()
     sim = ui.sim
-    scn: Scenario = sim.scenario
+
+    def own() -> Scenario:
+        # the levers' scenario values are the scenario's, not a posterior particle's (the run
+        # on screen has one particle's fitted values when the switch is on)
+        try:
+            return ui.scenario_on_screen() if sim.posterior else sim.scenario
+        except ConfigError:
+            return sim.scenario
+
+    scn: Scenario = solara.use_memo(own, [sim.inputs, sim.posterior])
     choices = solara.use_memo(lambda: lever_choices(scn), [scn])
     names = list(choices)
     asked: CompareLink | None = ui.compare.value
@@ -365,9 +374,16 @@ def ComparePanel(ui: PageState):
             options=names, labels=[choices[k][3] for k in names], value=lever.value,
             on_value=on_lever,
         )  # fmt: skip
+        spread = (
+            " With parameter uncertainty on, both arms set this lever to A and B in every "
+            "replicate (its own posterior spread is set aside); the other fitted parameters "
+            "keep their draws."
+            if ui.posterior.value
+            else ""
+        )
         solara.HTML(
             unsafe_innerHTML=f'<div class="cs-note">Scenario value {current:g}; range '
-            f"{lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.</div>"
+            f"{lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.{spread}</div>"
         )
         arm("A", a_val)
         arm("B", b_val)
@@ -429,7 +445,8 @@ def ComparePanel(ui: PageState):
         )
         with solara.Div(classes=["cs-exports"]):
             solara.FileDownload(
-                lambda: res["csv"], "effects.csv", label="Effects (CSV, as the command line)",
+                lambda: res["csv"], f"{stem}-effects.csv",
+                label="Effects (CSV, as the command line)",
                 mime_type="text/csv",
             )  # fmt: skip
             caption = (

@@ -31,9 +31,9 @@ from .state import (
     scenario_toml,
     trajectory_csv,
 )
-from .style import file_name, svg_file
+from .style import file_name, plain_text, svg_file
 from .theme import graph_legend_rows, series_legend_rows
-from .views import graph_svg, series_svg
+from .views import graph_svg, series_caption_html, series_svg
 from .widgets import NativeSelect, NumberField, PngButton, ScenarioFileInput
 
 __all__ = ["Controls", "ExportPanel", "KnobSlider", "UndoRedo", "parse_knob_text"]
@@ -46,9 +46,9 @@ def parse_knob_text(knob: Knob, text: str) -> float:
     try:
         value = float(text.strip())
     except ValueError:
-        raise ValueError(f"{knob.label} must be {allowed}, not {text.strip()!r}") from None
+        raise ValueError(f"{knob.label} must be {allowed}, not {guards.typed(text)}") from None
     if not (knob.lo <= value <= knob.hi) or (knob.integer and value != int(value)):
-        raise ValueError(f"{knob.label} must be {allowed}, not {text.strip()!r}")
+        raise ValueError(f"{knob.label} must be {allowed}, not {guards.typed(text)}")
     return float(int(value)) if knob.integer else value
 
 
@@ -210,14 +210,20 @@ def RunControls(ui: PageState):
 
 @solara.component
 def KnobPanel(ui: PageState, knobs: list[Knob]):
-    """The sliders, grouped; a refused combination is reported above them."""
+    """The sliders, grouped; a refusal is reported right under the slider it concerns (a
+    message above all the groups was out of sight for a slider far down the column)."""
     _ = ui.version.value  # the sliders show the running model's values
+    where = solara.use_reactive("")  # the key of the slider whose value was refused
+
+    def refuse(knob: Knob, msg: str) -> None:
+        where.set(knob.key)
+        ui.knob_error.set(msg)
 
     def on_knob(knob: Knob, value: float, exact: bool = False) -> None:
         try:
             value = guards.number(value, knob.lo, knob.hi, knob.label, integer=knob.integer)
         except guards.Refused as exc:
-            ui.knob_error.set(f"Refused: {exc}. The running model is unchanged.")
+            refuse(knob, f"Refused: {exc}. The running model is unchanged.")
             return
         current = running_value(ui.sim, knob)
         if value == current or (not exact and abs(value - current) <= knob.step / 2 + 1e-12):
@@ -227,13 +233,20 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
                 ui.knob_error.set("")  # what the field holds now is valid
             return
         msg = ui.set_values({**ui.sim.values, knob.key: value}, f"{knob.label} = {value:g}")
-        ui.knob_error.set(f"Refused: {msg}. The running model is unchanged." if msg else "")
+        if msg:
+            refuse(knob, f"Refused: {msg}. The running model is unchanged.")
+        else:
+            ui.knob_error.set("")
 
-    if ui.knob_error.value:
+    def message() -> None:
         solara.HTML(
             unsafe_innerHTML=f'<div class="cs-error" id="knob-error" role="alert">'
             f"{escape(ui.knob_error.value)}</div>"
         )
+
+    keys = {knob.key for knob in knobs}
+    if ui.knob_error.value and where.value not in keys:
+        message()  # a refusal not tied to one slider on screen
     groups: dict[str, list[Knob]] = {}
     for knob in knobs:
         groups.setdefault(knob.group, []).append(knob)
@@ -245,9 +258,11 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
                     knob,
                     running_value(ui.sim, knob),
                     lambda v, knob=knob: on_knob(knob, v),
-                    ui.knob_error.set,
+                    lambda msg, knob=knob: refuse(knob, msg),
                     lambda v, knob=knob: on_knob(knob, v, exact=True),
                 ).key(f"knob-{knob.key}")
+                if ui.knob_error.value and where.value == knob.key:
+                    message()
 
 
 @solara.component
@@ -325,6 +340,12 @@ def chart_caption(sim: Sim) -> str:
     return f"coalition-sim: {sim.label}; week {int(sim.model.steps)} of {sim.model.n_steps}."
 
 
+def series_caption(sim: Sim) -> str:
+    """The time series' exported caption: its inputs, then how to read its markers and
+    lines (elections, the fracture threshold, the event symbols: the page's caption)."""
+    return f"{chart_caption(sim)} {plain_text(series_caption_html(sim.model))}"
+
+
 @solara.component
 def ExportPanel(ui: PageState):
     """Downloads of the run on screen: CSVs as the CLI writes them, the scenario, the charts.
@@ -394,7 +415,7 @@ def ExportPanel(ui: PageState):
         )  # fmt: skip
         solara.FileDownload(
             locked(lambda s: svg_file(
-                series_svg(s.model, s.history, record=ui.record.value), chart_caption(s),
+                series_svg(s.model, s.history, record=ui.record.value), series_caption(s),
                 series_legend_rows(s.model, s.history),
             )),
             f"{stem}-time-series.svg", label="Time series (SVG)",
@@ -402,7 +423,7 @@ def ExportPanel(ui: PageState):
         )  # fmt: skip
         PngButton.element(
             svg_id="time-series", filename=f"{stem}-time-series.png", label="Time series (PNG)",
-            caption=chart_caption(sim), legend=[list(r) for r in lines],
+            caption=series_caption(sim), legend=[list(r) for r in lines],
         )  # fmt: skip
 
 
@@ -428,11 +449,6 @@ def Controls(ui: PageState):
         lambda: ui.uploaded.value.get(key) or resolve_scenario(scenario_file(key)), [key]
     )
     knobs = solara.use_memo(lambda: knobs_for(base), [base])
-    if ui.link_error.value:
-        solara.HTML(
-            unsafe_innerHTML=f'<div class="cs-error" id="link-error" role="alert">'
-            f"{escape(ui.link_error.value)}</div>"
-        )
     UndoRedo(ui)
     solara.HTML(tag="h2", unsafe_innerHTML="Scenario")
     ScenarioControls(ui)
@@ -443,14 +459,18 @@ def Controls(ui: PageState):
     OverrideField(ui, knobs)
     solara.HTML(tag="h2", unsafe_innerHTML="Export")
     ExportSection(ui)
-    if ui.sim.source is None:
+    shared = ui.sim.source is not None
+    if not shared:
         solara.HTML(
-            unsafe_innerHTML='<p class="cs-note">This scenario came from a file, so the link '
-            "cannot name it: share the exported TOML instead.</p>"
+            unsafe_innerHTML='<p class="cs-note" id="no-link-note">This scenario came from a '
+            "file or the actor editor, so the address bar cannot hold it (a link would open "
+            "the default scenario): share the exported TOML instead.</p>"
         )
     ParameterDetails(knobs)
     solara.HTML(
         unsafe_innerHTML='<p class="cs-note">Changing the scenario, a parameter or the seed '
         "restarts the run at week 0; Undo brings back the inputs and the week before. Hover or focus a slider for its meaning, range and "
-        "source. The address bar always holds a link to the state on screen.</p>"
+        "source."
+        + (" The address bar always holds a link to the state on screen." if shared else "")
+        + "</p>"
     )

@@ -58,8 +58,11 @@ def ActorEditor(ui: PageState):
                         )
                     ),
                 )
+            # the scenario as the inputs make it, with the run's seed: a posterior particle's
+            # values stay the switch's (the new scenario draws its own when the switch is on)
             new = add_actor(
-                scn, actor_id=actor_id.value.strip(), name=name.value.strip()[:60],
+                ui.scenario_on_screen(), actor_id=actor_id.value.strip(),
+                name=name.value.strip()[:60],
                 capability=float(cap), commitment=float(com), ties=ties,
             )  # fmt: skip
         except ConfigError as exc:  # guards.Refused is one
@@ -81,7 +84,10 @@ def ActorEditor(ui: PageState):
         )
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.InputText(
-                "Id (upper case)", value=actor_id, classes=["cs-ed-id"], continuous_update=True
+                "Id (2-16 capitals, digits or _, e.g. JPN)",
+                value=actor_id,
+                classes=["cs-ed-id"],
+                continuous_update=True,
             )
             solara.InputText("Name", value=name, classes=["cs-ed-name"], continuous_update=True)
             solara.InputText(

@@ -28,8 +28,8 @@ from .page_state import PageState, use_batch
 from .panels import Card
 from .session import Result, ensemble_key, ensemble_views, paired_difference
 from .state import MAX_REPLICATES, ensemble_outcomes_csv, ensemble_replicates_csv
-from .style import chart, file_name, svg_file
-from .views import OUTCOME_LABELS
+from .style import chart, file_name, plain_text, svg_file
+from .views import OUTCOME_LABELS, bars_caption_html, fan_caption_html
 from .widgets import PngButton, SortableTable
 
 __all__ = ["EnsemblePanel", "calibration_report", "comparable", "difference_table_html"]
@@ -163,9 +163,14 @@ def EnsemblePanel(ui: PageState):
             solara.Switch(
                 label="Parameter uncertainty: draw fitted parameters from the posterior",
                 value=ui.posterior.value, on_value=ui.set_posterior, classes=["cs-posterior"],
-            )  # fmt: skip
+            ).key(f"posterior-{ui.posterior_refusals.value}")  # fmt: skip
             if task.pending:
                 solara.Text("running\u2026", classes=["cs-note"])
+        if ui.posterior_error.value:
+            solara.HTML(
+                unsafe_innerHTML='<div class="cs-error" id="posterior-error" role="alert">'
+                f"{escape(ui.posterior_error.value)}</div>"
+            )
         with solara.Div(classes=["cs-posterior-help"]):
             solara.HTML(
                 unsafe_innerHTML=f'<details class="cs-details" id="posterior-help"><summary>'
@@ -274,22 +279,25 @@ def EnsembleExports(res: Result):
             label="Replicate table (CSV)", mime_type="text/csv",
         )  # fmt: skip
         caption = f"coalition-sim ensemble: {res['n']} replicates of {res['label']}."
+        # each file also says how to read it (the page's caption beside the chart)
+        bars = f"{caption} {plain_text(bars_caption_html(int(res['n'])))}"
+        fans = f"{caption} {plain_text(fan_caption_html())}"
         solara.FileDownload(
-            lambda: svg_file(res["bars"], caption), f"{stem}-outcomes.svg",
+            lambda: svg_file(res["bars"], bars), f"{stem}-outcomes.svg",
             label="Outcome bars (SVG)", mime_type="image/svg+xml",
         )  # fmt: skip
         PngButton.element(
             svg_id="outcome-bars", filename=f"{stem}-outcomes.png", label="Outcome bars (PNG)",
-            caption=caption,
+            caption=bars,
         )  # fmt: skip
         for metric, fan in res["fans"]:
             solara.FileDownload(
-                lambda fan=fan: svg_file(fan, caption), f"{stem}-fan-{metric}.svg",
+                lambda fan=fan: svg_file(fan, fans), f"{stem}-fan-{metric}.svg",
                 label=f"Fan chart: {metric.replace('_', ' ')} (SVG)", mime_type="image/svg+xml",
             )  # fmt: skip
             PngButton.element(
                 svg_id=f"fan-{metric}", filename=f"{stem}-fan-{metric}.png",
-                label=f"Fan chart: {metric.replace('_', ' ')} (PNG)", caption=caption,
+                label=f"Fan chart: {metric.replace('_', ' ')} (PNG)", caption=fans,
             )  # fmt: skip
 
 

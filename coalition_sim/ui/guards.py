@@ -37,6 +37,7 @@ __all__ = [
     "number",
     "public_message",
     "scenario_base",
+    "typed",
     "upload",
 ]
 
@@ -46,6 +47,14 @@ MAX_UPLOAD_NAME = 255
 
 class Refused(ConfigError):
     """A widget value outside the widget's allowed set (one line, no server path)."""
+
+
+def typed(text: str) -> str:
+    """What a number field held, for a refusal: the text, quoted, or words saying it held no
+    number (a browser's number field hands over nothing at all for letters or a number too
+    large for it to read, so there is no text to quote)."""
+    text = text.strip()
+    return repr(text) if text else "letters or a number the browser could not read"
 
 
 def choice(value: object, allowed: Collection[str], what: str) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import reacton.core
 import solara
@@ -30,7 +31,8 @@ from .session import Sim
 from .state import LinkState, format_query, ignored_note, parse_query
 
 __all__ = [
-    "EDITED_PREFIX", "FILE_PREFIX", "MAX_UNDO", "PageState", "Snapshot", "initial_link", "initial_run",
+    "EDITED_PREFIX", "FILE_PREFIX", "MAX_UNDO", "PageState", "Snapshot", "accepted_link", "initial_link",
+    "initial_run",
     "use_batch",
 ]  # fmt: skip
 
@@ -83,6 +85,18 @@ class PageState:
     last_ensemble: solara.Reactive[Any]  # the ensemble panel's latest result (or None)
     record: solara.Reactive[bool]  # the record overlay on the time series (historical runs)
     ensemble_n: solara.Reactive[Any]  # int | None: replicates of the last ensemble (the link)
+    # a refused posterior switch: its message beside the switch, and a count of refusals that
+    # remounts the switch so that it shows the position actually in force (off)
+    posterior_error: solara.Reactive[str]
+    posterior_refusals: solara.Reactive[int]
+
+    def clear_messages(self) -> None:
+        """Every input's refusal message goes when the inputs are replaced as a whole."""
+        for r in (
+            self.seed_error, self.knob_error, self.override_error, self.override_text,
+            self.posterior_error,
+        ):  # fmt: skip
+            r.set("")
 
     @property
     def sim(self) -> Sim:
@@ -102,6 +116,17 @@ class PageState:
         if key.startswith(EDITED_PREFIX):
             sim.origin = " (edited on this page)"
         return sim
+
+    def scenario_on_screen(self) -> Scenario:
+        """The scenario the inputs on screen make, without a posterior draw: the menu's
+        scenario with the page's values and the run's seed. What an edit builds on: a
+        particle's fitted values are the switch's, not part of the scenario (ConfigError if
+        refused)."""
+        sim = self.sim
+        scn = sim.scenario
+        if sim.posterior:
+            scn = Sim.build(self.base(self.scenario.value), sim.values, sim.seed).scenario
+        return scn.model_copy(update={"seed": sim.seed})
 
     def rebuild(
         self, key: str, values: dict[str, Any], seed: int | None, posterior: bool | None = None
@@ -159,8 +184,7 @@ class PageState:
         self.posterior.set(snap.posterior)
         self.record.set(snap.record)
         self.seed_text.set(str(new.seed))
-        for r in (self.seed_error, self.knob_error, self.override_error, self.override_text):
-            r.set("")
+        self.clear_messages()
         self.at_end.set(new.done)
         self.version.set(self.version.value + 1)
         self.tick.set(self.tick.value + 1)
@@ -196,8 +220,7 @@ class PageState:
                 return msg
             self.scenario.set(key)
             self.seed_text.set(str(self.sim.seed))
-            for r in (self.seed_error, self.knob_error, self.override_error, self.override_text):
-                r.set("")
+            self.clear_messages()
             return ""
 
         return self.commit(f"scenario {key}", change)
@@ -231,7 +254,13 @@ class PageState:
 
         msg = self.commit("posterior " + ("on" if on else "off"), change)
         if msg:
-            self.knob_error.set(msg)
+            # the switch was moved on screen but the change was refused: put it back where
+            # the model is and say why beside it (not in the sliders' column, out of sight)
+            stays = "off" if on else "on"
+            self.posterior_error.set(f"Refused: {msg}. Parameter uncertainty stays {stays}.")
+            self.posterior_refusals.set(self.posterior_refusals.value + 1)
+        else:
+            self.posterior_error.set("")
 
     def set_record(self, on: object) -> None:
         """The record overlay on or off: an input like the others (Undo, the link)."""
@@ -288,25 +317,62 @@ def use_batch() -> Callable[[], AbstractContextManager[Any]]:
 
 
 def initial_link(names: list[str], search: str | None) -> LinkState | None:
-    """The link's own inputs beyond the run (posterior, Compare), None if it has none or was
-    refused (:func:`initial_run` reports the refusal)."""
-    try:
-        return parse_query(search, names)
-    except ValueError:
-        return None
+    """The link's own inputs beyond the run (posterior, Compare): those of the part of the link
+    the page accepts (:func:`accepted_link`), None if it has none."""
+    query, _, _ = accepted_link(names, search)
+    return parse_query(query, names) if query else None
 
 
 def initial_run(names: list[str], search: str | None) -> tuple[Sim, str]:
-    """The run a link asks for, or the default run and a message saying why not."""
+    """The run a link asks for (as much of it as the page accepts), and a message saying what
+    was refused and why ('' if nothing)."""
+    _, sim, msg = accepted_link(names, search)
+    return sim, msg
+
+
+def _link_run(names: list[str], query: str) -> tuple[Sim | None, str]:
+    """The run of a link's query (None if it asks for none) and its note; ValueError if the
+    page cannot show it (its form, or values the scenario or the model refuse)."""
+    link = parse_query(query, names)
+    if link is None:
+        return None, ""
+    sim = Sim.build(link.scenario, link.values, link.seed, posterior=link.posterior)
+    sim.advance_to(link.week)
+    return sim, ignored_note(link)
+
+
+def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
+    """The part of a link the page shows, its run, and a message naming what was refused.
+
+    One bad part (a value out of range, a week past the end, ``n=99999999``) does not throw the
+    rest of a shared link away: the page drops that one part, shows the rest and names what it
+    dropped and why. Only if the scenario itself is refused, or no single part explains the
+    refusal, does it show the default scenario instead."""
     default = BASELINE if BASELINE in names else names[0]
+    query = (search or "").lstrip("?")
     try:
-        link = parse_query(search, names)
-        if link is not None:
-            sim = Sim.build(link.scenario, link.values, link.seed, posterior=link.posterior)
-            sim.advance_to(link.week)
-            return sim, ignored_note(link)
+        sim, note = _link_run(names, query)
+        return query, sim if sim is not None else Sim.build(default, {}, None), note
     except ValueError as exc:  # ConfigError is a ValueError
-        return Sim.build(default, {}, None), (
-            f"The link was refused: {str(exc).rstrip('.')}. Showing the default scenario instead."
-        )
-    return Sim.build(default, {}, None), ""
+        why = str(exc).rstrip(".")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    for i, (key, value) in enumerate(pairs):
+        if key == "scenario":
+            continue  # another scenario's values and week would not mean what the link meant
+        rest = urlencode(pairs[:i] + pairs[i + 1 :])
+        try:
+            sim, note = _link_run(names, rest)
+        except ValueError:
+            continue
+        if sim is None:
+            break
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return rest, sim, " ".join(
+            x for x in (
+                f"Part of the link was refused: {key}={shown!r} ({why}). The rest of the link "
+                "is shown.",
+                note,
+            ) if x
+        )  # fmt: skip
+    msg = f"The link was refused: {why}. Showing the default scenario instead."
+    return "", Sim.build(default, {}, None), msg

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
-from html import escape
+from html import escape, unescape
 
-__all__ = ["CSS", "chart", "file_name", "svg_file"]
+__all__ = ["CSS", "chart", "file_name", "plain_text", "svg_file"]
 
 CSS = """
 .cs-app { min-height:100vh; background:#fff; color:#1b2631; }
@@ -147,6 +147,11 @@ def chart(svg: str, name: str) -> str:
         f'<div class="cs-chart" tabindex="0" role="group" aria-label="{escape(name)} '
         f'(scrolls sideways on a narrow screen)">{svg}</div>'
     )
+
+
+def plain_text(html: str) -> str:
+    """A caption of the page (HTML) as one line of text, for a chart's exported file."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def svg_file(markup: str, caption: str = "", legend: Sequence[tuple[str, str, str]] = ()) -> str:

@@ -1,0 +1,89 @@
+"""The page's session state (:class:`coalition_sim.ui.page_state.PageState`) without a
+browser: what an input change does when it is refused, and what an edit builds on."""
+
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import pytest
+import solara
+
+from coalition_sim.scenario.library import list_scenarios
+from coalition_sim.scenario.loading import ConfigError
+from coalition_sim.ui import page_state
+from coalition_sim.ui.page_state import PageState
+from coalition_sim.ui.session import Sim
+
+NAMES = [n for n, _, _ in list_scenarios()]
+
+
+def _page(scenario: str = "summit_2018", seed: int = 7, posterior: bool = False) -> PageState:
+    """A session's state as the page makes it, with plain reactive values."""
+    sim = Sim.build(scenario, {}, seed, posterior=posterior)
+    start = {
+        "names": NAMES, "sim_ref": SimpleNamespace(current=sim),
+        "scenario": solara.reactive(scenario), "posterior": solara.reactive(posterior),
+    }  # fmt: skip
+    blank: dict[str, object] = {
+        "uploaded": {}, "undo_stack": [], "redo_stack": [], "pins": [], "playing": False,
+        "drawer": False, "at_end": False, "ready": True, "record": False, "tick": 0,
+        "version": 0, "speed": 10, "posterior_refusals": 0, "compare": None,
+        "last_ensemble": None, "ensemble_n": None,
+    }  # fmt: skip
+    for f in dataclasses.fields(PageState):
+        if f.name not in start:
+            start[f.name] = solara.reactive(blank.get(f.name, ""))
+    return PageState(**start)  # type: ignore[arg-type]
+
+
+def test_a_refused_posterior_switch_is_put_back_and_says_why_beside_it(monkeypatch):
+    """The switch moved on screen, the posterior was refused (a posterior fitted on another
+    model): the switch must show the position in force (off) and the message sits beside it,
+    not in the sliders' column."""
+    ui = _page()
+    real = Sim.build
+
+    def refuse(base, values, seed, posterior=False):
+        if posterior:
+            raise ConfigError("posterior.parquet: fitted on another model")
+        return real(base, values, seed, posterior=posterior)
+
+    monkeypatch.setattr(page_state.Sim, "build", staticmethod(refuse))
+    ui.set_posterior(True)
+    assert ui.posterior.value is False
+    assert ui.posterior_refusals.value == 1  # remounts the switch, which then reads off
+    assert ui.posterior_error.value.startswith("Refused: ")
+    assert "another model" in ui.posterior_error.value
+    assert ui.posterior_error.value.endswith("Parameter uncertainty stays off.")
+    assert ui.knob_error.value == ""
+    assert ui.undo_stack.value == []  # nothing changed, nothing to undo
+    monkeypatch.setattr(page_state.Sim, "build", staticmethod(real))
+    ui.set_posterior(True)  # accepted now: the message goes
+    assert ui.posterior.value is True and ui.posterior_error.value == ""
+
+
+def test_an_edit_builds_on_the_inputs_not_on_a_posterior_particle():
+    """With the posterior on, the run on screen has one particle's fitted values; the actor
+    editor's new scenario must carry the scenario's own values and the run's seed instead."""
+    plain = _page(seed=7).scenario_on_screen()
+    ui = _page(seed=7, posterior=True)
+    assert ui.sim.posterior  # the run on screen took a particle's values
+    drawn = ui.sim.scenario
+    assert drawn.actors != plain.actors or drawn.params != plain.params  # the draw moved some
+    own = ui.scenario_on_screen()
+    assert own == plain
+    assert own.seed == 7
+    assert (
+        own.model_dump()
+        == Sim.build("summit_2018", {}, 7).scenario.model_copy(update={"seed": 7}).model_dump()
+    )
+
+
+@pytest.mark.parametrize("posterior", [False, True])
+def test_an_edit_keeps_the_page_values(posterior):
+    ui = _page(seed=11, posterior=posterior)
+    ui.set_values({"actors.ROK.mediation": 0.7})
+    own = ui.scenario_on_screen()
+    rok = next(a for a in own.actors if a.id == "ROK")
+    assert rok.mediation == 0.7 and own.seed == 11
