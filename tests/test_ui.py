@@ -298,6 +298,35 @@ def test_a_link_reproduces_the_state(page, chromium):
         other.context.close()
 
 
+def test_keyboard_focus_stays_on_run_replicates_and_compare(chromium, app_url):
+    """A keyboard user presses Enter on Run replicates (then Compare): the result appears and
+    the focus is still on the button, not thrown back to the top of the page (a button
+    disabled while running loses the focus)."""
+    pg = open_page(chromium, app_url + "?scenario=baseline&seed=3")
+    try:
+        box = pg.get_by_label("Replicates").first
+        box.fill("123")
+        pg.focus(".cs-run-ensemble")
+        pg.keyboard.press("Enter")
+        pg.wait_for_function(
+            "(document.querySelector('#ensemble-summary') || {innerText: ''})"
+            ".innerText.startsWith('123 replicates')", timeout=60_000,
+        )  # fmt: skip
+        pg.wait_for_function(
+            "document.querySelector('.cs-run-ensemble').getAttribute('aria-disabled') === 'false'"
+        )
+        assert pg.evaluate("document.activeElement.classList.contains('cs-run-ensemble')")
+        pg.focus(".cs-run-compare")
+        pg.keyboard.press("Enter")
+        pg.wait_for_selector("#compare-bars", timeout=60_000)
+        pg.wait_for_function(
+            "document.querySelector('.cs-run-compare').getAttribute('aria-disabled') === 'false'"
+        )
+        assert pg.evaluate("document.activeElement.classList.contains('cs-run-compare')")
+    finally:
+        pg.context.close()
+
+
 def test_a_bad_link_is_refused_with_a_message_and_defaults(chromium, app_url):
     pg = open_page(chromium, app_url + "?scenario=baseline&seed=1&set=params.fatigue.growth%3D9")
     try:

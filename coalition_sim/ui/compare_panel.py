@@ -392,9 +392,12 @@ def ComparePanel(ui: PageState):
                 "Replicates", value=n_text, continuous_update=True, dense=True,
                 classes=["cs-compare-n"],
             )  # fmt: skip
+            # enabled while running (a disabled button loses the keyboard focus); a click
+            # then is ignored, not queued
             solara.Button(
-                "Compare", on_click=lambda: clicked.set(clicked.value + 1), color="primary",
-                disabled=busy, classes=["cs-run-compare"],
+                "Compare", on_click=lambda: None if busy else clicked.set(clicked.value + 1),
+                color="primary", disabled=not ui.ready.value, classes=["cs-run-compare"],
+                attributes={"aria-disabled": "true" if busy else "false"},
             )  # fmt: skip
             if task.pending:
                 solara.Text("running\u2026", classes=["cs-note"])

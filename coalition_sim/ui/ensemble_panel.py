@@ -142,9 +142,15 @@ def EnsemblePanel(ui: PageState):
         ),
         [id(previous.value), id(result.value)],
     )
-    run = lambda: clicked.set(clicked.value + 1)  # noqa: E731
     sim = ui.sim
     busy = task.pending or not ui.ready.value
+
+    def run() -> None:
+        # a click while the ensemble runs is ignored, not queued (the button stays enabled
+        # while running so that the keyboard focus stays on it: a disabled button loses it)
+        if not busy:
+            clicked.set(clicked.value + 1)
+
     with Card("Ensemble"):
         solara.HTML(
             unsafe_innerHTML='<p class="cs-note">Many replicates of the current inputs '
@@ -157,7 +163,8 @@ def EnsemblePanel(ui: PageState):
                 error=error.value or False, classes=["cs-replicates"],
             )  # fmt: skip
             solara.Button(
-                "Run replicates", on_click=run, color="primary", disabled=busy,
+                "Run replicates", on_click=run, color="primary", disabled=not ui.ready.value,
+                attributes={"aria-disabled": "true" if busy else "false"},
                 classes=["cs-run-ensemble"],
             )  # fmt: skip
             solara.Switch(
@@ -195,7 +202,8 @@ def EnsemblePanel(ui: PageState):
                     "for the current ones.</span>"
                 )
                 solara.Button(
-                    "Re-run", on_click=run, disabled=busy, classes=["cs-rerun"], outlined=True,
+                    "Re-run", on_click=run, disabled=not ui.ready.value, classes=["cs-rerun"],
+                    outlined=True, attributes={"aria-disabled": "true" if busy else "false"},
                 )  # fmt: skip
         prev = previous.value
         with solara.v.Html(

@@ -16,6 +16,7 @@ __all__ = ["CSS", "chart", "file_name", "plain_text", "svg_file"]
 
 CSS = """
 .cs-app { min-height:100vh; background:#fff; color:#1b2631; }
+.v-btn[aria-disabled="true"] { opacity:.65; cursor:progress; }
 .cs-bar { position:sticky; top:0; z-index:30; height:56px; display:flex; align-items:center;
   gap:10px; padding:0 12px; background:#17324d; color:#fff; }
 .cs-bar h1 { font-size:18px; line-height:1.2; margin:0; font-weight:600; }
