@@ -308,7 +308,7 @@ def ComparePanel(ui: PageState):
 
     def wanted() -> CompareLink:
         """The Compare inputs, each checked against its widget's allowed set (guards)."""
-        n = guards.count(n_text.value, 1, MAX_REPLICATES, "Replicates")
+        n = guards.count(n_text.value, 1, MAX_REPLICATES, "Replicates per arm")
         name = guards.choice(lever.value, choices, "lever")
         a = guards.number(a_val.value, lo, hi, "A")
         b = guards.number(b_val.value, lo, hi, "B")
@@ -389,7 +389,7 @@ def ComparePanel(ui: PageState):
         arm("B", b_val)
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.InputText(
-                "Replicates", value=n_text, continuous_update=True, dense=True,
+                "Replicates per arm", value=n_text, continuous_update=True, dense=True,
                 classes=["cs-compare-n"],
             )  # fmt: skip
             # enabled while running (a disabled button loses the keyboard focus); a click

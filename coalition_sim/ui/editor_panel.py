@@ -89,7 +89,9 @@ def ActorEditor(ui: PageState):
                 classes=["cs-ed-id"],
                 continuous_update=True,
             )
-            solara.InputText("Name", value=name, classes=["cs-ed-name"], continuous_update=True)
+            solara.InputText(
+                "Actor name", value=name, classes=["cs-ed-name"], continuous_update=True
+            )
             solara.InputText(
                 "Capability (CINC share, 0-1)", value=capability, classes=["cs-ed-cap"]
             )

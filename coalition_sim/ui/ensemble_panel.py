@@ -219,19 +219,17 @@ def EnsemblePanel(ui: PageState):
                 )
             )
             solara.HTML(tag="h3", unsafe_innerHTML="How often each outcome happened")
-            # this ensemble and the previous one side by side, in columns of one width
+            # the previous ensemble and this one side by side, in columns of one width, in
+            # the order the difference table reads (before, after)
             with solara.Div(classes=["cs-pair"] if prev is not None else []):
-                with solara.Div(classes=["cs-this"]):
-                    if prev is not None:
-                        solara.HTML(tag="h4", unsafe_innerHTML="This ensemble")
-                    solara.HTML(unsafe_innerHTML=chart(res["bars"], "outcome bars"))
                 if prev is not None:
                     with solara.v.Html(
                         tag="div", class_="cs-previous", attributes={"id": "previous-ensemble"}
                     ):
                         solara.HTML(
                             tag="h4",
-                            unsafe_innerHTML=f"Previous: {escape(prev['label'])}",
+                            unsafe_innerHTML=f"Before: {prev['n']} replicates of "
+                            f"{escape(prev['label'])}",
                         )
                         solara.HTML(
                             unsafe_innerHTML=chart(
@@ -239,10 +237,21 @@ def EnsemblePanel(ui: PageState):
                                 "previous outcome bars",
                             )
                         )
+                with solara.Div(classes=["cs-this"]):
+                    if prev is not None:
+                        solara.HTML(
+                            tag="h4", unsafe_innerHTML=f"After (this ensemble): {res['n']} "
+                            "replicates",
+                        )  # fmt: skip
+                    solara.HTML(unsafe_innerHTML=chart(res["bars"], "outcome bars"))
             solara.HTML(unsafe_innerHTML=res["bars_caption"])
             if prev is not None and comparable(prev, res):
                 solara.HTML(
-                    unsafe_innerHTML=difference_table_html(difference, prev["label"], res["label"])
+                    unsafe_innerHTML=difference_table_html(
+                        difference,
+                        f"{prev['n']} replicates of {prev['label']}",
+                        f"{res['n']} replicates of {res['label']}",
+                    )
                 )
             elif prev is not None:
                 solara.HTML(

@@ -140,7 +140,9 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
 
     with Card("Runs you keep", id="card-runs"):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.InputText("Name", value=name, continuous_update=True, classes=["cs-pin-name"])
+            solara.InputText(
+                "Pin name", value=name, continuous_update=True, classes=["cs-pin-name"]
+            )
             solara.InputText("Note", value=note, continuous_update=True, classes=["cs-pin-note"])
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button(
