@@ -327,6 +327,29 @@ def test_keyboard_focus_stays_on_run_replicates_and_compare(chromium, app_url):
         pg.context.close()
 
 
+def test_a_slider_keeps_the_keyboard_focus_from_one_arrow_key_to_the_next(chromium, app_url):
+    """Arrow keys on a focused slider: every press moves it one step and the focus stays on
+    it (the first change made Undo's note and Back to scenario defaults appear, and the
+    browser moved the sliders' elements, which dropped the focus after one press)."""
+    pg = open_page(chromium, app_url + "?scenario=baseline&seed=3")
+    try:
+        label = pg.locator(".cs-knob-params-fatigue-growth .v-label")
+        before = label.inner_text()
+        pg.focus(".cs-knob-params-fatigue-growth .v-slider__thumb-container")
+        for _ in range(2):
+            shown = label.inner_text()
+            pg.keyboard.press("ArrowRight")
+            pg.wait_for_function(
+                "t => document.querySelector('.cs-knob-params-fatigue-growth .v-label')"
+                ".innerText !== t", arg=shown, timeout=30_000,
+            )  # fmt: skip
+            focused = "document.activeElement.closest('.cs-knob-params-fatigue-growth') !== null"
+            assert pg.evaluate(focused), "the slider lost the keyboard focus"
+        assert before.endswith("0.06") and label.inner_text().endswith("0.08")
+    finally:
+        pg.context.close()
+
+
 def test_a_bad_link_is_refused_with_a_message_and_defaults(chromium, app_url):
     pg = open_page(chromium, app_url + "?scenario=baseline&seed=1&set=params.fatigue.growth%3D9")
     try:

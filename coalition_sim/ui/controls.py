@@ -104,22 +104,25 @@ def KnobSlider(
 def UndoRedo(ui: PageState):
     """Undo / Redo over every input change; each button says what it would undo."""
     undo, redo = ui.undo_stack.value, ui.redo_stack.value
-    with solara.Row(gap="6px", classes=["cs-undo-row"]):
-        solara.Button(
-            "Undo", icon_name="mdi-undo", on_click=ui.undo, disabled=not undo,
-            classes=["cs-undo"], outlined=True,
-            attributes={"title": f"Undo: {undo[-1].what}" if undo else "Nothing to undo"},
-        )  # fmt: skip
-        solara.Button(
-            "Redo", icon_name="mdi-redo", on_click=ui.redo, disabled=not redo,
-            classes=["cs-redo"], outlined=True,
-            attributes={"title": f"Redo: {redo[-1].what}" if redo else "Nothing to redo"},
-        )  # fmt: skip
-    if undo:
-        solara.HTML(
-            unsafe_innerHTML=f'<div class="cs-note" id="undo-what">Undo brings back the state '
-            f"before: {escape(undo[-1].what)} (week {undo[-1].week}).</div>"
-        )
+    # one root element whatever the stacks hold (see Controls)
+    with solara.Column(gap="0px", classes=["cs-undo-box"]):
+        with solara.Row(gap="6px", classes=["cs-undo-row"]):
+            solara.Button(
+                "Undo", icon_name="mdi-undo", on_click=ui.undo, disabled=not undo,
+                classes=["cs-undo"], outlined=True,
+                attributes={"title": f"Undo: {undo[-1].what}" if undo else "Nothing to undo"},
+            )  # fmt: skip
+            solara.Button(
+                "Redo", icon_name="mdi-redo", on_click=ui.redo, disabled=not redo,
+                classes=["cs-redo"], outlined=True,
+                attributes={"title": f"Redo: {redo[-1].what}" if redo else "Nothing to redo"},
+            )  # fmt: skip
+        with solara.Div(classes=["cs-undo-note"]):
+            if undo:
+                solara.HTML(
+                    unsafe_innerHTML=f'<div class="cs-note" id="undo-what">Undo brings back '
+                    f"the state before: {escape(undo[-1].what)} (week {undo[-1].week}).</div>"
+                )
 
 
 @solara.component
@@ -245,24 +248,31 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
         )
 
     keys = {knob.key for knob in knobs}
-    if ui.knob_error.value and where.value not in keys:
-        message()  # a refusal not tied to one slider on screen
     groups: dict[str, list[Knob]] = {}
     for knob in knobs:
         groups.setdefault(knob.group, []).append(knob)
-    for group, members in groups.items():
-        with solara.Column(gap="0px").key(f"group-{group}"):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(group))
-            for knob in members:
-                KnobSlider(
-                    knob,
-                    running_value(ui.sim, knob),
-                    lambda v, knob=knob: on_knob(knob, v),
-                    lambda msg, knob=knob: refuse(knob, msg),
-                    lambda v, knob=knob: on_knob(knob, v, exact=True),
-                ).key(f"knob-{knob.key}")
-                if ui.knob_error.value and where.value == knob.key:
-                    message()
+    # One container, and one per slider holding it and its message: a message or a button
+    # appearing elsewhere in the column (Back to scenario defaults, after the first change)
+    # then never makes the browser move the slider's element, which took its keyboard focus
+    # away after one arrow key.
+    with solara.Column(gap="0px", classes=["cs-knobs"]):
+        with solara.Div(classes=["cs-knob-message"]):
+            if ui.knob_error.value and where.value not in keys:
+                message()  # a refusal not tied to one slider on screen
+        for group, members in groups.items():
+            with solara.Column(gap="0px").key(f"group-{group}"):
+                solara.HTML(tag="h2", unsafe_innerHTML=escape(group))
+                for knob in members:
+                    with solara.Div(classes=["cs-knob-row"]).key(f"row-{knob.key}"):
+                        KnobSlider(
+                            knob,
+                            running_value(ui.sim, knob),
+                            lambda v, knob=knob: on_knob(knob, v),
+                            lambda msg, knob=knob: refuse(knob, msg),
+                            lambda v, knob=knob: on_knob(knob, v, exact=True),
+                        ).key(f"knob-{knob.key}")
+                        if ui.knob_error.value and where.value == knob.key:
+                            message()
 
 
 @solara.component
@@ -301,14 +311,15 @@ def OverrideField(ui: PageState, knobs: list[Knob]):
     sim = ui.sim
     knob_keys = {kn.key for kn in knobs}
     extra = {k: v for k, v in sim.values.items() if k not in knob_keys}
-    if extra:
-        rows = "".join(
-            f"<li>{escape(param_label(k, sim.scenario))} = {escape(str(v))}</li>"
-            for k, v in extra.items()
-        )
-        solara.HTML(unsafe_innerHTML=f'<ul class="cs-note" id="extra-values">{rows}</ul>')
-    if sim.values:
-        solara.Button("Back to scenario defaults", on_click=clear_values, text=True)
+    with solara.Div(classes=["cs-override-extra"]):  # one element, whatever it holds
+        if extra:
+            rows = "".join(
+                f"<li>{escape(param_label(k, sim.scenario))} = {escape(str(v))}</li>"
+                for k, v in extra.items()
+            )
+            solara.HTML(unsafe_innerHTML=f'<ul class="cs-note" id="extra-values">{rows}</ul>')
+        if sim.values:
+            solara.Button("Back to scenario defaults", on_click=clear_values, text=True)
 
 
 @solara.component
@@ -449,23 +460,34 @@ def Controls(ui: PageState):
         lambda: ui.uploaded.value.get(key) or resolve_scenario(scenario_file(key)), [key]
     )
     knobs = solara.use_memo(lambda: knobs_for(base), [base])
-    UndoRedo(ui)
-    solara.HTML(tag="h2", unsafe_innerHTML="Scenario")
-    ScenarioControls(ui)
-    solara.HTML(tag="h2", unsafe_innerHTML="Run")
-    RunControls(ui)
-    KnobPanel(ui, knobs)
-    solara.HTML(tag="h2", unsafe_innerHTML="Any parameter")
-    OverrideField(ui, knobs)
-    solara.HTML(tag="h2", unsafe_innerHTML="Export")
-    ExportSection(ui)
+    # Every section sits in a box of its own that is always there: when a section's content
+    # changes shape (Undo's note after the first change, Back to scenario defaults), the
+    # browser then never moves the other sections' elements, which threw the keyboard focus
+    # off a slider after one arrow key.
     shared = ui.sim.source is not None
-    if not shared:
-        solara.HTML(
-            unsafe_innerHTML='<p class="cs-note" id="no-link-note">This scenario came from a '
-            "file or the actor editor, so the address bar cannot hold it (a link would open "
-            "the default scenario): share the exported TOML instead.</p>"
-        )
+    with solara.Div(classes=["cs-sec-undo"]):
+        UndoRedo(ui)
+    solara.HTML(tag="h2", unsafe_innerHTML="Scenario")
+    with solara.Div(classes=["cs-sec-scenario"]):
+        ScenarioControls(ui)
+    solara.HTML(tag="h2", unsafe_innerHTML="Run")
+    with solara.Div(classes=["cs-sec-run"]):
+        RunControls(ui)
+    with solara.Div(classes=["cs-sec-knobs"]):
+        KnobPanel(ui, knobs)
+    solara.HTML(tag="h2", unsafe_innerHTML="Any parameter")
+    with solara.Div(classes=["cs-sec-override"]):
+        OverrideField(ui, knobs)
+    solara.HTML(tag="h2", unsafe_innerHTML="Export")
+    with solara.Div(classes=["cs-sec-export"]):
+        ExportSection(ui)
+    with solara.Div(classes=["cs-sec-link"]):
+        if not shared:
+            solara.HTML(
+                unsafe_innerHTML='<p class="cs-note" id="no-link-note">This scenario came from '
+                "a file or the actor editor, so the address bar cannot hold it (a link would "
+                "open the default scenario): share the exported TOML instead.</p>"
+            )
     ParameterDetails(knobs)
     solara.HTML(
         unsafe_innerHTML='<p class="cs-note">Changing the scenario, a parameter or the seed '
