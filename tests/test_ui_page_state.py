@@ -87,3 +87,25 @@ def test_an_edit_keeps_the_page_values(posterior):
     own = ui.scenario_on_screen()
     rok = next(a for a in own.actors if a.id == "ROK")
     assert rok.mediation == 0.7 and own.seed == 11
+
+
+def test_adding_an_actor_keeps_a_value_set_on_the_page_over_the_posterior_draw():
+    """With the posterior on, a value the analyst set (here a fitted parameter) must survive
+    the actor editor: the new scenario carries the page's values as page values, which win
+    over the draw, and keeps the seed."""
+    from coalition_sim.ui.authoring import add_actor
+    from coalition_sim.ui.page_state import EDITED_PREFIX
+
+    ui = _page(seed=7, posterior=True)
+    assert ui.set_values({"actors.USA.hedging": 0.3}) == ""
+    new = add_actor(
+        ui.scenario_on_screen(page_values=False), actor_id="JPN", name="Japan",
+        capability=0.033, commitment=0.85, ties={"USA": ("treaty_ally", 0.85)},
+    )  # fmt: skip
+    key = f"{EDITED_PREFIX}{new.name}"
+    ui.uploaded.set({**ui.uploaded.value, key: new})
+    assert ui.switch(key, values=ui.sim.values) == ""
+    assert ui.sim.values == {"actors.USA.hedging": 0.3} and ui.sim.seed == 7
+    usa = next(a for a in ui.sim.scenario.actors if a.id == "USA")
+    assert usa.hedging == 0.3 and ui.sim.posterior  # the page's value wins over the draw
+    assert [a.id for a in ui.sim.scenario.actors][-1] == "JPN"

@@ -259,12 +259,20 @@ def test_opening_a_link_reproduces_the_state_or_falls_back_with_a_message():
     for query, message in (
         ("scenario=zzz&seed=5", "unknown scenario"),  # the scenario itself: the default
         ("seed=abc", "whole number"),  # nothing left once the bad part is dropped
-        # two bad parts: no single one explains the refusal
-        ("scenario=summit_2018&seed=5&week=9999&set=params.fatigue.growth%3D9", "out of range"),
     ):
         sim, msg = _initial(NAMES, query)
         assert msg.startswith("The link was refused") and message in msg, msg
         assert (sim.source, sim.seed, sim.values, sim.model.steps) == ("baseline", 20180524, {}, 0)
+
+
+def test_two_bad_parts_of_a_link_are_both_dropped_and_named():
+    sim, msg = _initial(
+        NAMES, "scenario=summit_2018&seed=5&week=9999&set=params.fatigue.growth%3D9&n=0"
+    )
+    assert (sim.source, sim.seed, sim.values, sim.model.steps) == ("summit_2018", 5, {}, 0)
+    assert msg.startswith("Part of the link was refused: "), msg
+    for part in ("week='9999'", "set='params.fatigue.growth=9'", "n='0'", "out of range"):
+        assert part in msg, part
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,15 @@ def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
         f.fill("-1")
         f.press("Enter")
         wait_text(pg, "#knob-error", "not '-1'")
+        # the refusal sits under its own slider, not at the top of the column
+        row = "document.querySelector('#knob-error').closest('.cs-knob-row')"
+        assert pg.evaluate(f"{row}.querySelector('.cs-knob-params-fatigue-growth') !== null")
+        # text the browser cannot read as a number ('1e') is named as such, not as ''
+        f.fill("")
+        f.focus()
+        pg.keyboard.type("1e")
+        pg.keyboard.press("Enter")
+        wait_text(pg, "#knob-error", "letters or a number the browser could not read")
         enter(pg, ".cs-seed input", "13", "location.search.includes('seed=13')")
         pg.wait_for_selector("#knob-error", state="detached", timeout=10_000)
         assert "params.fatigue.growth%3D0.204" in pg.evaluate("location.search")
@@ -471,3 +480,44 @@ def test_warm_up_message_then_buttons_wake(chromium, tmp_path):
             assert not pg.is_disabled(".cs-step")
         finally:
             context.close()
+
+
+# --------------------------------------------------------------------------- 8 refusals on screen
+
+
+def test_a_refused_posterior_switch_is_drawn_off_with_its_reason(chromium, tmp_path):
+    """A posterior fitted on another model: the switch is moved on, the page refuses it, and
+    the switch must then be drawn (and read by a screen reader) as off, the reason beside it;
+    the ensemble runs with fixed parameters."""
+    import json
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from coalition_sim.scenario.library import config_dir
+
+    configs = tmp_path / "configs"
+    shutil.copytree(config_dir(), configs)
+    post = configs / "calibration" / "posterior.parquet"
+    table = pq.read_table(post)
+    md = dict(table.schema.metadata)
+    meta = json.loads(md[b"coalition_sim.posterior"])
+    meta["model_fingerprint"] = "0000000000000000"  # fitted on "another model"
+    md[b"coalition_sim.posterior"] = json.dumps(meta).encode()
+    pq.write_table(table.replace_schema_metadata(md), post)
+    with serve(log=tmp_path / "server.log", env={"COALITION_SIM_CONFIGS": str(configs)}) as url:
+        pg = open_page(chromium, url + "?scenario=summit_2018&seed=7")
+        try:
+            switch = pg.locator(".cs-posterior input[role=switch], .cs-posterior input").first
+            switch.wait_for(timeout=60_000)
+            for _ in range(2):  # refused each time, drawn off each time
+                pg.click(".cs-posterior .v-input--selection-controls__ripple")
+                wait_text(pg, "#posterior-error", "fitted on another model")
+                pg.wait_for_function(
+                    "!document.querySelector('.cs-posterior input').checked", timeout=10_000
+                )
+                assert switch.get_attribute("aria-checked") == "false"
+                assert "Parameter uncertainty stays off" in pg.inner_text("#posterior-error")
+                assert "particle" not in pg.inner_text("#cs-status")
+        finally:
+            pg.context.close()

@@ -453,8 +453,12 @@ def ComparePanel(ui: PageState):
                 mime_type="text/csv",
             )  # fmt: skip
             caption = (
-                f"coalition-sim Compare: {link.lever} = {link.b:g} against {link.a:g}, "
-                f"{link.replicates} replicates per arm on the same seeds; {res['inputs']}."
+                f"coalition-sim Compare: {lever_label} ({link.lever}), B = {link.b:g} against "
+                f"A = {link.a:g}, {link.replicates} replicates per arm on the same seeds; "
+                f"{res['inputs']}. Bars: paired effect B \u2212 A in percentage points; "
+                "whiskers: 95% Newcombe interval; red: more likely under B, blue: less likely "
+                "(the colour is the direction, not good or bad); grey: the interval includes "
+                "zero."
             )
             solara.FileDownload(
                 lambda: svg_file(res["svg"], caption), f"{stem}.svg",

@@ -58,10 +58,11 @@ def ActorEditor(ui: PageState):
                         )
                     ),
                 )
-            # the scenario as the inputs make it, with the run's seed: a posterior particle's
-            # values stay the switch's (the new scenario draws its own when the switch is on)
+            # the scenario without the page's values or a posterior draw, with the run's seed;
+            # the page's values are carried over as page values (they win over a draw, as on
+            # any scenario) and the new scenario draws its own particle when the switch is on
             new = add_actor(
-                ui.scenario_on_screen(), actor_id=actor_id.value.strip(),
+                ui.scenario_on_screen(page_values=False), actor_id=actor_id.value.strip(),
                 name=name.value.strip()[:60],
                 capability=float(cap), commitment=float(com), ties=ties,
             )  # fmt: skip
@@ -70,7 +71,7 @@ def ActorEditor(ui: PageState):
             return
         key = f"{EDITED_PREFIX}{new.name}"
         ui.uploaded.set({**ui.uploaded.value, key: new})
-        msg = ui.switch(key)
+        msg = ui.switch(key, values=ui.sim.values)
         message.set(f"Refused: {msg}" if msg else f"Added {new.actors[-1].name}: now '{new.name}'.")
         if not msg:  # the added actor's id is taken now: the next one needs its own
             actor_id.set("")

@@ -50,6 +50,10 @@ def calibration_report() -> Path:
     return Path(__file__).resolve().parents[2] / "docs" / "calibration" / "README.md"
 
 
+def _replicates(n: int) -> str:
+    return f"{n:,} replicate{'' if n == 1 else 's'}"
+
+
 def comparable(before: Result, after: Result) -> bool:
     """Two ensembles whose outcome shares can be set side by side: the same scenario run for
     the same number of weeks (a share of runs in which something happened at least once
@@ -167,9 +171,11 @@ def EnsemblePanel(ui: PageState):
                 attributes={"aria-disabled": "true" if busy else "false"},
                 classes=["cs-run-ensemble"],
             )  # fmt: skip
-            solara.Switch(
+            # the widget itself, new after each refusal (its key): a refused change left the
+            # browser's position on it, which no render changes (the value rendered is the same)
+            solara.v.Switch(
                 label="Parameter uncertainty: draw fitted parameters from the posterior",
-                value=ui.posterior.value, on_value=ui.set_posterior, classes=["cs-posterior"],
+                v_model=ui.posterior.value, on_v_model=ui.set_posterior, class_="cs-posterior",
             ).key(f"posterior-{ui.posterior_refusals.value}")  # fmt: skip
             if task.pending:
                 solara.Text("running\u2026", classes=["cs-note"])
@@ -213,7 +219,7 @@ def EnsemblePanel(ui: PageState):
             solara.HTML(
                 unsafe_innerHTML=(
                     f'<div class="cs-note" id="ensemble-summary" role="status" data-run="{res.get("run", 0)}">'
-                    f"{res['n']} replicates \u00d7 "
+                    f"{_replicates(res['n'])} \u00d7 "
                     f"{res['weeks']} weeks of {escape(res['label'])} in {res['seconds']:.2f} s"
                     "</div>"
                 )
@@ -228,7 +234,7 @@ def EnsemblePanel(ui: PageState):
                     ):
                         solara.HTML(
                             tag="h4",
-                            unsafe_innerHTML=f"Before: {prev['n']} replicates of "
+                            unsafe_innerHTML=f"Before: {_replicates(prev['n'])} of "
                             f"{escape(prev['label'])}",
                         )
                         solara.HTML(
@@ -249,8 +255,8 @@ def EnsemblePanel(ui: PageState):
                 solara.HTML(
                     unsafe_innerHTML=difference_table_html(
                         difference,
-                        f"{prev['n']} replicates of {prev['label']}",
-                        f"{res['n']} replicates of {res['label']}",
+                        f"{_replicates(prev['n'])} of {prev['label']}",
+                        f"{_replicates(res['n'])} of {res['label']}",
                     )
                 )
             elif prev is not None:
@@ -295,7 +301,7 @@ def EnsembleExports(res: Result):
             lambda: ensemble_replicates_csv(res), f"{stem}-replicates.csv",
             label="Replicate table (CSV)", mime_type="text/csv",
         )  # fmt: skip
-        caption = f"coalition-sim ensemble: {res['n']} replicates of {res['label']}."
+        caption = f"coalition-sim ensemble: {_replicates(res['n'])} of {res['label']}."
         # each file also says how to read it (the page's caption beside the chart)
         bars = f"{caption} {plain_text(bars_caption_html(int(res['n'])))}"
         fans = f"{caption} {plain_text(fan_caption_html())}"

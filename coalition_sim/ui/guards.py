@@ -29,6 +29,7 @@ from ..scenario.errors import ConfigError
 from ..scenario.safe_paths import project_root
 
 __all__ = [
+    "BAD_INPUT",
     "MAX_UPLOAD_NAME",
     "Refused",
     "choice",
@@ -49,12 +50,18 @@ class Refused(ConfigError):
     """A widget value outside the widget's allowed set (one line, no server path)."""
 
 
+#: What a number field sends for text the browser could not read as a number (it hands
+#: over no text at all then, so there is nothing to quote): see ``widgets.NumberField``.
+BAD_INPUT = "\x00"
+
+
 def typed(text: str) -> str:
-    """What a number field held, for a refusal: the text, quoted, or words saying it held no
-    number (a browser's number field hands over nothing at all for letters or a number too
-    large for it to read, so there is no text to quote)."""
+    """What a number field held, for a refusal: the text, quoted; words if it was empty or
+    held letters (or a number too large) the browser could not read."""
+    if text == BAD_INPUT:
+        return "letters or a number the browser could not read"
     text = text.strip()
-    return repr(text) if text else "letters or a number the browser could not read"
+    return repr(text) if text else "an empty field"
 
 
 def choice(value: object, allowed: Collection[str], what: str) -> str:

@@ -39,6 +39,7 @@ __all__ = [
 FILE_PREFIX = "file: "  # scenario keys of uploaded files, as shown in the scenario menu
 EDITED_PREFIX = "edited: "  # scenario keys of those made in the actor editor
 MAX_UNDO = 100  # snapshots kept each way (a few hundred bytes each)
+MAX_DROPPED = 3  # bad parts of a link dropped before the page gives up on it
 
 
 @dataclass(frozen=True)
@@ -117,15 +118,15 @@ class PageState:
             sim.origin = " (edited on this page)"
         return sim
 
-    def scenario_on_screen(self) -> Scenario:
+    def scenario_on_screen(self, page_values: bool = True) -> Scenario:
         """The scenario the inputs on screen make, without a posterior draw: the menu's
-        scenario with the page's values and the run's seed. What an edit builds on: a
-        particle's fitted values are the switch's, not part of the scenario (ConfigError if
-        refused)."""
+        scenario with the run's seed and (``page_values``) the page's values. A particle's
+        fitted values are the switch's, not part of the scenario (ConfigError if refused)."""
         sim = self.sim
         scn = sim.scenario
-        if sim.posterior:
-            scn = Sim.build(self.base(self.scenario.value), sim.values, sim.seed).scenario
+        if sim.posterior or not page_values:
+            values = sim.values if page_values else {}
+            scn = Sim.build(self.base(self.scenario.value), values, sim.seed).scenario
         return scn.model_copy(update={"seed": sim.seed})
 
     def rebuild(
@@ -210,12 +211,13 @@ class PageState:
 
     # ----------------------------------------------------------------- input changes
 
-    def switch(self, key: str) -> str:
-        """Another scenario, its own seed and values; clears every input's message."""
+    def switch(self, key: str, values: dict[str, Any] | None = None) -> str:
+        """Another scenario, its own seed and, unless ``values`` are carried over, its own
+        values; clears every input's message."""
         self.playing.set(False)
 
         def change() -> str:
-            msg = self.rebuild(key, {}, None)
+            msg = self.rebuild(key, dict(values or {}), None)
             if msg:
                 return msg
             self.scenario.set(key)
@@ -344,35 +346,51 @@ def _link_run(names: list[str], query: str) -> tuple[Sim | None, str]:
 def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
     """The part of a link the page shows, its run, and a message naming what was refused.
 
-    One bad part (a value out of range, a week past the end, ``n=99999999``) does not throw the
-    rest of a shared link away: the page drops that one part, shows the rest and names what it
-    dropped and why. Only if the scenario itself is refused, or no single part explains the
-    refusal, does it show the default scenario instead."""
+    A bad part (a value out of range, a week past the end, ``n=99999999``) does not throw the
+    rest of a shared link away: the page drops the part each refusal is about, one at a time
+    (the part whose removal lifts that refusal), shows the rest and names what it dropped and
+    why. Only if the scenario itself is refused, or no part explains a refusal, does it show
+    the default scenario instead."""
     default = BASELINE if BASELINE in names else names[0]
     query = (search or "").lstrip("?")
     try:
         sim, note = _link_run(names, query)
         return query, sim if sim is not None else Sim.build(default, {}, None), note
     except ValueError as exc:  # ConfigError is a ValueError
-        why = str(exc).rstrip(".")
+        why = guards.public_message(str(exc)).rstrip(".")
+    first = why
     pairs = parse_qsl(query, keep_blank_values=True)
-    for i, (key, value) in enumerate(pairs):
-        if key == "scenario":
-            continue  # another scenario's values and week would not mean what the link meant
-        rest = urlencode(pairs[:i] + pairs[i + 1 :])
-        try:
-            sim, note = _link_run(names, rest)
-        except ValueError:
-            continue
-        if sim is None:
+    dropped: list[str] = []
+    while len(dropped) < MAX_DROPPED:
+        cause = None
+        for i, (key, value) in enumerate(pairs):
+            if key == "scenario":
+                continue  # another scenario's values and week would not mean what was meant
+            rest = pairs[:i] + pairs[i + 1 :]
+            try:
+                sim, note = _link_run(names, urlencode(rest))
+            except ValueError as exc:
+                other = guards.public_message(str(exc)).rstrip(".")
+                if other != why and cause is None:
+                    cause = (i, other)  # this part was the refusal's: another one is left
+                continue
+            if sim is None:
+                break  # nothing left of the link
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            dropped.append(f"{key}={shown!r} ({why})")
+            return urlencode(rest), sim, " ".join(
+                x for x in (
+                    f"Part of the link was refused: {'; '.join(dropped)}. The rest of the link "
+                    "is shown.",
+                    note,
+                ) if x
+            )  # fmt: skip
+        if cause is None:
             break
+        i, other = cause
+        key, value = pairs[i]
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return rest, sim, " ".join(
-            x for x in (
-                f"Part of the link was refused: {key}={shown!r} ({why}). The rest of the link "
-                "is shown.",
-                note,
-            ) if x
-        )  # fmt: skip
-    msg = f"The link was refused: {why}. Showing the default scenario instead."
+        dropped.append(f"{key}={shown!r} ({why})")
+        pairs, why = pairs[:i] + pairs[i + 1 :], other
+    msg = f"The link was refused: {first}. Showing the default scenario instead."
     return "", Sim.build(default, {}, None), msg

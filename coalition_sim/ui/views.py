@@ -372,9 +372,10 @@ def series_svg(model: CoalitionModel, history: History, record: bool = False) ->
     for name, (colour, _label, dash) in METRIC_STYLE.items():
         out.append(_polyline(xs, [y2(v) for v in getattr(history, name)], colour, 2.2, dash))
     thr = scn.params.outcomes.fracture_cohesion
+    # dark grey, not a series' colour: in green it read as South Korea's dotted line
     out.append(
         f'<line class="cs-threshold" x1="{_ML}" x2="{right}" y1="{y2(thr):.1f}" '
-        f'y2="{y2(thr):.1f}" stroke="{OKABE_ITO["green"]}" stroke-width="1.5" '
+        f'y2="{y2(thr):.1f}" stroke="{_DARK}" stroke-width="1.2" '
         f'stroke-dasharray="1 3"><title>fracture threshold: cohesion below {thr:g} counts as '
         "a fractured coalition</title></line>"
     )
@@ -569,7 +570,7 @@ def outcome_bars_svg(
         label = OUTCOME_LABELS.get(name, name.replace("_", " "))
         help_text = OUTCOME_HELP.get(name, label)
         lo, hi = (intervals or {}).get(name, (p, p))
-        ci = f" (95% interval {100 * lo:.0f}-{100 * hi:.0f}%)" if intervals else ""
+        ci = f" (95% interval {_pct(lo)}-{_pct(hi)}%)" if intervals else ""
         out.append(
             f'<g class="cs-outcome"><title>{escape(label)}: {escape(help_text)}. '
             f"{100 * p:.1f}% of {n} replicates{ci}</title>"
@@ -591,9 +592,7 @@ def outcome_bars_svg(
             )
         out.append(
             f'<text x="{lx + w + 6}" y="{y + 15}" font-size="{MIN_FONT}" fill="{_DARK}">'
-            f"{100 * p:.0f}%"
-            + (f" ({100 * lo:.0f}\u2013{100 * hi:.0f})" if intervals else "")
-            + "</text></g>"
+            f"{_pct(p)}%" + (f" ({_pct(lo)}\u2013{_pct(hi)})" if intervals else "") + "</text></g>"
         )
     axis_y = 4 + row * len(names) + 4
     for v in (0, 0.5, 1):
@@ -607,6 +606,13 @@ def outcome_bars_svg(
     )
     out.append("</svg>")
     return "".join(out)
+
+
+def _pct(share: float) -> str:
+    """A share as a percentage for the bars: whole numbers, one decimal below 1% (0 in 1,000
+    has the interval 0-0.4%, not 0-0)."""
+    pct = 100.0 * share
+    return f"{pct:.1f}" if 0 < pct < 1 else f"{pct:.0f}"
 
 
 def fan_svg(

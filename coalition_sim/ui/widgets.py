@@ -171,10 +171,13 @@ class NumberField(ipyvuetify.VuetifyTemplate):
     @change="send($event)" @keydown.enter="send($event)" />
 </template>
 <script>
+const BAD_INPUT = "\\u0000";
 module.exports = {
   methods: {
     send(e) {
-      const text = e.target.value;
+      // the browser hands over '' for text it cannot read as a number: say which it was
+      const bad = e.target.validity && e.target.validity.badInput;
+      const text = bad ? BAD_INPUT : e.target.value;
       if (String(text) === String(this.value)) return;
       this.submit(text);
       e.target.value = this.value;
