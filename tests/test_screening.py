@@ -49,7 +49,7 @@ def test_screen_cli_refuses_bad_input_in_one_line(capsys, tmp_path: Path) -> Non
     for argv, needle in (
         (["screen", str(tmp_path / "nope.toml"), "--out", str(out)], "no such file"),
         (["screen", "--levels", "1", "--out", str(out)], "must be from 2 to 100"),
-        (["screen", "--trajectories", "0", "--out", str(out)], "must be at least 1"),
+        (["screen", "--trajectories", "0", "--out", str(out)], "must be from 2 to 1,000"),
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()
