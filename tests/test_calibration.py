@@ -172,7 +172,12 @@ def test_bad_target_files_fail_in_one_line_and_write_nothing(
 def test_missing_file_and_zero_replicates_fail(capsys, tmp_path: Path) -> None:
     out = ["--out", str(tmp_path / "out"), "--scenario-dir", str(tmp_path / "s"), "--quiet"]
     _bad(capsys, tmp_path, ["calibrate", str(tmp_path / "nope.toml"), *out], "no such file")
-    _bad(capsys, tmp_path, ["calibrate", str(TARGETS), "--replicates", "0", *out], "at least 1")
+    _bad(
+        capsys,
+        tmp_path,
+        ["calibrate", str(TARGETS), "--replicates", "0", *out],
+        "must be from 1 to 10,000",
+    )
     _bad(capsys, tmp_path, ["calibration-report", str(tmp_path), "--out", str(tmp_path / "r")],
          "not a calibration folder")  # fmt: skip
 

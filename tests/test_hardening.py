@@ -265,7 +265,16 @@ def test_bad_futures_tables_are_one_line(tmp_path, capsys, table, needle):
      (["compare", "--policy", "a", "--vary", "params.fatigue.growth=0:0.1", "--futures",
        "100000000"], "must be from 1 to 100,000"),
      (["compare", "--policy", "a", "--policy", "b", "--replicates", "1000000", "--vary",
-       "params.fatigue.growth=0:0.1", "--futures", "20"], "more than the 10,000,000"),
+       "params.fatigue.growth=0:0.1", "--futures", "20"], "more than the 1,000,000"),
+     # 6 million runs were killed by the kernel at 23.6 GB: refused before any work
+     (["compare", "--policy", "a", "--policy", "b", "--policy", "c:actors.USA.consults=1",
+       "--vary", "params.fatigue.growth=0:0.3", "--futures", "1000", "--replicates", "2000"],
+      "6,000,000 runs, more than the 1,000,000"),
+     (["calibrate", "--predictive-draws", "1000000000"], "must be from 1 to 100,000"),
+     (["calibrate", "--particles", "1"], "must be from 4 to 100,000"),
+     (["signatures", "--posterior", "x.parquet", "--draws", "1000000000"], "from 1 to 1,000"),
+     (["screen", "--trajectories", "1000000000"], "from 2 to 1,000"),
+     (["screen", "--replicates", "1000000000"], "from 1 to 10,000"),
      (["signatures", "--replicates", "2"], "must be from 20"),
      (["check-config", "a\x00b"], "NUL byte"),
      (["analyze", ""], "is empty")],
@@ -308,3 +317,37 @@ def test_damaged_posterior_metadata_and_a_fifo_are_one_line(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(ConfigError, match="not a regular file"):
         load_posterior(fifo)
+
+
+def test_calibrate_and_screen_never_write_over_committed_or_earlier_files(
+    capsys, tmp_path, monkeypatch
+):
+    """``calibrate --scenario-dir configs/history`` (or ``--report docs/calibration``) rewrote
+    the committed calibrated scenarios without --write-configs; ``screen --priors FILE``
+    replaced any file, a target file included. All refused in one line before any work."""
+    from conftest import ROOT
+
+    monkeypatch.chdir(tmp_path)
+    tiny = ["--particles", "10", "--max-generations", "1", "--replicates", "1",
+            "--predictive-draws", "10", "--no-forecast", "--out", str(tmp_path / "o")]  # fmt: skip
+    before = {p: p.stat().st_mtime_ns for p in (ROOT / "configs" / "history").glob("*.toml")}
+    for flag, folder, needle in (
+        ("--scenario-dir", ROOT / "configs" / "history", "inside the committed configs/"),
+        ("--report", ROOT / "docs" / "calibration", "inside the committed docs/"),
+    ):
+        assert main(["calibrate", *tiny, flag, str(folder)]) == 2
+        _one_line_error(capsys, needle)
+    earlier = tmp_path / "scen"
+    earlier.mkdir()
+    (earlier / "calibrated_2016.toml").write_text("x")
+    assert main(["calibrate", *tiny, "--scenario-dir", str(earlier)]) == 2
+    _one_line_error(capsys, "holds an earlier result")
+    target = tmp_path / "targets.toml"
+    target.write_text("# a target file\n")
+    assert main(["screen", "--out", str(tmp_path / "s"), "--priors", str(target)]) == 2
+    _one_line_error(capsys, "exists; add --overwrite")
+    assert target.read_text() == "# a target file\n"
+    assert not (tmp_path / "o").exists() and not (tmp_path / "s").exists()
+    assert before == {
+        p: p.stat().st_mtime_ns for p in (ROOT / "configs" / "history").glob("*.toml")
+    }

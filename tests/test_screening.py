@@ -48,8 +48,8 @@ def test_screen_cli_refuses_bad_input_in_one_line(capsys, tmp_path: Path) -> Non
     out = tmp_path / "s"
     for argv, needle in (
         (["screen", str(tmp_path / "nope.toml"), "--out", str(out)], "no such file"),
-        (["screen", "--levels", "1", "--out", str(out)], "at least 2"),
-        (["screen", "--trajectories", "0", "--out", str(out)], "must be at least 1"),
+        (["screen", "--levels", "1", "--out", str(out)], "must be from 2 to 100"),
+        (["screen", "--trajectories", "0", "--out", str(out)], "must be from 2 to 1,000"),
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()

@@ -97,3 +97,28 @@ def test_spec_text_is_escaped_for_the_report() -> None:
         "&lt;img src=x onerror=alert(1)&gt; &amp; *kept*"
     )
     assert study._md_line("a\n# injected heading | cell") == "a # injected heading \\| cell"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ('name = "closed"', 'name = "status_quo"', "policy names must differ: 'status_quo'"),
+        ('"actors.USA.hedging" = 0.0', '"actors.USA.hedging" = 7.0',
+         "sets 'actors.USA.hedging' = 7, outside its range [0, 1]"),
+        ('"actors.USA.hedging" = 0.0', '"actors.USA.nope" = 1.0',
+         "'actors.USA.nope', not a parameter the model knows, not a lever"),
+        ('"actors.USA.hedging" = 0.0', '"params.fatigue.growth" = 0.1',
+         "'params.fatigue.growth', an uncertainty, not a lever"),
+    ],
+)  # fmt: skip
+def test_bad_policies_are_refused_before_the_sweep_runs(tmp_path, capsys, old, new, says):
+    """A duplicate policy name or a lever out of range was found only after the whole sweep
+    (leaving a half-written sweep folder and a message naming no file); an unknown key was
+    called 'a mechanism'. Refused now in one line naming the spec, with nothing written."""
+    path = _spec(tmp_path)
+    path.write_text(path.read_text().replace(old, new))
+    out = tmp_path / "out"
+    assert main(["study", str(path), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "s.toml" in err and says in err, err
+    assert not out.exists() or not any(out.rglob("*.parquet")), "the sweep ran"

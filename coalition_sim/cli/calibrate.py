@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .args import input_path, output_arg, positive_int, worker_count
+from .args import bounded_int, input_path, output_arg, positive_int, worker_count
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -62,14 +62,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="smc: population Monte Carlo with adaptive tolerances (default); rejection: the "
         "old Sobol rejection step (count and fact statistics only)",
     )  # fmt: skip
-    cal.add_argument("--particles", type=positive_int, metavar="N", help="smc population size")
+    cal.add_argument(
+        "--particles",
+        type=bounded_int(4, 100_000, "an SMC population"),
+        metavar="N",
+        help="smc population size",
+    )
     cal.add_argument("--alpha", type=_alpha, metavar="A", help="smc tolerance quantile (0.5)")
     cal.add_argument(
         "--min-acceptance", type=_alpha, metavar="Q", help="smc: stop below this acceptance"
     )
-    cal.add_argument("--max-generations", type=positive_int, metavar="G", help="smc generations")
     cal.add_argument(
-        "--predictive-draws", type=positive_int, metavar="R",
+        "--max-generations", type=bounded_int(1, 1000), metavar="G", help="smc generations"
+    )
+    cal.add_argument(
+        "--predictive-draws", type=bounded_int(1, 100_000, "runs held in memory"), metavar="R",
         help="smc: posterior predictive runs per start (default: file)",
     )  # fmt: skip
     cal.add_argument(
@@ -77,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="smc: run budget per fit; no generation starts that would exceed it",
     )  # fmt: skip
     cal.add_argument(
-        "--compare-rejection", type=positive_int, metavar="M",
+        "--compare-rejection", type=bounded_int(1, 1_000_000, "runs held in memory"), metavar="M",
         help="smc: also run a rejection step of M candidates and compare runs-to-tolerance",
     )  # fmt: skip
     cal.add_argument(
@@ -90,12 +97,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     cal.add_argument(
         "--candidates",
-        type=positive_int,
+        type=bounded_int(1, 1_000_000, "runs held in memory"),
         metavar="N",
         help="rejection: prior draws (default: file)",
     )
     cal.add_argument(
-        "--replicates", type=positive_int, metavar="K",
+        "--replicates", type=bounded_int(1, 10_000, "runs held in memory"), metavar="K",
         help="runs per candidate/particle and start (default: file)",
     )  # fmt: skip
     cal.add_argument("--seed", type=_seed, metavar="S", help="design and run seed (default: file)")
@@ -118,7 +125,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--report", type=output_arg, metavar="DIR", help="report folder (default: OUT/report)"
     )
     cal.add_argument(
-        "--validation-replicates", type=positive_int, metavar="R",
+        "--validation-replicates", type=bounded_int(1, 100_000, "runs held in memory"),
+        metavar="R",
         help="rejection: runs per start for the report (default: file, 2000)",
     )  # fmt: skip
     cal.add_argument("--quiet", action="store_true", help="no progress output")
@@ -128,7 +136,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("dir", type=input_path, help="calibration output folder (with fit.json)")
     rep.add_argument("--out", type=output_arg, required=True, metavar="DIR", help="report folder")
     rep.add_argument(
-        "--replicates", type=positive_int, metavar="R", help="rejection: validation runs per start"
+        "--replicates",
+        type=bounded_int(1, 100_000, "runs held in memory"),
+        metavar="R",
+        help="rejection: validation runs per start",
     )
     rep.add_argument("--seed", type=_seed, metavar="S", help="rejection: validation seed")
     rep.set_defaults(handler=cmd_report)
@@ -140,6 +151,34 @@ def _fitted_name(key: str) -> str:
     )
 
 
+def _check_destinations(args: argparse.Namespace) -> None:
+    """``--scenario-dir`` and ``--report`` write where they are told: never into the
+    committed ``configs/`` or ``docs/`` without ``--write-configs`` (a fit there would
+    disagree with the committed posterior), and never over earlier calibrated scenarios or a
+    report without ``--overwrite``. Checked before anything runs."""
+    from ..scenario.loading import ConfigError
+    from ..scenario.resources import checkout_root
+
+    root = checkout_root()
+    for flag, path, marker in (("--scenario-dir", args.scenario_dir, "calibrated_*.toml"),
+                               ("--report", args.report, "README.md")):  # fmt: skip
+        if path is None:
+            continue
+        where = Path(path).resolve()
+        if root is not None and not args.write_configs:
+            for sub in ("configs", "docs"):
+                tree = (root / sub).resolve()
+                if where == tree or tree in where.parents:
+                    raise ConfigError(
+                        f"{flag} {path}: inside the committed {sub}/ folder; the committed fit "
+                        "is replaced only with --write-configs (or choose another folder)"
+                    )
+        if where.is_dir() and any(where.glob(marker)) and not args.overwrite:
+            raise ConfigError(
+                f"{flag} {path}: holds an earlier result ({marker}); add --overwrite to replace it"
+            )
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from ..calibration.targets import load_targets
 
@@ -147,6 +186,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         from ..scenario.resources import require_checkout
 
         require_checkout("calibrate --write-configs")
+    _check_destinations(args)
     path = args.targets or _targets_default()
     targets = load_targets(path)  # every check before anything is written
     if args.method == "smc":
@@ -209,7 +249,7 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
         scheduler=args.scheduler,
     )
     if args.report is not None:
-        check_output_dir(args.report, overwrite=True, marker="README.md")
+        check_output_dir(args.report, overwrite=args.overwrite, marker="README.md")
     stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
     with stage:  # written whole or not at all
         fit, timing, written = run_calibration(targets, stage.tmp, cfg_fit, scen_dir, say)
@@ -265,7 +305,7 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
     if round(accept * candidates) < 2:
         raise ConfigError(f"accept {accept:g} of {candidates} candidates keeps fewer than 2")
     if args.report is not None:
-        check_output_dir(args.report, overwrite=True, marker="README.md")
+        check_output_dir(args.report, overwrite=args.overwrite, marker="README.md")
     stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))
     quiet = args.quiet

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .args import output_arg, positive_int
+from .args import bounded_int, output_arg
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -26,10 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="output folder (default: docs/calibration/screening, the committed report)",
     )  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="replace an earlier screening")
-    p.add_argument("--trajectories", type=positive_int, default=16,
+    p.add_argument("--trajectories", type=bounded_int(2, 1000, "Morris trajectories"), default=16,
                    help="Morris trajectories r (points: r x (parameters + 1); default 16)")  # fmt: skip
-    p.add_argument("--levels", type=positive_int, default=4, help="Morris grid levels (default 4)")
-    p.add_argument("--replicates", type=positive_int, default=20,
+    p.add_argument(
+        "--levels",
+        type=bounded_int(2, 100, "Morris grid levels"),
+        default=4,
+        help="Morris grid levels (default 4)",
+    )
+    p.add_argument("--replicates", type=bounded_int(1, 10_000, "runs held in memory"), default=20,
                    help="runs per start and point, common random numbers (default 20)")  # fmt: skip
     p.add_argument("--seed", type=_seed, default=1, help="seed of the design and runs (default 1)")
     p.add_argument("--no-outcomes", action="store_true",
@@ -65,6 +70,9 @@ def cmd_screen(args: argparse.Namespace) -> int:
         raise ConfigError(f"--priors {args.priors}: its folder does not exist")
     if args.priors is not None and Path(args.priors).is_dir():
         raise ConfigError(f"--priors {args.priors}: is a folder; name a file")
+    if args.priors is not None and Path(args.priors).exists() and not args.overwrite:
+        # a target file named here by mistake was silently replaced by the prior entries
+        raise ConfigError(f"--priors {args.priors}: exists; add --overwrite to replace it")
     if args.levels < 2 or args.trajectories < 2:
         raise ConfigError("--levels and --trajectories must be at least 2")
     at = args.at or root / "history" / "calibrated_2016.toml"

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .args import bounded_int, output_arg, positive_int
+from .args import bounded_int, output_arg
 from .args import seed as _seed
 
 __all__ = ["register"]
@@ -52,11 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "draws; writes posterior.md/.csv (share of draws in which each row passes)",
     )  # fmt: skip
     sg.add_argument(
-        "--draws", type=positive_int, metavar="N",
+        "--draws", type=bounded_int(1, 1000, "each draw runs the whole suite"), metavar="N",
         help=f"posterior draws with --posterior (default {DRAWS})",
     )  # fmt: skip
     sg.add_argument(
-        "--draw-replicates", type=positive_int, metavar="N",
+        "--draw-replicates", type=bounded_int(MIN_REPLICATES, 1_000_000), metavar="N",
         help=f"replicates per arm in each posterior draw, with --posterior (default "
         f"{DRAW_REPLICATES})",
     )  # fmt: skip

@@ -78,8 +78,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         parts = len(list((Path(args.out) / "runs").glob("part-*.parquet")))
         print(
             f"interrupted: {parts} chunk file(s) written so far are kept in {args.out}; the "
-            "same command resumes from there (a chunk that was being written is computed "
-            "again)",
+            "same command resumes from there (it uses those whose record was written and "
+            "computes the others again)",
             file=sys.stderr,
         )
         return 130

@@ -269,11 +269,14 @@ def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
     missing = [n for n in ["weight", *names] if n not in table.column_names]
     if not names or missing:
         raise ConfigError(f"{path}: missing columns {missing or ['parameters']}")
-    df = table.select(["weight", *names]).to_pandas()
+    # the columns straight from Arrow, not through pandas: pandas re-reads its own schema
+    # metadata, and a changed byte there ended in a traceback (KeyError, JSONDecodeError)
     try:
-        w = df["weight"].to_numpy(dtype=np.float64)
-        vals = df[names].to_numpy(dtype=np.float64)
-    except (TypeError, ValueError):
+        w = np.asarray(table.column("weight").to_numpy(), dtype=np.float64)
+        vals = np.column_stack(
+            [np.asarray(table.column(n).to_numpy(), dtype=np.float64) for n in names]
+        )
+    except (TypeError, ValueError, pa.ArrowException):
         raise ConfigError(f"{path}: weights and parameter values must be numbers") from None
     with np.errstate(over="ignore"):
         total = float(w.sum()) if len(w) else 0.0

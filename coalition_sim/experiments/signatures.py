@@ -83,7 +83,11 @@ def run_suite(
         res = fn(suite)
         out.append(res)
         if progress is not None:
-            status = "PASS" if res.passed else "FAIL"
+            status = (
+                res.verdict.upper()
+                if res.verdict == "contradicted"
+                else ("PASS" if res.passed else res.verdict)
+            )  # as the report says it: PASS, CONTRADICTED or not shown
             progress(
                 f"row {res.number:2d} {res.mechanism:<26} {status} ({time.perf_counter() - t0:.1f} s)"
             )

@@ -109,12 +109,24 @@ def load_study(path: str | Path) -> StudySpec:
     for u in spec.uncertainties:
         if role_of(u.name) is Role.LEVER:
             raise ConfigError(f"{p}: uncertainty '{u.name}' is a lever (put it in a policy)")
+    names = [pol.name for pol in spec.policies]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"{p}: policy names must differ: '{name}' is used twice")
     for pol in spec.policies:
         for key in pol.set:
-            if role_of(key) is not Role.LEVER:
-                raise ConfigError(
-                    f"{p}: policy '{pol.name}' sets '{key}', a {role_of(key).value}, not a lever"
-                )
+            role = role_of(key)
+            if role is Role.LEVER:
+                continue
+            what = (
+                f"a{'n' if role.value[0] in 'aeiou' else ''} {role.value}"
+                if tag_of(key) is not None
+                else "not a parameter the model knows"
+            )
+            raise ConfigError(
+                f"{p}: policy '{pol.name}' sets '{key}', {what}, not a lever ('python run.py "
+                "params --role lever' lists the levers)"
+            )
     if spec.policies[0].set:
         raise ConfigError(f"{p}: the first policy is the reference (status quo): it sets nothing")
     for key in ("report", "data", "scenario"):
@@ -320,6 +332,27 @@ def run_study(
     return report
 
 
+def _check_policy_values(spec: StudySpec, path: Path, scenario: Any) -> None:
+    """Every policy's lever value within the lever's range in the study's scenario (the
+    compare step found a value out of range only after the whole sweep had run)."""
+    from ..scenario.names import parameter_specs
+
+    specs = parameter_specs(scenario)
+    for pol in spec.policies:
+        for key, value in pol.set.items():
+            s = specs.get(key)
+            if s is None:
+                raise ConfigError(
+                    f"{show(path)}: policy '{pol.name}' sets '{key}', which scenario "
+                    f"'{scenario.name}' does not have"
+                )
+            if not s.lo <= float(value) <= s.hi:
+                raise ConfigError(
+                    f"{show(path)}: policy '{pol.name}' sets '{key}' = {value:g}, outside its "
+                    f"range [{s.lo:g}, {s.hi:g}]"
+                )
+
+
 def _study(
     spec: StudySpec, path: Path, data: Path, figdir: Path, rel: str, quiet: bool,
     workers: int | None, start: float,
@@ -338,6 +371,7 @@ def _study(
         }
     )  # fmt: skip
     plan = plan_sweep(sweep)
+    _check_policy_values(spec, path, plan.scenario)  # before the sweep: nothing half-written
     run_sweep(plan, data / "sweep", workers=workers, quiet=quiet)
     futures = plan.points_frame().drop(columns="point")
 
