@@ -351,8 +351,12 @@ def cmd_discover(args: argparse.Namespace) -> int:
         print(f"  {d.caution}")
     for name, r in d.limits.iterrows():
         print(
-            f"  {name:<36} [{r['min']:.4g}, {r['max']:.4g}]  qp lower {r['qp_lower']:.2g}, "
-            f"upper {r['qp_upper']:.2g}"
+            f"  {name:<36} [{r['min']:.4g}, {r['max']:.4g}]  "
+            + ", ".join(
+                f"qp {side} {r[f'qp_{side}']:.2g}"
+                for side in ("lower", "upper")
+                if r[f"qp_{side}"] == r[f"qp_{side}"]  # a side the box does not restrict: NaN
+            )
         )
     top = d.scores[d.scores["above_noise"]]["parameter"].tolist()
     print(f"  above the noise floor (extra trees): {', '.join(top) or 'none'}")
