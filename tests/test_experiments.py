@@ -274,6 +274,8 @@ def test_discover_cli_on_a_sweep(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "PRIM box" in out and "actors.USA.consults <=" in out
     assert "params.commitment.unilateral_cost >=" in out
+    assert "nan" not in out  # a side the box does not restrict has no quasi-p to print
+    assert "qp upper" in out and "qp lower" in out  # each bound side's own
     report = (tmp_path / "sw" / "discovery" / "discovery_pressure_unwound.md").read_text()
     assert "## PRIM box" in report and "qp" in report
     assert (tmp_path / "sw" / "discovery" / "prim_trajectory_pressure_unwound.png").exists()
