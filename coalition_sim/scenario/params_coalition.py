@@ -45,7 +45,7 @@ class CommitmentParams(Strict):
         0.10,
         0,
         1,
-        "Commitment rise after a conventional test, x security weight x headroom.",
+        "Commitment rise after a conventional test, x security weight x headroom x habituation.",
         "[S20] SRBM/SLBM tests drew statements, not new sanctions: a small response.",
     )
     strategic_response: float = param(
@@ -310,7 +310,7 @@ class TieParams(Strict):
         0.15,
         0,
         1,
-        "Weekly weakening per unit of divergence above tolerance.",
+        "Weekly weakening per unit of divergence above tolerance, x the tie's strength.",
         "[S18] 'the coalition could fracture': sustained divergence strains a tie over months.",
     )
 

@@ -50,10 +50,12 @@ def fading_memory(memory: float, happened: bool, fade: float) -> float:
 def logistic(x: float) -> float:
     """The logistic function 1 / (1 + exp(-x)).
 
-    A numerical utility with no behavioural content of its own. That every weekly hazard
-    and choice of the model is a logistic of a linear index (a logit link) is a modelling
-    choice, the standard one for binary and multinomial choice (McFadden 1974); the indices
-    themselves are the rules that call it."""
+    A numerical utility with no behavioural content of its own. That the choices with
+    several drivers (a test's rung, the DPRK's mode, a summit's acceptance, the leader's
+    response, a proposal, a revival) are logistics of a linear index (a logit link) is a
+    modelling choice, the standard one for binary and multinomial choice (McFadden 1974); the
+    single-driver chances (an outburst, a hedge, a cancellation, consulting allies) are plain
+    probabilities instead (ODD 2.9). The indices themselves are the rules that call it."""
     return 1.0 / (1.0 + exp(-x))
 
 
