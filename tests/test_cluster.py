@@ -200,7 +200,7 @@ def test_real_cluster_checks_workers_gives_local_data_and_survives_a_killed_work
 
 
 def test_scheduler_lost_mid_sweep_says_the_folder_can_be_resumed(
-    cluster: Cluster, local: tuple[Path, Path], tmp_path: Path, capsys
+    cluster: Cluster, local: tuple[Path, Path], tmp_path: Path, capfd
 ) -> None:
     spec, ref = local
     cluster.add_worker("w1")
@@ -211,7 +211,9 @@ def test_scheduler_lost_mid_sweep_says_the_folder_can_be_resumed(
             "--chunk-size", str(CHUNK), "--quiet"]  # fmt: skip
     assert main(argv) == 2
     watcher.join(5)
-    err = capsys.readouterr().err.strip()
+    # the file descriptor, not sys.stderr: dask's client logged its failed reconnects there
+    # (some 25 lines of traceback) before the command's one line
+    err = capfd.readouterr().err.strip()
     assert err.startswith("error: lost the dask scheduler") and "\n" not in err, err
     assert "run the same command again" in err and "to resume" in err
     # resumed without the cluster: the same data as the local run
@@ -277,3 +279,29 @@ def test_a_service_that_is_not_a_scheduler_is_refused_in_bounded_time(monkeypatc
     for bad in ("tcp//127.0.0.1:8786", "tcp://127.0.0.1:99999", "host-without-port", "  "):
         with pytest.raises(ConfigError, match="port from 1 to 65535"):
             runner.connect(bad)
+
+
+def _dies(task: int) -> int:
+    """A task whose every worker 'dies' (dask's exception after its retries)."""
+    from types import SimpleNamespace
+
+    from distributed.scheduler import KilledWorker
+
+    raise KilledWorker(f"chunk-{task}", SimpleNamespace(address="tcp://127.0.0.1:1"), 3)
+
+
+def test_a_task_that_kills_its_workers_ends_in_one_line_not_a_traceback() -> None:
+    """dask gives up on a task that killed every worker that ran it (a chunk too big for a
+    worker's memory) with ``KilledWorker``; the sweep's one-line message and resume hint
+    follow it (it used to end in a 28-line traceback, exit 1)."""
+    from distributed import Client, LocalCluster
+
+    from coalition_sim.engine.runner import WorkersKilled, run_tasks
+
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                     dashboard_address=None) as lc,
+        Client(lc) as client,
+        pytest.raises(WorkersKilled, match="killed every dask worker that ran it"),
+    ):  # fmt: skip
+        list(run_tasks(_dies, [1, 2], scheduler=client))

@@ -221,9 +221,19 @@ COMMANDS = {
 }
 
 
+def _quiet_dask_client() -> None:
+    """The command line says a lost scheduler in one line (``SchedulerLost``); dask's client
+    also logs its failed reconnects as ERROR with a traceback of some 25 lines on stderr first.
+    Its messages are kept from the terminal (the command's own line says what happened)."""
+    import logging
+
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
+    _quiet_dask_client()
     try:
         # no command is `run` (README): options alone are run's (`run.py --seed 7`)
         bare = not argv or (argv[0].startswith("-") and argv[0] not in _TOP_OPTIONS)

@@ -33,7 +33,7 @@ from .cluster import WORKER_WAIT, Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
 from .workers import die_with_parent
 
-__all__ = ["LocalWorkers", "SchedulerLost", "compiled", "connect", "run_tasks"]
+__all__ = ["LocalWorkers", "SchedulerLost", "WorkersKilled", "compiled", "connect", "run_tasks"]
 
 DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 DASK_CONNECT_TIMEOUT = "20s"
@@ -142,6 +142,11 @@ class SchedulerLost(ConfigError):
     """The dask scheduler went away during the work (one line; what is saved stays saved)."""
 
 
+class WorkersKilled(SchedulerLost):
+    """A task killed every worker that ran it (dask's ``KilledWorker``): one line, and what
+    is saved stays saved, as when the scheduler is lost."""
+
+
 def _client(address: str) -> Any:
     """``distributed.Client(address)`` within a bounded time, or a one-line ConfigError.
 
@@ -173,7 +178,10 @@ def _client(address: str) -> Any:
         )
     if isinstance(exc, OSError | TimeoutError | ValueError | TypeError):
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise ConfigError(f"cannot reach dask scheduler at {address!r}: {reason}") from None
+        raise ConfigError(
+            f"cannot reach dask scheduler at {address!r}: {reason} (is it running? start one "
+            "with 'dask scheduler', or leave out --scheduler to run on this machine)"
+        ) from None
     if exc is not None:
         raise exc
     return box["client"]
@@ -221,6 +229,7 @@ def _run_dask[T, R](
     fn: Callable[[T], R], tasks: Iterable[T], scheduler: Any, key: Callable[[T], str] | None
 ) -> Iterator[R]:
     from distributed import wait as dwait
+    from distributed.scheduler import KilledWorker
 
     own = isinstance(scheduler, str)
     client = connect(scheduler) if own else scheduler
@@ -255,6 +264,11 @@ def _run_dask[T, R](
                 fut.release()
         except ConfigError:
             raise  # a worker with other code (cluster.CodeMismatch), a bad task
+        except KilledWorker as exc:  # before OSError: dask's retries are exhausted
+            raise WorkersKilled(
+                f"task {exc.task!r} killed every dask worker that ran it (workers that die on "
+                "one task usually lack the memory for it: a smaller --chunk-size helps)"
+            ) from None
         except (OSError, TimeoutError, CancelledError) as exc:  # CommClosedError is an OSError
             if client.status == "running" and _scheduler_alive(client):
                 raise
