@@ -181,6 +181,8 @@ def test_real_cluster_checks_workers_gives_local_data_and_survives_a_killed_work
     assert cluster.workers["w1"].poll() is not None, "the worker was not killed mid-sweep"
     assert rep.computed == 12
     _same_data(ref, out)
+    said = capsys.readouterr().err
+    assert "warning: dask worker tcp://127.0.0.1:" in said and " left; 1 remain" in said, said
 
     # 4. a worker running other code (one edited constant in its checkout) is refused by
     #    name before anything is submitted or written

@@ -242,6 +242,22 @@ def _run_dask[T, R](
                 return client.submit(checked, task, pure=False)
             return client.submit(checked, task, key=key(task), pure=False)
 
+        seen = set(client.nthreads())  # the workers so far, to say when one leaves
+
+        def left() -> None:
+            # a worker that leaves mid-run (killed, out of memory) is said once: dask runs
+            # its unfinished tasks on the others, and the data is the same
+            now = set(client.nthreads())
+            gone = seen - now
+            if gone:
+                print(
+                    f"warning: dask worker {', '.join(sorted(gone))} left; {len(now)} "
+                    "remain and run its unfinished chunks (the results are the same)",
+                    file=sys.stderr, flush=True,
+                )  # fmt: skip
+            seen.clear()
+            seen.update(now)
+
         def waiter(fs: set[Any]) -> tuple[set[Any], set[Any]]:
             # a cluster that loses all its workers mid-run waits for new ones, saying so
             # every WORKER_WAIT seconds (a lost scheduler ends it: nthreads then raises)
@@ -249,6 +265,7 @@ def _run_dask[T, R](
                 try:
                     res = dwait(list(fs), timeout=WORKER_WAIT, return_when="FIRST_COMPLETED")
                 except TimeoutError:
+                    left()
                     if not client.nthreads():
                         print(
                             f"warning: no dask worker for the last {WORKER_WAIT:g} s; waiting "
@@ -256,6 +273,7 @@ def _run_dask[T, R](
                             file=sys.stderr, flush=True,
                         )  # fmt: skip
                     continue
+                left()
                 return set(res.done), set(res.not_done)
 
         try:
