@@ -71,7 +71,7 @@ def _check_lever(name: str, where: str) -> None:
             else "set it for every arm with --set"
         )
         raise ConfigError(
-            f"{where}: '{name}' is a{'n' if role.value[0] in 'aeiou' else ''} {role.value}, "
+            f"{where}: '{name}' is {role.phrase}, "
             f"not a lever ({hint}; 'python run.py params --role lever' lists the levers)"
         )
 

@@ -118,11 +118,7 @@ def load_study(path: str | Path) -> StudySpec:
             role = role_of(key)
             if role is Role.LEVER:
                 continue
-            what = (
-                f"a{'n' if role.value[0] in 'aeiou' else ''} {role.value}"
-                if tag_of(key) is not None
-                else "not a parameter the model knows"
-            )
+            what = role.phrase if tag_of(key) is not None else "not a parameter the model knows"
             raise ConfigError(
                 f"{p}: policy '{pol.name}' sets '{key}', {what}, not a lever ('python run.py "
                 "params --role lever' lists the levers)"

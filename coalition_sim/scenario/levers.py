@@ -43,6 +43,11 @@ class Role(StrEnum):
     STATE = "state"  # where the scenario starts
     DEFINITION = "definition"  # the threshold that names an outcome
 
+    @property
+    def phrase(self) -> str:
+        """The role with its article, for messages: 'a lever', 'an uncertainty'."""
+        return f"a{'n' if self.value[0] in 'aeiou' else ''} {self.value}"
+
 
 @dataclass(frozen=True)
 class Tag:

@@ -37,10 +37,11 @@ from .compare_panel import ComparePanel
 from .controls import Controls
 from .editor_panel import ActorEditor
 from .ensemble_panel import EnsemblePanel
-from .page_state import PageState, Snapshot, initial_link, initial_run
+from .page_state import PageState, Snapshot, accepted_link, initial_run
 from .panels import AboutPanel, LiveViews
 from .runs_panel import RunsPanel
 from .session import KNOBS, Knob, Sim, knobs_for, page_scenarios, parse_override, parse_seed
+from .state import parse_query
 from .style import CSS
 from .widgets import UrlSync
 
@@ -125,8 +126,10 @@ def Layout(children: list[Any] = []):  # noqa: B006
 def Page():
     names = solara.use_memo(lambda: [n for n, _ in page_scenarios()], [])
     router = solara.use_router()
-    first = solara.use_memo(lambda: initial_run(names, router.search), [])
-    link = solara.use_memo(lambda: initial_link(names, router.search), [])
+    # the part of the link the page accepts, worked out once (it may build several runs)
+    accepted = solara.use_memo(lambda: accepted_link(names, router.search), [])
+    first = (accepted[1], accepted[2])
+    link = solara.use_memo(lambda: parse_query(accepted[0], names) if accepted[0] else None, [])
     warmup.start()  # once per process; normally already started when the server imported us
     sim_ref = solara.use_ref(first[0])  # this session's own model
     ui = PageState(

@@ -343,6 +343,11 @@ def _link_run(names: list[str], query: str) -> tuple[Sim | None, str]:
     return sim, ignored_note(link)
 
 
+def _short(value: str) -> str:
+    """A link's value as the message quotes it: at most 40 characters."""
+    return value if len(value) <= 40 else value[:37] + "..."
+
+
 def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
     """The part of a link the page shows, its run, and a message naming what was refused.
 
@@ -376,8 +381,7 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
                 continue
             if sim is None:
                 break  # nothing left of the link
-            shown = value if len(value) <= 40 else value[:37] + "..."
-            dropped.append(f"{key}={shown!r} ({why})")
+            dropped.append(f"{key}={_short(value)!r} ({why})")
             return urlencode(rest), sim, " ".join(
                 x for x in (
                     f"Part of the link was refused: {'; '.join(dropped)}. The rest of the link "
@@ -389,8 +393,7 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
             break
         i, other = cause
         key, value = pairs[i]
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        dropped.append(f"{key}={shown!r} ({why})")
+        dropped.append(f"{key}={_short(value)!r} ({why})")
         pairs, why = pairs[:i] + pairs[i + 1 :], other
     msg = f"The link was refused: {first}. Showing the default scenario instead."
     return "", Sim.build(default, {}, None), msg
