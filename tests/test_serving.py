@@ -90,8 +90,10 @@ def test_one_heavy_request_per_session_and_others_queue() -> None:
     entered, release = threading.Event(), threading.Event()
     order: list[str] = []
 
+    waits: dict[str, list[bool]] = {"1": [], "2": []}
+
     def first() -> None:
-        with serving.heavy("tab-1"):
+        with serving.heavy("tab-1", on_wait=waits["1"].append):
             order.append("1")
             entered.set()
             release.wait(10)
@@ -103,17 +105,21 @@ def test_one_heavy_request_per_session_and_others_queue() -> None:
         pass
 
     def second() -> None:
-        with serving.heavy("tab-2"):  # waits for the slot instead of failing
+        # waits for the slot instead of failing, and says it waits (the page shows it)
+        with serving.heavy("tab-2", on_wait=waits["2"].append):
             order.append("2")
 
     t2 = threading.Thread(target=second)
     t2.start()
     t2.join(0.3)
     assert order == ["1"]  # still queued behind tab-1
+    assert waits == {"1": [], "2": [True]}
+    assert "waiting" in serving.busy_note(True) and serving.busy_note(False) == "running\u2026"
     release.set()
     t.join(10)
     t2.join(10)
     assert order == ["1", "2"]
+    assert waits == {"1": [], "2": [True, False]}
     with serving.heavy("tab-1"):  # free again once done
         pass
 

@@ -122,6 +122,13 @@ def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
         pg.keyboard.type("1e")
         pg.keyboard.press("Enter")
         wait_text(pg, "#knob-error", "letters or a number the browser could not read")
+        # a comma is refused as it is typed (the browser would read '0,5' as 5), the field
+        # keeps the model's value
+        f.fill("")
+        f.focus()
+        pg.keyboard.type("0,5")
+        wait_text(pg, "#knob-error", "not a comma (write decimals with a point")
+        assert "growth: 0.204" in knob_label(pg, "params.fatigue.growth")
         enter(pg, ".cs-seed input", "13", "location.search.includes('seed=13')")
         pg.wait_for_selector("#knob-error", state="detached", timeout=10_000)
         assert "params.fatigue.growth%3D0.204" in pg.evaluate("location.search")

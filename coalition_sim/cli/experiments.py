@@ -218,14 +218,24 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
             f"expected 1 to {MAX_FUTURES:,} rows and at least one column"
         )
     for col in df.columns:
-        canonical_name(str(col), specs)
+        spec = specs[canonical_name(str(col), specs)]
         values = pd.to_numeric(df[col], errors="coerce")
-        bad = ~np.isfinite(values.to_numpy(dtype=np.float64))
+        v = values.to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(v)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ConfigError(
                 f"--futures {show(path)}: column '{col}' row {row + 1}: "
                 f"{show(df[col].iloc[row], 40)!r} is not a finite number"
+            )
+        # the schema's checks, with the file and row named (the run would refuse it later
+        # without saying where)
+        off = (v < spec.lo) | (v > spec.hi) | ((v != np.round(v)) if spec.integer else False)
+        if off.any():
+            row = int(np.flatnonzero(off)[0])
+            allowed = f"{'a whole number ' if spec.integer else ''}in [{spec.lo:g}, {spec.hi:g}]"
+            raise ConfigError(
+                f"--futures {show(path)}: column '{col}' row {row + 1}: {v[row]:g} is not {allowed}"
             )
         df[col] = values
     return df

@@ -293,6 +293,7 @@ def ComparePanel(ui: PageState):
     solara.use_effect(forget_refused_link, [])
     result = solara.use_reactive(cast("Result | None", None))
     clicked = solara.use_reactive(0)
+    queued = solara.use_reactive(False)  # waiting for another page's request to finish
 
     def on_lever(name: str) -> None:
         try:
@@ -326,7 +327,7 @@ def ComparePanel(ui: PageState):
         error.set("")
         try:
             held = serving.request_bytes(ui.sim.scenario, link.replicates, arms=2)
-            with serving.heavy(solara.get_kernel_id(), held):
+            with serving.heavy(solara.get_kernel_id(), held, on_wait=queued.set):
                 out = compare_views(ui.sim, ui.posterior.value, link)
         except (ConfigError, ValueError) as exc:
             error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
@@ -400,7 +401,7 @@ def ComparePanel(ui: PageState):
                 attributes={"aria-disabled": "true" if busy else "false"},
             )  # fmt: skip
             if task.pending:
-                solara.Text("running\u2026", classes=["cs-note"])
+                solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
         if error.value:
             solara.HTML(
                 unsafe_innerHTML=f'<div class="cs-error" id="compare-error" role="alert">'

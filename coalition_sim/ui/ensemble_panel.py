@@ -103,6 +103,7 @@ def EnsemblePanel(ui: PageState):
     result = solara.use_reactive(cast(Result | None, None))
     previous = solara.use_reactive(cast(Result | None, None))
     clicked = solara.use_reactive(0)
+    queued = solara.use_reactive(False)  # waiting for another page's request to finish
     batch = use_batch()
     _ = ui.version.value
 
@@ -118,7 +119,9 @@ def EnsemblePanel(ui: PageState):
             return None
         error.set("")
         try:
-            out = ensemble_views(ui.sim, n, posterior=post, session=solara.get_kernel_id())
+            out = ensemble_views(
+                ui.sim, n, posterior=post, session=solara.get_kernel_id(), on_wait=queued.set
+            )
             out = Result({**out, "run": clicked.value})  # the click it answers
         except (ConfigError, ValueError) as exc:
             error.set(
@@ -178,7 +181,7 @@ def EnsemblePanel(ui: PageState):
                 v_model=ui.posterior.value, on_v_model=ui.set_posterior, class_="cs-posterior",
             ).key(f"posterior-{ui.posterior_refusals.value}")  # fmt: skip
             if task.pending:
-                solara.Text("running\u2026", classes=["cs-note"])
+                solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
         if ui.posterior_error.value:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-error" id="posterior-error" role="alert">'

@@ -30,6 +30,7 @@ from ..scenario.safe_paths import project_root
 
 __all__ = [
     "BAD_INPUT",
+    "COMMA",
     "MAX_UPLOAD_NAME",
     "Refused",
     "choice",
@@ -53,6 +54,9 @@ class Refused(ConfigError):
 #: What a number field sends for text the browser could not read as a number (it hands
 #: over no text at all then, so there is nothing to quote): see ``widgets.NumberField``.
 BAD_INPUT = "\x00"
+#: What a number field sends when a comma is typed or pasted into it: the browser would drop
+#: the comma without a word ('1,5' read as 15), so the field refuses it instead.
+COMMA = "\x01"
 
 
 def typed(text: str) -> str:
@@ -60,6 +64,8 @@ def typed(text: str) -> str:
     held letters (or a number too large) the browser could not read."""
     if text == BAD_INPUT:
         return "letters or a number the browser could not read"
+    if text == COMMA:
+        return "a comma (write decimals with a point, 1.5, and thousands without a separator)"
     text = text.strip()
     return repr(text) if text else "an empty field"
 

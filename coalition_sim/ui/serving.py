@@ -56,6 +56,7 @@ __all__ = [
     "SESSION_MEMORY",
     "PageEnsemble",
     "budget_note",
+    "busy_note",
     "check_request",
     "check_run",
     "heavy",
@@ -148,6 +149,14 @@ def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1
         )
 
 
+def busy_note(queued: bool) -> str:
+    """What a panel says while its request is pending: queued behind other pages' requests
+    (the server runs :data:`HEAVY_AT_ONCE` at a time) or running."""
+    if queued:
+        return "waiting: another page's request is running on this server; yours starts next\u2026"
+    return "running\u2026"
+
+
 def check_run(scn: Scenario) -> None:
     """One-line :class:`Refused` if the single run of ``scn`` is too long for the page."""
     if _cells(scn) > RUN_BUDGET:
@@ -184,18 +193,31 @@ solara.lab.on_kernel_start(_on_kernel_start)
 
 
 @contextmanager
-def heavy(session: str, nbytes: int = FULL_RELEASE_BYTES) -> Iterator[None]:
+def heavy(
+    session: str, nbytes: int = FULL_RELEASE_BYTES, on_wait: Callable[[bool], None] | None = None
+) -> Iterator[None]:
     """Hold one of the server's heavy-request slots for ``session`` (waiting for it), one at a
     time per session (:class:`Refused` for a second while the first runs); memory is
     released afterwards, with a full collection if the request held ``nbytes`` >=
-    :data:`FULL_RELEASE_BYTES` (pass :func:`request_bytes`; unknown sizes collect)."""
+    :data:`FULL_RELEASE_BYTES` (pass :func:`request_bytes`; unknown sizes collect).
+
+    ``on_wait(True)`` is called if every slot is taken (the request queues behind other
+    pages' requests), ``on_wait(False)`` once it has its slot, so the page can say which."""
     with _BUSY_LOCK:
         if session in _BUSY:
             raise Refused("this page is already running a request; wait for it to finish")
         _BUSY.add(session)
     try:
-        with _SLOTS:
+        if not _SLOTS.acquire(blocking=False):
+            if on_wait is not None:
+                on_wait(True)
+            _SLOTS.acquire()
+            if on_wait is not None:
+                on_wait(False)
+        try:
             yield
+        finally:
+            _SLOTS.release()
     finally:
         with _BUSY_LOCK:
             _BUSY.discard(session)

@@ -10,7 +10,7 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -436,9 +436,13 @@ def paired_difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> li
     return rows
 
 
-def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "") -> Result:
+def ensemble_views(
+    sim: Sim, n: int, posterior: bool = False, session: str = "",
+    on_wait: Callable[[bool], None] | None = None,
+) -> Result:  # fmt: skip
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
-    ``posterior`` each replicate draws the fitted parameters from the shipped posterior.
+    ``posterior`` each replicate draws the fitted parameters from the shipped posterior;
+    ``on_wait`` hears whether the request is queued behind other pages' (``serving.heavy``).
 
     The result carries the inputs it was computed for (``inputs``, ``label``), so the page
     can tell, after any change, that it no longer describes the run on screen.
@@ -448,7 +452,7 @@ def ensemble_views(sim: Sim, n: int, posterior: bool = False, session: str = "")
     post = posterior_file() if posterior else None
     serving.check_request(sim.scenario, n)
     # fair serving: budget, short kernel slices, a queue
-    with serving.heavy(session, serving.request_bytes(sim.scenario, n)):
+    with serving.heavy(session, serving.request_bytes(sim.scenario, n), on_wait=on_wait):
         res = serving.page_ensemble(
             sim.scenario, n, sim.seed, posterior=post, keep=list(sim.values)
         )

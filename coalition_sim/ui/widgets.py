@@ -168,12 +168,27 @@ class NumberField(ipyvuetify.VuetifyTemplate):
 <template>
   <input type="number" :class="input_class" :value="value" :min="min" :max="max" :step="step"
     :aria-label="label" :title="label" inputmode="decimal"
-    @change="send($event)" @keydown.enter="send($event)" />
+    @change="send($event)" @keydown.enter="send($event)" @keydown="comma($event)"
+    @paste="pasted($event)" />
 </template>
 <script>
 const BAD_INPUT = "\\u0000";
+const COMMA = "\\u0001";
 module.exports = {
   methods: {
+    // the browser drops a comma from a number field without a word ('1,5' reads as 15):
+    // refuse it as it is typed or pasted, and keep the field as it was
+    comma(e) {
+      if (e.key !== ",") return;
+      e.preventDefault();
+      this.submit(COMMA);
+    },
+    pasted(e) {
+      const text = e.clipboardData ? e.clipboardData.getData("text") : "";
+      if (!text.includes(",")) return;
+      e.preventDefault();
+      this.submit(COMMA);
+    },
     send(e) {
       // the browser hands over '' for text it cannot read as a number: say which it was
       const bad = e.target.validity && e.target.validity.badInput;
