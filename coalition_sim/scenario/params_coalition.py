@@ -46,7 +46,9 @@ class CommitmentParams(Strict):
         0,
         1,
         "Commitment rise after a conventional test, x security weight x headroom x habituation.",
-        "[S20] SRBM/SLBM tests drew statements, not new sanctions: a small response.",
+        "A set value (a modelling choice): the record's conventional launches drew statements, "
+        "not new UN resolutions (none followed the 2019 SRBM tests [S20] lists: 'KN-23, "
+        "KN-24, KN-25'), so the response is small beside a strategic test's.",
     )
     strategic_response: float = param(
         1.0,

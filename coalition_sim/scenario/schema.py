@@ -288,14 +288,18 @@ class Clock(_Strict):
     pandemic_start: dt.date | None = Field(
         None,
         description="Start of a pandemic shock (none if absent).",
-        json_schema_extra={"source": "[S20] WHO declared COVID-19 a pandemic on 11 Mar 2020."},
+        json_schema_extra={
+            "source": "Record: WHO declared COVID-19 a pandemic on 11 Mar 2020; [S20] 'the "
+            "outbreak of the coronavirus crisis'."
+        },
     )
     pandemic_weeks: int = param(
         52,
         0,
         520,
         "Duration of the pandemic shock.",
-        "[S20] lockdowns and travel restrictions through 2020.",
+        "[S20] 'the pandemic and its resulting lockdowns and travel restrictions'; the length "
+        "is a set value (the year after March 2020; [S20], written in May 2020, gives none).",
         unit="weeks",
     )
     pandemic_narrowing: float = param(
@@ -311,7 +315,8 @@ class Clock(_Strict):
         10,
         "Logit reduction of DPRK tests and of US escalation while the pandemic lasts.",
         "[S20] 'a global health crisis that [has] turned the focus of both Washington and "
-        "Pyongyang inwards'.",
+        "Pyongyang inwards'; that inward focus means fewer tests is the model's reading (the "
+        "same sentence lists missile tests among current developments): a modelling choice.",
     )
     election_horizon: int = param(
         26,
