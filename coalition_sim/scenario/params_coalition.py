@@ -135,7 +135,8 @@ class CommitmentParams(Strict):
         0,
         0.2,
         "Std of weekly commitment noise per unit volatility.",
-        "[S18] 'prone to unexpected outbursts, statements, and policy shifts'.",
+        "[S18] 'prone to unexpected outbursts, statements, and policy shifts'; the size is a "
+        "set value (a modelling choice).",
     )
 
 
@@ -170,7 +171,7 @@ class EngagementParams(Strict):
         0,
         1,
         "Weekly share of the gap to target engagement closed.",
-        "Diplomatic postures shift over weeks, not days ([S18] 'in the week or two').",
+        "A set value (a modelling choice): diplomatic postures shift over weeks, not days.",
     )
     noise: float = param(
         0.02,
@@ -236,7 +237,8 @@ class StandingParams(Strict):
         0,
         0.2,
         "Std of weekly standing noise per unit volatility.",
-        "Domestic politics outside the model.",
+        "A set value (a modelling choice): domestic politics outside the model move a "
+        "leader's standing a little every week; no record number.",
     )
     test_cost_leader: float = param(
         0.08,
@@ -267,14 +269,16 @@ class TieParams(Strict):
         0,
         1,
         "Pull weight of a treaty-ally tie.",
-        "Treaty allies coordinate most.",
+        "A set value (a modelling choice): treaty allies coordinate most, so theirs is the "
+        "largest weight (1), and the other ties' weights are set relative to it.",
     )
     pull_partner: float = param(
         0.6,
         0,
         1,
         "Pull weight of a partner tie.",
-        "Partners coordinate, less bindingly.",
+        "A set value (a modelling choice): partners coordinate less bindingly than treaty "
+        "allies (0.6 of their weight).",
     )
     pull_rival: float = param(
         0.4,

@@ -46,7 +46,8 @@ class ProspectParams(Strict):
         0,
         50,
         "Logit slope on the prospect-value advantage of a risky option.",
-        "Scales value differences (standing units) into choice odds.",
+        "A set value (a modelling choice): scales value differences (standing units) into "
+        "choice odds; screened, not identified by the fits (the target file's [[fixed]]).",
     )
     summit_upside: float = param(
         0.25,
@@ -326,7 +327,8 @@ class TargetParams(Strict):
         0,
         50,
         "Strategic-test logit reduction per unit of what engagement has delivered.",
-        "[S20] restraint while the situation is 'preferable to any expected retaliation'.",
+        "[S20] restraint while the situation is 'preferable to any expected retaliation'; "
+        "the size is a set value (a modelling choice).",
     )
     vulnerability_slope: float = param(
         4.0,
@@ -428,7 +430,8 @@ class SummitParams(Strict):
         1,
         52,
         "Weeks a proposal stays open before it lapses.",
-        "Unanswered overtures lapse within a season.",
+        "A set value (a modelling choice): unanswered overtures lapse within a season; the "
+        "2018 record has no lapsed proposal to set it from.",
         unit="weeks",
     )
     insecurity_weeks: int = param(
@@ -575,7 +578,9 @@ class VolatilityParams(Strict):
         0,
         1,
         "Engagement at which a leader 'wants the meeting'.",
-        "[S18] outbursts 'targeted ... Pence and ... Bolton, not Trump himself'.",
+        "A set value, the middle of the engagement scale; [S18] outbursts 'targeted ... Pence "
+        "and ... Bolton, not Trump himself' (a leader who wants the meeting is not the "
+        "target of one).",
     )
     shift_rate: float = param(
         0.03,

@@ -189,7 +189,8 @@ class Actor(_Strict):
         0,
         1,
         "Susceptibility to allies' pull on commitment (0 = sets its own course).",
-        "Alliance coordination; the campaign leader sets rather than follows.",
+        "A set value (a modelling choice) per actor: alliance coordination pulls members; the "
+        "campaign leader sets rather than follows.",
     )
     mediation: float = param(
         0.0,
