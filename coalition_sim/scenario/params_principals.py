@@ -359,8 +359,9 @@ class TargetParams(Strict):
         1,
         "Share of mediation the DPRK ignores while it seeks autonomy.",
         "[S20] in autonomy mode Kim 'essentially refused' the US envoy's invitation to return "
-        "to talks; that a mediator's offers are refused alike is the model's reading. Fitted "
-        "to 2016-18 since 0.5.2 (docs/calibration/).",
+        "to talks while Seoul kept offering them; that a mediator's offers are refused alike "
+        "is the model's reading. Set from this source, not fitted: the 2016-18 record "
+        "identifies a lower value, which [S20] contradicts (docs/revisions.md).",
     )
     diplomacy_restraint: float = param(
         2.0,
