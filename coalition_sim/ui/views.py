@@ -65,6 +65,7 @@ __all__ = [
     "fan_svg",
     "graph_svg",
     "outcome_bars_svg",
+    "pct_text",
     "series_caption_html",
     "series_legend_html",
     "series_svg",
@@ -570,7 +571,7 @@ def outcome_bars_svg(
         label = OUTCOME_LABELS.get(name, name.replace("_", " "))
         help_text = OUTCOME_HELP.get(name, label)
         lo, hi = (intervals or {}).get(name, (p, p))
-        ci = f" (95% interval {_pct(lo)}-{_pct(hi)}%)" if intervals else ""
+        ci = f" (95% interval {pct_text(lo)}-{pct_text(hi)}%)" if intervals else ""
         out.append(
             f'<g class="cs-outcome"><title>{escape(label)}: {escape(help_text)}. '
             f"{100 * p:.1f}% of {n} replicates{ci}</title>"
@@ -592,7 +593,9 @@ def outcome_bars_svg(
             )
         out.append(
             f'<text x="{lx + w + 6}" y="{y + 15}" font-size="{MIN_FONT}" fill="{_DARK}">'
-            f"{_pct(p)}%" + (f" ({_pct(lo)}\u2013{_pct(hi)})" if intervals else "") + "</text></g>"
+            f"{pct_text(p)}%"
+            + (f" ({pct_text(lo)}\u2013{pct_text(hi)})" if intervals else "")
+            + "</text></g>"
         )
     axis_y = 4 + row * len(names) + 4
     for v in (0, 0.5, 1):
@@ -608,9 +611,10 @@ def outcome_bars_svg(
     return "".join(out)
 
 
-def _pct(share: float) -> str:
-    """A share as a percentage for the bars: whole numbers, one decimal below 1% (0 in 1,000
-    has the interval 0-0.4%, not 0-0)."""
+def pct_text(share: float) -> str:
+    """A share as a percentage, as the bars and Compare print it: whole numbers, one decimal
+    below 1% (0 in 1,000 has the interval 0-0.4%, not 0-0; 0.6%, not 1%, beside an effect of
+    -0.2 pp)."""
     pct = 100.0 * share
     return f"{pct:.1f}" if 0 < pct < 1 else f"{pct:.0f}"
 
