@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTOR_COLOURS",
     "EVENT_STYLE",
+    "GRAPH_CAPTION_HTML",
     "MARKED",
     "METRIC_HELP",
     "METRIC_STYLE",
@@ -234,6 +235,21 @@ def series_legend_rows(model: Any, history: Any) -> list[tuple[str, str, str]]:
     return rows
 
 
+#: How to read the alliance graph: under it on the page and in its exported files (a slide
+#: must not read "DPRK 0.91" as North Korea's commitment to pressure).
+GRAPH_CAPTION_HTML = (
+    "Node colour: commitment to the pressure campaign, 0 (none) to 1 "
+    '("maximum pressure"). <b>For North Korea, the target, the same number is its '
+    "defiance</b>: how firmly it resists the campaign. Node size: military-economic "
+    "capability (CINC share). Line width and number: tie strength (0-1). Thick blue ring: "
+    "the leader (US); black ring: the target."
+)
+
+
 def graph_legend_rows() -> list[tuple[str, str, str]]:
-    """(colour, dash, label) of every tie type of the alliance graph, for exported charts."""
-    return [(colour, dash, label) for colour, dash, label in TIE_STYLE.values()]
+    """(colour, dash, label) of every tie type of the alliance graph and three stops of the
+    node colours' commitment scale, for exported charts."""
+    ties = [(colour, dash, label) for colour, dash, label in TIE_STYLE.values()]
+    scale = [(_COMMIT_STOPS[0], "", "node: commitment 0"), (_COMMIT_STOPS[2], "", "0.5"),
+             (_COMMIT_STOPS[4], "", "1 (for the DPRK: defiance)")]  # fmt: skip
+    return ties + scale

@@ -32,6 +32,7 @@ from .theme import (
     _DARK,
     _MUTED,
     EVENT_STYLE,
+    GRAPH_CAPTION_HTML,
     MARKED,
     METRIC_HELP,
     METRIC_STYLE,
@@ -224,11 +225,7 @@ def _legend_html() -> str:
         '<div class="cs-legend"><span class="cs-leg">commitment to pressure 0 '
         '<span class="cs-ramp" aria-hidden="true" '
         f'style="background:linear-gradient(to right,{ramp})"></span> 1</span>{ties}</div>'
-        '<p class="cs-caption">Node colour: commitment to the pressure campaign, 0 (none) to 1 '
-        '("maximum pressure"). <b>For North Korea, the target, the same number is its '
-        "defiance</b>: how firmly it resists the campaign. Node size: military-economic "
-        "capability (CINC share). Line width and number: tie strength (0-1). Thick blue ring: "
-        "the leader (US); black ring: the target.</p>"
+        f'<p class="cs-caption">{GRAPH_CAPTION_HTML}</p>'
     )
 
 
