@@ -493,7 +493,9 @@ def badges_html(model: CoalitionModel) -> str:
         ),
         _badge(
             "Next US election",
-            "none ahead" if weeks < 0 else ("this week" if weeks == 0 else f"in {weeks} weeks"),
+            "none ahead"
+            if weeks < 0
+            else ("this week" if weeks == 0 else f"in {weeks} week{'s' * (weeks != 1)}"),
             "#34495e" if weeks < 0 or weeks > 26 else "#7d5200",
             "election",
         ),
@@ -523,7 +525,8 @@ def timeline_html(
             )
         details = f' <span class="cs-ev-details">({escape(text)})</span>' if text else ""
         rows.append(
-            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date">{escape(str(ev["date"]))}</td>'
+            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date" title="week ending">'
+            f"{escape(str(ev['date']))}</td>"
             f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'
             f'<td class="cs-ev-actor">{escape(str(ev["actor"]))}</td>'
             f'<td><span style="color:{colour}" aria-hidden="true">{glyph}</span> '
