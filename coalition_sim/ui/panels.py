@@ -13,8 +13,8 @@ import solara.lab
 from .page_state import PageState
 from .record import events_in, record_list_html
 from .style import chart
+from .theme import GRAPH_LEGEND
 from .views import (
-    GRAPH_LEGEND,
     badges_html,
     graph_svg,
     series_caption_html,

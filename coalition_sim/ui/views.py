@@ -28,11 +28,9 @@ from ..core.events import OUTCOME_LABELS
 from .record import record_lane_height, record_marks_svg
 from .theme import (
     _BAD_OUTCOMES,
-    _COMMIT_STOPS,
     _DARK,
     _MUTED,
     EVENT_STYLE,
-    GRAPH_CAPTION_HTML,
     MARKED,
     METRIC_HELP,
     METRIC_STYLE,
@@ -47,6 +45,7 @@ from .theme import (
     commitment_colour,
     commitment_word,
     svg_style,
+    swatch,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
 __all__ = [
     "BADGE_HELP",
     "EVENT_LABELS",
-    "GRAPH_LEGEND",
     "METRIC_STYLE",
     "OUTCOME_HELP",
     "OUTCOME_LABELS",
@@ -206,31 +204,6 @@ def graph_svg(model: CoalitionModel) -> str:
         )
     out.append("</svg>")
     return "".join(out)
-
-
-def _swatch(colour: str, dash: str = "", width: float = 3) -> str:
-    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-    return (
-        f'<svg width="30" height="12" aria-hidden="true"><line x1="2" y1="6" x2="28" y2="6" '
-        f'stroke="{colour}" stroke-width="{width}" stroke-linecap="butt"{dash_attr}/></svg>'
-    )
-
-
-def _legend_html() -> str:
-    ramp = ",".join(_COMMIT_STOPS)
-    ties = "".join(
-        f'<span class="cs-leg">{_swatch(c, d, 4)}{t}</span>' for c, d, t in TIE_STYLE.values()
-    )
-    return (
-        '<div class="cs-legend"><span class="cs-leg">commitment to pressure 0 '
-        '<span class="cs-ramp" aria-hidden="true" '
-        f'style="background:linear-gradient(to right,{ramp})"></span> 1</span>{ties}</div>'
-        f'<p class="cs-caption">{GRAPH_CAPTION_HTML}</p>'
-    )
-
-
-#: The graph's legend and caption (static HTML under the SVG).
-GRAPH_LEGEND = _legend_html()
 
 
 # --------------------------------------------------------------------------- time series
@@ -406,12 +379,12 @@ def series_legend_html(model: CoalitionModel, history: History) -> str:
         word = commitment_word(str(node["role"]))
         parts.append(
             f'<span class="cs-leg" data-legend="{escape(a)}">'
-            f"{_swatch(actor_colour(a, history.actors), actor_dash(a, history.actors))}"
+            f"{swatch(actor_colour(a, history.actors), actor_dash(a, history.actors))}"
             f"{escape(str(node['name']))} ({word}) {history.commitment[a][-1]:.2f}</span>"
         )
     for name, (colour, label, dash) in METRIC_STYLE.items():
         parts.append(
-            f'<span class="cs-leg" title="{escape(METRIC_HELP[name])}">{_swatch(colour, dash)}'
+            f'<span class="cs-leg" title="{escape(METRIC_HELP[name])}">{swatch(colour, dash)}'
             f"{label} {getattr(history, name)[-1]:.2f}</span>"
         )
     return f'<div class="cs-legend" id="series-legend">{"".join(parts)}</div>'
@@ -568,8 +541,11 @@ def outcome_bars_svg(
         p = float(probabilities[name])
         y = 4 + row * k
         colour = OKABE_ITO["vermillion"] if name in _BAD_OUTCOMES else OKABE_ITO["blue"]
-        label = OUTCOME_LABELS.get(name, name.replace("_", " "))
-        help_text = OUTCOME_HELP.get(name, label)
+        # a breakdown outcome is marked by a word too, not by its colour alone
+        label = OUTCOME_LABELS.get(name, name.replace("_", " ")) + (" *" * (name in _BAD_OUTCOMES))
+        help_text = OUTCOME_HELP.get(name, label) + (
+            " (a breakdown outcome)" * (name in _BAD_OUTCOMES)
+        )
         lo, hi = (intervals or {}).get(name, (p, p))
         ci = f" (95% interval {pct_text(lo)}-{pct_text(hi)}%)" if intervals else ""
         out.append(
@@ -691,7 +667,7 @@ def bars_caption_html(n: int) -> str:
     """What the outcome bars show."""
     return (
         f'<p class="cs-caption">Bars: share of the {n} replicates in which each outcome '
-        "happened at least once (orange-red = a breakdown outcome). Whiskers and the figures in "
+        "happened at least once (orange-red and * = a breakdown outcome). Whiskers and the figures in "
         "brackets: 95% Wilson score interval for that share.</p>"
     )
 
