@@ -69,7 +69,11 @@ def test_pin_diff_restore_save_and_load_a_session(chromium, app_url, tmp_path):
     pg = open_page(chromium, app_url)
     try:
         step(pg, 4)
+        # nothing a link cannot bring back yet: leaving the page is not guarded
+        assert pg.evaluate("window.__csGuard") is False
         pin(pg, "as shipped", "the baseline, week 4")
+        # a pinned run is: Back, reload or closing the tab asks first (beforeunload)
+        pg.wait_for_function("window.__csGuard === true")
         set_number(pg, "params.fatigue.growth", "0.3")
         step(pg, 6)
         pin(pg, "fast fatigue")
