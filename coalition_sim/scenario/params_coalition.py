@@ -329,7 +329,8 @@ class TensionParams(Strict):
         "Weekly decay of military tension.",
         "A modelling choice: geometric fading, a half-life of about 17 weeks; [S18] 'Barring a "
         "severe uptick in tensions and hostilities' (tension is a level that subsides). Set, "
-        "not fitted: inert in the Morris screening (docs/calibration/screening/screening.md).",
+        "not fitted: weak in the Morris screening, below the bar for a fit "
+        "(docs/calibration/screening/screening.md).",
     )
     conventional: float = param(
         0.04,
