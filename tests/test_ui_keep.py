@@ -69,7 +69,11 @@ def test_pin_diff_restore_save_and_load_a_session(chromium, app_url, tmp_path):
     pg = open_page(chromium, app_url)
     try:
         step(pg, 4)
+        # nothing a link cannot bring back yet: leaving the page is not guarded
+        assert pg.evaluate("window.__csGuard") is False
         pin(pg, "as shipped", "the baseline, week 4")
+        # a pinned run is: Back, reload or closing the tab asks first (beforeunload)
+        pg.wait_for_function("window.__csGuard === true")
         set_number(pg, "params.fatigue.growth", "0.3")
         step(pg, 6)
         pin(pg, "fast fatigue")
@@ -305,6 +309,10 @@ def test_actor_editor_adds_japan_with_its_ties(chromium, app_url):
         wait_text(pg, "#editor-message", "Capability must be a number from 0 to 1")
         assert "baseline, seed" in pg.inner_text("#cs-status")
         pg.fill(".cs-ed-cap input", "0.033")
+        # a tie to the PRC (no preset strength): the 0.5 the field shows is what is added;
+        # choosing it keeps the capability just typed
+        assert pg.input_value(".cs-ed-strength-PRC input") == "0.5"
+        pg.select_option("select.cs-ed-tie-PRC", "partner")
         pg.click(".cs-ed-add")
         pg.wait_for_function(
             "document.querySelector('#cs-status').innerText.includes('baseline + JPN')"
@@ -318,6 +326,7 @@ def test_actor_editor_adds_japan_with_its_ties(chromium, app_url):
         )
         assert any(t.startswith("USA\u2013JPN: treaty ally") for t in ties), ties
         assert any(t.startswith("DPRK\u2013JPN") for t in ties), ties
+        assert any(t.startswith("PRC\u2013JPN: partner") for t in ties), ties
         # JPN's id is taken now: the editor does not offer it again
         pg.wait_for_function("document.querySelector('.cs-ed-id input').value === ''")
         assert axe(pg) == []

@@ -151,3 +151,14 @@ def test_the_before_after_table_lists_outcomes_in_the_order_of_the_bars():
     html = difference_table_html(rows, "a", "b")
     at = [html.index(f'data-outcome="{k}"') for k in names]
     assert at == sorted(at)
+
+
+def test_election_badge_counts_one_week_in_the_singular():
+    m = CoalitionModel("baseline", rng=1)
+    while m.weeks_to_election > 1:
+        m.step()
+    assert m.weeks_to_election == 1
+    html = badges_html(m)
+    assert "in 1 week" in html and "in 1 weeks" not in html
+    m.step()
+    assert "this week" in badges_html(m)

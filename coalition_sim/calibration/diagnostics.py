@@ -248,8 +248,9 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
         L += [
             "### Screened, but not identified: kept at their documented values",
             "",
-            f"{len(fit['fixed'])} parameters move the calibration distance in the screening "
-            "(`docs/calibration/screening/`) but the fits that tried them did not identify them "
+            f"{len(fit['fixed'])} parameters were named as candidates by a screening (at the "
+            "current or an earlier calibrated point; the current verdicts are in "
+            "`docs/calibration/screening/`) but the fits that tried them did not identify them "
             "(or no fit has tried them yet; `docs/calibration/identification.md`); they are not "
             "fitted and keep their documented (schema) value (the target file's `[[fixed]]`, "
             "with the evidence):",

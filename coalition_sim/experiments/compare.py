@@ -227,10 +227,13 @@ class CompareResult:
                         "reference_value": float(y[:, k].mean()),
                         "effect": boots[k].estimate, "lo": boots[k].low,
                         "hi": boots[k].high,
-                        "n_gained": -1, "n_lost": -1,
+                        "n_gained": None, "n_lost": None,  # yes/no outcomes only
                     }
                 )  # fmt: skip
         table = pd.DataFrame(out)
+        # counts, empty (not -1) where they do not apply: a mean has no runs gained or lost
+        for col in ("n_gained", "n_lost"):
+            table[col] = table[col].astype("Int64")
         table["excludes_zero"] = (table["lo"] > 0) | (table["hi"] < 0)
         return table
 

@@ -46,7 +46,9 @@ class CommitmentParams(Strict):
         0,
         1,
         "Commitment rise after a conventional test, x security weight x headroom x habituation.",
-        "[S20] SRBM/SLBM tests drew statements, not new sanctions: a small response.",
+        "A set value (a modelling choice): the record's conventional launches drew statements, "
+        "not new UN resolutions (none followed the 2019 SRBM tests [S20] lists: 'KN-23, "
+        "KN-24, KN-25'), so the response is small beside a strategic test's.",
     )
     strategic_response: float = param(
         1.0,
@@ -133,7 +135,8 @@ class CommitmentParams(Strict):
         0,
         0.2,
         "Std of weekly commitment noise per unit volatility.",
-        "[S18] 'prone to unexpected outbursts, statements, and policy shifts'.",
+        "[S18] 'prone to unexpected outbursts, statements, and policy shifts'; the size is a "
+        "set value (a modelling choice).",
     )
 
 
@@ -168,7 +171,7 @@ class EngagementParams(Strict):
         0,
         1,
         "Weekly share of the gap to target engagement closed.",
-        "Diplomatic postures shift over weeks, not days ([S18] 'in the week or two').",
+        "A set value (a modelling choice): diplomatic postures shift over weeks, not days.",
     )
     noise: float = param(
         0.02,
@@ -234,7 +237,8 @@ class StandingParams(Strict):
         0,
         0.2,
         "Std of weekly standing noise per unit volatility.",
-        "Domestic politics outside the model.",
+        "A set value (a modelling choice): domestic politics outside the model move a "
+        "leader's standing a little every week; no record number.",
     )
     test_cost_leader: float = param(
         0.08,
@@ -265,14 +269,16 @@ class TieParams(Strict):
         0,
         1,
         "Pull weight of a treaty-ally tie.",
-        "Treaty allies coordinate most.",
+        "A set value (a modelling choice): treaty allies coordinate most, so theirs is the "
+        "largest weight (1), and the other ties' weights are set relative to it.",
     )
     pull_partner: float = param(
         0.6,
         0,
         1,
         "Pull weight of a partner tie.",
-        "Partners coordinate, less bindingly.",
+        "A set value (a modelling choice): partners coordinate less bindingly than treaty "
+        "allies (0.6 of their weight).",
     )
     pull_rival: float = param(
         0.4,
@@ -323,7 +329,8 @@ class TensionParams(Strict):
         "Weekly decay of military tension.",
         "A modelling choice: geometric fading, a half-life of about 17 weeks; [S18] 'Barring a "
         "severe uptick in tensions and hostilities' (tension is a level that subsides). Set, "
-        "not fitted: inert in the Morris screening (docs/calibration/screening/screening.md).",
+        "not fitted: weak in the Morris screening, below the bar for a fit "
+        "(docs/calibration/screening/screening.md).",
     )
     conventional: float = param(
         0.04,

@@ -46,7 +46,8 @@ class ProspectParams(Strict):
         0,
         50,
         "Logit slope on the prospect-value advantage of a risky option.",
-        "Scales value differences (standing units) into choice odds.",
+        "A set value (a modelling choice): scales value differences (standing units) into "
+        "choice odds; screened, not identified by the fits (the target file's [[fixed]]).",
     )
     summit_upside: float = param(
         0.25,
@@ -67,7 +68,9 @@ class ProspectParams(Strict):
         0,
         1,
         "Leader's subjective chance that a summit succeeds.",
-        "[S18] forecasts 'issued with great caution': an even chance.",
+        "A set value, the middle of the scale: [S18] says predictions 'should be issued with "
+        "great caution' (and still expects the summit to happen); fitted to 2016-18 since "
+        "0.4 (docs/calibration/).",
     )
     accept_logit0: float = param(
         -2.5,
@@ -158,7 +161,9 @@ class TargetParams(Strict):
         -20,
         20,
         "Weekly logit of turning to autonomy-seeking at zero disappointment.",
-        "[S20] the turn came after a year without relief (2019).",
+        "[S20] relations 'noticeably cooled again since 2019' and Kim refused to return to "
+        "talks in December 2019 'in the absence of prospects for easing' of sanctions; the "
+        "timing (about a year after the 2018 turn) is the record's, not [S20]'s.",
     )
     disappointment_slope: float = param(
         8.0,
@@ -173,7 +178,9 @@ class TargetParams(Strict):
         20,
         "Extra logit of turning to autonomy per unit of the memory of summits held without "
         "agreement (1 the week after one).",
-        "[S20] relations 'cooled again since 2019' after the no-deal summit.",
+        "Record: the Hanoi summit ended without agreement (28 Feb 2019); [S20] relations "
+        "'noticeably cooled again since 2019' ([S20] does not name Hanoi: linking the two is "
+        "the model's reading).",
     )
     rebuff_fade: float = param(
         0.02,
@@ -181,9 +188,10 @@ class TargetParams(Strict):
         1,
         "Weekly fading of the DPRK's memory of summits held without agreement.",
         "[S20]: relations 'noticeably cooled again since 2019' (written May 2020, 15 months "
-        "after the no-deal summit), and Kim refused to return to talks ten months after it "
-        "(December 2019 plenum): a memory of about a year (1 / 0.02 = 50 weeks), set, not "
-        "fitted (the 2016-18 record has no summit without agreement).",
+        "after Hanoi's summit without agreement, which [S20] does not name), and Kim refused to "
+        "return to talks ten months after it (December 2019 plenum): a memory of about a year "
+        "(1 / 0.02 = 50 weeks), a set value, not fitted (the 2016-18 record has no summit "
+        "without agreement).",
     )
     to_influence_logit0: float = param(
         -7.0,
@@ -268,7 +276,8 @@ class TargetParams(Strict):
         0,
         20,
         "Added logit of a conventional test in autonomy mode (to about 35%/week).",
-        "2016-17: 15-16 launch days a year (CNS database); [S20] tests 'ramped up'.",
+        "2016-17: 16 and 12 conventional launch days (CNS database); [S20] conventional "
+        "testing 'considerably ramped up' in 2019.",
     )
     strategic_logit0: float = param(
         -7.0,
@@ -282,7 +291,8 @@ class TargetParams(Strict):
         0,
         20,
         "Added logit of a strategic test in autonomy mode (about 3%/week before programme momentum).",
-        "2016-17: 2 nuclear tests and 3 ICBM launches in two years.",
+        "2016-17: 3 nuclear tests and 3 ICBM launches in two years (6 strategic-test weeks, "
+        "CNS database).",
     )
     election_leverage: float = param(
         1.0,
@@ -317,7 +327,8 @@ class TargetParams(Strict):
         0,
         50,
         "Strategic-test logit reduction per unit of what engagement has delivered.",
-        "[S20] restraint while the situation is 'preferable to any expected retaliation'.",
+        "[S20] restraint while the situation is 'preferable to any expected retaliation'; "
+        "the size is a set value (a modelling choice).",
     )
     vulnerability_slope: float = param(
         4.0,
@@ -347,14 +358,19 @@ class TargetParams(Strict):
         0,
         1,
         "Share of mediation the DPRK ignores while it seeks autonomy.",
-        "[S20] in autonomy mode Kim 'essentially refused' the invitation to return to talks.",
+        "[S20] in autonomy mode Kim 'essentially refused' the US envoy's invitation to return "
+        "to talks while Seoul kept offering them; that a mediator's offers are refused alike "
+        "is the model's reading. Set from this source, not fitted: the 2016-18 record "
+        "identifies a lower value, which [S20] contradicts (docs/revisions.md).",
     )
     diplomacy_restraint: float = param(
         2.0,
         0,
         20,
         "Logit reduction while a diplomatic track is active.",
-        "[S20] provocations fall with an active diplomatic track.",
+        "Record: the 20 April 2018 moratorium came with the summit track, and no strategic "
+        "test followed while it lasted; [S20] 'the freeze in North Korean nuclear and "
+        "long-range ballistic missile tests ultimately is Trump's only achievement'.",
     )
     patron_restraint: float = param(
         1.0,
@@ -378,7 +394,8 @@ class SummitParams(Strict):
         0,
         50,
         "Added logit per unit of mediation (mediators' effort x engagement).",
-        "[S18] ROK envoys carried Kim's invitation in March 2018.",
+        "[S18] the South Koreans 'acted as a mediator between Washington and Pyongyang'; "
+        "record: ROK envoys carried Kim's invitation to Washington (8 Mar 2018).",
     )
     engagement_slope: float = param(
         4.0,
@@ -414,7 +431,8 @@ class SummitParams(Strict):
         1,
         52,
         "Weeks a proposal stays open before it lapses.",
-        "Unanswered overtures lapse within a season.",
+        "A set value (a modelling choice): unanswered overtures lapse within a season; the "
+        "2018 record has no lapsed proposal to set it from.",
         unit="weeks",
     )
     insecurity_weeks: int = param(
@@ -520,7 +538,9 @@ class SummitParams(Strict):
         260,
         "Weeks after a summit or closed cancellation before a new proposal.",
         "Half a year: a new leader-level meeting needs months of working-level preparation "
-        "(the 2018 inter-Korean summits of April and September were five months apart).",
+        "(Singapore, June 2018, and Hanoi, February 2019, were eight months apart; the "
+        "inter-Korean summits of 2018 came in April and September, with an unprepared "
+        "one-day meeting on 26 May between them).",
         unit="weeks",
     )
     unconsulted_cost: float = param(
@@ -559,7 +579,9 @@ class VolatilityParams(Strict):
         0,
         1,
         "Engagement at which a leader 'wants the meeting'.",
-        "[S18] outbursts 'targeted ... Pence and ... Bolton, not Trump himself'.",
+        "A set value, the middle of the engagement scale; [S18] outbursts 'targeted ... Pence "
+        "and ... Bolton, not Trump himself' (a leader who wants the meeting is not the "
+        "target of one).",
     )
     shift_rate: float = param(
         0.03,

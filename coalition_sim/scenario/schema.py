@@ -189,7 +189,8 @@ class Actor(_Strict):
         0,
         1,
         "Susceptibility to allies' pull on commitment (0 = sets its own course).",
-        "Alliance coordination; the campaign leader sets rather than follows.",
+        "A set value (a modelling choice) per actor: alliance coordination pulls members; the "
+        "campaign leader sets rather than follows.",
     )
     mediation: float = param(
         0.0,
@@ -288,14 +289,18 @@ class Clock(_Strict):
     pandemic_start: dt.date | None = Field(
         None,
         description="Start of a pandemic shock (none if absent).",
-        json_schema_extra={"source": "[S20] WHO declared COVID-19 a pandemic on 11 Mar 2020."},
+        json_schema_extra={
+            "source": "Record: WHO declared COVID-19 a pandemic on 11 Mar 2020; [S20] 'the "
+            "outbreak of the coronavirus crisis'."
+        },
     )
     pandemic_weeks: int = param(
         52,
         0,
         520,
         "Duration of the pandemic shock.",
-        "[S20] lockdowns and travel restrictions through 2020.",
+        "[S20] 'the pandemic and its resulting lockdowns and travel restrictions'; the length "
+        "is a set value (the year after March 2020; [S20], written in May 2020, gives none).",
         unit="weeks",
     )
     pandemic_narrowing: float = param(
@@ -311,7 +316,8 @@ class Clock(_Strict):
         10,
         "Logit reduction of DPRK tests and of US escalation while the pandemic lasts.",
         "[S20] 'a global health crisis that [has] turned the focus of both Washington and "
-        "Pyongyang inwards'.",
+        "Pyongyang inwards'; that inward focus means fewer tests is the model's reading (the "
+        "same sentence lists missile tests among current developments): a modelling choice.",
     )
     election_horizon: int = param(
         26,

@@ -103,7 +103,7 @@ def LinkSync(ui: PageState):
     """The address bar follows the state on screen (not during Play: at its pause)."""
     _ = ui.version.value
     query = None if ui.playing.value else (ui.tick.value, ui.query())[1]
-    return UrlSync.element(query=query)
+    return UrlSync.element(query=query, guard=bool(ui.pins.value))
 
 
 @solara.component

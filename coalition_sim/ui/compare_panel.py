@@ -13,6 +13,7 @@ The lever, its two values and the replicates are part of the page's link.
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 import time
@@ -27,6 +28,7 @@ import solara.lab
 from ..experiments.compare import Policy, compare
 from ..scenario.levers import CATALOGUE, Role
 from ..scenario.loading import ConfigError
+from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
 from . import guards, serving
 from .page_state import PageState, use_batch
@@ -34,7 +36,7 @@ from .session import Result, Sim, cli_scenario, posterior_file, scenario_file
 from .state import MAX_REPLICATES, CompareLink, format_value
 from .style import chart, file_name, svg_file
 from .theme import svg_style
-from .views import OUTCOME_LABELS
+from .views import OUTCOME_LABELS, pct_text
 from .widgets import NativeSelect, NumberField, PngButton
 
 __all__ = [
@@ -72,9 +74,10 @@ def lever_choices(scn: Scenario) -> dict[str, tuple[float, float, float, str]]:
 
 
 def effect_ticks(span: float) -> list[float]:
-    """Round tick values (as shares) covering [-span, span]: 2 to 4 ticks each side of 0."""
+    """Round tick values (as shares) covering [-span, span]: 1 or 2 ticks each side of 0 (the
+    axis is 166 px wide: seven labels such as '-30' ran into each other)."""
     pp = span * 100
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if pp / s <= 4)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if pp / s <= 2)
     k = math.floor(pp / step + 1e-9)
     return [j * step / 100 for j in range(-k, k + 1)]
 
@@ -135,7 +138,7 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
             f'<text x="{LX}" y="{y + 14}" font-size="12" fill="#1b2631" font-weight="600">'
             f"{escape(name[:1].upper() + name[1:])}</text>"
             f'<text x="{AX0 - 6}" y="{y + 14}" font-size="12" text-anchor="end" '
-            f'fill="#1b2631">{100 * r["reference_value"]:.0f}% \u2192 {100 * r["value"]:.0f}%'
+            f'fill="#1b2631">{pct_text(r["reference_value"])}% \u2192 {pct_text(r["value"])}%'
             "</text>"
             f'<text class="effect-text" x="{LX}" y="{y + 31}" font-size="12" fill="#1b2631">'
             f"{_pp(r['effect'])} pp [{_pp(r['lo'])}, {_pp(r['hi'])}]</text>"
@@ -207,8 +210,35 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
         base, replicates=link.replicates, seed=sim.seed, common=common,
         posterior=posterior_file() if posterior else None,
     )  # fmt: skip
+    digest, seed = sim.inputs.split(":")
+    mode = "posterior" if posterior else "fixed"
+    # named after every input it depends on, as the Ensemble's downloads are: two comparisons
+    # that differ in scenario, values, seed or the posterior switch never share a file name
+    stem = file_name(
+        "compare", sim.scenario.name, link.lever, f"A{link.a:g}", f"B{link.b:g}",
+        f"n{link.replicates}", digest, f"seed{seed}", mode,
+    )  # fmt: skip
+    inputs = {
+        "tool": "coalition-sim",
+        "version": package_version() or "unknown",
+        "scenario": sim.scenario.name,
+        "scenario_digest": digest,
+        "seed": sim.seed,
+        "page_values": dict(sorted(sim.values.items())),
+        "parameters": "posterior draws" if posterior else "fixed",
+        "lever": link.lever,
+        "A": link.a,
+        "B": link.b,
+        "replicates_per_arm": link.replicates,
+        "command": cli_command(sim, posterior, link),
+        "columns": "effects CSV: effect = B - A (shares, or the outcome's unit for means); "
+        "lo/hi = 95% interval (Newcombe for yes/no outcomes, paired bootstrap for means); "
+        "n_gained/n_lost = runs that gained/lost the outcome under B (empty for means)",
+    }
     return Result(
         {
+            "stem": stem,
+            "provenance": json.dumps(inputs, indent=1, default=str) + "\n",
             "table": res.table,
             "svg": effect_bars_svg(res.table),
             "csv": res.table.to_csv(index=False),
@@ -444,14 +474,17 @@ def ComparePanel(ui: PageState):
                 unsafe_innerHTML='<p class="cs-note">The same on the command line: '
                 f'<code id="compare-command">{escape(res["command"])}</code></p>'
             )
-        stem = file_name(
-            "compare", link.lever, f"A{link.a:g}", f"B{link.b:g}", f"n{link.replicates}"
-        )
+        stem = res["stem"]
         with solara.Div(classes=["cs-exports"]):
             solara.FileDownload(
                 lambda: res["csv"], f"{stem}-effects.csv",
                 label="Effects (CSV, as the command line)",
                 mime_type="text/csv",
+            )  # fmt: skip
+            solara.FileDownload(
+                lambda: res["provenance"], f"{stem}-inputs.json",
+                label="Inputs (JSON: scenario, seed, values, version, command)",
+                mime_type="application/json",
             )  # fmt: skip
             caption = (
                 f"coalition-sim Compare: {lever_label} ({link.lever}), B = {link.b:g} against "

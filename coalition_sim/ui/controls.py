@@ -32,7 +32,7 @@ from .state import (
     trajectory_csv,
 )
 from .style import file_name, plain_text, svg_file
-from .theme import graph_legend_rows, series_legend_rows
+from .theme import GRAPH_CAPTION_HTML, graph_legend_rows, series_legend_rows
 from .views import graph_svg, series_caption_html, series_svg
 from .widgets import NativeSelect, NumberField, PngButton, ScenarioFileInput
 
@@ -351,6 +351,12 @@ def chart_caption(sim: Sim) -> str:
     return f"coalition-sim: {sim.label}; week {int(sim.model.steps)} of {sim.model.n_steps}."
 
 
+def graph_caption(sim: Sim) -> str:
+    """The alliance graph's exported caption: its inputs, then how to read nodes and ties
+    (the page's caption under the graph)."""
+    return f"{chart_caption(sim)} {plain_text(GRAPH_CAPTION_HTML)}"
+
+
 def series_caption(sim: Sim) -> str:
     """The time series' exported caption: its inputs, then how to read its markers and
     lines (elections, the fracture threshold, the event symbols: the page's caption)."""
@@ -417,12 +423,12 @@ def ExportPanel(ui: PageState):
             )
         ties, lines = graph_legend_rows(), series_legend_rows(sim.model, sim.history)
         solara.FileDownload(
-            locked(lambda s: svg_file(graph_svg(s.model), chart_caption(s), ties)),
+            locked(lambda s: svg_file(graph_svg(s.model), graph_caption(s), ties)),
             f"{stem}-graph.svg", label="Alliance graph (SVG)", mime_type="image/svg+xml",
         )  # fmt: skip
         PngButton.element(
             svg_id="alliance-graph", filename=f"{stem}-graph.png", label="Alliance graph (PNG)",
-            caption=chart_caption(sim), legend=[list(r) for r in ties],
+            caption=graph_caption(sim), legend=[list(r) for r in ties],
         )  # fmt: skip
         solara.FileDownload(
             locked(lambda s: svg_file(

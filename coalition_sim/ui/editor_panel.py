@@ -19,6 +19,8 @@ from .widgets import NativeSelect
 __all__ = ["ActorEditor"]
 
 NO_TIE = "no tie"
+#: The strength a tie to an actor without a preset strength starts at (shown and read alike).
+DEFAULT_STRENGTH = "0.5"
 
 
 @solara.component
@@ -32,6 +34,12 @@ def ActorEditor(ui: PageState):
     commitment = solara.use_reactive("0.85")
     kinds = solara.use_reactive({"USA": "treaty_ally", "ROK": "partner", "DPRK": "adversary"})
     strengths = solara.use_reactive({"USA": "0.85", "ROK": "0.4", "DPRK": "0.2"})
+
+    def strength_of(other: str) -> str:
+        """The strength field's text: what it shows is what Add reads (an actor without a
+        preset strength, such as the PRC, shows and gets 0.5)."""
+        return strengths.value.get(other, DEFAULT_STRENGTH)
+
     message = solara.use_reactive("")
 
     def set_kind(other: str, value: str) -> None:
@@ -53,9 +61,7 @@ def ActorEditor(ui: PageState):
                 ties[other] = (
                     kind,
                     float(
-                        guards.number(
-                            _float(strengths.value.get(other, "")), 0, 1, f"Tie strength to {other}"
-                        )
+                        guards.number(_float(strength_of(other)), 0, 1, f"Tie strength to {other}")
                     ),
                 )
             # the scenario without the page's values or a posterior draw, with the run's seed;
@@ -93,9 +99,12 @@ def ActorEditor(ui: PageState):
             solara.InputText(
                 "Actor name", value=name, classes=["cs-ed-name"], continuous_update=True
             )
+            # every field sends as typed: a change of a tie menu re-renders the editor, which
+            # put back a capability typed but not yet sent
             solara.InputText(
-                "Capability (CINC share, 0-1)", value=capability, classes=["cs-ed-cap"]
-            )
+                "Capability (CINC share, 0-1)", value=capability, classes=["cs-ed-cap"],
+                continuous_update=True,
+            )  # fmt: skip
             solara.InputText(
                 "Commitment (0-1)",
                 value=commitment,
@@ -112,7 +121,7 @@ def ActorEditor(ui: PageState):
                     on_value=functools.partial(set_kind, other),
                 )  # fmt: skip
                 solara.InputText(
-                    f"Strength to {other} (0-1)", value=strengths.value.get(other, "0.5"),
+                    f"Strength to {other} (0-1)", value=strength_of(other),
                     on_value=functools.partial(set_strength, other),
                     classes=[f"cs-ed-strength-{other}"], continuous_update=True,
                 )  # fmt: skip

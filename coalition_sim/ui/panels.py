@@ -13,8 +13,8 @@ import solara.lab
 from .page_state import PageState
 from .record import events_in, record_list_html
 from .style import chart
+from .theme import GRAPH_LEGEND
 from .views import (
-    GRAPH_LEGEND,
     badges_html,
     graph_svg,
     series_caption_html,
@@ -97,6 +97,13 @@ def LiveViews(ui: PageState):
             label="In order, the whole run (off: newest first)", value=in_order,
             classes=["cs-chrono-switch"],
         )  # fmt: skip
+        # the model steps in weeks: an event is dated by the last day of its week, so a
+        # scheduled event of 8 March shows as 12 March (the record overlay keeps its own date)
+        solara.HTML(
+            unsafe_innerHTML='<p class="cs-note" id="timeline-dates">Dates are the last day of '
+            "the model week in which the event fell (the model steps a week at a time; the "
+            "record overlay gives the record's own dates). The events CSV dates them alike.</p>"
+        )
         solara.HTML(unsafe_innerHTML=timeline)
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTOR_COLOURS",
     "EVENT_STYLE",
+    "GRAPH_CAPTION_HTML",
+    "GRAPH_LEGEND",
     "MARKED",
     "METRIC_HELP",
     "METRIC_STYLE",
@@ -36,6 +38,7 @@ __all__ = [
     "graph_legend_rows",
     "series_legend_rows",
     "svg_style",
+    "swatch",
 ]
 
 # --------------------------------------------------------------------------- palette
@@ -234,6 +237,47 @@ def series_legend_rows(model: Any, history: Any) -> list[tuple[str, str, str]]:
     return rows
 
 
+#: How to read the alliance graph: under it on the page and in its exported files (a slide
+#: must not read "DPRK 0.91" as North Korea's commitment to pressure).
+GRAPH_CAPTION_HTML = (
+    "Node colour: commitment to the pressure campaign, 0 (none) to 1 "
+    '("maximum pressure"). <b>For North Korea, the target, the same number is its '
+    "defiance</b>: how firmly it resists the campaign. Node size: military-economic "
+    "capability (CINC share). Line width and number: tie strength (0-1). Thick blue ring: "
+    "the leader (US); black ring: the target."
+)
+
+
 def graph_legend_rows() -> list[tuple[str, str, str]]:
-    """(colour, dash, label) of every tie type of the alliance graph, for exported charts."""
-    return [(colour, dash, label) for colour, dash, label in TIE_STYLE.values()]
+    """(colour, dash, label) of every tie type of the alliance graph and three stops of the
+    node colours' commitment scale, for exported charts."""
+    ties = [(colour, dash, label) for colour, dash, label in TIE_STYLE.values()]
+    scale = [(_COMMIT_STOPS[0], "", "node: commitment 0"), (_COMMIT_STOPS[2], "", "0.5"),
+             (_COMMIT_STOPS[4], "", "1 (for the DPRK: defiance)")]  # fmt: skip
+    return ties + scale
+
+
+def swatch(colour: str, dash: str = "", width: float = 3) -> str:
+    """A short line in a legend (HTML), as the chart draws the series or tie."""
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<svg width="30" height="12" aria-hidden="true"><line x1="2" y1="6" x2="28" y2="6" '
+        f'stroke="{colour}" stroke-width="{width}" stroke-linecap="butt"{dash_attr}/></svg>'
+    )
+
+
+def _graph_legend_html() -> str:
+    ramp = ",".join(_COMMIT_STOPS)
+    ties = "".join(
+        f'<span class="cs-leg">{swatch(c, d, 4)}{t}</span>' for c, d, t in TIE_STYLE.values()
+    )
+    return (
+        '<div class="cs-legend"><span class="cs-leg">commitment to pressure 0 '
+        '<span class="cs-ramp" aria-hidden="true" '
+        f'style="background:linear-gradient(to right,{ramp})"></span> 1</span>{ties}</div>'
+        f'<p class="cs-caption">{GRAPH_CAPTION_HTML}</p>'
+    )
+
+
+#: The graph's legend and caption (static HTML under the SVG).
+GRAPH_LEGEND = _graph_legend_html()

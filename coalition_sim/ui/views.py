@@ -28,7 +28,6 @@ from ..core.events import OUTCOME_LABELS
 from .record import record_lane_height, record_marks_svg
 from .theme import (
     _BAD_OUTCOMES,
-    _COMMIT_STOPS,
     _DARK,
     _MUTED,
     EVENT_STYLE,
@@ -46,6 +45,7 @@ from .theme import (
     commitment_colour,
     commitment_word,
     svg_style,
+    swatch,
 )
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 __all__ = [
     "BADGE_HELP",
     "EVENT_LABELS",
-    "GRAPH_LEGEND",
     "METRIC_STYLE",
     "OUTCOME_HELP",
     "OUTCOME_LABELS",
@@ -65,6 +64,7 @@ __all__ = [
     "fan_svg",
     "graph_svg",
     "outcome_bars_svg",
+    "pct_text",
     "series_caption_html",
     "series_legend_html",
     "series_svg",
@@ -204,35 +204,6 @@ def graph_svg(model: CoalitionModel) -> str:
         )
     out.append("</svg>")
     return "".join(out)
-
-
-def _swatch(colour: str, dash: str = "", width: float = 3) -> str:
-    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-    return (
-        f'<svg width="30" height="12" aria-hidden="true"><line x1="2" y1="6" x2="28" y2="6" '
-        f'stroke="{colour}" stroke-width="{width}" stroke-linecap="butt"{dash_attr}/></svg>'
-    )
-
-
-def _legend_html() -> str:
-    ramp = ",".join(_COMMIT_STOPS)
-    ties = "".join(
-        f'<span class="cs-leg">{_swatch(c, d, 4)}{t}</span>' for c, d, t in TIE_STYLE.values()
-    )
-    return (
-        '<div class="cs-legend"><span class="cs-leg">commitment to pressure 0 '
-        '<span class="cs-ramp" aria-hidden="true" '
-        f'style="background:linear-gradient(to right,{ramp})"></span> 1</span>{ties}</div>'
-        '<p class="cs-caption">Node colour: commitment to the pressure campaign, 0 (none) to 1 '
-        '("maximum pressure"). <b>For North Korea, the target, the same number is its '
-        "defiance</b>: how firmly it resists the campaign. Node size: military-economic "
-        "capability (CINC share). Line width and number: tie strength (0-1). Thick blue ring: "
-        "the leader (US); black ring: the target.</p>"
-    )
-
-
-#: The graph's legend and caption (static HTML under the SVG).
-GRAPH_LEGEND = _legend_html()
 
 
 # --------------------------------------------------------------------------- time series
@@ -408,12 +379,12 @@ def series_legend_html(model: CoalitionModel, history: History) -> str:
         word = commitment_word(str(node["role"]))
         parts.append(
             f'<span class="cs-leg" data-legend="{escape(a)}">'
-            f"{_swatch(actor_colour(a, history.actors), actor_dash(a, history.actors))}"
+            f"{swatch(actor_colour(a, history.actors), actor_dash(a, history.actors))}"
             f"{escape(str(node['name']))} ({word}) {history.commitment[a][-1]:.2f}</span>"
         )
     for name, (colour, label, dash) in METRIC_STYLE.items():
         parts.append(
-            f'<span class="cs-leg" title="{escape(METRIC_HELP[name])}">{_swatch(colour, dash)}'
+            f'<span class="cs-leg" title="{escape(METRIC_HELP[name])}">{swatch(colour, dash)}'
             f"{label} {getattr(history, name)[-1]:.2f}</span>"
         )
     return f'<div class="cs-legend" id="series-legend">{"".join(parts)}</div>'
@@ -495,7 +466,9 @@ def badges_html(model: CoalitionModel) -> str:
         ),
         _badge(
             "Next US election",
-            "none ahead" if weeks < 0 else ("this week" if weeks == 0 else f"in {weeks} weeks"),
+            "none ahead"
+            if weeks < 0
+            else ("this week" if weeks == 0 else f"in {weeks} week{'s' * (weeks != 1)}"),
             "#34495e" if weeks < 0 or weeks > 26 else "#7d5200",
             "election",
         ),
@@ -525,7 +498,8 @@ def timeline_html(
             )
         details = f' <span class="cs-ev-details">({escape(text)})</span>' if text else ""
         rows.append(
-            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date">{escape(str(ev["date"]))}</td>'
+            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date" title="week ending">'
+            f"{escape(str(ev['date']))}</td>"
             f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'
             f'<td class="cs-ev-actor">{escape(str(ev["actor"]))}</td>'
             f'<td><span style="color:{colour}" aria-hidden="true">{glyph}</span> '
@@ -567,10 +541,13 @@ def outcome_bars_svg(
         p = float(probabilities[name])
         y = 4 + row * k
         colour = OKABE_ITO["vermillion"] if name in _BAD_OUTCOMES else OKABE_ITO["blue"]
-        label = OUTCOME_LABELS.get(name, name.replace("_", " "))
-        help_text = OUTCOME_HELP.get(name, label)
+        # a breakdown outcome is marked by a word too, not by its colour alone
+        label = OUTCOME_LABELS.get(name, name.replace("_", " ")) + (" *" * (name in _BAD_OUTCOMES))
+        help_text = OUTCOME_HELP.get(name, label) + (
+            " (a breakdown outcome)" * (name in _BAD_OUTCOMES)
+        )
         lo, hi = (intervals or {}).get(name, (p, p))
-        ci = f" (95% interval {_pct(lo)}-{_pct(hi)}%)" if intervals else ""
+        ci = f" (95% interval {pct_text(lo)}-{pct_text(hi)}%)" if intervals else ""
         out.append(
             f'<g class="cs-outcome"><title>{escape(label)}: {escape(help_text)}. '
             f"{100 * p:.1f}% of {n} replicates{ci}</title>"
@@ -592,7 +569,9 @@ def outcome_bars_svg(
             )
         out.append(
             f'<text x="{lx + w + 6}" y="{y + 15}" font-size="{MIN_FONT}" fill="{_DARK}">'
-            f"{_pct(p)}%" + (f" ({_pct(lo)}\u2013{_pct(hi)})" if intervals else "") + "</text></g>"
+            f"{pct_text(p)}%"
+            + (f" ({pct_text(lo)}\u2013{pct_text(hi)})" if intervals else "")
+            + "</text></g>"
         )
     axis_y = 4 + row * len(names) + 4
     for v in (0, 0.5, 1):
@@ -608,9 +587,10 @@ def outcome_bars_svg(
     return "".join(out)
 
 
-def _pct(share: float) -> str:
-    """A share as a percentage for the bars: whole numbers, one decimal below 1% (0 in 1,000
-    has the interval 0-0.4%, not 0-0)."""
+def pct_text(share: float) -> str:
+    """A share as a percentage, as the bars and Compare print it: whole numbers, one decimal
+    below 1% (0 in 1,000 has the interval 0-0.4%, not 0-0; 0.6%, not 1%, beside an effect of
+    -0.2 pp)."""
     pct = 100.0 * share
     return f"{pct:.1f}" if 0 < pct < 1 else f"{pct:.0f}"
 
@@ -687,7 +667,7 @@ def bars_caption_html(n: int) -> str:
     """What the outcome bars show."""
     return (
         f'<p class="cs-caption">Bars: share of the {n} replicates in which each outcome '
-        "happened at least once (orange-red = a breakdown outcome). Whiskers and the figures in "
+        "happened at least once (orange-red and * = a breakdown outcome). Whiskers and the figures in "
         "brackets: 95% Wilson score interval for that share.</p>"
     )
 

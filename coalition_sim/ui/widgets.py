@@ -29,7 +29,9 @@ __all__ = [
 class UrlSync(ipyvuetify.VuetifyTemplate):
     """Keeps the address bar's query string equal to ``query`` (history.replaceState).
 
-    Also closes the phone drawer on Escape wherever the focus is, declares the page's
+    While ``guard`` is set (the page holds pinned runs, which no link brings back), leaving
+    the page asks first (the browser's own prompt). Also closes the phone drawer on Escape
+    wherever the focus is, declares the page's
     language and lets people zoom (the framework's page template
     has no ``lang`` and disables pinch zoom), both needed by screen readers and low vision.
     """
@@ -62,8 +64,22 @@ module.exports = {
         if (open) { open.click(); open.focus(); }
       }, true);  // capture: a widget that swallows Escape cannot keep the drawer open
     }
+    // leaving the page (Back, reload, closing the tab) asks first while it holds what a link
+    // cannot bring back (pinned runs): the browser's own prompt
+    window.__csGuard = !!this.guard;
+    if (!window.__csLeave) {
+      window.__csLeave = true;
+      window.addEventListener('beforeunload', (e) => {
+        if (!window.__csGuard) return;
+        e.preventDefault();
+        e.returnValue = '';
+      });
+    }
   },
-  watch: { query() { this.apply(); } },
+  watch: {
+    query() { this.apply(); },
+    guard() { window.__csGuard = !!this.guard; }
+  },
   methods: {
     apply() {
       if (this.query === null || this.query === undefined) return;
@@ -77,6 +93,7 @@ module.exports = {
 </script>"""
     ).tag(sync=True)
     query = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    guard = traitlets.Bool(False).tag(sync=True)
 
 
 class NativeSelect(ipyvuetify.VuetifyTemplate):
