@@ -116,12 +116,18 @@ def config_file(*parts: str) -> Path:
 
 
 def config_path(path: str | Path) -> Path:
-    """``path`` as given if it exists; a relative ``configs/...`` path that does not exist
-    (the README's examples, typed outside a checkout) is looked up with :func:`config_file`."""
+    """``path`` as given if it exists (or is absolute); a relative path that does not exist is
+    looked up with :func:`config_file`: ``configs/...`` (the README's examples, typed outside
+    a checkout) under its folder, any other name, such as ``sweeps/demo_grid.toml``, as the
+    README says, in the user folder and then ``configs/``. Not found anywhere: as given, so
+    the error names what was typed."""
     p = Path(path)
-    if p.exists() or p.is_absolute() or len(p.parts) < 2 or p.parts[0] != "configs":
+    if p.exists() or p.is_absolute() or not p.parts:
         return p
-    return config_file(*p.parts[1:])
+    if len(p.parts) >= 2 and p.parts[0] == "configs":
+        return config_file(*p.parts[1:])
+    found = config_file(*p.parts)
+    return found if found.exists() else p
 
 
 def require_checkout(what: str) -> Path:

@@ -509,16 +509,24 @@ class StagedFiles:
                 self._lock = None
 
 
-def default_run_dir(base: str | Path, name: str, seed: int, overrides: list[str]) -> Path:
-    """``<base>/<name>-seed<seed>[-<hash of overrides>]``, always inside ``base``.
+def default_run_dir(
+    base: str | Path, name: str, seed: int, overrides: list[str], posterior: str = ""
+) -> Path:
+    """``<base>/<name>-seed<seed>[-<hash of overrides>][-posterior-<hash>]``, always inside
+    ``base``.
 
     The scenario name is reduced to ``[A-Za-z0-9._-]`` (so ``../x`` or ``/abs`` cannot leave
-    ``base``) and a short hash of the overrides tells apart runs with different ``--set``.
+    ``base``) and a short hash of the overrides tells apart runs with different ``--set``;
+    ``posterior`` (the posterior file's digest, when a run draws from one) tells apart a run
+    with drawn parameters from the same run without (they shared a folder and one replaced
+    the other).
     """
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:60] or "scenario"
     tag = ""
     if overrides:
         tag = "-" + hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8]
+    if posterior:
+        tag += f"-posterior-{posterior[:8]}"
     base = Path(base)
     path = base / f"{slug}-seed{seed}{tag}"
     if path.parent != base:  # cannot happen after the reduction; kept as the invariant
