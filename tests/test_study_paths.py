@@ -92,7 +92,7 @@ def test_an_interrupted_study_out_folder_can_be_resumed(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / "data").mkdir(parents=True)
     report, data = study.study_outputs(spec, "s.toml", out)
-    assert data == out / "data"
+    assert (report, data) == (out / "report.md", out / "data")
     # a folder of something else is still refused
     other = tmp_path / "other"
     other.mkdir()
