@@ -149,6 +149,14 @@ def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> 
         work, env,
     )  # fmt: skip
     assert leaked.startswith("None ") and str(site) in leaked, leaked
+    # the page's document downloads (README, ODD, calibration report) come with the wheel
+    docs = _run(
+        [str(venv / "bin" / "python"), "-c",
+         "import coalition_sim.scenario.resources as r; "
+         "print(all(r.doc_file(d).is_file() for d in r.SHIPPED_DOCS))"],
+        work, env,
+    )  # fmt: skip
+    assert docs.strip() == "True", docs
 
 
 def test_one_version_everywhere() -> None:

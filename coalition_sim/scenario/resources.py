@@ -35,6 +35,7 @@ __all__ = [
     "config_dirs",
     "config_file",
     "config_path",
+    "doc_file",
     "packaged_configs",
     "require_checkout",
     "user_config_dir",
@@ -128,6 +129,18 @@ def config_path(path: str | Path) -> Path:
         return config_file(*p.parts[1:])
     found = config_file(*p.parts)
     return found if found.exists() else p
+
+
+#: Documents the page offers for download, carried by the wheel under ``_data/docs`` (pyproject:
+#: tool.hatch...force-include): an installed copy has no checkout to read them from.
+SHIPPED_DOCS = ("README.md", "docs/ODD.md", "docs/calibration/README.md")
+
+
+def doc_file(rel: str) -> Path:
+    """One of :data:`SHIPPED_DOCS`: the checkout's file when running from one, else the copy
+    the wheel carries (the page's download buttons vanished in an installed copy)."""
+    root = checkout_root()
+    return (root / rel) if root is not None else PACKAGE_DIR.joinpath("_data", "docs", rel)
 
 
 def require_checkout(what: str) -> Path:
