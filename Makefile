@@ -29,7 +29,7 @@ help:
 	@echo "make run [ARGS='...']  sync env, then run the main job (python run.py)"
 	@echo "make ui [ARGS='--port N']  the interactive simulation on http://127.0.0.1:8765/"
 	@echo "make bench-ui          measure it in headless Chromium (load, Step, Play, ensemble)"
-	@echo "make refit [ARGS='...'] refit to 2016-18 and regenerate every generated report (~16 min)"
+	@echo "make refit [ARGS='...'] refit to 2016-18 and regenerate every generated report (~7-15 min)"
 	@echo "make test              sync env, ruff, import contracts, mypy, the whole pytest suite"
 	@echo "make test-fast         the everyday loop: lint, contracts, mypy, pytest -m 'not slow and not browser'"
 	@echo "make browser           install Debian's chromium for the UI tests if missing (as root)"

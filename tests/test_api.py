@@ -62,3 +62,16 @@ def test_a_script_against_the_top_level() -> None:
 def test_all_lists_exactly_the_lazy_names() -> None:
     lazy = set(coalition_sim._HOMES)
     assert set(coalition_sim.__all__) == lazy | {"__version__", "date_of", "step_of"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [({"seed": -1}, "seed must be a whole number from 0"),
+     ({"overrides": {"params.fatigue.growth": "abc"}}, "override 'params.fatigue.growth'"),
+     ({"n_replicates": 2.5}, "n_replicates must be a whole number")],
+)  # fmt: skip
+def test_run_ensemble_refuses_bad_arguments_as_config_errors(kwargs, says):
+    # README: bad input raises ConfigError with a one-line message (an OverflowError and a
+    # bare ValueError came through before)
+    with pytest.raises(ConfigError, match=says):
+        run_ensemble("summit_2018", **({"n_replicates": 10} | kwargs))

@@ -127,6 +127,11 @@ def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> 
     assert "summit_2018" in listed and "baseline" in listed
     out = _run([str(exe), "run", "--steps", "5", "--no-plot"], work, env)
     assert "baseline" in out
+    # the README's posterior path, outside a checkout: drawn, and its digest in the run's
+    # provenance (an installed copy crashed there after loading the file)
+    out = _run([str(exe), "run", "--config", "history/start_2018", "--steps", "3", "--no-plot",
+                "--posterior", "configs/calibration/posterior.parquet"], work, env)  # fmt: skip
+    assert "posterior: particle" in out and "-posterior-" in out
     summary = next((work / "outputs").glob("baseline-*/summary.json")).read_text()
     assert '"commit": null' in summary  # an installed copy is not a git checkout
     _run([str(exe), "sweep", "demo_grid", "--out", "grid", "--quiet"], work, env)
@@ -144,6 +149,14 @@ def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> 
         work, env,
     )  # fmt: skip
     assert leaked.startswith("None ") and str(site) in leaked, leaked
+    # the page's document downloads (README, ODD, calibration report) come with the wheel
+    docs = _run(
+        [str(venv / "bin" / "python"), "-c",
+         "import coalition_sim.scenario.resources as r; "
+         "print(all(r.doc_file(d).is_file() for d in r.SHIPPED_DOCS))"],
+        work, env,
+    )  # fmt: skip
+    assert docs.strip() == "True", docs
 
 
 def test_one_version_everywhere() -> None:
@@ -184,6 +197,15 @@ def test_resolver_prefers_the_checkout_then_the_user_folder(
     # a README path typed outside a checkout still finds the shipped file
     monkeypatch.chdir(tmp_path)
     assert resources.config_path("configs/history/start_2018.toml").is_file()
+    # ... and so does a name in a subfolder, as README says ('sweeps/demo_grid.toml'), with
+    # or without .toml for a scenario; a name found nowhere stays as typed (the error says it)
+    assert resources.config_path("sweeps/demo_grid.toml") == ROOT / "configs/sweeps/demo_grid.toml"
+    assert scenario_path("history/start_2018") == ROOT / "configs/history/start_2018.toml"
+    assert resources.config_path("nope/x.toml") == Path("nope/x.toml")
+    # a file of that name in the current folder wins over the shipped one
+    (tmp_path / "sweeps").mkdir()
+    (tmp_path / "sweeps" / "demo_grid.toml").write_text("")
+    assert resources.config_path("sweeps/demo_grid.toml") == Path("sweeps/demo_grid.toml")
 
 
 def test_writers_into_the_source_tree_refuse_outside_a_checkout(

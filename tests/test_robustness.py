@@ -375,6 +375,11 @@ def test_damaged_chunk_is_refused_by_analyze_and_redone_by_resume(sweep, capsys,
         analyze(out)
     status = main(["analyze", str(out)])
     assert status == 2 and "part-000001.parquet" in capsys.readouterr().err
+    # discover reads the same chunks through the same checks (it globbed them unchecked:
+    # a damaged part ended in pyarrow's traceback)
+    status = main(["discover", str(out), "--outcome", "summit_held"])
+    err = capsys.readouterr().err
+    assert status == 2 and "part-000001.parquet" in err and len(err.strip().splitlines()) == 1
     rep = run_sweep(spec, out, workers=1, quiet=True)
     assert (rep.skipped, rep.computed) == (2, 1)
     assert "part-000001.parquet" in caplog.text

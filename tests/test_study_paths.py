@@ -85,6 +85,22 @@ def test_out_puts_report_and_data_in_the_given_folder_by_their_own_names(tmp_pat
         study.study_outputs(spec, "s.toml", "/usr/lib")
 
 
+def test_an_interrupted_study_out_folder_can_be_resumed(tmp_path: Path) -> None:
+    # Ctrl-C leaves the sweep's data folder and no report yet: the same command continues
+    # (it was refused as 'holds other files', so the resumable sweep had to be thrown away)
+    spec = study.load_study(_spec(tmp_path))
+    out = tmp_path / "out"
+    (out / "data").mkdir(parents=True)
+    report, data = study.study_outputs(spec, "s.toml", out)
+    assert (report, data) == (out / "report.md", out / "data")
+    # a folder of something else is still refused
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="holds other files"):
+        study.study_outputs(spec, "s.toml", other)
+
+
 def test_the_shipped_spec_passes_the_rules() -> None:
     path = study.ROOT / "configs/studies/coalition_fracture.toml"
     report, data = study.study_outputs(study.load_study(path), path)

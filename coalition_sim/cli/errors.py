@@ -21,7 +21,8 @@ __all__ = ["MACHINE_ERRNOS", "machine_error", "shorten_quoted"]
 MACHINE_ERRNOS: dict[int, str] = {
     errno.ENOSPC: "no space left on the device; free some space and run again (a sweep resumes)",
     errno.EDQUOT: "disk quota exceeded; free some space and run again",
-    errno.EROFS: "the file system is read-only; use an output folder you can write",
+    errno.EROFS: "the file system is read-only; write elsewhere (copy the folder, or --out "
+    "where the command has it)",
     errno.EACCES: "permission denied",
     errno.EPERM: "operation not permitted",
     errno.ENAMETOOLONG: "file name too long",

@@ -257,6 +257,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not eq:
             raise ConfigError(f"--set '{item}' is not of the form key=value")
         common[key.strip()] = _parse_value(raw.strip())
+    from ..core.events import OUTCOMES
+
+    if args.outcome not in OUTCOMES:  # checked whether futures vary or not (it was accepted)
+        raise ConfigError(
+            f"--outcome: unknown outcome '{args.outcome}' (one of: {', '.join(OUTCOMES)})"
+        )
     base = resolve_scenario(path)
     specs = Ensemble(base).specs
     futures = _futures(args, specs)

@@ -132,6 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides.append(f"steps={args.steps}")
     scn = _load(args.config, overrides)
     seed = scn.seed if args.seed is None else args.seed
+    digest = ""  # of the posterior drawn from, if any: it names the default folder too
     if args.posterior is not None:
         from ..engine.posterior import file_digest, load_posterior
 
@@ -142,10 +143,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"posterior: particle {particle} of {len(post)} for seed {seed}")
         drawn = {  # the run's provenance says which draw of which posterior it ran
             "particle": particle, "particles": len(post),
-            "sha256": file_digest(args.posterior),
+            "sha256": (digest := file_digest(args.posterior)),
             "model_fingerprint": post.meta.get("model_fingerprint"),
         }  # fmt: skip
-    out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides)
+    out = args.out or default_run_dir(Path("outputs"), scn.name, seed, overrides, digest)
     # an explicit --out holding a result needs --overwrite; the default folder may be
     # refreshed by the identical run (same resolved scenario and seed: same outputs)
     overwrite = args.overwrite or (args.out is None and _same_run(out, scn, seed))

@@ -43,6 +43,7 @@ from ..scenario.names import (
     with_values,
 )
 from ..scenario.schema import Scenario
+from ..scenario.seeds import parse_seed
 from .results import EnsembleRun
 from .tables import BlockLayout
 
@@ -471,6 +472,19 @@ def run_ensemble(
     the distribution carries parameter uncertainty.
     """
     start = time.perf_counter()
+    # bad arguments are one-line ConfigErrors, as on the command line (README's API promise)
+    if isinstance(n_replicates, bool) or not isinstance(n_replicates, int | np.integer):
+        raise ConfigError(f"n_replicates must be a whole number, not {n_replicates!r}")
+    if seed is not None:
+        try:
+            seed = parse_seed(seed)
+        except ValueError as exc:
+            raise ConfigError(f"seed {exc}") from None
+    for key, value in (overrides or {}).items():
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"override '{key}' = {value!r} is not a number") from None
     ens = built_ensemble(scenario, steps=steps)  # reused while its content is unchanged
     seed = ens.scenario.seed if seed is None else int(seed)
     if overrides or posterior is not None:

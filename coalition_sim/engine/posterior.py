@@ -158,8 +158,10 @@ def kept_names(keep: Sequence[str], specs: Mapping[str, ParamSpec]) -> set[str]:
 
 
 def file_digest(path: str | Path) -> str:
-    """sha256 of a posterior file's bytes: which posterior a run drew from (provenance)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """sha256 of a posterior file's bytes: which posterior a run drew from (provenance). The
+    path is resolved as :func:`load_posterior` resolves it (``configs/...`` works outside a
+    checkout: an installed copy crashed here after loading the same name)."""
+    return hashlib.sha256(Path(config_path(path)).read_bytes()).hexdigest()
 
 
 def _version() -> str:

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from ..core.events import OUTCOMES
 from ..scenario.loading import ConfigError
 from ..scenario.safe_paths import StagedFiles
+from .store import points_problem, verified_parts
 from .sweep import read_manifest
 
 __all__ = ["Discovery", "discover", "discover_frame", "load_cases", "write_report"]
@@ -128,8 +129,13 @@ def load_cases(
     names = list(man["parameters"])
     if not names:
         raise ConfigError(f"{out}: the sweep varies no parameter: nothing to discover")
+    # the same checks as analyze and a resumed sweep: every chunk against the manifest's
+    # size and sha256, unrecorded parts (an interrupted sweep's) left out with a warning
+    why = points_problem(out, man)
+    if why is not None:
+        raise ConfigError(f"{out}: {why}; run the sweep again to repair it")
     points = pq.read_table(out / "points.parquet").to_pandas()
-    files = sorted((out / "runs").glob("part-*.parquet"))
+    files = verified_parts(out, "runs")
     if not files:
         raise ConfigError(f"{out}: no finished chunks yet (run the sweep first)")
     runs = pd.concat(

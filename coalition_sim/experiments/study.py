@@ -164,7 +164,11 @@ def study_outputs(
     for key in ("report", "data"):
         names[key] = _relative_spec_path(getattr(spec, key), source, key)
     if out is not None:
-        folder = check_output_dir(out, marker=names["report"].name, resume=True)
+        # an earlier study (its report) or an interrupted one (its sweep's data folder, which
+        # the same command resumes) may be continued; other files are refused
+        folder = check_output_dir(
+            out, marker=(names["report"].name, names["data"].name), resume=True
+        )
         return folder / names["report"].name, folder / names["data"].name
     paths = []
     for key in ("report", "data"):

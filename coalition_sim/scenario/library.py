@@ -28,8 +28,11 @@ def scenario_path(name_or_path: str | Path) -> Path:
     """A path as given if it exists or looks like a file; else ``<name>.toml`` in the user
     folder or ``configs/`` (:func:`.resources.config_file`)."""
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists() or len(p.parts) > 1:
+    if p.suffix == ".toml" or p.exists():
         return config_path(p)
+    if len(p.parts) > 1:  # 'history/start_2018': a shipped name in a subfolder, .toml left off
+        found = config_path(p.with_name(p.name + ".toml"))
+        return found if found.exists() else config_path(p)
     return config_file(f"{p}.toml")
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "config_dirs",
     "config_file",
     "config_path",
+    "doc_file",
     "packaged_configs",
     "require_checkout",
     "user_config_dir",
@@ -116,12 +117,30 @@ def config_file(*parts: str) -> Path:
 
 
 def config_path(path: str | Path) -> Path:
-    """``path`` as given if it exists; a relative ``configs/...`` path that does not exist
-    (the README's examples, typed outside a checkout) is looked up with :func:`config_file`."""
+    """``path`` as given if it exists (or is absolute); a relative path that does not exist is
+    looked up with :func:`config_file`: ``configs/...`` (the README's examples, typed outside
+    a checkout) under its folder, any other name, such as ``sweeps/demo_grid.toml``, as the
+    README says, in the user folder and then ``configs/``. Not found anywhere: as given, so
+    the error names what was typed."""
     p = Path(path)
-    if p.exists() or p.is_absolute() or len(p.parts) < 2 or p.parts[0] != "configs":
+    if p.exists() or p.is_absolute() or not p.parts:
         return p
-    return config_file(*p.parts[1:])
+    if len(p.parts) >= 2 and p.parts[0] == "configs":
+        return config_file(*p.parts[1:])
+    found = config_file(*p.parts)
+    return found if found.exists() else p
+
+
+#: Documents the page offers for download, carried by the wheel under ``_data/docs`` (pyproject:
+#: tool.hatch...force-include): an installed copy has no checkout to read them from.
+SHIPPED_DOCS = ("README.md", "docs/ODD.md", "docs/calibration/README.md")
+
+
+def doc_file(rel: str) -> Path:
+    """One of :data:`SHIPPED_DOCS`: the checkout's file when running from one, else the copy
+    the wheel carries (the page's download buttons vanished in an installed copy)."""
+    root = checkout_root()
+    return (root / rel) if root is not None else PACKAGE_DIR.joinpath("_data", "docs", rel)
 
 
 def require_checkout(what: str) -> Path:

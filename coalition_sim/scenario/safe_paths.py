@@ -234,7 +234,7 @@ def check_output_dir(
     out: str | Path,
     *,
     overwrite: bool = False,
-    marker: str | None = None,
+    marker: str | tuple[str, ...] | None = None,
     resume: bool = False,
     scratch: tuple[str, ...] = (),
 ) -> Path:
@@ -243,7 +243,7 @@ def check_output_dir(
     Refused: '', NUL bytes, over-long names, a file, a dangling symlink, a system path
     (``/``, ``/dev/null``, ``/proc/x``), the project folder or any of its ancestors, the
     current folder or its ancestors, a folder that is not empty and holds no earlier result
-    (no ``marker`` file; names in ``scratch`` do not count), and an earlier result unless
+    (none of the ``marker`` names; names in ``scratch`` do not count), and an earlier result unless
     ``overwrite`` (or ``resume``, for a sweep that continues). The first existing ancestor
     must be a writable folder.
     """
@@ -272,7 +272,8 @@ def check_output_dir(
         except OSError as exc:
             raise ConfigError(f"{show(text)}: cannot list the folder ({exc.strerror})") from None
         if names:
-            if marker is None or marker not in names:
+            markers = (marker,) if isinstance(marker, str) else (marker or ())
+            if not names & set(markers):
                 raise ConfigError(
                     f"{show(text)}: exists and holds other files; use a new or empty folder"
                 )
@@ -509,16 +510,24 @@ class StagedFiles:
                 self._lock = None
 
 
-def default_run_dir(base: str | Path, name: str, seed: int, overrides: list[str]) -> Path:
-    """``<base>/<name>-seed<seed>[-<hash of overrides>]``, always inside ``base``.
+def default_run_dir(
+    base: str | Path, name: str, seed: int, overrides: list[str], posterior: str = ""
+) -> Path:
+    """``<base>/<name>-seed<seed>[-<hash of overrides>][-posterior-<hash>]``, always inside
+    ``base``.
 
     The scenario name is reduced to ``[A-Za-z0-9._-]`` (so ``../x`` or ``/abs`` cannot leave
-    ``base``) and a short hash of the overrides tells apart runs with different ``--set``.
+    ``base``) and a short hash of the overrides tells apart runs with different ``--set``;
+    ``posterior`` (the posterior file's digest, when a run draws from one) tells apart a run
+    with drawn parameters from the same run without (they shared a folder and one replaced
+    the other).
     """
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:60] or "scenario"
     tag = ""
     if overrides:
         tag = "-" + hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8]
+    if posterior:
+        tag += f"-posterior-{posterior[:8]}"
     base = Path(base)
     path = base / f"{slug}-seed{seed}{tag}"
     if path.parent != base:  # cannot happen after the reduction; kept as the invariant

@@ -23,6 +23,7 @@ import solara
 import solara.lab
 
 from ..scenario.loading import ConfigError
+from ..scenario.resources import doc_file
 from . import guards, serving
 from .page_state import PageState, use_batch
 from .panels import Card
@@ -46,8 +47,8 @@ POSTERIOR_HELP = (
 
 
 def calibration_report() -> Path:
-    """The calibration report shipped with the repository."""
-    return Path(__file__).resolve().parents[2] / "docs" / "calibration" / "README.md"
+    """The calibration report: the checkout's, or the copy an installed wheel carries."""
+    return doc_file("docs/calibration/README.md")
 
 
 def _replicates(n: int) -> str:

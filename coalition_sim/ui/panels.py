@@ -10,6 +10,7 @@ from typing import Any
 import solara
 import solara.lab
 
+from ..scenario.resources import doc_file
 from .page_state import PageState
 from .record import events_in, record_list_html
 from .style import chart
@@ -132,7 +133,8 @@ ABOUT_HTML = (
 
 
 def _repo_file(rel: str) -> Path:
-    return Path(__file__).resolve().parents[2] / rel
+    """A document the page offers: the checkout's, or the copy an installed wheel carries."""
+    return doc_file(rel)
 
 
 @solara.component
