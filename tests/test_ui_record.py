@@ -46,6 +46,10 @@ def test_the_overlay_reads_every_dated_entry_of_the_record_and_nothing_else():
     by_date = {e.date: e for e in events}
     held = by_date[dt.date(2018, 6, 12)]
     assert held.kind == "summit" and "Singapore" in held.what and "summit_held" in held.source
+    # a fact the target file lists without a source cites its public one first
+    assert held.source.startswith("Joint Statement of the Singapore summit")
+    hwasong15 = by_date[dt.date(2017, 11, 29)]  # Korean time, as the other launches
+    assert hwasong15.kind == "icbm_launches" and hwasong15.source.startswith("CNS")
     unsc = [e for e in events if e.kind == "unsc_resolutions"]
     assert {e.source for e in unsc} == {r.source for r in rec.unsc_resolutions}
     moon = [e for e in events if "Moon" in e.what]

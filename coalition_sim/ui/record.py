@@ -49,7 +49,10 @@ RECORD_COLOUR = "#7a3b8f"
 KINDS: dict[str, tuple[str, str]] = {
     "nuclear_tests": ("N", "nuclear test"),
     "icbm_launches": ("I", "ICBM launch"),
-    "unsc_resolutions": ("R", "UN Security Council resolution"),
+    "unsc_resolutions": (
+        "R",
+        "UN Security Council resolution answering a nuclear test or ICBM launch",
+    ),
     "summit": ("S", "the 2018 US-DPRK summit sequence"),
     "moratorium_announced": ("M", "moratorium on nuclear and ICBM tests"),
     "milestones": ("K", "Korean milestone (inauguration, inter-Korean summit)"),
@@ -64,6 +67,19 @@ _SUMMIT = (
 )
 
 _BOX, _ROW = 14, 16  # box size and lane row height (px)
+
+#: The public source of each dated fact the target file lists without one (what an analyst
+#: cites; the target file is where the calibration reads it).
+PUBLIC_SOURCES: dict[str, str] = {
+    "nuclear_tests": "CNS North Korea Nuclear Test Database (NTI); CTBTO and USGS seismic detections",
+    "icbm_launches": "CNS North Korea Missile Test Database (NTI), Korean time",
+    "summit_invitation": "Chung Eui-yong's statement at the White House, 8 Mar 2018",
+    "summit_cancelled": "Trump's letter to Kim Jong Un, released by the White House, 24 May 2018",
+    "summit_revived": "Trump to reporters after receiving Kim Yong Chol, 1 Jun 2018",
+    "summit_held": "Joint Statement of the Singapore summit, 12 Jun 2018",
+    "moratorium_announced": "KCNA on the 3rd Plenary Meeting of the 7th WPK Central Committee, "
+    "20 Apr 2018",
+}
 
 
 @dataclass(frozen=True)
@@ -96,7 +112,8 @@ def record_events(path: str | None = None) -> tuple[tuple[RecordEvent, ...], str
     out: list[RecordEvent] = []
 
     def key_source(key: str) -> str:
-        return f"{file}, record.{key} ({about})"
+        where = f"{file}, record.{key} ({about})"
+        return f"{PUBLIC_SOURCES[key]}; {where}" if key in PUBLIC_SOURCES else where
 
     for d in rec.nuclear_tests:
         out.append(RecordEvent(d, "nuclear_tests", "Nuclear test", key_source("nuclear_tests")))
