@@ -68,10 +68,16 @@ def test_all_lists_exactly_the_lazy_names() -> None:
     ("kwargs", "says"),
     [({"seed": -1}, "seed must be a whole number from 0"),
      ({"overrides": {"params.fatigue.growth": "abc"}}, "override 'params.fatigue.growth'"),
-     ({"n_replicates": 2.5}, "n_replicates must be a whole number")],
+     ({"n_replicates": 2.5}, "n_replicates must be a whole number"),
+     ({"every": -1}, "every must be a whole number of weeks")],
 )  # fmt: skip
 def test_run_ensemble_refuses_bad_arguments_as_config_errors(kwargs, says):
     # README: bad input raises ConfigError with a one-line message (an OverflowError and a
     # bare ValueError came through before)
     with pytest.raises(ConfigError, match=says):
         run_ensemble("summit_2018", **({"n_replicates": 10} | kwargs))
+
+
+def test_model_rng_out_of_range_is_a_config_error():
+    with pytest.raises(ConfigError, match="rng must be an integer"):
+        CoalitionModel("summit_2018", rng=-1)

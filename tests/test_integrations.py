@@ -30,12 +30,16 @@ with warnings.catch_warnings():
 
 
 def test_perform_experiments_runs_the_model_through_the_adapter() -> None:
-    model = ema_model("summit_2018", replicates=8, steps=30, seed=11)
+    model = ema_model("summit_2018", replicates=8, steps=30, seed=11, ranges="schema")
     scn = load_scenario("summit_2018")
     specs = parameter_specs(scn)
-    # uncertainties, levers and bounds are the project's catalogue and schema
+    # uncertainties, levers and bounds are the project's catalogue and schema; a scenario
+    # without a pandemic leaves out the pandemic's terms (they move nothing there)
     names = lambda ps: [name_of_kwarg(p.name) for p in ps]  # noqa: E731
-    assert names(model.uncertainties) == list(concrete(scn, Role.UNCERTAINTY))
+    assert scn.clock.pandemic_start is None
+    assert names(model.uncertainties) == [
+        n for n in concrete(scn, Role.UNCERTAINTY) if not n.startswith("clock.pandemic_")
+    ]
     assert names(model.levers) == list(concrete(scn, Role.LEVER))
     assert "actors__USA__consults" in {lv.name for lv in model.levers}  # EMA: identifiers
     for p in [*model.uncertainties, *model.levers]:
@@ -52,8 +56,9 @@ def test_perform_experiments_runs_the_model_through_the_adapter() -> None:
         )
     # an experiment replays exactly through the public API (same seeds: common random numbers)
     row = experiments.iloc[3]
-    values = {
-        name_of_kwarg(p.name): float(row[p.name]) for p in [*model.uncertainties, *model.levers]
+    values = {  # weeks are sampled as reals and rounded by the model, so here too
+        (n := name_of_kwarg(p.name)): float(round(row[p.name]) if specs[n].integer else row[p.name])
+        for p in [*model.uncertainties, *model.levers]
     }
     again = run_ensemble("summit_2018", 8, seed=11, steps=30, overrides=values, every=0)
     for name in OUTCOMES:
@@ -87,7 +92,9 @@ def test_run_ensemble_returns_a_typed_result_with_xarray() -> None:
     for name in OUTCOMES:
         assert out.probabilities[name] == pytest.approx(out.final[name].mean())
     # the old dict reading still works
-    assert out["probabilities"] is out.probabilities and "final" in out and len(out) == 6
+    assert (
+        out["probabilities"] is out.probabilities and "final" in out and len(out) == 7
+    )  # the six fields and inputs
     with pytest.raises(KeyError):
         out["nope"]
     da = out.to_xarray()
@@ -122,3 +129,45 @@ def test_catalogue_and_levers_are_public() -> None:
         assert name in coalition_sim.__all__ and getattr(coalition_sim, name) is not None
     assert coalition_sim.role_of("actors.ROK.mediation") is Role.LEVER
     assert "params.fatigue.growth" in coalition_sim.uncertainties()
+
+
+def test_default_bounds_are_plausible_and_prim_works_on_the_experiments() -> None:
+    # the default bounds are the screening's rule (the scenario's value x [1/2, 2]), not the
+    # schema's valid range (a weekly fatigue growth of 1 put most futures in collapse)
+    model = ema_model("summit_2018", replicates=6, steps=20, levers=[],
+                      uncertainties=["clock.election_horizon", "params.fatigue.growth"])  # fmt: skip
+    bounds = {u.name: (u.lower_bound, u.upper_bound) for u in model.uncertainties}
+    assert bounds["clock__election_horizon"] == (13.0, 52.0)  # 26 weeks x [1/2, 2]
+    assert bounds["fatigue__growth"] == pytest.approx((0.03, 0.12))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        experiments, outcomes = perform_experiments(model, scenarios=40)
+        # weeks are sampled as reals (rounded in the model): EMA's PRIM writes fractional box
+        # limits into the columns, which an integer column refused (pandas 3)
+        from ema_workbench.analysis import prim
+
+        x = experiments.drop(columns=["scenario", "policy", "model"])
+        y = outcomes["mean_cohesion"] > np.median(outcomes["mean_cohesion"])
+        assert prim.Prim(x, y).find_box() is not None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [({"replicates": 2.5}, "replicates must be a whole number"),
+     ({"seed": -1}, "seed must be a whole number from 0"),
+     ({"steps": 0}, "steps must be a whole number of weeks"),
+     ({"ranges": "wide"}, "ranges must be 'plausible' or 'schema'")],
+)  # fmt: skip
+def test_ema_model_refuses_bad_arguments_when_built(kwargs, says) -> None:
+    with pytest.raises(ConfigError, match=says):
+        ema_model("summit_2018", **kwargs)
+
+
+def test_an_ensemble_result_says_what_it_is_of() -> None:
+    out = run_ensemble("summit_2018", 6, seed=5, steps=12,
+                       overrides={"params.fatigue.growth": 0.08})  # fmt: skip
+    assert out.inputs["seed"] == 5 and out.inputs["n_replicates"] == 6
+    assert out.inputs["steps"] == 12 and out.inputs["overrides"] == {"params.fatigue.growth": 0.08}
+    attrs = out.to_xarray().attrs
+    assert attrs["seed"] == 5 and attrs["version"] == out.inputs["version"] != "unknown"
+    assert '"params.fatigue.growth": 0.08' in attrs["overrides"]  # netCDF-safe: a string

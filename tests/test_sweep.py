@@ -173,8 +173,10 @@ def test_rerun_skips_finished_chunks(reference: tuple[Path, Path]) -> None:
 
 @pytest.mark.slow
 def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) -> None:
-    text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 400")
-    spec = _spec(tmp_path, text)  # 2,400 runs in 24 chunks of 100
+    # 24,000 runs in 240 chunks of 100: seconds of work left when the first chunk appears (with
+    # 2,400 runs, a warm machine finished the whole sweep before the signal arrived)
+    text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 4000")
+    spec = _spec(tmp_path, text)
     args = [sys.executable, str(ROOT / "run.py"), "sweep", str(spec), "--chunk-size", "100",
             "--workers", "1"]  # fmt: skip
     killed = tmp_path / "killed"
@@ -209,8 +211,10 @@ def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_ctrl_c_says_what_is_kept_and_that_the_same_command_resumes(tmp_path: Path) -> None:
-    text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 400")
-    spec = _spec(tmp_path, text)  # 2,400 runs in 24 chunks of 100
+    # 24,000 runs in 240 chunks of 100: seconds of work left when the first chunk appears (with
+    # 2,400 runs, a warm machine finished the whole sweep before the signal arrived)
+    text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 4000")
+    spec = _spec(tmp_path, text)
     out = tmp_path / "stopped"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), "sweep", str(spec), "--chunk-size", "100",

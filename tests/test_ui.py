@@ -381,7 +381,7 @@ def test_exported_scenario_reproduces_the_page_run_byte_for_byte(chromium, app_u
         assert "seed = 42" in toml.read_text()
         assert graph.read_text().startswith("<?xml") and "<svg" in graph.read_text()
         # the exported graph says how to read it: the node colours' scale, the DPRK's defiance
-        assert "node: commitment 0" in graph.read_text()
+        assert "node: commitment low" in graph.read_text()
         assert "defiance" in graph.read_text() and "CINC share" in graph.read_text()
         out = tmp_path / "cli"
         assert cli.main(["run", "--config", str(toml), "--out", str(out), "--no-plot"]) == 0

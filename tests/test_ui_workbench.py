@@ -131,6 +131,13 @@ def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
         pg.keyboard.type("0,5")
         wait_text(pg, "#knob-error", "not a comma (write decimals with a point")
         assert "growth: 0.204" in knob_label(pg, "params.fatigue.growth")
+        # the digits typed after the comma ('05' on screen) are not taken on Enter either
+        pg.keyboard.press("Enter")
+        pg.wait_for_function(
+            "document.querySelector('.cs-number-params-fatigue-growth').value === '0.204'"
+        )
+        wait_text(pg, "#knob-error", "not a comma")
+        assert "growth: 0.204" in knob_label(pg, "params.fatigue.growth")
         enter(pg, ".cs-seed input", "13", "location.search.includes('seed=13')")
         pg.wait_for_selector("#knob-error", state="detached", timeout=10_000)
         assert "params.fatigue.growth%3D0.204" in pg.evaluate("location.search")

@@ -26,6 +26,7 @@ import pandas as pd
 from ..core import week as dyn
 from ..core.events import EVENT_KINDS, OUTCOMES
 from ..core.warmup import prepare_model
+from ..scenario.errors import ConfigError
 from ..scenario.library import resolve_scenario
 from ..scenario.names import name_of_kwarg, with_values
 from ..scenario.schema import Scenario
@@ -288,4 +289,4 @@ def _seed_from(rng: int | np.random.Generator | None, default: int) -> int:
         return int(rng.integers(0, SEED_LIMIT - 1))
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and 0 <= rng < SEED_LIMIT:
         return int(rng)
-    raise ValueError(f"rng must be an integer in [0, 2**63) or a numpy Generator, not {rng!r}")
+    raise ConfigError(f"rng must be an integer in [0, 2**63) or a numpy Generator, not {rng!r}")

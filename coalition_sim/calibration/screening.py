@@ -55,6 +55,7 @@ from ..engine.runner import compiled
 from ..scenario.levers import role_of
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
+from ..scenario.names import plausible_range
 from .distance import distance
 from .stats import simulate_stats
 from .targets import COALITION_KINDS, Prior, Statistic, Targets
@@ -87,23 +88,11 @@ def statistic_group(st: Statistic) -> str:
 
 
 def base_value(ens: Any, name: str) -> float:
-    """The value a compiled scenario gives a dotted parameter (its first stored row)."""
-    spec = ens.specs[name]
-    arr = np.asarray(getattr(getattr(ens.base, spec.group), spec.field))
-    return float(arr[0] if spec.column is None else arr[0, spec.column])
+    """The value a compiled scenario gives a dotted parameter (``Ensemble.value_of``)."""
+    return float(ens.value_of(name))
 
 
-def _range(lo: float, hi: float, v: float) -> tuple[float, float]:
-    if v > 0:
-        a, b = v / 2, v * 2
-    elif v < 0:
-        a, b = v * 2, v / 2
-    else:
-        a, b = lo, lo + 0.25 * (hi - lo)
-    a, b = max(lo, a), min(hi, b)
-    if not a < b:  # a value at a bound: the quarter of the range next to it
-        a, b = (hi - 0.25 * (hi - lo), hi) if v >= hi else (lo, lo + 0.25 * (hi - lo))
-    return float(a), float(b)
+_range = plausible_range  # the rule is the scenario layer's, shared with the EMA model
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,6 +42,7 @@ from ..scenario.names import (
     parameter_specs,
     with_values,
 )
+from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
 from ..scenario.seeds import parse_seed
 from .results import EnsembleRun
@@ -187,6 +188,13 @@ class Ensemble:
         i = np.repeat(np.arange(first_point, first_point + n_points), replicates)
         j = np.tile(np.arange(replicates), n_points)
         return run_seeds(seed, i, j)
+
+    def value_of(self, name: str) -> float:
+        """The value the compiled scenario gives a dotted parameter (its first stored row):
+        the scenario's own, which for an actor's field is not the schema's default."""
+        spec = self.specs[canonical_name(name, self.specs)]
+        arr = np.asarray(getattr(getattr(self.base, spec.group), spec.field))
+        return float(arr[0] if spec.column is None else arr[0, spec.column])
 
     # ------------------------------------------------------------------ running
     def iterate(
@@ -475,6 +483,10 @@ def run_ensemble(
     # bad arguments are one-line ConfigErrors, as on the command line (README's API promise)
     if isinstance(n_replicates, bool) or not isinstance(n_replicates, int | np.integer):
         raise ConfigError(f"n_replicates must be a whole number, not {n_replicates!r}")
+    if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 0:
+        raise ConfigError(
+            f"every must be a whole number of weeks (0: no trajectories), not {every!r}"
+        )
     if seed is not None:
         try:
             seed = parse_seed(seed)
@@ -494,10 +506,17 @@ def run_ensemble(
         p = ens.shared_point(n_replicates)
     seeds = ens.seeds(seed, 1, n_replicates)
     if posterior is not None:
-        from .posterior import Posterior, load_posterior
+        from .posterior import Posterior, file_digest, load_posterior
 
         post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
         post.apply(p, ens, seeds, keep=list(overrides or {}))
+    inputs = {
+        "seed": int(seed), "n_replicates": int(n_replicates), "steps": int(ens.scenario.steps),
+        "every": int(every), "overrides": {k: float(v) for k, v in (overrides or {}).items()},
+        "posterior": None if posterior is None else (post.path or "a Posterior object"),
+        "posterior_sha256": None if posterior is None or not post.path else file_digest(post.path),
+        "version": package_version() or "unknown",
+    }  # fmt: skip
     res, happened = ens._run(p, seeds, None, every, True, False)
     # the share of replicates with each outcome: the count (exact in float64) over the rows,
     # the very number a column's mean gives
@@ -509,4 +528,5 @@ def run_ensemble(
         seeds=seeds,
         seconds=time.perf_counter() - start,
         scenario=ens.scenario.name,
+        inputs=inputs,
     )

@@ -8,6 +8,7 @@ Reading it like the old dict (``out["final"]``) still works (it is a read-only M
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,10 @@ class EnsembleRun(Mapping[str, Any]):
     - ``trajectories``: long table (``row``, ``step``, metrics, commitments) every ``every``
       weeks, or None when ``every`` was 0;
     - ``seeds``: replicate ``j``'s seed (replay it with ``CoalitionModel(rng=seeds[j])``);
-    - ``seconds``: wall time; ``scenario``: the scenario's name.
+    - ``seconds``: wall time; ``scenario``: the scenario's name;
+    - ``inputs``: what the result is of (base seed, replicates, weeks, ``every``, overrides,
+      the posterior's file and sha256 if one was drawn from, the package version), also in
+      ``to_xarray().attrs``.
     """
 
     final: pd.DataFrame
@@ -41,6 +45,7 @@ class EnsembleRun(Mapping[str, Any]):
     seeds: np.ndarray
     seconds: float
     scenario: str = ""
+    inputs: Mapping[str, Any] = field(default_factory=dict)
     _keys: tuple[str, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,5 +95,14 @@ class EnsembleRun(Mapping[str, Any]):
                 "seed": ("replicate", np.asarray(self.seeds, dtype=np.uint64)),
             },
             name="trajectories",
-            attrs={"scenario": self.scenario, "description": "coalition-sim run_ensemble"},
+            # netCDF-safe attributes: strings and numbers (overrides as JSON)
+            attrs={
+                "scenario": self.scenario,
+                "description": "coalition-sim run_ensemble",
+                **{
+                    k: (v if isinstance(v, int | float | str) else json.dumps(v, default=str))
+                    for k, v in self.inputs.items()
+                    if v is not None
+                },
+            },
         )

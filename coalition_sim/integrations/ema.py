@@ -5,9 +5,14 @@ EMA Workbench's job: sampling futures and policies (``perform_experiments``), sc
 discovery (PRIM, CART), feature scoring, robust optimisation. Rather than re-implement any of
 it, this module hands EMA a model function whose parameters are the project's own: the
 uncertainties and levers are :func:`coalition_sim.scenario.levers.concrete` of the scenario
-(the catalogue that says what a government chooses and what nobody controls), and their
-bounds are the schema's ranges (:func:`coalition_sim.scenario.names.parameter_specs`), so
-nothing here can drift from the schema. EMA 3 wants names that are Python identifiers, so
+(the catalogue that says what a government chooses and what nobody controls). Their bounds
+are, by default, the plausible range of the screening: the scenario's value x [1/2, 2] within
+the schema range (:func:`coalition_sim.scenario.names.plausible_range`; ``ranges="schema"``
+for the schema's whole valid range, which puts most futures in another regime: a weekly
+fatigue growth of 1, a logit of 20). The pandemic's uncertainties are left out of a scenario
+without a pandemic (they move nothing there). Integer parameters (weeks) are sampled as reals
+and rounded in the model function, so that EMA's PRIM, which writes fractional box limits into
+the experiment columns, works on them. EMA 3 wants names that are Python identifiers, so
 they are the project's Mesa keyword spelling, where each ``__`` stands for one dot of the
 dotted name (``fatigue__growth`` is ``params.fatigue.growth``, ``actors__USA__consults`` is
 ``actors.USA.consults``; :func:`coalition_sim.scenario.names.kwarg_of`), the same columns
@@ -18,8 +23,11 @@ Each experiment runs ``replicates`` replicates of one parameter point on the bat
 each outcome flag of :data:`coalition_sim.core.events.OUTCOMES` happened and the replicate
 mean of each final metric (:data:`coalition_sim.engine.ensemble.METRICS`). Every experiment
 uses the same replicate seeds (common random numbers), so a difference between two
-experiments is the parameters', not the noise's, and an experiment replays exactly with
-``run_ensemble(scenario, replicates, seed=seed, overrides=...)``.
+experiments is the parameters', not the noise's (and the replicate noise is shared by all
+futures: EMA's analyses see each experiment's share from ``replicates`` runs), and an
+experiment replays exactly with ``run_ensemble(scenario, replicates, seed=seed,
+overrides={name_of_kwarg(k): v ...})`` (EMA's columns are the keyword spelling; round the
+weeks, as the model does).
 
 >>> from ema_workbench import perform_experiments
 >>> model = ema_model("summit_2018", replicates=50)
@@ -40,8 +48,15 @@ from ..engine.ensemble import METRICS, Ensemble
 from ..scenario.levers import Role, concrete
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
-from ..scenario.names import ParamSpec, kwarg_of, name_of_kwarg, parameter_specs
+from ..scenario.names import (
+    ParamSpec,
+    kwarg_of,
+    name_of_kwarg,
+    parameter_specs,
+    plausible_range,
+)
 from ..scenario.schema import Scenario
+from ..scenario.seeds import parse_seed
 
 __all__ = ["CoalitionExperiment", "ema_model", "outcome_names", "parameters_of"]
 
@@ -85,7 +100,11 @@ class CoalitionExperiment:
         if self._ens is None:
             self._ens = Ensemble(self.scenario, steps=self.steps)
         ens = self._ens
-        points = {name_of_kwarg(k): [v] for k, v in values.items()}
+        points = {}
+        for k, v in values.items():
+            name = name_of_kwarg(k)
+            spec = ens.specs[name]
+            points[name] = [float(round(v)) if spec.integer else v]  # weeks: sampled as reals
         p = ens.params(points, replicates=self.replicates)
         res = ens.run(p, ens.seeds(self.seed, 1, self.replicates), actors=False)
         out = {name: float(res.final[name].mean()) for name in OUTCOMES}
@@ -102,25 +121,49 @@ def ema_model(
     uncertainties: Sequence[str] | None = None,
     levers: Sequence[str] | None = None,
     name: str = "coalition",
+    ranges: str = "plausible",
 ) -> Any:
     """An ``ema_workbench.Model`` of ``scenario``.
 
     ``uncertainties`` / ``levers``: subsets of the catalogue's concrete names, dotted or in
-    keyword spelling (default: all of them); a name that is not one is a ConfigError.
-    ``seed`` defaults to the scenario's. EMA's names are the keyword spelling.
+    keyword spelling (default: all of them but the pandemic's in a scenario without one); a
+    name that is not one is a ConfigError. ``ranges``: ``"plausible"`` (default: the
+    scenario's value x [1/2, 2] within the schema range, the screening's rule) or
+    ``"schema"`` (the whole valid range). ``seed`` defaults to the scenario's. EMA's names
+    are the keyword spelling. Bad arguments are one-line ConfigErrors, here, not inside
+    ``perform_experiments``.
     """
     with warnings.catch_warnings():  # ema_workbench warns about optional extras on import
         warnings.simplefilter("ignore")
-        from ema_workbench import IntegerParameter, Model, RealParameter, ScalarOutcome
+        from ema_workbench import Model, RealParameter, ScalarOutcome
 
+    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer):
+        raise ConfigError(f"replicates must be a whole number, not {replicates!r}")
     if replicates < 1:
         raise ConfigError(f"replicates must be at least 1, got {replicates}")
+    if steps is not None and (
+        isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1
+    ):
+        raise ConfigError(f"steps must be a whole number of weeks from 1, not {steps!r}")
+    if ranges not in ("plausible", "schema"):
+        raise ConfigError(f"ranges must be 'plausible' or 'schema', not {ranges!r}")
     scn = resolve_scenario(scenario)
-    seed = scn.seed if seed is None else int(seed)
+    if seed is not None:
+        try:
+            seed = parse_seed(seed)
+        except ValueError as exc:
+            raise ConfigError(f"seed {exc}") from None
+    seed = scn.seed if seed is None else seed
+    ens = Ensemble(scn, steps=steps)  # the scenario's own values, for the plausible ranges
 
     def pick(role: Role, chosen: Sequence[str] | None) -> list[Any]:
         known = parameters_of(scn, role)
-        names = list(known) if chosen is None else list(chosen)
+        if chosen is None:
+            names = list(known)
+            if scn.clock.pandemic_start is None:  # nothing for the pandemic's terms to move
+                names = [n for n in names if not n.startswith("clock.pandemic_")]
+        else:
+            names = list(chosen)
         params = []
         for n in (name_of_kwarg(c) for c in names):
             if n not in known:
@@ -129,10 +172,12 @@ def ema_model(
                     f"({', '.join(known)})"
                 )
             s = known[n]
-            if s.integer:
-                params.append(IntegerParameter(kwarg_of(n), int(s.lo), int(s.hi)))
-            else:
-                params.append(RealParameter(kwarg_of(n), s.lo, s.hi))
+            lo, hi = float(s.lo), float(s.hi)
+            if ranges == "plausible":
+                lo, hi = plausible_range(lo, hi, ens.value_of(n))
+            # weeks too are sampled as reals (and rounded in the model): EMA's PRIM writes
+            # fractional limits into the columns, which an integer column refuses
+            params.append(RealParameter(kwarg_of(n), lo, hi))
         return params
 
     model = Model(name, function=CoalitionExperiment(scn, replicates, seed, steps))

@@ -44,6 +44,7 @@ __all__ = [
     "parameter_specs",
     "parameter_table",
     "parse_value",
+    "plausible_range",
     "set_value",
     "value_of",
     "with_values",
@@ -312,3 +313,21 @@ def check_values(spec: ParamSpec, values: np.ndarray) -> np.ndarray:
         x = v[np.flatnonzero(v != np.round(v))[0]]
         raise ConfigError(f"parameter '{spec.name}' must be a whole number, got {x:g}")
     return v
+
+
+def plausible_range(lo: float, hi: float, v: float) -> tuple[float, float]:
+    """ "What if the documented value ``v`` were off by a factor of two": ``v`` x [1/2, 2] (a
+    negative value, a logit: [2v, v/2]; zero: the lowest quarter of the schema range
+    [``lo``, ``hi``]), clipped to the schema range; a value at a bound gets the quarter of the
+    range next to it. The screening's ranges and the EMA model's default bounds: a schema
+    range is what is valid, not what is plausible (a weekly growth of 1, a logit of 20)."""
+    if v > 0:
+        a, b = v / 2, v * 2
+    elif v < 0:
+        a, b = v * 2, v / 2
+    else:
+        a, b = lo, lo + 0.25 * (hi - lo)
+    a, b = max(lo, a), min(hi, b)
+    if not a < b:
+        a, b = (hi - 0.25 * (hi - lo), hi) if v >= hi else (lo, lo + 0.25 * (hi - lo))
+    return float(a), float(b)

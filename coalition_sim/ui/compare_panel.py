@@ -83,7 +83,9 @@ def effect_ticks(span: float) -> list[float]:
 
 
 def _pp(x: float) -> str:
-    return f"{100 * x:+.1f}".replace("-", "\u2212")
+    """Percentage points with a sign; a value that rounds to zero prints +0.0, not -0.0."""
+    pp = round(100 * x, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{pp:+.1f}".replace("-", "\u2212")
 
 
 W, ROW_H, LX, AX0, AX1 = 380, 40, 4, 206, 372  # width, row height, text x, effect axis
@@ -159,7 +161,8 @@ def effects_table_html(table: pd.DataFrame) -> str:
     body = []
     for _, r in table.iterrows():
         prob = r["kind"] == "probability"
-        fmt = (lambda v: f"{100 * v:.1f}%") if prob else (lambda v: f"{v:.3f}")
+        # shares as the chart prints them (one decimal only below 1%)
+        fmt = (lambda v: f"{pct_text(v)}%") if prob else (lambda v: f"{v:.3f}")
         eff = (
             f"{_pp(r['effect'])} pp [{_pp(r['lo'])}, {_pp(r['hi'])}]"
             if prob

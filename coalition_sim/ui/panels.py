@@ -98,12 +98,13 @@ def LiveViews(ui: PageState):
             label="In order, the whole run (off: newest first)", value=in_order,
             classes=["cs-chrono-switch"],
         )  # fmt: skip
-        # the model steps in weeks: an event is dated by the last day of its week, so a
-        # scheduled event of 8 March shows as 12 March (the record overlay keeps its own date)
+        # the model steps in weeks: an event is dated by the end of its week (the day after
+        # its last day, README "date_of"), so a scheduled event of 8 March shows as 12 March
         solara.HTML(
-            unsafe_innerHTML='<p class="cs-note" id="timeline-dates">Dates are the last day of '
-            "the model week in which the event fell (the model steps a week at a time; the "
-            "record overlay gives the record's own dates). The events CSV dates them alike.</p>"
+            unsafe_innerHTML='<p class="cs-note" id="timeline-dates">Dates mark the end of the '
+            "model week in which the event fell: it happened in the seven days before that "
+            "date (the model steps a week at a time; the record overlay gives the record's own "
+            "dates). The events CSV dates them alike.</p>"
         )
         solara.HTML(unsafe_innerHTML=timeline)
 

@@ -152,7 +152,8 @@ def chart(svg: str, name: str) -> str:
 
 def plain_text(html: str) -> str:
     """A caption of the page (HTML) as one line of text, for a chart's exported file."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    return re.sub(r" ([,.;:)])", r"\1", text)  # '<b>defiance</b>: how' -> 'defiance: how'
 
 
 def svg_file(markup: str, caption: str = "", legend: Sequence[tuple[str, str, str]] = ()) -> str:

@@ -252,8 +252,9 @@ def graph_legend_rows() -> list[tuple[str, str, str]]:
     """(colour, dash, label) of every tie type of the alliance graph and three stops of the
     node colours' commitment scale, for exported charts."""
     ties = [(colour, dash, label) for colour, dash, label in TIE_STYLE.values()]
-    scale = [(_COMMIT_STOPS[0], "", "node: commitment 0"), (_COMMIT_STOPS[2], "", "0.5"),
-             (_COMMIT_STOPS[4], "", "1 (for the DPRK: defiance)")]  # fmt: skip
+    # the ramp's 0 is near-white, invisible on a white file: the first swatch is its next stop
+    scale = [(_COMMIT_STOPS[1], "", "node: commitment low (0 is white)"),
+             (_COMMIT_STOPS[2], "", "0.5"), (_COMMIT_STOPS[4], "", "1 (for the DPRK: defiance)")]  # fmt: skip
     return ties + scale
 
 

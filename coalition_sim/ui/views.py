@@ -498,7 +498,7 @@ def timeline_html(
             )
         details = f' <span class="cs-ev-details">({escape(text)})</span>' if text else ""
         rows.append(
-            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date" title="week ending">'
+            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date" title="end of the model week">'
             f"{escape(str(ev['date']))}</td>"
             f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'
             f'<td class="cs-ev-actor">{escape(str(ev["actor"]))}</td>'

@@ -194,10 +194,13 @@ const COMMA = "\\u0001";
 module.exports = {
   methods: {
     // the browser drops a comma from a number field without a word ('1,5' reads as 15):
-    // refuse it as it is typed or pasted, and keep the field as it was
+    // refuse it as it is typed or pasted; typed, the field remembers it until a deletion, so
+    // the digits typed after it ('1,5' shows as 15) are refused on Enter too, not taken
     comma(e) {
+      if (e.key === "Backspace" || e.key === "Delete") delete e.target.dataset.comma;
       if (e.key !== ",") return;
       e.preventDefault();
+      e.target.dataset.comma = "1";
       this.submit(COMMA);
     },
     pasted(e) {
@@ -207,6 +210,12 @@ module.exports = {
       this.submit(COMMA);
     },
     send(e) {
+      if (e.target.dataset.comma) {
+        delete e.target.dataset.comma;
+        this.submit(COMMA);
+        e.target.value = this.value;
+        return;
+      }
       // the browser hands over '' for text it cannot read as a number: say which it was
       const bad = e.target.validity && e.target.validity.badInput;
       const text = bad ? BAD_INPUT : e.target.value;
