@@ -163,6 +163,10 @@ def test_play_then_pause(page):
     page.click(".cs-play")
     page.wait_for_selector(".cs-pause")
     time.sleep(1.5)
+    # the link follows Play every few weeks (a reload during Play came back at week 0)
+    search = page.evaluate("location.search")
+    during = int(parse_qs(search.lstrip("?")).get("week", ["0"])[0])
+    assert during > start and during % 4 == 0, search
     page.click(".cs-pause")
     page.wait_for_selector(".cs-play")
     moved = week(page) - start

@@ -98,11 +98,17 @@ def Scrim(ui: PageState):
     return el
 
 
+#: During Play the link is refreshed every this many weeks (a reload comes back within them).
+LINK_EVERY_WEEKS = 4
+
+
 @solara.component
 def LinkSync(ui: PageState):
-    """The address bar follows the state on screen (not during Play: at its pause)."""
-    _ = ui.version.value
-    query = None if ui.playing.value else (ui.tick.value, ui.query())[1]
+    """The address bar follows the state on screen; during Play every
+    :data:`LINK_EVERY_WEEKS` weeks (a reload during Play came back at week 0)."""
+    _ = ui.version.value, ui.tick.value
+    playing = ui.playing.value and int(ui.sim.model.steps) % LINK_EVERY_WEEKS != 0
+    query = None if playing else ui.query()
     return UrlSync.element(query=query, guard=bool(ui.pins.value))
 
 
