@@ -266,6 +266,8 @@ def test_bad_futures_tables_are_one_line(tmp_path, capsys, table, needle):
     [(["compare", "--policy", "a", "--replicates", "1000000000000"], "must be from 1 to"),
      # an unknown outcome is refused with or without varying futures (it ran, exit 0)
      (["compare", "--policy", "a", "--outcome", "nope"], "unknown outcome 'nope'"),
+     # an unknown sweep name lists the known ones, as an unknown scenario name does
+     (["sweep", "nope", "--out", "never"], "no sweep spec named 'nope' (known: demo_grid"),
      (["compare", "--policy", "a", "--vary", "params.fatigue.growth=0:0.1", "--futures",
        "100000000"], "must be from 1 to 100,000"),
      (["compare", "--policy", "a", "--policy", "b", "--replicates", "1000000", "--vary",

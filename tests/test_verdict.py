@@ -39,8 +39,14 @@ def test_each_test_can_fail_and_only_a_group_passing_all_is_real():
     assert vs["no_row"].rows == () and not vs["no_row"].real
     assert not vs["costly"].fit and vs["costly"].signature
     assert vs["fails_out"].fit and not vs["fails_out"].survives
+    assert not vs["fails_out"].uncontradicted and not vs["fails_out"].standing
+    assert vs["real"].standing and not vs["costly"].standing
     text = "\n".join(verdict_lines(list(vs.values()), ["A", "B"]))
     assert "Meeting all three tests: real." in text
+    assert (
+        "Read leniently (tests 1 and 2, and no held-out window forecast better without it): real."
+        in text
+    )
     assert "**better without**: -2.00 [-2.50, -1.50]" in text
     assert "no (no row needs it)" in text and "no (2)" in text
 
@@ -50,3 +56,10 @@ def test_no_held_out_figures_means_the_third_test_is_not_passed():
     (v,) = verdicts(abl, FULL, SIGS, {})
     assert v.signature and v.fit and not v.survives and not v.real
     assert "None of the 1 groups meets all three tests" in "\n".join(verdict_lines([v], []))
+
+
+def test_a_window_within_the_noise_fails_the_strict_reading_only():
+    abl = [_ablation("quiet", (1.0, 0.5, 1.5), {1: False, 2: True, 3: False})]
+    (v,) = verdicts(abl, FULL, SIGS, {"quiet": {"A": (0.3, 0.1, 0.5), "B": (0.0, -0.1, 0.1)}})
+    assert not v.survives and not v.real  # strict: B is not forecast worse without it
+    assert v.uncontradicted and v.standing  # lenient: B is not forecast better without it either

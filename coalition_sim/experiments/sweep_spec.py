@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
-from ..scenario.resources import config_file, config_path
+from ..scenario.resources import config_dirs, config_file, config_path
 from ..scenario.seeds import SEED_LIMIT
 
 __all__ = [
@@ -81,6 +81,12 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     p = config_path(path)
     if not p.exists() and p.suffix != ".toml":
         p = config_file("sweeps", f"{path}.toml")
+        if not p.exists() and len(Path(path).parts) == 1:  # a bare name: say which exist
+            known = sorted({f.stem for d in config_dirs() for f in (d / "sweeps").glob("*.toml")})
+            raise ConfigError(
+                f"no sweep spec named '{path}' (known: {', '.join(known)}; or give a path to a "
+                ".toml file)"
+            )
     data = read_toml(p)
     try:
         return SweepSpec.model_validate(data), p
