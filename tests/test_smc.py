@@ -146,6 +146,10 @@ def test_smc_is_the_same_whatever_the_workers(targets) -> None:
     c = smc(sub, particles=12, replicates=3, seed=10, max_generations=2, workers=1)
     assert np.array_equal(a.theta, b.theta) and np.array_equal(a.weights, b.weights)
     assert not np.array_equal(a.theta, c.theta)
+    # a budget too small for generation 0 is refused before any run (it was spent anyway,
+    # and a prior sample reported as the posterior)
+    with pytest.raises(ConfigError, match="cannot cover generation 0"):
+        smc(sub, particles=12, replicates=3, seed=9, max_generations=2, max_runs=10)
 
 
 def test_a_fit_starts_its_local_workers_once_not_once_per_call(targets) -> None:

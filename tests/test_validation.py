@@ -107,6 +107,19 @@ def test_validate_scores_prints_skill_and_bad_input_exits_2(targets, capsys, tmp
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("error:")
     assert main(["validate", "--size", "huge"]) == 2
+    capsys.readouterr()
+    # a posterior fitted to other parameters is refused, not judged by this target file
+    from coalition_sim.engine.posterior import model_fingerprint, save_posterior
+
+    other = save_posterior(
+        tmp_path / "other.parquet", targets.names[:-1], np.full((3, len(targets.names) - 1), 0.5),
+        np.full(3, 1 / 3), {"model_fingerprint": model_fingerprint(), "targets_hash": "x"},
+    )  # fmt: skip
+    assert main(["validate", "scores", "--posterior", str(other), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "fitted to other parameters" in err and targets.names[-1] in err
+    # too few draws for an interval with any width
+    assert main(["validate", "scores", "--draws", "5"]) == 2
 
 
 def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(targets, tmp_path):
@@ -317,3 +330,20 @@ def test_the_whole_report_at_the_tiny_size_has_its_held_out_section(tmp_path: Pa
     data = json.loads((out / "validation.json").read_text(encoding="utf-8"))
     assert [w["label"] for w in data["holdout"]["windows"]] == ["2013-2015", "2019-2020"]
     assert "mode_switching" in data["holdout"]["ablations"]
+
+
+def test_posterior_health_credits_only_the_fit_that_wrote_the_posterior(tmp_path: Path):
+    import json
+
+    from coalition_sim.engine.posterior import load_posterior
+    from coalition_sim.validation.report import posterior_health
+
+    committed = ROOT / "configs" / "calibration" / "posterior.parquet"
+    fit_json = ROOT / "docs" / "calibration" / "fit.json"
+    post = load_posterior(committed)
+    assert posterior_health(post, fit_json)["generations"]  # the committed pair matches
+    # a fit of the same targets and model, another size: not credited with these generations
+    other = json.loads(fit_json.read_text())
+    other["particles"] = 12
+    (tmp_path / "fit.json").write_text(json.dumps(other))
+    assert posterior_health(post, tmp_path / "fit.json")["generations"] is None

@@ -175,7 +175,7 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
             f"- **Why not pyabc**: it simulates one particle per model call; here one particle "
             f"alone costs {timing['single_particle_ms']:.0f} ms, but "
             f"{timing['batched_particle_ms']:.0f} ms as rows of the fit's large ensemble calls "
-            f"({timing['single_particle_ms'] / max(timing['batched_particle_ms'], 1e-9):.0f}x); "
+            f"({timing['single_particle_ms'] / max(timing['batched_particle_ms'], 1e-9):.2g}x); "
             "a full pyabc run is measured by `benchmarks/bench_pyabc.py`."
         )
     cmp = fit.get("comparison")

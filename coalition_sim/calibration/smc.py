@@ -398,6 +398,11 @@ def _fit(
     # ---- generation 0: rejection from a Sobol design of the prior
     t0 = time.perf_counter()
     m0 = math.ceil(n_part / alpha)
+    if max_runs is not None and m0 * rpp > max_runs:  # no generation starts beyond the budget
+        raise ConfigError(
+            f"max_runs {max_runs:,} cannot cover generation 0: {m0:,} prior points x {rpp} runs "
+            f"= {m0 * rpp:,} runs; raise it or ask for fewer particles or replicates"
+        )
     cand = prior_design(targets.priors, m0, seed)
     stats = sim(cand, generation_seed(seed, 0))
     d = distance(targets, _cols(targets, stats), replicates)

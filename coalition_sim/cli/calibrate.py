@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     cal.add_argument(
         "--method", choices=("smc", "rejection"), default="smc",
-        help="smc: population Monte Carlo with adaptive tolerances (default); rejection: the "
+        help="smc: sequential ABC with adaptive tolerances (default; resample-move ABC-SMC, or "
+        "population Monte Carlo with the target file's [smc] scheme = 'pmc'); rejection: the "
         "old Sobol rejection step (count and fact statistics only)",
     )  # fmt: skip
     cal.add_argument(

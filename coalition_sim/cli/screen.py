@@ -63,7 +63,14 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
     root = config_dir()
     targets = load_targets(args.targets or root / "calibration" / "targets.toml")
-    out = args.out or root.parent / "docs" / "calibration" / "screening"
+    if args.out is None:  # the committed report: only in a checkout (an installed copy wrote
+        # beside its package data)
+        from ..scenario.resources import require_checkout
+
+        out = require_checkout("screen without --out (refreshing docs/calibration/screening/)")
+        out = out / "docs" / "calibration" / "screening"
+    else:
+        out = args.out
     default_out = args.out is None
     check_output_dir(out, overwrite=args.overwrite or default_out, marker="screening.md")
     if args.priors is not None and not Path(args.priors).parent.is_dir():

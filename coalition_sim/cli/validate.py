@@ -20,6 +20,8 @@ __all__ = ["MAX_DRAWS", "register"]
 #: Most predictive runs per start and forecaster: 100 times the report's default (1,000); every
 #: run's events are held in memory (a billion were killed by the kernel, issue 20's review).
 MAX_DRAWS = 100_000
+#: Fewest predictive runs per start ``--draws`` accepts (the tiny size uses 60).
+MIN_DRAWS = 20
 
 DEFAULT_OUT = Path("docs/validation")
 PARTS = ("report", "scores", "holdout", "cv", "ablation")
@@ -59,7 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--holdout", type=Path, metavar="FILE",
         help="held-out record (default: configs/validation/holdout.toml)",
     )  # fmt: skip
-    va.add_argument("--draws", type=bounded_int(1, MAX_DRAWS, "runs held in memory"),
+    # at least MIN_DRAWS: fewer give paired bootstrap intervals of no width, which the report
+    # would read as 'beyond the noise' (one draw made a mechanism pass all three tests)
+    va.add_argument("--draws", type=bounded_int(MIN_DRAWS, MAX_DRAWS, "runs held in memory"),
                     metavar="N",
                     help="predictive runs per start and forecaster (default: by --size, as the "
                     "report)")  # fmt: skip
@@ -79,10 +83,22 @@ def _inputs(args: argparse.Namespace) -> tuple[Any, Any]:
     from ..calibration.targets import load_targets
     from ..engine.posterior import load_posterior
     from ..scenario.library import config_dir
+    from ..scenario.loading import ConfigError
 
     root = config_dir() / "calibration"
     targets = load_targets(args.targets or root / "targets.toml")
     post = load_posterior(args.posterior or root / "posterior.parquet")
+    # a posterior fitted to other parameters cannot be judged by this target file: its
+    # shrinkage, folds and ablations would mix two fits (it was accepted without a word)
+    fitted, wanted = set(post.names), set(targets.names)
+    if fitted != wanted:
+        missing = ", ".join(sorted(wanted - fitted)) or "none"
+        extra = ", ".join(sorted(fitted - wanted)) or "none"
+        raise ConfigError(
+            f"{args.posterior or 'the committed posterior'}: fitted to other parameters than "
+            f"{targets.path.name} fits (missing: {missing}; not in the target file: {extra}); "
+            "pass the --targets it was fitted to"
+        )
     return targets, post
 
 

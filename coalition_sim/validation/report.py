@@ -29,7 +29,7 @@ from ..experiments.signatures import run_posterior, run_suite
 from .ablation import AblationResult, load_ablations, run_ablations
 from .cv import Fold, FoldSettings, run_folds
 from .holdout import Holdout, run_holdout
-from .verdict import verdict_lines, verdicts
+from .verdict import verdict_section
 
 __all__ = ["SIZES", "Size", "run_validation", "size_for", "write_validation"]
 
@@ -94,6 +94,19 @@ def shrinkage(targets: Targets, post: Posterior) -> list[dict[str, Any]]:
     return out
 
 
+_SAME_FIT = ("targets_hash", "model_fingerprint", "seed", "particles", "replicates")
+
+
+def _same_fit(fit: dict[str, Any], meta: dict[str, Any]) -> bool:
+    """Whether ``fit.json`` describes the fit that wrote a posterior with ``meta``: the same
+    targets, model, seed and sizes, generation count and fitted parameters."""
+    return (
+        all(fit.get(k) == meta.get(k) for k in _SAME_FIT)
+        and len(fit.get("generations") or []) == meta.get("generations")
+        and list(fit.get("parameters") or {}) == list(meta.get("parameters") or [])
+    )
+
+
 def posterior_health(post: Posterior, fit_json: Path | None) -> dict[str, Any]:
     """ESS (1 / sum w^2) and distinct particles of the posterior file; the generations of
     the fit that wrote it, from ``fit_json`` when its targets hash and model fingerprint are
@@ -109,8 +122,8 @@ def posterior_health(post: Posterior, fit_json: Path | None) -> dict[str, Any]:
     }
     if fit_json is not None and fit_json.is_file():
         fit = json.loads(fit_json.read_text(encoding="utf-8"))
-        same = all(fit.get(k) == post.meta.get(k) for k in ("targets_hash", "model_fingerprint"))
-        if same:
+        # the same fit, not only the same targets and model (a small trial was credited)
+        if _same_fit(fit, post.meta):
             out["generations"] = fit.get("generations")
             out["stopped"] = fit.get("stopped")
     return out
@@ -302,24 +315,6 @@ def _ablation_lines(res: dict[str, Any]) -> list[str]:
         lines.append(f"| {r.ablation.name} | {r.ablation.section} | " + " | ".join(cells)
                      + f" | {sum(r.rows_pass.values())} | {', '.join(lost) or '-'} |")  # fmt: skip
     return lines
-
-
-def _verdict_section(res: dict[str, Any]) -> list[str]:
-    """The guide's three tests of a mechanism, group by group (``validation.verdict``)."""
-    abl = res["_"]["ablations"]
-    ho: Holdout | None = res["_"].get("holdout")
-    if not abl:
-        return []
-    windows = [w.label for w in ho.windows] if ho is not None and ho.ablations else []
-    full = {int(k): v for k, v in res["ablation_full_rows"].items()}
-    vs = verdicts(abl, full, res["signatures"], ho.ablations if ho is not None else {})
-    return ["### The three tests, group by group", "",
-            "A mechanism is real when (1) its signature shows under the fitted posterior (the "
-            "rows that stop passing without it pass in at least half of the posterior draws), "
-            "(2) switching it off worsens the fit to the record beyond the noise, and (3) it "
-            "survives the held-out windows (each forecast worse without it beyond the noise). "
-            "*Better without*: the whole interval is below zero.", "",
-            *verdict_lines(vs, windows), ""]  # fmt: skip
 
 
 def _unscaled_line(ev: Evaluation) -> str:
@@ -637,7 +632,7 @@ def markdown(res: dict[str, Any], targets: Targets, command: str) -> str:
         "",
         *_ablation_lines(res),
         "",
-        *_verdict_section(res),
+        *verdict_section(res),
         "## Signatures at the defaults, the calibrated point and under the posterior",
         "",
         f"Defaults and calibrated point: {size['sig_replicates']} replicates per arm; "

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Verdict", "verdict_lines", "verdicts"]
+__all__ = ["Verdict", "verdict_lines", "verdict_section", "verdicts"]
 
 #: Share of posterior draws in which a signature row must pass for test 1.
 SHOWN = 0.5
@@ -129,3 +129,22 @@ def verdict_lines(vs: Sequence[Verdict], windows: Sequence[str]) -> list[str]:
         ),
     ]
     return lines
+
+
+def verdict_section(res: Mapping[str, Any]) -> list[str]:
+    """The validation report's section (``run_validation``'s result): heading, the tests in
+    words, the table and its two sentences; nothing without ablations."""
+    abl = res["_"]["ablations"]
+    ho = res["_"].get("holdout")
+    if not abl:
+        return []
+    windows = [w.label for w in ho.windows] if ho is not None and ho.ablations else []
+    full = {int(k): v for k, v in res["ablation_full_rows"].items()}
+    vs = verdicts(abl, full, res["signatures"], ho.ablations if ho is not None else {})
+    return ["### The three tests, group by group", "",
+            "A mechanism is real when (1) its signature shows under the fitted posterior (the "
+            "rows that stop passing without it pass in at least half of the posterior draws), "
+            "(2) switching it off worsens the fit to the record beyond the noise, and (3) it "
+            "survives the held-out windows (each forecast worse without it beyond the noise). "
+            "*Better without*: the whole interval is below zero.", "",
+            *verdict_lines(vs, windows), ""]  # fmt: skip
