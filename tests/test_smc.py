@@ -240,8 +240,8 @@ def test_calibrate_writes_only_under_out_and_repeats_byte_for_byte(capsys, tmp_p
     assert len(fit["predictive"]["coverage"]) == len(fit["statistics"])
     text = (a / "report" / "README.md").read_text()
     for needle in ("Tolerance schedule", "shrinkage", "Forecast test", "Where the model misses",
-                   "in 90%", "Correlations"):  # fmt: skip
-        assert needle in text
+                   "in 90%", "Correlations", "**A small fit** (12 particles"):  # fmt: skip
+        assert needle in text  # a 12-particle fit says its figures are rough
     post = load_posterior(a / "posterior.parquet")
     assert len(post) == 12 and post.meta["targets_hash"] == fit["targets_hash"]
 
@@ -296,7 +296,11 @@ def test_bad_target_corpus_fails_in_one_line_and_writes_nothing(
 def test_bad_options_and_rejection_on_timing_targets(capsys, tmp_path: Path) -> None:
     out = ["--out", str(tmp_path / "out"), "--quiet"]
     _bad(capsys, tmp_path, ["calibrate", "--candidates", "40", *out], "--method rejection only")
-    _bad(capsys, tmp_path, ["calibrate", "--method", "rejection", *out], "count and summit facts")
+    _bad(capsys, tmp_path, ["calibrate", "--method", "rejection", *out],
+         "launch counts and the summit facts")  # fmt: skip
+    # an smc option with rejection is refused, not silently ignored
+    _bad(capsys, tmp_path, ["calibrate", "--method", "rejection", "--alpha", "0.3", *out],
+         "--alpha applies to --method smc only")  # fmt: skip
     _bad(capsys, tmp_path, ["calibrate", "--alpha", "1", *out], "must be in (0, 1)")
 
 

@@ -28,6 +28,9 @@ from .figures import posterior_marginals
 
 __all__ = ["write_smc_report"]
 
+#: Fewer particles than this make a fit "small" in its report (its figures are rough).
+SMALL_FIT = 100
+
 
 def _read(folder: Path) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
     fit_path, post_path = folder / "fit.json", folder / "posterior.parquet"
@@ -155,6 +158,16 @@ def _md(fit: dict[str, Any], timing: dict[str, Any]) -> str:
         f"Targets: `{fit['targets']}` (hash {fit['targets_hash']}); model fingerprint "
         f"{fit['model_fingerprint']}.",
         "",
+        *(
+            [
+                f"**A small fit** ({fit['particles']} particles, {fit['replicates']} runs per "
+                "particle and start): the intervals, correlations and edge flags below rest on "
+                "few particles and are rough; the committed fit uses 400 and 40.",
+                "",
+            ]
+            if fit["particles"] < SMALL_FIT
+            else []
+        ),
         f"- **Method**: {fit['method']}; {fit['particles']} particles, {fit['replicates']} runs per "
         f"particle and start, seed {fit['seed']}; tolerance = the {fit['alpha']:.0%} quantile of "
         f"the last population's distances; kernel: {fit['kernel']}; generation 0: "

@@ -291,11 +291,19 @@ def _cmd_rejection(args: argparse.Namespace, targets: Any) -> int:
     from ..scenario.safe_paths import OutputDir, check_output_dir
 
     started = dt.datetime.now(dt.UTC)
+    # the smc options mean nothing to rejection: refused, as the rejection options are for smc
+    for opt in ("particles", "alpha", "min_acceptance", "max_generations", "predictive_draws",
+                "max_runs", "compare_rejection"):  # fmt: skip
+        if getattr(args, opt, None) is not None:
+            raise ConfigError(f"--{opt.replace('_', '-')} applies to --method smc only")
+    if getattr(args, "no_forecast", False):
+        raise ConfigError("--no-forecast applies to --method smc only")
     legacy = [s.name for s in targets.statistics
               if s.kind not in ("weeks", "fact") or s.fact == FACTS[-1]]  # fmt: skip
     if legacy:
-        raise ConfigError(f"{targets.path}: --method rejection scores count and summit facts "
-                          f"only; remove {legacy[0]} (and other timing statistics) or use smc")  # fmt: skip
+        raise ConfigError(f"{targets.path}: --method rejection scores launch counts and the "
+                          f"summit facts only; remove {legacy[0]} (and the other statistics "
+                          "of other kinds) or use smc")  # fmt: skip
     abc = targets.abc
     candidates = args.candidates or abc.candidates
     replicates = args.replicates or abc.replicates

@@ -507,7 +507,8 @@ def markdown(res: dict[str, Any], targets: Targets, command: str) -> str:
         f"{t['ablations']:.0f} s, signatures {t['signatures']:.0f} s. Every figure below comes "
         "from that command; do not edit by hand.",
         "",
-        "Lower scores are better. CRPS (counts and weeks, in weeks) and the log score (yes/no "
+        "Lower scores are better. CRPS (in the statistic's unit: counts, weeks, shares, ratios) "
+        "and the log score (yes/no "
         "facts) are proper: they reward putting probability where the record fell and cannot "
         "be gamed by wide bands (`coalition_sim/calibration/scores.py` states the rules and "
         "the baselines). Skill = 1 - model / baseline on the sum of scaled scores (each "
