@@ -92,9 +92,6 @@ def base_value(ens: Any, name: str) -> float:
     return float(ens.value_of(name))
 
 
-_range = plausible_range  # the rule is the scenario layer's, shared with the EMA model
-
-
 @dataclasses.dataclass(frozen=True)
 class ScreenParam:
     name: str
@@ -131,7 +128,7 @@ def screened_parameters(targets: Targets) -> tuple[list[ScreenParam], list[str]]
             out.append(ScreenParam(name, role, p.low, p.high, base_value(ens, name), True))
             continue
         v = base_value(ens, name)
-        lo, hi = _range(float(spec.lo), float(spec.hi), v)
+        lo, hi = plausible_range(float(spec.lo), float(spec.hi), v)
         if name in tried:  # kept at its documented value, screened on the range it was tried
             lo, hi = tried[name]
         out.append(ScreenParam(name, role, lo, hi, v, False))

@@ -157,7 +157,7 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
     from ..experiments.compare import sample_futures
     from ..scenario.levers import Role, role_of
     from ..scenario.loading import ConfigError
-    from ..scenario.names import canonical_name
+    from ..scenario.names import canonical_name, invalid_rows
 
     vary = _parse_vary(args.vary)
     if args.futures is None:
@@ -230,7 +230,7 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
             )
         # the schema's checks, with the file and row named (the run would refuse it later
         # without saying where)
-        off = (v < spec.lo) | (v > spec.hi) | ((v != np.round(v)) if spec.integer else False)
+        off = np.logical_or(*invalid_rows(spec, v))
         if off.any():
             row = int(np.flatnonzero(off)[0])
             allowed = f"{'a whole number ' if spec.integer else ''}in [{spec.lo:g}, {spec.hi:g}]"

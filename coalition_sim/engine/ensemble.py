@@ -44,7 +44,7 @@ from ..scenario.names import (
 )
 from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
-from ..scenario.seeds import parse_seed
+from ..scenario.seeds import checked_seed, whole_number
 from .results import EnsembleRun
 from .tables import BlockLayout
 
@@ -481,17 +481,10 @@ def run_ensemble(
     """
     start = time.perf_counter()
     # bad arguments are one-line ConfigErrors, as on the command line (README's API promise)
-    if isinstance(n_replicates, bool) or not isinstance(n_replicates, int | np.integer):
-        raise ConfigError(f"n_replicates must be a whole number, not {n_replicates!r}")
-    if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 0:
-        raise ConfigError(
-            f"every must be a whole number of weeks (0: no trajectories), not {every!r}"
-        )
+    whole_number(n_replicates, "n_replicates", 1)
+    whole_number(every, "every", 0, unit="weeks")  # 0: no trajectories
     if seed is not None:
-        try:
-            seed = parse_seed(seed)
-        except ValueError as exc:
-            raise ConfigError(f"seed {exc}") from None
+        seed = checked_seed(seed)
     for key, value in (overrides or {}).items():
         try:
             float(value)

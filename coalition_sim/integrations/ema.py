@@ -56,7 +56,7 @@ from ..scenario.names import (
     plausible_range,
 )
 from ..scenario.schema import Scenario
-from ..scenario.seeds import parse_seed
+from ..scenario.seeds import checked_seed, whole_number
 
 __all__ = ["CoalitionExperiment", "ema_model", "outcome_names", "parameters_of"]
 
@@ -137,23 +137,13 @@ def ema_model(
         warnings.simplefilter("ignore")
         from ema_workbench import Model, RealParameter, ScalarOutcome
 
-    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer):
-        raise ConfigError(f"replicates must be a whole number, not {replicates!r}")
-    if replicates < 1:
-        raise ConfigError(f"replicates must be at least 1, got {replicates}")
-    if steps is not None and (
-        isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1
-    ):
-        raise ConfigError(f"steps must be a whole number of weeks from 1, not {steps!r}")
+    whole_number(replicates, "replicates", 1)
+    if steps is not None:
+        whole_number(steps, "steps", 1, unit="weeks")
     if ranges not in ("plausible", "schema"):
         raise ConfigError(f"ranges must be 'plausible' or 'schema', not {ranges!r}")
     scn = resolve_scenario(scenario)
-    if seed is not None:
-        try:
-            seed = parse_seed(seed)
-        except ValueError as exc:
-            raise ConfigError(f"seed {exc}") from None
-    seed = scn.seed if seed is None else seed
+    seed = scn.seed if seed is None else checked_seed(seed)
     ens = Ensemble(scn, steps=steps)  # the scenario's own values, for the plausible ranges
 
     def pick(role: Role, chosen: Sequence[str] | None) -> list[Any]:

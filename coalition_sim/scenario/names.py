@@ -38,6 +38,7 @@ __all__ = [
     "canonical_key",
     "canonical_name",
     "check_values",
+    "invalid_rows",
     "kwarg_of",
     "name_of_kwarg",
     "nearest",
@@ -300,17 +301,26 @@ def canonical_name(name: str, specs: Mapping[str, ParamSpec]) -> str:
     raise ConfigError(f"unknown parameter '{name.strip()}'{hint}")
 
 
+def invalid_rows(spec: ParamSpec, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The schema's checks for a whole column: (out of range or not finite, not whole where
+    the parameter is integer), as boolean masks; callers name the first offending row."""
+    v = np.asarray(values, dtype=np.float64)
+    off = ~np.isfinite(v) | (v < spec.lo) | (v > spec.hi)
+    frac = (v != np.round(v)) if spec.integer else np.zeros(v.shape, dtype=bool)
+    return off, frac & ~off
+
+
 def check_values(spec: ParamSpec, values: np.ndarray) -> np.ndarray:
     """Range and type checks the schema would apply, for a whole column at once."""
     v = np.asarray(values, dtype=np.float64)
-    bad = ~np.isfinite(v) | (v < spec.lo) | (v > spec.hi)
-    if bad.any():
-        x = v[np.flatnonzero(bad)[0]]
+    off, frac = invalid_rows(spec, v)
+    if off.any():
+        x = v[np.flatnonzero(off)[0]]
         raise ConfigError(
             f"parameter '{spec.name}' = {x:g} is out of range [{spec.lo:g}, {spec.hi:g}]"
         )
-    if spec.integer and np.any(v != np.round(v)):
-        x = v[np.flatnonzero(v != np.round(v))[0]]
+    if frac.any():
+        x = v[np.flatnonzero(frac)[0]]
         raise ConfigError(f"parameter '{spec.name}' must be a whole number, got {x:g}")
     return v
 

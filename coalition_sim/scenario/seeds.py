@@ -7,7 +7,7 @@ exactly. The command line, sweep specs, calibration and the browser UI all parse
 
 from __future__ import annotations
 
-__all__ = ["SEED_LIMIT", "parse_seed"]
+__all__ = ["SEED_LIMIT", "checked_seed", "parse_seed", "whole_number"]
 
 #: Seeds are whole numbers in [0, SEED_LIMIT).
 SEED_LIMIT = 2**63
@@ -25,3 +25,29 @@ def parse_seed(text: str | int | None) -> int:
     if not 0 <= value < SEED_LIMIT:
         raise ValueError(f"must be a whole number from 0 to {SEED_LIMIT - 1:,}, not {value}")
     return value
+
+
+def checked_seed(value: object) -> int:
+    """A seed passed to the Python API (``run_ensemble``, ``ema_model``): :func:`parse_seed`,
+    with a one-line ConfigError as on the command line."""
+    from .errors import ConfigError
+
+    try:
+        return parse_seed(value)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"seed {exc}") from None
+
+
+def whole_number(value: object, what: str, minimum: int, unit: str = "") -> int:
+    """A count passed to the Python API: an int (not a bool, not 2.5, not '10') of at least
+    ``minimum``; a one-line ConfigError otherwise."""
+    import numpy as np
+
+    from .errors import ConfigError
+
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ConfigError(
+            f"{what} must be a whole number{' of ' + unit if unit else ''} from {minimum}, "
+            f"not {value!r}"
+        )
+    return int(value)
