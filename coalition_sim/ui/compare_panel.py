@@ -31,12 +31,13 @@ from ..scenario.loading import ConfigError
 from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
 from . import guards, serving
+from .numbers import pct_text, pp_between, pp_text, signed
 from .page_state import PageState, use_batch
 from .session import Result, Sim, cli_scenario, posterior_file, scenario_file
 from .state import MAX_REPLICATES, CompareLink, format_value
-from .style import chart, file_name, svg_file
+from .style import chart, export_stem, svg_file
 from .theme import svg_style
-from .views import OUTCOME_LABELS, pct_text
+from .views import OUTCOME_LABELS
 from .widgets import NativeSelect, NumberField, PngButton
 
 __all__ = [
@@ -82,10 +83,12 @@ def effect_ticks(span: float) -> list[float]:
     return [j * step / 100 for j in range(-k, k + 1)]
 
 
-def _pp(x: float) -> str:
-    """Percentage points with a sign; a value that rounds to zero prints +0.0, not -0.0."""
-    pp = round(100 * x, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return f"{pp:+.1f}".replace("-", "\u2212")
+def _effect_text(r: Any) -> str:
+    """A yes/no outcome's effect B - A as the difference of the two shares printed beside
+    it (:func:`.numbers.pp_between`: for a yes/no outcome the paired effect is exactly that
+    difference), with its 95% interval."""
+    effect = pp_between(r["reference_value"], r["value"])
+    return f"{effect} pp [{pp_text(r['lo'])}, {pp_text(r['hi'])}]"
 
 
 W, ROW_H, LX, AX0, AX1 = 380, 40, 4, 206, 372  # width, row height, text x, effect axis
@@ -121,7 +124,7 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
             f'<line class="tick" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" '
             f'stroke="{"#7f8c8d" if t == 0 else "#e5e8e8"}" stroke-width="1"/>'
             f'<text class="tick-label" x="{x:.1f}" y="{axis_y + 16}" font-size="12" '
-            f'text-anchor="middle" fill="#1b2631">{_pp(t).replace(".0", "")}</text>'
+            f'text-anchor="middle" fill="#1b2631">{pp_text(t).replace(".0", "")}</text>'
         )
     out.append(
         f'<line x1="{AX0}" y1="{axis_y}" x2="{AX1}" y2="{axis_y}" stroke="#1b2631"/>'
@@ -140,10 +143,10 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
             f'<text x="{LX}" y="{y + 14}" font-size="12" fill="#1b2631" font-weight="600">'
             f"{escape(name[:1].upper() + name[1:])}</text>"
             f'<text x="{AX0 - 6}" y="{y + 14}" font-size="12" text-anchor="end" '
-            f'fill="#1b2631">{pct_text(r["reference_value"])}% \u2192 {pct_text(r["value"])}%'
+            f'fill="#1b2631">{escape(pct_text(r["reference_value"]))}% \u2192 {escape(pct_text(r["value"]))}%'
             "</text>"
             f'<text class="effect-text" x="{LX}" y="{y + 31}" font-size="12" fill="#1b2631">'
-            f"{_pp(r['effect'])} pp [{_pp(r['lo'])}, {_pp(r['hi'])}]</text>"
+            f"{_effect_text(r)}</text>"
             f'<rect x="{x0:.1f}" y="{y + 8}" width="{max(x1 - x0, 0.5):.1f}" height="14" '
             f'fill="{colour}" opacity="0.8"/>'
             f'<line x1="{x_of(r["lo"]):.1f}" y1="{y + 15}" x2="{x_of(r["hi"]):.1f}" '
@@ -161,12 +164,12 @@ def effects_table_html(table: pd.DataFrame) -> str:
     body = []
     for _, r in table.iterrows():
         prob = r["kind"] == "probability"
-        # shares as the chart prints them (one decimal only below 1%)
-        fmt = (lambda v: f"{pct_text(v)}%") if prob else (lambda v: f"{v:.3f}")
+        # shares and effects as the chart prints them (:mod:`.numbers`)
+        fmt = (lambda v: f"{escape(pct_text(v))}%") if prob else (lambda v: f"{v:.3f}")
         eff = (
-            f"{_pp(r['effect'])} pp [{_pp(r['lo'])}, {_pp(r['hi'])}]"
+            _effect_text(r)
             if prob
-            else f"{r['effect']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]"
+            else f"{signed(r['effect'], 3)} [{signed(r['lo'], 3)}, {signed(r['hi'], 3)}]"
         )
         name = OUTCOME_LABELS.get(r["outcome"], str(r["outcome"]).replace("_", " "))
         body.append(
@@ -213,13 +216,12 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
         base, replicates=link.replicates, seed=sim.seed, common=common,
         posterior=posterior_file() if posterior else None,
     )  # fmt: skip
-    digest, seed = sim.inputs.split(":")
-    mode = "posterior" if posterior else "fixed"
+    digest = sim.inputs.split(":")[0]
     # named after every input it depends on, as the Ensemble's downloads are: two comparisons
     # that differ in scenario, values, seed or the posterior switch never share a file name
-    stem = file_name(
-        "compare", sim.scenario.name, link.lever, f"A{link.a:g}", f"B{link.b:g}",
-        f"n{link.replicates}", digest, f"seed{seed}", mode,
+    stem = export_stem(
+        "compare", sim.scenario.name, sim.inputs, posterior, link.lever, f"A{link.a:g}",
+        f"B{link.b:g}", f"n{link.replicates}",
     )  # fmt: skip
     inputs = {
         "tool": "coalition-sim",

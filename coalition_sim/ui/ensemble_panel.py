@@ -25,11 +25,12 @@ import solara.lab
 from ..scenario.loading import ConfigError
 from ..scenario.resources import doc_file
 from . import guards, serving
+from .numbers import pct_text, pp_between, pp_text
 from .page_state import PageState, use_batch
 from .panels import Card
 from .session import Result, ensemble_key, ensemble_views, paired_difference
 from .state import MAX_REPLICATES, ensemble_outcomes_csv, ensemble_replicates_csv
-from .style import chart, file_name, plain_text, svg_file
+from .style import chart, export_stem, plain_text, svg_file
 from .views import OUTCOME_LABELS, bars_caption_html, fan_caption_html
 from .widgets import PngButton, SortableTable
 
@@ -75,9 +76,9 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
     body = "".join(
         f'<tr data-outcome="{escape(r["outcome"])}" data-effect="{r["effect"]:.4f}">'
         f"<th scope=row>{escape(OUTCOME_LABELS.get(r['outcome'], r['outcome']))}</th>"
-        f"<td>{100 * r['before']:.1f}%</td><td>{100 * r['after']:.1f}%</td>"
-        f"<td><b>{100 * r['effect']:+.1f}</b> [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}]"
-        "</td></tr>"
+        f"<td>{escape(pct_text(r['before']))}%</td><td>{escape(pct_text(r['after']))}%</td>"
+        f"<td><b>{pp_between(r['before'], r['after'])}</b> [{pp_text(r['lo'])}, "
+        f"{pp_text(r['hi'])}]</td></tr>"
         for r in rows
     )
     how = (
@@ -292,9 +293,8 @@ def EnsembleExports(res: Result):
     """Downloads named after the inputs: the scenario's name, the size, the digest of the
     scenario with the page's values, the seed and whether the posterior was on (two
     ensembles that differ only in it no longer share a file name)."""
-    digest, seed, mode = res["inputs"].split(":")
-    named = [res["scenario"]] if res.get("scenario") else []
-    stem = file_name("ensemble", *named, res["n"], digest, f"seed{seed}", mode)
+    inputs, mode = res["inputs"].rsplit(":", 1)
+    stem = export_stem("ensemble", res.get("scenario") or "", inputs, mode == "posterior", res["n"])
 
     with solara.Div(classes=["cs-exports"]):
         solara.FileDownload(

@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Sequence
 from html import escape, unescape
 
-__all__ = ["CSS", "chart", "file_name", "plain_text", "svg_file"]
+__all__ = ["CSS", "chart", "export_stem", "file_name", "plain_text", "svg_file"]
 
 CSS = """
 .cs-app { min-height:100vh; background:#fff; color:#1b2631; }
@@ -139,6 +139,18 @@ CSS = """
 def file_name(*parts: object) -> str:
     """A safe download file name from scenario name, seed, etc."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts))
+
+
+def export_stem(kind: str, scenario: str, inputs: str, posterior: bool, *extra: object) -> str:
+    """The start of every download's name: what it is (``run``, ``ensemble``, ``compare``),
+    the scenario's name, ``extra`` parts, the digest of the scenario with the page's values,
+    the seed and ``fixed`` / ``posterior``; ``inputs`` is a result's ``digest:seed``. Two
+    downloads of other inputs never share a name (the scenario's name alone did: a run with
+    overrides, without and with the posterior were all ``summit_2018-seed11-...``)."""
+    digest, seed = inputs.split(":")
+    named = [scenario] if scenario else []
+    mode = "posterior" if posterior else "fixed"
+    return file_name(kind, *named, *extra, digest, f"seed{seed}", mode)
 
 
 def chart(svg: str, name: str) -> str:

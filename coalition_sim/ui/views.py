@@ -25,6 +25,8 @@ import numpy as np
 
 from ..core.events import EVENTS as EVENT_LABELS
 from ..core.events import OUTCOME_LABELS
+from .dates import DATE_AXIS_TITLE, date_axis_svg
+from .numbers import pct_text
 from .record import record_lane_height, record_marks_svg
 from .theme import (
     _BAD_OUTCOMES,
@@ -46,6 +48,7 @@ from .theme import (
     commitment_word,
     svg_style,
     swatch,
+    text_width,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +67,6 @@ __all__ = [
     "fan_svg",
     "graph_svg",
     "outcome_bars_svg",
-    "pct_text",
     "series_caption_html",
     "series_legend_html",
     "series_svg",
@@ -105,11 +107,6 @@ def _box(cx: float, cy: float, w: float, h: float) -> Box:
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def _text_w(text: str, size: float) -> float:
-    """A generous width of a text in the chart font (0.62 em a character)."""
-    return 0.62 * size * len(text)
-
-
 def _overlap(p: Box, q: Box) -> float:
     w = min(p[2], q[2]) - max(p[0], q[0])
     h = min(p[3], q[3]) - max(p[1], q[1])
@@ -125,7 +122,7 @@ def tie_label_at(
     best, best_cost = (0.0, 0.0), float("inf")
     for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.28, 0.72):
         x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
-        label = _box(x, y - 7, _text_w("0.00", MIN_FONT), 14)
+        label = _box(x, y - 7, text_width("0.00", MIN_FONT), 14)
         cost = sum(_overlap(label, box) for box in taken)
         if cost < best_cost - 1e-9:
             best, best_cost = (x, y), cost
@@ -163,7 +160,7 @@ def graph_svg(model: CoalitionModel) -> str:
         for a in ids
         for box in (
             _box(pos[a][0], pos[a][1], 2 * radius[a], 2 * radius[a]),
-            _box(pos[a][0], pos[a][1] + radius[a] + 9.5, _text_w(f"{a} 0.00", 13), 15),
+            _box(pos[a][0], pos[a][1] + radius[a] + 9.5, text_width(f"{a} 0.00", 13), 15),
         )
     ]
     for a, b, d in g.edges(data=True):
@@ -178,7 +175,7 @@ def graph_svg(model: CoalitionModel) -> str:
             f"{escape(label)}, tie strength {s:.2f} (0-1)</title></line>"
         )
         mx, my = tie_label_at((ax, ay), (bx, by), taken)
-        taken.append(_box(mx, my - 7, _text_w("0.00", MIN_FONT), 14))
+        taken.append(_box(mx, my - 7, text_width("0.00", MIN_FONT), 14))
         out.append(
             f'<text x="{_num(mx)}" y="{_num(my - 3)}" font-size="{MIN_FONT}" '
             f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
@@ -212,17 +209,6 @@ SERIES_W = 380
 _PANEL_H = 118
 _ML, _MR, _MT = 46, 10, 8
 _GAP = 62  # date labels of the upper panel, then the lower panel's title and event glyphs
-
-
-def date_ticks(n_steps: int, date_of: Any) -> list[int]:
-    """Weeks in which a January begins (for shorter runs also July, or every quarter)."""
-    months = (1, 4, 7, 10) if n_steps <= 80 else (1, 7) if n_steps <= 160 else (1,)
-    out = []
-    for t in range(1, n_steps + 1):
-        d0, d1 = date_of(t - 1), date_of(t)
-        if d0.month != d1.month and d1.month in months:
-            out.append(t)
-    return out
 
 
 def _polyline(
@@ -262,14 +248,9 @@ def _axes(
             f'<text x="{_ML - 4}" y="{y + 4:.1f}" font-size="{MIN_FONT}" text-anchor="end" '
             f'fill="{_MUTED}">{v:g}</text>'
         )
-    for t in date_ticks(n_steps, date_of):
-        x = x_of(t)
-        out.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + height}" y2="{top + height + 4}" '
-            f'stroke="#85929e"/><text x="{x:.1f}" y="{top + height + 16}" '
-            f'font-size="{MIN_FONT}" text-anchor="middle" fill="{_MUTED}">'
-            f"{date_of(t).strftime('%b %Y')}</text>"
-        )
+    out += date_axis_svg(
+        n_steps, date_of, x_of, top + height + 16, (0, SERIES_W), (top + height, top + height + 4)
+    )
     out.append(
         f'<rect x="{_ML}" y="{top}" width="{right - _ML}" height="{height}" fill="none" '
         'stroke="#b3b6b7"/>'
@@ -325,7 +306,7 @@ def series_svg(model: CoalitionModel, history: History, record: bool = False) ->
     out += _axes(top2, _PANEL_H, n, date_of, "Coalition", "index (0-1)", x_of, right)
     out.append(
         f'<text x="{(_ML + right) / 2:.0f}" y="{height - 4}" font-size="{MIN_FONT}" '
-        f'text-anchor="middle" fill="{_DARK}">date (one step = one week)</text>'
+        f'text-anchor="middle" fill="{_DARK}">{DATE_AXIS_TITLE}</text>'
     )
     xs = [x_of(t) for t in history.step]
     y1 = lambda v: top1 + _PANEL_H * (1 - v)  # noqa: E731
@@ -528,8 +509,9 @@ def outcome_bars_svg(
     names = [k for k in OUTCOME_LABELS if k in probabilities] + [
         k for k in probabilities if k not in OUTCOME_LABELS
     ]
-    row, lx, w = 24, 138, 150
-    width = lx + w + 92
+    # room right of the bar for the longest figure, ">99.9% (99.2-99.9)" (one decimal each)
+    row, lx, w = 24, 138, 130
+    width = lx + w + 140
     height = row * len(names) + 40
     out = [
         f'<svg id="outcome-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
@@ -547,10 +529,14 @@ def outcome_bars_svg(
             " (a breakdown outcome)" * (name in _BAD_OUTCOMES)
         )
         lo, hi = (intervals or {}).get(name, (p, p))
-        ci = f" (95% interval {pct_text(lo)}-{pct_text(hi)}%)" if intervals else ""
+        ci = (
+            f" (95% interval {escape(pct_text(lo))}\u2013{escape(pct_text(hi))}%)"
+            if intervals
+            else ""
+        )
         out.append(
             f'<g class="cs-outcome"><title>{escape(label)}: {escape(help_text)}. '
-            f"{100 * p:.1f}% of {n} replicates{ci}</title>"
+            f"{escape(pct_text(p))}% of {n} replicates{ci}</title>"
             f'<text x="{lx - 6}" y="{y + 15}" font-size="{MIN_FONT}" text-anchor="end" '
             f'fill="{_DARK}">{escape(label)}</text>'
             f'<rect x="{lx}" y="{y + 3}" width="{w}" height="15" fill="#eef0f1"/>'
@@ -569,8 +555,8 @@ def outcome_bars_svg(
             )
         out.append(
             f'<text x="{lx + w + 6}" y="{y + 15}" font-size="{MIN_FONT}" fill="{_DARK}">'
-            f"{pct_text(p)}%"
-            + (f" ({pct_text(lo)}\u2013{pct_text(hi)})" if intervals else "")
+            f"{escape(pct_text(p))}%"
+            + (f" ({escape(pct_text(lo))}\u2013{escape(pct_text(hi))})" if intervals else "")
             + "</text></g>"
         )
     axis_y = 4 + row * len(names) + 4
@@ -585,14 +571,6 @@ def outcome_bars_svg(
     )
     out.append("</svg>")
     return "".join(out)
-
-
-def pct_text(share: float) -> str:
-    """A share as a percentage, as the bars and Compare print it: whole numbers, one decimal
-    below 1% (0 in 1,000 has the interval 0-0.4%, not 0-0; 0.6%, not 1%, beside an effect of
-    -0.2 pp)."""
-    pct = 100.0 * share
-    return f"{pct:.1f}" if 0 < pct < 1 else f"{pct:.0f}"
 
 
 def fan_svg(
@@ -628,14 +606,10 @@ def fan_svg(
             f'stroke="#e5e8e8"/><text x="{ml - 4}" y="{y_of(v) + 4:.1f}" '
             f'font-size="{MIN_FONT}" text-anchor="end" fill="{_MUTED}">{v:g}</text>'
         )
-    for t in date_ticks(n, date_of):
-        out.append(
-            f'<text x="{x_of(t):.1f}" y="{y_of(0) + 16:.1f}" font-size="{MIN_FONT}" '
-            f'text-anchor="middle" fill="{_MUTED}">{date_of(t).strftime("%b %Y")}</text>'
-        )
+    out += date_axis_svg(n, date_of, x_of, y_of(0) + 16, (0, w))
     out.append(
         f'<text x="{(ml + w - mr) / 2:.0f}" y="{h - 4}" font-size="{MIN_FONT}" '
-        f'text-anchor="middle" fill="{_DARK}">date (weekly steps)</text>'
+        f'text-anchor="middle" fill="{_DARK}">{DATE_AXIS_TITLE}</text>'
     )
     upper = " ".join(f"{x_of(t):.1f},{y_of(v):.1f}" for t, v in zip(steps, q95, strict=True))
     lower = " ".join(
