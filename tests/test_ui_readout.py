@@ -189,3 +189,22 @@ def test_the_pin_diff_overlay_has_a_legend_and_a_date_axis():
     # other start dates: the runs share only their week numbers, and the axis says so
     other = diff_svg(a, _run_pin("2016", "history/start_2016"))
     assert not _label_rows(other)[1] and "start on different dates" in other
+
+
+def test_the_replicate_table_uses_the_page_s_words():
+    """It said 'commitment DPRK' and 'us isolation' where the page says defiance and US."""
+    from coalition_sim.ui.ensemble_panel import replicate_rows
+    from coalition_sim.ui.session import Sim, ensemble_views
+
+    head, _ = replicate_rows(ensemble_views(Sim.build("baseline", {}, 1), 10))
+    assert {"DPRK defiance", "USA commitment", "US isolation", "coalition cohesion"} <= set(head)
+    assert not [h for h in head if "_" in h or h.startswith("commitment ") or "us " in h]
+
+
+def test_the_undo_hint_names_what_undo_takes_back():
+    from coalition_sim.ui.controls import undo_hint
+    from coalition_sim.ui.page_state import Snapshot
+
+    hint = undo_hint(Snapshot("baseline", 1, week=157, what="record overlay on"))
+    assert ">Undo: record overlay on (back to week 157).<" in hint
+    assert "brings back" not in hint

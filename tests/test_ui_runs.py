@@ -100,3 +100,21 @@ def test_two_uploads_of_the_same_name_differ_in_the_diff():
     html = diff_html(a, b)
     assert "scenario file (sha256)" in html
     assert "scenario file (sha256)" not in diff_html(a, a)
+
+
+@pytest.mark.parametrize(
+    ("doc", "words"),
+    [
+        ([], "s.json: a session file is one JSON object, as Save session writes it"),
+        ("x", "not a JSON string"),
+        ({"format": "coalition-sim-session", "version": 1, "current": []},
+         "s.json: key 'current' must be a set of keys and values"),
+    ],
+)  # fmt: skip
+def test_a_session_file_of_another_shape_is_refused_in_plain_words(doc, words):
+    """A JSON list leaked pydantic's 'valid dictionary or instance of SessionFile'."""
+    with pytest.raises(ConfigError) as exc:
+        read_session("s.json", json.dumps(doc), NAMES)
+    text = str(exc.value)
+    assert words in text and "\n" not in text
+    assert "instance of" not in text and "SessionFile" not in text and "Inputs" not in text

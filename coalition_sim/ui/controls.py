@@ -12,7 +12,7 @@ import solara
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
 from . import guards
-from .page_state import FILE_PREFIX, PageState
+from .page_state import FILE_PREFIX, PageState, Snapshot
 from .record import record_key_text
 from .session import (
     Knob,
@@ -45,6 +45,7 @@ __all__ = [
     "parse_knob_text",
     "run_stem",
     "series_caption",
+    "undo_hint",
 ]
 
 
@@ -109,6 +110,16 @@ def KnobSlider(
         )
 
 
+def undo_hint(before: Snapshot) -> str:
+    """What Undo will undo, named as the change it takes back ("Undo: record overlay on"),
+    and the week it returns to (it used to read "Undo brings back the state before: record
+    overlay on", as if Undo would switch the overlay on)."""
+    return (
+        f'<div class="cs-note" id="undo-what">Undo: {escape(before.what)} (back to week '
+        f"{before.week}).</div>"
+    )
+
+
 @solara.component
 def UndoRedo(ui: PageState):
     """Undo / Redo over every input change; each button says what it would undo."""
@@ -128,10 +139,7 @@ def UndoRedo(ui: PageState):
             )  # fmt: skip
         with solara.Div(classes=["cs-undo-note"]):
             if undo:
-                solara.HTML(
-                    unsafe_innerHTML=f'<div class="cs-note" id="undo-what">Undo brings back '
-                    f"the state before: {escape(undo[-1].what)} (week {undo[-1].week}).</div>"
-                )
+                solara.HTML(unsafe_innerHTML=undo_hint(undo[-1]))
 
 
 @solara.component

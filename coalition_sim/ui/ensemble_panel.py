@@ -31,10 +31,17 @@ from .panels import Card
 from .session import Result, ensemble_key, ensemble_views, paired_difference
 from .state import MAX_REPLICATES, ensemble_outcomes_csv, ensemble_replicates_csv
 from .style import chart, export_stem, plain_text, svg_file
+from .theme import METRIC_STYLE, commitment_word
 from .views import OUTCOME_LABELS, bars_caption_html, fan_caption_html
 from .widgets import PngButton, SortableTable
 
-__all__ = ["EnsemblePanel", "calibration_report", "comparable", "difference_table_html"]
+__all__ = [
+    "EnsemblePanel",
+    "calibration_report",
+    "column_label",
+    "comparable",
+    "difference_table_html",
+]
 
 POSTERIOR_HELP = (
     "The posterior is the set of parameter values that reproduce the 2016\u201318 record "
@@ -332,13 +339,28 @@ def EnsembleExports(res: Result):
 TABLE_ROWS = 1000
 
 
+def column_label(column: str, roles: dict[str, str]) -> str:
+    """A per-replicate column in the page's words: an outcome as the bars name it, a metric
+    as the legends do ("US isolation"), ``commitment_<ID>`` as the graph says it ("DPRK
+    defiance": the target's commitment is its defiance); not "commitment DPRK"."""
+    if column in OUTCOME_LABELS:
+        return OUTCOME_LABELS[column]
+    if column in METRIC_STYLE:
+        return METRIC_STYLE[column][1]
+    if column.startswith("commitment_"):
+        actor = column.removeprefix("commitment_")
+        return f"{actor} {commitment_word(roles.get(actor, ''))}"
+    return column.replace("_", " ")
+
+
 def replicate_rows(res: Result) -> tuple[list[str], str]:
     """The per-replicate table: its column names and its rows as one JSON array (replicate,
     seed, yes/no outcomes, final metrics to 3 d.p., a missing value as null); column by column
     with numpy (cell by cell it took seconds for 500 replicates)."""
     final = res["final"].iloc[:TABLE_ROWS]
     cols = [c for c in final.columns if c != "row"]
-    head = ["replicate", "seed"] + [OUTCOME_LABELS.get(c, c.replace("_", " ")) for c in cols]
+    roles = res.get("roles", {})
+    head = ["replicate", "seed"] + [column_label(c, roles) for c in cols]
     n = len(final)
     columns: list[list[Any]] = [list(range(n)), [str(int(x)) for x in res["seeds"][:n]]]
     for c in cols:

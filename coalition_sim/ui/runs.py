@@ -139,6 +139,12 @@ def session_json(current: dict[str, Any], pins: list[Pin], current_toml: str = "
     return json.dumps(doc.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
 
 
+def _json_kind(value: object) -> str:
+    """What a JSON document is, in words ("a JSON list"), for a one-line refusal."""
+    kinds = {list: "a JSON list", str: "a JSON string", bool: "JSON true or false"}
+    return kinds.get(type(value), "JSON null" if value is None else "a JSON number")
+
+
 def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> SessionFile:
     """Parse and validate a session file; :class:`ConfigError` (one line) if refused."""
     source = filename or "session file"
@@ -153,6 +159,11 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
         raise ConfigError(f"{source}: not UTF-8 text; expected a session file (JSON)") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{source}: malformed JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{source}: a session file is one JSON object, as Save session writes it "
+            f'({{"format": "{SESSION_FORMAT}", ...}}), not {_json_kind(data)}'
+        )
     try:
         doc = SessionFile.model_validate(data)
     except ValidationError as exc:

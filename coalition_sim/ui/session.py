@@ -490,6 +490,7 @@ def ensemble_views(
             "seconds": time.perf_counter() - start,
             "inputs": ensemble_key(sim, posterior),
             "scenario": sim.scenario.name,
+            "roles": {a.id: a.role.value for a in sim.scenario.actors},  # the table's words
             "posterior": posterior,
             "label": sim.inputs_label
             + (
