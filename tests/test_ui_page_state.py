@@ -13,7 +13,7 @@ from coalition_sim.scenario.library import list_scenarios
 from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.ui import page_state
 from coalition_sim.ui.page_state import PageState
-from coalition_sim.ui.session import Sim
+from coalition_sim.ui.session import Sim, page_scenarios
 
 NAMES = [n for n, _, _ in list_scenarios()]
 
@@ -109,3 +109,19 @@ def test_adding_an_actor_keeps_a_value_set_on_the_page_over_the_posterior_draw()
     usa = next(a for a in ui.sim.scenario.actors if a.id == "USA")
     assert usa.hedging == 0.3 and ui.sim.posterior  # the page's value wins over the draw
     assert [a.id for a in ui.sim.scenario.actors][-1] == "JPN"
+
+
+def test_a_record_link_on_a_scenario_without_the_record_is_dropped_and_said():
+    """record=1 on muddling_2020 (no dated event of the 2016-18 record in its weeks) stayed
+    in the address bar, silently; on a historical start it is kept."""
+    names = [n for n, _ in page_scenarios()]
+    _, _, note = page_state.accepted_link(names, "?scenario=muddling_2020&seed=3&record=1")
+    assert "record=1" in note and "Ignored" in note and "muddling_2020" in note
+    ui = _page("muddling_2020", 3)
+    ui.record.set(True)
+    assert "record" not in ui.query()
+    _, _, note = page_state.accepted_link(names, "?scenario=history/start_2016&record=1")
+    assert note == ""
+    ui = _page("history/start_2016", 3)
+    ui.record.set(True)
+    assert "record=1" in ui.query()

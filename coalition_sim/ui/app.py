@@ -37,7 +37,7 @@ from .compare_panel import ComparePanel
 from .controls import Controls
 from .editor_panel import ActorEditor
 from .ensemble_panel import EnsemblePanel
-from .page_state import PageState, Snapshot, accepted_link, initial_run
+from .page_state import PageState, Snapshot, accepted_link, has_record, initial_run
 from .panels import AboutPanel, LiveViews
 from .runs_panel import RunsPanel
 from .session import KNOBS, Knob, Sim, knobs_for, page_scenarios, parse_override, parse_seed
@@ -164,7 +164,7 @@ def Page():
         warmup_text=solara.use_reactive(""),
         pins=solara.use_reactive(cast(list[Any], [])),
         last_ensemble=solara.use_reactive(None),
-        record=solara.use_reactive(bool(link and link.record)),
+        record=solara.use_reactive(bool(link and link.record and has_record(first[0].scenario))),
         ensemble_n=solara.use_reactive(link.ensemble if link else None),
         posterior_error=solara.use_reactive(""),
         posterior_refusals=solara.use_reactive(0),

@@ -27,6 +27,7 @@ from ..scenario.library import BASELINE
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from . import guards
+from .record import events_in
 from .session import Sim
 from .state import LinkState, format_query, ignored_note, parse_query
 
@@ -303,7 +304,8 @@ class PageState:
             LinkState(
                 sim.source, sim.seed, sim.values, int(sim.model.steps),
                 posterior=self.posterior.value, compare=self.compare.value,
-                record=self.record.value, ensemble=self.ensemble_n.value,
+                record=self.record.value and has_record(sim.scenario),
+                ensemble=self.ensemble_n.value,
             )
         )  # fmt: skip
 
@@ -325,6 +327,13 @@ def initial_link(names: list[str], search: str | None) -> LinkState | None:
     return parse_query(query, names) if query else None
 
 
+def has_record(scn: Scenario) -> bool:
+    """Whether the record overlay can show anything for ``scn`` (a dated event of the record
+    in its weeks): the link carries ``record=1`` only then, and a link asking for it
+    elsewhere is told it was ignored, as other ignored parts of a link are."""
+    return bool(events_in(scn))
+
+
 def initial_run(names: list[str], search: str | None) -> tuple[Sim, str]:
     """The run a link asks for (as much of it as the page accepts), and a message saying what
     was refused and why ('' if nothing)."""
@@ -340,7 +349,13 @@ def _link_run(names: list[str], query: str) -> tuple[Sim | None, str]:
         return None, ""
     sim = Sim.build(link.scenario, link.values, link.seed, posterior=link.posterior)
     sim.advance_to(link.week)
-    return sim, ignored_note(link)
+    notes = [ignored_note(link)]
+    if link.record and not has_record(sim.scenario):
+        notes.append(
+            f"Ignored: the link's record=1 (the record overlay): no dated event of the "
+            f"2016\u201318 record falls in the weeks of {link.scenario}."
+        )
+    return sim, " ".join(n for n in notes if n)
 
 
 def _short(value: str) -> str:

@@ -12,7 +12,8 @@ import solara.lab
 
 from ..scenario.resources import doc_file
 from .page_state import PageState
-from .record import events_in, record_list_html
+from .page_state import has_record as scenario_has_record
+from .record import record_list_html
 from .style import chart
 from .theme import GRAPH_LEGEND
 from .views import (
@@ -46,7 +47,7 @@ def LiveViews(ui: PageState):
     _ = ui.tick.value
     in_order = solara.use_reactive(False)
     sim = ui.sim
-    has_record = solara.use_memo(lambda: bool(events_in(sim.scenario)), [sim.inputs])
+    has_record = solara.use_memo(lambda: scenario_has_record(sim.scenario), [sim.inputs])
     overlay = ui.record.value and has_record
     with sim.lock:
         m = sim.model
