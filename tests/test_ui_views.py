@@ -162,3 +162,34 @@ def test_election_badge_counts_one_week_in_the_singular():
     assert "in 1 week" in html and "in 1 weeks" not in html
     m.step()
     assert "this week" in badges_html(m)
+
+
+def test_scheduled_events_read_one_by_one_with_their_actors():
+    """Two events of 10 May 2017 whose notes begin alike read as one repeated 'shock: Moon
+    Jae-in inaugurated...' with an empty actor column; identical ones are merged."""
+    import datetime as dt
+
+    from coalition_sim.scenario.schema import Event
+
+    def shock(variable: str, value: float, note: str) -> Event:
+        return Event(date=dt.date(2017, 5, 10), kind="shock", actor="ROK", variable=variable,
+                     value=value, note=note)  # fmt: skip
+
+    due = [shock("engagement", 0.4, "Moon inaugurated"), shock("anchor", -0.1, "Moon: pledges"),
+           shock("anchor", -0.1, "Moon: pledges")]  # fmt: skip
+    log = [{"step": 71, "date": "2017-05-12", "actor": "", "event": "scheduled_event",
+            "details": "shock Moon inaugurated; shock Moon: pledges; shock Moon: pledges"}]  # fmt: skip
+    rows = ET.fromstring(f"<div>{timeline_html(log, scheduled={71: due})}</div>").iter("tr")
+    cells = [["".join(td.itertext()).strip() for td in tr] for tr in rows]
+    assert [c[2] for c in cells] == ["ROK", "ROK"]
+    assert "shock: Moon inaugurated \u2014 engagement +0.40" in cells[0][3]
+    assert "shock: Moon: pledges \u2014 anchor \u22120.10" in cells[1][3]
+
+
+def test_the_election_line_gives_the_election_s_own_date():
+    """'US election 2016-11-11' was the end of the model week; the election was 8 Nov."""
+    from coalition_sim.ui.session import scenario_file
+
+    m = CoalitionModel(resolve_scenario(scenario_file("history/start_2016")), rng=1)
+    svg = series_svg(m, History.of(m))
+    assert "US election, 08 Nov 2016" in svg and "2016-11-11" not in svg

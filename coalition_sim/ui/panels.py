@@ -75,7 +75,9 @@ def LiveViews(ui: PageState):
         caption = solara.use_memo(lambda: series_caption_html(m), [id(sim), sim.inputs])
         record_list = solara.use_memo(lambda: record_list_html(sim.scenario), [sim.inputs])
         timeline = solara.use_memo(
-            lambda: timeline_html(m.event_log, chronological=in_order.value),
+            lambda: timeline_html(
+                m.event_log, chronological=in_order.value, scheduled=m.structure.events
+            ),
             [id(sim), sim.inputs, n_events, in_order.value],
         )
     solara.HTML(unsafe_innerHTML=status + badges)

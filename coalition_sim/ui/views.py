@@ -26,7 +26,7 @@ import numpy as np
 from ..core.events import EVENTS as EVENT_LABELS
 from ..core.events import OUTCOME_LABELS
 from .dates import DATE_AXIS_TITLE, date_axis_svg
-from .numbers import pct_text
+from .numbers import pct_text, signed
 from .record import record_lane_height, record_marks_svg
 from .theme import (
     _BAD_OUTCOMES,
@@ -292,12 +292,15 @@ def series_svg(model: CoalitionModel, history: History, record: bool = False) ->
                     f'width="{x_of(s1) - x_of(s0):.1f}" height="{_PANEL_H}" fill="#ece6f0">'
                     "<title>pandemic (dialogue narrowed)</title></rect>"
                 )
-        for e in model.structure.election_steps:
-            if 0 <= e <= n:
+        # the election's own date from the clock (the model's date of its week is the week's
+        # end: "US election 2016-11-11" for 8 Nov)
+        for d in scn.clock.us_elections:
+            e = scn.step_of(d)
+            if d >= scn.start_date and e <= n:
                 out.append(
                     f'<line class="cs-election" x1="{x_of(e):.1f}" x2="{x_of(e):.1f}" '
                     f'y1="{top}" y2="{top + _PANEL_H}" stroke="#34495e" stroke-dasharray="4 3">'
-                    f"<title>US election {date_of(int(e)).isoformat()}</title></line>"
+                    f"<title>US election, {date_label(d)}</title></line>"
                 )
     out += _axes(
         top1, _PANEL_H, n, date_of, "Commitment to pressure (DPRK: defiance)", "level (0-1)",
@@ -458,11 +461,35 @@ def badges_html(model: CoalitionModel) -> str:
     return f'<div class="cs-badges">{"".join(parts)}</div>'
 
 
+def _scheduled_rows(ev: Mapping[str, Any], due: Sequence[Any] | None) -> list[tuple[str, str]]:
+    """(actor, words) of a scheduled-event row: one per event of the scenario due that week,
+    with its own actor and change ("engagement +0.40"), so that two events of one date with
+    notes that begin alike ("Moon Jae-in inaugurated...") read as two, and identical ones
+    as one; without the scenario's events (``due`` None), the log's "kind note" as words."""
+    if due is None:
+        parts = (part.partition(" ") for part in str(ev["details"]).split("; "))
+        words = (": ".join(filter(None, (kind.replace("_", " "), note))) for kind, _, note in parts)
+        return [(str(ev["actor"]), "; ".join(words))]
+    rows: list[tuple[str, str]] = []
+    for e in due:
+        change = f"{e.variable} {signed(e.value, 2)}" if e.variable else e.mode or ""
+        what = ": ".join(filter(None, (str(e.kind.value).replace("_", " "), e.note)))
+        row = (e.actor or "", what + (f" \u2014 {change}" if change else ""))
+        if row not in rows:
+            rows.append(row)
+    return rows
+
+
 def timeline_html(
-    events: Sequence[Mapping[str, Any]], limit: int = 60, chronological: bool = False
+    events: Sequence[Mapping[str, Any]],
+    limit: int = 60,
+    chronological: bool = False,
+    scheduled: Mapping[int, Sequence[Any]] | None = None,
 ) -> str:
     """Date, week, actor and what happened: newest first (the last ``limit``), or in order
-    with the whole run (``chronological``: the proposal never scrolls out of view)."""
+    with the whole run (``chronological``: the proposal never scrolls out of view);
+    ``scheduled`` (step -> the scenario's events due then) gives scheduled events their
+    actors and notes one by one."""
     if not events:
         return '<div class="cs-timeline cs-empty">No events yet: press Step or Play.</div>'
     rows = []
@@ -471,21 +498,20 @@ def timeline_html(
         name = ev["event"]
         colour, glyph = EVENT_STYLE.get(name, (_MUTED, "\u2022"))
         label = EVENT_LABELS.get(name, name.replace("_", " "))
-        text = str(ev["details"])
-        if name == "scheduled_event":  # "summit_proposal ROK envoys ..." as words
-            text = "; ".join(
-                ": ".join(filter(None, (kind.replace("_", " "), note)))
-                for kind, _, note in (part.partition(" ") for part in text.split("; "))
+        parts = [(str(ev["actor"]), str(ev["details"]))]
+        if name == "scheduled_event":
+            due = None if scheduled is None else scheduled.get(int(ev["step"]), ())
+            parts = _scheduled_rows(ev, due) or parts
+        for actor, text in parts:
+            details = f' <span class="cs-ev-details">({escape(text)})</span>' if text else ""
+            rows.append(
+                f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date" '
+                f'title="end of the model week">{escape(str(ev["date"]))}</td>'
+                f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'
+                f'<td class="cs-ev-actor">{escape(actor)}</td>'
+                f'<td><span style="color:{colour}" aria-hidden="true">{glyph}</span> '
+                f"{escape(label)}{details}</td></tr>"
             )
-        details = f' <span class="cs-ev-details">({escape(text)})</span>' if text else ""
-        rows.append(
-            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date" title="end of the model week">'
-            f"{escape(str(ev['date']))}</td>"
-            f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'
-            f'<td class="cs-ev-actor">{escape(str(ev["actor"]))}</td>'
-            f'<td><span style="color:{colour}" aria-hidden="true">{glyph}</span> '
-            f"{escape(label)}{details}</td></tr>"
-        )
     more = 0 if chronological else len(events) - limit
     tail = f'<div class="cs-more">\u2026 and {more} earlier events</div>' if more > 0 else ""
     cls = "cs-timeline cs-chrono" if chronological else "cs-timeline"
