@@ -16,6 +16,10 @@ __all__ = ["CSS", "chart", "export_stem", "file_name", "plain_text", "svg_file"]
 
 CSS = """
 .cs-app { min-height:100vh; background:#fff; color:#1b2631; }
+/* text from a scenario file or a person (a description, a name, a note) may hold a word of
+   thousands of letters: it breaks anywhere instead of widening the page (35,000 px) */
+.cs-status, .cs-description, .cs-note, .cs-error, .cs-caption, .cs-pin-text, .cs-ev-details,
+.cs-card h3, .cs-card h4 { overflow-wrap:anywhere; }
 .v-btn[aria-disabled="true"] { opacity:.65; cursor:progress; }
 .cs-bar { position:sticky; top:0; z-index:30; height:56px; display:flex; align-items:center;
   gap:10px; padding:0 12px; background:#17324d; color:#fff; }
