@@ -447,7 +447,7 @@ def test_results_are_equal_only_to_themselves_and_the_replicate_table_is_json():
     head, text = replicate_rows(a)
     rows = json.loads(text)
     assert len(rows) == 20 and {len(r) for r in rows} == {len(head)}
-    col = head.index("cohesion")
+    col = head.index("coalition cohesion")  # the page's words for the column
     gap = Result({**a, "final": a["final"].assign(cohesion=np.nan)})
     assert {r[col] for r in json.loads(replicate_rows(gap)[1])} == {None}
 
