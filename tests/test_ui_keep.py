@@ -160,7 +160,7 @@ def test_png_beside_svg_sortable_replicates_and_a_pinned_ensemble(chromium, app_
         assert head.get_attribute("aria-sort") == "descending"
         col = pg.evaluate(
             "[...document.querySelectorAll('#replicate-table thead th')]"
-            ".findIndex(th => th.innerText.startsWith('cohesion'))"
+            ".findIndex(th => th.innerText.startsWith('coalition cohesion'))"
         )
         values = [
             float(v)
