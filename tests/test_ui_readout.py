@@ -164,7 +164,47 @@ def test_run_downloads_are_named_after_their_inputs():
     assert len(set(stems)) == 3
     digest = sims[1].inputs.split(":")[0]
     assert stems[1] == f"run-summit_2018-{digest}-seed11-fixed"
-    assert stems[2].endswith("-seed11-posterior")
+    sha = sims[2].posterior_sha256
+    assert len(sha) == 64 and stems[2].endswith(f"-seed11-posterior-{sha[:8]}")
+
+
+def test_a_rewritten_posterior_file_is_named_and_makes_its_results_stale(tmp_path, monkeypatch):
+    """The same link (seed 20180524, posterior=1) drew 'particle 88 of 400' with hedging 0.945
+    before and 0.670 after posterior.parquet was rewritten, and nothing told the two apart:
+    the label, the switch's note and every download name now carry the file's short digest
+    (the command line's ``-posterior-<sha8>``), and a result of the old file is stale."""
+    import shutil
+
+    from coalition_sim.engine.posterior import file_digest, load_posterior, save_posterior
+    from coalition_sim.ui import compare_panel, ensemble_panel, session
+    from coalition_sim.ui.controls import run_stem
+    from coalition_sim.ui.session import Sim, ensemble_key, ensemble_views
+    from coalition_sim.ui.state import CompareLink
+
+    path = tmp_path / "posterior.parquet"
+    shutil.copy(session.posterior_file(), path)
+    monkeypatch.setattr(session, "posterior_file", lambda: path)
+    before = Sim.build("summit_2018", {}, 20180524, posterior=True)
+    old = file_digest(path)[:8]
+    assert f"posterior.parquet sha256 {old}" in before.label
+    assert run_stem(before).endswith(f"-posterior-{old}")
+    res = ensemble_views(before, 16, posterior=True)
+    assert ensemble_panel.ensemble_stem(res).endswith(f"-posterior-{old}") and old in res["label"]
+    assert res["inputs"] == ensemble_key(before, True)
+    link = CompareLink("actors.USA.hedging", 0.2, 0.8, 16)
+    compare_before = compare_panel.compare_key(before, True, link)
+    assert ensemble_panel.posterior_note_html(before.posterior_sha256).count(old) == 1
+
+    post = load_posterior(path)
+    save_posterior(path, post.names, post.values, post.weights[::-1], post.meta)  # a refit
+    new = file_digest(path)[:8]
+    assert new != old
+    assert res["inputs"] != ensemble_key(before, True)  # the old ensemble is out of date
+    assert compare_panel.compare_key(before, True, link) != compare_before
+    note = ensemble_panel.posterior_note_html(before.posterior_sha256)
+    assert f"Draws from posterior.parquet sha256 {new}" in note and "since rewritten" in note
+    after = Sim.build("summit_2018", {}, 20180524, posterior=True)
+    assert new in after.label and run_stem(after).endswith(f"-posterior-{new}")
 
 
 def _run_pin(name: str, scenario: str, weeks: int = 60) -> Pin:

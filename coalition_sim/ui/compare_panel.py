@@ -33,7 +33,15 @@ from ..scenario.schema import Scenario
 from . import guards, serving
 from .numbers import pct_text, pp_between, pp_text, signed
 from .page_state import PageState, use_batch
-from .session import Result, Sim, cli_scenario, posterior_file, scenario_file
+from .session import (
+    Result,
+    Sim,
+    cli_scenario,
+    posterior_digest,
+    posterior_file,
+    posterior_words,
+    scenario_file,
+)
 from .state import MAX_REPLICATES, CompareLink, format_value
 from .style import chart, export_stem, svg_file
 from .theme import svg_style
@@ -186,8 +194,10 @@ def effects_table_html(table: pd.DataFrame) -> str:
 
 
 def compare_key(sim: Sim, posterior: bool, link: CompareLink) -> str:
-    """Everything a comparison depends on (the run's inputs, the posterior, lever, A, B, n)."""
-    return f"{sim.inputs}:{int(posterior)}:{link.lever}={link.a!r}/{link.b!r}:{link.replicates}"
+    """Everything a comparison depends on (the run's inputs, the posterior switch and file's
+    digest, lever, A, B, n): a comparison of a rewritten posterior file is out of date."""
+    sha = posterior_digest() if posterior else ""
+    return f"{sim.inputs}:{sha}:{link.lever}={link.a!r}/{link.b!r}:{link.replicates}"
 
 
 def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
@@ -206,6 +216,7 @@ def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
 def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
     """Run both arms on the same seeds, exactly as the command line does; draw the result."""
     start = time.perf_counter()
+    sha, key = (posterior_digest() if posterior else ""), compare_key(sim, posterior, link)
     # a shipped scenario by name with the page's values as --set; an uploaded file as it is
     # on screen; the page's values are common to both arms either way, so they win over the
     # posterior's draws as --set does
@@ -220,7 +231,7 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
     # named after every input it depends on, as the Ensemble's downloads are: two comparisons
     # that differ in scenario, values, seed or the posterior switch never share a file name
     stem = export_stem(
-        "compare", sim.scenario.name, sim.inputs, posterior, link.lever, f"A{link.a:g}",
+        "compare", sim.scenario.name, sim.inputs, sha, link.lever, f"A{link.a:g}",
         f"B{link.b:g}", f"n{link.replicates}",
     )  # fmt: skip
     inputs = {
@@ -231,6 +242,7 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
         "seed": sim.seed,
         "page_values": dict(sorted(sim.values.items())),
         "parameters": "posterior draws" if posterior else "fixed",
+        "posterior_sha256": sha or None,
         "lever": link.lever,
         "A": link.a,
         "B": link.b,
@@ -247,11 +259,11 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
             "table": res.table,
             "svg": effect_bars_svg(res.table),
             "csv": res.table.to_csv(index=False),
-            "key": compare_key(sim, posterior, link),
+            "key": key,
             "link": link,
             "command": cli_command(sim, posterior, link),
             "inputs": sim.inputs_label
-            + (", posterior draws" if posterior else ", fixed parameters"),
+            + (f", posterior draws ({posterior_words(sha)})" if sha else ", fixed parameters"),
             "seconds": time.perf_counter() - start,
             "n": link.replicates,
         }

@@ -387,8 +387,8 @@ def series_caption(sim: Sim, record: bool = False) -> str:
 def run_stem(sim: Sim) -> str:
     """The run's downloads are named as the Ensemble's and Compare's are: the digest of the
     scenario with the page's values (and, with the posterior on, the fitted values its seed
-    drew), the seed and the posterior switch."""
-    return export_stem("run", sim.scenario.name, sim.inputs, bool(sim.posterior))
+    drew), the seed and the posterior file's short digest if it drew from one."""
+    return export_stem("run", sim.scenario.name, sim.inputs, sim.posterior_sha256)
 
 
 @solara.component

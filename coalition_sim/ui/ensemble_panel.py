@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import Any, cast
@@ -28,7 +29,14 @@ from . import guards, serving
 from .numbers import pct_text, pp_between, pp_text
 from .page_state import PageState, use_batch
 from .panels import Card
-from .session import Result, ensemble_key, ensemble_views, paired_difference
+from .session import (
+    Result,
+    ensemble_key,
+    ensemble_views,
+    paired_difference,
+    posterior_digest,
+    posterior_words,
+)
 from .state import MAX_REPLICATES, ensemble_outcomes_csv, ensemble_replicates_csv
 from .style import chart, export_stem, plain_text, svg_file
 from .theme import METRIC_STYLE, commitment_word
@@ -191,6 +199,8 @@ def EnsemblePanel(ui: PageState):
             ).key(f"posterior-{ui.posterior_refusals.value}")  # fmt: skip
             if task.pending:
                 solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
+        if ui.posterior.value:
+            solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256))
         if ui.posterior_error.value:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-error" id="posterior-error" role="alert">'
@@ -295,13 +305,33 @@ def EnsemblePanel(ui: PageState):
         EnsembleExports(res)
 
 
+def posterior_note_html(drawn: str) -> str:
+    """Which posterior file the switch draws from (its short digest, as in the downloads'
+    names), and, if the file was rewritten since the run on screen drew its particle, that
+    the run is of the old file (the same link drew 0.945 before and 0.670 after a refit)."""
+    now = posterior_digest()
+    note = f"Draws from {posterior_words(now)}."
+    if drawn and drawn != now:
+        note += (
+            f" The run on screen drew its particle from {posterior_words(drawn)}, since "
+            "rewritten: switch the posterior off and on to draw from the file as it is now."
+        )
+    return f'<p class="cs-note" id="posterior-file" role="status">{escape(note)}</p>'
+
+
+def ensemble_stem(res: Mapping[str, Any]) -> str:
+    """Downloads named after the inputs: the scenario's name, the size, the digest of the
+    scenario with the page's values, the seed and the posterior file's short digest if the
+    replicates drew from it (two ensembles that differ only in it no longer share a name)."""
+    inputs = res["inputs"].rsplit(":", 1)[0]
+    sha = res.get("posterior_sha256") or ""
+    return export_stem("ensemble", res.get("scenario") or "", inputs, sha, res["n"])
+
+
 @solara.component
 def EnsembleExports(res: Result):
-    """Downloads named after the inputs: the scenario's name, the size, the digest of the
-    scenario with the page's values, the seed and whether the posterior was on (two
-    ensembles that differ only in it no longer share a file name)."""
-    inputs, mode = res["inputs"].rsplit(":", 1)
-    stem = export_stem("ensemble", res.get("scenario") or "", inputs, mode == "posterior", res["n"])
+    """The ensemble's downloads, named by :func:`ensemble_stem`."""
+    stem = ensemble_stem(res)
 
     with solara.Div(classes=["cs-exports"]):
         solara.FileDownload(

@@ -12,6 +12,8 @@ import textwrap
 from collections.abc import Sequence
 from html import escape, unescape
 
+from ..scenario.safe_paths import posterior_tag
+
 __all__ = ["CSS", "chart", "export_stem", "file_name", "plain_text", "svg_file"]
 
 CSS = """
@@ -145,15 +147,17 @@ def file_name(*parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts))
 
 
-def export_stem(kind: str, scenario: str, inputs: str, posterior: bool, *extra: object) -> str:
+def export_stem(kind: str, scenario: str, inputs: str, posterior: str, *extra: object) -> str:
     """The start of every download's name: what it is (``run``, ``ensemble``, ``compare``),
     the scenario's name, ``extra`` parts, the digest of the scenario with the page's values,
-    the seed and ``fixed`` / ``posterior``; ``inputs`` is a result's ``digest:seed``. Two
+    the seed and ``fixed`` or ``posterior-<sha8>``; ``inputs`` is a result's ``digest:seed``,
+    ``posterior`` the sha256 of the posterior file drawn from ("" for fixed parameters). Two
     downloads of other inputs never share a name (the scenario's name alone did: a run with
-    overrides, without and with the posterior were all ``summit_2018-seed11-...``)."""
+    overrides, without and with the posterior were all ``summit_2018-seed11-...``; the switch
+    alone did not tell results of a rewritten posterior file from the old one's)."""
     digest, seed = inputs.split(":")
     named = [scenario] if scenario else []
-    mode = "posterior" if posterior else "fixed"
+    mode = posterior_tag(posterior) if posterior else "fixed"
     return file_name(kind, *named, *extra, digest, f"seed{seed}", mode)
 
 
