@@ -16,7 +16,6 @@ string that comes from a scenario or a person (names, ids, details) is HTML-esca
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ import numpy as np
 from ..core.events import EVENTS as EVENT_LABELS
 from ..core.events import OUTCOME_LABELS
 from .dates import DATE_AXIS_TITLE, date_axis_svg
+from .graph import graph_svg, tie_label_at
 from .numbers import pct_text, signed
 from .record import record_lane_height, record_marks_svg
 from .theme import (
@@ -39,16 +39,12 @@ from .theme import (
     MIN_FONT,
     OKABE_ITO,
     OUTCOME_HELP,
-    TIE_STYLE,
     History,
-    _num,
     actor_colour,
     actor_dash,
-    commitment_colour,
     commitment_word,
     svg_style,
     swatch,
-    text_width,
 )
 
 if TYPE_CHECKING:
@@ -74,134 +70,6 @@ __all__ = [
     "tie_label_at",
     "timeline_html",
 ]
-
-# --------------------------------------------------------------------------- alliance graph
-
-#: A fixed, map-like layout (x, y in a 400 x 270 box) for the actors the scenarios use;
-#: others are placed on a ring around the centre.
-GRAPH_W, GRAPH_H = 400, 270
-_GEO = {
-    "RUS": (205, 40),
-    "PRC": (70, 82),
-    "DPRK": (205, 110),
-    "ROK": (218, 198),
-    "JPN": (315, 148),
-    "USA": (340, 230),
-}
-
-
-def graph_layout(ids: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """Fixed positions: known actors on a map-like layout, others on an outer ring."""
-    pos: dict[str, tuple[float, float]] = {a: _GEO[a] for a in ids if a in _GEO}
-    others = [a for a in ids if a not in _GEO]
-    for k, a in enumerate(others):
-        ang = math.pi * (0.75 + 1.5 * (k + 0.5) / len(others))
-        pos[a] = (GRAPH_W / 2 + 160 * math.cos(ang), GRAPH_H / 2 - 105 * math.sin(ang))
-    return pos
-
-
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1
-
-
-def _box(cx: float, cy: float, w: float, h: float) -> Box:
-    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-
-
-def _overlap(p: Box, q: Box) -> float:
-    w = min(p[2], q[2]) - max(p[0], q[0])
-    h = min(p[3], q[3]) - max(p[1], q[1])
-    return max(w, 0.0) * max(h, 0.0)
-
-
-def tie_label_at(
-    a: tuple[float, float], b: tuple[float, float], taken: Sequence[Box]
-) -> tuple[float, float]:
-    """Where on the tie a-b its strength label goes: the point along the tie (from the middle
-    outwards) whose label box covers the least of the nodes, their name labels and the tie
-    labels already placed (the US-China label used to sit under the DPRK label)."""
-    best, best_cost = (0.0, 0.0), float("inf")
-    for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.28, 0.72):
-        x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
-        label = _box(x, y - 7, text_width("0.00", MIN_FONT), 14)
-        cost = sum(_overlap(label, box) for box in taken)
-        if cost < best_cost - 1e-9:
-            best, best_cost = (x, y), cost
-        if cost == 0.0:
-            break
-    return best
-
-
-def graph_svg(model: CoalitionModel) -> str:
-    """The alliance graph: colour = commitment (DPRK: defiance), size = capability,
-    width/style = tie."""
-    g = model.graph
-    ids = list(g.nodes)
-    pos = graph_layout(ids)
-    caps = {a: float(g.nodes[a]["capability"]) for a in ids}
-    cmax = max(caps.values()) or 1.0
-    radius = {a: 9 + 21 * math.sqrt(caps[a] / cmax) for a in ids}
-    commit = {a: model.actors[a].commitment for a in ids}
-    pad = max(radius.values()) + 8
-    x0 = min(x for x, _ in pos.values()) - pad - 16
-    x1 = max(x for x, _ in pos.values()) + pad + 16
-    y0 = min(y for _, y in pos.values()) - pad
-    y1 = max(y for _, y in pos.values()) + pad + 18
-    width = x1 - x0
-    out = [
-        f'<svg id="alliance-graph" xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} '
-        f'{width:.0f} {y1 - y0:.0f}" style="{svg_style(width)}" role="img" '
-        f'aria-label="Alliance graph, week {model.steps}: node colour is commitment to the '
-        f'pressure campaign (for North Korea: defiance), node size is capability">'
-        f"<title>Alliance graph, week {model.steps}</title>"
-    ]
-    # boxes a tie label must not cover: every node and its name label
-    taken = [
-        box
-        for a in ids
-        for box in (
-            _box(pos[a][0], pos[a][1], 2 * radius[a], 2 * radius[a]),
-            _box(pos[a][0], pos[a][1] + radius[a] + 9.5, text_width(f"{a} 0.00", 13), 15),
-        )
-    ]
-    for a, b, d in g.edges(data=True):
-        colour, dash, label = TIE_STYLE.get(d["type"], ("#555555", "", str(d["type"])))
-        (ax, ay), (bx, by) = pos[a], pos[b]
-        s = float(d["strength"])
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(
-            f'<line x1="{_num(ax)}" y1="{_num(ay)}" x2="{_num(bx)}" y2="{_num(by)}" '
-            f'stroke="{colour}" stroke-width="{1 + 6 * s:.2f}" stroke-opacity="0.8" '
-            f'stroke-linecap="round"{dash_attr}><title>{escape(a)}\u2013{escape(b)}: '
-            f"{escape(label)}, tie strength {s:.2f} (0-1)</title></line>"
-        )
-        mx, my = tie_label_at((ax, ay), (bx, by), taken)
-        taken.append(_box(mx, my - 7, text_width("0.00", MIN_FONT), 14))
-        out.append(
-            f'<text x="{_num(mx)}" y="{_num(my - 3)}" font-size="{MIN_FONT}" '
-            f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
-            f'paint-order="stroke" class="tie-strength">{s:.2f}</text>'
-        )
-    for a in ids:
-        x, y = pos[a]
-        r = radius[a]
-        c = commit[a]
-        node = g.nodes[a]
-        role = str(node["role"])
-        ring = {"leader": OKABE_ITO["blue"], "target": "#000000"}.get(role, "#34495e")
-        word = commitment_word(role)
-        out.append(
-            f'<g class="actor" data-actor="{escape(a)}"><circle cx="{_num(x)}" cy="{_num(y)}" '
-            f'r="{r:.1f}" fill="{commitment_colour(c)}" stroke="{ring}" '
-            f'stroke-width="{2.5 if role != "member" else 1.2}">'
-            f"<title>{escape(str(node['name']))} ({escape(role)}): {word} {c:.2f} (0-1), "
-            f"capability {caps[a]:.4f} (CINC share)</title></circle>"
-            f'<text x="{_num(x)}" y="{_num(y + r + 14)}" font-size="13" font-weight="600" '
-            f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
-            f'paint-order="stroke">{escape(a)} {c:.2f}</text></g>'
-        )
-    out.append("</svg>")
-    return "".join(out)
-
 
 # --------------------------------------------------------------------------- time series
 
