@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import solara
 
@@ -125,3 +126,33 @@ def test_a_record_link_on_a_scenario_without_the_record_is_dropped_and_said():
     ui = _page("history/start_2016", 3)
     ui.record.set(True)
     assert "record=1" in ui.query()
+
+
+def _weeks_after(restart: bool, stall: float = 0.9, speed: int = 10) -> list[float]:
+    """The times Play shows weeks in the 3 s after an input changed mid-play, as the play
+    loop schedules them: 2 s of Play, then a rebuild that holds the server for ``stall``."""
+    from coalition_sim.ui.page_state import PlayClock
+
+    clock, t = PlayClock(0.0), 0.0
+    while t < 2.0:
+        t += clock.delay(t, speed)
+    t += stall  # the new model is built while the loop waits
+    start = t
+    if restart:
+        clock.restart(t)
+    shown = []
+    while t < start + 3.0 - 1e-9:
+        t += clock.delay(t, speed)
+        shown.append(t - start)
+    return shown
+
+
+def test_play_keeps_the_chosen_speed_after_a_change_mid_play():
+    """muddling_2020 at 10 weeks/s, a parameter changed after 2 s: the run restarted at
+    week 0 and then made up the old schedule's lost time (12-15 weeks/s). The play clock
+    restarts with the run: its weeks come one period apart from week 0, 30 in 3 s."""
+    shown = _weeks_after(restart=True)
+    assert len(shown) == 30 and shown[0] == pytest.approx(0.1)
+    assert np.diff(shown).min() == pytest.approx(0.1)
+    caught_up = _weeks_after(restart=False)  # the old schedule: weeks shown back to back
+    assert np.diff(caught_up).min() < 0.01 and len(caught_up) > 30

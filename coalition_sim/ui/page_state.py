@@ -32,7 +32,8 @@ from .session import Sim
 from .state import LinkState, format_query, ignored_note, parse_query
 
 __all__ = [
-    "EDITED_PREFIX", "FILE_PREFIX", "MAX_UNDO", "PageState", "Snapshot", "accepted_link", "initial_link",
+    "EDITED_PREFIX", "FILE_PREFIX", "MAX_UNDO", "PageState", "PlayClock", "Snapshot", "accepted_link",
+    "initial_link",
     "initial_run",
     "use_batch",
 ]  # fmt: skip
@@ -41,6 +42,29 @@ FILE_PREFIX = "file: "  # scenario keys of uploaded files, as shown in the scena
 EDITED_PREFIX = "edited: "  # scenario keys of those made in the actor editor
 MAX_UNDO = 100  # snapshots kept each way (a few hundred bytes each)
 MAX_DROPPED = 3  # bad parts of a link dropped before the page gives up on it
+
+
+class PlayClock:
+    """When Play shows the next week: every 1/speed s on a fixed schedule, so that a slow
+    week (a busy machine) is made up by the next ones instead of slowing Play for good (at
+    most one week behind is made up).
+
+    A run that restarts (an input changed during Play) restarts the schedule: otherwise the
+    new run at week 0 made up the old run's lost time and played at 12-15 weeks/s when 10
+    were chosen."""
+
+    def __init__(self, now: float) -> None:
+        self.due = now
+
+    def restart(self, now: float) -> None:
+        """Week 0 of a new run is on screen at ``now``; its week 1 is due one period later."""
+        self.due = now
+
+    def delay(self, now: float, speed: float) -> float:
+        """Seconds to wait, at ``now``, before the next week (``speed`` weeks per second)."""
+        period = 1 / speed
+        self.due = max(self.due + period, now - period)
+        return max(0.002, self.due - now)
 
 
 @dataclass(frozen=True)
