@@ -30,7 +30,7 @@ def _page(scenario: str = "summit_2018", seed: int = 7, posterior: bool = False)
         "uploaded": {}, "undo_stack": [], "redo_stack": [], "pins": [], "playing": False,
         "drawer": False, "at_end": False, "ready": True, "record": False, "tick": 0,
         "version": 0, "speed": 10, "posterior_refusals": 0, "compare": None,
-        "last_ensemble": None, "ensemble_n": None,
+        "last_ensemble": None, "ensemble_n": None, "loads": 0,
     }  # fmt: skip
     for f in dataclasses.fields(PageState):
         if f.name not in start:

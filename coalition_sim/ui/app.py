@@ -175,6 +175,7 @@ def Page():
         ensemble_n=solara.use_reactive(link.ensemble if link else None),
         posterior_error=solara.use_reactive(""),
         posterior_refusals=solara.use_reactive(0),
+        loads=solara.use_reactive(0),
     )
 
     async def watch_warmup() -> None:
@@ -235,9 +236,9 @@ def Page():
                         f"{escape(ui.link_error.value)}</div>"
                     )
                 LiveViews(ui)
-                EnsemblePanel(ui)
-                for panel in EXTRA_PANELS:
-                    panel(ui)
+                EnsemblePanel(ui).key(f"ensemble-{ui.loads.value}")
+                for k, panel in enumerate(EXTRA_PANELS):
+                    panel(ui).key(f"panel{k}-{ui.loads.value}")
                 RunsPanel(ui, ui.pins.value, ui.last_ensemble.value)
                 ActorEditor(ui)
                 AboutPanel()

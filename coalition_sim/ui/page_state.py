@@ -115,6 +115,18 @@ class PageState:
     # remounts the switch so that it shows the position actually in force (off)
     posterior_error: solara.Reactive[str]
     posterior_refusals: solara.Reactive[int]
+    # session files that brought Compare inputs or an ensemble size: remounts the Ensemble
+    # and Compare panels, which take them as they mount (as they take a link's)
+    loads: solara.Reactive[int]
+
+    def take_panel_inputs(self, compare: Any, ensemble: int | None) -> None:
+        """A loaded session's Compare inputs (a CompareLink or None) and ensemble size: the
+        Ensemble and Compare panels mount again and take them, as they take a link's."""
+        if compare is None and ensemble is None:
+            return  # a file saved before they were kept: the panels keep theirs
+        self.compare.set(compare)
+        self.ensemble_n.set(ensemble)
+        self.loads.set(self.loads.value + 1)
 
     def clear_messages(self) -> None:
         """Every input's refusal message goes when the inputs are replaced as a whole."""

@@ -16,6 +16,8 @@ scenario file is validated as an upload is (:func:`.state.scenario_from_text`).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import hashlib
 import json
 from collections.abc import Mapping
@@ -30,7 +32,14 @@ from ..scenario.schema import Scenario
 from .dates import DATE_AXIS_TITLE, date_axis_svg
 from .numbers import pct_text, pp_between, signed
 from .session import Sim, param_label, scenario_file
-from .state import MAX_UPLOAD_BYTES, scenario_from_text, scenario_toml
+from .state import (
+    MAX_REPLICATES,
+    MAX_UPLOAD_BYTES,
+    CompareLink,
+    scenario_from_text,
+    scenario_toml,
+)
+from .style import file_name
 from .theme import METRIC_STYLE, OKABE_ITO, svg_style, text_width
 from .views import OUTCOME_LABELS
 
@@ -45,6 +54,8 @@ __all__ = [
     "pin_scenario",
     "read_session",
     "scenario_text",
+    "session_compare",
+    "session_file_name",
     "session_json",
 ]
 
@@ -82,14 +93,29 @@ class Pin(BaseModel):
     scenario_toml: str = Field(default="", max_length=MAX_UPLOAD_BYTES)
 
 
+class CompareInputs(BaseModel):
+    """The Compare panel's inputs (the link's ``lever``, ``a``, ``b``, ``reps``); the panel
+    judges the lever and the range as it judges a link's, with a note."""
+
+    model_config = ConfigDict(extra="forbid")
+    lever: str = Field(min_length=1, max_length=200)
+    a: float = Field(allow_inf_nan=False)
+    b: float = Field(allow_inf_nan=False)
+    replicates: int = Field(ge=1, le=MAX_REPLICATES)
+
+
 class SessionFile(BaseModel):
-    """What ``session.json`` holds."""
+    """What a saved session file holds: what the link holds (the inputs, the Compare inputs
+    and the ensemble's size; a file without them, saved before they were kept, still loads)
+    and every pin."""
 
     model_config = ConfigDict(extra="forbid")
     format: Literal["coalition-sim-session"]
     version: Literal[1]
     current: Inputs
     current_toml: str = Field(default="", max_length=MAX_UPLOAD_BYTES)  # as Pin.scenario_toml
+    compare: CompareInputs | None = None
+    ensemble: int | None = Field(default=None, ge=1, le=MAX_REPLICATES)
     pins: list[Pin] = Field(default_factory=list, max_length=MAX_PINS)
 
 
@@ -130,13 +156,30 @@ def pin_ensemble(
     )  # fmt: skip
 
 
-def session_json(current: dict[str, Any], pins: list[Pin], current_toml: str = "") -> str:
-    """The session as one JSON file (stable key order: a saved file diffs cleanly)."""
+def session_json(
+    current: dict[str, Any], pins: list[Pin], current_toml: str = "",
+    compare: CompareLink | None = None, ensemble: int | None = None,
+) -> str:  # fmt: skip
+    """The session as one JSON file (stable key order: a saved file diffs cleanly): the
+    inputs on screen, the Compare inputs and the ensemble's size (all the link holds; the
+    file used to drop the last two) and the pins."""
     doc = SessionFile(
         format=SESSION_FORMAT, version=1, current=Inputs(**current), current_toml=current_toml,
-        pins=pins,
+        compare=None if compare is None else CompareInputs(**dataclasses.asdict(compare)),
+        ensemble=ensemble, pins=pins,
     )  # fmt: skip
     return json.dumps(doc.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
+
+
+def session_compare(doc: SessionFile) -> CompareLink | None:
+    """A loaded file's Compare inputs as the page keeps them (as a link's)."""
+    return None if doc.compare is None else CompareLink(**doc.compare.model_dump())
+
+
+def session_file_name(scenario: str, when: datetime.datetime) -> str:
+    """``session-<scenario>-<YYYYMMDD-HHMM>.json``: two saved sessions no longer share the
+    name ``session.json`` (the second became ``session (1).json``, saying nothing)."""
+    return file_name("session", scenario, when.strftime("%Y%m%d-%H%M")) + ".json"
 
 
 def _json_kind(value: object) -> str:

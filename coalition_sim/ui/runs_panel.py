@@ -6,6 +6,7 @@ The data side (pins, diff, the session file and its validation) is :mod:`.runs`.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import replace
 from html import escape
 from typing import Any
@@ -26,6 +27,8 @@ from .runs import (
     pin_scenario,
     read_session,
     scenario_text,
+    session_compare,
+    session_file_name,
     session_json,
 )
 from .session import ensemble_key
@@ -142,6 +145,7 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
             loaded.set(f"Refused: {fname}: {msg}. Nothing was changed.")
             return
         ui.pins.set(list(doc.pins))
+        ui.take_panel_inputs(session_compare(doc), doc.ensemble)
         loaded.set(f"Loaded {fname}: the inputs on screen and {len(doc.pins)} pin(s).")
 
     with Card("Runs you keep", id="card-runs"):
@@ -204,9 +208,12 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
         with solara.Div(classes=["cs-exports"]):
             solara.FileDownload(
                 lambda: session_json(
-                    ui.inputs(), list(ui.pins.value), scenario_text(ui.base(ui.scenario.value))
+                    ui.inputs(), list(ui.pins.value), scenario_text(ui.base(ui.scenario.value)),
+                    ui.compare.value, ui.ensemble_n.value,
                 ),
-                "session.json", label="Save session (JSON)", mime_type="application/json",
+                # named when it is drawn (the page re-renders at least every week of Play)
+                session_file_name(ui.sim.scenario.name, datetime.datetime.now()),
+                label="Save session (JSON)", mime_type="application/json",
             )  # fmt: skip
         ScenarioFileInput.element(
             handler=load, label="Load a session file (.json)", input_id="cs-load-session",
