@@ -156,3 +156,41 @@ def test_play_keeps_the_chosen_speed_after_a_change_mid_play():
     assert np.diff(shown).min() == pytest.approx(0.1)
     caught_up = _weeks_after(restart=False)  # the old schedule: weeks shown back to back
     assert np.diff(caught_up).min() < 0.01 and len(caught_up) > 30
+
+
+def test_undo_of_an_added_actor_says_why_the_compare_lever_changed():
+    """Undo removed JPN while Compare had its lever: the menu fell back to USA hedging without
+    a word, and the stale result's label became the code name 'actors.JPN.mediation'."""
+    from coalition_sim.ui.authoring import add_actor
+    from coalition_sim.ui.compare_panel import ComparePanel, lever_words
+    from coalition_sim.ui.state import CompareLink
+    from coalition_sim.ui.widgets import NativeSelect
+
+    ui = _page("baseline")
+    new = add_actor(
+        ui.scenario_on_screen(page_values=False), actor_id="JPN", name="Japan",
+        capability=0.033, commitment=0.85, ties={"USA": ("treaty_ally", 0.85)},
+    )  # fmt: skip
+    key = f"{page_state.EDITED_PREFIX}{new.name}"
+    ui.uploaded.set({key: new})
+    assert ui.switch(key, values={}) == ""
+    ui.compare.set(CompareLink("actors.JPN.mediation", 0.1, 0.6, 50))
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+
+    def html() -> str:
+        return " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+
+    assert "compare-lever-note" not in html()
+    assert rc.find(NativeSelect, select_class="cs-compare-lever").widget.value == (
+        "actors.JPN.mediation"
+    )
+    ui.undo()  # JPN is gone
+    shown = html()
+    assert 'id="compare-lever-note"' in shown
+    assert "its actor JPN is no longer in the scenario" in shown
+    assert f"\u201c{lever_words('actors.JPN.mediation')}\u201d was reset to" in shown
+    assert lever_words("actors.JPN.mediation") == "JPN mediates between leader and target"
+    assert rc.find(NativeSelect, select_class="cs-compare-lever").widget.value == (
+        "actors.USA.hedging"
+    )
+    rc.close()

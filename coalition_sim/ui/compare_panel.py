@@ -75,11 +75,33 @@ def lever_choices(scn: Scenario) -> dict[str, tuple[float, float, float, str]]:
                 if tag.decider in ("", actor.id, roles[actor.id]):
                     name = f"actors.{actor.id}.{field}"
                     s = specs[name]
-                    out[name] = (s.default, s.lo, s.hi, f"{actor.id} {tag.label}")
+                    out[name] = (s.default, s.lo, s.hi, lever_words(name))
         elif generic in specs:
             s = specs[generic]
-            out[generic] = (s.default, s.lo, s.hi, tag.label[:1].upper() + tag.label[1:])
+            out[generic] = (s.default, s.lo, s.hi, lever_words(generic))
     return out
+
+
+def lever_words(name: str) -> str:
+    """A lever in words ("JPN mediates ..."), also one whose actor is no longer in the
+    scenario (Undo took it away): a result for it kept the code name ``actors.JPN.mediation``."""
+    parts = name.split(".")
+    if parts[0] == "actors" and len(parts) == 3:
+        tag = CATALOGUE.get(f"actors.<ID>.{parts[2]}")
+        return f"{parts[1]} {tag.label}" if tag else name
+    tag = CATALOGUE.get(name)
+    return tag.label[:1].upper() + tag.label[1:] if tag else name
+
+
+def lever_reset_note(gone: str, now: str) -> str:
+    """Why the lever menu shows another lever than the one chosen: its actor is gone (Undo
+    of an added actor) - the menu fell back without a word."""
+    actor = gone.split(".")[1] if gone.startswith("actors.") else ""
+    why = f"its actor {actor} is no longer in the scenario" if actor else "it is not a lever here"
+    return (
+        f"The lever “{lever_words(gone)}” was reset to “{lever_words(now)}”: "
+        f"{why}; A and B start again from this lever's values."
+    )
 
 
 def effect_ticks(span: float) -> list[float]:
@@ -300,8 +322,16 @@ def ComparePanel(ui: PageState):
     asked: CompareLink | None = ui.compare.value
     default = "actors.USA.hedging" if "actors.USA.hedging" in choices else names[0]
     lever = solara.use_reactive(asked.lever if asked and asked.lever in choices else default)
-    if lever.value not in choices:
+    lever_note = solara.use_reactive("")  # why the lever changed without being chosen
+    # the lever shown at the previous render: use_reactive follows its changed argument, so
+    # a lever whose actor went (Undo) was replaced before this render could say so
+    shown = solara.use_ref(lever.value)
+    gone = shown.current not in choices
+    if gone:
+        lever_note.set(lever_reset_note(shown.current, default))
+    if gone or lever.value not in choices:
         lever.set(default)
+    shown.current = lever.value
     current, lo, hi, _label = choices[lever.value]
 
     def start_values(name: str) -> tuple[float, float]:
@@ -315,6 +345,9 @@ def ComparePanel(ui: PageState):
     first = (asked.a, asked.b) if asked and mine and not outside else start_values(lever.value)
     a_val = solara.use_reactive(first[0])
     b_val = solara.use_reactive(first[1])
+    if gone:  # the gone lever's A and B mean nothing for this one (the note says so)
+        a_val.set(first[0])
+        b_val.set(first[1])
     n_text = solara.use_reactive(
         solara.use_memo(lambda: str(asked.replicates) if asked else "500", [])
     )  # the link's replicates, kept when the link's other Compare inputs are refused
@@ -349,6 +382,7 @@ def ComparePanel(ui: PageState):
             error.set(f"{exc}.")
             return
         error.set("")
+        lever_note.set("")
         lever.set(name)
         a, b = start_values(name)
         a_val.set(a)
@@ -433,6 +467,11 @@ def ComparePanel(ui: PageState):
             unsafe_innerHTML=f'<div class="cs-note">Scenario value {current:g}; range '
             f"{lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.{spread}</div>"
         )
+        if lever_note.value:
+            solara.HTML(
+                unsafe_innerHTML='<div class="cs-note" id="compare-lever-note" role="status">'
+                f"{escape(lever_note.value)}</div>"
+            )
         arm("A", a_val)
         arm("B", b_val)
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -463,7 +502,7 @@ def ComparePanel(ui: PageState):
             now = ""
         stale = res["key"] != now
         link: CompareLink = res["link"]
-        lever_label = choices.get(link.lever, (0, 0, 0, link.lever))[3]
+        lever_label = lever_words(link.lever)
         if stale:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-stale-note" id="compare-stale" role="status">'
