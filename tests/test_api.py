@@ -81,3 +81,33 @@ def test_run_ensemble_refuses_bad_arguments_as_config_errors(kwargs, says):
 def test_model_rng_out_of_range_is_a_config_error():
     with pytest.raises(ConfigError, match="rng must be an integer"):
         CoalitionModel("summit_2018", rng=-1)
+
+
+def test_run_ensemble_refuses_more_replicates_than_the_command_line_holds():
+    # 10**9 replicates used ~23 GB and were killed; the limit is compare's (one constant)
+    from coalition_sim.cli.args import MAX_ROWS as cli_limit
+    from coalition_sim.scenario.limits import MAX_ROWS
+
+    assert cli_limit is MAX_ROWS
+    with pytest.raises(ConfigError, match=r"n_replicates must be at most 1,000,000") as err:
+        run_ensemble("summit_2018", n_replicates=10**9)
+    assert "\n" not in str(err.value)
+    run_ensemble("summit_2018", n_replicates=2, steps=3)  # the limit is not off by much
+
+
+def test_trajectory_size_estimate_is_the_table_and_too_big_is_refused(monkeypatch):
+    from coalition_sim.engine import ensemble
+
+    out = run_ensemble("summit_2018", n_replicates=3, seed=1, steps=10, every=3)
+    traj = out.trajectories
+    assert traj is not None
+    n_actors = sum(c.startswith("commitment_") for c in traj.columns)
+    assert ensemble.trajectory_bytes(3, 10, 3, n_actors) == len(traj) * traj.shape[1] * 8
+    assert ensemble.trajectory_bytes(3, 10, 0, n_actors) == 0
+    monkeypatch.setattr(ensemble, "total_memory", lambda: 2**20)  # a 1 MiB machine
+    with pytest.raises(
+        ConfigError, match=r"would need about .* GiB at the peak .*, more than"
+    ) as err:
+        run_ensemble("summit_2018", n_replicates=10_000, steps=10)
+    assert "\n" not in str(err.value)
+    run_ensemble("summit_2018", n_replicates=1000, steps=10, every=0)  # no table: runs

@@ -348,3 +348,33 @@ def test_a_scenario_file_with_a_byte_order_mark_is_read(tmp_path, capsys):
     cfg.write_bytes(b'\xef\xbb\xbfextends = "baseline"\nseed = 5\n')
     assert main(["run", "--config", str(cfg), "--steps", "2", "--out", "o", "--no-plot"]) == 0
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["seed"] == 5
+
+
+def test_provenance_names_the_program_as_invoked_with_every_argument(tmp_path, monkeypatch, capsys):
+    """An installed copy recorded ``run.py`` (a file the user does not have) and the output
+    folder as '.'; now the installed command's name, every argument, the folder as typed."""
+    from coalition_sim.scenario.provenance import command_text, program_name, report_stamp
+
+    assert program_name("/x/run.py") == "run.py"
+    assert program_name("/venv/bin/coalition-sim") == "coalition-sim"
+    assert command_text(["run.py", "run", "--out", "a b"]) == "python run.py run --out 'a b'"
+    assert command_text(["coalition-sim", "signatures", "--rows", "1,2"]) == (
+        "coalition-sim signatures --rows 1,2"
+    )
+    assert "coalition-sim 0." in report_stamp()  # the version, always
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/coalition-sim"])
+    assert main(["run", "--steps", "3", "--no-plot", "--seed", "4", "--out", "r"]) == 0
+    capsys.readouterr()
+    prov = json.loads((tmp_path / "r" / "summary.json").read_text())["provenance"]
+    assert prov["command"] == [
+        "coalition-sim", "run", "--steps", "3", "--no-plot", "--seed", "4", "--out", "r",
+    ]  # fmt: skip
+    assert prov["version"]
+
+
+def test_signatures_report_names_the_command_as_typed():
+    from coalition_sim.experiments.signature_report import markdown
+
+    text = markdown([], 100, 7, 1.0, "coalition-sim signatures --rows 1,2 --out sig1")
+    assert "`coalition-sim signatures --rows 1,2 --out sig1` (coalition-sim 0." in text

@@ -116,6 +116,8 @@ def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> 
     assert (
         site / "coalition_sim" / "_data" / "configs" / "calibration" / "posterior.parquet"
     ).is_file()
+    # "Typing :: Typed" is a promise to type checkers: PEP 561's marker ships with the package
+    assert (site / "coalition_sim" / "py.typed").is_file()
     t0 = time.perf_counter()
     _warm_cache(site / "coalition_sim" / "core")
     print(f"{time.perf_counter() - t0:6.1f} s  checkout's core compiled or loaded, cache copied")

@@ -29,7 +29,7 @@ from coalition_sim.experiments.sweep import read_runs, run_sweep
 from coalition_sim.scenario import safe_paths
 from coalition_sim.scenario.library import load_scenario
 from coalition_sim.scenario.loading import ConfigError
-from coalition_sim.scenario.provenance import scenario_hash
+from coalition_sim.scenario.provenance import program_name, scenario_hash
 
 # the rejection step scores count and summit facts only: its frozen target file
 LEGACY_TARGETS = ROOT / "tests" / "golden" / "targets_legacy.toml"
@@ -535,7 +535,7 @@ def test_calibration_targets_and_fit_are_checked(tmp_path, capsys):
             "--workers", "1"]  # fmt: skip
     assert main(argv) == 0
     fit = json.loads((tmp_path / "c" / "fit.json").read_text())
-    assert fit["provenance"]["command"][0] == "run.py" and fit["provenance"]["git"]
+    assert fit["provenance"]["command"][0] == program_name() and fit["provenance"]["git"]
     assert not [s for s in _strings(fit) if s.startswith("/")]
     refused(capsys, argv, tmp_path, "--overwrite")
     assert main(["calibration-report", "c", "--out", "r", "--replicates", "20"]) == 0

@@ -233,16 +233,8 @@ SCALAR_CASES = [
             "slope": (0, 4),
             "mean_engagement": (0, 1),
             "room": (0, 1),
-            "hedged": B,
-            "closed_logit0": (-12, -4),
         },
-        lambda c: (
-            logit(
-                np.where(c["hedged"], c["logit0"], c["closed_logit0"])
-                + c["slope"] * c["mean_engagement"]
-            )
-            * c["room"]
-        ),
+        lambda c: logit(c["logit0"] + c["slope"] * c["mean_engagement"]) * c["room"],
     ),
     (
         R.grow_toward_one,

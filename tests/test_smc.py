@@ -413,3 +413,14 @@ def test_ui_switch_draws_from_the_shipped_posterior(monkeypatch, tmp_path: Path)
         "summit_2018", 40, seed=3, every=0, overrides={FREE[0]: 7.5, FREE[1]: 1.5}
     )
     assert with_post["probabilities"] == expect.probabilities.to_dict()
+
+
+def test_local_workers_leave_ctrl_c_to_the_parent() -> None:
+    """A Ctrl-C during a fit reached every spawned worker, which each printed a
+    KeyboardInterrupt traceback before the parent's one line 'interrupted'."""
+    import signal
+
+    with LocalWorkers(2) as local:
+        seen = list(local.map(signal.getsignal, [signal.SIGINT] * 4))
+    assert seen == [signal.SIG_IGN] * 4
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # not here

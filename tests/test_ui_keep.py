@@ -55,7 +55,7 @@ def load_session(pg, path: Path) -> None:
     for _ in range(3):
         pg.set_input_files("#cs-load-session", str(path))
         try:
-            wait_text(pg, "#runs-message", f"Loaded {path.name}", timeout=20_000)
+            wait_text(pg, "#session-message", f"Loaded {path.name}", timeout=20_000)
             return
         except PlaywrightTimeout:
             continue
@@ -110,14 +110,18 @@ def test_pin_diff_restore_save_and_load_a_session(chromium, app_url, tmp_path):
         bad.write_text(json.dumps(doc))
         pg.set_input_files("#cs-load-session", str(bad))
         pg.wait_for_function(
-            "document.querySelector('#runs-message')?.innerText.includes('Refused')"
+            "document.querySelector('#session-message')?.innerText.includes('Refused')"
         )
-        msg = pg.inner_text("#runs-message")
+        msg = pg.inner_text("#session-message")
         assert "bad.json: key 'pins[0].inputs.scenario' must be a shipped scenario" in msg
         assert "\n" not in msg and pg.locator(".cs-pin").count() == 0
         # a refusal reads as one: red and announced at once, not a grey pin note
-        assert pg.get_attribute("#runs-message", "role") == "alert"
-        assert "cs-error" in pg.get_attribute("#runs-message", "class")
+        assert pg.get_attribute("#session-message", "role") == "alert"
+        assert "cs-error" in pg.get_attribute("#session-message", "class")
+        # ... right under the control it answers (it stood above the pins, far from it)
+        control = pg.locator("#cs-load-session").bounding_box()
+        box = pg.locator("#session-message").bounding_box()
+        assert control and box and 0 <= box["y"] - (control["y"] + control["height"]) < 80
         load_session(pg, saved)
         pg.wait_for_function("document.querySelectorAll('.cs-pin').length === 2", timeout=90_000)
         pg.wait_for_function(f"{WEEK} === '6'")
@@ -156,7 +160,7 @@ def test_png_beside_svg_sortable_replicates_and_a_pinned_ensemble(chromium, app_
         assert head.get_attribute("aria-sort") == "descending"
         col = pg.evaluate(
             "[...document.querySelectorAll('#replicate-table thead th')]"
-            ".findIndex(th => th.innerText.startsWith('cohesion'))"
+            ".findIndex(th => th.innerText.startsWith('coalition cohesion'))"
         )
         values = [
             float(v)

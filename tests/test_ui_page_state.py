@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import solara
 
@@ -13,7 +14,7 @@ from coalition_sim.scenario.library import list_scenarios
 from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.ui import page_state
 from coalition_sim.ui.page_state import PageState
-from coalition_sim.ui.session import Sim
+from coalition_sim.ui.session import Sim, page_scenarios
 
 NAMES = [n for n, _, _ in list_scenarios()]
 
@@ -29,7 +30,7 @@ def _page(scenario: str = "summit_2018", seed: int = 7, posterior: bool = False)
         "uploaded": {}, "undo_stack": [], "redo_stack": [], "pins": [], "playing": False,
         "drawer": False, "at_end": False, "ready": True, "record": False, "tick": 0,
         "version": 0, "speed": 10, "posterior_refusals": 0, "compare": None,
-        "last_ensemble": None, "ensemble_n": None,
+        "last_ensemble": None, "ensemble_n": None, "loads": 0,
     }  # fmt: skip
     for f in dataclasses.fields(PageState):
         if f.name not in start:
@@ -109,3 +110,87 @@ def test_adding_an_actor_keeps_a_value_set_on_the_page_over_the_posterior_draw()
     usa = next(a for a in ui.sim.scenario.actors if a.id == "USA")
     assert usa.hedging == 0.3 and ui.sim.posterior  # the page's value wins over the draw
     assert [a.id for a in ui.sim.scenario.actors][-1] == "JPN"
+
+
+def test_a_record_link_on_a_scenario_without_the_record_is_dropped_and_said():
+    """record=1 on muddling_2020 (no dated event of the 2016-18 record in its weeks) stayed
+    in the address bar, silently; on a historical start it is kept."""
+    names = [n for n, _ in page_scenarios()]
+    _, _, note = page_state.accepted_link(names, "?scenario=muddling_2020&seed=3&record=1")
+    assert "record=1" in note and "Ignored" in note and "muddling_2020" in note
+    ui = _page("muddling_2020", 3)
+    ui.record.set(True)
+    assert "record" not in ui.query()
+    _, _, note = page_state.accepted_link(names, "?scenario=history/start_2016&record=1")
+    assert note == ""
+    ui = _page("history/start_2016", 3)
+    ui.record.set(True)
+    assert "record=1" in ui.query()
+
+
+def _weeks_after(restart: bool, stall: float = 0.9, speed: int = 10) -> list[float]:
+    """The times Play shows weeks in the 3 s after an input changed mid-play, as the play
+    loop schedules them: 2 s of Play, then a rebuild that holds the server for ``stall``."""
+    from coalition_sim.ui.page_state import PlayClock
+
+    clock, t = PlayClock(0.0), 0.0
+    while t < 2.0:
+        t += clock.delay(t, speed)
+    t += stall  # the new model is built while the loop waits
+    start = t
+    if restart:
+        clock.restart(t)
+    shown = []
+    while t < start + 3.0 - 1e-9:
+        t += clock.delay(t, speed)
+        shown.append(t - start)
+    return shown
+
+
+def test_play_keeps_the_chosen_speed_after_a_change_mid_play():
+    """muddling_2020 at 10 weeks/s, a parameter changed after 2 s: the run restarted at
+    week 0 and then made up the old schedule's lost time (12-15 weeks/s). The play clock
+    restarts with the run: its weeks come one period apart from week 0, 30 in 3 s."""
+    shown = _weeks_after(restart=True)
+    assert len(shown) == 30 and shown[0] == pytest.approx(0.1)
+    assert np.diff(shown).min() == pytest.approx(0.1)
+    caught_up = _weeks_after(restart=False)  # the old schedule: weeks shown back to back
+    assert np.diff(caught_up).min() < 0.01 and len(caught_up) > 30
+
+
+def test_undo_of_an_added_actor_says_why_the_compare_lever_changed():
+    """Undo removed JPN while Compare had its lever: the menu fell back to USA hedging without
+    a word, and the stale result's label became the code name 'actors.JPN.mediation'."""
+    from coalition_sim.ui.authoring import add_actor
+    from coalition_sim.ui.compare_panel import ComparePanel, lever_words
+    from coalition_sim.ui.state import CompareLink
+    from coalition_sim.ui.widgets import NativeSelect
+
+    ui = _page("baseline")
+    new = add_actor(
+        ui.scenario_on_screen(page_values=False), actor_id="JPN", name="Japan",
+        capability=0.033, commitment=0.85, ties={"USA": ("treaty_ally", 0.85)},
+    )  # fmt: skip
+    key = f"{page_state.EDITED_PREFIX}{new.name}"
+    ui.uploaded.set({key: new})
+    assert ui.switch(key, values={}) == ""
+    ui.compare.set(CompareLink("actors.JPN.mediation", 0.1, 0.6, 50))
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+
+    def html() -> str:
+        return " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+
+    assert "compare-lever-note" not in html()
+    assert rc.find(NativeSelect, select_class="cs-compare-lever").widget.value == (
+        "actors.JPN.mediation"
+    )
+    ui.undo()  # JPN is gone
+    shown = html()
+    assert 'id="compare-lever-note"' in shown
+    assert "its actor JPN is no longer in the scenario" in shown
+    assert f"\u201c{lever_words('actors.JPN.mediation')}\u201d was reset to" in shown
+    assert lever_words("actors.JPN.mediation") == "JPN mediates between leader and target"
+    assert rc.find(NativeSelect, select_class="cs-compare-lever").widget.value == (
+        "actors.USA.hedging"
+    )
+    rc.close()

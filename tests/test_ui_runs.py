@@ -100,3 +100,64 @@ def test_two_uploads_of_the_same_name_differ_in_the_diff():
     html = diff_html(a, b)
     assert "scenario file (sha256)" in html
     assert "scenario file (sha256)" not in diff_html(a, a)
+
+
+@pytest.mark.parametrize(
+    ("doc", "words"),
+    [
+        ([], "s.json: a session file is one JSON object, as Save session writes it"),
+        ("x", "not a JSON string"),
+        ({"format": "coalition-sim-session", "version": 1, "current": []},
+         "s.json: key 'current' must be a set of keys and values"),
+    ],
+)  # fmt: skip
+def test_a_session_file_of_another_shape_is_refused_in_plain_words(doc, words):
+    """A JSON list leaked pydantic's 'valid dictionary or instance of SessionFile'."""
+    with pytest.raises(ConfigError) as exc:
+        read_session("s.json", json.dumps(doc), NAMES)
+    text = str(exc.value)
+    assert words in text and "\n" not in text
+    assert "instance of" not in text and "SessionFile" not in text and "Inputs" not in text
+
+
+def test_a_saved_session_holds_what_the_link_holds():
+    """The link carried the Compare lever, A, B, replicates and the ensemble's size, the
+    session file did not (and was always 'session.json'): saved, loaded and put on the page,
+    the file gives back every part of the link, and is named after the scenario and time."""
+    import datetime
+
+    from coalition_sim.ui.runs import session_compare, session_file_name
+    from coalition_sim.ui.state import CompareLink, LinkState, format_query, parse_query
+
+    sim = Sim.build("summit_2018", {"params.fatigue.growth": 0.2}, 11)
+    sim.advance_to(7)
+    compare = CompareLink("actors.USA.hedging", 0.2, 0.7, 300)
+    link = parse_query(
+        format_query(
+            LinkState("summit_2018", 11, dict(sim.values), 7, posterior=True, compare=compare,
+                      ensemble=1200)
+        ),
+        NAMES,
+    )  # fmt: skip
+    inputs = {**_inputs(sim, "summit_2018"), "posterior": True}
+    doc = read_session("s.json", session_json(inputs, [], "", compare, 1200), NAMES)
+    cur = doc.current
+    assert (cur.scenario, cur.seed, cur.values, cur.week, cur.posterior) == (
+        link.scenario, link.seed, link.values, link.week, link.posterior,
+    )  # fmt: skip
+    assert session_compare(doc) == link.compare == compare
+    assert doc.ensemble == link.ensemble == 1200
+
+    from test_ui_page_state import _page
+
+    ui = _page()
+    ui.take_panel_inputs(session_compare(doc), doc.ensemble)
+    assert ui.compare.value == compare and ui.ensemble_n.value == 1200 and ui.loads.value
+    older = read_session("s.json", session_json(inputs, []), NAMES)  # saved before: loads
+    assert older.compare is None and older.ensemble is None
+    ui.take_panel_inputs(None, None)  # and leaves the panels' own inputs as they are
+    assert ui.compare.value == compare and ui.ensemble_n.value == 1200
+
+    when = datetime.datetime(2026, 12, 5, 7, 9)
+    assert session_file_name("summit_2018", when) == "session-summit_2018-20261205-0709.json"
+    assert session_file_name("baseline + JPN", when) == "session-baseline_JPN-20261205-0709.json"

@@ -401,6 +401,7 @@ def test_actor_editor_adds_an_actor_validated_by_the_schema():
         ({"actor_id": "USA"}, "already an actor"),
         ({"actor_id": "jp"}, "2 to 16 characters, a capital letter .* not 'jp'"),  # in words
         ({"actor_id": ""}, "not nothing"),
+        ({"name": "  "}, "key 'name': give the new actor a name"),
         ({"capability": 3.0}, r"capability.*out of range"),
         ({"ties": {}}, "at least one tie"),
         ({"ties": {"USA": ("friend", 0.5)}}, "type"),
@@ -446,6 +447,15 @@ def test_results_are_equal_only_to_themselves_and_the_replicate_table_is_json():
     head, text = replicate_rows(a)
     rows = json.loads(text)
     assert len(rows) == 20 and {len(r) for r in rows} == {len(head)}
-    col = head.index("cohesion")
+    col = head.index("coalition cohesion")  # the page's words for the column
     gap = Result({**a, "final": a["final"].assign(cohesion=np.nan)})
     assert {r[col] for r in json.loads(replicate_rows(gap)[1])} == {None}
+
+
+def test_text_from_a_file_breaks_instead_of_widening_the_page():
+    """A description of 5,000 letters without a space made the page 35,000 px wide."""
+    from coalition_sim.ui.style import CSS
+
+    rule = next(r for r in CSS.split("}") if "overflow-wrap:anywhere" in r)
+    for cls in (".cs-status", ".cs-description", ".cs-note", ".cs-error", ".cs-pin-text"):
+        assert cls in rule

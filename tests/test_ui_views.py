@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -12,6 +13,7 @@ from coalition_sim.scenario.library import list_scenarios, resolve_scenario
 from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.scenario.names import parameter_table
 from coalition_sim.ui.app import Sim, knobs_for, parse_override, parse_seed
+from coalition_sim.ui.theme import MIN_FONT
 from coalition_sim.ui.views import (
     History,
     badges_html,
@@ -162,3 +164,111 @@ def test_election_badge_counts_one_week_in_the_singular():
     assert "in 1 week" in html and "in 1 weeks" not in html
     m.step()
     assert "this week" in badges_html(m)
+
+
+def test_scheduled_events_read_one_by_one_with_their_actors():
+    """Two events of 10 May 2017 whose notes begin alike read as one repeated 'shock: Moon
+    Jae-in inaugurated...' with an empty actor column; identical ones are merged."""
+    import datetime as dt
+
+    from coalition_sim.scenario.schema import Event
+
+    def shock(variable: str, value: float, note: str) -> Event:
+        return Event(date=dt.date(2017, 5, 10), kind="shock", actor="ROK", variable=variable,
+                     value=value, note=note)  # fmt: skip
+
+    due = [shock("engagement", 0.4, "Moon inaugurated"), shock("anchor", -0.1, "Moon: pledges"),
+           shock("anchor", -0.1, "Moon: pledges")]  # fmt: skip
+    log = [{"step": 71, "date": "2017-05-12", "actor": "", "event": "scheduled_event",
+            "details": "shock Moon inaugurated; shock Moon: pledges; shock Moon: pledges"}]  # fmt: skip
+    rows = ET.fromstring(f"<div>{timeline_html(log, scheduled={71: due})}</div>").iter("tr")
+    cells = [["".join(td.itertext()).strip() for td in tr] for tr in rows]
+    assert [c[2] for c in cells] == ["ROK", "ROK"]
+    assert "shock: Moon inaugurated \u2014 engagement +0.40" in cells[0][3]
+    assert "shock: Moon: pledges \u2014 anchor \u22120.10" in cells[1][3]
+
+
+def test_the_election_line_gives_the_election_s_own_date():
+    """'US election 2016-11-11' was the end of the model week; the election was 8 Nov."""
+    from coalition_sim.ui.session import scenario_file
+
+    m = CoalitionModel(resolve_scenario(scenario_file("history/start_2016")), rng=1)
+    svg = series_svg(m, History.of(m))
+    assert "US election, 08 Nov 2016" in svg and "2016-11-11" not in svg
+
+
+def _with_actors(*ids: str):
+    """The baseline with actors added as the page's editor adds them by default (ties to the
+    USA 0.85, the ROK 0.4 and the DPRK 0.2): what the analyst drew with JPN and RUS."""
+    from coalition_sim.ui.authoring import add_actor
+
+    scn = resolve_scenario("baseline")
+    ties = {"USA": ("treaty_ally", 0.85), "ROK": ("partner", 0.4), "DPRK": ("adversary", 0.2)}
+    for a in ids:
+        scn = add_actor(scn, actor_id=a, name=a, capability=0.033, commitment=0.85, ties=ties)
+    return scn
+
+
+@pytest.mark.parametrize("added", [(), ("JPN",), ("RUS",), ("JPN", "RUS")])
+def test_tie_labels_cover_no_node_no_name_and_no_other_label(added):
+    """With five or six actors '0.20' and '0.40' sat on one another, one label half behind
+    the DPRK node, and with four '0.40' and '0.30' touched 'DPRK': every tie label's box (the
+    generous width the page uses) keeps at least 1 unit from every node, every name plate and
+    every other tie label, stays inside the view box and sits nearer its own tie than any
+    other; every name has a white plate, so no tie runs through 'JPN 0.86'."""
+    from coalition_sim.ui.theme import text_width
+
+    model = CoalitionModel(_with_actors(*added), rng=1)
+    root = ET.fromstring(graph_svg(model))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(model.actors) == 4 + len(added)
+    x0, y0, w, h = (float(v) for v in root.get("viewBox").split())
+    nodes = [
+        (float(c.get("cx")) - float(c.get("r")), float(c.get("cy")) - float(c.get("r")),
+         float(c.get("cx")) + float(c.get("r")), float(c.get("cy")) + float(c.get("r")))
+        for c in root.iter(f"{ns}circle")
+    ]  # fmt: skip
+    plates = [
+        (float(r.get("x")), float(r.get("y")),
+         float(r.get("x")) + float(r.get("width")), float(r.get("y")) + float(r.get("height")))
+        for r in root.iter(f"{ns}rect") if r.get("class") == "name-plate"
+    ]  # fmt: skip
+    names = [t for g in root.iter(f"{ns}g") for t in g.iter(f"{ns}text")]
+    assert len(plates) == len(names) == len(nodes) == len(model.actors)
+    for t, p in zip(names, plates, strict=True):  # the plate holds its name
+        x, y, tw = float(t.get("x")), float(t.get("y")), text_width(t.text, 13)
+        assert p[0] <= x - tw / 2 and x + tw / 2 <= p[2] and p[1] <= y - 11 and y <= p[3]
+    lines = {
+        frozenset(line.find(f"{ns}title").text.split(":")[0].split("\u2013")): (
+            (float(line.get("x1")), float(line.get("y1"))),
+            (float(line.get("x2")), float(line.get("y2"))),
+        )
+        for line in root.iter(f"{ns}line")
+    }
+    ties = []
+    for t in root.iter(f"{ns}text"):
+        if t.get("class") != "tie-strength":
+            continue
+        x, y, tw = float(t.get("x")), float(t.get("y")), text_width(t.text, MIN_FONT)
+        box = (x - tw / 2, y - 11, x + tw / 2, y + 3)
+        ties.append((box, frozenset(t.get("data-tie").split("-"))))
+    assert len(ties) == len(lines) >= 3
+
+    def gap(p, q):
+        return max(q[0] - p[2], p[0] - q[2], q[1] - p[3], p[1] - q[3])
+
+    def to_line(box, ends):
+        (ax, ay), (bx, by) = ends
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        dx, dy = bx - ax, by - ay
+        t = min(1.0, max(0.0, ((cx - ax) * dx + (cy - ay) * dy) / (dx * dx + dy * dy)))
+        return math.hypot(cx - ax - t * dx, cy - ay - t * dy)
+
+    for i, (box, pair) in enumerate(ties):
+        assert box[0] >= x0 and box[1] >= y0 and box[2] <= x0 + w and box[3] <= y0 + h
+        near = [q for q in nodes + plates if gap(box, q) < 1.0]
+        assert near == [], f"tie label {sorted(pair)} against a node or a name"
+        crowded = [sorted(o) for k, (q, o) in enumerate(ties) if k != i and gap(box, q) < 1.0]
+        assert crowded == [], f"tie label {sorted(pair)} against {crowded}"
+        own = to_line(box, lines[pair])
+        assert all(to_line(box, ends) > own for other, ends in lines.items() if other != pair)

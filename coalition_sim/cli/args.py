@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..scenario.errors import ConfigError
+from ..scenario.limits import MAX_ROWS
 from ..scenario.safe_paths import check_path_text
 from ..scenario.seeds import parse_seed
 
@@ -25,13 +26,10 @@ __all__ = [
 ]
 
 #: Upper bounds of counts typed on the command line (issue 23: ``compare --replicates
-#: 1000000000000`` ended in a MemoryError traceback). A compare holds every arm's runs at
-#: once: measured, about 6 KB a run at the peak (the stacked engine's state and counters, the
-#: final rows, the effects), 2.4 GB for 400,000 runs; 6 million were killed by the kernel at
-#: 23.6 GB on this 24 GB machine. MAX_ROWS runs are about 6 GB.
+#: 1000000000000`` ended in a MemoryError traceback); MAX_ROWS, the runs a call holds at once,
+#: is shared with the Python API (``scenario.limits``).
 MAX_REPLICATES = 1_000_000
 MAX_FUTURES = 100_000
-MAX_ROWS = 1_000_000
 
 
 def _ascii_digits(text: str) -> None:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..scenario.provenance import command_text
 from .args import bounded_int, output_arg, positive_int
 from .args import seed as _seed
 
@@ -122,7 +123,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             )
             runs.append(dg.long_run(scn, args.replicates, args.years, args.seed, posterior))
         seconds = time.perf_counter() - start
-        command = " ".join(["python run.py", *args.argv[1:]])
+        command = command_text(args.argv)
         written = dg.write_report(runs, hist, stage.tmp, command, seconds)
     print(f"wrote {', '.join(str(stage.out / p.name) for p in written)} ({seconds:.1f} s)")
     return 0

@@ -383,7 +383,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def cmd_study(args: argparse.Namespace) -> int:
     from ..experiments.study import run_study
+    from ..scenario.provenance import command_text
 
-    path = run_study(args.spec, quiet=args.quiet, out=args.out)
+    path = run_study(args.spec, quiet=args.quiet, out=args.out, command=command_text(args.argv))
     print(f"wrote {path}")
     return 0

@@ -17,7 +17,7 @@ from typing import NoReturn
 from ..scenario.library import BASELINE, config_dir, list_scenarios, load_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.names import parameter_table
-from ..scenario.provenance import package_version
+from ..scenario.provenance import package_version, program_name
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
 from . import calibrate, diagnose, experiments, screen, signatures, sweep, ui, validate
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         bare = not argv or (argv[0].startswith("-") and argv[0] not in _TOP_OPTIONS)
         args = parser.parse_args(["run", *argv] if bare else argv)
         handler = COMMANDS.get(args.command) or args.handler
-        args.argv = ["run.py", *argv]  # as typed, for the outputs' provenance
+        args.argv = [program_name(), *argv]  # as typed, for the outputs' provenance
         return handler(args)
     except (UsageError, ConfigError) as exc:
         msg = shorten_quoted(" ".join(str(exc).split()))  # one line, whatever it holds

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..scenario.provenance import command_text
 from .args import bounded_int, output_arg
 from .args import seed as _seed
 
@@ -113,7 +114,7 @@ def cmd_signatures(args: argparse.Namespace) -> int:
         args.replicates, args.seed, only=only, progress=lambda m: print(m, file=sys.stderr)
     )
     seconds = time.perf_counter() - start
-    written = write_report(rows, out, args.replicates, args.seed, seconds)
+    written = write_report(rows, out, args.replicates, args.seed, seconds, command_text(args.argv))
     n_pass = sum(r.passed for r in rows)
     print(
         f"{n_pass} of {len(rows)} rows pass ({seconds:.0f} s); wrote "
@@ -142,7 +143,7 @@ def _posterior_report(args: argparse.Namespace, post: object, rows: list, out: P
     )  # fmt: skip
     shares = {num: ps.share(num) for num in ps.passes}
     against = {num: ps.contradicted(num) for num in ps.passes}
-    command = " ".join(["python run.py", *args.argv[1:]])
+    command = command_text(args.argv)
     md = posterior_markdown(rows, ps.point, shares, args.draws, args.draw_replicates,
                             args.replicates, str(args.posterior), command, against)  # fmt: skip
     mechanisms = {r.number: r.mechanism for r in ps.point}

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..scenario.provenance import command_text
 from .args import bounded_int, output_arg, worker_count
 from .args import seed as _seed
 
@@ -245,7 +246,7 @@ def _report(targets: Any, post: Any, size: Any, path: Path, args: argparse.Names
         fit_json = config_dir().parent / "docs" / "calibration" / "fit.json"
         res = run_validation(targets, post, size, args.seed, path, args.workers, say, fit_json,
                              _holdout_path(args))  # fmt: skip
-        command = " ".join(["python run.py", *args.argv[1:]])
+        command = command_text(args.argv)
         write_validation(res, targets, stage.tmp, command)
     print(f"wrote {stage.out}/README.md and validation.json in {time.perf_counter() - t0:.0f} s")
     return 0

@@ -278,21 +278,21 @@ def summit_process(
             compromising=s.posture[r] == Posture.COMPROMISE,
         )
         agreement = draw(key, WORLD, Draw.HOLD) < p_agree
-    # cancelled -> scheduled again (readily if hedged, rarely if closed), or back to none
+    # cancelled -> scheduled again (only if hedged), or back to none
     cancelled = summit == SummitState.CANCELLED
     limit = R.revival_limit(
         hedged=s.hedged[r], revival_window=pf.summit_revival_window, cooldown=pf.summit_cooldown
     )
-    revivable = cancelled and timer < limit
     revive = False
-    if revivable and not propose:
+    if (
+        R.revivable(cancelled=cancelled, hedged=s.hedged[r], timer=timer, limit=limit)
+        and not propose
+    ):
         p_rev = R.revival_probability(
             logit0=pf.summit_revival_logit0,
             slope=pf.summit_revival_engagement,
             mean_engagement=mean_e,
             room=room,
-            hedged=s.hedged[r],
-            closed_logit0=pf.summit_closed_revival_logit0,
         )
         revive = draw(key, WORLD, Draw.REVIVE) < p_rev
     # an unconsulted decision is the leader agreeing to a summit without its allies ([S18]:

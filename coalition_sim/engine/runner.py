@@ -31,7 +31,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from .cluster import WORKER_WAIT, Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
-from .workers import die_with_parent
+from .workers import die_with_parent, sigint_ignored
 
 __all__ = ["LocalWorkers", "SchedulerLost", "WorkersKilled", "compiled", "connect", "run_tasks"]
 
@@ -107,6 +107,9 @@ class LocalWorkers:
                 max_workers=self.workers, mp_context=_context(self.preload),
                 initializer=die_with_parent, initargs=(os.getpid(),),
             )  # workers exit when this process dies, even by SIGKILL  # fmt: skip
+            with sigint_ignored():  # a task each starts every worker now, Ctrl-C left to us
+                for _ in range(self.workers):
+                    self._pool.submit(os.getpid)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -3,7 +3,10 @@
 Why: a sweep or a calibration killed with SIGKILL cannot clean up, so its pool workers (and,
 through them, the multiprocessing resource tracker) would keep running and holding memory.
 Each worker therefore arms the kernel's parent-death signal (Linux) and watches its parent's
-pid, and exits as soon as the parent is gone.
+pid, and exits as soon as the parent is gone. It also ignores SIGINT: a Ctrl-C in the
+terminal reaches the whole process group, and the parent handles it (one line, "interrupted",
+and its pool shuts the workers down); each spawned worker used to print its own
+KeyboardInterrupt traceback too (~60 lines for a two-worker calibration).
 """
 
 from __future__ import annotations
@@ -14,8 +17,25 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "sigint_ignored"]
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored in this process while worker processes are started: a started process
+    inherits the ignored disposition from birth (Python keeps it), so a Ctrl-C while a spawned
+    worker is still importing (before :func:`die_with_parent` runs) prints no traceback there
+    either. Only the main thread may set handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _alive(pid: int) -> bool:
@@ -42,8 +62,9 @@ def die_with_parent(parent: int, period: float = 0.5) -> None:
     ``parent`` is alive and that this process's own parent (``parent`` itself, or the fork
     server ``parent`` started, which exits with it) has not changed, so a SIGKILLed sweep or
     fit leaves no worker (nor, once they are gone, the multiprocessing resource tracker)
-    behind.
+    behind. Ctrl-C is left to the parent (SIGINT ignored here).
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes

@@ -29,6 +29,7 @@ from ..engine.ensemble import METRICS
 from ..engine.stats import wilson_interval
 from ..scenario.loading import ConfigError
 from ..scenario.safe_paths import StagedFiles
+from .noise import add_by_point
 from .store import points_problem, verified_parts
 from .sweep import read_manifest
 
@@ -104,7 +105,7 @@ def morris_indices(
 
 def point_table(out: Path, confidence: float = 0.95) -> pd.DataFrame:
     """Per-point run counts, outcome probabilities with Wilson intervals and mean metrics,
-    accumulated chunk by chunk."""
+    accumulated chunk by chunk (the same bytes for any chunk size: :func:`.noise.add_by_point`)."""
     man = read_manifest(out)
     why = points_problem(out, man)
     if why is not None:
@@ -120,11 +121,11 @@ def point_table(out: Path, confidence: float = 0.95) -> pd.DataFrame:
     for f in files:
         t = pq.read_table(f, columns=["point", *OUTCOMES, *METRICS]).to_pandas()
         idx = t["point"].to_numpy()
-        n += np.bincount(idx, minlength=n_points)
+        n += np.bincount(idx, minlength=n_points)  # counts (and hits below): exact
         for o in OUTCOMES:
             hits[o] += np.bincount(idx, weights=t[o].to_numpy(np.float64), minlength=n_points)
-        for m in METRICS:
-            sums[m] += np.bincount(idx, weights=t[m].to_numpy(), minlength=n_points)
+        for m in METRICS:  # in replicate order: the same sums however the runs were chunked
+            add_by_point(sums[m], idx, t[m].to_numpy(np.float64))
     df = points.copy()
     df["n"] = n.astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):

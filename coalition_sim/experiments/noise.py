@@ -33,12 +33,25 @@ import pyarrow.parquet as pq
 
 __all__ = [
     "Separation",
+    "add_by_point",
     "morris_noise_floor",
     "noise_floor",
     "replicate_moments",
     "separation",
     "separation_frame",
 ]
+
+
+def add_by_point(sums: np.ndarray, idx: np.ndarray, values: np.ndarray) -> None:
+    """``sums[idx[i]] += values[i]`` for every row in row order, continuing the running sums.
+
+    Why not ``np.bincount`` per chunk: it sums each chunk's rows from zero and the partial sums
+    are then added, so a point whose replicates straddle chunks got a different rounding with
+    another ``--chunk-size`` (analysis files differed by ~1e-16). Here every point's values are
+    added one by one in replicate order (chunks are read in run order), the same left fold
+    however the runs were cut, so the analysis files are byte-identical across chunkings.
+    """
+    np.add.at(sums, idx, values)
 
 
 def replicate_moments(
@@ -55,10 +68,10 @@ def replicate_moments(
         t = pq.read_table(f, columns=["point", *outputs]).to_pandas()
         idx = t["point"].to_numpy()
         v = t[outputs].to_numpy(np.float64)
-        n += np.bincount(idx, minlength=n_points)
+        n += np.bincount(idx, minlength=n_points)  # counts: exact in any order
         for j in range(k):
-            s1[:, j] += np.bincount(idx, weights=v[:, j], minlength=n_points)
-            s2[:, j] += np.bincount(idx, weights=v[:, j] ** 2, minlength=n_points)
+            add_by_point(s1[:, j], idx, v[:, j])
+            add_by_point(s2[:, j], idx, v[:, j] ** 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s1 / n[:, None]
         var = (s2 - n[:, None] * mean**2) / (n[:, None] - 1)

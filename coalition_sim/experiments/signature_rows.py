@@ -269,8 +269,7 @@ def row_insecurity(s: Suite) -> RowResult:
 def row_hedge(s: Suite) -> RowResult:
     r = RowResult(
         4, "hedged cancellation", "summit_2018", P18_HEDGE,
-        "hedged cancellations are revived more often than closed ones, and a closed one can "
-        "still, rarely, be revived",
+        "hedged cancellations are revived (the door left open), closed ones are not",
     )  # fmt: skip
     both = {"actors.USA.hedging": 1.0, "actors.DPRK.hedging": 1.0}
     none = {"actors.USA.hedging": 0.0, "actors.DPRK.hedging": 0.0}
@@ -281,13 +280,6 @@ def row_hedge(s: Suite) -> RowResult:
         sign_check(
             "revivals per cancellation: hedged minus closed",
             newcombe_unpaired(kh, nh, kc, nc), 1, f"{kh}/{nh} vs {kc}/{nc}",
-        )
-    )  # fmt: skip
-    rare = wilson(kc, nc) if nc else Interval(float("nan"), 0.0, 1.0, 0, "Wilson")
-    r.checks.append(
-        Check(
-            "revivals per closed cancellation", rare, "> 0 observed, upper < 0.3",
-            bool(kc > 0 and rare.high < 0.3), f"{kc} of {nc}", bool(rare.low >= 0.3),
         )
     )  # fmt: skip
     return r

@@ -110,6 +110,12 @@ def _describe(err: Mapping[str, Any], data: Any = None) -> str:
         bounds = _field_bounds(err["loc"])
         allowed = f"allowed [{bounds[0]}, {bounds[1]}]" if bounds else err["msg"].lower()
         return f"key '{key}' = {got!r} is out of range ({allowed})"
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        # pydantic says "a valid dictionary or instance of Inputs": a class name is no help
+        return (
+            f"key '{key}' must be a set of keys and values (a table in TOML, an object in "
+            f"JSON), not {got!r}"
+        )
     if kind == "enum" or kind == "literal_error":
         return f"key '{key}' = {got!r}: {_lower_first(err['msg'])}"
     if kind == "value_error":

@@ -379,8 +379,9 @@ class EnforcementParams(Strict):
         1,
         "Width of the defection step: enforcement = c x logistic((c - threshold) / softness).",
         "A modelling choice: enforcement erodes over a range of commitment, not at a switch "
-        "(no on/off mechanism); the width is a set value (weak in the Morris screening, "
-        "docs/calibration/screening/screening.md).",
+        "(no on/off mechanism); the width is a set value (weak in the Morris screening of "
+        "earlier fits, a candidate at 0.5.3's point, held [[fixed]]: 2016-18 has one crossing "
+        "by China to tell it from the threshold; docs/calibration/screening/screening.md).",
     )
     trade_weight: float = param(
         0.5,

@@ -358,10 +358,13 @@ class TargetParams(Strict):
         0,
         1,
         "Share of mediation the DPRK ignores while it seeks autonomy.",
-        "[S20] in autonomy mode Kim 'essentially refused' the US envoy's invitation to return "
-        "to talks while Seoul kept offering them; that a mediator's offers are refused alike "
-        "is the model's reading. Set from this source, not fitted: the 2016-18 record "
-        "identifies a lower value, which [S20] contradicts (docs/revisions.md).",
+        "[S20] in autonomy mode Kim 'essentially refused' the US envoy's (Biegun's) "
+        "invitation to return to talks (December 2019); the record, not the seed: Seoul kept "
+        "offering talks and cooperation through 2019-20 (Moon's New Year address of 2020) and "
+        "Pyongyang ignored them, demolishing the inter-Korean liaison office on 16 June 2020. "
+        "That a mediator's offers are refused alike is the model's reading. Set from these, "
+        "not fitted: the 2016-18 record identifies a lower value, which they contradict "
+        "(docs/revisions.md).",
     )
     diplomacy_restraint: float = param(
         2.0,
@@ -486,7 +489,10 @@ class SummitParams(Strict):
         0,
         20,
         "Added agreement logit per unit mean engagement of the two leaders.",
-        "Singapore 2018 produced a joint statement when both were engaged.",
+        "Singapore 2018 produced a joint statement when both were engaged. It is the model's "
+        "'agreement': no UN sanction was lifted, but partners read it as the signal to ease "
+        "(the US suspended the August 2018 exercises; China and Russia called for easing "
+        "sanctions at the UN in autumn 2018), which is what `granted` carries (ODD 3.4.1).",
     )
     agreement_compromise: float = param(
         1.5,
@@ -494,19 +500,6 @@ class SummitParams(Strict):
         20,
         "Added agreement logit under a compromise posture.",
         "[S20] a deal needs 'compromising below the maximum goal'.",
-    )
-    closed_revival_logit0: float = param(
-        -7.0,
-        -20,
-        20,
-        "Weekly logit of reviving a cancellation that closed the door, at zero engagement "
-        "(revivable until cooldown).",
-        "[S18] ties the 2018 revival to the hedge ('offering enough clues and hope to Kim that "
-        "the meeting could still go as planned'); that a closed door is rarely revived is the "
-        "modelling inference from it, not the seed's statement. "
-        "Rare in absolute terms: -7 is the hedged default (-3) less the closed-door penalty it "
-        "replaces (4), kept apart from revival_logit0, which the record's one (hedged) revival "
-        "fits and which says nothing about closed doors.",
     )
     tension_cancel: float = param(
         0.3,

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from importlib import metadata
@@ -23,7 +24,16 @@ from typing import Any
 
 from .resources import checkout_root
 
-__all__ = ["git_state", "provenance", "relative_argv", "scenario_hash"]
+__all__ = [
+    "command_text",
+    "git_state",
+    "package_version",
+    "program_name",
+    "provenance",
+    "relative_argv",
+    "report_stamp",
+    "scenario_hash",
+]
 
 #: Libraries whose versions can change results (numbers, files or the design of a sweep).
 KEY_LIBRARIES = ("numpy", "pandas", "pyarrow", "pydantic", "mesa", "networkx", "scipy", "SALib")
@@ -68,6 +78,31 @@ def git_state() -> dict[str, Any]:
     return {"commit": commit, "dirty": None if status is None else bool(status)}
 
 
+def program_name(argv0: str | None = None) -> str:
+    """The program as the user invoked it: ``run.py`` in a checkout (``python run.py ...``),
+    else ``coalition-sim`` (the installed command; also ``python -m``). Why: provenance and
+    reports that said ``run.py`` for an installed copy named a file the user does not have."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).name
+    return "run.py" if name == "run.py" else "coalition-sim"
+
+
+def command_text(argv: list[str]) -> str:
+    """A recorded command line (``[program, *arguments]``) as a user would type it again,
+    quoted for a POSIX shell: ``python run.py ...`` for the checkout's script."""
+    if not argv:
+        return ""
+    head = ["python", "run.py"] if argv[0] == "run.py" else [argv[0]]
+    return shlex.join([*head, *argv[1:]])
+
+
+def report_stamp() -> str:
+    """Which code wrote a report, for its first lines: the package version always, and the
+    git commit when run from a checkout (an installed copy has none, and says so)."""
+    commit = git_state()["commit"]
+    where = f"commit {commit[:12]}" if commit else "installed copy, no git commit"
+    return f"coalition-sim {package_version() or 'unknown'}, {where}"
+
+
 def _versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for name in KEY_LIBRARIES:
@@ -79,7 +114,8 @@ def _versions() -> dict[str, str | None]:
 
 
 def relative_argv(argv: list[str], out: str | Path | None) -> list[str]:
-    """The command line with its paths made relative to the output folder ``out``.
+    """The command line with its paths made relative to the output folder ``out`` (the
+    folder itself stays as typed when it was given as a relative path).
 
     A path is an absolute argument, or a relative one that contains a separator and exists
     (or is ``out`` itself); names such as ``baseline`` and numbers stay as typed.
@@ -90,6 +126,9 @@ def relative_argv(argv: list[str], out: str | Path | None) -> list[str]:
     fixed = []
     for arg in argv:
         key, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        if value and not os.path.isabs(value) and Path(value).resolve() == base:
+            fixed.append(arg)  # the output folder as typed ('.' relative to itself says nothing)
+            continue
         is_path = os.path.isabs(value) or (
             os.sep in value and (os.path.exists(value) or Path(value).resolve() == base)
         )

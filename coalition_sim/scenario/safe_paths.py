@@ -47,9 +47,11 @@ __all__ = [
     "check_path_text",
     "default_run_dir",
     "parse_toml_bytes",
+    "posterior_tag",
     "project_root",
     "read_input_bytes",
     "read_toml_file",
+    "short_digest",
     "show",
 ]
 
@@ -510,6 +512,18 @@ class StagedFiles:
                 self._lock = None
 
 
+def posterior_tag(digest: str) -> str:
+    """``posterior-<first 8 hex digits of the posterior file's sha256>``: the one way a run
+    folder (:func:`default_run_dir`) and the page's downloads name the posterior a result drew
+    from, so results of two posterior files never share a name."""
+    return f"posterior-{short_digest(digest)}"
+
+
+def short_digest(digest: str) -> str:
+    """The first 8 hex digits of a sha256: enough to tell two files apart by eye."""
+    return digest[:8]
+
+
 def default_run_dir(
     base: str | Path, name: str, seed: int, overrides: list[str], posterior: str = ""
 ) -> Path:
@@ -527,7 +541,7 @@ def default_run_dir(
     if overrides:
         tag = "-" + hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8]
     if posterior:
-        tag += f"-posterior-{posterior[:8]}"
+        tag += "-" + posterior_tag(posterior)
     base = Path(base)
     path = base / f"{slug}-seed{seed}{tag}"
     if path.parent != base:  # cannot happen after the reduction; kept as the invariant

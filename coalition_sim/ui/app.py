@@ -37,7 +37,14 @@ from .compare_panel import ComparePanel
 from .controls import Controls
 from .editor_panel import ActorEditor
 from .ensemble_panel import EnsemblePanel
-from .page_state import PageState, Snapshot, accepted_link, initial_run
+from .page_state import (
+    PageState,
+    PlayClock,
+    Snapshot,
+    accepted_link,
+    has_record,
+    initial_run,
+)
 from .panels import AboutPanel, LiveViews
 from .runs_panel import RunsPanel
 from .session import KNOBS, Knob, Sim, knobs_for, page_scenarios, parse_override, parse_seed
@@ -164,10 +171,11 @@ def Page():
         warmup_text=solara.use_reactive(""),
         pins=solara.use_reactive(cast(list[Any], [])),
         last_ensemble=solara.use_reactive(None),
-        record=solara.use_reactive(bool(link and link.record)),
+        record=solara.use_reactive(bool(link and link.record and has_record(first[0].scenario))),
         ensemble_n=solara.use_reactive(link.ensemble if link else None),
         posterior_error=solara.use_reactive(""),
         posterior_refusals=solara.use_reactive(0),
+        loads=solara.use_reactive(0),
     )
 
     async def watch_warmup() -> None:
@@ -181,22 +189,23 @@ def Page():
     solara.lab.use_task(watch_warmup, dependencies=[], prefer_threaded=False)
 
     async def play_loop() -> None:
-        # a week every 1/speed s on a fixed schedule: a slow week (a busy machine) is made up
-        # by the next ones instead of slowing Play down for good
-        due = time.perf_counter()
+        # a week every 1/speed s on a fixed schedule (PlayClock), restarted with the run
+        clock, sim = PlayClock(time.perf_counter()), ui.sim
         while ui.playing.value:
             try:
                 guards.number(ui.speed.value, 1, 30, "Play speed", integer=True)
             except guards.Refused:
                 ui.speed.set(10)  # the slider's own range; a client sent something else
-            if not ui.sim.step():
+            if ui.sim is not sim:  # an input changed during Play: a new run at week 0
+                sim = ui.sim
+                clock.restart(time.perf_counter())
+            elif not sim.step():
                 ui.at_end.set(True)
                 ui.playing.set(False)
                 break
-            ui.tick.set(ui.tick.value + 1)
-            now = time.perf_counter()
-            due = max(due + 1 / ui.speed.value, now - 1 / ui.speed.value)
-            await asyncio.sleep(max(0.002, due - now))
+            else:
+                ui.tick.set(ui.tick.value + 1)
+            await asyncio.sleep(clock.delay(time.perf_counter(), ui.speed.value))
 
     solara.lab.use_task(play_loop, dependencies=[ui.playing.value], prefer_threaded=False)
 
@@ -227,9 +236,9 @@ def Page():
                         f"{escape(ui.link_error.value)}</div>"
                     )
                 LiveViews(ui)
-                EnsemblePanel(ui)
-                for panel in EXTRA_PANELS:
-                    panel(ui)
+                EnsemblePanel(ui).key(f"ensemble-{ui.loads.value}")
+                for k, panel in enumerate(EXTRA_PANELS):
+                    panel(ui).key(f"panel{k}-{ui.loads.value}")
                 RunsPanel(ui, ui.pins.value, ui.last_ensemble.value)
                 ActorEditor(ui)
                 AboutPanel()

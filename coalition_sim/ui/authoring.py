@@ -40,6 +40,10 @@ def add_actor(
             "actor editor: key 'id': an id is 2 to 16 characters, a capital letter and then "
             f"capitals, digits or _ (JPN, AUS_2), not {shown}"
         )
+    if not name.strip():  # a blank name would show as a blank legend entry and tooltip
+        raise ConfigError(
+            "actor editor: key 'name': give the new actor a name (e.g. Japan), not an empty field"
+        )
     ids = [a.id for a in scn.actors]
     if actor_id in ids:
         raise ConfigError(f"actor editor: key 'id': {actor_id!r} is already an actor of {scn.name}")
@@ -50,7 +54,7 @@ def add_actor(
     data["actors"].append(
         {
             "id": actor_id,
-            "name": name or actor_id,
+            "name": name.strip(),
             "role": "member",
             "capability": capability,
             "commitment": commitment,

@@ -31,12 +31,21 @@ from ..scenario.loading import ConfigError
 from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
 from . import guards, serving
+from .numbers import pct_text, pp_between, pp_text, signed
 from .page_state import PageState, use_batch
-from .session import Result, Sim, cli_scenario, posterior_file, scenario_file
+from .session import (
+    Result,
+    Sim,
+    cli_scenario,
+    posterior_digest,
+    posterior_file,
+    posterior_words,
+    scenario_file,
+)
 from .state import MAX_REPLICATES, CompareLink, format_value
-from .style import chart, file_name, svg_file
+from .style import chart, export_stem, svg_file
 from .theme import svg_style
-from .views import OUTCOME_LABELS, pct_text
+from .views import OUTCOME_LABELS
 from .widgets import NativeSelect, NumberField, PngButton
 
 __all__ = [
@@ -66,11 +75,33 @@ def lever_choices(scn: Scenario) -> dict[str, tuple[float, float, float, str]]:
                 if tag.decider in ("", actor.id, roles[actor.id]):
                     name = f"actors.{actor.id}.{field}"
                     s = specs[name]
-                    out[name] = (s.default, s.lo, s.hi, f"{actor.id} {tag.label}")
+                    out[name] = (s.default, s.lo, s.hi, lever_words(name))
         elif generic in specs:
             s = specs[generic]
-            out[generic] = (s.default, s.lo, s.hi, tag.label[:1].upper() + tag.label[1:])
+            out[generic] = (s.default, s.lo, s.hi, lever_words(generic))
     return out
+
+
+def lever_words(name: str) -> str:
+    """A lever in words ("JPN mediates ..."), also one whose actor is no longer in the
+    scenario (Undo took it away): a result for it kept the code name ``actors.JPN.mediation``."""
+    parts = name.split(".")
+    if parts[0] == "actors" and len(parts) == 3:
+        tag = CATALOGUE.get(f"actors.<ID>.{parts[2]}")
+        return f"{parts[1]} {tag.label}" if tag else name
+    tag = CATALOGUE.get(name)
+    return tag.label[:1].upper() + tag.label[1:] if tag else name
+
+
+def lever_reset_note(gone: str, now: str) -> str:
+    """Why the lever menu shows another lever than the one chosen: its actor is gone (Undo
+    of an added actor) - the menu fell back without a word."""
+    actor = gone.split(".")[1] if gone.startswith("actors.") else ""
+    why = f"its actor {actor} is no longer in the scenario" if actor else "it is not a lever here"
+    return (
+        f"The lever “{lever_words(gone)}” was reset to “{lever_words(now)}”: "
+        f"{why}; A and B start again from this lever's values."
+    )
 
 
 def effect_ticks(span: float) -> list[float]:
@@ -82,10 +113,12 @@ def effect_ticks(span: float) -> list[float]:
     return [j * step / 100 for j in range(-k, k + 1)]
 
 
-def _pp(x: float) -> str:
-    """Percentage points with a sign; a value that rounds to zero prints +0.0, not -0.0."""
-    pp = round(100 * x, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return f"{pp:+.1f}".replace("-", "\u2212")
+def _effect_text(r: Any) -> str:
+    """A yes/no outcome's effect B - A as the difference of the two shares printed beside
+    it (:func:`.numbers.pp_between`: for a yes/no outcome the paired effect is exactly that
+    difference), with its 95% interval."""
+    effect = pp_between(r["reference_value"], r["value"])
+    return f"{effect} pp [{pp_text(r['lo'])}, {pp_text(r['hi'])}]"
 
 
 W, ROW_H, LX, AX0, AX1 = 380, 40, 4, 206, 372  # width, row height, text x, effect axis
@@ -121,7 +154,7 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
             f'<line class="tick" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" '
             f'stroke="{"#7f8c8d" if t == 0 else "#e5e8e8"}" stroke-width="1"/>'
             f'<text class="tick-label" x="{x:.1f}" y="{axis_y + 16}" font-size="12" '
-            f'text-anchor="middle" fill="#1b2631">{_pp(t).replace(".0", "")}</text>'
+            f'text-anchor="middle" fill="#1b2631">{pp_text(t).replace(".0", "")}</text>'
         )
     out.append(
         f'<line x1="{AX0}" y1="{axis_y}" x2="{AX1}" y2="{axis_y}" stroke="#1b2631"/>'
@@ -140,10 +173,10 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
             f'<text x="{LX}" y="{y + 14}" font-size="12" fill="#1b2631" font-weight="600">'
             f"{escape(name[:1].upper() + name[1:])}</text>"
             f'<text x="{AX0 - 6}" y="{y + 14}" font-size="12" text-anchor="end" '
-            f'fill="#1b2631">{pct_text(r["reference_value"])}% \u2192 {pct_text(r["value"])}%'
+            f'fill="#1b2631">{escape(pct_text(r["reference_value"]))}% \u2192 {escape(pct_text(r["value"]))}%'
             "</text>"
             f'<text class="effect-text" x="{LX}" y="{y + 31}" font-size="12" fill="#1b2631">'
-            f"{_pp(r['effect'])} pp [{_pp(r['lo'])}, {_pp(r['hi'])}]</text>"
+            f"{_effect_text(r)}</text>"
             f'<rect x="{x0:.1f}" y="{y + 8}" width="{max(x1 - x0, 0.5):.1f}" height="14" '
             f'fill="{colour}" opacity="0.8"/>'
             f'<line x1="{x_of(r["lo"]):.1f}" y1="{y + 15}" x2="{x_of(r["hi"]):.1f}" '
@@ -161,12 +194,12 @@ def effects_table_html(table: pd.DataFrame) -> str:
     body = []
     for _, r in table.iterrows():
         prob = r["kind"] == "probability"
-        # shares as the chart prints them (one decimal only below 1%)
-        fmt = (lambda v: f"{pct_text(v)}%") if prob else (lambda v: f"{v:.3f}")
+        # shares and effects as the chart prints them (:mod:`.numbers`)
+        fmt = (lambda v: f"{escape(pct_text(v))}%") if prob else (lambda v: f"{v:.3f}")
         eff = (
-            f"{_pp(r['effect'])} pp [{_pp(r['lo'])}, {_pp(r['hi'])}]"
+            _effect_text(r)
             if prob
-            else f"{r['effect']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]"
+            else f"{signed(r['effect'], 3)} [{signed(r['lo'], 3)}, {signed(r['hi'], 3)}]"
         )
         name = OUTCOME_LABELS.get(r["outcome"], str(r["outcome"]).replace("_", " "))
         body.append(
@@ -183,8 +216,10 @@ def effects_table_html(table: pd.DataFrame) -> str:
 
 
 def compare_key(sim: Sim, posterior: bool, link: CompareLink) -> str:
-    """Everything a comparison depends on (the run's inputs, the posterior, lever, A, B, n)."""
-    return f"{sim.inputs}:{int(posterior)}:{link.lever}={link.a!r}/{link.b!r}:{link.replicates}"
+    """Everything a comparison depends on (the run's inputs, the posterior switch and file's
+    digest, lever, A, B, n): a comparison of a rewritten posterior file is out of date."""
+    sha = posterior_digest() if posterior else ""
+    return f"{sim.inputs}:{sha}:{link.lever}={link.a!r}/{link.b!r}:{link.replicates}"
 
 
 def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
@@ -203,6 +238,7 @@ def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
 def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
     """Run both arms on the same seeds, exactly as the command line does; draw the result."""
     start = time.perf_counter()
+    sha, key = (posterior_digest() if posterior else ""), compare_key(sim, posterior, link)
     # a shipped scenario by name with the page's values as --set; an uploaded file as it is
     # on screen; the page's values are common to both arms either way, so they win over the
     # posterior's draws as --set does
@@ -213,13 +249,12 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
         base, replicates=link.replicates, seed=sim.seed, common=common,
         posterior=posterior_file() if posterior else None,
     )  # fmt: skip
-    digest, seed = sim.inputs.split(":")
-    mode = "posterior" if posterior else "fixed"
+    digest = sim.inputs.split(":")[0]
     # named after every input it depends on, as the Ensemble's downloads are: two comparisons
     # that differ in scenario, values, seed or the posterior switch never share a file name
-    stem = file_name(
-        "compare", sim.scenario.name, link.lever, f"A{link.a:g}", f"B{link.b:g}",
-        f"n{link.replicates}", digest, f"seed{seed}", mode,
+    stem = export_stem(
+        "compare", sim.scenario.name, sim.inputs, sha, link.lever, f"A{link.a:g}",
+        f"B{link.b:g}", f"n{link.replicates}",
     )  # fmt: skip
     inputs = {
         "tool": "coalition-sim",
@@ -229,6 +264,7 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
         "seed": sim.seed,
         "page_values": dict(sorted(sim.values.items())),
         "parameters": "posterior draws" if posterior else "fixed",
+        "posterior_sha256": sha or None,
         "lever": link.lever,
         "A": link.a,
         "B": link.b,
@@ -245,11 +281,11 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
             "table": res.table,
             "svg": effect_bars_svg(res.table),
             "csv": res.table.to_csv(index=False),
-            "key": compare_key(sim, posterior, link),
+            "key": key,
             "link": link,
             "command": cli_command(sim, posterior, link),
             "inputs": sim.inputs_label
-            + (", posterior draws" if posterior else ", fixed parameters"),
+            + (f", posterior draws ({posterior_words(sha)})" if sha else ", fixed parameters"),
             "seconds": time.perf_counter() - start,
             "n": link.replicates,
         }
@@ -286,8 +322,16 @@ def ComparePanel(ui: PageState):
     asked: CompareLink | None = ui.compare.value
     default = "actors.USA.hedging" if "actors.USA.hedging" in choices else names[0]
     lever = solara.use_reactive(asked.lever if asked and asked.lever in choices else default)
-    if lever.value not in choices:
+    lever_note = solara.use_reactive("")  # why the lever changed without being chosen
+    # the lever shown at the previous render: use_reactive follows its changed argument, so
+    # a lever whose actor went (Undo) was replaced before this render could say so
+    shown = solara.use_ref(lever.value)
+    gone = shown.current not in choices
+    if gone:
+        lever_note.set(lever_reset_note(shown.current, default))
+    if gone or lever.value not in choices:
         lever.set(default)
+    shown.current = lever.value
     current, lo, hi, _label = choices[lever.value]
 
     def start_values(name: str) -> tuple[float, float]:
@@ -301,6 +345,9 @@ def ComparePanel(ui: PageState):
     first = (asked.a, asked.b) if asked and mine and not outside else start_values(lever.value)
     a_val = solara.use_reactive(first[0])
     b_val = solara.use_reactive(first[1])
+    if gone:  # the gone lever's A and B mean nothing for this one (the note says so)
+        a_val.set(first[0])
+        b_val.set(first[1])
     n_text = solara.use_reactive(
         solara.use_memo(lambda: str(asked.replicates) if asked else "500", [])
     )  # the link's replicates, kept when the link's other Compare inputs are refused
@@ -335,6 +382,7 @@ def ComparePanel(ui: PageState):
             error.set(f"{exc}.")
             return
         error.set("")
+        lever_note.set("")
         lever.set(name)
         a, b = start_values(name)
         a_val.set(a)
@@ -419,6 +467,11 @@ def ComparePanel(ui: PageState):
             unsafe_innerHTML=f'<div class="cs-note">Scenario value {current:g}; range '
             f"{lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.{spread}</div>"
         )
+        if lever_note.value:
+            solara.HTML(
+                unsafe_innerHTML='<div class="cs-note" id="compare-lever-note" role="status">'
+                f"{escape(lever_note.value)}</div>"
+            )
         arm("A", a_val)
         arm("B", b_val)
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -449,7 +502,7 @@ def ComparePanel(ui: PageState):
             now = ""
         stale = res["key"] != now
         link: CompareLink = res["link"]
-        lever_label = choices.get(link.lever, (0, 0, 0, link.lever))[3]
+        lever_label = lever_words(link.lever)
         if stale:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-stale-note" id="compare-stale" role="status">'

@@ -12,7 +12,8 @@ import solara
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
 from . import guards
-from .page_state import FILE_PREFIX, PageState
+from .page_state import FILE_PREFIX, PageState, Snapshot
+from .record import record_key_text
 from .session import (
     Knob,
     Sim,
@@ -31,12 +32,21 @@ from .state import (
     scenario_toml,
     trajectory_csv,
 )
-from .style import file_name, plain_text, svg_file
+from .style import export_stem, plain_text, svg_file
 from .theme import GRAPH_CAPTION_HTML, graph_legend_rows, series_legend_rows
 from .views import graph_svg, series_caption_html, series_svg
 from .widgets import NativeSelect, NumberField, PngButton, ScenarioFileInput
 
-__all__ = ["Controls", "ExportPanel", "KnobSlider", "UndoRedo", "parse_knob_text"]
+__all__ = [
+    "Controls",
+    "ExportPanel",
+    "KnobSlider",
+    "UndoRedo",
+    "parse_knob_text",
+    "run_stem",
+    "series_caption",
+    "undo_hint",
+]
 
 
 def parse_knob_text(knob: Knob, text: str) -> float:
@@ -100,6 +110,16 @@ def KnobSlider(
         )
 
 
+def undo_hint(before: Snapshot) -> str:
+    """What Undo will undo, named as the change it takes back ("Undo: record overlay on"),
+    and the week it returns to (it used to read "Undo brings back the state before: record
+    overlay on", as if Undo would switch the overlay on)."""
+    return (
+        f'<div class="cs-note" id="undo-what">Undo: {escape(before.what)} (back to week '
+        f"{before.week}).</div>"
+    )
+
+
 @solara.component
 def UndoRedo(ui: PageState):
     """Undo / Redo over every input change; each button says what it would undo."""
@@ -119,10 +139,7 @@ def UndoRedo(ui: PageState):
             )  # fmt: skip
         with solara.Div(classes=["cs-undo-note"]):
             if undo:
-                solara.HTML(
-                    unsafe_innerHTML=f'<div class="cs-note" id="undo-what">Undo brings back '
-                    f"the state before: {escape(undo[-1].what)} (week {undo[-1].week}).</div>"
-                )
+                solara.HTML(unsafe_innerHTML=undo_hint(undo[-1]))
 
 
 @solara.component
@@ -357,10 +374,21 @@ def graph_caption(sim: Sim) -> str:
     return f"{chart_caption(sim)} {plain_text(GRAPH_CAPTION_HTML)}"
 
 
-def series_caption(sim: Sim) -> str:
+def series_caption(sim: Sim, record: bool = False) -> str:
     """The time series' exported caption: its inputs, then how to read its markers and
-    lines (elections, the fracture threshold, the event symbols: the page's caption)."""
-    return f"{chart_caption(sim)} {plain_text(series_caption_html(sim.model))}"
+    lines (elections, the fracture threshold, the event symbols: the page's caption) and,
+    with the record overlay, the key of its boxed letters (the page's list beside it)."""
+    key = record_key_text(sim.scenario) if record else ""
+    return " ".join(
+        filter(None, (chart_caption(sim), plain_text(series_caption_html(sim.model)), key))
+    )
+
+
+def run_stem(sim: Sim) -> str:
+    """The run's downloads are named as the Ensemble's and Compare's are: the digest of the
+    scenario with the page's values (and, with the posterior on, the fitted values its seed
+    drew), the seed and the posterior file's short digest if it drew from one."""
+    return export_stem("run", sim.scenario.name, sim.inputs, sim.posterior_sha256)
 
 
 @solara.component
@@ -380,7 +408,7 @@ def ExportPanel(ui: PageState):
         return get
 
     sim = ui.sim
-    stem = file_name(sim.scenario.name, f"seed{sim.seed}")
+    stem = run_stem(sim)
 
     def note(s: Sim) -> str:
         return (
@@ -432,7 +460,8 @@ def ExportPanel(ui: PageState):
         )  # fmt: skip
         solara.FileDownload(
             locked(lambda s: svg_file(
-                series_svg(s.model, s.history, record=ui.record.value), series_caption(s),
+                series_svg(s.model, s.history, record=ui.record.value),
+                series_caption(s, ui.record.value),
                 series_legend_rows(s.model, s.history),
             )),
             f"{stem}-time-series.svg", label="Time series (SVG)",
@@ -440,7 +469,7 @@ def ExportPanel(ui: PageState):
         )  # fmt: skip
         PngButton.element(
             svg_id="time-series", filename=f"{stem}-time-series.png", label="Time series (PNG)",
-            caption=series_caption(sim), legend=[list(r) for r in lines],
+            caption=series_caption(sim, ui.record.value), legend=[list(r) for r in lines],
         )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import Any, cast
@@ -25,15 +26,30 @@ import solara.lab
 from ..scenario.loading import ConfigError
 from ..scenario.resources import doc_file
 from . import guards, serving
+from .numbers import pct_text, pp_between, pp_text
 from .page_state import PageState, use_batch
 from .panels import Card
-from .session import Result, ensemble_key, ensemble_views, paired_difference
+from .session import (
+    Result,
+    ensemble_key,
+    ensemble_views,
+    paired_difference,
+    posterior_digest,
+    posterior_words,
+)
 from .state import MAX_REPLICATES, ensemble_outcomes_csv, ensemble_replicates_csv
-from .style import chart, file_name, plain_text, svg_file
+from .style import chart, export_stem, plain_text, svg_file
+from .theme import METRIC_STYLE, commitment_word
 from .views import OUTCOME_LABELS, bars_caption_html, fan_caption_html
 from .widgets import PngButton, SortableTable
 
-__all__ = ["EnsemblePanel", "calibration_report", "comparable", "difference_table_html"]
+__all__ = [
+    "EnsemblePanel",
+    "calibration_report",
+    "column_label",
+    "comparable",
+    "difference_table_html",
+]
 
 POSTERIOR_HELP = (
     "The posterior is the set of parameter values that reproduce the 2016\u201318 record "
@@ -75,9 +91,9 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
     body = "".join(
         f'<tr data-outcome="{escape(r["outcome"])}" data-effect="{r["effect"]:.4f}">'
         f"<th scope=row>{escape(OUTCOME_LABELS.get(r['outcome'], r['outcome']))}</th>"
-        f"<td>{100 * r['before']:.1f}%</td><td>{100 * r['after']:.1f}%</td>"
-        f"<td><b>{100 * r['effect']:+.1f}</b> [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}]"
-        "</td></tr>"
+        f"<td>{escape(pct_text(r['before']))}%</td><td>{escape(pct_text(r['after']))}%</td>"
+        f"<td><b>{pp_between(r['before'], r['after'])}</b> [{pp_text(r['lo'])}, "
+        f"{pp_text(r['hi'])}]</td></tr>"
         for r in rows
     )
     how = (
@@ -183,6 +199,8 @@ def EnsemblePanel(ui: PageState):
             ).key(f"posterior-{ui.posterior_refusals.value}")  # fmt: skip
             if task.pending:
                 solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
+        if ui.posterior.value:
+            solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256))
         if ui.posterior_error.value:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-error" id="posterior-error" role="alert">'
@@ -287,14 +305,33 @@ def EnsemblePanel(ui: PageState):
         EnsembleExports(res)
 
 
+def posterior_note_html(drawn: str) -> str:
+    """Which posterior file the switch draws from (its short digest, as in the downloads'
+    names), and, if the file was rewritten since the run on screen drew its particle, that
+    the run is of the old file (the same link drew 0.945 before and 0.670 after a refit)."""
+    now = posterior_digest()
+    note = f"Draws from {posterior_words(now)}."
+    if drawn and drawn != now:
+        note += (
+            f" The run on screen drew its particle from {posterior_words(drawn)}, since "
+            "rewritten: switch the posterior off and on to draw from the file as it is now."
+        )
+    return f'<p class="cs-note" id="posterior-file" role="status">{escape(note)}</p>'
+
+
+def ensemble_stem(res: Mapping[str, Any]) -> str:
+    """Downloads named after the inputs: the scenario's name, the size, the digest of the
+    scenario with the page's values, the seed and the posterior file's short digest if the
+    replicates drew from it (two ensembles that differ only in it no longer share a name)."""
+    inputs = res["inputs"].rsplit(":", 1)[0]
+    sha = res.get("posterior_sha256") or ""
+    return export_stem("ensemble", res.get("scenario") or "", inputs, sha, res["n"])
+
+
 @solara.component
 def EnsembleExports(res: Result):
-    """Downloads named after the inputs: the scenario's name, the size, the digest of the
-    scenario with the page's values, the seed and whether the posterior was on (two
-    ensembles that differ only in it no longer share a file name)."""
-    digest, seed, mode = res["inputs"].split(":")
-    named = [res["scenario"]] if res.get("scenario") else []
-    stem = file_name("ensemble", *named, res["n"], digest, f"seed{seed}", mode)
+    """The ensemble's downloads, named by :func:`ensemble_stem`."""
+    stem = ensemble_stem(res)
 
     with solara.Div(classes=["cs-exports"]):
         solara.FileDownload(
@@ -332,13 +369,28 @@ def EnsembleExports(res: Result):
 TABLE_ROWS = 1000
 
 
+def column_label(column: str, roles: dict[str, str]) -> str:
+    """A per-replicate column in the page's words: an outcome as the bars name it, a metric
+    as the legends do ("US isolation"), ``commitment_<ID>`` as the graph says it ("DPRK
+    defiance": the target's commitment is its defiance); not "commitment DPRK"."""
+    if column in OUTCOME_LABELS:
+        return OUTCOME_LABELS[column]
+    if column in METRIC_STYLE:
+        return METRIC_STYLE[column][1]
+    if column.startswith("commitment_"):
+        actor = column.removeprefix("commitment_")
+        return f"{actor} {commitment_word(roles.get(actor, ''))}"
+    return column.replace("_", " ")
+
+
 def replicate_rows(res: Result) -> tuple[list[str], str]:
     """The per-replicate table: its column names and its rows as one JSON array (replicate,
     seed, yes/no outcomes, final metrics to 3 d.p., a missing value as null); column by column
     with numpy (cell by cell it took seconds for 500 replicates)."""
     final = res["final"].iloc[:TABLE_ROWS]
     cols = [c for c in final.columns if c != "row"]
-    head = ["replicate", "seed"] + [OUTCOME_LABELS.get(c, c.replace("_", " ")) for c in cols]
+    roles = res.get("roles", {})
+    head = ["replicate", "seed"] + [column_label(c, roles) for c in cols]
     n = len(final)
     columns: list[list[Any]] = [list(range(n)), [str(int(x)) for x in res["seeds"][:n]]]
     for c in cols:

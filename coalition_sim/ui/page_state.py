@@ -27,11 +27,13 @@ from ..scenario.library import BASELINE
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from . import guards
+from .record import events_in
 from .session import Sim
 from .state import LinkState, format_query, ignored_note, parse_query
 
 __all__ = [
-    "EDITED_PREFIX", "FILE_PREFIX", "MAX_UNDO", "PageState", "Snapshot", "accepted_link", "initial_link",
+    "EDITED_PREFIX", "FILE_PREFIX", "MAX_UNDO", "PageState", "PlayClock", "Snapshot", "accepted_link",
+    "initial_link",
     "initial_run",
     "use_batch",
 ]  # fmt: skip
@@ -40,6 +42,29 @@ FILE_PREFIX = "file: "  # scenario keys of uploaded files, as shown in the scena
 EDITED_PREFIX = "edited: "  # scenario keys of those made in the actor editor
 MAX_UNDO = 100  # snapshots kept each way (a few hundred bytes each)
 MAX_DROPPED = 3  # bad parts of a link dropped before the page gives up on it
+
+
+class PlayClock:
+    """When Play shows the next week: every 1/speed s on a fixed schedule, so that a slow
+    week (a busy machine) is made up by the next ones instead of slowing Play for good (at
+    most one week behind is made up).
+
+    A run that restarts (an input changed during Play) restarts the schedule: otherwise the
+    new run at week 0 made up the old run's lost time and played at 12-15 weeks/s when 10
+    were chosen."""
+
+    def __init__(self, now: float) -> None:
+        self.due = now
+
+    def restart(self, now: float) -> None:
+        """Week 0 of a new run is on screen at ``now``; its week 1 is due one period later."""
+        self.due = now
+
+    def delay(self, now: float, speed: float) -> float:
+        """Seconds to wait, at ``now``, before the next week (``speed`` weeks per second)."""
+        period = 1 / speed
+        self.due = max(self.due + period, now - period)
+        return max(0.002, self.due - now)
 
 
 @dataclass(frozen=True)
@@ -90,6 +115,18 @@ class PageState:
     # remounts the switch so that it shows the position actually in force (off)
     posterior_error: solara.Reactive[str]
     posterior_refusals: solara.Reactive[int]
+    # session files that brought Compare inputs or an ensemble size: remounts the Ensemble
+    # and Compare panels, which take them as they mount (as they take a link's)
+    loads: solara.Reactive[int]
+
+    def take_panel_inputs(self, compare: Any, ensemble: int | None) -> None:
+        """A loaded session's Compare inputs (a CompareLink or None) and ensemble size: the
+        Ensemble and Compare panels mount again and take them, as they take a link's."""
+        if compare is None and ensemble is None:
+            return  # a file saved before they were kept: the panels keep theirs
+        self.compare.set(compare)
+        self.ensemble_n.set(ensemble)
+        self.loads.set(self.loads.value + 1)
 
     def clear_messages(self) -> None:
         """Every input's refusal message goes when the inputs are replaced as a whole."""
@@ -303,7 +340,8 @@ class PageState:
             LinkState(
                 sim.source, sim.seed, sim.values, int(sim.model.steps),
                 posterior=self.posterior.value, compare=self.compare.value,
-                record=self.record.value, ensemble=self.ensemble_n.value,
+                record=self.record.value and has_record(sim.scenario),
+                ensemble=self.ensemble_n.value,
             )
         )  # fmt: skip
 
@@ -325,6 +363,13 @@ def initial_link(names: list[str], search: str | None) -> LinkState | None:
     return parse_query(query, names) if query else None
 
 
+def has_record(scn: Scenario) -> bool:
+    """Whether the record overlay can show anything for ``scn`` (a dated event of the record
+    in its weeks): the link carries ``record=1`` only then, and a link asking for it
+    elsewhere is told it was ignored, as other ignored parts of a link are."""
+    return bool(events_in(scn))
+
+
 def initial_run(names: list[str], search: str | None) -> tuple[Sim, str]:
     """The run a link asks for (as much of it as the page accepts), and a message saying what
     was refused and why ('' if nothing)."""
@@ -340,7 +385,13 @@ def _link_run(names: list[str], query: str) -> tuple[Sim | None, str]:
         return None, ""
     sim = Sim.build(link.scenario, link.values, link.seed, posterior=link.posterior)
     sim.advance_to(link.week)
-    return sim, ignored_note(link)
+    notes = [ignored_note(link)]
+    if link.record and not has_record(sim.scenario):
+        notes.append(
+            f"Ignored: the link's record=1 (the record overlay): no dated event of the "
+            f"2016\u201318 record falls in the weeks of {link.scenario}."
+        )
+    return sim, " ".join(n for n in notes if n)
 
 
 def _short(value: str) -> str:

@@ -12,7 +12,8 @@ import solara.lab
 
 from ..scenario.resources import doc_file
 from .page_state import PageState
-from .record import events_in, record_list_html
+from .page_state import has_record as scenario_has_record
+from .record import record_list_html
 from .style import chart
 from .theme import GRAPH_LEGEND
 from .views import (
@@ -46,7 +47,7 @@ def LiveViews(ui: PageState):
     _ = ui.tick.value
     in_order = solara.use_reactive(False)
     sim = ui.sim
-    has_record = solara.use_memo(lambda: bool(events_in(sim.scenario)), [sim.inputs])
+    has_record = solara.use_memo(lambda: scenario_has_record(sim.scenario), [sim.inputs])
     overlay = ui.record.value and has_record
     with sim.lock:
         m = sim.model
@@ -74,7 +75,9 @@ def LiveViews(ui: PageState):
         caption = solara.use_memo(lambda: series_caption_html(m), [id(sim), sim.inputs])
         record_list = solara.use_memo(lambda: record_list_html(sim.scenario), [sim.inputs])
         timeline = solara.use_memo(
-            lambda: timeline_html(m.event_log, chronological=in_order.value),
+            lambda: timeline_html(
+                m.event_log, chronological=in_order.value, scheduled=m.structure.events
+            ),
             [id(sim), sim.inputs, n_events, in_order.value],
         )
     solara.HTML(unsafe_innerHTML=status + badges)

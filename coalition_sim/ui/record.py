@@ -35,6 +35,7 @@ __all__ = [
     "RecordEvent",
     "events_in",
     "record_events",
+    "record_key_text",
     "record_lane_height",
     "record_list_html",
     "record_marks_svg",
@@ -218,6 +219,25 @@ def record_marks_svg(scn: Scenario, x_of: Callable[[float], float], top: float, 
     return "".join(out)
 
 
+def _kinds(evs: Sequence[RecordEvent]) -> list[str]:
+    """The kinds among ``evs``, in the order of :data:`KINDS` (the key's order)."""
+    return [k for k in KINDS if any(e.kind == k for e in evs)]
+
+
+def record_key_text(scn: Scenario) -> str:
+    """The key of the boxed letters as one line of text, for an exported chart: the page
+    shows it beside the chart (:func:`record_list_html`), a file has only its caption; ''
+    when no record event falls in the run's weeks (no letter is drawn)."""
+    evs = events_in(scn)
+    if not evs:
+        return ""
+    key = " \u00b7 ".join(f"{KINDS[k][0]} {KINDS[k][1]}" for k in _kinds(evs))
+    return (
+        "Boxed letters under the chart: the record (2016\u201318), not the model, from "
+        f"configs/calibration/targets.toml: {key}."
+    )
+
+
 def record_list_html(scn: Scenario) -> str:
     """Every record event of the run's dates: the legend of the letters, then date, what and
     source of each (the overlay's words, readable by touch and by screen readers)."""
@@ -226,10 +246,9 @@ def record_list_html(scn: Scenario) -> str:
     if not evs:
         why = reason or "no dated event of the record falls within this scenario's weeks"
         return f'<p class="cs-note" id="record-list">Record overlay: {escape(why)}.</p>'
-    kinds = [k for k in KINDS if any(e.kind == k for e in evs)]
     legend = " \u00b7 ".join(
         f'<span class="cs-record-key"><b>{KINDS[k][0]}</b> {escape(KINDS[k][1])}</span>'
-        for k in kinds
+        for k in _kinds(evs)
     )
     items = "".join(
         f'<li data-date="{e.date.isoformat()}"><b>{KINDS[e.kind][0]}</b> '

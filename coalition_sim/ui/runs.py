@@ -16,6 +16,8 @@ scenario file is validated as an upload is (:func:`.state.scenario_from_text`).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import hashlib
 import json
 from collections.abc import Mapping
@@ -27,9 +29,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError, first_error
 from ..scenario.schema import Scenario
+from .dates import DATE_AXIS_TITLE, date_axis_svg
+from .numbers import pct_text, pp_between, signed
 from .session import Sim, param_label, scenario_file
-from .state import MAX_UPLOAD_BYTES, scenario_from_text, scenario_toml
-from .theme import METRIC_STYLE, OKABE_ITO, svg_style
+from .state import (
+    MAX_REPLICATES,
+    MAX_UPLOAD_BYTES,
+    CompareLink,
+    scenario_from_text,
+    scenario_toml,
+)
+from .style import file_name
+from .theme import METRIC_STYLE, OKABE_ITO, svg_style, text_width
 from .views import OUTCOME_LABELS
 
 __all__ = [
@@ -43,6 +54,8 @@ __all__ = [
     "pin_scenario",
     "read_session",
     "scenario_text",
+    "session_compare",
+    "session_file_name",
     "session_json",
 ]
 
@@ -80,14 +93,29 @@ class Pin(BaseModel):
     scenario_toml: str = Field(default="", max_length=MAX_UPLOAD_BYTES)
 
 
+class CompareInputs(BaseModel):
+    """The Compare panel's inputs (the link's ``lever``, ``a``, ``b``, ``reps``); the panel
+    judges the lever and the range as it judges a link's, with a note."""
+
+    model_config = ConfigDict(extra="forbid")
+    lever: str = Field(min_length=1, max_length=200)
+    a: float = Field(allow_inf_nan=False)
+    b: float = Field(allow_inf_nan=False)
+    replicates: int = Field(ge=1, le=MAX_REPLICATES)
+
+
 class SessionFile(BaseModel):
-    """What ``session.json`` holds."""
+    """What a saved session file holds: what the link holds (the inputs, the Compare inputs
+    and the ensemble's size; a file without them, saved before they were kept, still loads)
+    and every pin."""
 
     model_config = ConfigDict(extra="forbid")
     format: Literal["coalition-sim-session"]
     version: Literal[1]
     current: Inputs
     current_toml: str = Field(default="", max_length=MAX_UPLOAD_BYTES)  # as Pin.scenario_toml
+    compare: CompareInputs | None = None
+    ensemble: int | None = Field(default=None, ge=1, le=MAX_REPLICATES)
     pins: list[Pin] = Field(default_factory=list, max_length=MAX_PINS)
 
 
@@ -128,13 +156,36 @@ def pin_ensemble(
     )  # fmt: skip
 
 
-def session_json(current: dict[str, Any], pins: list[Pin], current_toml: str = "") -> str:
-    """The session as one JSON file (stable key order: a saved file diffs cleanly)."""
+def session_json(
+    current: dict[str, Any], pins: list[Pin], current_toml: str = "",
+    compare: CompareLink | None = None, ensemble: int | None = None,
+) -> str:  # fmt: skip
+    """The session as one JSON file (stable key order: a saved file diffs cleanly): the
+    inputs on screen, the Compare inputs and the ensemble's size (all the link holds; the
+    file used to drop the last two) and the pins."""
     doc = SessionFile(
         format=SESSION_FORMAT, version=1, current=Inputs(**current), current_toml=current_toml,
-        pins=pins,
+        compare=None if compare is None else CompareInputs(**dataclasses.asdict(compare)),
+        ensemble=ensemble, pins=pins,
     )  # fmt: skip
     return json.dumps(doc.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
+
+
+def session_compare(doc: SessionFile) -> CompareLink | None:
+    """A loaded file's Compare inputs as the page keeps them (as a link's)."""
+    return None if doc.compare is None else CompareLink(**doc.compare.model_dump())
+
+
+def session_file_name(scenario: str, when: datetime.datetime) -> str:
+    """``session-<scenario>-<YYYYMMDD-HHMM>.json``: two saved sessions no longer share the
+    name ``session.json`` (the second became ``session (1).json``, saying nothing)."""
+    return file_name("session", scenario, when.strftime("%Y%m%d-%H%M")) + ".json"
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON document is, in words ("a JSON list"), for a one-line refusal."""
+    kinds = {list: "a JSON list", str: "a JSON string", bool: "JSON true or false"}
+    return kinds.get(type(value), "JSON null" if value is None else "a JSON number")
 
 
 def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> SessionFile:
@@ -151,6 +202,11 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
         raise ConfigError(f"{source}: not UTF-8 text; expected a session file (JSON)") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{source}: malformed JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{source}: a session file is one JSON object, as Save session writes it "
+            f'({{"format": "{SESSION_FORMAT}", ...}}), not {_json_kind(data)}'
+        )
     try:
         doc = SessionFile.model_validate(data)
     except ValidationError as exc:
@@ -181,6 +237,17 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
     return doc
 
 
+def _pin_scenario(p: Pin) -> Scenario | None:
+    """The scenario a pin ran (its kept file, or the shipped one by name); None if it no
+    longer resolves (a shipped scenario renamed since the session was saved)."""
+    try:
+        if p.scenario_toml:
+            return pin_scenario(p.inputs.scenario, p.scenario_toml)
+        return resolve_scenario(scenario_file(p.inputs.scenario))
+    except ConfigError:
+        return None
+
+
 def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
     ia, ib = a.inputs, b.inputs
     rows: list[tuple[str, str, str]] = []
@@ -201,14 +268,7 @@ def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
     ):
         if x != y:
             rows.append((what, str(x), str(y)))
-    try:
-        scn = (
-            pin_scenario(ia.scenario, a.scenario_toml)
-            if a.scenario_toml
-            else resolve_scenario(scenario_file(ia.scenario))
-        )
-    except ConfigError:
-        scn = None
+    scn = _pin_scenario(a)
     for key in sorted(set(ia.values) | set(ib.values)):
         va, vb = ia.values.get(key, "scenario value"), ib.values.get(key, "scenario value")
         if va != vb:
@@ -216,9 +276,15 @@ def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
     return rows
 
 
+#: How the diff overlay draws pin A and pin B (its legend says the same in words).
+_DIFF_LINES = (("A", OKABE_ITO["blue"], ""), ("B", OKABE_ITO["vermillion"], "6 3"))
+
+
 def diff_svg(a: Pin, b: Pin, metric: str = "cohesion") -> str:
-    """The two runs' trajectories of ``metric`` overlaid (A solid, B dashed)."""
-    w, h, left, r, t, btm = 380, 170, 40, 10, 12, 30
+    """The two runs' trajectories of ``metric`` overlaid (A solid blue, B dashed orange),
+    with a legend naming the pins and, when both runs start on the same date, a date axis
+    (two scenarios with other start dates share only their week numbers)."""
+    w, h, left, r, t, btm = 380, 200, 40, 10, 30, 46
     ya, yb = a.series.get(metric, []), b.series.get(metric, [])
     n = max(len(ya), len(yb), 2) - 1
     x_of = lambda k: left + (w - left - r) * k / n  # noqa: E731
@@ -226,21 +292,37 @@ def diff_svg(a: Pin, b: Pin, metric: str = "cohesion") -> str:
     label = METRIC_STYLE[metric][1]
     out = [
         f'<svg id="diff-{metric}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
-        f'style="{svg_style(w)}" role="img" aria-label="{escape(label)} of {escape(a.name)} '
-        f'(solid) and {escape(b.name)} (dashed) week by week">',
+        f'style="{svg_style(w)}" role="img" aria-label="{escape(label)} of A, {escape(a.name)} '
+        f'(solid), and B, {escape(b.name)} (dashed), week by week">',
         f'<rect width="{w}" height="{h}" fill="#fff"/>',
     ]
+    x = float(left)
+    for (tag, colour, dash), pin in zip(_DIFF_LINES, (a, b), strict=True):
+        name = f"{tag}: {pin.name[:24]}"
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(
+            f'<g class="diff-key" data-pin="{tag}"><line x1="{x:.1f}" x2="{x + 24:.1f}" y1="10" '
+            f'y2="10" stroke="{colour}" stroke-width="2"{extra}/><text x="{x + 28:.1f}" y="14" '
+            f'font-size="12" fill="#1b2631">{escape(name)}</text></g>'
+        )
+        x += 36 + text_width(name, 12)
     for v in (0, 0.5, 1):
         out.append(
             f'<line x1="{left}" x2="{w - r}" y1="{y_of(v):.1f}" y2="{y_of(v):.1f}" stroke="#e5e8e8"/>'
             f'<text x="{left - 4}" y="{y_of(v) + 4:.1f}" font-size="12" text-anchor="end" '
             f'fill="#1b2631">{v:g}</text>'
         )
+    sa, sb = _pin_scenario(a), _pin_scenario(b)
+    if sa is not None and sb is not None and sa.start_date == sb.start_date:
+        out += date_axis_svg(n, sa.date_of, x_of, y_of(0) + 16, (0, w), (y_of(0), y_of(0) + 4))
+        x_title = f"{label} (0-1); {DATE_AXIS_TITLE}"
+    else:
+        x_title = f"{label} (0-1), week 0 to {n} (the runs start on different dates)"
     out.append(
         f'<text x="{(left + w - r) / 2}" y="{h - 6}" font-size="12" text-anchor="middle" '
-        f'fill="#1b2631">{escape(label)} (0-1), week 0 to {n}</text>'
+        f'fill="#1b2631">{escape(x_title)}</text>'
     )
-    for ys, colour, dash in ((ya, OKABE_ITO["blue"], ""), (yb, OKABE_ITO["vermillion"], "6 3")):
+    for ys, (_, colour, dash) in zip((ya, yb), _DIFF_LINES, strict=True):
         if ys:
             pts = " ".join(f"{x_of(k):.1f},{y_of(v):.1f}" for k, v in enumerate(ys))
             extra = f' stroke-dasharray="{dash}"' if dash else ""
@@ -267,16 +349,14 @@ def diff_html(a: Pin, b: Pin) -> str:
         x, y = a.outcomes[key], b.outcomes[key]
         name = OUTCOME_LABELS.get(key) or METRIC_STYLE.get(key, (0, key))[1]
         if share:
-            cells = (
-                f"<td>{100 * x:.1f}%</td><td>{100 * y:.1f}%</td><td>{100 * (y - x):+.1f} pp</td>"
-            )
+            cells = f"<td>{escape(pct_text(x))}%</td><td>{escape(pct_text(y))}%</td><td>{pp_between(x, y)} pp</td>"
         else:
-            cells = f"<td>{x:.3f}</td><td>{y:.3f}</td><td>{y - x:+.3f}</td>"
+            cells = f"<td>{x:.3f}</td><td>{y:.3f}</td><td>{signed(y - x, 3)}</td>"
         rows_out.append(f"<tr><th scope=row>{escape(name)}</th>{cells}</tr>")
     if a.kind == "run" and b.kind == "run":
         rows_out.append(
             f"<tr><th scope=row>events so far</th><td>{a.events}</td><td>{b.events}</td>"
-            f"<td>{b.events - a.events:+d}</td></tr>"
+            f"<td>{signed(b.events - a.events, 0)}</td></tr>"
         )
     what = "share of replicates" if share else "value at the pinned week"
     return (

@@ -6,6 +6,7 @@ The data side (pins, diff, the session file and its validation) is :mod:`.runs`.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import replace
 from html import escape
 from typing import Any
@@ -26,6 +27,8 @@ from .runs import (
     pin_scenario,
     read_session,
     scenario_text,
+    session_compare,
+    session_file_name,
     session_json,
 )
 from .session import ensemble_key
@@ -43,6 +46,13 @@ def _snapshot(inputs: Any, what: str) -> Snapshot:
     )  # fmt: skip
 
 
+def _message(text: str, element_id: str) -> None:
+    """A refusal reads as one (red, announced at once), a pin's or a load's news as a note."""
+    if text:
+        kind = 'cs-error" role="alert' if text.startswith("Refused") else 'cs-note" role="status'
+        solara.HTML(unsafe_innerHTML=f'<div class="{kind}" id="{element_id}">{escape(text)}</div>')
+
+
 @solara.component
 def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
     """``kept`` (the pins) and ``latest`` (the last ensemble) come as props: the Page's own
@@ -51,6 +61,7 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
     name = solara.use_reactive("")
     note = solara.use_reactive("")
     message = solara.use_reactive("")
+    loaded = solara.use_reactive("")  # a session file's news: beside its control
     pick_a = solara.use_reactive("0")
     pick_b = solara.use_reactive("1")
     _ = ui.version.value, ui.tick.value  # follow the page (see the docstring)
@@ -117,26 +128,25 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
         try:
             fname, text = guards.upload(data, MAX_UPLOAD_BYTES)
         except guards.Refused as exc:
-            message.set(f"Refused: {exc}. Nothing was changed.")
+            loaded.set(f"Refused: {exc}. Nothing was changed.")
             return
         if text is None:
-            message.set(
-                f"Refused: {fname}: a session file may be at most {MAX_UPLOAD_BYTES} bytes."
-            )
+            loaded.set(f"Refused: {fname}: a session file may be at most {MAX_UPLOAD_BYTES} bytes.")
             return
         try:
             doc = read_session(fname, text, ui.names)
         except ConfigError as exc:
-            message.set(f"Refused: {exc}. Nothing was changed.")
+            loaded.set(f"Refused: {exc}. Nothing was changed.")
             return
         key = adopt(doc.current.scenario, doc.current_toml, fname)  # validated by read_session
         snap = replace(_snapshot(doc.current, ""), scenario=key)
         msg = ui.commit(f"load {fname}", lambda: ui.restore(snap))
         if msg:
-            message.set(f"Refused: {fname}: {msg}. Nothing was changed.")
+            loaded.set(f"Refused: {fname}: {msg}. Nothing was changed.")
             return
         ui.pins.set(list(doc.pins))
-        message.set(f"Loaded {fname}: the inputs on screen and {len(doc.pins)} pin(s).")
+        ui.take_panel_inputs(session_compare(doc), doc.ensemble)
+        loaded.set(f"Loaded {fname}: the inputs on screen and {len(doc.pins)} pin(s).")
 
     with Card("Runs you keep", id="card-runs"):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
@@ -152,14 +162,7 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
                 "Pin the ensemble", on_click=lambda: add("ensemble"), outlined=True,
                 disabled=not ens_fresh, classes=["cs-pin-ensemble"],
             )  # fmt: skip
-        if message.value:
-            # a refusal reads as one (red, announced at once), a pin's or a load's news as a note
-            refusal = message.value.startswith("Refused")
-            kind = 'cs-error" role="alert' if refusal else 'cs-note" role="status'
-            solara.HTML(
-                unsafe_innerHTML=f'<div class="{kind}" id="runs-message">'
-                f"{escape(message.value)}</div>"
-            )
+        _message(message.value, "runs-message")
         if pins:
             solara.HTML(tag="h3", unsafe_innerHTML="Pinned")
             for k, pin in enumerate(pins):
@@ -205,11 +208,16 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
         with solara.Div(classes=["cs-exports"]):
             solara.FileDownload(
                 lambda: session_json(
-                    ui.inputs(), list(ui.pins.value), scenario_text(ui.base(ui.scenario.value))
+                    ui.inputs(), list(ui.pins.value), scenario_text(ui.base(ui.scenario.value)),
+                    ui.compare.value, ui.ensemble_n.value,
                 ),
-                "session.json", label="Save session (JSON)", mime_type="application/json",
+                # named when it is drawn (the page re-renders at least every week of Play)
+                session_file_name(ui.sim.scenario.name, datetime.datetime.now()),
+                label="Save session (JSON)", mime_type="application/json",
             )  # fmt: skip
         ScenarioFileInput.element(
             handler=load, label="Load a session file (.json)", input_id="cs-load-session",
-            accept=".json,application/json", describedby="runs-message",
+            accept=".json,application/json", describedby="session-message",
         )  # fmt: skip
+        # right under the control it answers (it stood above the pins, far from the file)
+        _message(loaded.value, "session-message")

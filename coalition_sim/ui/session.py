@@ -26,6 +26,7 @@ from ..scenario.loading import ConfigError, read_toml
 from ..scenario.names import parameter_table, value_of, with_values
 from ..scenario.names import parse_value as parse_toml_value
 from ..scenario.resources import config_dir
+from ..scenario.safe_paths import posterior_tag, short_digest
 from ..scenario.schema import Role, Scenario
 from . import serving
 from .views import (
@@ -51,6 +52,9 @@ __all__ = [
     "param_label",
     "parse_override",
     "parse_seed",
+    "posterior_digest",
+    "posterior_file",
+    "posterior_words",
     "scenario_file",
     "scenario_value",
 ]
@@ -293,6 +297,7 @@ class Sim:
         values: dict[str, Any] | None = None,
         source: str | None = None,
         posterior: str = "",
+        posterior_sha256: str = "",
     ):
         self.scenario = scenario
         self.seed = seed
@@ -302,6 +307,9 @@ class Sim:
         #: parameters of posterior particle 17 of 400"): the run then has the fitted values
         #: that draw gives its seed, as ``run --posterior`` does
         self.posterior = posterior
+        #: the sha256 of the posterior file the run drew from ("" without a draw): the file
+        #: can be rewritten while the page is open, and the same seed then draws other values
+        self.posterior_sha256 = posterior_sha256
         #: where a scenario that is not a shipped one came from, in words: " (from a file)" or
         #: " (edited on this page)" (set by the page, which knows its menu key); "" if shipped
         self.origin = "" if source else " (from a file)"
@@ -326,16 +334,16 @@ class Sim:
         if values:
             scn = with_values(scn, values)
         seed = scn.seed if seed is None else seed
-        drawn = ""
+        drawn = sha = ""
         if posterior:
-            post = shipped_posterior()
+            post, sha = shipped_posterior(), posterior_digest()
             scn = post.scenario_for(scn, seed, keep=list(values))
             drawn = (
                 f"fitted parameters of posterior particle {int(post.draw([seed])[0])} "
-                f"of {len(post)}"
+                f"of {len(post)} ({posterior_words(sha)})"
             )  # fmt: skip  (numbered from 0, as run --posterior says)
         serving.check_run(scn)  # a page run (and a link's week) stays within the page's budget
-        return cls(scn, seed, values, source, drawn)
+        return cls(scn, seed, values, source, drawn, sha)
 
     @property
     def done(self) -> bool:
@@ -383,23 +391,53 @@ def posterior_file() -> Path:
     return config_dir() / "calibration" / "posterior.parquet"
 
 
+def _file_key(path: Path) -> tuple[str, int, int]:
+    """What tells a rewritten file from the one read before (name, mtime, size)."""
+    st = path.stat()
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
 def shipped_posterior() -> Any:
     """The shipped posterior, read once per process while its file is unchanged."""
     from ..engine.posterior import load_posterior
 
     path = posterior_file()
-    key = (str(path), path.stat().st_mtime_ns)
+    key = _file_key(path)
     if _POSTERIOR.get("key") != key:
         _POSTERIOR.update(key=key, post=load_posterior(path))
     return _POSTERIOR["post"]
 
 
+def posterior_digest() -> str:
+    """The sha256 of the shipped posterior file as it is now (hashed again only when the file
+    changed): the file can be rewritten (a refit) while a page is open, and a result drawn
+    from the old one must not pass for one of the new (the same link drew other values)."""
+    from ..engine.posterior import file_digest
+
+    path = posterior_file()
+    try:
+        key = _file_key(path)
+        if _DIGEST.get("key") != key:
+            _DIGEST.update(key=key, sha=file_digest(path))
+    except OSError:  # gone or unreadable: no result matches it (the page asks while drawing)
+        return "unreadable"
+    return str(_DIGEST["sha"])
+
+
+def posterior_words(sha: str) -> str:
+    """The posterior file a result drew from, in words: its name and short digest (the
+    digest the command line's default run folder ``-posterior-<sha8>`` carries)."""
+    return f"posterior.parquet sha256 {short_digest(sha)}"
+
+
 _POSTERIOR: dict[str, Any] = {}
+_DIGEST: dict[str, Any] = {}
 
 
 def ensemble_key(sim: Sim, posterior: bool) -> str:
-    """Everything an ensemble result depends on: the run's inputs and the posterior switch."""
-    return f"{sim.inputs}:{'posterior' if posterior else 'fixed'}"
+    """Everything an ensemble result depends on: the run's inputs, the posterior switch and,
+    with it on, the posterior file's digest (a result of a rewritten file is out of date)."""
+    return f"{sim.inputs}:{posterior_tag(posterior_digest()) if posterior else 'fixed'}"
 
 
 def paired_difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -450,6 +488,8 @@ def ensemble_views(
 
     start = time.perf_counter()
     post = posterior_file() if posterior else None
+    # the file's digest as the run starts reading it
+    sha, key = (posterior_digest() if posterior else ""), ensemble_key(sim, posterior)
     serving.check_request(sim.scenario, n)
     # fair serving: budget, short kernel slices, a queue
     with serving.heavy(session, serving.request_bytes(sim.scenario, n), on_wait=on_wait):
@@ -488,13 +528,15 @@ def ensemble_views(
             "fans": fans,
             "fans_caption": fan_caption_html(),
             "seconds": time.perf_counter() - start,
-            "inputs": ensemble_key(sim, posterior),
+            "inputs": key,
             "scenario": sim.scenario.name,
+            "roles": {a.id: a.role.value for a in sim.scenario.actors},  # the table's words
             "posterior": posterior,
+            "posterior_sha256": sha,
             "label": sim.inputs_label
             + (
-                ", fitted parameters drawn from the posterior"
-                if posterior
+                f", fitted parameters drawn from the posterior ({posterior_words(sha)})"
+                if sha
                 else ", fixed parameters"
             ),
         }

@@ -12,10 +12,16 @@ import textwrap
 from collections.abc import Sequence
 from html import escape, unescape
 
-__all__ = ["CSS", "chart", "file_name", "plain_text", "svg_file"]
+from ..scenario.safe_paths import posterior_tag
+
+__all__ = ["CSS", "chart", "export_stem", "file_name", "plain_text", "svg_file"]
 
 CSS = """
 .cs-app { min-height:100vh; background:#fff; color:#1b2631; }
+/* text from a scenario file or a person (a description, a name, a note) may hold a word of
+   thousands of letters: it breaks anywhere instead of widening the page (35,000 px) */
+.cs-status, .cs-description, .cs-note, .cs-error, .cs-caption, .cs-pin-text, .cs-ev-details,
+.cs-card h3, .cs-card h4 { overflow-wrap:anywhere; }
 .v-btn[aria-disabled="true"] { opacity:.65; cursor:progress; }
 .cs-bar { position:sticky; top:0; z-index:30; height:56px; display:flex; align-items:center;
   gap:10px; padding:0 12px; background:#17324d; color:#fff; }
@@ -139,6 +145,20 @@ CSS = """
 def file_name(*parts: object) -> str:
     """A safe download file name from scenario name, seed, etc."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(str(p) for p in parts))
+
+
+def export_stem(kind: str, scenario: str, inputs: str, posterior: str, *extra: object) -> str:
+    """The start of every download's name: what it is (``run``, ``ensemble``, ``compare``),
+    the scenario's name, ``extra`` parts, the digest of the scenario with the page's values,
+    the seed and ``fixed`` or ``posterior-<sha8>``; ``inputs`` is a result's ``digest:seed``,
+    ``posterior`` the sha256 of the posterior file drawn from ("" for fixed parameters). Two
+    downloads of other inputs never share a name (the scenario's name alone did: a run with
+    overrides, without and with the posterior were all ``summit_2018-seed11-...``; the switch
+    alone did not tell results of a rewritten posterior file from the old one's)."""
+    digest, seed = inputs.split(":")
+    named = [scenario] if scenario else []
+    mode = posterior_tag(posterior) if posterior else "fixed"
+    return file_name(kind, *named, *extra, digest, f"seed{seed}", mode)
 
 
 def chart(svg: str, name: str) -> str:

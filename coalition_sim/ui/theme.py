@@ -39,6 +39,7 @@ __all__ = [
     "series_legend_rows",
     "svg_style",
     "swatch",
+    "text_width",
 ]
 
 # --------------------------------------------------------------------------- palette
@@ -145,6 +146,12 @@ _BAD_OUTCOMES = frozenset(
 _FONT = "font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif"
 #: Smallest font size used in any SVG (user units) and the smallest it may render (CSS px).
 MIN_FONT, MIN_CSS_PX = 12, 11
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous width of a text in the chart font (0.62 em a character): what a label
+    needs so that it covers nothing and runs into no other label."""
+    return 0.62 * size * len(text)
 
 
 def svg_style(width: float) -> str:

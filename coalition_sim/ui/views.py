@@ -16,7 +16,6 @@ string that comes from a scenario or a person (names, ids, details) is HTML-esca
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,9 @@ import numpy as np
 
 from ..core.events import EVENTS as EVENT_LABELS
 from ..core.events import OUTCOME_LABELS
+from .dates import DATE_AXIS_TITLE, date_axis_svg
+from .graph import graph_svg, tie_label_at
+from .numbers import pct_text, signed
 from .record import record_lane_height, record_marks_svg
 from .theme import (
     _BAD_OUTCOMES,
@@ -37,12 +39,9 @@ from .theme import (
     MIN_FONT,
     OKABE_ITO,
     OUTCOME_HELP,
-    TIE_STYLE,
     History,
-    _num,
     actor_colour,
     actor_dash,
-    commitment_colour,
     commitment_word,
     svg_style,
     swatch,
@@ -64,7 +63,6 @@ __all__ = [
     "fan_svg",
     "graph_svg",
     "outcome_bars_svg",
-    "pct_text",
     "series_caption_html",
     "series_legend_html",
     "series_svg",
@@ -73,156 +71,12 @@ __all__ = [
     "timeline_html",
 ]
 
-# --------------------------------------------------------------------------- alliance graph
-
-#: A fixed, map-like layout (x, y in a 400 x 270 box) for the actors the scenarios use;
-#: others are placed on a ring around the centre.
-GRAPH_W, GRAPH_H = 400, 270
-_GEO = {
-    "RUS": (205, 40),
-    "PRC": (70, 82),
-    "DPRK": (205, 110),
-    "ROK": (218, 198),
-    "JPN": (315, 148),
-    "USA": (340, 230),
-}
-
-
-def graph_layout(ids: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """Fixed positions: known actors on a map-like layout, others on an outer ring."""
-    pos: dict[str, tuple[float, float]] = {a: _GEO[a] for a in ids if a in _GEO}
-    others = [a for a in ids if a not in _GEO]
-    for k, a in enumerate(others):
-        ang = math.pi * (0.75 + 1.5 * (k + 0.5) / len(others))
-        pos[a] = (GRAPH_W / 2 + 160 * math.cos(ang), GRAPH_H / 2 - 105 * math.sin(ang))
-    return pos
-
-
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1
-
-
-def _box(cx: float, cy: float, w: float, h: float) -> Box:
-    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-
-
-def _text_w(text: str, size: float) -> float:
-    """A generous width of a text in the chart font (0.62 em a character)."""
-    return 0.62 * size * len(text)
-
-
-def _overlap(p: Box, q: Box) -> float:
-    w = min(p[2], q[2]) - max(p[0], q[0])
-    h = min(p[3], q[3]) - max(p[1], q[1])
-    return max(w, 0.0) * max(h, 0.0)
-
-
-def tie_label_at(
-    a: tuple[float, float], b: tuple[float, float], taken: Sequence[Box]
-) -> tuple[float, float]:
-    """Where on the tie a-b its strength label goes: the point along the tie (from the middle
-    outwards) whose label box covers the least of the nodes, their name labels and the tie
-    labels already placed (the US-China label used to sit under the DPRK label)."""
-    best, best_cost = (0.0, 0.0), float("inf")
-    for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.28, 0.72):
-        x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
-        label = _box(x, y - 7, _text_w("0.00", MIN_FONT), 14)
-        cost = sum(_overlap(label, box) for box in taken)
-        if cost < best_cost - 1e-9:
-            best, best_cost = (x, y), cost
-        if cost == 0.0:
-            break
-    return best
-
-
-def graph_svg(model: CoalitionModel) -> str:
-    """The alliance graph: colour = commitment (DPRK: defiance), size = capability,
-    width/style = tie."""
-    g = model.graph
-    ids = list(g.nodes)
-    pos = graph_layout(ids)
-    caps = {a: float(g.nodes[a]["capability"]) for a in ids}
-    cmax = max(caps.values()) or 1.0
-    radius = {a: 9 + 21 * math.sqrt(caps[a] / cmax) for a in ids}
-    commit = {a: model.actors[a].commitment for a in ids}
-    pad = max(radius.values()) + 8
-    x0 = min(x for x, _ in pos.values()) - pad - 16
-    x1 = max(x for x, _ in pos.values()) + pad + 16
-    y0 = min(y for _, y in pos.values()) - pad
-    y1 = max(y for _, y in pos.values()) + pad + 18
-    width = x1 - x0
-    out = [
-        f'<svg id="alliance-graph" xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} '
-        f'{width:.0f} {y1 - y0:.0f}" style="{svg_style(width)}" role="img" '
-        f'aria-label="Alliance graph, week {model.steps}: node colour is commitment to the '
-        f'pressure campaign (for North Korea: defiance), node size is capability">'
-        f"<title>Alliance graph, week {model.steps}</title>"
-    ]
-    # boxes a tie label must not cover: every node and its name label
-    taken = [
-        box
-        for a in ids
-        for box in (
-            _box(pos[a][0], pos[a][1], 2 * radius[a], 2 * radius[a]),
-            _box(pos[a][0], pos[a][1] + radius[a] + 9.5, _text_w(f"{a} 0.00", 13), 15),
-        )
-    ]
-    for a, b, d in g.edges(data=True):
-        colour, dash, label = TIE_STYLE.get(d["type"], ("#555555", "", str(d["type"])))
-        (ax, ay), (bx, by) = pos[a], pos[b]
-        s = float(d["strength"])
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(
-            f'<line x1="{_num(ax)}" y1="{_num(ay)}" x2="{_num(bx)}" y2="{_num(by)}" '
-            f'stroke="{colour}" stroke-width="{1 + 6 * s:.2f}" stroke-opacity="0.8" '
-            f'stroke-linecap="round"{dash_attr}><title>{escape(a)}\u2013{escape(b)}: '
-            f"{escape(label)}, tie strength {s:.2f} (0-1)</title></line>"
-        )
-        mx, my = tie_label_at((ax, ay), (bx, by), taken)
-        taken.append(_box(mx, my - 7, _text_w("0.00", MIN_FONT), 14))
-        out.append(
-            f'<text x="{_num(mx)}" y="{_num(my - 3)}" font-size="{MIN_FONT}" '
-            f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
-            f'paint-order="stroke" class="tie-strength">{s:.2f}</text>'
-        )
-    for a in ids:
-        x, y = pos[a]
-        r = radius[a]
-        c = commit[a]
-        node = g.nodes[a]
-        role = str(node["role"])
-        ring = {"leader": OKABE_ITO["blue"], "target": "#000000"}.get(role, "#34495e")
-        word = commitment_word(role)
-        out.append(
-            f'<g class="actor" data-actor="{escape(a)}"><circle cx="{_num(x)}" cy="{_num(y)}" '
-            f'r="{r:.1f}" fill="{commitment_colour(c)}" stroke="{ring}" '
-            f'stroke-width="{2.5 if role != "member" else 1.2}">'
-            f"<title>{escape(str(node['name']))} ({escape(role)}): {word} {c:.2f} (0-1), "
-            f"capability {caps[a]:.4f} (CINC share)</title></circle>"
-            f'<text x="{_num(x)}" y="{_num(y + r + 14)}" font-size="13" font-weight="600" '
-            f'text-anchor="middle" fill="{_DARK}" stroke="white" stroke-width="3" '
-            f'paint-order="stroke">{escape(a)} {c:.2f}</text></g>'
-        )
-    out.append("</svg>")
-    return "".join(out)
-
-
 # --------------------------------------------------------------------------- time series
 
 SERIES_W = 380
 _PANEL_H = 118
 _ML, _MR, _MT = 46, 10, 8
 _GAP = 62  # date labels of the upper panel, then the lower panel's title and event glyphs
-
-
-def date_ticks(n_steps: int, date_of: Any) -> list[int]:
-    """Weeks in which a January begins (for shorter runs also July, or every quarter)."""
-    months = (1, 4, 7, 10) if n_steps <= 80 else (1, 7) if n_steps <= 160 else (1,)
-    out = []
-    for t in range(1, n_steps + 1):
-        d0, d1 = date_of(t - 1), date_of(t)
-        if d0.month != d1.month and d1.month in months:
-            out.append(t)
-    return out
 
 
 def _polyline(
@@ -262,14 +116,9 @@ def _axes(
             f'<text x="{_ML - 4}" y="{y + 4:.1f}" font-size="{MIN_FONT}" text-anchor="end" '
             f'fill="{_MUTED}">{v:g}</text>'
         )
-    for t in date_ticks(n_steps, date_of):
-        x = x_of(t)
-        out.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + height}" y2="{top + height + 4}" '
-            f'stroke="#85929e"/><text x="{x:.1f}" y="{top + height + 16}" '
-            f'font-size="{MIN_FONT}" text-anchor="middle" fill="{_MUTED}">'
-            f"{date_of(t).strftime('%b %Y')}</text>"
-        )
+    out += date_axis_svg(
+        n_steps, date_of, x_of, top + height + 16, (0, SERIES_W), (top + height, top + height + 4)
+    )
     out.append(
         f'<rect x="{_ML}" y="{top}" width="{right - _ML}" height="{height}" fill="none" '
         'stroke="#b3b6b7"/>'
@@ -311,12 +160,15 @@ def series_svg(model: CoalitionModel, history: History, record: bool = False) ->
                     f'width="{x_of(s1) - x_of(s0):.1f}" height="{_PANEL_H}" fill="#ece6f0">'
                     "<title>pandemic (dialogue narrowed)</title></rect>"
                 )
-        for e in model.structure.election_steps:
-            if 0 <= e <= n:
+        # the election's own date from the clock (the model's date of its week is the week's
+        # end: "US election 2016-11-11" for 8 Nov)
+        for d in scn.clock.us_elections:
+            e = scn.step_of(d)
+            if d >= scn.start_date and e <= n:
                 out.append(
                     f'<line class="cs-election" x1="{x_of(e):.1f}" x2="{x_of(e):.1f}" '
                     f'y1="{top}" y2="{top + _PANEL_H}" stroke="#34495e" stroke-dasharray="4 3">'
-                    f"<title>US election {date_of(int(e)).isoformat()}</title></line>"
+                    f"<title>US election, {date_label(d)}</title></line>"
                 )
     out += _axes(
         top1, _PANEL_H, n, date_of, "Commitment to pressure (DPRK: defiance)", "level (0-1)",
@@ -325,7 +177,7 @@ def series_svg(model: CoalitionModel, history: History, record: bool = False) ->
     out += _axes(top2, _PANEL_H, n, date_of, "Coalition", "index (0-1)", x_of, right)
     out.append(
         f'<text x="{(_ML + right) / 2:.0f}" y="{height - 4}" font-size="{MIN_FONT}" '
-        f'text-anchor="middle" fill="{_DARK}">date (one step = one week)</text>'
+        f'text-anchor="middle" fill="{_DARK}">{DATE_AXIS_TITLE}</text>'
     )
     xs = [x_of(t) for t in history.step]
     y1 = lambda v: top1 + _PANEL_H * (1 - v)  # noqa: E731
@@ -477,11 +329,35 @@ def badges_html(model: CoalitionModel) -> str:
     return f'<div class="cs-badges">{"".join(parts)}</div>'
 
 
+def _scheduled_rows(ev: Mapping[str, Any], due: Sequence[Any] | None) -> list[tuple[str, str]]:
+    """(actor, words) of a scheduled-event row: one per event of the scenario due that week,
+    with its own actor and change ("engagement +0.40"), so that two events of one date with
+    notes that begin alike ("Moon Jae-in inaugurated...") read as two, and identical ones
+    as one; without the scenario's events (``due`` None), the log's "kind note" as words."""
+    if due is None:
+        parts = (part.partition(" ") for part in str(ev["details"]).split("; "))
+        words = (": ".join(filter(None, (kind.replace("_", " "), note))) for kind, _, note in parts)
+        return [(str(ev["actor"]), "; ".join(words))]
+    rows: list[tuple[str, str]] = []
+    for e in due:
+        change = f"{e.variable} {signed(e.value, 2)}" if e.variable else e.mode or ""
+        what = ": ".join(filter(None, (str(e.kind.value).replace("_", " "), e.note)))
+        row = (e.actor or "", what + (f" \u2014 {change}" if change else ""))
+        if row not in rows:
+            rows.append(row)
+    return rows
+
+
 def timeline_html(
-    events: Sequence[Mapping[str, Any]], limit: int = 60, chronological: bool = False
+    events: Sequence[Mapping[str, Any]],
+    limit: int = 60,
+    chronological: bool = False,
+    scheduled: Mapping[int, Sequence[Any]] | None = None,
 ) -> str:
     """Date, week, actor and what happened: newest first (the last ``limit``), or in order
-    with the whole run (``chronological``: the proposal never scrolls out of view)."""
+    with the whole run (``chronological``: the proposal never scrolls out of view);
+    ``scheduled`` (step -> the scenario's events due then) gives scheduled events their
+    actors and notes one by one."""
     if not events:
         return '<div class="cs-timeline cs-empty">No events yet: press Step or Play.</div>'
     rows = []
@@ -490,21 +366,20 @@ def timeline_html(
         name = ev["event"]
         colour, glyph = EVENT_STYLE.get(name, (_MUTED, "\u2022"))
         label = EVENT_LABELS.get(name, name.replace("_", " "))
-        text = str(ev["details"])
-        if name == "scheduled_event":  # "summit_proposal ROK envoys ..." as words
-            text = "; ".join(
-                ": ".join(filter(None, (kind.replace("_", " "), note)))
-                for kind, _, note in (part.partition(" ") for part in text.split("; "))
+        parts = [(str(ev["actor"]), str(ev["details"]))]
+        if name == "scheduled_event":
+            due = None if scheduled is None else scheduled.get(int(ev["step"]), ())
+            parts = _scheduled_rows(ev, due) or parts
+        for actor, text in parts:
+            details = f' <span class="cs-ev-details">({escape(text)})</span>' if text else ""
+            rows.append(
+                f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date" '
+                f'title="end of the model week">{escape(str(ev["date"]))}</td>'
+                f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'
+                f'<td class="cs-ev-actor">{escape(actor)}</td>'
+                f'<td><span style="color:{colour}" aria-hidden="true">{glyph}</span> '
+                f"{escape(label)}{details}</td></tr>"
             )
-        details = f' <span class="cs-ev-details">({escape(text)})</span>' if text else ""
-        rows.append(
-            f'<tr class="cs-ev cs-ev-{escape(name)}"><td class="cs-ev-date" title="end of the model week">'
-            f"{escape(str(ev['date']))}</td>"
-            f'<td class="cs-ev-week">wk {int(ev["step"])}</td>'
-            f'<td class="cs-ev-actor">{escape(str(ev["actor"]))}</td>'
-            f'<td><span style="color:{colour}" aria-hidden="true">{glyph}</span> '
-            f"{escape(label)}{details}</td></tr>"
-        )
     more = 0 if chronological else len(events) - limit
     tail = f'<div class="cs-more">\u2026 and {more} earlier events</div>' if more > 0 else ""
     cls = "cs-timeline cs-chrono" if chronological else "cs-timeline"
@@ -528,8 +403,9 @@ def outcome_bars_svg(
     names = [k for k in OUTCOME_LABELS if k in probabilities] + [
         k for k in probabilities if k not in OUTCOME_LABELS
     ]
-    row, lx, w = 24, 138, 150
-    width = lx + w + 92
+    # room right of the bar for the longest figure, ">99.9% (99.2-99.9)" (one decimal each)
+    row, lx, w = 24, 138, 130
+    width = lx + w + 140
     height = row * len(names) + 40
     out = [
         f'<svg id="outcome-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
@@ -547,10 +423,14 @@ def outcome_bars_svg(
             " (a breakdown outcome)" * (name in _BAD_OUTCOMES)
         )
         lo, hi = (intervals or {}).get(name, (p, p))
-        ci = f" (95% interval {pct_text(lo)}-{pct_text(hi)}%)" if intervals else ""
+        ci = (
+            f" (95% interval {escape(pct_text(lo))}\u2013{escape(pct_text(hi))}%)"
+            if intervals
+            else ""
+        )
         out.append(
             f'<g class="cs-outcome"><title>{escape(label)}: {escape(help_text)}. '
-            f"{100 * p:.1f}% of {n} replicates{ci}</title>"
+            f"{escape(pct_text(p))}% of {n} replicates{ci}</title>"
             f'<text x="{lx - 6}" y="{y + 15}" font-size="{MIN_FONT}" text-anchor="end" '
             f'fill="{_DARK}">{escape(label)}</text>'
             f'<rect x="{lx}" y="{y + 3}" width="{w}" height="15" fill="#eef0f1"/>'
@@ -569,8 +449,8 @@ def outcome_bars_svg(
             )
         out.append(
             f'<text x="{lx + w + 6}" y="{y + 15}" font-size="{MIN_FONT}" fill="{_DARK}">'
-            f"{pct_text(p)}%"
-            + (f" ({pct_text(lo)}\u2013{pct_text(hi)})" if intervals else "")
+            f"{escape(pct_text(p))}%"
+            + (f" ({escape(pct_text(lo))}\u2013{escape(pct_text(hi))})" if intervals else "")
             + "</text></g>"
         )
     axis_y = 4 + row * len(names) + 4
@@ -585,14 +465,6 @@ def outcome_bars_svg(
     )
     out.append("</svg>")
     return "".join(out)
-
-
-def pct_text(share: float) -> str:
-    """A share as a percentage, as the bars and Compare print it: whole numbers, one decimal
-    below 1% (0 in 1,000 has the interval 0-0.4%, not 0-0; 0.6%, not 1%, beside an effect of
-    -0.2 pp)."""
-    pct = 100.0 * share
-    return f"{pct:.1f}" if 0 < pct < 1 else f"{pct:.0f}"
 
 
 def fan_svg(
@@ -628,14 +500,10 @@ def fan_svg(
             f'stroke="#e5e8e8"/><text x="{ml - 4}" y="{y_of(v) + 4:.1f}" '
             f'font-size="{MIN_FONT}" text-anchor="end" fill="{_MUTED}">{v:g}</text>'
         )
-    for t in date_ticks(n, date_of):
-        out.append(
-            f'<text x="{x_of(t):.1f}" y="{y_of(0) + 16:.1f}" font-size="{MIN_FONT}" '
-            f'text-anchor="middle" fill="{_MUTED}">{date_of(t).strftime("%b %Y")}</text>'
-        )
+    out += date_axis_svg(n, date_of, x_of, y_of(0) + 16, (0, w))
     out.append(
         f'<text x="{(ml + w - mr) / 2:.0f}" y="{h - 4}" font-size="{MIN_FONT}" '
-        f'text-anchor="middle" fill="{_DARK}">date (weekly steps)</text>'
+        f'text-anchor="middle" fill="{_DARK}">{DATE_AXIS_TITLE}</text>'
     )
     upper = " ".join(f"{x_of(t):.1f},{y_of(v):.1f}" for t, v in zip(steps, q95, strict=True))
     lower = " ".join(

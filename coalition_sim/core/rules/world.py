@@ -23,6 +23,7 @@ __all__ = [
     "prestige_fade",
     "proposal_probability",
     "relief_erosion",
+    "revivable",
     "revival_limit",
     "revival_probability",
     "security_recovery",
@@ -171,18 +172,21 @@ def revival_probability(
     slope: float,
     mean_engagement: float,
     room: float,
-    hedged: bool,
-    closed_logit0: float,
 ) -> float:
-    """Weekly chance a cancelled summit is revived ([S18] 'talks ... have picked up again'),
-    narrowed by the pandemic; a hedged cancellation readily, from ``logit0`` ([S18] the letter
-    'soft pedaled the cancellation'), one that closed the door rarely, from its own
-    ``closed_logit0``: rare in absolute terms, not a fixed number of logits below the hedged
-    chance, which the record's one (hedged, 8-day) revival fits. [S18] explains the revival by
-    the hedge ('offering enough clues and hope to Kim that the meeting could still go as
-    planned'); that a cancellation without such signals is rarely revived is the modelling
-    inference from it, not a statement of the seed."""
-    return logistic((logit0 if hedged else closed_logit0) + slope * mean_engagement) * room
+    """Weekly chance a hedged cancellation is revived ([S18] 'talks ... have picked up
+    again'), narrowed by the pandemic. Only a hedged cancellation is revivable
+    (:func:`revivable`): [S18] explains the 2018 revival by the hedge, the letter that 'soft
+    pedaled the cancellation', 'offering enough clues and hope to Kim that the meeting could
+    still go as planned'. A cancellation that closed the door is not reopened; a later
+    meeting needs a new proposal."""
+    return logistic(logit0 + slope * mean_engagement) * room
+
+
+@rule
+def revivable(cancelled: bool, hedged: bool, timer: float, limit: float) -> bool:
+    """A cancelled summit can be revived only while the door was left open (``hedged``) and
+    within its revival window ([S18]: the revival of 2018 followed the hedge)."""
+    return cancelled and hedged and timer < limit
 
 
 @rule
