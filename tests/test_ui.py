@@ -601,7 +601,8 @@ def test_readme_screenshot(chromium, app_url):
         pg.wait_for_timeout(300)
         SHOTS.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(SCREENSHOT))
-        assert 0 < SCREENSHOT.stat().st_size < 600_000
+        # README's picture stays light (the 0.5.3 graph's name plates took it to ~601 KB)
+        assert 0 < SCREENSHOT.stat().st_size < 700_000
         publish(SCREENSHOT)
     finally:
         pg.context.close()

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import ipyvuetify as v
 import solara
 
 from coalition_sim.scenario.library import list_scenarios
@@ -193,4 +194,24 @@ def test_undo_of_an_added_actor_says_why_the_compare_lever_changed():
     assert rc.find(NativeSelect, select_class="cs-compare-lever").widget.value == (
         "actors.USA.hedging"
     )
+    rc.close()
+
+
+def test_a_loaded_session_s_compare_replicates_reach_the_field():
+    """A session saved with 300 replicates per arm loaded back: lever, A and B came back but
+    the field kept 500 (the first render's value, memoised), and Compare ran 500 per arm."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.state import CompareLink
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+
+    def field() -> str:
+        return rc.find(v.TextField, label="Replicates per arm").widget.v_model
+
+    assert field() == "500"
+    ui.take_panel_inputs(CompareLink("actors.ROK.mediation", 0.1, 0.9, 300), 250)
+    assert field() == "300"
+    ui.compare.set(None)  # the link's inputs forgotten (a refused link): the field keeps 300
+    assert field() == "300"
     rc.close()

@@ -348,9 +348,14 @@ def ComparePanel(ui: PageState):
     if gone:  # the gone lever's A and B mean nothing for this one (the note says so)
         a_val.set(first[0])
         b_val.set(first[1])
-    n_text = solara.use_reactive(
-        solara.use_memo(lambda: str(asked.replicates) if asked else "500", [])
-    )  # the link's replicates, kept when the link's other Compare inputs are refused
+    # the replicates of the last link or session file that brought some: kept when the link's
+    # other Compare inputs are refused (forgotten: `asked` turns None), taken again when a
+    # loaded session brings others (use_reactive follows its changed argument; a memo of the
+    # first render's value had kept the field at 500 after a session with 300 was loaded)
+    asked_n = solara.use_ref("500")
+    if asked is not None:
+        asked_n.current = str(asked.replicates)
+    n_text = solara.use_reactive(asked_n.current)
     refused = ""
     if asked is not None and asked.lever not in choices:
         refused = (

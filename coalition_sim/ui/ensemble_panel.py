@@ -268,8 +268,8 @@ def EnsemblePanel(ui: PageState):
                 with solara.Div(classes=["cs-this"]):
                     if prev is not None:
                         solara.HTML(
-                            tag="h4", unsafe_innerHTML=f"After (this ensemble): {res['n']} "
-                            "replicates",
+                            tag="h4", unsafe_innerHTML="After (this ensemble): "
+                            f"{_replicates(res['n'])}",
                         )  # fmt: skip
                     solara.HTML(unsafe_innerHTML=chart(res["bars"], "outcome bars"))
             solara.HTML(unsafe_innerHTML=res["bars_caption"])
@@ -299,7 +299,7 @@ def EnsemblePanel(ui: PageState):
             SortableTable.element(
                 details_id="replicates", summary="Per-replicate table (sortable: click a heading)",
                 table_id="replicate-table", columns=head, rows_json=rows_json,
-                caption=f"{min(res['n'], TABLE_ROWS)} of {res['n']} replicates: outcome "
+                caption=f"{min(res['n'], TABLE_ROWS):,} of {_replicates(res['n'])}: outcome "
                 "flags and final values (all of them in the replicate CSV)",
             )  # fmt: skip
         EnsembleExports(res)
