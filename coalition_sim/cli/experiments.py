@@ -279,10 +279,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         overwrite=args.overwrite or args.out is None, marker="effects.csv",
     )  # fmt: skip
     with stage:
-        return _compare_into(args, base, futures, common, stage)
+        report = _compare_into(args, base, futures, common, stage)
+    # printed only once the folder is in place: a reader that goes away (`| head -1`) or a
+    # stdout that fails (`> /dev/full`) must not cost the files (as with `run`)
+    print("\n".join(report))
+    return 0
 
 
-def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int:
+def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> list[str]:
+    """Run the compare, write its files into ``stage.tmp``; return the summary to print."""
     import json
 
     from ..engine.posterior import file_digest
@@ -322,33 +327,33 @@ def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int
         rob.to_csv(out / "robustness.csv", index=False)
         written += ["futures.csv", "robustness.csv"]
     n_rows = len(res.futures) * res.replicates
-    print(
+    lines = [
         f"compare on '{base.name}': {len(res.policies)} policies x {len(res.futures)} future(s) "
         f"x {res.replicates} replicates = {n_rows} paired runs each, seed {res.seed}, "
         f"{res.seconds:.1f} s"
-    )
+    ]
     for pol in res.policies:
-        print(f"  {pol.name:<16} {pol.describe()}")
+        lines.append(f"  {pol.name:<16} {pol.describe()}")
     shown = res.table[res.table["excludes_zero"]]
-    print(
+    lines.append(
         f"effects vs '{res.reference}' whose {args.confidence:.0%} interval excludes 0 "
         f"({len(shown)} of {len(res.table)}):"
     )
     for _, r in shown.iterrows():
-        print(
+        lines.append(
             f"  {r['policy']:<16} {r['outcome']:<22} {r['effect']:+.3f} "
             f"[{r['lo']:+.3f}, {r['hi']:+.3f}]  ({r['reference_value']:.3f} -> {r['value']:.3f})"
         )
     if rob is not None:
-        print(f"robustness of P({args.outcome}) across {len(res.futures)} futures:")
+        lines.append(f"robustness of P({args.outcome}) across {len(res.futures)} futures:")
         for _, r in rob.iterrows():
-            print(
+            lines.append(
                 f"  {r['policy']:<16} mean {r['mean']:.3f} [{r['mean_lo']:.3f}, "
                 f"{r['mean_hi']:.3f}]  median {r['median']:.3f}  q95 {r['q95']:.3f}  "
                 f"max regret {r['max_regret']:.3f}  best in {r['share_best']:.0%}"
             )
-    print("wrote " + ", ".join(str(stage.out / w) for w in written))
-    return 0
+    lines.append("wrote " + ", ".join(str(stage.out / w) for w in written))
+    return lines
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
