@@ -436,3 +436,33 @@ def test_compare_to_a_full_stdout_keeps_its_files(tmp_path, monkeypatch, capsys,
     assert len(err.splitlines()) == 1 and "no space left" in err, err
     if on_flush:
         assert "standard output" in err
+
+
+# --------------------------------------------------------------------------- ui
+
+
+@pytest.fixture
+def _no_exec(monkeypatch):
+    """``ui`` ends in os.execve; a test must never replace the test process with a server."""
+
+    def refuse(*_args, **_kw):
+        raise AssertionError("the server would have been started")
+
+    monkeypatch.setattr("os.execve", refuse)
+
+
+def test_ui_on_a_port_in_use_is_refused_before_the_banner(tmp_path, capsys, _no_exec):
+    """A port in use printed "UI on http://..." and then uvicorn's error, exit 3."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert_usage_error(capsys, ["ui", "--port", str(port)], tmp_path,
+                           f"--port {port}", "already in use", "another --port")  # fmt: skip
+
+
+@pytest.mark.parametrize("host", ["no-such-host.invalid", "192.0.2.1"])  # 192.0.2.1: TEST-NET-1
+def test_ui_on_a_host_of_another_machine_is_refused(tmp_path, capsys, _no_exec, host):
+    assert_usage_error(capsys, ["ui", "--host", host], tmp_path, f"--host '{host}'", "127.0.0.1")
