@@ -321,6 +321,10 @@ def test_separation_names_a_top_parameter_only_when_intervals_clear() -> None:
     low = separation(sens, "ST", "ST_conf", 10, shares * 0 + 0.5, shares * 0 + 0.5, 256)
     b = next(s for s in low if s.output == "b")
     assert b.replicates_needed is None and b.samples_needed in (1024, 1025)  # N (w / g)^2
+    # a Sobol' design needs a power of two: 100 / 0.25 = 400 samples could not be run; 512 can
+    sobol = separation(sens, "ST", "ST_conf", 10, shares * 0 + 0.5, shares * 0 + 0.5, 100,
+                       power_of_two=True)  # fmt: skip
+    assert next(s for s in sobol if s.output == "b").samples_needed == 512
 
 
 @pytest.mark.slow
