@@ -64,7 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     cp.add_argument(
         "--replicates", type=bounded_int(1, MAX_REPLICATES), default=500, metavar="N",
-        help=f"replicates per future (default 500, at most {MAX_REPLICATES:,})",
+        help=f"replicates per future (default 500); policies x futures x replicates may be "
+        f"at most {MAX_ROWS:,} runs in all",
     )  # fmt: skip
     cp.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     cp.add_argument("--steps", type=positive_int, help="weeks (default: the scenario's)")
@@ -103,7 +104,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="scenario discovery on a sweep: PRIM box, CART tree, feature scores",
     )
     dc.add_argument("dir", type=input_path, help="sweep output folder")
-    dc.add_argument("--outcome", default="coalition_fractured", help="yes/no outcome")
+    dc.add_argument(
+        "--outcome", default="coalition_fractured",
+        help="yes/no outcome to explain (default coalition_fractured)",
+    )  # fmt: skip
     dc.add_argument(
         "--threshold", type=_share, metavar="P",
         help="classify points by P(outcome) >= P instead of using runs",
@@ -151,6 +155,19 @@ def _parse_vary(items: list[str]) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _looks_like_a_count(text: str) -> bool:
+    """Whether ``--futures`` was given a number (any: ``-2``, ``2.5``) rather than a file.
+
+    Why: only ASCII digits counted as a number, so ``--futures -2 --vary ...`` was taken for
+    a file and answered "--vary samples futures; with a futures file leave it out". A file
+    of that name still wins."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return not Path(text).exists()
+
+
 def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
     import pandas as pd
 
@@ -165,12 +182,13 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
             raise ConfigError("--vary needs --futures N (how many futures to sample)")
         return None
     text = args.futures.strip()
-    if text.isascii() and text.isdigit():
-        n = int(text)
-        if not 1 <= n <= MAX_FUTURES:
+    if _looks_like_a_count(text):  # '-2', '2.5', '0' as well: a count, not a file's name
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_FUTURES):
             raise ConfigError(
-                f"--futures {n}: the number of futures must be from 1 to {MAX_FUTURES:,}"
+                f"--futures {text}: the number of futures must be a whole number from 1 to "
+                f"{MAX_FUTURES:,} (or the name of a CSV/Parquet table of futures)"
             )
+        n = int(text)
         if not vary:
             raise ConfigError("--futures N needs at least one --vary NAME=LO:HI")
         ranges, integer = {}, []
