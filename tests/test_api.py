@@ -111,3 +111,16 @@ def test_trajectory_size_estimate_is_the_table_and_too_big_is_refused(monkeypatc
         run_ensemble("summit_2018", n_replicates=10_000, steps=10)
     assert "\n" not in str(err.value)
     run_ensemble("summit_2018", n_replicates=1000, steps=10, every=0)  # no table: runs
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [({"scenario": 123}, "scenario must be a Scenario, a name in configs/.*not int 123"),
+     ({"posterior": 42}, "posterior must be the path of a calibration posterior.*not int 42"),
+     ({"overrides": ["params.fatigue.growth=0.1"]}, "overrides must be a mapping .* not a list")],
+)  # fmt: skip
+def test_run_ensemble_wrong_types_are_one_line_config_errors(kwargs, says) -> None:
+    """These were TypeError (pathlib's) and AttributeError ('list' has no 'items')."""
+    with pytest.raises(ConfigError, match=says) as exc:
+        run_ensemble(**{"n_replicates": 2, "steps": 2, **kwargs})
+    assert "\n" not in str(exc.value)

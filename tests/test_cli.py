@@ -378,3 +378,91 @@ def test_signatures_report_names_the_command_as_typed():
 
     text = markdown([], 100, 7, 1.0, "coalition-sim signatures --rows 1,2 --out sig1")
     assert "`coalition-sim signatures --rows 1,2 --out sig1` (coalition-sim 0." in text
+
+
+# --------------------------------------------------------------------------- stdout that fails
+
+
+class _FailingStdout:
+    """A stdout whose ``write`` (or only ``flush``: a buffered redirect) raises ``exc``."""
+
+    def __init__(self, exc: OSError, on_flush: bool = False) -> None:
+        self.exc, self.on_flush, self.text = exc, on_flush, ""
+
+    def write(self, text: str) -> int:
+        if not self.on_flush:
+            raise self.exc
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        if self.on_flush and self.text:
+            raise self.exc
+
+    def fileno(self) -> int:
+        raise OSError("no descriptor")
+
+
+_COMPARE = ["compare", "--policy", "a", "--policy", "b:actors.USA.hedging=0", "--replicates",
+            "5", "--steps", "5", "--quiet"]  # fmt: skip
+
+
+@pytest.mark.parametrize("on_flush", [False, True])
+def test_compare_writes_its_files_before_a_closed_pipe(tmp_path, monkeypatch, capsys, on_flush):
+    """`compare --out DIR | head -1`: the summary was printed inside the staged folder, so a
+    reader gone after one line cost every file (exit 141, nothing written). Now the files are
+    in place first; the closed pipe ends quietly with the pipeline's usual 141."""
+    out = tmp_path / "cmp"
+    monkeypatch.setattr(sys, "stdout", _FailingStdout(BrokenPipeError(32, "pipe"), on_flush))
+    assert main([*_COMPARE, "--out", str(out)]) == 141
+    assert sorted(p.name for p in out.iterdir()) == [
+        "effects.csv", "forest.png", "provenance.json"
+    ]  # fmt: skip
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("on_flush", [False, True])
+def test_compare_to_a_full_stdout_keeps_its_files(tmp_path, monkeypatch, capsys, on_flush):
+    """`compare --out DIR > /dev/full`: the files are written, then one line and exit 2 (a
+    buffered stdout failed only at Python's exit: "Exception ignored ...", status 120)."""
+    import errno
+
+    out = tmp_path / "cmp"
+    full = OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(sys, "stdout", _FailingStdout(full, on_flush))
+    assert main([*_COMPARE, "--out", str(out)]) == 2
+    assert (out / "effects.csv").is_file() and (out / "provenance.json").is_file()
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "no space left" in err, err
+    if on_flush:
+        assert "standard output" in err
+
+
+# --------------------------------------------------------------------------- ui
+
+
+@pytest.fixture
+def _no_exec(monkeypatch):
+    """``ui`` ends in os.execve; a test must never replace the test process with a server."""
+
+    def refuse(*_args, **_kw):
+        raise AssertionError("the server would have been started")
+
+    monkeypatch.setattr("os.execve", refuse)
+
+
+def test_ui_on_a_port_in_use_is_refused_before_the_banner(tmp_path, capsys, _no_exec):
+    """A port in use printed "UI on http://..." and then uvicorn's error, exit 3."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert_usage_error(capsys, ["ui", "--port", str(port)], tmp_path,
+                           f"--port {port}", "already in use", "another --port")  # fmt: skip
+
+
+@pytest.mark.parametrize("host", ["no-such-host.invalid", "192.0.2.1"])  # 192.0.2.1: TEST-NET-1
+def test_ui_on_a_host_of_another_machine_is_refused(tmp_path, capsys, _no_exec, host):
+    assert_usage_error(capsys, ["ui", "--host", host], tmp_path, f"--host '{host}'", "127.0.0.1")

@@ -192,6 +192,23 @@ def test_compare_cli_writes_effects_and_forest(tmp_path, capsys) -> None:
             "is a lever",
         ),
         (["--policy", "a", "--policy", "b", "--scenario", "nowhere"], "no scenario"),
+        # a negative or fractional count was taken for a file: "with a futures file leave it out"
+        *(
+            (
+                [
+                    "--policy",
+                    "a",
+                    "--policy",
+                    "b",
+                    "--futures",
+                    n,
+                    "--vary",
+                    "fatigue.growth=0:0.1",
+                ],
+                f"--futures {n}: the number of futures must be a whole number from 1 to 100,000",
+            )
+            for n in ("-2", "2.5", "0")
+        ),
     ],
 )
 def test_compare_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch, argv, needle):
@@ -321,6 +338,10 @@ def test_separation_names_a_top_parameter_only_when_intervals_clear() -> None:
     low = separation(sens, "ST", "ST_conf", 10, shares * 0 + 0.5, shares * 0 + 0.5, 256)
     b = next(s for s in low if s.output == "b")
     assert b.replicates_needed is None and b.samples_needed in (1024, 1025)  # N (w / g)^2
+    # a Sobol' design needs a power of two: 100 / 0.25 = 400 samples could not be run; 512 can
+    sobol = separation(sens, "ST", "ST_conf", 10, shares * 0 + 0.5, shares * 0 + 0.5, 100,
+                       power_of_two=True)  # fmt: skip
+    assert next(s for s in sobol if s.output == "b").samples_needed == 512
 
 
 @pytest.mark.slow
@@ -483,3 +504,14 @@ def test_compare_out_is_checked_before_work_and_needs_overwrite(tmp_path: Path, 
     (tmp_path / "f").write_text("x")
     assert main([*args, "--out", str(tmp_path / "f")]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "f"]  # no stray temp folder
+
+
+def test_help_states_the_real_limits_and_defaults(capsys) -> None:
+    """compare --replicates said "at most 1,000,000", but the limit is on all runs together;
+    discover --outcome did not say its default."""
+    for argv in (["compare", "--help"], ["discover", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+    text = " ".join(capsys.readouterr().out.split())
+    assert "policies x futures x replicates may be at most 1,000,000 runs" in text
+    assert "outcome to explain (default coalition_fractured)" in text

@@ -269,7 +269,7 @@ def test_bad_futures_tables_are_one_line(tmp_path, capsys, table, needle):
      # an unknown sweep name lists the known ones, as an unknown scenario name does
      (["sweep", "nope", "--out", "never"], "no sweep spec named 'nope' (known: demo_grid"),
      (["compare", "--policy", "a", "--vary", "params.fatigue.growth=0:0.1", "--futures",
-       "100000000"], "must be from 1 to 100,000"),
+       "100000000"], "must be a whole number from 1 to 100,000"),
      (["compare", "--policy", "a", "--policy", "b", "--replicates", "1000000", "--vary",
        "params.fatigue.growth=0:0.1", "--futures", "20"], "more than the 1,000,000"),
      # 6 million runs were killed by the kernel at 23.6 GB: refused before any work

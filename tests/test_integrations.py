@@ -78,10 +78,28 @@ def test_perform_experiments_top_level_call_and_subsets() -> None:
         experiments, outcomes = perform_experiments(model, scenarios=3, policies=2)
     assert {"fatigue__growth", "actors__USA__hedging"} <= set(experiments.columns)
     assert len(outcomes["summit_held"]) == 6
-    with pytest.raises(ConfigError, match=r"'params\.fatigue\.growht' is not one of"):
+    with pytest.raises(
+        ConfigError,
+        match=r"'params\.fatigue\.growht' is not one of the uncertainties of scenario 'baseline' \(",
+    ):
         ema_model("baseline", uncertainties=["params.fatigue.growht"])
-    with pytest.raises(ConfigError, match="is not one of"):  # a lever is not an uncertainty
+
+
+def test_ema_model_names_are_a_list_or_one_name_and_a_lever_is_called_a_lever() -> None:
+    """A bare string was read letter by letter ("'f' is not one of scenario 'baseline''s
+    uncertaintys"); a lever passed as an uncertainty was only "not one of"."""
+    model = ema_model("baseline", uncertainties="fatigue__growth", levers="actors.USA.hedging")
+    assert [u.name for u in model.uncertainties] == ["fatigue__growth"]
+    assert [lv.name for lv in model.levers] == ["actors__USA__hedging"]
+    with pytest.raises(ConfigError, match=r"^uncertainties: 'actors\.USA\.consults' is a lever, "
+                       r"not an uncertainty; pass it in levers=$"):  # fmt: skip
         ema_model("baseline", uncertainties=["actors.USA.consults"])
+    with pytest.raises(
+        ConfigError, match="is an uncertainty, not a lever; pass it in uncertainties="
+    ):
+        ema_model("baseline", levers=["fatigue__growth"])
+    with pytest.raises(ConfigError, match="levers must be a list of parameter names"):
+        ema_model("baseline", levers=5)  # type: ignore[arg-type]
 
 
 def test_run_ensemble_returns_a_typed_result_with_xarray() -> None:

@@ -18,6 +18,7 @@ import pytest
 from scipy import stats
 
 from coalition_sim.abm.model import CoalitionModel
+from coalition_sim.cli.args import max_workers
 from coalition_sim.cli.main import main
 from coalition_sim.core import events
 from coalition_sim.engine.stats import wilson_interval
@@ -465,3 +466,32 @@ def test_analysis_files_are_the_same_bytes_whatever_the_chunk_size(tmp_path):
         files[size] = {p.name: p.read_bytes() for p in (out / "analysis").glob("*.csv")}
     assert {"probabilities.csv", "morris.csv", "sensitivity_noise.csv"} <= set(files[1000])
     assert files[3] == files[1000] and files[5] == files[1000]
+
+
+def test_read_runs_names_an_unknown_column(reference: tuple[Path, Path]) -> None:
+    """pyarrow's ArrowInvalid dumped the schema; now one line naming the column and the known ones."""
+    _, out = reference
+    for reader, what in ((read_runs, "runs"), (read_trajectories, "trajectories")):
+        with pytest.raises(
+            ConfigError, match=f"'nope' is not a column of the {what} \\(point,"
+        ) as e:
+            reader(out, columns=["point", "nope"])
+        assert "\n" not in str(e.value)
+    with pytest.raises(ConfigError, match="columns must be a list of column names"):
+        read_runs(out, columns="point")  # type: ignore[arg-type]
+    assert list(read_runs(out, columns=["point", "seed"]).columns) == ["point", "seed"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [({"workers": 0}, "workers must be a whole number from 1, not 0"),
+     ({"workers": max_workers() + 1}, "workers must be at most"),
+     ({"workers": 1.5}, "workers must be a whole number"),
+     ({"chunk_size": 0}, "^chunk_size must be a whole number from 1, not 0")],
+)  # fmt: skip
+def test_run_sweep_refuses_what_the_command_line_refuses(tmp_path, kwargs, says) -> None:
+    """``run_sweep(workers=0)`` was accepted (the CLI refuses it); ``chunk_size=0`` spoke of
+    ``--chunk-size`` to an API caller. Refused before the folder is made."""
+    with pytest.raises(ConfigError, match=says):
+        run_sweep(_spec(tmp_path), tmp_path / "o", quiet=True, **kwargs)
+    assert not (tmp_path / "o").exists()

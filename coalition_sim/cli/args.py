@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from ..scenario.errors import ConfigError
-from ..scenario.limits import MAX_ROWS
+from ..scenario.limits import MAX_ROWS, checked_workers, max_workers
 from ..scenario.safe_paths import check_path_text
 from ..scenario.seeds import parse_seed
 
@@ -84,19 +83,14 @@ def seed(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def max_workers() -> int:
-    """Upper bound on worker processes: 4 per core (at least 8); more only costs memory."""
-    return max(8, 4 * (os.cpu_count() or 1))
-
-
 def worker_count(text: str) -> int:
-    """``--workers``: a whole number from 1 to :func:`max_workers`."""
+    """``--workers``: a whole number from 1 to :func:`max_workers` (the API's rule,
+    :func:`coalition_sim.scenario.limits.checked_workers`)."""
     value = positive_int(text)
-    if value > max_workers():
-        raise argparse.ArgumentTypeError(
-            f"must be at most {max_workers()} (4 per core on this machine), got {value}"
-        )
-    return value
+    try:
+        return checked_workers(value, "it")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("it ")) from None
 
 
 def output_arg(text: str) -> Path:

@@ -64,7 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     cp.add_argument(
         "--replicates", type=bounded_int(1, MAX_REPLICATES), default=500, metavar="N",
-        help=f"replicates per future (default 500, at most {MAX_REPLICATES:,})",
+        help=f"replicates per future (default 500); policies x futures x replicates may be "
+        f"at most {MAX_ROWS:,} runs in all",
     )  # fmt: skip
     cp.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     cp.add_argument("--steps", type=positive_int, help="weeks (default: the scenario's)")
@@ -103,7 +104,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="scenario discovery on a sweep: PRIM box, CART tree, feature scores",
     )
     dc.add_argument("dir", type=input_path, help="sweep output folder")
-    dc.add_argument("--outcome", default="coalition_fractured", help="yes/no outcome")
+    dc.add_argument(
+        "--outcome", default="coalition_fractured",
+        help="yes/no outcome to explain (default coalition_fractured)",
+    )  # fmt: skip
     dc.add_argument(
         "--threshold", type=_share, metavar="P",
         help="classify points by P(outcome) >= P instead of using runs",
@@ -151,6 +155,19 @@ def _parse_vary(items: list[str]) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _looks_like_a_count(text: str) -> bool:
+    """Whether ``--futures`` was given a number (any: ``-2``, ``2.5``) rather than a file.
+
+    Why: only ASCII digits counted as a number, so ``--futures -2 --vary ...`` was taken for
+    a file and answered "--vary samples futures; with a futures file leave it out". A file
+    of that name still wins."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return not Path(text).exists()
+
+
 def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
     import pandas as pd
 
@@ -165,12 +182,13 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
             raise ConfigError("--vary needs --futures N (how many futures to sample)")
         return None
     text = args.futures.strip()
-    if text.isascii() and text.isdigit():
-        n = int(text)
-        if not 1 <= n <= MAX_FUTURES:
+    if _looks_like_a_count(text):  # '-2', '2.5', '0' as well: a count, not a file's name
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_FUTURES):
             raise ConfigError(
-                f"--futures {n}: the number of futures must be from 1 to {MAX_FUTURES:,}"
+                f"--futures {text}: the number of futures must be a whole number from 1 to "
+                f"{MAX_FUTURES:,} (or the name of a CSV/Parquet table of futures)"
             )
+        n = int(text)
         if not vary:
             raise ConfigError("--futures N needs at least one --vary NAME=LO:HI")
         ranges, integer = {}, []
@@ -279,10 +297,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         overwrite=args.overwrite or args.out is None, marker="effects.csv",
     )  # fmt: skip
     with stage:
-        return _compare_into(args, base, futures, common, stage)
+        report = _compare_into(args, base, futures, common, stage)
+    # printed only once the folder is in place: a reader that goes away (`| head -1`) or a
+    # stdout that fails (`> /dev/full`) must not cost the files (as with `run`)
+    print("\n".join(report))
+    return 0
 
 
-def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int:
+def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> list[str]:
+    """Run the compare, write its files into ``stage.tmp``; return the summary to print."""
     import json
 
     from ..engine.posterior import file_digest
@@ -322,33 +345,33 @@ def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> int
         rob.to_csv(out / "robustness.csv", index=False)
         written += ["futures.csv", "robustness.csv"]
     n_rows = len(res.futures) * res.replicates
-    print(
+    lines = [
         f"compare on '{base.name}': {len(res.policies)} policies x {len(res.futures)} future(s) "
         f"x {res.replicates} replicates = {n_rows} paired runs each, seed {res.seed}, "
         f"{res.seconds:.1f} s"
-    )
+    ]
     for pol in res.policies:
-        print(f"  {pol.name:<16} {pol.describe()}")
+        lines.append(f"  {pol.name:<16} {pol.describe()}")
     shown = res.table[res.table["excludes_zero"]]
-    print(
+    lines.append(
         f"effects vs '{res.reference}' whose {args.confidence:.0%} interval excludes 0 "
         f"({len(shown)} of {len(res.table)}):"
     )
     for _, r in shown.iterrows():
-        print(
+        lines.append(
             f"  {r['policy']:<16} {r['outcome']:<22} {r['effect']:+.3f} "
             f"[{r['lo']:+.3f}, {r['hi']:+.3f}]  ({r['reference_value']:.3f} -> {r['value']:.3f})"
         )
     if rob is not None:
-        print(f"robustness of P({args.outcome}) across {len(res.futures)} futures:")
+        lines.append(f"robustness of P({args.outcome}) across {len(res.futures)} futures:")
         for _, r in rob.iterrows():
-            print(
+            lines.append(
                 f"  {r['policy']:<16} mean {r['mean']:.3f} [{r['mean_lo']:.3f}, "
                 f"{r['mean_hi']:.3f}]  median {r['median']:.3f}  q95 {r['q95']:.3f}  "
                 f"max regret {r['max_regret']:.3f}  best in {r['share_best']:.0%}"
             )
-    print("wrote " + ", ".join(str(stage.out / w) for w in written))
-    return 0
+    lines.append("wrote " + ", ".join(str(stage.out / w) for w in written))
+    return lines
 
 
 def cmd_discover(args: argparse.Namespace) -> int:

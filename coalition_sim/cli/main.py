@@ -231,6 +231,35 @@ def _quiet_dask_client() -> None:
     logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
 
 
+def _flush_stdout() -> None:
+    """Flush what a command printed, naming standard output if that fails.
+
+    Why: Python flushes a redirected stdout only at exit, where a full device
+    (``> /dev/full``) ends in "Exception ignored ..." and status 120; flushed here, the error
+    is the usual one line with exit status 2 (the command's files are already written)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _drop_stdout()
+        if exc.filename is None:
+            exc.filename = "standard output"
+        raise
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device: what it still buffers cannot be written, and Python's
+    flush at exit would otherwise print "Exception ignored ..." and exit with status 120."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # a stdout without a descriptor (an embedding, a test)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -241,16 +270,19 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["run", *argv] if bare else argv)
         handler = COMMANDS.get(args.command) or args.handler
         args.argv = [program_name(), *argv]  # as typed, for the outputs' provenance
-        return handler(args)
+        status = handler(args)
+        _flush_stdout()  # a failing stdout is reported here, in one line, not at exit
+        return status
     except (UsageError, ConfigError) as exc:
         msg = shorten_quoted(" ".join(str(exc).split()))  # one line, whatever it holds
         if len(msg) > 1000:
             msg = f"{msg[:960]}... ({len(msg)} characters)"
         print(f"error: {msg}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `run.py params | head`: the reader has gone; no traceback
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit either
+    except BrokenPipeError:  # `run.py params | head`: the reader has gone; no traceback.
+        # Commands that write files (run, compare) write them before they print, so this
+        # comes after the files are in place; the status is the pipeline's usual 141 either way.
+        _drop_stdout()  # nothing left to flush at exit either
         return 141  # 128 + SIGPIPE, as the C tools in a pipeline
     except (OSError, MemoryError) as exc:  # the machine's state, not a bug: one line
         why = machine_error(exc)

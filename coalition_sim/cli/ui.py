@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 
@@ -29,7 +30,43 @@ def register(sub: argparse._SubParsersAction) -> None:
     ui.set_defaults(handler=cmd_ui)
 
 
+def _check_listen(host: str, port: int) -> None:
+    """Bind ``host:port`` once and let it go, before the banner and the server.
+
+    Why: a port in use or a host that is not this machine's printed "UI on http://..." and
+    then uvicorn's error, exit 3; now it is one line naming the argument, exit 2. The socket
+    is opened as uvicorn opens it (SO_REUSEADDR), so a port in TIME_WAIT is not refused."""
+    import socket
+
+    from ..scenario.loading import ConfigError
+
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConfigError(
+            f"--host {host!r:.80}: not an address or host name of this machine "
+            f"({getattr(exc, 'strerror', None) or exc}); e.g. 127.0.0.1 or 0.0.0.0"
+        ) from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            which = f"--port {port}" if exc.errno == errno.EADDRINUSE else f"--host {host!r:.80}"
+            raise ConfigError(
+                f"{which}: cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                + (
+                    "stop what uses it or choose another --port (0 = any free port)"
+                    if exc.errno == errno.EADDRINUSE
+                    else "give an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
+                )
+            ) from None
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
+    _check_listen(args.host, args.port)
     print(f"coalition-sim UI on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     print(
         "The server prepares the model as it starts (compiled once per machine and cached on "

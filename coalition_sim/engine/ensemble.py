@@ -521,6 +521,11 @@ def run_ensemble(
         )
     if seed is not None:
         seed = checked_seed(seed)
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ConfigError(  # a list of 'key=value' texts ended in an AttributeError
+            "overrides must be a mapping of parameter name to number, e.g. "
+            f"{{'params.fatigue.growth': 0.1}}, not a {type(overrides).__name__}"
+        )
     for key, value in (overrides or {}).items():
         try:
             float(value)

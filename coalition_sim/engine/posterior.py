@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,8 +240,13 @@ def load_posterior(path: str | Path, check_model: bool = True) -> Posterior:
     checkout too); anything wrong is a one-line :class:`ConfigError`."""
     import io
 
-    from ..scenario.safe_paths import read_input_bytes
+    from ..scenario.safe_paths import read_input_bytes, show
 
+    if not isinstance(path, str | os.PathLike):  # run_ensemble(posterior=42): pathlib's TypeError
+        raise ConfigError(
+            "posterior must be the path of a calibration posterior (a Parquet file) or a "
+            f"loaded Posterior, not {type(path).__name__} {show(path, 40)}"
+        )
     path = config_path(path)
     # the safe reader: a regular file (no FIFO, device or folder) of bounded size
     raw_file = read_input_bytes(path, MAX_POSTERIOR_BYTES, "a Parquet posterior file")

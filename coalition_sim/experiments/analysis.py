@@ -321,7 +321,10 @@ def _noise_aware(
     sens = sens.copy()
     sens["noise_floor"] = sens["output"].map(floors)
     sens["above_noise"] = (sens[key] - sens[conf]) > sens["noise_floor"]
-    seps = separation(sens, key, conf, reps, floors, shares, man["design"].get("samples"))
+    seps = separation(
+        sens, key, conf, reps, floors, shares, man["design"].get("samples"),
+        power_of_two=man["design"]["kind"] == "sobol",
+    )  # fmt: skip
     separation_frame(seps).to_csv(dest / "sensitivity_noise.csv", index=False)
     return sens, seps
 

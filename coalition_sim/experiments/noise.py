@@ -147,11 +147,14 @@ def separation(
     floors: pd.Series,
     shares: pd.Series,
     samples: int | None = None,
+    power_of_two: bool = False,
 ) -> list[Separation]:
     """Per output in ``full`` (SALib table with ``output``, ``parameter``, key, conf_key):
     is the top parameter's interval clear of the runner-up's, and if not, how many replicates
     per point would make it so. ``floors``: the noise floor in the index's units; ``shares``:
-    the share of point-mean variance that is replicate noise (phi)."""
+    the share of point-mean variance that is replicate noise (phi). ``power_of_two``: the
+    design's sample count must be one (Sobol'), so the suggested count is rounded up to one
+    (a suggestion of 41412 could not be run)."""
     out: list[Separation] = []
     for o, grp in full.groupby("output", sort=False):
         g = grp.sort_values(key, ascending=False)
@@ -170,6 +173,8 @@ def separation(
                 needed = max(replicates + 1, math.ceil(phi * replicates / (ratio - (1.0 - phi))))
             elif samples:  # design-limited: width ~ 1 / sqrt(samples)
                 more = math.ceil(samples / ratio)
+                if power_of_two:
+                    more = 1 << (more - 1).bit_length()
         out.append(
             Separation(
                 output=str(o),

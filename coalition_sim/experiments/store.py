@@ -37,6 +37,7 @@ __all__ = [
     "LOCK_NAME",
     "atomic_bytes",
     "bytes_record",
+    "check_columns",
     "file_record",
     "fold_journal",
     "points_problem",
@@ -235,6 +236,23 @@ def verified_parts(out: str | Path, sub: str = "runs") -> list[Path]:
     return [
         out / sub / _part(c) for c in sorted(good) if sub == "runs" or sub in man["chunks"][str(c)]
     ]
+
+
+def check_columns(files: list[Path], columns: object, what: str) -> None:
+    """``columns=`` of :func:`read_runs` / ``read_trajectories``: a list of the parts' column
+    names, or None. Why: pyarrow answered an unknown name with ArrowInvalid and a dump of
+    the whole schema, and a bare string with a TypeError; here it is one line naming the
+    column and listing the known ones."""
+    if columns is None:
+        return
+    if isinstance(columns, str | bytes) or not isinstance(columns, list | tuple):
+        raise ConfigError(f"columns must be a list of column names, not {columns!r:.60}")
+    known = pq.read_schema(files[0]).names  # every chunk has the manifest's schema
+    for c in columns:
+        if c not in known:
+            raise ConfigError(
+                f"columns: {c!r:.60} is not a column of the {what} ({', '.join(known)})"
+            )
 
 
 def points_problem(out: Path, man: dict[str, Any]) -> str | None:

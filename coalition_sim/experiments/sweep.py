@@ -43,15 +43,18 @@ from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
 from ..engine.runner import SchedulerLost, compiled, connect, run_tasks
 from ..scenario.library import resolve_scenario, scenario_path
+from ..scenario.limits import checked_workers
 from ..scenario.loading import ConfigError
 from ..scenario.names import canonical_name, check_values, with_values
 from ..scenario.provenance import package_version, provenance
 from ..scenario.safe_paths import check_output_dir, check_path_text
 from ..scenario.schema import Scenario
+from ..scenario.seeds import whole_number
 from .store import (
     LOCK_NAME,
     atomic_bytes,
     bytes_record,
+    check_columns,
     file_record,
     fold_journal,
     points_problem,
@@ -583,11 +586,13 @@ def run_sweep(
     """
     start = time.perf_counter()
     plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec)
-    if chunk_size is not None and chunk_size < 1:
-        raise ConfigError(f"--chunk-size must be at least 1, got {chunk_size}")
+    if workers is not None:  # the command line's rule (--workers), for the API's callers too
+        checked_workers(workers)
+    if chunk_size is not None:
+        whole_number(chunk_size, "chunk_size", 1)
     if chunk_size is not None and math.ceil(plan.n_runs / chunk_size) > MAX_CHUNKS:
         raise ConfigError(
-            f"--chunk-size {chunk_size} cuts {plan.n_runs} runs into more than {MAX_CHUNKS} "
+            f"chunk size {chunk_size} cuts {plan.n_runs} runs into more than {MAX_CHUNKS} "
             f"chunks; use at least {math.ceil(plan.n_runs / MAX_CHUNKS)}"
         )
     out = check_output_dir(out, resume=True, marker="manifest.json", scratch=(LOCK_NAME,))
@@ -664,6 +669,7 @@ def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame
     files = verified_parts(out, "runs")
     if not files:
         raise ConfigError(f"{out}: no finished chunks yet")
+    check_columns(files, columns, "runs")
     df = pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files])
     keys = [k for k in ("point", "replicate") if k in df.columns]
     return df.sort_values(keys).reset_index(drop=True) if keys else df.reset_index(drop=True)
@@ -673,6 +679,7 @@ def read_trajectories(out: str | Path, columns: list[str] | None = None) -> pd.D
     files = verified_parts(out, "trajectories")
     if not files:
         return None
+    check_columns(files, columns, "trajectories")
     df = pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files])
     keys = [k for k in ("point", "replicate", "step") if k in df.columns]
     return df.sort_values(keys).reset_index(drop=True)

@@ -37,7 +37,7 @@ weeks, as the model does).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ import numpy as np
 
 from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS, Ensemble
-from ..scenario.levers import Role, concrete
+from ..scenario.levers import Role, concrete, role_of
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.names import (
@@ -76,6 +76,19 @@ def parameters_of(scn: Scenario, role: Role) -> dict[str, ParamSpec]:
         if not (np.isfinite(spec.lo) and np.isfinite(spec.hi)):
             raise ConfigError(f"{role} '{name}' has no finite range in the schema")
     return out
+
+
+def _names(chosen: object, what: str) -> list[str]:
+    """``uncertainties=`` / ``levers=`` as a list of names: a bare string is one name (it was
+    taken letter by letter: "'f' is not one of ..."); anything but strings is refused."""
+    if isinstance(chosen, str):
+        return [chosen]
+    names = list(chosen) if isinstance(chosen, Iterable) else None
+    if names is None or not all(isinstance(c, str) for c in names):
+        raise ConfigError(
+            f"{what} must be a list of parameter names (or one name), not {chosen!r:.60}"
+        )
+    return names
 
 
 class CoalitionExperiment:
@@ -118,8 +131,8 @@ def ema_model(
     replicates: int = 50,
     seed: int | None = None,
     steps: int | None = None,
-    uncertainties: Sequence[str] | None = None,
-    levers: Sequence[str] | None = None,
+    uncertainties: Sequence[str] | str | None = None,
+    levers: Sequence[str] | str | None = None,
     name: str = "coalition",
     ranges: str = "plausible",
 ) -> Any:
@@ -127,7 +140,8 @@ def ema_model(
 
     ``uncertainties`` / ``levers``: subsets of the catalogue's concrete names, dotted or in
     keyword spelling (default: all of them but the pandemic's in a scenario without one); a
-    name that is not one is a ConfigError. ``ranges``: ``"plausible"`` (default: the
+    single string is one name (not its characters); a name that is not one is a ConfigError
+    (which says so when it is the other role: a lever given as an uncertainty). ``ranges``: ``"plausible"`` (default: the
     scenario's value x [1/2, 2] within the schema range, the screening's rule) or
     ``"schema"`` (the whole valid range). ``seed`` defaults to the scenario's. EMA's names
     are the keyword spelling. Bad arguments are one-line ConfigErrors, here, not inside
@@ -146,20 +160,28 @@ def ema_model(
     seed = scn.seed if seed is None else checked_seed(seed)
     ens = Ensemble(scn, steps=steps)  # the scenario's own values, for the plausible ranges
 
-    def pick(role: Role, chosen: Sequence[str] | None) -> list[Any]:
+    arg = {Role.UNCERTAINTY: "uncertainties", Role.LEVER: "levers"}  # the keyword arguments
+
+    def pick(role: Role, chosen: Sequence[str] | str | None) -> list[Any]:
         known = parameters_of(scn, role)
         if chosen is None:
             names = list(known)
             if scn.clock.pandemic_start is None:  # nothing for the pandemic's terms to move
                 names = [n for n in names if not n.startswith("clock.pandemic_")]
         else:
-            names = list(chosen)
+            names = _names(chosen, arg[role])
         params = []
         for n in (name_of_kwarg(c) for c in names):
             if n not in known:
+                other = role_of(n)
+                if other in arg and other is not role:  # a lever given as an uncertainty
+                    raise ConfigError(
+                        f"{arg[role]}: '{n}' is {other.phrase}, not {role.phrase}; "
+                        f"pass it in {arg[other]}="
+                    )
                 raise ConfigError(
-                    f"'{n}' is not one of scenario '{scn.name}''s {role.value}s "
-                    f"({', '.join(known)})"
+                    f"{arg[role]}: '{n}' is not one of the {arg[role]} of scenario "
+                    f"'{scn.name}' ({', '.join(known)})"
                 )
             s = known[n]
             lo, hi = float(s.lo), float(s.hi)

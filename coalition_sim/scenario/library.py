@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .loading import ChainLink, ConfigError, read_scenario_data, read_toml, validate_scenario
@@ -101,6 +102,12 @@ def resolve_scenario(
     checks it against :func:`scenario_file` with :func:`.loading.chain_unchanged`."""
     if isinstance(scenario, Scenario):
         return scenario
+    if scenario is not None and not isinstance(scenario, str | os.PathLike):
+        # an API caller's 123 or dict ended in pathlib's TypeError, far from the argument
+        raise ConfigError(
+            "scenario must be a Scenario, a name in configs/, the path of a .toml or None "
+            f"(the baseline), not {type(scenario).__name__} {show(scenario, 40)}"
+        )
     return load_scenario(BASELINE if scenario is None else scenario, record=record)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["MAX_ROWS", "total_memory"]
+__all__ = ["MAX_ROWS", "checked_workers", "max_workers", "total_memory"]
 
 #: Runs one call holds at once (a compare's arms together; one ``run_ensemble``).
 MAX_ROWS = 1_000_000
@@ -27,3 +27,23 @@ def total_memory() -> int | None:
     except (AttributeError, ValueError, OSError):  # Windows has no sysconf
         return None
     return pages * size if pages > 0 and size > 0 else None
+
+
+def max_workers() -> int:
+    """Upper bound on worker processes: 4 per core (at least 8); more only costs memory."""
+    return max(8, 4 * (os.cpu_count() or 1))
+
+
+def checked_workers(value: object, what: str = "workers") -> int:
+    """A worker count: a whole number from 1 to :func:`max_workers` (``--workers`` on the
+    command line, ``workers=`` in the API; ``run_sweep(workers=0)`` was accepted); a
+    one-line ConfigError otherwise."""
+    from .errors import ConfigError
+    from .seeds import whole_number
+
+    n = whole_number(value, what, 1)
+    if n > max_workers():
+        raise ConfigError(
+            f"{what} must be at most {max_workers()} (4 per core on this machine), not {n}"
+        )
+    return n
