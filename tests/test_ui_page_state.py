@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from types import SimpleNamespace
 
+import ipyvuetify as v
 import numpy as np
 import pytest
-import ipyvuetify as v
 import solara
 
 from coalition_sim.scenario.library import list_scenarios
