@@ -328,6 +328,21 @@ def test_analyze_writes_csv_and_pngs(reference: tuple[Path, Path], capsys) -> No
     np.testing.assert_allclose(table["summit_held_lo"], lo)
     np.testing.assert_allclose(table["summit_held_hi"], hi)
     assert ((table["summit_held_lo"] <= table["summit_held"]) & (table["summit_held"] <= table["summit_held_hi"])).all()  # fmt: skip
+    # the files say what they were computed from and at which interval level
+    import json
+
+    import coalition_sim
+
+    doc = json.loads((dest / "analysis.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert doc["version"] == coalition_sim.__version__
+    assert doc["sweep_spec_hash"] == manifest["spec_hash"]
+    assert doc["confidence"] == 0.95 and doc["runs_done"] == 30 and doc["complete"]
+    assert main(["analyze", str(out), "--confidence", "0.5"]) == 0
+    capsys.readouterr()
+    assert json.loads((dest / "analysis.json").read_text())["confidence"] == 0.5
+    narrower = pd.read_csv(dest / "probabilities.csv")
+    assert (narrower["summit_held_hi"] - narrower["summit_held_lo"] <= table["summit_held_hi"] - table["summit_held_lo"]).all()  # fmt: skip
     for png in ("heatmap_summit_held.png", "fan_chart.png"):
         data = (dest / png).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000

@@ -14,6 +14,7 @@ into ``DIR/analysis/``:
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS
 from ..engine.stats import wilson_interval
 from ..scenario.loading import ConfigError
+from ..scenario.provenance import package_version
 from ..scenario.safe_paths import StagedFiles
 from .noise import add_by_point
 from .store import points_problem, verified_parts
@@ -349,6 +351,25 @@ def analyze(
     return res
 
 
+def _describe(path: Path, man: dict, table: pd.DataFrame, confidence: float) -> None:
+    """What the analysis files were computed from and how: the package version, the sweep's
+    spec hash and size, the runs done, and the interval level behind every ``_lo``/``_hi``
+    column (``analyze --confidence 0.5`` wrote the same columns with nothing recording 0.5)."""
+    doc = {
+        "package": "coalition-sim",
+        "version": package_version(),
+        "sweep_spec_hash": man.get("spec_hash"),
+        "sweep_version": man.get("version"),
+        "runs_done": int(table["n"].sum()),
+        "runs_planned": int(man["n_runs"]),
+        "complete": bool(table.attrs.get("complete")),
+        "confidence": confidence,
+        "intervals": "Wilson score intervals for shares (columns <outcome>_lo, <outcome>_hi); "
+        "Sobol and Morris confidence columns are SALib's bootstrap at 95%",
+    }
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+
+
 def _analyze_into(
     dest: Path, out: Path, man: dict, table: pd.DataFrame, outcome: str | None,
     confidence: float,
@@ -357,6 +378,9 @@ def _analyze_into(
     res = AnalysisResult(out, table)
     path = dest / "probabilities.csv"
     table.to_csv(path, index=False)
+    res.files.append(path)
+    path = dest / "analysis.json"
+    _describe(path, man, table, confidence)
     res.files.append(path)
 
     kind = man["design"]["kind"]

@@ -36,7 +36,17 @@ __all__ = [
 ]
 
 #: Libraries whose versions can change results (numbers, files or the design of a sweep).
-KEY_LIBRARIES = ("numpy", "pandas", "pyarrow", "pydantic", "mesa", "networkx", "scipy", "SALib")
+KEY_LIBRARIES = (
+    "numpy",
+    "numba",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "mesa",
+    "networkx",
+    "scipy",
+    "SALib",
+)
 
 
 def package_version() -> str | None:
