@@ -248,3 +248,20 @@ def test_the_undo_hint_names_what_undo_takes_back():
     hint = undo_hint(Snapshot("baseline", 1, week=157, what="record overlay on"))
     assert ">Undo: record overlay on (back to week 157).<" in hint
     assert "brings back" not in hint
+
+
+def test_the_effects_table_names_means_in_the_page_s_words_and_subtracts_as_printed():
+    """Compare's table read 'us isolation (mean)' and '0.121 -> 0.120, 0.000': the page says
+    'US isolation', and a mean's B - A is the difference of the means as printed."""
+    from coalition_sim.ui.compare_panel import effects_table_html
+
+    effects = pd.DataFrame({
+        "kind": ["mean"], "outcome": ["us_isolation"], "reference_value": [0.1214],
+        "value": [0.1203], "effect": [0.1203 - 0.1214], "lo": [-0.003], "hi": [0.0008],
+        "excludes_zero": [False],
+    })  # fmt: skip
+    html = effects_table_html(effects)
+    assert "<th scope=row>US isolation (mean)</th>" in html
+    assert "<td>0.121</td><td>0.120</td><td>\u22120.001 [\u22120.003, +0.001]</td>" in html
+    target = effects.assign(outcome="commitment_DPRK")
+    assert "DPRK defiance (mean)" in effects_table_html(target, {"DPRK": "target"})

@@ -31,6 +31,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
 from . import guards, serving
+from .ensemble_panel import column_label
 from .numbers import pct_text, pp_between, pp_text, signed
 from .page_state import PageState, use_batch
 from .session import (
@@ -189,19 +190,19 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
     return "".join(out)
 
 
-def effects_table_html(table: pd.DataFrame) -> str:
-    """The same numbers as a table (screen readers, copying), yes/no outcomes and means."""
+def effects_table_html(table: pd.DataFrame, roles: dict[str, str] | None = None) -> str:
+    """The same numbers as a table (screen readers, copying), yes/no outcomes and means;
+    ``roles`` (actor id -> role) names the target's commitment its defiance."""
     body = []
     for _, r in table.iterrows():
         prob = r["kind"] == "probability"
         # shares and effects as the chart prints them (:mod:`.numbers`)
         fmt = (lambda v: f"{escape(pct_text(v))}%") if prob else (lambda v: f"{v:.3f}")
-        eff = (
-            _effect_text(r)
-            if prob
-            else f"{signed(r['effect'], 3)} [{signed(r['lo'], 3)}, {signed(r['hi'], 3)}]"
-        )
-        name = OUTCOME_LABELS.get(r["outcome"], str(r["outcome"]).replace("_", " "))
+        # a mean's effect is B - A of the two means as printed (3 d.p.), as a share's is
+        # (0.121 -> 0.120 read "0.000"); its interval is the paired one, as computed
+        shown = signed(round(float(r["value"]), 3) - round(float(r["reference_value"]), 3), 3)
+        eff = _effect_text(r) if prob else f"{shown} [{signed(r['lo'], 3)}, {signed(r['hi'], 3)}]"
+        name = column_label(str(r["outcome"]), roles or {})  # the page's words ("US isolation")
         body.append(
             f"<tr><th scope=row>{escape(name)}{'' if prob else ' (mean)'}</th>"
             f"<td>{fmt(r['reference_value'])}</td><td>{fmt(r['value'])}</td><td>{eff}</td></tr>"
@@ -530,7 +531,11 @@ def ComparePanel(ui: PageState):
                 )
             )
             solara.HTML(unsafe_innerHTML=chart(res["svg"], "compare effects"))
-            solara.HTML(unsafe_innerHTML=effects_table_html(res["table"]))
+            solara.HTML(
+                unsafe_innerHTML=effects_table_html(
+                    res["table"], {a.id: a.role.value for a in scn.actors}
+                )
+            )
             solara.HTML(
                 unsafe_innerHTML='<p class="cs-note">The same on the command line: '
                 f'<code id="compare-command">{escape(res["command"])}</code></p>'
