@@ -32,7 +32,7 @@ import datetime as dt
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.5.3"
+__version__ = "0.5.4"
 
 if TYPE_CHECKING:
     from .abm.model import CoalitionModel

@@ -332,13 +332,28 @@ def test_proposal_probability_known_answer():
         (-6.0, -2.0), (0.0, 1.0), (-3.0, 3.0), (0.0, 4.0), (0.0, 1.0), (0.0, 4.0), (0.0, 1.0),
         (0.5, 1.0),
     )  # fmt: skip
+    seeks = flags()
     got = each(
         R.proposal_probability,
         logit0=l0, initiative=init, appetite=app, mediation_slope=ms, mediation=med,
-        engagement_slope=es, mean_engagement=me, room=room,
+        engagement_slope=es, mean_engagement=me, room=room, target_seeks_influence=seeks,
     )  # fmt: skip
-    expected = room / (1 + np.exp(-(l0 + init * app + ms * med + es * me)))
+    gamble = np.where(seeks, init * app, 0.0)  # the appetite counts only with influence sought
+    expected = room / (1 + np.exp(-(l0 + gamble + ms * med + es * me)))
     assert_allclose(got, expected, rtol=1e-14)
+
+
+def test_no_summit_gamble_with_an_autonomy_seeking_target():
+    """[S18]'s gamble is accepting Kim's invitation: a leader's appetite proposes nothing to a
+    DPRK seeking autonomy, however large (the record of 2016-17)."""
+    common = {"logit0": -4.0, "initiative": 1.0, "mediation_slope": 1.0, "mediation": 0.2,
+              "engagement_slope": 1.0, "mean_engagement": 0.2, "room": 1.0}  # fmt: skip
+    closed = [R.proposal_probability(appetite=a, target_seeks_influence=False, **common)
+              for a in (-3.0, 0.0, 3.0)]  # fmt: skip
+    assert closed[0] == closed[1] == closed[2]
+    open_ = [R.proposal_probability(appetite=a, target_seeks_influence=True, **common)
+             for a in (-3.0, 0.0, 3.0)]  # fmt: skip
+    assert open_[0] < open_[1] == closed[1] < open_[2]
 
 
 # --------------------------------------------------------------- rules given a source (issue 20)

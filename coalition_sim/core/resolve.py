@@ -251,6 +251,7 @@ def summit_process(
             engagement_slope=pf.summit_engagement_slope,
             mean_engagement=mean_e,
             room=room,
+            target_seeks_influence=s.mode[r] == Mode.INFLUENCE,
         )
         propose = draw(key, WORLD, Draw.PROPOSE) < p_prop or forced_proposal
     # proposed -> scheduled when both accept; the leader may not consult its allies

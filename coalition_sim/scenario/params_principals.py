@@ -514,9 +514,9 @@ class SummitParams(Strict):
         0,
         1,
         "Share of the leader's summit-acceptance logit (prospect value) that enters the "
-        "proposal logit.",
+        "proposal logit while the DPRK seeks influence.",
         "[S18] a leader in a 'domain of losses' gambles on summitry: Trump agreed to meet "
-        "'quickly'.",
+        "'quickly', accepting the invitation of an influence-seeking DPRK ([S20], 2018).",
     )
     hedge_signal: float = param(
         0.15,

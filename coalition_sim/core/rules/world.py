@@ -137,18 +137,21 @@ def proposal_probability(
     engagement_slope: float,
     mean_engagement: float,
     room: float,
+    target_seeks_influence: bool,
 ) -> float:
     """Weekly chance of a summit proposal: the leader's appetite for the gamble
     (``initiative`` x appetite: [S18] 'He's hoping to win big'), mediation ([S18] 'the South
     Koreans, who've acted as a mediator') and the two leaders' engagement raise it; the
-    pandemic narrows it ([S20])."""
+    pandemic narrows it ([S20]).
+
+    The appetite counts only while the DPRK seeks influence (0.5.4): [S18]'s gamble is
+    'agreeing to meet personally with Kim Jong Un', an invitation of the 'influence-seeking'
+    Pyongyang of 2018 ([S20]); while it seeks autonomy there is no meeting to gamble on. The
+    record agrees: in 2016-17 the leader was in losses and no summit was proposed (threats
+    instead: 'fire and fury', 8 August 2017), while the DPRK refused talks."""
+    gamble = initiative * appetite if target_seeks_influence else 0.0
     return (
-        logistic(
-            logit0
-            + initiative * appetite
-            + mediation_slope * mediation
-            + engagement_slope * mean_engagement
-        )
+        logistic(logit0 + gamble + mediation_slope * mediation + engagement_slope * mean_engagement)
         * room
     )
 
