@@ -236,7 +236,8 @@ def summit_process(
     summit, timer = s.summit[r], s.summit_timer[r]
     room = ctx[Context.ROOM]
     mean_e = (s.engagement[r, ld] + s.engagement[r, tg]) / 2.0
-    # none -> proposed (mediation and engagement raise the chance; the pandemic narrows it)
+    # none -> proposed (the leader's appetite while the DPRK seeks influence, mediation and
+    # engagement raise the chance; the pandemic narrows it)
     idle = summit == SummitState.NONE or (
         forced_proposal and summit != SummitState.PROPOSED and summit != SummitState.SCHEDULED
     )

@@ -389,7 +389,7 @@ class SummitParams(Strict):
         -5.5,
         -20,
         20,
-        "Weekly logit of a summit proposal with no mediation or engagement.",
+        "Weekly logit of a summit proposal with no mediation, engagement or counted appetite.",
         "Leader-level summits are rare: none 1994-2017.",
     )
     mediation_slope: float = param(
