@@ -86,7 +86,9 @@ def needs_compile(entries: tuple[Any, ...] = _ENTRY) -> bool:
 
     Also True when the cache is unreadable; never compiles anything."""
     for fn in entries:
-        if fn.signatures:  # already compiled or loaded in this process
+        # already compiled or loaded in this process (``overloads``, not ``signatures``:
+        # numba builds that list anew on every read, 40 us, and run_ensemble asks every call)
+        if fn.overloads:
             continue
         cache = getattr(fn, "_cache", None)
         if cache is None:
