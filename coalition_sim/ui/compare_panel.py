@@ -122,7 +122,7 @@ def _effect_text(r: Any) -> str:
     return f"{effect} pp [{pp_text(r['lo'])}, {pp_text(r['hi'])}]"
 
 
-W, ROW_H, LX, AX0, AX1 = 380, 40, 4, 206, 372  # width, row height, text x, effect axis
+W, ROW_H, LX, AX0, AX1 = 440, 40, 4, 266, 432  # width, row height, text x, effect axis
 
 
 def effect_bars_svg(table: pd.DataFrame) -> str:
