@@ -96,6 +96,20 @@ def test_hostile_parameter(page, entry):
     _assert_clean(page)
 
 
+def test_a_corrected_replicates_field_drops_its_refusal(page):
+    """The refusal of 'Replicates = 0' stayed under the field, in red, after the field was
+    corrected to 500 (until the next run): the field's message must follow its text."""
+    box = _field(page, "Replicates")
+    box.fill("0")
+    page.evaluate("document.querySelector('.cs-run-ensemble').click()")
+    refusal = page.get_by_text("Replicates must be a whole number").filter(has_text="'0'")
+    refusal.first.wait_for(timeout=30_000)
+    box.fill("500")
+    box.press("Enter")
+    refusal.first.wait_for(state="detached", timeout=10_000)
+    assert page.get_by_text("Replicates must be a whole number").count() == 0
+
+
 def test_page_still_works_after_the_hostile_input(page):
     w = int(page.evaluate(WEEK))
     js_click_until(page, ".cs-step", WEEK)

@@ -136,6 +136,27 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def test_an_oversized_session_file_is_refused_as_the_other_session_refusals_are(
+    chromium, app_url, tmp_path
+):
+    """The other session-file refusals end 'Nothing was changed.'; the size refusal did not."""
+    from coalition_sim.ui.state import MAX_UPLOAD_BYTES
+
+    big = tmp_path / "big.json"
+    big.write_text(" " * (MAX_UPLOAD_BYTES + 1))
+    pg = open_page(chromium, app_url)
+    try:
+        pg.set_input_files("#cs-load-session", str(big))
+        pg.wait_for_function(
+            "document.querySelector('#session-message')?.innerText.includes('Refused')"
+        )
+        msg = pg.inner_text("#session-message")
+        assert "big.json: a session file may be at most" in msg, msg
+        assert msg.endswith("bytes. Nothing was changed."), msg
+    finally:
+        pg.context.close()
+
+
 def test_png_beside_svg_sortable_replicates_and_a_pinned_ensemble(chromium, app_url, tmp_path):
     pg = open_page(chromium, app_url)
     try:

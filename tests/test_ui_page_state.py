@@ -16,6 +16,7 @@ from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.ui import page_state
 from coalition_sim.ui.page_state import PageState
 from coalition_sim.ui.session import Sim, page_scenarios
+from coalition_sim.ui.widgets import NumberField
 
 NAMES = [n for n, _, _ in list_scenarios()]
 
@@ -214,4 +215,72 @@ def test_a_loaded_session_s_compare_replicates_reach_the_field():
     assert field() == "300"
     ui.compare.set(None)  # the link's inputs forgotten (a refused link): the field keeps 300
     assert field() == "300"
+    rc.close()
+
+
+def test_each_compare_field_keeps_its_own_refusal_until_its_text_changes():
+    """One shared message for the replicates, A and B refusals: a corrected Replicates per
+    arm kept its refusal until Compare was pressed again, and a valid A hid the replicates'
+    still-standing refusal. Each field's refusal is its own, dropped as its text changes."""
+    import time
+
+    from coalition_sim.ui.compare_panel import ComparePanel
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+
+    def n_error() -> str:
+        field = rc.find(v.TextField, label="Replicates per arm").widget
+        return " ".join(field.messages or []) if field.error else ""
+
+    def box() -> str:
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return "".join(h for h in html if 'id="compare-error"' in h)
+
+    rc.find(v.TextField, label="Replicates per arm").widget.v_model = "0"
+    rc.find(v.Btn, children=["Compare"]).widget.click()
+    for _ in range(100):
+        if n_error():
+            break
+        time.sleep(0.05)
+    assert "Replicates per arm must be a whole number from 1 to 20000, not '0'" in n_error()
+    number_a = rc.find(NumberField, input_class="cs-number cs-number-a").widget
+    number_a.handler("7")  # refused: outside the lever's range
+    assert "Refused: A" in box() and "from 0 to 1, not &#x27;7&#x27;" in box()
+    rc.find(NumberField, input_class="cs-number cs-number-b").widget.handler("0.4")  # valid B
+    assert "Refused: A" in box() and n_error()  # another field's change keeps both
+    rc.find(v.TextField, label="Replicates per arm").widget.v_model = "300"
+    assert not n_error() and "Refused: A" in box()  # n corrected: its refusal only goes
+    number_a.handler("0.2")
+    assert box() == ""
+    number_a.handler("7")
+    (slider_a,) = [w for w in rc.find(v.Slider).widgets if w.label.startswith("A:")]
+    slider_a.v_model = 0.5
+    assert box() == ""  # the slider moved A: its refusal goes
+    rc.close()
+
+
+def test_the_compare_budget_refusal_names_the_field_as_the_page_labels_it():
+    """It said 'Replicates: 20,000 is over...' under a field labelled 'Replicates per arm'."""
+    import time
+
+    from coalition_sim.ui.compare_panel import ComparePanel
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+    field = rc.find(v.TextField, label="Replicates per arm").widget
+    field.v_model = "20000"
+    rc.find(v.Btn, children=["Compare"]).widget.click()
+
+    def said() -> str:  # under the field, or in the panel's message box
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        box = [h for h in html if 'id="compare-error"' in h]
+        return " ".join([*(field.messages or []), *box]) if field.error or box else ""
+
+    for _ in range(100):
+        if said():
+            break
+        time.sleep(0.05)
+    assert "is over this page" in said(), said()
+    assert "Replicates per arm: 20,000 is over" in said(), said()
     rc.close()

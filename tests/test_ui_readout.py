@@ -265,3 +265,30 @@ def test_the_effects_table_names_means_in_the_page_s_words_and_subtracts_as_prin
     assert "<td>0.121</td><td>0.120</td><td>\u22120.001 [\u22120.003, +0.001]</td>" in html
     target = effects.assign(outcome="commitment_DPRK")
     assert "DPRK defiance (mean)" in effects_table_html(target, {"DPRK": "target"})
+
+
+def test_compare_chart_outcome_names_never_run_into_their_shares():
+    """'Agreement reached' ran into '35.8% → 36.0%' beside it (the shares are right-aligned
+    at the effect axis, the name left-aligned at the edge): every text of a row, at the
+    generous width the charts lay text out by, keeps clear of the others and of the axis."""
+    from coalition_sim.ui.views import OUTCOME_LABELS
+
+    names = list(OUTCOME_LABELS)
+    effects = pd.DataFrame({
+        "kind": ["probability"] * len(names), "outcome": names,
+        "reference_value": [1.0] * len(names), "value": [1.0] * len(names),
+        "effect": [0.0] * len(names), "lo": [-0.2] * len(names), "hi": [0.2] * len(names),
+        "excludes_zero": [False] * len(names),
+    })  # fmt: skip
+    root = ET.fromstring(effect_bars_svg(effects))
+    axis_left = min(float(t.get("x1")) for t in root.iter(f"{NS}line") if t.get("class") == "tick")
+    for g in root.iter(f"{NS}g"):
+        boxes = []
+        for t in g.iter(f"{NS}text"):
+            x, w = float(t.get("x")), text_width(t.text or "", MIN_FONT)
+            left = x - w if t.get("text-anchor") == "end" else x
+            boxes.append((float(t.get("y")), left, left + w, t.text))
+            assert left + w <= axis_left, t.text
+        for i, (y, lo, hi, text) in enumerate(boxes):
+            for y2, lo2, hi2, text2 in boxes[i + 1 :]:
+                assert y != y2 or hi <= lo2 or hi2 <= lo, (text, text2)

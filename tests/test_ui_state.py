@@ -265,6 +265,25 @@ def test_opening_a_link_reproduces_the_state_or_falls_back_with_a_message():
         assert (sim.source, sim.seed, sim.values, sim.model.steps) == ("baseline", 20180524, {}, 0)
 
 
+def test_a_link_with_two_bad_compare_values_names_both_in_one_line():
+    """``a=5&b=nan`` (a lever chosen) was refused naming only b: every bad Compare key is
+    named, each with what is allowed, in one line."""
+    lever = "lever=actors.USA.hedging"
+    sim, msg = _initial(NAMES, f"scenario=baseline&seed=5&{lever}&a=5&b=nan")
+    both = (
+        "link parameters a, b refused: a = 5 is outside the range of actors.USA.hedging (0 to 1); "
+        "b must be a finite number, not 'nan'"
+    )
+    assert both in msg and "\n" not in msg and sim.seed == 5, msg
+    with pytest.raises(ValueError, match=r"parameters a, b, reps refused: a must .*'x'; b .*"
+                       r"'inf'; reps must be a whole number from 1 to 20000, not '0'"):  # fmt: skip
+        parse_query(f"scenario=baseline&{lever}&a=x&b=inf&reps=0", NAMES)
+    with pytest.raises(ValueError, match=r"^link parameter b must be a finite number"):
+        parse_query(f"scenario=baseline&{lever}&a=0.2&b=nan", NAMES)  # one: as before
+    # a lone A outside the range is still the panel's to refuse, keeping the rest of the link
+    assert parse_query(f"scenario=baseline&{lever}&a=5&b=0", NAMES) is not None
+
+
 def test_two_bad_parts_of_a_link_are_both_dropped_and_named():
     sim, msg = _initial(
         NAMES, "scenario=summit_2018&seed=5&week=9999&set=params.fatigue.growth%3D9&n=0"

@@ -122,7 +122,7 @@ def _effect_text(r: Any) -> str:
     return f"{effect} pp [{pp_text(r['lo'])}, {pp_text(r['hi'])}]"
 
 
-W, ROW_H, LX, AX0, AX1 = 380, 40, 4, 206, 372  # width, row height, text x, effect axis
+W, ROW_H, LX, AX0, AX1 = 440, 40, 4, 266, 432  # width, row height, text x, effect axis
 
 
 def effect_bars_svg(table: pd.DataFrame) -> str:
@@ -370,6 +370,16 @@ def ComparePanel(ui: PageState):
     # the message of the first render, kept: use_reactive follows a changed argument, and
     # `refused` is '' once the link's inputs are forgotten below
     error = solara.use_reactive(solara.use_memo(lambda: refused, []))
+    # each field's own refusal (replicates "n", "A", "B"), dropped as that field's text
+    # changes; the others' stay (one shared message hid or kept them all alike)
+    field_error = solara.use_reactive(cast("dict[str, str]", {}))
+
+    def refuse(key: str, message: str) -> None:
+        field_error.set({**field_error.value, key: message})
+
+    def drop(key: str) -> None:
+        if key in field_error.value:
+            field_error.set({k: m for k, m in field_error.value.items() if k != key})
 
     def forget_refused_link() -> None:
         # the address bar stops holding Compare inputs the panel did not take
@@ -389,6 +399,8 @@ def ComparePanel(ui: PageState):
             return
         error.set("")
         lever_note.set("")
+        drop("A")  # A and B start again from the new lever's values
+        drop("B")
         lever.set(name)
         a, b = start_values(name)
         a_val.set(a)
@@ -405,13 +417,20 @@ def ComparePanel(ui: PageState):
     def compute() -> Result | None:
         if clicked.value == 0:
             return None
+        what = "Replicates per arm"  # as the page labels the field
+        try:
+            n = guards.count(n_text.value, 1, MAX_REPLICATES, what)
+            serving.check_request(ui.sim.scenario, n, what, arms=2)
+        except guards.Refused as exc:
+            refuse("n", f"{exc}.")
+            return None
         try:
             link = wanted()
-            serving.check_request(ui.sim.scenario, link.replicates, arms=2)
         except guards.Refused as exc:
             error.set(f"{exc}.")
             return None
         error.set("")
+        field_error.set({})
         try:
             held = serving.request_bytes(ui.sim.scenario, link.replicates, arms=2)
             with serving.heavy(solara.get_kernel_id(), held, on_wait=queued.set):
@@ -432,15 +451,15 @@ def ComparePanel(ui: PageState):
         def on_text(text: str) -> None:
             try:
                 value.set(_number(text, lo, hi, f"{tag} ({choices[lever.value][3]})"))
-                error.set("")
+                drop(tag)
             except ValueError as exc:
-                error.set(f"Refused: {exc}.")
+                refuse(tag, f"Refused: {exc}.")
 
         with solara.Div(classes=["cs-knob", f"cs-compare-{tag.lower()}"]):
             with solara.Div(classes=["cs-knob-slider"]):
                 solara.SliderFloat(
                     f"{tag}: {value.value:.3g}", value=value, min=lo, max=hi, step=step,
-                    thumb_label=False,
+                    thumb_label=False, on_value=lambda _: drop(tag),
                 )  # fmt: skip
             NumberField.element(
                 label=f"{tag}, exact value (Enter)", value=f"{value.value:g}", min=lo, max=hi,
@@ -483,6 +502,7 @@ def ComparePanel(ui: PageState):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.InputText(
                 "Replicates per arm", value=n_text, continuous_update=True, dense=True,
+                on_value=lambda _: drop("n"), error=field_error.value.get("n") or False,
                 classes=["cs-compare-n"],
             )  # fmt: skip
             # enabled while running (a disabled button loses the keyboard focus); a click
@@ -494,10 +514,13 @@ def ComparePanel(ui: PageState):
             )  # fmt: skip
             if task.pending:
                 solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
-        if error.value:
+        # the panel's refusal, then A's and B's (the replicates' is under its field)
+        messages = [error.value] + [field_error.value.get(k, "") for k in ("A", "B")]
+        if any(messages):
             solara.HTML(
-                unsafe_innerHTML=f'<div class="cs-error" id="compare-error" role="alert">'
-                f"{escape(error.value)}</div>"
+                unsafe_innerHTML='<div class="cs-error" id="compare-error" role="alert">'
+                + "<br>".join(escape(m) for m in messages if m)
+                + "</div>"
             )
         res = result.value
         if res is None:

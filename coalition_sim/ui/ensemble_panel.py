@@ -182,9 +182,11 @@ def EnsemblePanel(ui: PageState):
             f'<span id="ensemble-budget">{escape(serving.budget_note(sim.scenario))}</span></p>'
         )
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            # the field's message follows its text: a refusal of an earlier entry goes
             solara.InputText(
                 "Replicates", value=n_text, continuous_update=True, dense=True,
-                error=error.value or False, classes=["cs-replicates"],
+                on_value=lambda _: error.set(""), error=error.value or False,
+                classes=["cs-replicates"],
             )  # fmt: skip
             solara.Button(
                 "Run replicates", on_click=run, color="primary", disabled=not ui.ready.value,

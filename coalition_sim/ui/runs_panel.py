@@ -131,7 +131,10 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
             loaded.set(f"Refused: {exc}. Nothing was changed.")
             return
         if text is None:
-            loaded.set(f"Refused: {fname}: a session file may be at most {MAX_UPLOAD_BYTES} bytes.")
+            loaded.set(
+                f"Refused: {fname}: a session file may be at most {MAX_UPLOAD_BYTES} bytes. "
+                "Nothing was changed."
+            )
             return
         try:
             doc = read_session(fname, text, ui.names)

@@ -351,6 +351,19 @@ def _number(name: str, raw: str) -> float:
     return value
 
 
+def _lever_range(lever: str) -> tuple[float, float] | None:
+    """The schema's range of a lever's dotted name (the Compare panel's A and B range), None
+    if the name is not a bounded parameter."""
+    from ..scenario.names import parameter_table
+
+    parts = lever.split(".")
+    generic = f"actors.<ID>.{parts[2]}" if parts[0] == "actors" and len(parts) == 3 else lever
+    row = next((r for r in parameter_table() if r["name"] == generic), None)
+    if row is None or row["min"] is None or row["max"] is None:
+        return None
+    return float(row["min"]), float(row["max"])
+
+
 def _compare_link(query: dict[str, list[str]]) -> CompareLink | None:
     given = [k for k in ("lever", "a", "b", "reps") if k in query]
     if not given:
@@ -361,11 +374,38 @@ def _compare_link(query: dict[str, list[str]]) -> CompareLink | None:
             f"link parameter '{given[0]}' needs lever, a and b together (missing: "
             f"{', '.join(missing)})"
         )
+    # every bad key is named in one line (a link with a=5&b=nan named only b)
+    bad: dict[str, str] = {}
+    values: dict[str, Any] = {}
     lever = query["lever"][0].strip()
     if not re.fullmatch(r"[A-Za-z0-9_.]{1,120}", lever):
-        raise ValueError(f"link parameter lever must be a dotted parameter name, not {lever!r}")
-    reps = _whole("reps", query["reps"][0], 1, MAX_REPLICATES) if "reps" in query else 500
-    return CompareLink(lever, _number("a", query["a"][0]), _number("b", query["b"][0]), reps)
+        bad["lever"] = f"lever must be a dotted parameter name, not {lever!r}"
+    checks = {"a": lambda raw: _number("a", raw), "b": lambda raw: _number("b", raw)}
+    if "reps" in query:
+        checks["reps"] = lambda raw: _whole("reps", raw, 1, MAX_REPLICATES)
+    for key, check in checks.items():
+        try:
+            values[key] = check(query[key][0])
+        except ValueError as exc:
+            bad[key] = str(exc).removeprefix("link parameter ")
+    # a link refused anyway names the A or B outside the lever's range too (the panel would
+    # have refused it next, once the other key was mended)
+    span = _lever_range(lever) if bad and "lever" not in bad else None
+    if span is not None:
+        lo, hi = span
+        for key in ("a", "b"):
+            if key in values and not lo <= values[key] <= hi:
+                bad[key] = (
+                    f"{key} = {values[key]:g} is outside the range of {lever} ({lo:g} to {hi:g})"
+                )
+    if len(bad) == 1:
+        raise ValueError(f"link parameter {next(iter(bad.values()))}")
+    if bad:
+        keys = [k for k in ("lever", "a", "b", "reps") if k in bad]
+        raise ValueError(
+            f"link parameters {', '.join(keys)} refused: {'; '.join(bad[k] for k in keys)}"
+        )
+    return CompareLink(lever, values["a"], values["b"], values.get("reps", 500))
 
 
 def ignored_note(link: LinkState) -> str:
