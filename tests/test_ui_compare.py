@@ -47,3 +47,17 @@ def test_compare_panel_shows_paired_effects_fast(page):
     assert est < 0 and hi < 0 and lo <= est
     assert all(lo <= est <= hi for est, lo, hi in rows.values())
     assert ms < BUDGET_MS, f"compare took {ms:.0f} ms in the browser"
+
+
+def test_re_entering_the_held_value_drops_a_compare_field_s_refusal(page):
+    """After 'A = 7' was refused, the field showed its held value again; typing that same
+    value (and Enter) sent nothing, so A's refusal stayed on screen."""
+    field = page.locator(".cs-number-a")
+    held = field.input_value()
+    field.fill("7")
+    field.press("Enter")
+    page.locator("#compare-error").filter(has_text="Refused: A").wait_for(timeout=10_000)
+    page.wait_for_function(f"document.querySelector('.cs-number-a').value === '{held}'")
+    field.fill(held)
+    field.press("Enter")
+    page.locator("#compare-error").wait_for(state="detached", timeout=10_000)

@@ -284,3 +284,29 @@ def test_the_compare_budget_refusal_names_the_field_as_the_page_labels_it():
     assert "is over this page" in said(), said()
     assert "Replicates per arm: 20,000 is over" in said(), said()
     rc.close()
+
+
+def test_a_refused_compare_field_is_told_so_and_its_held_value_again_drops_the_refusal():
+    """After 'A = 7' was refused, typing the value the field already held sent nothing (the
+    field skips text equal to its value), so A's refusal stayed. The field is told it was
+    refused (``refused``: it then sends that text) and the held value, taken, drops it."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+
+    def field(tag: str) -> NumberField:
+        return rc.find(NumberField, input_class=f"cs-number cs-number-{tag}").widget
+
+    def box() -> str:
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return "".join(h for h in html if 'id="compare-error"' in h)
+
+    assert not field("a").refused and not field("b").refused
+    held = field("a").value
+    field("a").handler("7")
+    assert "Refused: A" in box() and field("a").refused and not field("b").refused
+    assert field("a").value == held  # the field shows the held value again
+    field("a").handler(held)  # what the field sends now that text is re-entered (or Enter)
+    assert box() == "" and not field("a").refused
+    rc.close()

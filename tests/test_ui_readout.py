@@ -98,7 +98,7 @@ def _label_rows(svg: str) -> tuple[float, dict[str, list[tuple[float, float, str
     width = float(root.get("viewBox").split()[2])
     rows: dict[str, list[tuple[float, float, str]]] = {}
     for t in root.iter(f"{NS}text"):
-        if re.fullmatch(r"[A-Z][a-z]{2} \d{4}", t.text or ""):
+        if t.get("class") == "cs-date":  # "Mon YYYY", or "Mon" alone on a short run
             x, w = float(t.get("x")), text_width(t.text, MIN_FONT)
             assert t.get("text-anchor") == "middle"
             rows.setdefault(t.get("y"), []).append((x - w / 2, x + w / 2, t.text))
@@ -121,6 +121,22 @@ def test_date_labels_never_overlap_nor_leave_the_chart(weeks):
             assert all(lo >= 0 and hi <= width for lo, hi, _ in boxes), (width, boxes)
             assert all(boxes[k][1] < boxes[k + 1][0] for k in range(len(boxes) - 1)), boxes
         assert DATE_AXIS_TITLE in svg
+
+
+@pytest.mark.parametrize("start", ["2018-01-01", "2017-01-02", "2020-01-01", "2018-11-20"])
+def test_a_one_year_fan_chart_has_at_least_three_date_labels(start):
+    """A 52-week fan chart (summit_2018) showed one date label, 'Jul 2018': "Mon YYYY" every
+    quarter did not fit its 284 units, so every half year was chosen. It labels the quarters
+    by month name (the year on the first label and on January), inside the chart, apart."""
+    scn = with_values(_scenario(52), {"start_date": start})
+    steps = np.arange(0, 53)
+    fan = fan_svg(steps, np.zeros((3, steps.size)), "x", "#000000", scn.date_of)
+    width, rows = _label_rows(fan)
+    (boxes,) = rows.values()
+    assert len(boxes) >= 3, boxes
+    assert all(lo >= 0 and hi <= width for lo, hi, _ in boxes), (width, boxes)
+    assert all(boxes[k][1] + 8 <= boxes[k + 1][0] for k in range(len(boxes) - 1)), boxes
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d{4}", boxes[0][2])  # the year is said once at least
 
 
 def test_the_date_labels_adapt_to_the_run_length():
@@ -224,7 +240,8 @@ def test_the_pin_diff_overlay_has_a_legend_and_a_date_axis():
     keys = {g.get("data-pin"): "".join(g.itertext()) for g in root.iter(f"{NS}g")}
     assert keys == {"A": "A: quiet", "B": "B: loud"}
     _width, rows = _label_rows(svg)
-    assert [t for _, _, t in next(iter(rows.values()))][:2] == ["Jul 2018", "Jan 2019"]
+    # 60 weeks: quarters by month name (half years gave two labels only)
+    assert [t for _, _, t in next(iter(rows.values()))] == ["Apr 2018", "Jul", "Oct", "Jan 2019"]
     assert DATE_AXIS_TITLE in svg
     # other start dates: the runs share only their week numbers, and the axis says so
     other = diff_svg(a, _run_pin("2016", "history/start_2016"))

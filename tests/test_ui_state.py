@@ -16,6 +16,7 @@ from coalition_sim.cli import main as cli
 from coalition_sim.scenario.library import list_scenarios, resolve_scenario
 from coalition_sim.scenario.loading import ConfigError, validate_scenario
 from coalition_sim.scenario.names import with_values
+from coalition_sim.ui import page_state
 from coalition_sim.ui.app import _initial
 from coalition_sim.ui.session import (
     Sim,
@@ -282,6 +283,31 @@ def test_a_link_with_two_bad_compare_values_names_both_in_one_line():
         parse_query(f"scenario=baseline&{lever}&a=0.2&b=nan", NAMES)  # one: as before
     # a lone A outside the range is still the panel's to refuse, keeping the rest of the link
     assert parse_query(f"scenario=baseline&{lever}&a=5&b=0", NAMES) is not None
+
+
+def test_a_refused_compare_part_of_a_link_names_its_bad_keys_not_the_lever():
+    """``seed=5&lever=...&a=5&b=nan`` was refused as "lever='actors.USA.hedging' (link
+    parameters a, b refused: ...); a='5' (... needs lever, a and b together ...); b='nan'
+    (...)": the page dropped one key at a time and the lever's removal came first. The note
+    names the keys at fault, each with what is allowed, in one line; the rest is kept."""
+    lever = "lever=actors.USA.hedging"
+    sim, msg = _initial(NAMES, f"scenario=summit_2018&seed=5&{lever}&a=5&b=nan")
+    assert msg.startswith("Part of the link was refused: a='5', b='nan' (link parameters a, b "
+                          "refused: a = 5 is outside the range of actors.USA.hedging (0 to 1); "
+                          "b must be a finite number, not 'nan'"), msg  # fmt: skip
+    assert "lever='" not in msg and "needs lever" not in msg and "\n" not in msg, msg
+    assert msg.endswith("The rest of the link is shown.") and msg.count("='") == 2, msg  # a, b
+    assert (sim.source, sim.seed) == ("summit_2018", 5)
+    sim, msg = _initial(NAMES, f"scenario=summit_2018&seed=5&{lever}&a=0.2&b=nan&reps=300")
+    assert msg.startswith("Part of the link was refused: b='nan' (link parameter b must be a "
+                          "finite number, not 'nan'"), msg  # fmt: skip
+    assert "lever='" not in msg and "a='" not in msg, msg
+    # a bad reps alone goes alone: the rest of the Compare part is complete without it
+    query, _sim, msg = page_state.accepted_link(
+        NAMES, f"scenario=summit_2018&{lever}&a=0.2&b=0.3&reps=0"
+    )
+    assert msg.startswith("Part of the link was refused: reps='0' (link parameter reps"), msg
+    assert "lever=actors.USA.hedging&a=0.2&b=0.3" in query, query
 
 
 def test_two_bad_parts_of_a_link_are_both_dropped_and_named():

@@ -464,6 +464,7 @@ def ComparePanel(ui: PageState):
             NumberField.element(
                 label=f"{tag}, exact value (Enter)", value=f"{value.value:g}", min=lo, max=hi,
                 step=step, input_class=f"cs-number cs-number-{tag.lower()}", handler=on_text,
+                refused=tag in field_error.value,  # its value entered again drops the refusal
             )  # fmt: skip
 
     with solara.v.Html(

@@ -69,6 +69,7 @@ def KnobSlider(
     on_value: Callable[[float], None],
     on_error: Callable[[str], None],
     on_exact: Callable[[float], None],
+    refused: bool = False,
 ):
     """A slider and, beside it, a number field for the exact value. The slider's label is
     text only: a click on it changes nothing (it used to move the slider to its minimum).
@@ -100,7 +101,7 @@ def KnobSlider(
         NumberField.element(
             label=f"{knob.label}, exact value (Enter)", value=f"{value:g}", min=knob.lo,
             max=knob.hi, step=knob.step, input_class="cs-number cs-number-" + css[1][8:],
-            handler=on_text,
+            handler=on_text, refused=refused,
         )  # fmt: skip
         # the same help as the hover tooltip, opened by a tap or Enter (touch has no hover)
         solara.HTML(
@@ -287,6 +288,7 @@ def KnobPanel(ui: PageState, knobs: list[Knob]):
                             lambda v, knob=knob: on_knob(knob, v),
                             lambda msg, knob=knob: refuse(knob, msg),
                             lambda v, knob=knob: on_knob(knob, v, exact=True),
+                            refused=bool(ui.knob_error.value) and where.value == knob.key,
                         ).key(f"knob-{knob.key}")
                         if ui.knob_error.value and where.value == knob.key:
                             message()

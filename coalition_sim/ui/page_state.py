@@ -29,7 +29,15 @@ from ..scenario.schema import Scenario
 from . import guards
 from .record import events_in
 from .session import Sim
-from .state import LinkState, format_query, ignored_note, parse_query
+from .state import (
+    COMPARE_KEYS,
+    CompareRefused,
+    LinkState,
+    compare_refusal,
+    format_query,
+    ignored_note,
+    parse_query,
+)
 
 __all__ = [
     "EDITED_PREFIX", "FILE_PREFIX", "MAX_UNDO", "PageState", "PlayClock", "Snapshot", "accepted_link",
@@ -413,11 +421,42 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
         sim, note = _link_run(names, query)
         return query, sim if sim is not None else Sim.build(default, {}, None), note
     except ValueError as exc:  # ConfigError is a ValueError
-        why = guards.public_message(str(exc)).rstrip(".")
+        why, err = guards.public_message(str(exc)).rstrip("."), exc
     first = why
     pairs = parse_qsl(query, keep_blank_values=True)
     dropped: list[str] = []
+
+    def shown(rest: list[tuple[str, str]], sim: Sim, note: str) -> tuple[str, Sim, str]:
+        return urlencode(rest), sim, " ".join(
+            x for x in (
+                f"Part of the link was refused: {'; '.join(dropped)}. The rest of the link "
+                "is shown.",
+                note,
+            ) if x
+        )  # fmt: skip
+
     while len(dropped) < MAX_DROPPED:
+        if isinstance(err, CompareRefused):
+            # the keys at fault go; if the other Compare inputs are incomplete without them
+            # (dropping one key at a time had named the lever for a refused a and b), they go
+            # with them, named too
+            rest = [(k, v) for k, v in pairs if k not in err.keys]
+            named = ", ".join(f"{k}={_short(v)!r}" for k, v in pairs if k in err.keys)
+            also = [k for k, _ in rest if k in COMPARE_KEYS]
+            if also and compare_refusal(urlencode(rest)) is not None:
+                rest = [(k, v) for k, v in rest if k not in COMPARE_KEYS]
+                them = "them" if len(err.keys) > 1 else "it"
+                what = " and ".join([", ".join(also[:-1]), also[-1]] if len(also) > 1 else also)
+                why += f"; the link's {what} went with {them}"
+            dropped.append(f"{named} ({why})")
+            try:
+                sim, note = _link_run(names, urlencode(rest))
+            except ValueError as exc:
+                pairs, why, err = rest, guards.public_message(str(exc)).rstrip("."), exc
+                continue
+            if sim is None:
+                break  # nothing left of the link
+            return shown(rest, sim, note)
         cause = None
         for i, (key, value) in enumerate(pairs):
             if key == "scenario":
@@ -428,21 +467,15 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
             except ValueError as exc:
                 other = guards.public_message(str(exc)).rstrip(".")
                 if other != why and cause is None:
-                    cause = (i, other)  # this part was the refusal's: another one is left
+                    cause = (i, other, exc)  # this part was the refusal's: another one is left
                 continue
             if sim is None:
                 break  # nothing left of the link
             dropped.append(f"{key}={_short(value)!r} ({why})")
-            return urlencode(rest), sim, " ".join(
-                x for x in (
-                    f"Part of the link was refused: {'; '.join(dropped)}. The rest of the link "
-                    "is shown.",
-                    note,
-                ) if x
-            )  # fmt: skip
+            return shown(rest, sim, note)
         if cause is None:
             break
-        i, other = cause
+        i, other, err = cause
         key, value = pairs[i]
         dropped.append(f"{key}={_short(value)!r} ({why})")
         pairs, why = pairs[:i] + pairs[i + 1 :], other

@@ -36,11 +36,14 @@ if TYPE_CHECKING:
     from ..abm.model import CoalitionModel
 
 __all__ = [
+    "COMPARE_KEYS",
     "MAX_REPLICATES",
     "MAX_UPLOAD_BYTES",
     "CompareLink",
+    "CompareRefused",
     "LinkState",
     "compact_toml",
+    "compare_refusal",
     "ensemble_outcomes_csv",
     "ensemble_replicates_csv",
     "events_csv",
@@ -364,15 +367,29 @@ def _lever_range(lever: str) -> tuple[float, float] | None:
     return float(row["min"]), float(row["max"])
 
 
+#: A link's Compare inputs: taken together or not at all.
+COMPARE_KEYS = ("lever", "a", "b", "reps")
+
+
+class CompareRefused(ValueError):
+    """A link's Compare part refused; ``keys`` are the keys at fault (the others of
+    :data:`COMPARE_KEYS` mean nothing without them)."""
+
+    def __init__(self, message: str, keys: Sequence[str]) -> None:
+        super().__init__(message)
+        self.keys = tuple(keys)
+
+
 def _compare_link(query: dict[str, list[str]]) -> CompareLink | None:
-    given = [k for k in ("lever", "a", "b", "reps") if k in query]
+    given = [k for k in COMPARE_KEYS if k in query]
     if not given:
         return None
     missing = [k for k in ("lever", "a", "b") if k not in query]
     if missing:
-        raise ValueError(
+        raise CompareRefused(
             f"link parameter '{given[0]}' needs lever, a and b together (missing: "
-            f"{', '.join(missing)})"
+            f"{', '.join(missing)})",
+            given,
         )
     # every bad key is named in one line (a link with a=5&b=nan named only b)
     bad: dict[str, str] = {}
@@ -398,14 +415,24 @@ def _compare_link(query: dict[str, list[str]]) -> CompareLink | None:
                 bad[key] = (
                     f"{key} = {values[key]:g} is outside the range of {lever} ({lo:g} to {hi:g})"
                 )
+    keys = [k for k in COMPARE_KEYS if k in bad]
     if len(bad) == 1:
-        raise ValueError(f"link parameter {next(iter(bad.values()))}")
+        raise CompareRefused(f"link parameter {bad[keys[0]]}", keys)
     if bad:
-        keys = [k for k in ("lever", "a", "b", "reps") if k in bad]
-        raise ValueError(
-            f"link parameters {', '.join(keys)} refused: {'; '.join(bad[k] for k in keys)}"
+        raise CompareRefused(
+            f"link parameters {', '.join(keys)} refused: {'; '.join(bad[k] for k in keys)}",
+            keys,
         )
     return CompareLink(lever, values["a"], values["b"], values.get("reps", 500))
+
+
+def compare_refusal(search: str) -> CompareRefused | None:
+    """The refusal of a link's Compare part alone (lever, a, b, reps), None if it has none."""
+    try:
+        _compare_link(parse_qs(search, keep_blank_values=True))
+    except CompareRefused as exc:
+        return exc
+    return None
 
 
 def ignored_note(link: LinkState) -> str:

@@ -177,7 +177,10 @@ class NumberField(ipyvuetify.VuetifyTemplate):
 
     The text goes to ``handler`` on Enter or when the field loses focus (not per keystroke),
     and the page validates it (range, grid) and says why it refused; the field shows the
-    running model's value again after any refusal.
+    running model's value again after any refusal. Text equal to ``value`` is not sent (an
+    Enter then a blur would send it twice) unless ``refused`` is set: while the page shows a
+    refusal of this field, re-entering the value it holds (or Enter again) is sent, so that
+    the page can take it and drop the refusal.
     """
 
     template = traitlets.Unicode(
@@ -219,7 +222,7 @@ module.exports = {
       // the browser hands over '' for text it cannot read as a number: say which it was
       const bad = e.target.validity && e.target.validity.badInput;
       const text = bad ? BAD_INPUT : e.target.value;
-      if (String(text) === String(this.value)) return;
+      if (String(text) === String(this.value) && !this.refused) return;
       this.submit(text);
       e.target.value = this.value;
     }
@@ -233,6 +236,8 @@ module.exports = {
     min = traitlets.Float(0.0).tag(sync=True)
     max = traitlets.Float(1.0).tag(sync=True)
     step = traitlets.Float(0.01).tag(sync=True)
+    #: the page shows a refusal of this field: the value it holds, entered again, is sent
+    refused = traitlets.Bool(False).tag(sync=True)
     handler = traitlets.Any(None, allow_none=True)
 
     def vue_submit(self, text: str) -> None:
