@@ -169,8 +169,9 @@ def test_one_version_everywhere() -> None:
         f"CITATION.cff's version is not {coalition_sim.__version__}"
     )
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    top = re.search(r"^## \[([^\]]+)\]", changelog, re.M)
-    assert top and top.group(1) == coalition_sim.__version__, "CHANGELOG.md's newest entry"
+    # Keep a Changelog: an [Unreleased] section may sit on top; the newest release is the version
+    top = re.search(r"^## \[(?!Unreleased\])([^\]]+)\]", changelog, re.M)
+    assert top and top.group(1) == coalition_sim.__version__, "CHANGELOG.md's newest release"
     assert meta["license"] == "Apache-2.0" and "Apache License" in (ROOT / "LICENSE").read_text()
     missing = [
         k for k in ("readme", "authors", "urls", "classifiers", "keywords") if not meta.get(k)
