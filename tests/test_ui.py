@@ -525,6 +525,29 @@ def test_layout_every_view_reachable_nothing_over_the_controls(chromium, app_url
         pg.context.close()
 
 
+#: Each knob of the controls column: the tops of its slider track, number field and ? button.
+_KNOB_ROWS = """() => [...document.querySelectorAll('#cs-controls .cs-knob')].map(k => {
+    const top = sel => k.querySelector(sel).getBoundingClientRect();
+    const s = top('.cs-knob-slider .v-slider'), f = top('input.cs-number'), q = top('summary');
+    return [k.className, s.top, s.bottom, f.top, f.bottom, q.top, q.bottom]; })"""
+
+
+def test_every_knob_is_one_row_of_slider_field_and_help(chromium, app_url):
+    """At 1280 px the knobs of the controls column came in three layouts: the field below a
+    long label's slider, beside a short one's with its ? button alone on the next line, or
+    all three in a row. Each is now one row: the field and ? beside the slider's track."""
+    pg = open_page(chromium, app_url, width=1280, height=800)
+    try:
+        rows = pg.evaluate(_KNOB_ROWS)
+        assert len(rows) >= 10
+        for name, s_top, s_bottom, f_top, f_bottom, q_top, q_bottom in rows:
+            track = (s_top + s_bottom) / 2
+            assert f_top <= track <= f_bottom + 12, f"{name}: field not beside the slider"
+            assert q_top <= track <= q_bottom + 12, f"{name}: ? not beside the slider"
+    finally:
+        pg.context.close()
+
+
 # --------------------------------------------------------------------------- accessibility
 
 

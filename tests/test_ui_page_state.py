@@ -16,7 +16,7 @@ from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.ui import page_state
 from coalition_sim.ui.page_state import PageState
 from coalition_sim.ui.session import Sim, page_scenarios
-from coalition_sim.ui.widgets import NumberField
+from coalition_sim.ui.widgets import NativeSelect, NumberField
 
 NAMES = [n for n, _, _ in list_scenarios()]
 
@@ -215,6 +215,60 @@ def test_a_loaded_session_s_compare_replicates_reach_the_field():
     assert field() == "300"
     ui.compare.set(None)  # the link's inputs forgotten (a refused link): the field keeps 300
     assert field() == "300"
+    rc.close()
+
+
+def test_a_loaded_session_s_compare_values_outside_the_range_are_said_and_forgotten():
+    """A session file whose Compare A is outside the lever's range (a=7 for a 0-1 lever),
+    loaded into a page already on screen: the panel showed the lever's start values with no
+    word, and the address bar kept ``a=7`` (a link the page itself refuses). The panel takes a
+    loaded file's inputs as it takes a link's: it says so and the link forgets them."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.state import CompareLink
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+
+    def box() -> str:
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return "".join(h for h in html if 'id="compare-error"' in h)
+
+    assert box() == ""
+    ui.take_panel_inputs(CompareLink("actors.ROK.mediation", 7.0, 0.7, 200), 300)
+    assert "A = 7 is outside the range of" in box(), box()
+    assert "(0 to 1)" in box()
+    assert ui.compare.value is None  # the address bar stops holding a=7
+    # the lever stays the file's, with its start values, as the refusal says
+    assert rc.find(NativeSelect, select_class="cs-compare-lever").widget.value == (
+        "actors.ROK.mediation"
+    )
+    a = rc.find(NumberField, label="A, exact value (Enter)").widget.value
+    b = rc.find(NumberField, label="B, exact value (Enter)").widget.value
+    assert f"showing A = {a}, B = {b}." in box() and a != "1", (a, b, box())  # not clamped
+    # a good file loaded next takes its values, and the refusal goes with the old inputs
+    ui.take_panel_inputs(CompareLink("actors.ROK.mediation", 0.1, 0.7, 200), 300)
+    assert rc.find(NumberField, label="A, exact value (Enter)").widget.value == "0.1"
+    assert box() == ""
+    rc.close()
+
+
+def test_a_link_s_refused_compare_value_keeps_the_link_s_lever():
+    """``lever=actors.ROK.mediation&a=5&b=0``: the refusal said "showing A = 0.6, B = 0" (the
+    mediation's start values) while the panel went back to the default lever, USA hedging
+    at 0.8 and 0: the message and the panel disagreed. The link's lever stays."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.state import CompareLink
+
+    ui = _page("summit_2018")
+    ui.compare.set(CompareLink("actors.ROK.mediation", 5.0, 0.0, 100))
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+    shown = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert "A = 5 is outside the range of" in shown and ui.compare.value is None
+    lever = rc.find(NativeSelect, select_class="cs-compare-lever").widget.value
+    a = rc.find(NumberField, label="A, exact value (Enter)").widget.value
+    b = rc.find(NumberField, label="B, exact value (Enter)").widget.value
+    assert lever == "actors.ROK.mediation", lever
+    assert f"showing A = {a}, B = {b}." in shown, (a, b, shown)  # what the panel shows
     rc.close()
 
 

@@ -320,6 +320,25 @@ def test_two_bad_parts_of_a_link_are_both_dropped_and_named():
         assert part in msg, part
 
 
+def test_each_refused_set_of_a_link_is_named_with_its_own_reason():
+    """``set=foo%3Dbar&set=actors.USA.hedging%3D5``: the scenario's refusal names the first
+    error "(and 1 more)"; dropping foo changed the message (the count went), so foo was named
+    with hedging's reason: "set='foo=bar' (... 'actors.USA.hedging' = 5 is out of range ...)".
+    Each part is named with its own reason, in either order, without "(and 1 more)" (every
+    refused part is named)."""
+    foo, hedging = "set=foo%3Dbar", "set=actors.USA.hedging%3D5"
+    for parts in ((foo, hedging), (hedging, foo)):
+        _query, sim, msg = page_state.accepted_link(
+            NAMES, "scenario=baseline&seed=5&" + "&".join(parts)
+        )
+        assert "set='foo=bar' (scenario 'baseline': unknown key 'foo')" in msg, msg
+        assert (
+            "set='actors.USA.hedging=5' (scenario 'baseline': key 'actors.USA.hedging' = 5 is "
+            "out of range (allowed [0, 1]))" in msg
+        ), msg
+        assert "more)" not in msg and (sim.seed, sim.values) == (5, {}), msg
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [

@@ -322,7 +322,13 @@ def ComparePanel(ui: PageState):
     names = list(choices)
     asked: CompareLink | None = ui.compare.value
     default = "actors.USA.hedging" if "actors.USA.hedging" in choices else names[0]
-    lever = solara.use_reactive(asked.lever if asked and asked.lever in choices else default)
+    # the lever of the last link or session file that named one of this scenario's: kept when
+    # their A or B is refused and the inputs are forgotten (`asked` turns None; the lever went
+    # back to the default while the refusal said "showing A = 0.6, B = 0" for the link's)
+    asked_lever = solara.use_ref(default)
+    if asked is not None and asked.lever in choices:
+        asked_lever.current = asked.lever
+    lever = solara.use_reactive(asked_lever.current if asked_lever.current in choices else default)
     lever_note = solara.use_reactive("")  # why the lever changed without being chosen
     # the lever shown at the previous render: use_reactive follows its changed argument, so
     # a lever whose actor went (Undo) was replaced before this render could say so
@@ -382,11 +388,16 @@ def ComparePanel(ui: PageState):
             field_error.set({k: m for k, m in field_error.value.items() if k != key})
 
     def forget_refused_link() -> None:
-        # the address bar stops holding Compare inputs the panel did not take
+        # the address bar stops holding Compare inputs the panel did not take: a link's at the
+        # first render, a loaded session file's later (the panel is not mounted again for it:
+        # its A = 7 was replaced in silence and the address bar kept a=7)
         if refused:
+            error.set(refused)
             ui.compare.set(None)
+        elif asked is not None:
+            error.set("")  # inputs taken: an earlier file's or link's refusal is not theirs
 
-    solara.use_effect(forget_refused_link, [])
+    solara.use_effect(forget_refused_link, [asked])
     result = solara.use_reactive(cast("Result | None", None))
     clicked = solara.use_reactive(0)
     queued = solara.use_reactive(False)  # waiting for another page's request to finish

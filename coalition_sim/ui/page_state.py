@@ -14,6 +14,7 @@ same weeks: the model is deterministic).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ FILE_PREFIX = "file: "  # scenario keys of uploaded files, as shown in the scena
 EDITED_PREFIX = "edited: "  # scenario keys of those made in the actor editor
 MAX_UNDO = 100  # snapshots kept each way (a few hundred bytes each)
 MAX_DROPPED = 3  # bad parts of a link dropped before the page gives up on it
+_MORE = re.compile(r" \(and \d+ more\)$")  # loading.py's count of further errors
 
 
 class PlayClock:
@@ -402,6 +404,13 @@ def _link_run(names: list[str], query: str) -> tuple[Sim | None, str]:
     return sim, " ".join(n for n in notes if n)
 
 
+def _reason(exc: Exception) -> str:
+    """A refusal's reason as a dropped part of a link is named with: one line, without the
+    scenario's "(and N more)" (each refused part is named with its own reason, and the count
+    going was taken for another part's removal lifting the refusal)."""
+    return _MORE.sub("", guards.public_message(str(exc)).rstrip(".")).rstrip(".")
+
+
 def _short(value: str) -> str:
     """A link's value as the message quotes it: at most 40 characters."""
     return value if len(value) <= 40 else value[:37] + "..."
@@ -421,8 +430,7 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
         sim, note = _link_run(names, query)
         return query, sim if sim is not None else Sim.build(default, {}, None), note
     except ValueError as exc:  # ConfigError is a ValueError
-        why, err = guards.public_message(str(exc)).rstrip("."), exc
-    first = why
+        first, why, err = guards.public_message(str(exc)).rstrip("."), _reason(exc), exc
     pairs = parse_qsl(query, keep_blank_values=True)
     dropped: list[str] = []
 
@@ -452,7 +460,7 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
             try:
                 sim, note = _link_run(names, urlencode(rest))
             except ValueError as exc:
-                pairs, why, err = rest, guards.public_message(str(exc)).rstrip("."), exc
+                pairs, why, err = rest, _reason(exc), exc
                 continue
             if sim is None:
                 break  # nothing left of the link
@@ -465,7 +473,7 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
             try:
                 sim, note = _link_run(names, urlencode(rest))
             except ValueError as exc:
-                other = guards.public_message(str(exc)).rstrip(".")
+                other = _reason(exc)
                 if other != why and cause is None:
                     cause = (i, other, exc)  # this part was the refusal's: another one is left
                 continue

@@ -107,7 +107,10 @@ CSS = """
   line-height:24px; text-align:center; border:1px solid #5d6d7e; border-radius:13px; }
 .cs-knob-info summary::-webkit-details-marker { display:none; }
 .cs-knob-info[open] { flex:1 0 100%; order:3; } .cs-knob-info p { margin:4px 0 0; }
-.cs-knob-slider { flex:1 1 auto; min-width:0; }
+/* the slider takes the room the field and its ? leave (basis 0): every knob is one row of
+   slider, field, ? (a short label's slider kept the field beside it but sent ? to a line
+   of its own, a long one's sent the field below: three layouts down one column) */
+.cs-knob-slider { flex:1 1 0; min-width:0; }
 /* a slider's label is text only: a click on it must not move the slider (it set the minimum) */
 .cs-knob .v-label, .cs-speed .v-label { pointer-events:none; user-select:text; }
 /* the label on its own line above a full-width track (a long label left a 0 px track) */
