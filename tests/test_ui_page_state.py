@@ -297,7 +297,7 @@ def test_each_compare_field_keeps_its_own_refusal_until_its_text_changes():
         if n_error():
             break
         time.sleep(0.05)
-    assert "Replicates per arm must be a whole number from 1 to 20000, not '0'" in n_error()
+    assert "Replicates per arm must be a whole number from 1 to 20,000, not '0'" in n_error()
     number_a = rc.find(NumberField, input_class="cs-number cs-number-a").widget
     number_a.handler("7")  # refused: outside the lever's range
     assert "Refused: A" in box() and "from 0 to 1, not &#x27;7&#x27;" in box()

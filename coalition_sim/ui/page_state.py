@@ -27,7 +27,7 @@ import solara
 from ..scenario.library import BASELINE
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
-from . import guards
+from . import guards, serving
 from .record import events_in
 from .session import Sim
 from .state import (
@@ -394,6 +394,8 @@ def _link_run(names: list[str], query: str) -> tuple[Sim | None, str]:
     if link is None:
         return None, ""
     sim = Sim.build(link.scenario, link.values, link.seed, posterior=link.posterior)
+    if link.ensemble is not None:  # the Ensemble panel's bound for this scenario, not 20,000
+        serving.check_request(sim.scenario, link.ensemble, "link parameter n")
     sim.advance_to(link.week)
     notes = [ignored_note(link)]
     if link.record and not has_record(sim.scenario):
