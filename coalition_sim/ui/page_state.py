@@ -131,12 +131,19 @@ class PageState:
 
     def take_panel_inputs(self, compare: Any, ensemble: int | None) -> None:
         """A loaded session's Compare inputs (a CompareLink or None) and ensemble size: the
-        Ensemble and Compare panels mount again and take them, as they take a link's."""
+        Ensemble and Compare panels take them, as they take a link's (they judge their asked
+        inputs each time these change: in the browser they are not mounted again for a file,
+        whatever their key says), and their refusals name the file (:meth:`asked_by`)."""
         if compare is None and ensemble is None:
             return  # a file saved before they were kept: the panels keep theirs
+        self.loads.set(self.loads.value + 1)  # first: the panels' refusals name the file
         self.compare.set(compare)
         self.ensemble_n.set(ensemble)
-        self.loads.set(self.loads.value + 1)
+
+    def asked_by(self) -> str:
+        """Whose the panels' asked inputs are, as their refusals begin: "The session file's"
+        once a loaded file brought some (:meth:`take_panel_inputs`), else "The link's"."""
+        return "The session file's" if self.loads.value else "The link's"
 
     def clear_messages(self) -> None:
         """Every input's refusal message goes when the inputs are replaced as a whole."""
