@@ -422,3 +422,33 @@ def test_compare_refusals_after_a_session_load_name_the_file_not_the_link():
     html = "".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
     assert "The session file&#x27;s A = 7 is outside the range of" in html, html
     rc.close()
+
+
+def _editor_id(rc) -> str:
+    return rc.find(v.TextField, label="Id (2-16 capitals, digits or _, e.g. JPN)").widget.v_model
+
+
+def test_the_actor_editor_offers_an_id_the_scenario_does_not_have():
+    """ "Add an actor" offered JPN on regional_six, which has JPN (Add then refused it). It
+    offers the first suggested id the scenario lacks, and offers again when the scenario
+    changes under an untouched offer."""
+    from coalition_sim.ui.authoring import free_actor
+    from coalition_sim.ui.editor_panel import ActorEditor
+
+    assert free_actor(["USA", "ROK", "DPRK", "PRC"]) == ("JPN", "Japan")
+    assert free_actor(["USA", "JPN"]) == ("AUS", "Australia")
+    assert free_actor(["JPN", "AUS", "CAN", "GBR", "IND", "FRA", "DEU"]) == ("NEW_1", "New actor 1")
+
+    ui = _page("regional_six")
+    assert "JPN" in [a.id for a in ui.sim.scenario.actors]
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+    assert _editor_id(rc) == "AUS"
+    assert rc.find(v.TextField, label="Actor name").widget.v_model == "Australia"
+    rc.close()
+
+    ui = _page("baseline")
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+    assert _editor_id(rc) == "JPN"
+    assert ui.switch("regional_six") == ""
+    assert _editor_id(rc) == "AUS"
+    rc.close()
