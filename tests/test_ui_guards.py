@@ -158,7 +158,7 @@ def test_slider_values_inside_the_range_pass() -> None:
 
 @pytest.mark.parametrize("text", ["0", "20001", "-1", "1e3", "", " ", "\u0661\u0662", 12, None])
 def test_counts_are_whole_numbers_in_bounds(text: object) -> None:
-    with pytest.raises(guards.Refused, match="Replicates must be a whole number from 1 to 20000"):
+    with pytest.raises(guards.Refused, match="Replicates must be a whole number from 1 to 20,000"):
         guards.count(text, 1, 20000, "Replicates")
     assert guards.count(" 500 ", 1, 20000, "Replicates") == 500
 
@@ -202,3 +202,25 @@ def test_an_upload_the_browser_could_not_decode_as_utf8_says_so() -> None:
     assert guards.upload({"name": "a.toml", "text": "x = 1", "utf8": True}, 1000) == (
         "a.toml", "x = 1",
     )  # fmt: skip
+
+
+def test_every_size_refusal_groups_its_thousands_as_the_page_does():
+    """ "a session file may be at most 1000000 bytes" while the page writes "5,000,000"
+    elsewhere: every refusal writes its numbers through numbers.whole."""
+    from coalition_sim.scenario.loading import ConfigError
+    from coalition_sim.ui.numbers import whole
+    from coalition_sim.ui.runs import read_session
+    from coalition_sim.ui.state import MAX_UPLOAD_BYTES, scenario_from_text
+
+    assert whole(1_000_000) == "1,000,000" and whole(500) == "500"
+    big = "x" * (MAX_UPLOAD_BYTES + 1)
+    with pytest.raises(
+        ConfigError, match="1,000,001 bytes; a session file may be at most 1,000,000 bytes"
+    ):
+        read_session("s.json", big, ["baseline"])
+    with pytest.raises(
+        ConfigError, match="1,000,001 bytes; a scenario file may be at most 1,000,000 bytes"
+    ):
+        scenario_from_text("s.toml", big)
+    with pytest.raises(guards.Refused, match="from 1 to 20,000, not '30000'"):
+        guards.count("30000", 1, 20_000, "Replicates")

@@ -297,7 +297,7 @@ def test_each_compare_field_keeps_its_own_refusal_until_its_text_changes():
         if n_error():
             break
         time.sleep(0.05)
-    assert "Replicates per arm must be a whole number from 1 to 20000, not '0'" in n_error()
+    assert "Replicates per arm must be a whole number from 1 to 20,000, not '0'" in n_error()
     number_a = rc.find(NumberField, input_class="cs-number cs-number-a").widget
     number_a.handler("7")  # refused: outside the lever's range
     assert "Refused: A" in box() and "from 0 to 1, not &#x27;7&#x27;" in box()
@@ -363,4 +363,92 @@ def test_a_refused_compare_field_is_told_so_and_its_held_value_again_drops_the_r
     assert field("a").value == held  # the field shows the held value again
     field("a").handler(held)  # what the field sends now that text is re-entered (or Enter)
     assert box() == "" and not field("a").refused
+    rc.close()
+
+
+def _replicates_field(rc):
+    return rc.find(v.TextField, label="Replicates").widget
+
+
+def _msg(rc) -> str:
+    field = _replicates_field(rc)
+    return " ".join(field.messages or []) if field.error else ""
+
+
+def test_a_loaded_session_s_ensemble_size_over_the_budget_is_said_and_forgotten():
+    """A session file with n = 15,000 for the baseline (the panel's budget allows 12,019),
+    loaded into a page already on screen: the field took it in silence, the address bar kept
+    n=15000 and Run refused it. The panel judges a loaded file's size as a link's, says so in
+    the file's words and the link forgets it; a good size loaded next is the field's."""
+    from coalition_sim.ui.ensemble_panel import EnsemblePanel
+
+    ui = _page("baseline")
+    _box, rc = solara.render(EnsemblePanel(ui), handle_error=False)
+    assert _replicates_field(rc).v_model == "500"
+    ui.take_panel_inputs(None, 15000)
+    msg = _msg(rc)
+    assert msg and msg.startswith("The session file's n: 15,000 is over this page's budget"), msg
+    assert "At most 12,019 replicates" in msg and msg.endswith("The field shows 500."), msg
+    assert ui.ensemble_n.value is None  # the address bar stops holding n=15000
+    assert _replicates_field(rc).v_model == "500"
+    ui.take_panel_inputs(None, 300)
+    assert _replicates_field(rc).v_model == "300"
+    assert not _msg(rc)  # the refusal went with the old size
+    assert ui.ensemble_n.value == 300
+    rc.close()
+
+
+def test_a_link_s_ensemble_size_over_the_budget_is_said_in_the_link_s_words():
+    from coalition_sim.ui.ensemble_panel import EnsemblePanel
+
+    ui = _page("baseline")
+    ui.ensemble_n.set(15000)
+    _box, rc = solara.render(EnsemblePanel(ui), handle_error=False)
+    msg = _msg(rc)
+    assert msg and msg.startswith("The link's n: 15,000 is over this page's budget"), msg
+    assert ui.ensemble_n.value is None and _replicates_field(rc).v_model == "500"
+    rc.close()
+
+
+def test_compare_refusals_after_a_session_load_name_the_file_not_the_link():
+    """A session file's Compare A = 7 was refused as "The link's A = 7 ...": the values came
+    from the file."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.state import CompareLink
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+    ui.take_panel_inputs(CompareLink("actors.ROK.mediation", 7.0, 0.7, 200), 300)
+    html = "".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert "The session file&#x27;s A = 7 is outside the range of" in html, html
+    rc.close()
+
+
+def _editor_id(rc) -> str:
+    return rc.find(v.TextField, label="Id (2-16 capitals, digits or _, e.g. JPN)").widget.v_model
+
+
+def test_the_actor_editor_offers_an_id_the_scenario_does_not_have():
+    """ "Add an actor" offered JPN on regional_six, which has JPN (Add then refused it). It
+    offers the first suggested id the scenario lacks, and offers again when the scenario
+    changes under an untouched offer."""
+    from coalition_sim.ui.authoring import free_actor
+    from coalition_sim.ui.editor_panel import ActorEditor
+
+    assert free_actor(["USA", "ROK", "DPRK", "PRC"]) == ("JPN", "Japan")
+    assert free_actor(["USA", "JPN"]) == ("AUS", "Australia")
+    assert free_actor(["JPN", "AUS", "CAN", "GBR", "IND", "FRA", "DEU"]) == ("NEW_1", "New actor 1")
+
+    ui = _page("regional_six")
+    assert "JPN" in [a.id for a in ui.sim.scenario.actors]
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+    assert _editor_id(rc) == "AUS"
+    assert rc.find(v.TextField, label="Actor name").widget.v_model == "Australia"
+    rc.close()
+
+    ui = _page("baseline")
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+    assert _editor_id(rc) == "JPN"
+    assert ui.switch("regional_six") == ""
+    assert _editor_id(rc) == "AUS"
     rc.close()

@@ -209,9 +209,9 @@ def test_link_round_trip_and_refusals():
     assert "posterior=1&n=2000" in format_query(sized)  # the ensemble's size travels
     assert parse_query(format_query(sized), NAMES) == sized
     bad = {
-        "scenario=baseline&n=0": "n must be a whole number from 1 to 20000",
-        "scenario=baseline&n=30000": "n must be a whole number from 1 to 20000",
-        "scenario=baseline&n=%D9%A3": "n must be a whole number from 1 to 20000",
+        "scenario=baseline&n=0": "n must be a whole number >= 1",
+        "scenario=baseline&n=%D9%A3": "n must be a whole number >= 1",
+        "scenario=baseline&n=1234567890123": "n must be a whole number >= 1",
         "scenario=nope": "unknown scenario 'nope'",
         "scenario=baseline&seed=abc": "Seed must be a whole number",
         "scenario=baseline&week=-1": "week must be a whole number",
@@ -277,7 +277,7 @@ def test_a_link_with_two_bad_compare_values_names_both_in_one_line():
     )
     assert both in msg and "\n" not in msg and sim.seed == 5, msg
     with pytest.raises(ValueError, match=r"parameters a, b, reps refused: a must .*'x'; b .*"
-                       r"'inf'; reps must be a whole number from 1 to 20000, not '0'"):  # fmt: skip
+                       r"'inf'; reps must be a whole number from 1 to 20,000, not '0'"):  # fmt: skip
         parse_query(f"scenario=baseline&{lever}&a=x&b=inf&reps=0", NAMES)
     with pytest.raises(ValueError, match=r"^link parameter b must be a finite number"):
         parse_query(f"scenario=baseline&{lever}&a=0.2&b=nan", NAMES)  # one: as before
@@ -345,7 +345,7 @@ def test_each_refused_set_of_a_link_is_named_with_its_own_reason():
         ("set=params.fatigue.growth%3D9", "out of range"),
         ("week=9999", "outside this scenario"),
         ("set=params.nope.x%3D1", "unknown key"),
-        ("n=99999999", "from 1 to 20000"),
+        ("n=99999999", "n: 99,999,999 is over this page's budget. At most"),
         ("posterior=7", "0 or 1"),
     ],
 )
@@ -523,3 +523,25 @@ def test_text_from_a_file_breaks_instead_of_widening_the_page():
     rule = next(r for r in CSS.split("}") if "overflow-wrap:anywhere" in r)
     for cls in (".cs-status", ".cs-description", ".cs-note", ".cs-error", ".cs-pin-text"):
         assert cls in rule
+
+
+def test_a_link_s_ensemble_size_is_bounded_by_the_ensemble_panel_s_budget():
+    """``n=15000`` on the baseline: the link check said "from 1 to 20000" and took it, while
+    the Ensemble panel says "At most 12,019" for it and Run refused it. The link's bound is the
+    panel's (serving.max_replicates, through the panel's own check), written as the page
+    writes numbers."""
+    from coalition_sim.ui import serving
+    from coalition_sim.ui.page_state import initial_link
+
+    sim, msg = _initial(NAMES, "scenario=baseline&seed=7&n=15000")
+    most = serving.max_replicates(sim.scenario)
+    assert most == 12019 and serving.budget_note(sim.scenario).startswith("At most 12,019 ")
+    assert "n='15000' (link parameter n: 15,000 is over this page's budget." in msg, msg
+    assert "At most 12,019 replicates for this scenario" in msg and "20000" not in msg, msg
+    assert sim.seed == 7  # the rest of the link is kept
+    dropped = initial_link(NAMES, "scenario=baseline&n=15000")
+    assert dropped is not None and dropped.ensemble is None
+    link = initial_link(NAMES, f"scenario=baseline&n={most}")
+    assert link is not None and link.ensemble == most  # the bound itself is taken
+    with pytest.raises(serving.Refused):
+        serving.check_request(sim.scenario, most + 1)  # and the panel refuses just above it

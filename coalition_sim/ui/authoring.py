@@ -13,10 +13,30 @@ from typing import Any
 from ..scenario.loading import ConfigError, validate_scenario
 from ..scenario.schema import ACTOR_ID, Scenario, TieType
 
-__all__ = ["TIE_TYPES", "add_actor"]
+__all__ = ["SUGGESTED_ACTORS", "TIE_TYPES", "add_actor", "free_actor"]
 
 #: The tie types an editor may choose, as the schema spells them.
 TIE_TYPES = tuple(t.value for t in TieType)
+
+#: The ids (and names) the editor offers, in order: the first not already in the scenario.
+SUGGESTED_ACTORS = (
+    ("JPN", "Japan"), ("AUS", "Australia"), ("CAN", "Canada"), ("GBR", "United Kingdom"),
+    ("IND", "India"), ("FRA", "France"), ("DEU", "Germany"),
+)  # fmt: skip
+
+
+def free_actor(ids: list[str] | tuple[str, ...] | set[str]) -> tuple[str, str]:
+    """An id and name the editor can offer for a scenario whose actors are ``ids``: the first
+    of :data:`SUGGESTED_ACTORS` not among them (``regional_six`` has JPN: it was offered and
+    then refused as already an actor), else ``NEW_1``, ``NEW_2``..."""
+    taken = set(ids)
+    for actor_id, name in SUGGESTED_ACTORS:
+        if actor_id not in taken:
+            return actor_id, name
+    k = 1
+    while f"NEW_{k}" in taken:
+        k += 1
+    return f"NEW_{k}", f"New actor {k}"
 
 
 def add_actor(

@@ -365,12 +365,10 @@ def ComparePanel(ui: PageState):
     n_text = solara.use_reactive(asked_n.current)
     refused = ""
     if asked is not None and asked.lever not in choices:
-        refused = (
-            f"The link's lever '{asked.lever}' is not a lever of {scn.name}; showing {default}."
-        )
+        refused = f"{ui.asked_by()} lever '{asked.lever}' is not a lever of {scn.name}; showing {default}."
     elif outside:
         refused = (
-            f"The link's {' and '.join(outside)} is outside the range of '{_label}' "
+            f"{ui.asked_by()} {' and '.join(outside)} is outside the range of '{_label}' "
             f"({lo:g} to {hi:g}); showing A = {first[0]:g}, B = {first[1]:g}."
         )
     # the message of the first render, kept: use_reactive follows a changed argument, and

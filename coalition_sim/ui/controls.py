@@ -12,6 +12,7 @@ import solara
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
 from . import guards
+from .numbers import whole
 from .page_state import FILE_PREFIX, PageState, Snapshot
 from .record import record_key_text
 from .session import (
@@ -162,7 +163,7 @@ def ScenarioControls(ui: PageState):
         if text is None:
             ui.load_error.set(
                 f"Refused: {name}: a scenario file may be at most "
-                f"{MAX_UPLOAD_BYTES} bytes. The running model is unchanged."
+                f"{whole(MAX_UPLOAD_BYTES)} bytes. The running model is unchanged."
             )
             return
         try:

@@ -11,7 +11,7 @@ import solara
 
 from ..scenario.loading import ConfigError
 from . import guards
-from .authoring import TIE_TYPES, add_actor
+from .authoring import TIE_TYPES, add_actor, free_actor
 from .page_state import EDITED_PREFIX, PageState
 from .panels import Card
 from .widgets import NativeSelect
@@ -28,8 +28,18 @@ def ActorEditor(ui: PageState):
     _ = ui.version.value
     scn = ui.sim.scenario
     others = [a.id for a in scn.actors]
-    actor_id = solara.use_reactive("JPN")
-    name = solara.use_reactive("Japan")
+    # an id the scenario does not have yet, offered again if the scenario changes under an
+    # untouched offer (JPN was offered on regional_six, which has JPN, and Add refused it)
+    offer = free_actor(others)
+    offered = solara.use_ref(offer)
+    actor_id = solara.use_reactive(offered.current[0])
+    name = solara.use_reactive(offered.current[1])
+    untouched = actor_id.value == offered.current[0]
+    if offered.current != offer and untouched and offered.current[0] in others:
+        actor_id.set(offer[0])
+        if name.value == offered.current[1]:
+            name.set(offer[1])
+        offered.current = offer
     capability = solara.use_reactive("0.033")
     commitment = solara.use_reactive("0.85")
     kinds = solara.use_reactive({"USA": "treaty_ally", "ROK": "partner", "DPRK": "adversary"})

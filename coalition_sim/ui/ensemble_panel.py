@@ -115,8 +115,34 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
 def EnsemblePanel(ui: PageState):
     """Replicates of the current inputs; a result for other inputs is greyed, never shown
     as current."""
-    n_text = solara.use_reactive(str(ui.ensemble_n.value or 500))  # a link's n= sets it
+    sim = ui.sim
+    # the size asked by the link, or by a session file loaded later (the panel is not mounted
+    # again for it in the browser: its n = 15,000 over the budget was taken in silence, kept
+    # in the address bar, and refused only by Run). A size within the budget is the field's;
+    # one over it is said and forgotten (the link stops holding it), judged once per asking
+    asked: int | None = ui.ensemble_n.value
+    asked_n = solara.use_ref(500)  # the last size taken from a link or a file
+    judged = solara.use_ref(cast("int | None", None))
+    refused = ""
+    if asked is not None and asked != judged.current:
+        try:
+            serving.check_request(sim.scenario, asked, f"{ui.asked_by()} n")
+        except guards.Refused as exc:
+            refused = f"{exc}. The field shows {asked_n.current:,}."
+        else:
+            asked_n.current = asked
+    judged.current = asked
+    n_text = solara.use_reactive(str(asked_n.current))
     error = solara.use_reactive("")
+
+    def forget_refused_size() -> None:
+        if refused:
+            error.set(refused)
+            ui.ensemble_n.set(None)
+        elif asked is not None:
+            error.set("")  # a size taken: an earlier file's or link's refusal is not its
+
+    solara.use_effect(forget_refused_size, [asked])
     result = solara.use_reactive(cast(Result | None, None))
     previous = solara.use_reactive(cast(Result | None, None))
     clicked = solara.use_reactive(0)
@@ -166,7 +192,6 @@ def EnsemblePanel(ui: PageState):
         ),
         [id(previous.value), id(result.value)],
     )
-    sim = ui.sim
     busy = task.pending or not ui.ready.value
 
     def run() -> None:

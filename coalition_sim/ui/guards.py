@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..scenario.errors import ConfigError
 from ..scenario.safe_paths import project_root
+from .numbers import whole
 
 __all__ = [
     "BAD_INPUT",
@@ -111,7 +112,9 @@ def count(text: object, lo: int, hi: int, what: str) -> int:
         raw = re.sub(r"[, ]", "", raw)
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or not lo <= int(raw) <= hi:
         shown = text if isinstance(text, str) and len(text) <= 40 else "this value"
-        raise Refused(f"{what} must be a whole number from {lo} to {hi}, not {shown!r}")
+        raise Refused(
+            f"{what} must be a whole number from {whole(lo)} to {whole(hi)}, not {shown!r}"
+        )
     return int(raw)
 
 

@@ -1,5 +1,5 @@
 """How the page prints numbers: shares as percentages, differences in percentage points,
-signed values (pure Python, no Solara).
+signed values, whole numbers with their thousands grouped (pure Python, no Solara).
 
 One rule for every view (outcome bars, their tooltips, the before/after table, Compare's chart
 and table, the pin diff): a share is printed with one decimal, so that the same share never
@@ -14,13 +14,19 @@ as "-0.0".
 
 from __future__ import annotations
 
-__all__ = ["MINUS", "pct_text", "pp_between", "pp_text", "signed"]
+__all__ = ["MINUS", "pct_text", "pp_between", "pp_text", "signed", "whole"]
 
 MINUS = "\u2212"
 
 #: Below this distance from 0 or 1 a share counts as exactly none or all (float noise in a
 #: Wilson bound of 0 or n successes must not print as "<0.1" or ">99.9").
 _EXACT = 1e-12
+
+
+def whole(value: int) -> str:
+    """A whole number as the page writes it, thousands grouped with commas: "5,000,000",
+    "12,019", "500" (every count and bound of the page's notes and refusals)."""
+    return f"{int(value):,}"
 
 
 def signed(value: float, decimals: int = 1) -> str:

@@ -27,7 +27,7 @@ import solara
 from ..scenario.library import BASELINE
 from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
-from . import guards
+from . import guards, serving
 from .record import events_in
 from .session import Sim
 from .state import (
@@ -131,12 +131,19 @@ class PageState:
 
     def take_panel_inputs(self, compare: Any, ensemble: int | None) -> None:
         """A loaded session's Compare inputs (a CompareLink or None) and ensemble size: the
-        Ensemble and Compare panels mount again and take them, as they take a link's."""
+        Ensemble and Compare panels take them, as they take a link's (they judge their asked
+        inputs each time these change: in the browser they are not mounted again for a file,
+        whatever their key says), and their refusals name the file (:meth:`asked_by`)."""
         if compare is None and ensemble is None:
             return  # a file saved before they were kept: the panels keep theirs
+        self.loads.set(self.loads.value + 1)  # first: the panels' refusals name the file
         self.compare.set(compare)
         self.ensemble_n.set(ensemble)
-        self.loads.set(self.loads.value + 1)
+
+    def asked_by(self) -> str:
+        """Whose the panels' asked inputs are, as their refusals begin: "The session file's"
+        once a loaded file brought some (:meth:`take_panel_inputs`), else "The link's"."""
+        return "The session file's" if self.loads.value else "The link's"
 
     def clear_messages(self) -> None:
         """Every input's refusal message goes when the inputs are replaced as a whole."""
@@ -394,6 +401,8 @@ def _link_run(names: list[str], query: str) -> tuple[Sim | None, str]:
     if link is None:
         return None, ""
     sim = Sim.build(link.scenario, link.values, link.seed, posterior=link.posterior)
+    if link.ensemble is not None:  # the Ensemble panel's bound for this scenario, not 20,000
+        serving.check_request(sim.scenario, link.ensemble, "link parameter n")
     sim.advance_to(link.week)
     notes = [ignored_note(link)]
     if link.record and not has_record(sim.scenario):

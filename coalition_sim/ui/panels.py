@@ -32,13 +32,13 @@ __all__ = ["ABOUT_HTML", "AboutPanel", "Card", "LiveViews"]
 def Card(title: str, children: list[Any] = [], classes: list[str] = [], id: str = ""):  # noqa: B006
     """A titled section (a landmark with a heading, for screen readers)."""
     slug = id or "card-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    with solara.v.Html(
+    # the children as the section's own (not through IPython's display, which only a
+    # server's kernel hooks: a panel rendered in a test showed its heading alone)
+    heading = solara.v.Html(tag="h2", attributes={"id": f"{slug}-h"}, children=[title])
+    return solara.v.Html(
         tag="section", class_=" ".join(["cs-card", *classes]),
-        attributes={"aria-labelledby": f"{slug}-h", "id": slug},
-    ):  # fmt: skip
-        solara.v.Html(tag="h2", attributes={"id": f"{slug}-h"}, children=[title])
-        for child in children:
-            solara.display(child)
+        attributes={"aria-labelledby": f"{slug}-h", "id": slug}, children=[heading, *children],
+    )  # fmt: skip
 
 
 @solara.component

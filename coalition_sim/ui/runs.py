@@ -30,7 +30,7 @@ from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError, first_error
 from ..scenario.schema import Scenario
 from .dates import DATE_AXIS_TITLE, date_axis_svg
-from .numbers import pct_text, pp_between, signed
+from .numbers import pct_text, pp_between, signed, whole
 from .session import Sim, param_label, scenario_file
 from .state import (
     MAX_REPLICATES,
@@ -194,7 +194,8 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
     raw = text.encode() if isinstance(text, str) else bytes(text)
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ConfigError(
-            f"{source}: {len(raw)} bytes; a session file may be at most {MAX_UPLOAD_BYTES} bytes"
+            f"{source}: {whole(len(raw))} bytes; a session file may be at most "
+            f"{whole(MAX_UPLOAD_BYTES)} bytes"
         )
     try:
         data = json.loads(raw.decode("utf-8"))

@@ -15,6 +15,7 @@ import solara
 
 from ..scenario.loading import ConfigError
 from . import guards
+from .numbers import whole
 from .page_state import PageState, Snapshot
 from .panels import Card
 from .runs import (
@@ -79,7 +80,7 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
             message.set(f"Refused: {exc}")
             return
         if len(pins) >= MAX_PINS:
-            message.set(f"Refused: at most {MAX_PINS} pins; remove one first.")
+            message.set(f"Refused: at most {whole(MAX_PINS)} pins; remove one first.")
             return
         try:
             with sim.lock:
@@ -132,7 +133,7 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
             return
         if text is None:
             loaded.set(
-                f"Refused: {fname}: a session file may be at most {MAX_UPLOAD_BYTES} bytes. "
+                f"Refused: {fname}: a session file may be at most {whole(MAX_UPLOAD_BYTES)} bytes. "
                 "Nothing was changed."
             )
             return

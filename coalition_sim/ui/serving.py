@@ -46,6 +46,7 @@ import solara.lab
 from ..engine.ensemble import built_ensemble
 from ..scenario.schema import Scenario
 from .guards import Refused
+from .state import MAX_REPLICATES
 
 __all__ = [
     "FULL_RELEASE_BYTES",
@@ -104,12 +105,13 @@ def _cells(scn: Scenario) -> int:
     return int(scn.steps) * len(scn.actors)
 
 
-def max_replicates(scn: Scenario, arms: int = 1, cap: int = 20_000) -> int:
-    """Most replicates a request on ``scn`` may ask for (per arm)."""
+def max_replicates(scn: Scenario, arms: int = 1, cap: int = MAX_REPLICATES) -> int:
+    """Most replicates a request on ``scn`` may ask for (per arm): the one rule of the panels'
+    budget notes, their refusals (:func:`check_request`) and a link's ``n=``."""
     return max(1, min(cap, PAGE_BUDGET // (arms * _cells(scn))))
 
 
-def budget_note(scn: Scenario, arms: int = 1, cap: int = 20_000) -> str:
+def budget_note(scn: Scenario, arms: int = 1, cap: int = MAX_REPLICATES) -> str:
     """The budget in words, for the page."""
     per = "per arm " if arms > 1 else ""
     return (
@@ -134,8 +136,7 @@ def request_bytes(scn: Scenario, n: int, arms: int = 1) -> int:
 def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1) -> None:
     """One-line :class:`Refused` if ``n`` replicates (per arm) of ``scn`` exceed the budget
     or the session's memory ceiling."""
-    cells = n * arms * _cells(scn)
-    if cells > PAGE_BUDGET:
+    if n > max_replicates(scn, arms):
         raise Refused(
             f"{what}: {n:,} is over this page's budget. {budget_note(scn, arms)} "
             "For more, use the command line (python run.py compare, or a sweep: python run.py "
@@ -163,7 +164,7 @@ def check_run(scn: Scenario) -> None:
         most = RUN_BUDGET // len(scn.actors)
         raise Refused(
             f"key 'steps' = {scn.steps}: the page runs at most {RUN_BUDGET:,} weeks \u00d7 "
-            f"actors ({most} weeks for {len(scn.actors)} actors); longer runs: python run.py run"
+            f"actors ({most:,} weeks for {len(scn.actors)} actors); longer runs: python run.py run"
         )
 
 

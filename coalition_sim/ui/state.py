@@ -29,6 +29,7 @@ from ..scenario.loading import ConfigError, validate_scenario
 from ..scenario.names import parse_value as parse_toml_value
 from ..scenario.safe_paths import parse_toml_bytes
 from ..scenario.schema import Scenario
+from .numbers import whole
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -139,7 +140,8 @@ def scenario_from_text(filename: str, text: str | bytes) -> Scenario:
     raw = text.encode() if isinstance(text, str) else bytes(text)
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ConfigError(
-            f"{source}: {len(raw)} bytes; a scenario file may be at most {MAX_UPLOAD_BYTES} bytes"
+            f"{source}: {whole(len(raw))} bytes; a scenario file may be at most "
+            f"{whole(MAX_UPLOAD_BYTES)} bytes"
         )
     data = parse_toml_bytes(raw, source)  # the depth-limited parser files go through
     if "extends" in data:
@@ -338,8 +340,9 @@ _KNOWN = (
 
 def _whole(name: str, raw: str, lo: int, hi: int | None = None) -> int:
     raw = raw.strip()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < lo or (hi is not None and int(raw) > hi):
-        span = f"from {lo} to {hi}" if hi is not None else f">= {lo}"
+    ok = raw.isascii() and raw.isdigit() and len(raw) <= 12
+    if not ok or int(raw) < lo or (hi is not None and int(raw) > hi):
+        span = f"from {whole(lo)} to {whole(hi)}" if hi is not None else f">= {whole(lo)}"
         raise ValueError(f"link parameter {name} must be a whole number {span}, not {raw!r}")
     return int(raw)
 
@@ -491,7 +494,9 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
         if raw not in ("0", "1"):
             raise ValueError(f"link parameter {key} must be 0 or 1, not {raw!r}")
         flags[key] = raw == "1"
-    ensemble = _whole("n", query["n"][0], 1, MAX_REPLICATES) if "n" in query else None
+    # the size's bound depends on the scenario (the Ensemble panel's budget): judged with the
+    # run, by the panel's own rule (page_state._link_run, serving.check_request)
+    ensemble = _whole("n", query["n"][0], 1) if "n" in query else None
     return LinkState(
         scenario=name, seed=seed, values=values, week=week, posterior=flags["posterior"],
         compare=_compare_link(query), record=flags["record"], ignored=ignored,
