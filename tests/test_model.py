@@ -265,10 +265,29 @@ def test_event_log_rows_and_dates():
     scheduled = [r for r in log if r["event"] == "scheduled_event"]
     assert [r["step"] for r in scheduled] == [model.scenario_spec.step_of(dt.date(2018, 3, 8))]
     assert "summit_proposal" in scheduled[0]["details"]
+    assert scheduled[0]["actor"] == ""  # a scheduled proposal names no actor
     # counts and log agree for model-level events
     for kind in ("summit_proposed", "conventional_test", "strategic_test", "election"):
         n = sum(r["event"] == kind for r in log)
         assert n == model.state.counts[0, events.EVENT_INDEX[kind]]
+
+
+def test_a_scheduled_shock_s_log_row_names_its_actors():
+    # start_2016's shocks of January 2017 move the USA (Trump's inauguration), those of May
+    # 2017 the ROK (Moon Jae-in's): each week's scheduled_event row names them, once each
+    model = CoalitionModel("history/start_2016", rng=1)
+    model.run(75)
+    rows = {r["step"]: r for r in model.event_log if r["event"] == "scheduled_event"}
+    spec = model.scenario_spec
+    by_step: dict[int, list[str]] = {}
+    for e in spec.events:
+        if e.actor:
+            by_step.setdefault(spec.step_of(e.date), []).append(e.actor)
+    named = {rows[t]["actor"] for t in by_step if t in rows}
+    assert {"USA", "ROK"} <= named
+    for t, actors in by_step.items():
+        if t in rows:
+            assert rows[t]["actor"] == "; ".join(dict.fromkeys(actors))
 
 
 # --------------------------------------------------------------------------- simultaneity

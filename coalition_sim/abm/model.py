@@ -227,6 +227,8 @@ class CoalitionModel(mesa.Model):
             elif name == "scheduled_event":
                 due = self.structure.events.get(t, ())
                 details = "; ".join(f"{e.kind.value} {e.note}".strip() for e in due)
+                # the actors the due events name (a shock's), once each, in the events' order
+                actor = "; ".join(dict.fromkeys(e.actor for e in due if e.actor))
             self._add_event(t, date, actor, name, details)
 
     def _add_event(self, t: int, date: str, actor: str, event: str, details: str) -> None:
