@@ -252,6 +252,36 @@ def test_a_loaded_session_s_compare_values_outside_the_range_are_said_and_forgot
     rc.close()
 
 
+def test_a_link_s_compare_replicates_over_the_budget_are_said_and_forgotten():
+    """``reps=15000``: the link parser's ceiling is 20,000, the Compare panel's budget for a
+    52-week, four-actor scenario 12,019 per arm, so a link the page took was refused only at
+    Run. The panel judges the link's replicates by its own budget when it takes them."""
+    from coalition_sim.ui import serving
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.state import CompareLink
+
+    ui = _page("summit_2018")
+    per_arm = serving.max_replicates(ui.sim.scenario, arms=2)
+    assert per_arm < 15_000
+    ui.compare.set(CompareLink("actors.ROK.mediation", 0.2, 0.7, 15_000))
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+
+    def box() -> str:
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return "".join(h for h in html if 'id="compare-error"' in h)
+
+    assert "replicates per arm, 15,000, are over this page" in box(), box()
+    assert f"At most {per_arm:,} replicates per arm" in box()
+    assert ui.compare.value is None  # the address bar stops holding reps=15000
+    n = rc.find(v.TextField, label="Replicates per arm").widget.v_model
+    assert n == "500" and "Showing 500." in box(), (n, box())
+    # a session file with replicates inside the budget is taken, and the refusal goes
+    ui.take_panel_inputs(CompareLink("actors.ROK.mediation", 0.2, 0.7, 300), 300)
+    assert rc.find(v.TextField, label="Replicates per arm").widget.v_model == "300"
+    assert box() == ""
+    rc.close()
+
+
 def test_a_link_s_refused_compare_value_keeps_the_link_s_lever():
     """``lever=actors.ROK.mediation&a=5&b=0``: the refusal said "showing A = 0.6, B = 0" (the
     mediation's start values) while the panel went back to the default lever, USA hedging

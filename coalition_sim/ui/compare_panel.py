@@ -359,8 +359,12 @@ def ComparePanel(ui: PageState):
     # other Compare inputs are refused (forgotten: `asked` turns None), taken again when a
     # loaded session brings others (use_reactive follows its changed argument; a memo of the
     # first render's value had kept the field at 500 after a session with 300 was loaded)
+    # the replicates per arm a link or file may bring: the panel's own budget (Run's check,
+    # serving.max_replicates), not the link parser's fixed ceiling
+    per_arm = serving.max_replicates(scn, arms=2)
+    too_many = asked is not None and asked.replicates > per_arm
     asked_n = solara.use_ref("500")
-    if asked is not None:
+    if asked is not None and not too_many:
         asked_n.current = str(asked.replicates)
     n_text = solara.use_reactive(asked_n.current)
     refused = ""
@@ -370,6 +374,12 @@ def ComparePanel(ui: PageState):
         refused = (
             f"{ui.asked_by()} {' and '.join(outside)} is outside the range of '{_label}' "
             f"({lo:g} to {hi:g}); showing A = {first[0]:g}, B = {first[1]:g}."
+        )
+    elif too_many:
+        assert asked is not None
+        refused = (
+            f"{ui.asked_by()} replicates per arm, {asked.replicates:,}, are over this page's "
+            f"budget: {serving.budget_note(scn, arms=2)} Showing {int(asked_n.current):,}."
         )
     # the message of the first render, kept: use_reactive follows a changed argument, and
     # `refused` is '' once the link's inputs are forgotten below
