@@ -355,14 +355,14 @@ def ComparePanel(ui: PageState):
     if gone:  # the gone lever's A and B mean nothing for this one (the note says so)
         a_val.set(first[0])
         b_val.set(first[1])
-    # the replicates of the last link or session file that brought some: kept when the link's
-    # other Compare inputs are refused (forgotten: `asked` turns None), taken again when a
-    # loaded session brings others (use_reactive follows its changed argument; a memo of the
-    # first render's value had kept the field at 500 after a session with 300 was loaded)
     # the replicates per arm a link or file may bring: the panel's own budget (Run's check,
     # serving.max_replicates), not the link parser's fixed ceiling
     per_arm = serving.max_replicates(scn, arms=2)
     too_many = asked is not None and asked.replicates > per_arm
+    # the replicates of the last link or session file that brought some: kept when the link's
+    # other Compare inputs are refused (forgotten: `asked` turns None), taken again when a
+    # loaded session brings others (use_reactive follows its changed argument; a memo of the
+    # first render's value had kept the field at 500 after a session with 300 was loaded)
     asked_n = solara.use_ref("500")
     if asked is not None and not too_many:
         asked_n.current = str(asked.replicates)
