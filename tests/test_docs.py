@@ -142,8 +142,9 @@ def test_no_module_of_the_package_is_longer_than_the_limit() -> None:
 
 # --------------------------------------------------------------------------- drift (issue 21)
 # Every code reference of the four documents (README, ODD, ARCHITECTURE, the performance log)
-# resolves against the code, and every command line parses with the real parser. Failures name FILE:LINE and the reference, so drift that
-# appears when branches merge can be fixed where it is.
+# resolves against the code, and every command line parses with the real parser. Failures name
+# FILE:LINE and the reference, so drift that appears when branches merge can be fixed where it
+# is.
 
 DOCS = ("README.md", "docs/ODD.md", "docs/ARCHITECTURE.md", "docs/performance.md")
 
