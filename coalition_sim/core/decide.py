@@ -297,8 +297,8 @@ def decide_target(
     r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
     plan: np.ndarray,
 ) -> None:  # fmt: skip
-    """Phase 2 for the target (DPRK): policy mode, provocation, summit acceptance and cancel
-    (3.4.5)."""
+    """Phase 2 for the target (DPRK): policy mode (3.4.4), provocation (3.4.5), summit
+    acceptance, cancel and hedge (3.4.7)."""
     tg, ld = g.target, g.leader
     autonomy = s.mode[r] == Mode.AUTONOMY
     room = ctx[Context.ROOM]

@@ -183,7 +183,7 @@ def fatigue_update(
 ) -> float:
     """Sanctions fatigue grows under pressure without talks and always fades.
 
-    F' = F + g * P * w_econ * (1 - D) * (1 - F) - rho * F. [S18]: 'South Korea and China
+    F' = clip(F + g * P * w_econ * (1 - D) * (1 - F) - rho * F). [S18]: 'South Korea and China
     are getting fed up with Trump's campaign of maximum pressure, and greatly prefer ... the
     negotiating table'. ``diplomacy`` (D) is 1 while a diplomatic track is active (talks stop
     the growth). Under steady pressure P without talks F settles at
@@ -216,13 +216,15 @@ def commitment_update(
          + noise
 
     ``setpoint`` c* is :func:`commitment_setpoint` (the actor's anchor displaced by bounded
-    fatigue, risk, snubs, engagement and relief). A test kicks commitment up (UNSC
-    resolutions 2270, 2321, 2371, 2375 and 2397 followed the 2016-17 tests, all 15-0), the
-    more so for security-minded members, less for a coalition that remembers many tests
-    (``habituation``, :func:`habituation_factor`), and the kick fades through the anchor: no
-    ratchet. ``gap`` is :func:`alliance_gap`, which pulls both ways. Without shocks the
-    update is a contraction toward the network's fixed point (docs/ODD.md, 3.4.1
-    'Equilibrium'): 0 < dc'/dc = 1 - anchor - conformity*pull*W < 1.
+    fatigue, snubs, the DPRK's engagement, granted relief and, for the leader, its posture).
+    A test kicks commitment up (UNSC resolutions 2270, 2321, 2371, 2375 and 2397 followed
+    the 2016-17 tests, all 15-0), the more so for security-minded members, less for a
+    coalition that remembers many tests (``habituation``, :func:`habituation_factor`), and
+    the kick fades through the anchor: no ratchet. ``gap`` is :func:`alliance_gap`, which
+    pulls both ways. Without shocks the update is a contraction toward the network's fixed
+    point (docs/ODD.md, 3.4.1 'Equilibrium'): dc'/dc = 1 - anchor - conformity*pull*W /
+    max(1, W), with W the actor's total tie weight, in (-1, 1) across the schema's ranges
+    but for their joint corners.
     """
     response = 0.0
     if provocation == ProvocationLevel.STRATEGIC:
@@ -329,7 +331,8 @@ def effective_pressure(commitment: np.ndarray, capacity: np.ndarray, shares: np.
 @rule
 def leakage_relief(relief: float, pressure: float, pressure0: float, leakage: float) -> float:
     """As the campaign unwinds, busting trade restores the target's relief:
-    relief + leakage x max(0, 1 - P / P0) x (1 - relief). Early (2015)."""
+    clip(relief + leakage x max(0, 1 - P / P0) x (1 - relief)), no leakage when P0 = 0.
+    Early (2015)."""
     unwinding = 1.0 - pressure / pressure0 if pressure0 > 0 else 0.0
     return clip01(relief + leakage * max(0.0, unwinding) * (1.0 - relief))
 
@@ -416,7 +419,7 @@ def tie_update(
     """Sustained divergence strains a coalition tie; otherwise it returns to its
     institutional strength (treaty, trade partnership).
 
-    D' = D + m * (|c_i - c_j| - D);  w' = w + s+ (w0 - w) - s- w max(0, D' - tol).
+    D' = D + m * (|c_i - c_j| - D);  w' = clip(w + s+ (w0 - w) - s- w max(0, D' - tol)).
     ``distance`` is |c_i - c_j|, ``baseline`` w0 the tie's initial strength; returns
     (w', D'). Under a steady divergence D the tie settles at w0 s+ / (s+ + s- max(0, D - tol))
     > 0: a strained tie is weaker, not severed, and a snub's cost fades. [S18]: 'the

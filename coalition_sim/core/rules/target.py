@@ -80,7 +80,7 @@ def election_leverage(
     """The DPRK's pre-election strategic-test logit: leverage if Kim is vulnerable at home,
     restraint if he is secure, both growing as the election nears.
 
-    prox x (leverage v - restraint (1 - v)), v = min(1, vulnerability / scale). [S20] 'North
+    prox x (leverage v - restraint (1 - v)), v = clip(vulnerability / scale). [S20] 'North
     Korea's actions will depend on whether strategic or domestic political considerations
     prevail': restraint if the situation is 'relatively permissive and stable', a major
     provocation if Kim 'perceives his domestic position to be vulnerable'.

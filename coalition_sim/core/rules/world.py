@@ -211,8 +211,8 @@ def first_canceller(
 
 @rule
 def grow_toward_one(level: float, rate: float, happened: bool) -> float:
-    """level + rate (1 - level) where ``happened``: a gain with diminishing headroom (prestige,
-    relief and security from a held summit or agreement, [S18])."""
+    """clip(level + rate (1 - level)) where ``happened``: a gain with diminishing headroom
+    (prestige from a held summit; relief and granted relief from an agreement, [S18])."""
     return clip01(level + rate * (1.0 - level) * happened)
 
 
