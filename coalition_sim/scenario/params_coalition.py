@@ -108,7 +108,7 @@ class CommitmentParams(Strict):
         0.6,
         0,
         2,
-        "Fall of a partner's set-point per unit of DPRK relief x economy weight.",
+        "Fall of a partner's set-point per unit of relief granted by agreements x economy weight.",
         "[S18] relief 'would signal to the rest of the world that it's finally okay to engage "
         "and seal deals'; Early (2015): commercial busting follows the signal.",
     )

@@ -152,7 +152,8 @@ class Actor(_Strict):
         0.3,
         0,
         1,
-        "Initial willingness to negotiate; also the actor's baseline engagement.",
+        "Initial willingness to negotiate; also the actor's baseline engagement (the target's "
+        "baseline is its mode's engagement level instead).",
         "Scenario state.",
     )
     standing: float = param(
@@ -210,7 +211,7 @@ class Actor(_Strict):
         0.5,
         0,
         1,
-        "Chance that a cancellation leaves the door open (revivable).",
+        "Chance that a cancellation leaves the door open (revivable), x (1 - tension).",
         "[S18] the letter praised Kim and encouraged him to 'not hesitate to call or write'.",
     )
     consults: float = param(
@@ -240,7 +241,8 @@ class Tie(_Strict):
         0.5,
         0,
         1,
-        "Initial tie strength; evolves with coordination and strain.",
+        "Initial tie strength and the tie's baseline; coalition ties evolve with coordination "
+        "and strain, the others stay fixed.",
         "Scenario state.",
     )
 
