@@ -515,3 +515,19 @@ def test_help_states_the_real_limits_and_defaults(capsys) -> None:
     text = " ".join(capsys.readouterr().out.split())
     assert "policies x futures x replicates may be at most 1,000,000 runs" in text
     assert "outcome to explain (default coalition_fractured)" in text
+
+
+@pytest.mark.slow
+def test_study_says_each_step_and_quiet_says_nothing(tmp_path: Path, capsys) -> None:
+    """After its sweep the study ran discovery, the policies, the effects and the figures for
+    ~15 s without a word (the committed study); each step now says so, unless --quiet."""
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_STUDY)
+    assert main(["study", str(spec), "--out", str(tmp_path / "loud")]) == 0
+    err = capsys.readouterr().err
+    steps = [line for line in err.splitlines() if line.startswith("study tiny: ")]
+    for says in ("scenario discovery of summit_revived", "running status_quo, closed",
+                 "paired effects inside and outside", "figures and the report"):  # fmt: skip
+        assert any(says in line for line in steps), (says, err)
+    assert main(["study", str(spec), "--quiet", "--out", str(tmp_path / "quiet")]) == 0
+    assert capsys.readouterr().err == ""

@@ -19,6 +19,7 @@ of this package, and writes one Markdown report with its figures and tables:
 from __future__ import annotations
 
 import html
+import sys
 import time
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -352,6 +353,11 @@ def _study(
     """Every step of the study, figures and tables into ``figdir``; returns the report."""
     names = [u.name for u in spec.uncertainties]
 
+    def say(msg: str, timed: bool = True) -> None:  # the steps after the sweep: ~15 s silent
+        if not quiet:
+            took = f" ({time.perf_counter() - start:.0f} s so far)" if timed else ""
+            print(f"study {spec.name}: {msg}{took}", file=sys.stderr, flush=True)
+
     # 1. the sweep over the uncertainties (status quo levers)
     sweep = SweepSpec.model_validate(
         {
@@ -368,6 +374,7 @@ def _study(
     futures = plan.points_frame().drop(columns="point")
 
     # 2. scenario discovery on the sweep's runs
+    say(f"scenario discovery of {spec.outcome} (PRIM, CART, extra trees)")
     x, y = load_cases(data / "sweep", spec.outcome, spec.threshold)
     disc = discover_frame(x, y, outcome=spec.outcome, min_coverage=spec.min_coverage,
                           seed=spec.seed or 1)  # fmt: skip
@@ -382,7 +389,7 @@ def _study(
     # 3. every policy on the same futures and seeds
     policies = [Policy(p.name, dict(p.set)) for p in spec.policies]
     res = compare(policies, plan.scenario, replicates=spec.replicates, seed=spec.seed,
-                  futures=futures)  # fmt: skip
+                  futures=futures, progress=lambda msg: say(msg, timed=False))  # fmt: skip
     ref = res.reference
     swept = read_runs(data / "sweep", columns=["point", "replicate", "seed", *OUTCOMES])
     crn_ok = bool(
@@ -394,6 +401,7 @@ def _study(
     inside_future = disc.contains(futures)
     row_in = inside_future[res.finals[ref]["future"].to_numpy()]
     shown = [spec.outcome, *[o for o in spec.also_show if o != spec.outcome]]
+    say("paired effects inside and outside the region, and over all futures")
     parts = []
     for region, mask in (("inside", row_in), ("outside", ~row_in), ("all", None)):
         if mask is not None and not mask.any():
@@ -409,6 +417,7 @@ def _study(
     futures.to_csv(figdir / "futures.csv", index_label="future")
 
     # figures
+    say("figures and the report")
     p_ref = res.finals[ref].groupby("future")[spec.outcome].mean().to_numpy()
     _hist(p_ref, spec.outcome, figdir / "p_outcome_hist.png")
     ranked = [s for s in disc.scores["parameter"] if s in names]
