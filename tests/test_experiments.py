@@ -296,6 +296,10 @@ def test_discover_cli_on_a_sweep(tmp_path: Path, capsys) -> None:
     report = (tmp_path / "sw" / "discovery" / "discovery_pressure_unwound.md").read_text()
     assert "## PRIM box" in report and "qp" in report
     assert (tmp_path / "sw" / "discovery" / "prim_trajectory_pressure_unwound.png").exists()
+    # the closing line names every file the folder holds (it left out the three CSVs)
+    wrote = out.strip().splitlines()[-1].removeprefix("wrote ").split(", ")
+    held = sorted(p.name for p in (tmp_path / "sw" / "discovery").iterdir())
+    assert sorted(Path(f).name for f in wrote) == held and len(held) == 7, (wrote, held)
     assert main(["discover", str(tmp_path / "sw"), "--outcome", "nope"]) == 2
 
 
