@@ -276,7 +276,7 @@ BAD_TARGETS = [
     ("conventional_first = { 2016 = 2016-03-10, ", "conventional_first = { ", "no date for 2016"),
     ("alpha = 0.5", "alpha = 1.5", "smc.alpha' = 1.5 is out of range"),
     ("particles = 400", "particles = 0", "smc.particles' = 0 is out of range"),
-    ("[smc]\n", "[smc]\nparticels = 3\n", "unknown key 'smc.particels'"),
+    ("[smc]\n", "[smc]\nparticels = 3\n", "unknown key 'smc.particels' (did you mean 'smc.particles'?)"),
     ('fact = "moratorium_held"', 'fact = "moratorium"', "statistics[9].fact' = 'moratorium'"),
     ("moratorium_announced = 2018-04-20", "moratorium_announced = 2017-04-20",
      "does not show the fact 'moratorium_held'"),

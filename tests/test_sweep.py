@@ -286,6 +286,8 @@ BAD = [
     ("num = 3", "", "needs 'values' or 'num'"),
     ('scenario = "summit_2018"', 'scenario = "nowhere"', "scenario 'nowhere' not found"),
     ("seed = 42", "seed = 42\ncolour = 1", "unknown key 'colour'"),
+    ("replicates = 5", "replicatez = 5", "unknown key 'replicatez' (did you mean 'replicates'?)"),
+    ("every = 5", "evry = 5", "unknown key 'outputs.evry' (did you mean 'outputs.every'?)"),
     ("every = 5", "every = -1", "'outputs.every'"),
 ]
 

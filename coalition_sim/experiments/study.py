@@ -102,7 +102,7 @@ def load_study(path: str | Path) -> StudySpec:
     try:
         spec = StudySpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{p}: {_first_error(exc, data)}") from None
+        raise ConfigError(f"{p}: {_first_error(exc, data, StudySpec)}") from None
     for k, o in enumerate([spec.outcome, *spec.also_show]):
         if o not in OUTCOMES:
             key = "outcome" if k == 0 else "also_show"

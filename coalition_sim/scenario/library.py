@@ -86,7 +86,8 @@ def _override_error(
                 why = rest[rest.find("'") + 1 :].lstrip(": ") or why
             key = canonical_key(item.partition("=")[0])
             hint = ""
-            if "unknown key" in why or "no actor" in why:
+            hinted = "(did you mean" in why or "(allowed" in why or "(none of the" in why
+            if ("unknown key" in why or "no actor" in why) and not hinted:
                 close = nearest(key, parameter_specs(base))
                 hint = f" (did you mean '{close}'?)" if close else ""
             return ConfigError(f"{show(source)}: override '{show(item.strip(), 60)}': {why}{hint}")
