@@ -228,6 +228,12 @@ def test_calibrate_writes_only_under_out_and_repeats_byte_for_byte(capsys, tmp_p
     assert "forecast of 2018" in out and "coverage" in out
     assert _shipped() == before, "calibrate touched committed files without --write-configs"
     fa, fb = _files(a), _files(b)
+    # the closing line names every file written (the report's timing.json went unnamed)
+    wrote = next(line for line in out.splitlines() if line.startswith("calibrate: wrote "))
+    named = {
+        str(Path(f).relative_to(a)) for f in wrote.removeprefix("calibrate: wrote ").split(", ")
+    }
+    assert named == set(fa), set(fa) ^ named
     assert set(fa) == set(fb)
     for name in ("posterior.parquet", "posterior_until_2017.parquet", "fit.json",
                  "scenarios/calibrated_2016.toml", "scenarios/calibrated_2018.toml"):  # fmt: skip
