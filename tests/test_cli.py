@@ -463,6 +463,18 @@ def test_ui_on_a_port_in_use_is_refused_before_the_banner(tmp_path, capsys, _no_
                            f"--port {port}", "already in use", "another --port")  # fmt: skip
 
 
+def test_ui_on_port_0_names_the_free_port_it_serves_on(capsys, monkeypatch):
+    """``--port 0`` (what a port in use suggests) printed "UI on http://127.0.0.1:0/": the
+    banner and the server now get the free port the system chose."""
+    started: list[list[str]] = []
+    monkeypatch.setattr("os.execve", lambda _exe, cmd, _env: started.append(list(cmd)))
+    assert main(["ui", "--port", "0"]) == 0
+    banner = capsys.readouterr().out.splitlines()[0]
+    cmd = started[0]
+    port = int(cmd[cmd.index("--port") + 1])
+    assert port > 0 and f"http://127.0.0.1:{port}/" in banner, (banner, cmd)
+
+
 @pytest.mark.parametrize("host", ["no-such-host.invalid", "192.0.2.1"])  # 192.0.2.1: TEST-NET-1
 def test_ui_on_a_host_of_another_machine_is_refused(tmp_path, capsys, _no_exec, host):
     assert_usage_error(capsys, ["ui", "--host", host], tmp_path, f"--host '{host}'", "127.0.0.1")
