@@ -137,6 +137,12 @@ def test_policies_must_set_levers_only() -> None:
         compare(["a", "a:actors.USA.consults=1"], replicates=5, steps=5)
     with pytest.raises(ConfigError, match="key=value"):
         parse_policy("a:actors.USA.consults")
+    # a lever value out of range is named with its policy (the engine's refusal named neither)
+    for bad in ("2", "nan", "-1"):
+        with pytest.raises(ConfigError) as exc:
+            compare(["a", f"b:actors.USA.consults={bad}"], replicates=5, steps=5)
+        assert str(exc.value).startswith(f"--policy 'b:actors.USA.consults={bad}': "), exc.value
+        assert "is out of range [0, 1]" in str(exc.value)
 
 
 def test_robustness_regret_is_against_the_best_policy_per_future() -> None:
