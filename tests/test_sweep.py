@@ -283,6 +283,8 @@ BAD = [
     ('kind = "factorial"', 'kind = "lhs"', "needs 'min' and 'max'"),
     ('kind = "factorial"', 'kind = "bogus"', "'design.kind'"),
     ("values = [0.0, 0.1]", "values = [0.0, 1.5]", "out of range [0, 1]"),
+    # the bound as written, not a grid point between (max = 5 was named as 'mediation = 1.25')
+    ("min = 0.0\nmax = 1.0", "min = 0.0\nmax = 5.0", "max = 5 is out of its range [0, 1]"),
     ("num = 3", "", "needs 'values' or 'num'"),
     ('scenario = "summit_2018"', 'scenario = "nowhere"', "scenario 'nowhere' not found"),
     ("seed = 42", "seed = 42\ncolour = 1", "unknown key 'colour'"),
