@@ -19,6 +19,7 @@ of this package, and writes one Markdown report with its figures and tables:
 from __future__ import annotations
 
 import html
+import re
 import sys
 import time
 from pathlib import Path, PurePosixPath
@@ -353,10 +354,11 @@ def _study(
     """Every step of the study, figures and tables into ``figdir``; returns the report."""
     names = [u.name for u in spec.uncertainties]
 
-    def say(msg: str, timed: bool = True) -> None:  # the steps after the sweep: ~15 s silent
-        if not quiet:
-            took = f" ({time.perf_counter() - start:.0f} s so far)" if timed else ""
-            print(f"study {spec.name}: {msg}{took}", file=sys.stderr, flush=True)
+    def say(msg: str) -> None:  # the steps after the sweep took ~15 s in silence
+        if not quiet:  # compare's lines count its own seconds: the study's clock instead
+            msg = re.sub(r" \(\d+ s so far\)$", "", msg)
+            took = time.perf_counter() - start
+            print(f"study {spec.name}: {msg} ({took:.0f} s so far)", file=sys.stderr, flush=True)
 
     # 1. the sweep over the uncertainties (status quo levers)
     sweep = SweepSpec.model_validate(
@@ -389,7 +391,7 @@ def _study(
     # 3. every policy on the same futures and seeds
     policies = [Policy(p.name, dict(p.set)) for p in spec.policies]
     res = compare(policies, plan.scenario, replicates=spec.replicates, seed=spec.seed,
-                  futures=futures, progress=lambda msg: say(msg, timed=False))  # fmt: skip
+                  futures=futures, progress=say)  # fmt: skip
     ref = res.reference
     swept = read_runs(data / "sweep", columns=["point", "replicate", "seed", *OUTCOMES])
     crn_ok = bool(
