@@ -496,7 +496,7 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
         if why is not None:
             raise ConfigError(
                 f"{out} was started by other code ({why}); its chunks would mix two models: "
-                "use another --out"
+                "remove the folder to start afresh, or use another --out"
             )
     else:
         if out.is_dir():  # a kill while the manifest was being written leaves only its temp
