@@ -276,6 +276,8 @@ def test_bad_futures_tables_are_one_line(tmp_path, capsys, table, needle):
      (["compare", "--policy", "a", "--policy", "b", "--policy", "c:actors.USA.consults=1",
        "--vary", "params.fatigue.growth=0:0.3", "--futures", "1000", "--replicates", "2000"],
       "6,000,000 runs, more than the 1,000,000"),
+     (["compare", "--policy", "a", "--policy", "b", "--replicates", "600000"],
+      "x 600,000 replicates x 1 future = 1,200,000 runs"),  # it said "1 futures"
      (["calibrate", "--predictive-draws", "1000000000"], "must be from 1 to 100,000"),
      (["calibrate", "--particles", "1"], "must be from 4 to 100,000"),
      (["signatures", "--posterior", "x.parquet", "--draws", "1000000000"], "from 1 to 1,000"),

@@ -286,10 +286,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     futures = _futures(args, specs)
     rows = len(args.policy) * args.replicates * (1 if futures is None else len(futures))
     if rows > MAX_ROWS:  # every arm's rows are held at once: refuse before any work
+        n_fut = 1 if futures is None else len(futures)
         raise ConfigError(
-            f"{len(args.policy)} policies x {args.replicates:,} replicates x "
-            f"{1 if futures is None else len(futures):,} futures = {rows:,} runs, more than "
-            f"the {MAX_ROWS:,} a compare holds; use fewer replicates or futures (or a sweep)"
+            f"{len(args.policy)} policies x {args.replicates:,} replicates x {n_fut:,} "
+            f"future{'s' if n_fut > 1 else ''} = {rows:,} runs, more than the {MAX_ROWS:,} a "
+            "compare holds; use fewer replicates or futures (or a sweep)"
         )
     # checked before any work; written whole into a temporary sibling, then renamed into place
     stage = OutputDir(
