@@ -269,6 +269,22 @@ def test_a_misspelt_extends_is_named_not_the_keys_it_left_missing(tmp_path):
     assert_one_line(exc, show(path), "unknown key 'extend' (did you mean 'extends'?)")
 
 
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [("sweeps/demo_grid.toml", "a sweep spec, not a scenario (use it with 'sweep FILE --out DIR')"),
+     ("studies/coalition_fracture.toml", "a study spec, not a scenario (use it with 'study FILE')"),
+     ("calibration/targets.toml", "a calibration target file, not a scenario"),
+     ("validation/holdout.toml", "a held-out record, not a scenario"),
+     ("validation/ablations.toml", "an ablation file, not a scenario")],
+)  # fmt: skip
+def test_another_kind_of_project_file_is_named_as_such(name, says):
+    """``run --config configs/sweeps/demo_grid.toml`` was refused as "unknown key 'scenario'
+    (and 5 more)": the file is a sweep spec, and the refusal now says so and where it goes."""
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(CONFIGS / name)
+    assert_one_line(exc, name, says)
+
+
 def test_missing_file(tmp_path):
     path = tmp_path / "nope.toml"
     with pytest.raises(ConfigError) as exc:

@@ -190,11 +190,28 @@ def first_error(
     return first + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
 
 
+#: The project's other TOML files, told by keys no scenario has: given where a scenario
+#: belongs (``run --config configs/sweeps/demo_grid.toml``) they were refused as "unknown key
+#: 'scenario' (and 5 more)".
+_OTHER_FILES = (
+    ({"design", "parameters"}, "a sweep spec", "sweep FILE --out DIR"),
+    ({"uncertainties", "policies"}, "a study spec", "study FILE"),
+    ({"statistics", "priors"}, "a calibration target file", "calibrate FILE"),
+    ({"statistics"}, "a held-out record", "validate holdout --holdout FILE"),
+    ({"ablations"}, "an ablation file", "validate --ablations FILE"),
+)
+
+
 def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a scenario mapping; raise :class:`ConfigError` with a one-line message."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
+        for keys, what, use in _OTHER_FILES:
+            if keys <= set(data) and "actors" not in data:
+                raise ConfigError(
+                    f"{show(source)}: {what}, not a scenario (use it with '{use}')"
+                ) from None
         raise ConfigError(f"{show(source)}: {first_error(exc, data, Scenario)}") from None
 
 
