@@ -463,6 +463,24 @@ def test_ui_on_a_port_in_use_is_refused_before_the_banner(tmp_path, capsys, _no_
                            f"--port {port}", "already in use", "another --port")  # fmt: skip
 
 
+def test_scenarios_says_which_of_ones_own_files_it_cannot_list(tmp_path, capsys, monkeypatch):
+    """A malformed file in the user folder vanished from ``scenarios`` without a word (and a
+    broken ``baseline.toml`` there hid the shipped one); the list now names it on stderr."""
+    monkeypatch.delenv("COALITION_SIM_CONFIGS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    mine = tmp_path / "coalition-sim"
+    mine.mkdir()
+    (mine / "broken.toml").write_text("name = [\n")
+    (mine / "fine.toml").write_text('extends = "baseline"\nname = "fine"\ndescription = "ok"\n')
+    assert main(["scenarios"]) == 0
+    out, err = capsys.readouterr()
+    assert "fine" in out and "summit_2018" in out and "broken" not in out
+    assert err.splitlines() == [
+        f"warning: not listed: {mine / 'broken.toml'}: malformed TOML: "
+        "Invalid value (at end of document)"
+    ], err
+
+
 def test_ui_on_port_0_names_the_free_port_it_serves_on(capsys, monkeypatch):
     """``--port 0`` (what a port in use suggests) printed "UI on http://127.0.0.1:0/": the
     banner and the server now get the free port the system chose."""
