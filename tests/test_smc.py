@@ -250,6 +250,15 @@ def test_calibrate_writes_only_under_out_and_repeats_byte_for_byte(capsys, tmp_p
         assert needle in text  # a 12-particle fit says its figures are rough
     post = load_posterior(a / "posterior.parquet")
     assert len(post) == 12 and post.meta["targets_hash"] == fit["targets_hash"]
+    # calibration-report of this fit: --replicates/--seed (a rejection fit's) were ignored
+    capsys.readouterr()
+    rep = tmp_path / "rep"
+    assert main(["calibration-report", str(a), "--out", str(rep), "--seed", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--seed applies to a rejection fit only" in err and err.count("\n") == 1
+    assert not rep.exists()
+    assert main(["calibration-report", str(a), "--out", str(rep)]) == 0
+    assert (rep / "README.md").is_file() and (rep / "timing.json").is_file()
 
 
 def _bad(capsys, tmp_path: Path, argv: list[str], needle: str) -> None:

@@ -373,6 +373,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if (args.dir / "posterior.parquet").is_file():
         from ..calibration.diagnostics import write_smc_report
+        from ..scenario.loading import ConfigError
+
+        given = [f"--{k}" for k in ("replicates", "seed") if getattr(args, k) is not None]
+        if given:  # they were ignored in silence, as calibrate refuses rejection options
+            raise ConfigError(
+                f"{' and '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to a "
+                f"rejection fit only; {args.dir} holds an SMC fit, whose report runs nothing"
+            )
 
         written = write_smc_report(args.dir, args.out)
         print(f"calibration-report: wrote {', '.join(map(str, written))}")
