@@ -252,7 +252,10 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
     if args.report is not None:
         check_output_dir(args.report, overwrite=args.overwrite, marker="README.md")
     stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
-    if args.scheduler:  # an unreachable one is given up only after 20 s of silence
+    if args.scheduler is not None:  # an unreachable one is given up after 20 s of silence
+        from ..engine.runner import check_address
+
+        check_address(args.scheduler)
         say(f"connecting to the dask scheduler at {args.scheduler}")
     with stage:  # written whole or not at all
         fit, timing, written = run_calibration(targets, stage.tmp, cfg_fit, scen_dir, say)
