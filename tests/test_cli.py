@@ -150,6 +150,24 @@ def test_bad_set_key_exits_2_and_writes_nothing(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
+    ("argv", "says"),
+    [(["run", "--seed", "9", "--set", "seed=5"],
+      "--set 'seed=5' and --seed 9 both set the seed; give one"),
+     (["run", "--steps", "5", "--set", "steps=6"],
+      "--set 'steps=6' and --steps 5 both set the steps; give one"),
+     (["run", "--set", "params.fatigue.growth=0.1", "--set", "fatigue.growth=0.2"],
+      "both set 'params.fatigue.growth'; give it once"),
+     (["compare", "--policy", "a", "--policy", "b", "--seed", "3", "--set", "seed=4"],
+      "--set 'seed=4' and --seed 3 both set the seed; give one")],
+)  # fmt: skip
+def test_sets_that_contradict_each_other_are_refused(tmp_path, capsys, monkeypatch, argv, says):
+    """The later --set of a key, or --seed/--steps over a --set of the same, won in silence
+    (the page refuses seed= for that reason)."""
+    monkeypatch.chdir(tmp_path)
+    assert_usage_error(capsys, argv, tmp_path, says)
+
+
+@pytest.mark.parametrize(
     "argv, needle",
     [
         (["run", "--steps", "0"], "--steps"),

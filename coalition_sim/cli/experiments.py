@@ -15,6 +15,7 @@ from .args import (
     MAX_REPLICATES,
     MAX_ROWS,
     bounded_int,
+    check_sets,
     input_path,
     output_arg,
     positive_int,
@@ -269,6 +270,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     path = scenario_path(args.scenario)
     if not path.exists():
         raise ConfigError(f"--scenario: no scenario '{args.scenario}' ({path} does not exist)")
+    check_sets(args.common, seed=args.seed, steps=args.steps)
     common = {}
     for item in args.common:
         key, eq, raw = item.partition("=")
