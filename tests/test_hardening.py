@@ -250,7 +250,10 @@ def test_compare_futures_from_a_fifo_is_refused_not_a_hang(tmp_path, capsys):
      ("params.fatigue.growth\n", "0 rows"),
      # out of the schema's range: the file, column and row named, before any run
      ("params.fatigue.growth\n0.1\n5\n", "column 'params.fatigue.growth' row 2: 5 is not in"),
-     ("no_such_parameter\n0.1\n", "no_such_parameter")],
+     ("no_such_parameter\n0.1\n", "no_such_parameter"),
+     # an unknown column is named with its file, as a bad value is (neither was said)
+     ("params.fatigue.growht\n0.1\n",
+      "futures.csv: column 'params.fatigue.growht': unknown parameter")],
 )  # fmt: skip
 def test_bad_futures_tables_are_one_line(tmp_path, capsys, table, needle):
     f = tmp_path / "futures.csv"

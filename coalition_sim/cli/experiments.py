@@ -237,7 +237,10 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
             f"expected 1 to {MAX_FUTURES:,} rows and at least one column"
         )
     for col in df.columns:
-        spec = specs[canonical_name(str(col), specs)]
+        try:  # the file and column named, as for its values (the refusal named neither)
+            spec = specs[canonical_name(str(col), specs)]
+        except ConfigError as exc:
+            raise ConfigError(f"--futures {show(path)}: column '{col}': {exc}") from None
         values = pd.to_numeric(df[col], errors="coerce")
         v = values.to_numpy(dtype=np.float64)
         bad = ~np.isfinite(v)
