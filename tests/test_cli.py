@@ -150,6 +150,24 @@ def test_bad_set_key_exits_2_and_writes_nothing(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
+    ("argv", "says"),
+    [(["run", "--seed", "9", "--set", "seed=5"],
+      "--set 'seed=5' and --seed 9 both set the seed; give one"),
+     (["run", "--steps", "5", "--set", "steps=6"],
+      "--set 'steps=6' and --steps 5 both set the steps; give one"),
+     (["run", "--set", "params.fatigue.growth=0.1", "--set", "fatigue.growth=0.2"],
+      "both set 'params.fatigue.growth'; give it once"),
+     (["compare", "--policy", "a", "--policy", "b", "--seed", "3", "--set", "seed=4"],
+      "--set 'seed=4' and --seed 3 both set the seed; give one")],
+)  # fmt: skip
+def test_sets_that_contradict_each_other_are_refused(tmp_path, capsys, monkeypatch, argv, says):
+    """The later --set of a key, or --seed/--steps over a --set of the same, won in silence
+    (the page refuses seed= for that reason)."""
+    monkeypatch.chdir(tmp_path)
+    assert_usage_error(capsys, argv, tmp_path, says)
+
+
+@pytest.mark.parametrize(
     "argv, needle",
     [
         (["run", "--steps", "0"], "--steps"),
@@ -461,6 +479,36 @@ def test_ui_on_a_port_in_use_is_refused_before_the_banner(tmp_path, capsys, _no_
         port = busy.getsockname()[1]
         assert_usage_error(capsys, ["ui", "--port", str(port)], tmp_path,
                            f"--port {port}", "already in use", "another --port")  # fmt: skip
+
+
+def test_scenarios_says_which_of_ones_own_files_it_cannot_list(tmp_path, capsys, monkeypatch):
+    """A malformed file in the user folder vanished from ``scenarios`` without a word (and a
+    broken ``baseline.toml`` there hid the shipped one); the list now names it on stderr."""
+    monkeypatch.delenv("COALITION_SIM_CONFIGS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    mine = tmp_path / "coalition-sim"
+    mine.mkdir()
+    (mine / "broken.toml").write_text("name = [\n")
+    (mine / "fine.toml").write_text('extends = "baseline"\nname = "fine"\ndescription = "ok"\n')
+    assert main(["scenarios"]) == 0
+    out, err = capsys.readouterr()
+    assert "fine" in out and "summit_2018" in out and "broken" not in out
+    assert err.splitlines() == [
+        f"warning: not listed: {mine / 'broken.toml'}: malformed TOML: "
+        "Invalid value (at end of document)"
+    ], err
+
+
+def test_ui_on_port_0_names_the_free_port_it_serves_on(capsys, monkeypatch):
+    """``--port 0`` (what a port in use suggests) printed "UI on http://127.0.0.1:0/": the
+    banner and the server now get the free port the system chose."""
+    started: list[list[str]] = []
+    monkeypatch.setattr("os.execve", lambda _exe, cmd, _env: started.append(list(cmd)))
+    assert main(["ui", "--port", "0"]) == 0
+    banner = capsys.readouterr().out.splitlines()[0]
+    cmd = started[0]
+    port = int(cmd[cmd.index("--port") + 1])
+    assert port > 0 and f"http://127.0.0.1:{port}/" in banner, (banner, cmd)
 
 
 @pytest.mark.parametrize("host", ["no-such-host.invalid", "192.0.2.1"])  # 192.0.2.1: TEST-NET-1

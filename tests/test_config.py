@@ -146,17 +146,22 @@ BAD_CASES = {
     "unknown key in a params group": (
         {"growth = 0.05": "growht = 0.05"},
         "",
-        ["unknown key", "params.fatigue.growht"],
+        ["unknown key", "params.fatigue.growht", "(did you mean 'params.fatigue.growth'?)"],
     ),
     "unknown params group": (
         {},
         "\n[params.fatigu]\ngrowth = 0.1\n",
-        ["unknown key", "params.fatigu"],
+        ["unknown key", "params.fatigu", "(did you mean 'params.fatigue'?)"],
     ),
     "unknown key in an actor": (
         {"volatility = 0.2": "volatilty = 0.2"},
         "",
-        ["unknown key", "actors.ROK.volatilty"],
+        ["unknown key", "actors.ROK.volatilty", "(did you mean 'actors.ROK.volatility'?)"],
+    ),
+    "unknown key near no allowed one: the keys allowed there": (
+        {"growth = 0.05": "growth = 0.05\nzzz = 1"},
+        "",
+        ["unknown key 'params.fatigue.zzz'", "allowed in 'params.fatigue': growth, recovery"],
     ),
     "wrong type at top level": ({"steps = 10": 'steps = "ten"'}, "", ["steps", "'ten'"]),
     "wrong type in an actor": (
@@ -252,6 +257,32 @@ def test_a_typo_never_passes_even_next_to_valid_keys(write_scenario):
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
     assert_one_line(exc, "growht")
+
+
+def test_a_misspelt_extends_is_named_not_the_keys_it_left_missing(tmp_path):
+    """``extend = "baseline"`` was refused as "missing required key 'name' (and 2 more)": a
+    typo leaves its field missing too, and the unknown key (with its hint) is what to say."""
+    path = tmp_path / "mine.toml"
+    path.write_text('extend = "baseline"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(path)
+    assert_one_line(exc, show(path), "unknown key 'extend' (did you mean 'extends'?)")
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [("sweeps/demo_grid.toml", "a sweep spec, not a scenario (use it with 'sweep FILE --out DIR')"),
+     ("studies/coalition_fracture.toml", "a study spec, not a scenario (use it with 'study FILE')"),
+     ("calibration/targets.toml", "a calibration target file, not a scenario"),
+     ("validation/holdout.toml", "a held-out record, not a scenario"),
+     ("validation/ablations.toml", "an ablation file, not a scenario")],
+)  # fmt: skip
+def test_another_kind_of_project_file_is_named_as_such(name, says):
+    """``run --config configs/sweeps/demo_grid.toml`` was refused as "unknown key 'scenario'
+    (and 5 more)": the file is a sweep spec, and the refusal now says so and where it goes."""
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(CONFIGS / name)
+    assert_one_line(exc, name, says)
 
 
 def test_missing_file(tmp_path):

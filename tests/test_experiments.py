@@ -137,6 +137,12 @@ def test_policies_must_set_levers_only() -> None:
         compare(["a", "a:actors.USA.consults=1"], replicates=5, steps=5)
     with pytest.raises(ConfigError, match="key=value"):
         parse_policy("a:actors.USA.consults")
+    # a lever value out of range is named with its policy (the engine's refusal named neither)
+    for bad in ("2", "nan", "-1"):
+        with pytest.raises(ConfigError) as exc:
+            compare(["a", f"b:actors.USA.consults={bad}"], replicates=5, steps=5)
+        assert str(exc.value).startswith(f"--policy 'b:actors.USA.consults={bad}': "), exc.value
+        assert "is out of range [0, 1]" in str(exc.value)
 
 
 def test_robustness_regret_is_against_the_best_policy_per_future() -> None:
@@ -296,6 +302,10 @@ def test_discover_cli_on_a_sweep(tmp_path: Path, capsys) -> None:
     report = (tmp_path / "sw" / "discovery" / "discovery_pressure_unwound.md").read_text()
     assert "## PRIM box" in report and "qp" in report
     assert (tmp_path / "sw" / "discovery" / "prim_trajectory_pressure_unwound.png").exists()
+    # the closing line names every file the folder holds (it left out the three CSVs)
+    wrote = out.strip().splitlines()[-1].removeprefix("wrote ").split(", ")
+    held = sorted(p.name for p in (tmp_path / "sw" / "discovery").iterdir())
+    assert sorted(Path(f).name for f in wrote) == held and len(held) == 7, (wrote, held)
     assert main(["discover", str(tmp_path / "sw"), "--outcome", "nope"]) == 2
 
 
@@ -515,3 +525,19 @@ def test_help_states_the_real_limits_and_defaults(capsys) -> None:
     text = " ".join(capsys.readouterr().out.split())
     assert "policies x futures x replicates may be at most 1,000,000 runs" in text
     assert "outcome to explain (default coalition_fractured)" in text
+
+
+@pytest.mark.slow
+def test_study_says_each_step_and_quiet_says_nothing(tmp_path: Path, capsys) -> None:
+    """After its sweep the study ran discovery, the policies, the effects and the figures for
+    ~15 s without a word (the committed study); each step now says so, unless --quiet."""
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_STUDY)
+    assert main(["study", str(spec), "--out", str(tmp_path / "loud")]) == 0
+    err = capsys.readouterr().err
+    steps = [line for line in err.splitlines() if line.startswith("study tiny: ")]
+    for says in ("scenario discovery of summit_revived", "running status_quo, closed",
+                 "paired effects inside and outside", "figures and the report"):  # fmt: skip
+        assert any(says in line for line in steps), (says, err)
+    assert main(["study", str(spec), "--quiet", "--out", str(tmp_path / "quiet")]) == 0
+    assert capsys.readouterr().err == ""

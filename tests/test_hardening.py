@@ -250,7 +250,10 @@ def test_compare_futures_from_a_fifo_is_refused_not_a_hang(tmp_path, capsys):
      ("params.fatigue.growth\n", "0 rows"),
      # out of the schema's range: the file, column and row named, before any run
      ("params.fatigue.growth\n0.1\n5\n", "column 'params.fatigue.growth' row 2: 5 is not in"),
-     ("no_such_parameter\n0.1\n", "no_such_parameter")],
+     ("no_such_parameter\n0.1\n", "no_such_parameter"),
+     # an unknown column is named with its file, as a bad value is (neither was said)
+     ("params.fatigue.growht\n0.1\n",
+      "futures.csv: column 'params.fatigue.growht': unknown parameter")],
 )  # fmt: skip
 def test_bad_futures_tables_are_one_line(tmp_path, capsys, table, needle):
     f = tmp_path / "futures.csv"
@@ -276,6 +279,8 @@ def test_bad_futures_tables_are_one_line(tmp_path, capsys, table, needle):
      (["compare", "--policy", "a", "--policy", "b", "--policy", "c:actors.USA.consults=1",
        "--vary", "params.fatigue.growth=0:0.3", "--futures", "1000", "--replicates", "2000"],
       "6,000,000 runs, more than the 1,000,000"),
+     (["compare", "--policy", "a", "--policy", "b", "--replicates", "600000"],
+      "x 600,000 replicates x 1 future = 1,200,000 runs"),  # it said "1 futures"
      (["calibrate", "--predictive-draws", "1000000000"], "must be from 1 to 100,000"),
      (["calibrate", "--particles", "1"], "must be from 4 to 100,000"),
      (["signatures", "--posterior", "x.parquet", "--draws", "1000000000"], "from 1 to 1,000"),

@@ -465,6 +465,25 @@ def test_unreachable_dask_scheduler_claims_no_folder(tmp_path, monkeypatch):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["sweep", "demo_grid"],
+     ["calibrate", "--particles", "12", "--replicates", "2", "--max-generations", "1"]],
+)  # fmt: skip
+def test_an_unreachable_scheduler_is_said_before_its_wait(tmp_path, capsys, monkeypatch, argv):
+    """A scheduler that does not answer is given up after 20 s, and the command said nothing
+    in that time; it now says what it is waiting for, then refuses in one line."""
+    monkeypatch.setattr(runner, "DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.chdir(tmp_path)
+    address = "tcp://127.0.0.1:1"
+    assert main([*argv, "--out", "o", "--scheduler", address]) == 2
+    err = capsys.readouterr().err.splitlines()
+    waiting = [line for line in err if f"connecting to the dask scheduler at {address}" in line]
+    assert waiting and err.index(waiting[0]) < len(err) - 1, err
+    assert err[-1].startswith("error: cannot reach dask scheduler"), err
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["sweep", "calibrate"])
 def test_sigkill_kills_the_workers(tmp_path, command):

@@ -87,3 +87,29 @@ def test_signatures_out_is_checked_before_the_suite(tmp_path, capsys) -> None:
     assert main(argv) == 0 and (out / "signatures.csv").exists()
     assert main(argv) == 2  # an earlier report needs --overwrite
     assert main([*argv, "--overwrite"]) == 0
+
+
+def test_an_interrupted_posterior_part_leaves_the_previous_report_whole(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    """``signatures --posterior`` wrote signatures.md before its posterior part (minutes at
+    the report's size): a Ctrl-C there left the new signatures.md beside the previous run's
+    posterior.md. The reports now land together, and files of other commands stay."""
+    from coalition_sim.cli.main import main
+    from coalition_sim.experiments import signatures
+
+    out = tmp_path / "s"
+    argv = ["signatures", "--rows", "16", "--replicates", "50", "--out", str(out),
+            "--posterior", str(POSTERIOR), "--draws", "2", "--draw-replicates", "20"]  # fmt: skip
+    assert main(argv) == 0
+    (out / "notes.md").write_text("kept")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(signatures, "run_posterior", interrupted)
+    assert main([*argv, "--overwrite", "--seed", "3"]) == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".s.")]  # no staging left
+    capsys.readouterr()

@@ -228,6 +228,12 @@ def test_calibrate_writes_only_under_out_and_repeats_byte_for_byte(capsys, tmp_p
     assert "forecast of 2018" in out and "coverage" in out
     assert _shipped() == before, "calibrate touched committed files without --write-configs"
     fa, fb = _files(a), _files(b)
+    # the closing line names every file written (the report's timing.json went unnamed)
+    wrote = next(line for line in out.splitlines() if line.startswith("calibrate: wrote "))
+    named = {
+        str(Path(f).relative_to(a)) for f in wrote.removeprefix("calibrate: wrote ").split(", ")
+    }
+    assert named == set(fa), set(fa) ^ named
     assert set(fa) == set(fb)
     for name in ("posterior.parquet", "posterior_until_2017.parquet", "fit.json",
                  "scenarios/calibrated_2016.toml", "scenarios/calibrated_2018.toml"):  # fmt: skip
@@ -244,6 +250,15 @@ def test_calibrate_writes_only_under_out_and_repeats_byte_for_byte(capsys, tmp_p
         assert needle in text  # a 12-particle fit says its figures are rough
     post = load_posterior(a / "posterior.parquet")
     assert len(post) == 12 and post.meta["targets_hash"] == fit["targets_hash"]
+    # calibration-report of this fit: --replicates/--seed (a rejection fit's) were ignored
+    capsys.readouterr()
+    rep = tmp_path / "rep"
+    assert main(["calibration-report", str(a), "--out", str(rep), "--seed", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--seed applies to a rejection fit only" in err and err.count("\n") == 1
+    assert not rep.exists()
+    assert main(["calibration-report", str(a), "--out", str(rep)]) == 0
+    assert (rep / "README.md").is_file() and (rep / "timing.json").is_file()
 
 
 def _bad(capsys, tmp_path: Path, argv: list[str], needle: str) -> None:
@@ -276,7 +291,7 @@ BAD_TARGETS = [
     ("conventional_first = { 2016 = 2016-03-10, ", "conventional_first = { ", "no date for 2016"),
     ("alpha = 0.5", "alpha = 1.5", "smc.alpha' = 1.5 is out of range"),
     ("particles = 400", "particles = 0", "smc.particles' = 0 is out of range"),
-    ("[smc]\n", "[smc]\nparticels = 3\n", "unknown key 'smc.particels'"),
+    ("[smc]\n", "[smc]\nparticels = 3\n", "unknown key 'smc.particels' (did you mean 'smc.particles'?)"),
     ('fact = "moratorium_held"', 'fact = "moratorium"', "statistics[9].fact' = 'moratorium'"),
     ("moratorium_announced = 2018-04-20", "moratorium_announced = 2017-04-20",
      "does not show the fact 'moratorium_held'"),

@@ -274,6 +274,25 @@ def test_a_different_spec_on_the_same_folder_is_refused(
     assert "--chunk-size 7" in capsys.readouterr().err
 
 
+def test_a_folder_of_other_code_says_it_can_be_removed(
+    reference: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch
+) -> None:
+    """After an update (any edit of the sources), rerunning a sweep or the README's study
+    command on the earlier folder is refused; the refusal said only "use another --out", and
+    the study's command has its data folder in the spec. It now says the folder may go."""
+    import coalition_sim.experiments.sweep as sweep_module
+
+    spec, out = reference
+    stamp = sweep_module.code_stamp()
+    monkeypatch.setattr(sweep_module, "code_stamp", lambda: {**stamp, "sources": "0" * 16})
+    files = sorted(p.name for p in out.rglob("*"))
+    assert main(["sweep", str(spec), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "was started by other code" in err and "\n" not in err
+    assert "remove the folder to start afresh, or use another --out" in err, err
+    assert sorted(p.name for p in out.rglob("*")) == files
+
+
 BAD = [
     ('name = "params.fatigue.growth"', 'name = "params.fatigue.grwth"', "unknown parameter"),
     ("min = 0.0\nmax = 1.0", "min = 0.5\nmax = 0.5", "empty range"),
@@ -283,9 +302,13 @@ BAD = [
     ('kind = "factorial"', 'kind = "lhs"', "needs 'min' and 'max'"),
     ('kind = "factorial"', 'kind = "bogus"', "'design.kind'"),
     ("values = [0.0, 0.1]", "values = [0.0, 1.5]", "out of range [0, 1]"),
+    # the bound as written, not a grid point between (max = 5 was named as 'mediation = 1.25')
+    ("min = 0.0\nmax = 1.0", "min = 0.0\nmax = 5.0", "max = 5 is out of its range [0, 1]"),
     ("num = 3", "", "needs 'values' or 'num'"),
     ('scenario = "summit_2018"', 'scenario = "nowhere"', "scenario 'nowhere' not found"),
     ("seed = 42", "seed = 42\ncolour = 1", "unknown key 'colour'"),
+    ("replicates = 5", "replicatez = 5", "unknown key 'replicatez' (did you mean 'replicates'?)"),
+    ("every = 5", "evry = 5", "unknown key 'outputs.evry' (did you mean 'outputs.every'?)"),
     ("every = 5", "every = -1", "'outputs.every'"),
 ]
 

@@ -120,6 +120,16 @@ def test_validate_scores_prints_skill_and_bad_input_exits_2(targets, capsys, tmp
     assert "fitted to other parameters" in err and targets.names[-1] in err
     # too few draws for an interval with any width
     assert main(["validate", "scores", "--draws", "5"]) == 2
+    capsys.readouterr()
+
+
+def test_validate_workers_are_bounded_by_this_machines_cores(capsys, monkeypatch, tmp_path):
+    """The bound was a fixed 2 ("must be 1 or 2 on this machine", help "at most 2 here") on
+    any machine; it is one worker per core, said with the count."""
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert main(["validate", "cv", "--workers", "2", "--size", "tiny", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: --workers must be at most 1 (one per core of this machine), got 2\n"
 
 
 def test_signatures_under_the_posterior_writes_the_share_of_passing_draws(targets, tmp_path):

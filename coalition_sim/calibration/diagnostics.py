@@ -445,4 +445,6 @@ def write_smc_report(folder: Path, out: Path) -> list[Path]:
         for name in ("fit.json", "timing.json"):
             if (folder / name).is_file():
                 shutil.copyfile(folder / name, out / name)
-    return [readme, out / "fit.json", *paths]
+    # every file the report folder holds (its timing.json went unnamed)
+    kept = [out / name for name in ("fit.json", "timing.json") if (out / name).is_file()]
+    return [readme, *kept, *paths]

@@ -150,10 +150,11 @@ def load_targets(path: str | Path, holdout: bool = False) -> Targets:
     path = Path(path)
     data: dict[str, Any] = read_toml(path)
     src = str(path)
+    schema = HoldoutFile if holdout else TargetFile
     try:
-        tf = (HoldoutFile if holdout else TargetFile).model_validate(data)
+        tf = schema.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{src}: {first_error(exc, data)}") from None
+        raise ConfigError(f"{src}: {first_error(exc, data, schema)}") from None
     paths: dict[str, Path] = {}
     for key, rel in tf.scenarios.items():
         try:

@@ -16,6 +16,7 @@ __all__ = [
     "MAX_REPLICATES",
     "MAX_ROWS",
     "bounded_int",
+    "check_sets",
     "input_path",
     "max_workers",
     "output_arg",
@@ -102,3 +103,27 @@ def output_arg(text: str) -> Path:
         return Path(check_path_text(text, "output folder"))
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def check_sets(items: list[str], **options: object) -> None:
+    """``--set`` values that contradict each other are refused: one key given twice, or a
+    key with its own option given too (``--seed``, ``--steps``: pass ``seed=args.seed``).
+    The later value (or the option) won in silence; the page refuses ``seed=`` for the same
+    reason. Items without ``=`` are left to their own refusal."""
+    from ..scenario.names import canonical_key
+
+    seen: dict[str, str] = {}
+    for item in items:
+        key, eq, _ = item.partition("=")
+        if not eq:
+            continue
+        name = canonical_key(key)
+        if name in seen:
+            raise ConfigError(
+                f"--set '{seen[name]}' and --set '{item}' both set '{name}'; give it once"
+            )
+        seen[name] = item
+        if options.get(name) is not None:
+            raise ConfigError(
+                f"--set '{item}' and --{name} {options[name]} both set the {name}; give one"
+            )

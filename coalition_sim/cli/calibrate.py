@@ -252,6 +252,11 @@ def _cmd_smc(args: argparse.Namespace, targets: Any) -> int:
     if args.report is not None:
         check_output_dir(args.report, overwrite=args.overwrite, marker="README.md")
     stage = OutputDir(args.out, overwrite=args.overwrite, marker="fit.json")  # before the fit
+    if args.scheduler is not None:  # an unreachable one is given up after 20 s of silence
+        from ..engine.runner import check_address
+
+        check_address(args.scheduler)
+        say(f"connecting to the dask scheduler at {args.scheduler}")
     with stage:  # written whole or not at all
         fit, timing, written = run_calibration(targets, stage.tmp, cfg_fit, scen_dir, say)
         written += write_smc_report(stage.tmp, stage.tmp / "report")
@@ -371,6 +376,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if (args.dir / "posterior.parquet").is_file():
         from ..calibration.diagnostics import write_smc_report
+        from ..scenario.loading import ConfigError
+
+        given = [f"--{k}" for k in ("replicates", "seed") if getattr(args, k) is not None]
+        if given:  # they were ignored in silence, as calibrate refuses rejection options
+            raise ConfigError(
+                f"{' and '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to a "
+                f"rejection fit only; {args.dir} holds an SMC fit, whose report runs nothing"
+            )
 
         written = write_smc_report(args.dir, args.out)
         print(f"calibration-report: wrote {', '.join(map(str, written))}")

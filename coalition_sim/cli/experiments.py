@@ -15,6 +15,7 @@ from .args import (
     MAX_REPLICATES,
     MAX_ROWS,
     bounded_int,
+    check_sets,
     input_path,
     output_arg,
     positive_int,
@@ -236,7 +237,10 @@ def _futures(args: argparse.Namespace, specs):  # -> pd.DataFrame | None
             f"expected 1 to {MAX_FUTURES:,} rows and at least one column"
         )
     for col in df.columns:
-        spec = specs[canonical_name(str(col), specs)]
+        try:  # the file and column named, as for its values (the refusal named neither)
+            spec = specs[canonical_name(str(col), specs)]
+        except ConfigError as exc:
+            raise ConfigError(f"--futures {show(path)}: column '{col}': {exc}") from None
         values = pd.to_numeric(df[col], errors="coerce")
         v = values.to_numpy(dtype=np.float64)
         bad = ~np.isfinite(v)
@@ -269,6 +273,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     path = scenario_path(args.scenario)
     if not path.exists():
         raise ConfigError(f"--scenario: no scenario '{args.scenario}' ({path} does not exist)")
+    check_sets(args.common, seed=args.seed, steps=args.steps)
     common = {}
     for item in args.common:
         key, eq, raw = item.partition("=")
@@ -286,10 +291,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     futures = _futures(args, specs)
     rows = len(args.policy) * args.replicates * (1 if futures is None else len(futures))
     if rows > MAX_ROWS:  # every arm's rows are held at once: refuse before any work
+        n_fut = 1 if futures is None else len(futures)
         raise ConfigError(
-            f"{len(args.policy)} policies x {args.replicates:,} replicates x "
-            f"{1 if futures is None else len(futures):,} futures = {rows:,} runs, more than "
-            f"the {MAX_ROWS:,} a compare holds; use fewer replicates or futures (or a sweep)"
+            f"{len(args.policy)} policies x {args.replicates:,} replicates x {n_fut:,} "
+            f"future{'s' if n_fut > 1 else ''} = {rows:,} runs, more than the {MAX_ROWS:,} a "
+            "compare holds; use fewer replicates or futures (or a sweep)"
         )
     # checked before any work; written whole into a temporary sibling, then renamed into place
     stage = OutputDir(

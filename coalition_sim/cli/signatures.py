@@ -81,7 +81,7 @@ def _rows(text: str) -> list[int]:
 
 def cmd_signatures(args: argparse.Namespace) -> int:
     from ..experiments.signatures import run_suite, write_report
-    from ..scenario.safe_paths import check_output_dir
+    from ..scenario.safe_paths import StagedFiles, check_output_dir
 
     # the folder is checked before the suite runs (a file, a system path, an earlier report
     # without --overwrite are refused); the default is the committed report, refreshed
@@ -114,15 +114,21 @@ def cmd_signatures(args: argparse.Namespace) -> int:
         args.replicates, args.seed, only=only, progress=lambda m: print(m, file=sys.stderr)
     )
     seconds = time.perf_counter() - start
-    written = write_report(rows, out, args.replicates, args.seed, seconds, command_text(args.argv))
     n_pass = sum(r.passed for r in rows)
+    print(f"{n_pass} of {len(rows)} rows pass ({seconds:.0f} s)", file=sys.stderr, flush=True)
+    # staged: the reports land together at the end (an interrupted posterior part left a new
+    # signatures.md beside the previous run's posterior.md); other files in --out stay
+    with StagedFiles(out) as stage:
+        command = command_text(args.argv)
+        written = write_report(rows, stage.tmp, args.replicates, args.seed, seconds, command)
+        later = [] if post is None else _posterior_report(args, post, rows, stage.tmp)
+        written, later = [stage.final(f) for f in written], [stage.final(f) for f in later]
     print(
         f"{n_pass} of {len(rows)} rows pass ({seconds:.0f} s); wrote "
         + ", ".join(map(str, written))
     )
-    if post is not None:
-        written = _posterior_report(args, post, rows, out)
-        print("wrote " + ", ".join(map(str, written)))
+    if later:
+        print("wrote " + ", ".join(map(str, later)))
     return 0 if n_pass == len(rows) else 1
 
 

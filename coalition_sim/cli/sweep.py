@@ -62,6 +62,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .errors import machine_error
 
     plan = plan_sweep(str(args.spec), posterior=args.posterior)
+    if args.scheduler is not None:
+        from ..engine.runner import check_address
+
+        check_address(args.scheduler)  # a malformed address is refused before the message
+    if args.scheduler and not args.quiet:  # one that does not answer takes 20 s to give up
+        print(f"sweep {plan.spec.name}: connecting to the dask scheduler at {args.scheduler}",
+              file=sys.stderr, flush=True)  # fmt: skip
     try:
         rep = run_sweep(
             plan, args.out, workers=args.workers, scheduler=args.scheduler,

@@ -26,12 +26,16 @@ def _port(text: str) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     ui = sub.add_parser("ui", help="start the interactive simulation in the browser (Solara)")
     ui.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on ({DEFAULT_HOST})")
-    ui.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT})")
+    ui.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT}; 0: any free port)"
+    )
     ui.set_defaults(handler=cmd_ui)
 
 
-def _check_listen(host: str, port: int) -> None:
-    """Bind ``host:port`` once and let it go, before the banner and the server.
+def _check_listen(host: str, port: int) -> int:
+    """Bind ``host:port`` once and let it go, before the banner and the server; returns the
+    port bound (for ``--port 0``, the free port the system chose, which the server then gets:
+    the banner said "http://127.0.0.1:0/").
 
     Why: a port in use or a host that is not this machine's printed "UI on http://..." and
     then uvicorn's error, exit 3; now it is one line naming the argument, exit 2. The socket
@@ -63,17 +67,18 @@ def _check_listen(host: str, port: int) -> None:
                     else "give an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
                 )
             ) from None
+        return int(sock.getsockname()[1])
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    _check_listen(args.host, args.port)
-    print(f"coalition-sim UI on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    port = _check_listen(args.host, args.port)
+    print(f"coalition-sim UI on http://{args.host}:{port}/  (Ctrl-C to stop)", flush=True)
     print(
         "The server prepares the model as it starts (compiled once per machine and cached on "
         f"disk: ~{expected_seconds():.0f} s the first time, about a second after); the page shows "
         "its progress and wakes its buttons when it is ready.",
         flush=True,
     )
-    cmd = server_command(args.host, args.port)
+    cmd = server_command(args.host, port)
     os.execve(sys.executable, cmd, server_env())
     return 0  # pragma: no cover - execve does not return

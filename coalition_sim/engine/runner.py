@@ -202,6 +202,19 @@ def connect(address: str, wait: float | None = None) -> Any:
     Callers that write files connect first, so an unreachable or misspelled scheduler never
     leaves a half-claimed output folder.
     """
+    check_address(address)
+    client = _client(address)
+    try:
+        check_workers(client, address, wait)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def check_address(address: str) -> None:
+    """A one-line ConfigError unless ``address`` has the form of a dask scheduler's address
+    (checked before any wait: the command lines say they connect only to a well-formed one)."""
     scheme, sep, rest = address.partition("://")
     where = rest if sep else address
     host, colon, port = where.rpartition(":")
@@ -219,13 +232,6 @@ def connect(address: str, wait: float | None = None) -> Any:
         )
     ):
         raise ConfigError(form)
-    client = _client(address)
-    try:
-        check_workers(client, address, wait)
-    except BaseException:
-        client.close()
-        raise
-    return client
 
 
 def _run_dask[T, R](

@@ -111,6 +111,11 @@ def parse_policy(text: str, specs: Mapping[str, Any] | None = None) -> Policy:
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
         _check_lever(dotted, where)
+        spec = specs.get(dotted) if specs is not None else None
+        if spec is not None and not spec.lo <= value <= spec.hi:  # NaN too; named by its policy
+            raise ConfigError(
+                f"{where}: '{dotted}' = {value:g} is out of range [{spec.lo:g}, {spec.hi:g}]"
+            )
         if dotted in levers:
             raise ConfigError(f"{where}: '{dotted}' is set twice")
         levers[dotted] = value

@@ -384,9 +384,14 @@ def write_report(d: Discovery, dest: Path, title: str = "", note: str = "") -> P
     _plot_trajectory(d, figs["trajectory"])
     _plot_box(d, figs["box"])
     _plot_tree(d, figs["tree"])
-    d.trajectory.to_csv(dest / f"prim_trajectory_{d.outcome}.csv", index=False)
-    d.limits.to_csv(dest / f"prim_box_{d.outcome}.csv")
-    d.scores.to_csv(dest / f"feature_scores_{d.outcome}.csv", index=False)
+    tables = {
+        "trajectory": dest / f"prim_trajectory_{d.outcome}.csv",
+        "box": dest / f"prim_box_{d.outcome}.csv",
+        "scores": dest / f"feature_scores_{d.outcome}.csv",
+    }
+    d.trajectory.to_csv(tables["trajectory"], index=False)
+    d.limits.to_csv(tables["box"])
+    d.scores.to_csv(tables["scores"], index=False)
     lim = d.limits.reset_index()[["parameter", "min", "max", "qp_lower", "qp_upper"]]
     lim = lim.rename(columns={"qp_lower": "qp (lower limit)", "qp_upper": "qp (upper limit)"})
     sc = d.scores.copy()
@@ -433,7 +438,7 @@ def write_report(d: Discovery, dest: Path, title: str = "", note: str = "") -> P
     ]
     path = dest / f"discovery_{d.outcome}.md"
     path.write_text("\n".join(text))
-    d.files = [path, *figs.values()]
+    d.files = [path, *figs.values(), *tables.values()]  # every file (the CSVs went unsaid)
     return path
 
 

@@ -19,6 +19,8 @@ of this package, and writes one Markdown report with its figures and tables:
 from __future__ import annotations
 
 import html
+import re
+import sys
 import time
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -101,7 +103,7 @@ def load_study(path: str | Path) -> StudySpec:
     try:
         spec = StudySpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{p}: {_first_error(exc, data)}") from None
+        raise ConfigError(f"{p}: {_first_error(exc, data, StudySpec)}") from None
     for k, o in enumerate([spec.outcome, *spec.also_show]):
         if o not in OUTCOMES:
             key = "outcome" if k == 0 else "also_show"
@@ -352,6 +354,12 @@ def _study(
     """Every step of the study, figures and tables into ``figdir``; returns the report."""
     names = [u.name for u in spec.uncertainties]
 
+    def say(msg: str) -> None:  # the steps after the sweep took ~15 s in silence
+        if not quiet:  # compare's lines count its own seconds: the study's clock instead
+            msg = re.sub(r" \(\d+ s so far\)$", "", msg)
+            took = time.perf_counter() - start
+            print(f"study {spec.name}: {msg} ({took:.0f} s so far)", file=sys.stderr, flush=True)
+
     # 1. the sweep over the uncertainties (status quo levers)
     sweep = SweepSpec.model_validate(
         {
@@ -368,6 +376,7 @@ def _study(
     futures = plan.points_frame().drop(columns="point")
 
     # 2. scenario discovery on the sweep's runs
+    say(f"scenario discovery of {spec.outcome} (PRIM, CART, extra trees)")
     x, y = load_cases(data / "sweep", spec.outcome, spec.threshold)
     disc = discover_frame(x, y, outcome=spec.outcome, min_coverage=spec.min_coverage,
                           seed=spec.seed or 1)  # fmt: skip
@@ -382,7 +391,7 @@ def _study(
     # 3. every policy on the same futures and seeds
     policies = [Policy(p.name, dict(p.set)) for p in spec.policies]
     res = compare(policies, plan.scenario, replicates=spec.replicates, seed=spec.seed,
-                  futures=futures)  # fmt: skip
+                  futures=futures, progress=say)  # fmt: skip
     ref = res.reference
     swept = read_runs(data / "sweep", columns=["point", "replicate", "seed", *OUTCOMES])
     crn_ok = bool(
@@ -394,6 +403,7 @@ def _study(
     inside_future = disc.contains(futures)
     row_in = inside_future[res.finals[ref]["future"].to_numpy()]
     shown = [spec.outcome, *[o for o in spec.also_show if o != spec.outcome]]
+    say("paired effects inside and outside the region, and over all futures")
     parts = []
     for region, mask in (("inside", row_in), ("outside", ~row_in), ("all", None)):
         if mask is not None and not mask.any():
@@ -409,6 +419,7 @@ def _study(
     futures.to_csv(figdir / "futures.csv", index_label="future")
 
     # figures
+    say("figures and the report")
     p_ref = res.finals[ref].groupby("future")[spec.outcome].mean().to_numpy()
     _hist(p_ref, spec.outcome, figdir / "p_outcome_hist.png")
     ranked = [s for s in disc.scores["parameter"] if s in names]

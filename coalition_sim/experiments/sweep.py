@@ -269,6 +269,15 @@ def plan_sweep(spec: SweepSpec | str | Path, posterior: str | Path | None = None
         if name in names:
             raise ConfigError(f"{where}: parameter '{name}' is listed twice")
         names.append(name)
+    for prm, name in zip(spec.parameters, names, strict=True):  # the bounds as written: a
+        lo, hi = ens.specs[name].lo, ens.specs[name].hi  # grid's 1.25 was named for max = 5
+        for bound in ("min", "max"):
+            v = getattr(prm, bound)
+            if v is not None and not lo <= v <= hi:
+                raise ConfigError(
+                    f"{where}: parameter '{name}': {bound} = {v:g} is out of its range "
+                    f"[{lo:g}, {hi:g}]"
+                )
     points, bounds = _design_points(spec, names, where)
     for k, name in enumerate(names):
         pspec = ens.specs[name]
@@ -487,7 +496,7 @@ def _prepare_folder(plan: SweepPlan, out: Path, chunk_size: int | None) -> tuple
         if why is not None:
             raise ConfigError(
                 f"{out} was started by other code ({why}); its chunks would mix two models: "
-                "use another --out"
+                "remove the folder to start afresh, or use another --out"
             )
     else:
         if out.is_dir():  # a kill while the manifest was being written leaves only its temp

@@ -91,4 +91,4 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     try:
         return SweepSpec.model_validate(data), p
     except ValidationError as exc:
-        raise ConfigError(f"{p}: {_first_error(exc)}") from None
+        raise ConfigError(f"{p}: {_first_error(exc, data, SweepSpec)}") from None

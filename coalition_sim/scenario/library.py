@@ -86,7 +86,8 @@ def _override_error(
                 why = rest[rest.find("'") + 1 :].lstrip(": ") or why
             key = canonical_key(item.partition("=")[0])
             hint = ""
-            if "unknown key" in why or "no actor" in why:
+            hinted = "(did you mean" in why or "(allowed" in why or "(none of the" in why
+            if ("unknown key" in why or "no actor" in why) and not hinted:
                 close = nearest(key, parameter_specs(base))
                 hint = f" (did you mean '{close}'?)" if close else ""
             return ConfigError(f"{show(source)}: override '{show(item.strip(), 60)}': {why}{hint}")
@@ -117,9 +118,10 @@ def scenario_file(scenario: str | Path | None) -> Path:
     return scenario_path(scenario_path(BASELINE if scenario is None else scenario))
 
 
-def list_scenarios() -> list[tuple[str, str, Path]]:
+def list_scenarios(skipped: list[str] | None = None) -> list[tuple[str, str, Path]]:
     """(name, one-line description, path) for every scenario file in ``configs/`` and the
-    user folder (which wins for a name in both)."""
+    user folder (which wins for a name in both). A file that cannot be read is left out;
+    ``skipped``, if given, gets the one-line reason of each (``scenarios`` says them)."""
     found: dict[str, Path] = {}
     for folder in reversed(config_dirs()):
         found.update({p.stem: p for p in folder.glob("*.toml")})
@@ -127,7 +129,9 @@ def list_scenarios() -> list[tuple[str, str, Path]]:
     for path in (found[name] for name in sorted(found)):
         try:
             data = read_toml(path)
-        except ConfigError:
+        except ConfigError as exc:
+            if skipped is not None:
+                skipped.append(str(exc))
             continue
         desc = str(data.get("description", "")).strip().splitlines()
         out.append((path.stem, desc[0] if desc else "", path))

@@ -6,9 +6,10 @@ naming the file, the dotted key (as ``--set`` spells it) and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -50,25 +51,69 @@ def _loc(loc: tuple[Any, ...], data: Any = None) -> str:
     return out or "(top level)"
 
 
-def _field_bounds(loc: tuple[Any, ...]) -> tuple[Any, Any] | None:
-    """The schema's (min, max) for the field at ``loc``, if it has them."""
-    model: Any = Scenario
-    field = None
+def _models_in(ann: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (``list[Actor]``, ``Params | None``, ...)."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return [ann]
+    return [m for arg in get_args(ann) for m in _models_in(arg)]
+
+
+def _keyed(ann: Any) -> bool:
+    """Whether a field's annotation is a mapping (its next location part is a key)."""
+    return get_origin(ann) in (dict, Mapping) or any(_keyed(a) for a in get_args(ann))
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | None:
+    """The model whose keys the location ``loc`` addresses inside ``model`` (list indexes and
+    mapping keys are stepped over), None where the location leaves the models."""
+    node: type[BaseModel] = model
+    key_next = False
     for part in loc:
-        if isinstance(part, int):
+        if key_next or isinstance(part, int):
+            key_next = False
             continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        field = node.model_fields.get(part)
+        found = _models_in(field.annotation) if field is not None else []
+        if field is None or len(found) != 1:
             return None
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        ann = field.annotation
-        args = [a for a in get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = args[0] if args else ann
+        key_next, node = _keyed(field.annotation), found[0]
+    return node
+
+
+def _field_bounds(
+    loc: tuple[Any, ...], model: type[BaseModel] = Scenario
+) -> tuple[Any, Any] | None:
+    """The schema's (min, max) for the field at ``loc``, if it has them."""
+    named = list(loc)
+    while named and isinstance(named[-1], int):  # an item of a list field: the field's bounds
+        named.pop()
+    holder = _model_at(model, named[:-1]) if named else None
+    field = holder.model_fields.get(named[-1]) if holder is not None else None
     if field is None:
         return None
     lo, hi = field_range(field)
     return (lo, hi) if lo is not None or hi is not None else None
+
+
+def _unknown_key_hint(loc: tuple[Any, ...], key: str, model: type[BaseModel] | None) -> str:
+    """What is allowed where an unknown key stands: the nearest key, else the keys there.
+    (A scenario file's typo got no hint while the same typo in ``--set`` got one.)"""
+    holder = _model_at(model, loc[:-1]) if model is not None and loc else None
+    if holder is None or not isinstance(loc[-1], str):
+        return ""
+    allowed = list(holder.model_fields)
+    if holder is Scenario and len(loc) == 1:
+        allowed.append("extends")  # read before the schema sees the file
+    prefix = key[: len(key) - len(loc[-1])]  # 'params.fatigue.' (actors by id, as in the key)
+    close = difflib.get_close_matches(loc[-1], allowed, n=1)
+    if close:
+        return f" (did you mean '{prefix}{close[0]}'?)"
+    if holder is Scenario and len(loc) == 1:
+        return ""  # a scenario's top-level keys are in every shipped file (and --set's too)
+    where = f" in '{prefix.rstrip('.')}'" if prefix else ""
+    if len(allowed) <= 16:
+        return f" (allowed{where}: {', '.join(allowed)})"
+    return f" (none of the {len(allowed)} keys allowed{where} is close)"
 
 
 def _brief(value: Any, limit: int = 60) -> str:
@@ -98,16 +143,18 @@ class _Brief:
         return "true" if value is True else "false" if value is False else _brief(value)
 
 
-def _describe(err: Mapping[str, Any], data: Any = None) -> str:
+def _describe(
+    err: Mapping[str, Any], data: Any = None, model: type[BaseModel] | None = None
+) -> str:
     kind = err["type"]
     key = _clip(_loc(err["loc"], data), 80)
     got = _Brief(err.get("input"))
     if kind == "extra_forbidden":
-        return f"unknown key '{key}'"
+        return f"unknown key '{key}'{_unknown_key_hint(tuple(err['loc']), key, model)}"
     if kind == "missing":
         return f"missing required key '{key}'"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        bounds = _field_bounds(err["loc"])
+        bounds = _field_bounds(err["loc"], model or Scenario)
         allowed = f"allowed [{bounds[0]}, {bounds[1]}]" if bounds else err["msg"].lower()
         return f"key '{key}' = {got!r} is out of range ({allowed})"
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
@@ -130,10 +177,29 @@ def _lower_first(msg: str) -> str:
     return msg[:1].lower() + msg[1:]
 
 
-def first_error(exc: ValidationError, data: Any = None) -> str:
-    errors = exc.errors()
-    first = _describe(errors[0], data)
+def first_error(
+    exc: ValidationError, data: Any = None, model: type[BaseModel] | None = None
+) -> str:
+    """The first of a validation's errors in one line (and how many more there are).
+    ``model``: the model validated, so that an unknown key is answered with what is allowed
+    there and a range is read off the right schema."""
+    # an unknown key first: a misspelt key also leaves its field missing, and its hint
+    # names the key meant ('extend' for 'extends' was refused as "missing key 'name'")
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = _describe(errors[0], data, model)
     return first + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+
+
+#: The project's other TOML files, told by keys no scenario has: given where a scenario
+#: belongs (``run --config configs/sweeps/demo_grid.toml``) they were refused as "unknown key
+#: 'scenario' (and 5 more)".
+_OTHER_FILES = (
+    ({"design", "parameters"}, "a sweep spec", "sweep FILE --out DIR"),
+    ({"uncertainties", "policies"}, "a study spec", "study FILE"),
+    ({"statistics", "priors"}, "a calibration target file", "calibrate FILE"),
+    ({"statistics"}, "a held-out record", "validate holdout --holdout FILE"),
+    ({"ablations"}, "an ablation file", "validate --ablations FILE"),
+)
 
 
 def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -141,7 +207,12 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scena
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{show(source)}: {first_error(exc, data)}") from None
+        for keys, what, use in _OTHER_FILES:
+            if keys <= set(data) and "actors" not in data:
+                raise ConfigError(
+                    f"{show(source)}: {what}, not a scenario (use it with '{use}')"
+                ) from None
+        raise ConfigError(f"{show(source)}: {first_error(exc, data, Scenario)}") from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -211,7 +211,7 @@ def read_session(filename: str, text: str | bytes, scenarios: list[str]) -> Sess
     try:
         doc = SessionFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {first_error(exc, data)}") from None
+        raise ConfigError(f"{source}: {first_error(exc, data, SessionFile)}") from None
     kept = [("current", "current_toml", doc.current, doc.current_toml)] + [
         (f"pins[{k}].inputs", f"pins[{k}].scenario_toml", p.inputs, p.scenario_toml)
         for k, p in enumerate(doc.pins)

@@ -60,7 +60,7 @@ def load_ablations(path: str | Path, targets: Targets) -> list[Ablation]:
     try:
         spec = _File.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {first_error(exc, data)}") from None
+        raise ConfigError(f"{path}: {first_error(exc, data, _File)}") from None
     seen: set[str] = set()
     for k, ab in enumerate(spec.ablations):
         if ab.name in seen:
