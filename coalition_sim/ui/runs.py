@@ -20,11 +20,12 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from html import escape
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError, first_error
@@ -91,6 +92,52 @@ class Pin(BaseModel):
     replicates: int = Field(default=0, ge=0)
     #: an uploaded scenario's whole file ('' for a shipped one): what rebuilds the pin
     scenario_toml: str = Field(default="", max_length=MAX_UPLOAD_BYTES)
+
+    # what a pin showed is read back as the page wrote it: a file's share of 7 read "700.0%"
+    # in the diff, and a NaN week drew a broken line (every number here is a 0-1 index or share)
+    @field_validator("series")
+    @classmethod
+    def _series(cls, value: dict[str, list[float]], info: ValidationInfo) -> Any:
+        kind, inputs = info.data.get("kind"), info.data.get("inputs")
+        if value and kind == "ensemble":
+            raise ValueError("an ensemble pin has no series (it keeps outcome shares)")
+        for key, ys in value.items():
+            _known(key, METRIC_STYLE, "metric")
+            for k, y in enumerate(ys):
+                _unit(f"'{key}'[{k}]", y, "index")
+            if inputs is not None and len(ys) != inputs.week + 1:
+                raise ValueError(
+                    f"'{key}' holds {whole(len(ys))} weeks; a run pinned at week "
+                    f"{inputs.week} holds {whole(inputs.week + 1)} (weeks 0 to {inputs.week})"
+                )
+        return value
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, value: dict[str, float], info: ValidationInfo) -> Any:
+        ensemble = info.data.get("kind") == "ensemble"
+        for key, v in value.items():
+            _known(key, OUTCOME_LABELS if ensemble else METRIC_STYLE,
+                   "outcome" if ensemble else "metric")  # fmt: skip
+            _unit(f"'{key}'", v, "share" if ensemble else "index")
+        return value
+
+
+def _known(key: str, names: Mapping[str, Any], what: str) -> None:
+    if key not in names:
+        first = list(names)
+        shown = ", ".join(first) if len(first) <= 4 else f"{', '.join(first[:3])}, ..."
+        raise ValueError(f"{key[:40]!r} is not {_a(what)} the page keeps ({shown})")
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _unit(where: str, value: float, what: str) -> None:
+    """A share or an index: a finite number from 0 to 1."""
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise ValueError(f"{where} = {value:g} must be {_a(what)} from 0 to 1")
 
 
 class CompareInputs(BaseModel):
@@ -359,7 +406,18 @@ def diff_html(a: Pin, b: Pin) -> str:
             f"<tr><th scope=row>events so far</th><td>{a.events}</td><td>{b.events}</td>"
             f"<td>{signed(b.events - a.events, 0)}</td></tr>"
         )
-    what = "share of replicates" if share else "value at the pinned week"
+    if a.kind != b.kind:  # a run's week values and an ensemble's shares share no outcome
+        run, ens = (a, b) if a.kind == "run" else (b, a)
+        rows_out.append(
+            f'<tr><td colspan="4">Nothing to set side by side: {escape(ens.name)} is an '
+            f"ensemble (how often each outcome happened) and {escape(run.name)} a run (its "
+            "coalition metrics at the pinned week). Diff two runs or two ensembles.</td></tr>"
+        )
+    what = (
+        "share of replicates" if share
+        else "value at the pinned week" if a.kind == b.kind
+        else "a run and an ensemble"
+    )  # fmt: skip
     return (
         '<div class="cs-table-wrap"><table class="cs-table" id="diff-inputs"><caption>Inputs '
         f"that differ: A = {escape(a.name)}, B = {escape(b.name)}</caption><thead><tr>"
