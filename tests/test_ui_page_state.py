@@ -482,3 +482,29 @@ def test_the_actor_editor_offers_an_id_the_scenario_does_not_have():
     assert ui.switch("regional_six") == ""
     assert _editor_id(rc) == "AUS"
     rc.close()
+
+
+def test_the_actor_editor_offers_no_strength_without_a_tie_and_refuses_in_red():
+    """'Strength to PRC (0-1)' took 0.9 beside 'no tie' and Add dropped it in silence (the
+    new actor had no PRC tie); a refusal read as a grey note, not as an error."""
+    from coalition_sim.ui.editor_panel import ActorEditor
+
+    ui = _page("baseline")
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+
+    def strength(other: str):
+        return rc.find(v.TextField, class_=f"cs-ed-strength-{other}").widget
+
+    assert strength("PRC").disabled is True and strength("PRC").label == "Strength to PRC: no tie"
+    assert strength("USA").disabled is False and strength("USA").label == "Strength to USA (0-1)"
+    rc.find(NativeSelect, select_class="cs-ed-tie-PRC").widget.value = "partner"
+    assert strength("PRC").disabled is False
+    rc.find(NativeSelect, select_class="cs-ed-tie-USA").widget.value = "no tie"
+    assert strength("USA").disabled is True
+
+    rc.find(v.TextField, label="Capability (CINC share, 0-1)").widget.v_model = "2"
+    rc.find(v.Btn, children=["Add the actor"]).widget.click()
+    shown = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert 'class="cs-error" role="alert" id="editor-message">Refused: Capability' in shown
+    assert "baseline + JPN" not in ui.sim.label  # nothing changed
+    rc.close()

@@ -130,15 +130,24 @@ def ActorEditor(ui: PageState):
                     value=kinds.value.get(other, NO_TIE),
                     on_value=functools.partial(set_kind, other),
                 )  # fmt: skip
+                # no tie, no strength: the field is off (a strength typed there was dropped
+                # in silence by Add)
+                tied = kinds.value.get(other, NO_TIE) != NO_TIE
                 solara.InputText(
-                    f"Strength to {other} (0-1)", value=strength_of(other),
-                    on_value=functools.partial(set_strength, other),
+                    f"Strength to {other} (0-1)" if tied else f"Strength to {other}: no tie",
+                    value=strength_of(other), on_value=functools.partial(set_strength, other),
                     classes=[f"cs-ed-strength-{other}"], continuous_update=True,
+                    disabled=not tied,
                 )  # fmt: skip
         solara.Button("Add the actor", on_click=add, color="primary", classes=["cs-ed-add"])
-        if message.value:
+        if message.value:  # a refusal reads as one (red, announced at once), news as a note
+            kind = (
+                'cs-error" role="alert'
+                if message.value.startswith("Refused")
+                else 'cs-note" role="status'
+            )
             solara.HTML(
-                unsafe_innerHTML=f'<div class="cs-note" id="editor-message" role="status">'
+                unsafe_innerHTML=f'<div class="{kind}" id="editor-message">'
                 f"{escape(message.value)}</div>"
             )
 
