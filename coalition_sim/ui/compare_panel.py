@@ -122,6 +122,10 @@ def _effect_text(r: Any) -> str:
     return f"{effect} pp [{pp_text(r['lo'])}, {pp_text(r['hi'])}]"
 
 
+#: How the effects table names a metric's row: the mean over replicates of its final week
+#: (the CSV's ``mean``; "(mean)" alone read as a mean over the weeks of the run).
+MEAN_WORDS = ", final week (mean)"
+
 W, ROW_H, LX, AX0, AX1 = 440, 40, 4, 266, 432  # width, row height, text x, effect axis
 
 
@@ -194,6 +198,14 @@ def effects_table_html(table: pd.DataFrame, roles: dict[str, str] | None = None)
     """The same numbers as a table (screen readers, copying), yes/no outcomes and means;
     ``roles`` (actor id -> role) names the target's commitment its defiance."""
     body = []
+    # the chart's order (the outcome bars'), then the means as the CSV lists them: the table
+    # listed the CSV's order, so "summit cancelled" stood eighth here and third in the chart
+    order = {k: i for i, k in enumerate(OUTCOME_LABELS)}
+    rank = [
+        (0, order.get(o, len(order)), k) if kind == "probability" else (1, 0, k)
+        for k, (o, kind) in enumerate(zip(table["outcome"], table["kind"], strict=True))
+    ]
+    table = table.iloc[[k for *_, k in sorted(rank)]]
     for _, r in table.iterrows():
         prob = r["kind"] == "probability"
         # shares and effects as the chart prints them (:mod:`.numbers`)
@@ -204,15 +216,48 @@ def effects_table_html(table: pd.DataFrame, roles: dict[str, str] | None = None)
         eff = _effect_text(r) if prob else f"{shown} [{signed(r['lo'], 3)}, {signed(r['hi'], 3)}]"
         name = column_label(str(r["outcome"]), roles or {})  # the page's words ("US isolation")
         body.append(
-            f"<tr><th scope=row>{escape(name)}{'' if prob else ' (mean)'}</th>"
+            f"<tr><th scope=row>{escape(name)}{'' if prob else MEAN_WORDS}</th>"
             f"<td>{fmt(r['reference_value'])}</td><td>{fmt(r['value'])}</td><td>{eff}</td></tr>"
         )
     return (
         '<details class="cs-details"><summary>Effects as a table</summary>'
-        '<div class="cs-table-wrap"><table class="cs-table" id="compare-table"><thead><tr>'
+        '<div class="cs-table-wrap"><table class="cs-table" id="compare-table"><caption>'
+        "Yes/no outcomes: the share of replicates in which each happened at least once, and "
+        "B \u2212 A in percentage points with its 95% Newcombe interval. Metrics: the value "
+        "in the final week, averaged over the replicates, and B \u2212 A with its 95% paired "
+        "bootstrap interval.</caption><thead><tr>"
         "<th scope=col>Outcome</th><th scope=col>A</th><th scope=col>B</th>"
         "<th scope=col>B \u2212 A (95%)</th></tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div></details>"
+    )
+
+
+#: How to read the effects chart (under it on the page, and in its exported caption).
+HOW_TO_READ = (
+    "Bars: paired effect B \u2212 A in percentage points; whiskers: 95% Newcombe interval; "
+    "red: more likely under B, blue: less likely (the colour is the direction, not good or "
+    "bad); grey: the interval includes zero."
+)
+
+
+def summary_text(res: Result) -> str:
+    """What a comparison ran, on the page above its chart (sizes grouped as everywhere on
+    the page: it read "6000 replicates per arm" beside the Ensemble's "12,000 replicates")."""
+    link: CompareLink = res["link"]
+    return (
+        f"{res['n']:,} replicates per arm, same seeds in both, in {res['seconds']:.2f} s. "
+        f"Inputs: {res['inputs']}; lever: {lever_words(link.lever)}, A = {link.a:g}, "
+        f"B = {link.b:g}. {HOW_TO_READ}"
+    )
+
+
+def chart_caption(res: Result) -> str:
+    """The exported chart's caption: what it compares, on which inputs, how to read it."""
+    link: CompareLink = res["link"]
+    return (
+        f"coalition-sim Compare: {lever_words(link.lever)} ({link.lever}), B = {link.b:g} "
+        f"against A = {link.a:g}, {link.replicates:,} replicates per arm on the same seeds; "
+        f"{res['inputs']}. {HOW_TO_READ}"
     )
 
 
@@ -550,8 +595,6 @@ def ComparePanel(ui: PageState):
         except guards.Refused:
             now = ""
         stale = res["key"] != now
-        link: CompareLink = res["link"]
-        lever_label = lever_words(link.lever)
         if stale:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-stale-note" id="compare-stale" role="status">'
@@ -563,15 +606,8 @@ def ComparePanel(ui: PageState):
             attributes={"id": "compare-results", "aria-disabled": "true" if stale else "false"},
         ):  # fmt: skip
             solara.HTML(
-                unsafe_innerHTML=(
-                    f'<div class="cs-note" id="compare-summary" role="status">{res["n"]} replicates per arm, '
-                    f"same seeds in both, in {res['seconds']:.2f} s. Inputs: "
-                    f"{escape(res['inputs'])}; lever: {escape(lever_label)}, A = {link.a:g}, "
-                    f"B = {link.b:g}. Bars: paired effect B \u2212 A in percentage points; "
-                    "whiskers: 95% Newcombe interval; red: more likely under B, blue: less "
-                    "likely (the colour is the direction, not good or bad); grey: the interval "
-                    "includes zero.</div>"
-                )
+                unsafe_innerHTML='<div class="cs-note" id="compare-summary" role="status">'
+                f"{escape(summary_text(res))}</div>"
             )
             solara.HTML(unsafe_innerHTML=chart(res["svg"], "compare effects"))
             solara.HTML(
@@ -595,14 +631,7 @@ def ComparePanel(ui: PageState):
                 label="Inputs (JSON: scenario, seed, values, version, command)",
                 mime_type="application/json",
             )  # fmt: skip
-            caption = (
-                f"coalition-sim Compare: {lever_label} ({link.lever}), B = {link.b:g} against "
-                f"A = {link.a:g}, {link.replicates} replicates per arm on the same seeds; "
-                f"{res['inputs']}. Bars: paired effect B \u2212 A in percentage points; "
-                "whiskers: 95% Newcombe interval; red: more likely under B, blue: less likely "
-                "(the colour is the direction, not good or bad); grey: the interval includes "
-                "zero."
-            )
+            caption = chart_caption(res)
             solara.FileDownload(
                 lambda: svg_file(res["svg"], caption), f"{stem}.svg",
                 label="Effects chart (SVG)", mime_type="image/svg+xml",
