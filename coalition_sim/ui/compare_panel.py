@@ -105,6 +105,14 @@ def lever_reset_note(gone: str, now: str) -> str:
     )
 
 
+def lever_value_words(shown: float, scenario: float | None) -> str:
+    """The lever's value the inputs on screen hold: the scenario's, or one set on the page
+    (it read "Scenario value 0.3" for a value set on the page over the scenario's 0.8)."""
+    if scenario is None or scenario == shown:
+        return f"Scenario value {shown:g}"
+    return f"Value set on the page {shown:g} (the scenario's {scenario:g}); A and B replace it"
+
+
 def effect_ticks(span: float) -> list[float]:
     """Round tick values (as shares) covering [-span, span]: 1 or 2 ticks each side of 0 (the
     axis is 166 px wide: seven labels such as '-30' ran into each other)."""
@@ -386,6 +394,18 @@ def ComparePanel(ui: PageState):
     shown.current = lever.value
     current, lo, hi, _label = choices[lever.value]
 
+    def scenario_value() -> float | None:
+        """The lever's value in the scenario itself, when the page set another."""
+        if lever.value not in sim.values:
+            return None
+        try:
+            base = ui.scenario_on_screen(page_values=False)
+        except ConfigError:
+            return None
+        return lever_choices(base).get(lever.value, (None,))[0]
+
+    own_value = solara.use_memo(scenario_value, [sim.inputs, lever.value])
+
     def start_values(name: str) -> tuple[float, float]:
         cur, lo_, hi_, _ = choices[name]
         return cur, (hi_ if cur < (lo_ + hi_) / 2 else lo_)
@@ -554,8 +574,9 @@ def ComparePanel(ui: PageState):
             else ""
         )
         solara.HTML(
-            unsafe_innerHTML=f'<div class="cs-note">Scenario value {current:g}; range '
-            f"{lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.{spread}</div>"
+            unsafe_innerHTML='<div class="cs-note" id="compare-lever-value">'
+            f"{escape(lever_value_words(current, own_value))}; "
+            f"range {lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.{spread}</div>"
         )
         if lever_note.value:
             solara.HTML(
