@@ -545,3 +545,18 @@ def test_a_link_s_ensemble_size_is_bounded_by_the_ensemble_panel_s_budget():
     assert link is not None and link.ensemble == most  # the bound itself is taken
     with pytest.raises(serving.Refused):
         serving.check_request(sim.scenario, most + 1)  # and the panel refuses just above it
+
+
+def test_a_link_whose_every_part_is_refused_names_each_part():
+    """``seed=abc&week=-1`` (no scenario) said only "The link was refused: Seed must be a
+    whole number, not 'abc'": the week went unnamed. Each part is named with its reason."""
+    sim, msg = _initial(NAMES, "seed=abc&week=-1")
+    assert msg.startswith("The link was refused: seed='abc' (Seed must be a whole number"), msg
+    assert "; week='-1' (link parameter week must be a whole number >= 0" in msg, msg
+    assert msg.endswith("Showing the default scenario instead.") and "\n" not in msg, msg
+    assert (sim.source, sim.seed, sim.model.steps) == ("baseline", 20180524, 0)
+    _sim, msg = _initial(NAMES, "scenario=zzz&seed=5")  # the scenario's refusal, as before
+    assert msg == (
+        "The link was refused: unknown scenario 'zzz' in the link (known: "
+        + ", ".join(NAMES) + "). Showing the default scenario instead."
+    ), msg  # fmt: skip
