@@ -529,3 +529,52 @@ def test_compare_says_when_the_lever_s_value_is_the_page_s_not_the_scenario_s():
         in note()
     ), note()
     rc.close()
+
+
+def test_loading_a_session_file_keeps_the_pins_on_the_page():
+    """A session file loaded into a page with pins replaced them, and no Undo brought them
+    back (Undo restores the inputs, not the pins): the pins on the page stay, the file's are
+    added after them (none twice), and more than the page keeps is refused, nothing changed."""
+    import json
+
+    from coalition_sim.ui import runs
+    from coalition_sim.ui.runs import pin_run, session_json
+    from coalition_sim.ui.runs_panel import RunsPanel
+    from coalition_sim.ui.widgets import ScenarioFileInput
+
+    ui = _page("summit_2018")
+    ui.sim.advance_to(3)
+    mine = pin_run(ui.sim, ui.inputs(), "mine", "")
+    other = Sim.build("baseline", {}, 5)
+    other.advance_to(2)
+    inputs = {"scenario": "baseline", "seed": 5, "values": {}, "posterior": False, "week": 2,
+              "record": False}  # fmt: skip
+    theirs = pin_run(other, inputs, "theirs", "")
+    text = session_json(inputs, [theirs, mine])  # one of the file's pins is already here
+    ui.pins.set([mine])
+    _box, rc = solara.render(RunsPanel(ui, ui.pins.value, None), handle_error=False)
+
+    def load(body: str) -> str:
+        rc.find(ScenarioFileInput).widget.vue_load_file(
+            {"name": "s.json", "size": len(body), "text": body, "utf8": True}
+        )
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return next(h for h in html if 'id="session-message"' in h)
+
+    said = load(text)
+    assert [p.name for p in ui.pins.value] == ["mine", "theirs"], said
+    assert (
+        "Loaded s.json: the inputs on screen and 2 pins, 1 of them already here; the pin "
+        "already on the page stays (Remove takes one away)." in said
+    ), said
+    assert ui.sim.source == "baseline"
+    ui.undo()  # the inputs go back; no pin is lost either way
+    assert ui.sim.source == "summit_2018" and len(ui.pins.value) == 2
+
+    full = [pin_run(other, inputs, f"p{k}", "") for k in range(runs.MAX_PINS - 1)]
+    said = load(json.dumps({**json.loads(text), "pins": [p.model_dump() for p in full]}))
+    assert "s.json: its 49 new pins and the 2 on the page make more than 50; remove some" in said
+    assert said.count("Nothing was changed.") == 1 and "cs-error" in said
+    assert [p.name for p in ui.pins.value] == ["mine", "theirs"]
+    assert ui.sim.source == "summit_2018"  # nothing half-changed
+    rc.close()

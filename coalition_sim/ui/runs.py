@@ -50,6 +50,7 @@ __all__ = [
     "SessionFile",
     "diff_html",
     "diff_svg",
+    "merge_pins",
     "pin_ensemble",
     "pin_run",
     "pin_scenario",
@@ -216,6 +217,20 @@ def session_json(
         ensemble=ensemble, pins=pins,
     )  # fmt: skip
     return json.dumps(doc.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
+
+
+def merge_pins(kept: list[Pin], loaded: list[Pin], source: str) -> tuple[list[Pin], int]:
+    """The pins after loading a session file: those kept on the page, then the file's that
+    are not among them (a file loaded twice adds nothing), and how many the file added.
+    Loading replaced the pins on the page, which no Undo brings back; :class:`ConfigError`
+    if the sum is over :data:`MAX_PINS`."""
+    new = [p for p in loaded if p not in kept]
+    if len(kept) + len(new) > MAX_PINS:
+        raise ConfigError(
+            f"{source}: its {whole(len(new))} new pins and the {whole(len(kept))} on the page "
+            f"make more than {whole(MAX_PINS)}; remove some first"
+        )
+    return [*kept, *new], len(new)
 
 
 def session_compare(doc: SessionFile) -> CompareLink | None:
