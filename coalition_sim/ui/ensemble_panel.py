@@ -96,9 +96,14 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
         f"{pp_text(r['hi'])}]</td></tr>"
         for r in rows
     )
+    shared = int(rows[0].get("shared", 0))
     how = (
         "paired replicate by replicate (both ran the same seeds)"
         if paired
+        else f"unpaired: the two ensembles differ in size, though their first {shared:,} "
+        "replicates ran the same seeds (the interval treats them as independent, so it is "
+        "wider than it need be; the same number of replicates gives a paired difference)"
+        if shared
         else "unpaired (the two ensembles ran different seeds)"
     )
     return (
