@@ -578,3 +578,22 @@ def test_loading_a_session_file_keeps_the_pins_on_the_page():
     assert [p.name for p in ui.pins.value] == ["mine", "theirs"]
     assert ui.sim.source == "summit_2018"  # nothing half-changed
     rc.close()
+
+
+def test_step_is_off_at_the_end_of_the_run_as_play_is():
+    """At week 52 of 52 Play was off but Step stayed on, and a click on it did nothing."""
+    from coalition_sim.ui.controls import RunControls
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(RunControls(ui), handle_error=False)
+
+    def off(name: str) -> bool:
+        return bool(rc.find(v.Btn, children=[name]).widget.disabled)
+
+    assert not off("Step") and not off("Play")
+    ui.sim.advance_to(ui.sim.scenario.steps - 1)
+    rc.find(v.Btn, children=["Step"]).widget.click()  # the last week
+    assert ui.sim.done and off("Step") and off("Play")
+    ui.reset()
+    assert not off("Step") and not off("Play")
+    rc.close()

@@ -209,9 +209,11 @@ def RunControls(ui: PageState):
     done = ui.at_end.value
     ready = ui.ready.value
     with solara.Row(gap="6px"):
+        # off at the end of the run, as Play is (it stayed on there and a click did nothing)
         solara.Button(
-            "Step", on_click=ui.step, disabled=ui.playing.value or not ready, classes=["cs-step"]
-        )
+            "Step", on_click=ui.step, disabled=ui.playing.value or done or not ready,
+            classes=["cs-step"],
+        )  # fmt: skip
         if ui.playing.value:
             solara.Button(
                 "Pause", on_click=lambda: ui.playing.set(False), color="warning",
