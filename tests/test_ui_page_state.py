@@ -597,3 +597,26 @@ def test_step_is_off_at_the_end_of_the_run_as_play_is():
     ui.reset()
     assert not off("Step") and not off("Play")
     rc.close()
+
+
+def test_pin_the_ensemble_says_why_it_is_off():
+    """'Pin the ensemble' was greyed with no word why: before any ensemble, and once the
+    inputs changed under the one on screen."""
+    from coalition_sim.ui.runs_panel import RunsPanel
+    from coalition_sim.ui.session import ensemble_views
+
+    ui = _page("summit_2018")
+
+    def why(latest) -> str:
+        _box, rc = solara.render(RunsPanel(ui, [], latest), handle_error=False)
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        off = rc.find(v.Btn, children=["Pin the ensemble"]).widget.disabled
+        rc.close()
+        note = next((h for h in html if 'id="pin-ensemble-why"' in h), "")
+        return f"{off}: {note}"
+
+    assert "True: " in why(None) and "run one in the Ensemble panel first" in why(None)
+    ens = ensemble_views(ui.sim, 20)
+    assert why(ens).startswith("False: ") and why(ens).endswith(": ")  # on: no note
+    assert ui.rebuild("summit_2018", {}, 8) == ""  # another seed: the ensemble is stale
+    assert "True: " in why(ens) and "for other inputs: re-run it first" in why(ens)

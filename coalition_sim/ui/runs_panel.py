@@ -188,6 +188,16 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
                 "Pin the ensemble", on_click=lambda: add("ensemble"), outlined=True,
                 disabled=not ens_fresh, classes=["cs-pin-ensemble"],
             )  # fmt: skip
+        if not ens_fresh:  # why the button is off (it said nothing)
+            why = (
+                "run one in the Ensemble panel first"
+                if ens is None
+                else "the one on screen is for other inputs: re-run it first"
+            )
+            solara.HTML(
+                unsafe_innerHTML=f'<div class="cs-note" id="pin-ensemble-why">To pin an '
+                f"ensemble, {why}.</div>"
+            )
         _message(message.value, "runs-message")
         if pins:
             solara.HTML(tag="h3", unsafe_innerHTML="Pinned")
