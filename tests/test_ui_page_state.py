@@ -620,3 +620,50 @@ def test_pin_the_ensemble_says_why_it_is_off():
     assert why(ens).startswith("False: ") and why(ens).endswith(": ")  # on: no note
     assert ui.rebuild("summit_2018", {}, 8) == ""  # another seed: the ensemble is stale
     assert "True: " in why(ens) and "for other inputs: re-run it first" in why(ens)
+
+
+def test_a_scenario_file_the_page_cannot_run_leaves_no_menu_entry():
+    """A file of 2,000 weeks (over the page's run budget) was refused, yet 'file: long.toml'
+    stayed in the scenario menu, refused again when picked; the refusal did not name the
+    file, as the other upload refusals do."""
+    from coalition_sim.ui.controls import ScenarioControls
+    from coalition_sim.ui.widgets import ScenarioFileInput
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ScenarioControls(ui), handle_error=False)
+    text = 'extends = "baseline"\nname = "long"\nsteps = 2000\n'
+    rc.find(ScenarioFileInput).widget.vue_load_file(
+        {"name": "long.toml", "size": len(text), "text": text, "utf8": True}
+    )
+    assert ui.load_error.value.startswith("Refused: long.toml: key 'steps' = 2000: the page "), (
+        ui.load_error.value
+    )
+    assert ui.uploaded.value == {} and ui.sim.source == "summit_2018"
+    options = rc.find(NativeSelect).widget.options
+    assert "file: long.toml" not in options and "summit_2018" in options
+    ok = text.replace("steps = 2000", "steps = 60")
+    rc.find(ScenarioFileInput).widget.vue_load_file(
+        {"name": "long.toml", "size": len(ok), "text": ok, "utf8": True}
+    )
+    assert ui.load_error.value == "" and list(ui.uploaded.value) == ["file: long.toml"]
+    assert "file: long.toml" in rc.find(NativeSelect).widget.options
+    rc.close()
+
+
+def test_an_added_actor_the_page_cannot_run_leaves_no_menu_entry():
+    """A fifth actor on a 1,040-week scenario (the page's budget: 4,160 weeks x actors) was
+    refused, yet 'baseline + JPN' stayed in the scenario menu."""
+    from coalition_sim.ui.editor_panel import ActorEditor
+    from coalition_sim.ui.state import scenario_from_text
+
+    ui = _page("summit_2018")
+    text = 'extends = "baseline"\nname = "long"\nsteps = 1040\n'
+    ui.uploaded.set({"file: long.toml": scenario_from_text("long.toml", text)})
+    assert ui.switch("file: long.toml") == ""
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+    rc.find(v.Btn, children=["Add the actor"]).widget.click()
+    shown = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert "Refused: " in shown and "the page runs at most 4,160 weeks" in shown, shown
+    assert "python run.py run. Nothing was changed." in shown, shown
+    assert list(ui.uploaded.value) == ["file: long.toml"] and ui.sim.scenario.name == "long"
+    rc.close()

@@ -86,9 +86,16 @@ def ActorEditor(ui: PageState):
             message.set(f"Refused: {guards.public_message(str(exc))}. Nothing was changed.")
             return
         key = f"{EDITED_PREFIX}{new.name}"
-        ui.uploaded.set({**ui.uploaded.value, key: new})
+        before = ui.uploaded.value
+        ui.uploaded.set({**before, key: new})
         msg = ui.switch(key, values=ui.sim.values)
-        message.set(f"Refused: {msg}" if msg else f"Added {new.actors[-1].name}: now '{new.name}'.")
+        if msg:  # refused: no menu entry for a scenario the page cannot run
+            ui.uploaded.set(before)
+        message.set(
+            f"Refused: {msg}. Nothing was changed."
+            if msg
+            else f"Added {new.actors[-1].name}: now '{new.name}'."
+        )
         if not msg:  # the added actor's id is taken now: the next one needs its own
             actor_id.set("")
             name.set("")
