@@ -207,3 +207,24 @@ def test_the_diff_of_a_run_and_an_ensemble_says_why_it_has_no_outcome_row():
         assert "the run a run" in outcomes and "value at the pinned week" not in outcomes
     assert "Nothing to set side by side" not in diff_html(run, run)
     assert "Nothing to set side by side" not in diff_html(ens, ens)
+
+
+def test_the_diff_of_two_ensembles_of_other_run_lengths_shows_no_difference():
+    """A 104-week ensemble's shares minus a 52-week one's were printed as a difference (+40
+    pp of 'summit held'), though the Ensemble panel shows none across run lengths: an outcome
+    that happens at least once is likelier in a longer run."""
+
+    def ensemble(scenario: str, name: str):
+        sim = Sim.build(scenario, {}, 3)
+        return pin_ensemble(ensemble_views(sim, 20), _inputs(sim, scenario), name, "")
+
+    long, short, other = (
+        ensemble("baseline", "two years"), ensemble("summit_2018", "one year"),
+        ensemble("history/start_2018", "also one year"),
+    )  # fmt: skip
+    html = diff_html(long, short)
+    outcomes = html[html.index('id="diff-outcomes"') :]
+    assert "not comparable" in outcomes and " pp<" not in outcomes
+    assert "two years ran 104 weeks and one year 52: an outcome that happens" in outcomes
+    same = diff_html(short, other)  # two scenarios of one length: the difference is shown
+    assert "not comparable" not in same and " pp</td>" in same

@@ -311,6 +311,12 @@ def _pin_scenario(p: Pin) -> Scenario | None:
         return None
 
 
+def _weeks(p: Pin) -> int | None:
+    """How many weeks a pin's scenario runs (None if it no longer resolves)."""
+    scn = _pin_scenario(p)
+    return None if scn is None else int(scn.steps)
+
+
 def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
     ia, ib = a.inputs, b.inputs
     rows: list[tuple[str, str, str]] = []
@@ -407,12 +413,17 @@ def diff_html(a: Pin, b: Pin) -> str:
         or '<tr><td colspan="3">No input differs.</td></tr>'
     )
     share = a.kind == "ensemble" and b.kind == "ensemble"
+    # two ensembles of other run lengths: "at least once" is likelier in the longer run, so
+    # their difference is not the inputs' (the Ensemble panel shows none either)
+    weeks = (_weeks(a), _weeks(b)) if share else (None, None)
+    apart = None not in weeks and weeks[0] != weeks[1]
     rows_out = []
     for key in [k for k in a.outcomes if k in b.outcomes]:
         x, y = a.outcomes[key], b.outcomes[key]
         name = OUTCOME_LABELS.get(key) or METRIC_STYLE.get(key, (0, key))[1]
         if share:
-            cells = f"<td>{escape(pct_text(x))}%</td><td>{escape(pct_text(y))}%</td><td>{pp_between(x, y)} pp</td>"
+            diff = "not comparable" if apart else f"{pp_between(x, y)} pp"
+            cells = f"<td>{escape(pct_text(x))}%</td><td>{escape(pct_text(y))}%</td><td>{diff}</td>"
         else:
             cells = f"<td>{x:.3f}</td><td>{y:.3f}</td><td>{signed(y - x, 3)}</td>"
         rows_out.append(f"<tr><th scope=row>{escape(name)}</th>{cells}</tr>")
@@ -420,6 +431,12 @@ def diff_html(a: Pin, b: Pin) -> str:
         rows_out.append(
             f"<tr><th scope=row>events so far</th><td>{a.events}</td><td>{b.events}</td>"
             f"<td>{signed(b.events - a.events, 0)}</td></tr>"
+        )
+    if apart:
+        rows_out.append(
+            f'<tr><td colspan="4">{escape(a.name)} ran {weeks[0]} weeks and {escape(b.name)} '
+            f"{weeks[1]}: an outcome that happens at least once in a run is likelier in a "
+            "longer one, so no difference is shown.</td></tr>"
         )
     if a.kind != b.kind:  # a run's week values and an ensemble's shares share no outcome
         run, ens = (a, b) if a.kind == "run" else (b, a)
