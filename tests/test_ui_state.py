@@ -560,3 +560,18 @@ def test_a_link_whose_every_part_is_refused_names_each_part():
         "The link was refused: unknown scenario 'zzz' in the link (known: "
         + ", ".join(NAMES) + "). Showing the default scenario instead."
     ), msg  # fmt: skip
+
+
+def test_a_link_setting_one_key_twice_is_told_and_a_hidden_character_shows():
+    """``set=params.fatigue.growth%3D0.1&set=params.fatigue.growth%3D0.2`` took 0.2 without a
+    word (``week=10&week=20`` is refused as given twice); ``scenario=baseline%00`` was refused
+    as "unknown scenario 'baseline'", the NUL unseen."""
+    twice = "set=params.fatigue.growth%3D0.1&set=params.fatigue.growth%3D0.2"
+    sim, msg = _initial(NAMES, f"scenario=summit_2018&seed=4&{twice}")
+    assert msg.startswith(
+        "Part of the link was refused: set='params.fatigue.growth=0.1' (link parameter set "
+        "gives 'params.fatigue.growth' more than once)"
+    ), msg
+    assert sim.values == {"params.fatigue.growth": 0.2} and sim.seed == 4
+    _sim, msg = _initial(NAMES, "scenario=baseline%00")
+    assert msg.startswith("The link was refused: unknown scenario 'baseline\\x00' in the link")
