@@ -513,8 +513,11 @@ def test_the_actor_editor_offers_no_strength_without_a_tie_and_refuses_in_red():
 def test_compare_says_when_the_lever_s_value_is_the_page_s_not_the_scenario_s():
     """With USA hedging set to 0.3 on the page, Compare read 'Scenario value 0.3': the
     scenario's is 0.8, and A and B replace the page's value in both arms."""
-    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.compare_panel import ComparePanel, lever_meaning
 
+    assert lever_meaning("params.summit.agreement_compromise") == (
+        "Added agreement logit under a compromise posture."
+    )
     ui = _page("summit_2018")
     _box, rc = solara.render(ComparePanel(ui), handle_error=False)
 
@@ -522,11 +525,14 @@ def test_compare_says_when_the_lever_s_value_is_the_page_s_not_the_scenario_s():
         html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
         return next(h for h in html if 'id="compare-lever-value"' in h)
 
-    assert ">Scenario value 0.8; range 0 to 1;" in note()
+    # what the number is, then its value: "Compromises below full denuclearisation", 1.5 of
+    # 0 to 20, had no meaning on the panel
+    meaning = ">Chance that a cancellation leaves the door open (revivable). "
+    assert f"{meaning}Scenario value 0.8; range 0 to 1;" in note(), note()
     assert ui.rebuild("summit_2018", {"actors.USA.hedging": 0.3}, 7) == ""
     assert (
-        ">Value set on the page 0.3 (the scenario&#x27;s 0.8); A and B replace it; range 0 to 1;"
-        in note()
+        f"{meaning}Value set on the page 0.3 (the scenario&#x27;s 0.8); A and B replace it; "
+        "range 0 to 1;" in note()
     ), note()
     rc.close()
 

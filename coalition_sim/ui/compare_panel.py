@@ -105,6 +105,21 @@ def lever_reset_note(gone: str, now: str) -> str:
     )
 
 
+def lever_meaning(name: str) -> str:
+    """What a lever's number is, from the parameter table ("Added agreement logit under a
+    compromise posture."): A and B of "Compromises below full denuclearisation in talks",
+    1.5 on a range of 0 to 20, had no unit or meaning on the panel."""
+    from ..scenario.names import parameter_table
+
+    parts = name.split(".")
+    generic = f"actors.<ID>.{parts[2]}" if parts[0] == "actors" and len(parts) == 3 else name
+    row = next((r for r in parameter_table() if r["name"] == generic), None)
+    if row is None or not row["meaning"]:
+        return ""
+    unit = f" (unit: {row['unit']})" if row["unit"] else ""
+    return f"{str(row['meaning']).rstrip('.')}{unit}."
+
+
 def lever_value_words(shown: float, scenario: float | None) -> str:
     """The lever's value the inputs on screen hold: the scenario's, or one set on the page
     (it read "Scenario value 0.3" for a value set on the page over the scenario's 0.8)."""
@@ -575,6 +590,7 @@ def ComparePanel(ui: PageState):
         )
         solara.HTML(
             unsafe_innerHTML='<div class="cs-note" id="compare-lever-value">'
+            f"{escape(lever_meaning(lever.value))} "
             f"{escape(lever_value_words(current, own_value))}; "
             f"range {lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.{spread}</div>"
         )
