@@ -137,7 +137,8 @@ def _a(word: str) -> str:
 
 def _unit(where: str, value: float, what: str) -> None:
     """A share or an index: a finite number from 0 to 1."""
-    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+    # a rounding error's width of slack: a sum of capacity shares may be 1 + 2e-16
+    if not (math.isfinite(value) and -1e-9 <= value <= 1.0 + 1e-9):
         raise ValueError(f"{where} = {value:g} must be {_a(what)} from 0 to 1")
 
 
