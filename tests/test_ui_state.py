@@ -575,3 +575,15 @@ def test_a_link_setting_one_key_twice_is_told_and_a_hidden_character_shows():
     assert sim.values == {"params.fatigue.growth": 0.2} and sim.seed == 4
     _sim, msg = _initial(NAMES, "scenario=baseline%00")
     assert msg.startswith("The link was refused: unknown scenario 'baseline\\x00' in the link")
+
+
+def test_the_tab_s_title_names_the_scenario_and_seed():
+    """Every tab of the page read "Coalition under pressure - interactive simulation": a
+    shared link opened beside one's own tab could not be told from it."""
+    from coalition_sim.ui.app import page_title
+
+    title = page_title(Sim.build("summit_2018", {}, 7))
+    assert title == "summit_2018, seed 7 \u2014 Coalition under pressure"
+    edited = Sim.build("summit_2018", {}, 7)
+    edited.origin = " (from a file)"
+    assert page_title(edited).startswith("summit_2018 (from a file), seed 7 ")
