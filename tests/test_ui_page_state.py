@@ -673,3 +673,34 @@ def test_an_added_actor_the_page_cannot_run_leaves_no_menu_entry():
     assert "python run.py run. Nothing was changed." in shown, shown
     assert list(ui.uploaded.value) == ["file: long.toml"] and ui.sim.scenario.name == "long"
     rc.close()
+
+
+def test_compare_refuses_two_equal_arms():
+    """A = B = 0.5 ran both arms and printed ten effects of 0.0 pp: there is nothing to
+    compare, and the panel says so instead of running."""
+    import asyncio
+    import time
+
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.state import CompareLink
+
+    ui = _page("summit_2018")
+
+    async def main() -> str:
+        _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+        ui.take_panel_inputs(CompareLink("actors.USA.hedging", 0.5, 0.5, 20), None)
+        rc.find(v.Btn, children=["Compare"]).widget.click()
+        deadline = time.monotonic() + 20
+        said = ""
+        while time.monotonic() < deadline and not said:
+            await asyncio.sleep(0.05)
+            html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+            said = next((h for h in html if 'id="compare-error"' in h), "")
+        ran = any('id="compare-summary"' in (w.unsafe_innerHTML or "")
+                  for w in rc.find(solara.widgets.HTML).widgets)  # fmt: skip
+        rc.close()
+        return said + (" RAN" if ran else "")
+
+    said = asyncio.run(main())
+    assert "A and B are both 0.5: set one of them to another value." in said, said
+    assert "RAN" not in said

@@ -528,6 +528,9 @@ def ComparePanel(ui: PageState):
         except guards.Refused as exc:
             error.set(f"{exc}.")
             return None
+        if link.a == link.b:  # two arms alike: every effect is 0 by construction
+            error.set(f"A and B are both {link.a:g}: set one of them to another value.")
+            return None
         error.set("")
         field_error.set({})
         try:
