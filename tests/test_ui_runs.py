@@ -228,3 +228,15 @@ def test_the_diff_of_two_ensembles_of_other_run_lengths_shows_no_difference():
     assert "two years ran 104 weeks and one year 52: an outcome that happens" in outcomes
     same = diff_html(short, other)  # two scenarios of one length: the difference is shown
     assert "not comparable" not in same and " pp</td>" in same
+
+
+def test_the_diff_of_two_runs_pinned_at_other_weeks_says_b_minus_a_holds_time_too():
+    """Run A pinned at week 6 and B at week 9: B - A of cohesion read as the inputs' effect,
+    with three weeks of the run in it."""
+    scn, sim = _uploaded_run(weeks=6)
+    a = pin_run(sim, _inputs(sim), "A", "", scn)
+    sim.advance_to(9)
+    b = pin_run(sim, _inputs(sim), "B", "", scn)
+    html = diff_html(a, b)
+    assert "A was pinned at week 6 and B at week 9: B \u2212 A holds 3 weeks of the run" in html
+    assert "pinned at week" not in diff_html(a, a)

@@ -433,6 +433,14 @@ def diff_html(a: Pin, b: Pin) -> str:
             f"<tr><th scope=row>events so far</th><td>{a.events}</td><td>{b.events}</td>"
             f"<td>{signed(b.events - a.events, 0)}</td></tr>"
         )
+        wa, wb = a.inputs.week, b.inputs.week
+        if wa != wb:  # B - A of two weeks is time as well as inputs
+            rows_out.append(
+                f'<tr><td colspan="4">A was pinned at week {wa} and B at week {wb}: B \u2212 A '
+                f"holds {abs(wb - wa)} week{'' if abs(wb - wa) == 1 else 's'} of the run as "
+                "well as the inputs that differ (the overlay below sets them week by week)."
+                "</td></tr>"
+            )
     if apart:
         rows_out.append(
             f'<tr><td colspan="4">{escape(a.name)} ran {weeks[0]} weeks and {escape(b.name)} '
