@@ -629,6 +629,13 @@ def ComparePanel(ui: PageState):
             )
         res = result.value
         if res is None:
+            if asked is not None and mine and not refused and not task.pending:
+                who = "The session file" if ui.loads.value else "The link"
+                solara.HTML(
+                    unsafe_innerHTML='<p class="cs-note" id="compare-asked">'
+                    f"{who} holds a comparison of these inputs: press Compare to run it "
+                    "(links and session files carry inputs, not results).</p>"
+                )
             return
         try:
             now = compare_key(ui.sim, ui.posterior.value, wanted())
