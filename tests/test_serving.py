@@ -159,7 +159,7 @@ def test_the_budget_note_names_the_limit_that_binds() -> None:
     short = resolve_scenario("summit_2018")  # 52 weeks x 4 actors
     note = serving.budget_note(short)
     assert note.startswith("At most 20,000 replicates for this scenario: the page's ceiling")
-    assert "would allow 24,038 here: 52 weeks \u00d7 4 actors" in note, note
+    assert "would allow 24,038 for 52 weeks \u00d7 4 actors)." in note, note
     per_arm = serving.budget_note(short, arms=2)  # 12,019 per arm: the cells bind
     assert per_arm.startswith("At most 12,019 replicates per arm for this scenario: each ")
     assert "ceiling" not in serving.budget_note(resolve_scenario("baseline"))
