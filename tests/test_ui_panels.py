@@ -114,3 +114,26 @@ def test_a_link_s_ensemble_and_comparison_are_said_to_need_a_run():
     assert "The link holds a comparison of these inputs: press Compare" in shown(ComparePanel, ui)
     ui.take_panel_inputs(CompareLink("actors.USA.hedging", 0.7, 0.1, 300), 900)
     assert "The session file asks for an ensemble of 900" in shown(EnsemblePanel, ui)
+
+
+def test_a_pin_s_name_or_note_cut_to_its_length_is_said():
+    """A note of 2,500 characters was kept as its first 2,000 without a word."""
+    from coalition_sim.ui.runs_panel import RunsPanel
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(RunsPanel(ui, [], None), handle_error=False)
+
+    def pin(name: str, note: str) -> str:
+        rc.find(v.TextField, label="Pin name").widget.v_model = name
+        rc.find(v.TextField, label="Note").widget.v_model = note
+        rc.find(v.Btn, children=["Pin this run"]).widget.click()
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return next(h for h in html if 'id="runs-message"' in h)
+
+    said = pin("short", "n" * 2500)
+    assert "Pinned &#x27;short&#x27;; its note was cut to 2,000 characters." in said, said
+    assert len(ui.pins.value[-1].note) == 2000
+    said = pin("x" * 90, "fine")
+    assert "its name was cut to 80 characters." in said and len(ui.pins.value[-1].name) == 80
+    assert pin("plain", "fine").endswith("Pinned &#x27;plain&#x27;.</div>")
+    rc.close()

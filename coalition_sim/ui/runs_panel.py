@@ -109,7 +109,13 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
             message.set(f"Refused: {exc}")
             return
         ui.pins.set([*pins, pin])
-        message.set(f"Pinned '{pin.name}'.")
+        # a name or note longer than a pin keeps is cut: said, not done in silence
+        cut = [
+            f"its {what} was cut to {whole(most)} characters"
+            for what, text, most in (("name", label, 80), ("note", note.value, 2000))
+            if len(text) > most
+        ]
+        message.set(f"Pinned '{pin.name}'" + (f"; {' and '.join(cut)}." if cut else "."))
         name.set("")
         note.set("")
 
