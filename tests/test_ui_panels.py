@@ -137,3 +137,17 @@ def test_a_pin_s_name_or_note_cut_to_its_length_is_said():
     assert "its name was cut to 80 characters." in said and len(ui.pins.value[-1].name) == 80
     assert pin("plain", "fine").endswith("Pinned &#x27;plain&#x27;.</div>")
     rc.close()
+
+
+def test_an_added_actor_s_name_cut_to_its_length_is_said():
+    """An actor name of 70 characters was kept as its first 60 without a word."""
+    from coalition_sim.ui.editor_panel import ActorEditor
+
+    ui = _page("baseline")
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+    rc.find(v.TextField, label="Actor name").widget.v_model = "J" * 70
+    rc.find(v.Btn, children=["Add the actor"]).widget.click()
+    html = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert "Its name was cut to 60 characters." in html, html
+    assert ui.sim.scenario.actors[-1].name == "J" * 60
+    rc.close()

@@ -59,6 +59,7 @@ def ActorEditor(ui: PageState):
         strengths.set({**strengths.value, other: value or ""})
 
     def add() -> None:
+        cut = len(name.value.strip()) > 60  # said when added (a name was cut in silence)
         try:
             cap = guards.number(_float(capability.value), 0, 1, "Capability")
             com = guards.number(_float(commitment.value), 0, 1, "Commitment")
@@ -95,6 +96,7 @@ def ActorEditor(ui: PageState):
             f"Refused: {msg}. Nothing was changed."
             if msg
             else f"Added {new.actors[-1].name}: now '{new.name}'."
+            + (" Its name was cut to 60 characters." if cut else "")
         )
         if not msg:  # the added actor's id is taken now: the next one needs its own
             actor_id.set("")
