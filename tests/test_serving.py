@@ -151,3 +151,15 @@ def test_small_requests_trim_the_heap_and_large_ones_also_collect(monkeypatch) -
     with serving.heavy("tab-u"):  # size unknown: collect
         pass
     assert calls == ["collect", "collect"]
+
+
+def test_the_budget_note_names_the_limit_that_binds() -> None:
+    """20,000 replicates of the 52-week summit_2018 were explained by the 5,000,000-cell limit,
+    which allows 24,038 of them: the page's 20,000 ceiling is what binds there."""
+    short = resolve_scenario("summit_2018")  # 52 weeks x 4 actors
+    note = serving.budget_note(short)
+    assert note.startswith("At most 20,000 replicates for this scenario: the page's ceiling")
+    assert "would allow 24,038 for 52 weeks \u00d7 4 actors)." in note, note
+    per_arm = serving.budget_note(short, arms=2)  # 12,019 per arm: the cells bind
+    assert per_arm.startswith("At most 12,019 replicates per arm for this scenario: each ")
+    assert "ceiling" not in serving.budget_note(resolve_scenario("baseline"))

@@ -482,3 +482,147 @@ def test_the_actor_editor_offers_an_id_the_scenario_does_not_have():
     assert ui.switch("regional_six") == ""
     assert _editor_id(rc) == "AUS"
     rc.close()
+
+
+def test_the_actor_editor_offers_no_strength_without_a_tie_and_refuses_in_red():
+    """'Strength to PRC (0-1)' took 0.9 beside 'no tie' and Add dropped it in silence (the
+    new actor had no PRC tie); a refusal read as a grey note, not as an error."""
+    from coalition_sim.ui.editor_panel import ActorEditor
+
+    ui = _page("baseline")
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+
+    def strength(other: str):
+        return rc.find(v.TextField, class_=f"cs-ed-strength-{other}").widget
+
+    assert strength("PRC").disabled is True and strength("PRC").label == "Strength to PRC: no tie"
+    assert strength("USA").disabled is False and strength("USA").label == "Strength to USA (0-1)"
+    rc.find(NativeSelect, select_class="cs-ed-tie-PRC").widget.value = "partner"
+    assert strength("PRC").disabled is False
+    rc.find(NativeSelect, select_class="cs-ed-tie-USA").widget.value = "no tie"
+    assert strength("USA").disabled is True
+
+    rc.find(v.TextField, label="Capability (CINC share, 0-1)").widget.v_model = "2"
+    rc.find(v.Btn, children=["Add the actor"]).widget.click()
+    shown = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert 'class="cs-error" role="alert" id="editor-message">Refused: Capability' in shown
+    assert "baseline + JPN" not in ui.sim.label  # nothing changed
+    rc.close()
+
+
+def test_compare_says_when_the_lever_s_value_is_the_page_s_not_the_scenario_s():
+    """With USA hedging set to 0.3 on the page, Compare read 'Scenario value 0.3': the
+    scenario's is 0.8, and A and B replace the page's value in both arms."""
+    from coalition_sim.ui.compare_panel import ComparePanel, lever_meaning
+
+    assert lever_meaning("params.summit.agreement_compromise") == (
+        "Added agreement logit under a compromise posture."
+    )
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+
+    def note() -> str:
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return next(h for h in html if 'id="compare-lever-value"' in h)
+
+    # what the number is, then its value: "Compromises below full denuclearisation", 1.5 of
+    # 0 to 20, had no meaning on the panel
+    meaning = ">Chance that a cancellation leaves the door open (revivable). "
+    assert f"{meaning}Scenario value 0.8; range 0 to 1;" in note(), note()
+    assert ui.rebuild("summit_2018", {"actors.USA.hedging": 0.3}, 7) == ""
+    assert (
+        f"{meaning}Value set on the page 0.3 (the scenario&#x27;s 0.8); A and B replace it; "
+        "range 0 to 1;" in note()
+    ), note()
+    rc.close()
+
+
+def test_loading_a_session_file_keeps_the_pins_on_the_page():
+    """A session file loaded into a page with pins replaced them, and no Undo brought them
+    back (Undo restores the inputs, not the pins): the pins on the page stay, the file's are
+    added after them (none twice), and more than the page keeps is refused, nothing changed."""
+    import json
+
+    from coalition_sim.ui import runs
+    from coalition_sim.ui.runs import pin_run, session_json
+    from coalition_sim.ui.runs_panel import RunsPanel
+    from coalition_sim.ui.widgets import ScenarioFileInput
+
+    ui = _page("summit_2018")
+    ui.sim.advance_to(3)
+    mine = pin_run(ui.sim, ui.inputs(), "mine", "")
+    other = Sim.build("baseline", {}, 5)
+    other.advance_to(2)
+    inputs = {"scenario": "baseline", "seed": 5, "values": {}, "posterior": False, "week": 2,
+              "record": False}  # fmt: skip
+    theirs = pin_run(other, inputs, "theirs", "")
+    text = session_json(inputs, [theirs, mine])  # one of the file's pins is already here
+    ui.pins.set([mine])
+    _box, rc = solara.render(RunsPanel(ui, ui.pins.value, None), handle_error=False)
+
+    def load(body: str) -> str:
+        rc.find(ScenarioFileInput).widget.vue_load_file(
+            {"name": "s.json", "size": len(body), "text": body, "utf8": True}
+        )
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return next(h for h in html if 'id="session-message"' in h)
+
+    said = load(text)
+    assert [p.name for p in ui.pins.value] == ["mine", "theirs"], said
+    assert (
+        "Loaded s.json: the inputs on screen and 2 pins, 1 of them already here; the pin "
+        "already on the page stays (Remove takes one away)." in said
+    ), said
+    assert ui.sim.source == "baseline"
+    ui.undo()  # the inputs go back; no pin is lost either way
+    assert ui.sim.source == "summit_2018" and len(ui.pins.value) == 2
+
+    full = [pin_run(other, inputs, f"p{k}", "") for k in range(runs.MAX_PINS - 1)]
+    said = load(json.dumps({**json.loads(text), "pins": [p.model_dump() for p in full]}))
+    assert "s.json: its 49 new pins and the 2 on the page make more than 50; remove some" in said
+    assert said.count("Nothing was changed.") == 1 and "cs-error" in said
+    assert [p.name for p in ui.pins.value] == ["mine", "theirs"]
+    assert ui.sim.source == "summit_2018"  # nothing half-changed
+    rc.close()
+
+
+def test_step_is_off_at_the_end_of_the_run_as_play_is():
+    """At week 52 of 52 Play was off but Step stayed on, and a click on it did nothing."""
+    from coalition_sim.ui.controls import RunControls
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(RunControls(ui), handle_error=False)
+
+    def off(name: str) -> bool:
+        return bool(rc.find(v.Btn, children=[name]).widget.disabled)
+
+    assert not off("Step") and not off("Play")
+    ui.sim.advance_to(ui.sim.scenario.steps - 1)
+    rc.find(v.Btn, children=["Step"]).widget.click()  # the last week
+    assert ui.sim.done and off("Step") and off("Play")
+    ui.reset()
+    assert not off("Step") and not off("Play")
+    rc.close()
+
+
+def test_pin_the_ensemble_says_why_it_is_off():
+    """'Pin the ensemble' was greyed with no word why: before any ensemble, and once the
+    inputs changed under the one on screen."""
+    from coalition_sim.ui.runs_panel import RunsPanel
+    from coalition_sim.ui.session import ensemble_views
+
+    ui = _page("summit_2018")
+
+    def why(latest) -> str:
+        _box, rc = solara.render(RunsPanel(ui, [], latest), handle_error=False)
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        off = rc.find(v.Btn, children=["Pin the ensemble"]).widget.disabled
+        rc.close()
+        note = next((h for h in html if 'id="pin-ensemble-why"' in h), "")
+        return f"{off}: {note}"
+
+    assert "True: " in why(None) and "run one in the Ensemble panel first" in why(None)
+    ens = ensemble_views(ui.sim, 20)
+    assert why(ens).startswith("False: ") and why(ens).endswith(": ")  # on: no note
+    assert ui.rebuild("summit_2018", {}, 8) == ""  # another seed: the ensemble is stale
+    assert "True: " in why(ens) and "for other inputs: re-run it first" in why(ens)

@@ -278,10 +278,10 @@ def test_the_effects_table_names_means_in_the_page_s_words_and_subtracts_as_prin
         "excludes_zero": [False],
     })  # fmt: skip
     html = effects_table_html(effects)
-    assert "<th scope=row>US isolation (mean)</th>" in html
+    assert "<th scope=row>US isolation, final week (mean)</th>" in html
     assert "<td>0.121</td><td>0.120</td><td>\u22120.001 [\u22120.003, +0.001]</td>" in html
     target = effects.assign(outcome="commitment_DPRK")
-    assert "DPRK defiance (mean)" in effects_table_html(target, {"DPRK": "target"})
+    assert "DPRK defiance, final week (mean)" in effects_table_html(target, {"DPRK": "target"})
 
 
 def test_compare_chart_outcome_names_never_run_into_their_shares():
@@ -309,3 +309,39 @@ def test_compare_chart_outcome_names_never_run_into_their_shares():
         for i, (y, lo, hi, text) in enumerate(boxes):
             for y2, lo2, hi2, text2 in boxes[i + 1 :]:
                 assert y != y2 or hi <= lo2 or hi2 <= lo, (text, text2)
+
+
+def test_the_effects_table_reads_in_the_chart_s_order_and_says_what_a_mean_is():
+    """The table listed the CSV's order ('summit cancelled' eighth, third in the chart beside
+    it) and named a metric '(mean)' alone: a mean of its weeks, or of the final week? And the
+    summary read '6000 replicates per arm' beside the Ensemble's '12,000 replicates'."""
+    from coalition_sim.ui.compare_panel import (
+        chart_caption,
+        effect_bars_svg,
+        effects_table_html,
+        summary_text,
+    )
+    from coalition_sim.ui.state import CompareLink
+    from coalition_sim.ui.views import OUTCOME_LABELS
+
+    csv_order = ["summit_held", "agreement", "coalition_fractured", "pressure_unwound",
+                 "us_isolated", "strategic_test", "military_crisis", "summit_cancelled",
+                 "summit_revived", "muddling_through"]  # fmt: skip
+    n = len(csv_order)
+    table = pd.DataFrame({
+        "kind": ["probability"] * n + ["mean", "mean"],
+        "outcome": [*csv_order, "cohesion", "us_isolation"],
+        "reference_value": [0.5] * (n + 2), "value": [0.6] * (n + 2), "effect": [0.1] * (n + 2),
+        "lo": [0.05] * (n + 2), "hi": [0.15] * (n + 2), "excludes_zero": [True] * (n + 2),
+    })  # fmt: skip
+    html = effects_table_html(table)
+    rows = re.findall(r"<th scope=row>([^<]*)</th>", html)
+    chart = re.findall(r'<g class="effect" data-outcome="([^"]+)"', effect_bars_svg(table))
+    assert rows[:n] == [OUTCOME_LABELS[k] for k in chart]  # the chart's order, row for row
+    assert rows[n:] == ["coalition cohesion, final week (mean)", "US isolation, final week (mean)"]
+    assert "Metrics: the value in the final week, averaged over the replicates" in html
+
+    res = {"n": 6000, "seconds": 1.5, "inputs": "baseline, seed 3",
+           "link": CompareLink("actors.USA.hedging", 0.8, 0.0, 6000)}  # fmt: skip
+    assert summary_text(res).startswith("6,000 replicates per arm, same seeds in both")
+    assert "A = 0.8, 6,000 replicates per arm" in chart_caption(res)

@@ -161,3 +161,82 @@ def test_a_saved_session_holds_what_the_link_holds():
     when = datetime.datetime(2026, 12, 5, 7, 9)
     assert session_file_name("summit_2018", when) == "session-summit_2018-20261205-0709.json"
     assert session_file_name("baseline + JPN", when) == "session-baseline_JPN-20261205-0709.json"
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda d: d["pins"][1]["outcomes"].update(summit_held=7),
+         "key 'pins[1].outcomes': 'summit_held' = 7 must be a share from 0 to 1"),
+        (lambda d: d["pins"][1]["outcomes"].update(whatever=0.5),
+         "key 'pins[1].outcomes': 'whatever' is not an outcome the page keeps (summit_held"),
+        (lambda d: d["pins"][0]["series"]["cohesion"].__setitem__(3, float("nan")),
+         "key 'pins[0].series': 'cohesion'[3] = nan must be an index from 0 to 1"),
+        (lambda d: d["pins"][0]["outcomes"].update(cohesion=-0.2),
+         "key 'pins[0].outcomes': 'cohesion' = -0.2 must be an index from 0 to 1"),
+        (lambda d: d["pins"][0]["inputs"].update(week=45),
+         "key 'pins[0].series': 'cohesion' holds 13 weeks; a run pinned at week 45 holds 46"),
+        (lambda d: d["pins"][1].update(series={"cohesion": [0.5]}),
+         "key 'pins[1].series': an ensemble pin has no series"),
+    ],
+)  # fmt: skip
+def test_what_a_pin_showed_is_refused_when_no_page_could_have_shown_it(edit, says):
+    """A session file's pin with a share of 7 loaded and read '700.0%' in the diff; a NaN
+    week drew 'nan' into the overlay's line; a series of 13 weeks said 'week 45'."""
+    scn, sim = _uploaded_run()
+    pins = [pin_run(sim, _inputs(sim), "run", "", scn),
+            pin_ensemble(ensemble_views(sim, 20), _inputs(sim), "ens", "", scn)]  # fmt: skip
+    doc = json.loads(session_json(_inputs(sim), pins, pins[0].scenario_toml))
+    assert read_session("s.json", json.dumps(doc), NAMES).pins == pins  # as saved: loads
+    edit(doc)
+    with pytest.raises(ConfigError) as exc:
+        read_session("s.json", json.dumps(doc), NAMES)
+    assert says in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_the_diff_of_a_run_and_an_ensemble_says_why_it_has_no_outcome_row():
+    """A run pin diffed with an ensemble pin showed an outcomes table of headings only,
+    captioned 'value at the pinned week', with not a word."""
+    scn, sim = _uploaded_run()
+    run = pin_run(sim, _inputs(sim), "the run", "", scn)
+    ens = pin_ensemble(ensemble_views(sim, 20), _inputs(sim), "the ensemble", "", scn)
+    for a, b in ((run, ens), (ens, run)):
+        html = diff_html(a, b)
+        outcomes = html[html.index('id="diff-outcomes"') :]
+        assert "Nothing to set side by side: the ensemble is an ensemble" in outcomes
+        assert "the run a run" in outcomes and "value at the pinned week" not in outcomes
+    assert "Nothing to set side by side" not in diff_html(run, run)
+    assert "Nothing to set side by side" not in diff_html(ens, ens)
+
+
+def test_the_diff_of_two_ensembles_of_other_run_lengths_shows_no_difference():
+    """A 104-week ensemble's shares minus a 52-week one's were printed as a difference (+40
+    pp of 'summit held'), though the Ensemble panel shows none across run lengths: an outcome
+    that happens at least once is likelier in a longer run."""
+
+    def ensemble(scenario: str, name: str):
+        sim = Sim.build(scenario, {}, 3)
+        return pin_ensemble(ensemble_views(sim, 20), _inputs(sim, scenario), name, "")
+
+    long, short, other = (
+        ensemble("baseline", "two years"), ensemble("summit_2018", "one year"),
+        ensemble("history/start_2018", "also one year"),
+    )  # fmt: skip
+    html = diff_html(long, short)
+    outcomes = html[html.index('id="diff-outcomes"') :]
+    assert "not comparable" in outcomes and " pp<" not in outcomes
+    assert "two years ran 104 weeks and one year 52: an outcome that happens" in outcomes
+    same = diff_html(short, other)  # two scenarios of one length: the difference is shown
+    assert "not comparable" not in same and " pp</td>" in same
+
+
+def test_the_diff_of_two_runs_pinned_at_other_weeks_says_b_minus_a_holds_time_too():
+    """Run A pinned at week 6 and B at week 9: B - A of cohesion read as the inputs' effect,
+    with three weeks of the run in it."""
+    scn, sim = _uploaded_run(weeks=6)
+    a = pin_run(sim, _inputs(sim), "A", "", scn)
+    sim.advance_to(9)
+    b = pin_run(sim, _inputs(sim), "B", "", scn)
+    html = diff_html(a, b)
+    assert "A was pinned at week 6 and B at week 9: B \u2212 A holds 3 weeks of the run" in html
+    assert "pinned at week" not in diff_html(a, a)

@@ -545,3 +545,45 @@ def test_a_link_s_ensemble_size_is_bounded_by_the_ensemble_panel_s_budget():
     assert link is not None and link.ensemble == most  # the bound itself is taken
     with pytest.raises(serving.Refused):
         serving.check_request(sim.scenario, most + 1)  # and the panel refuses just above it
+
+
+def test_a_link_whose_every_part_is_refused_names_each_part():
+    """``seed=abc&week=-1`` (no scenario) said only "The link was refused: Seed must be a
+    whole number, not 'abc'": the week went unnamed. Each part is named with its reason."""
+    sim, msg = _initial(NAMES, "seed=abc&week=-1")
+    assert msg.startswith("The link was refused: seed='abc' (Seed must be a whole number"), msg
+    assert "; week='-1' (link parameter week must be a whole number >= 0" in msg, msg
+    assert msg.endswith("Showing the default scenario instead.") and "\n" not in msg, msg
+    assert (sim.source, sim.seed, sim.model.steps) == ("baseline", 20180524, 0)
+    _sim, msg = _initial(NAMES, "scenario=zzz&seed=5")  # the scenario's refusal, as before
+    assert msg == (
+        "The link was refused: unknown scenario 'zzz' in the link (known: "
+        + ", ".join(NAMES) + "). Showing the default scenario instead."
+    ), msg  # fmt: skip
+
+
+def test_a_link_setting_one_key_twice_is_told_and_a_hidden_character_shows():
+    """``set=params.fatigue.growth%3D0.1&set=params.fatigue.growth%3D0.2`` took 0.2 without a
+    word (``week=10&week=20`` is refused as given twice); ``scenario=baseline%00`` was refused
+    as "unknown scenario 'baseline'", the NUL unseen."""
+    twice = "set=params.fatigue.growth%3D0.1&set=params.fatigue.growth%3D0.2"
+    sim, msg = _initial(NAMES, f"scenario=summit_2018&seed=4&{twice}")
+    assert msg.startswith(
+        "Part of the link was refused: set='params.fatigue.growth=0.1' (link parameter set "
+        "gives 'params.fatigue.growth' more than once)"
+    ), msg
+    assert sim.values == {"params.fatigue.growth": 0.2} and sim.seed == 4
+    _sim, msg = _initial(NAMES, "scenario=baseline%00")
+    assert msg.startswith("The link was refused: unknown scenario 'baseline\\x00' in the link")
+
+
+def test_the_tab_s_title_names_the_scenario_and_seed():
+    """Every tab of the page read "Coalition under pressure - interactive simulation": a
+    shared link opened beside one's own tab could not be told from it."""
+    from coalition_sim.ui.app import page_title
+
+    title = page_title(Sim.build("summit_2018", {}, 7))
+    assert title == "summit_2018, seed 7 \u2014 Coalition under pressure"
+    edited = Sim.build("summit_2018", {}, 7)
+    edited.origin = " (from a file)"
+    assert page_title(edited).startswith("summit_2018 (from a file), seed 7 ")

@@ -272,3 +272,25 @@ def test_tie_labels_cover_no_node_no_name_and_no_other_label(added):
         assert crowded == [], f"tie label {sorted(pair)} against {crowded}"
         own = to_line(box, lines[pair])
         assert all(to_line(box, ends) > own for other, ends in lines.items() if other != pair)
+
+
+def test_two_sizes_of_one_seed_are_not_said_to_have_run_different_seeds():
+    """500 and then 800 replicates of the same inputs and seed: the table said "unpaired (the
+    two ensembles ran different seeds)", yet the first 500 of each are the same futures."""
+    from coalition_sim.ui.ensemble_panel import difference_table_html
+    from coalition_sim.ui.session import Sim, ensemble_views, paired_difference
+
+    sim = Sim.build("summit_2018", {}, 7)
+    small, large = ensemble_views(sim, 30), ensemble_views(sim, 50)
+    rows = paired_difference(small, large)
+    assert {r["shared"] for r in rows} == {30} and not rows[0]["paired"]
+    html = difference_table_html(rows, "a", "b")
+    assert "their first 30 replicates ran the same seeds" in html
+    assert "different seeds" not in html
+    other = ensemble_views(Sim.build("summit_2018", {}, 8), 50)  # another seed: none shared
+    html = difference_table_html(paired_difference(small, other), "a", "b")
+    assert "unpaired (the two ensembles ran different seeds)" in html
+    same = paired_difference(large, ensemble_views(sim, 50))
+    assert same[0]["paired"] and "paired replicate by replicate" in difference_table_html(
+        same, "a", "b"
+    )

@@ -65,6 +65,7 @@ __all__ = [
     "Sim",
     "initial_run",
     "knobs_for",
+    "page_title",
     "parse_override",
     "parse_seed",
 ]
@@ -133,6 +134,12 @@ def WarmupNotice(ui: PageState):
 def Layout(children: list[Any] = []):  # noqa: B006
     """No framework app bar or drawer: the page draws its own responsive shell."""
     return solara.Div(children=children)
+
+
+def page_title(sim: Sim) -> str:
+    """The browser tab's title names the run's scenario and seed: two tabs of the page (a
+    shared link opened beside one's own) read alike, "Coalition under pressure"."""
+    return f"{sim.scenario.name}{sim.origin}, seed {sim.seed} \u2014 Coalition under pressure"
 
 
 @solara.component
@@ -209,7 +216,7 @@ def Page():
 
     solara.lab.use_task(play_loop, dependencies=[ui.playing.value], prefer_threaded=False)
 
-    solara.Title("Coalition under pressure \u2014 interactive simulation")
+    solara.Title(page_title(ui.sim))
     solara.Style(CSS)
     LinkSync(ui)
     with solara.Div(classes=["cs-app"]):

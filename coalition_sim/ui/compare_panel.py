@@ -105,6 +105,29 @@ def lever_reset_note(gone: str, now: str) -> str:
     )
 
 
+def lever_meaning(name: str) -> str:
+    """What a lever's number is, from the parameter table ("Added agreement logit under a
+    compromise posture."): A and B of "Compromises below full denuclearisation in talks",
+    1.5 on a range of 0 to 20, had no unit or meaning on the panel."""
+    from ..scenario.names import parameter_table
+
+    parts = name.split(".")
+    generic = f"actors.<ID>.{parts[2]}" if parts[0] == "actors" and len(parts) == 3 else name
+    row = next((r for r in parameter_table() if r["name"] == generic), None)
+    if row is None or not row["meaning"]:
+        return ""
+    unit = f" (unit: {row['unit']})" if row["unit"] else ""
+    return f"{str(row['meaning']).rstrip('.')}{unit}."
+
+
+def lever_value_words(shown: float, scenario: float | None) -> str:
+    """The lever's value the inputs on screen hold: the scenario's, or one set on the page
+    (it read "Scenario value 0.3" for a value set on the page over the scenario's 0.8)."""
+    if scenario is None or scenario == shown:
+        return f"Scenario value {shown:g}"
+    return f"Value set on the page {shown:g} (the scenario's {scenario:g}); A and B replace it"
+
+
 def effect_ticks(span: float) -> list[float]:
     """Round tick values (as shares) covering [-span, span]: 1 or 2 ticks each side of 0 (the
     axis is 166 px wide: seven labels such as '-30' ran into each other)."""
@@ -121,6 +144,10 @@ def _effect_text(r: Any) -> str:
     effect = pp_between(r["reference_value"], r["value"])
     return f"{effect} pp [{pp_text(r['lo'])}, {pp_text(r['hi'])}]"
 
+
+#: How the effects table names a metric's row: the mean over replicates of its final week
+#: (the CSV's ``mean``; "(mean)" alone read as a mean over the weeks of the run).
+MEAN_WORDS = ", final week (mean)"
 
 W, ROW_H, LX, AX0, AX1 = 440, 40, 4, 266, 432  # width, row height, text x, effect axis
 
@@ -194,6 +221,14 @@ def effects_table_html(table: pd.DataFrame, roles: dict[str, str] | None = None)
     """The same numbers as a table (screen readers, copying), yes/no outcomes and means;
     ``roles`` (actor id -> role) names the target's commitment its defiance."""
     body = []
+    # the chart's order (the outcome bars'), then the means as the CSV lists them: the table
+    # listed the CSV's order, so "summit cancelled" stood eighth here and third in the chart
+    order = {k: i for i, k in enumerate(OUTCOME_LABELS)}
+    rank = [
+        (0, order.get(o, len(order)), k) if kind == "probability" else (1, 0, k)
+        for k, (o, kind) in enumerate(zip(table["outcome"], table["kind"], strict=True))
+    ]
+    table = table.iloc[[k for *_, k in sorted(rank)]]
     for _, r in table.iterrows():
         prob = r["kind"] == "probability"
         # shares and effects as the chart prints them (:mod:`.numbers`)
@@ -204,15 +239,48 @@ def effects_table_html(table: pd.DataFrame, roles: dict[str, str] | None = None)
         eff = _effect_text(r) if prob else f"{shown} [{signed(r['lo'], 3)}, {signed(r['hi'], 3)}]"
         name = column_label(str(r["outcome"]), roles or {})  # the page's words ("US isolation")
         body.append(
-            f"<tr><th scope=row>{escape(name)}{'' if prob else ' (mean)'}</th>"
+            f"<tr><th scope=row>{escape(name)}{'' if prob else MEAN_WORDS}</th>"
             f"<td>{fmt(r['reference_value'])}</td><td>{fmt(r['value'])}</td><td>{eff}</td></tr>"
         )
     return (
         '<details class="cs-details"><summary>Effects as a table</summary>'
-        '<div class="cs-table-wrap"><table class="cs-table" id="compare-table"><thead><tr>'
+        '<div class="cs-table-wrap"><table class="cs-table" id="compare-table"><caption>'
+        "Yes/no outcomes: the share of replicates in which each happened at least once, and "
+        "B \u2212 A in percentage points with its 95% Newcombe interval. Metrics: the value "
+        "in the final week, averaged over the replicates, and B \u2212 A with its 95% paired "
+        "bootstrap interval.</caption><thead><tr>"
         "<th scope=col>Outcome</th><th scope=col>A</th><th scope=col>B</th>"
         "<th scope=col>B \u2212 A (95%)</th></tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div></details>"
+    )
+
+
+#: How to read the effects chart (under it on the page, and in its exported caption).
+HOW_TO_READ = (
+    "Bars: paired effect B \u2212 A in percentage points; whiskers: 95% Newcombe interval; "
+    "red: more likely under B, blue: less likely (the colour is the direction, not good or "
+    "bad); grey: the interval includes zero."
+)
+
+
+def summary_text(res: Result) -> str:
+    """What a comparison ran, on the page above its chart (sizes grouped as everywhere on
+    the page: it read "6000 replicates per arm" beside the Ensemble's "12,000 replicates")."""
+    link: CompareLink = res["link"]
+    return (
+        f"{res['n']:,} replicates per arm, same seeds in both, in {res['seconds']:.2f} s. "
+        f"Inputs: {res['inputs']}; lever: {lever_words(link.lever)}, A = {link.a:g}, "
+        f"B = {link.b:g}. {HOW_TO_READ}"
+    )
+
+
+def chart_caption(res: Result) -> str:
+    """The exported chart's caption: what it compares, on which inputs, how to read it."""
+    link: CompareLink = res["link"]
+    return (
+        f"coalition-sim Compare: {lever_words(link.lever)} ({link.lever}), B = {link.b:g} "
+        f"against A = {link.a:g}, {link.replicates:,} replicates per arm on the same seeds; "
+        f"{res['inputs']}. {HOW_TO_READ}"
     )
 
 
@@ -341,6 +409,18 @@ def ComparePanel(ui: PageState):
     shown.current = lever.value
     current, lo, hi, _label = choices[lever.value]
 
+    def scenario_value() -> float | None:
+        """The lever's value in the scenario itself, when the page set another."""
+        if lever.value not in sim.values:
+            return None
+        try:
+            base = ui.scenario_on_screen(page_values=False)
+        except ConfigError:
+            return None
+        return lever_choices(base).get(lever.value, (None,))[0]
+
+    own_value = solara.use_memo(scenario_value, [sim.inputs, lever.value])
+
     def start_values(name: str) -> tuple[float, float]:
         cur, lo_, hi_, _ = choices[name]
         return cur, (hi_ if cur < (lo_ + hi_) / 2 else lo_)
@@ -448,6 +528,9 @@ def ComparePanel(ui: PageState):
         except guards.Refused as exc:
             error.set(f"{exc}.")
             return None
+        if link.a == link.b:  # two arms alike: every effect is 0 by construction
+            error.set(f"A and B are both {link.a:g}: set one of them to another value.")
+            return None
         error.set("")
         field_error.set({})
         try:
@@ -509,8 +592,10 @@ def ComparePanel(ui: PageState):
             else ""
         )
         solara.HTML(
-            unsafe_innerHTML=f'<div class="cs-note">Scenario value {current:g}; range '
-            f"{lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.{spread}</div>"
+            unsafe_innerHTML='<div class="cs-note" id="compare-lever-value">'
+            f"{escape(lever_meaning(lever.value))} "
+            f"{escape(lever_value_words(current, own_value))}; "
+            f"range {lo:g} to {hi:g}; code name <code>{escape(lever.value)}</code>.{spread}</div>"
         )
         if lever_note.value:
             solara.HTML(
@@ -544,14 +629,19 @@ def ComparePanel(ui: PageState):
             )
         res = result.value
         if res is None:
+            if asked is not None and mine and not refused and not task.pending:
+                who = "The session file" if ui.loads.value else "The link"
+                solara.HTML(
+                    unsafe_innerHTML='<p class="cs-note" id="compare-asked">'
+                    f"{who} holds a comparison of these inputs: press Compare to run it "
+                    "(links and session files carry inputs, not results).</p>"
+                )
             return
         try:
             now = compare_key(ui.sim, ui.posterior.value, wanted())
         except guards.Refused:
             now = ""
         stale = res["key"] != now
-        link: CompareLink = res["link"]
-        lever_label = lever_words(link.lever)
         if stale:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-stale-note" id="compare-stale" role="status">'
@@ -563,15 +653,8 @@ def ComparePanel(ui: PageState):
             attributes={"id": "compare-results", "aria-disabled": "true" if stale else "false"},
         ):  # fmt: skip
             solara.HTML(
-                unsafe_innerHTML=(
-                    f'<div class="cs-note" id="compare-summary" role="status">{res["n"]} replicates per arm, '
-                    f"same seeds in both, in {res['seconds']:.2f} s. Inputs: "
-                    f"{escape(res['inputs'])}; lever: {escape(lever_label)}, A = {link.a:g}, "
-                    f"B = {link.b:g}. Bars: paired effect B \u2212 A in percentage points; "
-                    "whiskers: 95% Newcombe interval; red: more likely under B, blue: less "
-                    "likely (the colour is the direction, not good or bad); grey: the interval "
-                    "includes zero.</div>"
-                )
+                unsafe_innerHTML='<div class="cs-note" id="compare-summary" role="status">'
+                f"{escape(summary_text(res))}</div>"
             )
             solara.HTML(unsafe_innerHTML=chart(res["svg"], "compare effects"))
             solara.HTML(
@@ -595,14 +678,7 @@ def ComparePanel(ui: PageState):
                 label="Inputs (JSON: scenario, seed, values, version, command)",
                 mime_type="application/json",
             )  # fmt: skip
-            caption = (
-                f"coalition-sim Compare: {lever_label} ({link.lever}), B = {link.b:g} against "
-                f"A = {link.a:g}, {link.replicates} replicates per arm on the same seeds; "
-                f"{res['inputs']}. Bars: paired effect B \u2212 A in percentage points; "
-                "whiskers: 95% Newcombe interval; red: more likely under B, blue: less likely "
-                "(the colour is the direction, not good or bad); grey: the interval includes "
-                "zero."
-            )
+            caption = chart_caption(res)
             solara.FileDownload(
                 lambda: svg_file(res["svg"], caption), f"{stem}.svg",
                 label="Effects chart (SVG)", mime_type="image/svg+xml",

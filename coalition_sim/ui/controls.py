@@ -173,9 +173,12 @@ def ScenarioControls(ui: PageState):
             return
         key = FILE_PREFIX + name
         ui.load_error.set("")
-        ui.uploaded.set({**ui.uploaded.value, key: scn})
+        before = ui.uploaded.value
+        ui.uploaded.set({**before, key: scn})
         msg = ui.switch(key)
-        ui.load_error.set(f"Refused: {msg}. The running model is unchanged." if msg else "")
+        if msg:  # a file the page cannot run leaves no entry in the menu (it stayed there)
+            ui.uploaded.set(before)
+        ui.load_error.set(f"Refused: {name}: {msg}. The running model is unchanged." if msg else "")
 
     def on_seed(text: str | None) -> None:
         text = text if isinstance(text, str) else ""
@@ -209,9 +212,11 @@ def RunControls(ui: PageState):
     done = ui.at_end.value
     ready = ui.ready.value
     with solara.Row(gap="6px"):
+        # off at the end of the run, as Play is (it stayed on there and a click did nothing)
         solara.Button(
-            "Step", on_click=ui.step, disabled=ui.playing.value or not ready, classes=["cs-step"]
-        )
+            "Step", on_click=ui.step, disabled=ui.playing.value or done or not ready,
+            classes=["cs-step"],
+        )  # fmt: skip
         if ui.playing.value:
             solara.Button(
                 "Pause", on_click=lambda: ui.playing.set(False), color="warning",

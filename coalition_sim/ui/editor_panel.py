@@ -59,6 +59,7 @@ def ActorEditor(ui: PageState):
         strengths.set({**strengths.value, other: value or ""})
 
     def add() -> None:
+        cut = len(name.value.strip()) > 60  # said when added (a name was cut in silence)
         try:
             cap = guards.number(_float(capability.value), 0, 1, "Capability")
             com = guards.number(_float(commitment.value), 0, 1, "Commitment")
@@ -86,9 +87,17 @@ def ActorEditor(ui: PageState):
             message.set(f"Refused: {guards.public_message(str(exc))}. Nothing was changed.")
             return
         key = f"{EDITED_PREFIX}{new.name}"
-        ui.uploaded.set({**ui.uploaded.value, key: new})
+        before = ui.uploaded.value
+        ui.uploaded.set({**before, key: new})
         msg = ui.switch(key, values=ui.sim.values)
-        message.set(f"Refused: {msg}" if msg else f"Added {new.actors[-1].name}: now '{new.name}'.")
+        if msg:  # refused: no menu entry for a scenario the page cannot run
+            ui.uploaded.set(before)
+        message.set(
+            f"Refused: {msg}. Nothing was changed."
+            if msg
+            else f"Added {new.actors[-1].name}: now '{new.name}'."
+            + (" Its name was cut to 60 characters." if cut else "")
+        )
         if not msg:  # the added actor's id is taken now: the next one needs its own
             actor_id.set("")
             name.set("")
@@ -130,15 +139,24 @@ def ActorEditor(ui: PageState):
                     value=kinds.value.get(other, NO_TIE),
                     on_value=functools.partial(set_kind, other),
                 )  # fmt: skip
+                # no tie, no strength: the field is off (a strength typed there was dropped
+                # in silence by Add)
+                tied = kinds.value.get(other, NO_TIE) != NO_TIE
                 solara.InputText(
-                    f"Strength to {other} (0-1)", value=strength_of(other),
-                    on_value=functools.partial(set_strength, other),
+                    f"Strength to {other} (0-1)" if tied else f"Strength to {other}: no tie",
+                    value=strength_of(other), on_value=functools.partial(set_strength, other),
                     classes=[f"cs-ed-strength-{other}"], continuous_update=True,
+                    disabled=not tied,
                 )  # fmt: skip
         solara.Button("Add the actor", on_click=add, color="primary", classes=["cs-ed-add"])
-        if message.value:
+        if message.value:  # a refusal reads as one (red, announced at once), news as a note
+            kind = (
+                'cs-error" role="alert'
+                if message.value.startswith("Refused")
+                else 'cs-note" role="status'
+            )
             solara.HTML(
-                unsafe_innerHTML=f'<div class="cs-note" id="editor-message" role="status">'
+                unsafe_innerHTML=f'<div class="{kind}" id="editor-message">'
                 f"{escape(message.value)}</div>"
             )
 

@@ -96,9 +96,14 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
         f"{pp_text(r['hi'])}]</td></tr>"
         for r in rows
     )
+    shared = int(rows[0].get("shared", 0))
     how = (
         "paired replicate by replicate (both ran the same seeds)"
         if paired
+        else f"unpaired: the two ensembles differ in size, though their first {shared:,} "
+        "replicates ran the same seeds (the interval treats them as independent, so it is "
+        "wider than it need be; the same number of replicates gives a paired difference)"
+        if shared
         else "unpaired (the two ensembles ran different seeds)"
     )
     return (
@@ -123,6 +128,7 @@ def EnsemblePanel(ui: PageState):
     asked: int | None = ui.ensemble_n.value
     asked_n = solara.use_ref(500)  # the last size taken from a link or a file
     judged = solara.use_ref(cast("int | None", None))
+    brought = solara.use_ref(False)  # a link or file asked for an ensemble (not its result)
     refused = ""
     if asked is not None and asked != judged.current:
         try:
@@ -131,6 +137,7 @@ def EnsemblePanel(ui: PageState):
             refused = f"{exc}. The field shows {asked_n.current:,}."
         else:
             asked_n.current = asked
+            brought.current = True
     judged.current = asked
     n_text = solara.use_reactive(str(asked_n.current))
     error = solara.use_reactive("")
@@ -247,6 +254,14 @@ def EnsemblePanel(ui: PageState):
                 )  # fmt: skip
         res = result.value
         if res is None:
+            if brought.current and not task.pending:  # an empty panel for a shared link
+                who = "The session file" if ui.loads.value else "The link"
+                solara.HTML(
+                    unsafe_innerHTML='<p class="cs-note" id="ensemble-asked">'
+                    f"{who} asks for an ensemble of {asked_n.current:,} replicates of these "
+                    "inputs: press Run replicates to compute it (links and session files carry "
+                    "inputs, not results).</p>"
+                )
             return
         stale = res["inputs"] != ensemble_key(sim, ui.posterior.value)
         if stale:

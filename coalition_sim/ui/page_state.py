@@ -442,6 +442,7 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
         first, why, err = guards.public_message(str(exc)).rstrip("."), _reason(exc), exc
     pairs = parse_qsl(query, keep_blank_values=True)
     dropped: list[str] = []
+    emptied = False  # every part of the link was refused
 
     def shown(rest: list[tuple[str, str]], sim: Sim, note: str) -> tuple[str, Sim, str]:
         return urlencode(rest), sim, " ".join(
@@ -472,7 +473,8 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
                 pairs, why, err = rest, _reason(exc), exc
                 continue
             if sim is None:
-                break  # nothing left of the link
+                emptied = True  # nothing left of the link
+                break
             return shown(rest, sim, note)
         cause = None
         for i, (key, value) in enumerate(pairs):
@@ -486,15 +488,22 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
                 if other != why and cause is None:
                     cause = (i, other, exc)  # this part was the refusal's: another one is left
                 continue
-            if sim is None:
-                break  # nothing left of the link
+            if sim is None:  # nothing left of the link: this part was the last refused
+                dropped.append(f"{key}={_short(value)!r} ({why})")
+                emptied = True
+                break
             dropped.append(f"{key}={_short(value)!r} ({why})")
             return shown(rest, sim, note)
+        if emptied:
+            break
         if cause is None:
             break
         i, other, err = cause
         key, value = pairs[i]
         dropped.append(f"{key}={_short(value)!r} ({why})")
         pairs, why = pairs[:i] + pairs[i + 1 :], other
-    msg = f"The link was refused: {first}. Showing the default scenario instead."
+    # every part refused (seed=abc&week=-1): each is named with its reason, as a part
+    # dropped from a link that keeps the rest is (the message named the first part alone)
+    what = "; ".join(dropped) if emptied else first
+    msg = f"The link was refused: {what}. Showing the default scenario instead."
     return "", Sim.build(default, {}, None), msg

@@ -20,11 +20,12 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from html import escape
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError, first_error
@@ -49,6 +50,7 @@ __all__ = [
     "SessionFile",
     "diff_html",
     "diff_svg",
+    "merge_pins",
     "pin_ensemble",
     "pin_run",
     "pin_scenario",
@@ -91,6 +93,53 @@ class Pin(BaseModel):
     replicates: int = Field(default=0, ge=0)
     #: an uploaded scenario's whole file ('' for a shipped one): what rebuilds the pin
     scenario_toml: str = Field(default="", max_length=MAX_UPLOAD_BYTES)
+
+    # what a pin showed is read back as the page wrote it: a file's share of 7 read "700.0%"
+    # in the diff, and a NaN week drew a broken line (every number here is a 0-1 index or share)
+    @field_validator("series")
+    @classmethod
+    def _series(cls, value: dict[str, list[float]], info: ValidationInfo) -> Any:
+        kind, inputs = info.data.get("kind"), info.data.get("inputs")
+        if value and kind == "ensemble":
+            raise ValueError("an ensemble pin has no series (it keeps outcome shares)")
+        for key, ys in value.items():
+            _known(key, METRIC_STYLE, "metric")
+            for k, y in enumerate(ys):
+                _unit(f"'{key}'[{k}]", y, "index")
+            if inputs is not None and len(ys) != inputs.week + 1:
+                raise ValueError(
+                    f"'{key}' holds {whole(len(ys))} weeks; a run pinned at week "
+                    f"{inputs.week} holds {whole(inputs.week + 1)} (weeks 0 to {inputs.week})"
+                )
+        return value
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, value: dict[str, float], info: ValidationInfo) -> Any:
+        ensemble = info.data.get("kind") == "ensemble"
+        for key, v in value.items():
+            _known(key, OUTCOME_LABELS if ensemble else METRIC_STYLE,
+                   "outcome" if ensemble else "metric")  # fmt: skip
+            _unit(f"'{key}'", v, "share" if ensemble else "index")
+        return value
+
+
+def _known(key: str, names: Mapping[str, Any], what: str) -> None:
+    if key not in names:
+        first = list(names)
+        shown = ", ".join(first) if len(first) <= 4 else f"{', '.join(first[:3])}, ..."
+        raise ValueError(f"{key[:40]!r} is not {_a(what)} the page keeps ({shown})")
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _unit(where: str, value: float, what: str) -> None:
+    """A share or an index: a finite number from 0 to 1."""
+    # a rounding error's width of slack: a sum of capacity shares may be 1 + 2e-16
+    if not (math.isfinite(value) and -1e-9 <= value <= 1.0 + 1e-9):
+        raise ValueError(f"{where} = {value:g} must be {_a(what)} from 0 to 1")
 
 
 class CompareInputs(BaseModel):
@@ -171,6 +220,20 @@ def session_json(
     return json.dumps(doc.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
 
 
+def merge_pins(kept: list[Pin], loaded: list[Pin], source: str) -> tuple[list[Pin], int]:
+    """The pins after loading a session file: those kept on the page, then the file's that
+    are not among them (a file loaded twice adds nothing), and how many the file added.
+    Loading replaced the pins on the page, which no Undo brings back; :class:`ConfigError`
+    if the sum is over :data:`MAX_PINS`."""
+    new = [p for p in loaded if p not in kept]
+    if len(kept) + len(new) > MAX_PINS:
+        raise ConfigError(
+            f"{source}: its {whole(len(new))} new pins and the {whole(len(kept))} on the page "
+            f"make more than {whole(MAX_PINS)}; remove some first"
+        )
+    return [*kept, *new], len(new)
+
+
 def session_compare(doc: SessionFile) -> CompareLink | None:
     """A loaded file's Compare inputs as the page keeps them (as a link's)."""
     return None if doc.compare is None else CompareLink(**doc.compare.model_dump())
@@ -247,6 +310,12 @@ def _pin_scenario(p: Pin) -> Scenario | None:
         return resolve_scenario(scenario_file(p.inputs.scenario))
     except ConfigError:
         return None
+
+
+def _weeks(p: Pin) -> int | None:
+    """How many weeks a pin's scenario runs (None if it no longer resolves)."""
+    scn = _pin_scenario(p)
+    return None if scn is None else int(scn.steps)
 
 
 def _inputs_changed(a: Pin, b: Pin) -> list[tuple[str, str, str]]:
@@ -345,12 +414,17 @@ def diff_html(a: Pin, b: Pin) -> str:
         or '<tr><td colspan="3">No input differs.</td></tr>'
     )
     share = a.kind == "ensemble" and b.kind == "ensemble"
+    # two ensembles of other run lengths: "at least once" is likelier in the longer run, so
+    # their difference is not the inputs' (the Ensemble panel shows none either)
+    weeks = (_weeks(a), _weeks(b)) if share else (None, None)
+    apart = None not in weeks and weeks[0] != weeks[1]
     rows_out = []
     for key in [k for k in a.outcomes if k in b.outcomes]:
         x, y = a.outcomes[key], b.outcomes[key]
         name = OUTCOME_LABELS.get(key) or METRIC_STYLE.get(key, (0, key))[1]
         if share:
-            cells = f"<td>{escape(pct_text(x))}%</td><td>{escape(pct_text(y))}%</td><td>{pp_between(x, y)} pp</td>"
+            diff = "not comparable" if apart else f"{pp_between(x, y)} pp"
+            cells = f"<td>{escape(pct_text(x))}%</td><td>{escape(pct_text(y))}%</td><td>{diff}</td>"
         else:
             cells = f"<td>{x:.3f}</td><td>{y:.3f}</td><td>{signed(y - x, 3)}</td>"
         rows_out.append(f"<tr><th scope=row>{escape(name)}</th>{cells}</tr>")
@@ -359,7 +433,32 @@ def diff_html(a: Pin, b: Pin) -> str:
             f"<tr><th scope=row>events so far</th><td>{a.events}</td><td>{b.events}</td>"
             f"<td>{signed(b.events - a.events, 0)}</td></tr>"
         )
-    what = "share of replicates" if share else "value at the pinned week"
+        wa, wb = a.inputs.week, b.inputs.week
+        if wa != wb:  # B - A of two weeks is time as well as inputs
+            rows_out.append(
+                f'<tr><td colspan="4">A was pinned at week {wa} and B at week {wb}: B \u2212 A '
+                f"holds {abs(wb - wa)} week{'' if abs(wb - wa) == 1 else 's'} of the run as "
+                "well as the inputs that differ (the overlay below sets them week by week)."
+                "</td></tr>"
+            )
+    if apart:
+        rows_out.append(
+            f'<tr><td colspan="4">{escape(a.name)} ran {weeks[0]} weeks and {escape(b.name)} '
+            f"{weeks[1]}: an outcome that happens at least once in a run is likelier in a "
+            "longer one, so no difference is shown.</td></tr>"
+        )
+    if a.kind != b.kind:  # a run's week values and an ensemble's shares share no outcome
+        run, ens = (a, b) if a.kind == "run" else (b, a)
+        rows_out.append(
+            f'<tr><td colspan="4">Nothing to set side by side: {escape(ens.name)} is an '
+            f"ensemble (how often each outcome happened) and {escape(run.name)} a run (its "
+            "coalition metrics at the pinned week). Diff two runs or two ensembles.</td></tr>"
+        )
+    what = (
+        "share of replicates" if share
+        else "value at the pinned week" if a.kind == b.kind
+        else "a run and an ensemble"
+    )  # fmt: skip
     return (
         '<div class="cs-table-wrap"><table class="cs-table" id="diff-inputs"><caption>Inputs '
         f"that differ: A = {escape(a.name)}, B = {escape(b.name)}</caption><thead><tr>"

@@ -23,6 +23,7 @@ from .runs import (
     Pin,
     diff_html,
     diff_svg,
+    merge_pins,
     pin_ensemble,
     pin_run,
     pin_scenario,
@@ -52,6 +53,21 @@ def _message(text: str, element_id: str) -> None:
     if text:
         kind = 'cs-error" role="alert' if text.startswith("Refused") else 'cs-note" role="status'
         solara.HTML(unsafe_innerHTML=f'<div class="{kind}" id="{element_id}">{escape(text)}</div>')
+
+
+def loaded_words(in_file: int, added: int, kept: int) -> str:
+    """What a loaded session file did, in words (after "Loaded <file>: ")."""
+    pins = f"{whole(in_file)} pin{'' if in_file == 1 else 's'}"
+    if not kept:
+        return f"the inputs on screen and {pins}."
+    same = in_file - added
+    also = f", {whole(same)} of them already here" if same else ""
+    mine = (
+        "the pin already on the page stays"
+        if kept == 1
+        else f"the {whole(kept)} pins already on the page stay"
+    )
+    return f"the inputs on screen and {pins}{also}; {mine} (Remove takes one away)."
 
 
 @solara.component
@@ -93,7 +109,13 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
             message.set(f"Refused: {exc}")
             return
         ui.pins.set([*pins, pin])
-        message.set(f"Pinned '{pin.name}'.")
+        # a name or note longer than a pin keeps is cut: said, not done in silence
+        cut = [
+            f"its {what} was cut to {whole(most)} characters"
+            for what, text, most in (("name", label, 80), ("note", note.value, 2000))
+            if len(text) > most
+        ]
+        message.set(f"Pinned '{pin.name}'" + (f"; {' and '.join(cut)}." if cut else "."))
         name.set("")
         note.set("")
 
@@ -142,15 +164,21 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
         except ConfigError as exc:
             loaded.set(f"Refused: {exc}. Nothing was changed.")
             return
+        kept = list(ui.pins.value)
+        try:  # the pins on the page stay (loading replaced them, past any Undo)
+            pins, added = merge_pins(kept, list(doc.pins), fname)
+        except ConfigError as exc:
+            loaded.set(f"Refused: {exc}. Nothing was changed.")
+            return
         key = adopt(doc.current.scenario, doc.current_toml, fname)  # validated by read_session
         snap = replace(_snapshot(doc.current, ""), scenario=key)
         msg = ui.commit(f"load {fname}", lambda: ui.restore(snap))
         if msg:
             loaded.set(f"Refused: {fname}: {msg}. Nothing was changed.")
             return
-        ui.pins.set(list(doc.pins))
+        ui.pins.set(pins)
         ui.take_panel_inputs(session_compare(doc), doc.ensemble)
-        loaded.set(f"Loaded {fname}: the inputs on screen and {len(doc.pins)} pin(s).")
+        loaded.set(f"Loaded {fname}: {loaded_words(len(doc.pins), added, len(kept))}")
 
     with Card("Runs you keep", id="card-runs"):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
@@ -166,6 +194,16 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
                 "Pin the ensemble", on_click=lambda: add("ensemble"), outlined=True,
                 disabled=not ens_fresh, classes=["cs-pin-ensemble"],
             )  # fmt: skip
+        if not ens_fresh:  # why the button is off (it said nothing)
+            why = (
+                "run one in the Ensemble panel first"
+                if ens is None
+                else "the one on screen is for other inputs: re-run it first"
+            )
+            solara.HTML(
+                unsafe_innerHTML=f'<div class="cs-note" id="pin-ensemble-why">To pin an '
+                f"ensemble, {why}.</div>"
+            )
         _message(message.value, "runs-message")
         if pins:
             solara.HTML(tag="h3", unsafe_innerHTML="Pinned")

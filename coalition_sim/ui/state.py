@@ -476,7 +476,10 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
             raise ValueError(f"link parameter '{key}' is given more than once")
     name = query.get("scenario", [scenarios[0] if scenarios else ""])[0]
     if name not in scenarios:
-        raise ValueError(f"unknown scenario '{name}' in the link (known: {', '.join(scenarios)})")
+        # quoted as Python does: a control character shows ('baseline\x00' read 'baseline')
+        raise ValueError(
+            f"unknown scenario {name[:60]!r} in the link (known: {', '.join(scenarios)})"
+        )
     seed = None
     if "seed" in query:
         seed = parse_seed(query["seed"][0])
@@ -486,6 +489,8 @@ def parse_query(search: str | None, scenarios: Sequence[str]) -> LinkState | Non
             key, value = parse_override(item)
         except ConfigError as exc:
             raise ValueError(f"link parameter set={item!r}: {exc}") from None
+        if key in values:  # which one was meant? (the last was taken without a word)
+            raise ValueError(f"link parameter set gives '{key}' more than once")
         values[key] = value
     week = _whole("week", query["week"][0], 0) if "week" in query else 0
     flags = {}

@@ -1,0 +1,153 @@
+"""The page's panels without a browser, as an analyst meets them: what a refused file or
+actor leaves behind, Compare's arms, what a shared link's empty panels say."""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import solara
+from test_ui_page_state import _page
+
+from coalition_sim.ui.widgets import NativeSelect
+
+
+def test_a_scenario_file_the_page_cannot_run_leaves_no_menu_entry():
+    """A file of 2,000 weeks (over the page's run budget) was refused, yet 'file: long.toml'
+    stayed in the scenario menu, refused again when picked; the refusal did not name the
+    file, as the other upload refusals do."""
+    from coalition_sim.ui.controls import ScenarioControls
+    from coalition_sim.ui.widgets import ScenarioFileInput
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(ScenarioControls(ui), handle_error=False)
+    text = 'extends = "baseline"\nname = "long"\nsteps = 2000\n'
+    rc.find(ScenarioFileInput).widget.vue_load_file(
+        {"name": "long.toml", "size": len(text), "text": text, "utf8": True}
+    )
+    assert ui.load_error.value.startswith("Refused: long.toml: key 'steps' = 2000: the page "), (
+        ui.load_error.value
+    )
+    assert ui.uploaded.value == {} and ui.sim.source == "summit_2018"
+    options = rc.find(NativeSelect).widget.options
+    assert "file: long.toml" not in options and "summit_2018" in options
+    ok = text.replace("steps = 2000", "steps = 60")
+    rc.find(ScenarioFileInput).widget.vue_load_file(
+        {"name": "long.toml", "size": len(ok), "text": ok, "utf8": True}
+    )
+    assert ui.load_error.value == "" and list(ui.uploaded.value) == ["file: long.toml"]
+    assert "file: long.toml" in rc.find(NativeSelect).widget.options
+    rc.close()
+
+
+def test_an_added_actor_the_page_cannot_run_leaves_no_menu_entry():
+    """A fifth actor on a 1,040-week scenario (the page's budget: 4,160 weeks x actors) was
+    refused, yet 'baseline + JPN' stayed in the scenario menu."""
+    from coalition_sim.ui.editor_panel import ActorEditor
+    from coalition_sim.ui.state import scenario_from_text
+
+    ui = _page("summit_2018")
+    text = 'extends = "baseline"\nname = "long"\nsteps = 1040\n'
+    ui.uploaded.set({"file: long.toml": scenario_from_text("long.toml", text)})
+    assert ui.switch("file: long.toml") == ""
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+    rc.find(v.Btn, children=["Add the actor"]).widget.click()
+    shown = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert "Refused: " in shown and "the page runs at most 4,160 weeks" in shown, shown
+    assert "python run.py run. Nothing was changed." in shown, shown
+    assert list(ui.uploaded.value) == ["file: long.toml"] and ui.sim.scenario.name == "long"
+    rc.close()
+
+
+def test_compare_refuses_two_equal_arms():
+    """A = B = 0.5 ran both arms and printed ten effects of 0.0 pp: there is nothing to
+    compare, and the panel says so instead of running."""
+    import asyncio
+    import time
+
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.state import CompareLink
+
+    ui = _page("summit_2018")
+
+    async def main() -> str:
+        _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+        ui.take_panel_inputs(CompareLink("actors.USA.hedging", 0.5, 0.5, 20), None)
+        rc.find(v.Btn, children=["Compare"]).widget.click()
+        deadline = time.monotonic() + 20
+        said = ""
+        while time.monotonic() < deadline and not said:
+            await asyncio.sleep(0.05)
+            html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+            said = next((h for h in html if 'id="compare-error"' in h), "")
+        ran = any('id="compare-summary"' in (w.unsafe_innerHTML or "")
+                  for w in rc.find(solara.widgets.HTML).widgets)  # fmt: skip
+        rc.close()
+        return said + (" RAN" if ran else "")
+
+    said = asyncio.run(main())
+    assert "A and B are both 0.5: set one of them to another value." in said, said
+    assert "RAN" not in said
+
+
+def test_a_link_s_ensemble_and_comparison_are_said_to_need_a_run():
+    """A shared link with n=800 and a comparison opened with both panels empty and not a word:
+    the reader took the link to have lost its results. Each panel says what the link asks
+    for and which button computes it; a link without them says nothing."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.ensemble_panel import EnsemblePanel
+    from coalition_sim.ui.state import CompareLink
+
+    def shown(panel, ui) -> str:
+        _box, rc = solara.render(panel(ui), handle_error=False)
+        html = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+        rc.close()
+        return html
+
+    ui = _page("summit_2018")
+    assert "ensemble-asked" not in shown(EnsemblePanel, ui)
+    assert "compare-asked" not in shown(ComparePanel, ui)
+    ui.ensemble_n.set(800)
+    ui.compare.set(CompareLink("actors.USA.hedging", 0.8, 0.2, 300))
+    assert (
+        "The link asks for an ensemble of 800 replicates of these inputs: press Run replicates"
+        in shown(EnsemblePanel, ui)
+    )
+    assert "The link holds a comparison of these inputs: press Compare" in shown(ComparePanel, ui)
+    ui.take_panel_inputs(CompareLink("actors.USA.hedging", 0.7, 0.1, 300), 900)
+    assert "The session file asks for an ensemble of 900" in shown(EnsemblePanel, ui)
+
+
+def test_a_pin_s_name_or_note_cut_to_its_length_is_said():
+    """A note of 2,500 characters was kept as its first 2,000 without a word."""
+    from coalition_sim.ui.runs_panel import RunsPanel
+
+    ui = _page("summit_2018")
+    _box, rc = solara.render(RunsPanel(ui, [], None), handle_error=False)
+
+    def pin(name: str, note: str) -> str:
+        rc.find(v.TextField, label="Pin name").widget.v_model = name
+        rc.find(v.TextField, label="Note").widget.v_model = note
+        rc.find(v.Btn, children=["Pin this run"]).widget.click()
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return next(h for h in html if 'id="runs-message"' in h)
+
+    said = pin("short", "n" * 2500)
+    assert "Pinned &#x27;short&#x27;; its note was cut to 2,000 characters." in said, said
+    assert len(ui.pins.value[-1].note) == 2000
+    said = pin("x" * 90, "fine")
+    assert "its name was cut to 80 characters." in said and len(ui.pins.value[-1].name) == 80
+    assert pin("plain", "fine").endswith("Pinned &#x27;plain&#x27;.</div>")
+    rc.close()
+
+
+def test_an_added_actor_s_name_cut_to_its_length_is_said():
+    """An actor name of 70 characters was kept as its first 60 without a word."""
+    from coalition_sim.ui.editor_panel import ActorEditor
+
+    ui = _page("baseline")
+    _box, rc = solara.render(ActorEditor(ui), handle_error=False)
+    rc.find(v.TextField, label="Actor name").widget.v_model = "J" * 70
+    rc.find(v.Btn, children=["Add the actor"]).widget.click()
+    html = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert "Its name was cut to 60 characters." in html, html
+    assert ui.sim.scenario.actors[-1].name == "J" * 60
+    rc.close()
