@@ -195,8 +195,11 @@ def test_real_cluster_checks_workers_gives_local_data_and_survives_a_killed_work
     cluster.wait_for(2)  # w2 and the edited one
     out = tmp_path / "mixed"
     assert main(["sweep", str(spec), "--out", str(out), "--scheduler", cluster.address]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error: dask worker tcp://127.0.0.1:") and "\n" not in err
+    said = capsys.readouterr().err.strip().splitlines()
+    # the progress line saying where it connects, then the refusal in one line
+    assert len(said) == 2 and said[0].startswith("sweep cluster_grid: connecting to the dask"), said
+    err = said[1]
+    assert err.startswith("error: dask worker tcp://127.0.0.1:"), err
     assert "runs other code than this client (sources" in err
     assert not out.exists()
 

@@ -91,8 +91,11 @@ def test_sweep_specs_by_name_come_from_the_configured_folder(
 def test_one_seed_rule() -> None:
     assert parse_seed(" 7 ") == 7
     assert parse_seed(SEED_LIMIT - 1) == SEED_LIMIT - 1
-    for bad in ("x", "-1", str(SEED_LIMIT), "1.5"):
-        with pytest.raises(ValueError):
+    for bad in ("x", "-1", str(SEED_LIMIT), "1.5", ""):
+        # every refusal says what is allowed (text that is no number said only "a whole number")
+        with pytest.raises(
+            ValueError, match=f"^must be a whole number from 0 to {SEED_LIMIT - 1:,}, not "
+        ):
             parse_seed(bad)
     with pytest.raises(ValueError):
         CoalitionModel(rng=SEED_LIMIT)

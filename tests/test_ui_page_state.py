@@ -527,7 +527,7 @@ def test_compare_says_when_the_lever_s_value_is_the_page_s_not_the_scenario_s():
 
     # what the number is, then its value: "Compromises below full denuclearisation", 1.5 of
     # 0 to 20, had no meaning on the panel
-    meaning = ">Chance that a cancellation leaves the door open (revivable). "
+    meaning = ">Chance that a cancellation leaves the door open (revivable), x (1 - tension). "
     assert f"{meaning}Scenario value 0.8; range 0 to 1;" in note(), note()
     assert ui.rebuild("summit_2018", {"actors.USA.hedging": 0.3}, 7) == ""
     assert (

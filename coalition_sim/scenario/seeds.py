@@ -16,14 +16,15 @@ SEED_LIMIT = 2**63
 def parse_seed(text: str | int | None) -> int:
     """A seed from text (or an int); ``ValueError`` with a one-line reason otherwise."""
     raw = str(text if text is not None else "").strip()
+    allowed = f"must be a whole number from 0 to {SEED_LIMIT - 1:,}"  # said whatever is wrong
     try:
         if not raw.isascii():  # int() also reads other scripts' digits ('٣' as 3)
             raise ValueError
         value = int(raw)
     except ValueError:
-        raise ValueError(f"must be a whole number, not {raw!r}") from None
+        raise ValueError(f"{allowed}, not {raw!r}") from None
     if not 0 <= value < SEED_LIMIT:
-        raise ValueError(f"must be a whole number from 0 to {SEED_LIMIT - 1:,}, not {value}")
+        raise ValueError(f"{allowed}, not {value}")
     return value
 
 
