@@ -171,6 +171,9 @@ def test_sets_that_contradict_each_other_are_refused(tmp_path, capsys, monkeypat
     "argv, needle",
     [
         (["run", "--steps", "0"], "--steps"),
+        # above the schema's range: named as --steps, not as the file's "override 'steps=...'"
+        (["run", "--steps", "100000"], "argument --steps: must be from 1 to 5,200"),
+        (["compare", "--steps", "5201"], "argument --steps: must be from 1 to 5,200"),
         (["run", "--steps", "x"], "--steps"),
         (["run", "--seed", "-1"], "--seed"),
         (["run", "--seed", "abc"], "--seed"),

@@ -128,7 +128,8 @@ def test_run_ensemble_returns_a_typed_result_with_xarray() -> None:
     # replicate 7 replays in the Mesa model from its seed
     m = CoalitionModel("summit_2018", rng=int(out.seeds[7]), steps=20).run()
     assert m.cohesion == da.sel(replicate=7, step=20, variable="cohesion").item()
-    with pytest.raises(ValueError, match="every >= 1"):
+    # the API's one error type, as for every other bad argument (it was a bare ValueError)
+    with pytest.raises(ConfigError, match="every >= 1"):
         run_ensemble("summit_2018", 2, seed=5, steps=3, every=0).to_xarray()
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "output_arg",
     "positive_int",
     "seed",
+    "weeks",
     "worker_count",
 ]
 
@@ -65,6 +66,19 @@ def bounded_int(lo: int, hi: int, why: str = "") -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _most_weeks() -> int:
+    """The schema's own upper bound of ``steps`` (declared once, in ``Scenario``)."""
+    from ..scenario.schema import Scenario
+
+    return next(int(m.le) for m in Scenario.model_fields["steps"].metadata if hasattr(m, "le"))
+
+
+def weeks(text: str) -> int:
+    """A ``--steps`` value: a whole number of weeks in the schema's range of ``steps``. Above it,
+    the refusal named the scenario file and an "override 'steps=...'" nobody typed."""
+    return bounded_int(1, _most_weeks(), "a scenario's steps")(text)
 
 
 def input_path(text: str) -> Path:

@@ -18,7 +18,7 @@ from .args import (
     check_sets,
     input_path,
     output_arg,
-    positive_int,
+    weeks,
 )
 from .args import seed as _seed
 
@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"at most {MAX_ROWS:,} runs in all",
     )  # fmt: skip
     cp.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
-    cp.add_argument("--steps", type=positive_int, help="weeks (default: the scenario's)")
+    cp.add_argument("--steps", type=weeks, help="weeks (default: the scenario's)")
     cp.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", dest="common",
         help="set a parameter in every arm (e.g. params.fatigue.growth=0.1)",

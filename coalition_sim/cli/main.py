@@ -21,7 +21,7 @@ from ..scenario.provenance import package_version, program_name
 from ..scenario.safe_paths import OutputDir, default_run_dir
 from ..scenario.schema import Scenario
 from . import calibrate, diagnose, experiments, screen, signatures, sweep, ui, validate
-from .args import check_sets, input_path, output_arg, positive_int
+from .args import check_sets, input_path, output_arg, weeks
 from .args import seed as _seed
 from .errors import machine_error, shorten_quoted
 
@@ -54,9 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", default=BASELINE, metavar="PATH",
         help="scenario file, or the name of one in configs/ (default: baseline)",
     )  # fmt: skip
-    run.add_argument(
-        "--steps", type=positive_int, help="weeks to simulate (default: the scenario's)"
-    )
+    run.add_argument("--steps", type=weeks, help="weeks to simulate (default: the scenario's)")
     run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     run.add_argument(
         "--out", type=output_arg, metavar="DIR",

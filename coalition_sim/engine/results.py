@@ -77,8 +77,10 @@ class EnsembleRun(Mapping[str, Any]):
         ``CoalitionModel(rng=seed[j])``)."""
         import xarray as xr
 
+        from ..scenario.errors import ConfigError  # the API's one-line error (a ValueError)
+
         if self.trajectories is None:
-            raise ValueError("no trajectories were recorded: call run_ensemble with every >= 1")
+            raise ConfigError("no trajectories were recorded: call run_ensemble with every >= 1")
         traj = self.trajectories
         n = len(self.final)
         steps = np.unique(traj["step"].to_numpy())
