@@ -574,6 +574,8 @@ def test_loading_a_session_file_keeps_the_pins_on_the_page():
         "already on the page stays (Remove takes one away)." in said
     ), said
     assert ui.sim.source == "baseline"
+    # Undo's label says what it takes back: the inputs, not the pin the file added
+    assert ui.undo_stack.value[-1].what == "load s.json's inputs (the 1 pin it added stays)"
     ui.undo()  # the inputs go back; no pin is lost either way
     assert ui.sim.source == "summit_2018" and len(ui.pins.value) == 2
 

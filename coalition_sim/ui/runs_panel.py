@@ -172,7 +172,11 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
             return
         key = adopt(doc.current.scenario, doc.current_toml, fname)  # validated by read_session
         snap = replace(_snapshot(doc.current, ""), scenario=key)
-        msg = ui.commit(f"load {fname}", lambda: ui.restore(snap))
+        # Undo takes back the inputs, not pins: its label says so when the file added some
+        pins_stay = "pin it added stays" if added == 1 else "pins it added stay"
+        kept_note = f" (the {whole(added)} {pins_stay})"
+        what = f"load {fname}'s inputs" + (kept_note if added else "")
+        msg = ui.commit(what, lambda: ui.restore(snap))
         if msg:
             loaded.set(f"Refused: {fname}: {msg}. Nothing was changed.")
             return
