@@ -32,9 +32,11 @@ from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS, Ensemble, run_seeds
 from ..scenario.levers import Role, role_of
 from ..scenario.library import resolve_scenario, scenario_path
+from ..scenario.limits import MAX_ROWS
 from ..scenario.loading import ConfigError
 from ..scenario.names import canonical_name, with_values
 from ..scenario.schema import Scenario
+from ..scenario.seeds import checked_seed, whole_number
 from .paired import newcombe_paired, paired_bootstrap
 
 __all__ = [
@@ -298,10 +300,26 @@ def compare(
     """
     start = time.perf_counter()
     say = progress or (lambda _msg: None)
-    if replicates < 1:
-        raise ConfigError(f"replicates must be at least 1, got {replicates}")
-    if not 0 < confidence < 1:
-        raise ConfigError(f"confidence must be in (0, 1), got {confidence}")
+    if isinstance(policies, str | Policy):  # a bare string was taken letter by letter
+        raise ConfigError(
+            "policies must be a list of at least two policies (the first is the reference), "
+            f"not one {type(policies).__name__}: {policies!r:.60}"
+        )
+    whole_number(replicates, "replicates", 1)
+    whole_number(n_boot, "n_boot", 1)
+    if seed is not None:
+        seed = checked_seed(seed)
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int | float | np.number)
+        or not 0 < confidence < 1
+    ):
+        raise ConfigError(f"confidence must be a number in (0, 1), not {confidence!r}")
+    if futures is not None and not isinstance(futures, pd.DataFrame):
+        raise ConfigError(
+            "futures must be a pandas DataFrame (one row per future, dotted names as "
+            f"columns), not a {type(futures).__name__}"
+        )
     base = resolve_scenario(scenario)
     if common:
         base = with_values(base, dict(common))
@@ -320,6 +338,13 @@ def compare(
     if len(fut) < 1:
         raise ConfigError("futures: the table has no rows")
     n_fut = len(fut)
+    rows = len(pols) * replicates * n_fut
+    if rows > MAX_ROWS:  # every arm's rows are held at once (10**9 replicates were killed)
+        raise ConfigError(
+            f"{len(pols)} policies x {replicates:,} replicates x {n_fut:,} "
+            f"future{'s' if n_fut > 1 else ''} = {rows:,} runs, more than the {MAX_ROWS:,} a "
+            "compare holds; use fewer replicates or futures (or a sweep)"
+        )
     fut_idx = np.repeat(np.arange(n_fut), replicates)
     rep_idx = np.tile(np.arange(replicates), n_fut)
     seeds = run_seeds(seed, fut_idx, rep_idx)
