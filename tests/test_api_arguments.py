@@ -31,3 +31,12 @@ def test_compare_refuses_bad_arguments_in_one_line(kwargs, says) -> None:
     with pytest.raises(ConfigError, match=says) as exc:
         compare(**(call | kwargs))
     assert "\n" not in str(exc.value)
+
+
+def test_concrete_takes_a_role_by_value_and_refuses_an_unknown_one() -> None:
+    from coalition_sim import Role, concrete, load_scenario
+
+    scn = load_scenario("summit_2018")
+    assert concrete(scn, "lever") == concrete(scn, Role.LEVER) != {}  # was {} for "lever"
+    with pytest.raises(ConfigError, match=r"role must be one of 'lever', 'uncertainty'.*'levers'"):
+        concrete(scn, "levers")

@@ -236,11 +236,20 @@ def role_of(name: str) -> Role:
     return Role.MECHANISM
 
 
-def concrete(scn: Scenario, role: Role) -> dict[str, Tag]:
+def concrete(scn: Scenario, role: Role | str) -> dict[str, Tag]:
     """The concrete dotted names of ``scn``'s levers or uncertainties, catalogue order.
 
     An actor field (``actors.<ID>.x``) expands to every actor its tag's decider names: any
-    actor (``""``), one id (``"USA"``) or a role (``"leader"``, ``"member"``)."""
+    actor (``""``), one id (``"USA"``) or a role (``"leader"``, ``"member"``). ``role`` may
+    be given by value (``"lever"``); anything else is a one-line ConfigError."""
+    from .errors import ConfigError
+
+    try:
+        role = Role(role)  # "lever" matched nothing: the roles were compared by identity
+    except ValueError:
+        raise ConfigError(
+            f"role must be one of {', '.join(repr(r.value) for r in Role)}, not {role!r:.60}"
+        ) from None
     out: dict[str, Tag] = {}
     for generic, tag in CATALOGUE.items():
         if tag.role is not role:
