@@ -40,3 +40,34 @@ def test_concrete_takes_a_role_by_value_and_refuses_an_unknown_one() -> None:
     assert concrete(scn, "lever") == concrete(scn, Role.LEVER) != {}  # was {} for "lever"
     with pytest.raises(ConfigError, match=r"role must be one of 'lever', 'uncertainty'.*'levers'"):
         concrete(scn, "levers")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [({"overrides": {"params.fatigue.growth": True}}, "override 'params.fatigue.growth' = True"),
+     ({"overrides": {"params.fatigue.growth": "0.1"}}, "= '0.1' is not a number"),
+     ({"steps": 3.0}, "steps must be a whole number of weeks from 1, not 3.0"),
+     ({"steps": True}, "steps must be a whole number of weeks from 1, not True")],
+)  # fmt: skip
+def test_run_ensemble_takes_numbers_not_bools_or_text(kwargs, says) -> None:
+    from coalition_sim import run_ensemble
+
+    with pytest.raises(ConfigError, match=says):  # each ran (True as 1.0, 3.0 as 3 weeks)
+        run_ensemble("summit_2018", **({"n_replicates": 2, "steps": 2} | kwargs))
+
+
+@pytest.mark.parametrize("steps", [-2, True, 2.0])
+def test_model_run_steps_is_a_whole_number_of_weeks(steps) -> None:
+    from coalition_sim import CoalitionModel
+
+    model = CoalitionModel("summit_2018", steps=3)
+    with pytest.raises(
+        ConfigError, match=f"steps must be a whole number of weeks from 0, not {steps!r}"
+    ):
+        model.run(steps)  # -2 ran nothing, True one week, 2.0 a TypeError
+    assert model.steps == 0
+    assert model.run(0).steps == 0
+    with pytest.raises(
+        ConfigError, match=r"steps must be a whole number of weeks from 1, not 3\.0"
+    ):
+        CoalitionModel("summit_2018", steps=3.0)

@@ -30,7 +30,7 @@ from ..scenario.errors import ConfigError
 from ..scenario.library import resolve_scenario
 from ..scenario.names import name_of_kwarg, with_values
 from ..scenario.schema import Scenario
-from ..scenario.seeds import SEED_LIMIT
+from ..scenario.seeds import SEED_LIMIT, whole_number
 from .agents import StateActor
 from .network import build_graph, sync_strengths, tie_label
 
@@ -51,8 +51,8 @@ class CoalitionModel(mesa.Model):
         scn = resolve_scenario(scenario)
         if params:
             scn = with_values(scn, {name_of_kwarg(k): v for k, v in params.items()})
-        if steps is not None:
-            scn = with_values(scn, {"steps": steps})
+        if steps is not None:  # 3.0 was taken as 3, as run_ensemble's steps is not
+            scn = with_values(scn, {"steps": whole_number(steps, "steps", 1, unit="weeks")})
         seed = _seed_from(rng, scn.seed)
         prepare_model()  # the first model on a machine compiles the core first, saying so
         super().__init__(rng=seed)
@@ -109,7 +109,9 @@ class CoalitionModel(mesa.Model):
             self.running = False
 
     def run(self, steps: int | None = None) -> CoalitionModel:
-        """Run to the scenario's end (or ``steps`` more weeks)."""
+        """Run to the scenario's end (or ``steps`` more weeks, a whole number from 0)."""
+        if steps is not None:  # -2 ran nothing and True one week, without a word
+            whole_number(steps, "steps", 0, unit="weeks")
         for _ in range(self.n_steps - self.steps if steps is None else steps):
             self.step()
         return self

@@ -17,6 +17,7 @@ a SplitMix64 hash of the three numbers, so a run's result never depends on how w
 
 from __future__ import annotations
 
+import numbers
 import pickle
 import threading
 import time
@@ -526,11 +527,12 @@ def run_ensemble(
             "overrides must be a mapping of parameter name to number, e.g. "
             f"{{'params.fatigue.growth': 0.1}}, not a {type(overrides).__name__}"
         )
+    if steps is not None:  # 3.0 was taken as 3, True as 1 week (as n_replicates is not)
+        whole_number(steps, "steps", 1, unit="weeks")
     for key, value in (overrides or {}).items():
-        try:
-            float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"override '{key}' = {value!r} is not a number") from None
+        # True ran as 1.0 and '0.1' as 0.1: Mapping[str, float] means numbers
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ConfigError(f"override '{key}' = {value!r} is not a number")
     ens = built_ensemble(scenario, steps=steps)  # reused while its content is unchanged
     _check_trajectory_size(n_replicates, ens.steps, every, len(ens.actor_ids))
     seed = ens.scenario.seed if seed is None else int(seed)
