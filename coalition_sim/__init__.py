@@ -135,12 +135,27 @@ __all__ = [
 
 
 def date_of(scenario: Scenario, step: int) -> dt.date:
-    """Calendar date at the end of ``step`` (one step is one week; step 0 is the start)."""
-    return scenario.date_of(step)
+    """Calendar date at the end of ``step`` (one step is one week; step 0 is the start).
+
+    ``step`` is a whole number from 0; anything else is a one-line ConfigError."""
+    from .scenario.seeds import whole_number
+
+    # 1.5 gave the 11th of January and True the 8th, -1 a date before the run
+    return scenario.date_of(whole_number(step, "step", 0))
 
 
 def step_of(scenario: Scenario, date: dt.date) -> int:
-    """The step during which ``date`` falls (step 1 covers the first week)."""
+    """The step during which ``date`` falls (step 1 covers the first week; a date before the
+    start gives 0 or less). ``date`` is a ``datetime.date`` (a datetime's day counts)."""
+    if isinstance(date, dt.datetime):  # a date's subclass that cannot be taken from a date
+        date = date.date()
+    if not isinstance(date, dt.date):  # '2018-03-01' ended in a TypeError
+        from .scenario.errors import ConfigError
+
+        raise ConfigError(
+            f"date must be a datetime.date, e.g. date(2018, 3, 1), not {type(date).__name__} "
+            f"{date!r:.40}"
+        )
     return scenario.step_of(date)
 
 

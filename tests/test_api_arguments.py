@@ -71,3 +71,20 @@ def test_model_run_steps_is_a_whole_number_of_weeks(steps) -> None:
         ConfigError, match=r"steps must be a whole number of weeks from 1, not 3\.0"
     ):
         CoalitionModel("summit_2018", steps=3.0)
+
+
+def test_date_rule_and_load_scenario_refuse_wrong_types() -> None:
+    import datetime as dt
+
+    from coalition_sim import date_of, load_scenario, step_of
+
+    scn = load_scenario("summit_2018")
+    for step in (1.5, True, -1):  # the 11th of January, the 8th, a day before the start
+        with pytest.raises(ConfigError, match=f"step must be a whole number from 0, not {step}"):
+            date_of(scn, step)
+    with pytest.raises(ConfigError, match=r"date must be a datetime\.date.*not str '2018-03-01'"):
+        step_of(scn, "2018-03-01")  # type: ignore[arg-type]
+    assert step_of(scn, dt.datetime(2018, 1, 3, 12)) == step_of(scn, dt.date(2018, 1, 3)) == 1
+    for bad in (None, 3):  # pathlib's TypeError
+        with pytest.raises(ConfigError, match="scenario must be a name in configs/ or the path"):
+            load_scenario(bad)  # type: ignore[arg-type]

@@ -42,6 +42,11 @@ def load_scenario(
 ) -> Scenario:
     """Load and validate a scenario file (or a name in ``configs/``), applying ``key=value``
     overrides first. ``record``: see :func:`.loading.read_scenario_data`."""
+    if not isinstance(path, str | os.PathLike):  # None or 3 ended in pathlib's TypeError
+        raise ConfigError(
+            "scenario must be a name in configs/ or the path of a .toml (resolve_scenario "
+            f"also takes a Scenario or None), not {type(path).__name__} {show(path, 40)}"
+        )
     found = scenario_path(path)
     if not found.exists() and _bare_name(path):
         names = [name for name, _, _ in list_scenarios()]
