@@ -32,7 +32,7 @@ from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
 from . import guards, serving
 from .ensemble_panel import column_label
-from .numbers import pct_text, pp_between, pp_text, signed
+from .numbers import bound_text, pct_text, pp_between, pp_bound, pp_text, signed
 from .page_state import PageState, use_batch
 from .session import (
     Result,
@@ -142,7 +142,7 @@ def _effect_text(r: Any) -> str:
     it (:func:`.numbers.pp_between`: for a yes/no outcome the paired effect is exactly that
     difference), with its 95% interval."""
     effect = pp_between(r["reference_value"], r["value"])
-    return f"{effect} pp [{pp_text(r['lo'])}, {pp_text(r['hi'])}]"
+    return f"{effect} pp [{pp_bound(r['lo'])}, {pp_bound(r['hi'])}]"
 
 
 #: How the effects table names a metric's row: the mean over replicates of its final week
@@ -204,7 +204,7 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
             f'fill="#1b2631">{escape(pct_text(r["reference_value"]))}% \u2192 {escape(pct_text(r["value"]))}%'
             "</text>"
             f'<text class="effect-text" x="{LX}" y="{y + 31}" font-size="12" fill="#1b2631">'
-            f"{_effect_text(r)}</text>"
+            f"{escape(_effect_text(r))}</text>"
             f'<rect x="{x0:.1f}" y="{y + 8}" width="{max(x1 - x0, 0.5):.1f}" height="14" '
             f'fill="{colour}" opacity="0.8"/>'
             f'<line x1="{x_of(r["lo"]):.1f}" y1="{y + 15}" x2="{x_of(r["hi"]):.1f}" '
@@ -236,11 +236,12 @@ def effects_table_html(table: pd.DataFrame, roles: dict[str, str] | None = None)
         # a mean's effect is B - A of the two means as printed (3 d.p.), as a share's is
         # (0.121 -> 0.120 read "0.000"); its interval is the paired one, as computed
         shown = signed(round(float(r["value"]), 3) - round(float(r["reference_value"]), 3), 3)
-        eff = _effect_text(r) if prob else f"{shown} [{signed(r['lo'], 3)}, {signed(r['hi'], 3)}]"
+        bounds = f"[{bound_text(r['lo'], 3)}, {bound_text(r['hi'], 3)}]"
+        eff = _effect_text(r) if prob else f"{shown} {bounds}"
         name = column_label(str(r["outcome"]), roles or {})  # the page's words ("US isolation")
         body.append(
             f"<tr><th scope=row>{escape(name)}{'' if prob else MEAN_WORDS}</th>"
-            f"<td>{fmt(r['reference_value'])}</td><td>{fmt(r['value'])}</td><td>{eff}</td></tr>"
+            f"<td>{fmt(r['reference_value'])}</td><td>{fmt(r['value'])}</td><td>{escape(eff)}</td></tr>"
         )
     return (
         '<details class="cs-details"><summary>Effects as a table</summary>'

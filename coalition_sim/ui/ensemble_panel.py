@@ -26,7 +26,7 @@ import solara.lab
 from ..scenario.loading import ConfigError
 from ..scenario.resources import doc_file
 from . import guards, serving
-from .numbers import pct_text, pp_between, pp_text
+from .numbers import pct_text, pp_between, pp_bound
 from .page_state import PageState, use_batch
 from .panels import Card
 from .session import (
@@ -81,6 +81,11 @@ def comparable(before: Result, after: Result) -> bool:
     )
 
 
+def _interval(r: dict[str, Any]) -> str:
+    """A row's 95% interval in percentage points, "[\u22124.0, \u2212<0.1]" (unescaped)."""
+    return f"[{pp_bound(r['lo'])}, {pp_bound(r['hi'])}]"
+
+
 def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -> str:
     """Before, after and the difference in percentage points with its 95% interval."""
     if not rows:
@@ -92,8 +97,8 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
         f'<tr data-outcome="{escape(r["outcome"])}" data-effect="{r["effect"]:.4f}">'
         f"<th scope=row>{escape(OUTCOME_LABELS.get(r['outcome'], r['outcome']))}</th>"
         f"<td>{escape(pct_text(r['before']))}%</td><td>{escape(pct_text(r['after']))}%</td>"
-        f"<td><b>{pp_between(r['before'], r['after'])}</b> [{pp_text(r['lo'])}, "
-        f"{pp_text(r['hi'])}]</td></tr>"
+        f"<td><b>{pp_between(r['before'], r['after'])}</b> "
+        f"{escape(_interval(r))}</td></tr>"
         for r in rows
     )
     shared = int(rows[0].get("shared", 0))

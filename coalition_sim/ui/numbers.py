@@ -9,12 +9,23 @@ did (a share just short of either prints ">99.9" or "<0.1"). A difference printe
 its two shares is the difference of the shares as printed, so that "4.4% \u2192 9.9%" reads
 "+5.5 pp" and a reader's subtraction agrees with the page. Negative numbers take the minus
 sign (U+2212), never a hyphen, and a value that rounds to zero prints without a sign, never
-as "-0.0".
+as "-0.0". An interval's bound that is not zero but rounds to it keeps its side of zero
+("\u2212<0.1"): "[\u22122.0, 0.0]" read as an interval reaching zero, for an effect whose
+interval excludes it.
 """
 
 from __future__ import annotations
 
-__all__ = ["MINUS", "pct_text", "pp_between", "pp_text", "signed", "whole"]
+__all__ = [
+    "MINUS",
+    "bound_text",
+    "pct_text",
+    "pp_between",
+    "pp_bound",
+    "pp_text",
+    "signed",
+    "whole",
+]
 
 MINUS = "\u2212"
 
@@ -57,6 +68,22 @@ def pct_text(share: float) -> str:
 def pp_text(diff: float) -> str:
     """A difference of shares (or an interval bound of one) in percentage points, signed."""
     return signed(100.0 * float(diff), 1)
+
+
+def bound_text(value: float, decimals: int = 1) -> str:
+    """An interval's bound as :func:`signed` prints it, except that a bound which is not zero
+    but rounds to zero says which side of zero it lies on: "\u2212<0.1", "+<0.001" (the
+    interval then excludes zero, and "0.0" would say it reached it)."""
+    text = signed(value, decimals)
+    if float(text.replace(MINUS, "-")) == 0 and abs(float(value)) > 1e-9:
+        sign = MINUS if value < 0 else "+"
+        return f"{sign}<{10.0**-decimals:.{decimals}f}"
+    return text
+
+
+def pp_bound(diff: float) -> str:
+    """An interval bound of a difference of shares in percentage points (:func:`bound_text`)."""
+    return bound_text(100.0 * float(diff), 1)
 
 
 def _shown(share: float) -> float:
