@@ -151,3 +151,28 @@ def test_an_added_actor_s_name_cut_to_its_length_is_said():
     assert "Its name was cut to 60 characters." in html, html
     assert ui.sim.scenario.actors[-1].name == "J" * 60
     rc.close()
+
+
+def test_ensemble_and_compare_say_the_posterior_switch_in_their_introductions():
+    """With parameter uncertainty on, the Ensemble read 'Many replicates of the current inputs
+    (baseline, seed 7, scenario defaults)' and Compare '... on screen (baseline, seed 7,
+    scenario defaults)': nothing said the replicates draw their fitted parameters."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.ensemble_panel import EnsemblePanel
+    from coalition_sim.ui.session import posterior_digest
+
+    def intro(ui, panel, start: str) -> str:
+        _box, rc = solara.render(panel(ui), handle_error=False)
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        rc.close()
+        return next(h for h in html if start in h)
+
+    sha8 = posterior_digest()[:8]
+    for posterior, words in (
+        (True, f"fitted parameters drawn from the posterior (posterior.parquet sha256 {sha8})"),
+        (False, "fixed parameters"),
+    ):
+        ui = _page("baseline", posterior=posterior)
+        for panel, start in ((EnsemblePanel, "Many replicates"), (ComparePanel, "Two settings")):
+            text = intro(ui, panel, start)
+            assert f"(baseline, seed 7, scenario defaults, {words})" in text, text

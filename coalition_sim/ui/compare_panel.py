@@ -38,9 +38,10 @@ from .session import (
     Result,
     Sim,
     cli_scenario,
+    intro_words,
+    parameters_words,
     posterior_digest,
     posterior_file,
-    posterior_words,
     scenario_file,
 )
 from .state import MAX_REPLICATES, CompareLink, format_value
@@ -354,8 +355,7 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
             "key": key,
             "link": link,
             "command": cli_command(sim, posterior, link),
-            "inputs": sim.inputs_label
-            + (f", posterior draws ({posterior_words(sha)})" if sha else ", fixed parameters"),
+            "inputs": sim.inputs_label + parameters_words(sha),
             "seconds": time.perf_counter() - start,
             "n": link.replicates,
         }
@@ -575,10 +575,11 @@ def ComparePanel(ui: PageState):
         attributes={"aria-labelledby": "card-compare-h", "id": "card-compare"},
     ):  # fmt: skip
         solara.v.Html(tag="h2", attributes={"id": "card-compare-h"}, children=["Compare"])
+        words = intro_words(ui.posterior.value)
         solara.HTML(
             unsafe_innerHTML=f'<p class="cs-note">Two settings of one lever on the same '
-            f"futures of the inputs on screen ({escape(sim.inputs_label)}): paired effects with 95% "
-            "intervals.</p>"
+            f"futures of the inputs on screen ({escape(sim.inputs_label + words)}): paired "
+            "effects with 95% intervals.</p>"
         )
         NativeSelect.element(
             label="Lever", input_id="cs-compare-lever", select_class="cs-compare-lever",

@@ -33,6 +33,7 @@ from .session import (
     Result,
     ensemble_key,
     ensemble_views,
+    intro_words,
     paired_difference,
     posterior_digest,
     posterior_words,
@@ -215,7 +216,8 @@ def EnsemblePanel(ui: PageState):
     with Card("Ensemble"):
         solara.HTML(
             unsafe_innerHTML='<p class="cs-note">Many replicates of the current inputs '
-            f"({escape(sim.inputs_label)}) through the vectorised ensemble engine. "
+            f"({escape(sim.inputs_label + intro_words(ui.posterior.value))}) through the "
+            "vectorised ensemble engine. "
             f'<span id="ensemble-budget">{escape(serving.budget_note(sim.scenario))}</span></p>'
         )
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):

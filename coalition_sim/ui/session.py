@@ -430,6 +430,20 @@ def posterior_words(sha: str) -> str:
     return f"posterior.parquet sha256 {short_digest(sha)}"
 
 
+def parameters_words(sha: str) -> str:
+    """What a result's fitted parameters are, after its inputs: drawn from the posterior file
+    of digest ``sha``, or fixed ("" for the switch off)."""
+    if sha:
+        return f", fitted parameters drawn from the posterior ({posterior_words(sha)})"
+    return ", fixed parameters"
+
+
+def intro_words(posterior: bool) -> str:
+    """:func:`parameters_words` of the next result, as the posterior switch stands: the
+    Ensemble's and Compare's introductions said "scenario defaults" alone with it on."""
+    return parameters_words(posterior_digest() if posterior else "")
+
+
 _POSTERIOR: dict[str, Any] = {}
 _DIGEST: dict[str, Any] = {}
 
@@ -538,11 +552,6 @@ def ensemble_views(
             "roles": {a.id: a.role.value for a in sim.scenario.actors},  # the table's words
             "posterior": posterior,
             "posterior_sha256": sha,
-            "label": sim.inputs_label
-            + (
-                f", fitted parameters drawn from the posterior ({posterior_words(sha)})"
-                if sha
-                else ", fixed parameters"
-            ),
+            "label": sim.inputs_label + parameters_words(sha),
         }
     )
