@@ -3,6 +3,8 @@ actor leaves behind, Compare's arms, what a shared link's empty panels say."""
 
 from __future__ import annotations
 
+import json
+
 import ipyvuetify as v
 import solara
 from test_ui_page_state import _page
@@ -176,3 +178,34 @@ def test_ensemble_and_compare_say_the_posterior_switch_in_their_introductions():
         for panel, start in ((EnsemblePanel, "Many replicates"), (ComparePanel, "Two settings")):
             text = intro(ui, panel, start)
             assert f"(baseline, seed 7, scenario defaults, {words})" in text, text
+
+
+def test_the_replicate_table_names_each_replicate_s_posterior_particle():
+    """With the posterior on, the replicate CSV had a column 'row' (0, 1, 2, ...: the
+    replicate's index again, read as a posterior row) and no word of the particle each
+    replicate drew, though the status line names the run's ('particle 88 of 400')."""
+    import io
+
+    import pandas as pd
+
+    from coalition_sim.ui.ensemble_panel import replicate_rows
+    from coalition_sim.ui.session import Sim, ensemble_views, shipped_posterior
+    from coalition_sim.ui.state import ensemble_replicates_csv
+
+    sim = Sim.build("baseline", {}, 7, posterior=True)
+    res = ensemble_views(sim, 30, posterior=True)
+    reps = pd.read_csv(io.StringIO(ensemble_replicates_csv(res)))
+    assert list(reps.columns[:3]) == ["replicate", "replicate_seed", "posterior_particle"]
+    assert "row" not in reps.columns
+    drawn = shipped_posterior().draw(res["seeds"])
+    assert reps["posterior_particle"].tolist() == [int(k) for k in drawn]
+    assert reps["posterior_particle"].nunique() > 1
+    # the run on screen draws as a replicate of its seed does: the status line's number
+    assert f"particle {int(shipped_posterior().draw([7])[0])} of" in sim.posterior
+    head, rows = replicate_rows(res)
+    assert head[:3] == ["replicate", "seed", "posterior particle"]
+    assert [r[2] for r in json.loads(rows)] == reps["posterior_particle"].tolist()
+    fixed = ensemble_views(Sim.build("baseline", {}, 7), 30)
+    plain = pd.read_csv(io.StringIO(ensemble_replicates_csv(fixed)))
+    assert "posterior_particle" not in plain.columns and "row" not in plain.columns
+    assert replicate_rows(fixed)[0][:3] == ["replicate", "seed", "summit held"]

@@ -442,6 +442,10 @@ def replicate_rows(res: Result) -> tuple[list[str], str]:
     head = ["replicate", "seed"] + [column_label(c, roles) for c in cols]
     n = len(final)
     columns: list[list[Any]] = [list(range(n)), [str(int(x)) for x in res["seeds"][:n]]]
+    particles = res.get("particles")
+    if particles is not None:  # the particle each replicate drew, as the CSV has it
+        head.insert(2, "posterior particle")
+        columns.append([int(k) for k in particles[:n]])
     for c in cols:
         arr = final[c].to_numpy()
         if arr.dtype == bool:

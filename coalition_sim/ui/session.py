@@ -542,6 +542,9 @@ def ensemble_views(
             "intervals": intervals,
             "final": final,
             "seeds": res.seeds,
+            # the posterior particle each replicate drew (numbered from 0, as the status line
+            # and run --posterior number it); None with fixed parameters
+            "particles": shipped_posterior().draw(res.seeds) if posterior else None,
             "bars": outcome_bars_svg(probabilities, n, intervals),
             "bars_caption": bars_caption_html(n),
             "fans": fans,
