@@ -32,7 +32,7 @@ from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
 from . import guards, serving
 from .ensemble_panel import column_label
-from .numbers import bound_text, pct_text, pp_between, pp_bound, pp_text, signed
+from .numbers import bound_text, nonzero_text, pct_text, pp_between, pp_bound, pp_text, signed
 from .page_state import PageState, use_batch
 from .session import (
     Result,
@@ -236,7 +236,9 @@ def effects_table_html(table: pd.DataFrame, roles: dict[str, str] | None = None)
         fmt = (lambda v: f"{escape(pct_text(v))}%") if prob else (lambda v: f"{v:.3f}")
         # a mean's effect is B - A of the two means as printed (3 d.p.), as a share's is
         # (0.121 -> 0.120 read "0.000"); its interval is the paired one, as computed
+        exact = float(r["value"]) - float(r["reference_value"])
         shown = signed(round(float(r["value"]), 3) - round(float(r["reference_value"]), 3), 3)
+        shown = nonzero_text(shown, exact, 3)
         bounds = f"[{bound_text(r['lo'], 3)}, {bound_text(r['hi'], 3)}]"
         eff = _effect_text(r) if prob else f"{shown} {bounds}"
         name = column_label(str(r["outcome"]), roles or {})  # the page's words ("US isolation")

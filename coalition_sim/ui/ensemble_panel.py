@@ -98,7 +98,7 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
         f'<tr data-outcome="{escape(r["outcome"])}" data-effect="{r["effect"]:.4f}">'
         f"<th scope=row>{escape(OUTCOME_LABELS.get(r['outcome'], r['outcome']))}</th>"
         f"<td>{escape(pct_text(r['before']))}%</td><td>{escape(pct_text(r['after']))}%</td>"
-        f"<td><b>{pp_between(r['before'], r['after'])}</b> "
+        f"<td><b>{escape(pp_between(r['before'], r['after']))}</b> "
         f"{escape(_interval(r))}</td></tr>"
         for r in rows
     )
