@@ -209,3 +209,30 @@ def test_the_replicate_table_names_each_replicate_s_posterior_particle():
     plain = pd.read_csv(io.StringIO(ensemble_replicates_csv(fixed)))
     assert "posterior_particle" not in plain.columns and "row" not in plain.columns
     assert replicate_rows(fixed)[0][:3] == ["replicate", "seed", "summit held"]
+
+
+def test_compare_says_whether_the_lever_is_a_fitted_parameter():
+    """With the posterior on, Compare told every lever 'its own posterior spread is set
+    aside', though only actors.USA.hedging of its levers is fitted: ROK mediation has no
+    posterior spread, and hedging's note did not say it was drawn."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.session import lever_spread_words, shipped_posterior
+
+    assert "actors.USA.hedging" in shipped_posterior().names
+    assert "actors.ROK.mediation" not in shipped_posterior().names
+    fitted, plain = (
+        lever_spread_words("actors.USA.hedging"),
+        lever_spread_words("actors.ROK.mediation"),
+    )
+    assert "is a fitted parameter" in fitted and "instead of its posterior draw" in fitted
+    assert "is not a fitted parameter" in plain and "draw" in plain and "set aside" not in plain
+
+    def note(ui) -> str:
+        _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        rc.close()
+        return next(h for h in html if 'id="compare-lever-value"' in h)
+
+    shown = note(_page("baseline", posterior=True))
+    assert "actors.USA.hedging" in shown and fitted.strip() in shown, shown
+    assert "fitted parameter" not in note(_page("baseline"))

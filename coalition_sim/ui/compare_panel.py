@@ -39,6 +39,7 @@ from .session import (
     Sim,
     cli_scenario,
     intro_words,
+    lever_spread_words,
     parameters_words,
     posterior_digest,
     posterior_file,
@@ -588,13 +589,7 @@ def ComparePanel(ui: PageState):
             options=names, labels=[choices[k][3] for k in names], value=lever.value,
             on_value=on_lever,
         )  # fmt: skip
-        spread = (
-            " With parameter uncertainty on, both arms set this lever to A and B in every "
-            "replicate (its own posterior spread is set aside); the other fitted parameters "
-            "keep their draws."
-            if ui.posterior.value
-            else ""
-        )
+        spread = lever_spread_words(lever.value) if ui.posterior.value else ""
         solara.HTML(
             unsafe_innerHTML='<div class="cs-note" id="compare-lever-value">'
             f"{escape(lever_meaning(lever.value))} "

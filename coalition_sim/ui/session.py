@@ -23,7 +23,7 @@ from ..engine.stats import wilson_interval  # loaded with the app, not on first 
 from ..scenario import seeds
 from ..scenario.library import list_scenarios, resolve_scenario
 from ..scenario.loading import ConfigError, read_toml
-from ..scenario.names import parameter_table, value_of, with_values
+from ..scenario.names import canonical_key, parameter_table, value_of, with_values
 from ..scenario.names import parse_value as parse_toml_value
 from ..scenario.resources import config_dir
 from ..scenario.safe_paths import posterior_tag, short_digest
@@ -442,6 +442,26 @@ def intro_words(posterior: bool) -> str:
     """:func:`parameters_words` of the next result, as the posterior switch stands: the
     Ensemble's and Compare's introductions said "scenario defaults" alone with it on."""
     return parameters_words(posterior_digest() if posterior else "")
+
+
+def lever_spread_words(lever: str) -> str:
+    """What the posterior switch does to a Compare lever: a fitted one (drawn in every
+    replicate) is set to A and B instead of its draw; any other lever has no draw to set aside
+    (the note said "its own posterior spread is set aside" of every lever)."""
+    try:
+        fitted = {canonical_key(n) for n in shipped_posterior().names}
+    except (ConfigError, OSError):  # the switch's own refusal says why; the note stays plain
+        fitted = set()
+    if canonical_key(lever) in fitted:
+        return (
+            " With parameter uncertainty on, this lever is a fitted parameter: both arms set "
+            "it to A and B in every replicate instead of its posterior draw; the other fitted "
+            "parameters keep their draws."
+        )
+    return (
+        " With parameter uncertainty on, this lever is not a fitted parameter: both arms set "
+        "it to A and B, and the fitted parameters keep their draws in every replicate."
+    )
 
 
 _POSTERIOR: dict[str, Any] = {}
