@@ -236,3 +236,26 @@ def test_compare_says_whether_the_lever_is_a_fitted_parameter():
     shown = note(_page("baseline", posterior=True))
     assert "actors.USA.hedging" in shown and fitted.strip() in shown, shown
     assert "fitted parameter" not in note(_page("baseline"))
+
+
+def test_the_posterior_note_names_what_it_draws_and_what_the_page_set():
+    """The note beside the switch read 'Draws from posterior.parquet sha256 ...' alone: not
+    which parameters are drawn, nor that 'USA hedges a cancellation' set on the page (a
+    fitted parameter) kept that value in every replicate instead of its draw."""
+    from coalition_sim.ui.ensemble_panel import posterior_note_html
+    from coalition_sim.ui.session import Sim, posterior_digest, shipped_posterior
+
+    names = shipped_posterior().names
+    plain = Sim.build("baseline", {}, 7, posterior=True)
+    note = posterior_note_html(plain.posterior_sha256, plain)
+    assert f"{len(names)} fitted parameters (" in note and all(n in note for n in names)
+    assert "Set on the page" not in note
+    both = {"actors.USA.hedging": 0.3, "params.fatigue.growth": 0.1}  # fitted, not fitted
+    sim = Sim.build("baseline", both, 7, posterior=True)
+    note = posterior_note_html(sim.posterior_sha256, sim)
+    assert (
+        "Set on the page, so not drawn: USA hedges a cancellation (actors.USA.hedging) keeps "
+        "its value in every replicate." in note
+    ), note
+    assert "fatigue" not in note.split("Set on the page")[1]
+    assert posterior_digest()[:8] in note

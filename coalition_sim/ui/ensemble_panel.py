@@ -24,6 +24,7 @@ import solara
 import solara.lab
 
 from ..scenario.loading import ConfigError
+from ..scenario.names import canonical_key
 from ..scenario.resources import doc_file
 from . import guards, serving
 from .numbers import pct_text, pp_between, pp_bound
@@ -31,12 +32,15 @@ from .page_state import PageState, use_batch
 from .panels import Card
 from .session import (
     Result,
+    Sim,
     ensemble_key,
     ensemble_views,
     intro_words,
     paired_difference,
+    param_label,
     posterior_digest,
     posterior_words,
+    shipped_posterior,
 )
 from .state import MAX_REPLICATES, ensemble_outcomes_csv, ensemble_replicates_csv
 from .style import chart, export_stem, plain_text, svg_file
@@ -241,7 +245,7 @@ def EnsemblePanel(ui: PageState):
             if task.pending:
                 solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
         if ui.posterior.value:
-            solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256))
+            solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256, sim))
         if ui.posterior_error.value:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-error" id="posterior-error" role="alert">'
@@ -354,12 +358,26 @@ def EnsemblePanel(ui: PageState):
         EnsembleExports(res)
 
 
-def posterior_note_html(drawn: str) -> str:
+def posterior_note_html(drawn: str, sim: Sim | None = None) -> str:
     """Which posterior file the switch draws from (its short digest, as in the downloads'
-    names), and, if the file was rewritten since the run on screen drew its particle, that
-    the run is of the old file (the same link drew 0.945 before and 0.670 after a refit)."""
+    names) and which parameters it draws; a fitted parameter set on the page (``sim``'s
+    values), which keeps that value in every replicate, is named (it was not drawn, and the
+    page did not say so); and, if the file was rewritten since the run on screen drew its
+    particle, that the run is of the old file (the same link drew 0.945 before and 0.670
+    after a refit)."""
     now = posterior_digest()
-    note = f"Draws from {posterior_words(now)}."
+    try:
+        names = [str(n) for n in shipped_posterior().names]
+    except (ConfigError, OSError):  # the switch's refusal says why
+        names = []
+    note = f"Draws from {posterior_words(now)}"
+    note += f": {len(names)} fitted parameters ({', '.join(names)})." if names else "."
+    own = {canonical_key(k): k for k in (sim.values if sim is not None else {})}
+    kept = [own[canonical_key(n)] for n in names if canonical_key(n) in own]
+    if sim is not None and kept:
+        words = ", ".join(f"{param_label(k, sim.scenario)} ({k})" for k in kept)
+        keeps = "keeps its value" if len(kept) == 1 else "keep their values"
+        note += f" Set on the page, so not drawn: {words} {keeps} in every replicate."
     if drawn and drawn != now:
         note += (
             f" The run on screen drew its particle from {posterior_words(drawn)}, since "
