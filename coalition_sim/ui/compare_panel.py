@@ -539,7 +539,8 @@ def ComparePanel(ui: PageState):
         field_error.set({})
         try:
             held = serving.request_bytes(ui.sim.scenario, link.replicates, arms=2)
-            with serving.heavy(solara.get_kernel_id(), held, on_wait=queued.set):
+            kernel = solara.get_kernel_id()  # behind this page's Ensemble, if it runs
+            with serving.heavy(kernel, held, on_wait=queued.set, wait_own=True):
                 out = compare_views(ui.sim, ui.posterior.value, link)
         except (ConfigError, ValueError) as exc:
             error.set(f"The comparison was refused: {guards.public_message(str(exc))}")

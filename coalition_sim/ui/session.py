@@ -531,7 +531,9 @@ def ensemble_views(
     sha, key = (posterior_digest() if posterior else ""), ensemble_key(sim, posterior)
     serving.check_request(sim.scenario, n)
     # fair serving: budget, short kernel slices, a queue
-    with serving.heavy(session, serving.request_bytes(sim.scenario, n), on_wait=on_wait):
+    held = serving.request_bytes(sim.scenario, n)
+    # behind the page's own Compare, if it runs (refused, it left "wait for it to finish")
+    with serving.heavy(session, held, on_wait=on_wait, wait_own=True):
         res = serving.page_ensemble(
             sim.scenario, n, sim.seed, posterior=post, keep=list(sim.values)
         )
