@@ -163,3 +163,37 @@ def test_the_budget_note_names_the_limit_that_binds() -> None:
     per_arm = serving.budget_note(short, arms=2)  # 12,019 per arm: the cells bind
     assert per_arm.startswith("At most 12,019 replicates per arm for this scenario: each ")
     assert "ceiling" not in serving.budget_note(resolve_scenario("baseline"))
+
+
+def test_a_page_s_second_request_waits_for_its_first_and_says_so():
+    """Compare pressed while the same page's Ensemble ran was refused: 'this page is already
+    running a request; wait for it to finish' stayed on screen after the ensemble had ended,
+    and the comparison never ran. The page's panels now wait their turn, saying they wait."""
+    entered, release = threading.Event(), threading.Event()
+    order: list[str] = []
+    waits: list[bool] = []
+
+    def first() -> None:
+        with serving.heavy("tab-own"):
+            order.append("ensemble")
+            entered.set()
+            release.wait(10)
+
+    def second() -> None:
+        with serving.heavy("tab-own", on_wait=waits.append, wait_own=True):
+            order.append("compare")
+
+    t = threading.Thread(target=first)
+    t.start()
+    assert entered.wait(10)
+    t2 = threading.Thread(target=second)
+    t2.start()
+    t2.join(0.3)
+    assert order == ["ensemble"] and waits == [True]  # waiting, and said so
+    assert "this page's other panel" in serving.busy_note(True)
+    release.set()
+    t.join(10)
+    t2.join(10)
+    assert order == ["ensemble", "compare"] and waits == [True, False]
+    with serving.heavy("tab-own"):  # free again once both are done
+        pass

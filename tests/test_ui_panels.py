@@ -3,6 +3,8 @@ actor leaves behind, Compare's arms, what a shared link's empty panels say."""
 
 from __future__ import annotations
 
+import json
+
 import ipyvuetify as v
 import solara
 from test_ui_page_state import _page
@@ -151,3 +153,109 @@ def test_an_added_actor_s_name_cut_to_its_length_is_said():
     assert "Its name was cut to 60 characters." in html, html
     assert ui.sim.scenario.actors[-1].name == "J" * 60
     rc.close()
+
+
+def test_ensemble_and_compare_say_the_posterior_switch_in_their_introductions():
+    """With parameter uncertainty on, the Ensemble read 'Many replicates of the current inputs
+    (baseline, seed 7, scenario defaults)' and Compare '... on screen (baseline, seed 7,
+    scenario defaults)': nothing said the replicates draw their fitted parameters."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.ensemble_panel import EnsemblePanel
+    from coalition_sim.ui.session import posterior_digest
+
+    def intro(ui, panel, start: str) -> str:
+        _box, rc = solara.render(panel(ui), handle_error=False)
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        rc.close()
+        return next(h for h in html if start in h)
+
+    sha8 = posterior_digest()[:8]
+    for posterior, words in (
+        (True, f"fitted parameters drawn from the posterior (posterior.parquet sha256 {sha8})"),
+        (False, "fixed parameters"),
+    ):
+        ui = _page("baseline", posterior=posterior)
+        for panel, start in ((EnsemblePanel, "Many replicates"), (ComparePanel, "Two settings")):
+            text = intro(ui, panel, start)
+            assert f"(baseline, seed 7, scenario defaults, {words})" in text, text
+
+
+def test_the_replicate_table_names_each_replicate_s_posterior_particle():
+    """With the posterior on, the replicate CSV had a column 'row' (0, 1, 2, ...: the
+    replicate's index again, read as a posterior row) and no word of the particle each
+    replicate drew, though the status line names the run's ('particle 88 of 400')."""
+    import io
+
+    import pandas as pd
+
+    from coalition_sim.ui.ensemble_panel import replicate_rows
+    from coalition_sim.ui.session import Sim, ensemble_views, shipped_posterior
+    from coalition_sim.ui.state import ensemble_replicates_csv
+
+    sim = Sim.build("baseline", {}, 7, posterior=True)
+    res = ensemble_views(sim, 30, posterior=True)
+    reps = pd.read_csv(io.StringIO(ensemble_replicates_csv(res)))
+    assert list(reps.columns[:3]) == ["replicate", "replicate_seed", "posterior_particle"]
+    assert "row" not in reps.columns
+    drawn = shipped_posterior().draw(res["seeds"])
+    assert reps["posterior_particle"].tolist() == [int(k) for k in drawn]
+    assert reps["posterior_particle"].nunique() > 1
+    # the run on screen draws as a replicate of its seed does: the status line's number
+    assert f"particle {int(shipped_posterior().draw([7])[0])} of" in sim.posterior
+    head, rows = replicate_rows(res)
+    assert head[:3] == ["replicate", "seed", "posterior particle"]
+    assert [r[2] for r in json.loads(rows)] == reps["posterior_particle"].tolist()
+    fixed = ensemble_views(Sim.build("baseline", {}, 7), 30)
+    plain = pd.read_csv(io.StringIO(ensemble_replicates_csv(fixed)))
+    assert "posterior_particle" not in plain.columns and "row" not in plain.columns
+    assert replicate_rows(fixed)[0][:3] == ["replicate", "seed", "summit held"]
+
+
+def test_compare_says_whether_the_lever_is_a_fitted_parameter():
+    """With the posterior on, Compare told every lever 'its own posterior spread is set
+    aside', though only actors.USA.hedging of its levers is fitted: ROK mediation has no
+    posterior spread, and hedging's note did not say it was drawn."""
+    from coalition_sim.ui.compare_panel import ComparePanel
+    from coalition_sim.ui.session import lever_spread_words, shipped_posterior
+
+    assert "actors.USA.hedging" in shipped_posterior().names
+    assert "actors.ROK.mediation" not in shipped_posterior().names
+    fitted, plain = (
+        lever_spread_words("actors.USA.hedging"),
+        lever_spread_words("actors.ROK.mediation"),
+    )
+    assert "is a fitted parameter" in fitted and "instead of its posterior draw" in fitted
+    assert "is not a fitted parameter" in plain and "draw" in plain and "set aside" not in plain
+
+    def note(ui) -> str:
+        _box, rc = solara.render(ComparePanel(ui), handle_error=False)
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        rc.close()
+        return next(h for h in html if 'id="compare-lever-value"' in h)
+
+    shown = note(_page("baseline", posterior=True))
+    assert "actors.USA.hedging" in shown and fitted.strip() in shown, shown
+    assert "fitted parameter" not in note(_page("baseline"))
+
+
+def test_the_posterior_note_names_what_it_draws_and_what_the_page_set():
+    """The note beside the switch read 'Draws from posterior.parquet sha256 ...' alone: not
+    which parameters are drawn, nor that 'USA hedges a cancellation' set on the page (a
+    fitted parameter) kept that value in every replicate instead of its draw."""
+    from coalition_sim.ui.ensemble_panel import posterior_note_html
+    from coalition_sim.ui.session import Sim, posterior_digest, shipped_posterior
+
+    names = shipped_posterior().names
+    plain = Sim.build("baseline", {}, 7, posterior=True)
+    note = posterior_note_html(plain.posterior_sha256, plain)
+    assert f"{len(names)} fitted parameters (" in note and all(n in note for n in names)
+    assert "Set on the page" not in note
+    both = {"actors.USA.hedging": 0.3, "params.fatigue.growth": 0.1}  # fitted, not fitted
+    sim = Sim.build("baseline", both, 7, posterior=True)
+    note = posterior_note_html(sim.posterior_sha256, sim)
+    assert (
+        "Set on the page, so not drawn: USA hedges a cancellation (actors.USA.hedging) keeps "
+        "its value in every replicate." in note
+    ), note
+    assert "fatigue" not in note.split("Set on the page")[1]
+    assert posterior_digest()[:8] in note

@@ -345,3 +345,54 @@ def test_the_effects_table_reads_in_the_chart_s_order_and_says_what_a_mean_is():
            "link": CompareLink("actors.USA.hedging", 0.8, 0.0, 6000)}  # fmt: skip
     assert summary_text(res).startswith("6,000 replicates per arm, same seeds in both")
     assert "A = 0.8, 6,000 replicates per arm" in chart_caption(res)
+
+
+def test_an_interval_bound_that_rounds_to_zero_keeps_its_side_of_zero():
+    """Compare printed 'Summit revived -1.0 pp [-2.0, 0.0]' for an interval whose upper bound
+    was -0.0006 pp (the CSV's excludes_zero True, the bar coloured as a clear effect): the
+    printed interval read as reaching zero. A bound at zero itself still prints '0.0'."""
+    from coalition_sim.ui.numbers import bound_text, pp_bound
+
+    assert pp_bound(-6.119494918776711e-06) == "\u2212<0.1" and pp_bound(4e-5) == "+<0.1"
+    assert pp_bound(0.0) == "0.0" and pp_bound(1e-17) == "0.0" and pp_bound(-0.0233) == "\u22122.3"
+    assert bound_text(-9.1e-08, 3) == "\u2212<0.001" and bound_text(0.0021, 3) == "+0.002"
+    effects = pd.DataFrame({
+        "kind": ["probability", "mean"], "outcome": ["summit_revived", "commitment_DPRK"],
+        "reference_value": [0.278, 0.6981353618374991], "value": [0.268, 0.695440851696468],
+        "effect": [-0.01, -0.0026945101410311583], "lo": [-0.020273203025314764, -0.0068056],
+        "hi": [-6.119494918776711e-06, -9.076075227021362e-08], "excludes_zero": [True, True],
+    })  # fmt: skip
+    svg = effect_bars_svg(effects)
+    assert "\u22121.0 pp [\u22122.0, \u2212&lt;0.1]" in svg
+    ET.fromstring(svg)  # the '<' is escaped: the exported SVG still parses
+    html = effects_table_html(effects, {"DPRK": "target"})
+    assert "\u22121.0 pp [\u22122.0, \u2212&lt;0.1]" in html
+    assert "\u22120.003 [\u22120.007, \u2212&lt;0.001]" in html
+    rows = [{"outcome": "summit_held", "before": 0.5, "after": 0.48, "effect": -0.02,
+             "lo": -0.04, "hi": -2e-6, "paired": True, "shared": 500}]  # fmt: skip
+    assert "[\u22124.0, \u2212&lt;0.1]" in difference_table_html(rows, "before", "after")
+
+
+def test_a_difference_that_is_not_zero_never_prints_zero():
+    """One replicate in 5,000 gaining an outcome under B read '0.0% \u2192 <0.1%, 0.0 pp', and
+    two means 0.000149 apart '0.472 \u2192 0.472, 0.000': the rounding hid the change."""
+    assert pp_between(0.0, 0.0002) == "+<0.1" and pp_between(0.37842, 0.37811) == "\u2212<0.1"
+    assert pp_between(0.3, 0.3) == "0.0" and pp_between(0.0444, 0.0996) == "+5.6"
+    effects = pd.DataFrame({
+        "kind": ["probability", "mean"], "outcome": ["us_isolated", "cohesion"],
+        "reference_value": [0.0, 0.472276432113163], "value": [0.0002, 0.4721267671695209],
+        "effect": [0.0002, -0.00014966494364212002], "lo": [-0.0005, -0.00047211901929965845],
+        "hi": [0.0011, 6.727119164772948e-05], "excludes_zero": [False, False],
+    })  # fmt: skip
+    assert "+&lt;0.1 pp [\u22120.1, +0.1]" in effect_bars_svg(effects)
+    html = effects_table_html(effects)
+    assert (
+        "<td>0.472</td><td>0.472</td><td>\u2212&lt;0.001 [\u2212&lt;0.001, +&lt;0.001]</td>" in html
+    )
+    inputs = Inputs(scenario="baseline", seed=1)
+    pins = [Pin(kind="ensemble", name=n, inputs=inputs, label=n, outcomes={"us_isolated": p})
+            for n, p in (("A", 0.0), ("B", 0.0002))]  # fmt: skip
+    assert "<td>0.0%</td><td>&lt;0.1%</td><td>+&lt;0.1 pp</td>" in diff_html(*pins)
+    rows = [{"outcome": "us_isolated", "before": 0.0, "after": 0.0002, "effect": 0.0002,
+             "lo": -0.0005, "hi": 0.0011, "paired": True, "shared": 5000}]  # fmt: skip
+    assert "<td><b>+&lt;0.1</b> [\u22120.1, +0.1]" in difference_table_html(rows, "a", "b")

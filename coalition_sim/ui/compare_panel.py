@@ -32,15 +32,17 @@ from ..scenario.provenance import package_version
 from ..scenario.schema import Scenario
 from . import guards, serving
 from .ensemble_panel import column_label
-from .numbers import pct_text, pp_between, pp_text, signed
+from .numbers import bound_text, nonzero_text, pct_text, pp_between, pp_bound, pp_text, signed
 from .page_state import PageState, use_batch
 from .session import (
     Result,
     Sim,
     cli_scenario,
+    intro_words,
+    lever_spread_words,
+    parameters_words,
     posterior_digest,
     posterior_file,
-    posterior_words,
     scenario_file,
 )
 from .state import MAX_REPLICATES, CompareLink, format_value
@@ -142,7 +144,7 @@ def _effect_text(r: Any) -> str:
     it (:func:`.numbers.pp_between`: for a yes/no outcome the paired effect is exactly that
     difference), with its 95% interval."""
     effect = pp_between(r["reference_value"], r["value"])
-    return f"{effect} pp [{pp_text(r['lo'])}, {pp_text(r['hi'])}]"
+    return f"{effect} pp [{pp_bound(r['lo'])}, {pp_bound(r['hi'])}]"
 
 
 #: How the effects table names a metric's row: the mean over replicates of its final week
@@ -204,7 +206,7 @@ def effect_bars_svg(table: pd.DataFrame) -> str:
             f'fill="#1b2631">{escape(pct_text(r["reference_value"]))}% \u2192 {escape(pct_text(r["value"]))}%'
             "</text>"
             f'<text class="effect-text" x="{LX}" y="{y + 31}" font-size="12" fill="#1b2631">'
-            f"{_effect_text(r)}</text>"
+            f"{escape(_effect_text(r))}</text>"
             f'<rect x="{x0:.1f}" y="{y + 8}" width="{max(x1 - x0, 0.5):.1f}" height="14" '
             f'fill="{colour}" opacity="0.8"/>'
             f'<line x1="{x_of(r["lo"]):.1f}" y1="{y + 15}" x2="{x_of(r["hi"]):.1f}" '
@@ -235,12 +237,15 @@ def effects_table_html(table: pd.DataFrame, roles: dict[str, str] | None = None)
         fmt = (lambda v: f"{escape(pct_text(v))}%") if prob else (lambda v: f"{v:.3f}")
         # a mean's effect is B - A of the two means as printed (3 d.p.), as a share's is
         # (0.121 -> 0.120 read "0.000"); its interval is the paired one, as computed
+        exact = float(r["value"]) - float(r["reference_value"])
         shown = signed(round(float(r["value"]), 3) - round(float(r["reference_value"]), 3), 3)
-        eff = _effect_text(r) if prob else f"{shown} [{signed(r['lo'], 3)}, {signed(r['hi'], 3)}]"
+        shown = nonzero_text(shown, exact, 3)
+        bounds = f"[{bound_text(r['lo'], 3)}, {bound_text(r['hi'], 3)}]"
+        eff = _effect_text(r) if prob else f"{shown} {bounds}"
         name = column_label(str(r["outcome"]), roles or {})  # the page's words ("US isolation")
         body.append(
             f"<tr><th scope=row>{escape(name)}{'' if prob else MEAN_WORDS}</th>"
-            f"<td>{fmt(r['reference_value'])}</td><td>{fmt(r['value'])}</td><td>{eff}</td></tr>"
+            f"<td>{fmt(r['reference_value'])}</td><td>{fmt(r['value'])}</td><td>{escape(eff)}</td></tr>"
         )
     return (
         '<details class="cs-details"><summary>Effects as a table</summary>'
@@ -353,8 +358,7 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
             "key": key,
             "link": link,
             "command": cli_command(sim, posterior, link),
-            "inputs": sim.inputs_label
-            + (f", posterior draws ({posterior_words(sha)})" if sha else ", fixed parameters"),
+            "inputs": sim.inputs_label + parameters_words(sha),
             "seconds": time.perf_counter() - start,
             "n": link.replicates,
         }
@@ -535,7 +539,8 @@ def ComparePanel(ui: PageState):
         field_error.set({})
         try:
             held = serving.request_bytes(ui.sim.scenario, link.replicates, arms=2)
-            with serving.heavy(solara.get_kernel_id(), held, on_wait=queued.set):
+            kernel = solara.get_kernel_id()  # behind this page's Ensemble, if it runs
+            with serving.heavy(kernel, held, on_wait=queued.set, wait_own=True):
                 out = compare_views(ui.sim, ui.posterior.value, link)
         except (ConfigError, ValueError) as exc:
             error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
@@ -574,23 +579,18 @@ def ComparePanel(ui: PageState):
         attributes={"aria-labelledby": "card-compare-h", "id": "card-compare"},
     ):  # fmt: skip
         solara.v.Html(tag="h2", attributes={"id": "card-compare-h"}, children=["Compare"])
+        words = intro_words(ui.posterior.value)
         solara.HTML(
             unsafe_innerHTML=f'<p class="cs-note">Two settings of one lever on the same '
-            f"futures of the inputs on screen ({escape(sim.inputs_label)}): paired effects with 95% "
-            "intervals.</p>"
+            f"futures of the inputs on screen ({escape(sim.inputs_label + words)}): paired "
+            "effects with 95% intervals.</p>"
         )
         NativeSelect.element(
             label="Lever", input_id="cs-compare-lever", select_class="cs-compare-lever",
             options=names, labels=[choices[k][3] for k in names], value=lever.value,
             on_value=on_lever,
         )  # fmt: skip
-        spread = (
-            " With parameter uncertainty on, both arms set this lever to A and B in every "
-            "replicate (its own posterior spread is set aside); the other fitted parameters "
-            "keep their draws."
-            if ui.posterior.value
-            else ""
-        )
+        spread = lever_spread_words(lever.value) if ui.posterior.value else ""
         solara.HTML(
             unsafe_innerHTML='<div class="cs-note" id="compare-lever-value">'
             f"{escape(lever_meaning(lever.value))} "

@@ -24,18 +24,23 @@ import solara
 import solara.lab
 
 from ..scenario.loading import ConfigError
+from ..scenario.names import canonical_key
 from ..scenario.resources import doc_file
 from . import guards, serving
-from .numbers import pct_text, pp_between, pp_text
+from .numbers import pct_text, pp_between, pp_bound
 from .page_state import PageState, use_batch
 from .panels import Card
 from .session import (
     Result,
+    Sim,
     ensemble_key,
     ensemble_views,
+    intro_words,
     paired_difference,
+    param_label,
     posterior_digest,
     posterior_words,
+    shipped_posterior,
 )
 from .state import MAX_REPLICATES, ensemble_outcomes_csv, ensemble_replicates_csv
 from .style import chart, export_stem, plain_text, svg_file
@@ -81,6 +86,11 @@ def comparable(before: Result, after: Result) -> bool:
     )
 
 
+def _interval(r: dict[str, Any]) -> str:
+    """A row's 95% interval in percentage points, "[\u22124.0, \u2212<0.1]" (unescaped)."""
+    return f"[{pp_bound(r['lo'])}, {pp_bound(r['hi'])}]"
+
+
 def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -> str:
     """Before, after and the difference in percentage points with its 95% interval."""
     if not rows:
@@ -92,8 +102,8 @@ def difference_table_html(rows: list[dict[str, Any]], before: str, after: str) -
         f'<tr data-outcome="{escape(r["outcome"])}" data-effect="{r["effect"]:.4f}">'
         f"<th scope=row>{escape(OUTCOME_LABELS.get(r['outcome'], r['outcome']))}</th>"
         f"<td>{escape(pct_text(r['before']))}%</td><td>{escape(pct_text(r['after']))}%</td>"
-        f"<td><b>{pp_between(r['before'], r['after'])}</b> [{pp_text(r['lo'])}, "
-        f"{pp_text(r['hi'])}]</td></tr>"
+        f"<td><b>{escape(pp_between(r['before'], r['after']))}</b> "
+        f"{escape(_interval(r))}</td></tr>"
         for r in rows
     )
     shared = int(rows[0].get("shared", 0))
@@ -210,7 +220,8 @@ def EnsemblePanel(ui: PageState):
     with Card("Ensemble"):
         solara.HTML(
             unsafe_innerHTML='<p class="cs-note">Many replicates of the current inputs '
-            f"({escape(sim.inputs_label)}) through the vectorised ensemble engine. "
+            f"({escape(sim.inputs_label + intro_words(ui.posterior.value))}) through the "
+            "vectorised ensemble engine. "
             f'<span id="ensemble-budget">{escape(serving.budget_note(sim.scenario))}</span></p>'
         )
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -234,7 +245,7 @@ def EnsemblePanel(ui: PageState):
             if task.pending:
                 solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
         if ui.posterior.value:
-            solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256))
+            solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256, sim))
         if ui.posterior_error.value:
             solara.HTML(
                 unsafe_innerHTML='<div class="cs-error" id="posterior-error" role="alert">'
@@ -347,12 +358,26 @@ def EnsemblePanel(ui: PageState):
         EnsembleExports(res)
 
 
-def posterior_note_html(drawn: str) -> str:
+def posterior_note_html(drawn: str, sim: Sim | None = None) -> str:
     """Which posterior file the switch draws from (its short digest, as in the downloads'
-    names), and, if the file was rewritten since the run on screen drew its particle, that
-    the run is of the old file (the same link drew 0.945 before and 0.670 after a refit)."""
+    names) and which parameters it draws; a fitted parameter set on the page (``sim``'s
+    values), which keeps that value in every replicate, is named (it was not drawn, and the
+    page did not say so); and, if the file was rewritten since the run on screen drew its
+    particle, that the run is of the old file (the same link drew 0.945 before and 0.670
+    after a refit)."""
     now = posterior_digest()
-    note = f"Draws from {posterior_words(now)}."
+    try:
+        names = [str(n) for n in shipped_posterior().names]
+    except (ConfigError, OSError):  # the switch's refusal says why
+        names = []
+    note = f"Draws from {posterior_words(now)}"
+    note += f": {len(names)} fitted parameters ({', '.join(names)})." if names else "."
+    own = {canonical_key(k): k for k in (sim.values if sim is not None else {})}
+    kept = [own[canonical_key(n)] for n in names if canonical_key(n) in own]
+    if sim is not None and kept:
+        words = ", ".join(f"{param_label(k, sim.scenario)} ({k})" for k in kept)
+        keeps = "keeps its value" if len(kept) == 1 else "keep their values"
+        note += f" Set on the page, so not drawn: {words} {keeps} in every replicate."
     if drawn and drawn != now:
         note += (
             f" The run on screen drew its particle from {posterior_words(drawn)}, since "
@@ -435,6 +460,10 @@ def replicate_rows(res: Result) -> tuple[list[str], str]:
     head = ["replicate", "seed"] + [column_label(c, roles) for c in cols]
     n = len(final)
     columns: list[list[Any]] = [list(range(n)), [str(int(x)) for x in res["seeds"][:n]]]
+    particles = res.get("particles")
+    if particles is not None:  # the particle each replicate drew, as the CSV has it
+        head.insert(2, "posterior particle")
+        columns.append([int(k) for k in particles[:n]])
     for c in cols:
         arr = final[c].to_numpy()
         if arr.dtype == bool:

@@ -9,12 +9,24 @@ did (a share just short of either prints ">99.9" or "<0.1"). A difference printe
 its two shares is the difference of the shares as printed, so that "4.4% \u2192 9.9%" reads
 "+5.5 pp" and a reader's subtraction agrees with the page. Negative numbers take the minus
 sign (U+2212), never a hyphen, and a value that rounds to zero prints without a sign, never
-as "-0.0".
+as "-0.0"; but a difference or an interval's bound that is not zero and rounds to zero keeps
+its side of zero ("\u2212<0.1"): "[\u22122.0, 0.0]" read as an interval reaching zero, for an
+effect whose interval excludes it, and "0.0 pp" hid a replicate gained in 5,000.
 """
 
 from __future__ import annotations
 
-__all__ = ["MINUS", "pct_text", "pp_between", "pp_text", "signed", "whole"]
+__all__ = [
+    "MINUS",
+    "bound_text",
+    "nonzero_text",
+    "pct_text",
+    "pp_between",
+    "pp_bound",
+    "pp_text",
+    "signed",
+    "whole",
+]
 
 MINUS = "\u2212"
 
@@ -59,6 +71,28 @@ def pp_text(diff: float) -> str:
     return signed(100.0 * float(diff), 1)
 
 
+def nonzero_text(text: str, exact: float, decimals: int = 1) -> str:
+    """``text`` (a :func:`signed` figure of ``decimals`` decimals), unless it reads zero for
+    an ``exact`` value that is not: then the side of zero it lies on, "\u2212<0.1", "+<0.001"
+    ("0.0 pp" for one replicate in 5,000 gained hid the change)."""
+    if float(text.replace(MINUS, "-")) == 0 and abs(float(exact)) > 1e-9:
+        sign = MINUS if exact < 0 else "+"
+        return f"{sign}<{10.0**-decimals:.{decimals}f}"
+    return text
+
+
+def bound_text(value: float, decimals: int = 1) -> str:
+    """An interval's bound as :func:`signed` prints it, except that a bound which is not zero
+    but rounds to zero says which side of zero it lies on: "\u2212<0.1", "+<0.001" (the
+    interval then excludes zero, and "0.0" would say it reached it)."""
+    return nonzero_text(signed(value, decimals), value, decimals)
+
+
+def pp_bound(diff: float) -> str:
+    """An interval bound of a difference of shares in percentage points (:func:`bound_text`)."""
+    return bound_text(100.0 * float(diff), 1)
+
+
 def _shown(share: float) -> float:
     """The percentage :func:`pct_text` prints, as a number ("<0.1" as 0, ">99.9" as 100)."""
     return min(max(round(100.0 * float(share), 1), 0.0), 100.0)
@@ -67,5 +101,7 @@ def _shown(share: float) -> float:
 def pp_between(before: float, after: float) -> str:
     """``after - before`` in percentage points, computed from the two shares as
     :func:`pct_text` prints them, so that the difference agrees with what stands beside it
-    (at most 0.1 pp from the exact difference, the last printed digit)."""
-    return signed(_shown(after) - _shown(before), 1)
+    (at most 0.1 pp from the exact difference, the last printed digit); a difference that
+    is not zero never prints "0.0" ("+<0.1": "37.8% \u2192 37.8%" may differ)."""
+    text = signed(_shown(after) - _shown(before), 1)
+    return nonzero_text(text, 100.0 * (float(after) - float(before)), 1)

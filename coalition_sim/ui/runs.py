@@ -31,7 +31,7 @@ from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError, first_error
 from ..scenario.schema import Scenario
 from .dates import DATE_AXIS_TITLE, date_axis_svg
-from .numbers import pct_text, pp_between, signed, whole
+from .numbers import nonzero_text, pct_text, pp_between, signed, whole
 from .session import Sim, param_label, scenario_file
 from .state import (
     MAX_REPLICATES,
@@ -424,9 +424,13 @@ def diff_html(a: Pin, b: Pin) -> str:
         name = OUTCOME_LABELS.get(key) or METRIC_STYLE.get(key, (0, key))[1]
         if share:
             diff = "not comparable" if apart else f"{pp_between(x, y)} pp"
-            cells = f"<td>{escape(pct_text(x))}%</td><td>{escape(pct_text(y))}%</td><td>{diff}</td>"
-        else:
-            cells = f"<td>{x:.3f}</td><td>{y:.3f}</td><td>{signed(y - x, 3)}</td>"
+            cells = (
+                f"<td>{escape(pct_text(x))}%</td><td>{escape(pct_text(y))}%</td>"
+                f"<td>{escape(diff)}</td>"
+            )
+        else:  # a change under 0.001 reads "+<0.001", not "0.000"
+            d = escape(nonzero_text(signed(y - x, 3), y - x, 3))
+            cells = f"<td>{x:.3f}</td><td>{y:.3f}</td><td>{d}</td>"
         rows_out.append(f"<tr><th scope=row>{escape(name)}</th>{cells}</tr>")
     if a.kind == "run" and b.kind == "run":
         rows_out.append(

@@ -163,10 +163,13 @@ def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1
 
 
 def busy_note(queued: bool) -> str:
-    """What a panel says while its request is pending: queued behind other pages' requests
-    (the server runs :data:`HEAVY_AT_ONCE` at a time) or running."""
+    """What a panel says while its request is pending: queued behind other requests (the
+    server runs :data:`HEAVY_AT_ONCE` at a time, and one at a time per page) or running."""
     if queued:
-        return "waiting: another page's request is running on this server; yours starts next\u2026"
+        return (
+            "waiting: another request (this page's other panel's, or another page's) is "
+            "running on this server; yours starts next\u2026"
+        )
     return "running\u2026"
 
 
@@ -207,26 +210,39 @@ solara.lab.on_kernel_start(_on_kernel_start)
 
 @contextmanager
 def heavy(
-    session: str, nbytes: int = FULL_RELEASE_BYTES, on_wait: Callable[[bool], None] | None = None
-) -> Iterator[None]:
+    session: str, nbytes: int = FULL_RELEASE_BYTES, on_wait: Callable[[bool], None] | None = None,
+    wait_own: bool = False,
+) -> Iterator[None]:  # fmt: skip
     """Hold one of the server's heavy-request slots for ``session`` (waiting for it), one at a
-    time per session (:class:`Refused` for a second while the first runs); memory is
+    time per session (:class:`Refused` for a second while the first runs, or, with
+    ``wait_own``, a wait for it: the page's Compare pressed while its Ensemble ran was refused
+    with "wait for it to finish", a line left on screen after the wait was over); memory is
     released afterwards, with a full collection if the request held ``nbytes`` >=
     :data:`FULL_RELEASE_BYTES` (pass :func:`request_bytes`; unknown sizes collect).
 
-    ``on_wait(True)`` is called if every slot is taken (the request queues behind other
-    pages' requests), ``on_wait(False)`` once it has its slot, so the page can say which."""
-    with _BUSY_LOCK:
-        if session in _BUSY:
-            raise Refused("this page is already running a request; wait for it to finish")
-        _BUSY.add(session)
+    ``on_wait(True)`` is called if the request waits (every slot is taken: it queues behind
+    other requests; or, with ``wait_own``, behind the session's own), ``on_wait(False)`` once
+    it has its slot, so the page can say which."""
+    waited = False
+    while True:
+        with _BUSY_LOCK:
+            if session not in _BUSY:
+                _BUSY.add(session)
+                break
+            if not wait_own:
+                raise Refused("this page is already running a request; wait for it to finish")
+        if not waited and on_wait is not None:
+            on_wait(True)
+        waited = True
+        time.sleep(0.05)  # the session's own request ends in seconds (the page's budget)
     try:
         if not _SLOTS.acquire(blocking=False):
-            if on_wait is not None:
+            if not waited and on_wait is not None:
                 on_wait(True)
+            waited = True
             _SLOTS.acquire()
-            if on_wait is not None:
-                on_wait(False)
+        if waited and on_wait is not None:
+            on_wait(False)
         try:
             yield
         finally:

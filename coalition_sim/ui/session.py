@@ -23,7 +23,7 @@ from ..engine.stats import wilson_interval  # loaded with the app, not on first 
 from ..scenario import seeds
 from ..scenario.library import list_scenarios, resolve_scenario
 from ..scenario.loading import ConfigError, read_toml
-from ..scenario.names import parameter_table, value_of, with_values
+from ..scenario.names import canonical_key, parameter_table, value_of, with_values
 from ..scenario.names import parse_value as parse_toml_value
 from ..scenario.resources import config_dir
 from ..scenario.safe_paths import posterior_tag, short_digest
@@ -430,6 +430,40 @@ def posterior_words(sha: str) -> str:
     return f"posterior.parquet sha256 {short_digest(sha)}"
 
 
+def parameters_words(sha: str) -> str:
+    """What a result's fitted parameters are, after its inputs: drawn from the posterior file
+    of digest ``sha``, or fixed ("" for the switch off)."""
+    if sha:
+        return f", fitted parameters drawn from the posterior ({posterior_words(sha)})"
+    return ", fixed parameters"
+
+
+def intro_words(posterior: bool) -> str:
+    """:func:`parameters_words` of the next result, as the posterior switch stands: the
+    Ensemble's and Compare's introductions said "scenario defaults" alone with it on."""
+    return parameters_words(posterior_digest() if posterior else "")
+
+
+def lever_spread_words(lever: str) -> str:
+    """What the posterior switch does to a Compare lever: a fitted one (drawn in every
+    replicate) is set to A and B instead of its draw; any other lever has no draw to set aside
+    (the note said "its own posterior spread is set aside" of every lever)."""
+    try:
+        fitted = {canonical_key(n) for n in shipped_posterior().names}
+    except (ConfigError, OSError):  # the switch's own refusal says why; the note stays plain
+        fitted = set()
+    if canonical_key(lever) in fitted:
+        return (
+            " With parameter uncertainty on, this lever is a fitted parameter: both arms set "
+            "it to A and B in every replicate instead of its posterior draw; the other fitted "
+            "parameters keep their draws."
+        )
+    return (
+        " With parameter uncertainty on, this lever is not a fitted parameter: both arms set "
+        "it to A and B, and the fitted parameters keep their draws in every replicate."
+    )
+
+
 _POSTERIOR: dict[str, Any] = {}
 _DIGEST: dict[str, Any] = {}
 
@@ -497,7 +531,9 @@ def ensemble_views(
     sha, key = (posterior_digest() if posterior else ""), ensemble_key(sim, posterior)
     serving.check_request(sim.scenario, n)
     # fair serving: budget, short kernel slices, a queue
-    with serving.heavy(session, serving.request_bytes(sim.scenario, n), on_wait=on_wait):
+    held = serving.request_bytes(sim.scenario, n)
+    # behind the page's own Compare, if it runs (refused, it left "wait for it to finish")
+    with serving.heavy(session, held, on_wait=on_wait, wait_own=True):
         res = serving.page_ensemble(
             sim.scenario, n, sim.seed, posterior=post, keep=list(sim.values)
         )
@@ -528,6 +564,9 @@ def ensemble_views(
             "intervals": intervals,
             "final": final,
             "seeds": res.seeds,
+            # the posterior particle each replicate drew (numbered from 0, as the status line
+            # and run --posterior number it); None with fixed parameters
+            "particles": shipped_posterior().draw(res.seeds) if posterior else None,
             "bars": outcome_bars_svg(probabilities, n, intervals),
             "bars_caption": bars_caption_html(n),
             "fans": fans,
@@ -538,11 +577,6 @@ def ensemble_views(
             "roles": {a.id: a.role.value for a in sim.scenario.actors},  # the table's words
             "posterior": posterior,
             "posterior_sha256": sha,
-            "label": sim.inputs_label
-            + (
-                f", fitted parameters drawn from the posterior ({posterior_words(sha)})"
-                if sha
-                else ", fixed parameters"
-            ),
+            "label": sim.inputs_label + parameters_words(sha),
         }
     )

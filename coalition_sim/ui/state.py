@@ -262,8 +262,14 @@ def ensemble_outcomes_csv(result: Mapping[str, Any]) -> str:
 
 
 def ensemble_replicates_csv(result: Mapping[str, Any]) -> str:
-    """One row per replicate: its seed, outcome flags and final metrics."""
-    frame = result["final"].copy()
+    """One row per replicate: its seed, with the posterior on the particle it drew (numbered
+    from 0, as the status line numbers the run's), outcome flags and final metrics. The
+    engine's ``row`` (the replicate's index again, which read as a posterior row) is left
+    out, as the page's table leaves it."""
+    frame = result["final"].drop(columns=["row"], errors="ignore")
+    particles = result.get("particles")
+    if particles is not None:
+        frame.insert(0, "posterior_particle", [int(k) for k in particles])
     frame.insert(0, "replicate_seed", [int(s) for s in result["seeds"]])
     frame.insert(0, "replicate", range(len(frame)))
     return _csv(frame)
