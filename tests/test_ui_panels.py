@@ -259,3 +259,47 @@ def test_the_posterior_note_names_what_it_draws_and_what_the_page_set():
     ), note
     assert "fatigue" not in note.split("Set on the page")[1]
     assert posterior_digest()[:8] in note
+
+
+def test_a_session_file_says_when_it_was_saved_with_another_model_or_posterior():
+    """A session file kept `posterior: true` but not which model and posterior file drew its
+    pins: loaded after a refit or an upgrade, the same inputs gave other results without a
+    word. The file now records both; a load under others says so, the same says nothing
+    more, a file saved before they were kept still loads, and a malformed digest is refused."""
+    from coalition_sim.scenario.provenance import package_version
+    from coalition_sim.ui.runs import made_here, read_session, session_json
+    from coalition_sim.ui.runs_panel import RunsPanel
+    from coalition_sim.ui.session import posterior_digest
+    from coalition_sim.ui.widgets import ScenarioFileInput
+
+    ui = _page("summit_2018")
+    here = made_here(package_version(), posterior_digest())
+    assert len(here.posterior_sha256) == 64 and here.version == package_version()
+    saved = session_json(ui.inputs(), [], made_with=here)
+    assert read_session("s.json", saved, ui.names).made_with == here  # round trip
+    _box, rc = solara.render(RunsPanel(ui, ui.pins.value, None), handle_error=False)
+
+    def load(body: str) -> str:
+        rc.find(ScenarioFileInput).widget.vue_load_file(
+            {"name": "s.json", "size": len(body), "text": body, "utf8": True}
+        )
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return next(h for h in html if 'id="session-message"' in h)
+
+    assert "It was saved with" not in load(saved)
+    older = json.loads(saved)
+    older["made_with"] = {"version": "0.5.3", "posterior_sha256": "ab" * 32}
+    said = load(json.dumps(older))
+    assert (
+        f"It was saved with coalition-sim 0.5.3 (this page runs {package_version()}) and "
+        f"posterior.parquet sha256 abababab (this page has {here.posterior_sha256[:8]}): its "
+        "pins show what that gave, and the same inputs may give other results here." in said
+    ), said
+    del older["made_with"]  # saved before the file kept it
+    said = load(json.dumps(older))
+    assert "Loaded s.json" in said and "It was saved with" not in said, said
+    older["made_with"] = {"version": "0.5.4", "posterior_sha256": "not a digest"}
+    said = load(json.dumps(older))
+    assert "Refused: s.json: " in said and "made_with.posterior_sha256" in said, said
+    assert "Nothing was changed." in said
+    rc.close()

@@ -46,10 +46,13 @@ from .views import OUTCOME_LABELS
 
 __all__ = [
     "SESSION_FORMAT",
+    "MadeWith",
     "Pin",
     "SessionFile",
     "diff_html",
     "diff_svg",
+    "made_elsewhere",
+    "made_here",
     "merge_pins",
     "pin_ensemble",
     "pin_run",
@@ -153,6 +156,16 @@ class CompareInputs(BaseModel):
     replicates: int = Field(ge=1, le=MAX_REPLICATES)
 
 
+class MadeWith(BaseModel):
+    """The model and posterior file a session was saved with. Its pins keep what they showed;
+    loaded under another version or posterior file, a re-run of the same inputs may differ,
+    and the page says so (a file without it, saved before it was kept, still loads)."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: str = Field(min_length=1, max_length=40)
+    posterior_sha256: str = Field(default="", pattern=r"^([0-9a-f]{64}|unreadable)?$")
+
+
 class SessionFile(BaseModel):
     """What a saved session file holds: what the link holds (the inputs, the Compare inputs
     and the ensemble's size; a file without them, saved before they were kept, still loads)
@@ -166,6 +179,7 @@ class SessionFile(BaseModel):
     compare: CompareInputs | None = None
     ensemble: int | None = Field(default=None, ge=1, le=MAX_REPLICATES)
     pins: list[Pin] = Field(default_factory=list, max_length=MAX_PINS)
+    made_with: MadeWith | None = None
 
 
 def scenario_text(base: str | Scenario) -> str:
@@ -208,16 +222,42 @@ def pin_ensemble(
 def session_json(
     current: dict[str, Any], pins: list[Pin], current_toml: str = "",
     compare: CompareLink | None = None, ensemble: int | None = None,
+    made_with: MadeWith | None = None,
 ) -> str:  # fmt: skip
     """The session as one JSON file (stable key order: a saved file diffs cleanly): the
     inputs on screen, the Compare inputs and the ensemble's size (all the link holds; the
-    file used to drop the last two) and the pins."""
+    file used to drop the last two), the pins, and the model and posterior file it was
+    saved with."""
     doc = SessionFile(
         format=SESSION_FORMAT, version=1, current=Inputs(**current), current_toml=current_toml,
         compare=None if compare is None else CompareInputs(**dataclasses.asdict(compare)),
-        ensemble=ensemble, pins=pins,
+        ensemble=ensemble, pins=pins, made_with=made_with,
     )  # fmt: skip
     return json.dumps(doc.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
+
+
+def made_here(version: str | None, posterior_sha256: str) -> MadeWith:
+    """This page's model version and shipped posterior file (what a saved session records)."""
+    return MadeWith(version=version or "unknown", posterior_sha256=posterior_sha256)
+
+
+def made_elsewhere(saved: MadeWith | None, here: MadeWith) -> str:
+    """A sentence for a loaded session saved under another model version or posterior file
+    ('' if the same, or if the file does not say)."""
+    if saved is None or saved == here:
+        return ""
+    parts = []
+    if saved.version != here.version:
+        parts.append(f"coalition-sim {saved.version} (this page runs {here.version})")
+    if saved.posterior_sha256 != here.posterior_sha256:
+        parts.append(
+            f"posterior.parquet sha256 {saved.posterior_sha256[:8] or 'none'} (this page has "
+            f"{here.posterior_sha256[:8] or 'none'})"
+        )
+    return (
+        f" It was saved with {' and '.join(parts)}: its pins show what that gave, and the same "
+        "inputs may give other results here."
+    )
 
 
 def merge_pins(kept: list[Pin], loaded: list[Pin], source: str) -> tuple[list[Pin], int]:

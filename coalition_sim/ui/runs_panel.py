@@ -14,6 +14,7 @@ from typing import Any
 import solara
 
 from ..scenario.loading import ConfigError
+from ..scenario.provenance import package_version
 from . import guards
 from .numbers import whole
 from .page_state import PageState, Snapshot
@@ -23,6 +24,8 @@ from .runs import (
     Pin,
     diff_html,
     diff_svg,
+    made_elsewhere,
+    made_here,
     merge_pins,
     pin_ensemble,
     pin_run,
@@ -33,7 +36,7 @@ from .runs import (
     session_file_name,
     session_json,
 )
-from .session import ensemble_key
+from .session import ensemble_key, posterior_digest
 from .state import MAX_UPLOAD_BYTES
 from .style import chart
 from .widgets import NativeSelect, ScenarioFileInput
@@ -182,7 +185,8 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
             return
         ui.pins.set(pins)
         ui.take_panel_inputs(session_compare(doc), doc.ensemble)
-        loaded.set(f"Loaded {fname}: {loaded_words(len(doc.pins), added, len(kept))}")
+        elsewhere = made_elsewhere(doc.made_with, made_here(package_version(), posterior_digest()))
+        loaded.set(f"Loaded {fname}: {loaded_words(len(doc.pins), added, len(kept))}{elsewhere}")
 
     with Card("Runs you keep", id="card-runs"):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
@@ -256,6 +260,7 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
                 lambda: session_json(
                     ui.inputs(), list(ui.pins.value), scenario_text(ui.base(ui.scenario.value)),
                     ui.compare.value, ui.ensemble_n.value,
+                    made_here(package_version(), posterior_digest()),
                 ),
                 # named when it is drawn (the page re-renders at least every week of Play)
                 session_file_name(ui.sim.scenario.name, datetime.datetime.now()),
