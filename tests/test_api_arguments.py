@@ -88,3 +88,17 @@ def test_date_rule_and_load_scenario_refuse_wrong_types() -> None:
     for bad in (None, 3):  # pathlib's TypeError
         with pytest.raises(ConfigError, match="scenario must be a name in configs/ or the path"):
             load_scenario(bad)  # type: ignore[arg-type]
+
+
+def test_parameter_specs_and_concrete_take_a_scenario_by_name() -> None:
+    """``parameter_specs("summit_2018")`` and ``concrete("summit_2018", "lever")`` ended in an
+    AttributeError (``'str' object has no attribute 'params'``): a name or path is read as
+    ``run_ensemble`` reads it, anything else is the one-line ConfigError of the API."""
+    from coalition_sim import concrete, load_scenario, parameter_specs
+
+    scn = load_scenario("summit_2018")
+    assert parameter_specs("summit_2018") == parameter_specs(scn)
+    assert concrete("summit_2018", "lever") == concrete(scn, "lever")
+    for call in (lambda: parameter_specs(3), lambda: concrete({}, "lever")):  # type: ignore[arg-type]
+        with pytest.raises(ConfigError, match=r"^scenario must be a Scenario, a name in configs/"):
+            call()

@@ -502,6 +502,18 @@ def test_scenarios_says_which_of_ones_own_files_it_cannot_list(tmp_path, capsys,
     ], err
 
 
+def test_scenarios_says_what_a_file_without_a_description_builds_on(tmp_path, capsys, monkeypatch):
+    """A file of one's own that extends another and has no description was listed blank."""
+    monkeypatch.delenv("COALITION_SIM_CONFIGS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    mine = tmp_path / "coalition-sim"
+    mine.mkdir()
+    (mine / "quiet.toml").write_text('extends = "summit_2018"\nname = "quiet"\n')
+    assert main(["scenarios"]) == 0
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("quiet "))
+    assert line.split(None, 1)[1] == "(extends summit_2018; no description of its own)", line
+
+
 def test_ui_on_port_0_names_the_free_port_it_serves_on(capsys, monkeypatch):
     """``--port 0`` (what a port in use suggests) printed "UI on http://127.0.0.1:0/": the
     banner and the server now get the free port the system chose."""

@@ -236,13 +236,17 @@ def role_of(name: str) -> Role:
     return Role.MECHANISM
 
 
-def concrete(scn: Scenario, role: Role | str) -> dict[str, Tag]:
+def concrete(scn: Scenario | str, role: Role | str) -> dict[str, Tag]:
     """The concrete dotted names of ``scn``'s levers or uncertainties, catalogue order.
 
     An actor field (``actors.<ID>.x``) expands to every actor its tag's decider names: any
     actor (``""``), one id (``"USA"``) or a role (``"leader"``, ``"member"``). ``role`` may
-    be given by value (``"lever"``); anything else is a one-line ConfigError."""
+    be given by value (``"lever"``); anything else is a one-line ConfigError. ``scn`` may be
+    a scenario's name or path too, read as ``run_ensemble`` reads it."""
     from .errors import ConfigError
+    from .library import resolve_scenario
+
+    scn = resolve_scenario(scn)  # a Scenario is returned as it is
 
     try:
         role = Role(role)  # "lever" matched nothing: the roles were compared by identity

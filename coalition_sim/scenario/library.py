@@ -139,5 +139,8 @@ def list_scenarios(skipped: list[str] | None = None) -> list[tuple[str, str, Pat
                 skipped.append(str(exc))
             continue
         desc = str(data.get("description", "")).strip().splitlines()
+        parent = data.get("extends")
+        if not desc and isinstance(parent, str):  # it listed blank: say what it builds on
+            desc = [f"(extends {Path(parent).stem}; no description of its own)"]
         out.append((path.stem, desc[0] if desc else "", path))
     return out

@@ -249,8 +249,14 @@ def _bounds(model: type[BaseModel], name: str) -> tuple[float, float, bool]:
     return float(lo), float(hi), f.annotation is int
 
 
-def parameter_specs(scn: Scenario) -> dict[str, ParamSpec]:
-    """Every numeric parameter of ``scn`` that a sweep or fit may vary, by canonical name."""
+def parameter_specs(scn: Scenario | str) -> dict[str, ParamSpec]:
+    """Every numeric parameter of ``scn`` that a sweep or fit may vary, by canonical name.
+    ``scn`` may also be a scenario's name or path, read as ``run_ensemble`` reads it (a name
+    ended in an AttributeError)."""
+    if not isinstance(scn, Scenario):
+        from .library import resolve_scenario  # (library imports this module)
+
+        scn = resolve_scenario(scn)
     specs: dict[str, ParamSpec] = {}
     for group, gfield in Params.model_fields.items():
         model = gfield.annotation
