@@ -195,5 +195,6 @@ def test_a_page_s_second_request_waits_for_its_first_and_says_so():
     t.join(10)
     t2.join(10)
     assert order == ["ensemble", "compare"] and waits == [True, False]
-    with serving.heavy("tab-own"):  # free again once both are done
-        pass
+    with serving.heavy("tab-own"):  # free again once both are done: entered at once
+        order.append("again")
+    assert order[-1] == "again"

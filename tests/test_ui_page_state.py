@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from types import SimpleNamespace
+from typing import Any
 
 import ipyvuetify as v
 import numpy as np
@@ -38,6 +39,18 @@ def _page(scenario: str = "summit_2018", seed: int = 7, posterior: bool = False)
         if f.name not in start:
             start[f.name] = solara.reactive(blank.get(f.name, ""))
     return PageState(**start)  # type: ignore[arg-type]
+
+
+def _load_session(rc: Any, body: str, name: str = "s.json") -> str:
+    """Load ``body`` as session file ``name`` through the rendered Runs panel ``rc``; the
+    panel's message under the control, as HTML."""
+    from coalition_sim.ui.widgets import ScenarioFileInput
+
+    rc.find(ScenarioFileInput).widget.vue_load_file(
+        {"name": name, "size": len(body), "text": body, "utf8": True}
+    )
+    html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+    return next(h for h in html if 'id="session-message"' in h)
 
 
 def test_a_refused_posterior_switch_is_put_back_and_says_why_beside_it(monkeypatch):
@@ -546,7 +559,6 @@ def test_loading_a_session_file_keeps_the_pins_on_the_page():
     from coalition_sim.ui import runs
     from coalition_sim.ui.runs import pin_run, session_json
     from coalition_sim.ui.runs_panel import RunsPanel
-    from coalition_sim.ui.widgets import ScenarioFileInput
 
     ui = _page("summit_2018")
     ui.sim.advance_to(3)
@@ -561,11 +573,7 @@ def test_loading_a_session_file_keeps_the_pins_on_the_page():
     _box, rc = solara.render(RunsPanel(ui, ui.pins.value, None), handle_error=False)
 
     def load(body: str) -> str:
-        rc.find(ScenarioFileInput).widget.vue_load_file(
-            {"name": "s.json", "size": len(body), "text": body, "utf8": True}
-        )
-        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
-        return next(h for h in html if 'id="session-message"' in h)
+        return _load_session(rc, body)
 
     said = load(text)
     assert [p.name for p in ui.pins.value] == ["mine", "theirs"], said

@@ -7,7 +7,7 @@ import json
 
 import ipyvuetify as v
 import solara
-from test_ui_page_state import _page
+from test_ui_page_state import _load_session, _page
 
 from coalition_sim.ui.widgets import NativeSelect
 
@@ -270,7 +270,6 @@ def test_a_session_file_says_when_it_was_saved_with_another_model_or_posterior()
     from coalition_sim.ui.runs import made_here, read_session, session_json
     from coalition_sim.ui.runs_panel import RunsPanel
     from coalition_sim.ui.session import posterior_digest
-    from coalition_sim.ui.widgets import ScenarioFileInput
 
     ui = _page("summit_2018")
     here = made_here(package_version(), posterior_digest())
@@ -280,11 +279,7 @@ def test_a_session_file_says_when_it_was_saved_with_another_model_or_posterior()
     _box, rc = solara.render(RunsPanel(ui, ui.pins.value, None), handle_error=False)
 
     def load(body: str) -> str:
-        rc.find(ScenarioFileInput).widget.vue_load_file(
-            {"name": "s.json", "size": len(body), "text": body, "utf8": True}
-        )
-        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
-        return next(h for h in html if 'id="session-message"' in h)
+        return _load_session(rc, body)
 
     assert "It was saved with" not in load(saved)
     older = json.loads(saved)
