@@ -44,6 +44,36 @@ def test_the_issue_levers_and_uncertainties_are_classified() -> None:
     assert role_of("dprk_relief") is Role.STATE
 
 
+def test_role_of_reads_short_names_and_refuses_what_is_not_a_parameter() -> None:
+    # a short name is read as everywhere else (it was called a mechanism, as was any typo)
+    assert role_of("fatigue.growth") is Role.UNCERTAINTY
+    assert role_of(" prospect.alpha") is Role.MECHANISM
+    close = r"\(did you mean 'params.fatigue.growth'\?\)$"
+    with pytest.raises(ConfigError, match=r"^unknown parameter 'params.fatigue.growht' " + close):
+        role_of("params.fatigue.growht")
+    for bad in ("steps", "nonsense", "actors.USA.nope"):
+        with pytest.raises(ConfigError, match="unknown parameter"):
+            role_of(bad)
+    with pytest.raises(ConfigError, match="dotted name, not a int"):
+        role_of(3)  # type: ignore[arg-type]
+
+
+def test_a_study_policy_setting_a_mechanism_is_told_its_role(tmp_path: Path) -> None:
+    # a known mechanism set in a policy was said to be "not a parameter the model knows"
+    from coalition_sim.experiments.study import load_study
+
+    src = Path(__file__).parents[1] / "configs" / "studies" / "coalition_fracture.toml"
+    text = src.read_text()
+    before = 'set = { "actors.USA.consults" = 1.0 }'
+    assert before in text
+    bad = tmp_path / "s.toml"
+    bad.write_text(text.replace(before, before[:-2] + ', "params.prospect.alpha" = 0.5 }'))
+    with pytest.raises(
+        ConfigError, match=r"sets 'params\.prospect\.alpha', a mechanism, not a lever"
+    ):
+        load_study(bad)
+
+
 def test_params_shows_roles_and_filters(capsys) -> None:
     assert main(["params", "--role", "lever"]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -141,8 +171,27 @@ def test_policies_must_set_levers_only() -> None:
     for bad in ("2", "nan", "-1"):
         with pytest.raises(ConfigError) as exc:
             compare(["a", f"b:actors.USA.consults={bad}"], replicates=5, steps=5)
-        assert str(exc.value).startswith(f"--policy 'b:actors.USA.consults={bad}': "), exc.value
+        assert str(exc.value).startswith(f"policy 'b:actors.USA.consults={bad}': "), exc.value
         assert "is out of range [0, 1]" in str(exc.value)
+
+
+def test_a_refused_policy_names_pythons_arguments_from_python_and_the_options_from_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # from Python the text is a 'policy' and the hints name compare()'s arguments; the
+    # command line's refusal names its own options (--policy, --set)
+    with pytest.raises(ConfigError) as exc:
+        compare(["a", "b:fatigue.growth=0.1"], replicates=5, steps=5)
+    text = str(exc.value)
+    assert text.startswith("policy 'b:fatigue.growth=0.1': "), text
+    assert "common={...}" in text and "--" not in text, text
+    monkeypatch.chdir(tmp_path)
+    argv = ["compare", "--policy", "a", "--policy", "b:fatigue.growth=0.1", "--steps", "5"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("error: --policy 'b:fatigue.growth=0.1'")
+    assert "--set" in err and "python run.py params --role lever" in err and "common=" not in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_robustness_regret_is_against_the_best_policy_per_future() -> None:

@@ -288,6 +288,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         )
     base = resolve_scenario(path)
     specs = Ensemble(base).specs
+    from ..experiments.compare import parse_policy
+
+    # parsed here, not inside compare(), so that a refusal names the command line's option
+    policies = [parse_policy(text, specs, option="--policy") for text in args.policy]
     futures = _futures(args, specs)
     rows = len(args.policy) * args.replicates * (1 if futures is None else len(futures))
     if rows > MAX_ROWS:  # every arm's rows are held at once: refuse before any work
@@ -303,14 +307,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         overwrite=args.overwrite or args.out is None, marker="effects.csv",
     )  # fmt: skip
     with stage:
-        report = _compare_into(args, base, futures, common, stage)
+        report = _compare_into(args, base, policies, futures, common, stage)
     # printed only once the folder is in place: a reader that goes away (`| head -1`) or a
     # stdout that fails (`> /dev/full`) must not cost the files (as with `run`)
     print("\n".join(report))
     return 0
 
 
-def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> list[str]:
+def _compare_into(args: argparse.Namespace, base, policies, futures, common, stage) -> list[str]:
     """Run the compare, write its files into ``stage.tmp``; return the summary to print."""
     import json
 
@@ -324,7 +328,7 @@ def _compare_into(args: argparse.Namespace, base, futures, common, stage) -> lis
             print(f"compare: {msg}", file=sys.stderr, flush=True)
 
     res = compare(
-        args.policy, base, replicates=args.replicates, seed=args.seed, steps=args.steps,
+        policies, base, replicates=args.replicates, seed=args.seed, steps=args.steps,
         futures=futures, common=common, confidence=args.confidence, posterior=args.posterior,
         progress=say,
     )  # fmt: skip

@@ -64,30 +64,38 @@ class Policy:
         return text if self.scenario is None else f"scenario {self.scenario.name}: {text}"
 
 
-def _check_lever(name: str, where: str) -> None:
+def _check_lever(name: str, where: str, cli: bool) -> None:
     role = role_of(name)
     if role is not Role.LEVER:
+        every = "--set" if cli else "common={...}"
         hint = (
-            "set it for every arm with --set, or vary it across futures"
+            f"set it for every arm with {every}, or vary it across futures"
             if role is Role.UNCERTAINTY
-            else "set it for every arm with --set"
+            else f"set it for every arm with {every}"
         )
-        raise ConfigError(
-            f"{where}: '{name}' is {role.phrase}, "
-            f"not a lever ({hint}; 'python run.py params --role lever' lists the levers)"
+        listing = (
+            "'python run.py params --role lever' lists the levers"
+            if cli
+            else "coalition_sim.levers(scenario) lists the levers"
         )
+        raise ConfigError(f"{where}: '{name}' is {role.phrase}, not a lever ({hint}; {listing})")
 
 
-def parse_policy(text: str, specs: Mapping[str, Any] | None = None) -> Policy:
+def parse_policy(
+    text: str, specs: Mapping[str, Any] | None = None, *, option: str = "policy"
+) -> Policy:
     """``'name:key=value,key=value'`` (levers only), ``'name'`` (the base as it is) or a
     scenario file (``path.toml`` or a name in configs/ with ``file:`` prefix).
 
     ``specs`` (``Ensemble.specs``) canonicalises and checks names; without it names are kept.
+    ``option`` names the text in errors: ``'policy'`` from Python, ``'--policy'`` from the
+    command line (whose hints then name its options rather than :func:`compare`'s arguments).
     """
     text = text.strip()
-    where = f"--policy '{text}'"
+    cli = option.startswith("--")
+    where = f"{option} '{text}'"
     if not text:
-        raise ConfigError("--policy: empty policy (expected 'name:key=value,...' or a .toml)")
+        raise ConfigError(f"{option}: empty policy (expected 'name:key=value,...' or a .toml)")
     if text.endswith(".toml") or text.startswith("file:"):
         path = scenario_path(text.removeprefix("file:"))
         if not path.exists():
@@ -112,7 +120,7 @@ def parse_policy(text: str, specs: Mapping[str, Any] | None = None) -> Policy:
             dotted = canonical_name(key, specs) if specs is not None else key.strip()
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
-        _check_lever(dotted, where)
+        _check_lever(dotted, where, cli)
         spec = specs.get(dotted) if specs is not None else None
         if spec is not None and not spec.lo <= value <= spec.hi:  # NaN too; named by its policy
             raise ConfigError(

@@ -30,7 +30,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..core.events import OUTCOMES
-from ..scenario.levers import Role, role_of, tag_of
+from ..scenario.levers import Role, is_parameter, role_of, tag_of
 from ..scenario.loading import ConfigError, read_toml
 from ..scenario.loading import first_error as _first_error
 from ..scenario.provenance import command_text, program_name, report_stamp
@@ -109,7 +109,7 @@ def load_study(path: str | Path) -> StudySpec:
             key = "outcome" if k == 0 else "also_show"
             raise ConfigError(f"{p}: key '{key}' = '{o}': one of {', '.join(OUTCOMES)}")
     for u in spec.uncertainties:
-        if role_of(u.name) is Role.LEVER:
+        if is_parameter(u.name) and role_of(u.name) is Role.LEVER:
             raise ConfigError(f"{p}: uncertainty '{u.name}' is a lever (put it in a policy)")
     names = [pol.name for pol in spec.policies]
     for name in names:
@@ -117,10 +117,10 @@ def load_study(path: str | Path) -> StudySpec:
             raise ConfigError(f"{p}: policy names must differ: '{name}' is used twice")
     for pol in spec.policies:
         for key in pol.set:
-            role = role_of(key)
+            role = role_of(key) if is_parameter(key) else None
             if role is Role.LEVER:
                 continue
-            what = role.phrase if tag_of(key) is not None else "not a parameter the model knows"
+            what = role.phrase if role is not None else "not a parameter the model knows"
             raise ConfigError(
                 f"{p}: policy '{pol.name}' sets '{key}', {what}, not a lever ('python run.py "
                 "params --role lever' lists the levers)"

@@ -45,7 +45,7 @@ import numpy as np
 
 from ..core.events import OUTCOMES
 from ..engine.ensemble import METRICS, Ensemble
-from ..scenario.levers import Role, concrete, role_of
+from ..scenario.levers import Role, concrete, is_parameter, role_of
 from ..scenario.library import resolve_scenario
 from ..scenario.loading import ConfigError
 from ..scenario.names import (
@@ -173,7 +173,7 @@ def ema_model(
         params = []
         for n in (name_of_kwarg(c) for c in names):
             if n not in known:
-                other = role_of(n)
+                other = role_of(n) if is_parameter(n) else None
                 if other in arg and other is not role:  # a lever given as an uncertainty
                     raise ConfigError(
                         f"{arg[role]}: '{n}' is {other.phrase}, not {role.phrase}; "

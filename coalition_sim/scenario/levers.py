@@ -15,6 +15,7 @@ catalogue cannot drift from the schema.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ __all__ = [
     "Role",
     "Tag",
     "concrete",
+    "is_parameter",
     "levers",
     "role_of",
     "tag_of",
@@ -223,8 +225,37 @@ def tag_of(name: str) -> Tag | None:
     return CATALOGUE.get(name) or CATALOGUE.get(_generic(name))
 
 
+@functools.cache
+def _documented() -> frozenset[str]:
+    from .names import parameter_table
+
+    return frozenset(row["name"] for row in parameter_table())
+
+
+def is_parameter(name: str) -> bool:
+    """Whether ``name`` (dotted, concrete or generic; ``fatigue.growth`` short for
+    ``params.fatigue.growth``) is a parameter of the schema."""
+    from .names import canonical_key
+
+    return isinstance(name, str) and _generic(canonical_key(name)) in _documented()
+
+
 def role_of(name: str) -> Role:
-    """The role of a parameter by dotted name: lever, uncertainty, mechanism, state, definition."""
+    """The role of a parameter by dotted name: lever, uncertainty, mechanism, state, definition.
+
+    ``fatigue.growth`` is read as ``params.fatigue.growth`` (as everywhere a name is typed); a
+    name that is not a parameter of the schema raises :class:`ConfigError` with the closest
+    name (it used to be called a mechanism, so a typo read as a settled answer)."""
+    from .loading import ConfigError
+    from .names import canonical_key, nearest
+
+    if not isinstance(name, str):
+        raise ConfigError(f"role_of: a parameter's dotted name, not a {type(name).__name__}")
+    if not is_parameter(name):
+        close = nearest(_generic(canonical_key(name)), _documented())
+        hint = f" (did you mean '{close}'?)" if close else " (see 'python run.py params')"
+        raise ConfigError(f"unknown parameter '{name.strip()}'{hint}")
+    name = canonical_key(name)
     tag = tag_of(name)
     if tag is not None:
         return tag.role
