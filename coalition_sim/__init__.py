@@ -13,7 +13,7 @@ package may change. See README.md, "Using the model from Python".
 - :func:`parameter_table`, :func:`canonical_key`, :func:`kwarg_of`, :func:`name_of_kwarg`:
   parameter names (``params.fatigue.growth``; Mesa keyword ``fatigue__growth``).
 - :func:`parameter_specs`, :class:`ParamSpec`: the catalogue of settable parameters with
-  their bounds; :data:`CATALOGUE`, :class:`Role`, :func:`role_of`, :func:`levers`,
+  their bounds; :data:`CATALOGUE`, :class:`Role`, :func:`role_of`, :func:`is_parameter`, :func:`levers`,
   :func:`uncertainties`, :func:`concrete`: which are levers and which uncertainties
   (the EMA Workbench adapter is :func:`coalition_sim.integrations.ema.ema_model`).
 - :data:`EVENTS`, :data:`EVENT_KINDS`, :data:`OUTCOMES`, :data:`OUTCOME_LABELS`: event and
@@ -41,7 +41,15 @@ if TYPE_CHECKING:
     from .engine.results import EnsembleRun
     from .experiments.analysis import analyze
     from .experiments.sweep import plan_sweep, read_runs, run_sweep
-    from .scenario.levers import CATALOGUE, Role, concrete, levers, role_of, uncertainties
+    from .scenario.levers import (
+        CATALOGUE,
+        Role,
+        concrete,
+        is_parameter,
+        levers,
+        role_of,
+        uncertainties,
+    )
     from .scenario.library import list_scenarios, load_scenario, resolve_scenario
     from .scenario.loading import ConfigError
     from .scenario.names import (
@@ -70,6 +78,7 @@ _HOMES = {
     "CATALOGUE": "scenario.levers",
     "Role": "scenario.levers",
     "concrete": "scenario.levers",
+    "is_parameter": "scenario.levers",
     "levers": "scenario.levers",
     "role_of": "scenario.levers",
     "uncertainties": "scenario.levers",
@@ -113,6 +122,7 @@ __all__ = [
     "canonical_key",
     "concrete",
     "date_of",
+    "is_parameter",
     "kwarg_of",
     "levers",
     "list_scenarios",
