@@ -3,9 +3,10 @@
 1,000 parameter points (fatigue growth x ROK mediation) x 1,000 replicates of the baseline,
 through the same code path as ``python run.py sweep`` (local worker processes, Parquet chunks
 streamed to disk). Prints wall time, throughput and peak memory: the largest resident set of
-this process, of any worker, and of the whole process tree sampled every 0.2 s (resident and
-proportional set sizes) and the CPU seconds of every process of the tree (spawned workers, or a
-fork server and the workers it forks).
+this process, of any other process, and of the whole process tree sampled every 0.2 s
+(resident and proportional set sizes) and the CPU seconds of the work (local workers are
+threads of this process: its own CPU time, less the sampler's small share; on a cluster or
+with worker processes, theirs).
 
     .venv/bin/python benchmarks/bench_million.py [--out DIR] [--workers N] [--points 1000] [--replicates 1000]
 """
@@ -117,17 +118,18 @@ def main() -> None:
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     n = len(read_runs(out, columns=["point"]))
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_rss = sampler.biggest[0] / 1024  # workers forked by a fork server are not our children
+    child_rss = sampler.biggest[0] / 1024
     print(f"{rep.n_runs:,} runs x 104 weeks in {rep.n_chunks} chunks, {rep.workers_reason}")
     print(f"wall {wall:.1f} s, {rep.n_runs / wall:,.0f} runs/s, "
           f"{rep.n_runs * 104 / wall:,.0f} replicate-steps/s; dataset {size / 2**20:.1f} MiB, "
           f"{n:,} rows read back")  # fmt: skip
     tree_cpu = sum(v for pid, v in sampler.cpu.items() if pid != os.getpid())
     own = resource.getrusage(resource.RUSAGE_SELF)
+    work_cpu = tree_cpu if tree_cpu > 0 else own.ru_utime + own.ru_stime
     print(
-        f"CPU: this process {own.ru_utime + own.ru_stime:.1f} s (incl. the memory sampler), "
-        f"its descendants {tree_cpu:.1f} s (each at its last 0.2 s sample); "
-        f"{rep.n_runs * 104 / tree_cpu:,.0f} replicate-steps per CPU second of the workers"
+        f"CPU: this process {own.ru_utime + own.ru_stime:.1f} s (its worker threads and the "
+        f"memory sampler), other processes {tree_cpu:.1f} s (each at its last 0.2 s sample); "
+        f"{rep.n_runs * 104 / work_cpu:,.0f} replicate-steps per CPU second of the work"
     )
     print(
         f"peak RSS: main process {self_rss:.0f} MiB, largest other process {child_rss:.0f} MiB, "

@@ -445,7 +445,7 @@ def test_workers_follow_the_amount_of_work() -> None:
         choose_workers,
     )
 
-    # a 6,000-run sweep of 104 weeks is well under a second: no second process
+    # a 6,000-run sweep of 104 weeks is well under a second: no second worker
     n, why = choose_workers(6000, 104, n_chunks=3, cores=2)
     assert n == 1 and "this process" in why
     # a million runs: every core, but never more workers than chunks

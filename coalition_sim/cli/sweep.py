@@ -23,8 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers",
         type=worker_count,
         metavar="N",
-        help="local worker processes (default: from the amount of work, one per ~10 s of "
-        "estimated work, at most one per core)",
+        help="local workers, threads of this process (default: from the amount of work, one "
+        "per ~2 s of estimated work, at most one per core)",
     )
     sw.add_argument(
         "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"

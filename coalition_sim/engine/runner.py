@@ -5,10 +5,13 @@ a task's result is a pure function of the task (counter-based seeds), so results
 depend on where or in which order tasks run. Results come back in completion order; callers
 put them in place by an index carried in the result.
 
-Local workers are started with ``spawn`` (no inherited state, same on every platform), or
-forked from a fork server that imported the given modules once (``preload``). At
-most ``2 x workers`` tasks are in flight, so memory stays bounded however many tasks there
-are. With ``scheduler`` (``tcp://host:8786``) the tasks go to a dask.distributed cluster.
+Local workers are threads of this process for work that spends its time in the compiled
+kernel (``threads=True``: a sweep's chunks; the kernel releases Python's lock, so two
+threads keep two cores busy with one copy of the interpreter, the libraries and the compiled
+model in memory), or processes started with ``spawn`` (no inherited state, same on every
+platform) for work that spends its time in Python (a calibration's summaries). At most
+``2 x workers`` tasks are in flight, so memory stays bounded however many tasks there are.
+With ``scheduler`` (``tcp://host:8786``) the tasks go to a dask.distributed cluster.
 
 Each process keeps ONE cache of compiled engines (:func:`compiled`, which is
 :func:`.ensemble.built_ensemble`): compiling a scenario to arrays costs milliseconds, a
@@ -24,7 +27,15 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from typing import Any
 
 from ..scenario.loading import ConfigError
@@ -76,19 +87,9 @@ def _bounded(
         yield from done
 
 
-def _context(preload: tuple[str, ...]) -> Any:
-    """``spawn``, or with ``preload`` a fork server (started once per process, by spawn) that
-    imports those modules once: its workers are forked from it, so they start without
-    importing and share its pages (memory counted once, not once per worker)."""
-    if not preload or "forkserver" not in mp.get_all_start_methods():
-        return mp.get_context("spawn")
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(list(preload))  # no effect once this process's server runs
-    return ctx
-
-
 class LocalWorkers:
-    """Local worker processes kept for several :func:`run_tasks` calls (a context manager).
+    """Local workers kept for several :func:`run_tasks` calls (a context manager): processes,
+    or with ``threads`` threads of this process (see the module's docstring).
 
     Why: a calibration simulates once per generation and once per ABC-MCMC move; starting
     the workers for every call (each a new process that imports numpy, pandas and the package
@@ -96,15 +97,17 @@ class LocalWorkers:
     most of a small fit's time (a 12-particle, 2-generation fit: 40 s on two workers against
     1 s in one process). One worker means this process (nothing is started)."""
 
-    def __init__(self, workers: int, preload: tuple[str, ...] = ()) -> None:
+    def __init__(self, workers: int, threads: bool = False) -> None:
         self.workers = max(1, workers)
-        self.preload = preload
-        self._pool: ProcessPoolExecutor | None = None
+        self.threads = threads
+        self._pool: Executor | None = None
 
     def __enter__(self) -> LocalWorkers:
-        if self.workers > 1:
+        if self.workers > 1 and self.threads:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="coalition-worker")
+        elif self.workers > 1:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_context(self.preload),
+                max_workers=self.workers, mp_context=mp.get_context("spawn"),
                 initializer=die_with_parent, initargs=(os.getpid(),),
             )  # workers exit when this process dies, even by SIGKILL  # fmt: skip
             with sigint_ignored():  # a task each starts every worker now, Ctrl-C left to us
@@ -135,9 +138,9 @@ class LocalWorkers:
 
 
 def _run_local[T, R](
-    fn: Callable[[T], R], tasks: Iterable[T], workers: int, preload: tuple[str, ...] = ()
+    fn: Callable[[T], R], tasks: Iterable[T], workers: int, threads: bool = False
 ) -> Iterator[R]:
-    with LocalWorkers(workers, preload) as local:
+    with LocalWorkers(workers, threads) as local:
         yield from local.map(fn, tasks)
 
 
@@ -324,18 +327,18 @@ def run_tasks[T, R](
     workers: int = 1,
     scheduler: Any = None,
     key: Callable[[T], str] | None = None,
-    preload: tuple[str, ...] = (),
+    threads: bool = False,
     local: LocalWorkers | None = None,
 ) -> Iterator[R]:
     """``fn(task)`` for every task, yielded in completion order.
 
     ``fn`` must be a module-level function (it is pickled to other processes). With
     ``scheduler`` (an address, or a client from :func:`connect`) the tasks run on that Dask
-    cluster (``key`` names them there); otherwise on ``workers`` local processes (1: in this
-    process), forked from a server that imported the modules of ``preload`` if given (see
-    :func:`_context`; :mod:`.preload` also loads the compiled kernels), else spawned;
-    ``local`` (an open :class:`LocalWorkers`) runs them on workers already started instead
-    (``workers`` and ``preload`` are then its own).
+    cluster (``key`` names them there); otherwise on ``workers`` local workers (1: in this
+    process): threads of this process with ``threads`` (``fn`` must then be safe to run in
+    two threads at once), else spawned processes; ``local`` (an open :class:`LocalWorkers`)
+    runs them on workers already started instead (``workers`` and ``threads`` are then its
+    own).
     """
     if scheduler is not None:
         return _run_dask(fn, tasks, scheduler, key)
@@ -346,4 +349,4 @@ def run_tasks[T, R](
     prepare_ensemble()
     if local is not None:
         return local.map(fn, tasks)
-    return _run_local(fn, tasks, workers, preload)
+    return _run_local(fn, tasks, workers, threads)

@@ -11,8 +11,8 @@ the manifest's (a torn last line, from a kill mid-write, is skipped: its chunk i
 reading (``analyze``) refuses it. Files the manifest does not know (a stray
 ``part-000099.parquet``) are ignored with a warning, so they can never change a result.
 ``points.parquet`` is checked the same way. A lock file (``flock``, released by the kernel
-when the holder dies) keeps two writers off one folder, (worker processes exit when the
-process that started them dies: :func:`engine.workers.die_with_parent`).
+when the holder dies) keeps two writers off one folder (a local sweep's workers are threads of
+the writing process, so they die with it).
 """
 
 from __future__ import annotations

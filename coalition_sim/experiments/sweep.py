@@ -84,16 +84,15 @@ __all__ = [
 
 FORMAT = 1
 MAX_CHUNK = 20_000  # runs per chunk by default: a few seconds of work, a few MB of output
-#: Replicate-steps per second one local process sustains with the compiled core
+#: Replicate-steps per second one local worker sustains with the compiled core
 #: (benchmarks/bench_ensemble.py measures 2-3 M on an idle core; the estimate is conservative
-#: so that a loaded machine does not get a second process for a few seconds of work).
+#: so that a loaded machine does not get a second worker for a few seconds of work).
 RATE_PER_PROCESS = 1.5e6
-#: A further process pays its start-up (interpreter, imports, loading the cached kernels:
-#: about 2 s), so it is started only for at least this much estimated work per process.
-MIN_SECONDS_PER_WORKER = 10.0
+#: Local workers are threads of this process (the kernel releases Python's lock): a further
+#: one starts nothing, but it only pays where each worker gets at least a few chunks' worth
+#: of work; below this much estimated work per worker the sweep stays on one thread.
+MIN_SECONDS_PER_WORKER = 2.0
 MAX_CHUNKS = 10_000  # the manifest holds one record per chunk
-#: Imported once by the fork server local workers are forked from (engine/preload.py).
-PRELOAD = (__name__, "coalition_sim.engine.preload")
 
 
 # --------------------------------------------------------------------------- the plan
@@ -546,8 +545,9 @@ def _write_chunk(out: Path, c: int, runs: pa.Table, traj: pa.Table | None) -> di
 
 
 def run_and_write(task: ChunkTask) -> tuple[int, dict[str, Any], int]:
-    """A local worker's job: compute chunk ``task`` and write its files into ``task.out``;
-    returns (chunk, its manifest records, runs), so no table travels between processes."""
+    """A local worker's job (a thread of this process; the chunk's files are its own, so two
+    run at once safely): compute chunk ``task`` and write its files into ``task.out``;
+    returns (chunk, its manifest records, runs)."""
     c, runs, traj = run_chunk(task)
     return c, _write_chunk(Path(task.out), c, runs, traj), runs.num_rows
 
@@ -570,13 +570,13 @@ class SweepReport:
 def choose_workers(
     n_runs: int, steps: int, n_chunks: int, cores: int | None = None
 ) -> tuple[int, str]:
-    """Local worker processes for ``n_runs`` runs of ``steps`` weeks in ``n_chunks`` chunks:
-    one per :data:`MIN_SECONDS_PER_WORKER` of estimated work, at most one per core and per
-    chunk (no second process for a few seconds of work). Returns (workers, why)."""
+    """Local workers (threads of this process) for ``n_runs`` runs of ``steps`` weeks in
+    ``n_chunks`` chunks: one per :data:`MIN_SECONDS_PER_WORKER` of estimated work, at most
+    one per core and per chunk. Returns (workers, why)."""
     cores = cores or os.cpu_count() or 1
     seconds = n_runs * steps / RATE_PER_PROCESS
     n = max(1, min(cores, n_chunks, int(seconds // MIN_SECONDS_PER_WORKER)))
-    where = "1 worker (this process)" if n == 1 else f"{n} worker processes"
+    where = "1 worker (this process)" if n == 1 else f"{n} worker threads"
     return n, f"about {seconds:,.1f} s of work for one process on {cores} cores: {where}"
 
 
@@ -648,7 +648,7 @@ def _run_locked(
     tasks = _tasks(plan, cs, todo, folder="" if client is not None else str(out))
     results: Iterator[tuple[int, dict[str, Any], int]]
     if client is None:  # local processes write their chunks' files themselves
-        results = run_tasks(run_and_write, tasks, workers=workers or 1, preload=PRELOAD)
+        results = run_tasks(run_and_write, tasks, workers=workers or 1, threads=True)
     else:  # a cluster's workers may not see the folder: their tables come back here
         results = (
             (c, _write_chunk(out, c, runs, traj), runs.num_rows)
