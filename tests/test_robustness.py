@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -485,10 +484,9 @@ def test_an_unreachable_scheduler_is_said_before_its_wait(tmp_path, capsys, monk
 
 
 @pytest.mark.slow
-def test_sigkill_kills_the_workers(tmp_path):
-    # a fit's local workers are processes (a sweep's are threads of its own process:
-    # tests/test_sweep_orphans.py)
-    args = ["calibrate", str(LEGACY_TARGETS), "--method", "rejection", "--candidates", "4096",
+def test_a_fit_on_two_workers_starts_no_process(tmp_path):
+    # its local workers are threads: a kill -9 of the fit leaves nothing computing
+    args = ["calibrate", str(LEGACY_TARGETS), "--method", "rejection", "--candidates", "1024",
             "--replicates", "50", "--scenario-dir", str(tmp_path / "s")]  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), *args, "--out", str(tmp_path / "o"),
@@ -496,20 +494,21 @@ def test_sigkill_kills_the_workers(tmp_path):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     main_proc = psutil.Process(proc.pid)
-    deadline = time.monotonic() + 60
-    while len(main_proc.children(recursive=True)) < 2:  # the workers (and resource tracker)
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(1.0)
-    family = main_proc.children(recursive=True)
-    os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill -9 PID` does
-    proc.wait()
-    gone, alive = psutil.wait_procs(family, timeout=15)
-    leftovers = [p.cmdline() for p in alive]
-    for p in alive:  # do not leak them into the rest of the test run
-        p.kill()
-    assert not leftovers, leftovers
-    assert len(gone) >= 2
+    seen: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:  # sampled all along
+            try:
+                seen += main_proc.children(recursive=True)
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.05)
+        assert seen == [], seen
+        assert proc.poll() in (None, 0)  # still fitting at the deadline, or finished well
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
 
 
 def test_a_fifo_in_the_store_does_not_hang(sweep, capsys, caplog):

@@ -1,12 +1,9 @@
-"""Work killed outright leaves no process behind.
-
-A local sweep's workers are threads of the sweep's own process (engine/runner.py): killing it
-kills them, and nothing else was started. A fit's local workers are processes
-(engine/workers.py ``die_with_parent``): SIGKILL of the process that started them (only that
-process, as an out-of-memory killer or a scheduler would do it) must not leave them computing
-for nobody: each worker watches the process that started it and exits when it is gone. A
-killed sweep's folder then resumes (tests/test_sweep.py checks that a resumed dataset equals
-the uninterrupted one).
+"""Work killed outright leaves no process behind: local workers are threads of the working
+process (engine/runner.py), so SIGKILL of that process (as an out-of-memory killer or a
+scheduler would do it) ends them too, and nothing else was started. (Worker processes had to
+watch their parent to exit with it, and a fork server had to be stopped.) A killed sweep's
+folder then resumes (tests/test_sweep.py checks that a resumed dataset equals the
+uninterrupted one).
 """
 
 from __future__ import annotations
@@ -15,12 +12,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 import pytest
+
+from coalition_sim.engine.runner import LocalWorkers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,42 +68,19 @@ def test_a_local_sweep_runs_its_two_workers_as_threads_and_a_kill_leaves_nothing
             proc.wait()
 
 
-@pytest.mark.slow
-def test_sigkill_of_a_process_pools_owner_leaves_no_worker(tmp_path: Path) -> None:
-    # the pool a fit keeps (LocalWorkers without threads): two spawned workers, each busy
-    script = (
-        "import time\n"
-        "from coalition_sim.engine.runner import LocalWorkers\n"
-        "with LocalWorkers(2) as pool:\n"
-        "    list(pool.map(time.sleep, [120.0] * 4))\n"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=ROOT, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    parent = psutil.Process(proc.pid)
-    descendants: list[psutil.Process] = []
-    try:
-        _wait_for(proc, lambda: len(parent.children(recursive=True)) >= 2, "two workers")
-        time.sleep(1.0)  # each has started its task
-        descendants = parent.children(recursive=True)
-        os.kill(proc.pid, signal.SIGKILL)  # the starter only, not its process group
-        proc.wait()
-        left = _alive(descendants)
-        until = time.monotonic() + 10
-        while left and time.monotonic() < until:
-            time.sleep(0.1)
-            left = _alive(descendants)
-        assert not left, f"processes left computing after their owner was killed: {left}"
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        for p in descendants:  # never leave a stray behind for the next test
-            try:
-                p.kill()
-            except psutil.Error:
-                continue
+def test_local_workers_are_threads_of_this_process_running_side_by_side() -> None:
+    # two tasks that each wait for the other: they finish only if both run at once
+    meet = threading.Barrier(2, timeout=20)
+
+    def task(k: int) -> tuple[int, int, int]:
+        meet.wait()
+        return k, os.getpid(), threading.get_ident()
+
+    with LocalWorkers(2) as pool:
+        got = sorted(pool.map(task, [0, 1]))
+    assert [k for k, _, _ in got] == [0, 1]
+    assert {pid for _, pid, _ in got} == {os.getpid()}
+    assert len({tid for _, _, tid in got} | {threading.get_ident()}) == 3
 
 
 def _wait_for(proc: subprocess.Popen[bytes], ready: Callable[[], object], what: str) -> None:

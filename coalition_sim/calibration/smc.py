@@ -144,7 +144,7 @@ def _task(args: tuple[Targets, np.ndarray, int, int, int]) -> tuple[int, np.ndar
 
 class Simulator:
     """Simulates candidate points in large ensemble calls on the shared runner
-    (:func:`coalition_sim.engine.runner.run_tasks`: this process, local spawn workers, or a
+    (:func:`coalition_sim.engine.runner.run_tasks`: this process, local worker threads, or a
     Dask cluster): each generation is a handful of tasks of ~24,000 runs, each one batched
     ensemble call."""
 

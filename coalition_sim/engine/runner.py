@@ -5,11 +5,12 @@ a task's result is a pure function of the task (counter-based seeds), so results
 depend on where or in which order tasks run. Results come back in completion order; callers
 put them in place by an index carried in the result.
 
-Local workers are threads of this process for work that spends its time in the compiled
-kernel (``threads=True``: a sweep's chunks; the kernel releases Python's lock, so two
-threads keep two cores busy with one copy of the interpreter, the libraries and the compiled
-model in memory), or processes started with ``spawn`` (no inherited state, same on every
-platform) for work that spends its time in Python (a calibration's summaries). At most
+Local workers are threads of this process: the work (a sweep's chunks, a fit's candidates)
+spends its time in the compiled kernel, which releases Python's lock, so two threads keep two
+cores busy with one copy of the interpreter, the libraries and the compiled model in memory,
+and nothing is started, pickled or left behind (worker processes used to be spawned or forked
+from a fork server: the million-run sweep's process tree held ~440 MiB against ~230 MiB with
+threads, and the validation used ~20% more CPU time; ``docs/performance.md``). At most
 ``2 x workers`` tasks are in flight, so memory stays bounded however many tasks there are.
 With ``scheduler`` (``tcp://host:8786``) the tasks go to a dask.distributed cluster.
 
@@ -22,17 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing as mp
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import (
     FIRST_COMPLETED,
     CancelledError,
-    Executor,
     Future,
-    ProcessPoolExecutor,
     ThreadPoolExecutor,
     wait,
 )
@@ -42,7 +39,6 @@ from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from .cluster import WORKER_WAIT, Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
-from .workers import die_with_parent, sigint_ignored
 
 __all__ = ["LocalWorkers", "SchedulerLost", "WorkersKilled", "compiled", "connect", "run_tasks"]
 
@@ -88,31 +84,19 @@ def _bounded(
 
 
 class LocalWorkers:
-    """Local workers kept for several :func:`run_tasks` calls (a context manager): processes,
-    or with ``threads`` threads of this process (see the module's docstring).
+    """Local worker threads kept for several :func:`run_tasks` calls (a context manager;
+    a calibration simulates once per generation and once per ABC-MCMC move). One worker
+    means the calling thread (nothing is started). ``fn`` must be safe in two threads at
+    once: the engines are (:func:`.ensemble.built_ensemble` is locked, a run's buffers are
+    its own)."""
 
-    Why: a calibration simulates once per generation and once per ABC-MCMC move; starting
-    the workers for every call (each a new process that imports numpy, pandas and the package
-    and loads the compiled kernels) cost ~3 s per call with two spawned workers, which was
-    most of a small fit's time (a 12-particle, 2-generation fit: 40 s on two workers against
-    1 s in one process). One worker means this process (nothing is started)."""
-
-    def __init__(self, workers: int, threads: bool = False) -> None:
+    def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
-        self.threads = threads
-        self._pool: Executor | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> LocalWorkers:
-        if self.workers > 1 and self.threads:
+        if self.workers > 1:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="coalition-worker")
-        elif self.workers > 1:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                initializer=die_with_parent, initargs=(os.getpid(),),
-            )  # workers exit when this process dies, even by SIGKILL  # fmt: skip
-            with sigint_ignored():  # a task each starts every worker now, Ctrl-C left to us
-                for _ in range(self.workers):
-                    self._pool.submit(os.getpid)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -137,10 +121,8 @@ class LocalWorkers:
             yield fut.result()
 
 
-def _run_local[T, R](
-    fn: Callable[[T], R], tasks: Iterable[T], workers: int, threads: bool = False
-) -> Iterator[R]:
-    with LocalWorkers(workers, threads) as local:
+def _run_local[T, R](fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iterator[R]:
+    with LocalWorkers(workers) as local:
         yield from local.map(fn, tasks)
 
 
@@ -327,18 +309,15 @@ def run_tasks[T, R](
     workers: int = 1,
     scheduler: Any = None,
     key: Callable[[T], str] | None = None,
-    threads: bool = False,
     local: LocalWorkers | None = None,
 ) -> Iterator[R]:
     """``fn(task)`` for every task, yielded in completion order.
 
-    ``fn`` must be a module-level function (it is pickled to other processes). With
-    ``scheduler`` (an address, or a client from :func:`connect`) the tasks run on that Dask
-    cluster (``key`` names them there); otherwise on ``workers`` local workers (1: in this
-    process): threads of this process with ``threads`` (``fn`` must then be safe to run in
-    two threads at once), else spawned processes; ``local`` (an open :class:`LocalWorkers`)
-    runs them on workers already started instead (``workers`` and ``threads`` are then its
-    own).
+    ``fn`` must be a module-level function (a cluster pickles it) and safe to run in two
+    threads at once. With ``scheduler`` (an address, or a client from :func:`connect`) the
+    tasks run on that Dask cluster (``key`` names them there); otherwise on ``workers`` local
+    threads (1: the calling thread); ``local`` (an open :class:`LocalWorkers`) runs them on
+    threads already started instead (``workers`` is then its own).
     """
     if scheduler is not None:
         return _run_dask(fn, tasks, scheduler, key)
@@ -349,4 +328,4 @@ def run_tasks[T, R](
     prepare_ensemble()
     if local is not None:
         return local.map(fn, tasks)
-    return _run_local(fn, tasks, workers, threads)
+    return _run_local(fn, tasks, workers)

@@ -30,8 +30,8 @@ def total_memory() -> int | None:
 
 
 def max_workers() -> int:
-    """Upper bound on local workers (a sweep's threads, a fit's processes): 4 per core (at
-    least 8); more only costs memory."""
+    """Upper bound on local worker threads: 4 per core (at least 8); more only costs
+    memory."""
     return max(8, 4 * (os.cpu_count() or 1))
 
 
