@@ -162,7 +162,7 @@ def simulate_candidates(
     targets: Targets, theta: np.ndarray, replicates: int, seed: int, workers: int = 1,
     chunk: int = 200, quiet: bool = True, scheduler: str | None = None,
 ) -> dict[str, np.ndarray]:  # fmt: skip
-    """:func:`simulate` over many candidates in chunks, on ``workers`` local processes or the
+    """:func:`simulate` over many candidates in chunks, on ``workers`` local threads or the
     Dask cluster at ``scheduler`` (the runner sweeps use)."""
     n = theta.shape[0]
     chunk = max(1, min(chunk, -(-n // max(workers, 1))))

@@ -199,7 +199,7 @@ class FitSettings:
     kernel_scale: float | None = None  # covariance factor of the logit kernel (None: Silverman)
     moves: int = 5  # at most this many ABC-MCMC moves per particle and generation
     scheme: str = "mcmc"  # "mcmc" (resample-move ABC-SMC) or "pmc" (importance weights)
-    scheduler: str | None = None  # a Dask scheduler address, else ``workers`` local processes
+    scheduler: str | None = None  # a Dask scheduler address, else ``workers`` local threads
 
 
 def _fit(targets: Targets, cfg: FitSettings, seed: int, say: Callable[[str], None],

@@ -11,7 +11,7 @@ shared cores, load about 10, same targets and 20 replicates per start, compiled 
 ``benchmarks/bench_pyabc.py``), its first population cost 302 ms per particle against 24 ms
 when a whole generation's proposals are rows of a few large ensemble calls (13x; 50x before the
 core was compiled). So the algorithm is written here, over the batched engine and the shared
-runner (local processes or Dask).
+runner (local threads or Dask).
 
 One generation g >= 1:
 
@@ -353,7 +353,7 @@ def smc(
     scheme: str = "mcmc",
 ) -> SMCResult:
     """ABC-PMC with adaptive tolerances; see the module docstring. ``scheduler``: a Dask
-    scheduler address (else ``workers`` local processes). ``max_runs`` is a run
+    scheduler address (else ``workers`` local threads). ``max_runs`` is a run
     budget: no generation starts that is expected to exceed it (a deterministic rule, unlike
     a time limit). ``moves``: ABC-MCMC moves per particle after a resampling (0: none)."""
     if moves < 0:

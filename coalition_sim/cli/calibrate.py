@@ -109,7 +109,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--seed", type=_seed, metavar="S", help="design and run seed (default: file)")
     cal.add_argument("--accept", type=_share, metavar="Q", help="rejection: share kept (0.05)")
     cal.add_argument(
-        "--workers", type=worker_count, metavar="W", help="processes (default: min(2, cores))"
+        "--workers",
+        type=worker_count,
+        metavar="W",
+        help="local worker threads (default: min(2, cores))",
     )
     cal.add_argument(
         "--scheduler", metavar="ADDR", help="dask.distributed scheduler, e.g. tcp://host:8786"

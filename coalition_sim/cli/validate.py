@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     va.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
     va.add_argument("--workers", type=worker_count, default=1, metavar="W",
-                    help="processes for the cross-validation fits (at most one per core)")  # fmt: skip
+                    help="worker threads for the cross-validation fits (at most one per core)")  # fmt: skip
     va.add_argument("--quiet", action="store_true", help="no progress output")
     va.set_defaults(handler=cmd_validate)
 

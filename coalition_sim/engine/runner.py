@@ -1,4 +1,4 @@
-"""One runner for many independent tasks: in this process, on local processes, or on Dask.
+"""One runner for many independent tasks: in this process, on local threads, or on Dask.
 
 Sweeps (chunks of runs) and calibration (chunks of candidates) both call :func:`run_tasks`;
 a task's result is a pure function of the task (counter-based seeds), so results do not

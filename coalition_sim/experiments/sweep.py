@@ -647,7 +647,7 @@ def _run_locked(
         workers, why = choose_workers(todo_runs, plan.steps, len(todo))
     tasks = _tasks(plan, cs, todo, folder="" if client is not None else str(out))
     results: Iterator[tuple[int, dict[str, Any], int]]
-    if client is None:  # local processes write their chunks' files themselves
+    if client is None:  # local worker threads write their chunks' files themselves
         results = run_tasks(run_and_write, tasks, workers=workers or 1)
     else:  # a cluster's workers may not see the folder: their tables come back here
         results = (
