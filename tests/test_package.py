@@ -7,10 +7,10 @@ README's Python example from a temporary folder: nothing may come from the check
 
 numba compiles the core in the fresh environment. Its cache is keyed on the content of every
 core source (``core/jit.py``); an installed copy keeps it in the user's cache folder
-(``$XDG_CACHE_HOME/coalition-sim/numba/<stamp>/``, never beside its sources), so the checkout's
-cache files are copied there first: numba still checks every entry (sources' hash, numba
-version, CPU) and recompiles whatever does not match, so the copy can make the test faster but
-never wrong.
+(``$XDG_CACHE_HOME/coalition-sim/numba/<stamp>-numba<version>/``, never beside its sources),
+so the checkout's cache files are copied there first: numba still checks every entry (sources'
+hash, numba version, CPU) and recompiles whatever does not match, so the copy can make the
+test faster but never wrong.
 
 ``test_the_wheel_carries_every_file_the_code_reads_at_run_time`` only builds the wheel (a few
 seconds) and reads its file list and metadata.
@@ -89,7 +89,7 @@ def _warm_cache(installed_core: Path, cache_home: Path) -> None:
     installed copy's cache folder under ``cache_home`` (``$XDG_CACHE_HOME``) when both are the
     same code (every source under ``core/``)."""
     from coalition_sim import CoalitionModel, run_ensemble
-    from coalition_sim.core.jit import stamp
+    from coalition_sim.core.jit import cache_key
 
     core = ROOT / "coalition_sim" / "core"
     CoalitionModel("baseline", rng=0).step()
@@ -100,7 +100,7 @@ def _warm_cache(installed_core: Path, cache_home: Path) -> None:
     for rel in mine:
         same = (core / rel).read_bytes() == (installed_core / rel).read_bytes()
         assert same, f"the wheel's core/{rel} differs from the checkout's"
-    folder = cache_home / "coalition-sim" / "numba" / stamp().hex()[:16]
+    folder = cache_home / "coalition-sim" / "numba" / cache_key()
     for f in core.rglob("__pycache__/*.nb[ic]"):
         dest = folder / "core" / f.parent.parent.relative_to(core) / f.name
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ their name, so files written by older versions of the package are never read.
 each source; else (an installed copy, whose ``site-packages`` may be read-only and which an
 uninstall should leave clean) the user's cache folder :func:`user_cache_dir`
 (``$XDG_CACHE_HOME/coalition-sim/numba``, default ``~/.cache/coalition-sim/numba``), one
-sub-folder per stamp, so two installed versions never overwrite each other's entries; else a
+sub-folder per stamp and numba version (:func:`cache_key`), so two installed versions never overwrite each other's entries; else a
 private folder of the temporary directory (:func:`temp_cache_dir`, mode 0700, refused unless
 this user owns it). With none writable the core still runs, compiled in every process, with
 one :class:`CacheUnavailableWarning`.
@@ -53,6 +53,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from numba import __version__ as numba_version
 from numba import njit
 from numba.core.caching import (
     CompileResultCacheImpl,
@@ -71,6 +72,7 @@ __all__ = [
     "CacheUnavailableWarning",
     "CheckedCache",
     "DamagedCacheWarning",
+    "cache_key",
     "cached",
     "compiled",
     "expected_compile_seconds",
@@ -152,6 +154,13 @@ def temp_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"coalition-sim-{uid}" / "numba"
 
 
+def cache_key() -> str:
+    """The sub-folder of an installed copy's cache: the core's stamp and numba's version, so
+    copies of two versions (or under two numba releases, whose entries numba would not load)
+    keep their entries apart, and copies of one core share them."""
+    return f"{_stamp().hex()[:16]}-numba{numba_version}"
+
+
 def _subdir(py_file: str) -> str:
     """The source's folder relative to the package (``core``, ``core/rules``): the cache keeps
     the sources' layout, so two modules of one name in two folders never share an index."""
@@ -177,9 +186,9 @@ class _InTree(_CoreStamp, InTreeCacheLocator):
 
 
 class _UserCache(_CoreStamp, UserWideCacheLocator):
-    """``user_cache_dir()/<stamp>/<folder under the package>``: keyed by the core's content,
-    so installed copies of two versions keep their entries apart and copies of one core share
-    them (the same code compiles to the same entries)."""
+    """``user_cache_dir()/<cache_key()>/<folder under the package>``: keyed by the core's
+    content, so installed copies of two versions keep their entries apart and copies of one
+    core share them (the same code compiles to the same entries)."""
 
     @staticmethod
     def _root() -> Path:
@@ -188,7 +197,7 @@ class _UserCache(_CoreStamp, UserWideCacheLocator):
     def __init__(self, py_func: Any, py_file: str) -> None:
         self._py_file = py_file
         self._lineno = py_func.__code__.co_firstlineno
-        self._cache_path = str(self._root() / _stamp().hex()[:16] / _subdir(py_file))
+        self._cache_path = str(self._root() / cache_key() / _subdir(py_file))
 
 
 class _TempCache(_UserCache):
