@@ -262,6 +262,8 @@ def test_one_version_everywhere() -> None:
     # Keep a Changelog: an [Unreleased] section may sit on top; the newest release is the version
     top = re.search(r"^## \[(?!Unreleased\])([^\]]+)\]", changelog, re.M)
     assert top and top.group(1) == coalition_sim.__version__, "CHANGELOG.md's newest release"
+    wheels = set(re.findall(r"coalition_sim-([^-\s]+)-py3-none-any\.whl", README.read_text()))
+    assert wheels == {coalition_sim.__version__}, f"README installs the wheel of {wheels}"
     assert meta["license"] == "Apache-2.0" and "Apache License" in (ROOT / "LICENSE").read_text()
     missing = [
         k for k in ("readme", "authors", "urls", "classifiers", "keywords") if not meta.get(k)
