@@ -322,3 +322,20 @@ def test_writers_into_the_source_tree_refuse_outside_a_checkout(
     # a part that only prints refuses --out rather than writing nothing in silence
     assert main(["validate", "scores", "--out", str(tmp_path / "v"), "--quiet"]) == 2
     assert "writes no file" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
+    """``python -m coalition_sim`` is the ``coalition-sim`` command (provenance and the docs'
+    command checker name it; it failed with "cannot be directly executed"), bad input
+    included: one line, exit status 2."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = [sys.executable, "-m", "coalition_sim"]
+    done = subprocess.run([*run, "--version"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert (
+        done.returncode == 0 and done.stdout.strip() == f"coalition-sim {coalition_sim.__version__}"
+    )
+    bad = subprocess.run([*run, "run", "--bogus"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert "--bogus" in bad.stderr
