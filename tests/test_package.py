@@ -339,3 +339,26 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
                          text=True, check=False)  # fmt: skip
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     assert "--bogus" in bad.stderr
+
+
+def test_a_fit_in_an_installed_copy_names_its_start_portably(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point summaries ``calibrate`` writes in an installed copy extended
+    ``"../../../../venv/lib/python3.12/site-packages/.../start_2016.toml"``: broken once the
+    environment is rebuilt or the file shared. They name the shipped start as the loader finds
+    it from anywhere."""
+    from coalition_sim.calibration.scenario_file import write_point_scenario
+    from coalition_sim.scenario.library import load_scenario
+
+    monkeypatch.setattr(resources, "checkout_root", lambda: None)
+    monkeypatch.setenv("COALITION_SIM_CONFIGS", str(ROOT / "configs"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    base = ROOT / "configs" / "history" / "start_2016.toml"
+    out = write_point_scenario(tmp_path / "outputs" / "calibrated_2016.toml", base,
+                               "calibrated_2016", {}, {}, ["test"], "d")  # fmt: skip
+    assert 'extends = "history/start_2016.toml"' in out.read_text().splitlines()
+    moved = tmp_path / "elsewhere" / "deep" / "calibrated_2016.toml"
+    moved.parent.mkdir(parents=True)
+    shutil.copy(out, moved)
+    assert load_scenario(moved).start_date == load_scenario("history/start_2016").start_date
