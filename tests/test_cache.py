@@ -14,6 +14,7 @@ import pkgutil
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import warnings
@@ -77,8 +78,13 @@ _PROBE = textwrap.dedent(
 )
 
 
-def _probe(pkg_root: Path, cache: Path) -> tuple[int, int]:
-    env = {**os.environ, "PYTHONPATH": str(pkg_root), "NUMBA_CACHE_DIR": str(cache)}
+def _probe(pkg_root: Path, cache: Path | None, **extra: str) -> tuple[int, int]:
+    """Compile or load ``clip01`` in a new process running the package at ``pkg_root``, with
+    ``NUMBA_CACHE_DIR=cache`` (None: unset) and ``extra`` environment variables."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(PYTHONPATH=str(pkg_root), **extra)
+    if cache is not None:
+        env["NUMBA_CACHE_DIR"] = str(cache)
     out = subprocess.run(
         [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, cwd=pkg_root
     )
@@ -100,6 +106,76 @@ def test_a_changed_core_source_recompiles_in_a_new_process(tmp_path: Path) -> No
     world.write_text(world.read_text() + "\n# an edit elsewhere in the core\n")
     assert _probe(pkg, cache) == (0, 1)  # recompiled: the stamp covers every core source
     assert _probe(pkg, cache) == (1, 0)
+
+
+# --------------------------------------------------------------------------- where
+
+
+def test_an_installed_copy_caches_in_the_user_folder_not_beside_its_sources(
+    tmp_path: Path,
+) -> None:
+    """A copy of the package outside a checkout (as pip installs it) writes no cache file
+    into its own folder (site-packages may be read-only; an uninstall left ~200 files behind),
+    but into ``$XDG_CACHE_HOME/coalition-sim/numba/<stamp>/``, and loads it from there."""
+    pkg = tmp_path / "site-packages"
+    shutil.copytree(
+        ROOT / "coalition_sim", pkg / "coalition_sim", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    xdg = tmp_path / "xdg"
+    assert _probe(pkg, None, XDG_CACHE_HOME=str(xdg)) == (0, 1)  # compiled
+    assert _probe(pkg, None, XDG_CACHE_HOME=str(xdg)) == (1, 0)  # loaded from the cache
+    assert not list(pkg.rglob("*.nb[ic]")), "cache files beside an installed copy's sources"
+    (folder,) = (xdg / "coalition-sim" / "numba").iterdir()
+    assert folder.name == jit.cache_key() and folder.name.startswith(jit.stamp().hex()[:16])
+    assert list((folder / "core" / "rules").glob("basics.clip01-*.nbi"))
+
+
+def _uncached_dispatcher(monkeypatch, tmp_path: Path):
+    """A fresh ``clip01`` dispatcher as an installed copy builds it, with NUMBA_CACHE_DIR
+    unset and a user cache folder that cannot be created (its parent is a file)."""
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    monkeypatch.setattr(jit, "checkout_root", lambda: None)
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file" / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(jit, "_WARNED", [])
+    return lambda: jit.compiled(basics.clip01.py_func)
+
+
+def test_without_a_writable_user_folder_a_private_temporary_folder_serves(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A service account whose home is not writable: the import crashed with numba's
+    'no locator available'; now a 0700 folder of this user in the temporary directory."""
+    fresh = _uncached_dispatcher(monkeypatch, tmp_path)
+    first = fresh()
+    assert first(0.25) == 0.25
+    top = tmp_path / "tmp" / f"coalition-sim-{os.getuid()}"
+    assert jit.temp_cache_dir() == top / "numba"
+    assert top.stat().st_mode & 0o777 == 0o700
+    assert Path(first._cache._cache_path).is_relative_to(top)
+    again = fresh()
+    assert again(0.5) == 0.5 and sum(again.stats.cache_hits.values()) == 1
+
+
+def test_with_no_writable_folder_the_core_runs_uncached_and_says_so_once(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A temporary folder of that name that others may write (or another user's) is never
+    used: machine code could be planted there. The core then compiles in every process, with
+    one warning naming NUMBA_CACHE_DIR, instead of failing at import."""
+    fresh = _uncached_dispatcher(monkeypatch, tmp_path)
+    shared = tmp_path / "tmp" / f"coalition-sim-{os.getuid()}"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.warns(jit.CacheUnavailableWarning, match="set NUMBA_CACHE_DIR"):
+        disp = fresh()
+    assert not jit.installed(disp) and disp(2.0) == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fresh()(0.5) == 0.5  # the warning is given once per process
+    assert not list(shared.rglob("*.nb[ic]"))
 
 
 # --------------------------------------------------------------------------- healing

@@ -321,6 +321,25 @@ def test_a_scenario_anywhere_may_extend_a_shipped_one_by_name(write_scenario, tm
     assert load_scenario(path).name == "near"  # the file next to it
 
 
+def test_a_scenario_anywhere_may_extend_a_shipped_history_scenario_by_its_name(write_scenario):
+    """``extends = "history/start_2018.toml"`` (what the page's compact export and a fit in an
+    installed copy write) was looked for only next to the file: "cannot read: no such file".
+    A name with ``..`` is never looked up among the shipped scenarios."""
+    shipped = load_scenario("history/start_2018").model_dump(exclude={"name"})
+    for parent in ("history/start_2018.toml", "history/start_2018"):
+        path = write_scenario(name="mine.toml", text=f'extends = "{parent}"\nname = "mine"\n')
+        scn = load_scenario(path)
+        assert scn.name == "mine" and scn.model_dump(exclude={"name"}) == shipped
+    path = write_scenario(name="up.toml", text='extends = "../history/start_2018.toml"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(path)
+    assert_one_line(exc, "no such file")
+    path = write_scenario(name="gone.toml", text='extends = "history/gone.toml"\nname = "g"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(path)
+    assert_one_line(exc, "key 'extends' = 'history/gone.toml'", "nor a shipped scenario")
+
+
 def test_extends_cycle(write_scenario):
     write_scenario(name="a.toml", text='extends = "b.toml"\nname = "a"\n')
     b = write_scenario(name="b.toml", text='extends = "a.toml"\nname = "b"\n')

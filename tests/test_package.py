@@ -6,10 +6,14 @@ it can) and runs ``coalition-sim run --steps 5``, ``coalition-sim sweep demo_gri
 README's Python example from a temporary folder: nothing may come from the checkout.
 
 numba compiles the core in the fresh environment. Its cache is keyed on the content of every
-core source (``core/jit.py``) and lives in the ``__pycache__`` folders beside them, so the
-checkout's cache files are copied next to the identical installed sources first: numba still checks
-every entry (sources' hash, numba version, CPU) and recompiles whatever does not match, so
-the copy can make the test faster but never wrong.
+core source (``core/jit.py``); an installed copy keeps it in the user's cache folder
+(``$XDG_CACHE_HOME/coalition-sim/numba/<stamp>-numba<version>/``, never beside its sources),
+so the checkout's cache files are copied there first: numba still checks every entry (sources'
+hash, numba version, CPU) and recompiles whatever does not match, so the copy can make the
+test faster but never wrong.
+
+``test_the_wheel_carries_every_file_the_code_reads_at_run_time`` only builds the wheel (a few
+seconds) and reads its file list and metadata.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import subprocess
 import sys
 import time
 import tomllib
+import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
@@ -72,10 +78,18 @@ def _install(uv: str, venv: Path, wheel: Path, work: Path, env: dict[str, str]) 
         _run(install, work, venv_env)
 
 
-def _warm_cache(installed_core: Path) -> None:
-    """Compile (or load) the checkout's core, then copy its numba cache files beside the
-    installed sources when both are the same code (every source under ``core/``)."""
+def _build_wheel(uv: str, dist: Path, env: dict[str, str]) -> Path:
+    _run([uv, "build", "--wheel", "-q", "--out-dir", str(dist)], ROOT, env)
+    (wheel,) = dist.glob("coalition_sim-*.whl")
+    return wheel
+
+
+def _warm_cache(installed_core: Path, cache_home: Path) -> None:
+    """Compile (or load) the checkout's core, then copy its numba cache files into the
+    installed copy's cache folder under ``cache_home`` (``$XDG_CACHE_HOME``) when both are the
+    same code (every source under ``core/``)."""
     from coalition_sim import CoalitionModel, run_ensemble
+    from coalition_sim.core.jit import cache_key
 
     core = ROOT / "coalition_sim" / "core"
     CoalitionModel("baseline", rng=0).step()
@@ -86,9 +100,10 @@ def _warm_cache(installed_core: Path) -> None:
     for rel in mine:
         same = (core / rel).read_bytes() == (installed_core / rel).read_bytes()
         assert same, f"the wheel's core/{rel} differs from the checkout's"
+    folder = cache_home / "coalition-sim" / "numba" / cache_key()
     for f in core.rglob("__pycache__/*.nb[ic]"):
-        dest = installed_core / f.relative_to(core)
-        dest.parent.mkdir(exist_ok=True)
+        dest = folder / "core" / f.parent.parent.relative_to(core) / f.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(f, dest)
 
 
@@ -104,11 +119,12 @@ def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> 
         "UV_COMPILE_BYTECODE",
     )
     env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.pop("NUMBA_CACHE_DIR", None)  # the installed copy's own cache folder, checked below
+    cache_home = tmp_path / "xdg-cache"
     env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+               XDG_CACHE_HOME=str(cache_home),
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")  # fmt: skip
-    dist = tmp_path / "dist"
-    _run([uv, "build", "--wheel", "-q", "--out-dir", str(dist)], ROOT, env)
-    (wheel,) = dist.glob("coalition_sim-*.whl")
+    wheel = _build_wheel(uv, tmp_path / "dist", env)
     assert wheel.name.startswith(f"coalition_sim-{coalition_sim.__version__}-")
     venv = tmp_path / "venv"
     _install(uv, venv, wheel, tmp_path, env)
@@ -119,7 +135,7 @@ def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> 
     # "Typing :: Typed" is a promise to type checkers: PEP 561's marker ships with the package
     assert (site / "coalition_sim" / "py.typed").is_file()
     t0 = time.perf_counter()
-    _warm_cache(site / "coalition_sim" / "core")
+    _warm_cache(site / "coalition_sim" / "core", cache_home)
     print(f"{time.perf_counter() - t0:6.1f} s  checkout's core compiled or loaded, cache copied")
 
     work = tmp_path / "elsewhere"  # no configs/, no checkout anywhere above
@@ -159,6 +175,80 @@ def test_wheel_runs_its_own_examples_from_a_temporary_folder(tmp_path: Path) -> 
         work, env,
     )  # fmt: skip
     assert docs.strip() == "True", docs
+    # the compile cache lives outside site-packages, so an uninstall leaves nothing behind
+    assert list((cache_home / "coalition-sim" / "numba").rglob("*.nbi"))
+    assert not list(site.rglob("*.nb[ic]")), "numba cache files inside site-packages"
+    _run([uv, "pip", "uninstall", "-q", "coalition-sim"], work, {**env, "VIRTUAL_ENV": str(venv)})
+    assert not (site / "coalition_sim").exists(), sorted((site / "coalition_sim").rglob("*"))[:5]
+
+
+def _tracked(folder: str) -> list[str]:
+    """Files of ``folder`` under git (every file when this is not a git checkout: an sdist)."""
+    if (ROOT / ".git").exists() and shutil.which("git"):
+        out = subprocess.run(["git", "ls-files", "-z", folder], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout  # fmt: skip
+        return sorted(f for f in out.split("\0") if f)
+    return sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+
+
+def test_the_wheel_carries_every_file_the_code_reads_at_run_time(tmp_path: Path) -> None:
+    """Every shipped config, posterior, target file and document the code reads (configs/ as
+    a whole, scenario.resources.SHIPPED_DOCS: doc_file refuses any other name), every module,
+    and nothing of a developer's caches; and the metadata README's promises rest on."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_COMPILE_BYTECODE")}
+    wheel = _build_wheel(_uv(), tmp_path / "dist", {**env, "UV_NO_PROGRESS": "1"})
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        info = f"coalition_sim-{coalition_sim.__version__}.dist-info"
+        meta = Parser().parsestr(z.read(f"{info}/METADATA").decode())
+    data = "coalition_sim/_data/"
+    expected = {data + f for f in _tracked("configs")}
+    expected |= {data + "docs/" + d for d in resources.SHIPPED_DOCS}
+    expected |= {f for f in _tracked("coalition_sim") if "/_data/" not in f}
+    expected |= {"coalition_sim/py.typed", f"{info}/licenses/LICENSE"}
+    missing = sorted(expected - names)
+    assert not missing, f"the wheel lacks {missing[:10]}"
+    stray = sorted(n for n in names if "__pycache__" in n or n.endswith((".pyc", ".nbi", ".nbc")))
+    assert not stray, f"the wheel carries caches: {stray[:5]}"
+    assert meta["Version"] == coalition_sim.__version__
+    assert meta["Requires-Python"] == ">=3.12" and meta["License-Expression"] == "Apache-2.0"
+    requires = meta.get_all("Requires-Dist")
+    numba = [r for r in requires if r.startswith("numba")]
+    assert numba and "<0.69" in numba[0], numba
+    assert meta["Name"] == "coalition-sim"
+
+
+def test_validate_reads_the_committed_fit_from_the_installed_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report's "Its fit" table (generations of the committed fit) came from
+    configs/../docs/calibration/fit.json, a path an installed copy does not have: the report of
+    an installed copy silently lost the table. It reads the copy the wheel carries."""
+    from coalition_sim.cli.main import main
+    from coalition_sim.scenario.loading import ConfigError
+    from coalition_sim.validation import report
+
+    installed = tmp_path / "site-packages" / "coalition_sim"
+    shipped = installed / "_data" / "docs" / "docs" / "calibration" / "fit.json"
+    shipped.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "docs" / "calibration" / "fit.json", shipped)
+    monkeypatch.setattr(resources, "checkout_root", lambda: None)
+    monkeypatch.setattr(resources, "PACKAGE_DIR", installed)
+    monkeypatch.setenv("COALITION_SIM_CONFIGS", str(ROOT / "configs"))
+    seen: list[Path] = []
+
+    def run_validation(*args: object) -> None:
+        seen.append(Path(str(args[7])))
+        raise ConfigError("stopped by the test")
+
+    monkeypatch.setattr(report, "run_validation", run_validation)
+    assert main(["validate", "--size", "tiny", "--out", str(tmp_path / "v"), "--quiet"]) == 2
+    assert "stopped by the test" in capsys.readouterr().err
+    assert seen == [shipped]
 
 
 def test_one_version_everywhere() -> None:
@@ -172,6 +262,8 @@ def test_one_version_everywhere() -> None:
     # Keep a Changelog: an [Unreleased] section may sit on top; the newest release is the version
     top = re.search(r"^## \[(?!Unreleased\])([^\]]+)\]", changelog, re.M)
     assert top and top.group(1) == coalition_sim.__version__, "CHANGELOG.md's newest release"
+    wheels = set(re.findall(r"coalition_sim-([^-\s]+)-py3-none-any\.whl", README.read_text()))
+    assert wheels == {coalition_sim.__version__}, f"README installs the wheel of {wheels}"
     assert meta["license"] == "Apache-2.0" and "Apache License" in (ROOT / "LICENSE").read_text()
     missing = [
         k for k in ("readme", "authors", "urls", "classifiers", "keywords") if not meta.get(k)
@@ -230,3 +322,43 @@ def test_writers_into_the_source_tree_refuse_outside_a_checkout(
     # a part that only prints refuses --out rather than writing nothing in silence
     assert main(["validate", "scores", "--out", str(tmp_path / "v"), "--quiet"]) == 2
     assert "writes no file" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
+    """``python -m coalition_sim`` is the ``coalition-sim`` command (provenance and the docs'
+    command checker name it; it failed with "cannot be directly executed"), bad input
+    included: one line, exit status 2."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = [sys.executable, "-m", "coalition_sim"]
+    done = subprocess.run([*run, "--version"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert (
+        done.returncode == 0 and done.stdout.strip() == f"coalition-sim {coalition_sim.__version__}"
+    )
+    bad = subprocess.run([*run, "run", "--bogus"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert "--bogus" in bad.stderr
+
+
+def test_a_fit_in_an_installed_copy_names_its_start_portably(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point summaries ``calibrate`` writes in an installed copy extended
+    ``"../../../../venv/lib/python3.12/site-packages/.../start_2016.toml"``: broken once the
+    environment is rebuilt or the file shared. They name the shipped start as the loader finds
+    it from anywhere."""
+    from coalition_sim.calibration.scenario_file import write_point_scenario
+    from coalition_sim.scenario.library import load_scenario
+
+    monkeypatch.setattr(resources, "checkout_root", lambda: None)
+    monkeypatch.setenv("COALITION_SIM_CONFIGS", str(ROOT / "configs"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    base = ROOT / "configs" / "history" / "start_2016.toml"
+    out = write_point_scenario(tmp_path / "outputs" / "calibrated_2016.toml", base,
+                               "calibrated_2016", {}, {}, ["test"], "d")  # fmt: skip
+    assert 'extends = "history/start_2016.toml"' in out.read_text().splitlines()
+    moved = tmp_path / "elsewhere" / "deep" / "calibrated_2016.toml"
+    moved.parent.mkdir(parents=True)
+    shutil.copy(out, moved)
+    assert load_scenario(moved).start_date == load_scenario("history/start_2016").start_date

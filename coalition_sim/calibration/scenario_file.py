@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..scenario import resources
 from ..scenario.library import load_scenario
 from ..scenario.loading import ConfigError
 
@@ -16,11 +17,23 @@ def _toml_value(v: float) -> str:
     return repr(round(float(v), 6))
 
 
+def _extends_value(path: Path, base: Path) -> str:
+    """How ``path`` names ``base``: the path relative to it, except for a shipped scenario in
+    an installed copy, named as the loader finds it from anywhere (``history/start_2016.toml``):
+    a relative path into ``site-packages`` broke once the environment was moved or rebuilt,
+    or the file was shared."""
+    shipped = resources.config_dir().resolve()
+    target = Path(base).resolve()
+    if resources.checkout_root() is None and target.is_relative_to(shipped):
+        return target.relative_to(shipped).as_posix()
+    return os.path.relpath(base, path.parent)
+
+
 def write_point_scenario(path: Path, base: Path, name: str, summary: dict[str, Any],
                          priors: dict[str, Any], header: list[str], description: str) -> Path:  # fmt: skip
     """A scenario that ``extends`` ``base`` and sets the posterior medians (intervals in
     comments); validated by loading it, written atomically."""
-    rel = os.path.relpath(base, path.parent)
+    rel = _extends_value(path, base)
     lines = [*(f"# {h}" for h in header), f'extends = "{rel}"', f'name = "{name}"',
              f'description = "{description}"', ""]  # fmt: skip
     groups: dict[str, list[str]] = {}

@@ -240,14 +240,16 @@ def _ablation(targets: Any, post: Any, size: Any, path: Path, args: argparse.Nam
 
 def _report(targets: Any, post: Any, size: Any, path: Path, args: argparse.Namespace,
             say: Any, t0: float) -> int:  # fmt: skip
-    from ..scenario.library import config_dir
+    from ..scenario.resources import doc_file
     from ..scenario.safe_paths import OutputDir
     from ..validation.report import run_validation, write_validation
 
     out = args.out or args.out_default
     stage = OutputDir(out, overwrite=args.overwrite or args.out is None, marker="README.md")
     with stage:
-        fit_json = config_dir().parent / "docs" / "calibration" / "fit.json"
+        # the committed fit's record (an installed copy carries it; run_validation uses it
+        # only when it describes the posterior scored)
+        fit_json = doc_file("docs/calibration/fit.json")
         res = run_validation(targets, post, size, args.seed, path, args.workers, say, fit_json,
                              _holdout_path(args))  # fmt: skip
         command = command_text(args.argv)

@@ -20,6 +20,15 @@ removed with a :class:`DamagedCacheWarning` and the function is recompiled (numb
 would raise, or load corrupt machine code and crash). Files of this format carry ``.cs`` in
 their name, so files written by older versions of the package are never read.
 
+**Where.** ``NUMBA_CACHE_DIR`` when set; else, in a source checkout, ``__pycache__`` beside
+each source; else (an installed copy, whose ``site-packages`` may be read-only and which an
+uninstall should leave clean) the user's cache folder :func:`user_cache_dir`
+(``$XDG_CACHE_HOME/coalition-sim/numba``, default ``~/.cache/coalition-sim/numba``), one
+sub-folder per stamp and numba version (:func:`cache_key`), so two installed versions never overwrite each other's entries; else a
+private folder of the temporary directory (:func:`temp_cache_dir`, mode 0700, refused unless
+this user owns it). With none writable the core still runs, compiled in every process, with
+one :class:`CacheUnavailableWarning`.
+
 How: the core's dispatchers get their own cache object (:class:`CheckedCache`, a subclass of
 numba's ``FunctionCache`` with its own locators and cache file); no global state of numba is
 changed. These classes are numba internals: numba is bounded to the versions tested in
@@ -36,12 +45,15 @@ import hashlib
 import io
 import os
 import pickle
+import stat
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from numba import __version__ as numba_version
 from numba import njit
 from numba.core.caching import (
     CompileResultCacheImpl,
@@ -52,11 +64,15 @@ from numba.core.caching import (
     UserWideCacheLocator,
 )
 
+from ..scenario.resources import checkout_root
+
 __all__ = [
     "CORE",
     "PRUNE_AGE_S",
+    "CacheUnavailableWarning",
     "CheckedCache",
     "DamagedCacheWarning",
+    "cache_key",
     "cached",
     "compiled",
     "expected_compile_seconds",
@@ -66,6 +82,8 @@ __all__ = [
     "phase",
     "sources",
     "stamp",
+    "temp_cache_dir",
+    "user_cache_dir",
     "warm_up",
 ]
 
@@ -80,6 +98,10 @@ PRUNE_AGE_S = 600.0
 
 class DamagedCacheWarning(RuntimeWarning):
     """A compile-cache file failed its checksum; it was removed and the function recompiled."""
+
+
+class CacheUnavailableWarning(RuntimeWarning):
+    """No writable folder for the compile cache: the core is compiled in every process."""
 
 
 def sources() -> list[Path]:
@@ -117,16 +139,84 @@ class _CoreStamp:
         return _stamp()
 
 
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/coalition-sim/numba`` (default ``~/.cache/coalition-sim/numba``): an
+    installed copy's compile cache, outside ``site-packages`` (which may be read-only, and
+    which an uninstall should leave clean)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "coalition-sim" / "numba"
+
+
+def temp_cache_dir() -> Path:
+    """The last resort when the user cache folder is not writable (a service account whose
+    home is not writable): a folder of this user's own in the temporary directory."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"coalition-sim-{uid}" / "numba"
+
+
+def cache_key() -> str:
+    """The sub-folder of an installed copy's cache: the core's stamp and numba's version, so
+    copies of two versions (or under two numba releases, whose entries numba would not load)
+    keep their entries apart, and copies of one core share them."""
+    return f"{_stamp().hex()[:16]}-numba{numba_version}"
+
+
+def _subdir(py_file: str) -> str:
+    """The source's folder relative to the package (``core``, ``core/rules``): the cache keeps
+    the sources' layout, so two modules of one name in two folders never share an index."""
+    folder = Path(py_file).resolve().parent
+    package = CORE.parent
+    if folder.is_relative_to(package):
+        return folder.relative_to(package).as_posix()
+    return UserWideCacheLocator.get_suitable_cache_subpath(py_file)
+
+
 class _UserDir(_CoreStamp, UserProvidedCacheLocator):
     pass
 
 
 class _InTree(_CoreStamp, InTreeCacheLocator):
-    pass
+    """``__pycache__`` beside the sources, in a source checkout only."""
+
+    @classmethod
+    def from_function(cls, py_func: Any, py_file: str) -> Any:
+        if checkout_root() is None:
+            return None
+        return super().from_function(py_func, py_file)
 
 
-class _UserWide(_CoreStamp, UserWideCacheLocator):
-    pass
+class _UserCache(_CoreStamp, UserWideCacheLocator):
+    """``user_cache_dir()/<cache_key()>/<folder under the package>``: keyed by the core's
+    content, so installed copies of two versions keep their entries apart and copies of one
+    core share them (the same code compiles to the same entries)."""
+
+    @staticmethod
+    def _root() -> Path:
+        return user_cache_dir()
+
+    def __init__(self, py_func: Any, py_file: str) -> None:
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._cache_path = str(self._root() / cache_key() / _subdir(py_file))
+
+
+class _TempCache(_UserCache):
+    """:func:`temp_cache_dir`: created with mode 0700 and used only when this user owns it
+    and nobody else may write it (another user could otherwise plant machine code there)."""
+
+    @staticmethod
+    def _root() -> Path:
+        return temp_cache_dir()
+
+    def ensure_cache_path(self) -> None:
+        top = self._root().parent
+        with contextlib.suppress(FileExistsError):
+            top.mkdir(mode=0o700)
+        st = os.lstat(top)
+        uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o077:
+            raise PermissionError(f"{top}: not a private folder of this user")
+        super().ensure_cache_path()
 
 
 class _Damaged(Exception):
@@ -237,7 +327,7 @@ class _CheckedFile(IndexDataCacheFile):
 
 
 class _CheckedImpl(CompileResultCacheImpl):
-    _locator_classes = [_UserDir, _InTree, _UserWide]  # noqa: RUF012 (numba's own attribute)
+    _locator_classes = [_UserDir, _InTree, _UserCache, _TempCache]  # noqa: RUF012 (numba's)
 
 
 class CheckedCache(FunctionCache):
@@ -297,10 +387,32 @@ class _Cached:
         disp = njit(**self.options)(fn)
         if os.environ.get("NUMBA_DISABLE_JIT", "0") == "1":
             return disp
-        disp._cache = CheckedCache(disp.py_func)
+        try:
+            disp._cache = CheckedCache(disp.py_func)
+        except RuntimeError as exc:  # numba: no locator found a writable folder
+            _warn_uncached(exc)
         if sigs:
             _compile_on_first_use(disp, sigs)
         return disp
+
+
+_WARNED: list[str] = []
+
+
+def _warn_uncached(exc: Exception) -> None:
+    """Once per process: the core runs without a disk cache (numba's default, no cache)."""
+    if _WARNED:
+        return
+    _WARNED.append(str(exc))
+    tried = [str(user_cache_dir()), str(temp_cache_dir())]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        tried.insert(0, f"NUMBA_CACHE_DIR={os.environ['NUMBA_CACHE_DIR']}")
+    warnings.warn(
+        f"no writable folder for the compiled model's cache (tried {', '.join(tried)}): the "
+        "model is compiled again in every process; set NUMBA_CACHE_DIR to a writable folder",
+        CacheUnavailableWarning,
+        stacklevel=4,
+    )
 
 
 def _compile_on_first_use(disp: Any, sigs: tuple[Any, ...]) -> None:

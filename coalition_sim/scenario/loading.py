@@ -275,17 +275,20 @@ ChainLink = tuple[bytes, str | None]
 
 def extends_path(path: Path, parent: str) -> Path:
     """The file ``parent`` (an ``extends`` value, already checked) names: next to ``path``
-    first; a bare file name found nowhere there is a shipped scenario's, looked up as a
-    named scenario is (the user folder, then the shipped ``configs/``; ``.toml`` may be left
-    off). So a scenario of one's own, anywhere, may say ``extends = "baseline.toml"``, and a
-    shipped scenario copied into the user folder still finds its shipped parent."""
+    first; a name found nowhere there (a file name, or a shipped scenario's name such as
+    ``history/start_2018.toml``; never ``..``) is a shipped scenario's, looked up as a named
+    scenario is (the user folder, then the shipped ``configs/``; ``.toml`` may be left off).
+    So a scenario of one's own, anywhere, may say ``extends = "baseline.toml"`` or
+    ``"history/start_2018.toml"`` (as the page's compact export writes), and a shipped
+    scenario copied into the user folder still finds its shipped parent."""
     try:
         near = (path.parent / parent).resolve()
     except (OSError, RuntimeError):
         raise ConfigError(
             f"{show(path)}: key 'extends': cannot resolve {parent!r} (a symlink loop?)"
         ) from None
-    if near.exists() or len(Path(parent).parts) != 1:
+    named = Path(parent)
+    if near.exists() or named.is_absolute() or ".." in named.parts:
         return near
     from .resources import config_dirs
 

@@ -131,14 +131,24 @@ def config_path(path: str | Path) -> Path:
     return found if found.exists() else p
 
 
-#: Documents the page offers for download, carried by the wheel under ``_data/docs`` (pyproject:
-#: tool.hatch...force-include): an installed copy has no checkout to read them from.
-SHIPPED_DOCS = ("README.md", "docs/ODD.md", "docs/calibration/README.md")
+#: Documents the code reads at run time, carried by the wheel under ``_data/docs`` (pyproject:
+#: tool.hatch...force-include): an installed copy has no checkout to read them from. The page
+#: offers the first three for download; ``validate`` reads the committed fit's generations
+#: from ``fit.json`` (its report lost that table in an installed copy).
+SHIPPED_DOCS = (
+    "README.md",
+    "docs/ODD.md",
+    "docs/calibration/README.md",
+    "docs/calibration/fit.json",
+)
 
 
 def doc_file(rel: str) -> Path:
     """One of :data:`SHIPPED_DOCS`: the checkout's file when running from one, else the copy
-    the wheel carries (the page's download buttons vanished in an installed copy)."""
+    the wheel carries (the page's download buttons vanished in an installed copy). Any other
+    name is a programming error: the wheel would not carry it."""
+    if rel not in SHIPPED_DOCS:
+        raise ValueError(f"{rel!r} is not one of SHIPPED_DOCS (pyproject: force-include it)")
     root = checkout_root()
     return (root / rel) if root is not None else PACKAGE_DIR.joinpath("_data", "docs", rel)
 
