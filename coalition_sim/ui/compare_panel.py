@@ -309,8 +309,10 @@ def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
-    """Run both arms on the same seeds, exactly as the command line does; draw the result."""
+def compare_views(sim: Sim, posterior: bool, link: CompareLink, session: str = "") -> Result:
+    """Run both arms on the same seeds, exactly as the command line does; draw the result.
+    If ``session``'s tab closes, it stops (``serving.Cancelled``) before the next stage: the
+    arms' run, then the intervals (about half of the time)."""
     start = time.perf_counter()
     sha, key = (posterior_digest() if posterior else ""), compare_key(sim, posterior, link)
     # a shipped scenario by name with the page's values as --set; an uploaded file as it is
@@ -322,6 +324,7 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink) -> Result:
         [Policy("A", {link.lever: link.a}), Policy("B", {link.lever: link.b})],
         base, replicates=link.replicates, seed=sim.seed, common=common,
         posterior=posterior_file() if posterior else None,
+        progress=lambda _stage: serving.check_open(session),
     )  # fmt: skip
     digest = sim.inputs.split(":")[0]
     # named after every input it depends on, as the Ensemble's downloads are: two comparisons
@@ -541,7 +544,9 @@ def ComparePanel(ui: PageState):
             held = serving.request_bytes(ui.sim.scenario, link.replicates, arms=2)
             kernel = solara.get_kernel_id()  # behind this page's Ensemble, if it runs
             with serving.heavy(kernel, held, on_wait=queued.set, wait_own=True):
-                out = compare_views(ui.sim, ui.posterior.value, link)
+                out = compare_views(ui.sim, ui.posterior.value, link, session=kernel)
+        except serving.Cancelled:  # the tab closed: nobody to show it to
+            return None
         except (ConfigError, ValueError) as exc:
             error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
             return None

@@ -183,6 +183,8 @@ def EnsemblePanel(ui: PageState):
                 ui.sim, n, posterior=post, session=solara.get_kernel_id(), on_wait=queued.set
             )
             out = Result({**out, "run": clicked.value})  # the click it answers
+        except serving.Cancelled:  # the tab closed: nobody to show it to
+            return None
         except (ConfigError, ValueError) as exc:
             error.set(
                 f"The ensemble engine refused these inputs: {guards.public_message(str(exc))}"

@@ -519,7 +519,8 @@ def ensemble_views(
 ) -> Result:  # fmt: skip
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
     ``posterior`` each replicate draws the fitted parameters from the shipped posterior;
-    ``on_wait`` hears whether the request is queued behind other pages' (``serving.heavy``).
+    ``on_wait`` hears whether the request is queued behind other pages' (``serving.heavy``);
+    if ``session``'s tab closes meanwhile, it stops with ``serving.Cancelled``.
 
     The result carries the inputs it was computed for (``inputs``, ``label``), so the page
     can tell, after any change, that it no longer describes the run on screen.
@@ -535,7 +536,7 @@ def ensemble_views(
     # behind the page's own Compare, if it runs (refused, it left "wait for it to finish")
     with serving.heavy(session, held, on_wait=on_wait, wait_own=True):
         res = serving.page_ensemble(
-            sim.scenario, n, sim.seed, posterior=post, keep=list(sim.values)
+            sim.scenario, n, sim.seed, posterior=post, keep=list(sim.values), session=session
         )
     steps = res.steps
     date_of = sim.model.structure.date_of
