@@ -289,3 +289,18 @@ def test_the_tab_s_close_hook_stops_its_requests(monkeypatch) -> None:
     with pytest.raises(serving.Cancelled), serving.heavy("tab-hook"):
         closed()  # what the framework calls when the tab's session ends
         serving.check_open("tab-hook")
+
+
+def test_a_long_ensemble_says_how_far_it_has_got(monkeypatch) -> None:
+    """The largest ensembles said "running..." and nothing else for their seconds (more when
+    queued, or under load); the panel now counts the replicates done, slice by slice."""
+    monkeypatch.setattr(serving, "SLICE_CELLS", 52 * 4 * 8)  # 8 rows per kernel call
+    sim = Sim.build("summit_2018", {}, None)
+    heard: list[int] = []
+    ensemble_views(sim, 20, session="tab-progress", on_slice=heard.append)
+    assert heard == [8, 16, 20]
+    assert serving.busy_note(False, 8, 20) == "running\u2026 8 of 20 replicates (40%)"
+    assert serving.busy_note(False, 4_805, 12_019).endswith("4,805 of 12,019 replicates (40%)")
+    # nothing counted yet, or all done (the result follows): no count
+    assert serving.busy_note(False, 0, 20) == serving.busy_note(False, 20, 20) == "running\u2026"
+    assert serving.busy_note(True, 8, 20).startswith("waiting")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
@@ -65,6 +66,10 @@ POSTERIOR_HELP = (
     "The calibration report (fitted values, fit to the record, what it misses) is in "
     "docs/calibration/README.md; download it below."
 )
+
+
+#: Seconds between two counts of replicates done while an ensemble runs (``busy_note``).
+PROGRESS_EVERY = 0.5
 
 
 def calibration_report() -> Path:
@@ -164,6 +169,7 @@ def EnsemblePanel(ui: PageState):
     previous = solara.use_reactive(cast(Result | None, None))
     clicked = solara.use_reactive(0)
     queued = solara.use_reactive(False)  # waiting for another page's request to finish
+    done = solara.use_reactive((0, 0))  # replicates done of those asked, while it runs
     batch = use_batch()
     _ = ui.version.value
 
@@ -178,10 +184,22 @@ def EnsemblePanel(ui: PageState):
             error.set(f"{exc}.")
             return None
         error.set("")
+        done.set((0, 0))  # a render only if an earlier run stopped part-way
+
+        said = [time.monotonic()]
+
+        def on_slice(rows: int) -> None:
+            # the count at most twice a second (each is a render of the panel, which would
+            # slow the run it reports), never for the last slice (the result follows)
+            if rows < n and time.monotonic() - said[0] >= PROGRESS_EVERY:
+                said[0] = time.monotonic()
+                done.set((rows, n))
+
         try:
             out = ensemble_views(
-                ui.sim, n, posterior=post, session=solara.get_kernel_id(), on_wait=queued.set
-            )
+                ui.sim, n, posterior=post, session=solara.get_kernel_id(), on_wait=queued.set,
+                on_slice=on_slice,
+            )  # fmt: skip
             out = Result({**out, "run": clicked.value})  # the click it answers
         except serving.Cancelled:  # the tab closed: nobody to show it to
             return None
@@ -194,6 +212,7 @@ def EnsemblePanel(ui: PageState):
             if result.value is not None:
                 previous.set(result.value)
             result.set(out)
+            done.set((0, 0))
             ui.last_ensemble.set(out)
             ui.ensemble_n.set(n)  # the link carries the size of the ensemble on screen
         return out
@@ -245,7 +264,9 @@ def EnsemblePanel(ui: PageState):
                 v_model=ui.posterior.value, on_v_model=ui.set_posterior, class_="cs-posterior",
             ).key(f"posterior-{ui.posterior_refusals.value}")  # fmt: skip
             if task.pending:
-                solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
+                solara.Text(
+                    serving.busy_note(queued.value, *done.value), classes=["cs-note", "cs-busy"]
+                )
         if ui.posterior.value:
             solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256, sim))
         if ui.posterior_error.value:

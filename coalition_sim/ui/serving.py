@@ -194,14 +194,18 @@ def check_request(scn: Scenario, n: int, what: str = "Replicates", arms: int = 1
         )
 
 
-def busy_note(queued: bool) -> str:
+def busy_note(queued: bool, done: int = 0, total: int = 0) -> str:
     """What a panel says while its request is pending: queued behind other requests (the
-    server runs :data:`HEAVY_AT_ONCE` at a time, and one at a time per page) or running."""
+    server runs :data:`HEAVY_AT_ONCE` at a time, and one at a time per page) or running, with
+    the replicates ``done`` of ``total`` once a run of several kernel slices has finished one
+    (the largest ensembles take seconds under load, and "running..." alone did not move)."""
     if queued:
         return (
             "waiting: another request (this page's other panel's, or another page's) is "
             "running on this server; yours starts next\u2026"
         )
+    if 0 < done < total:
+        return f"running\u2026 {done:,} of {total:,} replicates ({done / total:.0%})"
     return "running\u2026"
 
 
