@@ -224,3 +224,14 @@ def test_every_size_refusal_groups_its_thousands_as_the_page_does():
         scenario_from_text("s.toml", big)
     with pytest.raises(guards.Refused, match="from 1 to 20,000, not '30000'"):
         guards.count("30000", 1, 20_000, "Replicates")
+
+
+def test_an_empty_upload_is_said_to_be_empty() -> None:
+    def check(rc: Any) -> None:
+        upload = rc.find(ScenarioFileInput, input_id="cs-load-file").widget
+        upload.vue_load_file({"name": "blank.toml", "text": "", "utf8": True})
+        (shown,) = _shown(rc, "load-error")
+        assert "blank.toml: no keys (an empty file, or comments only)" in shown, shown
+        assert "missing required key" not in shown
+
+    _page(check)
