@@ -207,7 +207,7 @@ def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scena
     if not data:  # an empty file was refused as "missing required key 'name' (and 1 more)"
         raise ConfigError(
             f"{show(source)}: no keys (an empty file, or comments only); a scenario needs at "
-            "least extends = \"baseline\" (or another shipped scenario), or name and actors"
+            'least extends = "baseline" (or another shipped scenario), or name and actors'
         )
     try:
         return Scenario.model_validate(data)
