@@ -235,3 +235,17 @@ def test_an_empty_upload_is_said_to_be_empty() -> None:
         assert "missing required key" not in shown
 
     _page(check)
+
+
+def test_the_compare_panel_states_its_budget_before_it_is_reached() -> None:
+    """The Ensemble panel stated its limit; Compare's (both arms counted) was learnt only by
+    asking for too many replicates and being refused."""
+
+    def check(rc: Any) -> None:
+        (shown,) = _shown(rc, "compare-budget")
+        assert (
+            "At most 6,009 replicates per arm for this scenario: each request is limited to "
+            "5,000,000 replicate-weeks-actors (104 weeks \u00d7 4 actors \u00d7 2 arms here)."
+        ) in shown, shown
+
+    _page(check)

@@ -588,7 +588,8 @@ def ComparePanel(ui: PageState):
         solara.HTML(
             unsafe_innerHTML=f'<p class="cs-note">Two settings of one lever on the same '
             f"futures of the inputs on screen ({escape(sim.inputs_label + words)}): paired "
-            "effects with 95% intervals.</p>"
+            'effects with 95% intervals. <span id="compare-budget">'
+            f"{escape(serving.budget_note(sim.scenario, arms=2))}</span></p>"
         )
         NativeSelect.element(
             label="Lever", input_id="cs-compare-lever", select_class="cs-compare-lever",
