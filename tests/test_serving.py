@@ -304,3 +304,36 @@ def test_a_long_ensemble_says_how_far_it_has_got(monkeypatch) -> None:
     # nothing counted yet, or all done (the result follows): no count
     assert serving.busy_note(False, 0, 20) == serving.busy_note(False, 20, 20) == "running\u2026"
     assert serving.busy_note(True, 8, 20).startswith("waiting")
+
+
+def test_the_page_s_stop_ends_its_own_request_and_no_other(monkeypatch) -> None:
+    """The largest ensembles take seconds (under load, tens of seconds) and could not be
+    stopped: the page's Stop sets its request's event, and the run ends at its next slice."""
+    monkeypatch.setattr(serving, "SLICE_CELLS", 30 * 4 * 5)  # 5 rows per kernel call
+    scn = with_values(resolve_scenario("summit_2018"), {"steps": 30})
+    stop = threading.Event()
+    done: list[int] = []
+
+    def on_slice(rows: int) -> None:
+        done.append(rows)
+        if rows == 5:
+            stop.set()  # Stop pressed during the second slice
+
+    with pytest.raises(serving.Cancelled, match="stopped"), serving.heavy("tab-stop", stop=stop):
+        serving.page_ensemble(scn, 40, 3, on_slice=on_slice, session="tab-stop", stop=stop)
+    assert done == [5]
+    # the session is not closed: its next request runs; a stopped request queued never starts
+    with serving.heavy("tab-stop"):
+        done.append(0)
+    assert done == [5, 0]
+    with pytest.raises(serving.Cancelled), serving.heavy("tab-stop", stop=stop):
+        done.append(-1)
+    assert done == [5, 0]
+
+
+def test_the_stopped_note_says_how_far_it_got_and_shows_nothing() -> None:
+    from coalition_sim.ui.ensemble_panel import stopped_note
+
+    assert stopped_note(5_769, 8_012).startswith("Stopped after 5,769 of 8,012 replicates; ")
+    assert "shows nothing" in stopped_note(5_769, 8_012)
+    assert stopped_note(0, 8_012).startswith("Stopped before its first replicates; ")

@@ -127,10 +127,13 @@ def close_session(session: str) -> None:
             _CLOSED.add(session)
 
 
-def check_open(session: str) -> None:
-    """:class:`Cancelled` if ``session``'s tab closed while this request was pending."""
+def check_open(session: str, stop: threading.Event | None = None) -> None:
+    """:class:`Cancelled` if ``session``'s tab closed while this request was pending, or its
+    ``stop`` is set (the page's Stop button)."""
     if session in _CLOSED:
         raise Cancelled(f"session {session[:8]} closed")
+    if stop is not None and stop.is_set():
+        raise Cancelled("stopped")
 
 
 def _cells(scn: Scenario) -> int:
@@ -254,7 +257,7 @@ solara.lab.on_kernel_start(_on_kernel_start)
 @contextmanager
 def heavy(
     session: str, nbytes: int = FULL_RELEASE_BYTES, on_wait: Callable[[bool], None] | None = None,
-    wait_own: bool = False,
+    wait_own: bool = False, stop: threading.Event | None = None,
 ) -> Iterator[None]:  # fmt: skip
     """Hold one of the server's heavy-request slots for ``session`` (waiting for it), one at a
     time per session (:class:`Refused` for a second while the first runs, or, with
@@ -267,12 +270,13 @@ def heavy(
     other requests; or, with ``wait_own``, behind the session's own), ``on_wait(False)`` once
     it has its slot, so the page can say which.
 
-    A request of a session whose tab closes (:func:`close_session`) while it waits is not
-    started (:class:`Cancelled`); the work inside calls :func:`check_open` to stop early."""
+    A request of a session whose tab closes (:func:`close_session`), or whose ``stop`` is set,
+    while it waits is not started (:class:`Cancelled`); the work inside calls
+    :func:`check_open` to stop early."""
     with _BUSY_LOCK:
         _PENDING[session] = _PENDING.get(session, 0) + 1
     try:
-        with _held(session, nbytes, on_wait, wait_own):
+        with _held(session, nbytes, on_wait, wait_own, stop):
             yield
     finally:
         with _BUSY_LOCK:
@@ -285,14 +289,15 @@ def heavy(
 
 @contextmanager
 def _held(
-    session: str, nbytes: int, on_wait: Callable[[bool], None] | None, wait_own: bool
-) -> Iterator[None]:
+    session: str, nbytes: int, on_wait: Callable[[bool], None] | None, wait_own: bool,
+    stop: threading.Event | None,
+) -> Iterator[None]:  # fmt: skip
     """:func:`heavy`'s slot: the session's own turn, then the server's, each wait broken off
     if the session's tab closes."""
     waited = False
     while True:
         with _BUSY_LOCK:
-            check_open(session)
+            check_open(session, stop)
             if session not in _BUSY:
                 _BUSY.add(session)
                 break
@@ -308,9 +313,9 @@ def _held(
                 on_wait(True)
             waited = True
             while not _SLOTS.acquire(timeout=0.05):
-                check_open(session)  # a closed tab's request leaves the queue
+                check_open(session, stop)  # a closed tab's request leaves the queue
         try:
-            check_open(session)
+            check_open(session, stop)
             if waited and on_wait is not None:
                 on_wait(False)
             yield
@@ -338,12 +343,12 @@ def page_ensemble(
     scn: Scenario, n: int, seed: int, posterior: Any = None,
     metrics: tuple[str, ...] = ("effective_pressure", "cohesion"),
     on_slice: Callable[[int], None] | None = None, keep: Sequence[str] = (),
-    session: str = "",
+    session: str = "", stop: threading.Event | None = None,
 ) -> PageEnsemble:  # fmt: skip
     """``n`` replicates of ``scn`` as :func:`engine.ensemble.run_ensemble` runs them (same seeds,
     same posterior draws, same final table), with only ``metrics`` kept and at most
     :data:`MAX_FAN_POINTS` recorded steps, computed in short kernel slices; between two
-    slices it stops (:class:`Cancelled`) if ``session``'s tab has closed.
+    slices it stops (:class:`Cancelled`) if ``session``'s tab has closed or ``stop`` is set.
 
     Returns a :class:`PageEnsemble`.
     """
@@ -365,7 +370,7 @@ def page_ensemble(
     values: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
     steps = None
     for lo in range(0, n, rows_per):
-        check_open(session)
+        check_open(session, stop)
         rows = np.arange(lo, min(lo + rows_per, n))
         sub = p.take(rows)
         res = ens.run(sub, seeds[rows], every=every, block=rows.size)
