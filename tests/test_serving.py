@@ -337,3 +337,48 @@ def test_the_stopped_note_says_how_far_it_got_and_shows_nothing() -> None:
     assert stopped_note(5_769, 8_012).startswith("Stopped after 5,769 of 8,012 replicates; ")
     assert "shows nothing" in stopped_note(5_769, 8_012)
     assert stopped_note(0, 8_012).startswith("Stopped before its first replicates; ")
+
+
+def test_the_compare_panel_s_stop_skips_the_intervals(monkeypatch) -> None:
+    from coalition_sim.experiments import compare as compare_module
+    from coalition_sim.ui.compare_panel import compare_views
+    from coalition_sim.ui.state import CompareLink
+
+    stop = threading.Event()
+    stages: list[str] = []
+    real = compare_module.Ensemble.run
+
+    def run_then_stop(self, *args, **kwargs):
+        stages.append("arms")
+        stop.set()  # Stop pressed while the arms run
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(compare_module.Ensemble, "run", run_then_stop)
+    monkeypatch.setattr(
+        compare_module.CompareResult, "effects", lambda *a, **k: stages.append("intervals")
+    )
+    sim = Sim.build("summit_2018", {}, None)
+    link = CompareLink("actors.USA.hedging", 0.8, 0.0, 20)
+    with pytest.raises(serving.Cancelled, match="stopped"), serving.heavy("tab-cs", stop=stop):
+        compare_views(sim, False, link, session="tab-cs", stop=stop)
+    assert stages == ["arms"]
+
+
+def test_a_comparison_stopped_during_its_intervals_shows_nothing(monkeypatch) -> None:
+    from coalition_sim.experiments import compare as compare_module
+    from coalition_sim.ui.compare_panel import compare_views
+    from coalition_sim.ui.state import CompareLink
+
+    stop = threading.Event()
+    real = compare_module.CompareResult.effects
+
+    def effects_then_stop(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        stop.set()  # Stop pressed while the intervals are computed
+        return out
+
+    monkeypatch.setattr(compare_module.CompareResult, "effects", effects_then_stop)
+    sim = Sim.build("summit_2018", {}, None)
+    link = CompareLink("actors.USA.hedging", 0.8, 0.0, 20)
+    with pytest.raises(serving.Cancelled, match="stopped"), serving.heavy("tab-ci", stop=stop):
+        compare_views(sim, False, link, session="tab-ci", stop=stop)

@@ -442,6 +442,12 @@ def test_a_long_ensemble_counts_its_replicates_and_stops_on_request(chromium, ap
         )
         assert pg.locator("#ensemble-summary, .cs-busy, .cs-stop-ensemble").count() == 0
         assert "n=" not in pg.url  # the link holds the size of an ensemble on screen only
+        # Compare's Stop: its largest comparison stops before its intervals
+        pg.fill(".cs-compare-n input", "4006")
+        pg.click(".cs-run-compare")
+        pg.click(".cs-stop-compare")
+        wait_text(pg, "#compare-stopped", "a stopped comparison shows nothing")
+        assert pg.locator("#compare-bars, .cs-stop-compare").count() == 0
         assert axe(pg) == []
     finally:
         pg.context.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 import time
 from html import escape
 from pathlib import Path
@@ -125,6 +126,11 @@ def lever_value_words(shown: float, scenario: float | None) -> str:
     return f"Value set on the page {shown:g} (the scenario's {scenario:g}); A and B replace it"
 
 
+#: What the panel says after its Stop (a part of a comparison would be read as the whole).
+STOPPED = (
+    "Stopped before the comparison finished; a stopped comparison shows nothing (the result "
+    "below, if any, is the earlier one's)."
+)
 HOW_TO_READ = (
     "Bars: paired effect B \u2212 A in percentage points; whiskers: 95% Newcombe interval; "
     "red: more likely under B, blue: less likely (the colour is the direction, not good or "
@@ -173,10 +179,14 @@ def cli_command(sim: Sim, posterior: bool, link: CompareLink) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-def compare_views(sim: Sim, posterior: bool, link: CompareLink, session: str = "") -> Result:
+def compare_views(
+    sim: Sim, posterior: bool, link: CompareLink, session: str = "",
+    stop: threading.Event | None = None,
+) -> Result:  # fmt: skip
     """Run both arms on the same seeds, exactly as the command line does; draw the result.
-    If ``session``'s tab closes, it stops (``serving.Cancelled``) before the next stage: the
-    arms' run, then the intervals (about half of the time)."""
+    If ``session``'s tab closes, or ``stop`` is set (the panel's Stop), it stops
+    (``serving.Cancelled``) before the next stage: the arms' run, then the intervals (about
+    half of the time; the arms run in one engine call, which is not cut short)."""
     start = time.perf_counter()
     sha, key = (posterior_digest() if posterior else ""), compare_key(sim, posterior, link)
     # a shipped scenario by name with the page's values as --set; an uploaded file as it is
@@ -188,8 +198,9 @@ def compare_views(sim: Sim, posterior: bool, link: CompareLink, session: str = "
         [Policy("A", {link.lever: link.a}), Policy("B", {link.lever: link.b})],
         base, replicates=link.replicates, seed=sim.seed, common=common,
         posterior=posterior_file() if posterior else None,
-        progress=lambda _stage: serving.check_open(session),
+        progress=lambda _stage: serving.check_open(session, stop),
     )  # fmt: skip
+    serving.check_open(session, stop)  # pressed during the intervals: still nothing shown
     digest = sim.inputs.split(":")[0]
     # named after every input it depends on, as the Ensemble's downloads are: two comparisons
     # that differ in scenario, values, seed or the posterior switch never share a file name
@@ -360,6 +371,8 @@ def ComparePanel(ui: PageState):
     result = solara.use_reactive(cast("Result | None", None))
     clicked = solara.use_reactive(0)
     queued = solara.use_reactive(False)  # waiting for another page's request to finish
+    stop_ref = solara.use_ref(cast("threading.Event | None", None))  # the running one's Stop
+    stopped = solara.use_reactive(False)  # the last comparison was stopped
 
     def on_lever(name: str) -> None:
         try:
@@ -404,12 +417,15 @@ def ComparePanel(ui: PageState):
             return None
         error.set("")
         field_error.set({})
+        stopped.set(False)
+        stop_ref.current = stop = threading.Event()
         try:
             held = serving.request_bytes(ui.sim.scenario, link.replicates, arms=2)
             kernel = solara.get_kernel_id()  # behind this page's Ensemble, if it runs
-            with serving.heavy(kernel, held, on_wait=queued.set, wait_own=True):
-                out = compare_views(ui.sim, ui.posterior.value, link, session=kernel)
-        except serving.Cancelled:  # the tab closed: nobody to show it to
+            with serving.heavy(kernel, held, on_wait=queued.set, wait_own=True, stop=stop):
+                out = compare_views(ui.sim, ui.posterior.value, link, kernel, stop)
+        except serving.Cancelled:  # Stop, or the tab closed (nobody to show it to)
+            stopped.set(stop.is_set())
             return None
         except (ConfigError, ValueError) as exc:
             error.set(f"The comparison was refused: {guards.public_message(str(exc))}")
@@ -418,6 +434,10 @@ def ComparePanel(ui: PageState):
             result.set(out)
             ui.compare.set(link)
         return out
+
+    def stop_running() -> None:
+        if stop_ref.current is not None:
+            stop_ref.current.set()  # before the intervals, or out of the queue
 
     task = solara.lab.use_task(compute, dependencies=[clicked.value])
     busy = task.pending or not ui.ready.value
@@ -489,6 +509,14 @@ def ComparePanel(ui: PageState):
             )  # fmt: skip
             if task.pending:
                 solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
+                solara.Button(
+                    "Stop", on_click=stop_running,
+                    outlined=True, classes=["cs-stop-compare"],
+                )  # fmt: skip
+        if stopped.value and not task.pending:
+            solara.HTML(
+                unsafe_innerHTML=f'<p class="cs-note" id="compare-stopped" role="status">{STOPPED}</p>'
+            )
         # the panel's refusal, then A's and B's (the replicates' is under its field)
         messages = [error.value] + [field_error.value.get(k, "") for k in ("A", "B")]
         if any(messages):
