@@ -475,3 +475,16 @@ def test_parameter_table_defaults_match_the_schema():
         if parts[0] != "params":
             continue
         assert getattr(getattr(scn.params, parts[1]), parts[2]) == r["default"], r["name"]
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n# only comments\n"])
+def test_an_empty_scenario_file_is_said_to_be_empty(tmp_path, text):
+    """An empty file (a blank upload on the page, an unsaved editor buffer) was refused as
+    "missing required key 'name' (and 1 more)", naming one key and hiding the other."""
+    path = tmp_path / "empty.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(path)
+    assert_one_line(
+        exc, show(path), "no keys (an empty file, or comments only)", 'extends = "baseline"'
+    )

@@ -198,3 +198,187 @@ def test_a_page_s_second_request_waits_for_its_first_and_says_so():
     with serving.heavy("tab-own"):  # free again once both are done: entered at once
         order.append("again")
     assert order[-1] == "again"
+
+
+def test_a_closed_tab_s_queued_request_leaves_the_queue_unrun() -> None:
+    """A tab closed while its comparison waited behind another page's request still ran it
+    when its turn came (~2 s of a core for nobody), and the next visitor waited behind it."""
+    entered, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+    outcome: list[str] = []
+
+    def other_page() -> None:
+        with serving.heavy("tab-busy"):
+            entered.set()
+            release.wait(10)
+
+    def closing_page() -> None:
+        try:
+            with serving.heavy("tab-gone", on_wait=lambda _w: None):
+                ran.append("tab-gone")
+        except serving.Cancelled:
+            outcome.append("cancelled")
+
+    t = threading.Thread(target=other_page)
+    t.start()
+    assert entered.wait(10)
+    t2 = threading.Thread(target=closing_page)
+    t2.start()
+    t2.join(0.2)
+    assert t2.is_alive()  # queued behind the other page's request
+    serving.close_session("tab-gone")  # its tab closes
+    t2.join(5)
+    assert not t2.is_alive() and outcome == ["cancelled"] and ran == []
+    release.set()
+    t.join(10)
+    # the slot is free, and the closed session is forgotten with its last request
+    assert not serving._CLOSED and not serving._PENDING
+    with serving.heavy("tab-gone"):  # the same id (a reused kernel) runs again
+        ran.append("again")
+    assert ran == ["again"]
+    serving.close_session("tab-idle")  # a tab closing with nothing pending leaves no trace
+    assert not serving._CLOSED
+
+
+def test_a_closed_tab_s_ensemble_stops_between_slices(monkeypatch) -> None:
+    monkeypatch.setattr(serving, "SLICE_CELLS", 30 * 4 * 5)  # 5 rows per kernel call
+    scn = with_values(resolve_scenario("summit_2018"), {"steps": 30})
+    done: list[int] = []
+
+    def on_slice(rows: int) -> None:
+        done.append(rows)
+        if rows == 10:
+            serving.close_session("tab-slices")  # the tab closes during the third slice
+
+    with pytest.raises(serving.Cancelled), serving.heavy("tab-slices"):
+        serving.page_ensemble(scn, 40, 3, on_slice=on_slice, session="tab-slices")
+    assert done == [5, 10]  # 2 of 8 slices, not all of them
+    assert not serving._CLOSED
+
+
+def test_a_closed_tab_s_comparison_skips_its_intervals(monkeypatch) -> None:
+    """Compare runs the arms in one engine call; the check comes before each stage, so a
+    closed tab's comparison is spared the bootstrap (about half of its time)."""
+    from coalition_sim.experiments import compare as compare_module
+    from coalition_sim.ui.compare_panel import compare_views
+    from coalition_sim.ui.state import CompareLink
+
+    stages: list[str] = []
+    real = compare_module.Ensemble.run
+
+    def run_then_close(self, *args, **kwargs):
+        stages.append("arms")
+        serving.close_session("tab-cmp")  # the tab closes while the arms run
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(compare_module.Ensemble, "run", run_then_close)
+    monkeypatch.setattr(
+        compare_module.CompareResult, "effects", lambda *a, **k: stages.append("intervals")
+    )
+    sim = Sim.build("summit_2018", {}, None)
+    link = CompareLink("actors.USA.hedging", 0.8, 0.0, 20)
+    with pytest.raises(serving.Cancelled), serving.heavy("tab-cmp"):
+        compare_views(sim, False, link, session="tab-cmp")
+    assert stages == ["arms"]
+
+
+def test_the_tab_s_close_hook_stops_its_requests(monkeypatch) -> None:
+    monkeypatch.setattr(serving.solara, "get_kernel_id", lambda **_: "tab-hook")
+    monkeypatch.setattr(serving, "release_memory", lambda full=True: None)
+    closed = serving._on_kernel_start()
+    with pytest.raises(serving.Cancelled), serving.heavy("tab-hook"):
+        closed()  # what the framework calls when the tab's session ends
+        serving.check_open("tab-hook")
+
+
+def test_a_long_ensemble_says_how_far_it_has_got(monkeypatch) -> None:
+    """The largest ensembles said "running..." and nothing else for their seconds (more when
+    queued, or under load); the panel now counts the replicates done, slice by slice."""
+    monkeypatch.setattr(serving, "SLICE_CELLS", 52 * 4 * 8)  # 8 rows per kernel call
+    sim = Sim.build("summit_2018", {}, None)
+    heard: list[int] = []
+    ensemble_views(sim, 20, session="tab-progress", on_slice=heard.append)
+    assert heard == [8, 16, 20]
+    assert serving.busy_note(False, 8, 20) == "running\u2026 8 of 20 replicates (40%)"
+    assert serving.busy_note(False, 4_805, 12_019).endswith("4,805 of 12,019 replicates (40%)")
+    # nothing counted yet, or all done (the result follows): no count
+    assert serving.busy_note(False, 0, 20) == serving.busy_note(False, 20, 20) == "running\u2026"
+    assert serving.busy_note(True, 8, 20).startswith("waiting")
+
+
+def test_the_page_s_stop_ends_its_own_request_and_no_other(monkeypatch) -> None:
+    """The largest ensembles take seconds (under load, tens of seconds) and could not be
+    stopped: the page's Stop sets its request's event, and the run ends at its next slice."""
+    monkeypatch.setattr(serving, "SLICE_CELLS", 30 * 4 * 5)  # 5 rows per kernel call
+    scn = with_values(resolve_scenario("summit_2018"), {"steps": 30})
+    stop = threading.Event()
+    done: list[int] = []
+
+    def on_slice(rows: int) -> None:
+        done.append(rows)
+        if rows == 5:
+            stop.set()  # Stop pressed during the second slice
+
+    with pytest.raises(serving.Cancelled, match="stopped"), serving.heavy("tab-stop", stop=stop):
+        serving.page_ensemble(scn, 40, 3, on_slice=on_slice, session="tab-stop", stop=stop)
+    assert done == [5]
+    # the session is not closed: its next request runs; a stopped request queued never starts
+    with serving.heavy("tab-stop"):
+        done.append(0)
+    assert done == [5, 0]
+    with pytest.raises(serving.Cancelled), serving.heavy("tab-stop", stop=stop):
+        done.append(-1)
+    assert done == [5, 0]
+
+
+def test_the_stopped_note_says_how_far_it_got_and_shows_nothing() -> None:
+    from coalition_sim.ui.ensemble_panel import stopped_note
+
+    assert stopped_note(5_769, 8_012).startswith("Stopped after 5,769 of 8,012 replicates; ")
+    assert "shows nothing" in stopped_note(5_769, 8_012)
+    assert stopped_note(0, 8_012).startswith("Stopped before its first replicates; ")
+
+
+def test_the_compare_panel_s_stop_skips_the_intervals(monkeypatch) -> None:
+    from coalition_sim.experiments import compare as compare_module
+    from coalition_sim.ui.compare_panel import compare_views
+    from coalition_sim.ui.state import CompareLink
+
+    stop = threading.Event()
+    stages: list[str] = []
+    real = compare_module.Ensemble.run
+
+    def run_then_stop(self, *args, **kwargs):
+        stages.append("arms")
+        stop.set()  # Stop pressed while the arms run
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(compare_module.Ensemble, "run", run_then_stop)
+    monkeypatch.setattr(
+        compare_module.CompareResult, "effects", lambda *a, **k: stages.append("intervals")
+    )
+    sim = Sim.build("summit_2018", {}, None)
+    link = CompareLink("actors.USA.hedging", 0.8, 0.0, 20)
+    with pytest.raises(serving.Cancelled, match="stopped"), serving.heavy("tab-cs", stop=stop):
+        compare_views(sim, False, link, session="tab-cs", stop=stop)
+    assert stages == ["arms"]
+
+
+def test_a_comparison_stopped_during_its_intervals_shows_nothing(monkeypatch) -> None:
+    from coalition_sim.experiments import compare as compare_module
+    from coalition_sim.ui.compare_panel import compare_views
+    from coalition_sim.ui.state import CompareLink
+
+    stop = threading.Event()
+    real = compare_module.CompareResult.effects
+
+    def effects_then_stop(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        stop.set()  # Stop pressed while the intervals are computed
+        return out
+
+    monkeypatch.setattr(compare_module.CompareResult, "effects", effects_then_stop)
+    sim = Sim.build("summit_2018", {}, None)
+    link = CompareLink("actors.USA.hedging", 0.8, 0.0, 20)
+    with pytest.raises(serving.Cancelled, match="stopped"), serving.heavy("tab-ci", stop=stop):
+        compare_views(sim, False, link, session="tab-ci", stop=stop)

@@ -224,3 +224,28 @@ def test_every_size_refusal_groups_its_thousands_as_the_page_does():
         scenario_from_text("s.toml", big)
     with pytest.raises(guards.Refused, match="from 1 to 20,000, not '30000'"):
         guards.count("30000", 1, 20_000, "Replicates")
+
+
+def test_an_empty_upload_is_said_to_be_empty() -> None:
+    def check(rc: Any) -> None:
+        upload = rc.find(ScenarioFileInput, input_id="cs-load-file").widget
+        upload.vue_load_file({"name": "blank.toml", "text": "", "utf8": True})
+        (shown,) = _shown(rc, "load-error")
+        assert "blank.toml: no keys (an empty file, or comments only)" in shown, shown
+        assert "missing required key" not in shown
+
+    _page(check)
+
+
+def test_the_compare_panel_states_its_budget_before_it_is_reached() -> None:
+    """The Ensemble panel stated its limit; Compare's (both arms counted) was learnt only by
+    asking for too many replicates and being refused."""
+
+    def check(rc: Any) -> None:
+        (shown,) = _shown(rc, "compare-budget")
+        assert (
+            "At most 6,009 replicates per arm for this scenario: each request is limited to "
+            "5,000,000 replicate-weeks-actors (104 weeks \u00d7 4 actors \u00d7 2 arms here)."
+        ) in shown, shown
+
+    _page(check)

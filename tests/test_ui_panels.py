@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import ipyvuetify as v
+import pytest
 import solara
 from test_ui_page_state import _load_session, _page
 
+from coalition_sim.scenario.loading import ConfigError
 from coalition_sim.ui.widgets import NativeSelect
 
 
@@ -297,4 +299,57 @@ def test_a_session_file_says_when_it_was_saved_with_another_model_or_posterior()
     said = load(json.dumps(older))
     assert "Refused: s.json: " in said and "made_with.posterior_sha256" in said, said
     assert "Nothing was changed." in said
+    rc.close()
+
+
+def _crowd_toml(n: int = 60) -> str:
+    """The baseline and ``n`` more actors, every pair tied: a 150 kB scenario at n = 60."""
+    ids = [f"A{i:02d}" for i in range(n)]
+    lines = ['extends = "baseline"', 'name = "crowd"', "steps = 52"]
+    for a in ids:
+        lines += ["[[actors]]", f'id = "{a}"', f'name = "Actor {a}"', 'role = "member"',
+                  "capability = 0.001", "commitment = 0.5", "engagement = 0.3",
+                  "volatility = 0.1", "conformity = 0.5",
+                  "interests = { security = 0.4, economy = 0.3, prestige = 0.1, stability = 0.2 }"]  # fmt: skip
+    everyone = ["USA", "DPRK", "ROK", "PRC", *ids]
+    for i, a in enumerate(everyone):
+        for b in everyone[max(i + 1, 4) :]:
+            lines += ["[[ties]]", f'a = "{a}"', f'b = "{b}"', 'type = "partner"', "strength = 0.3"]
+    return "\n".join(lines) + "\n"
+
+
+def test_save_says_when_the_session_would_be_too_large_to_load_again():
+    """Each pin of an uploaded scenario keeps its whole file: six pins of a 64-actor upload
+    made a 1.1 MB session that Save wrote without a word and Load then refused."""
+    from coalition_sim.scenario.provenance import package_version
+    from coalition_sim.ui.runs import made_here, pin_run, read_session, session_json
+    from coalition_sim.ui.runs_panel import RunsPanel
+    from coalition_sim.ui.session import Sim, posterior_digest
+    from coalition_sim.ui.state import MAX_UPLOAD_BYTES, scenario_from_text
+
+    scn = scenario_from_text("crowd.toml", _crowd_toml())
+    sim = Sim.build(scn, {}, 1)
+    inputs = {"scenario": "file: crowd.toml", "seed": 1, "values": {}, "posterior": False,
+              "week": 0, "record": False}  # fmt: skip
+    pin = pin_run(sim, inputs, "crowd", "", scn)
+    ui = _page("summit_2018")
+    many = [pin.model_copy(update={"name": f"crowd {k}"}) for k in range(8)]
+    here = made_here(package_version(), posterior_digest())
+    text = session_json(ui.inputs(), many, made_with=here)  # what Save writes
+    assert len(text.encode()) > MAX_UPLOAD_BYTES
+    with pytest.raises(ConfigError, match="a session file may be at most 1,000,000 bytes"):
+        read_session("s.json", text, ui.names)
+    ui.pins.set(many)
+    _box, rc = solara.render(RunsPanel(ui, ui.pins.value, None), handle_error=False)
+
+    def note() -> list[str]:
+        html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+        return [h for h in html if 'id="session-too-large"' in h]
+
+    (said,) = note()
+    assert f"would be a file of {len(text.encode()):,} bytes, over the 1,000,000" in said, said
+    assert "each pin of an uploaded scenario keeps its whole file" in said
+    ui.pins.set(many[:2])  # small enough: loads again, and nothing is said
+    assert note() == []
+    read_session("s.json", session_json(ui.inputs(), many[:2]), ui.names)
     rc.close()

@@ -587,3 +587,58 @@ def test_the_tab_s_title_names_the_scenario_and_seed():
     edited = Sim.build("summit_2018", {}, 7)
     edited.origin = " (from a file)"
     assert page_title(edited).startswith("summit_2018 (from a file), seed 7 ")
+
+
+def _counting_runs(monkeypatch) -> list[str]:
+    """Count the runs the page builds while it reads a link (each reads the whole link)."""
+    built: list[str] = []
+    real = page_state._link_run
+
+    def counted(names, query):
+        built.append(query)
+        return real(names, query)
+
+    monkeypatch.setattr(page_state, "_link_run", counted)
+    return built
+
+
+def test_a_long_hand_made_link_is_read_in_bounded_work(monkeypatch):
+    """A link of 2,000 parameters that are not the page's and one bad week built a run for
+    each of the 2,001 parts in turn (30 s of the server's time); 200 bad set= parts, 6 s."""
+    built = _counting_runs(monkeypatch)
+    junk = "&".join(f"utm{i}=x" for i in range(2000))
+    sim, msg = _initial(NAMES, f"scenario=summit_2018&seed=7&{junk}&week=999")
+    assert len(built) == 2, len(built)  # the link, then the link without the week
+    assert msg.startswith("Part of the link was refused: week='999' (week 999 is outside"), msg
+    assert "'utm0', 'utm1', 'utm10' and 1997 more are not the page's" in msg
+    assert (sim.source, sim.seed, sim.model.steps) == ("summit_2018", 7, 0)
+    # the part a refusal names is tried first, wherever it stands
+    built.clear()
+    good = "&".join(f"set=actors.{a}.volatility%3D0.{i}" for i, a in enumerate(("USA", "ROK")))
+    sim, msg = _initial(NAMES, f"scenario=summit_2018&week=3&{good}&set=params.fatigue.growth%3D5")
+    assert len(built) == 2 and "set='params.fatigue.growth=5'" in msg, (len(built), msg)
+    assert sim.values == {"actors.USA.volatility": 0.0, "actors.ROK.volatility": 0.1}
+    assert sim.model.steps == 3
+    # many bad parts: the page gives up after a bounded search, in one line
+    built.clear()
+    bad = "&".join(f"set=params.fatigue.g{i}%3D1" for i in range(200))
+    sim, msg = _initial(NAMES, f"scenario=summit_2018&{bad}")
+    assert len(built) <= 1 + page_state.MAX_DROPPED * page_state.MAX_TRIALS, len(built)
+    assert msg.startswith("The link was refused: scenario 'summit_2018': unknown key 'params.")
+    assert "\n" not in msg and sim.source == "baseline"
+
+
+def test_a_link_with_more_parts_than_the_page_writes_is_refused_unread(monkeypatch):
+    built = _counting_runs(monkeypatch)
+    n = page_state.MAX_LINK_PARTS
+    many = "&".join(f"set=params.fatigue.g{i}%3D1" for i in range(n))
+    sim, msg = _initial(NAMES, f"scenario=summit_2018&{many}")
+    assert built == [] and msg == (
+        f"The link was refused: it holds {n + 1:,} of the page's parameters (scenario, seed, "
+        f"set, ...); a link of this page holds at most {n:,}. Showing the default scenario "
+        "instead."
+    ), msg  # fmt: skip
+    assert sim.source == "baseline"
+    # parameters that are not the page's are not counted: they are ignored, not read
+    sim, msg = _initial(NAMES, "scenario=summit_2018&" + "&".join(f"x{i}=1" for i in range(n)))
+    assert sim.source == "summit_2018" and msg.startswith("Ignored:"), msg

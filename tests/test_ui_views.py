@@ -294,3 +294,34 @@ def test_two_sizes_of_one_seed_are_not_said_to_have_run_different_seeds():
     assert same[0]["paired"] and "paired replicate by replicate" in difference_table_html(
         same, "a", "b"
     )
+
+
+def test_a_graph_of_many_ties_prints_no_strengths_and_says_so(monkeypatch):
+    """A 64-actor upload (2,016 ties, within the schema and the page's budget) held the
+    server for minutes placing tie labels, each weighed against every other, before its graph
+    appeared, and every other page waited. Above MAX_LABELLED_TIES the strengths are not
+    printed, and the graph says so; each tie keeps its strength in its tooltip."""
+    from coalition_sim.ui import graph
+
+    ids = [f"X{i:02d}" for i in range(7)]  # the baseline's 6 ties, 3 per added actor, 21
+    scn = _with_actors(*ids)
+    extra = [{"a": a, "b": b, "type": "partner", "strength": 0.3}
+             for k, a in enumerate(ids) for b in ids[k + 1 :]]  # fmt: skip
+    scn = scn.model_copy(update={"ties": list(scn.ties) + [type(scn.ties[0])(**t) for t in extra]})
+    model = CoalitionModel(scn, rng=1)
+    n_ties = model.graph.number_of_edges()
+    assert n_ties > graph.MAX_LABELLED_TIES
+    monkeypatch.setattr(graph, "_placed", lambda *a: pytest.fail("placed labels for every tie"))
+    root = ET.fromstring(graph_svg(model))
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = list(root.iter(f"{ns}text"))
+    assert not [t for t in texts if t.get("class") == "tie-strength"]
+    (note,) = [t for t in texts if t.get("class") == "ties-unlabelled"]
+    assert note.text == (
+        f"{n_ties:,} ties: strengths are printed for up to {graph.MAX_LABELLED_TIES}; hover a "
+        "tie for its strength"
+    )
+    _x0, y0, _w, h = (float(v) for v in root.get("viewBox").split())
+    assert y0 < float(note.get("y")) <= y0 + h  # inside the picture (and its PNG)
+    titles = [ln.find(f"{ns}title").text for ln in root.iter(f"{ns}line")]
+    assert len(titles) == n_ties and all("tie strength" in t for t in titles)

@@ -428,6 +428,31 @@ def test_posterior_switch_is_an_input_with_before_after(chromium, app_url, tmp_p
         pg.context.close()
 
 
+def test_a_long_ensemble_counts_its_replicates_and_stops_on_request(chromium, app_url):
+    """The largest ensemble said "running..." alone for its seconds and could not be stopped."""
+    pg = open_page(chromium, app_url + "?scenario=regional_six&posterior=1")
+    try:
+        pg.fill(".cs-replicates input", "8012")  # the budget's most for six actors
+        pg.click(".cs-run-ensemble")
+        wait_text(pg, ".cs-busy", " of 8,012 replicates (")  # counted, slice by slice
+        pg.click(".cs-stop-ensemble")
+        wait_text(pg, "#ensemble-stopped", "Stopped after ")
+        assert "of 8,012 replicates; an ensemble stopped part-way shows nothing" in (
+            pg.inner_text("#ensemble-stopped")
+        )
+        assert pg.locator("#ensemble-summary, .cs-busy, .cs-stop-ensemble").count() == 0
+        assert "n=" not in pg.url  # the link holds the size of an ensemble on screen only
+        # Compare's Stop: its largest comparison stops before its intervals
+        pg.fill(".cs-compare-n input", "4006")
+        pg.click(".cs-run-compare")
+        pg.click(".cs-stop-compare")
+        wait_text(pg, "#compare-stopped", "a stopped comparison shows nothing")
+        assert pg.locator("#compare-bars, .cs-stop-compare").count() == 0
+        assert axe(pg) == []
+    finally:
+        pg.context.close()
+
+
 # --------------------------------------------------------------------------- 5 record overlay
 
 

@@ -204,6 +204,11 @@ _OTHER_FILES = (
 
 def validate_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a scenario mapping; raise :class:`ConfigError` with a one-line message."""
+    if not data:  # an empty file was refused as "missing required key 'name' (and 1 more)"
+        raise ConfigError(
+            f"{show(source)}: no keys (an empty file, or comments only); a scenario needs at "
+            'least extends = "baseline" (or another shipped scenario), or name and actors'
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

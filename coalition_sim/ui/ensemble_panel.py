@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
@@ -54,6 +56,7 @@ __all__ = [
     "column_label",
     "comparable",
     "difference_table_html",
+    "stopped_note",
 ]
 
 POSTERIOR_HELP = (
@@ -65,6 +68,20 @@ POSTERIOR_HELP = (
     "The calibration report (fitted values, fit to the record, what it misses) is in "
     "docs/calibration/README.md; download it below."
 )
+
+
+#: Seconds between two counts of replicates done while an ensemble runs (``busy_note``).
+PROGRESS_EVERY = 0.5
+
+
+def stopped_note(reached: int, n: int) -> str:
+    """What the panel says after its Stop: how far the run got, and that nothing of it is
+    shown (a part of an ensemble would be read as the whole)."""
+    got = f"after {reached:,} of {n:,} replicates" if reached else "before its first replicates"
+    return (
+        f"Stopped {got}; an ensemble stopped part-way shows nothing (the results below, if "
+        "any, are the earlier ensemble's)."
+    )
 
 
 def calibration_report() -> Path:
@@ -164,6 +181,9 @@ def EnsemblePanel(ui: PageState):
     previous = solara.use_reactive(cast(Result | None, None))
     clicked = solara.use_reactive(0)
     queued = solara.use_reactive(False)  # waiting for another page's request to finish
+    done = solara.use_reactive((0, 0))  # replicates done of those asked, while it runs
+    stop_ref = solara.use_ref(cast("threading.Event | None", None))  # the running one's Stop
+    stopped = solara.use_reactive("")  # what the last Stop stopped
     batch = use_batch()
     _ = ui.version.value
 
@@ -178,11 +198,29 @@ def EnsemblePanel(ui: PageState):
             error.set(f"{exc}.")
             return None
         error.set("")
+        done.set((0, 0))  # a render only if an earlier run stopped part-way
+        stopped.set("")
+        stop_ref.current = stop = threading.Event()
+        said, reached = [time.monotonic()], [0]
+
+        def on_slice(rows: int) -> None:
+            reached[0] = rows
+            # the count at most twice a second (each is a render of the panel, which would
+            # slow the run it reports), never for the last slice (the result follows)
+            if rows < n and time.monotonic() - said[0] >= PROGRESS_EVERY:
+                said[0] = time.monotonic()
+                done.set((rows, n))
+
         try:
             out = ensemble_views(
-                ui.sim, n, posterior=post, session=solara.get_kernel_id(), on_wait=queued.set
-            )
+                ui.sim, n, posterior=post, session=solara.get_kernel_id(), on_wait=queued.set,
+                on_slice=on_slice, stop=stop,
+            )  # fmt: skip
             out = Result({**out, "run": clicked.value})  # the click it answers
+        except serving.Cancelled:  # Stop, or the tab closed (nobody to show it to)
+            if stop.is_set():
+                stopped.set(stopped_note(reached[0], n))
+            return None
         except (ConfigError, ValueError) as exc:
             error.set(
                 f"The ensemble engine refused these inputs: {guards.public_message(str(exc))}"
@@ -192,6 +230,7 @@ def EnsemblePanel(ui: PageState):
             if result.value is not None:
                 previous.set(result.value)
             result.set(out)
+            done.set((0, 0))
             ui.last_ensemble.set(out)
             ui.ensemble_n.set(n)  # the link carries the size of the ensemble on screen
         return out
@@ -210,6 +249,10 @@ def EnsemblePanel(ui: PageState):
         [id(previous.value), id(result.value)],
     )
     busy = task.pending or not ui.ready.value
+
+    def stop_running() -> None:
+        if stop_ref.current is not None:
+            stop_ref.current.set()  # the run stops at its next slice (or leaves the queue)
 
     def run() -> None:
         # a click while the ensemble runs is ignored, not queued (the button stays enabled
@@ -243,7 +286,18 @@ def EnsemblePanel(ui: PageState):
                 v_model=ui.posterior.value, on_v_model=ui.set_posterior, class_="cs-posterior",
             ).key(f"posterior-{ui.posterior_refusals.value}")  # fmt: skip
             if task.pending:
-                solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
+                solara.Text(
+                    serving.busy_note(queued.value, *done.value), classes=["cs-note", "cs-busy"]
+                )
+                solara.Button(
+                    "Stop", on_click=stop_running,
+                    outlined=True, classes=["cs-stop-ensemble"],
+                )  # fmt: skip
+        if stopped.value and not task.pending:
+            solara.HTML(
+                unsafe_innerHTML='<p class="cs-note" id="ensemble-stopped" role="status">'
+                f"{escape(stopped.value)}</p>"
+            )
         if ui.posterior.value:
             solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256, sim))
         if ui.posterior_error.value:

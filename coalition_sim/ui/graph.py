@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GRAPH_H",
     "GRAPH_W",
+    "MAX_LABELLED_TIES",
     "Box",
     "box_gap",
     "graph_layout",
@@ -67,6 +68,12 @@ _ALONG = (0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)
 _BESIDE = (0.0, 10.0, -10.0, 17.0, -17.0)
 #: Clear space (SVG units) beyond which a position is as good as any other.
 _ENOUGH_ROOM, _ENOUGH_FROM_TIES = 6.0, 4.0
+#: Ties whose strength is printed on the graph. Placing a label weighs every other tie and
+#: label, so the work grows with the square of the ties: an uploaded scenario of 64 actors
+#: (2,016 ties, within the schema and the page's budget) held the server for minutes, every
+#: page with it, before its graph appeared (40 ties: under half a second). Above this the
+#: graph says so, and each tie's strength is in its tooltip and the trajectory CSV.
+MAX_LABELLED_TIES = 40
 
 
 def graph_layout(ids: Sequence[str]) -> dict[str, Point]:
@@ -200,6 +207,10 @@ def graph_svg(model: CoalitionModel) -> str:
     x1 = max(x for x, _ in pos.values()) + pad + 16
     y0 = min(y for _, y in pos.values()) - pad
     y1 = max(y for _, y in pos.values()) + pad + 18
+    edges = list(g.edges(data=True))
+    labelled = len(edges) <= MAX_LABELLED_TIES
+    if not labelled:
+        y1 += 18  # a line for the note that the strengths are not printed
     width = x1 - x0
     out = [
         f'<svg id="alliance-graph" xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} '
@@ -208,11 +219,14 @@ def graph_svg(model: CoalitionModel) -> str:
         f'pressure campaign (for North Korea: defiance), node size is capability">'
         f"<title>Alliance graph, week {model.steps}</title>"
     ]
-    edges = list(g.edges(data=True))
-    places = _placed(
-        tuple((a, pos[a], radius[a]) for a in ids),
-        tuple((pos[a], pos[b]) for a, b, _ in edges),
-        _frame(x0, y0, width, y1 - y0),
+    places = (
+        _placed(
+            tuple((a, pos[a], radius[a]) for a in ids),
+            tuple((pos[a], pos[b]) for a, b, _ in edges),
+            _frame(x0, y0, width, y1 - y0),
+        )
+        if labelled
+        else ()
     )
     for a, b, d in edges:
         colour, dash, label = TIE_STYLE.get(d["type"], ("#555555", "", str(d["type"])))
@@ -225,7 +239,13 @@ def graph_svg(model: CoalitionModel) -> str:
             f'stroke-linecap="round"{dash_attr}><title>{escape(a)}\u2013{escape(b)}: '
             f"{escape(label)}, tie strength {s:.2f} (0-1)</title></line>"
         )
-    for (a, b, d), (mx, my) in zip(edges, places, strict=True):
+    if not labelled:
+        out.append(
+            f'<text x="{_num(x0 + 6)}" y="{_num(y1 - 6)}" font-size="{MIN_FONT}" '
+            f'fill="{_DARK}" class="ties-unlabelled">{len(edges):,} ties: strengths are printed '
+            f"for up to {MAX_LABELLED_TIES}; hover a tie for its strength</text>"
+        )
+    for (a, b, d), (mx, my) in zip(edges if labelled else [], places, strict=True):
         # drawn after every tie, so no other tie runs over a label
         out.append(
             f'<text x="{_num(mx)}" y="{_num(my + 4)}" font-size="{MIN_FONT}" '

@@ -32,6 +32,7 @@ from .record import events_in
 from .session import Sim
 from .state import (
     COMPARE_KEYS,
+    LINK_KEYS,
     CompareRefused,
     LinkState,
     compare_refusal,
@@ -51,6 +52,14 @@ FILE_PREFIX = "file: "  # scenario keys of uploaded files, as shown in the scena
 EDITED_PREFIX = "edited: "  # scenario keys of those made in the actor editor
 MAX_UNDO = 100  # snapshots kept each way (a few hundred bytes each)
 MAX_DROPPED = 3  # bad parts of a link dropped before the page gives up on it
+#: Parts of a link tried (each a run built) in search of a refusal's part before the page gives
+#: up on it: a hand-made link of 2,000 parts with one bad one tried all 2,000 in turn, each
+#: time reading the whole link again (30 s of the server's time; 200 bad ``set=`` parts 6 s).
+MAX_TRIALS = 24
+#: The page's own parameters a link may hold (``set=`` counted once for each value): far more
+#: than the page writes (every parameter of a six-actor scenario is 227), and a bound on the
+#: work of reading a hand-made one (each run built reads them all).
+MAX_LINK_PARTS = 1000
 _MORE = re.compile(r" \(and \d+ more\)$")  # loading.py's count of further errors
 
 
@@ -425,6 +434,20 @@ def _short(value: str) -> str:
     return value if len(value) <= 40 else value[:37] + "..."
 
 
+def _suspects(pairs: list[tuple[str, str]], why: str) -> list[int]:
+    """The parts of a link that may be a refusal's (the page's own parameters but the
+    scenario: an ignored parameter refuses nothing), those the refusal names first (``set=``
+    by its key, the others by name), at most :data:`MAX_TRIALS` of them."""
+    named: list[int] = []
+    others: list[int] = []
+    for i, (key, value) in enumerate(pairs):
+        if key not in LINK_KEYS or key == "scenario":
+            continue
+        word = value.split("=", 1)[0].strip() if key == "set" else key
+        (named if (word and f"'{word}'" in why) or key in why.split() else others).append(i)
+    return (named + others)[:MAX_TRIALS]
+
+
 def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
     """The part of a link the page shows, its run, and a message naming what was refused.
 
@@ -435,6 +458,13 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
     the default scenario instead."""
     default = BASELINE if BASELINE in names else names[0]
     query = (search or "").lstrip("?")
+    parts = sum(1 for key, _ in parse_qsl(query, keep_blank_values=True) if key in LINK_KEYS)
+    if parts > MAX_LINK_PARTS:
+        return "", Sim.build(default, {}, None), (
+            f"The link was refused: it holds {parts:,} of the page's parameters (scenario, "
+            f"seed, set, ...); a link of this page holds at most {MAX_LINK_PARTS:,}. Showing "
+            "the default scenario instead."
+        )  # fmt: skip
     try:
         sim, note = _link_run(names, query)
         return query, sim if sim is not None else Sim.build(default, {}, None), note
@@ -477,9 +507,9 @@ def accepted_link(names: list[str], search: str | None) -> tuple[str, Sim, str]:
                 break
             return shown(rest, sim, note)
         cause = None
-        for i, (key, value) in enumerate(pairs):
-            if key == "scenario":
-                continue  # another scenario's values and week would not mean what was meant
+        # not the scenario: another scenario's values and week would not mean what was meant
+        for i in _suspects(pairs, why):
+            key, value = pairs[i]
             rest = pairs[:i] + pairs[i + 1 :]
             try:
                 sim, note = _link_run(names, urlencode(rest))

@@ -58,6 +58,20 @@ def _message(text: str, element_id: str) -> None:
         solara.HTML(unsafe_innerHTML=f'<div class="{kind}" id="{element_id}">{escape(text)}</div>')
 
 
+def too_large_words(size: int) -> str:
+    """'' if a saved session of ``size`` bytes loads again, else why it would not: the pins
+    of an uploaded scenario each keep its whole file (a 64-actor upload is 150 kB), so six of
+    them made a file that Save wrote and Load then refused."""
+    if size <= MAX_UPLOAD_BYTES:
+        return ""
+    return (
+        f"This session would be a file of {whole(size)} bytes, over the "
+        f"{whole(MAX_UPLOAD_BYTES)} a session file may have to be loaded again: each pin of an "
+        "uploaded scenario keeps its whole file. Remove some of those pins before saving "
+        "(Save still downloads the file, for the record)."
+    )
+
+
 def loaded_words(in_file: int, added: int, kept: int) -> str:
     """What a loaded session file did, in words (after "Loaded <file>: ")."""
     pins = f"{whole(in_file)} pin{'' if in_file == 1 else 's'}"
@@ -255,13 +269,27 @@ def RunsPanel(ui: PageState, kept: list[Any], latest: Any):
                 for metric in ("cohesion", "effective_pressure"):
                     solara.HTML(unsafe_innerHTML=chart(diff_svg(a, b, metric), f"diff {metric}"))
         solara.HTML(tag="h3", unsafe_innerHTML="Session")
+
+        def saved() -> str:
+            return session_json(
+                ui.inputs(), list(ui.pins.value), scenario_text(ui.base(ui.scenario.value)),
+                ui.compare.value, ui.ensemble_n.value,
+                made_here(package_version(), posterior_digest()),
+            )  # fmt: skip
+
+        # measured when the pins or the scenario change (not every week of Play)
+        size = solara.use_memo(
+            lambda: len(saved().encode()), [id(ui.pins.value), ui.scenario.value]
+        )
+        too_large = too_large_words(size)
+        if too_large:
+            solara.HTML(
+                unsafe_innerHTML=f'<div class="cs-error" id="session-too-large" role="alert">'
+                f"{escape(too_large)}</div>"
+            )
         with solara.Div(classes=["cs-exports"]):
             solara.FileDownload(
-                lambda: session_json(
-                    ui.inputs(), list(ui.pins.value), scenario_text(ui.base(ui.scenario.value)),
-                    ui.compare.value, ui.ensemble_n.value,
-                    made_here(package_version(), posterior_digest()),
-                ),
+                saved,
                 # named when it is drawn (the page re-renders at least every week of Play)
                 session_file_name(ui.sim.scenario.name, datetime.datetime.now()),
                 label="Save session (JSON)", mime_type="application/json",

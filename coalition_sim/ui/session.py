@@ -516,10 +516,14 @@ def paired_difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> li
 def ensemble_views(
     sim: Sim, n: int, posterior: bool = False, session: str = "",
     on_wait: Callable[[bool], None] | None = None,
+    on_slice: Callable[[int], None] | None = None, stop: threading.Event | None = None,
 ) -> Result:  # fmt: skip
     """Run ``n`` replicates of ``sim``'s scenario and seed through the ensemble engine; with
     ``posterior`` each replicate draws the fitted parameters from the shipped posterior;
-    ``on_wait`` hears whether the request is queued behind other pages' (``serving.heavy``).
+    ``on_wait`` hears whether the request is queued behind other pages' (``serving.heavy``);
+    if ``session``'s tab closes meanwhile, or ``stop`` is set, it stops with
+    ``serving.Cancelled``; ``on_slice``
+    hears the replicates done after each kernel slice (``serving.page_ensemble``).
 
     The result carries the inputs it was computed for (``inputs``, ``label``), so the page
     can tell, after any change, that it no longer describes the run on screen.
@@ -533,10 +537,11 @@ def ensemble_views(
     # fair serving: budget, short kernel slices, a queue
     held = serving.request_bytes(sim.scenario, n)
     # behind the page's own Compare, if it runs (refused, it left "wait for it to finish")
-    with serving.heavy(session, held, on_wait=on_wait, wait_own=True):
+    with serving.heavy(session, held, on_wait=on_wait, wait_own=True, stop=stop):
         res = serving.page_ensemble(
-            sim.scenario, n, sim.seed, posterior=post, keep=list(sim.values)
-        )
+            sim.scenario, n, sim.seed, posterior=post, keep=list(sim.values), session=session,
+            on_slice=on_slice, stop=stop,
+        )  # fmt: skip
     steps = res.steps
     date_of = sim.model.structure.date_of
     final = res.final

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPARE_KEYS",
+    "LINK_KEYS",
     "MAX_REPLICATES",
     "MAX_UPLOAD_BYTES",
     "CompareLink",
@@ -342,6 +343,8 @@ def format_query(state: LinkState) -> str:
 _KNOWN = (
     "scenario", "seed", "set", "week", "posterior", "record", "n", "lever", "a", "b", "reps",
 )  # fmt: skip
+#: The parameters a link of the page holds; any other is ignored with a note.
+LINK_KEYS = _KNOWN
 
 
 def _whole(name: str, raw: str, lo: int, hi: int | None = None) -> int:
