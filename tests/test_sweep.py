@@ -209,7 +209,16 @@ def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_ctrl_c_says_what_is_kept_and_that_the_same_command_resumes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sig", "status", "head", "workers"),
+    [(signal.SIGINT, 130, "interrupted: ", "1"),
+     # SIGTERM (kill, timeout, a batch system) used to end the sweep with no word, and with
+     # local workers the resource tracker's two-line 'leaked semaphore' warning
+     (signal.SIGTERM, 143, "terminated (SIGTERM): ", "2")],
+)  # fmt: skip
+def test_ctrl_c_or_sigterm_says_what_is_kept_and_that_the_same_command_resumes(
+    tmp_path: Path, sig: signal.Signals, status: int, head: str, workers: str
+) -> None:
     # 24,000 runs in 240 chunks of 100: seconds of work left when the first chunk appears (with
     # 2,400 runs, a warm machine finished the whole sweep before the signal arrived)
     text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 4000")
@@ -217,7 +226,7 @@ def test_ctrl_c_says_what_is_kept_and_that_the_same_command_resumes(tmp_path: Pa
     out = tmp_path / "stopped"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), "sweep", str(spec), "--chunk-size", "100",
-         "--workers", "1", "--out", str(out)],
+         "--workers", workers, "--out", str(out)],
         cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
         # a test run started as a background job of a non-interactive shell inherits SIGINT
@@ -229,13 +238,14 @@ def test_ctrl_c_says_what_is_kept_and_that_the_same_command_resumes(tmp_path: Pa
         assert proc.poll() is None, "the sweep ended before it could be interrupted"
         assert time.monotonic() < deadline, "no chunk appeared within 60 s"
         time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    last = err.strip().splitlines()[-1]
-    assert last.startswith("interrupted: ") and "chunk file(s) written so far are kept" in last
-    assert str(out) in last and "the same command resumes" in last
-    assert "Traceback" not in err
+    assert proc.returncode == status, err
+    said = err.strip().splitlines()
+    assert said[-1].startswith(head) and said[-2].startswith("sweep tiny_grid: "), err
+    kept = len(read_manifest(out)["chunks"])  # the recorded chunks, not the files on disk
+    assert f": {kept} of 240 chunks are saved in {out}; the same command resumes" in said[-1]
+    assert 0 < kept < 240
 
 
 @pytest.mark.slow
@@ -533,3 +543,31 @@ def test_run_sweep_refuses_what_the_command_line_refuses(tmp_path, kwargs, says)
     with pytest.raises(ConfigError, match=says):
         run_sweep(_spec(tmp_path), tmp_path / "o", quiet=True, **kwargs)
     assert not (tmp_path / "o").exists()
+
+
+def test_a_local_worker_killed_mid_task_ends_in_one_line() -> None:
+    """A local worker killed mid-chunk (kill -9, the out-of-memory killer) broke the pool and
+    ended the sweep in a 25-line ``BrokenProcessPool`` traceback, exit status 1. Now one line
+    naming what happened, and the sweep adds where its chunks are and how to resume."""
+    from coalition_sim.engine.runner import LocalWorkerDied, LocalWorkers
+
+    with LocalWorkers(2) as local, pytest.raises(LocalWorkerDied, match="ended abruptly"):
+        list(local.map(os._exit, [9, 9]))  # each task ends its worker at once
+
+
+def test_a_worker_death_message_says_how_to_resume(tmp_path: Path, monkeypatch, capsys) -> None:
+    from coalition_sim.engine import runner
+    from coalition_sim.experiments import sweep
+
+    def dies(*args: object, **kwargs: object) -> object:
+        raise runner.LocalWorkerDied("a local worker process ended abruptly")
+
+    monkeypatch.setattr(sweep, "run_tasks", dies)
+    out = tmp_path / "o"
+    assert main(["sweep", str(_spec(tmp_path)), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("error: a local worker process ended abruptly")
+    assert err.endswith(
+        f"every finished chunk is saved in {out}: run the same command again to resume"
+    )
+    assert (out / "manifest.json").exists()  # the folder stays a resumable sweep folder

@@ -23,7 +23,7 @@ from ..scenario.schema import Scenario
 from . import calibrate, diagnose, experiments, screen, signatures, sweep, ui, validate
 from .args import check_sets, input_path, output_arg, weeks
 from .args import seed as _seed
-from .errors import machine_error, shorten_quoted
+from .errors import Terminated, machine_error, shorten_quoted, terminate_as_interrupt
 
 __all__ = ["main"]
 
@@ -272,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["run", *argv] if bare else argv)
         handler = COMMANDS.get(args.command) or args.handler
         args.argv = [program_name(), *argv]  # as typed, for the outputs' provenance
-        status = handler(args)
+        with terminate_as_interrupt():  # SIGTERM ends a command as Ctrl-C does
+            status = handler(args)
         _flush_stdout()  # a failing stdout is reported here, in one line, not at exit
         return status
     except (UsageError, ConfigError) as exc:
@@ -292,7 +293,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {why}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            print("terminated (SIGTERM)", file=sys.stderr)
+            return 143
         print("interrupted", file=sys.stderr)
         return 130
 

@@ -25,6 +25,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..scenario.loading import ConfigError
@@ -33,7 +34,16 @@ from .cluster import WORKER_WAIT, Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
 from .workers import die_with_parent, sigint_ignored
 
-__all__ = ["LocalWorkers", "SchedulerLost", "WorkersKilled", "compiled", "connect", "run_tasks"]
+__all__ = [
+    "LocalWorkerDied",
+    "LocalWorkers",
+    "SchedulerLost",
+    "WorkLost",
+    "WorkersKilled",
+    "compiled",
+    "connect",
+    "run_tasks",
+]
 
 DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 DASK_CONNECT_TIMEOUT = "20s"
@@ -130,8 +140,16 @@ class LocalWorkers:
             done, rest = wait(fs, return_when=FIRST_COMPLETED)
             return done, rest
 
-        for fut in _bounded(lambda t: pool.submit(fn, t), tasks, 2 * self.workers, waiter):
-            yield fut.result()
+        try:
+            for fut in _bounded(lambda t: pool.submit(fn, t), tasks, 2 * self.workers, waiter):
+                yield fut.result()
+        except BrokenProcessPool:
+            # a worker killed mid-task (the kernel's out-of-memory killer, a kill -9) broke
+            # the pool: every pending task fails with it; one line, not a 25-line traceback
+            raise LocalWorkerDied(
+                "a local worker process ended abruptly (killed by a signal, or by the system "
+                "when memory ran out; fewer --workers need less memory)"
+            ) from None
 
 
 def _run_local[T, R](
@@ -141,8 +159,18 @@ def _run_local[T, R](
         yield from local.map(fn, tasks)
 
 
-class SchedulerLost(ConfigError):
+class WorkLost(ConfigError):
+    """The processes doing the work went away (one line; what is saved stays saved, and a
+    sweep says how to resume)."""
+
+
+class SchedulerLost(WorkLost):
     """The dask scheduler went away during the work (one line; what is saved stays saved)."""
+
+
+class LocalWorkerDied(WorkLost):
+    """A local worker process died mid-task (``BrokenProcessPool``: SIGKILL, the out-of-memory
+    killer). Why: it ended a sweep or a fit in a traceback of some 25 lines, exit status 1."""
 
 
 class WorkersKilled(SchedulerLost):
