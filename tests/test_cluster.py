@@ -310,3 +310,23 @@ def test_a_task_that_kills_its_workers_ends_in_one_line_not_a_traceback() -> Non
         pytest.raises(WorkersKilled, match="killed every dask worker that ran it"),
     ):  # fmt: skip
         list(run_tasks(_dies, [1, 2], scheduler=client))
+
+
+def test_the_command_line_keeps_dask_client_errors_off_the_terminal() -> None:
+    """A lost scheduler printed dask's own ERROR line ('Failed to reconnect to scheduler ...',
+    in other cases with a traceback) before the command's one line: the command line's CRITICAL
+    level was reset when ``distributed`` was imported later. The in-process test above never
+    saw it (this test module imports ``distributed`` first), so this one is a fresh process."""
+    code = (
+        "import logging\n"
+        "from coalition_sim.cli.main import _quiet_dask_client\n"
+        "_quiet_dask_client()\n"
+        "import distributed\n"  # as a command connecting to a scheduler does, later
+        "logging.getLogger('distributed.client').error('Failed to reconnect to scheduler')\n"
+        "logging.getLogger('distributed.worker').warning('a worker message is not quieted')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(ROOT),
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Failed to reconnect" not in proc.stderr, proc.stderr
+    assert "a worker message is not quieted" in proc.stderr  # dask's logging still works

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import sys
 import time
@@ -227,10 +228,22 @@ COMMANDS = {
 def _quiet_dask_client() -> None:
     """The command line says a lost scheduler in one line (``SchedulerLost``); dask's client
     also logs its failed reconnects as ERROR with a traceback of some 25 lines on stderr first.
-    Its messages are kept from the terminal (the command's own line says what happened)."""
-    import logging
+    Its messages are kept from the terminal (the command's own line says what happened).
 
-    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+    A filter, not a level: importing ``distributed`` (later, when a command connects) sets
+    its loggers' levels from dask's configuration, which undid the CRITICAL level this set
+    (so the command line printed dask's ERROR lines; a test that had imported ``distributed``
+    first did not see it)."""
+    client = logging.getLogger("distributed.client")
+    if not any(isinstance(f, _OnlyCritical) for f in client.filters):
+        client.addFilter(_OnlyCritical())
+
+
+class _OnlyCritical(logging.Filter):
+    """Lets through only CRITICAL records (see :func:`_quiet_dask_client`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.CRITICAL
 
 
 def _flush_stdout() -> None:
