@@ -66,6 +66,7 @@ from .store import (
     writer_lock,
 )
 from .store import log as store_log
+from .sweep_size import cells_per_run, check_chunk_count, default_chunk_size, disk_problem
 from .sweep_spec import (
     MAX_POINTS,
     ParameterSpec,
@@ -83,7 +84,6 @@ __all__ = [
 ]
 
 FORMAT = 1
-MAX_CHUNK = 20_000  # runs per chunk by default: a few seconds of work, a few MB of output
 #: Replicate-steps per second one local process sustains with the compiled core
 #: (benchmarks/bench_ensemble.py measures 2-3 M on an idle core; the estimate is conservative
 #: so that a loaded machine does not get a second process for a few seconds of work).
@@ -91,7 +91,6 @@ RATE_PER_PROCESS = 1.5e6
 #: A further process pays its start-up (interpreter, imports, loading the cached kernels:
 #: about 2 s), so it is started only for at least this much estimated work per process.
 MIN_SECONDS_PER_WORKER = 10.0
-MAX_CHUNKS = 10_000  # the manifest holds one record per chunk
 #: Imported once by the fork server local workers are forked from (engine/preload.py).
 PRELOAD = (__name__, "coalition_sim.engine.preload")
 
@@ -406,29 +405,9 @@ def _part(c: int) -> str:
     return f"part-{c:06d}.parquet"
 
 
-#: Trajectory cells (run x kept week x variable) a default chunk holds at most: 160 MB of
-#: float64 as arrays; a worker peaked at about 1.1 GB resident at this cap (2,000 weeks kept
-#: every week, measured), against 2.8 GB per chunk without it.
-MAX_CHUNK_CELLS = 20_000_000
-
-
 def _cells(plan: SweepPlan) -> int:
     """Trajectory cells one run of ``plan`` keeps (0 without trajectories)."""
-    every = plan.spec.outputs.every
-    if not every:
-        return 0
-    return (plan.steps // every + 1) * (4 + len(plan.scenario.actors))
-
-
-def default_chunk_size(n_runs: int, cells_per_run: int = 0) -> int:
-    """About 64 chunks of 2,000 to MAX_CHUNK runs (numpy is efficient from ~2,000 rows), and
-    no more runs than keep :data:`MAX_CHUNK_CELLS` trajectory cells (``cells_per_run``: kept
-    weeks x variables; a 5,200-week sweep kept every week made 2.8 GB chunks); fixed by the
-    sweep's spec only, so the folder's layout does not depend on the machine."""
-    size = min(MAX_CHUNK, max(2000, math.ceil(n_runs / 64)))
-    if cells_per_run > 0:
-        size = min(size, max(50, MAX_CHUNK_CELLS // cells_per_run))
-    return max(1, size)
+    return cells_per_run(plan.spec.outputs.every, plan.steps, len(plan.scenario.actors))
 
 
 def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
@@ -599,12 +578,10 @@ def run_sweep(
         checked_workers(workers)
     if chunk_size is not None:
         whole_number(chunk_size, "chunk_size", 1)
-    if chunk_size is not None and math.ceil(plan.n_runs / chunk_size) > MAX_CHUNKS:
-        raise ConfigError(
-            f"chunk size {chunk_size} cuts {plan.n_runs} runs into more than {MAX_CHUNKS} "
-            f"chunks; use at least {math.ceil(plan.n_runs / MAX_CHUNKS)}"
-        )
     out = check_output_dir(out, resume=True, marker="manifest.json", scratch=(LOCK_NAME,))
+    if chunk_size is not None or not (out / "manifest.json").exists():  # a new folder's cut
+        size = chunk_size or default_chunk_size(plan.n_runs, _cells(plan))
+        check_chunk_count(plan.spec.name, plan.n_runs, size, chunk_size is not None, _cells(plan))
     # before anything is written: reachable, has workers, every worker runs our code
     client = connect(scheduler) if scheduler is not None else None
     try:
@@ -635,6 +612,10 @@ def _run_locked(
         )
         write_manifest(out, man)
     cs, n_chunks = man["chunk_size"], man["n_chunks"]
+    full = disk_problem(out, man, plan.n_runs)  # measured on what a resumed folder holds
+    if full is not None:
+        raise ConfigError(full)
+    measured = bool(man["chunks"])
     todo = [c for c in (range(n_chunks) if order is None else order) if c not in done]
     skipped = len({c for c in done if c < n_chunks})
     progress = Progress(
@@ -665,6 +646,10 @@ def _run_locked(
             record_chunk(out, man, c, entry)
             computed += 1
             progress.update(rows)
+            if not measured:  # a new sweep's first chunk says what the rest needs on disk
+                measured, full = True, disk_problem(out, man, plan.n_runs)
+                if full is not None:
+                    raise ConfigError(full)
     finally:
         progress.close()
     fold_journal(out, man)
