@@ -330,3 +330,31 @@ def test_the_command_line_keeps_dask_client_errors_off_the_terminal() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Failed to reconnect" not in proc.stderr, proc.stderr
     assert "a worker message is not quieted" in proc.stderr  # dask's logging still works
+
+
+def test_a_service_that_answers_garbage_is_named_as_not_a_scheduler_at_once() -> None:
+    """A service that answers dask's handshake with other bytes (read as a huge frame length,
+    a MemoryError, within milliseconds) was reported as 'no dask scheduler answered ... within
+    30 s': untrue, and it sent the user looking for a slow network."""
+    import socket
+    import time
+
+    from coalition_sim.engine import runner
+
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        conn, _ = srv.accept()
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")  # a web server, answering at once
+        time.sleep(5)
+        conn.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ConfigError, match="is not a dask scheduler: it answered with"):
+            runner.connect(address)
+    finally:
+        srv.close()
+    assert time.perf_counter() - start < 5

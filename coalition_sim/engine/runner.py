@@ -183,7 +183,8 @@ def _client(address: str) -> Any:
 
     The client's own timeout covers opening the connection, not the handshake: a service that
     accepts the connection and never answers as a scheduler (a web server) would hang it, and
-    one that answers something else is read as a frame length (a MemoryError). The connection
+    one that answers something else is read as a frame length (a MemoryError, at once: said
+    so, not as no answer "within 30 s", which it used to be). The connection
     is made in a daemon thread and given up after its timeout plus a margin."""
     import threading
 
@@ -201,7 +202,12 @@ def _client(address: str) -> Any:
     t.start()
     t.join(_CONNECT_DEADLINE)
     exc = box.get("error")
-    if t.is_alive() or isinstance(exc, MemoryError):
+    if isinstance(exc, MemoryError):  # at once, not after the deadline the message below says
+        raise ConfigError(
+            f"the service at {address!r} is not a dask scheduler: it answered with something "
+            "else (is it a dask scheduler's address and port?)"
+        )
+    if t.is_alive():
         raise ConfigError(
             f"no dask scheduler answered at {address!r} within {_CONNECT_DEADLINE:g} s (is it "
             "a dask scheduler's address? a service that is not one accepts the connection and "
