@@ -90,3 +90,34 @@ def _alive(procs: list[psutil.Process]) -> list[tuple[int, str]]:
         except psutil.Error:
             continue
     return out
+
+
+def test_ctrl_c_while_local_workers_start_is_held_not_lost() -> None:
+    """SIGINT was *ignored* while a pool's workers started (1-2 s while the fork server imports
+    the engine), so a Ctrl-C then was lost and the sweep ran to its end (exit 0). Now it is
+    held while the workers start (they inherit the block and print no traceback) and delivered
+    after: the command stops."""
+    code = (
+        "import os, signal\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from coalition_sim.engine.runner import LocalWorkers\n"
+        "submit = ProcessPoolExecutor.submit\n"
+        "def ctrl_c(self, fn, *args, **kwargs):\n"
+        "    if fn is os.getpid:\n"  # the task that starts a worker: a Ctrl-C meanwhile
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return submit(self, fn, *args, **kwargs)\n"
+        "ProcessPoolExecutor.submit = ctrl_c\n"
+        "try:\n"
+        "    with LocalWorkers(2) as local:\n"
+        "        print('ran to the end', list(local.map(abs, [-1])))\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        # a test run as a background job inherits SIGINT ignored: give the child the default
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    assert proc.stdout.strip() == "interrupted", (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr

@@ -32,7 +32,7 @@ from ..scenario.loading import ConfigError
 from ..scenario.schema import Scenario
 from .cluster import WORKER_WAIT, Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
-from .workers import die_with_parent, sigint_ignored
+from .workers import die_with_parent, sigint_held
 
 __all__ = [
     "LocalWorkerDied",
@@ -117,9 +117,14 @@ class LocalWorkers:
                 max_workers=self.workers, mp_context=_context(self.preload),
                 initializer=die_with_parent, initargs=(os.getpid(),),
             )  # workers exit when this process dies, even by SIGKILL  # fmt: skip
-            with sigint_ignored():  # a task each starts every worker now, Ctrl-C left to us
-                for _ in range(self.workers):
-                    self._pool.submit(os.getpid)
+            try:
+                with sigint_held():  # a task each starts every worker now, Ctrl-C left to us
+                    for _ in range(self.workers):
+                        self._pool.submit(os.getpid)
+            except BaseException:  # a Ctrl-C held during the start arrives here
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+                raise
         return self
 
     def __exit__(self, *exc: object) -> None:

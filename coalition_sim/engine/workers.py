@@ -19,23 +19,26 @@ import threading
 import time
 from collections.abc import Iterator
 
-__all__ = ["die_with_parent", "sigint_ignored"]
+__all__ = ["die_with_parent", "sigint_held"]
 
 
 @contextlib.contextmanager
-def sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored in this process while worker processes are started: a started process
-    inherits the ignored disposition from birth (Python keeps it), so a Ctrl-C while a spawned
-    worker is still importing (before :func:`die_with_parent` runs) prints no traceback there
-    either. Only the main thread may set handlers; elsewhere nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
+def sigint_held() -> Iterator[None]:
+    """SIGINT blocked (held, not lost) in this thread while worker processes are started: a
+    process started meanwhile inherits the blocked mask from birth (kept across fork and exec),
+    so a Ctrl-C while a spawned worker is still importing (before :func:`die_with_parent`
+    runs) prints no traceback there; here the held signal is delivered when the block ends, so
+    the Ctrl-C still stops the command. Why: SIGINT used to be *ignored* here, and a Ctrl-C in
+    that window (1-2 s while the fork server imports the engine) was lost: the sweep ran to its
+    end. The multiprocessing resource tracker is started the same way (bpo-33613)."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on Windows
         yield
         return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _alive(pid: int) -> bool:
