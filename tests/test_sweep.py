@@ -651,3 +651,26 @@ def test_a_sweep_that_cannot_fit_on_its_disk_stops_after_one_chunk_with_the_esti
     assert (rep.skipped, rep.computed) == (1, 4)
     pd.testing.assert_frame_equal(read_runs(out), read_runs(ref))
     pd.testing.assert_frame_equal(read_trajectories(out), read_trajectories(ref))
+
+
+def test_local_workers_that_cannot_hold_their_chunks_are_refused_before_writing(
+    reference: tuple[Path, Path], tmp_path: Path, monkeypatch
+) -> None:
+    """An explicit --chunk-size or --workers with long trajectories started whatever the
+    memory (20,000 runs x 2,000 weeks kept: a 3 GiB table, some 12 GiB at the peak, per
+    process) and ended with the kernel killing a worker or the sweep. Now the estimate refuses
+    it before anything is written; a worker count the sweep chose itself is lowered instead."""
+    from coalition_sim.experiments import sweep_size
+
+    spec, ref = reference
+    one = sweep_size.PROCESS_BYTES + sweep_size.CHUNK_PEAK * 7 * 5 * 100 * 8  # > one chunk
+    monkeypatch.setattr(sweep_size, "total_memory", lambda: int(1.5 * one))  # room for one
+    out = tmp_path / "o"
+    with pytest.raises(ConfigError, match=r"^2 local processes each computing a chunk of 7 runs "
+                       r"that keep 20 weeks every 5 .* more than this machine's"):  # fmt: skip
+        run_sweep(spec, out, workers=2, chunk_size=7, quiet=True)
+    assert not out.exists()
+    assert sweep_size.fit_memory(7, 20, 5, 3, workers=4, asked=False) == 1  # chosen: lowered
+    rep = run_sweep(spec, out, chunk_size=7, quiet=True)
+    assert rep.computed == 5 and rep.workers == 1
+    pd.testing.assert_frame_equal(read_runs(out), read_runs(ref))

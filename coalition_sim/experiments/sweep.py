@@ -66,7 +66,13 @@ from .store import (
     writer_lock,
 )
 from .store import log as store_log
-from .sweep_size import cells_per_run, check_chunk_count, default_chunk_size, disk_problem
+from .sweep_size import (
+    cells_per_run,
+    check_chunk_count,
+    default_chunk_size,
+    disk_problem,
+    fit_memory,
+)
 from .sweep_spec import (
     MAX_POINTS,
     ParameterSpec,
@@ -582,6 +588,9 @@ def run_sweep(
     if chunk_size is not None or not (out / "manifest.json").exists():  # a new folder's cut
         size = chunk_size or default_chunk_size(plan.n_runs, _cells(plan))
         check_chunk_count(plan.spec.name, plan.n_runs, size, chunk_size is not None, _cells(plan))
+        if scheduler is None:  # before anything is written: one local process must hold it
+            fit_memory(size, plan.steps, plan.spec.outputs.every, len(plan.scenario.actors),
+                       workers or 1, asked=True)  # fmt: skip
     # before anything is written: reachable, has workers, every worker runs our code
     client = connect(scheduler) if scheduler is not None else None
     try:
@@ -622,12 +631,16 @@ def _run_locked(
         f"sweep {plan.spec.name}", plan.n_runs, min(plan.n_runs, skipped * cs), quiet=quiet
     )
     todo_runs = sum(min(cs, plan.n_runs - c * cs) for c in todo)
+    asked = bool(workers)
     if client is not None:
         why = "on the dask cluster"
     elif workers:
         why = f"{workers} worker{'s' if workers > 1 else ''} as asked"
     else:
         workers, why = choose_workers(todo_runs, plan.steps, len(todo))
+    if client is None and todo:  # as many local processes as hold a chunk each (or refused)
+        workers = fit_memory(cs, plan.steps, plan.spec.outputs.every,
+                             len(plan.scenario.actors), workers or 1, asked)  # fmt: skip
     tasks = _tasks(plan, cs, todo, folder="" if client is not None else str(out))
     results: Iterator[tuple[int, dict[str, Any], int]]
     if client is None:  # local processes write their chunks' files themselves
