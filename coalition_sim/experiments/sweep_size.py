@@ -1,4 +1,4 @@
-"""How a sweep is cut into chunks and whether it fits: chunk size and count, the disk it needs.
+"""How a sweep is cut into chunks and whether it fits: chunk count, the disk and memory it needs.
 
 Why (a reliability review of sweeps under load): a spec of 10^9 runs of 5,200 weeks kept every
 week was accepted and started writing (1.2 GB in 25 s, with an ETA of 104 days); its default
@@ -8,7 +8,9 @@ output could never fit on its disk ran until the disk was full. Now the chunk co
 for the default size too, before anything is written, and the disk is checked against the
 output the sweep will still write, measured on the chunks already written (the first chunk of a
 fresh sweep, every recorded chunk of a resumed one): bytes per run depend on the data's
-compressibility, so they are measured, not guessed.
+compressibility, so they are measured, not guessed. Local workers that cannot each hold a
+chunk with its trajectories in memory are refused before anything is written (a count the sweep
+chose itself is lowered).
 """
 
 from __future__ import annotations
