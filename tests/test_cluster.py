@@ -344,10 +344,14 @@ def test_a_service_that_answers_garbage_is_named_as_not_a_scheduler_at_once() ->
     srv = socket.create_server(("127.0.0.1", 0))
 
     def answer() -> None:
-        conn, _ = srv.accept()
-        conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")  # a web server, answering at once
-        time.sleep(5)
-        conn.close()
+        held = []
+        while True:  # every connection, as a service does
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return  # closed
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")  # a web server, at once
+            held.append(conn)
 
     threading.Thread(target=answer, daemon=True).start()
     address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
@@ -358,3 +362,19 @@ def test_a_service_that_answers_garbage_is_named_as_not_a_scheduler_at_once() ->
     finally:
         srv.close()
     assert time.perf_counter() - start < 5
+
+
+def test_a_port_nothing_listens_on_is_said_in_seconds_not_after_20() -> None:
+    """dask retries a refused connection until its 20 s timeout: a mistyped port, or a
+    scheduler not started, was said after 23 s of 'connecting'. Now a refusal that lasts the
+    short grace (a scheduler still starting) is said at once, and nothing is written."""
+    import time
+
+    from coalition_sim.engine import runner
+
+    address = f"tcp://127.0.0.1:{free_port()}"
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match=r"cannot reach dask scheduler at .*: connection "
+                       r"refused, nothing listens on port \d+ of 127.0.0.1 \(is it running"):  # fmt: skip
+        runner.connect(address)
+    assert time.perf_counter() - start < runner.REFUSED_GRACE + 5

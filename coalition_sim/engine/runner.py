@@ -242,6 +242,7 @@ def connect(address: str, wait: float | None = None) -> Any:
     leaves a half-claimed output folder.
     """
     check_address(address)
+    _refuse_if_nothing_listens(address)
     client = _client(address)
     try:
         check_workers(client, address, wait)
@@ -249,6 +250,44 @@ def connect(address: str, wait: float | None = None) -> Any:
         client.close()
         raise
     return client
+
+
+#: Seconds a refused TCP connection is retried (a scheduler started just before the command).
+REFUSED_GRACE = 3.0
+
+
+def _refuse_if_nothing_listens(address: str) -> None:
+    """A one-line ConfigError at once when nothing listens on a ``tcp://`` address's port.
+
+    Why: dask retries a refused connection until its 20 s timeout, so a mistyped port (or a
+    scheduler not started) was said only after 20 s of "connecting". A refusal is retried for
+    :data:`REFUSED_GRACE` s (a scheduler still starting); anything else (a timeout, an
+    unreachable network, a name that does not resolve) is left to dask's own connection. A
+    scheduler logs the probe as one INFO line ("closed before handshake completed")."""
+    import socket
+    import time
+
+    scheme, sep, rest = address.partition("://")
+    if sep and scheme != "tcp":
+        return
+    host, _, port = (rest if sep else address).rpartition(":")
+    host = host.strip("[]")
+    deadline = time.monotonic() + REFUSED_GRACE
+    while True:
+        try:
+            socket.create_connection((host, int(port)), timeout=2).close()
+            return
+        except ConnectionRefusedError:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.25)
+        except (OSError, ValueError):
+            return  # not a plain refusal: dask's connection says what it is
+    raise ConfigError(
+        f"cannot reach dask scheduler at {address!r}: connection refused, nothing listens on "
+        f"port {port} of {host} (is it running? start one with 'dask scheduler', or leave out "
+        "--scheduler to run on this machine)"
+    )
 
 
 def check_address(address: str) -> None:
