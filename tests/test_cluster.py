@@ -310,3 +310,71 @@ def test_a_task_that_kills_its_workers_ends_in_one_line_not_a_traceback() -> Non
         pytest.raises(WorkersKilled, match="killed every dask worker that ran it"),
     ):  # fmt: skip
         list(run_tasks(_dies, [1, 2], scheduler=client))
+
+
+def test_the_command_line_keeps_dask_client_errors_off_the_terminal() -> None:
+    """A lost scheduler printed dask's own ERROR line ('Failed to reconnect to scheduler ...',
+    in other cases with a traceback) before the command's one line: the command line's CRITICAL
+    level was reset when ``distributed`` was imported later. The in-process test above never
+    saw it (this test module imports ``distributed`` first), so this one is a fresh process."""
+    code = (
+        "import logging\n"
+        "from coalition_sim.cli.main import _quiet_dask_client\n"
+        "_quiet_dask_client()\n"
+        "import distributed\n"  # as a command connecting to a scheduler does, later
+        "logging.getLogger('distributed.client').error('Failed to reconnect to scheduler')\n"
+        "logging.getLogger('distributed.worker').warning('a worker message is not quieted')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(ROOT),
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Failed to reconnect" not in proc.stderr, proc.stderr
+    assert "a worker message is not quieted" in proc.stderr  # dask's logging still works
+
+
+def test_a_service_that_answers_garbage_is_named_as_not_a_scheduler_at_once() -> None:
+    """A service that answers dask's handshake with other bytes (read as a huge frame length,
+    a MemoryError, within milliseconds) was reported as 'no dask scheduler answered ... within
+    30 s': untrue, and it sent the user looking for a slow network."""
+    import socket
+    import time
+
+    from coalition_sim.engine import runner
+
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        held = []
+        while True:  # every connection, as a service does
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return  # closed
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")  # a web server, at once
+            held.append(conn)
+
+    threading.Thread(target=answer, daemon=True).start()
+    address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ConfigError, match="is not a dask scheduler: it answered with"):
+            runner.connect(address)
+    finally:
+        srv.close()
+    assert time.perf_counter() - start < 5
+
+
+def test_a_port_nothing_listens_on_is_said_in_seconds_not_after_20() -> None:
+    """dask retries a refused connection until its 20 s timeout: a mistyped port, or a
+    scheduler not started, was said after 23 s of 'connecting'. Now a refusal that lasts the
+    short grace (a scheduler still starting) is said at once, and nothing is written."""
+    import time
+
+    from coalition_sim.engine import runner
+
+    address = f"tcp://127.0.0.1:{free_port()}"
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match=r"cannot reach dask scheduler at .*: connection "
+                       r"refused, nothing listens on port \d+ of 127.0.0.1 \(is it running"):  # fmt: skip
+        runner.connect(address)
+    assert time.perf_counter() - start < runner.REFUSED_GRACE + 5

@@ -209,7 +209,16 @@ def test_resume_after_sigkill_gives_the_uninterrupted_dataset(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_ctrl_c_says_what_is_kept_and_that_the_same_command_resumes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sig", "status", "head", "workers"),
+    [(signal.SIGINT, 130, "interrupted: ", "1"),
+     # SIGTERM (kill, timeout, a batch system) used to end the sweep with no word, and with
+     # local workers the resource tracker's two-line 'leaked semaphore' warning
+     (signal.SIGTERM, 143, "terminated (SIGTERM): ", "2")],
+)  # fmt: skip
+def test_ctrl_c_or_sigterm_says_what_is_kept_and_that_the_same_command_resumes(
+    tmp_path: Path, sig: signal.Signals, status: int, head: str, workers: str
+) -> None:
     # 24,000 runs in 240 chunks of 100: seconds of work left when the first chunk appears (with
     # 2,400 runs, a warm machine finished the whole sweep before the signal arrived)
     text = GRID.replace("steps = 20", "steps = 52").replace("replicates = 5", "replicates = 4000")
@@ -217,7 +226,7 @@ def test_ctrl_c_says_what_is_kept_and_that_the_same_command_resumes(tmp_path: Pa
     out = tmp_path / "stopped"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), "sweep", str(spec), "--chunk-size", "100",
-         "--workers", "1", "--out", str(out)],
+         "--workers", workers, "--out", str(out)],
         cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
         # a test run started as a background job of a non-interactive shell inherits SIGINT
@@ -225,17 +234,18 @@ def test_ctrl_c_says_what_is_kept_and_that_the_same_command_resumes(tmp_path: Pa
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not list((out / "runs").glob("part-*.parquet")):
+    while not (out / "chunks.jsonl").exists():  # a chunk is recorded, not only written
         assert proc.poll() is None, "the sweep ended before it could be interrupted"
         assert time.monotonic() < deadline, "no chunk appeared within 60 s"
         time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    last = err.strip().splitlines()[-1]
-    assert last.startswith("interrupted: ") and "chunk file(s) written so far are kept" in last
-    assert str(out) in last and "the same command resumes" in last
-    assert "Traceback" not in err
+    assert proc.returncode == status, err
+    said = err.strip().splitlines()
+    assert said[-1].startswith(head) and said[-2].startswith("sweep tiny_grid: "), err
+    kept = len(read_manifest(out)["chunks"])  # the recorded chunks, not the files on disk
+    assert f": {kept} of 240 chunks are saved in {out}; the same command resumes" in said[-1]
+    assert 0 < kept < 240
 
 
 @pytest.mark.slow
@@ -460,7 +470,7 @@ def test_the_default_chunk_keeps_long_trajectories_bounded() -> None:
     """A chunk's size follows the spec only (same layout on any machine), and a sweep that
     keeps long trajectories gets smaller chunks: 4,000 runs x 5,200 weeks kept every week made
     two chunks of 2.8 GB each."""
-    from coalition_sim.experiments.sweep import MAX_CHUNK_CELLS, default_chunk_size
+    from coalition_sim.experiments.sweep_size import MAX_CHUNK_CELLS, default_chunk_size
 
     assert default_chunk_size(1_000_000) == 15_625 and default_chunk_size(10) == 2000
     long = (5200 + 1) * 8
@@ -533,3 +543,106 @@ def test_run_sweep_refuses_what_the_command_line_refuses(tmp_path, kwargs, says)
     with pytest.raises(ConfigError, match=says):
         run_sweep(_spec(tmp_path), tmp_path / "o", quiet=True, **kwargs)
     assert not (tmp_path / "o").exists()
+
+
+def test_a_write_that_fails_on_a_full_disk_leaves_no_temp_file(tmp_path: Path, monkeypatch) -> None:
+    """On a full disk the chunk being written left its partial temp file (1.7 MB of a 5 MB
+    disk, measured) holding the space the error line told the user to free; now it goes."""
+    import errno
+
+    from coalition_sim.experiments import store
+
+    class Full:
+        def __init__(self, path: Path, mode: str) -> None:
+            self.fh = open(path, mode)  # noqa: SIM115
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def write(self, data: bytes) -> int:
+            self.fh.write(data[: len(data) // 2])  # half reaches the disk, then it is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / "runs" / "part-000001.parquet"
+    target.parent.mkdir()
+    monkeypatch.setattr(store, "open", Full, raising=False)
+    with pytest.raises(OSError, match="No space left"):
+        store.atomic_bytes(target, b"x" * 4096, sync=False)
+    assert list(target.parent.iterdir()) == []  # neither the part nor its temp file
+
+
+def test_a_sweep_of_too_many_default_chunks_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys
+) -> None:
+    """10^9 runs of 5,200 weeks kept every week were accepted and started writing (1.2 GB in
+    25 s, an ETA of 104 days): the trajectory cap cut them into 2,083,334 default chunks, and
+    the 10,000-chunk limit was checked only for an explicit --chunk-size."""
+    text = (
+        GRID.replace("steps = 20", "steps = 5200")
+        .replace("replicates = 5", "replicates = 1000000")
+        .replace("every = 5", "every = 1")
+        .replace("values = [0.0, 0.1]", "min = 0.0\nmax = 0.1\nnum = 200")
+    )
+    out = tmp_path / "o"
+    assert main(["sweep", str(_spec(tmp_path, text)), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: sweep 'tiny_grid': 600,000,000 runs in chunks of 480 ")
+    assert "more than the 10,000 a sweep folder holds; keep trajectories less often" in err
+    assert not out.exists()
+    no_traj = text.replace("every = 1", "every = 0")  # cut by the 20,000-run default instead
+    with pytest.raises(ConfigError, match=r"30,000 chunks.*--chunk-size 60000 or more"):
+        run_sweep(_spec(tmp_path, no_traj, "b.toml"), out, quiet=True)
+    assert not out.exists()
+
+
+def test_a_sweep_that_cannot_fit_on_its_disk_stops_after_one_chunk_with_the_estimate(
+    reference: tuple[Path, Path], tmp_path: Path, monkeypatch
+) -> None:
+    """A sweep ran until its disk was full. Now the first chunk measures the bytes a run
+    takes, and a disk without room for the rest stops the sweep there, saying how much it
+    needs; a resume on that disk is refused before computing anything; with room it finishes
+    with the uninterrupted dataset."""
+    import collections
+
+    spec, ref = reference
+    out = tmp_path / "o"
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 5000, 5000))
+    with pytest.raises(ConfigError, match=r"the 23 runs still to do need about [\d.,]+ KiB "
+                       r"\(measured: [\d,]+ bytes a run over the 7 written\) and its disk has "
+                       r"4.9 KiB free; free some space or use another --out"):  # fmt: skip
+        run_sweep(spec, out, workers=1, chunk_size=7, quiet=True)
+    assert list(read_manifest(out)["chunks"]) == ["0"]  # one chunk written, then it stopped
+    with pytest.raises(ConfigError, match="the 23 runs still to do need"):
+        run_sweep(spec, out, workers=1, quiet=True)  # refused up front, nothing computed
+    monkeypatch.undo()
+    rep = run_sweep(spec, out, workers=1, quiet=True)
+    assert (rep.skipped, rep.computed) == (1, 4)
+    pd.testing.assert_frame_equal(read_runs(out), read_runs(ref))
+    pd.testing.assert_frame_equal(read_trajectories(out), read_trajectories(ref))
+
+
+def test_local_workers_that_cannot_hold_their_chunks_are_refused_before_writing(
+    reference: tuple[Path, Path], tmp_path: Path, monkeypatch
+) -> None:
+    """An explicit --chunk-size or --workers with long trajectories started whatever the
+    memory (20,000 runs x 2,000 weeks kept: a 3 GiB table, some 12 GiB at the peak, per
+    process) and ended with the kernel killing a worker or the sweep. Now the estimate refuses
+    it before anything is written; a worker count the sweep chose itself is lowered instead."""
+    from coalition_sim.experiments import sweep_size
+
+    spec, ref = reference
+    one = sweep_size.PROCESS_BYTES + sweep_size.CHUNK_PEAK * 7 * 5 * 100 * 8  # > one chunk
+    monkeypatch.setattr(sweep_size, "total_memory", lambda: int(1.5 * one))  # room for one
+    out = tmp_path / "o"
+    with pytest.raises(ConfigError, match=r"^2 local processes each computing a chunk of 7 runs "
+                       r"that keep 20 weeks every 5 .* more than this machine's"):  # fmt: skip
+        run_sweep(spec, out, workers=2, chunk_size=7, quiet=True)
+    assert not out.exists()
+    assert sweep_size.fit_memory(7, 20, 5, 3, workers=4, asked=False) == 1  # chosen: lowered
+    rep = run_sweep(spec, out, chunk_size=7, quiet=True)
+    assert rep.computed == 5 and rep.workers == 1
+    pd.testing.assert_frame_equal(read_runs(out), read_runs(ref))

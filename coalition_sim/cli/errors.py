@@ -10,12 +10,23 @@ previous result or nothing (``safe_paths.OutputDir``, ``StagedFiles``, ``atomic_
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
 
 from ..scenario.safe_paths import show
 
-__all__ = ["MACHINE_ERRNOS", "machine_error", "shorten_quoted"]
+__all__ = [
+    "MACHINE_ERRNOS",
+    "Terminated",
+    "machine_error",
+    "shorten_quoted",
+    "terminate_as_interrupt",
+]
 
 #: errno -> what it means and what to do.
 MACHINE_ERRNOS: dict[int, str] = {
@@ -70,3 +81,31 @@ def shorten_quoted(message: str) -> str:
         return f"{m.group(1)}'{value[:40]}...{value[-12:]}' ({len(value)} characters)"
 
     return _QUOTED.sub(short, message)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received (``kill PID``, ``timeout``, a batch system's stop): handled as Ctrl-C.
+
+    Why: Python's default SIGTERM ended a sweep at once, with no word and no cleanup: its local
+    workers' pool was not shut down (the multiprocessing resource tracker then printed a
+    two-line "leaked semaphore" warning) and the user was not told what was kept. As an
+    exception, the same orderly path as Ctrl-C runs (pools shut down, staged outputs removed,
+    one line), with exit status 143 (128 + SIGTERM) as for a process the signal ended."""
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated` in the main thread (the
+    previous handler is restored after; nothing changes outside the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)

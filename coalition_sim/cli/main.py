@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import sys
 import time
@@ -23,7 +24,7 @@ from ..scenario.schema import Scenario
 from . import calibrate, diagnose, experiments, screen, signatures, sweep, ui, validate
 from .args import check_sets, input_path, output_arg, weeks
 from .args import seed as _seed
-from .errors import machine_error, shorten_quoted
+from .errors import Terminated, machine_error, shorten_quoted, terminate_as_interrupt
 
 __all__ = ["main"]
 
@@ -227,10 +228,22 @@ COMMANDS = {
 def _quiet_dask_client() -> None:
     """The command line says a lost scheduler in one line (``SchedulerLost``); dask's client
     also logs its failed reconnects as ERROR with a traceback of some 25 lines on stderr first.
-    Its messages are kept from the terminal (the command's own line says what happened)."""
-    import logging
+    Its messages are kept from the terminal (the command's own line says what happened).
 
-    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+    A filter, not a level: importing ``distributed`` (later, when a command connects) sets
+    its loggers' levels from dask's configuration, which undid the CRITICAL level this set
+    (so the command line printed dask's ERROR lines; a test that had imported ``distributed``
+    first did not see it)."""
+    client = logging.getLogger("distributed.client")
+    if not any(isinstance(f, _OnlyCritical) for f in client.filters):
+        client.addFilter(_OnlyCritical())
+
+
+class _OnlyCritical(logging.Filter):
+    """Lets through only CRITICAL records (see :func:`_quiet_dask_client`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.CRITICAL
 
 
 def _flush_stdout() -> None:
@@ -272,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["run", *argv] if bare else argv)
         handler = COMMANDS.get(args.command) or args.handler
         args.argv = [program_name(), *argv]  # as typed, for the outputs' provenance
-        status = handler(args)
+        with terminate_as_interrupt():  # SIGTERM ends a command as Ctrl-C does
+            status = handler(args)
         _flush_stdout()  # a failing stdout is reported here, in one line, not at exit
         return status
     except (UsageError, ConfigError) as exc:
@@ -292,7 +306,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {why}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            print("terminated (SIGTERM)", file=sys.stderr)
+            return 143
         print("interrupted", file=sys.stderr)
         return 130
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .args import input_path, output_arg, positive_int, worker_count
+from .errors import Terminated
 
 __all__ = ["register"]
 
@@ -57,6 +58,23 @@ def _errno_of(exc: OSError) -> int:
     return next((c for t, c in _TEXTS.items() if t in str(exc)), errno.EIO)
 
 
+def _kept(out: Path) -> str:
+    """What an interrupted sweep leaves in ``out``, in words: the chunks whose records were
+    written (the part files on disk may be more: one written but not yet recorded is redone)."""
+    from ..experiments.store import read_manifest
+    from ..scenario.loading import ConfigError
+
+    try:
+        man = read_manifest(out)
+    except (ConfigError, OSError):
+        return f"no chunk was finished; {out} holds nothing to keep"
+    done = sum(1 for k in man["chunks"] if k.isdigit() and int(k) < man["n_chunks"])
+    return (
+        f"{done} of {man['n_chunks']} chunks are saved in {out}; the same command resumes "
+        "from there (a chunk still being written is computed again)"
+    )
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..experiments.sweep import plan_sweep, run_sweep
     from .errors import machine_error
@@ -79,17 +97,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if exc.filename is None and machine_error(exc) is not None:
             raise OSError(exc.errno or _errno_of(exc), str(exc), str(args.out)) from None
         raise
-    except KeyboardInterrupt:
-        # say what is kept and how to go on (the folder is consistent: every chunk file is
-        # used only once its size and hash are recorded; one still being written is redone)
-        parts = len(list((Path(args.out) / "runs").glob("part-*.parquet")))
-        print(
-            f"interrupted: {parts} chunk file(s) written so far are kept in {args.out}; the "
-            "same command resumes from there (it uses those whose record was written and "
-            "computes the others again)",
-            file=sys.stderr,
-        )
-        return 130
+    except KeyboardInterrupt as exc:
+        # say what is kept and how to go on (the folder is consistent: a chunk file is used
+        # only once its size and hash are recorded; one still being written is redone)
+        what, status = ("interrupted", 130)
+        if isinstance(exc, Terminated):
+            what, status = ("terminated (SIGTERM)", 143)
+        print(f"{what}: {_kept(args.out)}", file=sys.stderr)
+        return status
     rate = rep.n_runs / rep.seconds if rep.computed == rep.n_chunks and rep.seconds > 0 else None
     print(
         f"sweep '{plan.spec.name}': {plan.n_points} points x {plan.spec.replicates} replicates "

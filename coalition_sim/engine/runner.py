@@ -40,7 +40,15 @@ from ..scenario.schema import Scenario
 from .cluster import WORKER_WAIT, Stamped, check_workers, code_stamp
 from .ensemble import Ensemble, built_ensemble
 
-__all__ = ["LocalWorkers", "SchedulerLost", "WorkersKilled", "compiled", "connect", "run_tasks"]
+__all__ = [
+    "LocalWorkers",
+    "SchedulerLost",
+    "WorkLost",
+    "WorkersKilled",
+    "compiled",
+    "connect",
+    "run_tasks",
+]
 
 DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 DASK_CONNECT_TIMEOUT = "20s"
@@ -126,7 +134,12 @@ def _run_local[T, R](fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> 
         yield from local.map(fn, tasks)
 
 
-class SchedulerLost(ConfigError):
+class WorkLost(ConfigError):
+    """The processes doing the work went away (one line; what is saved stays saved, and a
+    sweep says how to resume)."""
+
+
+class SchedulerLost(WorkLost):
     """The dask scheduler went away during the work (one line; what is saved stays saved)."""
 
 
@@ -140,7 +153,8 @@ def _client(address: str) -> Any:
 
     The client's own timeout covers opening the connection, not the handshake: a service that
     accepts the connection and never answers as a scheduler (a web server) would hang it, and
-    one that answers something else is read as a frame length (a MemoryError). The connection
+    one that answers something else is read as a frame length (a MemoryError, at once: said
+    so, not as no answer "within 30 s", which it used to be). The connection
     is made in a daemon thread and given up after its timeout plus a margin."""
     import threading
 
@@ -158,7 +172,12 @@ def _client(address: str) -> Any:
     t.start()
     t.join(_CONNECT_DEADLINE)
     exc = box.get("error")
-    if t.is_alive() or isinstance(exc, MemoryError):
+    if isinstance(exc, MemoryError):  # at once, not after the deadline the message below says
+        raise ConfigError(
+            f"the service at {address!r} is not a dask scheduler: it answered with something "
+            "else (is it a dask scheduler's address and port?)"
+        )
+    if t.is_alive():
         raise ConfigError(
             f"no dask scheduler answered at {address!r} within {_CONNECT_DEADLINE:g} s (is it "
             "a dask scheduler's address? a service that is not one accepts the connection and "
@@ -188,6 +207,7 @@ def connect(address: str, wait: float | None = None) -> Any:
     leaves a half-claimed output folder.
     """
     check_address(address)
+    _refuse_if_nothing_listens(address)
     client = _client(address)
     try:
         check_workers(client, address, wait)
@@ -195,6 +215,44 @@ def connect(address: str, wait: float | None = None) -> Any:
         client.close()
         raise
     return client
+
+
+#: Seconds a refused TCP connection is retried (a scheduler started just before the command).
+REFUSED_GRACE = 3.0
+
+
+def _refuse_if_nothing_listens(address: str) -> None:
+    """A one-line ConfigError at once when nothing listens on a ``tcp://`` address's port.
+
+    Why: dask retries a refused connection until its 20 s timeout, so a mistyped port (or a
+    scheduler not started) was said only after 20 s of "connecting". A refusal is retried for
+    :data:`REFUSED_GRACE` s (a scheduler still starting); anything else (a timeout, an
+    unreachable network, a name that does not resolve) is left to dask's own connection. A
+    scheduler logs the probe as one INFO line ("closed before handshake completed")."""
+    import socket
+    import time
+
+    scheme, sep, rest = address.partition("://")
+    if sep and scheme != "tcp":
+        return
+    host, _, port = (rest if sep else address).rpartition(":")
+    host = host.strip("[]")
+    deadline = time.monotonic() + REFUSED_GRACE
+    while True:
+        try:
+            socket.create_connection((host, int(port)), timeout=2).close()
+            return
+        except ConnectionRefusedError:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.25)
+        except (OSError, ValueError):
+            return  # not a plain refusal: dask's connection says what it is
+    raise ConfigError(
+        f"cannot reach dask scheduler at {address!r}: connection refused, nothing listens on "
+        f"port {port} of {host} (is it running? start one with 'dask scheduler', or leave out "
+        "--scheduler to run on this machine)"
+    )
 
 
 def check_address(address: str) -> None:

@@ -61,14 +61,21 @@ def atomic_bytes(path: Path, data: bytes, sync: bool = True) -> None:
     """Write ``path`` whole or not at all (temp file, fsync unless ``sync`` is False, rename).
 
     A part file needs no fsync: its record (size and sha256) is checked before it is used,
-    so one that did not reach the disk whole is redone, never read."""
+    so one that did not reach the disk whole is redone, never read. A failed write removes its
+    temp file: on a full disk, a chunk's partial temp file (megabytes) kept holding the space
+    the user was told to free until the next run."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        if sync:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:

@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from ..engine.cluster import check_workers, code_stamp, mismatch
 from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
-from ..engine.runner import SchedulerLost, compiled, connect, run_tasks
+from ..engine.runner import SchedulerLost, WorkLost, compiled, connect, run_tasks
 from ..scenario.library import resolve_scenario, scenario_path
 from ..scenario.limits import checked_workers
 from ..scenario.loading import ConfigError
@@ -66,6 +66,13 @@ from .store import (
     writer_lock,
 )
 from .store import log as store_log
+from .sweep_size import (
+    cells_per_run,
+    check_chunk_count,
+    default_chunk_size,
+    disk_problem,
+    fit_memory,
+)
 from .sweep_spec import (
     MAX_POINTS,
     ParameterSpec,
@@ -83,7 +90,6 @@ __all__ = [
 ]
 
 FORMAT = 1
-MAX_CHUNK = 20_000  # runs per chunk by default: a few seconds of work, a few MB of output
 #: Replicate-steps per second one local worker sustains with the compiled core
 #: (benchmarks/bench_ensemble.py measures 2-3 M on an idle core; the estimate is conservative
 #: so that a loaded machine does not get a second worker for a few seconds of work).
@@ -92,7 +98,6 @@ RATE_PER_PROCESS = 1.5e6
 #: one starts nothing, but it only pays where each worker gets at least a few chunks' worth
 #: of work; below this much estimated work per worker the sweep stays on one thread.
 MIN_SECONDS_PER_WORKER = 2.0
-MAX_CHUNKS = 10_000  # the manifest holds one record per chunk
 
 
 # --------------------------------------------------------------------------- the plan
@@ -405,29 +410,9 @@ def _part(c: int) -> str:
     return f"part-{c:06d}.parquet"
 
 
-#: Trajectory cells (run x kept week x variable) a default chunk holds at most: 160 MB of
-#: float64 as arrays; a worker peaked at about 1.1 GB resident at this cap (2,000 weeks kept
-#: every week, measured), against 2.8 GB per chunk without it.
-MAX_CHUNK_CELLS = 20_000_000
-
-
 def _cells(plan: SweepPlan) -> int:
     """Trajectory cells one run of ``plan`` keeps (0 without trajectories)."""
-    every = plan.spec.outputs.every
-    if not every:
-        return 0
-    return (plan.steps // every + 1) * (4 + len(plan.scenario.actors))
-
-
-def default_chunk_size(n_runs: int, cells_per_run: int = 0) -> int:
-    """About 64 chunks of 2,000 to MAX_CHUNK runs (numpy is efficient from ~2,000 rows), and
-    no more runs than keep :data:`MAX_CHUNK_CELLS` trajectory cells (``cells_per_run``: kept
-    weeks x variables; a 5,200-week sweep kept every week made 2.8 GB chunks); fixed by the
-    sweep's spec only, so the folder's layout does not depend on the machine."""
-    size = min(MAX_CHUNK, max(2000, math.ceil(n_runs / 64)))
-    if cells_per_run > 0:
-        size = min(size, max(50, MAX_CHUNK_CELLS // cells_per_run))
-    return max(1, size)
+    return cells_per_run(plan.spec.outputs.every, plan.steps, len(plan.scenario.actors))
 
 
 def _manifest(plan: SweepPlan, chunk_size: int, out: Path) -> dict[str, Any]:
@@ -599,22 +584,25 @@ def run_sweep(
         checked_workers(workers)
     if chunk_size is not None:
         whole_number(chunk_size, "chunk_size", 1)
-    if chunk_size is not None and math.ceil(plan.n_runs / chunk_size) > MAX_CHUNKS:
-        raise ConfigError(
-            f"chunk size {chunk_size} cuts {plan.n_runs} runs into more than {MAX_CHUNKS} "
-            f"chunks; use at least {math.ceil(plan.n_runs / MAX_CHUNKS)}"
-        )
     out = check_output_dir(out, resume=True, marker="manifest.json", scratch=(LOCK_NAME,))
+    if chunk_size is not None or not (out / "manifest.json").exists():  # a new folder's cut
+        size = chunk_size or default_chunk_size(plan.n_runs, _cells(plan))
+        check_chunk_count(plan.spec.name, plan.n_runs, size, chunk_size is not None, _cells(plan))
+        if scheduler is None:  # before anything is written: one local process must hold it
+            fit_memory(size, plan.steps, plan.spec.outputs.every, len(plan.scenario.actors),
+                       workers or 1, asked=True)  # fmt: skip
     # before anything is written: reachable, has workers, every worker runs our code
     client = connect(scheduler) if scheduler is not None else None
     try:
         out.mkdir(parents=True, exist_ok=True)
         with writer_lock(out):
             return _run_locked(plan, out, chunk_size, workers, client, quiet, order, start)
-    except SchedulerLost as exc:
-        raise SchedulerLost(
-            f"{exc}; every finished chunk is saved in {out}: run the same command again "
-            "(with a working scheduler, or without --scheduler) to resume"
+    except WorkLost as exc:  # a lost scheduler, a killed worker: say how to go on
+        lost = isinstance(exc, SchedulerLost)
+        how = " (with a working scheduler, or without --scheduler)" if lost else ""
+        raise type(exc)(
+            f"{exc}; every finished chunk is saved in {out}: run the same command again"
+            f"{how} to resume"
         ) from None
     finally:
         if client is not None:
@@ -633,18 +621,26 @@ def _run_locked(
         )
         write_manifest(out, man)
     cs, n_chunks = man["chunk_size"], man["n_chunks"]
+    full = disk_problem(out, man, plan.n_runs)  # measured on what a resumed folder holds
+    if full is not None:
+        raise ConfigError(full)
+    measured = bool(man["chunks"])
     todo = [c for c in (range(n_chunks) if order is None else order) if c not in done]
     skipped = len({c for c in done if c < n_chunks})
     progress = Progress(
         f"sweep {plan.spec.name}", plan.n_runs, min(plan.n_runs, skipped * cs), quiet=quiet
     )
     todo_runs = sum(min(cs, plan.n_runs - c * cs) for c in todo)
+    asked = bool(workers)
     if client is not None:
         why = "on the dask cluster"
     elif workers:
         why = f"{workers} worker{'s' if workers > 1 else ''} as asked"
     else:
         workers, why = choose_workers(todo_runs, plan.steps, len(todo))
+    if client is None and todo:  # as many local processes as hold a chunk each (or refused)
+        workers = fit_memory(cs, plan.steps, plan.spec.outputs.every,
+                             len(plan.scenario.actors), workers or 1, asked)  # fmt: skip
     tasks = _tasks(plan, cs, todo, folder="" if client is not None else str(out))
     results: Iterator[tuple[int, dict[str, Any], int]]
     if client is None:  # local worker threads write their chunks' files themselves
@@ -663,6 +659,10 @@ def _run_locked(
             record_chunk(out, man, c, entry)
             computed += 1
             progress.update(rows)
+            if not measured:  # a new sweep's first chunk says what the rest needs on disk
+                measured, full = True, disk_problem(out, man, plan.n_runs)
+                if full is not None:
+                    raise ConfigError(full)
     finally:
         progress.close()
     fold_journal(out, man)
