@@ -276,8 +276,9 @@ def prepare_ensemble() -> None:
     """For the ensemble engine (``run_ensemble``, sweeps, comparisons, studies, the
     calibration): when its kernels are not in the cache, compile them up front in this
     process, saying so on standard error (15-25 s of silence before the first progress line,
-    otherwise), so that the worker threads started next find them loaded. Cheap when they are cached or loaded (an index read at
-    most); silent and idle while a warm-up runs in this process or with numba switched off."""
+    otherwise), so that the worker threads started next find them loaded. Cheap when they are
+    cached or loaded (an index read at most); silent and idle while a warm-up runs in this
+    process or with numba switched off."""
     if os.environ.get("NUMBA_DISABLE_JIT", "0") == "1" or _running(0):
         return
     if needs_compile(_ENSEMBLE):
