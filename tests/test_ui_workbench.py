@@ -30,7 +30,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    with serve(log=tmp_path_factory.mktemp("ui-wb") / "server.log") as url:
+    # each ensemble slice held 0.2 s: the largest ensemble lasts seconds whatever the machine,
+    # so its progress count shows and its Stop arrives before its end (a 500-replicate one is
+    # one slice, 0.2 s longer)
+    env = {"COALITION_UI_SLICE_HOLD": "0.2"}
+    with serve(log=tmp_path_factory.mktemp("ui-wb") / "server.log", env=env) as url:
         yield url
 
 

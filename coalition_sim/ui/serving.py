@@ -36,6 +36,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import math
+import os
 import sys
 import threading
 import time
@@ -95,6 +96,11 @@ SLICE_CELLS = 400_000
 #: Bytes a session's request may hold at its peak (trajectories kept for the charts plus the
 #: final table): a ceiling well above what the budget allows, kept as the second line.
 SESSION_MEMORY = 256 * 2**20
+#: Seconds each ensemble slice is held once computed: 0, except in the browser test of the
+#: progress count and Stop (``COALITION_UI_SLICE_HOLD``, as ``COALITION_UI_WARMUP_HOLD`` holds
+#: the warm-up): on an idle machine the page's largest ensemble ends in under a second, before
+#: a Stop pressed on its first count arrives, so that test held only on a loaded machine.
+SLICE_HOLD = float(os.environ.get("COALITION_UI_SLICE_HOLD", "0") or 0)
 #: Heavy requests (ensembles, comparisons) running at once in the whole server; the others
 #: wait their turn. One core for the heavy request, one for everyone's Steps.
 HEAVY_AT_ONCE = 1
@@ -387,7 +393,7 @@ def page_ensemble(
         del res, traj, sub
         if on_slice is not None:
             on_slice(int(rows[-1]) + 1)
-        time.sleep(0)  # let a waiting thread in between slices
+        time.sleep(SLICE_HOLD)  # let a waiting thread in between slices
     final = pd.concat(finals, ignore_index=True)
     from ..core import events
 
