@@ -312,6 +312,30 @@ def test_a_task_that_kills_its_workers_ends_in_one_line_not_a_traceback() -> Non
         list(run_tasks(_dies, [1, 2], scheduler=client))
 
 
+def _slow(x: int) -> int:
+    time.sleep(1.0)
+    return x
+
+
+def test_a_slow_first_result_from_a_cluster_is_explained_once(monkeypatch, capsys) -> None:
+    """A worker without the compiled model compiles it in its first task (~35 s measured on a
+    cold worker), and the client said nothing meanwhile; now one note, once."""
+    from distributed import Client, LocalCluster
+
+    from coalition_sim.engine import runner
+
+    monkeypatch.setattr(runner, "FIRST_RESULT_NOTE", 0.2)
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                     dashboard_address=None) as lc,
+        Client(lc) as client,
+    ):  # fmt: skip
+        assert sorted(runner.run_tasks(_slow, [1, 2, 3], scheduler=client)) == [1, 2, 3]
+    err = capsys.readouterr().err
+    assert err.count("note: nothing back from the dask cluster after 0.2 s") == 1, err
+    assert "compiles it in its first task" in err
+
+
 def test_the_command_line_keeps_dask_client_errors_off_the_terminal() -> None:
     """A lost scheduler printed dask's own ERROR line ('Failed to reconnect to scheduler ...',
     in other cases with a traceback) before the command's one line: the command line's CRITICAL

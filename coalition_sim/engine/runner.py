@@ -310,13 +310,20 @@ def _run_dask[T, R](
             seen.clear()
             seen.update(now)
 
+        first = [True]  # no result back yet
+
         def waiter(fs: set[Any]) -> tuple[set[Any], set[Any]]:
             # a cluster that loses all its workers mid-run waits for new ones, saying so
             # every WORKER_WAIT seconds (a lost scheduler ends it: nthreads then raises)
             while True:
+                wait_for = FIRST_RESULT_NOTE if first[0] else WORKER_WAIT
                 try:
-                    res = dwait(list(fs), timeout=WORKER_WAIT, return_when="FIRST_COMPLETED")
+                    res = dwait(list(fs), timeout=wait_for, return_when="FIRST_COMPLETED")
                 except TimeoutError:
+                    if first[0]:
+                        first[0] = False
+                        print(_first_result_note(), file=sys.stderr, flush=True)
+                        continue
                     left()
                     if not client.nthreads():
                         print(
@@ -326,6 +333,7 @@ def _run_dask[T, R](
                         )  # fmt: skip
                     continue
                 left()
+                first[0] = False
                 return set(res.done), set(res.not_done)
 
         try:
@@ -348,6 +356,25 @@ def _run_dask[T, R](
     finally:
         if own:
             client.close()
+
+
+#: Seconds without any result from a cluster before the client says why the first one may
+#: take long (a worker compiling the model, :func:`_first_result_note`).
+FIRST_RESULT_NOTE = 10.0
+
+
+def _first_result_note() -> str:
+    """What a cluster's first minute may be spent on. Why: a worker whose machine has not
+    compiled the model (or this version's core) compiles it inside its first task, ~20-35 s
+    in which the client used to say nothing (the data is the same)."""
+    from ..core.warmup import ENSEMBLE_ESTIMATE_SECONDS
+
+    return (
+        f"note: nothing back from the dask cluster after {FIRST_RESULT_NOTE:g} s: a large chunk "
+        "takes a while, and a worker on a machine that has not compiled this version of the "
+        f"model compiles it in its first task (about {ENSEMBLE_ESTIMATE_SECONDS} s on 2 cores, "
+        "once per machine); the results are the same"
+    )
 
 
 def _scheduler_alive(client: Any) -> bool:
