@@ -32,6 +32,7 @@ from ..scenario.schema import Scenario
 from . import guards, serving
 from .compare_charts import effect_bars_svg, effect_ticks, effects_table_html
 from .page_state import PageState, use_batch
+from .panels import busy_with_stop, stopped_status
 from .session import (
     Result,
     Sim,
@@ -508,15 +509,9 @@ def ComparePanel(ui: PageState):
                 attributes={"aria-disabled": "true" if busy else "false"},
             )  # fmt: skip
             if task.pending:
-                solara.Text(serving.busy_note(queued.value), classes=["cs-note", "cs-busy"])
-                solara.Button(
-                    "Stop", on_click=stop_running,
-                    outlined=True, classes=["cs-stop-compare"],
-                )  # fmt: skip
+                busy_with_stop(serving.busy_note(queued.value), stop_running, "compare")
         if stopped.value and not task.pending:
-            solara.HTML(
-                unsafe_innerHTML=f'<p class="cs-note" id="compare-stopped" role="status">{STOPPED}</p>'
-            )
+            stopped_status("compare", STOPPED)
         # the panel's refusal, then A's and B's (the replicates' is under its field)
         messages = [error.value] + [field_error.value.get(k, "") for k in ("A", "B")]
         if any(messages):

@@ -31,7 +31,7 @@ from ..scenario.resources import doc_file
 from . import guards, serving
 from .numbers import pct_text, pp_between, pp_bound
 from .page_state import PageState, use_batch
-from .panels import Card
+from .panels import Card, busy_with_stop, stopped_status
 from .session import (
     Result,
     Sim,
@@ -286,18 +286,11 @@ def EnsemblePanel(ui: PageState):
                 v_model=ui.posterior.value, on_v_model=ui.set_posterior, class_="cs-posterior",
             ).key(f"posterior-{ui.posterior_refusals.value}")  # fmt: skip
             if task.pending:
-                solara.Text(
-                    serving.busy_note(queued.value, *done.value), classes=["cs-note", "cs-busy"]
+                busy_with_stop(
+                    serving.busy_note(queued.value, *done.value), stop_running, "ensemble"
                 )
-                solara.Button(
-                    "Stop", on_click=stop_running,
-                    outlined=True, classes=["cs-stop-ensemble"],
-                )  # fmt: skip
         if stopped.value and not task.pending:
-            solara.HTML(
-                unsafe_innerHTML='<p class="cs-note" id="ensemble-stopped" role="status">'
-                f"{escape(stopped.value)}</p>"
-            )
+            stopped_status("ensemble", stopped.value)
         if ui.posterior.value:
             solara.HTML(unsafe_innerHTML=posterior_note_html(sim.posterior_sha256, sim))
         if ui.posterior_error.value:

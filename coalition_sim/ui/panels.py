@@ -25,7 +25,22 @@ from .views import (
     timeline_html,
 )
 
-__all__ = ["ABOUT_HTML", "AboutPanel", "Card", "LiveViews"]
+__all__ = ["ABOUT_HTML", "AboutPanel", "Card", "LiveViews", "busy_with_stop", "stopped_status"]
+
+
+def busy_with_stop(note: str, on_stop: Any, kind: str) -> None:
+    """A heavy panel's running state, rendered in place: its busy note and its Stop button
+    (``cs-stop-<kind>``); the Ensemble and Compare panels share it."""
+    solara.Text(note, classes=["cs-note", "cs-busy"])
+    solara.Button("Stop", on_click=on_stop, outlined=True, classes=[f"cs-stop-{kind}"])
+
+
+def stopped_status(kind: str, text: str) -> None:
+    """What a heavy panel says after its Stop (``#<kind>-stopped``, a status for screen
+    readers), rendered in place."""
+    solara.HTML(
+        unsafe_innerHTML=f'<p class="cs-note" id="{kind}-stopped" role="status">{escape(text)}</p>'
+    )
 
 
 @solara.component
