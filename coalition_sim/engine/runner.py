@@ -9,7 +9,7 @@ Local workers are threads of this process: the work (a sweep's chunks, a fit's c
 spends its time in the compiled kernel, which releases Python's lock, so two threads keep two
 cores busy with one copy of the interpreter, the libraries and the compiled model in memory,
 and nothing is started, pickled or left behind (worker processes used to be spawned or forked
-from a fork server: the million-run sweep's process tree held ~440 MiB against ~230 MiB with
+from a fork server: the million-run sweep's process tree held ~440 MiB against ~325 MiB with
 threads, and the validation used ~20% more CPU time; ``docs/performance.md``). At most
 ``2 x workers`` tasks are in flight, so memory stays bounded however many tasks there are.
 With ``scheduler`` (``tcp://host:8786``) the tasks go to a dask.distributed cluster.
@@ -26,13 +26,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    CancelledError,
-    Future,
-    ThreadPoolExecutor,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from ..scenario.loading import ConfigError
@@ -43,7 +37,6 @@ from .ensemble import Ensemble, built_ensemble
 __all__ = [
     "LocalWorkers",
     "SchedulerLost",
-    "WorkLost",
     "WorkersKilled",
     "compiled",
     "connect",
@@ -134,12 +127,7 @@ def _run_local[T, R](fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> 
         yield from local.map(fn, tasks)
 
 
-class WorkLost(ConfigError):
-    """The processes doing the work went away (one line; what is saved stays saved, and a
-    sweep says how to resume)."""
-
-
-class SchedulerLost(WorkLost):
+class SchedulerLost(ConfigError):
     """The dask scheduler went away during the work (one line; what is saved stays saved)."""
 
 

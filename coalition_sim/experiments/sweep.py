@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from ..engine.cluster import check_workers, code_stamp, mismatch
 from ..engine.ensemble import Ensemble, run_seeds
 from ..engine.progress import Progress
-from ..engine.runner import SchedulerLost, WorkLost, compiled, connect, run_tasks
+from ..engine.runner import SchedulerLost, compiled, connect, run_tasks
 from ..scenario.library import resolve_scenario, scenario_path
 from ..scenario.limits import checked_workers
 from ..scenario.loading import ConfigError
@@ -597,12 +597,10 @@ def run_sweep(
         out.mkdir(parents=True, exist_ok=True)
         with writer_lock(out):
             return _run_locked(plan, out, chunk_size, workers, client, quiet, order, start)
-    except WorkLost as exc:  # a lost scheduler, a killed worker: say how to go on
-        lost = isinstance(exc, SchedulerLost)
-        how = " (with a working scheduler, or without --scheduler)" if lost else ""
+    except SchedulerLost as exc:  # a lost scheduler, workers killed by a task: how to go on
         raise type(exc)(
-            f"{exc}; every finished chunk is saved in {out}: run the same command again"
-            f"{how} to resume"
+            f"{exc}; every finished chunk is saved in {out}: run the same command again "
+            "(with a working scheduler, or without --scheduler) to resume"
         ) from None
     finally:
         if client is not None:
