@@ -25,7 +25,7 @@ from .codes import (
     TargetPlan,
 )
 from .jit import phase
-from .streams import Draw, draw
+from .streams import WEEKLY_DRAWS, Draw, draw
 
 __all__ = [
     "capacity_shares",
@@ -138,25 +138,26 @@ def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: 
 
 @phase
 def decide_actor(
-    r: int, i: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64,
+    r: int, i: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, u: np.ndarray,
     ctx: np.ndarray, pull: np.ndarray, plan: np.ndarray,
 ) -> None:  # fmt: skip
     """Phase 2: actor ``i``'s fatigue, commitment, engagement, standing and volatility events
-    for next week, from the frozen state (writes only ``plan``)."""
+    for next week, from the frozen state (writes only ``plan``). ``u``: the week's uniform
+    numbers (:func:`coalition_sim.core.streams.week_uniforms`)."""
     ld, tg = g.leader, g.target
     is_target, is_leader = i == tg, i == ld
     vol = pa[ActorField.VOLATILITY, i]
-    u_commit = draw(key, i, Draw.COMMIT_NOISE)
-    u_engage = draw(key, i, Draw.ENGAGE_NOISE)
-    u_standing = draw(key, i, Draw.STANDING_NOISE)
-    # a draw that cannot change the outcome is not drawn (1.0 never passes a `u < p` test):
-    # the streams are counter-based, so the other numbers stay the same. Only the principals
-    # lash out; the sign of a shift matters only when there is one.
-    u_outburst = draw(key, i, Draw.OUTBURST) if is_target or is_leader else 1.0
-    u_shift = draw(key, i, Draw.SHIFT)
+    at = i * WEEKLY_DRAWS
+    u_commit = u[at + Draw.COMMIT_NOISE]
+    u_engage = u[at + Draw.ENGAGE_NOISE]
+    u_standing = u[at + Draw.STANDING_NOISE]
+    # a number that cannot change the outcome is replaced by 1.0 (never passes a `u < p`
+    # test): only the principals lash out; the sign of a shift matters only when there is one
+    u_outburst = u[at + Draw.OUTBURST] if is_target or is_leader else 1.0
+    u_shift = u[at + Draw.SHIFT]
     shifts = R.shift_happens(u_shift=u_shift, rate=pf.volatility_shift_rate, volatility=vol)
-    u_sign = draw(key, i, Draw.SHIFT_SIGN) if shifts else 1.0
-    u_signal = draw(key, i, Draw.SIGNAL)
+    u_sign = u[at + Draw.SHIFT_SIGN] if shifts else 1.0
+    u_signal = u[at + Draw.SIGNAL]
     diplomacy = ctx[Context.DIPLOMACY] > 0
     room = ctx[Context.ROOM]
     # 3.4.1 sanctions fatigue (coalition members only; the target's stays 0)
@@ -294,8 +295,8 @@ def decide_actor(
 
 @phase
 def decide_target(
-    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
-    plan: np.ndarray,
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, u: np.ndarray,
+    ctx: np.ndarray, plan: np.ndarray,
 ) -> None:  # fmt: skip
     """Phase 2 for the target (DPRK): policy mode (3.4.4), provocation (3.4.5), summit
     acceptance, cancel and hedge (3.4.7)."""
@@ -332,7 +333,8 @@ def decide_target(
         to_influence0=pf.target_to_influence_logit0,
         lure_slope=pf.target_lure_slope,
     )
-    mode = R.next_mode(u=draw(key, tg, Draw.MODE), p_switch=p_switch, mode=s.mode[r])
+    weekly = s.commitment.shape[1] * WEEKLY_DRAWS  # the target's mode and rung, then the world's
+    mode = R.next_mode(u=u[weekly], p_switch=p_switch, mode=s.mode[r])
     # provocation rung
     vulnerable = R.vulnerability(reference=s.reference[r, tg], standing=s.standing[r, tg])
     p_conv, p_strat = R.provocation_probabilities(
@@ -365,7 +367,7 @@ def decide_target(
         programme=s.programme[r],
         programme_slope=pf.target_programme_slope,
     )
-    level = R.provocation_level(u=draw(key, tg, Draw.PROVOCATION), p_conv=p_conv, p_strat=p_strat)
+    level = R.provocation_level(u=u[weekly + 1], p_conv=p_conv, p_strat=p_strat)
     # the summit decisions exist only where there is something to decide: accept a pending
     # proposal; cancel, and whether to hedge, with a summit scheduled (otherwise False, and
     # their numbers are not drawn: the other draws do not change)

@@ -24,7 +24,7 @@ from .decide import (
 from .jit import kernel
 from .resolve import resolve_drift, resolve_world, summit_process
 from .rowrec import load_row, row_record, store_row
-from .streams import step_key
+from .streams import step_key, week_uniforms
 
 __all__ = [
     "advance_rows",
@@ -62,7 +62,7 @@ def advance_rows(
     caller copies nothing)."""
     a = s.commitment.shape[1]
     n_actor_vars = min(a, traj.shape[0] - 4)
-    pull, ctx, plans, capacity, shares = w.pull, w.ctx, w.plans, w.capacity, w.shares
+    pull, ctx, plans, capacity, shares, u = w.pull, w.ctx, w.plans, w.capacity, w.shares, w.u
     target_plan, leader_plan = w.target_plan, w.leader_plan
     last = -1
     rec: Any = row_record(s, buf, a)  # type: ignore[call-arg]  # (numba intrinsic)
@@ -82,17 +82,18 @@ def advance_rows(
             # function's IR block by block, so a phase that inlines phases costs far more to
             # compile
             week_key = step_key(keys[r], t)
+            week_uniforms(week_key, g.week_slots, u)
             observe_phase(0, t, rec, pf, pa, g, ctx)
             for i in range(a):
-                decide_actor(0, i, t, rec, pf, pa, g, week_key, ctx, pull, plans[i])
-            decide_target(0, t, rec, pf, pa, g, week_key, ctx, target_plan)
+                decide_actor(0, i, t, rec, pf, pa, g, u, ctx, pull, plans[i])
+            decide_target(0, t, rec, pf, pa, g, week_key, u, ctx, target_plan)
             decide_leader(0, t, rec, pf, pa, g, week_key, ctx, leader_plan)
             for i in range(a):
                 commit_actor(0, i, rec, plans[i])
             commit_target(0, rec, target_plan)
             commit_leader(0, rec, leader_plan)
             forced = resolve_world(0, t, rec, pf, pa, g, week_key, ctx, events[r])
-            summit_process(0, rec, pf, pa, g, week_key, t, ctx, forced, events[r])
+            summit_process(0, rec, pf, pa, g, week_key, u, t, ctx, forced, events[r])
             resolve_drift(0, t, rec, pf, g, ctx, capacity, shares, events[r])
             while slot < record_at.shape[0] and record_at[slot] < t:
                 slot += 1
@@ -117,27 +118,26 @@ def observe_rows(s, pfs, pas, prow, g, t, out):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out, pull):  # type: ignore[no-untyped-def]
+def decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out, pull, u):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         pf = pfs[prow[r]]
         pull_matrix(pf, g, pull)
+        week_uniforms(step_key(keys[r], t), g.week_slots, u)
         for k in range(cols.shape[0]):
-            decide_actor(
-                r, cols[k], t, s, pf, pas[prow[r]], g, step_key(keys[r], t), ctx[r], pull, out[r, k]
-            )
+            decide_actor(r, cols[k], t, s, pf, pas[prow[r]], g, u, ctx[r], pull, out[r, k])
 
 
 @kernel
-def decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out):  # type: ignore[no-untyped-def]
+def decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out, u):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         if leader:
             decide_leader(
                 r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r]
             )
         else:
-            decide_target(
-                r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r]
-            )
+            key = step_key(keys[r], t)
+            week_uniforms(key, g.week_slots, u)
+            decide_target(r, t, s, pfs[prow[r]], pas[prow[r]], g, key, u, ctx[r], out[r])
 
 
 @kernel
@@ -152,13 +152,14 @@ def commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-def
 
 
 @kernel
-def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity, shares):  # type: ignore[no-untyped-def]
+def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity, shares, u):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         pf, pa = pfs[prow[r]], pas[prow[r]]
         key = step_key(keys[r], t)
+        week_uniforms(key, g.week_slots, u)
         capacity_shares(pf, pa, g, capacity)
         forced = resolve_world(r, t, s, pf, pa, g, key, ctx[r], events[r])
-        summit_process(r, s, pf, pa, g, key, t, ctx[r], forced, events[r])
+        summit_process(r, s, pf, pa, g, key, u, t, ctx[r], forced, events[r])
         resolve_drift(r, t, s, pf, g, ctx[r], capacity, shares, events[r])
 
 

@@ -24,7 +24,7 @@ from .codes import (
 )
 from .decide import measure_row
 from .jit import phase
-from .streams import WORLD, Draw, draw
+from .streams import WEEKLY_DRAWS, WORLD, Draw, draw
 
 __all__ = ["resolve_drift", "resolve_world", "summit_process"]
 
@@ -224,8 +224,8 @@ def resolve_drift(
 
 @phase
 def summit_process(
-    r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, t: int, ctx: np.ndarray,
-    forced_proposal: bool, ev: np.ndarray,
+    r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, u: np.ndarray, t: int,
+    ctx: np.ndarray, forced_proposal: bool, ev: np.ndarray,
 ) -> None:  # fmt: skip
     """4.6 The summit state machine ([S18]): proposed -> scheduled -> held (agreement or no
     deal), or cancelled first by the side that fears being stood up; a hedged cancellation
@@ -254,7 +254,7 @@ def summit_process(
             room=room,
             target_seeks_influence=s.mode[r] == Mode.INFLUENCE,
         )
-        propose = draw(key, WORLD, Draw.PROPOSE) < p_prop or forced_proposal
+        propose = u[a * WEEKLY_DRAWS + 2] < p_prop or forced_proposal  # (WORLD, Draw.PROPOSE)
     # proposed -> scheduled when both accept; the leader may not consult its allies
     pending = summit == SummitState.PROPOSED
     agree = pending and s.leader_accept[r] and s.target_accept[r]

@@ -27,12 +27,15 @@ __all__ = [
     "SLOT_KEYS",
     "WORLD",
     "Draw",
+    "WEEKLY_DRAWS",
     "draw",
     "mix",
     "seed_keys",
     "slot_key",
     "step_key",
     "uniform",
+    "week_slot_keys",
+    "week_uniforms",
 ]
 
 #: SplitMix64 constants: the golden-ratio increment and the finaliser's two multipliers.
@@ -71,6 +74,11 @@ class Draw(IntEnum):
 
 
 N_DRAWS = len(Draw)
+
+#: The slots every actor draws every week (:data:`Draw` 0 .. 6). The weekly kernel draws
+#: them, with the target's mode and rung and the world's proposal, in one vectorised pass
+#: (:func:`week_uniforms`); the numbers are the same as :func:`draw`'s.
+WEEKLY_DRAWS = 7
 
 
 @cached
@@ -136,6 +144,27 @@ def draw(week_key: np.uint64, actor: int, slot: int) -> float:
         sk = mix((np.uint64(actor) << np.uint64(8)) + np.uint64(slot) + _GOLDEN)
     bits = mix(week_key ^ sk)
     return float(bits >> _S11) * _TO_UNIT
+
+
+def week_slot_keys(actors: int, target: int) -> np.ndarray:
+    """The slot constants of the numbers drawn every week, in :func:`week_uniforms`'s order:
+    ``actors`` x the :data:`WEEKLY_DRAWS` slots, then the target's mode and provocation and
+    the world's proposal (uint64, read by the compiled phases from the structure record)."""
+    rows = [SLOT_KEYS[i, k] for i in range(actors) for k in range(WEEKLY_DRAWS)]
+    rows += [SLOT_KEYS[target, Draw.MODE], SLOT_KEYS[target, Draw.PROVOCATION]]
+    rows.append(slot_key(WORLD, Draw.PROPOSE))
+    # padded to a whole number of 8-lane vectors (the padding's numbers are never read)
+    rows += [rows[-1]] * (-len(rows) % 8)
+    return np.array(rows, dtype=np.uint64)
+
+
+@compiled
+def week_uniforms(week_key: np.uint64, slot_keys: np.ndarray, out: np.ndarray) -> None:
+    """``out[k] = draw(week_key, ...)`` for every slot constant of :func:`week_slot_keys`:
+    the same numbers as :func:`draw`, computed in one loop that the compiler turns into
+    vector instructions (eight 64-bit lanes where the processor has them)."""
+    for k in range(slot_keys.shape[0]):
+        out[k] = float(mix(week_key ^ slot_keys[k]) >> _S11) * _TO_UNIT
 
 
 @compiled(float64(uint64, int64, int64, int64))

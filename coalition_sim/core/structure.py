@@ -14,6 +14,7 @@ import numpy as np
 
 from ..scenario.schema import TIE_TYPES, EventKind, Role, Scenario
 from .codes import Mode, ScheduledKind, TieKind
+from .streams import week_slot_keys
 
 __all__ = ["Kernel", "Structure"]
 
@@ -31,7 +32,7 @@ SHOCK_VARIABLES = ("commitment", "engagement", "standing", "anchor")
 Kernel = namedtuple(
     "Kernel",
     "tie_type coalition partners pairs leader_allies patrons leader target election_steps "
-    "pandemic_start ev_step ev_kind ev_mode ev_var ev_actor ev_value",
+    "pandemic_start ev_step ev_kind ev_mode ev_var ev_actor ev_value week_slots",
 )
 
 
@@ -162,4 +163,5 @@ class Structure:
                 [float(ev.value) if ev.kind is EventKind.SHOCK else 0.0 for _, ev in rows],
                 dtype=np.float64,
             ),
+            week_slots=week_slot_keys(len(self.ids), int(self.target)),
         )

@@ -31,7 +31,7 @@ from .events import EVENT_INDEX, EVENT_KINDS, OUTCOMES
 from .params import Packed, ParamArrays, compile_params, pack
 from .rowrec import record_bytes
 from .state import DERIVED, METRIC_NAMES, STATE_DTYPES, State, arrays, blank_state
-from .streams import seed_keys
+from .streams import WEEKLY_DRAWS, seed_keys
 from .structure import Structure
 
 __all__ = [
@@ -194,6 +194,7 @@ def decide_actors(
         cols,
         out,
         np.empty((struct.n_actors, struct.n_actors)),
+        np.empty(struct.kernel.week_slots.shape[0]),
     )
     return ActorPlan(cols, out)
 
@@ -212,6 +213,7 @@ def _decide_role(st: State, ctx: Context, p: ParamArrays | Packed, struct: Struc
         ctx.values,
         leader,
         out,
+        np.empty(struct.kernel.week_slots.shape[0]),
     )
     return out
 
@@ -271,6 +273,7 @@ def resolve_world(
         events,
         np.empty(struct.n_actors),
         np.empty(struct.n_actors),
+        np.empty(struct.kernel.week_slots.shape[0]),
     )
     return _event_dict(events)
 
@@ -279,7 +282,7 @@ _NO_RECORD = np.empty(0, dtype=np.int64)
 
 #: Working buffers of the kernel (the compiled code runs without a memory manager, so it
 #: allocates nothing: no reference counting in the loop).
-Scratch = namedtuple("Scratch", "pull ctx plans capacity shares target_plan leader_plan")
+Scratch = namedtuple("Scratch", "pull ctx plans capacity shares target_plan leader_plan u")
 
 
 def _scratch(a: int) -> Any:
@@ -291,6 +294,7 @@ def _scratch(a: int) -> Any:
         shares=np.empty(a),
         target_plan=np.empty(len(TARGET_FIELDS)),
         leader_plan=np.empty(len(LEADER_FIELDS)),
+        u=np.empty(a * WEEKLY_DRAWS + 3 + (-(a * WEEKLY_DRAWS + 3) % 8)),
     )
 
 
