@@ -122,6 +122,8 @@ class Context(IntEnum):
     MEDIATION = 8
     TALKS_ON = 9
     BOTH_WANT = 10
+    STANDING_GAP = 11
+    ELECTION_WEIGHT = 12
 
 
 #: Context slots read as flags by the Python wrappers.

@@ -35,6 +35,7 @@ __all__ = [
     "decide_actor",
     "decide_leader",
     "decide_target",
+    "leader_appetite",
     "measure_row",
     "observe_phase",
     "pull_matrix",
@@ -113,6 +114,11 @@ def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: 
     )
     ctx[Context.PROXIMITY] = R.election_proximity(
         weeks_to_election=float(weeks_to_election(g, t)), horizon=pf.clock_election_horizon
+    )
+    # the leader's standing gap and the election's weight on a gamble's downside (3.4.6)
+    ctx[Context.STANDING_GAP] = s.standing[r, ld] - s.reference[r, ld]
+    ctx[Context.ELECTION_WEIGHT] = R.election_weight(
+        proximity=ctx[Context.PROXIMITY], aversion=pf.prospect_election_aversion
     )
     pandemic = R.pandemic_clock(t=t, start=g.pandemic_start, weeks=pf.clock_pandemic_weeks)[0]
     ctx[Context.PANDEMIC] = pandemic
@@ -394,34 +400,43 @@ def decide_target(
 
 
 @phase
+def leader_appetite(pf: Any, pa: np.ndarray, g: Any, ctx: np.ndarray) -> float:
+    """3.4.6 The leader's appetite for the summit, a prospect-theory gamble judged from the
+    week's standing gap ([S18] 'domain of losses'), its downside weighted by the election
+    ([S20]): ``State.leader_appetite``, from the week's context (phase 1)."""
+    return R.summit_appetite(
+        x=ctx[Context.STANDING_GAP],
+        prestige_weight=pa[ActorField.PRESTIGE, g.leader],
+        election_weight=ctx[Context.ELECTION_WEIGHT],
+        sensitivity=pf.prospect_sensitivity,
+        upside=pf.prospect_summit_upside,
+        downside=pf.prospect_summit_downside,
+        success=pf.prospect_summit_success,
+        alpha=pf.prospect_alpha,
+        beta=pf.prospect_beta,
+        lam=pf.prospect_loss_aversion,
+    )
+
+
+@phase
 def decide_leader(
     r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
-    plan: np.ndarray,
+    plan: np.ndarray, eager: bool,
 ) -> None:  # fmt: skip
     """Phase 2 for the leader (US): prospect-theory choices on the summit and after tests.
 
     The summit is a gamble: its downside weighs more as an election nears ([S20]); its value
     is judged from standing relative to the reference point ([S18] 'domain of losses').
+    With ``eager`` False (the ensemble kernel) the appetite (three ``pow``) is computed here
+    only when a proposal is pending, else left as NaN for the summit process to compute if
+    it reads it and for the kernel to fill in after a row's last week: the same numbers,
+    computed where they are read.
     """
     ld, tg = g.leader, g.target
-    gap = s.standing[r, ld] - s.reference[r, ld]
-    weight = R.election_weight(
-        proximity=ctx[Context.PROXIMITY], aversion=pf.prospect_election_aversion
-    )
+    gap, weight = ctx[Context.STANDING_GAP], ctx[Context.ELECTION_WEIGHT]
     alpha, beta, lam = pf.prospect_alpha, pf.prospect_beta, pf.prospect_loss_aversion
-    # 3.4.6 the summit as a prospect-theory gamble judged from the standing gap ([S18])
-    appetite = R.summit_appetite(
-        x=gap,
-        prestige_weight=pa[ActorField.PRESTIGE, ld],
-        election_weight=weight,
-        sensitivity=pf.prospect_sensitivity,
-        upside=pf.prospect_summit_upside,
-        downside=pf.prospect_summit_downside,
-        success=pf.prospect_summit_success,
-        alpha=alpha,
-        beta=beta,
-        lam=lam,
-    )
+    pending = s.summit[r] == SummitState.PROPOSED
+    appetite = leader_appetite(pf, pa, g, ctx) if pending or eager else np.nan
     # 3.4.6 after last week's strategic test: compromise, sideline or escalate ([S20]),
     # values relative to the sure option, sidelining
     response = Posture.NONE.value
@@ -461,7 +476,6 @@ def decide_leader(
         response = R.choose_response(u=draw(key, ld, Draw.RESPONSE), p_compromise=p0, p_sideline=p1)
     # as for the target: accept (and consult) only with a proposal pending, cancel and hedge
     # only with a summit scheduled
-    pending = s.summit[r] == SummitState.PROPOSED
     scheduled = s.summit[r] == SummitState.SCHEDULED
     plan[LeaderPlan.ACCEPT] = pending and draw(key, ld, Draw.ACCEPT) < R.leader_accept_probability(
         appetite=appetite, logit0=pf.prospect_accept_logit0, room=ctx[Context.ROOM]

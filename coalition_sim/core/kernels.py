@@ -17,6 +17,7 @@ from .decide import (
     decide_actor,
     decide_leader,
     decide_target,
+    leader_appetite,
     measure_row,
     observe_phase,
     pull_matrix,
@@ -87,7 +88,7 @@ def advance_rows(
             for i in range(a):
                 decide_actor(0, i, t, rec, pf, pa, g, u, ctx, pull, plans[i])
             decide_target(0, t, rec, pf, pa, g, week_key, u, ctx, target_plan)
-            decide_leader(0, t, rec, pf, pa, g, week_key, ctx, leader_plan)
+            decide_leader(0, t, rec, pf, pa, g, week_key, ctx, leader_plan, False)
             for i in range(a):
                 commit_actor(0, i, rec, plans[i])
             commit_target(0, rec, target_plan)
@@ -105,6 +106,8 @@ def advance_rows(
                 traj[3, r, at] = rec.tension[0]
                 for i in range(n_actor_vars):
                     traj[4 + i, r, at] = rec.commitment[0, i]
+        if np.isnan(rec.leader_appetite[0]):  # the last week's, where no phase read it
+            rec.leader_appetite[0] = leader_appetite(pf, pa, g, ctx)
         store_row(rec, s, r)
 
 
@@ -132,7 +135,7 @@ def decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out, u):  # typ
     for r in range(prow.shape[0]):
         if leader:
             decide_leader(
-                r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r]
+                r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r], True
             )
         else:
             key = step_key(keys[r], t)

@@ -22,7 +22,7 @@ from .codes import (
     ScheduledKind,
     SummitState,
 )
-from .decide import measure_row
+from .decide import leader_appetite, measure_row
 from .jit import phase
 from .streams import WEEKLY_DRAWS, WORLD, Draw, draw
 
@@ -243,16 +243,21 @@ def summit_process(
     )
     propose = False
     if idle:  # (chances are computed only where they can matter: same draws, same results)
+        seeks = s.mode[r] == Mode.INFLUENCE
+        appetite = s.leader_appetite[r]
+        if seeks and np.isnan(appetite):  # left to be computed where read (decide_leader)
+            appetite = leader_appetite(pf, pa, g, ctx)
+            s.leader_appetite[r] = appetite
         p_prop = R.proposal_probability(
             logit0=pf.summit_proposal_logit0,
             initiative=pf.summit_leader_initiative,
-            appetite=s.leader_appetite[r],
+            appetite=appetite,
             mediation_slope=pf.summit_mediation_slope,
             mediation=ctx[Context.MEDIATION],
             engagement_slope=pf.summit_engagement_slope,
             mean_engagement=mean_e,
             room=room,
-            target_seeks_influence=s.mode[r] == Mode.INFLUENCE,
+            target_seeks_influence=seeks,
         )
         propose = u[a * WEEKLY_DRAWS + 2] < p_prop or forced_proposal  # (WORLD, Draw.PROPOSE)
     # proposed -> scheduled when both accept; the leader may not consult its allies
