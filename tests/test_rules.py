@@ -386,7 +386,7 @@ def test_security_moves_toward_its_baseline_without_overshoot(security, rate, ba
 def test_next_mode_and_test_memory_known_answers():
     u, p = draws((0.0, 1.0), (0.0, 1.0))
     mode = (np.random.default_rng(RNG_SEED + 4).random(N) < 0.5).astype(np.int64)
-    got = each(R.next_mode, u=u, p_switch=p, mode=mode)
+    got = each(R.next_mode, switch=u < p, mode=mode)
     assert_allclose(got, np.where(u < p, 1 - mode, mode), rtol=0)
     memory, fade, w = draws((0.0, 5.0), (0.0, 0.2), (0.0, 1.0))
     for level, add in ((ProvocationLevel.NONE, 0.0), (ProvocationLevel.STRATEGIC, 1.0)):

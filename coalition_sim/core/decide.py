@@ -327,7 +327,7 @@ def decide_target(
         mediation=ctx[Context.MEDIATION],
         room=room,
     )
-    p_switch = R.mode_switch_probability(
+    z_switch = R.mode_switch_logit(
         autonomy=autonomy,
         payoff=payoff,
         lure=lure,
@@ -340,10 +340,12 @@ def decide_target(
         lure_slope=pf.target_lure_slope,
     )
     weekly = s.commitment.shape[1] * WEEKLY_DRAWS  # the target's mode and rung, then the world's
-    mode = R.next_mode(u=u[weekly], p_switch=p_switch, mode=s.mode[r])
+    # u < mode_switch_probability, drawn without the logistic where its bracket decides
+    switch = R.logistic_below(u=u[weekly], z=z_switch, scale=1.0)
+    mode = R.next_mode(switch=switch, mode=s.mode[r])
     # provocation rung
     vulnerable = R.vulnerability(reference=s.reference[r, tg], standing=s.standing[r, tg])
-    p_conv, p_strat = R.provocation_probabilities(
+    z_conv, z_strat = R.provocation_logits(
         autonomy=autonomy,
         vulnerability=vulnerable,
         diplomacy=ctx[Context.DIPLOMACY],
@@ -373,7 +375,7 @@ def decide_target(
         programme=s.programme[r],
         programme_slope=pf.target_programme_slope,
     )
-    level = R.provocation_level(u=u[weekly + 1], p_conv=p_conv, p_strat=p_strat)
+    level = R.provocation_rung(u=u[weekly + 1], z_conv=z_conv, z_strat=z_strat)
     # the summit decisions exist only where there is something to decide: accept a pending
     # proposal; cancel, and whether to hedge, with a summit scheduled (otherwise False, and
     # their numbers are not drawn: the other draws do not change)

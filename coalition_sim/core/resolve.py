@@ -248,7 +248,7 @@ def summit_process(
         if seeks and np.isnan(appetite):  # left to be computed where read (decide_leader)
             appetite = leader_appetite(pf, pa, g, ctx)
             s.leader_appetite[r] = appetite
-        p_prop = R.proposal_probability(
+        z_prop = R.proposal_logit(
             logit0=pf.summit_proposal_logit0,
             initiative=pf.summit_leader_initiative,
             appetite=appetite,
@@ -256,10 +256,12 @@ def summit_process(
             mediation=ctx[Context.MEDIATION],
             engagement_slope=pf.summit_engagement_slope,
             mean_engagement=mean_e,
-            room=room,
             target_seeks_influence=seeks,
         )
-        propose = u[a * WEEKLY_DRAWS + 2] < p_prop or forced_proposal  # (WORLD, Draw.PROPOSE)
+        # u < proposal_probability (WORLD's PROPOSE), without the logistic where its bracket decides
+        propose = (
+            R.logistic_below(u=u[a * WEEKLY_DRAWS + 2], z=z_prop, scale=room) or forced_proposal
+        )
     # proposed -> scheduled when both accept; the leader may not consult its allies
     pending = summit == SummitState.PROPOSED
     agree = pending and s.leader_accept[r] and s.target_accept[r]

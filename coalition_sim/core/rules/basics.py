@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..jit import compiled as rule
 from ..libm import exp
 
@@ -16,6 +18,8 @@ __all__ = [
     "clip01",
     "fading_memory",
     "logistic",
+    "logistic_below",
+    "logistic_bracket",
     "uniform_noise",
 ]
 
@@ -68,3 +72,41 @@ def uniform_noise(u: float, sd: float) -> float:
     shifts' - noise is scaled by volatility at the call site.
     """
     return (u - 0.5) * SQRT12 * sd
+
+
+#: logistic(z) on the grid z = -40, -40 + 1/8, ..., 40 + 1/8 (Python's ``math.exp`` is the C
+#: library's, as in compiled code), each widened by a relative margin of 1e-9: a bracket
+#: [lo_k, hi_k] of logistic(z) for z in [z_k, z_k + 1/8), far wider than the few units in the
+#: last place that separate the computed logistic from the exact one (the C library's ``exp``
+#: is within one).
+_GRID_LOW, _GRID_STEPS = -40.0, 8.0
+_GRID = np.array([1.0 / (1.0 + math.exp(-(_GRID_LOW + k / _GRID_STEPS))) for k in range(642)])
+LOGISTIC_LO = _GRID[:-1] * (1.0 - 1e-9)
+LOGISTIC_HI = _GRID[1:] * (1.0 + 1e-9)
+
+
+@rule
+def logistic_bracket(z: float) -> tuple[float, float]:
+    """(lo, hi) with lo < logistic(z) < hi, from a table (no ``exp``); (-1, 2) outside
+    [-40, 40) and for NaN, which decides nothing. A numerical utility of the compiled core
+    (:func:`logistic_below`), with no behavioural content."""
+    if _GRID_LOW <= z < -_GRID_LOW:  # (False for NaN)
+        k = int((z - _GRID_LOW) * _GRID_STEPS)
+        return LOGISTIC_LO[k], LOGISTIC_HI[k]
+    return -1.0, 2.0
+
+
+@rule
+def logistic_below(u: float, z: float, scale: float) -> bool:
+    """``u < logistic(z) * scale`` (``scale`` >= 0), the same answer for every input, without
+    computing the exponential when :func:`logistic_bracket` settles it: with a uniform
+    ``u``, the table decides all but about 3% of the draws (a bracket spans at most 1/32).
+    A chance that is only compared with its draw (a mode switch, a proposal) need not be
+    computed to the last bit to be drawn exactly. A numerical utility with no behavioural
+    content."""
+    lo, hi = logistic_bracket(z)
+    if u < lo * scale:
+        return True
+    if u >= hi * scale:
+        return False
+    return u < logistic(z) * scale

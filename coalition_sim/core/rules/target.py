@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from ..codes import ProvocationLevel
 from ..jit import compiled as rule
-from .basics import clip01, fading_memory, logistic
+from .basics import clip01, fading_memory, logistic, logistic_bracket
 
 __all__ = [
     "election_leverage",
     "engagement_lure",
     "engagement_stake",
     "heeded_mediation",
+    "mode_switch_logit",
     "mode_switch_probability",
     "next_mode",
     "programme_update",
     "provocation_level",
+    "provocation_logits",
     "provocation_probabilities",
+    "provocation_rung",
     "provocation_standing_gain",
     "rebuff_memory_update",
     "target_accept_probability",
@@ -29,6 +32,34 @@ __all__ = [
     "vulnerability",
     "wants_to_cancel",
 ]
+
+
+@rule
+def mode_switch_logit(
+    autonomy: bool,
+    payoff: float,
+    lure: float,
+    rebuff: float,
+    aspiration: float,
+    to_autonomy0: float,
+    disappointment_slope: float,
+    snub_shock: float,
+    to_influence0: float,
+    lure_slope: float,
+) -> float:
+    """The logit of the weekly chance that the DPRK switches policy mode
+    (:func:`mode_switch_probability`).
+
+    Influence-seeking turns to autonomy when engagement disappoints (interest-weighted payoff
+    below aspiration; a summit without relief adds a shock); autonomy turns to influence when
+    engagement lures (what relief and prestige talks could bring). [S20]: the 2019 return to
+    an 'autonomy-seeking' policy 'in the absence of prospects for easing of ... sanctions'.
+    ``rebuff`` is the fading memory of summits held without agreement
+    (:func:`rebuff_memory_update`): a failed summit weighs for months, not for a week.
+    """
+    if autonomy:
+        return to_influence0 + lure_slope * lure
+    return to_autonomy0 + disappointment_slope * (aspiration - payoff) + snub_shock * rebuff
 
 
 @rule
@@ -44,19 +75,21 @@ def mode_switch_probability(
     to_influence0: float,
     lure_slope: float,
 ) -> float:
-    """Weekly chance that the DPRK switches policy mode.
-
-    Influence-seeking turns to autonomy when engagement disappoints (interest-weighted payoff
-    below aspiration; a summit without relief adds a shock); autonomy turns to influence when
-    engagement lures (what relief and prestige talks could bring). [S20]: the 2019 return to
-    an 'autonomy-seeking' policy 'in the absence of prospects for easing of ... sanctions'.
-    ``rebuff`` is the fading memory of summits held without agreement
-    (:func:`rebuff_memory_update`): a failed summit weighs for months, not for a week.
-    """
-    if autonomy:
-        return logistic(to_influence0 + lure_slope * lure)
+    """Weekly chance that the DPRK switches policy mode: the logistic of
+    :func:`mode_switch_logit` ([S20] the 2019 return to an 'autonomy-seeking' policy)."""
     return logistic(
-        to_autonomy0 + disappointment_slope * (aspiration - payoff) + snub_shock * rebuff
+        mode_switch_logit(
+            autonomy=autonomy,
+            payoff=payoff,
+            lure=lure,
+            rebuff=rebuff,
+            aspiration=aspiration,
+            to_autonomy0=to_autonomy0,
+            disappointment_slope=disappointment_slope,
+            snub_shock=snub_shock,
+            to_influence0=to_influence0,
+            lure_slope=lure_slope,
+        )
     )
 
 
@@ -90,6 +123,56 @@ def election_leverage(
 
 
 @rule
+def provocation_logits(
+    autonomy: bool,
+    vulnerability: float,
+    diplomacy: float,
+    patron: float,
+    conventional0: float,
+    conventional_autonomy: float,
+    strategic0: float,
+    strategic_autonomy: float,
+    vulnerability_slope: float,
+    restraint: float,
+    patron_restraint: float,
+    election: float = 0.0,
+    inward: float = 0.0,
+    stake: float = 0.0,
+    stake_restraint: float = 0.0,
+    programme: float = 0.0,
+    programme_slope: float = 0.0,
+) -> tuple[float, float]:
+    """The logits of the weekly chances of a conventional and of a strategic test
+    (:func:`provocation_probabilities`).
+
+    Both rise with autonomy mode and the leader's domestic vulnerability ([S20] 'major
+    provocations could reinforce his power at home'); both fall with an active diplomatic
+    track, with the patrons' pressure and with a pandemic that turns Pyongyang inward
+    (``inward``, [S20]). A strategic test also carries the pre-election term
+    (:func:`election_leverage`), falls with the stake engagement has delivered (relief,
+    prestige: [S20] restraint while the situation is 'preferable to any expected
+    retaliation') and rises with the momentum of the weapons programme.
+    """
+    shared = (
+        vulnerability_slope * vulnerability
+        - restraint * diplomacy
+        - patron_restraint * patron
+        - inward
+    )
+    aut = 1.0 if autonomy else 0.0
+    z_conv = conventional0 + conventional_autonomy * aut + shared
+    z_strat = (
+        strategic0
+        + strategic_autonomy * aut
+        + programme_slope * programme
+        + election
+        + shared
+        - stake_restraint * stake
+    )
+    return z_conv, z_strat
+
+
+@rule
 def provocation_probabilities(
     autonomy: bool,
     vulnerability: float,
@@ -109,33 +192,28 @@ def provocation_probabilities(
     programme: float = 0.0,
     programme_slope: float = 0.0,
 ) -> tuple[float, float]:
-    """Weekly chances of a conventional and of a strategic test.
-
-    Both rise with autonomy mode and the leader's domestic vulnerability ([S20] 'major
-    provocations could reinforce his power at home'); both fall with an active diplomatic
-    track, with the patrons' pressure and with a pandemic that turns Pyongyang inward
-    (``inward``, [S20]). A strategic test also carries the pre-election term
-    (:func:`election_leverage`), falls with the stake engagement has delivered (relief,
-    prestige: [S20] restraint while the situation is 'preferable to any expected
-    retaliation') and rises with the momentum of the weapons programme.
-    """
-    shared = (
-        vulnerability_slope * vulnerability
-        - restraint * diplomacy
-        - patron_restraint * patron
-        - inward
+    """Weekly chances of a conventional and of a strategic test: the logistics of
+    :func:`provocation_logits` ([S20] the two rungs)."""
+    z_conv, z_strat = provocation_logits(
+        autonomy=autonomy,
+        vulnerability=vulnerability,
+        diplomacy=diplomacy,
+        patron=patron,
+        conventional0=conventional0,
+        conventional_autonomy=conventional_autonomy,
+        strategic0=strategic0,
+        strategic_autonomy=strategic_autonomy,
+        vulnerability_slope=vulnerability_slope,
+        restraint=restraint,
+        patron_restraint=patron_restraint,
+        election=election,
+        inward=inward,
+        stake=stake,
+        stake_restraint=stake_restraint,
+        programme=programme,
+        programme_slope=programme_slope,
     )
-    aut = 1.0 if autonomy else 0.0
-    p_conv = logistic(conventional0 + conventional_autonomy * aut + shared)
-    p_strat = logistic(
-        strategic0
-        + strategic_autonomy * aut
-        + programme_slope * programme
-        + election
-        + shared
-        - stake_restraint * stake
-    )
-    return p_conv, p_strat
+    return logistic(z_conv), logistic(z_strat)
 
 
 @rule
@@ -167,6 +245,26 @@ def provocation_level(u: float, p_conv: float, p_strat: float) -> int:
     if u < p_strat + (1.0 - p_strat) * p_conv:
         return ProvocationLevel.CONVENTIONAL.value
     return ProvocationLevel.NONE.value
+
+
+@rule
+def provocation_rung(u: float, z_conv: float, z_strat: float) -> int:
+    """:func:`provocation_level` of the chances ``logistic(z_conv)`` and ``logistic(z_strat)``,
+    the same rung for every input, computing them only where their brackets
+    (:func:`logistic_bracket`) leave the rung open: the ladder's cuts ``p_strat`` and
+    ``p_strat + (1 - p_strat) p_conv`` rise with both chances, so the brackets bound them
+    (widened by 1e-12 for the rounding of the sums). As for :func:`logistic_below`: a chance
+    only compared with its draw need not be computed to be drawn exactly. [S20]'s rungs, the
+    ladder of :func:`provocation_level`; the brackets are a numerical utility."""
+    s_lo, s_hi = logistic_bracket(z_strat)
+    c_lo, c_hi = logistic_bracket(z_conv)
+    if u < s_lo:
+        return ProvocationLevel.STRATEGIC.value
+    if u >= (s_hi + (1.0 - s_lo) * c_hi) * (1.0 + 1e-12):
+        return ProvocationLevel.NONE.value
+    if s_hi <= u < (s_lo + (1.0 - s_hi) * c_lo) * (1.0 - 1e-12):
+        return ProvocationLevel.CONVENTIONAL.value
+    return provocation_level(u=u, p_conv=logistic(z_conv), p_strat=logistic(z_strat))
 
 
 @rule
@@ -219,13 +317,15 @@ def heeded_mediation(mediation: float, autonomy: bool, shunning: float) -> float
 
 
 @rule
-def next_mode(u: float, p_switch: float, mode: int) -> int:
-    """The policy mode after this week's switch draw: the other mode if ``u < p_switch``.
+def next_mode(switch: bool, mode: int) -> int:
+    """The policy mode after this week's switch draw: the other mode if the draw fell below
+    the chance of :func:`mode_switch_probability` (``switch``; the phase tests it with
+    :func:`logistic_below` on :func:`mode_switch_logit`).
 
     [S20] the DPRK's two policies: it 'returned to ... an "autonomy-seeking" policy (as
     opposed to an "influence-seeking" policy of 2018)'. A two-state switch, at most once a
     week with the chance of :func:`mode_switch_probability`, is a modelling choice."""
-    return 1 - mode if u < p_switch else mode
+    return 1 - mode if switch else mode
 
 
 @rule

@@ -21,6 +21,7 @@ __all__ = [
     "military_crisis",
     "outburst_engagement_cost",
     "prestige_fade",
+    "proposal_logit",
     "proposal_probability",
     "relief_erosion",
     "revivable",
@@ -128,6 +129,31 @@ def outburst_engagement_cost(engagement: float, hit_by_counterpart: bool, hit: f
 
 
 @rule
+def proposal_logit(
+    logit0: float,
+    initiative: float,
+    appetite: float,
+    mediation_slope: float,
+    mediation: float,
+    engagement_slope: float,
+    mean_engagement: float,
+    target_seeks_influence: bool,
+) -> float:
+    """The logit of the weekly chance of a summit proposal (:func:`proposal_probability`):
+    the leader's appetite for the gamble (``initiative`` x appetite: [S18] 'He's hoping to
+    win big'), mediation ([S18] 'the South Koreans, who've acted as a mediator') and the two
+    leaders' engagement raise it.
+
+    The appetite counts only while the DPRK seeks influence (0.5.4): [S18]'s gamble is
+    'agreeing to meet personally with Kim Jong Un', an invitation of the 'influence-seeking'
+    Pyongyang of 2018 ([S20]); while it seeks autonomy there is no meeting to gamble on. The
+    record agrees: in 2016-17 the leader was in losses and no summit was proposed (threats
+    instead: 'fire and fury', 8 August 2017), while the DPRK refused talks."""
+    gamble = initiative * appetite if target_seeks_influence else 0.0
+    return logit0 + gamble + mediation_slope * mediation + engagement_slope * mean_engagement
+
+
+@rule
 def proposal_probability(
     logit0: float,
     initiative: float,
@@ -139,21 +165,19 @@ def proposal_probability(
     room: float,
     target_seeks_influence: bool,
 ) -> float:
-    """Weekly chance of a summit proposal: the leader's appetite for the gamble
-    (``initiative`` x appetite: [S18] 'He's hoping to win big'), mediation ([S18] 'the South
-    Koreans, who've acted as a mediator') and the two leaders' engagement raise it; the
-    pandemic narrows it ([S20]).
-
-    The appetite counts only while the DPRK seeks influence (0.5.4): [S18]'s gamble is
-    'agreeing to meet personally with Kim Jong Un', an invitation of the 'influence-seeking'
-    Pyongyang of 2018 ([S20]); while it seeks autonomy there is no meeting to gamble on. The
-    record agrees: in 2016-17 the leader was in losses and no summit was proposed (threats
-    instead: 'fire and fury', 8 August 2017), while the DPRK refused talks."""
-    gamble = initiative * appetite if target_seeks_influence else 0.0
-    return (
-        logistic(logit0 + gamble + mediation_slope * mediation + engagement_slope * mean_engagement)
-        * room
+    """Weekly chance of a summit proposal: the logistic of :func:`proposal_logit`, narrowed
+    by the pandemic (``room``: [S20] it 'further narrowed the space for dialogue')."""
+    z = proposal_logit(
+        logit0=logit0,
+        initiative=initiative,
+        appetite=appetite,
+        mediation_slope=mediation_slope,
+        mediation=mediation,
+        engagement_slope=engagement_slope,
+        mean_engagement=mean_engagement,
+        target_seeks_influence=target_seeks_influence,
     )
+    return logistic(z) * room
 
 
 @rule

@@ -1,0 +1,131 @@
+"""Numbers the compiled week computes less often or all at once, with the same results.
+
+Three savings of issue 20 must not move a single bit: the week's regular uniforms drawn in one
+vectorised pass (``streams.week_uniforms``), a chance only compared with its draw decided
+without its logistic where a table brackets it (``rules.logistic_below``,
+``rules.provocation_rung``), and the leader's appetite computed only in the weeks that read it
+(the state's ``leader_appetite`` is checked after every week against the Mesa agents' eager
+path by ``tests/test_ensemble.py`` and after whole runs by the golden fingerprints). Each is
+compared here with the plain computation on seeded inputs, on hypothesis' inputs and on the
+inputs that sit on a bracket's edge, where an off-by-one would show.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from coalition_sim.core import rules as R
+from coalition_sim.core import streams
+from coalition_sim.core.codes import ProvocationLevel
+from coalition_sim.core.streams import WEEKLY_DRAWS, WORLD, Draw, draw, week_slot_keys
+
+unit_draw = st.floats(0.0, 1.0, exclude_max=True)
+logit = st.one_of(
+    st.floats(-60.0, 60.0),
+    st.sampled_from([-40.0, -40.0 + 1 / 8, -0.0, 0.0, 39.875, 40.0, math.inf, -math.inf, math.nan]),
+)
+
+
+def _exact_below(u: float, z: float, scale: float) -> bool:
+    return u < R.logistic(z) * scale
+
+
+def _edges(z: float, scale: float) -> list[float]:
+    """Draws at the computed chance and one unit in the last place either side."""
+    p = R.logistic(z) * scale
+    if not 0.0 <= p < 1.0:
+        return []
+    return [u for u in (np.nextafter(p, 0.0), p, np.nextafter(p, 1.0)) if 0.0 <= u < 1.0]
+
+
+def test_the_bracket_holds_the_logistic_on_and_between_its_grid_points() -> None:
+    grid = -40.0 + np.arange(641) / 8.0
+    zs = np.concatenate(
+        [grid, np.nextafter(grid, -np.inf), np.nextafter(grid, np.inf), grid + 1 / 16]
+    )
+    for z in zs:
+        lo, hi = R.logistic_bracket(float(z))
+        p = R.logistic(float(z))
+        assert lo < p < hi or (lo, hi) == (-1.0, 2.0), z
+        if -40.0 <= z < 40.0:
+            assert hi - lo <= 1 / 32 + 1e-9, z  # narrow enough to decide ~97% of draws
+    assert R.logistic_bracket(math.nan) == (-1.0, 2.0)
+    assert R.logistic_bracket(40.0) == (-1.0, 2.0)
+
+
+@settings(max_examples=400, deadline=None)
+@given(u=unit_draw, z=logit, scale=st.floats(0.0, 1.0))
+@example(u=0.5, z=0.0, scale=1.0)
+@example(u=0.0, z=-math.inf, scale=1.0)
+@example(u=0.3, z=math.nan, scale=1.0)
+@example(u=0.2, z=1.0, scale=0.0)
+def test_logistic_below_answers_as_the_logistic_does(u: float, z: float, scale: float) -> None:
+    assert R.logistic_below(u=u, z=z, scale=scale) == _exact_below(u, z, scale)
+    for edge in _edges(z, scale):
+        assert R.logistic_below(u=edge, z=z, scale=scale) == _exact_below(edge, z, scale)
+
+
+def test_logistic_below_on_seeded_grids_and_edges() -> None:
+    rng = np.random.default_rng(20)
+    zs = np.concatenate([rng.uniform(-45, 45, 300), -40.0 + np.arange(0, 641, 7) / 8.0])
+    for z in zs:
+        for scale in (1.0, 0.37, 1e-3):
+            for u in [*rng.random(5), *_edges(float(z), scale)]:
+                got = R.logistic_below(u=float(u), z=float(z), scale=scale)
+                assert got == _exact_below(float(u), float(z), scale), (u, z, scale)
+
+
+def _exact_rung(u: float, z_conv: float, z_strat: float) -> int:
+    return R.provocation_level(u=u, p_conv=R.logistic(z_conv), p_strat=R.logistic(z_strat))
+
+
+@settings(max_examples=400, deadline=None)
+@given(u=unit_draw, z_conv=logit, z_strat=logit)
+@example(u=0.01, z_conv=-2.0, z_strat=-5.0)
+def test_provocation_rung_is_the_ladder_of_the_two_logistics(
+    u: float, z_conv: float, z_strat: float
+) -> None:
+    assert R.provocation_rung(u=u, z_conv=z_conv, z_strat=z_strat) == _exact_rung(
+        u, z_conv, z_strat
+    )
+    ps, pc = R.logistic(z_strat), R.logistic(z_conv)
+    cut = ps + (1.0 - ps) * pc
+    for edge in (ps, cut):
+        if not 0.0 <= edge < 1.0:
+            continue
+        for v in (np.nextafter(edge, 0.0), edge, np.nextafter(edge, 1.0)):
+            if 0.0 <= v < 1.0:
+                want = _exact_rung(float(v), z_conv, z_strat)
+                assert R.provocation_rung(u=float(v), z_conv=z_conv, z_strat=z_strat) == want
+
+
+def test_provocation_rung_takes_every_rung_on_seeded_inputs() -> None:
+    rng = np.random.default_rng(21)
+    seen = set()
+    for _ in range(3000):
+        u, zc, zs = rng.random(), rng.uniform(-6, 2), rng.uniform(-8, 1)
+        got = R.provocation_rung(u=u, z_conv=zc, z_strat=zs)
+        assert got == _exact_rung(u, zc, zs)
+        seen.add(got)
+    assert seen == {int(level) for level in ProvocationLevel}
+
+
+@pytest.mark.parametrize(("actors", "target"), [(4, 1), (6, 1), (3, 2)])
+def test_the_weeks_uniforms_are_the_draws_of_their_slots(actors: int, target: int) -> None:
+    slots = week_slot_keys(actors, target)
+    assert slots.size % 8 == 0  # whole vectors
+    out = np.empty(slots.size)
+    for week_key in (np.uint64(0), np.uint64(12345), np.uint64(2**64 - 1)):
+        streams.week_uniforms(week_key, slots, out)
+        for i in range(actors):
+            for k in range(WEEKLY_DRAWS):
+                assert out[i * WEEKLY_DRAWS + k] == draw(week_key, i, k)
+        at = actors * WEEKLY_DRAWS
+        assert out[at] == draw(week_key, target, Draw.MODE)
+        assert out[at + 1] == draw(week_key, target, Draw.PROVOCATION)
+        assert out[at + 2] == draw(week_key, WORLD, Draw.PROPOSE)
