@@ -15,7 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 import numpy as np
-from numba import float64, int64, uint64
+from numba import float64, int64, uint64, void
 
 from .jit import cached, compiled
 
@@ -158,7 +158,7 @@ def week_slot_keys(actors: int, target: int) -> np.ndarray:
     return np.array(rows, dtype=np.uint64)
 
 
-@compiled
+@compiled(void(uint64, uint64[::1], float64[::1]))
 def week_uniforms(week_key: np.uint64, slot_keys: np.ndarray, out: np.ndarray) -> None:
     """``out[k] = draw(week_key, ...)`` for every slot constant of :func:`week_slot_keys`:
     the same numbers as :func:`draw`, computed in one loop that the compiler turns into
