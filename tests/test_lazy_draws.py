@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from coalition_sim.core import rules as R
 from coalition_sim.core import streams
 from coalition_sim.core.codes import ProvocationLevel
+from coalition_sim.core.rules.prospect import POWER_ANCHORS
 from coalition_sim.core.streams import WEEKLY_DRAWS, WORLD, Draw, draw, week_slot_keys
 
 unit_draw = st.floats(0.0, 1.0, exclude_max=True)
@@ -129,3 +130,88 @@ def test_the_weeks_uniforms_are_the_draws_of_their_slots(actors: int, target: in
         assert out[at] == draw(week_key, target, Draw.MODE)
         assert out[at + 1] == draw(week_key, target, Draw.PROVOCATION)
         assert out[at + 2] == draw(week_key, WORLD, Draw.PROPOSE)
+
+
+# --------------------------------------------------------------- the appetite's bounds
+
+
+def _anchors(exponent: float) -> np.ndarray:
+    return np.array([float(y) ** exponent for y in POWER_ANCHORS])
+
+
+@settings(max_examples=400, deadline=None)
+@given(y=st.floats(0.0, 4.0), exponent=st.floats(0.05, 1.0))
+@example(y=0.0, exponent=0.05)
+@example(y=4.0, exponent=1.0)
+@example(y=0.125, exponent=0.88)
+def test_power_bounds_hold_the_c_librarys_power(y: float, exponent: float) -> None:
+    lo, hi = R.power_bounds(y=y, exponent=exponent, anchors=_anchors(exponent))
+    assert lo <= y**exponent <= hi
+    if exponent >= 0.5 and y >= 0.125:  # tight where the appetite's values usually lie
+        assert hi - lo < 0.1
+
+
+def test_power_bounds_bound_nothing_outside_their_range() -> None:
+    for y, exponent in ((4.5, 0.5), (-0.1, 0.5), (1.0, 1.2), (1.0, 0.0), (math.nan, 0.5)):
+        assert R.power_bounds(y=y, exponent=exponent, anchors=_anchors(0.5)) == (
+            -math.inf,
+            math.inf,
+        )
+
+
+prospect = {
+    "x": st.floats(-1.0, 1.0),
+    "prestige_weight": st.floats(0.0, 1.0),
+    "election_weight": st.floats(1.0, 3.0),
+    "sensitivity": st.floats(0.0, 50.0),
+    "upside": st.floats(0.0, 1.0),
+    "downside": st.floats(0.0, 1.0),
+    "success": st.floats(0.0, 1.0),
+    "alpha": st.floats(0.05, 1.0),
+    "beta": st.floats(0.05, 1.0),
+    "lam": st.floats(1.0, 5.0),
+}
+
+
+@settings(max_examples=500, deadline=None)
+@given(**prospect)
+@example(x=0.0, prestige_weight=0.0, election_weight=1.0, sensitivity=8.0, upside=0.0,
+         downside=0.0, success=0.5, alpha=0.88, beta=0.88, lam=2.25)  # fmt: skip
+def test_summit_appetite_bounds_hold_the_computed_appetite(**kw: float) -> None:
+    appetite = R.summit_appetite(**kw)
+    lo, hi = R.summit_appetite_bounds(
+        **kw, anchors_alpha=_anchors(kw["alpha"]), anchors_beta=_anchors(kw["beta"])
+    )
+    assert lo <= appetite <= hi
+
+
+def test_summit_appetite_bounds_are_tight_at_the_schema_defaults_and_open_outside_the_proof() -> (
+    None
+):
+    kw = {
+        "x": -0.2, "prestige_weight": 0.25, "election_weight": 1.2, "sensitivity": 8.0,
+        "upside": 0.25, "downside": 0.15, "success": 0.5, "alpha": 0.88, "beta": 0.88,
+        "lam": 2.25,
+    }  # fmt: skip
+    a = _anchors(0.88)
+    lo, hi = R.summit_appetite_bounds(**kw, anchors_alpha=a, anchors_beta=a)
+    assert lo <= R.summit_appetite(**kw) <= hi and hi - lo < 0.2
+    for bad in ({"sensitivity": -1.0}, {"lam": -1.0}, {"success": 1.5}):
+        assert R.summit_appetite_bounds(**{**kw, **bad}, anchors_alpha=a, anchors_beta=a) == (
+            -math.inf,
+            math.inf,
+        )
+
+
+@settings(max_examples=400, deadline=None)
+@given(u=unit_draw, z=st.floats(-45.0, 45.0), width=st.floats(0.0, 3.0), scale=st.floats(0.0, 1.0))
+def test_logistic_settled_is_the_answer_for_every_logit_within_its_bounds(
+    u: float, z: float, width: float, scale: float
+) -> None:
+    settled = R.logistic_settled(u=u, z_lo=z, z_hi=z + width, scale=scale)
+    for inside in (z, z + width / 3, z + width):
+        exact = _exact_below(u, inside, scale)
+        assert settled == -1 or settled == int(exact)
+    assert R.logistic_settled(u=u, z_lo=z + width, z_hi=z, scale=scale) == settled  # either order
+    assert R.logistic_settled(u=u, z_lo=math.nan, z_hi=math.nan, scale=1.0) == -1
+    assert R.logistic_settled(u=u, z_lo=z, z_hi=math.nan, scale=1.0) == -1

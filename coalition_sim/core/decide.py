@@ -24,7 +24,9 @@ from .codes import (
     SummitState,
     TargetPlan,
 )
-from .jit import phase
+from .jit import compiled, phase
+from .libm import power
+from .rules.prospect import POWER_ANCHORS
 from .streams import WEEKLY_DRAWS, Draw, draw
 
 __all__ = [
@@ -36,8 +38,10 @@ __all__ = [
     "decide_leader",
     "decide_target",
     "leader_appetite",
+    "leader_appetite_bounds",
     "measure_row",
     "observe_phase",
+    "prospect_anchors",
     "pull_matrix",
 ]
 
@@ -420,25 +424,57 @@ def leader_appetite(pf: Any, pa: np.ndarray, g: Any, ctx: np.ndarray) -> float:
     )
 
 
+@compiled
+def prospect_anchors(pf: Any, out: np.ndarray) -> None:
+    """``out`` (2, 7): the anchors' powers ``y ** alpha`` and ``y ** beta``
+    (:data:`coalition_sim.core.rules.prospect.POWER_ANCHORS`) of one parameter set, for :func:`leader_appetite_bounds`."""
+    for k in range(POWER_ANCHORS.shape[0]):
+        out[0, k] = power(POWER_ANCHORS[k], pf.prospect_alpha)
+        out[1, k] = power(POWER_ANCHORS[k], pf.prospect_beta)
+
+
+@phase
+def leader_appetite_bounds(
+    pf: Any, pa: np.ndarray, g: Any, ctx: np.ndarray, anchors: np.ndarray
+) -> tuple[float, float]:  # fmt: skip
+    """Bounds of :func:`leader_appetite` without its ``pow`` (:func:`rules.summit_appetite_bounds`
+    on the same arguments; ``anchors`` from :func:`prospect_anchors`)."""
+    return R.summit_appetite_bounds(
+        x=ctx[Context.STANDING_GAP],
+        prestige_weight=pa[ActorField.PRESTIGE, g.leader],
+        election_weight=ctx[Context.ELECTION_WEIGHT],
+        sensitivity=pf.prospect_sensitivity,
+        upside=pf.prospect_summit_upside,
+        downside=pf.prospect_summit_downside,
+        success=pf.prospect_summit_success,
+        alpha=pf.prospect_alpha,
+        beta=pf.prospect_beta,
+        lam=pf.prospect_loss_aversion,
+        anchors_alpha=anchors[0],
+        anchors_beta=anchors[1],
+    )
+
+
 @phase
 def decide_leader(
     r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, ctx: np.ndarray,
-    plan: np.ndarray, eager: bool,
+    plan: np.ndarray, eager: bool, anchors: np.ndarray,
 ) -> None:  # fmt: skip
     """Phase 2 for the leader (US): prospect-theory choices on the summit and after tests.
 
     The summit is a gamble: its downside weighs more as an election nears ([S20]); its value
     is judged from standing relative to the reference point ([S18] 'domain of losses').
     With ``eager`` False (the ensemble kernel) the appetite (three ``pow``) is computed here
-    only when a proposal is pending, else left as NaN for the summit process to compute if
-    it reads it and for the kernel to fill in after a row's last week: the same numbers,
-    computed where they are read.
+    only when a pending proposal's acceptance draw falls where its bounds
+    (:func:`leader_appetite_bounds`) do not settle it, else left as NaN for the summit process
+    to compute if it reads it and for the kernel to fill in after a row's last week: the
+    same numbers and the same decisions, computed where they are read.
     """
     ld, tg = g.leader, g.target
     gap, weight = ctx[Context.STANDING_GAP], ctx[Context.ELECTION_WEIGHT]
     alpha, beta, lam = pf.prospect_alpha, pf.prospect_beta, pf.prospect_loss_aversion
     pending = s.summit[r] == SummitState.PROPOSED
-    appetite = leader_appetite(pf, pa, g, ctx) if pending or eager else np.nan
+    appetite = leader_appetite(pf, pa, g, ctx) if eager else np.nan
     # 3.4.6 after last week's strategic test: compromise, sideline or escalate ([S20]),
     # values relative to the sure option, sidelining
     response = Posture.NONE.value
@@ -479,9 +515,27 @@ def decide_leader(
     # as for the target: accept (and consult) only with a proposal pending, cancel and hedge
     # only with a summit scheduled
     scheduled = s.summit[r] == SummitState.SCHEDULED
-    plan[LeaderPlan.ACCEPT] = pending and draw(key, ld, Draw.ACCEPT) < R.leader_accept_probability(
-        appetite=appetite, logit0=pf.prospect_accept_logit0, room=ctx[Context.ROOM]
-    )
+    accept = False
+    if pending:
+        u_accept = draw(key, ld, Draw.ACCEPT)
+        settled = -1  # u < the acceptance chance for every appetite within its bounds (1), none (0)
+        if np.isnan(appetite):
+            a_lo, a_hi = leader_appetite_bounds(pf, pa, g, ctx, anchors)
+            settled = R.logistic_settled(
+                u=u_accept,
+                z_lo=R.leader_accept_logit(appetite=a_lo, logit0=pf.prospect_accept_logit0),
+                z_hi=R.leader_accept_logit(appetite=a_hi, logit0=pf.prospect_accept_logit0),
+                scale=ctx[Context.ROOM],
+            )
+        if settled < 0:
+            if np.isnan(appetite):
+                appetite = leader_appetite(pf, pa, g, ctx)
+            accept = u_accept < R.leader_accept_probability(
+                appetite=appetite, logit0=pf.prospect_accept_logit0, room=ctx[Context.ROOM]
+            )
+        else:
+            accept = settled == 1
+    plan[LeaderPlan.ACCEPT] = accept
     plan[LeaderPlan.CONSULT] = pending and (
         R.consults_allies(u=draw(key, ld, Draw.CONSULT), consults=pa[ActorField.CONSULTS, ld])
     )

@@ -20,6 +20,7 @@ from .decide import (
     leader_appetite,
     measure_row,
     observe_phase,
+    prospect_anchors,
     pull_matrix,
 )
 from .jit import kernel
@@ -64,6 +65,7 @@ def advance_rows(
     a = s.commitment.shape[1]
     n_actor_vars = min(a, traj.shape[0] - 4)
     pull, ctx, plans, capacity, shares, u = w.pull, w.ctx, w.plans, w.capacity, w.shares, w.u
+    anchors = w.anchors
     target_plan, leader_plan = w.target_plan, w.leader_plan
     last = -1
     rec: Any = row_record(s, buf, a)  # type: ignore[call-arg]  # (numba intrinsic)
@@ -74,6 +76,7 @@ def advance_rows(
         if pr != last:  # what depends on the parameters only: once per parameter set
             pull_matrix(pf, g, pull)
             capacity_shares(pf, pa, g, capacity)
+            prospect_anchors(pf, anchors)
             last = pr
         slot = 0
         for t in range(t0, t1):
@@ -88,13 +91,13 @@ def advance_rows(
             for i in range(a):
                 decide_actor(0, i, t, rec, pf, pa, g, u, ctx, pull, plans[i])
             decide_target(0, t, rec, pf, pa, g, week_key, u, ctx, target_plan)
-            decide_leader(0, t, rec, pf, pa, g, week_key, ctx, leader_plan, False)
+            decide_leader(0, t, rec, pf, pa, g, week_key, ctx, leader_plan, False, anchors)
             for i in range(a):
                 commit_actor(0, i, rec, plans[i])
             commit_target(0, rec, target_plan)
             commit_leader(0, rec, leader_plan)
             forced = resolve_world(0, t, rec, pf, pa, g, week_key, ctx, events[r])
-            summit_process(0, rec, pf, pa, g, week_key, u, t, ctx, forced, events[r])
+            summit_process(0, rec, pf, pa, g, week_key, u, t, ctx, forced, events[r], anchors)
             resolve_drift(0, t, rec, pf, g, ctx, capacity, shares, events[r])
             while slot < record_at.shape[0] and record_at[slot] < t:
                 slot += 1
@@ -131,11 +134,22 @@ def decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out, pull, u):  
 
 
 @kernel
-def decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out, u):  # type: ignore[no-untyped-def]
+def decide_role_rows(s, pfs, pas, prow, g, keys, t, ctx, leader, out, u, anchors):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
-        if leader:
+        if leader:  # (eager: the appetite every week, its bounds unused)
+            prospect_anchors(pfs[prow[r]], anchors)
             decide_leader(
-                r, t, s, pfs[prow[r]], pas[prow[r]], g, step_key(keys[r], t), ctx[r], out[r], True
+                r,
+                t,
+                s,
+                pfs[prow[r]],
+                pas[prow[r]],
+                g,
+                step_key(keys[r], t),
+                ctx[r],
+                out[r],
+                True,
+                anchors,
             )
         else:
             key = step_key(keys[r], t)
@@ -155,14 +169,15 @@ def commit_rows(s, cols, plans, role, role_plan):  # type: ignore[no-untyped-def
 
 
 @kernel
-def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity, shares, u):  # type: ignore[no-untyped-def]
+def resolve_rows(s, pfs, pas, prow, g, keys, t, ctx, events, capacity, shares, u, anchors):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
         pf, pa = pfs[prow[r]], pas[prow[r]]
         key = step_key(keys[r], t)
         week_uniforms(key, g.week_slots, u)
+        prospect_anchors(pf, anchors)
         capacity_shares(pf, pa, g, capacity)
         forced = resolve_world(r, t, s, pf, pa, g, key, ctx[r], events[r])
-        summit_process(r, s, pf, pa, g, key, u, t, ctx[r], forced, events[r])
+        summit_process(r, s, pf, pa, g, key, u, t, ctx[r], forced, events[r], anchors)
         resolve_drift(r, t, s, pf, g, ctx[r], capacity, shares, events[r])
 
 

@@ -22,7 +22,7 @@ from .codes import (
     ScheduledKind,
     SummitState,
 )
-from .decide import leader_appetite, measure_row
+from .decide import leader_appetite, leader_appetite_bounds, measure_row
 from .jit import phase
 from .streams import WEEKLY_DRAWS, WORLD, Draw, draw
 
@@ -223,9 +223,25 @@ def resolve_drift(
 
 
 @phase
+def _proposal_logit(
+    pf: Any, ctx: np.ndarray, appetite: float, mean_e: float, seeks: bool
+) -> float:  # fmt: skip
+    return R.proposal_logit(
+        logit0=pf.summit_proposal_logit0,
+        initiative=pf.summit_leader_initiative,
+        appetite=appetite,
+        mediation_slope=pf.summit_mediation_slope,
+        mediation=ctx[Context.MEDIATION],
+        engagement_slope=pf.summit_engagement_slope,
+        mean_engagement=mean_e,
+        target_seeks_influence=seeks,
+    )
+
+
+@phase
 def summit_process(
     r: int, s: Any, pf: Any, pa: np.ndarray, g: Any, key: np.uint64, u: np.ndarray, t: int,
-    ctx: np.ndarray, forced_proposal: bool, ev: np.ndarray,
+    ctx: np.ndarray, forced_proposal: bool, ev: np.ndarray, anchors: np.ndarray,
 ) -> None:  # fmt: skip
     """4.6 The summit state machine ([S18]): proposed -> scheduled -> held (agreement or no
     deal), or cancelled first by the side that fears being stood up; a hedged cancellation
@@ -244,24 +260,27 @@ def summit_process(
     propose = False
     if idle:  # (chances are computed only where they can matter: same draws, same results)
         seeks = s.mode[r] == Mode.INFLUENCE
+        u_propose = u[a * WEEKLY_DRAWS + 2]  # (WORLD, Draw.PROPOSE)
         appetite = s.leader_appetite[r]
-        if seeks and np.isnan(appetite):  # left to be computed where read (decide_leader)
-            appetite = leader_appetite(pf, pa, g, ctx)
-            s.leader_appetite[r] = appetite
-        z_prop = R.proposal_logit(
-            logit0=pf.summit_proposal_logit0,
-            initiative=pf.summit_leader_initiative,
-            appetite=appetite,
-            mediation_slope=pf.summit_mediation_slope,
-            mediation=ctx[Context.MEDIATION],
-            engagement_slope=pf.summit_engagement_slope,
-            mean_engagement=mean_e,
-            target_seeks_influence=seeks,
-        )
-        # u < proposal_probability (WORLD's PROPOSE), without the logistic where its bracket decides
-        propose = (
-            R.logistic_below(u=u[a * WEEKLY_DRAWS + 2], z=z_prop, scale=room) or forced_proposal
-        )
+        settled = -1  # u < the proposal chance for every appetite within its bounds (1), none (0)
+        if seeks and np.isnan(appetite):
+            # left to be computed where read (decide_leader): first try the appetite's bounds
+            a_lo, a_hi = leader_appetite_bounds(pf, pa, g, ctx, anchors)
+            settled = R.logistic_settled(
+                u=u_propose,
+                z_lo=_proposal_logit(pf, ctx, a_lo, mean_e, seeks),
+                z_hi=_proposal_logit(pf, ctx, a_hi, mean_e, seeks),
+                scale=room,
+            )
+        if settled < 0:
+            if seeks and np.isnan(appetite):
+                appetite = leader_appetite(pf, pa, g, ctx)
+                s.leader_appetite[r] = appetite
+            # u < proposal_probability, without the logistic where its bracket decides
+            z_prop = _proposal_logit(pf, ctx, appetite, mean_e, seeks)
+            propose = R.logistic_below(u=u_propose, z=z_prop, scale=room) or forced_proposal
+        else:
+            propose = settled == 1 or forced_proposal
     # proposed -> scheduled when both accept; the leader may not consult its allies
     pending = summit == SummitState.PROPOSED
     agree = pending and s.leader_accept[r] and s.target_accept[r]

@@ -30,6 +30,7 @@ from .codes import Mode, Posture, ProvocationLevel, SummitState
 from .events import EVENT_INDEX, EVENT_KINDS, OUTCOMES
 from .params import Packed, ParamArrays, compile_params, pack
 from .rowrec import record_bytes
+from .rules.prospect import POWER_ANCHORS
 from .state import DERIVED, METRIC_NAMES, STATE_DTYPES, State, arrays, blank_state
 from .streams import WEEKLY_DRAWS, seed_keys
 from .structure import Structure
@@ -214,6 +215,7 @@ def _decide_role(st: State, ctx: Context, p: ParamArrays | Packed, struct: Struc
         leader,
         out,
         np.empty(struct.kernel.week_slots.shape[0]),
+        np.empty((2, POWER_ANCHORS.shape[0])),
     )
     return out
 
@@ -274,6 +276,7 @@ def resolve_world(
         np.empty(struct.n_actors),
         np.empty(struct.n_actors),
         np.empty(struct.kernel.week_slots.shape[0]),
+        np.empty((2, POWER_ANCHORS.shape[0])),
     )
     return _event_dict(events)
 
@@ -282,7 +285,7 @@ _NO_RECORD = np.empty(0, dtype=np.int64)
 
 #: Working buffers of the kernel (the compiled code runs without a memory manager, so it
 #: allocates nothing: no reference counting in the loop).
-Scratch = namedtuple("Scratch", "pull ctx plans capacity shares target_plan leader_plan u")
+Scratch = namedtuple("Scratch", "pull ctx plans capacity shares target_plan leader_plan u anchors")
 
 
 def _scratch(a: int) -> Any:
@@ -295,6 +298,7 @@ def _scratch(a: int) -> Any:
         target_plan=np.empty(len(TARGET_FIELDS)),
         leader_plan=np.empty(len(LEADER_FIELDS)),
         u=np.empty(a * WEEKLY_DRAWS + 3 + (-(a * WEEKLY_DRAWS + 3) % 8)),
+        anchors=np.empty((2, POWER_ANCHORS.shape[0])),
     )
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "logistic",
     "logistic_below",
     "logistic_bracket",
+    "logistic_settled",
     "uniform_noise",
 ]
 
@@ -110,3 +111,22 @@ def logistic_below(u: float, z: float, scale: float) -> bool:
     if u >= hi * scale:
         return False
     return u < logistic(z) * scale
+
+
+@rule
+def logistic_settled(u: float, z_lo: float, z_hi: float, scale: float) -> int:
+    """Whether ``u < logistic(z) * scale`` for every ``z`` between ``z_lo`` and ``z_hi``
+    (either order) (1), for none (0), or it depends on ``z`` (-1, also for NaN bounds):
+    :func:`logistic_below` for a logit known only within bounds (``scale`` >= 0).
+    A numerical utility with no behavioural content."""
+    if z_hi < z_lo:
+        z_lo, z_hi = z_hi, z_lo
+    elif not z_lo <= z_hi:  # NaN
+        return -1
+    lo, _ = logistic_bracket(z_lo)
+    _, hi = logistic_bracket(z_hi)
+    if u < lo * scale:
+        return 1
+    if u >= hi * scale:
+        return 0
+    return -1

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..codes import Posture
 from ..jit import compiled as rule
 from ..libm import exp, power
 from .basics import clip01, logistic
 
 __all__ = [
+    "POWER_ANCHORS",
     "choose_response",
     "compromise_open",
     "consults_allies",
@@ -23,11 +26,15 @@ __all__ = [
     "election_weight",
     "gamble_value",
     "kt_value",
+    "kt_value_bounds",
+    "leader_accept_logit",
     "leader_accept_probability",
     "posture_update",
+    "power_bounds",
     "prospect_advantage",
     "response_probabilities",
     "summit_appetite",
+    "summit_appetite_bounds",
 ]
 
 
@@ -112,11 +119,93 @@ def summit_appetite(
 
 
 @rule
+def leader_accept_logit(appetite: float, logit0: float) -> float:
+    """The logit of :func:`leader_accept_probability`: logit0 + appetite (ODD 3.4.6; [S18]
+    the summit as a gamble taken from a 'domain of losses')."""
+    return logit0 + appetite
+
+
+@rule
 def leader_accept_probability(appetite: float, logit0: float, room: float) -> float:
     """Weekly chance the leader accepts a pending proposal: logistic(logit0 + appetite) x
     room (ODD 3.4.6). [S18] the summit as a gamble taken from a 'domain of losses'; [S20]
     the pandemic 'further narrowed the space for dialogue' (``room``)."""
-    return logistic(logit0 + appetite) * room
+    return logistic(leader_accept_logit(appetite=appetite, logit0=logit0)) * room
+
+
+#: Where :func:`power_bounds` knows ``y ** exponent`` (computed once per parameter set by the
+#: kernel: ``anchors[k] = y_k ** exponent``); beyond the last, nothing is bounded.
+POWER_ANCHORS = np.array([0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0])
+
+
+@rule
+def power_bounds(y: float, exponent: float, anchors: np.ndarray) -> tuple[float, float]:
+    """(lo, hi) around the C library's ``y ** exponent`` for 0 <= y <= 4 and 0 < exponent
+    <= 1, from the powers at :data:`POWER_ANCHORS` (``anchors``) and no ``pow``: the power is
+    concave, so above the chord between the anchors around ``y`` and below the tangent at
+    either; both widened by 1e-12 (relative and absolute) for the C library's last-place
+    error and this arithmetic's. (-inf, inf) elsewhere. A numerical utility with no
+    behavioural content (:func:`summit_appetite_bounds`)."""
+    if not (0.0 < exponent <= 1.0 and 0.0 <= y <= 4.0):
+        return -math.inf, math.inf
+    k = 0
+    while k < 5 and y > POWER_ANCHORS[k + 1]:
+        k += 1
+    y0, y1 = POWER_ANCHORS[k], POWER_ANCHORS[k + 1]
+    p0, p1 = anchors[k], anchors[k + 1]
+    lo = p0 + (p1 - p0) * ((y - y0) / (y1 - y0))
+    hi = min(p1, p1 + exponent * p1 / y1 * (y - y1))
+    if k > 0:
+        hi = min(hi, p0 + exponent * p0 / y0 * (y - y0))
+    return lo * (1.0 - 1e-12) - 1e-12, hi * (1.0 + 1e-12) + 1e-12
+
+
+@rule
+def kt_value_bounds(
+    x: float, alpha: float, beta: float, lam: float, anchors_alpha: np.ndarray,
+    anchors_beta: np.ndarray,
+) -> tuple[float, float]:  # fmt: skip
+    """(lo, hi) around :func:`kt_value` (Tversky and Kahneman 1992) without ``pow``, from
+    :func:`power_bounds`; the loss side scaled by ``-lam`` (``lam`` >= 0) in the same
+    floating-point operation as :func:`kt_value`, so the bounds hold for its rounded value."""
+    if x >= 0:
+        return power_bounds(abs(x), alpha, anchors_alpha)
+    lo, hi = power_bounds(abs(x), beta, anchors_beta)
+    return -lam * hi, -lam * lo
+
+
+@rule
+def summit_appetite_bounds(
+    x: float,
+    prestige_weight: float,
+    election_weight: float,
+    sensitivity: float,
+    upside: float,
+    downside: float,
+    success: float,
+    alpha: float,
+    beta: float,
+    lam: float,
+    anchors_alpha: np.ndarray,
+    anchors_beta: np.ndarray,
+) -> tuple[float, float]:
+    """(lo, hi) around :func:`summit_appetite` (the same arguments, in the same floating-point
+    operations) without its three ``pow``: each value of the gamble replaced by its
+    :func:`kt_value_bounds`. With a nonnegative sensitivity and loss aversion and a success
+    chance in [0, 1] every operation is monotone and rounding keeps order, so the bounds hold
+    for the rounded appetite; (-inf, inf) otherwise. [S18]'s summit gamble; a numerical
+    utility that lets a draw the bounds settle skip the appetite (the kernel's proposal and
+    acceptance)."""
+    if not (sensitivity >= 0.0 and lam >= 0.0 and 0.0 <= success <= 1.0):
+        return -math.inf, math.inf
+    up = upside * (1.0 + prestige_weight)
+    down = downside * election_weight
+    w_lo, w_hi = kt_value_bounds(x + up, alpha, beta, lam, anchors_alpha, anchors_beta)
+    l_lo, l_hi = kt_value_bounds(x - down, alpha, beta, lam, anchors_alpha, anchors_beta)
+    s_lo, s_hi = kt_value_bounds(x - 0.0, alpha, beta, lam, anchors_alpha, anchors_beta)
+    lo = success * w_lo + (1.0 - success) * l_lo - s_hi
+    hi = success * w_hi + (1.0 - success) * l_hi - s_lo
+    return sensitivity * lo, sensitivity * hi
 
 
 @rule
