@@ -126,6 +126,16 @@ class Context(IntEnum):
     ELECTION_WEIGHT = 12
 
 
+class Clock(IntEnum):
+    """The part of a week's context that depends on the calendar and the parameters only
+    (``decide.clock_context``): one slot each."""
+
+    PROXIMITY = 0
+    PANDEMIC = 1
+    ROOM = 2
+    ELECTION_WEIGHT = 3
+
+
 #: Context slots read as flags by the Python wrappers.
 CONTEXT_FLAGS = ("diplomacy", "pandemic", "talks_on", "both_want")
 

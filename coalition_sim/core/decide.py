@@ -15,6 +15,7 @@ import numpy as np
 from . import rules as R
 from .codes import (
     ActorField,
+    Clock,
     Context,
     LeaderPlan,
     Mode,
@@ -31,6 +32,7 @@ from .streams import WEEKLY_DRAWS, Draw, draw
 
 __all__ = [
     "capacity_shares",
+    "clock_context",
     "commit_actor",
     "commit_leader",
     "commit_target",
@@ -106,8 +108,29 @@ def measure_row(
 
 
 @phase
-def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: np.ndarray) -> None:
-    """Phase 1: the shared picture of the world at the start of week ``t``."""
+def clock_context(t: int, pf: Any, g: Any, out: np.ndarray) -> None:
+    """The part of week ``t``'s context that depends on the calendar and the parameters only
+    (``out``, :class:`Clock` slots): the election's proximity (3.4.6, [S20]) and its weight on
+    a gamble's downside, the pandemic and the room it leaves for dialogue ([S20]). The
+    ensemble kernel tables it once per parameter set for the weeks it runs."""
+    proximity = R.election_proximity(
+        weeks_to_election=float(weeks_to_election(g, t)), horizon=pf.clock_election_horizon
+    )
+    out[Clock.PROXIMITY] = proximity
+    out[Clock.ELECTION_WEIGHT] = R.election_weight(
+        proximity=proximity, aversion=pf.prospect_election_aversion
+    )
+    pandemic = R.pandemic_clock(t=t, start=g.pandemic_start, weeks=pf.clock_pandemic_weeks)[0]
+    out[Clock.PANDEMIC] = pandemic
+    out[Clock.ROOM] = R.room_for_dialogue(pandemic=pandemic, narrowing=pf.clock_pandemic_narrowing)
+
+
+@phase
+def observe_phase(
+    r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: np.ndarray, clock: np.ndarray
+) -> None:  # fmt: skip
+    """Phase 1: the shared picture of the world at the start of week ``t`` (``clock``: the
+    week's :func:`clock_context`)."""
     ld, tg = g.leader, g.target
     summit = s.summit[r]
     ctx[Context.PRESSURE] = s.effective_pressure[r]
@@ -116,19 +139,13 @@ def observe_phase(r: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, ctx: 
     ctx[Context.DIPLOMACY] = R.diplomatic_track(
         summit=summit, since_summit=s.since_summit[r], track_memory=pf.outcomes_track_memory
     )
-    ctx[Context.PROXIMITY] = R.election_proximity(
-        weeks_to_election=float(weeks_to_election(g, t)), horizon=pf.clock_election_horizon
-    )
-    # the leader's standing gap and the election's weight on a gamble's downside (3.4.6)
+    # the clock's part, a function of the week and the parameters only (:func:`clock_context`)
+    ctx[Context.PROXIMITY] = clock[Clock.PROXIMITY]
+    ctx[Context.PANDEMIC] = clock[Clock.PANDEMIC]
+    ctx[Context.ROOM] = clock[Clock.ROOM]
+    ctx[Context.ELECTION_WEIGHT] = clock[Clock.ELECTION_WEIGHT]
+    # the leader's standing gap (3.4.6)
     ctx[Context.STANDING_GAP] = s.standing[r, ld] - s.reference[r, ld]
-    ctx[Context.ELECTION_WEIGHT] = R.election_weight(
-        proximity=ctx[Context.PROXIMITY], aversion=pf.prospect_election_aversion
-    )
-    pandemic = R.pandemic_clock(t=t, start=g.pandemic_start, weeks=pf.clock_pandemic_weeks)[0]
-    ctx[Context.PANDEMIC] = pandemic
-    ctx[Context.ROOM] = R.room_for_dialogue(
-        pandemic=pandemic, narrowing=pf.clock_pandemic_narrowing
-    )
     ctx[Context.PATRON] = R.patron_commitment(
         strength_to_target=s.strength[r, tg], patrons=g.patrons, commitment=s.commitment[r]
     )
@@ -387,11 +404,15 @@ def decide_target(
     scheduled = s.summit[r] == SummitState.SCHEDULED
     plan[TargetPlan.MODE] = mode
     plan[TargetPlan.PROVOCATION] = level
-    plan[TargetPlan.ACCEPT] = pending and draw(key, tg, Draw.ACCEPT) < R.target_accept_probability(
-        autonomy=autonomy,
-        logit0=pf.summit_target_accept_logit0,
-        influence_bonus=pf.summit_target_accept_influence,
-        room=room,
+    # u < target_accept_probability, without the logistic where its bracket decides
+    plan[TargetPlan.ACCEPT] = pending and R.logistic_below(
+        u=draw(key, tg, Draw.ACCEPT),
+        z=R.target_accept_logit(
+            autonomy=autonomy,
+            logit0=pf.summit_target_accept_logit0,
+            influence_bonus=pf.summit_target_accept_influence,
+        ),
+        scale=room,
     )
     plan[TargetPlan.CANCEL] = R.wants_to_cancel(
         scheduled=scheduled,

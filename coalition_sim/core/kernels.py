@@ -11,6 +11,7 @@ import numpy as np
 
 from .decide import (
     capacity_shares,
+    clock_context,
     commit_actor,
     commit_leader,
     commit_target,
@@ -65,7 +66,7 @@ def advance_rows(
     a = s.commitment.shape[1]
     n_actor_vars = min(a, traj.shape[0] - 4)
     pull, ctx, plans, capacity, shares, u = w.pull, w.ctx, w.plans, w.capacity, w.shares, w.u
-    anchors = w.anchors
+    anchors, clocks = w.anchors, w.clocks
     target_plan, leader_plan = w.target_plan, w.leader_plan
     last = -1
     rec: Any = row_record(s, buf, a)  # type: ignore[call-arg]  # (numba intrinsic)
@@ -77,6 +78,8 @@ def advance_rows(
             pull_matrix(pf, g, pull)
             capacity_shares(pf, pa, g, capacity)
             prospect_anchors(pf, anchors)
+            for t in range(t0, t1):
+                clock_context(t, pf, g, clocks[t - t0])
             last = pr
         slot = 0
         for t in range(t0, t1):
@@ -87,7 +90,7 @@ def advance_rows(
             # compile
             week_key = step_key(keys[r], t)
             week_uniforms(week_key, g.week_slots, u)
-            observe_phase(0, t, rec, pf, pa, g, ctx)
+            observe_phase(0, t, rec, pf, pa, g, ctx, clocks[t - t0])
             for i in range(a):
                 decide_actor(0, i, t, rec, pf, pa, g, u, ctx, pull, plans[i])
             decide_target(0, t, rec, pf, pa, g, week_key, u, ctx, target_plan)
@@ -118,9 +121,10 @@ def advance_rows(
 
 
 @kernel
-def observe_rows(s, pfs, pas, prow, g, t, out):  # type: ignore[no-untyped-def]
+def observe_rows(s, pfs, pas, prow, g, t, out, clock):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
-        observe_phase(r, t, s, pfs[prow[r]], pas[prow[r]], g, out[r])
+        clock_context(t, pfs[prow[r]], g, clock)
+        observe_phase(r, t, s, pfs[prow[r]], pas[prow[r]], g, out[r], clock)
 
 
 @kernel

@@ -142,7 +142,9 @@ def observe(
     parameters (:func:`pack`, once per run) to save packing them every week."""
     pk = p if isinstance(p, Packed) else pack(p)
     values = np.empty((pk.prow.shape[0], len(CONTEXT_FIELDS)))
-    K.observe_rows(arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, t, values)
+    K.observe_rows(
+        arrays(st), pk.pf, pk.pa, pk.prow, struct.kernel, t, values, np.empty(CLOCK_SLOTS)
+    )
     return Context(step=t, values=values, packed=pk, keys=_keys(keys))
 
 
@@ -282,13 +284,16 @@ def resolve_world(
 
 
 _NO_RECORD = np.empty(0, dtype=np.int64)
+CLOCK_SLOTS = len(codes.Clock)
 
 #: Working buffers of the kernel (the compiled code runs without a memory manager, so it
 #: allocates nothing: no reference counting in the loop).
-Scratch = namedtuple("Scratch", "pull ctx plans capacity shares target_plan leader_plan u anchors")
+Scratch = namedtuple(
+    "Scratch", "pull ctx plans capacity shares target_plan leader_plan u anchors clocks"
+)
 
 
-def _scratch(a: int) -> Any:
+def _scratch(a: int, weeks: int) -> Any:
     return Scratch(
         pull=np.empty((a, a)),
         ctx=np.empty(len(CONTEXT_FIELDS)),
@@ -299,6 +304,7 @@ def _scratch(a: int) -> Any:
         leader_plan=np.empty(len(LEADER_FIELDS)),
         u=np.empty(a * WEEKLY_DRAWS + 3 + (-(a * WEEKLY_DRAWS + 3) % 8)),
         anchors=np.empty((2, POWER_ANCHORS.shape[0])),
+        clocks=np.empty((max(weeks, 0), CLOCK_SLOTS)),
     )
 
 
@@ -345,7 +351,7 @@ def advance(
         at,
         traj,
         first,
-        _scratch(a),
+        _scratch(a, t1 - t0),
         np.empty(record_bytes(a), dtype=np.uint8),
     )
     return events, (traj if out is not None else traj[:, :, first:].transpose(1, 2, 0))

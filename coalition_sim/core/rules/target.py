@@ -26,6 +26,7 @@ __all__ = [
     "provocation_rung",
     "provocation_standing_gain",
     "rebuff_memory_update",
+    "target_accept_logit",
     "target_accept_probability",
     "target_payoff",
     "tension_cancel_hazard",
@@ -345,12 +346,20 @@ def engagement_stake(
 
 
 @rule
+def target_accept_logit(autonomy: bool, logit0: float, influence_bonus: float) -> float:
+    """The logit of :func:`target_accept_probability`: low in autonomy mode ([S20] Kim
+    'essentially refused' Biegun's invitation), high in influence mode (2018)."""
+    return logit0 + influence_bonus * (not autonomy)
+
+
+@rule
 def target_accept_probability(
     autonomy: bool, logit0: float, influence_bonus: float, room: float
 ) -> float:
-    """Weekly chance the DPRK accepts a pending proposal: low in autonomy mode ([S20] Kim
-    'essentially refused' Biegun's invitation), high in influence mode (2018)."""
-    return logistic(logit0 + influence_bonus * (not autonomy)) * room
+    """Weekly chance the DPRK accepts a pending proposal: the logistic of
+    :func:`target_accept_logit`, narrowed by the pandemic ([S20])."""
+    z = target_accept_logit(autonomy=autonomy, logit0=logit0, influence_bonus=influence_bonus)
+    return logistic(z) * room
 
 
 @rule
