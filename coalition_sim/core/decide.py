@@ -28,7 +28,7 @@ from .codes import (
 from .jit import compiled, phase
 from .libm import power
 from .rules.prospect import POWER_ANCHORS
-from .streams import WEEKLY_DRAWS, Draw, draw
+from .streams import WEEKLY_DRAWS, Draw, WeekDraw, draw
 
 __all__ = [
     "capacity_shares",
@@ -360,9 +360,9 @@ def decide_target(
         to_influence0=pf.target_to_influence_logit0,
         lure_slope=pf.target_lure_slope,
     )
-    weekly = s.commitment.shape[1] * WEEKLY_DRAWS  # the target's mode and rung, then the world's
+    after = s.commitment.shape[1] * WEEKLY_DRAWS  # the week's numbers after the actors' block
     # u < mode_switch_probability, drawn without the logistic where its bracket decides
-    switch = R.logistic_below(u=u[weekly], z=z_switch, scale=1.0)
+    switch = R.logistic_below(u=u[after + WeekDraw.MODE], z=z_switch, scale=1.0)
     mode = R.next_mode(switch=switch, mode=s.mode[r])
     # provocation rung
     vulnerable = R.vulnerability(reference=s.reference[r, tg], standing=s.standing[r, tg])
@@ -396,7 +396,7 @@ def decide_target(
         programme=s.programme[r],
         programme_slope=pf.target_programme_slope,
     )
-    level = R.provocation_rung(u=u[weekly + 1], z_conv=z_conv, z_strat=z_strat)
+    level = R.provocation_rung(u=u[after + WeekDraw.PROVOCATION], z_conv=z_conv, z_strat=z_strat)
     # the summit decisions exist only where there is something to decide: accept a pending
     # proposal; cancel, and whether to hedge, with a summit scheduled (otherwise False, and
     # their numbers are not drawn: the other draws do not change)
@@ -447,8 +447,10 @@ def leader_appetite(pf: Any, pa: np.ndarray, g: Any, ctx: np.ndarray) -> float:
 
 @compiled
 def prospect_anchors(pf: Any, out: np.ndarray) -> None:
-    """``out`` (2, 7): the anchors' powers ``y ** alpha`` and ``y ** beta``
-    (:data:`coalition_sim.core.rules.prospect.POWER_ANCHORS`) of one parameter set, for :func:`leader_appetite_bounds`."""
+    """``out`` (2, 7): the anchors' powers ``y ** alpha`` and ``y ** beta`` of one parameter
+    set (:data:`coalition_sim.core.rules.prospect.POWER_ANCHORS`), for
+    :func:`leader_appetite_bounds`. A compiled function, not an inlined phase: inlined as
+    numba IR into the kernel, its loop over the module's array left every row unchanged."""
     for k in range(POWER_ANCHORS.shape[0]):
         out[0, k] = power(POWER_ANCHORS[k], pf.prospect_alpha)
         out[1, k] = power(POWER_ANCHORS[k], pf.prospect_beta)

@@ -24,7 +24,7 @@ from .codes import (
 )
 from .decide import leader_appetite, leader_appetite_bounds, measure_row
 from .jit import phase
-from .streams import WEEKLY_DRAWS, WORLD, Draw, draw
+from .streams import WEEKLY_DRAWS, WORLD, Draw, WeekDraw, draw
 
 __all__ = ["resolve_drift", "resolve_world", "summit_process"]
 
@@ -260,7 +260,7 @@ def summit_process(
     propose = False
     if idle:  # (chances are computed only where they can matter: same draws, same results)
         seeks = s.mode[r] == Mode.INFLUENCE
-        u_propose = u[a * WEEKLY_DRAWS + 2]  # (WORLD, Draw.PROPOSE)
+        u_propose = u[a * WEEKLY_DRAWS + WeekDraw.PROPOSE]  # (WORLD, Draw.PROPOSE)
         appetite = s.leader_appetite[r]
         settled = -1  # u < the proposal chance for every appetite within its bounds (1), none (0)
         if seeks and np.isnan(appetite):

@@ -28,6 +28,7 @@ __all__ = [
     "WEEKLY_DRAWS",
     "WORLD",
     "Draw",
+    "WeekDraw",
     "draw",
     "mix",
     "seed_keys",
@@ -79,6 +80,16 @@ N_DRAWS = len(Draw)
 #: them, with the target's mode and rung and the world's proposal, in one vectorised pass
 #: (:func:`week_uniforms`); the numbers are the same as :func:`draw`'s.
 WEEKLY_DRAWS = 7
+
+
+class WeekDraw(IntEnum):
+    """The week's numbers that follow the actors' block in :func:`week_uniforms`'s output
+    (at ``actors * WEEKLY_DRAWS + WeekDraw.X``): the target's mode and rung, the world's
+    proposal."""
+
+    MODE = 0
+    PROVOCATION = 1
+    PROPOSE = 2
 
 
 @cached
@@ -151,8 +162,12 @@ def week_slot_keys(actors: int, target: int) -> np.ndarray:
     ``actors`` x the :data:`WEEKLY_DRAWS` slots, then the target's mode and provocation and
     the world's proposal (uint64, read by the compiled phases from the structure record)."""
     rows = [SLOT_KEYS[i, k] for i in range(actors) for k in range(WEEKLY_DRAWS)]
-    rows += [SLOT_KEYS[target, Draw.MODE], SLOT_KEYS[target, Draw.PROVOCATION]]
-    rows.append(slot_key(WORLD, Draw.PROPOSE))
+    after = {
+        WeekDraw.MODE: SLOT_KEYS[target, Draw.MODE],
+        WeekDraw.PROVOCATION: SLOT_KEYS[target, Draw.PROVOCATION],
+        WeekDraw.PROPOSE: slot_key(WORLD, Draw.PROPOSE),
+    }
+    rows += [after[k] for k in WeekDraw]
     # padded to a whole number of 8-lane vectors (the padding's numbers are never read)
     rows += [rows[-1]] * (-len(rows) % 8)
     return np.array(rows, dtype=np.uint64)

@@ -32,7 +32,7 @@ from .params import Packed, ParamArrays, compile_params, pack
 from .rowrec import record_bytes
 from .rules.prospect import POWER_ANCHORS
 from .state import DERIVED, METRIC_NAMES, STATE_DTYPES, State, arrays, blank_state
-from .streams import WEEKLY_DRAWS, seed_keys
+from .streams import seed_keys
 from .structure import Structure
 
 __all__ = [
@@ -293,7 +293,7 @@ Scratch = namedtuple(
 )
 
 
-def _scratch(a: int, weeks: int) -> Any:
+def _scratch(a: int, weeks: int, uniforms: int) -> Any:
     return Scratch(
         pull=np.empty((a, a)),
         ctx=np.empty(len(CONTEXT_FIELDS)),
@@ -302,7 +302,7 @@ def _scratch(a: int, weeks: int) -> Any:
         shares=np.empty(a),
         target_plan=np.empty(len(TARGET_FIELDS)),
         leader_plan=np.empty(len(LEADER_FIELDS)),
-        u=np.empty(a * WEEKLY_DRAWS + 3 + (-(a * WEEKLY_DRAWS + 3) % 8)),
+        u=np.empty(uniforms),
         anchors=np.empty((2, POWER_ANCHORS.shape[0])),
         clocks=np.empty((max(weeks, 0), CLOCK_SLOTS)),
     )
@@ -351,7 +351,7 @@ def advance(
         at,
         traj,
         first,
-        _scratch(a, t1 - t0),
+        _scratch(a, t1 - t0, struct.kernel.week_slots.shape[0]),
         np.empty(record_bytes(a), dtype=np.uint8),
     )
     return events, (traj if out is not None else traj[:, :, first:].transpose(1, 2, 0))
