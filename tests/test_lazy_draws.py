@@ -215,3 +215,111 @@ def test_logistic_settled_is_the_answer_for_every_logit_within_its_bounds(
     assert R.logistic_settled(u=u, z_lo=z + width, z_hi=z, scale=scale) == settled  # either order
     assert R.logistic_settled(u=u, z_lo=math.nan, z_hi=math.nan, scale=1.0) == -1
     assert R.logistic_settled(u=u, z_lo=z, z_hi=math.nan, scale=1.0) == -1
+
+
+# ------------------------------------------------- products tabled once per parameter set
+
+unit = st.floats(0.0, 1.0)
+rate = st.floats(0.0, 2.0)
+
+
+def _setpoint_as_written(c0, fatigue, economy, stability, unilateral, target_engagement, relief,
+                         posture_push, fatigue_erosion, unilateral_cost, engagement_pull,
+                         relief_leakage):  # fmt: skip
+    """The set-point as one expression, in the order docs/ODD.md writes it (before issue 20
+    tabled its weights)."""
+    shift = (
+        posture_push
+        - stability * unilateral_cost * unilateral
+        - target_engagement * (engagement_pull * stability + fatigue_erosion * fatigue)
+        - relief_leakage * economy * relief
+    )
+    return min(max(c0 + shift, 0.0), 1.0)
+
+
+def _update_as_written(c, setpoint, gap, conformity, security, provocation, noise, p_pull,
+                       p_anchor, p_conventional, p_strategic, habituation):  # fmt: skip
+    response = {ProvocationLevel.STRATEGIC: p_strategic,
+                ProvocationLevel.CONVENTIONAL: p_conventional}.get(provocation, 0.0)  # fmt: skip
+    delta = (
+        p_anchor * (setpoint - c)
+        + conformity * p_pull * gap
+        + response * security * (1.0 - c) * habituation
+        + noise
+    )
+    return min(max(c + delta, 0.0), 1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(c0=unit, fatigue=unit, economy=unit, stability=unit, unilateral=rate,
+       target_engagement=unit, relief=unit, posture_push=st.floats(-0.1, 0.1),
+       fatigue_erosion=rate, unilateral_cost=rate, engagement_pull=rate, relief_leakage=rate)  # fmt: skip
+def test_the_tabled_setpoint_weights_give_the_setpoint_bit_for_bit(**kw: float) -> None:
+    """The kernel multiplies by :func:`setpoint_weights` tabled once per run: the same
+    products in the same order as the equation, so the same number to the last bit."""
+    w_u, w_e, w_r = R.setpoint_weights(
+        stability=kw["stability"], economy=kw["economy"], unilateral_cost=kw["unilateral_cost"],
+        engagement_pull=kw["engagement_pull"], relief_leakage=kw["relief_leakage"],
+    )  # fmt: skip
+    tabled = R.weighted_setpoint(
+        c0=kw["c0"], fatigue=kw["fatigue"], unilateral=kw["unilateral"],
+        target_engagement=kw["target_engagement"], relief=kw["relief"],
+        posture_push=kw["posture_push"], fatigue_erosion=kw["fatigue_erosion"],
+        unilateral_weight=w_u, engagement_weight=w_e, relief_weight=w_r,
+    )  # fmt: skip
+    assert tabled == _setpoint_as_written(**kw) == R.commitment_setpoint(**kw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(c=unit, setpoint=unit, gap=st.floats(-1.0, 1.0), conformity=unit, security=unit,
+       provocation=st.sampled_from([int(p) for p in ProvocationLevel]),
+       noise=st.floats(-0.2, 0.2), p_pull=rate, p_anchor=unit, p_conventional=rate,
+       p_strategic=rate, habituation=unit)  # fmt: skip
+def test_the_tabled_commitment_weights_give_the_update_bit_for_bit(**kw: float) -> None:
+    pull, conventional, strategic = R.commitment_weights(
+        conformity=kw["conformity"], security=kw["security"], p_pull=kw["p_pull"],
+        p_conventional=kw["p_conventional"], p_strategic=kw["p_strategic"],
+    )  # fmt: skip
+    tabled = R.weighted_commitment_update(
+        c=kw["c"], setpoint=kw["setpoint"], gap=kw["gap"], provocation=kw["provocation"],
+        noise=kw["noise"], p_anchor=kw["p_anchor"], pull_weight=pull,
+        conventional_weight=conventional, strategic_weight=strategic,
+        habituation=kw["habituation"],
+    )  # fmt: skip
+    assert tabled == _update_as_written(**kw) == R.commitment_update(**kw)
+
+
+def test_actor_constants_are_the_rules_products_for_every_actor() -> None:
+    """The table the kernel reads (``decide.actor_constants``) holds, for each actor of the
+    regional scenario, the products its rules define."""
+    from coalition_sim.core import week
+    from coalition_sim.core.codes import ActorConst, ActorField
+    from coalition_sim.core.decide import actor_constants
+    from coalition_sim.engine.ensemble import Ensemble
+
+    ens = Ensemble("regional_six", steps=4)
+    packed = week.pack(ens.params(replicates=1))
+    pf, pa = packed.pf[0], packed.pa[0]
+    out = np.full((pa.shape[1], len(ActorConst)), np.nan)
+    actor_constants(pf, pa, out)
+    for i in range(pa.shape[1]):
+        vol = pa[ActorField.VOLATILITY, i]
+        row = out[i]
+        assert row[ActorConst.COMMITMENT_SD] == pf["commitment_noise"] * vol
+        assert row[ActorConst.ENGAGEMENT_SD] == pf["engagement_noise"] * vol
+        assert row[ActorConst.STANDING_SD] == pf["standing_noise"] * vol
+        assert row[ActorConst.SHIFT_CHANCE] == pf["volatility_shift_rate"] * vol
+        assert row[ActorConst.OUTBURST_CHANCE] == pf["volatility_outburst_rate"] * vol
+        assert tuple(row[ActorConst.PULL_WEIGHT : ActorConst.STRATEGIC_WEIGHT + 1]) == (
+            R.commitment_weights(
+                conformity=pa[ActorField.CONFORMITY, i], security=pa[ActorField.SECURITY, i],
+                p_pull=pf["commitment_pull_rate"], p_conventional=pf["commitment_conventional_response"],
+                p_strategic=pf["commitment_strategic_response"],
+            )
+        )  # fmt: skip
+        assert tuple(row[ActorConst.UNILATERAL_WEIGHT :]) == R.setpoint_weights(
+            stability=pa[ActorField.STABILITY, i], economy=pa[ActorField.ECONOMY, i],
+            unilateral_cost=pf["commitment_unilateral_cost"],
+            engagement_pull=pf["commitment_engagement_pull"],
+            relief_leakage=pf["commitment_relief_leakage"],
+        )  # fmt: skip

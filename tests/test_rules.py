@@ -77,7 +77,9 @@ def test_actor_noise_known_answer_and_scale():
 
 def test_shift_happens_known_answer():
     u, rate, vol = draws((0.0, 1.0), (0.0, 0.5), (0.0, 1.0))
-    got = each(R.shift_happens, u_shift=u, rate=rate, volatility=vol)
+    chance = each(R.volatile_chance, rate=rate, volatility=vol)
+    assert_allclose(chance, rate * vol, rtol=0)
+    got = each(R.shift_happens, u_shift=u, chance=chance)
     assert_allclose(got, (u < rate * vol).astype(float), rtol=0)
     assert 0 < got.sum() < N  # the case has both outcomes
 
@@ -85,9 +87,19 @@ def test_shift_happens_known_answer():
 def test_policy_shift_uses_the_same_chance():
     u, rate, vol, sign = draws((0.0, 1.0), (0.0, 0.5), (0.0, 1.0), (0.0, 1.0))
     for i in range(N):
-        shifted, step = R.policy_shift(u[i], sign[i], rate[i], 0.3, vol[i])
-        assert shifted == R.shift_happens(u_shift=u[i], rate=rate[i], volatility=vol[i])
+        chance = R.volatile_chance(rate=rate[i], volatility=vol[i])
+        shifted, step = R.policy_shift(u[i], sign[i], chance, 0.3)
+        assert shifted == R.shift_happens(u_shift=u[i], chance=chance)
         assert step == (0.0 if not shifted else (-0.3 if sign[i] < 0.5 else 0.3))
+
+
+def test_noise_sd_is_the_scale_of_actor_noise():
+    u, noise, vol = draws((0.0, 1.0), (0.0, 0.2), (0.0, 1.0))
+    sd = each(R.noise_sd, noise=noise, volatility=vol)
+    assert_allclose(sd, noise * vol, rtol=0)
+    # bit for bit: the kernel draws uniform_noise of the tabled sd, the rule actor_noise
+    tabled = each(R.uniform_noise, u=u, sd=sd)
+    assert np.array_equal(tabled, each(R.actor_noise, u=u, noise=noise, volatility=vol))
 
 
 def test_sanctions_standing_cost_known_answer():

@@ -297,10 +297,10 @@ def test_scalar_rule_known_answers(rule, spec, expected):
 
 
 def test_outbursts_known_answer():
-    cols = inputs({"u": (0, 1), "principal": B, "rate": (0, 0.5), "volatility": (0, 1),
-                    "both_want": B}, seed=RNG_SEED + 5)  # fmt: skip
+    cols = inputs({"u": (0, 1), "principal": B, "chance": (0, 0.5), "both_want": B},
+                  seed=RNG_SEED + 5)  # fmt: skip
     out = [R.outbursts(**{k: v[i].item() for k, v in cols.items()}) for i in range(N)]
-    burst = cols["principal"] & (cols["u"] < cols["rate"] * cols["volatility"])
+    burst = cols["principal"] & (cols["u"] < cols["chance"])
     assert [o[0] for o in out] == list(burst & ~cols["both_want"])
     assert [o[1] for o in out] == list(burst & cols["both_want"])
 

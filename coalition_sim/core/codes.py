@@ -18,6 +18,7 @@ from ..scenario.schema import TIE_TYPES
 from .events import EVENT_KINDS
 
 __all__ = [
+    "ActorConst",
     "ActorField",
     "Context",
     "Event",
@@ -136,6 +137,24 @@ class Clock(IntEnum):
     ELECTION_WEIGHT = 3
 
 
+class ActorConst(IntEnum):
+    """An actor's products of parameters that its weekly decision multiplies by (3.4.1, 3.4.8):
+    constant within a run, so the ensemble kernel tables them once per parameter set
+    (``decide.actor_constants``), each computed by the rule that defines it."""
+
+    COMMITMENT_SD = 0  # rules.noise_sd of the commitment noise
+    ENGAGEMENT_SD = 1  # rules.noise_sd of the engagement noise
+    STANDING_SD = 2  # rules.noise_sd of the standing noise
+    SHIFT_CHANCE = 3  # rules.volatile_chance of a policy shift
+    OUTBURST_CHANCE = 4  # rules.volatile_chance of an outburst
+    PULL_WEIGHT = 5  # rules.commitment_weights
+    CONVENTIONAL_WEIGHT = 6
+    STRATEGIC_WEIGHT = 7
+    UNILATERAL_WEIGHT = 8  # rules.setpoint_weights
+    ENGAGEMENT_WEIGHT = 9
+    RELIEF_WEIGHT = 10
+
+
 #: Context slots read as flags by the Python wrappers.
 CONTEXT_FLAGS = ("diplomacy", "pandemic", "talks_on", "both_want")
 
@@ -182,7 +201,7 @@ def names(enum: type[IntEnum]) -> tuple[str, ...]:
 
 _ENUMS: tuple[type[IntEnum], ...] = (
     SummitState, Mode, Posture, ProvocationLevel, ScheduledKind, TieKind, Event, ActorField,
-    Context, Plan, TargetPlan, LeaderPlan,
+    Context, Clock, ActorConst, Plan, TargetPlan, LeaderPlan,
 )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import rules as R
 from .codes import (
+    ActorConst,
     ActorField,
     Clock,
     Context,
@@ -31,6 +32,7 @@ from .rules.prospect import POWER_ANCHORS
 from .streams import WEEKLY_DRAWS, Draw, WeekDraw, draw
 
 __all__ = [
+    "actor_constants",
     "capacity_shares",
     "clock_context",
     "commit_actor",
@@ -108,6 +110,50 @@ def measure_row(
 
 
 @phase
+def actor_constants(pf: Any, pa: np.ndarray, out: np.ndarray) -> None:
+    """Each actor's products of parameters that its weekly decision multiplies by, into
+    ``out`` (A, :class:`ActorConst`): the noises' standard deviations, the chances of a shift
+    and an outburst, the weights of the commitment rule and its set-point. Functions of the
+    parameters only: the ensemble kernel tables them once per parameter set (as the pull
+    matrix), so a week reads one number where it would multiply two; each is the product its
+    rule defines (:func:`decide_actor` calls the rules' weighted forms), so the same number."""
+    for i in range(out.shape[0]):
+        vol = pa[ActorField.VOLATILITY, i]
+        security = pa[ActorField.SECURITY, i]
+        out[i, ActorConst.COMMITMENT_SD] = R.noise_sd(noise=pf.commitment_noise, volatility=vol)
+        out[i, ActorConst.ENGAGEMENT_SD] = R.noise_sd(noise=pf.engagement_noise, volatility=vol)
+        out[i, ActorConst.STANDING_SD] = R.noise_sd(noise=pf.standing_noise, volatility=vol)
+        out[i, ActorConst.SHIFT_CHANCE] = R.volatile_chance(
+            rate=pf.volatility_shift_rate, volatility=vol
+        )
+        out[i, ActorConst.OUTBURST_CHANCE] = R.volatile_chance(
+            rate=pf.volatility_outburst_rate, volatility=vol
+        )
+        (
+            out[i, ActorConst.PULL_WEIGHT],
+            out[i, ActorConst.CONVENTIONAL_WEIGHT],
+            out[i, ActorConst.STRATEGIC_WEIGHT],
+        ) = R.commitment_weights(
+            conformity=pa[ActorField.CONFORMITY, i],
+            security=security,
+            p_pull=pf.commitment_pull_rate,
+            p_conventional=pf.commitment_conventional_response,
+            p_strategic=pf.commitment_strategic_response,
+        )
+        (
+            out[i, ActorConst.UNILATERAL_WEIGHT],
+            out[i, ActorConst.ENGAGEMENT_WEIGHT],
+            out[i, ActorConst.RELIEF_WEIGHT],
+        ) = R.setpoint_weights(
+            stability=pa[ActorField.STABILITY, i],
+            economy=pa[ActorField.ECONOMY, i],
+            unilateral_cost=pf.commitment_unilateral_cost,
+            engagement_pull=pf.commitment_engagement_pull,
+            relief_leakage=pf.commitment_relief_leakage,
+        )
+
+
+@phase
 def clock_context(t: int, pf: Any, g: Any, out: np.ndarray) -> None:
     """The part of week ``t``'s context that depends on the calendar and the parameters only
     (``out``, :class:`Clock` slots): the election's proximity (3.4.6, [S20]) and its weight on
@@ -166,14 +212,14 @@ def observe_phase(
 @phase
 def decide_actor(
     r: int, i: int, t: int, s: Any, pf: Any, pa: np.ndarray, g: Any, u: np.ndarray,
-    ctx: np.ndarray, pull: np.ndarray, plan: np.ndarray,
+    ctx: np.ndarray, pull: np.ndarray, k: np.ndarray, plan: np.ndarray,
 ) -> None:  # fmt: skip
     """Phase 2: actor ``i``'s fatigue, commitment, engagement, standing and volatility events
     for next week, from the frozen state (writes only ``plan``). ``u``: the week's uniform
-    numbers (:func:`coalition_sim.core.streams.week_uniforms`)."""
+    numbers (:func:`coalition_sim.core.streams.week_uniforms`); ``k``: the actor's row of
+    :func:`actor_constants`."""
     ld, tg = g.leader, g.target
     is_target, is_leader = i == tg, i == ld
-    vol = pa[ActorField.VOLATILITY, i]
     at = i * WEEKLY_DRAWS
     u_commit = u[at + Draw.COMMIT_NOISE]
     u_engage = u[at + Draw.ENGAGE_NOISE]
@@ -182,7 +228,7 @@ def decide_actor(
     # test): only the principals lash out; the sign of a shift matters only when there is one
     u_outburst = u[at + Draw.OUTBURST] if is_target or is_leader else 1.0
     u_shift = u[at + Draw.SHIFT]
-    shifts = R.shift_happens(u_shift=u_shift, rate=pf.volatility_shift_rate, volatility=vol)
+    shifts = R.shift_happens(u_shift=u_shift, chance=k[ActorConst.SHIFT_CHANCE])
     u_sign = u[at + Draw.SHIFT_SIGN] if shifts else 1.0
     u_signal = u[at + Draw.SIGNAL]
     diplomacy = ctx[Context.DIPLOMACY] > 0
@@ -202,7 +248,7 @@ def decide_actor(
     # follows its policy mode
     c = s.commitment[r, i]
     c0 = s.anchor[r, i]
-    noise = R.actor_noise(u=u_commit, noise=pf.commitment_noise, volatility=vol)
+    noise = R.uniform_noise(u=u_commit, sd=k[ActorConst.COMMITMENT_SD])
     mode_level = R.mode_engagement_level(
         influence=s.mode[r] == Mode.INFLUENCE,
         influence_level=pf.engagement_influence_level,
@@ -222,32 +268,28 @@ def decide_actor(
             if is_leader
             else 0.0
         )
-        setpoint = R.commitment_setpoint(
+        setpoint = R.weighted_setpoint(
             c0=c0,
             fatigue=fatigue,
-            economy=pa[ActorField.ECONOMY, i],
-            stability=pa[ActorField.STABILITY, i],
             unilateral=s.unilateral[r] * partner,
             target_engagement=s.engagement[r, tg] * partner,
             relief=s.granted[r] * partner,
             posture_push=push,
             fatigue_erosion=pf.commitment_fatigue_erosion,
-            unilateral_cost=pf.commitment_unilateral_cost,
-            engagement_pull=pf.commitment_engagement_pull,
-            relief_leakage=pf.commitment_relief_leakage,
+            unilateral_weight=k[ActorConst.UNILATERAL_WEIGHT],
+            engagement_weight=k[ActorConst.ENGAGEMENT_WEIGHT],
+            relief_weight=k[ActorConst.RELIEF_WEIGHT],
         )
-        commitment = R.commitment_update(
+        commitment = R.weighted_commitment_update(
             c=c,
             setpoint=setpoint,
             gap=gap,
-            conformity=pa[ActorField.CONFORMITY, i],
-            security=pa[ActorField.SECURITY, i],
             provocation=s.provocation[r],
             noise=noise,
-            p_pull=pf.commitment_pull_rate,
             p_anchor=pf.commitment_anchor_rate,
-            p_conventional=pf.commitment_conventional_response,
-            p_strategic=pf.commitment_strategic_response,
+            pull_weight=k[ActorConst.PULL_WEIGHT],
+            conventional_weight=k[ActorConst.CONVENTIONAL_WEIGHT],
+            strategic_weight=k[ActorConst.STRATEGIC_WEIGHT],
             habituation=R.habituation_factor(
                 memory=s.alarm[r], habituation=pf.commitment_habituation
             ),
@@ -271,15 +313,14 @@ def decide_actor(
     shifted, shift_step = R.policy_shift(
         u_shift=u_shift,
         u_sign=u_sign,
-        rate=pf.volatility_shift_rate,
+        chance=k[ActorConst.SHIFT_CHANCE],
         size=pf.volatility_shift_size,
-        volatility=vol,
     )
     engagement = R.engagement_update(
         engagement=s.engagement[r, i],
         target=target,
         adjust_rate=pf.engagement_adjust_rate,
-        noise=R.actor_noise(u=u_engage, noise=pf.engagement_noise, volatility=vol),
+        noise=R.uniform_noise(u=u_engage, sd=k[ActorConst.ENGAGEMENT_SD]),
         shift_step=shift_step,
     )
     # 3.4.1 domestic standing and its reference point
@@ -293,7 +334,7 @@ def decide_actor(
             cost=pf.standing_sanctions_cost_target,
             pressure=ctx[Context.PRESSURE],
         ),
-        noise=R.actor_noise(u=u_standing, noise=pf.standing_noise, volatility=vol),
+        noise=R.uniform_noise(u=u_standing, sd=k[ActorConst.STANDING_SD]),
     )
     reference = R.reference_update(
         reference=s.reference[r, i], standing=st, adapt=pf.standing_reference_adapt
@@ -302,8 +343,7 @@ def decide_actor(
     at_counterpart, at_third = R.outbursts(
         u=u_outburst,
         principal=is_target or is_leader,
-        rate=pf.volatility_outburst_rate,
-        volatility=vol,
+        chance=k[ActorConst.OUTBURST_CHANCE],
         both_want=ctx[Context.BOTH_WANT] > 0,
     )
     signal = R.dialogue_signal(

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .decide import (
+    actor_constants,
     capacity_shares,
     clock_context,
     commit_actor,
@@ -66,7 +67,7 @@ def advance_rows(
     a = s.commitment.shape[1]
     n_actor_vars = min(a, traj.shape[0] - 4)
     pull, ctx, plans, capacity, shares, u = w.pull, w.ctx, w.plans, w.capacity, w.shares, w.u
-    anchors, clocks = w.anchors, w.clocks
+    anchors, clocks, consts = w.anchors, w.clocks, w.consts
     target_plan, leader_plan = w.target_plan, w.leader_plan
     last = -1
     rec: Any = row_record(s, buf, a)  # type: ignore[call-arg]  # (numba intrinsic)
@@ -78,6 +79,7 @@ def advance_rows(
             pull_matrix(pf, g, pull)
             capacity_shares(pf, pa, g, capacity)
             prospect_anchors(pf, anchors)
+            actor_constants(pf, pa, consts)
             for t in range(t0, t1):
                 clock_context(t, pf, g, clocks[t - t0])
             last = pr
@@ -92,7 +94,7 @@ def advance_rows(
             week_uniforms(week_key, g.week_slots, u)
             observe_phase(0, t, rec, pf, pa, g, ctx, clocks[t - t0])
             for i in range(a):
-                decide_actor(0, i, t, rec, pf, pa, g, u, ctx, pull, plans[i])
+                decide_actor(0, i, t, rec, pf, pa, g, u, ctx, pull, consts[i], plans[i])
             decide_target(0, t, rec, pf, pa, g, week_key, u, ctx, target_plan)
             decide_leader(0, t, rec, pf, pa, g, week_key, ctx, leader_plan, False, anchors)
             for i in range(a):
@@ -128,13 +130,15 @@ def observe_rows(s, pfs, pas, prow, g, t, out, clock):  # type: ignore[no-untype
 
 
 @kernel
-def decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out, pull, u):  # type: ignore[no-untyped-def]
+def decide_actor_rows(s, pfs, pas, prow, g, keys, t, ctx, cols, out, pull, u, consts):  # type: ignore[no-untyped-def]
     for r in range(prow.shape[0]):
-        pf = pfs[prow[r]]
+        pf, pa = pfs[prow[r]], pas[prow[r]]
         pull_matrix(pf, g, pull)
+        actor_constants(pf, pa, consts)
         week_uniforms(step_key(keys[r], t), g.week_slots, u)
         for k in range(cols.shape[0]):
-            decide_actor(r, cols[k], t, s, pf, pas[prow[r]], g, u, ctx[r], pull, out[r, k])
+            i = cols[k]
+            decide_actor(r, i, t, s, pf, pa, g, u, ctx[r], pull, consts[i], out[r, k])
 
 
 @kernel

@@ -198,6 +198,7 @@ def decide_actors(
         out,
         np.empty((struct.n_actors, struct.n_actors)),
         np.empty(struct.kernel.week_slots.shape[0]),
+        np.empty((struct.n_actors, ACTOR_CONSTS)),
     )
     return ActorPlan(cols, out)
 
@@ -285,11 +286,12 @@ def resolve_world(
 
 _NO_RECORD = np.empty(0, dtype=np.int64)
 CLOCK_SLOTS = len(codes.Clock)
+ACTOR_CONSTS = len(codes.ActorConst)
 
 #: Working buffers of the kernel (the compiled code runs without a memory manager, so it
 #: allocates nothing: no reference counting in the loop).
 Scratch = namedtuple(
-    "Scratch", "pull ctx plans capacity shares target_plan leader_plan u anchors clocks"
+    "Scratch", "pull ctx plans capacity shares target_plan leader_plan u anchors clocks consts"
 )
 
 
@@ -305,6 +307,7 @@ def _scratch(a: int, weeks: int, uniforms: int) -> Any:
         u=np.empty(uniforms),
         anchors=np.empty((2, POWER_ANCHORS.shape[0])),
         clocks=np.empty((max(weeks, 0), CLOCK_SLOTS)),
+        consts=np.empty((a, ACTOR_CONSTS)),
     )
 
 

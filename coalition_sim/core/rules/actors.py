@@ -18,6 +18,7 @@ __all__ = [
     "engagement_update",
     "leader_engagement_base",
     "mode_engagement_level",
+    "noise_sd",
     "outbursts",
     "policy_shift",
     "posture_push",
@@ -26,24 +27,42 @@ __all__ = [
     "shift_happens",
     "standing_update",
     "talks_engagement",
+    "volatile_chance",
 ]
 
 
 @rule
 def actor_noise(u: float, noise: float, volatility: float) -> float:
     """An actor's weekly noise on commitment, engagement or standing: zero mean, standard
-    deviation ``noise`` x ``volatility`` (:func:`uniform_noise` of one uniform ``u``).
-    [S18] leaders 'prone to unexpected outbursts, statements, and policy shifts': the more
-    volatile the actor, the noisier its week. The uniform shape is a modelling choice (one
-    exact, cheap draw)."""
-    return uniform_noise(u, noise * volatility)
+    deviation :func:`noise_sd` (:func:`uniform_noise` of one uniform ``u``). [S18] leaders
+    'prone to unexpected outbursts, statements, and policy shifts'. The uniform shape is a
+    modelling choice (one exact, cheap draw)."""
+    return uniform_noise(u, noise_sd(noise, volatility))
 
 
 @rule
-def shift_happens(u_shift: float, rate: float, volatility: float) -> bool:
-    """Whether an actor's engagement jumps this week: chance ``rate`` x ``volatility``.
-    [S18] 'prone to unexpected outbursts, statements, and policy shifts'."""
-    return u_shift < rate * volatility
+def noise_sd(noise: float, volatility: float) -> float:
+    """The standard deviation of an actor's weekly noise: ``noise`` x ``volatility``.
+    [S18] leaders 'prone to unexpected outbursts, statements, and policy shifts': the more
+    volatile the actor, the noisier its week. Parameters only: the ensemble kernel tables it
+    per actor once per run (``decide.actor_constants``)."""
+    return noise * volatility
+
+
+@rule
+def volatile_chance(rate: float, volatility: float) -> float:
+    """The weekly chance of a volatility-driven event of an actor (a policy shift, an
+    outburst): ``rate`` x ``volatility``. [S18] 'prone to unexpected outbursts, statements,
+    and policy shifts'. Parameters only: tabled per actor once per run, as :func:`noise_sd`."""
+    return rate * volatility
+
+
+@rule
+def shift_happens(u_shift: float, chance: float) -> bool:
+    """Whether an actor's engagement jumps this week: ``u_shift`` < ``chance``
+    (:func:`volatile_chance` of the shift rate). [S18] 'prone to unexpected outbursts,
+    statements, and policy shifts'."""
+    return u_shift < chance
 
 
 @rule
@@ -100,15 +119,14 @@ def talks_engagement(base: float, talks_on: bool, boost: float) -> float:
 
 
 @rule
-def policy_shift(
-    u_shift: float, u_sign: float, rate: float, size: float, volatility: float
-) -> tuple[bool, float]:
-    """A sudden jump in engagement, up or down at even odds; chance rate x volatility.
+def policy_shift(u_shift: float, u_sign: float, chance: float, size: float) -> tuple[bool, float]:
+    """A sudden jump in engagement, up or down at even odds, with ``chance``
+    (:func:`volatile_chance` of the shift rate).
 
     [S18] leaders 'prone to unexpected outbursts, statements, and policy shifts', careening
     'from name calling ... to the prospect of rapprochement'. Returns (shifted, step).
     """
-    shifted = shift_happens(u_shift, rate, volatility)
+    shifted = shift_happens(u_shift, chance)
     sign = -1.0 if u_sign < 0.5 else 1.0
     return shifted, sign * size * shifted
 
@@ -140,14 +158,13 @@ def reference_update(reference: float, standing: float, adapt: float) -> float:
 
 
 @rule
-def outbursts(
-    u: float, principal: bool, rate: float, volatility: float, both_want: bool
-) -> tuple[bool, bool]:
-    """The two leaders lash out with chance rate x volatility; at the counterpart unless both
+def outbursts(u: float, principal: bool, chance: float, both_want: bool) -> tuple[bool, bool]:
+    """The two leaders lash out with ``chance`` (:func:`volatile_chance` of the outburst
+    rate); at the counterpart unless both
     want the meeting, then at third parties. [S18] 'recent outbursts by North Korea have
     targeted Veep Mike Pence and NSA John Bolton, not Trump himself'. Returns (at the
     counterpart, at a third party)."""
-    outburst = principal and u < rate * volatility
+    outburst = principal and u < chance
     at_counterpart = outburst and not both_want
     return at_counterpart, outburst and not at_counterpart
 

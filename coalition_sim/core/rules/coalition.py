@@ -18,6 +18,7 @@ __all__ = [
     "cohesion",
     "commitment_setpoint",
     "commitment_update",
+    "commitment_weights",
     "conventional_alarm_weight",
     "effective_pressure",
     "enforcement",
@@ -28,12 +29,15 @@ __all__ = [
     "fatigue_update",
     "habituation_factor",
     "leakage_relief",
+    "setpoint_weights",
     "test_memory_update",
     "tie_pull_weight",
     "tie_update",
     "unconsulted_tie_cost",
     "unilateral_memory_update",
     "us_isolation",
+    "weighted_commitment_update",
+    "weighted_setpoint",
 ]
 
 
@@ -163,11 +167,66 @@ def commitment_setpoint(
     and the leader passes 0 for U, e_DPRK and relief (they are partners' reasons), so
     fatigue moves only partners' set-points.
     """
+    w_unilateral, w_engagement, w_relief = setpoint_weights(
+        stability=stability,
+        economy=economy,
+        unilateral_cost=unilateral_cost,
+        engagement_pull=engagement_pull,
+        relief_leakage=relief_leakage,
+    )
+    return weighted_setpoint(
+        c0=c0,
+        fatigue=fatigue,
+        unilateral=unilateral,
+        target_engagement=target_engagement,
+        relief=relief,
+        posture_push=posture_push,
+        fatigue_erosion=fatigue_erosion,
+        unilateral_weight=w_unilateral,
+        engagement_weight=w_engagement,
+        relief_weight=w_relief,
+    )
+
+
+@rule
+def setpoint_weights(
+    stability: float,
+    economy: float,
+    unilateral_cost: float,
+    engagement_pull: float,
+    relief_leakage: float,
+) -> tuple[float, float, float]:
+    """The actor's weights of three forces of :func:`commitment_setpoint`: (stability x
+    unilateral_cost, engagement_pull x stability, relief_leakage x economy). Functions of the
+    parameters only, so the ensemble kernel tables them per actor once per run
+    (``decide.actor_constants``) and calls :func:`weighted_setpoint`: the same products, so
+    the same numbers. [S18]: partners 'fed up' with maximum pressure; a stable partner weighs
+    snubs and an engaging DPRK more, an exposed economy leaked relief."""
+    return stability * unilateral_cost, engagement_pull * stability, relief_leakage * economy
+
+
+@rule
+def weighted_setpoint(
+    c0: float,
+    fatigue: float,
+    unilateral: float,
+    target_engagement: float,
+    relief: float,
+    posture_push: float,
+    fatigue_erosion: float,
+    unilateral_weight: float,
+    engagement_weight: float,
+    relief_weight: float,
+) -> float:
+    """:func:`commitment_setpoint` from the actor's :func:`setpoint_weights`:
+    clip(c0 + push - w_U x U - e_DPRK x (w_e + fatigue_erosion x F) - w_r x relief).
+    [S18] South Korea and China 'greatly prefer the US-North Korean relationship to play out
+    at the negotiating table' (the sources of each force: :func:`commitment_setpoint`)."""
     shift = (
         posture_push
-        - stability * unilateral_cost * unilateral
-        - target_engagement * (engagement_pull * stability + fatigue_erosion * fatigue)
-        - relief_leakage * economy * relief
+        - unilateral_weight * unilateral
+        - target_engagement * (engagement_weight + fatigue_erosion * fatigue)
+        - relief_weight * relief
     )
     return clip01(c0 + shift)
 
@@ -226,16 +285,63 @@ def commitment_update(
     max(1, W), with W the actor's total tie weight, in (-1, 1) across the schema's ranges
     but for their joint corners.
     """
+    pull, conventional, strategic = commitment_weights(
+        conformity=conformity,
+        security=security,
+        p_pull=p_pull,
+        p_conventional=p_conventional,
+        p_strategic=p_strategic,
+    )
+    return weighted_commitment_update(
+        c=c,
+        setpoint=setpoint,
+        gap=gap,
+        provocation=provocation,
+        noise=noise,
+        p_anchor=p_anchor,
+        pull_weight=pull,
+        conventional_weight=conventional,
+        strategic_weight=strategic,
+        habituation=habituation,
+    )
+
+
+@rule
+def commitment_weights(
+    conformity: float, security: float, p_pull: float, p_conventional: float, p_strategic: float
+) -> tuple[float, float, float]:
+    """The actor's weights of :func:`commitment_update`: (conformity x pull, conventional
+    response x security, strategic response x security). Functions of the parameters only,
+    tabled per actor once per run by the ensemble kernel, as :func:`setpoint_weights`.
+    [S18] 'can the US maintain its North Korea coalition?': conformity carries the pull of
+    the ties; security-minded members answered the 2016-17 tests (UNSCR 2270-2397, 15-0)."""
+    return conformity * p_pull, p_conventional * security, p_strategic * security
+
+
+@rule
+def weighted_commitment_update(
+    c: float,
+    setpoint: float,
+    gap: float,
+    provocation: int,
+    noise: float,
+    p_anchor: float,
+    pull_weight: float,
+    conventional_weight: float,
+    strategic_weight: float,
+    habituation: float = 1.0,
+) -> float:
+    """:func:`commitment_update` from the actor's :func:`commitment_weights`:
+    clip(c + anchor (c* - c) + w_pull gap + w_response (1 - c) habituation + noise), with
+    w_response the weight of this week's test (0 without one). The sources: [S18] and the
+    UNSC resolutions of 2016-17, as for :func:`commitment_update`."""
     response = 0.0
     if provocation == ProvocationLevel.STRATEGIC:
-        response = p_strategic
+        response = strategic_weight
     elif provocation == ProvocationLevel.CONVENTIONAL:
-        response = p_conventional
+        response = conventional_weight
     delta = (
-        p_anchor * (setpoint - c)
-        + conformity * p_pull * gap
-        + response * security * (1.0 - c) * habituation
-        + noise
+        p_anchor * (setpoint - c) + pull_weight * gap + response * (1.0 - c) * habituation + noise
     )
     return clip01(c + delta)
 
