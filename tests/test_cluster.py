@@ -190,7 +190,7 @@ def test_real_cluster_checks_workers_gives_local_data_and_survives_a_killed_work
     shutil.copytree(ROOT / "coalition_sim", alt / "coalition_sim",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     ens = alt / "coalition_sim/engine/ensemble.py"
-    ens.write_text(ens.read_text().replace("DEFAULT_BLOCK = 8192", "DEFAULT_BLOCK = 4096"))
+    ens.write_text(ens.read_text().replace("BLOCK_BYTES = 64 << 20", "BLOCK_BYTES = 32 << 20"))
     cluster.add_worker("edited", root=alt)
     cluster.wait_for(2)  # w2 and the edited one
     out = tmp_path / "mixed"

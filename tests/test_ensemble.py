@@ -188,3 +188,15 @@ def test_a_shared_parameter_set_is_stored_once_and_broadcast() -> None:
     copied = ens.run(two.expand(), seeds).final
     assert two.expand().n_stored == 80
     pd.testing.assert_frame_equal(shared, copied)
+
+
+def test_the_default_block_bounds_the_state_and_holds_ten_thousand_runs() -> None:
+    """A block's state stays within ``BLOCK_BYTES`` (but for the 256-row floor), and 10,000
+    runs of a 4-actor scenario are one block: no table is joined, so none is copied."""
+    from coalition_sim.core.rowrec import record_bytes
+    from coalition_sim.engine import ensemble as E
+
+    for a in (3, 4, 6, 64):
+        rows = E.block_rows(a)
+        assert rows == 256 or rows * record_bytes(a) <= E.BLOCK_BYTES < (rows + 1) * record_bytes(a)
+    assert E.block_rows(4) >= 10_000
