@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 from support.ui_harness import browser, js_click_until, serve
+from support.ui_pages import axe, enter, wait_text
 from support.ui_pages import download as _download
-from support.ui_pages import enter, wait_text
 
 from coalition_sim.cli import main as cli
 from coalition_sim.scenario.library import resolve_scenario
@@ -29,7 +29,6 @@ from coalition_sim.ui.state import scenario_toml
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 ROOT = Path(__file__).resolve().parent.parent
-AXE = ROOT / "tests" / "support" / "axe-core" / "axe.min.js"
 #: Screenshots go to the gitignored outputs/; with UPDATE_DOCS_IMG=1 also to docs/img/ (README).
 SHOTS = ROOT / "outputs" / "screenshots"
 SCREENSHOT = SHOTS / "ui.png"
@@ -567,15 +566,6 @@ def test_every_knob_is_one_row_of_slider_field_and_help(chromium, app_url):
 # --------------------------------------------------------------------------- accessibility
 
 
-def _axe(pg) -> list[dict]:
-    pg.add_script_tag(path=str(AXE))
-    return pg.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"""
-    )
-
-
 @pytest.mark.parametrize("width", [390, 1440])
 def test_keyboard_focus_and_axe(chromium, app_url, width):
     pg = open_page(chromium, app_url, width=width, height=900)
@@ -612,13 +602,13 @@ def test_keyboard_focus_and_axe(chromium, app_url, width):
         )
         assert labels == []
         if width < 900:
-            assert _axe(pg) == []  # with the drawer open
+            assert axe(pg) == []  # with the drawer open
             pg.keyboard.press("Escape")  # closes the drawer
             pg.wait_for_selector("#cs-controls:not(.cs-open)", state="attached")
         pg.fill(".cs-replicates input", "40")
         pg.click(".cs-run-ensemble")
         pg.wait_for_selector("#outcome-bars", timeout=30_000)
-        assert _axe(pg) == []
+        assert axe(pg) == []
     finally:
         pg.context.close()
 

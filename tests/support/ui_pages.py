@@ -73,7 +73,18 @@ def step(pg, n: int, tries: int = 3) -> None:
                     raise
 
 
+#: True when no enabled button is still fading: a button re-enabled after a run (busy:
+#: ``aria-disabled="true"``, opacity .65, exempt from contrast as an inactive control) fades
+#: back over Vuetify's 0.28 s transition, and axe-core run in that instant measured its label's
+#: contrast at the half-way opacity (seen under load: a colour-contrast violation on
+#: ``.cs-run-ensemble``).
+SETTLED = """() => [...document.querySelectorAll('.v-btn')].every(b =>
+    b.getAttribute('aria-disabled') === 'true' || b.disabled || getComputedStyle(b).opacity === '1')"""
+
+
 def axe(pg) -> list[dict]:
+    """axe-core's serious and critical violations of the page once its buttons have settled."""
+    pg.wait_for_function(SETTLED, timeout=10_000)
     pg.add_script_tag(path=str(AXE))
     return pg.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
