@@ -198,9 +198,7 @@ def test_slider_changes_parameter_and_restarts(page):
 
 
 def test_bad_seed_shows_inline_message_and_model_keeps_running(page):
-    seed = page.locator(".cs-seed input")
-    seed.fill("abc")
-    seed.press("Enter")
+    enter(page, ".cs-seed input", "abc", "document.body.innerText.includes('Seed must be a whole')")
     msg = page.get_by_text("Seed must be a whole number")
     msg.wait_for()
     assert msg.is_visible()

@@ -89,6 +89,12 @@ def test_slider_labels_are_inert_by_mouse_and_touch(chromium, app_url, width):
         pg.context.close()
 
 
+#: The knob column's refusal shows ``text`` (a JS expression for :func:`enter`'s ``until``).
+_KNOB_ERROR = (
+    "(document.querySelector('#knob-error') || {{innerText: ''}}).innerText.includes({text!r})"
+)
+
+
 def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
     pg = open_page(chromium, app_url)
     try:
@@ -102,8 +108,9 @@ def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
             "location.search.includes('params.fatigue.growth%3D0.2')",
         )  # fmt: skip
         wait_text(pg, ".cs-knob-params-fatigue-growth", "growth: 0.2")
-        f.fill("7")
-        f.press("Enter")
+        # (typed until the refusal shows: an entry typed while the server re-draws the field
+        # after the last one is lost, as ``enter`` says)
+        enter(pg, ".cs-number-params-fatigue-growth", "7", _KNOB_ERROR.format(text="not '7'"))
         wait_text(pg, "#knob-error", "must be a number from 0 to 1, not '7'")
         assert "growth: 0.2" in knob_label(pg, "params.fatigue.growth")  # model unchanged
         assert f.input_value() == "0.2"
@@ -116,9 +123,7 @@ def test_number_field_beside_each_slider_sets_and_refuses(chromium, app_url):
         )  # fmt: skip
         pg.wait_for_selector("#knob-error", state="detached", timeout=10_000)
         # a refusal also goes with the next change taken elsewhere (here the seed)
-        f.fill("-1")
-        f.press("Enter")
-        wait_text(pg, "#knob-error", "not '-1'")
+        enter(pg, ".cs-number-params-fatigue-growth", "-1", _KNOB_ERROR.format(text="not '-1'"))
         # the refusal sits under its own slider, not at the top of the column
         row = "document.querySelector('#knob-error').closest('.cs-knob-row')"
         assert pg.evaluate(f"{row}.querySelector('.cs-knob-params-fatigue-growth') !== null")
