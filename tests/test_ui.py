@@ -151,12 +151,15 @@ def test_step_updates_every_view_and_the_link(page):
     assert ms > 0
     assert week(page) == 1
     assert "Week 1" in status(page)
+    # the graph and the time series are separate widgets, sent in separate messages: each awaited
     page.wait_for_function(f"{GRAPH} !== {graph0!r}".replace("\n", " "))
-    assert page.inner_html("#time-series") != series0
+    page.wait_for_function(
+        "s => document.querySelector('#time-series').innerHTML !== s", arg=series0
+    )
     for _ in range(5):
         js_click_until(page, ".cs-step", WEEK)
     assert week(page) == 6
-    assert page.locator(".cs-timeline tr.cs-ev").count() > 0
+    expect(page.locator(".cs-timeline tr.cs-ev")).not_to_have_count(0)
     page.wait_for_function("location.search.includes('week=6')")
     assert query(page)["seed"] == ["20180524"]
 
@@ -271,24 +274,26 @@ def test_ensemble_has_intervals_and_goes_stale_when_inputs_change(page):
         page, ".cs-run-ensemble", "document.querySelectorAll('#outcome-bars').length", 30_000
     )
     assert ms > 0
-    summary = page.inner_text("#ensemble-summary")
-    assert summary.startswith("500 replicates") and "baseline, seed 20180524" in summary
-    assert page.locator("#outcome-bars rect.bar").count() == 10
+    # the summary, the bars and the fans may arrive in separate messages: each is awaited
+    expect(page.locator("#ensemble-summary").first).to_contain_text(
+        re.compile(r"^500 replicates.*baseline, seed 20180524", re.S)
+    )
+    expect(page.locator("#outcome-bars rect.bar")).to_have_count(10)
     cis = page.locator("#outcome-bars g.ci")
-    assert cis.count() == 10
+    expect(cis).to_have_count(10)
     lo, hi = float(cis.first.get_attribute("data-lo")), float(cis.first.get_attribute("data-hi"))
     assert 0 <= lo < hi <= 1
-    assert "Wilson" in page.inner_text("#card-ensemble")
-    assert page.locator("#fan-effective_pressure polygon").count() == 1
+    expect(page.locator("#card-ensemble")).to_contain_text("Wilson")
+    expect(page.locator("#fan-effective_pressure polygon")).to_have_count(1)
     assert page.locator(".cs-stale").count() == 0
     # change the seed: the old result is greyed, labelled with its own inputs, re-run offered
     enter(page, ".cs-seed input", "99", "document.querySelector('#ensemble-stale') !== null")
-    assert "seed 20180524" in page.inner_text("#ensemble-stale")
+    expect(page.locator("#ensemble-stale")).to_contain_text("seed 20180524")
     page.wait_for_selector("#ensemble-results.cs-stale", timeout=5_000)
-    assert "seed 20180524" in page.inner_text("#ensemble-summary")
+    expect(page.locator("#ensemble-summary").first).to_contain_text("seed 20180524")
     page.click(".cs-rerun")
     page.wait_for_selector("#ensemble-stale", state="detached", timeout=30_000)
-    assert "seed 99" in page.inner_text("#ensemble-summary")
+    expect(page.locator("#ensemble-summary").first).to_contain_text("seed 99")
     # Reset keeps the inputs: still current
     page.click(".cs-reset")
     page.wait_for_function(f"{WEEK} === '0'")
@@ -305,11 +310,17 @@ def test_a_link_reproduces_the_state(page, chromium):
     page.wait_for_function("location.search.includes('week=9')")
     link = page.url
     assert query(page)["seed"] == ["99"]
+    # every view of both pages at week 9 before they are compared (separate widgets, separate
+    # messages: the status line may name week 9 before the series is re-drawn)
+    at_week_9 = "document.querySelector('#time-series title').textContent.endsWith('week 9')"
+    page.wait_for_function(at_week_9)
     other = open_page(chromium, link)
     try:
         assert week(other) == 9
+        other.wait_for_function(at_week_9)
         assert other.inner_text("#cs-status") == status(page)
-        assert other.evaluate(GRAPH) == page.evaluate(GRAPH)
+        same = "([s, v]) => document.querySelector(s).outerHTML === v"
+        other.wait_for_function(same, arg=["#alliance-graph", page.evaluate(GRAPH)])
         assert other.inner_html("#time-series") == page.inner_html("#time-series")
     finally:
         other.context.close()

@@ -3,7 +3,10 @@ effect bars with intervals, in a real browser (Solara server + Debian Chromium).
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from support.ui_harness import browser, js_click_until, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -29,10 +32,11 @@ def test_compare_panel_shows_paired_effects_fast(page):
     ms = js_click_until(
         page, ".cs-run-compare", "document.querySelectorAll('#compare-bars').length", 30_000
     )
-    summary = page.inner_text("#compare-summary")
-    assert summary.startswith("500 replicates per arm, same seeds in both")
+    expect(page.locator("#compare-summary").first).to_contain_text(
+        re.compile("^500 replicates per arm, same seeds in both")
+    )
     effects = page.locator("#compare-bars g.effect")
-    assert effects.count() == 10
+    expect(effects).to_have_count(10)
     rows = {
         effects.nth(k).get_attribute("data-outcome"): (
             float(effects.nth(k).get_attribute("data-effect")),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from support.ui_harness import browser, serve
 from support.ui_pages import WEEK, axe, download, enter, open_page, step, wait_text
 
@@ -86,8 +87,8 @@ def test_pin_diff_restore_save_and_load_a_session(chromium, app_url, tmp_path):
         pg.wait_for_selector("#diff-cohesion")
         inputs = pg.inner_text("#diff-inputs")
         assert "Sanctions fatigue growth" in inputs and "0.3" in inputs and "week" in inputs
-        assert pg.locator("#diff-outcomes tbody tr").count() >= 4
-        assert pg.locator("#diff-cohesion polyline").count() == 2
+        pg.wait_for_function("document.querySelectorAll('#diff-outcomes tbody tr').length >= 4")
+        expect(pg.locator("#diff-cohesion polyline")).to_have_count(2)
         assert axe(pg) == []
         saved = download(pg, "Save session (JSON)", tmp_path)
         doc = json.loads(saved.read_text())

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from support.ui_harness import browser, serve
 from support.ui_pages import WEEK, axe, download, enter, step, wait_text, week
 from support.ui_pages import open_page as _open_page
@@ -305,7 +306,7 @@ def test_compare_greys_on_any_change_and_a_link_restores_it(chromium, app_url):
             " && document.querySelector('#compare-results').classList.contains('cs-stale')"
         )
         _compare(pg)
-        assert "B = 0.3" in pg.inner_text("#compare-summary")
+        expect(pg.locator("#compare-summary").first).to_contain_text("B = 0.3")
         enter(pg, ".cs-seed input", "11", "location.search.includes('seed=11')")
         pg.wait_for_selector("#compare-stale")
         link = pg.url
@@ -414,19 +415,19 @@ def test_posterior_switch_is_an_input_with_before_after(chromium, app_url, tmp_p
         assert "posterior=1" in pg.url
         pg.click(".cs-rerun")
         pg.wait_for_function("!document.querySelector('#ensemble-stale')", timeout=60_000)
-        assert "posterior" in pg.inner_text("#ensemble-summary")
+        expect(pg.locator("#ensemble-summary").first).to_contain_text("posterior")
         drawn = download(pg, "Outcome table (CSV)", tmp_path)
         assert "posterior" in drawn.name and drawn.name != fixed.name
         # the previous ensemble stays beside the new one, with the paired difference
-        assert pg.locator("#previous-ensemble #previous-bars").count() == 1
+        expect(pg.locator("#previous-ensemble #previous-bars")).to_have_count(1)
         widths = [
             pg.locator(f"#{k}").bounding_box()["width"] for k in ("outcome-bars", "previous-bars")
         ]
         assert abs(widths[0] - widths[1]) <= 2, widths  # drawn alike, side by side (1440 px)
         table = pg.locator("#ensemble-difference")
-        assert "paired replicate by replicate" in table.inner_text()
+        expect(table).to_contain_text("paired replicate by replicate")
         rows = table.locator("tbody tr")
-        assert rows.count() == 10
+        expect(rows).to_have_count(10)
         for k in range(rows.count()):
             cells = rows.nth(k).locator("td").all_inner_texts()
             before, after = (float(c.rstrip("%")) for c in cells[:2])
@@ -449,14 +450,14 @@ def test_a_long_ensemble_counts_its_replicates_and_stops_on_request(chromium, ap
         assert "of 8,012 replicates; an ensemble stopped part-way shows nothing" in (
             pg.inner_text("#ensemble-stopped")
         )
-        assert pg.locator("#ensemble-summary, .cs-busy, .cs-stop-ensemble").count() == 0
+        expect(pg.locator("#ensemble-summary, .cs-busy, .cs-stop-ensemble")).to_have_count(0)
         assert "n=" not in pg.url  # the link holds the size of an ensemble on screen only
         # Compare's Stop: its largest comparison stops before its intervals
         pg.fill(".cs-compare-n input", "4006")
         pg.click(".cs-run-compare")
         pg.click(".cs-stop-compare")
         wait_text(pg, "#compare-stopped", "a stopped comparison shows nothing")
-        assert pg.locator("#compare-bars, .cs-stop-compare").count() == 0
+        expect(pg.locator("#compare-bars, .cs-stop-compare")).to_have_count(0)
         assert axe(pg) == []
     finally:
         pg.context.close()
@@ -505,7 +506,7 @@ def test_record_overlay_by_keyboard_in_the_link_and_undo(chromium, app_url, widt
         other = open_page(chromium, pg.url, width=width, height=1400)
         try:
             assert week(other) == 30
-            assert other.locator("#time-series .cs-record-mark").count() == len(expected)
+            expect(other.locator("#time-series .cs-record-mark")).to_have_count(len(expected))
         finally:
             other.context.close()
         # Undo takes it away again, keeping the week

@@ -73,18 +73,26 @@ def step(pg, n: int, tries: int = 3) -> None:
                     raise
 
 
-#: True when no enabled button is still fading: a button re-enabled after a run (busy:
-#: ``aria-disabled="true"``, opacity .65, exempt from contrast as an inactive control) fades
-#: back over Vuetify's 0.28 s transition, and axe-core run in that instant measured its label's
-#: contrast at the half-way opacity (seen under load: a colour-contrast violation on
-#: ``.cs-run-ensemble``).
-SETTLED = """() => [...document.querySelectorAll('.v-btn')].every(b =>
-    b.getAttribute('aria-disabled') === 'true' || b.disabled || getComputedStyle(b).opacity === '1')"""
+#: True when no button is busy or fading, and none has been for 400 ms. A run button is busy
+#: (``aria-disabled="true"``, opacity .65, exempt from contrast as an inactive control) until
+#: the server's message that ends the run, which may land after the results it sent first; it
+#: then fades back over Vuetify's 0.28 s transition. axe-core run in either instant measured the
+#: label's contrast at a part-way opacity (seen under load: a colour-contrast violation on
+#: ``.cs-run-ensemble``, once after the wait for fading buttons alone). A button disabled
+#: outright (``disabled``: nothing to undo, the model still compiling) stays as it is.
+SETTLED = """() => {
+    const now = performance.now();
+    const calm = [...document.querySelectorAll('.v-btn')].every(b => b.disabled
+        || (b.getAttribute('aria-disabled') !== 'true' && getComputedStyle(b).opacity === '1'));
+    if (!calm || window.__csCalmSince === undefined) window.__csCalmSince = calm ? now : undefined;
+    return calm && now - window.__csCalmSince >= 400;
+}"""
 
 
 def axe(pg) -> list[dict]:
     """axe-core's serious and critical violations of the page once its buttons have settled."""
-    pg.wait_for_function(SETTLED, timeout=10_000)
+    pg.evaluate("window.__csCalmSince = undefined")
+    pg.wait_for_function(SETTLED, timeout=30_000, polling=50)
     pg.add_script_tag(path=str(AXE))
     return pg.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
