@@ -193,8 +193,14 @@ def test_the_initial_state_is_owned_and_equals_the_plain_record(ens: E.Ensemble)
     for name in S.STATE_DTYPES:
         arr = getattr(a, name)
         assert getattr(view, name) is arr
-        assert arr.dtype == S.STATE_DTYPES[name] and arr.flags.c_contiguous and arr.flags.owndata
+        assert arr.dtype == S.STATE_DTYPES[name] and arr.flags.c_contiguous
+        assert arr.ctypes.data % 64 == 0  # each on its own cache line
         np.testing.assert_array_equal(arr, getattr(built, name))
+    # the arrays are views of one block: no two overlap, and none is the parameters'
+    every = [*(getattr(a, n) for n in S.STATE_DTYPES), *a.metrics.values()]
+    for k, x in enumerate(every):
+        assert not any(np.shares_memory(x, y) for y in every[k + 1 :])
+        assert not any(np.shares_memory(x, getattr(p, f)) for f in ("strength0", "mode0"))
     # no array is shared with the parameters or with another state
     b = S.blank_state(p)
     a.commitment[:] = 0.5
