@@ -11,9 +11,11 @@ A new state variable is one row here plus the rule that moves it.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from dataclasses import dataclass, field, fields, make_dataclass
 from enum import IntEnum
+from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -222,11 +224,11 @@ def arrays(st: State) -> Any:
 #: How :func:`blank_state` makes each variable, read off :data:`STATE_TABLE` once: (name,
 #: shape kind, dtype, parameter source or None, constant or None); "@<reporter>" values are
 #: set by the caller (zero here).
-_PLAN: tuple[tuple[str, str, Any, str | None, Any], ...] = tuple(
+_PLAN: tuple[tuple[str, str, np.dtype, str | None, Any], ...] = tuple(
     (
         v.name,
         v.shape,
-        v.dtype,
+        np.dtype(v.dtype),
         v.init if isinstance(v.init, str) and not v.init.startswith("@") else None,
         v.init if not isinstance(v.init, str) and v.init else None,
     )
@@ -256,12 +258,8 @@ def blank_state(p: Any, derived: dict[str, np.ndarray] | None = None) -> State:
     numpy asks the kernel for above 4 MiB."""
     r, a = p.n_rows, p.actor.capability.shape[1]
     idx = p.row_index()
-    shapes = {ACTOR: (r, a), PAIR: (r, a, a), SCALAR: (r,), EVENTS: (r, len(Event))}
     sources = dict(zip(_SOURCES, _get_sources(p), strict=True))
-    views = _arena(
-        [(shapes[shape], dtype) for _, shape, dtype, _, _ in _PLAN]
-        + [((r,), np.dtype(np.float64))] * len(METRIC_NAMES)
-    )
+    views = _arena(*_state_layout(r, a))
     values: dict[str, np.ndarray] = {}
     for (name, _, _, source, const), arr in zip(_PLAN, views, strict=False):
         if source is not None:  # gathered straight into place: no temporary to fault in
@@ -270,38 +268,45 @@ def blank_state(p: Any, derived: dict[str, np.ndarray] | None = None) -> State:
                 np.take(src, idx, axis=0, out=arr, mode="clip")
             else:
                 arr[...] = src[idx]
-        else:
-            arr[...] = const if const is not None else 0
+        elif const is not None:
+            arr[...] = const
         values[name] = arr
     if derived is not None:
         for name, reporter in DERIVED:
             values[name][...] = derived[reporter]
     metrics = dict(zip(METRIC_NAMES, views[len(_PLAN) :], strict=True))
-    for arr in metrics.values():
-        arr[...] = 0.0
     return _assembled(values, metrics)
 
 
+_FLOAT = np.dtype(np.float64)
 #: Where each array of :func:`_arena` starts: a multiple of a cache line.
 _ALIGN = 64
 
 
-def _arena(specs: list[tuple[tuple[int, ...], Any]]) -> list[np.ndarray]:
-    """C-contiguous arrays of the given (shape, dtype), uninitialised, as disjoint views of one
-    new block, each starting on a cache line."""
-    offsets, end = [], 0
+@lru_cache(maxsize=64)
+def _state_layout(r: int, a: int) -> tuple[int, tuple[tuple[tuple[int, ...], np.dtype, int], ...]]:
+    """The bytes of the block of :func:`blank_state`'s arrays for ``r`` rows and ``a``
+    actors, and each array's (shape, dtype, offset): :data:`_PLAN`'s variables, then the
+    reporters, each starting on a cache line."""
+    shapes = {ACTOR: (r, a), PAIR: (r, a, a), SCALAR: (r,), EVENTS: (r, len(Event))}
+    specs = [(shapes[shape], dtype) for _, shape, dtype, _, _ in _PLAN]
+    specs += [((r,), _FLOAT)] * len(METRIC_NAMES)
+    at, out = 0, []
     for shape, dtype in specs:
-        offsets.append(end)
-        nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-        end += -(-nbytes // _ALIGN) * _ALIGN
-    block = np.empty(end + _ALIGN, dtype=np.uint8)
+        out.append((shape, dtype, at))
+        at += -(-math.prod(shape) * dtype.itemsize // _ALIGN) * _ALIGN
+    return at + _ALIGN, tuple(out)
+
+
+def _arena(
+    size: int, layout: tuple[tuple[tuple[int, ...], np.dtype, int], ...]
+) -> list[np.ndarray]:
+    """Zeroed C-contiguous arrays of ``layout``'s (shape, dtype, offset) as disjoint views of
+    one new block of ``size`` bytes (one ``calloc``: a large block's pages come zeroed from
+    the kernel, a small one is cleared once)."""
+    block = np.zeros(size, dtype=np.uint8)
     skip = -block.ctypes.data % _ALIGN
-    out = []
-    for (shape, dtype), at in zip(specs, offsets, strict=True):
-        n = int(np.prod(shape, dtype=np.int64))
-        size = n * np.dtype(dtype).itemsize
-        out.append(block[skip + at : skip + at + size].view(dtype).reshape(shape))
-    return out
+    return [np.ndarray(shape, dtype, block, skip + at) for shape, dtype, at in layout]
 
 
 def _assembled(values: dict[str, np.ndarray], metrics: dict[str, np.ndarray]) -> State:
