@@ -216,10 +216,13 @@ def test_bad_seed_shows_inline_message_and_model_keeps_running(page):
     page.get_by_text("Seed must be a whole number").wait_for(state="hidden")
 
 
+#: The override field's refusal of interests that no longer sum to 1 is on screen.
+_SUM_REFUSED = "document.querySelector('.cs-override').innerText.includes('sum to 1')"
+
+
 def test_refused_parameter_shows_its_message_next_to_the_field(page):
     box = page.locator(".cs-override input")
-    box.fill("actors.USA.interests.security=0.9")
-    box.press("Enter")
+    enter(page, ".cs-override input", "actors.USA.interests.security=0.9", _SUM_REFUSED)
     field = page.locator(".cs-override")
     msg = field.get_by_text("sum to 1")
     msg.wait_for()
@@ -231,10 +234,7 @@ def test_refused_parameter_shows_its_message_next_to_the_field(page):
 
 
 def test_switch_scenario_clears_the_refused_override(page):
-    box = page.locator(".cs-override input")
-    box.fill("actors.USA.interests.security=0.9")
-    box.press("Enter")
-    page.locator(".cs-override").get_by_text("sum to 1").wait_for()
+    enter(page, ".cs-override input", "actors.USA.interests.security=0.9", _SUM_REFUSED)
     graph0 = page.evaluate(GRAPH)
     choose_scenario(page, "regional_six")
     assert week(page) == 0

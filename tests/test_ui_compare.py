@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 from support.ui_harness import browser, js_click_until, serve
+from support.ui_pages import enter
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -58,10 +59,8 @@ def test_re_entering_the_held_value_drops_a_compare_field_s_refusal(page):
     value (and Enter) sent nothing, so A's refusal stayed on screen."""
     field = page.locator(".cs-number-a")
     held = field.input_value()
-    field.fill("7")
-    field.press("Enter")
-    page.locator("#compare-error").filter(has_text="Refused: A").wait_for(timeout=10_000)
+    # typed with enter(): a value typed while the server re-draws the field is lost
+    enter(page, ".cs-number-a", "7", "document.querySelector('#compare-error')?.innerText"
+          ".includes('Refused: A')")  # fmt: skip
     page.wait_for_function(f"document.querySelector('.cs-number-a').value === '{held}'")
-    field.fill(held)
-    field.press("Enter")
-    page.locator("#compare-error").wait_for(state="detached", timeout=10_000)
+    enter(page, ".cs-number-a", held, "!document.querySelector('#compare-error')")
